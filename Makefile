@@ -1,0 +1,52 @@
+# Jiceng: the two commands that matter are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PACKAGES := shared gateway svc-approval svc-enforcement svc-grid svc-dispatch svc-assessment
+PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+
+.PHONY: run stop test bench compose-check k8s-check check venv migration clean
+
+# The virtualenv is rebuilt when a dependency list changes.
+$(VENV)/.installed: $(PYPROJECTS) requirements-dev.txt constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is required"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e ./$(p))
+	@touch $@
+
+venv: $(VENV)/.installed
+
+## Start the whole platform with demo data (SQLite files under data/, local NATS if none answers).
+run: venv
+	$(PY) -m jiceng_shared.stack run
+
+## Stop a platform started with `make run` in another terminal.
+stop: venv
+	$(PY) -m jiceng_shared.stack stop
+
+## Run every test (PostgreSQL and NATS on 127.0.0.1; see README "Tests").
+test: venv
+	$(PY) -m pytest
+
+## Measure the gateway and loop 1; writes bench/results.json.
+bench: venv
+	$(PY) bench/run.py
+
+## Validate deploy/compose.yaml offline (no Docker engine needed).
+compose-check: venv
+	$(VENV)/bin/docker-compose -f deploy/compose.yaml config -q && echo "compose.yaml is valid"
+
+## Validate the Kubernetes manifests against the API schemas, offline.
+k8s-check: venv
+	$(PY) deploy/k8s/check.py
+
+check: compose-check k8s-check
+
+## New Alembic revision: make migration SERVICE=grid MESSAGE="add visits"
+migration: venv
+	$(PY) -m jiceng_shared.migrations $(SERVICE) "$(MESSAGE)"
+
+clean:
+	rm -rf $(VENV) data .run .pytest_cache

@@ -1,0 +1,1 @@
+"""Authentication: passwords, access tokens, and the principal behind a token."""

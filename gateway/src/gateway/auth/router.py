@@ -1,0 +1,127 @@
+"""/auth: the token endpoint (OAuth2 password and client-credentials grants), /auth/me, JWKS."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Request
+from pydantic import BaseModel
+
+from jiceng_shared.errors import Problem, unauthenticated
+from jiceng_shared.identity import Principal, area_level
+from jiceng_shared.policy import load_policy
+
+from gateway.auth.service import Authenticator
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def authenticator(request: Request) -> Authenticator:
+    return request.app.state.authenticator
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise unauthenticated()
+    return token.strip()
+
+
+async def authenticated(
+    request: Request, auth: Annotated[Authenticator, Depends(authenticator)]
+) -> Principal:
+    principal = await auth.principal_for(bearer_token(request))
+    request.state.principal = principal
+    return principal
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Problem(400, "invalid_request", "Bad credentials header", error="invalid_request") from None
+    return client_id, secret
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    summary="Log in (OAuth2: password grant for people, client_credentials for department systems)",
+)
+async def token(
+    request: Request,
+    auth: Annotated[Authenticator, Depends(authenticator)],
+    grant_type: Annotated[str, Form()],
+    username: Annotated[str | None, Form()] = None,
+    password: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+    scope: Annotated[str | None, Form()] = None,  # noqa: ARG001 - accepted for OAuth2 clients; roles decide access
+) -> TokenResponse:
+    if grant_type == "password":
+        if not username or not password:
+            raise Problem(400, "invalid_request", "Missing credentials", "username and password are required",
+                          error="invalid_request")
+        access, ttl, _ = await auth.password_grant(username, password)
+    elif grant_type == "client_credentials":
+        basic = _basic_credentials(request)
+        cid, secret = basic if basic else (client_id, client_secret)
+        if not cid or not secret:
+            raise Problem(400, "invalid_request", "Missing credentials", "client_id and client_secret are required",
+                          error="invalid_request")
+        access, ttl, _ = await auth.client_credentials_grant(cid, secret)
+    else:
+        raise Problem(400, "unsupported_grant_type", "Unsupported grant type",
+                      "use password or client_credentials", error="unsupported_grant_type")
+    return TokenResponse(access_token=access, expires_in=ttl)
+
+
+class BindingOut(BaseModel):
+    role: str
+    role_zh: str
+    area: str
+    area_level: str
+    dept: str | None
+
+
+class MeOut(BaseModel):
+    subject: str
+    name: str
+    kind: str
+    client_id: str | None
+    bindings: list[BindingOut]
+    permissions: list[str]
+
+
+@router.get("/me", response_model=MeOut, summary="Who you are: your bindings and effective permissions")
+async def me(principal: Annotated[Principal, Depends(authenticated)]) -> MeOut:
+    roles = load_policy().roles
+    return MeOut(
+        subject=principal.subject,
+        name=principal.name,
+        kind=principal.kind,
+        client_id=principal.client_id,
+        bindings=[
+            BindingOut(role=b.role, role_zh=roles[b.role].label_zh, area=b.area, area_level=area_level(b.area), dept=b.dept)
+            for b in principal.bindings
+        ],
+        permissions=sorted(principal.permissions),
+    )
+
+
+@router.get("/jwks.json", summary="Public keys that sign access tokens (JWKS)")
+async def jwks(auth: Annotated[Authenticator, Depends(authenticator)]) -> dict[str, Any]:
+    return auth.tokens.jwks()

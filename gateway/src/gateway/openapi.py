@@ -1,0 +1,143 @@
+"""One OpenAPI document for the whole platform: the gateway's routes plus every service's.
+
+Each service's document is fetched with the gateway's own internal token, its schemas are
+prefixed with the service name (``grid.IncidentOut``) so names never clash, and every
+operation gets the security requirement and the permission (``x-permission``) of the route
+table. Operations missing from the route table are not reachable and are left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from typing import Any
+
+import aiohttp
+
+from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenSigner, Principal
+from jiceng_shared.policy import AUTHENTICATED, PUBLIC, Policy
+
+log = logging.getLogger(__name__)
+
+GATEWAY_PRINCIPAL = Principal(subject="gateway", name="gateway", kind="client", client_id="gateway")
+SECURITY_SCHEME = "OAuth2"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _rename_refs(node: Any, prefix: str) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
+                out[key] = "#/components/schemas/" + prefix + value.rsplit("/", 1)[1]
+            else:
+                out[key] = _rename_refs(value, prefix)
+        return out
+    if isinstance(node, list):
+        return [_rename_refs(v, prefix) for v in node]
+    return node
+
+
+def security_schemes() -> dict[str, Any]:
+    return {
+        SECURITY_SCHEME: {
+            "type": "oauth2",
+            "description": "People log in with the password grant; department systems with client credentials.",
+            "flows": {
+                "password": {"tokenUrl": "/auth/token", "scopes": {}},
+                "clientCredentials": {"tokenUrl": "/auth/token", "scopes": {}},
+            },
+        }
+    }
+
+
+def annotate(operation: dict[str, Any], permission: str, labels: dict[str, str]) -> None:
+    operation["x-permission"] = permission
+    if permission == PUBLIC:
+        operation["security"] = []
+    else:
+        operation["security"] = [{SECURITY_SCHEME: []}]
+        if permission != AUTHENTICATED:
+            label = labels.get(permission, "")
+            operation["description"] = (operation.get("description", "") + f"\n\nPermission: `{permission}` {label}").strip()
+
+
+def merge(base: dict[str, Any], service_docs: dict[str, dict[str, Any]], policy: Policy) -> dict[str, Any]:
+    doc = copy.deepcopy(base)
+    doc.setdefault("components", {}).setdefault("schemas", {})
+    doc["components"]["securitySchemes"] = security_schemes()
+    routes = {(r.method.lower(), r.path): r for r in policy.routes}
+    for path, item in doc.get("paths", {}).items():
+        for method in METHODS:
+            if method in item and (method, path) in routes:
+                annotate(item[method], routes[(method, path)].permission, policy.permission_labels)
+    for service, sdoc in service_docs.items():
+        prefix = f"{service}."
+        sdoc = _rename_refs(sdoc, prefix)
+        for name, schema in sdoc.get("components", {}).get("schemas", {}).items():
+            doc["components"]["schemas"][prefix + name] = schema
+        for path, item in sdoc.get("paths", {}).items():
+            kept = {}
+            for method, operation in item.items():
+                route = routes.get((method, path))
+                if method in METHODS and route is not None:
+                    operation.setdefault("tags", [service])
+                    operation["tags"] = [f"{service}: {t}" for t in operation["tags"]]
+                    annotate(operation, route.permission, policy.permission_labels)
+                    kept[method] = operation
+            if kept:
+                doc["paths"][path] = kept
+    return doc
+
+
+class MergedOpenAPI:
+    def __init__(
+        self,
+        *,
+        base: Any,
+        upstreams: dict[str, str],
+        signer: InternalTokenSigner,
+        policy: Policy,
+        session_factory: Any,
+        ttl_seconds: float = 30.0,
+    ) -> None:
+        self._base = base  # callable giving the gateway's own document
+        self.upstreams = upstreams
+        self.signer = signer
+        self.policy = policy
+        self._session = session_factory
+        self.ttl = ttl_seconds
+        self._cached: tuple[dict[str, Any], float] | None = None
+        self._lock = asyncio.Lock()
+
+    async def document(self) -> dict[str, Any]:
+        async with self._lock:
+            now = time.monotonic()
+            if self._cached and self._cached[1] > now:
+                return self._cached[0]
+            docs = await asyncio.gather(*(self._fetch(name, url) for name, url in self.upstreams.items()))
+            available = {name: d for name, d in zip(self.upstreams, docs) if d is not None}
+            merged = merge(self._base(), available, self.policy)
+            missing = sorted(set(self.upstreams) - set(available))
+            if missing:
+                merged["info"]["x-unavailable-services"] = missing
+            # a partial document is only kept briefly, so it heals once the service is back
+            self._cached = (merged, now + (self.ttl if not missing else 2.0))
+            return merged
+
+    async def _fetch(self, name: str, url: str) -> dict[str, Any] | None:
+        session: aiohttp.ClientSession = self._session()
+        try:
+            async with session.get(
+                f"{url}/api/{name}/v1/openapi.json",
+                headers={INTERNAL_HEADER: self.signer.token_for(GATEWAY_PRINCIPAL)},
+                timeout=aiohttp.ClientTimeout(total=5),
+            ) as response:
+                if response.status != 200:
+                    return None
+                return await response.json()
+        except (aiohttp.ClientError, TimeoutError):
+            log.warning("service openapi unavailable", extra={"service": name})
+            return None

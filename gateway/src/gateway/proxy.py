@@ -1,0 +1,228 @@
+"""The reverse proxy for ``/api/<service>/v1/...``: decide, sign, forward, stream back.
+
+This is the platform's hot path, written as a bare ASGI app over one pooled
+``aiohttp.ClientSession`` per process: performance.md measured FastAPI routing plus httpx at
+0.04× the direct throughput and bare ASGI plus aiohttp at 0.78×. Token verification, the
+principal and the internal token are all cached in memory, so a request costs no crypto and
+no database round trip once warm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+import aiohttp
+from prometheus_client import Histogram
+from starlette.types import Receive, Scope, Send
+
+from jiceng_shared.errors import Problem, permission_denied, problem_response, unauthenticated
+from jiceng_shared.identity import ANONYMOUS, INTERNAL_HEADER, InternalTokenSigner, Principal
+from jiceng_shared.observability import current_traceparent, request_id_var
+from jiceng_shared.policy import AUTHENTICATED, Policy, Route
+
+log = logging.getLogger(__name__)
+
+UPSTREAM_LATENCY = Histogram(
+    "jiceng_gateway_upstream_seconds",
+    "Time to the upstream's response headers",
+    ["service"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+#: request headers never forwarded: hop-by-hop ones, and those the gateway sets itself
+_DROP_REQUEST = frozenset(
+    {
+        b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
+        b"transfer-encoding", b"upgrade", b"host", b"content-length", b"authorization", b"cookie",
+        INTERNAL_HEADER.encode(), b"x-request-id", b"traceparent", b"tracestate", b"x-forwarded-for",
+        b"x-forwarded-proto", b"x-forwarded-host",
+    }
+)
+_DROP_RESPONSE = frozenset(
+    {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade", b"trailer", b"x-request-id", b"server", b"date"}
+)
+
+#: called after every decision: (scope, principal or None, route or None, status, outcome)
+AuditHook = Callable[[Scope, Principal | None, Route | None, int, str], Awaitable[None]]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionError("client went away")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+class Proxy:
+    def __init__(
+        self,
+        *,
+        upstreams: dict[str, str],
+        policy: Policy,
+        authenticate: Callable[[str], Awaitable[Principal]],
+        signer: InternalTokenSigner,
+        max_body_bytes: int,
+        timeout_seconds: float,
+        pool_size: int,
+        audit: AuditHook | None = None,
+    ) -> None:
+        self.upstreams = upstreams
+        self.policy = policy
+        self.authenticate = authenticate
+        self.signer = signer
+        self.max_body_bytes = max_body_bytes
+        self.timeout_seconds = timeout_seconds
+        self.pool_size = pool_size
+        self.audit = audit
+        self.session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.pool_size, keepalive_timeout=60, ttl_dns_cache=300),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=3, sock_read=self.timeout_seconds),
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    def handles(self, path: str) -> bool:
+        if not path.startswith("/api/"):
+            return False
+        service = path[5:].split("/", 1)[0]
+        return service in self.upstreams
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        path = scope["path"]
+        route = self.policy.match(method, path)
+        principal: Principal | None = None
+        try:
+            if route is None:
+                allowed = [m for m, routes in self.policy.routes_by_method.items() if any(r.regex.match(path) for r in routes)]
+                if allowed:
+                    raise Problem(405, "method_not_allowed", "Method not allowed", f"use {', '.join(sorted(allowed))}",
+                                  headers={"Allow": ", ".join(sorted(allowed))})
+                raise Problem(404, "not_found", "Not found", f"no route {method} {path}")
+            principal = await self._authorize(scope, route)
+            body = b""
+            if method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+                body = await self._body(scope, receive)
+            status = await self._forward(scope, send, route, principal, body)
+        except Problem as problem:
+            await self._problem(scope, receive, send, problem)
+            await self._audit(scope, principal, route, problem.status, "denied" if problem.status in (401, 403) else "rejected")
+            return
+        await self._audit(scope, principal, route, status, "forwarded")
+
+    async def _authorize(self, scope: Scope, route: Route) -> Principal:
+        if route.public:
+            return ANONYMOUS
+        token = None
+        for key, value in scope["headers"]:
+            if key == b"authorization":
+                scheme, _, rest = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and rest:
+                    token = rest.strip()
+                break
+        if token is None:
+            raise unauthenticated()
+        principal = await self.authenticate(token)
+        scope.setdefault("state", {})["principal"] = principal
+        if route.permission != AUTHENTICATED and not principal.can(route.permission):
+            raise permission_denied(route.permission)
+        return principal
+
+    async def _body(self, scope: Scope, receive: Receive) -> bytes:
+        for key, value in scope["headers"]:
+            if key == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    raise Problem(400, "bad_request", "Bad Content-Length") from None
+                if declared > self.max_body_bytes:
+                    raise Problem(413, "payload_too_large", "Payload too large", f"at most {self.max_body_bytes} bytes")
+        try:
+            return await read_body(receive, self.max_body_bytes)
+        except BodyTooLarge:
+            raise Problem(413, "payload_too_large", "Payload too large", f"at most {self.max_body_bytes} bytes") from None
+
+    def _headers(self, scope: Scope, principal: Principal) -> list[tuple[str, str]]:
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in _DROP_REQUEST
+        ]
+        headers.append((INTERNAL_HEADER, self.signer.token_for(principal)))
+        request_id = request_id_var.get()
+        if request_id:
+            headers.append(("x-request-id", request_id))
+        traceparent = current_traceparent()
+        if traceparent:
+            headers.append(("traceparent", traceparent))
+        client = scope.get("client")
+        if client:
+            headers.append(("x-forwarded-for", client[0]))
+        headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
+        return headers
+
+    async def _forward(self, scope: Scope, send: Send, route: Route, principal: Principal, body: bytes) -> int:
+        assert self.session is not None
+        url = self.upstreams[route.service] + scope["raw_path"].decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        response_started = False
+        try:
+            async with self.session.request(
+                scope["method"], url, headers=self._headers(scope, principal), data=body or None, allow_redirects=False
+            ) as upstream:
+                UPSTREAM_LATENCY.labels(route.service).observe(loop.time() - started)
+                headers = [(k.lower(), v) for k, v in upstream.raw_headers if k.lower() not in _DROP_RESPONSE]
+                await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+                response_started = True
+                async for chunk in upstream.content.iter_any():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return upstream.status
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
+            if response_started:
+                raise  # half a response went out: only dropping the connection tells the client
+            if isinstance(exc, TimeoutError):
+                raise Problem(504, "upstream_timeout", "Service timeout",
+                              f"the {route.service} service did not answer in time") from None
+            log.warning("upstream unavailable", extra={"service": route.service, "error": repr(exc)})
+            raise Problem(502, "upstream_unavailable", "Service unavailable",
+                          f"the {route.service} service cannot be reached; try again shortly") from None
+
+    async def _problem(self, scope: Scope, receive: Receive, send: Send, problem: Problem) -> None:
+        extensions = dict(problem.extensions)
+        if problem.status == 401:
+            extensions["headers"] = {"WWW-Authenticate": 'Bearer realm="jiceng"'}
+        response = problem_response(problem.status, problem.code, problem.title, problem.detail, **extensions)
+        await response(scope, receive, send)
+
+    async def _audit(self, scope: Scope, principal: Principal | None, route: Route | None, status: int, outcome: str) -> None:
+        if self.audit is not None:
+            try:
+                await self.audit(scope, principal, route, status, outcome)
+            except Exception:  # noqa: BLE001 - auditing must never break the request path
+                log.exception("audit hook failed")
+

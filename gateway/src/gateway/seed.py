@@ -1,0 +1,62 @@
+"""Demo identities of demo-data.md: one user per role and township, one client per department."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from jiceng_shared import demo
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.service import ServiceContext
+
+from gateway.auth.passwords import hash_secret
+from gateway.models import Client, RoleBinding, User
+
+
+def client_secret(client_id: str, demo_password: str) -> str:
+    """Demo clients' secret: ``<client id>-secret-<demo password>`` (printed by ``make run``)."""
+    return f"{client_id}-secret-{demo_password}"
+
+
+async def seed(ctx: ServiceContext) -> None:
+    password = ctx.settings.demo_password
+    password_hash = await hash_secret(password)  # one hash for all demo users keeps the seed fast
+    now = utcnow()
+    async with ctx.db.transaction() as session:
+        existing = set((await session.scalars(select(User.username))).all())
+        for demo_user in demo.USERS:
+            if demo_user.username in existing:
+                continue
+            user = User(
+                id=new_id(),
+                username=demo_user.username,
+                display_name=demo_user.display_name,
+                password_hash=password_hash,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(user)
+            for role, area, dept in demo_user.bindings:
+                session.add(
+                    RoleBinding(id=new_id(), subject_id=user.id, subject_kind="user", role=role, area=area, dept=dept, created_at=now)
+                )
+        existing_clients = set((await session.scalars(select(Client.client_id))).all())
+        for demo_client in demo.CLIENTS:
+            if demo_client.client_id in existing_clients:
+                continue
+            client = Client(
+                id=new_id(),
+                client_id=demo_client.client_id,
+                name=demo_client.name,
+                secret_hash=await hash_secret(client_secret(demo_client.client_id, password)),
+                dept=demo_client.dept,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(client)
+            for township in demo_client.townships:
+                session.add(
+                    RoleBinding(
+                        id=new_id(), subject_id=client.id, subject_kind="client", role="dept_system",
+                        area=township, dept=demo_client.dept, created_at=now,
+                    )
+                )

@@ -1,0 +1,56 @@
+"""The command line of every service: ``python -m <service> serve | migrate | seed``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+
+from jiceng_shared.migrations import run_migrations
+from jiceng_shared.service import ServiceSpec, build_context
+
+
+def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=app_path.split(".")[0])
+    parser.add_argument("command", choices=["serve", "migrate", "seed"])
+    args = parser.parse_args(argv)
+    spec = spec_factory()
+    settings = spec.settings_cls()
+    settings.check_production()
+    if args.command == "migrate":
+        run_migrations(spec.migrations_dir, settings.database_url)
+        return 0
+    if args.command == "seed":
+        if spec.seed is None:
+            return 0
+        run_migrations(spec.migrations_dir, settings.database_url)
+        asyncio.run(_seed(spec, settings))
+        return 0
+    import uvicorn
+
+    uvicorn.run(
+        app_path,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+        factory=True,
+    )
+    return 0
+
+
+async def _seed(spec: ServiceSpec, settings: object) -> None:
+    ctx = build_context(spec, settings)  # type: ignore[arg-type]
+    try:
+        assert spec.seed is not None
+        await spec.seed(ctx)
+    finally:
+        await ctx.db.dispose()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(2)

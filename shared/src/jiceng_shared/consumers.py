@@ -1,0 +1,219 @@
+"""Durable JetStream pull consumers with an inbox, bounded redelivery and a dead-letter subject.
+
+Each :class:`Subscription` is one durable consumer (``<service>-<name>``) filtered on one subject
+(NATS 2.9 takes one filter per consumer). Replicas of a service share it, so each event is handled
+once per service. A handler runs in a transaction that also records the event id in the inbox:
+an event delivered twice is applied once. A failing handler is retried with back-off; after the
+configured number of deliveries the event goes to ``<prefix>.dlq.<service>.<name>`` and the
+``dead_letters`` table, from where an operator can replay it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats.errors
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from opentelemetry import trace
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.bus import EventBus
+from jiceng_shared.db import Database, dialect_insert, new_id, utcnow
+from jiceng_shared.events import CloudEvent
+from jiceng_shared.observability import extract_context, tracer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+HANDLED = Counter("jiceng_events_handled_total", "Events handled by consumers", ["service", "consumer", "outcome"])
+DEAD_LETTERED = Counter("jiceng_events_dead_lettered_total", "Events sent to the dead-letter subject", ["service", "consumer"])
+
+
+@dataclass
+class Subscription:
+    """One durable consumer: ``filter`` is a short event type, wildcards allowed (``enforcement.case.*``)."""
+
+    name: str
+    filter: str
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+
+class ConsumerGroup:
+    def __init__(
+        self,
+        db: Database,
+        bus: EventBus,
+        subscriptions: list[Subscription],
+        *,
+        service: str,
+        max_deliver: int = 5,
+        backoff_seconds: list[float] | None = None,
+        concurrency: int = 16,
+        ack_wait_seconds: float = 30.0,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.subscriptions = subscriptions
+        self.service = service
+        self.max_deliver = max_deliver
+        self.backoff = backoff_seconds or [1.0]
+        self.concurrency = 1 if db.is_sqlite else concurrency
+        self.ack_wait = ack_wait_seconds
+        self._tasks: list[asyncio.Task[None]] = []
+        self._inflight: set[asyncio.Task[None]] = set()
+        self.by_name = {s.name: s for s in subscriptions}
+
+    def durable(self, sub: Subscription) -> str:
+        return f"{self.service}-{sub.name}"
+
+    async def start(self) -> None:
+        for sub in self.subscriptions:
+            self._tasks.append(asyncio.create_task(self._run(sub), name=f"consumer:{sub.name}"))
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._inflight:
+            await asyncio.wait(self._inflight, timeout=grace_seconds)
+
+    async def ensure_consumer(self, sub: Subscription) -> None:
+        js = await self.bus.wait_ready()
+        config = ConsumerConfig(
+            durable_name=self.durable(sub),
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subject=f"{self.bus.prefix}.{sub.filter}",
+            ack_wait=self.ack_wait,
+            max_deliver=-1,  # the bound is ours (dead-letter after max_deliver), so nothing is dropped silently
+            max_ack_pending=max(1000, self.concurrency * 4),
+        )
+        try:
+            await js.consumer_info(self.bus.stream, config.durable_name)
+        except NotFoundError:
+            await js.add_consumer(self.bus.stream, config)
+
+    async def _run(self, sub: Subscription) -> None:
+        semaphore = asyncio.Semaphore(self.concurrency)
+        while True:
+            try:
+                await self.ensure_consumer(sub)
+                js = await self.bus.wait_ready()
+                psub = await js.pull_subscribe_bind(self.durable(sub), self.bus.stream)
+                while True:
+                    try:
+                        # one message per pull: it returns as soon as a message arrives (low latency);
+                        # throughput comes from handling up to `concurrency` messages at once
+                        msgs = await psub.fetch(1, timeout=5)
+                    except (nats.errors.TimeoutError, TimeoutError):
+                        continue
+                    for msg in msgs:
+                        await semaphore.acquire()
+                        task = asyncio.create_task(self._handle(sub, msg))
+                        self._inflight.add(task)
+                        task.add_done_callback(lambda t: (self._inflight.discard(t), semaphore.release()))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - reconnect and resume from the durable consumer
+                log.exception("consumer loop failed, restarting", extra={"consumer": sub.name})
+                await asyncio.sleep(1)
+
+    async def _handle(self, sub: Subscription, msg: Any) -> None:
+        deliveries = msg.metadata.num_delivered if msg.metadata else 1
+        try:
+            event = CloudEvent.model_validate_json(msg.data)
+        except ValidationError as exc:
+            await self._dead_letter(sub, msg, None, f"not a valid CloudEvent: {exc}", deliveries)
+            await msg.ack()
+            return
+        handler = sub.handlers.get(event.short_type)
+        if handler is None:
+            HANDLED.labels(self.service, sub.name, "ignored").inc()
+            await msg.ack()
+            return
+        ctx = extract_context(msg.headers or ({"traceparent": event.traceparent} if event.traceparent else {}))
+        with tracer.start_as_current_span(f"consume {event.short_type}", context=ctx, kind=trace.SpanKind.CONSUMER):
+            try:
+                applied = await self.apply(sub, event, handler)
+            except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+                if deliveries >= self.max_deliver:
+                    log.exception("event dead-lettered", extra={"consumer": sub.name, "event_id": event.id})
+                    await self._dead_letter(sub, msg, event, repr(exc), deliveries)
+                    await msg.ack()
+                else:
+                    delay = self.backoff[min(deliveries - 1, len(self.backoff) - 1)]
+                    log.warning(
+                        "event handler failed, will retry",
+                        extra={"consumer": sub.name, "event_id": event.id, "delivery": deliveries, "error": repr(exc)},
+                    )
+                    HANDLED.labels(self.service, sub.name, "retry").inc()
+                    await msg.nak(delay=delay)
+                return
+        HANDLED.labels(self.service, sub.name, "applied" if applied else "duplicate").inc()
+        await msg.ack()
+
+    async def apply(self, sub: Subscription, event: CloudEvent, handler: Handler) -> bool:
+        """Run ``handler`` once per event id for this consumer; False when it was applied before."""
+        inbox = self.db.infra.inbox
+        async with self.db.transaction() as session:
+            stmt = (
+                dialect_insert(session, inbox)
+                .values(consumer=self.durable(sub), event_id=event.id, processed_at=utcnow())
+                .on_conflict_do_nothing()
+            )
+            result = await session.execute(stmt)
+            if result.rowcount == 0:
+                return False
+            await handler(session, event)
+        return True
+
+    async def _dead_letter(self, sub: Subscription, msg: Any, event: CloudEvent | None, error: str, deliveries: int) -> None:
+        DEAD_LETTERED.labels(self.service, sub.name).inc()
+        table = self.db.infra.dead_letters
+        async with self.db.transaction() as session:
+            await session.execute(
+                table.insert().values(
+                    id=new_id(),
+                    consumer=sub.name,
+                    event_id=event.id if event else None,
+                    event_type=event.short_type if event else None,
+                    subject=msg.subject,
+                    data=msg.data,
+                    error=error[:4000],
+                    deliveries=deliveries,
+                    failed_at=utcnow(),
+                )
+            )
+        js = self.bus.js
+        if js is not None:
+            try:
+                headers = {"Jiceng-Error": error[:500].replace("\n", " "), "Jiceng-Original-Subject": msg.subject}
+                await js.publish(f"{self.bus.prefix}.dlq.{self.service}.{sub.name}", msg.data, headers=headers)
+            except Exception:  # noqa: BLE001 - the table row is the record; the subject is a notification
+                log.exception("could not publish to the dead-letter subject")
+
+    async def replay(self, dead_letter_id: str) -> bool:
+        """Apply a dead-lettered event again (after a fix); True when it was applied now."""
+        table = self.db.infra.dead_letters
+        async with self.db.session() as session:
+            row = (await session.execute(select(table).where(table.c.id == dead_letter_id))).one_or_none()
+        if row is None:
+            raise KeyError(dead_letter_id)
+        sub = self.by_name[row.consumer]
+        event = CloudEvent.model_validate_json(row.data)
+        handler = sub.handlers.get(event.short_type)
+        if handler is None:
+            raise LookupError(f"no handler for {event.short_type}")
+        applied = await self.apply(sub, event, handler)
+        async with self.db.transaction() as session:
+            await session.execute(update(table).where(table.c.id == dead_letter_id).values(replayed_at=utcnow()))
+        return applied

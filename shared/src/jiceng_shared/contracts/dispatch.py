@@ -1,0 +1,121 @@
+"""Events published by svc-dispatch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jiceng_shared.contracts.common import GeoPoint, UnitRef
+from jiceng_shared.events import EventPayload
+
+
+class TicketCreated(EventPayload):
+    event_type = "dispatch.ticket.created"
+
+    ticket_id: str
+    number: str
+    category: str
+    source: str
+    source_ref: str | None = None
+    township_code: str
+    area_code: str
+    created_at: dt.datetime
+
+
+class TicketAssigned(EventPayload):
+    event_type = "dispatch.ticket.assigned"
+
+    ticket_id: str
+    number: str
+    category: str
+    description: str
+    location: GeoPoint | None = None
+    township_code: str
+    area_code: str
+    unit: UnitRef
+    cooperating_units: list[UnitRef] = []
+    deadline: dt.datetime | None = None
+    assigned_at: dt.datetime
+    source: str
+    source_ref: str | None = None
+
+
+class TicketEscalated(EventPayload):
+    event_type = "dispatch.ticket.escalated"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    level: int
+    reason: str
+    escalated_at: dt.datetime
+
+
+class SummonsIssued(EventPayload):
+    event_type = "dispatch.summons.issued"
+
+    summons_id: str
+    ticket_id: str
+    township_code: str
+    unit: UnitRef
+    respond_by: dt.datetime
+    issued_at: dt.datetime
+
+
+class SummonsAnswered(EventPayload):
+    event_type = "dispatch.summons.answered"
+
+    summons_id: str
+    ticket_id: str
+    township_code: str
+    unit: UnitRef
+    answered_at: dt.datetime
+    on_time: bool
+
+
+class TicketClosed(EventPayload):
+    event_type = "dispatch.ticket.closed"
+
+    ticket_id: str
+    number: str
+    category: str
+    township_code: str
+    area_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    outcome: str
+    deadline: dt.datetime | None = None
+    closed_at: dt.datetime
+    handled_at: dt.datetime | None = None
+    on_time: bool
+    rework_count: int = 0
+
+
+class TicketReopened(EventPayload):
+    event_type = "dispatch.ticket.reopened"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    reason: str
+    rework_count: int
+    reopened_at: dt.datetime
+
+
+class TicketHandled(EventPayload):
+    """The handling unit gave its feedback; the ticket awaits on-site verification."""
+
+    event_type = "dispatch.ticket.handled"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    outcome: str
+    handled_at: dt.datetime

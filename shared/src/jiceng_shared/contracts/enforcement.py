@@ -1,0 +1,71 @@
+"""Events published by svc-enforcement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.events import EventPayload
+
+
+class LeadReceived(EventPayload):
+    event_type = "enforcement.lead.received"
+
+    lead_id: str
+    ticket_id: str | None = None
+    township_code: str
+    category: str
+    item_code: str | None = None
+    delegated: bool
+    received_at: dt.datetime
+
+
+class CaseOpened(EventPayload):
+    event_type = "enforcement.case.opened"
+
+    case_id: str
+    number: str
+    lead_id: str
+    ticket_id: str | None = None
+    township_code: str
+    item_code: str
+    opened_at: dt.datetime
+
+
+class CaseTransferred(EventPayload):
+    event_type = "enforcement.case.transferred"
+
+    lead_id: str
+    ticket_id: str | None = None
+    township_code: str
+    item_code: str | None = None
+    to_unit: UnitRef
+    reason: str
+    transferred_at: dt.datetime
+
+
+class DecisionMade(EventPayload):
+    event_type = "enforcement.decision.made"
+
+    case_id: str
+    number: str
+    township_code: str
+    procedure: Literal["summary", "ordinary"]
+    penalty: str
+    fine_yuan: int = 0
+    decided_at: dt.datetime
+
+
+class CaseClosed(EventPayload):
+    event_type = "enforcement.case.closed"
+
+    case_id: str
+    number: str
+    lead_id: str
+    ticket_id: str | None = None
+    township_code: str
+    unit: UnitRef
+    outcome: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime

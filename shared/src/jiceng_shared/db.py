@@ -1,0 +1,175 @@
+"""Async SQLAlchemy 2 engine and sessions for PostgreSQL (asyncpg) and SQLite (aiosqlite).
+
+Every service builds its tables on a ``MetaData`` from :func:`make_metadata` so constraint
+names are stable across both databases and Alembic can drop and rename them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Session
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware datetimes on both databases (SQLite drops the offset; we keep UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class JSONDocument(TypeDecorator[Any]):
+    """JSON on SQLite, JSONB on PostgreSQL."""
+
+    impl = JSON()
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def IdColumn() -> String:  # noqa: N802 - reads like a type in model declarations
+    return String(36)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def make_base(metadata: MetaData | None = None) -> type[DeclarativeBase]:
+    md = metadata or make_metadata()
+
+    class Base(DeclarativeBase):
+        metadata = md
+        type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSONDocument(), list[Any]: JSONDocument()}
+
+    return Base
+
+
+def dialect_insert(session_or_conn: Any, table: Any) -> Any:
+    """An INSERT supporting ``on_conflict_do_nothing`` on the session's database."""
+    name = session_or_conn.bind.dialect.name if hasattr(session_or_conn, "bind") else session_or_conn.dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+
+class Database:
+    """One engine and session factory per process.
+
+    ``on_commit`` callbacks run after each commit of a session that set
+    ``session.info["outbox"]`` (the outbox relay uses it to publish at once).
+    """
+
+    def __init__(
+        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 10
+    ) -> None:
+        from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
+
+        self.url = url
+        self.infra = add_infrastructure_tables(metadata)
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self._commit_callbacks: list[Callable[[], None]] = []
+
+        class _Session(Session):
+            """A session class of this database only, so commit hooks do not leak across engines."""
+
+        event.listen(_Session, "after_commit", self._after_commit)
+        self.sessionmaker = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            sync_session_class=_Session,
+            info={"source": source, "infra": self.infra},
+        )
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self._commit_callbacks.append(callback)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop("outbox", False):
+            for callback in self._commit_callbacks:
+                callback()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads; nothing is committed."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work is committed on success and rolled back on any error."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """WAL, foreign keys, and BEGIN IMMEDIATE so concurrent writers wait instead of failing."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

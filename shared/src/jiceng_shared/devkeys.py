@@ -1,0 +1,59 @@
+"""Development keys, published on purpose so that a clone runs with no set-up.
+
+Anything signed with them is forgeable by anyone who has read this file; production mode refuses
+to start while any of them is configured (see ``CommonSettings.production_problems``).
+"""
+
+#: Ed25519 key pair of the gateway's internal identity token (gateway signs, services verify)
+INTERNAL_PRIVATE_KEY = """-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIOlDL8oqOKuNtfTHfPJdKT5JPYPxwTbHylMw91mE9dQe
+-----END PRIVATE KEY-----
+"""
+INTERNAL_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEA7K/Yw3rd+cUYPZ5kE2DmzCrs/zOCGnCp6FLK98wCRmA=
+-----END PUBLIC KEY-----
+"""
+
+#: RSA key pair of the gateway's access tokens (RS256, published at /auth/jwks.json)
+ACCESS_PRIVATE_KEY = """-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDn6mR3JnADW++v
+fCPTZJEayH52o6kAYQGRcpbRmAeFQ2OlnyOt6HJXP3tJB3JfNY9UXrDWJN/39/DP
+f2Q20yIykeY3kQOdyPAy81p6FszOpGAFeNp8ov/+qMtFQ1+efr9G45lR3HZ6XRHt
+1X0UBWVliyhsn0k0awfGHteRARXUdx+97lEt4kmjlMBNU8blOaGap8XpkTccCsqr
+whbSywWhxxESuWtAJq5TzFRXvs+qet0cm45sHeINcIgY0kBszid/51+yqZ4q7j/y
+AkygDFk3MzBzDqUYcD3g1XphkM5kblviUoh6nHvdsN7vGcU39bdFdDJ0+fyFYG/b
+K62CQJA/AgMBAAECggEAB4HW4xMMLqbtZj0yIvZjhM+Fwqc2rade9OWhbDGmNWZ/
+mFwsPDoE87JuAcW5wbP2gfs0iGicFH50WvG1d6sLEof/QOMKSjNx3rRarQ7iyxCL
+dtBtmW4qbieM/mSfMwo9H5ZUU9uBSNwBrak8O0d/+60jVX3m3RrLTaCwgPeukk/e
+5wPjUialO+2DU4yMPO2RYKCyyCkDtUxNeKUVD4ePp9xrHSQ08OtJCqtVpaY0nMTP
+oQRNJoGLvXDg8t1alylDEW7wQvWPxHal3yKePwU3QjktI17982u2mzh4V0S+sBC8
+rL5uvo51oYWg0O93qHYmfSKPZ4AvTALp6A1ohqQwAQKBgQD2sKyJPejjstT32XNn
+RvEeurhTz5U06aJ7S98ZuYwsF84oOoGyBFyoFGuKgXZV36UHbnlSdJTbmpj0DxaO
+qT+JZf8mECctHKzjjcNrDSzUGP7gukE/IXzCBqLAaKcUEQvPWchTP/l5J9RVAiqI
+uwOQOYVUpg4LAuYVgXn+Z5bzPwKBgQDwqvqACL+5tJB7W5Tspfa/HwxvMIUQWsbC
+GJReOHUYzAD5xRR0mZQqY4jE+q2RN3zXK8XHhROBQuTC48MFu7hi41c23Ff8s/br
+tc38JKp03K6NZV6SWBPi7NPHFI73RBibwbyDWVbxVfvZyUToVV3f6hsqLOA9nnho
+/+i6dpgjAQKBgFcJwOZvXIMyLqgAJhKTWjGgabbQb/GKWVStUVsPN2C7SXayJd58
+YYDAK61jvi/QR7bWiKHKFldhNYQu6qONHajJvvtcCaaGDo3/D6rurBltdEgwDyNK
+Gm2Oz8+ZXRHcbdFL+T0+PjQ8FFOl/wHdEgXJ9bwHFr9V135Q/4z+WakbAoGBAKQE
+YmQPklqFbFIlwADnupnWFytP7d+PfhWZmsP7xhH4NlICtkYgxJF+9B8KmG93WWVr
+N4cacoiNhkor3yVxIeCC/1UsJera21UYuiE0+9ZY77z9cM5bqHHm5Q2wPR7XEc5U
+4pzBrjcbWmC6gnO0eh239ntvygM0lOs6POmXGWgBAoGBALHsnzUHWa4Uq/EcWvzt
+EHitEyl8D888BoqeYq0v3q9lToHQjuUH0cyuImgv+wBvuASsXxqTqn0jNWEDFnuI
+pCluQaoW7HjwFq+2d2vGjYUk7AKhhuhpX/Jk1nr8sdhFi/lyEGTMf2jLMYt4sVK8
+I20cqszyrOR3798WW66h3GOx
+-----END PRIVATE KEY-----
+"""
+ACCESS_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA5+pkdyZwA1vvr3wj02SR
+Gsh+dqOpAGEBkXKW0ZgHhUNjpZ8jrehyVz97SQdyXzWPVF6w1iTf9/fwz39kNtMi
+MpHmN5EDncjwMvNaehbMzqRgBXjafKL//qjLRUNfnn6/RuOZUdx2el0R7dV9FAVl
+ZYsobJ9JNGsHxh7XkQEV1Hcfve5RLeJJo5TATVPG5TmhmqfF6ZE3HArKq8IW0ssF
+occRErlrQCauU8xUV77PqnrdHJuObB3iDXCIGNJAbM4nf+dfsqmeKu4/8gJMoAxZ
+NzMwcw6lGHA94NV6YZDOZG5b4lKIepx73bDe7xnFN/W3RXQydPn8hWBv2yutgkCQ
+PwIDAQAB
+-----END PUBLIC KEY-----
+"""
+
+#: passwords and secrets of the demo data
+DEMO_PASSWORD = "demo"

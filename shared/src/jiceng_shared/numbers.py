@@ -1,0 +1,25 @@
+"""Human business numbers (receipt, ticket, case numbers): unique, readable, gap-tolerant.
+
+One counter row per series (e.g. per township and year), incremented with a single upsert in the
+caller's transaction, so a number is never handed out twice and never lost in a rollback race.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.db import dialect_insert
+
+
+async def next_in_series(session: AsyncSession, series: str) -> int:
+    counters = session.info["infra"].counters
+    stmt = dialect_insert(session, counters).values(key=series, value=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[counters.c.key], set_={"value": counters.c.value + 1})
+    result = await session.execute(stmt.returning(counters.c.value))
+    return int(result.scalar_one())
+
+
+async def business_number(session: AsyncSession, kind: str, township_code: str, year: int, width: int = 6) -> str:
+    """E.g. ``SJ-320971100-2026-000042``: kind, township (9 digits), year, sequence."""
+    seq = await next_in_series(session, f"{kind}:{township_code}:{year}")
+    return f"{kind}-{township_code[:9]}-{year}-{seq:0{width}d}"

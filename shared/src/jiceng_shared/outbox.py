@@ -1,0 +1,175 @@
+"""The transactional outbox: events are written with the state change, then published.
+
+:func:`emit` adds the event to the outbox table inside the caller's transaction. The
+:class:`OutboxRelay` of the same process is woken right after that commit, publishes the rows to
+JetStream with ``Nats-Msg-Id`` = event id, and marks them sent only after JetStream acked them.
+A poll every few seconds is the safety net that catches up after a crash or an outage; a row
+published twice (crash between ack and mark) is dropped by JetStream's duplicate window and,
+past it, by the consumers' inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.bus import EventBus
+from jiceng_shared.db import Database, utcnow
+from jiceng_shared.events import CloudEvent, EventPayload, build_event, nats_subject
+from jiceng_shared.observability import current_traceparent
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = Counter("jiceng_outbox_published_total", "Events published from the outbox", ["service"])
+PUBLISH_FAILURES = Counter("jiceng_outbox_publish_failures_total", "Failed outbox publishes", ["service"])
+LAG = Histogram(
+    "jiceng_outbox_lag_seconds",
+    "Time from commit of an event to its JetStream ack",
+    ["service"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+PENDING = Gauge("jiceng_outbox_pending", "Unsent outbox rows at the last relay pass", ["service"])
+
+#: sent rows are kept this long for inspection, then deleted
+SENT_RETENTION = dt.timedelta(days=7)
+
+
+async def emit(
+    session: AsyncSession,
+    payload: EventPayload,
+    *,
+    subject: str,
+    township: str,
+    correlation_id: str | None = None,
+) -> CloudEvent:
+    """Write ``payload`` as a CloudEvent into the outbox of the session's transaction."""
+    info = session.info
+    event = build_event(
+        payload,
+        source=info["source"],
+        subject=subject,
+        township=township,
+        correlation_id=correlation_id,
+        traceparent=current_traceparent(),
+    )
+    headers = {"traceparent": event.traceparent} if event.traceparent else {}
+    await session.execute(
+        insert(info["infra"].outbox).values(
+            id=event.id,
+            type=payload.event_type,
+            envelope=event.model_dump_json().encode(),
+            headers=headers,
+            created_at=utcnow(),
+            attempts=0,
+        )
+    )
+    info["outbox"] = True
+    return event
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        bus: EventBus,
+        *,
+        service: str,
+        poll_seconds: float = 1.0,
+        batch_size: int = 256,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.service = service
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.table = db.infra.outbox
+        self._wakeup = asyncio.Event()
+        self._last_cleanup = 0.0
+        db.on_commit(self.wake)
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        await self.bus.wait_ready()
+        while True:
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+            try:
+                await self.drain()
+                await self._cleanup()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost
+                log.exception("outbox relay pass failed")
+                await asyncio.sleep(self.poll_seconds)
+
+    async def drain(self) -> int:
+        """Publish unsent rows until none are left (or a publish fails); returns rows sent."""
+        total = 0
+        while True:
+            sent, failed, seen = await self._publish_batch()
+            total += sent
+            if failed or seen < self.batch_size:
+                break
+        async with self.db.session() as session:
+            pending = await session.scalar(select(func.count()).where(self.table.c.sent_at.is_(None)))
+        PENDING.labels(self.service).set(pending or 0)
+        return total
+
+    async def _publish_batch(self) -> tuple[int, int, int]:
+        js = self.bus.js
+        if js is None or not self.bus.connected:
+            return 0, 1, 0
+        t = self.table
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(t.c.id, t.c.type, t.c.envelope, t.c.headers, t.c.created_at)
+                    .where(t.c.sent_at.is_(None))
+                    .order_by(t.c.created_at)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)  # replicas share the table on PostgreSQL
+                )
+            ).all()
+            if not rows:
+                return 0, 0, 0
+            results = await asyncio.gather(*(self._publish(js, row) for row in rows), return_exceptions=True)
+            now = utcnow()
+            sent_ids = [row.id for row, result in zip(rows, results) if not isinstance(result, BaseException)]
+            failures = [(row.id, result) for row, result in zip(rows, results) if isinstance(result, BaseException)]
+            if sent_ids:
+                await session.execute(update(t).where(t.c.id.in_(sent_ids)).values(sent_at=now))
+            for row_id, error in failures:
+                await session.execute(
+                    update(t).where(t.c.id == row_id).values(attempts=t.c.attempts + 1, last_error=repr(error)[:2000])
+                )
+        for row in rows:
+            if row.id in sent_ids:
+                LAG.labels(self.service).observe((now - row.created_at).total_seconds())
+        PUBLISHED.labels(self.service).inc(len(sent_ids))
+        if failures:
+            PUBLISH_FAILURES.labels(self.service).inc(len(failures))
+            log.warning("outbox publish failed", extra={"failed": len(failures), "error": repr(failures[0][1])})
+        return len(sent_ids), len(failures), len(rows)
+
+    async def _publish(self, js: Any, row: Any) -> None:
+        headers = {"Nats-Msg-Id": row.id, "Content-Type": "application/cloudevents+json", **(row.headers or {})}
+        await js.publish(nats_subject(self.bus.prefix, row.type), row.envelope, headers=headers, timeout=5)
+
+    async def _cleanup(self) -> None:
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._last_cleanup < 600:
+            return
+        self._last_cleanup = loop_time
+        async with self.db.transaction() as session:
+            await session.execute(delete(self.table).where(self.table.c.sent_at < utcnow() - SENT_RETENTION))

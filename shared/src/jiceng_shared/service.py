@@ -1,0 +1,283 @@
+"""What every service process is made of, so each service only declares what is its own.
+
+A service declares a :class:`ServiceSpec` (name, settings, tables, routers, event subscriptions,
+background jobs, demo seed); :func:`create_service_app` turns it into a FastAPI app whose lifespan
+migrates the database, connects to NATS, ensures the stream and the durable consumers, and runs
+the outbox relay. Every ``/api/...`` path requires the gateway's internal token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import MetaData, select
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from jiceng_shared import errors
+from jiceng_shared.bus import EventBus
+from jiceng_shared.consumers import ConsumerGroup, Subscription
+from jiceng_shared.db import Database
+from jiceng_shared.errors import install_problem_handlers, permission_denied, problem_response
+from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenError, InternalTokenVerifier, Principal
+from jiceng_shared.migrations import run_migrations
+from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
+from jiceng_shared.outbox import OutboxRelay
+from jiceng_shared.settings import CommonSettings
+from jiceng_shared.workdays import WorkdayCalendar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """Everything a request handler or an event handler of the service may need."""
+
+    spec: "ServiceSpec"
+    settings: Any
+    db: Database
+    bus: EventBus
+    relay: OutboxRelay
+    consumers: ConsumerGroup
+    calendar: WorkdayCalendar
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+BackgroundJob = Callable[[ServiceContext], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    settings_cls: type[CommonSettings]
+    metadata: MetaData
+    migrations_dir: Path
+    routers: list[APIRouter]
+    #: the event subscriptions; called with the context so handlers can use settings and calendar
+    subscriptions: Callable[[ServiceContext], list[Subscription]] = lambda _ctx: []
+    #: long-running jobs (deadline scanners...), each restarted if it fails
+    background: list[BackgroundJob] = field(default_factory=list)
+    seed: Callable[[ServiceContext], Awaitable[None]] | None = None
+    version: str = "0.1.0"
+
+    @property
+    def api_prefix(self) -> str:
+        return f"/api/{self.name}/v1"
+
+
+def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext:
+    db = Database(settings.database_url, metadata=spec.metadata, source=f"/svc-{spec.name}")
+    bus = EventBus(
+        settings.nats_url,
+        prefix=settings.events_prefix,
+        stream=settings.stream_name,
+        retention_days=settings.events_retention_days,
+        client_name=f"svc-{spec.name}",
+    )
+    relay = OutboxRelay(db, bus, service=spec.name, poll_seconds=settings.outbox_poll_seconds)
+    calendar = WorkdayCalendar(
+        extra_holidays=getattr(settings, "calendar_extra_holidays", ()),
+        extra_workdays=getattr(settings, "calendar_extra_workdays", ()),
+    )
+    ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar)  # type: ignore[arg-type]
+    ctx.consumers = ConsumerGroup(
+        db,
+        bus,
+        spec.subscriptions(ctx),
+        service=spec.name,
+        max_deliver=settings.consumer_max_deliver,
+        backoff_seconds=settings.consumer_backoff_seconds,
+        concurrency=settings.consumer_concurrency,
+    )
+    return ctx
+
+
+async def _supervise(name: str, job: BackgroundJob, ctx: ServiceContext) -> None:
+    while True:
+        try:
+            await job(ctx)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a job that fails is restarted, not lost
+            log.exception("background job failed, restarting", extra={"job": name})
+            await asyncio.sleep(2)
+
+
+class InternalAuthMiddleware:
+    """Every ``/api/`` path needs a valid internal token; without it: 401 and nothing else."""
+
+    def __init__(self, app: ASGIApp, verifier: InternalTokenVerifier) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            token = None
+            for key, value in scope["headers"]:
+                if key == b"x-jiceng-internal":
+                    token = value.decode("latin-1")
+                    break
+            try:
+                if token is None:
+                    raise InternalTokenError("missing")
+                scope.setdefault("state", {})["principal"] = self.verifier.verify(token)
+            except InternalTokenError:
+                response = problem_response(401, "unauthenticated", "Authentication required")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None) -> FastAPI:
+    settings = settings or spec.settings_cls()
+    settings.check_production()
+    configure_logging(f"svc-{spec.name}", settings.log_level)
+    configure_tracing(f"svc-{spec.name}", settings.otel_exporter_otlp_endpoint)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await asyncio.to_thread(run_migrations, spec.migrations_dir, settings.database_url)
+        ctx = build_context(spec, settings)
+        app.state.ctx = ctx
+        tasks = [
+            asyncio.create_task(ctx.bus.connect_forever(), name="nats-connect"),
+            asyncio.create_task(ctx.relay.run(), name="outbox-relay"),
+        ]
+        tasks += [
+            asyncio.create_task(_supervise(getattr(job, "__name__", "job"), job, ctx), name="job")
+            for job in spec.background
+        ]
+        await ctx.consumers.start()
+        try:
+            yield
+        finally:
+            await ctx.consumers.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await ctx.bus.close()
+            await ctx.db.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        openapi_url=f"{spec.api_prefix}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.spec = spec
+    app.state.settings = settings
+    install_problem_handlers(app)
+    for router in spec.routers:
+        app.include_router(router, prefix=spec.api_prefix)
+    app.include_router(_dead_letter_router(spec), prefix=spec.api_prefix)
+    app.add_api_route("/healthz", _healthz, include_in_schema=False)
+    app.add_api_route("/readyz", _readyz, include_in_schema=False)
+    app.add_api_route("/metrics", metrics_response, include_in_schema=False)
+    app.add_middleware(InternalAuthMiddleware, verifier=InternalTokenVerifier(settings.internal_public_key))
+    app.add_middleware(ObservabilityMiddleware, service=f"svc-{spec.name}")
+    return app
+
+
+async def _healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _readyz(request: Request) -> JSONResponse:
+    ctx: ServiceContext | None = getattr(request.app.state, "ctx", None)
+    checks = {"database": False, "nats": False}
+    if ctx is not None:
+        try:
+            await asyncio.wait_for(ctx.db.ping(), timeout=2)
+            checks["database"] = True
+        except Exception:  # noqa: BLE001 - not ready is the answer
+            pass
+        checks["nats"] = ctx.bus.connected
+    if all(checks.values()):
+        return JSONResponse({"status": "ready", "checks": checks})
+    failing = ", ".join(k for k, ok in checks.items() if not ok)
+    return errors.problem_response(503, "not_ready", "Not ready", f"unreachable: {failing}", checks=checks)
+
+
+# --- dependencies for routers ---------------------------------------------------------------
+
+
+def get_ctx(request: Request) -> ServiceContext:
+    return request.app.state.ctx
+
+
+def current_principal(request: Request) -> Principal:
+    principal = getattr(request.state, "principal", None)
+    if principal is None:  # only reachable if a route lives outside /api/
+        raise errors.unauthenticated()
+    return principal
+
+
+def require(permission: str) -> Callable[[Request], Principal]:
+    """A dependency giving the caller, who must hold ``permission`` in at least one scope."""
+
+    def dependency(request: Request) -> Principal:
+        principal = current_principal(request)
+        if not principal.can(permission):
+            raise permission_denied(permission)
+        return principal
+
+    dependency.__name__ = f"require_{permission.replace('.', '_')}"
+    return dependency
+
+
+Ctx = Annotated[ServiceContext, Depends(get_ctx)]
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
+# --- dead letters: inspect and replay (ops) --------------------------------------------------
+
+
+class DeadLetterOut(BaseModel):
+    id: str
+    consumer: str
+    event_id: str | None
+    event_type: str | None
+    subject: str
+    error: str
+    deliveries: int
+    failed_at: Any
+    replayed_at: Any | None
+
+
+def _dead_letter_router(spec: ServiceSpec) -> APIRouter:
+    permission = f"{spec.name}.dead_letter.manage"
+    router = APIRouter(prefix="/admin/dead-letters", tags=["operations"], dependencies=[Depends(require(permission))])
+
+    @router.get("", response_model=list[DeadLetterOut], summary="Events that failed every delivery")
+    async def list_dead_letters(ctx: Ctx) -> list[Any]:
+        table = ctx.db.infra.dead_letters
+        async with ctx.db.session() as session:
+            rows = (await session.execute(select(table).order_by(table.c.failed_at.desc()).limit(200))).all()
+        return [DeadLetterOut.model_validate(dict(r._mapping)) for r in rows]
+
+    @router.post("/{dead_letter_id}/replay", summary="Apply a dead-lettered event again")
+    async def replay(dead_letter_id: str, ctx: Ctx) -> dict[str, Any]:
+        try:
+            applied = await ctx.consumers.replay(dead_letter_id)
+        except KeyError:
+            raise errors.not_found("dead letter", dead_letter_id) from None
+        except LookupError as exc:
+            raise errors.Problem(409, "no_handler", "No handler", str(exc)) from None
+        return {"id": dead_letter_id, "applied": applied}
+
+    return router

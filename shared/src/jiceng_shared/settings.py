@@ -1,0 +1,114 @@
+"""Settings every process shares, read from the environment by pydantic-settings.
+
+Each process has its own prefix (``GRID_``, ``DISPATCH_``, ``GATEWAY_`` ...). A setting common
+to all processes may also be given once with the ``JICENG_`` prefix (``JICENG_NATS_URL``);
+the process's own prefix wins over it, and both win over the default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+from jiceng_shared import devkeys
+
+COMMON_PREFIX = "JICENG_"
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production mode meets a development secret or default."""
+
+
+class CommonSettings(BaseSettings):
+    """What every process (gateway and services) reads."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="")
+
+    #: the service name, also the default database file name and the durable-consumer prefix
+    service_name: ClassVar[str] = "jiceng"
+    #: the default port of the process when run by ``make run``
+    default_port: ClassVar[int] = 8000
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    #: 0 means the process's default port
+    port: int = 0
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    nats_url: str = "nats://127.0.0.1:4222"
+    #: subject prefix of every event; the JetStream stream is named after it (``jiceng`` → ``JICENG``)
+    events_prefix: str = "jiceng"
+    #: how long the stream keeps events (days)
+    events_retention_days: int = 30
+    internal_public_key: str = devkeys.INTERNAL_PUBLIC_KEY
+    log_level: str = "INFO"
+    migrate_on_start: bool = True
+    #: relay safety-net poll; the relay is woken at once after each commit that wrote events
+    outbox_poll_seconds: float = 1.0
+    #: deliveries of one event before it goes to the dead-letter subject
+    consumer_max_deliver: int = 5
+    #: delay before each redelivery of a failed event (seconds); the last value repeats
+    consumer_backoff_seconds: list[float] = [0.5, 2.0, 10.0, 30.0]
+    #: events a consumer handles at once (forced to 1 on SQLite, which has one writer)
+    consumer_concurrency: int = 16
+    #: OTLP endpoint for traces; empty keeps trace context in logs and headers only
+    otel_exporter_otlp_endpoint: str = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        common = EnvSettingsSource(settings_cls, env_prefix=COMMON_PREFIX)
+        return (init_settings, env_settings, common, file_secret_settings)
+
+    @model_validator(mode="after")
+    def _default_database(self) -> "CommonSettings":
+        if not self.database_url:
+            path = (self.data_dir / f"{self.service_name}.db").resolve()
+            self.database_url = f"sqlite+aiosqlite:///{path}"
+        if not self.port:
+            self.port = self.default_port
+        return self
+
+    @property
+    def stream_name(self) -> str:
+        return self.events_prefix.upper().replace(".", "_").replace("-", "_")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration may not run in production (empty when it may)."""
+        problems = []
+        if self.internal_public_key.strip() == devkeys.INTERNAL_PUBLIC_KEY.strip():
+            problems.append(f"{self.env_name('internal_public_key')} is the development key")
+        if self.is_sqlite:
+            problems.append(f"{self.env_name('database_url')} must point at PostgreSQL, not SQLite")
+        return problems
+
+    def env_name(self, field: str) -> str:
+        prefix = self.model_config.get("env_prefix") or COMMON_PREFIX
+        return f"{prefix}{field}".upper()
+
+    def check_production(self) -> None:
+        if self.env != "production":
+            return
+        problems = self.production_problems()
+        if problems:
+            raise InsecureConfiguration("refusing to start in production: " + "; ".join(problems))
+
+
+def settings_for(settings_cls: type[CommonSettings], **overrides: Any) -> CommonSettings:
+    """Build settings and refuse insecure production configurations at once."""
+    settings = settings_cls(**overrides)
+    settings.check_production()
+    return settings

@@ -1,0 +1,228 @@
+"""pytest fixtures shared by every test suite of the project (loaded by the root ``conftest.py``).
+
+- ``infra``: PostgreSQL and NATS on 127.0.0.1, started when installed but stopped;
+- ``service_runner``: runs one service in-process on a fresh database and its own event stream,
+  with an httpx client on the app (``ASGITransport``) and its real lifespan (relay, consumers);
+- ``stack``: the six processes as real OS processes on fresh PostgreSQL databases (end-to-end);
+- ``headers_for``: the gateway's internal token for a principal, to call a service directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import nats
+import pytest
+from nats.js.errors import NotFoundError
+
+from jiceng_shared import devkeys
+from jiceng_shared.events import EventPayload, build_event, nats_subject
+from jiceng_shared.identity import INTERNAL_HEADER, Binding, InternalTokenSigner, Principal
+from jiceng_shared.service import ServiceContext, ServiceSpec, create_service_app
+from jiceng_shared.testing.infra import TestInfra, prepare
+
+T = TypeVar("T")
+
+_signer = InternalTokenSigner(devkeys.INTERNAL_PRIVATE_KEY)
+
+
+def principal(*bindings: tuple[str, str] | tuple[str, str, str | None], name: str = "tester", subject: str | None = None,
+              kind: str = "user", username: str | None = None) -> Principal:
+    """A principal with bindings given as (role, area) or (role, area, dept)."""
+    return Principal(
+        subject=subject or f"test-{uuid.uuid4().hex[:8]}",
+        name=name,
+        kind=kind,  # type: ignore[arg-type]
+        bindings=tuple(Binding(b[0], b[1], b[2] if len(b) > 2 else None) for b in bindings),
+        username=username,
+    )
+
+
+def demo_principal(username: str) -> Principal:
+    """The principal of a demo user of demo-data.md, as the gateway would forward it."""
+    from jiceng_shared import demo
+
+    user = demo.USER_BY_NAME[username]
+    return principal(*user.bindings, name=user.display_name, subject=f"demo-{username}", username=username)
+
+
+def headers_for(who: Principal) -> dict[str, str]:
+    return {INTERNAL_HEADER: _signer.token_for(who)}
+
+
+async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 15.0, interval: float = 0.05) -> T:
+    """Await ``check()`` until it returns a truthy value (or raise its last AssertionError)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: BaseException | None = None
+    while True:
+        try:
+            value = await check()
+            if value:
+                return value
+        except AssertionError as exc:
+            last = exc
+        if asyncio.get_running_loop().time() > deadline:
+            if last:
+                raise last
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+@dataclass
+class RunningService:
+    app: Any
+    ctx: ServiceContext
+    client: httpx.AsyncClient
+    prefix: str
+
+    async def publish(self, payload: EventPayload, *, subject: str, township: str, correlation_id: str | None = None,
+                      source: str = "/test", time: dt.datetime | None = None) -> str:
+        """Publish an event on this service's stream as another service would (real JetStream)."""
+        event = build_event(payload, source=source, subject=subject, township=township, correlation_id=correlation_id,
+                            time=time)
+        js = await self.ctx.bus.wait_ready()
+        await js.publish(nats_subject(self.prefix, payload.event_type), event.model_dump_json().encode(),
+                         headers={"Nats-Msg-Id": event.id})
+        return event.id
+
+    async def seed(self) -> None:
+        assert self.ctx.spec.seed is not None
+        await self.ctx.spec.seed(self.ctx)
+
+
+class Databases:
+    """Fresh databases for one test session, dropped at its end."""
+
+    def __init__(self, infra: TestInfra, sqlite_dir: Path) -> None:
+        self.infra = infra
+        self.sqlite_dir = sqlite_dir
+        self.created: list[str] = []
+
+    async def create(self, label: str) -> str:
+        name = f"jt_{label}_{uuid.uuid4().hex[:8]}"
+        if self.infra.database == "postgres":
+            import asyncpg
+
+            conn = await asyncpg.connect(self.infra.pg_admin_dsn)
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+            self.created.append(name)
+        return self.infra.database_url(name, self.sqlite_dir)
+
+    async def drop_all(self) -> None:
+        if self.infra.database != "postgres" or not self.created:
+            return
+        import asyncpg
+
+        conn = await asyncpg.connect(self.infra.pg_admin_dsn)
+        try:
+            for name in self.created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def delete_stream(nats_url: str, prefix: str) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.jetstream().delete_stream(prefix.upper())
+    except NotFoundError:
+        pass
+    finally:
+        await nc.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: runs the six processes through the gateway")
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> TestInfra:
+    found = prepare(tmp_path_factory.mktemp("infra"))
+    for note in found.notes:
+        print(f"\n[jiceng tests] {note}")
+    return found
+
+
+@pytest.fixture(scope="session")
+async def databases(infra: TestInfra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Databases]:
+    dbs = Databases(infra, tmp_path_factory.mktemp("sqlite"))
+    yield dbs
+    await dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]:
+    @asynccontextmanager
+    async def run(
+        spec_factory: Callable[[], ServiceSpec], *, wait_for_nats: bool = True, **overrides: Any
+    ) -> AsyncIterator[RunningService]:
+        spec = spec_factory()
+        prefix = f"t{uuid.uuid4().hex[:10]}"
+        settings = spec.settings_cls(
+            **{
+                "database_url": await databases.create(spec.name),
+                "nats_url": infra.nats_url,
+                "events_prefix": prefix,
+                "env": "test",
+                "outbox_poll_seconds": 0.2,
+                "consumer_backoff_seconds": [0.05, 0.1, 0.2],
+                **overrides,
+            }
+        )
+        app = create_service_app(spec, settings)
+        try:
+            async with app.router.lifespan_context(app):
+                ctx: ServiceContext = app.state.ctx
+                if wait_for_nats:
+                    await asyncio.wait_for(ctx.bus.wait_ready(), timeout=15)
+                    for sub in ctx.consumers.subscriptions:
+                        await ctx.consumers.ensure_consumer(sub)
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+                    yield RunningService(app, ctx, client, prefix)
+        finally:
+            await delete_stream(infra.nats_url, prefix)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+async def stack(infra: TestInfra, databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """All six processes, on fresh databases, a private event stream and free ports."""
+    from jiceng_shared.stack import Stack, free_port
+    from jiceng_shared.topology import PROCESSES
+
+    prefix = f"e{uuid.uuid4().hex[:10]}"
+    data_dir = tmp_path_factory.mktemp("stack")
+    env = dict(os.environ) | {
+        "JICENG_ENV": "test",
+        "JICENG_NATS_URL": infra.nats_url,
+        "JICENG_EVENTS_PREFIX": prefix,
+        "JICENG_DATA_DIR": str(data_dir),
+        "JICENG_LOG_LEVEL": "WARNING",
+        "JICENG_OUTBOX_POLL_SECONDS": "0.5",
+        "JICENG_CONSUMER_BACKOFF_SECONDS": "[0.1, 0.2, 0.5]",
+    }
+    for process in PROCESSES:
+        env[f"{process.env_prefix}DATABASE_URL"] = await databases.create(process.name)
+    running = Stack(env=env, log_dir=data_dir / "logs", ports={p.name: free_port() for p in PROCESSES})
+    await asyncio.to_thread(running.seed)
+    running.start()
+    try:
+        await asyncio.to_thread(running.wait_ready, 90)
+        yield running
+    finally:
+        await asyncio.to_thread(running.stop)
+        await delete_stream(infra.nats_url, prefix)

@@ -1,0 +1,208 @@
+"""The outbox, the relay and the consumers against real NATS JetStream and a real database.
+
+A tiny service of its own (one table, one subscription) so each guarantee is shown in isolation:
+publish after commit with Nats-Msg-Id = event id, nothing published on rollback, catch-up after an
+outage, at-most-once application through the inbox, bounded redelivery into the dead letters,
+and replay once fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import nats
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiceng_shared.bus import EventBus
+from jiceng_shared.consumers import Subscription
+from jiceng_shared.db import make_base, utcnow
+from jiceng_shared.events import CloudEvent, EventPayload, build_event, nats_subject
+from jiceng_shared.outbox import OutboxRelay, emit
+from jiceng_shared.service import ServiceContext, ServiceSpec
+from jiceng_shared.settings import CommonSettings
+from jiceng_shared.testing.plugin import eventually, headers_for, principal
+from jiceng_shared.tables import add_infrastructure_tables
+
+Base = make_base()
+add_infrastructure_tables(Base.metadata)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    text: Mapped[str]
+    created_at: Mapped[dt.datetime]
+
+
+class NoteWritten(EventPayload):
+    event_type = "test.note.written"
+    note_id: str
+    text: str
+
+
+class Settings(CommonSettings):
+    service_name = "msgtest"
+
+
+#: handler behaviour switch for the poison-message test
+BROKEN: set[str] = set()
+
+
+async def on_note(session, event: CloudEvent) -> None:
+    payload = event.payload(NoteWritten)
+    if payload.text in BROKEN:
+        raise RuntimeError(f"cannot handle {payload.text}")
+    session.add(Note(id=event.id, text=payload.text, created_at=utcnow()))
+
+
+def spec() -> ServiceSpec:
+    return ServiceSpec(
+        name="msgtest",
+        title="messaging test",
+        description="",
+        settings_cls=Settings,
+        metadata=Base.metadata,
+        migrations_dir=Path("unused"),
+        routers=[],
+        subscriptions=lambda _ctx: [Subscription("notes", "test.note.*", {"test.note.written": on_note})],
+    )
+
+
+async def _create_tables(ctx: ServiceContext) -> None:
+    async with ctx.db.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+
+
+@pytest.fixture(scope="module")
+async def svc(service_runner):
+    async with service_runner(spec, migrate_on_start=False, consumer_max_deliver=3) as running:
+        await _create_tables(running.ctx)
+        yield running
+
+
+async def _stream_messages(nats_url: str, prefix: str, event_type: str) -> list:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.subscribe(nats_subject(prefix, event_type), ordered_consumer=True)
+        msgs = []
+        try:
+            while True:
+                msgs.append(await sub.next_msg(timeout=0.5))
+        except (TimeoutError, nats.errors.TimeoutError):
+            pass
+        return msgs
+    finally:
+        await nc.close()
+
+
+async def _count(svc, text: str) -> int:
+    async with svc.ctx.db.session() as session:
+        return await session.scalar(select(func.count()).select_from(Note).where(Note.text == text))
+
+
+async def test_an_event_is_published_after_commit_with_its_id_as_nats_msg_id(svc):
+    async with svc.ctx.db.transaction() as session:
+        event = await emit(session, NoteWritten(note_id="n1", text="after-commit"), subject="n1", township="320971100000")
+    msgs = await eventually(lambda: _find(svc.ctx.settings.nats_url, svc.prefix, event.id))
+    assert msgs.headers["Nats-Msg-Id"] == event.id
+    assert CloudEvent.model_validate_json(msgs.data).correlationid == event.id
+    outbox = svc.ctx.db.infra.outbox
+    async with svc.ctx.db.session() as session:
+        sent_at = await session.scalar(select(outbox.c.sent_at).where(outbox.c.id == event.id))
+    assert sent_at is not None
+
+
+async def _find(nats_url: str, prefix: str, event_id: str):
+    for msg in await _stream_messages(nats_url, prefix, "test.note.written"):
+        if msg.headers and msg.headers.get("Nats-Msg-Id") == event_id:
+            return msg
+    return None
+
+
+async def test_a_rolled_back_transaction_publishes_nothing(svc):
+    with pytest.raises(RuntimeError):
+        async with svc.ctx.db.transaction() as session:
+            event = await emit(session, NoteWritten(note_id="n2", text="rolled-back"), subject="n2", township="320971100000")
+            raise RuntimeError("business rule failed")
+    await asyncio.sleep(0.5)
+    assert await _find(svc.ctx.settings.nats_url, svc.prefix, event.id) is None
+    outbox = svc.ctx.db.infra.outbox
+    async with svc.ctx.db.session() as session:
+        assert await session.scalar(select(func.count()).where(outbox.c.id == event.id)) == 0
+
+
+async def test_the_consumer_applies_the_event_exactly_once_even_when_delivered_twice(svc):
+    event = build_event(NoteWritten(note_id="n3", text="twice"), source="/test", subject="n3", township="320971100000")
+    js = await svc.ctx.bus.wait_ready()
+    subject = nats_subject(svc.prefix, "test.note.written")
+    # two different Nats-Msg-Ids defeat JetStream's duplicate window: only the inbox protects now
+    await js.publish(subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id + "-a"})
+    await js.publish(subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id + "-b"})
+    await eventually(lambda: _count(svc, "twice"))
+    await asyncio.sleep(0.5)
+    assert await _count(svc, "twice") == 1
+    inbox = svc.ctx.db.infra.inbox
+    async with svc.ctx.db.session() as session:
+        assert await session.scalar(select(func.count()).where(inbox.c.event_id == event.id)) == 1
+
+
+async def test_a_failing_event_is_retried_then_dead_lettered_then_replayed_once_fixed(svc):
+    BROKEN.add("poison")
+    event_id = await svc.publish(NoteWritten(note_id="n4", text="poison"), subject="n4", township="320971100000")
+    table = svc.ctx.db.infra.dead_letters
+
+    async def dead_letter():
+        async with svc.ctx.db.session() as session:
+            return (await session.execute(select(table).where(table.c.event_id == event_id))).one_or_none()
+
+    row = await eventually(dead_letter)
+    assert row.deliveries == 3  # consumer_max_deliver
+    assert "cannot handle poison" in row.error
+    assert await _count(svc, "poison") == 0
+
+    admin = headers_for(principal(("county_admin", "320971000000")))
+    listed = await svc.client.get("/api/msgtest/v1/admin/dead-letters", headers=admin)
+    assert listed.status_code == 403  # msgtest.dead_letter.manage is in no role: the route is closed to all
+
+    BROKEN.discard("poison")
+    assert await svc.ctx.consumers.replay(row.id) is True
+    assert await _count(svc, "poison") == 1
+    assert await svc.ctx.consumers.replay(row.id) is False  # the inbox remembers it
+
+
+async def test_a_message_that_is_not_a_cloudevent_goes_straight_to_the_dead_letters(svc):
+    js = await svc.ctx.bus.wait_ready()
+    await js.publish(nats_subject(svc.prefix, "test.note.written"), b"{not json", headers={"Nats-Msg-Id": "garbage-1"})
+    table = svc.ctx.db.infra.dead_letters
+
+    async def dead_letter():
+        async with svc.ctx.db.session() as session:
+            return (await session.execute(select(table).where(table.c.data == b"{not json"))).one_or_none()
+
+    row = await eventually(dead_letter)
+    assert row.deliveries == 1 and "not a valid CloudEvent" in row.error
+
+
+async def test_rows_written_while_nats_is_down_are_published_by_the_catch_up(service_runner, infra):
+    async with service_runner(spec, wait_for_nats=False, migrate_on_start=False, nats_url="nats://127.0.0.1:1") as down:
+        await _create_tables(down.ctx)
+        async with down.ctx.db.transaction() as session:
+            event = await emit(session, NoteWritten(note_id="n5", text="outage"), subject="n5", township="320971100000")
+        await asyncio.sleep(0.3)
+        assert not down.ctx.bus.connected
+        # the process "restarts" with NATS back: a relay on the same database catches up
+        bus = EventBus(infra.nats_url, prefix=down.prefix, stream=down.ctx.settings.stream_name,
+                       retention_days=1, client_name="catch-up")
+        await bus.connect()
+        try:
+            relay = OutboxRelay(down.ctx.db, bus, service="msgtest")
+            assert await relay.drain() == 1
+            msg = await eventually(lambda: _find(infra.nats_url, down.prefix, event.id))
+            assert msg.headers["Nats-Msg-Id"] == event.id
+        finally:
+            await bus.close()

@@ -1,0 +1,46 @@
+"""The policy tables load, match literal routes first, and production refuses development secrets."""
+
+import pytest
+
+from jiceng_shared.policy import PUBLIC, load_policy
+from jiceng_shared.settings import CommonSettings, InsecureConfiguration
+
+
+def test_routes_match_by_method_and_template():
+    policy = load_policy()
+    route = policy.match("GET", "/api/grid/v1/incidents/abc")
+    assert route is not None and route.permission == "grid.incident.read"
+    assert policy.match("DELETE", "/api/grid/v1/incidents/abc") is None
+    assert policy.match("GET", "/api/grid/v1/incidents/abc/extra") is None
+
+
+def test_every_public_route_is_under_public_or_the_gateways_login():
+    for route in load_policy().public_routes:
+        assert route.permission == PUBLIC
+        assert "/public/" in route.path or route.service == "gateway"
+
+
+def test_every_role_named_in_a_permission_exists():
+    policy = load_policy()
+    for role in policy.role_permissions:
+        assert role in policy.roles
+
+
+def test_production_refuses_development_keys_and_sqlite(monkeypatch):
+    settings = CommonSettings(env="production")
+    with pytest.raises(InsecureConfiguration) as info:
+        settings.check_production()
+    assert "development key" in str(info.value)
+    assert "SQLite" in str(info.value)
+
+
+def test_service_prefix_wins_over_common_prefix(monkeypatch):
+    from pydantic_settings import SettingsConfigDict
+
+    class Demo(CommonSettings):
+        model_config = SettingsConfigDict(env_prefix="DEMO_", extra="ignore")
+
+    monkeypatch.setenv("JICENG_NATS_URL", "nats://common:4222")
+    assert Demo().nats_url == "nats://common:4222"
+    monkeypatch.setenv("DEMO_NATS_URL", "nats://own:4222")
+    assert Demo().nats_url == "nats://own:4222"

@@ -1,0 +1,1 @@
+"""svc-assessment: Assessment (考核)."""

@@ -1,0 +1,14 @@
+"""Settings of svc-dispatch (prefix ``DISPATCH_``; common ones may also come as ``JICENG_``)."""
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from jiceng_shared.settings import CommonSettings
+from jiceng_shared.topology import SERVICE_BY_NAME
+
+
+class DispatchSettings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore")
+    service_name: ClassVar[str] = "dispatch"
+    default_port: ClassVar[int] = SERVICE_BY_NAME["dispatch"].port

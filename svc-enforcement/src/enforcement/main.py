@@ -1,0 +1,30 @@
+"""svc-enforcement's application: its routers, events and demo data on the shared service frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from jiceng_shared.service import ServiceSpec, create_service_app
+
+from enforcement.config import EnforcementSettings
+from enforcement.models import metadata
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def spec() -> ServiceSpec:
+    return ServiceSpec(
+        name="enforcement",
+        title="svc-enforcement · 综合执法",
+        description="Comprehensive administrative enforcement (综合执法一队伍): enforcement items, leads, cases, records, decisions, transfers.",
+        settings_cls=EnforcementSettings,
+        metadata=metadata,
+        migrations_dir=MIGRATIONS,
+        routers=[],
+    )
+
+
+def create_app(settings: EnforcementSettings | None = None) -> FastAPI:
+    return create_service_app(spec(), settings)

@@ -1,0 +1,11 @@
+import pytest
+
+from enforcement.main import spec
+
+
+@pytest.fixture(scope="module")
+async def enforcement(service_runner):
+    async with service_runner(spec) as running:
+        if running.ctx.spec.seed is not None:
+            await running.seed()
+        yield running

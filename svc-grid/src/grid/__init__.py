@@ -1,0 +1,1 @@
+"""svc-grid: one grid for local governance (基层治理一网格)."""

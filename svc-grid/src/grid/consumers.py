@@ -1,0 +1,102 @@
+"""Events svc-grid consumes: the ticket handling an incident reports back to the reporter."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.consumers import Subscription
+from jiceng_shared.contracts import dispatch as contracts
+from jiceng_shared.events import CloudEvent
+from jiceng_shared.service import ServiceContext
+
+from grid.incidents.service import apply_ticket_event
+
+
+def _for_grid(source: str) -> bool:
+    return source == "grid"
+
+
+async def on_ticket_created(session: AsyncSession, event: CloudEvent) -> None:
+    p = event.payload(contracts.TicketCreated)
+    if _for_grid(p.source) and p.source_ref:
+        await apply_ticket_event(
+            session,
+            incident_id=p.source_ref,
+            at=event.time,
+            status="registered",
+            note=f"指挥中心登记为工单 {p.number}",
+            ticket=(p.ticket_id, p.number),
+        )
+
+
+async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
+    p = event.payload(contracts.TicketAssigned)
+    if _for_grid(p.source) and p.source_ref:
+        await apply_ticket_event(
+            session,
+            incident_id=p.source_ref,
+            at=event.time,
+            status="dispatched",
+            note=f"派遣至 {p.unit.name}",
+            ticket=(p.ticket_id, p.number),
+            handling_unit=p.unit.name,
+        )
+
+
+async def on_ticket_handled(session: AsyncSession, event: CloudEvent) -> None:
+    p = event.payload(contracts.TicketHandled)
+    if _for_grid(p.source) and p.source_ref:
+        await apply_ticket_event(
+            session,
+            incident_id=p.source_ref,
+            at=event.time,
+            status="handled",
+            note=f"{p.unit.name} 处置反馈：{p.outcome}，待核查",
+            ticket=(p.ticket_id, p.number),
+            outcome=p.outcome,
+        )
+
+
+async def on_ticket_closed(session: AsyncSession, event: CloudEvent) -> None:
+    p = event.payload(contracts.TicketClosed)
+    if _for_grid(p.source) and p.source_ref:
+        await apply_ticket_event(
+            session,
+            incident_id=p.source_ref,
+            at=event.time,
+            status="closed",
+            note=f"核查通过，工单办结：{p.outcome}",
+            ticket=(p.ticket_id, p.number),
+            outcome=p.outcome,
+            closed_at=p.closed_at,
+        )
+
+
+async def on_ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
+    p = event.payload(contracts.TicketReopened)
+    if _for_grid(p.source) and p.source_ref:
+        await apply_ticket_event(
+            session,
+            incident_id=p.source_ref,
+            at=event.time,
+            status="reopened",
+            note=f"核查未通过，返工：{p.reason}",
+            ticket=(p.ticket_id, p.number),
+            closed_at=None,
+        )
+
+
+def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
+    return [
+        Subscription(
+            "tickets",
+            "dispatch.ticket.*",
+            {
+                contracts.TicketCreated.event_type: on_ticket_created,
+                contracts.TicketAssigned.event_type: on_ticket_assigned,
+                contracts.TicketHandled.event_type: on_ticket_handled,
+                contracts.TicketClosed.event_type: on_ticket_closed,
+                contracts.TicketReopened.event_type: on_ticket_reopened,
+            },
+        )
+    ]

@@ -1,0 +1,73 @@
+"""HTTP routes of incidents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
+
+from grid.incidents import service
+from grid.incidents.rules import STATUS_LABELS
+from grid.incidents.schemas import IncidentCreate, IncidentDetail, IncidentOut, StepOut
+
+router = APIRouter(prefix="/incidents", tags=["incidents"])
+
+
+def _out(incident: object, model: type[IncidentOut] = IncidentOut, **extra: object) -> IncidentOut:
+    data = {name: getattr(incident, name) for name in IncidentOut.model_fields if hasattr(incident, name)}
+    return model(**data, status_zh=STATUS_LABELS[data["status"]], **extra)
+
+
+@router.post("", status_code=201, response_model=IncidentOut, summary="Report an incident found in your grid")
+async def report_incident(
+    body: IncidentCreate,
+    response: Response,
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.REPORT))],
+) -> IncidentOut:
+    async with ctx.db.transaction() as session:
+        incident = await service.report(
+            session, principal, body, attachment_max_bytes=ctx.settings.attachment_max_bytes
+        )
+    response.headers["Location"] = f"{ctx.spec.api_prefix}/incidents/{incident.id}"
+    return _out(incident)
+
+
+@router.get("", response_model=Page[IncidentOut], summary="Incidents in your scope, newest first")
+async def list_incidents(
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    status: str | None = None,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    category: str | None = None,
+    correlation_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[IncidentOut]:
+    async with ctx.db.session() as session:
+        rows = await service.list_incidents(
+            session,
+            principal,
+            status=status,
+            grid_code=grid_code,
+            category=category,
+            correlation_id=correlation_id,
+            limit=limit,
+            cursor=cursor,
+        )
+    items, next_cursor = page_of(rows, limit)
+    return Page[IncidentOut](items=[_out(i) for i in items], next_cursor=next_cursor)
+
+
+@router.get("/{incident_id}", response_model=IncidentDetail, summary="One incident with its timeline")
+async def get_incident(
+    incident_id: str, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.READ))]
+) -> IncidentOut:
+    async with ctx.db.session() as session:
+        incident, steps = await service.get_incident(session, principal, incident_id)
+    timeline = [StepOut(at=s.at, status=s.status, note=s.note) for s in steps]
+    return _out(incident, IncidentDetail, timeline=timeline)

@@ -1,0 +1,38 @@
+"""Pure rules of incident reporting (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiceng_shared.categories import CATEGORY_BY_CODE
+from jiceng_shared.errors import FieldErrors
+from jiceng_shared.geo import point_in_polygon
+
+STATUS_LABELS = {
+    "reported": "已上报",
+    "registered": "已登记",
+    "dispatched": "已派遣",
+    "handled": "已处置待核查",
+    "closed": "已办结",
+    "reopened": "返工",
+}
+
+
+def check_report(
+    *,
+    category: str,
+    point: tuple[float, float],
+    grid_polygon: dict[str, Any] | None,
+    attachment_sizes: list[int],
+    attachment_max_bytes: int,
+) -> FieldErrors:
+    """Every reason the report cannot be accepted, each with its field and stable code."""
+    errors = FieldErrors()
+    if category not in CATEGORY_BY_CODE:
+        errors.add("category", "unknown_category", f"{category!r} is not in the event classification")
+    if grid_polygon is None or not point_in_polygon(point, grid_polygon):
+        errors.add("location", "point_outside_grid", "the point does not lie inside the grid")
+    for i, size in enumerate(attachment_sizes):
+        if size > attachment_max_bytes:
+            errors.add(f"attachments.{i}.size", "attachment_too_large", f"{size} bytes > {attachment_max_bytes}")
+    return errors

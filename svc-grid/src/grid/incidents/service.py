@@ -1,0 +1,157 @@
+"""Use cases of incidents: report one, read them, follow the ticket that handles them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.contracts.common import GeoPoint
+from jiceng_shared.contracts.grid import AttachmentMeta, IncidentReported
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.numbers import business_number
+from jiceng_shared.outbox import emit
+from jiceng_shared.pagination import paginate
+from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.workdays import COUNTY_ZONE
+
+from grid.areas.models import Area
+from grid.incidents import rules
+from grid.incidents.models import Incident, IncidentStep
+from grid.incidents.schemas import IncidentCreate
+
+REPORT = "grid.incident.report"
+READ = "grid.incident.read"
+
+
+def _step(incident: Incident, status: str, note: str, at: dt.datetime) -> IncidentStep:
+    return IncidentStep(id=new_id(), incident_id=incident.id, at=at, status=status, note=note)
+
+
+async def report(
+    session: AsyncSession, principal: Principal, body: IncidentCreate, *, attachment_max_bytes: int
+) -> Incident:
+    grid = await session.scalar(select(Area).where(Area.code == body.grid_code, Area.level == "grid"))
+    if grid is None:
+        raise Problem(422, "unknown_grid", "Invalid request", f"grid_code: no grid {body.grid_code}")
+    # the reporter must be a grid worker of that grid (A or B post)
+    require_scope(principal, REPORT, grid.code)
+    errors = rules.check_report(
+        category=body.category,
+        point=body.location.coordinates,
+        grid_polygon=grid.polygon,
+        attachment_sizes=[a.size for a in body.attachments],
+        attachment_max_bytes=attachment_max_bytes,
+    )
+    errors.raise_if_any()
+
+    now = utcnow()
+    incident_id = new_id()
+    incident = Incident(
+        id=incident_id,
+        number=await business_number(session, "SJ", grid.township_code or grid.code, now.astimezone(COUNTY_ZONE).year),
+        category=body.category,
+        description=body.description,
+        location=body.location.model_dump(),
+        grid_code=grid.code,
+        township_code=grid.township_code or grid.code[:9] + "000",
+        reporter_id=principal.subject,
+        reporter_name=principal.name,
+        attachments=[a.model_dump() for a in body.attachments],
+        status="reported",
+        correlation_id=incident_id,  # the incident starts the journey
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(incident)
+    session.add(_step(incident, "reported", f"{principal.name} 上报", now))
+    await emit(
+        session,
+        IncidentReported(
+            incident_id=incident.id,
+            number=incident.number,
+            category=incident.category,
+            description=incident.description,
+            location=GeoPoint(coordinates=body.location.coordinates),
+            grid_code=incident.grid_code,
+            township_code=incident.township_code,
+            reporter_id=incident.reporter_id,
+            attachments=[AttachmentMeta(**a.model_dump()) for a in body.attachments],
+            reported_at=now,
+        ),
+        subject=incident.id,
+        township=incident.township_code,
+        correlation_id=incident.correlation_id,
+    )
+    await session.flush()
+    return incident
+
+
+async def list_incidents(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: str | None,
+    grid_code: str | None,
+    category: str | None,
+    correlation_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> list[Incident]:
+    stmt = select(Incident).where(scope_filter(principal, READ, Incident.grid_code))
+    for column, value in (
+        (Incident.status, status),
+        (Incident.grid_code, grid_code),
+        (Incident.category, category),
+        (Incident.correlation_id, correlation_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    stmt = paginate(stmt, Incident.created_at, Incident.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_incident(session: AsyncSession, principal: Principal, incident_id: str) -> tuple[Incident, list[IncidentStep]]:
+    incident = await session.scalar(
+        select(Incident).where(Incident.id == incident_id, scope_filter(principal, READ, Incident.grid_code))
+    )
+    if incident is None:
+        raise not_found("incident", incident_id)
+    steps = (
+        await session.scalars(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.at))
+    ).all()
+    return incident, list(steps)
+
+
+async def apply_ticket_event(
+    session: AsyncSession,
+    *,
+    incident_id: str,
+    at: dt.datetime,
+    status: str | None,
+    note: str,
+    ticket: tuple[str, str] | None = None,
+    **fields: Any,
+) -> None:
+    """Move the incident along with its ticket.
+
+    Events may arrive out of order: the ticket's id and number are facts kept whenever they
+    come; status and the other fields follow only events newer than the last one applied.
+    """
+    incident = await session.get(Incident, incident_id)
+    if incident is None:
+        return
+    if ticket is not None:
+        incident.ticket_id, incident.ticket_number = ticket
+    if incident.last_event_at is None or at >= incident.last_event_at:
+        incident.last_event_at = at
+        if status:
+            incident.status = status
+        for name, value in fields.items():
+            setattr(incident, name, value)
+    incident.updated_at = utcnow()
+    session.add(_step(incident, status or incident.status, note, at))

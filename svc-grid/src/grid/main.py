@@ -1,0 +1,35 @@
+"""svc-grid's application: its routers, events and demo data on the shared service frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from jiceng_shared.service import ServiceSpec, create_service_app
+
+from grid import consumers, seed
+from grid.areas.router import router as areas_router
+from grid.config import GridSettings
+from grid.incidents.router import router as incidents_router
+from grid.models import metadata
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def spec() -> ServiceSpec:
+    return ServiceSpec(
+        name="grid",
+        title="svc-grid · 网格治理",
+        description="Grid governance: the area tree and grids, grid workers, base data, visits, diaries, incidents.",
+        settings_cls=GridSettings,
+        metadata=metadata,
+        migrations_dir=MIGRATIONS,
+        routers=[areas_router, incidents_router],
+        subscriptions=consumers.subscriptions,
+        seed=seed.seed,
+    )
+
+
+def create_app(settings: GridSettings | None = None) -> FastAPI:
+    return create_service_app(spec(), settings)

@@ -1,0 +1,9 @@
+"""Every table of svc-grid, imported in one place for Alembic and the app."""
+
+from grid.areas.models import Area
+from grid.db import Base
+from grid.incidents.models import Incident, IncidentStep
+
+metadata = Base.metadata
+
+__all__ = ["Area", "Incident", "IncidentStep", "metadata"]
