@@ -44,3 +44,14 @@ def test_service_prefix_wins_over_common_prefix(monkeypatch):
     assert Demo().nats_url == "nats://common:4222"
     monkeypatch.setenv("DEMO_NATS_URL", "nats://own:4222")
     assert Demo().nats_url == "nats://own:4222"
+
+
+def test_empty_variables_mean_unset_and_keys_may_come_from_files(monkeypatch, tmp_path):
+    from jiceng_shared import devkeys
+
+    monkeypatch.setenv("JICENG_INTERNAL_PUBLIC_KEY", "")
+    assert CommonSettings().internal_public_key == devkeys.INTERNAL_PUBLIC_KEY
+    key_file = tmp_path / "internal.pem"
+    key_file.write_text("-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----\n")
+    monkeypatch.setenv("JICENG_INTERNAL_PUBLIC_KEY", str(key_file))
+    assert CommonSettings().internal_public_key.startswith("-----BEGIN PUBLIC KEY-----")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from jiceng_shared import devkeys
@@ -25,7 +25,8 @@ class InsecureConfiguration(RuntimeError):
 class CommonSettings(BaseSettings):
     """What every process (gateway and services) reads."""
 
-    model_config = SettingsConfigDict(extra="ignore", env_prefix="")
+    # an empty variable (compose's `${X:-}`) means "not set": the default applies
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="", env_ignore_empty=True)
 
     #: the service name, also the default database file name and the durable-consumer prefix
     service_name: ClassVar[str] = "jiceng"
@@ -66,8 +67,19 @@ class CommonSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        common = EnvSettingsSource(settings_cls, env_prefix=COMMON_PREFIX)
+        common = EnvSettingsSource(settings_cls, env_prefix=COMMON_PREFIX, env_ignore_empty=True)
         return (init_settings, env_settings, common, file_secret_settings)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _pem_from_file(cls, value: Any, info: ValidationInfo) -> Any:
+        """A key setting may hold the PEM text or the path of a file holding it (mounted secrets)."""
+        name = info.field_name or ""
+        if name.endswith("_key") and isinstance(value, str) and value and not value.lstrip().startswith("-----"):
+            path = Path(value)
+            if path.is_file():
+                return path.read_text()
+        return value
 
     @model_validator(mode="after")
     def _default_database(self) -> "CommonSettings":
