@@ -21,7 +21,7 @@ from jiceng_shared.identity import InternalTokenSigner
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
 from jiceng_shared.policy import load_policy
-from jiceng_shared.service import ServiceSpec
+from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
 
 from gateway import seed
 from gateway.auth.router import router as auth_router
@@ -115,6 +115,7 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         redoc_url=None,
         openapi_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        telemetry=NO_NATIVE_TELEMETRY,
     )
     api.state.settings = settings
     api.state.db = db

@@ -53,6 +53,10 @@ class ServiceContext:
 
 BackgroundJob = Callable[[ServiceContext], Awaitable[None]]
 
+#: FastAPI's own OpenTelemetry would open a second server span (and one per dependency) inside
+#: ObservabilityMiddleware's; one span per request, shared by the gateway's raw ASGI path, is enough.
+NO_NATIVE_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
 
 @dataclass
 class ServiceSpec:
@@ -178,6 +182,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
         openapi_url=f"{spec.api_prefix}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        telemetry=NO_NATIVE_TELEMETRY,
     )
     app.state.spec = spec
     app.state.settings = settings
