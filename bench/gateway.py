@@ -29,8 +29,9 @@ def login(gateway: str, username: str, password: str) -> tuple[str, Principal]:
     return token, principal
 
 
-def measure(gateway: str, service: str, password: str, *, seconds: int = 8, rounds: int = 2) -> dict[str, Any]:
-    token, principal = login(gateway, "dispatcher.bufeng", password)
+def measure(ctx: dict[str, Any], *, seconds: int = 8, rounds: int = 2) -> dict[str, Any]:
+    gateway, service = ctx["gateway"], ctx["services"]["grid"]
+    token, principal = login(gateway, "dispatcher.bufeng", ctx["password"])
     # the service is called as the gateway calls it: with an internal token for the same caller
     internal = InternalTokenSigner(devkeys.INTERNAL_PRIVATE_KEY).token_for(principal)
     direct_url, proxied_url = service + PATH, gateway + PATH

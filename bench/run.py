@@ -26,9 +26,10 @@ from jiceng_shared.testing.plugin import Databases, delete_stream  # noqa: E402
 from jiceng_shared.topology import PROCESSES  # noqa: E402
 
 import gateway  # noqa: E402
+import loop1  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results.json"
-PARTS = {"gateway": gateway}
+PARTS = {"gateway": gateway, "loop1": loop1}
 
 
 def start_stack(work: Path) -> tuple[Stack, Databases, str, object]:
@@ -42,6 +43,7 @@ def start_stack(work: Path) -> tuple[Stack, Databases, str, object]:
         "JICENG_NATS_URL": infra.nats_url,
         "JICENG_EVENTS_PREFIX": prefix,
         "JICENG_DATA_DIR": str(work),
+        **loop1.BENCH_ENV,
     }
     for process in PROCESSES:
         env[f"{process.env_prefix}DATABASE_URL"] = asyncio.run(databases.create(process.name))
@@ -62,9 +64,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="jiceng-bench-") as tmp:
         stack, databases, prefix, infra = start_stack(Path(tmp))
         try:
+            ctx = {
+                "gateway": stack.url("gateway"),
+                "services": {name: stack.url(name) for name in stack.ports},
+                "password": password,
+                "nats_url": infra.nats_url,  # type: ignore[attr-defined]
+                "prefix": prefix,
+            }
             for name in parts:
                 print(f"[bench] {name} ...", flush=True)
-                figures = PARTS[name].measure(stack.url("gateway"), stack.url("grid"), password)
+                figures = PARTS[name].measure(ctx)
                 print(json.dumps({k: v for k, v in figures.items() if not k.endswith("_detail")}, indent=2))
                 results.update(figures)
         finally:

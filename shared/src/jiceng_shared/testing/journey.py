@@ -1,0 +1,101 @@
+"""Helpers for end-to-end journeys through the gateway (as the demo users of demo-data.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from jiceng_shared.testing.plugin import eventually
+
+PASSWORD = "demo"
+BUFENG = "320971100000"
+BUFENG_GRIDS = ("320971100201001", "320971100201002")
+#: the south-west corners of the demo grids of Bufeng (each a 0.01° square)
+GRID_ORIGIN = {"320971100201001": (120.300, 33.300), "320971100201002": (120.310, 33.300)}
+
+
+class Journey:
+    """An async client of the gateway holding one token per demo user."""
+
+    def __init__(self, gateway: str) -> None:
+        self.gateway = gateway
+        self.client = httpx.AsyncClient(base_url=gateway, timeout=30)
+        self._tokens: dict[str, str] = {}
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def headers(self, username: str) -> dict[str, str]:
+        if username not in self._tokens:
+            response = await self.client.post(
+                "/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
+            )
+            assert response.status_code == 200, response.text
+            self._tokens[username] = response.json()["access_token"]
+        return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    async def get(self, username: str, path: str, **params: Any) -> httpx.Response:
+        return await self.client.get(path, params=params or None, headers=await self.headers(username))
+
+    async def post(self, username: str, path: str, json: Any = None) -> httpx.Response:
+        return await self.client.post(path, json=json, headers=await self.headers(username))
+
+    async def ok(self, username: str, path: str, json: Any = None, status: int | tuple[int, ...] = (200, 201)) -> Any:
+        response = await self.post(username, path, json)
+        expected = status if isinstance(status, tuple) else (status,)
+        assert response.status_code in expected, f"{path}: {response.status_code} {response.text}"
+        return response.json()
+
+    async def report_incident(self, category: str, *, point: tuple[float, float] | None = None,
+                              grid: str = BUFENG_GRIDS[0], reporter: str = "grid_worker.bufeng") -> dict[str, Any]:
+        # the default point lies off the lattice of distinct_points (> 50 m from each), so it never
+        # merges with their reports as a duplicate
+        lng, lat = point or (GRID_ORIGIN[grid][0] + 0.0099, GRID_ORIGIN[grid][1] + 0.0099)
+        body = {
+            "category": category,
+            "description": f"{category} 现场上报",
+            "grid_code": grid,
+            "location": {"type": "Point", "coordinates": [lng, lat]},
+            "attachments": [{"name": "现场.jpg", "media_type": "image/jpeg", "size": 81234, "sha256": "c" * 64}],
+        }
+        return await self.ok(reporter, "/api/grid/v1/incidents", body, status=201)
+
+    async def one(self, username: str, path: str, **params: Any) -> dict[str, Any]:
+        """Wait until the list at ``path`` (filtered by ``params``) holds exactly one item, and return it."""
+
+        async def found() -> dict[str, Any] | None:
+            response = await self.get(username, path, **params)
+            assert response.status_code == 200, response.text
+            items = response.json()["items"]
+            assert len(items) <= 1, f"{path} {params}: {len(items)} items"
+            return items[0] if items else None
+
+        return await eventually(found, timeout=30)
+
+    async def until(self, username: str, path: str, predicate: Any, timeout: float = 30) -> dict[str, Any]:
+        async def check() -> dict[str, Any] | None:
+            response = await self.get(username, path)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            return body if predicate(body) else None
+
+        return await eventually(check, timeout=timeout)
+
+
+def distinct_points(count: int, grids: tuple[str, ...] = BUFENG_GRIDS) -> list[tuple[str, tuple[float, float]]]:
+    """Points on a lattice ~100 m apart inside the grids, so no two reports are duplicates."""
+    points = []
+    for grid in grids:
+        lng0, lat0 = GRID_ORIGIN[grid]
+        for i in range(9):
+            for j in range(9):
+                points.append((grid, (round(lng0 + 0.0005 + i * 0.0011, 6), round(lat0 + 0.0005 + j * 0.0011, 6))))
+    assert count <= len(points), f"at most {len(points)} distinct points"
+    return points[:count]
+
+
+def current_period() -> str:
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
