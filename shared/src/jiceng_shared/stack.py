@@ -203,7 +203,9 @@ def run(argv: list[str] | None = None) -> int:
         print(f"Started nats-server with JetStream at {nats_url} (store: {data_dir / 'nats'})", flush=True)
     else:
         print(f"Using the NATS server at {nats_url}", flush=True)
-    stack = Stack(env=env, log_dir=log_dir)
+    # a process's port may be moved with its own variable (GATEWAY_PORT=8080 make run)
+    ports = {p.name: int(env.get(f"{p.env_prefix}PORT") or p.port) for p in PROCESSES}
+    stack = Stack(env=env, log_dir=log_dir, ports=ports)
     pid_file = Path(args.pid_file)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(str(os.getpid()))
