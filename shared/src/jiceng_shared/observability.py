@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _propagator = TraceContextTextMapPropagator()
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_TRACE_HEADERS = frozenset({b"x-request-id", b"traceparent", b"tracestate"})
 
 HTTP_REQUESTS = Counter("jiceng_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram(
@@ -117,7 +118,8 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        # only the three headers this middleware reads are decoded (it runs on every request)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _TRACE_HEADERS}
         request_id = new_request_id(headers.get("x-request-id"))
         token = request_id_var.set(request_id)
         started = time.perf_counter()
