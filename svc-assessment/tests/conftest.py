@@ -57,14 +57,20 @@ class Feed:
             counts.append(await session.scalar(select(func.count()).select_from(outbox)))
         return tuple(counts)
 
-    async def send(self, payload: EventPayload, *, subject: str, township: str, twice: bool = False) -> str:
-        if not twice:
+    async def send(
+        self, payload: EventPayload, *, subject: str, township: str, twice: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        """Publish ``payload``; ``twice`` delivers the very same event twice, ``extra`` adds fields
+        a publisher may send beyond the contract."""
+        if not twice and not extra:
             return await self.running.publish(payload, subject=subject, township=township, source="/svc-test")
-        # the same CloudEvent delivered twice: JetStream would drop a repeated Nats-Msg-Id, so each
-        # copy gets its own; the consumer's inbox is what must apply it once
         event = build_event(payload, source="/svc-test", subject=subject, township=township)
+        event.data.update(extra or {})
         js = await self.running.ctx.bus.wait_ready()
-        for _ in range(2):
+        # JetStream would drop a repeated Nats-Msg-Id, so each copy gets its own; the consumer's
+        # inbox is what must apply the event once
+        for _ in range(2 if twice else 1):
             await js.publish(nats_subject(self.running.prefix, payload.event_type), event.model_dump_json().encode(),
                              headers={"Nats-Msg-Id": uid()})
         return event.id
@@ -140,12 +146,12 @@ class Feed:
 
     # --- approval ---------------------------------------------------------------------------
 
-    async def accepted(self, app: str, clerk: str | None, at: dt.datetime, township: str = BUFENG) -> str:
+    async def accepted(self, app: str, clerk: str | None, at: dt.datetime, township: str = BUFENG, **kw: Any) -> str:
         return await self.send(
             approval.ApplicationAccepted(application_id=app, receipt_number=f"SL-{app}", item_code="item-1",
                                          township_code=township, competent_township_code=township, clerk_id=clerk,
                                          instant=False, accepted_at=at),
-            subject=app, township=township,
+            subject=app, township=township, **kw,
         )
 
     async def completed(self, app: str, clerk: str | None, at: dt.datetime, on_time: bool, township: str = BUFENG) -> str:
