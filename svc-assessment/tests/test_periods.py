@@ -132,7 +132,9 @@ async def test_a_running_month_or_a_quarter_cannot_be_closed_and_nothing_is_writ
         response = await close(feed, bad, assessor_b)
         assert response.status_code == 422 and response.json()["code"] == "invalid_period", bad
     extra = await close(feed, "2026-06", assessor_b, body={"township_code": BUFENG, "force": True})
-    assert extra.status_code == 422
+    assert extra.status_code == 422 and extra.json()["code"] == "validation_failed"
+    village = await close(feed, "2026-06", assessor_b, body={"township_code": "320971100201"})
+    assert village.status_code == 422 and village.json()["code"] == "not_a_township"
     assert await feed.rows(PeriodClosure, FrozenResult) == before
 
 

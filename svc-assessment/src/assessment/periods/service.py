@@ -49,9 +49,13 @@ def _within(column: Any, prefix: str) -> ColumnElement[bool]:
 def _targets(principal: Principal, township_code: str | None) -> list[str]:
     """The areas to close: the township asked for, else every area the caller assesses."""
     if township_code is not None:
+        if area_level(township_code) != "township":
+            raise Problem(422, "not_a_township", "Invalid request", f"township_code: {township_code} is not a township code")
         require_scope(principal, CLOSE, township_code)
         return [township_code]
-    return sorted({b.area for b in principal.bindings_for(CLOSE) if b.dept is None})
+    areas = {b.area for b in principal.bindings_for(CLOSE) if b.dept is None}
+    # a county binding already covers the caller's township bindings
+    return sorted(a for a in areas if not any(o != a and a.startswith(area_prefix(o)) for o in areas))
 
 
 async def close_period(
