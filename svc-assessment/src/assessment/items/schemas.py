@@ -75,6 +75,7 @@ class ManualRatingOut(BaseModel):
     id: str
     period: str
     subject_kind: str
+    subject_kind_zh: str
     subject_id: str
     area_code: str
     dept: str | None

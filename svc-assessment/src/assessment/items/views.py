@@ -18,7 +18,8 @@ def item_out(item: AssessmentItem) -> ItemOut:
 
 def rating_out(r: ManualRating) -> ManualRatingOut:
     return ManualRatingOut(
-        id=r.id, period=r.period, subject_kind=r.subject_kind, subject_id=r.subject_id, area_code=r.area_code, dept=r.dept,
+        id=r.id, period=r.period, subject_kind=r.subject_kind, subject_kind_zh=rules.SUBJECT_LABELS[r.subject_kind],
+        subject_id=r.subject_id, area_code=r.area_code, dept=r.dept,
         item_code=r.item_code, item_kind=r.item_kind, item_kind_zh=rules.KIND_LABELS[r.item_kind], points=r.points,
         outcome=r.outcome, outcome_zh=rules.OUTCOME_LABELS.get(r.outcome) if r.outcome else None, note=r.note,
         rated_by=r.rated_by, rated_by_name=r.rated_by_name, created_at=r.created_at,
