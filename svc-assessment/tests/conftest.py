@@ -1,6 +1,210 @@
+"""Fixtures of svc-assessment's tests: the running service (real PostgreSQL and NATS) and a feed
+that publishes the other services' events as they would, on the service's own stream."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
 import pytest
+from sqlalchemy import func, select
+
+from jiceng_shared.contracts import approval, dispatch, enforcement
+from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.events import EventPayload, build_event, nats_subject
+from jiceng_shared.testing.plugin import RunningService, eventually, headers_for
+from jiceng_shared.workdays import COUNTY_ZONE
 
 from assessment.main import spec
+
+BUFENG = "320971100000"
+
+
+def local(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=COUNTY_ZONE)
+
+
+def uid(prefix: str = "") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+class Feed:
+    """Publishes the events of dispatch, enforcement and approval the way they do, and reads back."""
+
+    def __init__(self, running: RunningService) -> None:
+        self.running = running
+
+    @staticmethod
+    def local(text: str) -> dt.datetime:
+        """An instant on the county's clock (Asia/Shanghai), e.g. ``local("2026-11-30 23:30")``."""
+        return local(text)
+
+    @staticmethod
+    def uid(prefix: str = "") -> str:
+        return uid(prefix)
+
+    async def get(self, path: str, who: Any, **params: Any) -> Any:
+        response = await self.running.client.get(f"/api/assessment/v1{path}", params=params, headers=headers_for(who))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def rows(self, *models: Any) -> tuple[int, ...]:
+        """Rows of the given tables and of the outbox: what a refused request must leave unchanged."""
+        outbox = self.running.ctx.db.infra.outbox
+        async with self.running.ctx.db.session() as session:
+            counts = [await session.scalar(select(func.count()).select_from(m)) for m in models]
+            counts.append(await session.scalar(select(func.count()).select_from(outbox)))
+        return tuple(counts)
+
+    async def send(
+        self, payload: EventPayload, *, subject: str, township: str, twice: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        """Publish ``payload``; ``twice`` delivers the very same event twice, ``extra`` adds fields
+        a publisher may send beyond the contract."""
+        if not twice and not extra:
+            return await self.running.publish(payload, subject=subject, township=township, source="/svc-test")
+        event = build_event(payload, source="/svc-test", subject=subject, township=township)
+        event.data.update(extra or {})
+        js = await self.running.ctx.bus.wait_ready()
+        # JetStream would drop a repeated Nats-Msg-Id, so each copy gets its own; the consumer's
+        # inbox is what must apply the event once
+        for _ in range(2 if twice else 1):
+            await js.publish(nats_subject(self.running.prefix, payload.event_type), event.model_dump_json().encode(),
+                             headers={"Nats-Msg-Id": uid()})
+        return event.id
+
+    # --- dispatch ---------------------------------------------------------------------------
+
+    async def assigned(self, ticket: str, unit: UnitRef, at: dt.datetime, **kw: Any) -> str:
+        return await self.send(
+            dispatch.TicketAssigned(
+                ticket_id=ticket, number=f"GD-{ticket}", category="street_occupation", description="占道经营",
+                township_code=kw.pop("township", BUFENG), area_code=BUFENG, unit=unit, assigned_at=at, source="grid",
+                deadline=at + dt.timedelta(days=5),
+            ),
+            subject=ticket, township=BUFENG, **kw,
+        )
+
+    async def closed(self, ticket: str, unit: UnitRef, at: dt.datetime, *, on_time: bool = True, **kw: Any) -> str:
+        return await self.send(
+            dispatch.TicketClosed(
+                ticket_id=ticket, number=f"GD-{ticket}", category="street_occupation", township_code=BUFENG,
+                area_code=BUFENG, unit=unit, source="grid", outcome="已办结", closed_at=at, on_time=on_time,
+            ),
+            subject=ticket, township=BUFENG, **kw,
+        )
+
+    async def reopened(self, ticket: str, unit: UnitRef, at: dt.datetime, rework_count: int = 1) -> str:
+        return await self.send(
+            dispatch.TicketReopened(
+                ticket_id=ticket, number=f"GD-{ticket}", township_code=BUFENG, unit=unit, source="grid",
+                reason="核查未通过", rework_count=rework_count, reopened_at=at,
+            ),
+            subject=ticket, township=BUFENG,
+        )
+
+    async def escalated(self, ticket: str, unit: UnitRef, at: dt.datetime, level: int = 1) -> str:
+        return await self.send(
+            dispatch.TicketEscalated(
+                ticket_id=ticket, number=f"GD-{ticket}", township_code=BUFENG, unit=unit, level=level,
+                reason="超期未办结", escalated_at=at,
+            ),
+            subject=ticket, township=BUFENG,
+        )
+
+    async def summons_issued(self, summons: str, unit: UnitRef, at: dt.datetime, respond_by: dt.datetime) -> str:
+        return await self.send(
+            dispatch.SummonsIssued(summons_id=summons, ticket_id="t-" + summons, township_code=BUFENG, unit=unit,
+                                   respond_by=respond_by, issued_at=at),
+            subject=summons, township=BUFENG,
+        )
+
+    async def summons_answered(self, summons: str, unit: UnitRef, at: dt.datetime, on_time: bool) -> str:
+        return await self.send(
+            dispatch.SummonsAnswered(summons_id=summons, ticket_id="t-" + summons, township_code=BUFENG, unit=unit,
+                                     answered_at=at, on_time=on_time),
+            subject=summons, township=BUFENG,
+        )
+
+    # --- enforcement ------------------------------------------------------------------------
+
+    async def case_closed(self, case: str, unit: UnitRef, opened: dt.datetime, closed: dt.datetime) -> str:
+        return await self.send(
+            enforcement.CaseClosed(case_id=case, number=f"AJ-{case}", lead_id="l-" + case, township_code=BUFENG,
+                                   unit=unit, outcome="penalty", opened_at=opened, closed_at=closed),
+            subject=case, township=BUFENG,
+        )
+
+    async def decision(self, case: str, fine_yuan: int, at: dt.datetime) -> str:
+        return await self.send(
+            enforcement.DecisionMade(case_id=case, number=f"AJ-{case}", township_code=BUFENG, procedure="ordinary",
+                                     penalty="fine", fine_yuan=fine_yuan, decided_at=at),
+            subject=case, township=BUFENG,
+        )
+
+    # --- approval ---------------------------------------------------------------------------
+
+    async def accepted(self, app: str, clerk: str | None, at: dt.datetime, township: str = BUFENG, **kw: Any) -> str:
+        return await self.send(
+            approval.ApplicationAccepted(application_id=app, receipt_number=f"SL-{app}", item_code="item-1",
+                                         township_code=township, competent_township_code=township, clerk_id=clerk,
+                                         instant=False, accepted_at=at),
+            subject=app, township=township, **kw,
+        )
+
+    async def completed(self, app: str, clerk: str | None, at: dt.datetime, on_time: bool, township: str = BUFENG) -> str:
+        return await self.send(
+            approval.ApplicationCompleted(application_id=app, receipt_number=f"SL-{app}", item_code="item-1",
+                                          township_code=township, clerk_id=clerk, outcome="approved", completed_at=at,
+                                          on_time=on_time),
+            subject=app, township=township,
+        )
+
+    async def overdue(self, app: str, clerk: str | None, at: dt.datetime, township: str = BUFENG) -> str:
+        return await self.send(
+            approval.ApplicationOverdue(application_id=app, receipt_number=f"SL-{app}", item_code="item-1",
+                                        township_code=township, clerk_id=clerk, deadline=at, detected_at=at),
+            subject=app, township=township,
+        )
+
+    async def notice(self, app: str, clerk: str | None, at: dt.datetime, in_time: bool, township: str = BUFENG) -> str:
+        return await self.send(
+            approval.NoticeIssued(application_id=app, notice_id=uid("n-"), township_code=township, clerk_id=clerk,
+                                  missing_count=2, issued_at=at, in_time=in_time),
+            subject=app, township=township,
+        )
+
+    async def rating(self, rating: str, clerk: str | None, level: int, at: dt.datetime, township: str = BUFENG) -> str:
+        return await self.send(
+            approval.RatingSubmitted(rating_id=rating, application_id="a-" + rating, township_code=township,
+                                     clerk_id=clerk, level=level, bad=level <= 2, channel="on_site", rated_at=at),
+            subject=rating, township=township,
+        )
+
+    async def rectified(self, rating: str, clerk: str | None, at: dt.datetime, on_time: bool, township: str = BUFENG) -> str:
+        return await self.send(
+            approval.RatingRectified(rectification_id=uid("r-"), rating_id=rating, township_code=township,
+                                     clerk_id=clerk, outcome="rectified", on_time=on_time, closed_at=at),
+            subject=rating, township=township,
+        )
+
+    # --- waiting ----------------------------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Wait until every consumer of the service has handled (and acked) everything published."""
+        ctx = self.running.ctx
+        js = await ctx.bus.wait_ready()
+
+        async def drained() -> bool:
+            for sub in ctx.consumers.subscriptions:
+                info = await js.consumer_info(ctx.bus.stream, ctx.consumers.durable(sub))
+                if info.num_pending or info.num_ack_pending:
+                    return False
+            return True
+
+        await eventually(drained)
 
 
 @pytest.fixture(scope="module")
@@ -9,3 +213,9 @@ async def assessment(service_runner):
         if running.ctx.spec.seed is not None:
             await running.seed()
         yield running
+
+
+@pytest.fixture(scope="module")
+def feed(assessment) -> Feed:
+    return Feed(assessment)
+

@@ -8,8 +8,13 @@ from fastapi import FastAPI
 
 from jiceng_shared.service import ServiceSpec, create_service_app
 
+from assessment import consumers, seed
 from assessment.config import AssessmentSettings
+from assessment.items.router import router as items_router
 from assessment.models import metadata
+from assessment.periods.router import router as periods_router
+from assessment.units.router import router as units_router
+from assessment.window.router import router as window_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -22,7 +27,9 @@ def spec() -> ServiceSpec:
         settings_cls=AssessmentSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[],
+        routers=[units_router, window_router, periods_router, items_router],
+        subscriptions=consumers.subscriptions,
+        seed=seed.seed,
     )
 
 

@@ -1,7 +1,35 @@
 """Every table of svc-assessment, imported in one place for Alembic and the app."""
 
 from assessment.db import Base
+from assessment.items.models import AssessmentItem, ManualRating
+from assessment.periods.models import FrozenResult, PeriodClosure
+from assessment.units.models import (
+    CaseClosure,
+    Summons,
+    TicketAssignment,
+    TicketClosure,
+    TicketEscalation,
+    TicketRework,
+    Unit,
+)
+from assessment.window.models import Centre, Clerk, WindowFact
 
 metadata = Base.metadata
 
-__all__ = ["metadata"]
+__all__ = [
+    "AssessmentItem",
+    "CaseClosure",
+    "Centre",
+    "Clerk",
+    "FrozenResult",
+    "ManualRating",
+    "PeriodClosure",
+    "Summons",
+    "TicketAssignment",
+    "TicketClosure",
+    "TicketEscalation",
+    "TicketRework",
+    "Unit",
+    "WindowFact",
+    "metadata",
+]

@@ -1,0 +1,64 @@
+"""The published list of assessment items (score items, pledges, veto items) and manual ratings.
+
+The list is data kept by the county (000 §23, 003): an assessor may rate only what is on it, in
+force for the period rated. An item is never rewritten; a change is a new item and the old one
+gets an end date, so a rating keeps the item it was given against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assessment.db import Base
+
+
+class AssessmentItem(Base):
+    __tablename__ = "assessment_items"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    #: score (points up to max_points) | pledge (责任书: fulfilled or breached) | veto (一票否决: triggered)
+    kind: Mapped[str] = mapped_column(String(10))
+    #: who it applies to: clerk | unit
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    label_zh: Mapped[str] = mapped_column(String(200))
+    max_points: Mapped[int | None]
+    #: the document that publishes it (e.g. "002 附件", a provincial notice)
+    basis: Mapped[str] = mapped_column(Text)
+    effective_from: Mapped[dt.date]
+    effective_to: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ManualRating(Base):
+    """An assessor's rating of one subject against one list item for one month."""
+
+    __tablename__ = "manual_ratings"
+    __table_args__ = (
+        UniqueConstraint("period", "subject_kind", "subject_id", "item_code"),
+        Index("ix_manual_ratings_subject", "subject_kind", "subject_id", "period"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[str] = mapped_column(String(80))
+    #: scope keys of the subject: the unit's area and department, or the clerk's township
+    area_code: Mapped[str] = mapped_column(String(15), index=True)
+    dept: Mapped[str | None] = mapped_column(String(40))
+    item_code: Mapped[str] = mapped_column(String(60))
+    item_kind: Mapped[str] = mapped_column(String(10))
+    points: Mapped[float | None] = mapped_column(Numeric(6, 2, asdecimal=False))
+    #: pledge: fulfilled | breached; veto: triggered
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    rated_by: Mapped[str] = mapped_column(String(100))
+    rated_by_name: Mapped[str] = mapped_column(String(100))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -1,0 +1,52 @@
+"""Pure rules of the published list: an item in force, and what a rating against it must carry.
+
+Guard rail (000 §23, the 2019 reform opinion): no pledge (责任书) and no veto item (一票否决)
+beyond the published list; a score item is rated within its published maximum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jiceng_shared.errors import FieldErrors
+
+KINDS = ("score", "pledge", "veto")
+KIND_LABELS = {"score": "评分项", "pledge": "责任书", "veto": "一票否决"}
+SUBJECT_KINDS = ("clerk", "unit")
+SUBJECT_LABELS = {"clerk": "窗口人员", "unit": "承办单位"}
+#: what a rating of each kind of item says
+OUTCOMES = {"score": (), "pledge": ("fulfilled", "breached"), "veto": ("triggered",)}
+OUTCOME_LABELS = {"fulfilled": "已履行", "breached": "未履行", "triggered": "触发否决"}
+
+
+def in_force(effective_from: dt.date, effective_to: dt.date | None, first_day: dt.date, last_day: dt.date) -> bool:
+    """Whether the item was in force on some day of the period rated."""
+    return effective_from <= last_day and (effective_to is None or effective_to >= first_day)
+
+
+def check_item(kind: str, max_points: int | None, effective_from: dt.date, effective_to: dt.date | None) -> FieldErrors:
+    errors = FieldErrors()
+    if kind == "score" and max_points is None:
+        errors.add("max_points", "max_points_required", "a score item needs its maximum points")
+    if kind != "score" and max_points is not None:
+        errors.add("max_points", "max_points_not_applicable", f"a {kind} item has no points")
+    if effective_to is not None and effective_to < effective_from:
+        errors.add("effective_to", "invalid_effective_range", "effective_to is before effective_from")
+    return errors
+
+
+def check_rating(kind: str, max_points: int | None, points: float | None, outcome: str | None) -> FieldErrors:
+    errors = FieldErrors()
+    if kind == "score":
+        if points is None:
+            errors.add("points", "points_required", "a score item is rated with points")
+        elif not 0 <= points <= (max_points or 0):
+            errors.add("points", "points_out_of_range", f"points must lie in 0..{max_points}")
+        if outcome is not None:
+            errors.add("outcome", "outcome_not_applicable", "a score item takes points, not an outcome")
+    else:
+        if points is not None:
+            errors.add("points", "points_not_applicable", f"a {kind} item takes an outcome, not points")
+        if outcome not in OUTCOMES[kind]:
+            errors.add("outcome", "invalid_outcome", f"a {kind} item's outcome is one of {', '.join(OUTCOMES[kind])}")
+    return errors

@@ -1,0 +1,183 @@
+"""Use cases of the published list and of manual ratings against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.observability import request_id_var
+from jiceng_shared.pagination import paginate
+from jiceng_shared.scope import require_scope, scope_filter
+
+from assessment.items import rules
+from assessment.items.models import AssessmentItem, ManualRating
+from assessment.items.schemas import ItemCreate, ManualRatingCreate
+from assessment.periods.overlay import closed_months, load_closures
+from assessment.periods.rules import month_bounds
+from assessment.units import service as units
+from assessment.units.models import Unit
+from assessment.window import service as window
+from assessment.window.models import Clerk
+
+ITEM_READ = "assessment.item.read"
+ITEM_MANAGE = "assessment.item.manage"
+RATING_READ = "assessment.manual_rating.read"
+RATING_WRITE = "assessment.manual_rating.write"
+
+
+def _days(months: Sequence[str]) -> tuple[dt.date, dt.date]:
+    first = month_bounds(months[0])[0].date()
+    last = month_bounds(months[-1])[1].date() - dt.timedelta(days=1)
+    return first, last
+
+
+def _in_force_clause(first: dt.date, last: dt.date) -> object:
+    return and_(
+        AssessmentItem.effective_from <= last,
+        or_(AssessmentItem.effective_to.is_(None), AssessmentItem.effective_to >= first),
+    )
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+async def list_items(
+    session: AsyncSession, *, kind: str | None, subject_kind: str | None, in_force_on: dt.date | None
+) -> list[AssessmentItem]:
+    """The county's published list is public inside the platform: everyone assessed may read it."""
+    stmt = select(AssessmentItem)
+    if kind is not None:
+        stmt = stmt.where(AssessmentItem.kind == kind)
+    if subject_kind is not None:
+        stmt = stmt.where(AssessmentItem.subject_kind == subject_kind)
+    if in_force_on is not None:
+        stmt = stmt.where(_in_force_clause(in_force_on, in_force_on))
+    return list((await session.scalars(stmt.order_by(AssessmentItem.code))).all())
+
+
+async def create_item(session: AsyncSession, principal: Principal, body: ItemCreate) -> AssessmentItem:
+    rules.check_item(body.kind, body.max_points, body.effective_from, body.effective_to).raise_if_any()
+    if await session.get(AssessmentItem, body.code) is not None:
+        raise Problem(409, "item_exists", "Item exists", f"the list already holds {body.code}; publish a new code")
+    item = AssessmentItem(**body.model_dump(), created_at=utcnow(), created_by=principal.username or principal.subject)
+    session.add(item)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Problem(409, "item_exists", "Item exists", f"the list already holds {body.code}") from None
+    return item
+
+
+async def score_items(session: AsyncSession, subject_kind: str, months: Sequence[str]) -> list[AssessmentItem]:
+    """The score items of the list in force during the period, for one kind of subject."""
+    first, last = _days(months)
+    stmt = select(AssessmentItem).where(
+        AssessmentItem.kind == "score", AssessmentItem.subject_kind == subject_kind, _in_force_clause(first, last)
+    )
+    return list((await session.scalars(stmt.order_by(AssessmentItem.code))).all())
+
+
+# --- manual ratings ---------------------------------------------------------------------------
+
+
+async def _subject_scope(session: AsyncSession, principal: Principal, kind: str, subject_id: str) -> tuple[str, str | None]:
+    """The subject's scope keys, once the caller may rate it (404 if they cannot even see it)."""
+    if kind == "unit":
+        unit = await session.get(Unit, subject_id)
+        if unit is None:
+            raise not_found("unit", subject_id)
+        area, dept = unit.area_code, unit.dept
+        visible = principal.covers(units.READ, area, dept) or principal.covers(RATING_READ, area, dept)
+    else:
+        clerk = await session.get(Clerk, subject_id)
+        if clerk is None:
+            raise not_found("clerk", subject_id)
+        area, dept = clerk.township_code, None
+        visible = principal.covers(window.READ, area) or principal.covers(RATING_READ, area)
+    require_scope(principal, RATING_WRITE, area, dept, visible=visible)
+    return area, dept
+
+
+async def create_rating(session: AsyncSession, principal: Principal, body: ManualRatingCreate) -> ManualRating:
+    area, dept = await _subject_scope(session, principal, body.subject_kind, body.subject_id)
+    item = await session.get(AssessmentItem, body.item_code)
+    first, last = _days([body.period])
+    if item is None or not rules.in_force(item.effective_from, item.effective_to, first, last):
+        raise Problem(
+            422, "item_not_in_list", "Not on the published list",
+            f"item_code: {body.item_code} is not on the list in force for {body.period}; "
+            "no pledge or veto item may be added beyond the published list",
+        )
+    if item.subject_kind != body.subject_kind:
+        raise Problem(422, "item_not_applicable", "Invalid request",
+                      f"item_code: {item.code} applies to {item.subject_kind}, not {body.subject_kind}")
+    rules.check_rating(item.kind, item.max_points, body.points, body.outcome).raise_if_any()
+    if body.period in closed_months(await load_closures(session, [body.period]), area):
+        raise Problem(409, "period_closed", "Period closed", f"{body.period} is closed for this subject's area")
+    existing = await session.scalar(
+        select(ManualRating.id).where(
+            ManualRating.period == body.period,
+            ManualRating.subject_kind == body.subject_kind,
+            ManualRating.subject_id == body.subject_id,
+            ManualRating.item_code == item.code,
+        )
+    )
+    if existing is not None:
+        raise Problem(409, "already_rated", "Already rated", f"{body.subject_id} is already rated on {item.code} for {body.period}")
+    rating = ManualRating(
+        id=new_id(), period=body.period, subject_kind=body.subject_kind, subject_id=body.subject_id, area_code=area,
+        dept=dept, item_code=item.code, item_kind=item.kind, points=body.points, outcome=body.outcome, note=body.note,
+        rated_by=principal.username or principal.subject, rated_by_name=principal.name, request_id=request_id_var.get(),
+        created_at=utcnow(),
+    )
+    session.add(rating)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Problem(409, "already_rated", "Already rated", "rated meanwhile by someone else") from None
+    return rating
+
+
+async def list_ratings(
+    session: AsyncSession, principal: Principal, *, period: str | None, subject_kind: str | None, subject_id: str | None,
+    limit: int, cursor: str | None,
+) -> list[ManualRating]:
+    stmt = select(ManualRating).where(scope_filter(principal, RATING_READ, ManualRating.area_code, ManualRating.dept))
+    for column, value in (
+        (ManualRating.period, period),
+        (ManualRating.subject_kind, subject_kind),
+        (ManualRating.subject_id, subject_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    stmt = paginate(stmt, ManualRating.created_at, ManualRating.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
+
+
+async def ratings_of(
+    session: AsyncSession, subject_kind: str, subject_ids: Sequence[str], months: Sequence[str]
+) -> dict[str, list[ManualRating]]:
+    """Manual ratings of the subjects in the period (the caller has already been scoped to them)."""
+    out: dict[str, list[ManualRating]] = defaultdict(list)
+    if not subject_ids:
+        return out
+    rows = await session.scalars(
+        select(ManualRating)
+        .where(
+            ManualRating.subject_kind == subject_kind,
+            ManualRating.subject_id.in_(list(subject_ids)),
+            ManualRating.period.in_(list(months)),
+        )
+        .order_by(ManualRating.period, ManualRating.item_code)
+    )
+    for rating in rows:
+        out[rating.subject_id].append(rating)
+    return out

@@ -1,0 +1,1 @@
+"""Assessment periods: months, quarter and year views, closing (freezing) a month."""

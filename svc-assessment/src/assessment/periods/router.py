@@ -1,0 +1,67 @@
+"""HTTP routes of periods: close a month, list closed months."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from jiceng_shared.db import utcnow
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
+
+from assessment.periods import service
+from assessment.periods.models import PeriodClosure
+from assessment.periods.schemas import CloseRequest, CloseResult, ClosureOut
+
+router = APIRouter(prefix="/periods", tags=["periods"])
+
+AREA_LEVEL_LABELS = {"township": "乡镇(街道)", "county": "县(区)"}
+
+
+def _out(c: PeriodClosure) -> ClosureOut:
+    return ClosureOut(
+        id=c.id, period=c.period, area_code=c.area_code, area_level=c.area_level,
+        area_level_zh=AREA_LEVEL_LABELS[c.area_level], closed_at=c.closed_at, closed_by=c.closed_by,
+        closed_by_name=c.closed_by_name, frozen=c.frozen,
+    )
+
+
+@router.post(
+    "/{period}/close",
+    status_code=201,
+    response_model=CloseResult,
+    summary="Close (freeze) a month for your township(s) and publish the results",
+)
+async def close_period(
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.CLOSE))],
+    period: Annotated[str, Path(max_length=10, description="a month, e.g. 2026-10")],
+    body: CloseRequest | None = None,
+) -> CloseResult:
+    settings = ctx.settings
+    async with ctx.db.transaction() as session:
+        closures = await service.close_period(
+            session, principal, period, township_code=body.township_code if body else None, now=utcnow(),
+            case_limit_days=settings.case_time_limit_days, bad_max_level=settings.bad_rating_max_level,
+            public_rating_weight=settings.staff_score_weights["public_rating"],
+        )
+    return CloseResult(period=period, closures=[_out(c) for c in closures])
+
+
+@router.get("", response_model=Page[ClosureOut], summary="Closed months of your areas, newest first")
+async def list_closures(
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ClosureOut]:
+    async with ctx.db.session() as session:
+        rows = await service.list_closures(
+            session, principal, period=period, township_code=township_code, limit=limit, cursor=cursor
+        )
+    items, next_cursor = page_of(rows, limit, created="closed_at")
+    return Page[ClosureOut](items=[_out(c) for c in items], next_cursor=next_cursor)

@@ -1,0 +1,67 @@
+"""HTTP routes of handling-unit indicators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from jiceng_shared.db import utcnow
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from jiceng_shared.service import Ctx, require
+
+from assessment.items import service as items
+from assessment.items.views import rating_out
+from assessment.paging import page_by_key
+from assessment.periods.params import PeriodParam
+from assessment.units import service
+from assessment.units.schemas import UnitIndicators, UnitIndicatorsDetail
+from assessment.units.views import unit_indicators, unit_month
+
+router = APIRouter(prefix="/units", tags=["handling units"])
+
+
+@router.get("", response_model=Page[UnitIndicators], summary="Handling units in your scope with their indicators")
+async def list_units(
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$", description="units of this township")] = None,
+    dept: Annotated[str | None, Query(max_length=40, description="units of this department, e.g. psb")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[UnitIndicators]:
+    async with ctx.db.session() as session:
+        results = await service.list_units(
+            session, principal, period.months, township_code=township_code, dept=dept, limit=limit, cursor=cursor,
+            now=utcnow(), case_limit_days=ctx.settings.case_time_limit_days,
+        )
+    results, next_cursor = page_by_key(results, limit, lambda r: r.unit.code)
+    return Page[UnitIndicators](
+        items=[unit_indicators(r.unit, period, r.indicators.total) for r in results], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/{unit_code}/indicators",
+    response_model=UnitIndicatorsDetail,
+    summary="One unit's indicators for a month, quarter or year, month by month",
+)
+async def get_unit_indicators(
+    unit_code: str,
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+) -> UnitIndicatorsDetail:
+    async with ctx.db.session() as session:
+        result = await service.get_unit(
+            session, principal, unit_code, period.months, now=utcnow(), case_limit_days=ctx.settings.case_time_limit_days
+        )
+        manual = await items.ratings_of(session, "unit", [unit_code], period.months)
+    base = unit_indicators(result.unit, period, result.indicators.total)
+    return UnitIndicatorsDetail(
+        **base.model_dump(),
+        months=[unit_month(m, e) for m, e in result.indicators.by_month],
+        manual_ratings=[rating_out(r) for r in manual.get(unit_code, [])],
+    )

@@ -1,0 +1,309 @@
+"""Use cases of handling units: record the facts events report, and count them per unit and month.
+
+Recording is one upsert per fact, keyed by what the fact is about (ticket and unit, summons,
+case), so a fact counts once however often and in whatever order its events arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.db import dialect_insert, new_id, utcnow
+from jiceng_shared.errors import not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.scope import scope_filter
+
+from assessment.paging import decode_key
+from assessment.periods.overlay import ByMonth, Overlaid, overlay
+from assessment.periods.rules import month_of
+from assessment.units import rules
+from assessment.units.models import (
+    CaseClosure,
+    Summons,
+    TicketAssignment,
+    TicketClosure,
+    TicketEscalation,
+    TicketRework,
+    Unit,
+)
+
+READ = "assessment.unit.read"
+
+
+# --- recording facts (event handlers) ---------------------------------------------------------
+
+
+async def remember_unit(session: AsyncSession, unit: UnitRef) -> None:
+    table = Unit.__table__
+    stmt = dialect_insert(session, table).values(
+        code=unit.code, name=unit.name, area_code=unit.area_code, dept=unit.dept, kind=unit.kind, updated_at=utcnow()
+    )
+    # the code fixes area and department; only the name may change
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.code], set_={"name": stmt.excluded.name, "updated_at": stmt.excluded.updated_at}
+        )
+    )
+
+
+async def record_assignment(
+    session: AsyncSession, *, ticket_id: str, unit: UnitRef, assigned_at: dt.datetime, deadline: dt.datetime | None,
+    township_code: str, correlation_id: str,
+) -> None:
+    await remember_unit(session, unit)
+    table = TicketAssignment.__table__
+    stmt = dialect_insert(session, table).values(
+        id=new_id(), ticket_id=ticket_id, unit_code=unit.code, period=month_of(assigned_at), assigned_at=assigned_at,
+        deadline=deadline, township_code=township_code, correlation_id=correlation_id,
+    )
+    # a ticket given to the same unit again counts once, in the month of its first assignment
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.ticket_id, table.c.unit_code],
+            set_={"assigned_at": stmt.excluded.assigned_at, "period": stmt.excluded.period, "deadline": stmt.excluded.deadline},
+            where=table.c.assigned_at > stmt.excluded.assigned_at,
+        )
+    )
+
+
+async def _insert_once(session: AsyncSession, model: type, **values: object) -> None:
+    stmt = dialect_insert(session, model.__table__).values(**values)
+    await session.execute(stmt.on_conflict_do_nothing())
+
+
+async def record_closure(
+    session: AsyncSession, *, ticket_id: str, unit: UnitRef, closed_at: dt.datetime, on_time: bool, township_code: str,
+    correlation_id: str,
+) -> None:
+    await remember_unit(session, unit)
+    await _insert_once(
+        session, TicketClosure, id=new_id(), ticket_id=ticket_id, unit_code=unit.code, period=month_of(closed_at),
+        closed_at=closed_at, on_time=on_time, township_code=township_code, correlation_id=correlation_id,
+    )
+
+
+async def record_rework(
+    session: AsyncSession, *, ticket_id: str, unit: UnitRef, reopened_at: dt.datetime, rework_count: int,
+    township_code: str, correlation_id: str,
+) -> None:
+    await remember_unit(session, unit)
+    await _insert_once(
+        session, TicketRework, id=new_id(), ticket_id=ticket_id, unit_code=unit.code, period=month_of(reopened_at),
+        reopened_at=reopened_at, rework_count=rework_count, township_code=township_code, correlation_id=correlation_id,
+    )
+
+
+async def record_escalation(
+    session: AsyncSession, *, ticket_id: str, unit: UnitRef, level: int, escalated_at: dt.datetime, township_code: str,
+    correlation_id: str,
+) -> None:
+    await remember_unit(session, unit)
+    await _insert_once(
+        session, TicketEscalation, id=new_id(), ticket_id=ticket_id, unit_code=unit.code, period=month_of(escalated_at),
+        level=level, escalated_at=escalated_at, township_code=township_code, correlation_id=correlation_id,
+    )
+
+
+async def record_summons_issued(
+    session: AsyncSession, *, summons_id: str, ticket_id: str, unit: UnitRef, issued_at: dt.datetime,
+    respond_by: dt.datetime, township_code: str, correlation_id: str,
+) -> None:
+    await remember_unit(session, unit)
+    table = Summons.__table__
+    stmt = dialect_insert(session, table).values(
+        summons_id=summons_id, unit_code=unit.code, ticket_id=ticket_id, period=month_of(issued_at),
+        township_code=township_code, issued_at=issued_at, respond_by=respond_by, correlation_id=correlation_id,
+    )
+    # the issue fixes the month, even when the answer was recorded first
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.summons_id, table.c.unit_code],
+            set_={"issued_at": stmt.excluded.issued_at, "respond_by": stmt.excluded.respond_by, "period": stmt.excluded.period},
+        )
+    )
+
+
+async def record_summons_answered(
+    session: AsyncSession, *, summons_id: str, ticket_id: str, unit: UnitRef, answered_at: dt.datetime, on_time: bool,
+    township_code: str, correlation_id: str,
+) -> None:
+    await remember_unit(session, unit)
+    table = Summons.__table__
+    stmt = dialect_insert(session, table).values(
+        summons_id=summons_id, unit_code=unit.code, ticket_id=ticket_id, period=month_of(answered_at),
+        township_code=township_code, answered_at=answered_at, answered_on_time=on_time, correlation_id=correlation_id,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.summons_id, table.c.unit_code],
+            set_={"answered_at": stmt.excluded.answered_at, "answered_on_time": stmt.excluded.answered_on_time},
+        )
+    )
+
+
+async def record_case_closed(
+    session: AsyncSession, *, case_id: str, unit: UnitRef, opened_at: dt.datetime, closed_at: dt.datetime,
+    township_code: str, correlation_id: str,
+) -> None:
+    """Case timeliness only: the decision's penalty and any fine are not even read (行政处罚法 art. 74)."""
+    await remember_unit(session, unit)
+    await _insert_once(
+        session, CaseClosure, case_id=case_id, unit_code=unit.code, period=month_of(closed_at), opened_at=opened_at,
+        closed_at=closed_at, duration_days=rules.case_duration_days(opened_at, closed_at), township_code=township_code,
+        correlation_id=correlation_id,
+    )
+
+
+# --- counting ---------------------------------------------------------------------------------
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def live_counts(
+    session: AsyncSession, unit_codes: Sequence[str], months: Sequence[str], *, now: dt.datetime, case_limit_days: int
+) -> ByMonth:
+    """Counts per unit and month, from the facts as they stand now."""
+    out: ByMonth = defaultdict(lambda: defaultdict(lambda: dict.fromkeys(rules.COUNT_FIELDS, 0)))
+    if not unit_codes:
+        return out
+    codes, months = list(unit_codes), list(months)
+
+    def put(rows: object, *names: str) -> None:
+        for unit_code, period, *values in rows:  # type: ignore[attr-defined]
+            counts = out[unit_code][period]
+            for name, value in zip(names, values):
+                counts[name] = int(value or 0)
+
+    a = TicketAssignment
+    put(
+        await session.execute(
+            select(a.unit_code, a.period, func.count())
+            .where(a.unit_code.in_(codes), a.period.in_(months))
+            .group_by(a.unit_code, a.period)
+        ),
+        "assigned",
+    )
+
+    c, later = TicketClosure, aliased(TicketClosure)
+    superseded_by_closure = exists().where(
+        later.ticket_id == c.ticket_id, later.unit_code == c.unit_code, later.closed_at > c.closed_at
+    )
+    superseded_by_reopen = exists().where(
+        TicketRework.ticket_id == c.ticket_id, TicketRework.unit_code == c.unit_code, TicketRework.reopened_at > c.closed_at
+    )
+    put(
+        await session.execute(
+            select(c.unit_code, c.period, func.count(), _flag(c.on_time.is_(True)))
+            .where(c.unit_code.in_(codes), c.period.in_(months), ~superseded_by_closure, ~superseded_by_reopen)
+            .group_by(c.unit_code, c.period)
+        ),
+        "closed",
+        "closed_on_time",
+    )
+
+    for model, name in ((TicketRework, "reworked"), (TicketEscalation, "escalated")):
+        put(
+            await session.execute(
+                select(model.unit_code, model.period, func.count())
+                .where(model.unit_code.in_(codes), model.period.in_(months))
+                .group_by(model.unit_code, model.period)
+            ),
+            name,
+        )
+
+    s = Summons
+    put(
+        await session.execute(
+            select(
+                s.unit_code,
+                s.period,
+                _flag(s.issued_at.is_not(None)),
+                _flag(s.answered_at.is_not(None)),
+                _flag(and_(s.issued_at.is_not(None), s.answered_on_time.is_(True))),
+                _flag(and_(s.issued_at.is_not(None), s.answered_at.is_(None), s.respond_by < now)),
+            )
+            .where(s.unit_code.in_(codes), s.period.in_(months))
+            .group_by(s.unit_code, s.period)
+        ),
+        "summons_issued",
+        "summons_answered",
+        "summons_answered_on_time",
+        "summons_missed",
+    )
+
+    k = CaseClosure
+    put(
+        await session.execute(
+            # rules.case_in_time, in SQL: closed within the limit of calendar days
+            select(k.unit_code, k.period, func.count(), _flag(k.duration_days <= case_limit_days))
+            .where(k.unit_code.in_(codes), k.period.in_(months))
+            .group_by(k.unit_code, k.period)
+        ),
+        "cases_closed",
+        "cases_closed_in_time",
+    )
+    return out
+
+
+@dataclass
+class UnitResult:
+    unit: Unit
+    indicators: Overlaid
+
+
+async def indicators_for(
+    session: AsyncSession, units: Sequence[Unit], months: tuple[str, ...], *, now: dt.datetime, case_limit_days: int
+) -> list[UnitResult]:
+    live = await live_counts(session, [u.code for u in units], months, now=now, case_limit_days=case_limit_days)
+    laid = await overlay(session, "unit", {u.code: u.area_code for u in units}, months, rules.COUNT_FIELDS, live)
+    return [UnitResult(u, laid[u.code]) for u in units]
+
+
+async def list_units(
+    session: AsyncSession,
+    principal: Principal,
+    months: tuple[str, ...],
+    *,
+    township_code: str | None,
+    dept: str | None,
+    limit: int,
+    cursor: str | None,
+    now: dt.datetime,
+    case_limit_days: int,
+) -> list[UnitResult]:
+    """Units in the caller's scope, by code, with their indicators for the period."""
+    stmt = select(Unit).where(scope_filter(principal, READ, Unit.area_code, Unit.dept))
+    if township_code is not None:
+        stmt = stmt.where(Unit.area_code == township_code)
+    if dept is not None:
+        stmt = stmt.where(Unit.dept == dept)
+    if cursor:
+        stmt = stmt.where(Unit.code > decode_key(cursor))
+    units = list((await session.scalars(stmt.order_by(Unit.code).limit(limit + 1))).all())
+    return await indicators_for(session, units, months, now=now, case_limit_days=case_limit_days)
+
+
+async def get_unit(
+    session: AsyncSession, principal: Principal, unit_code: str, months: tuple[str, ...], *, now: dt.datetime,
+    case_limit_days: int,
+) -> UnitResult:
+    unit = await session.scalar(
+        select(Unit).where(Unit.code == unit_code, scope_filter(principal, READ, Unit.area_code, Unit.dept))
+    )
+    if unit is None:
+        raise not_found("unit", unit_code)
+    return (await indicators_for(session, [unit], months, now=now, case_limit_days=case_limit_days))[0]
+
+
+async def units_in_area(session: AsyncSession, where: ColumnElement[bool]) -> list[Unit]:
+    return list((await session.scalars(select(Unit).where(where).order_by(Unit.code))).all())

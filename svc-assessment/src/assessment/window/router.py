@@ -1,0 +1,114 @@
+"""HTTP routes of window indicators: clerks and service centres."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from jiceng_shared.service import Ctx, require
+
+from assessment.items.views import rating_out
+from assessment.paging import page_by_key
+from assessment.periods.params import PeriodParam
+from assessment.window import service
+from assessment.window.schemas import CentreIndicators, ClerkDetail, ClerkIndicators, ClerkOut
+from assessment.window.scoring import staff_scores
+from assessment.window.views import figures, month_view, period_fields
+
+router = APIRouter(prefix="/window", tags=["window staff"])
+
+
+def _weights(ctx: Ctx) -> dict[str, int]:
+    return {
+        "bad_max_level": ctx.settings.bad_rating_max_level,
+        "public_rating_weight": ctx.settings.staff_score_weights["public_rating"],
+    }
+
+
+def _clerk_out(result: service.ClerkResult) -> ClerkOut:
+    c = result.clerk
+    return ClerkOut(clerk_id=c.clerk_id, clerk_username=c.clerk_username, township_code=c.township_code)
+
+
+@router.get("/clerks", response_model=Page[ClerkIndicators], summary="Window clerks in your scope with their indicators")
+async def list_clerks(
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$", description="clerks of this township's centre")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ClerkIndicators]:
+    weights = _weights(ctx)
+    async with ctx.db.session() as session:
+        results = await service.list_clerks(
+            session, principal, period.months, township_code=township_code, limit=limit, cursor=cursor,
+            bad_max_level=weights["bad_max_level"],
+        )
+        results, next_cursor = page_by_key(results, limit, lambda r: r.clerk.clerk_id)
+        shown = {r.clerk.clerk_id: figures(r.indicators.total, **weights) for r in results}
+        scores = await staff_scores(
+            session, list(shown), period.months, {k: v["public_rating_points"] for k, v in shown.items()},
+            weights["public_rating_weight"],
+        )
+    items = [
+        ClerkIndicators(
+            clerk=_clerk_out(r), **period_fields(period, r.indicators.total), **shown[r.clerk.clerk_id],
+            score_total=scores[r.clerk.clerk_id][0].total,
+        )
+        for r in results
+    ]
+    return Page[ClerkIndicators](items=items, next_cursor=next_cursor)
+
+
+@router.get("/clerks/{clerk_id}", response_model=ClerkDetail, summary="One clerk's indicators and staff score")
+async def get_clerk(
+    clerk_id: str,
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+) -> ClerkDetail:
+    weights = _weights(ctx)
+    async with ctx.db.session() as session:
+        result = await service.get_clerk(session, principal, clerk_id, period.months, bad_max_level=weights["bad_max_level"])
+        shown = figures(result.indicators.total, **weights)
+        scores = await staff_scores(
+            session, [clerk_id], period.months, {clerk_id: shown["public_rating_points"]}, weights["public_rating_weight"]
+        )
+    score, manual = scores[clerk_id]
+    return ClerkDetail(
+        clerk=_clerk_out(result),
+        **period_fields(period, result.indicators.total),
+        **shown,
+        score_total=score.total,
+        months=[month_view(m, e, **weights) for m, e in result.indicators.by_month],
+        score=score,
+        manual_ratings=[rating_out(r) for r in manual],
+    )
+
+
+@router.get("/centres", response_model=Page[CentreIndicators], summary="Service centres (one per township) in your scope")
+async def list_centres(
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[CentreIndicators]:
+    weights = _weights(ctx)
+    async with ctx.db.session() as session:
+        results = await service.list_centres(
+            session, principal, period.months, limit=limit, cursor=cursor, bad_max_level=weights["bad_max_level"]
+        )
+    results, next_cursor = page_by_key(results, limit, lambda r: r.township_code)
+    items = [
+        CentreIndicators(
+            township_code=r.township_code, **period_fields(period, r.indicators.total),
+            **figures(r.indicators.total, **weights),
+        )
+        for r in results
+    ]
+    return Page[CentreIndicators](items=items, next_cursor=next_cursor)
