@@ -94,3 +94,13 @@ async def wait_for_event(svc: Any, short_type: str, predicate: Callable[[CloudEv
         return next((e for e in await published(svc, short_type) if predicate(e)), None)
 
     return await eventually(check)
+
+
+async def drained(svc: Any) -> bool:
+    """Every event on the stream has been delivered to the service's consumers and acknowledged."""
+    js = svc.ctx.bus.js
+    for sub in svc.ctx.consumers.subscriptions:
+        info = await js.consumer_info(svc.ctx.bus.stream, svc.ctx.consumers.durable(sub))
+        if info.num_pending or info.num_ack_pending:
+            return False
+    return True
