@@ -7,7 +7,7 @@ from jiceng_shared.db import utcnow
 from jiceng_shared.testing.plugin import headers_for
 from jiceng_shared.workdays import COUNTY_ZONE
 
-from enforcement.testing import ADMIN, API, BUFENG, OFFICER, PAIR, XINCHENG
+from enforcement.testing import ADMIN, API, BUFENG, OFFICER, OFFICER2, PAIR, XINCHENG
 
 TODAY = utcnow().astimezone(COUNTY_ZONE).date()
 
@@ -99,6 +99,10 @@ async def test_a_certificate_that_expired_after_registration_stops_an_on_the_spo
             headers=headers_for(OFFICER),
         )
         assert response.status_code == 422 and response.json()["code"] == "certificate_invalid"
+        # and the officer whose certificate expired takes no more steps of the case
+        note = await enforcement.client.post(f"{API}/cases/{case['id']}/records",
+                                             json={"kind": "note", "content": "补充记录"}, headers=headers_for(OFFICER2))
+        assert note.status_code == 422 and note.json()["code"] == "certificate_invalid"
     finally:
         await enforcement.client.put(f"{API}/officers/enforcement_officer2.bufeng",
                                      json=renewal | {"valid_until": officer2["valid_until"]}, headers=headers_for(ADMIN))

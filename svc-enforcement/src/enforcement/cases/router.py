@@ -104,5 +104,5 @@ async def close_case(
     case_id: str, body: CaseClose, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.CLOSE))]
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
-        await service.close(session, principal, case_id, body)
+        await service.close(session, principal, case_id, body, calendar=ctx.calendar)
     return await _detail(ctx, principal, case_id)

@@ -47,6 +47,8 @@ from enforcement.leads.models import Lead
 from enforcement.officers import rules as officer_rules
 from enforcement.officers import service as officers
 from enforcement.records import service as records
+from enforcement.records.models import RecordEntry
+from enforcement.records.schemas import EntryIn
 
 READ = "enforcement.case.read"
 OPEN = "enforcement.case.open"
@@ -233,16 +235,27 @@ async def open_case(
     return case
 
 
-async def _act_on(session: AsyncSession, principal: Principal, case_id: str, permission: str) -> Case:
-    """The case locked for an act of a case officer holding ``permission`` over it."""
+async def _act_on(session: AsyncSession, principal: Principal, case_id: str, permission: str,
+                  calendar: WorkdayCalendar) -> Case:
+    """The case locked for an act of a case officer holding ``permission`` over it, with a valid certificate."""
     case = await get_case(session, principal, case_id, lock=True)
     require_scope(principal, permission, case.area_code, case.handling_dept)
     _require_case_officer(case, principal)
+    assert principal.username is not None  # a case officer has a login name
+    today = calendar.local_date(utcnow())
+    officer = (await officers.officers_by_username(session, [principal.username])).get(principal.username)
+    if officer is None or not officer_rules.certificate_valid(officer, today):
+        # enforcement acts need a valid certificate (access.md; 行政处罚法 art. 42)
+        raise Problem(422, "certificate_invalid", "Certificate not valid",
+                      f"your enforcement certificate is not valid on {today}", officers=[principal.username])
     return case
 
 
-async def add_entry(session: AsyncSession, principal: Principal, case_id: str, body: Any, *, max_chars: int) -> Any:
-    case = await _act_on(session, principal, case_id, RECORD)
+async def add_entry(
+    session: AsyncSession, principal: Principal, case_id: str, body: EntryIn, *,
+    calendar: WorkdayCalendar, max_chars: int,
+) -> RecordEntry:
+    case = await _act_on(session, principal, case_id, RECORD, calendar)
     if case.status == "closed":
         raise _invalid_state(case, "take new record entries")
     records.check_entry(body, max_chars=max_chars)
@@ -260,7 +273,7 @@ async def notify_rights(
     session: AsyncSession, principal: Principal, case_id: str, body: RightsNoticeIn, *,
     calendar: WorkdayCalendar, config: CaseRules,
 ) -> RightsNotice:
-    case = await _act_on(session, principal, case_id, NOTIFY)
+    case = await _act_on(session, principal, case_id, NOTIFY, calendar)
     if case.status != "investigating":
         raise _invalid_state(case, "notify the party")
     errors = rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
@@ -341,7 +354,7 @@ async def decide(
     session: AsyncSession, principal: Principal, case_id: str, body: DecisionIn, *,
     calendar: WorkdayCalendar, config: CaseRules,
 ) -> Decision:
-    case = await _act_on(session, principal, case_id, DECIDE)
+    case = await _act_on(session, principal, case_id, DECIDE, calendar)
     if case.status != "investigating":
         raise _invalid_state(case, "be decided")
     rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan).raise_if_any()
@@ -426,8 +439,10 @@ async def _officers_present(
     )
 
 
-async def close(session: AsyncSession, principal: Principal, case_id: str, body: CaseClose) -> Case:
-    case = await _act_on(session, principal, case_id, CLOSE)
+async def close(
+    session: AsyncSession, principal: Principal, case_id: str, body: CaseClose, *, calendar: WorkdayCalendar
+) -> Case:
+    case = await _act_on(session, principal, case_id, CLOSE, calendar)
     if case.status != "decided":
         raise _invalid_state(case, "be closed (a decision comes first)" if case.status == "investigating" else "be closed")
     lead = await session.scalar(select(Lead).where(Lead.id == case.lead_id).with_for_update())

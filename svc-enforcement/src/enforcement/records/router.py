@@ -43,7 +43,7 @@ async def add_entry(
     principal: Annotated[Principal, Depends(require(cases.RECORD))],
 ) -> EntryOut:
     async with ctx.db.transaction() as session:
-        entry = await cases.add_entry(session, principal, case_id, body,
+        entry = await cases.add_entry(session, principal, case_id, body, calendar=ctx.calendar,
                                       max_chars=ctx.settings.record_content_max_chars)
     response.headers["Location"] = f"{ctx.spec.api_prefix}/cases/{case_id}/record"
     return service.to_out(entry)
