@@ -5,7 +5,8 @@ import datetime as dt
 from jiceng_shared import units
 from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
 
-from enforcement.cases.models import Case, Decision, LegalReview, RightsNotice
+from enforcement.cases.models import Case
+from enforcement.decisions.models import Decision, LegalReview, RightsNotice
 from enforcement.records.models import RecordEntry
 from enforcement.testing import (
     API, BUFENG, OFFICER, OFFICER2, OFFICER_B, PAIR, REVIEWER, count_rows, wait_for_event,

@@ -141,8 +141,8 @@ async def test_there_is_no_way_to_change_an_entry_through_the_api(enforcement, n
 async def test_bad_entries_and_outsiders_write_nothing(enforcement, new_case):
     case = await new_case()
     before = await count_rows(enforcement, RecordEntry)
-    no_file = await add(enforcement, case["id"], {"kind": "photo", "content": "现场照片"})
-    assert no_file.status_code == 422 and no_file.json()["code"] == "attachment_required"
+    too_long = await add(enforcement, case["id"], {"kind": "inquiry", "content": "问" * 20001})
+    assert too_long.status_code == 422 and too_long.json()["code"] == "content_too_long"
     bad = await add(enforcement, case["id"], {"kind": "gossip", "content": "",
                                               "attachment": PHOTO | {"sha256": "xyz"}})
     assert bad.status_code == 422
@@ -156,6 +156,8 @@ async def test_bad_entries_and_outsiders_write_nothing(enforcement, new_case):
                        who=demo_principal("township_leader.bufeng"))
     assert leader.status_code == 403 and leader.json()["code"] == "permission_denied"
     assert await count_rows(enforcement, RecordEntry) == before
+    longest = await add(enforcement, case["id"], {"kind": "inquiry", "content": "问" * 20000})
+    assert longest.status_code == 201
 
 
 async def test_the_opening_decision_and_closing_are_in_the_record_and_a_closed_record_takes_no_more(enforcement, new_case):

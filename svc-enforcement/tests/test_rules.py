@@ -10,6 +10,7 @@ from jiceng_shared.errors import Problem
 from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
 from enforcement.cases import rules as cases
+from enforcement.decisions import rules as decisions
 from enforcement.items import rules as items
 from enforcement.leads import rules as leads
 from enforcement.officers import rules as officers
@@ -33,60 +34,60 @@ def code_of(call) -> str:
 
 
 def test_summary_procedure_fines_a_person_up_to_200_yuan():
-    cases.check_summary("fine", 200, "person")
-    assert code_of(lambda: cases.check_summary("fine", 201, "person")) == "summary_procedure_limit"
+    decisions.check_summary("fine", 200, "person")
+    assert code_of(lambda: decisions.check_summary("fine", 201, "person")) == "summary_procedure_limit"
 
 
 def test_summary_procedure_fines_an_organisation_up_to_3000_yuan():
-    cases.check_summary("fine", 3000, "organisation")
-    assert code_of(lambda: cases.check_summary("fine", 3001, "organisation")) == "summary_procedure_limit"
+    decisions.check_summary("fine", 3000, "organisation")
+    assert code_of(lambda: decisions.check_summary("fine", 3001, "organisation")) == "summary_procedure_limit"
 
 
 def test_summary_procedure_allows_a_warning_and_nothing_but_a_warning_or_a_fine():
-    cases.check_summary("warning", 0, "person")
+    decisions.check_summary("warning", 0, "person")
     for penalty in ("confiscation_illegal_gains", "licence_suspension", "circulated_criticism", "no_penalty"):
-        assert code_of(lambda p=penalty: cases.check_summary(p, 0, "person")) == "summary_procedure_limit"
+        assert code_of(lambda p=penalty: decisions.check_summary(p, 0, "person")) == "summary_procedure_limit"
 
 
 def test_summary_limits_are_configurable():
-    stricter = cases.SummaryLimits(person_yuan=50, organisation_yuan=1000)
-    assert code_of(lambda: cases.check_summary("fine", 51, "person", stricter)) == "summary_procedure_limit"
-    cases.check_summary("fine", 1000, "organisation", stricter)
+    stricter = decisions.SummaryLimits(person_yuan=50, organisation_yuan=1000)
+    assert code_of(lambda: decisions.check_summary("fine", 51, "person", stricter)) == "summary_procedure_limit"
+    decisions.check_summary("fine", 1000, "organisation", stricter)
 
 
 # --- major decisions: large amounts and heavy penalties (art. 58, 63) -----------------------
 
 
 def test_a_fine_of_5000_yuan_on_a_person_is_major_and_4999_is_not():
-    assert cases.is_heavy("fine", 4999, 0, "person") is False
-    assert cases.is_heavy("fine", 5000, 0, "person") is True
+    assert decisions.is_heavy("fine", 4999, 0, "person") is False
+    assert decisions.is_heavy("fine", 5000, 0, "person") is True
 
 
 def test_a_fine_of_50000_yuan_on_an_organisation_is_major_and_49999_is_not():
-    assert cases.is_heavy("fine", 49999, 0, "organisation") is False
-    assert cases.is_heavy("fine", 50000, 0, "organisation") is True
+    assert decisions.is_heavy("fine", 49999, 0, "organisation") is False
+    assert decisions.is_heavy("fine", 50000, 0, "organisation") is True
 
 
 def test_licence_revocation_and_closure_are_major_whatever_the_amount():
     for penalty in ("licence_revocation", "closure_order", "suspension_order", "practice_ban"):
-        assert cases.is_heavy(penalty, 0, 0, "organisation") is True
-    assert cases.is_heavy("warning", 0, 0, "organisation") is False
-    assert cases.is_heavy("confiscation_illegal_gains", 0, 5000, "person") is True
+        assert decisions.is_heavy(penalty, 0, 0, "organisation") is True
+    assert decisions.is_heavy("warning", 0, 0, "organisation") is False
+    assert decisions.is_heavy("confiscation_illegal_gains", 0, 5000, "person") is True
 
 
 def test_amounts_belong_to_the_penalty_that_has_them():
-    assert [e["code"] for e in cases.check_amounts("fine", 0, 0).errors] == ["fine_required"]
-    assert [e["code"] for e in cases.check_amounts("warning", 100, 0).errors] == ["fine_not_applicable"]
-    assert [e["code"] for e in cases.check_amounts("fine", 100, 5).errors] == ["confiscation_not_applicable"]
-    assert not cases.check_amounts("confiscation_illegal_property", 0, 800)
+    assert [e["code"] for e in decisions.check_amounts("fine", 0, 0).errors] == ["fine_required"]
+    assert [e["code"] for e in decisions.check_amounts("warning", 100, 0).errors] == ["fine_not_applicable"]
+    assert [e["code"] for e in decisions.check_amounts("fine", 100, 5).errors] == ["confiscation_not_applicable"]
+    assert not decisions.check_amounts("confiscation_illegal_property", 0, 800)
 
 
 def test_a_decision_may_not_be_heavier_than_the_proposal_notified():
-    proposed = cases.Proposal("fine", 1000, 0)
-    assert cases.within(cases.Proposal("fine", 1000, 0), proposed)
-    assert cases.within(cases.Proposal("fine", 999, 0), proposed)
-    assert not cases.within(cases.Proposal("fine", 1001, 0), proposed)
-    assert not cases.within(cases.Proposal("licence_revocation", 0, 0), proposed)
+    proposed = decisions.Proposal("fine", 1000, 0)
+    assert decisions.within(decisions.Proposal("fine", 1000, 0), proposed)
+    assert decisions.within(decisions.Proposal("fine", 999, 0), proposed)
+    assert not decisions.within(decisions.Proposal("fine", 1001, 0), proposed)
+    assert not decisions.within(decisions.Proposal("licence_revocation", 0, 0), proposed)
 
 
 # --- time limits ------------------------------------------------------------------------------

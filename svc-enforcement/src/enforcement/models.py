@@ -1,7 +1,8 @@
 """Every table of svc-enforcement, imported in one place for Alembic and the app."""
 
-from enforcement.cases.models import Case, Decision, LegalReview, RightsNotice
+from enforcement.cases.models import Case
 from enforcement.db import Base
+from enforcement.decisions.models import Decision, LegalReview, RightsNotice
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.leads.models import Lead, Transfer
 from enforcement.officers.models import Officer

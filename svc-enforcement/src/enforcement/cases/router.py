@@ -12,7 +12,7 @@ from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
 
 from enforcement.cases import service
-from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut, DecisionIn, LegalReviewIn, RightsNoticeIn
+from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -24,9 +24,7 @@ def _config(ctx: Ctx) -> service.CaseRules:
 
 
 async def _detail(ctx: Ctx, principal: Principal, case_id: str) -> CaseDetail:
-    async with ctx.db.session() as session:
-        case = await service.get_case(session, principal, case_id)
-        return await service.detail(session, case, ctx.calendar, utcnow())
+    return await service.read_detail(ctx.db, principal, case_id, ctx.calendar)
 
 
 @router.get("", response_model=Page[CaseOut], summary="Cases in your scope, newest first")
@@ -64,38 +62,6 @@ async def open_case(
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its notices, reviews and decision")
 async def get_case(case_id: str, ctx: Ctx, principal: Reader) -> CaseDetail:
-    return await _detail(ctx, principal, case_id)
-
-
-@router.post("/{case_id}/rights-notice", status_code=201, response_model=CaseDetail,
-             summary="Record the rights notice (事先告知: proposed decision, statement and defence)")
-async def notify_rights(
-    case_id: str, body: RightsNoticeIn, ctx: Ctx,
-    principal: Annotated[Principal, Depends(require(service.NOTIFY))],
-) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        await service.notify_rights(session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx))
-    return await _detail(ctx, principal, case_id)
-
-
-@router.post("/{case_id}/legal-review", status_code=201, response_model=CaseDetail,
-             summary="Record the legal review (法制审核) of the proposed decision")
-async def legal_review(
-    case_id: str, body: LegalReviewIn, ctx: Ctx,
-    principal: Annotated[Principal, Depends(require(service.REVIEW))],
-) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        await service.legal_review(session, principal, case_id, body)
-    return await _detail(ctx, principal, case_id)
-
-
-@router.post("/{case_id}/decision", status_code=201, response_model=CaseDetail,
-             summary="Decide the case (summary or ordinary procedure)")
-async def decide(
-    case_id: str, body: DecisionIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.DECIDE))]
-) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        await service.decide(session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx))
     return await _detail(ctx, principal, case_id)
 
 

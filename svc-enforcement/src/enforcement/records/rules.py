@@ -31,8 +31,6 @@ KIND_LABELS = {
     "decision": "处罚决定",
     "case_closed": "结案",
 }
-#: kinds that are a file: the entry must carry the file's metadata
-FILE_KINDS = frozenset({"photo", "video", "document"})
 
 
 class EntryLike(Protocol):

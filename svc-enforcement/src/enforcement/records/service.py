@@ -60,9 +60,6 @@ def append(
 def check_entry(body: EntryIn, *, max_chars: int) -> None:
     if len(body.content) > max_chars:
         raise Problem(422, "content_too_long", "Invalid request", f"content: more than {max_chars} characters")
-    if body.kind in rules.FILE_KINDS and body.attachment is None:
-        raise Problem(422, "attachment_required", "Invalid request",
-                      f"attachment: a {body.kind} entry carries the file's metadata (name, media_type, size, sha256)")
 
 
 def to_out(entry: RecordEntry) -> EntryOut:
