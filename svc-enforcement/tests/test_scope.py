@@ -8,8 +8,10 @@ from jiceng_shared.testing.plugin import demo_principal, eventually, headers_for
 from enforcement.main import create_app
 from enforcement.testing import API, BUFENG, OFFICER, PAIR, XINCHENG, assignment, lead_of_ticket
 
+# the county comprehensive enforcement bureau (dept_staff of cle) supervises the townships' enforcement
+# offices (002: dual leadership), whose department is cle too; other departments see only what is transferred
 SEES_BUFENG = ["enforcement_officer.bufeng", "enforcement_officer2.bufeng", "legal_reviewer.bufeng",
-               "township_leader.bufeng", "county_admin", "auditor"]
+               "township_leader.bufeng", "county_admin", "auditor", "dept_staff.cle"]
 SEES_NOTHING = ["enforcement_officer.xincheng", "legal_reviewer.xincheng", "township_leader.xincheng",
                 "dept_staff.nrp", "dept_staff.psb.bufeng"]
 NOT_ALLOWED = ["grid_worker.bufeng", "dispatcher.bufeng", "window_clerk.bufeng", "assessor.bufeng"]
