@@ -1,4 +1,9 @@
-"""Settings of svc-enforcement (prefix ``ENFORCEMENT_``; common ones may also come as ``JICENG_``)."""
+"""Settings of svc-enforcement (prefix ``ENFORCEMENT_``; common ones may also come as ``JICENG_``).
+
+Every number of the enforcement rules is here with the value of the design as its default
+(domain.md "svc-enforcement", rules-reference.md §7); the rules themselves live in the
+sub-domains' ``rules.py`` and receive these values.
+"""
 
 from typing import ClassVar
 
@@ -12,3 +17,21 @@ class EnforcementSettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="ENFORCEMENT_", extra="ignore")
     service_name: ClassVar[str] = "enforcement"
     default_port: ClassVar[int] = SERVICE_BY_NAME["enforcement"].port
+
+    #: decide whether to file a lead within this many working days (rules-reference §7.4, local rule)
+    filing_workdays: int = 15
+    #: officers needed to open a case and to act on the spot (行政处罚法 art. 42, 51)
+    min_officers: int = 2
+    #: a decision within this many calendar days of registration (行政处罚法 art. 60)
+    decision_days: int = 90
+    #: summary procedure (简易程序) fine ceilings, yuan (行政处罚法 art. 51)
+    summary_fine_max_person_yuan: int = 200
+    summary_fine_max_organisation_yuan: int = 3000
+    #: 较大数额罚款: from these amounts a fine is a major decision (legal review, hearing offered);
+    #: the law leaves the values to provinces and departments (rules-reference §7.1 art. 63, [U])
+    large_fine_person_yuan: int = 5000
+    large_fine_organisation_yuan: int = 50000
+    #: a party may ask for a hearing within this many working days of the rights notice (art. 64)
+    hearing_request_workdays: int = 5
+    #: the longest text of one record entry
+    record_content_max_chars: int = 20000

@@ -8,8 +8,15 @@ from fastapi import FastAPI
 
 from jiceng_shared.service import ServiceSpec, create_service_app
 
+from enforcement import consumers, seed
+from enforcement.cases.router import router as cases_router
 from enforcement.config import EnforcementSettings
+from enforcement.decisions.router import router as decisions_router
+from enforcement.items.router import router as items_router
+from enforcement.leads.router import router as leads_router
 from enforcement.models import metadata
+from enforcement.officers.router import router as officers_router
+from enforcement.records.router import router as records_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -22,7 +29,9 @@ def spec() -> ServiceSpec:
         settings_cls=EnforcementSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[],
+        routers=[items_router, officers_router, leads_router, cases_router, decisions_router, records_router],
+        subscriptions=consumers.subscriptions,
+        seed=seed.seed,
     )
 
 

@@ -1,7 +1,16 @@
 """Every table of svc-enforcement, imported in one place for Alembic and the app."""
 
+from enforcement.cases.models import Case
 from enforcement.db import Base
+from enforcement.decisions.models import Decision, LegalReview, RightsNotice
+from enforcement.items.models import Delegation, ItemRevision
+from enforcement.leads.models import Lead, Transfer
+from enforcement.officers.models import Officer
+from enforcement.records.models import RecordEntry
 
 metadata = Base.metadata
 
-__all__ = ["metadata"]
+__all__ = [
+    "Case", "Decision", "Delegation", "ItemRevision", "Lead", "LegalReview", "Officer", "RecordEntry",
+    "RightsNotice", "Transfer", "metadata",
+]

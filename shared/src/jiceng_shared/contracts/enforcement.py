@@ -55,6 +55,8 @@ class DecisionMade(EventPayload):
     penalty: str
     fine_yuan: int = 0
     decided_at: dt.datetime
+    lead_id: str | None = None
+    ticket_id: str | None = None
 
 
 class CaseClosed(EventPayload):
@@ -69,3 +71,5 @@ class CaseClosed(EventPayload):
     outcome: str
     opened_at: dt.datetime
     closed_at: dt.datetime
+    #: hash of the last entry of the case's whole-process record, so the closed record can be checked later
+    record_head: str | None = None

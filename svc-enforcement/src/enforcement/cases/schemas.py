@@ -1,0 +1,70 @@
+"""API shapes of cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from enforcement.decisions.schemas import DecisionOut, LegalReviewOut, RightsNoticeOut
+
+
+class CaseOpen(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"lead_id": "…", "officers": ["enforcement_officer.bufeng", "enforcement_officer2.bufeng"]}]
+        },
+    )
+    lead_id: str = Field(min_length=1, max_length=36)
+    officers: list[str] = Field(min_length=1, max_length=20, description="usernames; you must be one of them")
+
+
+class CaseClose(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"outcome": "当事人已改正，给予警告，结案"}]})
+    outcome: str = Field(min_length=1, max_length=2000)
+
+
+class OfficerRef(BaseModel):
+    username: str
+    name: str
+    certificate_number: str
+    valid_until: dt.date
+
+
+class CaseOut(BaseModel):
+    id: str
+    number: str
+    lead_id: str
+    ticket_id: str | None
+    township_code: str
+    area_code: str
+    handling_dept: str
+    item_id: str
+    item_code: str
+    item_revision: int
+    item_name_zh: str
+    item_legal_basis: str
+    officers: list[OfficerRef]
+    status: str
+    status_zh: str
+    registered_at: dt.datetime
+    decision_deadline: dt.datetime
+    #: calendar days left to decide (negative when late); null once decided
+    decision_days_left: int | None
+    decision_overdue: bool
+    decided_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    outcome: str | None
+    record_entries: int
+    record_head: str | None
+    correlation_id: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class CaseDetail(CaseOut):
+    decision: DecisionOut | None = None
+    rights_notices: list[RightsNoticeOut] = []
+    legal_reviews: list[LegalReviewOut] = []

@@ -1,0 +1,25 @@
+"""Events svc-enforcement consumes: tickets dispatch assigns to a township's enforcement office."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.consumers import Subscription
+from jiceng_shared.contracts.dispatch import TicketAssigned
+from jiceng_shared.events import CloudEvent
+from jiceng_shared.service import ServiceContext
+
+from enforcement.leads import service as leads
+
+
+def subscriptions(ctx: ServiceContext) -> list[Subscription]:
+    async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
+        await leads.receive(
+            session,
+            event,
+            event.payload(TicketAssigned),
+            calendar=ctx.calendar,
+            filing_workdays=ctx.settings.filing_workdays,
+        )
+
+    return [Subscription("ticket-assigned", TicketAssigned.event_type, {TicketAssigned.event_type: on_ticket_assigned})]

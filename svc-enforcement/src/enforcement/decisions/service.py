@@ -1,0 +1,227 @@
+"""Use cases of decisions: tell the party (事先告知), review (法制审核), decide by procedure.
+
+The summary procedure (简易程序, art. 51-52) decides on the spot: a warning or a small fine, two
+certified officers of the case present. The ordinary procedure needs the rights notice before
+an adverse decision (art. 44-45, 62), no heavier decision than notified (art. 45), and for a
+major decision a passed legal review (art. 58).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.contracts.enforcement import DecisionMade
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal
+from jiceng_shared.outbox import emit
+from jiceng_shared.scope import require_scope
+from jiceng_shared.workdays import WorkdayCalendar
+
+from enforcement.cases import rules as case_rules
+from enforcement.cases import service as cases
+from enforcement.cases.models import Case
+from enforcement.config import EnforcementSettings
+from enforcement.decisions import rules
+from enforcement.decisions.models import Decision, LegalReview, RightsNotice
+from enforcement.decisions.schemas import DecisionIn, LegalReviewIn, RightsNoticeIn
+from enforcement.officers import rules as officer_rules
+from enforcement.officers import service as officers
+from enforcement.records import service as records
+
+NOTIFY = "enforcement.case.notify"
+REVIEW = "enforcement.case.legal_review"
+DECIDE = "enforcement.case.decide"
+
+
+@dataclass(frozen=True)
+class DecisionRules:
+    """The numbers of the decision rules, from the settings (defaults: the design)."""
+
+    min_officers: int = 2
+    summary: rules.SummaryLimits = rules.SummaryLimits()
+    large: rules.LargeAmounts = rules.LargeAmounts()
+    hearing_request_workdays: int = 5
+
+    @classmethod
+    def from_settings(cls, s: EnforcementSettings) -> "DecisionRules":
+        return cls(
+            min_officers=s.min_officers,
+            summary=rules.SummaryLimits(s.summary_fine_max_person_yuan, s.summary_fine_max_organisation_yuan),
+            large=rules.LargeAmounts(s.large_fine_person_yuan, s.large_fine_organisation_yuan),
+            hearing_request_workdays=s.hearing_request_workdays,
+        )
+
+
+async def notify_rights(
+    session: AsyncSession, principal: Principal, case_id: str, body: RightsNoticeIn, *,
+    calendar: WorkdayCalendar, config: DecisionRules,
+) -> RightsNotice:
+    case = await cases.act_on(session, principal, case_id, NOTIFY, calendar)
+    if case.status != "investigating":
+        raise cases.invalid_state(case, "notify the party")
+    errors = rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
+    if not rules.PENALTIES[body.penalty].adverse:
+        errors.add("penalty", "not_adverse", "a decision without penalty needs no prior notice")
+    errors.raise_if_any()
+    now = utcnow()
+    heavy = rules.is_heavy(body.penalty, body.fine_yuan, body.confiscated_value_yuan, body.party.kind, config.large)
+    notice = RightsNotice(
+        id=new_id(), case_id=case.id, party_kind=body.party.kind, party_name=body.party.name,
+        penalty=body.penalty, fine_yuan=body.fine_yuan, confiscated_value_yuan=body.confiscated_value_yuan,
+        facts=body.facts, legal_basis=body.legal_basis, hearing_offered=heavy,
+        hearing_request_deadline=calendar.deadline(now, config.hearing_request_workdays) if heavy else None,
+        notified_by=principal.subject, notified_by_name=principal.name, notified_at=now,
+    )
+    session.add(notice)
+    label = rules.PENALTIES[body.penalty].label_zh
+    records.append(
+        session, case, kind="rights_notice", actor=principal, at=now,
+        content=f"事先告知 {body.party.name}：拟{label}" + (f" 罚款{body.fine_yuan}元" if body.fine_yuan else "")
+                + "，告知陈述、申辩权" + ("及听证权" if heavy else ""),
+        data={"notice_id": notice.id, "penalty": body.penalty, "fine_yuan": body.fine_yuan,
+              "confiscated_value_yuan": body.confiscated_value_yuan, "hearing_offered": heavy},
+    )
+    case.updated_at = now
+    await session.flush()
+    return notice
+
+
+async def _latest_notice(session: AsyncSession, case_id: str) -> RightsNotice | None:
+    return await session.scalar(
+        select(RightsNotice).where(RightsNotice.case_id == case_id).order_by(RightsNotice.notified_at.desc()).limit(1)
+    )
+
+
+async def _latest_review(session: AsyncSession, case_id: str) -> LegalReview | None:
+    return await session.scalar(
+        select(LegalReview).where(LegalReview.case_id == case_id).order_by(LegalReview.reviewed_at.desc()).limit(1)
+    )
+
+
+async def legal_review(session: AsyncSession, principal: Principal, case_id: str, body: LegalReviewIn) -> LegalReview:
+    case = await cases.get_case(session, principal, case_id, lock=True)
+    require_scope(principal, REVIEW, case.area_code, case.handling_dept)
+    if case.status != "investigating":
+        raise cases.invalid_state(case, "be reviewed")
+    if case_rules.is_case_officer(case.officers, principal.username):
+        raise Problem(422, "reviewer_is_case_officer", "Reviewer is an officer of the case",
+                      "the legal review is made by someone who did not investigate the case")
+    if body.penalty is None:
+        notice = await _latest_notice(session, case.id)
+        if notice is None:
+            raise Problem(422, "proposal_required", "Nothing to review",
+                          "penalty: name the proposed decision, or record the rights notice first")
+        proposal = rules.Proposal(notice.penalty, notice.fine_yuan, notice.confiscated_value_yuan)
+    else:
+        proposal = rules.Proposal(body.penalty, body.fine_yuan or 0, body.confiscated_value_yuan or 0)
+    rules.check_amounts(proposal.penalty, proposal.fine_yuan, proposal.confiscated_value_yuan).raise_if_any()
+    now = utcnow()
+    review = LegalReview(
+        id=new_id(), case_id=case.id, outcome=body.outcome, opinion=body.opinion, penalty=proposal.penalty,
+        fine_yuan=proposal.fine_yuan, confiscated_value_yuan=proposal.confiscated_value_yuan,
+        reviewer_id=principal.subject, reviewer_name=principal.name, reviewed_at=now,
+    )
+    session.add(review)
+    records.append(
+        session, case, kind="legal_review", actor=principal, at=now,
+        content=f"法制审核{rules.REVIEW_LABELS[body.outcome]}：{body.opinion}",
+        data={"review_id": review.id, "outcome": body.outcome, "penalty": proposal.penalty,
+              "fine_yuan": proposal.fine_yuan, "confiscated_value_yuan": proposal.confiscated_value_yuan},
+    )
+    case.updated_at = now
+    await session.flush()
+    return review
+
+
+async def decide(
+    session: AsyncSession, principal: Principal, case_id: str, body: DecisionIn, *,
+    calendar: WorkdayCalendar, config: DecisionRules,
+) -> Decision:
+    case = await cases.act_on(session, principal, case_id, DECIDE, calendar)
+    if case.status != "investigating":
+        raise cases.invalid_state(case, "be decided")
+    rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan).raise_if_any()
+    now = utcnow()
+    today = calendar.local_date(now)
+    decided = rules.Proposal(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
+    major = body.major or rules.is_heavy(body.penalty, body.fine_yuan, body.confiscated_value_yuan,
+                                         body.party.kind, config.large)
+    notice: RightsNotice | None = None
+    review: LegalReview | None = None
+    present: list[str] = []
+    if body.procedure == "summary":
+        rules.check_summary(body.penalty, body.fine_yuan, body.party.kind, config.summary)
+        if major:
+            raise Problem(422, "summary_procedure_limit", "Summary procedure not allowed",
+                          "a major decision needs the ordinary procedure")
+        present = await _officers_present(session, principal, case, body.officers_present, today, config)
+    else:
+        if rules.PENALTIES[body.penalty].adverse:
+            notice = await _latest_notice(session, case.id)
+            if notice is None:
+                raise Problem(422, "rights_notice_required", "Rights notice required",
+                              "tell the party the proposed decision and their rights first (行政处罚法 art. 44-45, 62)")
+            if not rules.within(decided, rules.Proposal(notice.penalty, notice.fine_yuan, notice.confiscated_value_yuan)):
+                raise Problem(422, "penalty_exceeds_notice", "Heavier than notified",
+                              "the decision may not be heavier than the proposal notified to the party "
+                              "(行政处罚法 art. 45); notify the party again")
+        if major:
+            review = await _latest_review(session, case.id)
+            reviewed = None if review is None else rules.Proposal(review.penalty, review.fine_yuan,
+                                                                  review.confiscated_value_yuan)
+            if review is None or review.outcome != "passed" or not rules.within(decided, reviewed):  # type: ignore[arg-type]
+                raise Problem(422, "legal_review_required", "Legal review required",
+                              "a major decision needs a passed legal review (法制审核) of this proposal first "
+                              "(行政处罚法 art. 58)")
+    decision = Decision(
+        id=new_id(), case_id=case.id, procedure=body.procedure, penalty=body.penalty, fine_yuan=body.fine_yuan,
+        confiscated_value_yuan=body.confiscated_value_yuan, party_kind=body.party.kind, party_name=body.party.name,
+        facts=body.facts, legal_basis=body.legal_basis, major=major, officers_present=present,
+        rights_notice_id=notice.id if notice else None, legal_review_id=review.id if review else None,
+        decided_by=principal.subject, decided_by_name=principal.name, decided_at=now,
+    )
+    session.add(decision)
+    case.status = "decided"
+    case.decided_at = now
+    case.updated_at = now
+    label = rules.PENALTIES[body.penalty].label_zh
+    records.append(
+        session, case, kind="decision", actor=principal, at=now,
+        content=f"{rules.PROCEDURE_LABELS[body.procedure]}作出决定：对{body.party.name}{label}"
+                + (f" 罚款{body.fine_yuan}元" if body.fine_yuan else "") + f"。依据：{body.legal_basis}",
+        data={"decision_id": decision.id, "procedure": body.procedure, "penalty": body.penalty,
+              "fine_yuan": body.fine_yuan, "confiscated_value_yuan": body.confiscated_value_yuan,
+              "party_kind": body.party.kind, "major": major, "officers_present": present},
+    )
+    await emit(
+        session,
+        DecisionMade(case_id=case.id, number=case.number, township_code=case.township_code,
+                     procedure=body.procedure, penalty=body.penalty, fine_yuan=body.fine_yuan, decided_at=now,
+                     lead_id=case.lead_id, ticket_id=case.ticket_id),
+        subject=case.id, township=case.township_code, correlation_id=case.correlation_id,
+    )
+    await session.flush()
+    return decision
+
+
+async def _officers_present(
+    session: AsyncSession, principal: Principal, case: Case, named: list[str] | None, today: dt.date, config: DecisionRules
+) -> list[str]:
+    """Art. 51-52: an on-the-spot decision is made by at least two certified officers of the case, there."""
+    usernames = named if named is not None else [o["username"] for o in case.officers]
+    strangers = [u for u in usernames if not case_rules.is_case_officer(case.officers, u)]
+    if strangers:
+        raise Problem(422, "officer_not_on_case", "Officer not on the case",
+                      f"not officers of this case: {', '.join(strangers)}", officers=strangers)
+    if principal.username not in usernames:
+        raise Problem(422, "officer_not_present", "You are not among the officers present",
+                      "the officer who decides on the spot is one of the officers present")
+    found = await officers.officers_by_username(session, list(usernames))
+    return officer_rules.check_officer_pair(
+        usernames, found, township_code=case.township_code, on=today, min_officers=config.min_officers
+    )

@@ -1,0 +1,231 @@
+"""Use cases of the enforcement-item list: read what is in force on a date, publish revisions."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared import demo
+from jiceng_shared.categories import CATEGORY_BY_CODE
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Principal
+
+from enforcement.items import rules
+from enforcement.items.models import Delegation, ItemRevision
+from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, ItemOut, ItemRevise
+
+READ = "enforcement.item.read"
+MANAGE = "enforcement.item.manage"
+
+TOWNSHIP_NAMES = {t.code: t.name for t in demo.TOWNSHIPS}
+
+
+def _in_force_stmt(on: dt.date) -> Select[tuple[ItemRevision]]:
+    """Per code, the latest revision effective by ``on`` (rules.in_force, in SQL), unless repealed by then."""
+    ranked = (
+        select(
+            ItemRevision.id,
+            func.row_number()
+            .over(
+                partition_by=ItemRevision.code,
+                order_by=(ItemRevision.effective_from.desc(), ItemRevision.revision.desc()),
+            )
+            .label("rank"),
+        )
+        .where(ItemRevision.effective_from <= on)
+        .subquery()
+    )
+    return (
+        select(ItemRevision)
+        .join(ranked, ranked.c.id == ItemRevision.id)
+        .where(ranked.c.rank == 1, or_(ItemRevision.effective_until.is_(None), ItemRevision.effective_until >= on))
+    )
+
+
+def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None) -> ItemOut:
+    delegated_to = sorted({d.township_code for d in revision.delegations if rules.delegation_covers(d, d.township_code, on)})
+    return ItemOut(
+        id=revision.id,
+        code=revision.code,
+        revision=revision.revision,
+        name_zh=revision.name_zh,
+        categories=list(revision.categories),
+        categories_zh=[CATEGORY_BY_CODE[c].label_zh if c in CATEGORY_BY_CODE else c for c in revision.categories],
+        competent_dept=revision.competent_dept,
+        competent_dept_zh=demo.DEPARTMENTS.get(revision.competent_dept),
+        legal_basis=revision.legal_basis,
+        kind=revision.kind,
+        kind_zh=rules.KIND_LABELS[revision.kind],
+        delegable=revision.delegable,
+        restricts_personal_freedom=revision.restricts_personal_freedom,
+        national_security=revision.national_security,
+        effective_from=revision.effective_from,
+        effective_until=revision.effective_until,
+        delegations=[
+            DelegationOut(
+                township_code=d.township_code,
+                township_name=TOWNSHIP_NAMES.get(d.township_code),
+                valid_from=d.valid_from,
+                valid_until=d.valid_until,
+            )
+            for d in revision.delegations
+        ],
+        delegated_townships=delegated_to,
+        delegated=None if township_code is None else township_code in delegated_to,
+        on=on,
+        created_at=revision.created_at,
+        created_by_name=revision.created_by_name,
+    )
+
+
+def _encode(code: str) -> str:
+    return base64.urlsafe_b64encode(code.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, "invalid_cursor", "Invalid cursor", "the cursor is not one this API issued") from exc
+
+
+async def list_in_force(
+    session: AsyncSession,
+    *,
+    on: dt.date,
+    township_code: str | None,
+    delegated: bool | None,
+    category: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[ItemRevision], str | None]:
+    """Items in force on ``on``, by code. The list is county-wide published policy (行政处罚法 art. 24
+    requires the delegation decisions to be public), so it is not filtered by the caller's township."""
+    stmt = _in_force_stmt(on).order_by(ItemRevision.code)
+    if cursor:
+        stmt = stmt.where(ItemRevision.code > _decode(cursor))
+    revisions = list((await session.scalars(stmt)).all())
+    # categories are a JSON list and delegation is a date rule; the list is a few hundred rows at most
+    if category is not None:
+        revisions = [r for r in revisions if category in r.categories]
+    if delegated is not None and township_code is not None:
+        revisions = [r for r in revisions if rules.is_delegated(r.delegations, township_code, on) == delegated]
+    page = revisions[:limit]
+    next_cursor = _encode(page[-1].code) if len(revisions) > limit else None
+    return page, next_cursor
+
+
+async def in_force_for_code(session: AsyncSession, code: str, on: dt.date) -> ItemRevision | None:
+    return await session.scalar(_in_force_stmt(on).where(ItemRevision.code == code))
+
+
+async def get_in_force(session: AsyncSession, code: str, on: dt.date) -> ItemRevision:
+    revision = await in_force_for_code(session, code, on)
+    if revision is None:
+        raise not_found("enforcement item in force on " + on.isoformat(), code)
+    return revision
+
+
+async def list_revisions(session: AsyncSession, code: str) -> list[ItemRevision]:
+    revisions = list(
+        (await session.scalars(select(ItemRevision).where(ItemRevision.code == code).order_by(ItemRevision.revision))).all()
+    )
+    if not revisions:
+        raise not_found("enforcement item", code)
+    return revisions
+
+
+async def resolve_for_category(
+    session: AsyncSession, category: str, township_code: str, on: dt.date
+) -> tuple[ItemRevision | None, bool]:
+    """The item covering an event category on a date, preferring one delegated to the township."""
+    candidates = [r for r in (await session.scalars(_in_force_stmt(on).order_by(ItemRevision.code))).all()
+                  if category in r.categories]
+    for revision in candidates:
+        if rules.is_delegated(revision.delegations, township_code, on):
+            return revision, True
+    return (candidates[0], False) if candidates else (None, False)
+
+
+def _check(body: ItemFields, effective_from: dt.date, today: dt.date) -> None:
+    rules.check_item(
+        categories=body.categories,
+        competent_dept=body.competent_dept,
+        delegable=body.delegable,
+        restricts_personal_freedom=body.restricts_personal_freedom,
+        national_security=body.national_security,
+        effective_from=effective_from,
+        effective_until=body.effective_until,
+        delegations=[rules.DelegationSpec(d.township_code, d.valid_from, d.valid_until) for d in body.delegations],
+        today=today,
+    ).raise_if_any()
+
+
+def _revision(principal: Principal, code: str, number: int, body: ItemFields, effective_from: dt.date) -> ItemRevision:
+    revision_id = new_id()
+    return ItemRevision(
+        id=revision_id,
+        code=code,
+        revision=number,
+        name_zh=body.name_zh,
+        categories=list(body.categories),
+        competent_dept=body.competent_dept,
+        legal_basis=body.legal_basis,
+        kind=body.kind,
+        delegable=body.delegable,
+        restricts_personal_freedom=body.restricts_personal_freedom,
+        national_security=body.national_security,
+        effective_from=effective_from,
+        effective_until=body.effective_until,
+        created_at=utcnow(),
+        created_by=principal.subject,
+        created_by_name=principal.name,
+        delegations=[
+            Delegation(id=new_id(), item_revision_id=revision_id, township_code=d.township_code,
+                       valid_from=d.valid_from, valid_until=d.valid_until)
+            for d in body.delegations
+        ],
+    )
+
+
+async def create_item(session: AsyncSession, principal: Principal, body: ItemCreate, today: dt.date) -> ItemRevision:
+    effective_from = body.effective_from or today
+    _check(body, effective_from, today)
+    if await session.scalar(select(ItemRevision.id).where(ItemRevision.code == body.code).limit(1)):
+        raise Problem(409, "item_exists", "Item exists", f"item {body.code} exists; PUT a new revision instead")
+    revision = _revision(principal, body.code, 1, body, effective_from)
+    session.add(revision)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Problem(409, "item_exists", "Item exists", f"item {body.code} was created meanwhile") from exc
+    return revision
+
+
+async def revise_item(
+    session: AsyncSession, principal: Principal, code: str, body: ItemRevise, today: dt.date
+) -> ItemRevision:
+    latest = await session.scalar(
+        select(ItemRevision).where(ItemRevision.code == code).order_by(ItemRevision.revision.desc()).limit(1)
+    )
+    if latest is None:
+        raise not_found("enforcement item", code)
+    if body.base_revision is not None and body.base_revision != latest.revision:
+        raise Problem(409, "concurrent_update", "Changed by someone else",
+                      f"revision {latest.revision} was published after revision {body.base_revision}; reload and retry")
+    effective_from = body.effective_from or today
+    _check(body, effective_from, today)
+    revision = _revision(principal, code, latest.revision + 1, body, effective_from)
+    session.add(revision)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # two editors raced to publish revision N+1: the (code, revision) constraint lets one win
+        raise Problem(409, "concurrent_update", "Changed by someone else",
+                      "another revision was published meanwhile; reload and retry") from exc
+    return revision

@@ -1,0 +1,203 @@
+"""Use cases of leads: record one from a ticket assignment, read them in scope, transfer one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared import units
+from jiceng_shared.categories import CATEGORY_BY_CODE
+from jiceng_shared.contracts.dispatch import TicketAssigned
+from jiceng_shared.contracts.enforcement import CaseTransferred, LeadReceived
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.events import CloudEvent
+from jiceng_shared.identity import Principal
+from jiceng_shared.numbers import business_number
+from jiceng_shared.observability import request_id_var
+from jiceng_shared.outbox import emit
+from jiceng_shared.pagination import paginate
+from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.workdays import WorkdayCalendar
+
+from enforcement.items import rules as item_rules
+from enforcement.items import service as items
+from enforcement.leads import rules
+from enforcement.leads.models import Lead, Transfer
+from enforcement.leads.schemas import LeadOut, TransferIn, TransferOut
+
+READ = "enforcement.lead.read"
+TRANSFER = "enforcement.lead.transfer"
+
+
+def visible(principal: Principal, permission: str = READ) -> Any:
+    """Leads whose area and handling department lie in a scope where the caller holds ``permission``."""
+    return scope_filter(principal, permission, Lead.area_code, Lead.handling_dept)
+
+
+def to_out(lead: Lead, transfer: Transfer | None, calendar: WorkdayCalendar, now: dt.datetime) -> LeadOut:
+    data = {name: getattr(lead, name) for name in LeadOut.model_fields if hasattr(lead, name)}
+    data.pop("transfer", None)
+    left = calendar.workdays_between(now, lead.filing_deadline) if lead.status == "received" else None
+    category = CATEGORY_BY_CODE.get(lead.category)
+    return LeadOut(
+        **data,
+        category_zh=category.label_zh if category else lead.category,
+        status_zh=rules.STATUS_LABELS[lead.status],
+        filing_workdays_left=left,
+        transfer=None if transfer is None else TransferOut.model_validate(transfer, from_attributes=True),
+    )
+
+
+async def receive(
+    session: AsyncSession, event: CloudEvent, p: TicketAssigned, *, calendar: WorkdayCalendar, filing_workdays: int
+) -> Lead | None:
+    """Record the lead of a ticket assigned to a township's enforcement office (once per ticket)."""
+    if not rules.is_enforcement_office(p.unit):
+        return None
+    if await session.scalar(select(Lead.id).where(Lead.ticket_id == p.ticket_id)):
+        return None  # the same ticket again (another delivery, a re-assignment): still one lead
+    on = calendar.local_date(p.assigned_at)
+    item, delegated = await items.resolve_for_category(session, p.category, p.township_code, on)
+    now = utcnow()
+    lead = Lead(
+        id=new_id(),
+        number=await business_number(session, "XS", p.township_code, on.year),
+        ticket_id=p.ticket_id,
+        ticket_number=p.number,
+        township_code=p.township_code,
+        area_code=p.area_code,
+        category=p.category,
+        description=p.description,
+        location=p.location.model_dump() if p.location else None,
+        source=p.source,
+        source_ref=p.source_ref,
+        assigned_unit=p.unit.model_dump(),
+        item_id=item.id if item else None,
+        item_code=item.code if item else None,
+        item_revision=item.revision if item else None,
+        item_name_zh=item.name_zh if item else None,
+        competent_dept=item.competent_dept if item else None,
+        delegated=delegated,
+        status="received",
+        handling_unit_code=p.unit.code,
+        handling_unit_name=p.unit.name,
+        handling_dept=p.unit.dept,
+        received_at=p.assigned_at,
+        filing_deadline=rules.filing_deadline(p.assigned_at, calendar, filing_workdays),
+        correlation_id=event.correlationid,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(lead)
+    await emit(
+        session,
+        LeadReceived(
+            lead_id=lead.id,
+            ticket_id=lead.ticket_id,
+            township_code=lead.township_code,
+            category=lead.category,
+            item_code=lead.item_code,
+            delegated=lead.delegated,
+            received_at=lead.received_at,
+        ),
+        subject=lead.id,
+        township=lead.township_code,
+        correlation_id=lead.correlation_id,
+    )
+    await session.flush()
+    return lead
+
+
+async def list_leads(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    filters: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+) -> list[tuple[Lead, Transfer | None]]:
+    stmt = select(Lead, Transfer).outerjoin(Transfer, Transfer.lead_id == Lead.id).where(visible(principal))
+    for name, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(getattr(Lead, name) == value)
+    stmt = paginate(stmt, Lead.created_at, Lead.id, limit=limit, cursor=cursor)
+    return [(row.Lead, row.Transfer) for row in (await session.execute(stmt)).all()]
+
+
+async def get_lead(session: AsyncSession, principal: Principal, lead_id: str, *, lock: bool = False) -> Lead:
+    stmt = select(Lead).where(Lead.id == lead_id, visible(principal))
+    if lock:
+        stmt = stmt.with_for_update()
+    lead = await session.scalar(stmt)
+    if lead is None:
+        raise not_found("lead", lead_id)
+    return lead
+
+
+async def transfer_of(session: AsyncSession, lead_id: str) -> Transfer | None:
+    return await session.scalar(select(Transfer).where(Transfer.lead_id == lead_id))
+
+
+async def transfer(
+    session: AsyncSession, principal: Principal, lead_id: str, body: TransferIn, *, calendar: WorkdayCalendar
+) -> tuple[Lead, Transfer]:
+    lead = await get_lead(session, principal, lead_id, lock=True)
+    require_scope(principal, TRANSFER, lead.area_code, lead.handling_dept)
+    if lead.status != "received":
+        raise Problem(409, "invalid_state", "Not allowed now", f"a lead in status {lead.status} cannot be transferred")
+    now = utcnow()
+    # delegation is judged on the list in force today, not the day the lead arrived
+    today = calendar.local_date(now)
+    item = await items.in_force_for_code(session, lead.item_code, today) if lead.item_code else None
+    delegated = item is not None and item_rules.is_delegated(item.delegations, lead.township_code, today)
+    target = rules.transfer_target(
+        body.ground,
+        delegated=delegated,
+        competent_dept=item.competent_dept if item else lead.competent_dept,
+        to_dept=body.to_dept,
+    )
+    try:
+        to_unit = units.county_department(target)
+    except units.UnknownUnit:
+        raise Problem(422, "unknown_department", "Invalid request", f"to_dept: no county department {target}") from None
+    record = Transfer(
+        id=new_id(),
+        lead_id=lead.id,
+        ground=body.ground,
+        to_unit_code=to_unit.code,
+        to_unit_name=to_unit.name,
+        to_dept=to_unit.dept,
+        reason=body.reason,
+        transferred_by=principal.subject,
+        transferred_by_name=principal.name,
+        request_id=request_id_var.get(),
+        transferred_at=now,
+    )
+    session.add(record)
+    lead.status = "transferred"
+    # the county department now handles it (and sees it); the township keeps seeing it by area
+    lead.handling_unit_code = to_unit.code
+    lead.handling_unit_name = to_unit.name
+    lead.handling_dept = to_unit.dept
+    lead.updated_at = now
+    await emit(
+        session,
+        CaseTransferred(
+            lead_id=lead.id,
+            ticket_id=lead.ticket_id,
+            township_code=lead.township_code,
+            item_code=lead.item_code,
+            to_unit=to_unit,
+            reason=body.reason,
+            transferred_at=now,
+        ),
+        subject=lead.id,
+        township=lead.township_code,
+        correlation_id=lead.correlation_id,
+    )
+    await session.flush()
+    return lead, record

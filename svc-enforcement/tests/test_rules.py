@@ -1,0 +1,275 @@
+"""The numbered rules of enforcement, without I/O: each test fails if its number changes."""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, replace
+
+import pytest
+
+from jiceng_shared.errors import Problem
+from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
+
+from enforcement.cases import rules as cases
+from enforcement.decisions import rules as decisions
+from enforcement.items import rules as items
+from enforcement.leads import rules as leads
+from enforcement.officers import rules as officers
+from enforcement.records import rules as records
+
+calendar = WorkdayCalendar()
+BUFENG = "320971100000"
+
+
+def local(y: int, m: int, d: int, hour: int = 10) -> dt.datetime:
+    return dt.datetime(y, m, d, hour, tzinfo=COUNTY_ZONE)
+
+
+def code_of(call) -> str:
+    with pytest.raises(Problem) as caught:
+        call()
+    return caught.value.code
+
+
+# --- summary procedure (行政处罚法 art. 51) ---------------------------------------------------
+
+
+def test_summary_procedure_fines_a_person_up_to_200_yuan():
+    decisions.check_summary("fine", 200, "person")
+    assert code_of(lambda: decisions.check_summary("fine", 201, "person")) == "summary_procedure_limit"
+
+
+def test_summary_procedure_fines_an_organisation_up_to_3000_yuan():
+    decisions.check_summary("fine", 3000, "organisation")
+    assert code_of(lambda: decisions.check_summary("fine", 3001, "organisation")) == "summary_procedure_limit"
+
+
+def test_summary_procedure_allows_a_warning_and_nothing_but_a_warning_or_a_fine():
+    decisions.check_summary("warning", 0, "person")
+    for penalty in ("confiscation_illegal_gains", "licence_suspension", "circulated_criticism", "no_penalty"):
+        assert code_of(lambda p=penalty: decisions.check_summary(p, 0, "person")) == "summary_procedure_limit"
+
+
+def test_summary_limits_are_configurable():
+    stricter = decisions.SummaryLimits(person_yuan=50, organisation_yuan=1000)
+    assert code_of(lambda: decisions.check_summary("fine", 51, "person", stricter)) == "summary_procedure_limit"
+    decisions.check_summary("fine", 1000, "organisation", stricter)
+
+
+# --- major decisions: large amounts and heavy penalties (art. 58, 63) -----------------------
+
+
+def test_a_fine_of_5000_yuan_on_a_person_is_major_and_4999_is_not():
+    assert decisions.is_heavy("fine", 4999, 0, "person") is False
+    assert decisions.is_heavy("fine", 5000, 0, "person") is True
+
+
+def test_a_fine_of_50000_yuan_on_an_organisation_is_major_and_49999_is_not():
+    assert decisions.is_heavy("fine", 49999, 0, "organisation") is False
+    assert decisions.is_heavy("fine", 50000, 0, "organisation") is True
+
+
+def test_licence_revocation_and_closure_are_major_whatever_the_amount():
+    for penalty in ("licence_revocation", "closure_order", "suspension_order", "practice_ban"):
+        assert decisions.is_heavy(penalty, 0, 0, "organisation") is True
+    assert decisions.is_heavy("warning", 0, 0, "organisation") is False
+    assert decisions.is_heavy("confiscation_illegal_gains", 0, 5000, "person") is True
+
+
+def test_amounts_belong_to_the_penalty_that_has_them():
+    assert [e["code"] for e in decisions.check_amounts("fine", 0, 0).errors] == ["fine_required"]
+    assert [e["code"] for e in decisions.check_amounts("warning", 100, 0).errors] == ["fine_not_applicable"]
+    assert [e["code"] for e in decisions.check_amounts("fine", 100, 5).errors] == ["confiscation_not_applicable"]
+    assert not decisions.check_amounts("confiscation_illegal_property", 0, 800)
+
+
+def test_a_decision_may_not_be_heavier_than_the_proposal_notified():
+    proposed = decisions.Proposal("fine", 1000, 0)
+    assert decisions.within(decisions.Proposal("fine", 1000, 0), proposed)
+    assert decisions.within(decisions.Proposal("fine", 999, 0), proposed)
+    assert not decisions.within(decisions.Proposal("fine", 1001, 0), proposed)
+    assert not decisions.within(decisions.Proposal("licence_revocation", 0, 0), proposed)
+
+
+# --- time limits ------------------------------------------------------------------------------
+
+
+def test_the_decision_is_due_90_calendar_days_after_registration():
+    registered = local(2026, 11, 21, 15)
+    deadline = cases.decision_deadline(registered, calendar)
+    assert deadline == dt.datetime(2027, 2, 19, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert (deadline.date() - registered.date()).days == 90
+    assert cases.days_left(deadline, registered, calendar) == 90
+    assert cases.days_left(deadline, local(2027, 2, 20), calendar) == -1
+
+
+def test_the_filing_decision_is_due_15_working_days_after_the_lead():
+    # November 2026 has no holiday: three weeks of five working days
+    assert leads.filing_deadline(local(2026, 11, 2), calendar) == dt.datetime(2026, 11, 23, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert calendar.add_workdays(dt.date(2026, 11, 2), 14) == dt.date(2026, 11, 20)
+
+
+def test_the_filing_limit_skips_the_national_day_holiday_and_counts_the_make_up_saturday():
+    # 15 weekdays would end on 19 October; 1-7 October are off, Saturday 10 October is a working day
+    assert leads.filing_deadline(local(2026, 9, 28), calendar).date() == dt.date(2026, 10, 23)
+
+
+# --- officers (art. 42) -----------------------------------------------------------------------
+
+
+@dataclass
+class FakeOfficer:
+    username: str
+    township_code: str = BUFENG
+    valid_from: dt.date = dt.date(2024, 1, 1)
+    valid_until: dt.date = dt.date(2026, 12, 31)
+
+
+PAIR = {"a": FakeOfficer("a"), "b": FakeOfficer("b"), "old": FakeOfficer("old", valid_until=dt.date(2024, 12, 31)),
+        "far": FakeOfficer("far", township_code="320971001000")}
+TODAY = dt.date(2026, 11, 21)
+
+
+def pair(usernames, on=TODAY, **kw):
+    return officers.check_officer_pair(usernames, PAIR, township_code=BUFENG, on=on, **kw)
+
+
+def test_two_distinct_certified_officers_may_act_together():
+    assert pair(["a", "b"]) == ["a", "b"]
+
+
+def test_one_officer_or_the_same_officer_twice_is_not_enough():
+    assert code_of(lambda: pair(["a"])) == "two_officers_required"
+    assert code_of(lambda: pair(["a", "a"])) == "two_officers_required"
+    assert code_of(lambda: pair(["a", "b"], min_officers=3)) == "two_officers_required"
+
+
+def test_an_expired_or_unknown_certificate_does_not_count():
+    assert code_of(lambda: pair(["a", "old"])) == "certificate_invalid"
+    assert code_of(lambda: pair(["a", "nobody"])) == "certificate_invalid"
+
+
+def test_a_certificate_is_valid_through_its_last_day():
+    last_day = dt.date(2026, 12, 31)
+    assert officers.certificate_valid(PAIR["a"], last_day)
+    assert not officers.certificate_valid(PAIR["a"], last_day + dt.timedelta(days=1))
+    assert not officers.certificate_valid(PAIR["a"], dt.date(2023, 12, 31))
+
+
+def test_officers_of_another_township_do_not_form_the_pair():
+    assert code_of(lambda: pair(["a", "far"])) == "officer_outside_township"
+
+
+# --- the enforcement-item list --------------------------------------------------------------
+
+
+@dataclass
+class Rev:
+    code: str
+    revision: int
+    effective_from: dt.date
+    effective_until: dt.date | None = None
+
+
+def test_the_revision_in_force_is_the_latest_that_took_effect():
+    revisions = [Rev("X", 1, dt.date(2024, 1, 1)), Rev("X", 2, dt.date(2026, 12, 1))]
+    assert items.in_force(revisions, dt.date(2023, 12, 31)) is None
+    assert items.in_force(revisions, dt.date(2026, 11, 30)).revision == 1
+    assert items.in_force(revisions, dt.date(2026, 12, 1)).revision == 2
+    repealed = [Rev("X", 1, dt.date(2024, 1, 1), effective_until=dt.date(2025, 6, 30))]
+    assert items.in_force(repealed, dt.date(2025, 6, 30)).revision == 1
+    assert items.in_force(repealed, dt.date(2025, 7, 1)) is None
+
+
+def test_a_delegation_covers_its_township_from_its_first_to_its_last_day():
+    d = items.DelegationSpec(BUFENG, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert items.is_delegated([d], BUFENG, dt.date(2025, 1, 1))
+    assert items.is_delegated([d], BUFENG, dt.date(2025, 12, 31))
+    assert not items.is_delegated([d], BUFENG, dt.date(2024, 12, 31))
+    assert not items.is_delegated([d], BUFENG, dt.date(2026, 1, 1))
+    assert not items.is_delegated([d], "320971001000", dt.date(2025, 6, 1))
+
+
+def item_errors(**overrides):
+    base = dict(categories=["street_occupation"], competent_dept="cle", delegable=True,
+                restricts_personal_freedom=False, national_security=False, effective_from=TODAY,
+                effective_until=None, delegations=[items.DelegationSpec(BUFENG, TODAY, None)], today=TODAY)
+    return [e["code"] for e in items.check_item(**(base | overrides)).errors]
+
+
+def test_items_restricting_personal_freedom_or_touching_national_security_are_never_delegated():
+    assert item_errors() == []
+    assert item_errors(restricts_personal_freedom=True) == ["not_delegable"]
+    assert item_errors(national_security=True, delegations=[]) == ["not_delegable"]
+    assert item_errors(delegable=False) == ["not_delegable"]
+    assert item_errors(delegable=False, restricts_personal_freedom=True, delegations=[]) == []
+
+
+def test_a_revision_never_takes_effect_in_the_past():
+    assert item_errors(effective_from=TODAY - dt.timedelta(days=1)) == ["effective_from_in_past"]
+
+
+def test_two_delegations_of_one_township_may_not_overlap():
+    first = items.DelegationSpec(BUFENG, dt.date(2027, 1, 1), dt.date(2027, 6, 30))
+    assert item_errors(delegations=[first, items.DelegationSpec(BUFENG, dt.date(2027, 6, 30), None)]) == [
+        "overlapping_delegation"]
+    assert item_errors(delegations=[first, items.DelegationSpec(BUFENG, dt.date(2027, 7, 1), None)]) == []
+
+
+# --- the hash chain ---------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    case_id: str
+    seq: int
+    kind: str
+    content: str
+    prev_hash: str
+    hash: str = ""
+    data: dict | None = None
+    attachment: dict | None = None
+    actor_id: str = "u1"
+    actor_name: str = "执法人员甲"
+    actor_username: str | None = "enforcement_officer.bufeng"
+    request_id: str | None = None
+    recorded_at: dt.datetime = dt.datetime(2026, 11, 21, 4, 0, tzinfo=dt.timezone.utc)
+
+
+def chain(n: int) -> list[Entry]:
+    out, prev = [], records.GENESIS
+    for seq in range(1, n + 1):
+        e = Entry("c1", seq, "note", f"记录{seq}", prev)
+        e.hash = records.chain_hash(prev, records.hashed_fields(e))
+        out.append(e)
+        prev = e.hash
+    return out
+
+
+def test_the_hash_is_sha256_of_the_previous_hash_and_the_canonical_json():
+    e = chain(1)[0]
+    canonical = (
+        '{"actor_id":"u1","actor_name":"执法人员甲","actor_username":"enforcement_officer.bufeng",'
+        '"attachment":null,"case_id":"c1","content":"记录1","data":null,"kind":"note",'
+        '"recorded_at":"2026-11-21T04:00:00.000000+00:00","request_id":null,"seq":1}'
+    )
+    assert records.canonical_json(records.hashed_fields(e)) == canonical
+    assert e.hash == hashlib.sha256(("0" * 64 + canonical).encode()).hexdigest()
+
+
+def test_an_intact_chain_verifies():
+    entries = chain(4)
+    result = records.verify(entries, expected_count=4, expected_head=entries[-1].hash)
+    assert result.valid and result.entries == 4 and result.broken_at is None
+
+
+def test_a_changed_entry_breaks_the_chain_where_it_was_changed():
+    entries = chain(4)
+    entries[2] = replace(entries[2], content="改过的记录")
+    assert records.verify(entries, expected_count=4, expected_head=entries[-1].hash).broken_at == 3
+
+
+def test_a_removed_entry_or_a_cut_off_tail_is_noticed():
+    entries = chain(4)
+    assert records.verify(entries[:1] + entries[2:], expected_count=4, expected_head=entries[-1].hash).broken_at == 2
+    cut = records.verify(entries[:3], expected_count=4, expected_head=entries[-1].hash)
+    assert not cut.valid and cut.broken_at == 4
