@@ -140,6 +140,7 @@ async def publish(
         created_by=principal.username or principal.name or principal.subject,
     )
     session.add(lst)
+    await session.flush()  # the entries refer to it (no ORM relationship orders the inserts)
     entries = [
         ResponsibilityEntry(
             id=new_id(),

@@ -386,7 +386,7 @@ def require_unit_staff(principal: Principal, permission: str, ticket: Ticket) ->
 def invalid_state(ticket: Ticket, action: str) -> Problem:
     return Problem(
         409, "invalid_state", "Not allowed in this state",
-        f"cannot {action} a ticket that is {ticket.status} ({rules.STATUS_LABELS[ticket.status]})", status=ticket.status,
+        f"cannot {action} a ticket that is {ticket.status} ({rules.STATUS_LABELS[ticket.status]})", current_status=ticket.status,
     )
 
 
