@@ -123,3 +123,24 @@ async def test_an_incident_delivered_twice_opens_one_ticket(desk, dispatch):
     assert [t["id"] for t in tickets] == [ticket["id"]]
     assert len((await desk.get(ticket["id"]))["reports"]) == 1
     assert [t for t, _ in await desk.events_of(ticket["id"])] == ["dispatch.ticket.created", "dispatch.ticket.assigned"]
+
+
+async def test_a_handler_that_fails_midway_leaves_nothing_and_the_redelivery_opens_one_ticket(desk, monkeypatch):
+    from dispatch.responsibilities import service as responsibilities
+
+    real_route = responsibilities.route
+    calls = []
+
+    async def route_failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # the ticket row and its created event are already written in this transaction
+            raise RuntimeError("process killed between registering and dispatching")
+        return await real_route(*args, **kwargs)
+
+    monkeypatch.setattr(responsibilities, "route", route_failing_once)
+    incident = desk.incident()
+    await desk.report(incident)
+    ticket = await desk.ticket_for(incident)
+    assert len(calls) == 2 and ticket["status"] == "dispatched"
+    assert [t for t, _ in await desk.events_of(ticket["id"])] == ["dispatch.ticket.created", "dispatch.ticket.assigned"]
+    assert len(await desk.listed(demo_principal("county_admin"), correlation_id=incident.incident_id)) == 1
