@@ -12,7 +12,8 @@ from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
 
 from dispatch.tickets import enforcement as feedback
-from dispatch.tickets.service import Env, env_of, receive_incident
+from dispatch.tickets.intake import receive_incident
+from dispatch.tickets.service import Env, env_of
 
 
 def _with_env(ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, Env], Awaitable[object]]) -> Handler:

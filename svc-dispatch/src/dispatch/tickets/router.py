@@ -10,7 +10,7 @@ from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
 
-from dispatch.tickets import queries, service
+from dispatch.tickets import intake, queries, service
 from dispatch.tickets.schemas import (
     FeedbackIn,
     ReassignIn,
@@ -33,15 +33,15 @@ async def _detail(session, ticket, now) -> TicketDetail:  # type: ignore[no-unty
 
 @router.post("", status_code=201, response_model=TicketDetail, summary="Register a matter (hotline, department system, centre)",
              responses={200: {"model": TicketDetail, "description": "the same external_ref was posted before"}})
-async def intake(
+async def register_ticket(
     body: TicketIntake,
     response: Response,
     ctx: Ctx,
-    principal: Annotated[Principal, Depends(require(service.INTAKE))],
+    principal: Annotated[Principal, Depends(require(intake.INTAKE))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
-        ticket, created = await service.intake(session, principal, body, env)
+        ticket, created = await intake.intake(session, principal, body, env)
         detail = await _detail(session, ticket, env.now)
     if not created:
         response.status_code = 200
