@@ -48,6 +48,7 @@ async def test_a_changed_limit_applies_to_new_tickets_only(desk):
     changed = await desk.running.client.patch("/api/dispatch/v1/categories/road_facility_damage", json=body,
                                               headers=headers_for(admin))
     assert changed.status_code == 200 and changed.json()["limits"]["handle"]["unit"] == "hours"
+    assert changed.json()["updated_by"] == "county_admin"
     stale = await desk.running.client.patch("/api/dispatch/v1/categories/road_facility_damage", json=body,
                                             headers=headers_for(admin))
     assert stale.status_code == 409 and stale.json()["code"] == "concurrent_update"

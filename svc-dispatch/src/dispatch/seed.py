@@ -79,7 +79,7 @@ def default_categories(*, urgent_dispatch_minutes: int = 10, normal_dispatch_min
                 code=c.code, label_zh=c.label_zh, major=c.major, urgent=urgent,
                 dispatch_limit_minutes=urgent_dispatch_minutes if urgent else normal_dispatch_minutes,
                 handle_limit_value=value, handle_limit_unit=unit, extension_max_value=extension,
-                functional_department=functional, updated_at=now,
+                functional_department=functional, updated_at=now, updated_by="seed",
             )
         )
     return out

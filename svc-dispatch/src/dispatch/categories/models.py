@@ -27,6 +27,8 @@ class Category(Base):
     #: a matter of a functional department (国办函〔2025〕66号): never routed to a township organ
     functional_department: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[dt.datetime]
+    #: who changed the limits last ("seed" for the defaults)
+    updated_by: Mapped[str] = mapped_column(String(100), default="seed")
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

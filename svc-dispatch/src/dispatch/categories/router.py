@@ -30,8 +30,8 @@ async def get_category(code: str, ctx: Ctx, _: Annotated[Principal, Depends(requ
 
 @router.patch("/{code}", response_model=CategoryOut, summary="Change a category's limits (new tickets only)")
 async def update_category(
-    code: str, body: CategoryUpdate, ctx: Ctx, _: Annotated[Principal, Depends(require(service.MANAGE))]
+    code: str, body: CategoryUpdate, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.MANAGE))]
 ) -> CategoryOut:
     async with ctx.db.transaction() as session:
-        category = await service.update_category(session, code, body, now=clock.now(ctx))
+        category = await service.update_category(session, principal, code, body, now=clock.now(ctx))
         return service.to_out(category)

@@ -34,6 +34,7 @@ class CategoryOut(BaseModel):
     limits: LimitsOut
     version: int
     updated_at: dt.datetime
+    updated_by: str
 
 
 class LimitIn(BaseModel):

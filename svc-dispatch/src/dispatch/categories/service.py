@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Principal
 
 from dispatch.categories.models import Category
 from dispatch.categories.schemas import CategoryOut, CategoryUpdate, LimitOut, LimitsOut
@@ -33,7 +34,9 @@ def handle_limit(category: Category) -> HandleLimit:
     return HandleLimit(category.handle_limit_value, category.handle_limit_unit)  # type: ignore[arg-type]
 
 
-async def update_category(session: AsyncSession, code: str, body: CategoryUpdate, *, now: dt.datetime) -> Category:
+async def update_category(
+    session: AsyncSession, principal: Principal, code: str, body: CategoryUpdate, *, now: dt.datetime
+) -> Category:
     category = await session.get(Category, code, with_for_update=True)
     if category is None:
         raise not_found("category", code)
@@ -62,6 +65,7 @@ async def update_category(session: AsyncSession, code: str, body: CategoryUpdate
     if "functional_department" in fields and body.functional_department is not None:
         category.functional_department = body.functional_department
     category.updated_at = now
+    category.updated_by = principal.username or principal.name or principal.subject
     await session.flush()
     return category
 
@@ -85,6 +89,7 @@ def to_out(category: Category) -> CategoryOut:
         ),
         version=category.version,
         updated_at=category.updated_at,
+        updated_by=category.updated_by,
     )
 
 

@@ -1,8 +1,8 @@
 """tickets, categories, responsibility list
 
-Revision ID: 325255d1f499
+Revision ID: f6653dea9022
 Revises: cfdd71d4fd26
-Create Date: 2026-11-21 12:11:45.346263
+Create Date: 2026-11-21 12:19:21.090834
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import jiceng_shared.db
 
-revision: str = '325255d1f499'
+revision: str = 'f6653dea9022'
 down_revision: str | None = 'cfdd71d4fd26'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('extension_max_value', sa.Integer(), nullable=True),
     sa.Column('functional_department', sa.Boolean(), nullable=False),
     sa.Column('updated_at', jiceng_shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=100), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_categories'))
     )
