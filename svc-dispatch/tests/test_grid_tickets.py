@@ -144,3 +144,15 @@ async def test_a_handler_that_fails_midway_leaves_nothing_and_the_redelivery_ope
     assert len(calls) == 2 and ticket["status"] == "dispatched"
     assert [t for t, _ in await desk.events_of(ticket["id"])] == ["dispatch.ticket.created", "dispatch.ticket.assigned"]
     assert len(await desk.listed(demo_principal("county_admin"), correlation_id=incident.incident_id)) == 1
+
+
+async def test_tickets_without_a_location_are_never_taken_for_duplicates(desk):
+    dispatcher = demo_principal("dispatcher.bufeng")
+    response = await desk.post(
+        "/tickets", {"category": "neighbour_dispute", "description": "邻里噪音纠纷", "township_code": BUFENG}, dispatcher
+    )
+    assert response.status_code == 201 and response.json()["location"] is None
+    incident = desk.incident(category="neighbour_dispute")
+    await desk.report(incident)
+    ticket = await desk.ticket_for(incident)
+    assert ticket["id"] != response.json()["id"] and ticket["status"] == "dispatched"

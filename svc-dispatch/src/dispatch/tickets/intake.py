@@ -50,13 +50,15 @@ async def find_duplicate(
                 Ticket.status.in_(rules.OPEN_STATUSES),
                 Ticket.reported_at >= reported_at - window,
                 Ticket.reported_at <= reported_at + window,
-                Ticket.location.is_not(None),
             )
         )
     ).all()
+    # a ticket without a place (a call without an address) is never the same matter; filtered here
+    # because the JSON column keeps a missing location as JSON null, which IS NOT NULL lets through
+    located = [t for t in candidates if t.location]
     matches = [
         (rules.distance_meters(point, tuple(t.location["coordinates"])), t)
-        for t in candidates
+        for t in located
         if rules.is_duplicate(
             point=point, reported_at=reported_at, open_point=tuple(t.location["coordinates"]), open_reported_at=t.reported_at,
             radius_meters=r.duplicate_radius_meters, window_hours=r.duplicate_window_hours,
