@@ -75,6 +75,13 @@ def test_escalation_levels_are_the_deadline_and_five_working_days_after_it():
     assert rules.next_escalation_at(calendar, deadline, 2) is None
 
 
+def test_extensions_add_up_to_the_categorys_maximum():
+    assert rules.extension_refusal(10, granted=0, max_value=10) is None
+    assert rules.extension_refusal(3, granted=7, max_value=10) is None
+    assert rules.extension_refusal(4, granted=7, max_value=10) == "extension_exceeds_limit"
+    assert rules.extension_refusal(1, granted=0, max_value=None) == "extension_not_allowed"
+
+
 def test_on_time_means_closed_no_later_than_the_deadline():
     deadline = local(2026, 10, 9, 23, 59, 59)
     assert rules.on_time(deadline, deadline)
@@ -119,6 +126,7 @@ def test_the_route_table_matches_the_router_exactly():
 @pytest.mark.parametrize("permission", [
     "dispatch.category.read", "dispatch.responsibility.read", "dispatch.ticket.read", "dispatch.ticket.intake",
     "dispatch.ticket.feedback", "dispatch.ticket.return", "dispatch.ticket.reassign", "dispatch.ticket.verify",
+    "dispatch.ticket.extension.request", "dispatch.ticket.extension.decide",
 ])
 def test_every_permission_is_granted_to_some_role(permission):
     assert load_policy().roles_with(permission)

@@ -156,3 +156,21 @@ class TicketReturned(EventPayload):
     source_ref: str | None = None
     reason: str
     returned_at: dt.datetime
+
+
+class TicketExtended(EventPayload):
+    """An extension (延期) of the handling limit was approved; the deadline moved (for 延期率)."""
+
+    event_type = "dispatch.ticket.extended"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    value: int
+    time_unit: str
+    reason: str
+    deadline: dt.datetime
+    approved_at: dt.datetime

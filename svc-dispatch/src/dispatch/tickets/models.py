@@ -65,6 +65,12 @@ class Ticket(Base):
     escalation_level: Mapped[int] = mapped_column(default=0)
     #: when the next escalation level is reached (None: no further level)
     escalate_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # extension (延期): the most the category allows, what was granted, and a pending request,
+    # all in the unit of the handling limit
+    extension_max_value: Mapped[int | None]
+    extended_value: Mapped[int] = mapped_column(default=0)
+    extension_requested_value: Mapped[int | None]
+    extension_reason: Mapped[str | None] = mapped_column(Text)
 
     outcome: Mapped[str | None] = mapped_column(Text)
     handled_at: Mapped[dt.datetime | None]

@@ -17,6 +17,7 @@ from dispatch.tickets import rules
 from dispatch.tickets.models import Ticket, TicketReport, TicketStep
 from dispatch.tickets.schemas import (
     CallerOut,
+    ExtensionOut,
     LimitOut,
     ReportOut,
     StepOut,
@@ -173,6 +174,10 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
         warning=ticket.warning,
         escalation_level=ticket.escalation_level,
         dispatch_due_at=ticket.dispatch_due_at,
+        extension=ExtensionOut(
+            max_value=ticket.extension_max_value, granted_value=ticket.extended_value,
+            requested_value=ticket.extension_requested_value, reason=ticket.extension_reason,
+        ),
         rework_count=ticket.rework_count,
         outcome=ticket.outcome,
         handled_at=ticket.handled_at,

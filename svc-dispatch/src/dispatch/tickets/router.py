@@ -10,8 +10,10 @@ from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
 
-from dispatch.tickets import intake, queries, service
+from dispatch.tickets import extension, intake, queries, service
 from dispatch.tickets.schemas import (
+    ExtensionDecisionIn,
+    ExtensionRequestIn,
     FeedbackIn,
     ReassignIn,
     ReturnIn,
@@ -121,4 +123,27 @@ async def verify(
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
         ticket = await service.verify(session, principal, ticket_id, body.passed, body.note, env)
+        return await _detail(session, ticket, env.now)
+
+
+@router.post("/{ticket_id}/extension", response_model=TicketDetail, summary="The handling unit asks for more time (延期)")
+async def request_extension(
+    ticket_id: str, body: ExtensionRequestIn, ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(extension.REQUEST))],
+) -> TicketDetail:
+    env = service.env_of(ctx)
+    async with ctx.db.transaction() as session:
+        ticket = await extension.request(session, principal, ticket_id, body.value, body.reason, env)
+        return await _detail(session, ticket, env.now)
+
+
+@router.post("/{ticket_id}/extension/decision", response_model=TicketDetail,
+             summary="The centre or the township leader decides an extension request")
+async def decide_extension(
+    ticket_id: str, body: ExtensionDecisionIn, ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(extension.DECIDE))],
+) -> TicketDetail:
+    env = service.env_of(ctx)
+    async with ctx.db.transaction() as session:
+        ticket = await extension.decide(session, principal, ticket_id, body.approved, body.note, env)
         return await _detail(session, ticket, env.now)

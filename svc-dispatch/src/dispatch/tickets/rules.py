@@ -47,6 +47,9 @@ STEP_LABELS = {
     "escalated": "督办",
     "returned": "退回",
     "reassigned": "改派",
+    "extension_requested": "申请延期",
+    "extension_approved": "同意延期",
+    "extension_refused": "不同意延期",
 }
 LIMIT_UNIT_LABELS = {"minutes": "分钟", "hours": "小时", "working_days": "工作日"}
 
@@ -143,6 +146,16 @@ def next_escalation_at(
     """When the level after ``level`` is reached (None when ``level`` is the last)."""
     thresholds = escalation_thresholds(calendar, deadline, steps_workdays=steps_workdays)
     return thresholds[level] if level < len(thresholds) else None
+
+
+def extension_refusal(requested: int, *, granted: int, max_value: int | None) -> str | None:
+    """Why an extension cannot be asked for (a stable code), or None. Extensions add up to at most
+    the category's maximum (hotline matters: 10 working days, rules-reference §4.2)."""
+    if not max_value:
+        return "extension_not_allowed"
+    if granted + requested > max_value:
+        return "extension_exceeds_limit"
+    return None
 
 
 def on_time(closed_at: dt.datetime, deadline: dt.datetime | None) -> bool:

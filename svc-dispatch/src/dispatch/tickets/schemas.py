@@ -78,6 +78,26 @@ class VerificationIn(BaseModel):
     note: str | None = Field(default=None, max_length=1000, description="required when the verification fails")
 
 
+class ExtensionRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"value": 3, "reason": "需协调产权单位"}]})
+    value: int = Field(gt=0, le=1000, description="more time, in the unit of the ticket's handling limit")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ExtensionDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approved: bool
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ExtensionOut(BaseModel):
+    max_value: int | None
+    granted_value: int
+    #: a request waiting for the centre's decision
+    requested_value: int | None
+    reason: str | None
+
+
 class UnitOut(BaseModel):
     code: str
     name: str
@@ -143,6 +163,7 @@ class TicketOut(BaseModel):
     warning: bool
     escalation_level: int
     dispatch_due_at: dt.datetime | None
+    extension: ExtensionOut
     rework_count: int
     outcome: str | None
     handled_at: dt.datetime | None

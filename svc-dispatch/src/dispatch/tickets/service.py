@@ -120,9 +120,10 @@ async def open_ticket(session: AsyncSession, report: NewReport, env: Env, actor:
     if category is not None:
         limit = rules.HandleLimit(category.handle_limit_value, category.handle_limit_unit)  # type: ignore[arg-type]
         dispatch_minutes, urgent = category.dispatch_limit_minutes, category.urgent
+        extension_max = category.extension_max_value
     else:  # a category the county has no limits for yet: the default, and the dispatcher decides
         limit = rules.HandleLimit(env.rules.default_handle_workdays, "working_days")
-        dispatch_minutes, urgent = env.rules.default_dispatch_minutes, False
+        dispatch_minutes, urgent, extension_max = env.rules.default_dispatch_minutes, False, None
     now = env.now
     ticket_id = new_id()
     ticket = Ticket(
@@ -147,6 +148,8 @@ async def open_ticket(session: AsyncSession, report: NewReport, env: Env, actor:
         dispatch_limit_minutes=dispatch_minutes,
         handle_limit_value=limit.value,
         handle_limit_unit=limit.unit,
+        extension_max_value=extension_max,
+        extended_value=0,
         warning=False,
         escalation_level=0,
         rework_count=0,
@@ -217,6 +220,9 @@ async def assign(
         env.calendar, ticket.deadline, 0, steps_workdays=env.rules.escalation_steps_workdays
     )
     ticket.dispatch_due_at = None
+    ticket.extended_value = 0
+    ticket.extension_requested_value = None
+    ticket.extension_reason = None
     ticket.state_at = at
     ticket.updated_at = env.now
     add_step(session, ticket, step[0], step[1], at, actor, event_id=event_id)

@@ -1,8 +1,8 @@
 """tickets, categories, responsibility list
 
-Revision ID: f6653dea9022
+Revision ID: 2ec0ecc23610
 Revises: cfdd71d4fd26
-Create Date: 2026-11-21 12:19:21.090834
+Create Date: 2026-11-21 12:20:52.805136
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import jiceng_shared.db
 
-revision: str = 'f6653dea9022'
+revision: str = '2ec0ecc23610'
 down_revision: str | None = 'cfdd71d4fd26'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -84,6 +84,10 @@ def upgrade() -> None:
     sa.Column('warning', sa.Boolean(), nullable=False),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
     sa.Column('escalate_at', jiceng_shared.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('extension_max_value', sa.Integer(), nullable=True),
+    sa.Column('extended_value', sa.Integer(), nullable=False),
+    sa.Column('extension_requested_value', sa.Integer(), nullable=True),
+    sa.Column('extension_reason', sa.Text(), nullable=True),
     sa.Column('outcome', sa.Text(), nullable=True),
     sa.Column('handled_at', jiceng_shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_at', jiceng_shared.db.UTCDateTime(timezone=True), nullable=True),
