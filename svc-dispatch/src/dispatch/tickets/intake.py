@@ -70,9 +70,10 @@ async def find_duplicate(
 async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -> Ticket:
     """One incident ends linked to exactly one ticket: a new one, or the open one it duplicates."""
     p: IncidentReported = event.payload(IncidentReported)
-    # reports of one township and category are taken one at a time, so two duplicates arriving
-    # together cannot both open a ticket
-    await serialize_on(session, f"dispatch-intake:{p.township_code}:{p.category}")
+    if env.rules.duplicate_radius_meters > 0 and env.rules.duplicate_window_hours > 0:
+        # reports of one township and category are taken one at a time, so two duplicates arriving
+        # together cannot both open a ticket (without merging, the unique report key is enough)
+        await serialize_on(session, f"dispatch-intake:{p.township_code}:{p.category}")
     known = await session.scalar(
         select(TicketReport).where(
             TicketReport.source == "grid", TicketReport.origin == "grid", TicketReport.source_ref == p.incident_id
