@@ -8,8 +8,13 @@ from fastapi import FastAPI
 
 from jiceng_shared.service import ServiceSpec, create_service_app
 
+from dispatch import consumers, seed
+from dispatch.categories.router import router as categories_router
 from dispatch.config import DispatchSettings
 from dispatch.models import metadata
+from dispatch.responsibilities.router import router as responsibilities_router
+from dispatch.tickets.router import router as tickets_router
+from dispatch.tickets.supervision import supervise
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -22,7 +27,10 @@ def spec() -> ServiceSpec:
         settings_cls=DispatchSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[],
+        routers=[categories_router, responsibilities_router, tickets_router],
+        subscriptions=consumers.subscriptions,
+        background=[supervise],
+        seed=seed.seed,
     )
 
 

@@ -119,3 +119,58 @@ class TicketHandled(EventPayload):
     source_ref: str | None = None
     outcome: str
     handled_at: dt.datetime
+
+
+class TicketMerged(EventPayload):
+    """A report was merged into an open ticket on the same matter (并单, 国办函〔2025〕66号).
+
+    ``source``/``source_ref`` name the merged report (e.g. the second incident); the ticket is not
+    dispatched again. The reporter's side follows the ticket from here (``ticket_id``).
+    """
+
+    event_type = "dispatch.ticket.merged"
+
+    ticket_id: str
+    number: str
+    category: str
+    township_code: str
+    area_code: str
+    unit: UnitRef | None = None
+    source: str
+    source_ref: str | None = None
+    ticket_source: str
+    ticket_source_ref: str | None = None
+    merged_at: dt.datetime
+
+
+class TicketReturned(EventPayload):
+    """The unit returned a ticket outside its remit (退单); the centre dispatches it again."""
+
+    event_type = "dispatch.ticket.returned"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    reason: str
+    returned_at: dt.datetime
+
+
+class TicketExtended(EventPayload):
+    """An extension (延期) of the handling limit was approved; the deadline moved (for 延期率)."""
+
+    event_type = "dispatch.ticket.extended"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    value: int
+    time_unit: str
+    reason: str
+    deadline: dt.datetime
+    approved_at: dt.datetime

@@ -1,0 +1,1 @@
+"""The event categories (事件分类) with their dispatch and handling limits."""

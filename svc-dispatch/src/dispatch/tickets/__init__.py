@@ -1,0 +1,1 @@
+"""Tickets (工单): intake, routing, handling, verification, supervision."""

@@ -1,0 +1,91 @@
+"""What enforcement tells the ticket: lead recorded, case opened, lead transferred, case closed.
+
+Events may arrive late or out of order. Each is a fact and goes into the timeline at its own
+time; it moves the ticket only from the states it belongs to and only when it is newer than the
+ticket's last change of state (``state_at``), so a stale event never moves a ticket back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.contracts import enforcement as contracts
+from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.events import CloudEvent
+
+from dispatch.tickets import rules
+from dispatch.tickets.models import Ticket
+from dispatch.tickets.service import Actor, Env, add_step, assign, mark_handled
+
+
+async def _ticket(session: AsyncSession, ticket_id: str | None) -> Ticket | None:
+    if not ticket_id:
+        return None  # a lead enforcement found itself (patrol): no ticket of ours
+    return await session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+
+
+def _newer(ticket: Ticket, at: dt.datetime) -> bool:
+    return at >= ticket.state_at
+
+
+async def lead_received(session: AsyncSession, event: CloudEvent, env: Env) -> None:
+    p = event.payload(contracts.LeadReceived)
+    ticket = await _ticket(session, p.ticket_id)
+    if ticket is None:
+        return
+    ticket.lead_id = ticket.lead_id or p.lead_id
+    ticket.updated_at = env.now
+    note = "线索已登记" + ("" if p.delegated else "（非本镇街赋权事项，待移送）")
+    add_step(session, ticket, "lead_recorded", note, p.received_at, Actor.of_event(event), event_id=event.id)
+
+
+async def case_opened(session: AsyncSession, event: CloudEvent, env: Env) -> None:
+    p = event.payload(contracts.CaseOpened)
+    ticket = await _ticket(session, p.ticket_id)
+    if ticket is None:
+        return
+    ticket.case_id = p.case_id
+    ticket.updated_at = env.now
+    add_step(session, ticket, "case_opened", f"已立案：案件 {p.number}", p.opened_at, Actor.of_event(event), event_id=event.id)
+    if ticket.status in ("dispatched", "reopened") and _newer(ticket, p.opened_at):
+        ticket.status = "in_progress"
+        ticket.state_at = p.opened_at
+
+
+async def case_transferred(session: AsyncSession, event: CloudEvent, env: Env) -> None:
+    """移送: the matter is not the township's; the competent unit becomes the handling unit."""
+    p = event.payload(contracts.CaseTransferred)
+    ticket = await _ticket(session, p.ticket_id)
+    if ticket is None:
+        return
+    actor = Actor.of_event(event)
+    note = f"移送至 {p.to_unit.name}：{p.reason}"
+    movable = ticket.status in ("dispatched", "in_progress", "reopened") and _newer(ticket, p.transferred_at)
+    if not movable or ticket.unit_code == p.to_unit.code:
+        ticket.updated_at = env.now
+        add_step(session, ticket, "transferred", note, p.transferred_at, actor, event_id=event.id)
+        return
+    cooperating = [UnitRef(**u) for u in ticket.cooperating_units]
+    # the competent unit starts a full handling period from the transfer (a wrong first routing
+    # does not eat its time, rules-reference §3.4)
+    await assign(
+        session, ticket, p.to_unit, cooperating, env, at=p.transferred_at, step=("transferred", note + "，重新派遣"),
+        actor=actor, event_id=event.id,
+    )
+
+
+async def case_closed(session: AsyncSession, event: CloudEvent, env: Env) -> None:
+    p = event.payload(contracts.CaseClosed)
+    ticket = await _ticket(session, p.ticket_id)
+    if ticket is None:
+        return
+    actor = Actor.of_event(event)
+    note = f"执法案件 {p.number} 办结：{p.outcome}"
+    if ticket.status in rules.FEEDBACK_FROM and _newer(ticket, p.closed_at):
+        await mark_handled(session, ticket, p.outcome, env, at=p.closed_at, actor=actor, note=note, event_id=event.id)
+        return
+    ticket.updated_at = env.now
+    add_step(session, ticket, "feedback", note + "（工单状态未变）", p.closed_at, actor, event_id=event.id)

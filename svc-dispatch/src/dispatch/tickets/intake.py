@@ -1,0 +1,161 @@
+"""Where tickets come from: grid incidents (with duplicates merged, 并单) and the intake of
+department systems, the 12345 hotline and the centre."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared import demo
+from jiceng_shared.categories import CATEGORY_BY_CODE
+from jiceng_shared.contracts import dispatch as contracts
+from jiceng_shared.contracts.grid import IncidentReported
+from jiceng_shared.errors import FieldErrors, Problem, permission_denied, scope_denied
+from jiceng_shared.events import CloudEvent
+from jiceng_shared.identity import Principal, area_level
+from jiceng_shared.outbox import emit
+
+from dispatch.categories.models import Category
+from dispatch.db import serialize_on
+from dispatch.tickets import rules
+from dispatch.tickets.models import Ticket, TicketReport
+from dispatch.tickets.schemas import TicketIntake
+from dispatch.tickets.service import Actor, Env, NewReport, add_step, open_ticket, report_row
+
+INTAKE = "dispatch.ticket.intake"
+#: the department code of the 12345 hotline platform: what it posts is a hotline ticket
+HOTLINE_DEPT = "h12345"
+
+
+# --- grid incidents and duplicates ------------------------------------------------------------
+
+
+async def find_duplicate(
+    session: AsyncSession, *, category: str, township_code: str, point: tuple[float, float], reported_at: dt.datetime,
+    env: Env,
+) -> Ticket | None:
+    """The nearest open ticket of the same category in the township, within the radius and the window."""
+    r = env.rules
+    if r.duplicate_radius_meters <= 0 or r.duplicate_window_hours <= 0:
+        return None
+    window = dt.timedelta(hours=r.duplicate_window_hours)
+    candidates = (
+        await session.scalars(
+            select(Ticket).where(
+                Ticket.township_code == township_code,
+                Ticket.category == category,
+                Ticket.status.in_(rules.OPEN_STATUSES),
+                Ticket.reported_at >= reported_at - window,
+                Ticket.reported_at <= reported_at + window,
+            )
+        )
+    ).all()
+    # a ticket without a place (a call without an address) is never the same matter; filtered here
+    # because the JSON column keeps a missing location as JSON null, which IS NOT NULL lets through
+    located = [t for t in candidates if t.location]
+    matches = [
+        (rules.distance_meters(point, tuple(t.location["coordinates"])), t)
+        for t in located
+        if rules.is_duplicate(
+            point=point, reported_at=reported_at, open_point=tuple(t.location["coordinates"]), open_reported_at=t.reported_at,
+            radius_meters=r.duplicate_radius_meters, window_hours=r.duplicate_window_hours,
+        )
+    ]
+    return min(matches, key=lambda m: m[0])[1] if matches else None
+
+
+async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -> Ticket:
+    """One incident ends linked to exactly one ticket: a new one, or the open one it duplicates."""
+    p: IncidentReported = event.payload(IncidentReported)
+    if env.rules.duplicate_radius_meters > 0 and env.rules.duplicate_window_hours > 0:
+        # reports of one township and category are taken one at a time, so two duplicates arriving
+        # together cannot both open a ticket (without merging, the unique report key is enough)
+        await serialize_on(session, f"dispatch-intake:{p.township_code}:{p.category}")
+    known = await session.scalar(
+        select(TicketReport).where(
+            TicketReport.source == "grid", TicketReport.origin == "grid", TicketReport.source_ref == p.incident_id
+        )
+    )
+    if known is not None:  # the same incident announced again (another event id): nothing to do
+        return await session.get_one(Ticket, known.ticket_id)
+    report = NewReport(
+        source="grid", origin="grid", source_ref=p.incident_id, number=p.number, category=p.category,
+        description=p.description, location=p.location.model_dump(), township_code=p.township_code,
+        area_code=p.grid_code, reporter_id=p.reporter_id, reported_at=p.reported_at, correlation_id=event.correlationid,
+    )
+    actor = Actor.of_event(event)
+    duplicate = await find_duplicate(
+        session, category=p.category, township_code=p.township_code, point=tuple(p.location.coordinates),
+        reported_at=p.reported_at, env=env,
+    )
+    if duplicate is None:
+        return await open_ticket(session, report, env, actor, event_id=event.id)
+    await merge(session, duplicate, report, env, actor, event_id=event.id)
+    return duplicate
+
+
+async def merge(session: AsyncSession, ticket: Ticket, report: NewReport, env: Env, actor: Actor, *, event_id: str | None) -> None:
+    """并单: record the report on the open ticket; no new ticket, no second dispatch."""
+    session.add(report_row(ticket, report, env.now, merged=True))
+    ticket.updated_at = env.now
+    label = rules.SOURCE_LABELS[report.source] + (f" {report.number}" if report.number else "")
+    add_step(session, ticket, "merged", f"{label} 与本工单为同一事项，并单处理", env.now, actor, event_id=event_id)
+    await session.flush()
+    await emit(
+        session,
+        contracts.TicketMerged(
+            ticket_id=ticket.id, number=ticket.number, category=ticket.category, township_code=ticket.township_code,
+            area_code=ticket.area_code, unit=ticket.unit, source=report.source, source_ref=report.source_ref,
+            ticket_source=ticket.source, ticket_source_ref=ticket.source_ref, merged_at=env.now,
+        ),
+        subject=ticket.id,
+        township=ticket.township_code,
+        correlation_id=report.correlation_id or ticket.correlation_id,  # the merged report's own journey
+    )
+
+
+# --- intake by department systems and the centre ----------------------------------------------
+
+
+async def intake(session: AsyncSession, principal: Principal, body: TicketIntake, env: Env) -> tuple[Ticket, bool]:
+    """Register a matter posted through the API; returns the ticket and whether it is new."""
+    covering = [b for b in principal.bindings_for(INTAKE) if body.township_code.startswith(b.prefix)]
+    if not covering:
+        if not principal.can(INTAKE):
+            raise permission_denied(INTAKE)
+        raise scope_denied(f"you may not register matters for township {body.township_code}")
+    intake_dept = covering[0].dept
+    errors = FieldErrors()
+    if body.category not in CATEGORY_BY_CODE or await session.get(Category, body.category) is None:
+        errors.add("category", "unknown_category", f"{body.category!r} is not a category of GET /categories")
+    if area_level(body.township_code) != "township" or not any(t.code == body.township_code for t in demo.TOWNSHIPS):
+        errors.add("township_code", "unknown_township", f"{body.township_code} is not a township of the county")
+    errors.raise_if_any()
+
+    source = "hotline" if intake_dept == HOTLINE_DEPT else "department" if intake_dept else "centre"
+    origin = intake_dept or "centre"
+    if body.external_ref is not None:
+        known = await session.scalar(
+            select(TicketReport).where(
+                TicketReport.source == source, TicketReport.origin == origin, TicketReport.source_ref == body.external_ref
+            )
+        )
+        if known is not None:  # the caller's system posted the same call again: same ticket
+            return await session.get_one(Ticket, known.ticket_id), False
+    report = NewReport(
+        source=source, origin=origin, source_ref=body.external_ref, number=body.external_ref, category=body.category,
+        description=body.description, location=body.location.model_dump() if body.location else None,
+        township_code=body.township_code, area_code=body.township_code, reporter_id=principal.subject,
+        reported_at=env.now, correlation_id=None, intake_dept=intake_dept,
+        caller_name=body.caller.name if body.caller else None, caller_phone=body.caller.phone if body.caller else None,
+    )
+    try:
+        ticket = await open_ticket(session, report, env, Actor.of(principal))
+        await session.flush()
+    except IntegrityError:
+        raise Problem(409, "duplicate_request", "Already registered",
+                      f"external_ref {body.external_ref} is being registered by another request") from None
+    return ticket, True

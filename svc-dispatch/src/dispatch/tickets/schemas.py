@@ -1,0 +1,183 @@
+"""API shapes of tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dispatch.tickets.rules import LimitUnit
+
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Status = Literal["registered", "dispatched", "in_progress", "handled", "closed", "reopened", "returned"]
+Source = Literal["grid", "hotline", "department", "centre"]
+
+
+class PointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["Point"]
+    coordinates: tuple[Longitude, Latitude] = Field(description="[longitude, latitude], WGS-84")
+
+
+class CallerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 -]{2,19}$")
+
+
+class TicketIntake(BaseModel):
+    """A matter posted by a department system (the 12345 hotline platform...) or the centre itself."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "consumer_complaint",
+                    "description": "市民反映某超市销售过期食品",
+                    "township_code": "320971001000",
+                    "location": {"type": "Point", "coordinates": [120.205, 33.385]},
+                    "caller": {"name": "王小明", "phone": "13800001234"},
+                    "external_ref": "12345-2026-000123",
+                }
+            ]
+        },
+    )
+    category: str = Field(min_length=1, max_length=60, description="a code of GET /api/dispatch/v1/categories")
+    description: str = Field(min_length=1, max_length=4000)
+    township_code: str = Field(pattern=r"^\d{12}$", description="the township the matter lies in")
+    location: PointIn | None = None
+    caller: CallerIn | None = None
+    external_ref: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="the calling system's own reference (e.g. the hotline work order); posting it again returns the same ticket",
+    )
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(min_length=1, max_length=4000, description="what the unit did (处置结果)")
+
+
+class ReturnIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=1000, description="why the matter is outside the unit's remit")
+
+
+class ReassignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"unit_code": "320971100000:hud"}]})
+    unit_code: str = Field(pattern=r"^\d{12}:[a-z0-9_]{1,20}$", description="<area code>:<department>")
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class VerificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"passed": True, "note": "现场已清理"}]})
+    passed: bool
+    note: str | None = Field(default=None, max_length=1000, description="required when the verification fails")
+
+
+class ExtensionRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"value": 3, "reason": "需协调产权单位"}]})
+    value: int = Field(gt=0, le=1000, description="more time, in the unit of the ticket's handling limit")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ExtensionDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approved: bool
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ExtensionOut(BaseModel):
+    max_value: int | None
+    granted_value: int
+    #: a request waiting for the centre's decision
+    requested_value: int | None
+    reason: str | None
+
+
+class UnitOut(BaseModel):
+    code: str
+    name: str
+    dept: str
+    kind: str
+    area_code: str
+
+
+class LimitOut(BaseModel):
+    value: int
+    unit: LimitUnit
+
+
+class CallerOut(BaseModel):
+    name: str | None
+    phone: str | None
+
+
+class StepOut(BaseModel):
+    at: dt.datetime
+    kind: str
+    kind_zh: str
+    note: str
+    actor: str
+
+
+class ReportOut(BaseModel):
+    source: str
+    source_ref: str | None
+    number: str | None
+    reporter_id: str | None
+    description: str
+    location: dict[str, Any] | None
+    reported_at: dt.datetime
+    merged: bool
+
+
+class TicketOut(BaseModel):
+    id: str
+    number: str
+    status: Status
+    status_zh: str
+    category: str
+    category_zh: str | None
+    description: str
+    source: Source
+    source_zh: str
+    source_ref: str | None
+    intake_dept: str | None
+    township_code: str
+    area_code: str
+    location: dict[str, Any] | None
+    unit: UnitOut | None
+    cooperating_units: list[UnitOut]
+    responsibility_version: int | None
+    urgent: bool
+    handle_limit: LimitOut
+    assigned_at: dt.datetime | None
+    deadline: dt.datetime | None
+    #: seconds until the deadline while the unit's clock runs (negative once past), else None
+    time_left_seconds: int | None
+    overdue: bool
+    warning: bool
+    escalation_level: int
+    dispatch_due_at: dt.datetime | None
+    extension: ExtensionOut
+    rework_count: int
+    outcome: str | None
+    handled_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    on_time: bool | None
+    caller: CallerOut | None
+    reporter_id: str | None
+    correlation_id: str
+    reported_at: dt.datetime
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class TicketDetail(TicketOut):
+    timeline: list[StepOut]
+    reports: list[ReportOut]

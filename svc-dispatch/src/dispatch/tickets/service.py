@@ -1,0 +1,401 @@
+"""Use cases of tickets: open and route one, and the actions of the unit, the centre and the
+reporter. Each runs in the caller's transaction and writes its events to the outbox in that same
+transaction. Where tickets come from (grid incidents, intake, duplicates) is ``intake.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared import units
+from jiceng_shared.contracts import dispatch as contracts
+from jiceng_shared.contracts.common import GeoPoint, UnitRef
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import Problem, permission_denied, scope_denied
+from jiceng_shared.events import CloudEvent, EventPayload
+from jiceng_shared.identity import Principal, area_prefix
+from jiceng_shared.numbers import business_number
+from jiceng_shared.observability import request_id_var
+from jiceng_shared.outbox import emit
+from jiceng_shared.scope import require_scope
+from jiceng_shared.service import ServiceContext
+from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
+
+from dispatch import clock
+from dispatch.categories.models import Category
+from dispatch.responsibilities import rules as responsibility_rules
+from dispatch.responsibilities import service as responsibilities
+from dispatch.tickets import rules
+from dispatch.tickets.models import Ticket, TicketReport, TicketStep
+from dispatch.tickets.queries import load_for_action
+
+FEEDBACK = "dispatch.ticket.feedback"
+RETURN = "dispatch.ticket.return"
+REASSIGN = "dispatch.ticket.reassign"
+VERIFY = "dispatch.ticket.verify"
+
+
+@dataclass(frozen=True)
+class Env:
+    """What the use cases need from the process: the calendar, the rules' numbers and the time."""
+
+    calendar: WorkdayCalendar
+    rules: rules.TicketRules
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str | None
+    name: str
+
+    @classmethod
+    def of(cls, principal: Principal) -> "Actor":
+        return cls(principal.subject, principal.name or principal.username or principal.subject)
+
+    @classmethod
+    def of_event(cls, event: CloudEvent) -> "Actor":
+        return cls(None, event.source.lstrip("/") or "event")
+
+
+SYSTEM = Actor(None, "svc-dispatch")
+
+
+def env_of(ctx: ServiceContext) -> Env:
+    return Env(calendar=ctx.calendar, rules=ctx.settings.ticket_rules(), now=clock.now(ctx))
+
+
+def add_step(
+    session: AsyncSession, ticket: Ticket, kind: str, note: str, at: dt.datetime, actor: Actor, *, event_id: str | None = None
+) -> None:
+    session.add(
+        TicketStep(
+            ticket_id=ticket.id, at=at, kind=kind, note=note, actor_id=actor.id, actor_name=actor.name,
+            request_id=request_id_var.get(), event_id=event_id,
+        )
+    )
+
+
+async def publish(session: AsyncSession, ticket: Ticket, payload: EventPayload) -> None:
+    await emit(session, payload, subject=ticket.id, township=ticket.township_code, correlation_id=ticket.correlation_id)
+
+
+def handle_limit(ticket: Ticket) -> rules.HandleLimit:
+    return rules.HandleLimit(ticket.handle_limit_value, ticket.handle_limit_unit)  # type: ignore[arg-type]
+
+
+def _location_point(location: dict[str, Any] | None) -> GeoPoint | None:
+    return GeoPoint(coordinates=tuple(location["coordinates"])) if location else None
+
+
+# --- opening and routing ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewReport:
+    source: str
+    #: who owns ``source_ref``: "grid" for incidents, else the intake department (or "centre")
+    origin: str
+    source_ref: str | None
+    number: str | None
+    category: str
+    description: str
+    location: dict[str, Any] | None
+    township_code: str
+    area_code: str
+    reporter_id: str | None
+    reported_at: dt.datetime
+    correlation_id: str | None
+    intake_dept: str | None = None
+    caller_name: str | None = None
+    caller_phone: str | None = None
+
+
+async def open_ticket(session: AsyncSession, report: NewReport, env: Env, actor: Actor, *, event_id: str | None = None) -> Ticket:
+    """Register the report as a new ticket and dispatch it by the responsibility list in force."""
+    category = await session.get(Category, report.category)
+    if category is not None:
+        limit = rules.HandleLimit(category.handle_limit_value, category.handle_limit_unit)  # type: ignore[arg-type]
+        dispatch_minutes, urgent = category.dispatch_limit_minutes, category.urgent
+        extension_max = category.extension_max_value
+    else:  # a category the county has no limits for yet: the default, and the dispatcher decides
+        limit = rules.HandleLimit(env.rules.default_handle_workdays, "working_days")
+        dispatch_minutes, urgent, extension_max = env.rules.default_dispatch_minutes, False, None
+    now = env.now
+    ticket_id = new_id()
+    ticket = Ticket(
+        id=ticket_id,
+        number=await business_number(session, "GD", report.township_code, now.astimezone(COUNTY_ZONE).year),
+        status="registered",
+        category=report.category,
+        description=report.description,
+        location=report.location,
+        township_code=report.township_code,
+        area_code=report.area_code,
+        source=report.source,
+        source_ref=report.source_ref,
+        intake_dept=report.intake_dept,
+        reporter_id=report.reporter_id,
+        caller_name=report.caller_name,
+        caller_phone=report.caller_phone,
+        correlation_id=report.correlation_id or ticket_id,  # an intake starts its own journey
+        reported_at=report.reported_at,
+        cooperating_units=[],
+        urgent=urgent,
+        dispatch_limit_minutes=dispatch_minutes,
+        handle_limit_value=limit.value,
+        handle_limit_unit=limit.unit,
+        extension_max_value=extension_max,
+        extended_value=0,
+        warning=False,
+        escalation_level=0,
+        rework_count=0,
+        state_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.add(report_row(ticket, report, now, merged=False))
+    label = f"{rules.SOURCE_LABELS[report.source]}" + (f" {report.number}" if report.number else "")
+    add_step(session, ticket, "received", f"接收{label}，登记为工单 {ticket.number}", now, actor, event_id=event_id)
+    await session.flush()
+    await publish(
+        session,
+        ticket,
+        contracts.TicketCreated(
+            ticket_id=ticket.id, number=ticket.number, category=ticket.category, source=ticket.source,
+            source_ref=ticket.source_ref, township_code=ticket.township_code, area_code=ticket.area_code, created_at=now,
+        ),
+    )
+    routing = await responsibilities.route(
+        session, ticket.category, ticket.township_code, now,
+        functional_department=category.functional_department if category else False,
+    )
+    ticket.responsibility_version = routing.version
+    if routing.primary is None:
+        ticket.dispatch_due_at = now + dt.timedelta(minutes=ticket.dispatch_limit_minutes)
+        add_step(session, ticket, "unroutable", f"无法自动派遣：{routing.problem}，待指挥中心派遣", now, SYSTEM)
+        return ticket
+    note = f"按属地管理责任清单 v{routing.version} 派遣至 {routing.primary.name}"
+    if routing.cooperating:
+        note += "，配合单位：" + "、".join(u.name for u in routing.cooperating)
+    await assign(session, ticket, routing.primary, routing.cooperating, env, at=now, step=("dispatched", note), actor=SYSTEM)
+    return ticket
+
+
+def report_row(ticket: Ticket, report: NewReport, now: dt.datetime, *, merged: bool) -> TicketReport:
+    return TicketReport(
+        id=new_id(), ticket_id=ticket.id, source=report.source, origin=report.origin, source_ref=report.source_ref,
+        number=report.number, reporter_id=report.reporter_id, description=report.description, location=report.location,
+        reported_at=report.reported_at, received_at=now, merged=merged,
+        correlation_id=report.correlation_id or ticket.correlation_id,
+    )
+
+
+async def assign(
+    session: AsyncSession,
+    ticket: Ticket,
+    unit: UnitRef,
+    cooperating: list[UnitRef],
+    env: Env,
+    *,
+    at: dt.datetime,
+    step: tuple[str, str],
+    actor: Actor,
+    event_id: str | None = None,
+) -> None:
+    """Give the ticket to ``unit``: its handling clock starts at ``at`` (a new unit gets a full period)."""
+    ticket.set_unit(unit)
+    ticket.cooperating_units = [u.model_dump() for u in cooperating]
+    ticket.status = "dispatched"
+    ticket.assigned_at = at
+    ticket.deadline = rules.handling_deadline(env.calendar, at, handle_limit(ticket))
+    ticket.warn_at = rules.warning_at(at, ticket.deadline, ratio=env.rules.warn_before_ratio)
+    ticket.warning = False
+    ticket.escalation_level = 0
+    ticket.escalate_at = rules.next_escalation_at(
+        env.calendar, ticket.deadline, 0, steps_workdays=env.rules.escalation_steps_workdays
+    )
+    ticket.dispatch_due_at = None
+    ticket.extended_value = 0
+    ticket.extension_requested_value = None
+    ticket.extension_reason = None
+    ticket.state_at = at
+    ticket.updated_at = env.now
+    add_step(session, ticket, step[0], step[1], at, actor, event_id=event_id)
+    await publish(
+        session,
+        ticket,
+        contracts.TicketAssigned(
+            ticket_id=ticket.id, number=ticket.number, category=ticket.category, description=ticket.description,
+            location=_location_point(ticket.location), township_code=ticket.township_code, area_code=ticket.area_code,
+            unit=unit, cooperating_units=cooperating, deadline=ticket.deadline, assigned_at=at, source=ticket.source,
+            source_ref=ticket.source_ref,
+        ),
+    )
+
+
+# --- actions of the handling unit -------------------------------------------------------------
+
+
+def require_unit_staff(principal: Principal, permission: str, ticket: Ticket) -> None:
+    """The caller must belong to the ticket's current unit: a binding over the unit's own area, with
+    the unit's department, that covers the ticket's place."""
+    for binding in principal.bindings_for(permission):
+        if binding.area == ticket.unit_area_code and binding.covers(ticket.area_code, ticket.unit_dept):
+            return
+    if not principal.can(permission):
+        raise permission_denied(permission)
+    raise scope_denied("only the staff of the unit handling the ticket may do this")
+
+
+def invalid_state(ticket: Ticket, action: str) -> Problem:
+    return Problem(
+        409, "invalid_state", "Not allowed in this state",
+        f"cannot {action} a ticket that is {ticket.status} ({rules.STATUS_LABELS[ticket.status]})", current_status=ticket.status,
+    )
+
+
+async def mark_handled(session: AsyncSession, ticket: Ticket, outcome: str, env: Env, *, at: dt.datetime, actor: Actor,
+                       note: str, event_id: str | None = None) -> None:
+    ticket.status = "handled"
+    ticket.outcome = outcome
+    ticket.handled_at = at
+    ticket.state_at = at
+    ticket.updated_at = env.now
+    add_step(session, ticket, "feedback", note, at, actor, event_id=event_id)
+    unit = ticket.unit
+    assert unit is not None
+    await publish(
+        session,
+        ticket,
+        contracts.TicketHandled(
+            ticket_id=ticket.id, number=ticket.number, township_code=ticket.township_code, unit=unit, source=ticket.source,
+            source_ref=ticket.source_ref, outcome=outcome, handled_at=at,
+        ),
+    )
+
+
+async def feedback(session: AsyncSession, principal: Principal, ticket_id: str, outcome: str, env: Env) -> Ticket:
+    ticket = await load_for_action(session, principal, ticket_id)
+    require_unit_staff(principal, FEEDBACK, ticket)
+    if ticket.status not in rules.FEEDBACK_FROM:
+        raise invalid_state(ticket, "give feedback on")
+    await mark_handled(session, ticket, outcome, env, at=env.now, actor=Actor.of(principal), note=f"处置反馈：{outcome}")
+    return ticket
+
+
+async def return_ticket(session: AsyncSession, principal: Principal, ticket_id: str, reason: str, env: Env) -> Ticket:
+    """退单: the unit sends a ticket outside its remit back to the centre, within the return window."""
+    ticket = await load_for_action(session, principal, ticket_id)
+    require_unit_staff(principal, RETURN, ticket)
+    if ticket.status != "dispatched":
+        raise invalid_state(ticket, "return")
+    assert ticket.assigned_at is not None
+    if not rules.may_return(env.calendar, ticket.assigned_at, env.now, workdays=env.rules.return_window_workdays):
+        last = rules.return_deadline(env.calendar, ticket.assigned_at, workdays=env.rules.return_window_workdays)
+        raise Problem(
+            422, "return_window_passed", "Too late to return",
+            f"a ticket can be returned within {env.rules.return_window_workdays} working days of assignment "
+            f"(until {last.isoformat()}); ask the centre to reassign it",
+            return_deadline=last.isoformat(),
+        )
+    unit = ticket.unit
+    assert unit is not None
+    ticket.status = "returned"
+    ticket.state_at = env.now
+    ticket.updated_at = env.now
+    # the centre must dispatch it again within the category's dispatch limit
+    ticket.dispatch_due_at = env.now + dt.timedelta(minutes=ticket.dispatch_limit_minutes)
+    add_step(session, ticket, "returned", f"{unit.name} 退回：{reason}", env.now, Actor.of(principal))
+    await publish(
+        session,
+        ticket,
+        contracts.TicketReturned(
+            ticket_id=ticket.id, number=ticket.number, township_code=ticket.township_code, unit=unit, source=ticket.source,
+            source_ref=ticket.source_ref, reason=reason, returned_at=env.now,
+        ),
+    )
+    return ticket
+
+
+# --- actions of the centre and the reporter ---------------------------------------------------
+
+
+async def reassign(
+    session: AsyncSession, principal: Principal, ticket_id: str, unit_code: str, reason: str | None, env: Env
+) -> Ticket:
+    """改派: the centre decides a routing dispute (or dispatches a returned or unroutable ticket)."""
+    ticket = await load_for_action(session, principal, ticket_id)
+    require_scope(principal, REASSIGN, ticket.area_code)
+    if ticket.status not in rules.REASSIGN_FROM:
+        raise invalid_state(ticket, "reassign")
+    try:
+        unit = units.unit_by_code(unit_code)
+    except (units.UnknownUnit, ValueError):
+        raise Problem(422, "unknown_unit", "Invalid request", f"unit_code: no unit {unit_code}") from None
+    if not ticket.township_code.startswith(area_prefix(unit.area_code)):
+        raise Problem(422, "unit_outside_township", "Invalid request",
+                      f"unit_code: {unit.name} does not serve township {ticket.township_code}")
+    category = await session.get(Category, ticket.category)
+    if not responsibility_rules.may_handle(unit.kind, functional_department=bool(category and category.functional_department)):
+        raise Problem(422, "functional_department_matter", "Invalid request",
+                      "this is a functional department's matter and cannot be given to a township organ (国办函〔2025〕66号)")
+    if ticket.status == "dispatched" and ticket.unit_code == unit.code:
+        raise Problem(422, "already_assigned", "Invalid request", f"the ticket is already with {unit.name}")
+    note = f"改派至 {unit.name}" + (f"：{reason}" if reason else "")
+    cooperating = [UnitRef(**u) for u in ticket.cooperating_units]
+    await assign(session, ticket, unit, cooperating, env, at=env.now, step=("reassigned", note), actor=Actor.of(principal))
+    return ticket
+
+
+async def verify(
+    session: AsyncSession, principal: Principal, ticket_id: str, passed: bool, note: str | None, env: Env
+) -> Ticket:
+    """核查: on-site check of the unit's feedback; passing closes the ticket, failing sends it back (返工)."""
+    ticket = await load_for_action(session, principal, ticket_id)
+    require_scope(principal, VERIFY, ticket.area_code)
+    if ticket.status != "handled":
+        raise invalid_state(ticket, "verify")
+    if not passed and not (note and note.strip()):
+        raise Problem(422, "note_required", "Invalid request", "note: say what was found when the verification fails")
+    actor = Actor.of(principal)
+    now = env.now
+    unit = ticket.unit
+    assert unit is not None
+    ticket.state_at = now
+    ticket.updated_at = now
+    if passed:
+        add_step(session, ticket, "verification_passed", "核查通过" + (f"：{note}" if note else ""), now, actor)
+        ticket.status = "closed"
+        ticket.closed_at = now
+        ticket.on_time = rules.on_time(now, ticket.deadline)
+        add_step(session, ticket, "closed", "工单办结" + ("" if ticket.on_time else "（超期）"), now, actor)
+        await publish(
+            session,
+            ticket,
+            contracts.TicketClosed(
+                ticket_id=ticket.id, number=ticket.number, category=ticket.category, township_code=ticket.township_code,
+                area_code=ticket.area_code, unit=unit, source=ticket.source, source_ref=ticket.source_ref,
+                outcome=ticket.outcome or "", deadline=ticket.deadline, closed_at=now, handled_at=ticket.handled_at,
+                on_time=ticket.on_time, rework_count=ticket.rework_count,
+            ),
+        )
+        return ticket
+    reason = (note or "").strip()
+    ticket.status = "reopened"
+    ticket.rework_count += 1
+    add_step(session, ticket, "verification_failed", f"核查未通过：{reason}", now, actor)
+    add_step(session, ticket, "reopened", f"退回 {unit.name} 返工（第{ticket.rework_count}次）", now, actor)
+    await publish(
+        session,
+        ticket,
+        contracts.TicketReopened(
+            ticket_id=ticket.id, number=ticket.number, township_code=ticket.township_code, unit=unit, source=ticket.source,
+            source_ref=ticket.source_ref, reason=reason, rework_count=ticket.rework_count, reopened_at=now,
+        ),
+    )
+    return ticket
