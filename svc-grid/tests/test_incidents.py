@@ -6,7 +6,7 @@ import nats
 from sqlalchemy import func, select
 
 from jiceng_shared.contracts.common import UnitRef
-from jiceng_shared.contracts.dispatch import TicketAssigned, TicketClosed, TicketCreated
+from jiceng_shared.contracts.dispatch import TicketAssigned, TicketClosed, TicketCreated, TicketMerged
 from jiceng_shared.events import CloudEvent, nats_subject
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
 
@@ -170,3 +170,42 @@ async def test_the_reporter_follows_the_ticket_and_late_events_do_not_go_backwar
 
     body = await eventually(four_steps)
     assert body["status"] == "closed"
+
+
+async def test_an_incident_merged_into_anothers_ticket_follows_that_ticket_to_closure(grid):
+    first = (await grid.client.post("/api/grid/v1/incidents", json=report(), headers=headers_for(worker))).json()
+    second = (await grid.client.post("/api/grid/v1/incidents", json=report(), headers=headers_for(worker))).json()
+    unit = UnitRef(code=f"{BUFENG}:cle", area_code=BUFENG, dept="cle", name="步凤镇综合执法局", kind="township_office")
+    now = dt.datetime.now(dt.timezone.utc)
+    await grid.publish(
+        TicketCreated(ticket_id="t-9", number="GD-9", township_code=BUFENG, source="grid", source_ref=first["id"],
+                      category="street_occupation", area_code=GRID_1, created_at=now),
+        subject="t-9", township=BUFENG, time=now,
+    )
+    await grid.publish(
+        TicketMerged(ticket_id="t-9", number="GD-9", category="street_occupation", township_code=BUFENG,
+                     area_code=GRID_1, unit=unit, source="grid", source_ref=second["id"], ticket_source="grid",
+                     ticket_source_ref=first["id"], merged_at=now),
+        subject="t-9", township=BUFENG, time=now + dt.timedelta(seconds=1),
+    )
+
+    async def merged():
+        body = (await grid.client.get(f"/api/grid/v1/incidents/{second['id']}", headers=headers_for(worker))).json()
+        return body if body["status"] == "merged" else None
+
+    assert (await eventually(merged))["ticket_number"] == "GD-9"
+    await grid.publish(
+        TicketClosed(ticket_id="t-9", number="GD-9", township_code=BUFENG, source="grid", source_ref=first["id"],
+                     category="street_occupation", area_code=GRID_1, unit=unit, outcome="已清理", closed_at=now,
+                     on_time=True),
+        subject="t-9", township=BUFENG, time=now + dt.timedelta(seconds=2),
+    )
+
+    async def both_closed():
+        bodies = [
+            (await grid.client.get(f"/api/grid/v1/incidents/{i['id']}", headers=headers_for(worker))).json()
+            for i in (first, second)
+        ]
+        return bodies if all(b["status"] == "closed" for b in bodies) else None
+
+    assert all(b["outcome"] == "已清理" for b in await eventually(both_closed))

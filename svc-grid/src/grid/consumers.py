@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.consumers import Subscription
@@ -16,72 +18,87 @@ def _for_grid(source: str) -> bool:
     return source == "grid"
 
 
+def _ticket(p: Any) -> dict[str, Any]:
+    return {"ticket_id": p.ticket_id, "ticket_number": p.number, "source_ref": p.source_ref}
+
+
 async def on_ticket_created(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketCreated)
-    if _for_grid(p.source) and p.source_ref:
+    if _for_grid(p.source):
         await apply_ticket_event(
             session,
-            incident_id=p.source_ref,
+            **_ticket(p),
             at=event.time,
             status="registered",
             note=f"指挥中心登记为工单 {p.number}",
-            ticket=(p.ticket_id, p.number),
         )
 
 
 async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketAssigned)
-    if _for_grid(p.source) and p.source_ref:
+    if _for_grid(p.source):
         await apply_ticket_event(
             session,
-            incident_id=p.source_ref,
+            **_ticket(p),
             at=event.time,
             status="dispatched",
             note=f"派遣至 {p.unit.name}",
-            ticket=(p.ticket_id, p.number),
             handling_unit=p.unit.name,
         )
 
 
 async def on_ticket_handled(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketHandled)
-    if _for_grid(p.source) and p.source_ref:
+    if _for_grid(p.source):
         await apply_ticket_event(
             session,
-            incident_id=p.source_ref,
+            **_ticket(p),
             at=event.time,
             status="handled",
             note=f"{p.unit.name} 处置反馈：{p.outcome}，待核查",
-            ticket=(p.ticket_id, p.number),
             outcome=p.outcome,
         )
 
 
 async def on_ticket_closed(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketClosed)
-    if _for_grid(p.source) and p.source_ref:
+    if _for_grid(p.source):
         await apply_ticket_event(
             session,
-            incident_id=p.source_ref,
+            **_ticket(p),
             at=event.time,
             status="closed",
             note=f"核查通过，工单办结：{p.outcome}",
-            ticket=(p.ticket_id, p.number),
             outcome=p.outcome,
             closed_at=p.closed_at,
         )
 
 
-async def on_ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
-    p = event.payload(contracts.TicketReopened)
+async def on_ticket_merged(session: AsyncSession, event: CloudEvent) -> None:
+    p = event.payload(contracts.TicketMerged)
     if _for_grid(p.source) and p.source_ref:
+        # the merged incident joins the ticket; later ticket events reach it through ticket_id
         await apply_ticket_event(
             session,
-            incident_id=p.source_ref,
+            ticket_id=p.ticket_id,
+            ticket_number=p.number,
+            source_ref=p.source_ref,
+            at=event.time,
+            status="merged",
+            note=f"与工单 {p.number} 为同一事项，已并单处理",
+            handling_unit=p.unit.name if p.unit else None,
+        )
+
+
+async def on_ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
+    p = event.payload(contracts.TicketReopened)
+    if _for_grid(p.source):
+        await apply_ticket_event(
+            session,
+            **_ticket(p),
             at=event.time,
             status="reopened",
             note=f"核查未通过，返工：{p.reason}",
-            ticket=(p.ticket_id, p.number),
             closed_at=None,
         )
 
@@ -97,6 +114,7 @@ def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
                 contracts.TicketHandled.event_type: on_ticket_handled,
                 contracts.TicketClosed.event_type: on_ticket_closed,
                 contracts.TicketReopened.event_type: on_ticket_reopened,
+                contracts.TicketMerged.event_type: on_ticket_merged,
             },
         )
     ]

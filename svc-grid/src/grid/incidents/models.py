@@ -26,7 +26,7 @@ class Incident(Base):
     attachments: Mapped[list[Any]]
     #: reported → registered → dispatched → handled → closed; reopened after a failed verification
     status: Mapped[str] = mapped_column(String(20), index=True)
-    ticket_id: Mapped[str | None] = mapped_column(String(36))
+    ticket_id: Mapped[str | None] = mapped_column(String(36), index=True)
     ticket_number: Mapped[str | None] = mapped_column(String(40))
     handling_unit: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(Text)

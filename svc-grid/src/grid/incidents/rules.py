@@ -11,6 +11,7 @@ from jiceng_shared.geo import point_in_polygon
 STATUS_LABELS = {
     "reported": "已上报",
     "registered": "已登记",
+    "merged": "已并单",
     "dispatched": "已派遣",
     "handled": "已处置待核查",
     "closed": "已办结",

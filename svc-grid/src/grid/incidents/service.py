@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.contracts.common import GeoPoint
@@ -130,28 +130,30 @@ async def get_incident(session: AsyncSession, principal: Principal, incident_id:
 async def apply_ticket_event(
     session: AsyncSession,
     *,
-    incident_id: str,
+    ticket_id: str,
+    source_ref: str | None,
     at: dt.datetime,
     status: str | None,
     note: str,
-    ticket: tuple[str, str] | None = None,
+    ticket_number: str,
     **fields: Any,
 ) -> None:
-    """Move the incident along with its ticket.
+    """Move every incident the ticket handles: the one that opened it, and those merged into it (并单).
 
     Events may arrive out of order: the ticket's id and number are facts kept whenever they
     come; status and the other fields follow only events newer than the last one applied.
     """
-    incident = await session.get(Incident, incident_id)
-    if incident is None:
-        return
-    if ticket is not None:
-        incident.ticket_id, incident.ticket_number = ticket
-    if incident.last_event_at is None or at >= incident.last_event_at:
-        incident.last_event_at = at
-        if status:
-            incident.status = status
-        for name, value in fields.items():
-            setattr(incident, name, value)
-    incident.updated_at = utcnow()
-    session.add(_step(incident, status or incident.status, note, at))
+    conditions = [Incident.ticket_id == ticket_id]
+    if source_ref:
+        conditions.append(Incident.id == source_ref)
+    incidents = (await session.scalars(select(Incident).where(or_(*conditions)))).all()
+    for incident in incidents:
+        incident.ticket_id, incident.ticket_number = ticket_id, ticket_number
+        if incident.last_event_at is None or at >= incident.last_event_at:
+            incident.last_event_at = at
+            if status:
+                incident.status = status
+            for name, value in fields.items():
+                setattr(incident, name, value)
+        incident.updated_at = utcnow()
+        session.add(_step(incident, status or incident.status, note, at))
