@@ -7,18 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiceng_shared.schemas import PointIn
+
 from dispatch.tickets.rules import LimitUnit
 
-Longitude = Annotated[float, Field(ge=-180, le=180)]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
 Status = Literal["registered", "dispatched", "in_progress", "handled", "closed", "reopened", "returned"]
 Source = Literal["grid", "hotline", "department", "centre"]
-
-
-class PointIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["Point"]
-    coordinates: tuple[Longitude, Latitude] = Field(description="[longitude, latitude], WGS-84")
 
 
 class CallerIn(BaseModel):
