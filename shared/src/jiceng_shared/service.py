@@ -27,7 +27,7 @@ from jiceng_shared.bus import EventBus
 from jiceng_shared.consumers import ConsumerGroup, Subscription
 from jiceng_shared.db import Database
 from jiceng_shared.errors import install_problem_handlers, permission_denied, problem_response
-from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenError, InternalTokenVerifier, Principal
+from jiceng_shared.identity import InternalTokenError, InternalTokenVerifier, Principal
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
 from jiceng_shared.outbox import OutboxRelay

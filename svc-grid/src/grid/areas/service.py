@@ -13,7 +13,7 @@ from jiceng_shared.scope import scope_filter
 
 from grid.areas.models import Area
 from grid.areas.rules import GridSizeLimits, grid_oversize
-from grid.areas.schemas import LEVEL_LABELS, AreaDetail, AreaOut
+from grid.areas.schemas import LEVEL_LABELS, AreaOut
 
 READ = "grid.area.read"
 
