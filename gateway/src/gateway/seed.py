@@ -9,6 +9,7 @@ from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.service import ServiceContext
 
 from gateway.auth.passwords import hash_secret
+from gateway.iam.rules import township_home
 from gateway.models import Client, RoleBinding, User
 
 
@@ -31,6 +32,7 @@ async def seed(ctx: ServiceContext) -> None:
                 username=demo_user.username,
                 display_name=demo_user.display_name,
                 password_hash=password_hash,
+                area=township_home(demo_user.bindings[0][1]),
                 created_at=now,
                 updated_at=now,
             )
@@ -49,6 +51,7 @@ async def seed(ctx: ServiceContext) -> None:
                 name=demo_client.name,
                 secret_hash=await hash_secret(client_secret(demo_client.client_id, password)),
                 dept=demo_client.dept,
+                area=demo.COUNTY_CODE,
                 created_at=now,
                 updated_at=now,
             )

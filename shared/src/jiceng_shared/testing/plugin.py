@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,6 +33,11 @@ from jiceng_shared.service import ServiceContext, ServiceSpec, create_service_ap
 from jiceng_shared.testing.infra import TestInfra, prepare
 
 T = TypeVar("T")
+
+# gateway/ is named like its package: import the real package before any conftest below it is
+# collected, or pytest's importlib mode turns the folder into a namespace module "gateway"
+with contextlib.suppress(ImportError):
+    importlib.import_module("gateway")
 
 _signer = InternalTokenSigner(devkeys.INTERNAL_PRIVATE_KEY)
 
