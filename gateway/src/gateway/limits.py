@@ -7,6 +7,7 @@ bounded: the oldest keys are dropped first when ``max_keys`` is reached.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -60,9 +61,21 @@ class FailureWindow:
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)
 
+    def discard(self, key: str, at: float) -> None:
+        """Take back one failure counted at ``at`` (an attempt that turned out right)."""
+        times = self._failures.get(key)
+        if times is not None:
+            with contextlib.suppress(ValueError):
+                times.remove(at)
+
 
 class LoginThrottle:
-    """Refuses logins of an account or from an address after too many recent failures."""
+    """Refuses logins of an account or from an address after too many recent failures.
+
+    An attempt counts as a failure from the moment it starts (:meth:`attempt`) until it proves
+    right (:meth:`succeeded`): password checks are slow, and concurrent attempts must not all slip
+    through before the first failure is counted.
+    """
 
     def __init__(self, limits: LoginLimits) -> None:
         self.limits = limits
@@ -77,14 +90,23 @@ class LoginThrottle:
         longest = max((w for w in waits if w is not None), default=None)
         return None if longest is None else max(1, math.ceil(longest))
 
+    def attempt(self, account: str, address: str | None, now: float) -> int | None:
+        """Start an attempt: the Retry-After seconds if refused, else None (and it counts as failed)."""
+        wait = self.retry_after(account, address, now)
+        if wait is None:
+            self.failed(account, address, now)
+        return wait
+
     def failed(self, account: str, address: str | None, now: float) -> None:
         self.accounts.fail(account.lower(), now)
         if address:
             self.addresses.fail(address, now)
 
-    def succeeded(self, account: str) -> None:
-        """A right password clears the account's count (not the address's: spraying stays visible)."""
+    def succeeded(self, account: str, address: str | None = None, started: float | None = None) -> None:
+        """A right password clears the account's count; the address keeps its other failures."""
         self.accounts.clear(account.lower())
+        if address and started is not None:
+            self.addresses.discard(address, started)
 
 
 class RateLimiter:

@@ -65,25 +65,27 @@ class Authenticator:
 
     # --- logins ---------------------------------------------------------------------------
 
-    def _throttled(self, account: str, address: str | None, grant: str) -> None:
-        wait = self.throttle.retry_after(account, address, time.monotonic())
+    def _begin(self, account: str, address: str | None, grant: str) -> float:
+        """Refuse a throttled attempt (429); otherwise it counts as failed until it proves right."""
+        now = time.monotonic()
+        wait = self.throttle.attempt(account, address, now)
         if wait is not None:
             self.audit.write_later(action="login", outcome="throttled", subject=account, address=address,
                                    detail=f"{grant} grant refused for {wait} s", status=429)
             raise too_many_attempts(wait)
+        return now
 
     def _failed(self, account: str, address: str | None, grant: str, reason: str, status: int) -> None:
-        self.throttle.failed(account, address, time.monotonic())
         self.audit.write_later(action="login", outcome="failure", subject=account, address=address,
                                detail=f"{grant} grant: {reason}", status=status)
 
-    def _succeeded(self, principal: Principal, account: str, address: str | None, grant: str) -> None:
-        self.throttle.succeeded(account)
+    def _succeeded(self, principal: Principal, account: str, address: str | None, grant: str, started: float) -> None:
+        self.throttle.succeeded(account, address, started)
         self.audit.write_later(action="login", outcome="success", subject=account, subject_id=principal.subject,
                                client_id=principal.client_id, address=address, detail=f"{grant} grant", status=200)
 
     async def password_grant(self, username: str, password: str, address: str | None = None) -> tuple[str, int, Principal]:
-        self._throttled(username, address, "password")
+        started = self._begin(username, address, "password")
         async with self.db.session() as session:
             user = await session.scalar(select(User).where(User.username == username))
         ok = await verify_secret(user.password_hash if user else None, password)
@@ -94,12 +96,12 @@ class Authenticator:
         if principal is None:
             self._failed(username, address, "password", "account disabled", 400)
             raise invalid_grant("this account is disabled")
-        self._succeeded(principal, username, address, "password")
+        self._succeeded(principal, username, address, "password", started)
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
 
     async def client_credentials_grant(self, client_id: str, secret: str, address: str | None = None) -> tuple[str, int, Principal]:
-        self._throttled(client_id, address, "client_credentials")
+        started = self._begin(client_id, address, "client_credentials")
         async with self.db.session() as session:
             client = await session.scalar(select(Client).where(Client.client_id == client_id))
         ok = await verify_secret(client.secret_hash if client else None, secret)
@@ -110,7 +112,7 @@ class Authenticator:
         if principal is None:
             self._failed(client_id, address, "client_credentials", "client disabled", 400)
             raise invalid_grant("this client is disabled")
-        self._succeeded(principal, client_id, address, "client_credentials")
+        self._succeeded(principal, client_id, address, "client_credentials", started)
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
 
