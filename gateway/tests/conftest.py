@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from jiceng_shared.policy import Policy
 from jiceng_shared.stack import free_port
 
 from gateway.config import GatewaySettings
@@ -44,35 +48,38 @@ class RunningGateway:
 
 def gateway_settings(database_url: str, nats_url: str, prefix: str, **overrides: Any) -> GatewaySettings:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: proxied calls answer 502
-    return GatewaySettings(
-        database_url=database_url,
-        nats_url=nats_url,
-        events_prefix=prefix,
-        env="test",
-        audit_flush_seconds=0.01,
-        **{f"upstream_{s}": dead for s in ("approval", "enforcement", "grid", "dispatch", "assessment")},
-        **overrides,
-    )
+    values: dict[str, Any] = {f"upstream_{s}": dead for s in ("approval", "enforcement", "grid", "dispatch", "assessment")}
+    values |= {"database_url": database_url, "nats_url": nats_url, "events_prefix": prefix, "env": "test",
+               "audit_flush_seconds": 0.01}
+    return GatewaySettings(**(values | overrides))
 
 
-async def start_gateway(settings: GatewaySettings) -> tuple[Any, Any]:
-    app = create_app(settings)
-    lifespan = app.api.router.lifespan_context(app.api)
-    await lifespan.__aenter__()
-    return app, lifespan
+@pytest.fixture(scope="session")
+def make_gateway(infra, databases):
+    """``async with make_gateway(**settings) as gw``: a seeded gateway on a fresh database.
+
+    ``database_url`` and ``events_prefix`` may be given to run a second replica beside a first;
+    ``policy`` replaces the route tables (tests of the proxy with routes of their own).
+    """
+
+    @contextlib.asynccontextmanager
+    async def run(*, policy: Policy | None = None, **overrides: Any) -> AsyncIterator[RunningGateway]:
+        fresh = "database_url" not in overrides
+        database_url = overrides.pop("database_url", None) or await databases.create("gateway")
+        prefix = overrides.pop("events_prefix", None) or f"t{uuid.uuid4().hex[:10]}"
+        settings = gateway_settings(database_url, infra.nats_url, prefix, **overrides)
+        app = create_app(settings, policy)
+        async with app.api.router.lifespan_context(app.api):
+            if fresh:
+                await seed(SimpleNamespace(settings=settings, db=app.api.state.db))  # type: ignore[arg-type]
+            await asyncio.wait_for(app.api.state.identity_changes.subscribed.wait(), timeout=15)
+            yield RunningGateway(app, settings)
+
+    return run
 
 
 @pytest.fixture(scope="module")
-async def gw(infra, databases):
-    settings = gateway_settings(await databases.create("gateway"), infra.nats_url, f"t{uuid.uuid4().hex[:10]}")
-    app, lifespan = await start_gateway(settings)
-    try:
-        await seed(SimpleNamespace(settings=settings, db=app.api.state.db))  # type: ignore[arg-type]
-        await app.api.state.identity_changes.subscribed.wait()
-        yield RunningGateway(app, settings)
-    finally:
-        await lifespan.__aexit__(None, None, None)
+async def gw(make_gateway):
+    async with make_gateway() as running:
+        yield running
 
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -21,7 +21,7 @@ from jiceng_shared.errors import Problem, install_problem_handlers, problem_resp
 from jiceng_shared.identity import InternalTokenSigner
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
-from jiceng_shared.policy import load_policy
+from jiceng_shared.policy import Policy, load_policy
 from jiceng_shared.service import ServiceSpec
 
 from gateway import seed
@@ -37,7 +37,7 @@ from gateway.iam.router import router as iam_router
 from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
-from gateway.proxy import BodyTooLarge, Proxy
+from gateway.proxy import BodyTooLarge, Proxy, read_body
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
@@ -78,22 +78,19 @@ class Gateway:
         elif self.proxy.handles(scope["path"]):
             await self.proxy(scope, receive, send)  # reads and limits the body itself
         else:
-            try:
-                receive = limited_receive(scope, receive, self.max_body_bytes)
-            except Problem as problem:
-                await answer_problem(scope, receive, send, problem)
-                return
+            if scope["method"] in ("POST", "PUT", "PATCH"):
+                try:
+                    receive = await buffered(scope, receive, self.max_body_bytes)
+                except Problem as problem:
+                    await answer_problem(scope, receive, send, problem)
+                    return
             path = scope["path"]
             app = self.guarded if path.startswith("/api/") or path == "/auth/me" else self.api
             await app(scope, receive, send)
 
 
-def too_large(limit: int) -> Problem:
-    return Problem(413, "payload_too_large", "Payload too large", f"at most {limit} bytes")
-
-
-def limited_receive(scope: Scope, receive: Receive, limit: int) -> Receive:
-    """Refuse a declared Content-Length over ``limit`` at once, and stop a streamed body past it."""
+async def buffered(scope: Scope, receive: Receive, limit: int) -> Receive:
+    """Read the (small) body of a gateway route within ``limit`` and hand it on in one message."""
     for key, value in scope["headers"]:
         if key == b"content-length":
             try:
@@ -102,18 +99,24 @@ def limited_receive(scope: Scope, receive: Receive, limit: int) -> Receive:
                 raise Problem(400, "bad_request", "Bad Content-Length") from None
             if declared > limit:
                 raise too_large(limit)
-    seen = 0
+    try:
+        body = await read_body(receive, limit)
+    except BodyTooLarge:
+        raise too_large(limit) from None
+    sent = False
 
-    async def wrapped() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise BodyTooLarge
-        return message
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # http.disconnect, when it comes
 
-    return wrapped
+    return replay
+
+
+def too_large(limit: int) -> Problem:
+    return Problem(413, "payload_too_large", "Payload too large", f"at most {limit} bytes")
 
 
 async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> None:
@@ -142,12 +145,12 @@ async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> No
             )
 
 
-def create_app(settings: GatewaySettings | None = None) -> Any:
+def create_app(settings: GatewaySettings | None = None, policy: Policy | None = None) -> Any:
     settings = settings or GatewaySettings()
     settings.check_production()
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
-    policy = load_policy()
+    policy = policy or load_policy()
     db = Database(settings.database_url, metadata=metadata, source="/gateway")
     tokens = AccessTokens(
         settings.access_private_key,
@@ -229,10 +232,6 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
     api.state.guard = guard
     api.state.identity_changes = changes
     install_problem_handlers(api)
-
-    @api.exception_handler(BodyTooLarge)
-    async def _too_large(_request: Request, _exc: BodyTooLarge) -> JSONResponse:
-        return problem_response(413, "payload_too_large", "Payload too large", f"at most {settings.max_body_bytes} bytes")
 
     api.include_router(auth_router)
     api.include_router(iam_router)
