@@ -201,7 +201,11 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         if settings.migrate_on_start:
             await asyncio.to_thread(run_migrations, MIGRATIONS, settings.database_url)
         if settings.env == "production":
-            await refuse_demo_credentials(db, settings)
+            try:
+                await refuse_demo_credentials(db, settings)
+            except Exception:
+                await db.dispose()
+                raise
         await audit.start()
         await proxy.start()
         await changes.start()
