@@ -22,10 +22,10 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
         run_migrations(spec.migrations_dir, settings.database_url)
         return 0
     if args.command == "seed":
-        if spec.seed is None:
-            return 0
+        # migrate even without demo data: `make run` and the test stack start with MIGRATE_ON_START=false
         run_migrations(spec.migrations_dir, settings.database_url)
-        asyncio.run(_seed(spec, settings))
+        if spec.seed is not None:
+            asyncio.run(_seed(spec, settings))
         return 0
     import uvicorn
 

@@ -221,6 +221,9 @@ async def stack(infra: TestInfra, databases: Databases, tmp_path_factory: pytest
         "JICENG_LOG_LEVEL": "WARNING",
         "JICENG_OUTBOX_POLL_SECONDS": "0.5",
         "JICENG_CONSUMER_BACKOFF_SECONDS": "[0.1, 0.2, 0.5]",
+        # the end-to-end tests call public routes far more often than a person would; the limit
+        # itself is tested in gateway/tests
+        "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
     }
     for process in PROCESSES:
         env[f"{process.env_prefix}DATABASE_URL"] = await databases.create(process.name)
