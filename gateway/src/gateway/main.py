@@ -241,7 +241,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     api.include_router(iam_router)
 
     merged = MergedOpenAPI(
-        base=lambda: _own_openapi(api),
+        base=lambda: own_openapi(api),
         upstreams=settings.upstreams(),
         signer=signer,
         policy=policy,
@@ -287,7 +287,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     return app
 
 
-def _own_openapi(api: FastAPI) -> dict[str, Any]:
+def own_openapi(api: FastAPI) -> dict[str, Any]:
     from fastapi.openapi.utils import get_openapi
 
     return get_openapi(title=api.title, version=api.version, description=api.description, routes=api.routes)
