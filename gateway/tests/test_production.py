@@ -42,12 +42,12 @@ def test_a_strong_configuration_starts(strong):
     create_app(GatewaySettings(**strong))
 
 
-def test_development_keys_sqlite_and_the_demo_password_are_refused():
+def test_development_keys_and_sqlite_are_refused():
     with pytest.raises(InsecureConfiguration) as info:
         create_app(GatewaySettings(env="production"))
     message = str(info.value)
-    for problem in ("GATEWAY_ACCESS_PRIVATE_KEY is the development key", "GATEWAY_INTERNAL_PRIVATE_KEY is the development key",
-                    "SQLite", "GATEWAY_DEMO_PASSWORD"):
+    for problem in ("GATEWAY_ACCESS_PRIVATE_KEY is the development key", "GATEWAY_ACCESS_PUBLIC_KEY is the development key",
+                    "GATEWAY_INTERNAL_PRIVATE_KEY is the development key", "SQLite"):
         assert problem in message
 
 
@@ -65,9 +65,15 @@ def test_mismatched_or_wrong_kinds_of_keys_are_refused(strong):
         "GATEWAY_INTERNAL_PRIVATE_KEY must be an Ed25519 key"]
 
 
-def test_a_demo_password_needs_12_characters(strong):
-    assert GatewaySettings(**strong | {"demo_password": "x" * 11}).production_problems()
-    assert GatewaySettings(**strong | {"demo_password": "x" * 12}).production_problems() == []
+async def test_production_seeds_demo_accounts_only_with_a_demo_password_of_12_characters(strong):
+    from types import SimpleNamespace
+
+    from gateway.seed import seed
+
+    for weak in ("demo", "x" * 11):
+        with pytest.raises(InsecureConfiguration, match="GATEWAY_DEMO_PASSWORD"):
+            await seed(SimpleNamespace(settings=GatewaySettings(**strong | {"demo_password": weak}), db=None))
+    assert not GatewaySettings(**strong | {"demo_password": "x" * 12}).weak_demo_password()
 
 
 async def test_production_does_not_start_while_demo_accounts_open_with_the_demo_password(make_gateway, strong):

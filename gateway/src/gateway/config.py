@@ -69,15 +69,14 @@ class GatewaySettings(CommonSettings):
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         # the services verify with the public half; the gateway's own copy is checked as well
-        problems = [p for p in problems if "INTERNAL_PUBLIC_KEY" not in p] + key_problems(self)
-        if self.demo_password == devkeys.DEMO_PASSWORD or len(self.demo_password) < MIN_SECRET_LENGTH:
-            problems.append(
-                f"GATEWAY_DEMO_PASSWORD is the development password or shorter than {MIN_SECRET_LENGTH} characters"
-            )
-        return problems
+        return [p for p in problems if "INTERNAL_PUBLIC_KEY" not in p] + key_problems(self)
+
+    def weak_demo_password(self) -> bool:
+        """Demo data may be seeded in production (a training copy) only with a strong password."""
+        return self.demo_password == devkeys.DEMO_PASSWORD or len(self.demo_password) < MIN_SECRET_LENGTH
 
 
-#: shortest secret production accepts where the platform takes a password from configuration
+#: shortest demo password production accepts (GATEWAY_DEMO_PASSWORD or JICENG_DEMO_PASSWORD)
 MIN_SECRET_LENGTH = 12
 #: smallest RSA modulus production accepts for access tokens (NIST SP 800-57: 2048 bits until 2030)
 MIN_RSA_BITS = 2048

@@ -7,8 +7,10 @@ from sqlalchemy import select
 from jiceng_shared import demo
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.service import ServiceContext
+from jiceng_shared.settings import InsecureConfiguration
 
 from gateway.auth.passwords import hash_secret
+from gateway.config import MIN_SECRET_LENGTH
 from gateway.iam.rules import township_home
 from gateway.models import Client, RoleBinding, User
 
@@ -19,6 +21,11 @@ def client_secret(client_id: str, demo_password: str) -> str:
 
 
 async def seed(ctx: ServiceContext) -> None:
+    if ctx.settings.env == "production" and ctx.settings.weak_demo_password():
+        raise InsecureConfiguration(
+            f"refusing to seed demo accounts in production with the development password or one shorter than "
+            f"{MIN_SECRET_LENGTH} characters (GATEWAY_DEMO_PASSWORD)"
+        )
     password = ctx.settings.demo_password
     password_hash = await hash_secret(password)  # one hash for all demo users keeps the seed fast
     now = utcnow()
