@@ -10,7 +10,7 @@ import httpx
 import jwt
 import pytest
 
-from jiceng_shared import demo, devkeys
+from jiceng_shared import demo
 from jiceng_shared.identity import INTERNAL_HEADER
 from jiceng_shared.testing.plugin import eventually
 from jiceng_shared.topology import SERVICES
