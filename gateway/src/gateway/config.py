@@ -42,13 +42,73 @@ class GatewaySettings(CommonSettings):
     #: password of the demo users when the demo data is seeded
     demo_password: str = devkeys.DEMO_PASSWORD
 
+    #: login throttling (in memory, per gateway process): failed logins allowed per account and
+    #: per client address within the window; past them the token endpoint answers 429
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_failure_window_seconds: float = 15 * 60
+    #: anonymous public routes (/api/*/v1/public/...): requests per minute per client address
+    public_rate_limit_per_minute: int = 60
+    #: proxies whose X-Forwarded-For is believed when finding the client address (IPs or CIDRs)
+    trusted_proxies: list[str] = []
+    #: shortest password the administration API accepts for a person
+    password_min_length: int = 10
+    #: audit entries that need not hold the response (denials, logins, write outcomes) are
+    #: written in batches; at most this many wait in memory
+    audit_queue_size: int = 10_000
+    audit_flush_seconds: float = 0.2
+
     def upstreams(self) -> dict[str, str]:
         return {p.name: getattr(self, f"upstream_{p.name}").rstrip("/") for p in SERVICES}
 
+    @property
+    def invalidation_subject(self) -> str:
+        """Core NATS subject (outside the stream's ``<prefix>.>``) telling replicas an identity changed."""
+        return f"_jiceng.{self.events_prefix}.iam.changed"
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
-        if self.access_private_key.strip() == devkeys.ACCESS_PRIVATE_KEY.strip():
-            problems.append("GATEWAY_ACCESS_PRIVATE_KEY is the development key")
-        if self.internal_private_key.strip() == devkeys.INTERNAL_PRIVATE_KEY.strip():
-            problems.append("GATEWAY_INTERNAL_PRIVATE_KEY is the development key")
-        return problems
+        # the services verify with the public half; the gateway's own copy is checked as well
+        return [p for p in problems if "INTERNAL_PUBLIC_KEY" not in p] + key_problems(self)
+
+    def weak_demo_password(self) -> bool:
+        """Demo data may be seeded in production (a training copy) only with a strong password."""
+        return self.demo_password == devkeys.DEMO_PASSWORD or len(self.demo_password) < MIN_SECRET_LENGTH
+
+
+#: shortest demo password production accepts (GATEWAY_DEMO_PASSWORD or JICENG_DEMO_PASSWORD)
+MIN_SECRET_LENGTH = 12
+#: smallest RSA modulus production accepts for access tokens (NIST SP 800-57: 2048 bits until 2030)
+MIN_RSA_BITS = 2048
+
+
+def key_problems(settings: GatewaySettings) -> list[str]:
+    """Why the configured keys may not sign anything in production (empty when they may)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    problems: list[str] = []
+    if settings.access_private_key.strip() == devkeys.ACCESS_PRIVATE_KEY.strip():
+        problems.append("GATEWAY_ACCESS_PRIVATE_KEY is the development key")
+    if settings.access_public_key.strip() == devkeys.ACCESS_PUBLIC_KEY.strip():
+        problems.append("GATEWAY_ACCESS_PUBLIC_KEY is the development key")
+    if settings.internal_private_key.strip() == devkeys.INTERNAL_PRIVATE_KEY.strip():
+        problems.append("GATEWAY_INTERNAL_PRIVATE_KEY is the development key")
+    try:
+        private = serialization.load_pem_private_key(settings.access_private_key.encode(), password=None)
+        public = serialization.load_pem_public_key(settings.access_public_key.encode())
+    except ValueError:
+        return problems + ["GATEWAY_ACCESS_PRIVATE_KEY / GATEWAY_ACCESS_PUBLIC_KEY are not PEM keys"]
+    if not isinstance(private, rsa.RSAPrivateKey):
+        problems.append("GATEWAY_ACCESS_PRIVATE_KEY must be an RSA key (RS256)")
+    elif private.key_size < MIN_RSA_BITS:
+        problems.append(f"GATEWAY_ACCESS_PRIVATE_KEY has {private.key_size} bits; at least {MIN_RSA_BITS} are required")
+    elif public.public_numbers() != private.public_key().public_numbers():  # type: ignore[union-attr]
+        problems.append("GATEWAY_ACCESS_PUBLIC_KEY is not the public half of GATEWAY_ACCESS_PRIVATE_KEY")
+    try:
+        internal = serialization.load_pem_private_key(settings.internal_private_key.encode(), password=None)
+    except ValueError:
+        return problems + ["GATEWAY_INTERNAL_PRIVATE_KEY is not a PEM key"]
+    if not isinstance(internal, ed25519.Ed25519PrivateKey):
+        problems.append("GATEWAY_INTERNAL_PRIVATE_KEY must be an Ed25519 key")
+    return problems

@@ -1,5 +1,6 @@
-"""The gateway process: a bare ASGI front that sends ``/api/<service>/...`` to the proxy and
-everything else (auth, docs, health, metrics) to a small FastAPI app."""
+"""The gateway process: a bare ASGI front that sends ``/api/<service>/...`` to the proxy, the
+identity administration ``/api/iam/...`` through the same access guard to the FastAPI app, and
+everything else (auth, docs, health, metrics) to the FastAPI app directly."""
 
 from __future__ import annotations
 
@@ -12,25 +13,31 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from jiceng_shared.asyncapi import asyncapi_document
 from jiceng_shared.db import Database
-from jiceng_shared.errors import install_problem_handlers, problem_response
+from jiceng_shared.errors import Problem, install_problem_handlers, problem_response
 from jiceng_shared.identity import InternalTokenSigner
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
-from jiceng_shared.policy import load_policy
+from jiceng_shared.policy import Policy, load_policy
 from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
 
 from gateway import seed
+from gateway.access import AccessGuard, GuardedApp, answer_problem
+from gateway.audit import AuditLog
 from gateway.auth.router import router as auth_router
 from gateway.auth.service import Authenticator
 from gateway.auth.tokens import AccessTokens
+from gateway.clientinfo import AddressResolver
 from gateway.config import GatewaySettings
+from gateway.iam.changes import IdentityChanges
+from gateway.iam.router import router as iam_router
+from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
-from gateway.proxy import Proxy
+from gateway.proxy import BodyTooLarge, Proxy, read_body
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
@@ -56,25 +63,94 @@ def spec() -> ServiceSpec:
 
 
 class Gateway:
-    """ASGI entry: the proxy takes service paths, the FastAPI app takes the rest (and the lifespan)."""
+    """ASGI entry: the proxy takes service paths, the guard then the FastAPI app take ``/api/iam``,
+    the FastAPI app takes the rest (and the lifespan). Bodies are limited on every path."""
 
-    def __init__(self, api: FastAPI, proxy: Proxy) -> None:
+    def __init__(self, api: FastAPI, proxy: Proxy, guard: AccessGuard, max_body_bytes: int) -> None:
         self.api = api
         self.proxy = proxy
+        self.guarded = GuardedApp(api, guard)
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.proxy.handles(scope["path"]):
-            await self.proxy(scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await self.api(scope, receive, send)
+        elif self.proxy.handles(scope["path"]):
+            await self.proxy(scope, receive, send)  # reads and limits the body itself
+        else:
+            if scope["method"] in ("POST", "PUT", "PATCH"):
+                try:
+                    receive = await buffered(scope, receive, self.max_body_bytes)
+                except Problem as problem:
+                    await answer_problem(scope, receive, send, problem)
+                    return
+            path = scope["path"]
+            app = self.guarded if path.startswith("/api/") or path == "/auth/me" else self.api
+            await app(scope, receive, send)
 
 
-def create_app(settings: GatewaySettings | None = None) -> Any:
+async def buffered(scope: Scope, receive: Receive, limit: int) -> Receive:
+    """Read the (small) body of a gateway route within ``limit`` and hand it on in one message."""
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                raise Problem(400, "bad_request", "Bad Content-Length") from None
+            if declared > limit:
+                raise too_large(limit)
+    try:
+        body = await read_body(receive, limit)
+    except BodyTooLarge:
+        raise too_large(limit) from None
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # http.disconnect, when it comes
+
+    return replay
+
+
+def too_large(limit: int) -> Problem:
+    return Problem(413, "payload_too_large", "Payload too large", f"at most {limit} bytes")
+
+
+async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> None:
+    """Production refuses to run while a demo account still opens with the development password."""
+    from jiceng_shared import demo
+    from jiceng_shared.devkeys import DEMO_PASSWORD
+    from jiceng_shared.settings import InsecureConfiguration
+    from sqlalchemy import select
+
+    from gateway.auth.passwords import verify_secret
+    from gateway.models import User
+
+    async with db.session() as session:
+        hashes = set(
+            (
+                await session.scalars(
+                    select(User.password_hash).where(User.username.in_(list(demo.USER_BY_NAME)), User.disabled.is_(False))
+                )
+            ).all()
+        )
+    for stored in hashes:  # the seed hashes once for all demo users: usually one verification
+        if await verify_secret(stored, DEMO_PASSWORD):
+            raise InsecureConfiguration(
+                "refusing to start in production: demo accounts accept the development password; "
+                "disable them or set their passwords"
+            )
+
+
+def create_app(settings: GatewaySettings | None = None, policy: Policy | None = None) -> Any:
     settings = settings or GatewaySettings()
     settings.check_production()
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
-    policy = load_policy()
+    policy = policy or load_policy()
     db = Database(settings.database_url, metadata=metadata, source="/gateway")
     tokens = AccessTokens(
         settings.access_private_key,
@@ -83,27 +159,62 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         audience=settings.token_audience,
         ttl_seconds=settings.access_token_ttl_seconds,
     )
-    authenticator = Authenticator(db, tokens, cache_seconds=settings.principal_cache_seconds)
+    audit = AuditLog(db, queue_size=settings.audit_queue_size, flush_seconds=settings.audit_flush_seconds)
+    throttle = LoginThrottle(
+        LoginLimits(
+            max_per_account=settings.login_max_failures_per_account,
+            max_per_address=settings.login_max_failures_per_address,
+            window_seconds=settings.login_failure_window_seconds,
+        )
+    )
+    authenticator = Authenticator(
+        db, tokens, cache_seconds=settings.principal_cache_seconds, throttle=throttle, audit=audit
+    )
     signer = InternalTokenSigner(settings.internal_private_key, ttl_seconds=settings.internal_token_ttl_seconds)
-    proxy = Proxy(
-        upstreams=settings.upstreams(),
+    address = AddressResolver(settings.trusted_proxies)
+    guard = AccessGuard(
         policy=policy,
         authenticate=authenticator.principal_for,
+        audit=audit,
+        address=address,
+        public_limiter=RateLimiter(settings.public_rate_limit_per_minute),
+    )
+    proxy = Proxy(
+        upstreams=settings.upstreams(),
+        guard=guard,
         signer=signer,
+        audit=audit,
         max_body_bytes=settings.max_body_bytes,
         timeout_seconds=settings.upstream_timeout_seconds,
         pool_size=settings.upstream_pool_size,
     )
 
+    def forget(subject: str | None) -> None:
+        authenticator.invalidate(subject)
+        if subject is not None:
+            signer.forget(subject)
+
+    changes = IdentityChanges(settings.nats_url, settings.invalidation_subject, forget)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await asyncio.to_thread(run_migrations, MIGRATIONS, settings.database_url)
+        if settings.env == "production":
+            try:
+                await refuse_demo_credentials(db, settings)
+            except Exception:
+                await db.dispose()
+                raise
+        await audit.start()
         await proxy.start()
+        await changes.start()
         try:
             yield
         finally:
+            await changes.close()
             await proxy.close()
+            await audit.close()
             await db.dispose()
 
     api = FastAPI(
@@ -121,11 +232,17 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
     api.state.db = db
     api.state.authenticator = authenticator
     api.state.signer = signer
+    api.state.audit = audit
+    api.state.address = address
+    api.state.guard = guard
+    api.state.identity_changes = changes
     install_problem_handlers(api)
+
     api.include_router(auth_router)
+    api.include_router(iam_router)
 
     merged = MergedOpenAPI(
-        base=lambda: _own_openapi(api),
+        base=lambda: own_openapi(api),
         upstreams=settings.upstreams(),
         signer=signer,
         policy=policy,
@@ -166,10 +283,12 @@ def create_app(settings: GatewaySettings | None = None) -> Any:
         return JSONResponse({"status": "ready", "checks": {"database": True}})
 
     api.add_api_route("/metrics", metrics_response, include_in_schema=False)
-    return ObservabilityMiddleware(Gateway(api, proxy), service="gateway")
+    app = ObservabilityMiddleware(Gateway(api, proxy, guard, settings.max_body_bytes), service="gateway")
+    app.api = api  # type: ignore[attr-defined] - tests and tools reach the FastAPI app (state, lifespan)
+    return app
 
 
-def _own_openapi(api: FastAPI) -> dict[str, Any]:
+def own_openapi(api: FastAPI) -> dict[str, Any]:
     from fastapi.openapi.utils import get_openapi
 
     return get_openapi(title=api.title, version=api.version, description=api.description, routes=api.routes)

@@ -17,9 +17,14 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
+    #: the area the account belongs to (a township or the county): who may administer it
+    area: Mapped[str] = mapped_column(String(12), index=True, server_default="")
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Client(Base):
@@ -32,9 +37,14 @@ class Client(Base):
     name: Mapped[str] = mapped_column(String(200))
     secret_hash: Mapped[str] = mapped_column(String(200))
     dept: Mapped[str] = mapped_column(String(20))
+    #: the area the client belongs to (the county of the townships it serves)
+    area: Mapped[str] = mapped_column(String(12), index=True, server_default="")
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class RoleBinding(Base):
@@ -54,19 +64,25 @@ class RoleBinding(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: who did what, on whose behalf, when, from which request."""
+    """Append-only (no API changes it; a database trigger refuses UPDATE and DELETE):
+    who did what, on whose behalf, when, from which request and client."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(index=True)
+    #: login | access_denied | write | personal_record_read | iam.<resource>.<change>
     action: Mapped[str] = mapped_column(String(40), index=True)
+    #: success | failure | throttled | denied | started | completed
     outcome: Mapped[str] = mapped_column(String(20))
+    #: the login name of the person or the client id of the system (or the name tried at login)
     subject: Mapped[str | None] = mapped_column(String(100), index=True)
+    subject_id: Mapped[str | None] = mapped_column(String(36), index=True)
     on_behalf_of: Mapped[str | None] = mapped_column(String(100))
     client_id: Mapped[str | None] = mapped_column(String(100))
     method: Mapped[str | None] = mapped_column(String(10))
     resource: Mapped[str | None] = mapped_column(String(500), index=True)
+    permission: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[int | None]
     request_id: Mapped[str | None] = mapped_column(String(64))
     trace_id: Mapped[str | None] = mapped_column(String(32))

@@ -7,8 +7,11 @@ from sqlalchemy import select
 from jiceng_shared import demo
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.service import ServiceContext
+from jiceng_shared.settings import InsecureConfiguration
 
 from gateway.auth.passwords import hash_secret
+from gateway.config import MIN_SECRET_LENGTH
+from gateway.iam.rules import township_home
 from gateway.models import Client, RoleBinding, User
 
 
@@ -18,6 +21,11 @@ def client_secret(client_id: str, demo_password: str) -> str:
 
 
 async def seed(ctx: ServiceContext) -> None:
+    if ctx.settings.env == "production" and ctx.settings.weak_demo_password():
+        raise InsecureConfiguration(
+            f"refusing to seed demo accounts in production with the development password or one shorter than "
+            f"{MIN_SECRET_LENGTH} characters (GATEWAY_DEMO_PASSWORD)"
+        )
     password = ctx.settings.demo_password
     password_hash = await hash_secret(password)  # one hash for all demo users keeps the seed fast
     now = utcnow()
@@ -31,6 +39,7 @@ async def seed(ctx: ServiceContext) -> None:
                 username=demo_user.username,
                 display_name=demo_user.display_name,
                 password_hash=password_hash,
+                area=township_home(demo_user.bindings[0][1]),
                 created_at=now,
                 updated_at=now,
             )
@@ -49,6 +58,7 @@ async def seed(ctx: ServiceContext) -> None:
                 name=demo_client.name,
                 secret_hash=await hash_secret(client_secret(demo_client.client_id, password)),
                 dept=demo_client.dept,
+                area=demo.COUNTY_CODE,
                 created_at=now,
                 updated_at=now,
             )

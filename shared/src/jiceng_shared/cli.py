@@ -22,7 +22,7 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
         run_migrations(spec.migrations_dir, settings.database_url)
         return 0
     if args.command == "seed":
-        # seeding implies an up-to-date schema, even for a process without demo data
+        # migrate even without demo data: `make run` and the test stack start with MIGRATE_ON_START=false
         run_migrations(spec.migrations_dir, settings.database_url)
         if spec.seed is not None:
             asyncio.run(_seed(spec, settings))

@@ -13,6 +13,7 @@ from grid.areas.router import router as areas_router
 from grid.config import GridSettings
 from grid.incidents.router import router as incidents_router
 from grid.models import metadata
+from grid.residents.router import router as residents_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -21,11 +22,11 @@ def spec() -> ServiceSpec:
     return ServiceSpec(
         name="grid",
         title="svc-grid · 网格治理",
-        description="Grid governance: the area tree and grids, grid workers, base data, visits, diaries, incidents.",
+        description="Grid governance: the area tree and grids, grid workers, base data (residents), visits, diaries, incidents.",
         settings_cls=GridSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[areas_router, incidents_router],
+        routers=[areas_router, incidents_router, residents_router],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,
     )

@@ -3,7 +3,8 @@
 from grid.areas.models import Area
 from grid.db import Base
 from grid.incidents.models import Incident, IncidentStep
+from grid.residents.models import Resident
 
 metadata = Base.metadata
 
-__all__ = ["Area", "Incident", "IncidentStep", "metadata"]
+__all__ = ["Area", "Incident", "IncidentStep", "Resident", "metadata"]

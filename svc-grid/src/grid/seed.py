@@ -1,4 +1,5 @@
-"""Demo data of svc-grid: the area tree of the demo county with grid polygons (idempotent)."""
+"""Demo data of svc-grid: the area tree of the demo county with grid polygons, and a few residents
+in every grid (fictitious people with valid-looking identity numbers) (idempotent)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from jiceng_shared import demo
 from jiceng_shared.db import utcnow
 from jiceng_shared.service import ServiceContext
 
+from sqlalchemy import select
+
 from grid.areas.models import Area
+from grid.residents.models import Resident
+from grid.residents.rules import check_character
 
 
 def demo_areas() -> list[Area]:
@@ -39,8 +44,36 @@ def demo_areas() -> list[Area]:
     return areas
 
 
+#: (name, birth date, special groups, household head) of the demo residents of each grid
+_PEOPLE = (
+    ("王秀英", "19480312", ["empty_nest_elderly"], True),
+    ("李建国", "19750906", [], True),
+    ("李小明", "20120514", ["left_behind_children"], False),
+)
+
+
+def demo_residents() -> list[Resident]:
+    now = utcnow()
+    residents = []
+    for g_index, grid in enumerate(demo.GRIDS):
+        for p_index, (name, born, groups, head) in enumerate(_PEOPLE):
+            first17 = grid.village[:6] + born + f"{g_index * 10 + p_index + 1:03d}"
+            household = f"{grid.code}-{1 if p_index else 0:04d}"
+            residents.append(Resident(
+                id=f"00000000-0000-4000-8000-{g_index:04d}{p_index:08d}",
+                grid_code=grid.code, township_code=grid.village[:9] + "000", name=name,
+                id_number=first17 + check_character(first17), phone=f"1381234{g_index:02d}{p_index:02d}",
+                address=f"{grid.name}{p_index + 1}号", household_no=household, household_head=head,
+                special_groups=groups, registered_by="seed", created_at=now, updated_at=now,
+            ))
+    return residents
+
+
 async def seed(ctx: ServiceContext) -> None:
     async with ctx.db.transaction() as session:
         for area in demo_areas():
             if await session.get(Area, area.code) is None:
                 session.add(area)
+        await session.flush()
+        existing = set((await session.scalars(select(Resident.id))).all())
+        session.add_all(r for r in demo_residents() if r.id not in existing)

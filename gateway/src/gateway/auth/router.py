@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel
 
 from jiceng_shared.errors import Problem, unauthenticated
@@ -63,29 +63,31 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 )
 async def token(
     request: Request,
+    response: Response,
     auth: Annotated[Authenticator, Depends(authenticator)],
     grant_type: Annotated[str, Form()],
-    username: Annotated[str | None, Form()] = None,
-    password: Annotated[str | None, Form()] = None,
-    client_id: Annotated[str | None, Form()] = None,
-    client_secret: Annotated[str | None, Form()] = None,
-    scope: Annotated[str | None, Form()] = None,  # noqa: ARG001 - accepted for OAuth2 clients; roles decide access
+    username: Annotated[str | None, Form(max_length=100)] = None,
+    password: Annotated[str | None, Form(max_length=256)] = None,
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=256)] = None,
+    scope: Annotated[str | None, Form(max_length=1000)] = None,  # noqa: ARG001 - accepted for OAuth2 clients; roles decide access
 ) -> TokenResponse:
     if grant_type == "password":
         if not username or not password:
             raise Problem(400, "invalid_request", "Missing credentials", "username and password are required",
                           error="invalid_request")
-        access, ttl, _ = await auth.password_grant(username, password)
+        access, ttl, _ = await auth.password_grant(username, password, request.app.state.address(request.scope))
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         cid, secret = basic if basic else (client_id, client_secret)
         if not cid or not secret:
             raise Problem(400, "invalid_request", "Missing credentials", "client_id and client_secret are required",
                           error="invalid_request")
-        access, ttl, _ = await auth.client_credentials_grant(cid, secret)
+        access, ttl, _ = await auth.client_credentials_grant(cid, secret, request.app.state.address(request.scope))
     else:
         raise Problem(400, "unsupported_grant_type", "Unsupported grant type",
                       "use password or client_credentials", error="unsupported_grant_type")
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
     return TokenResponse(access_token=access, expires_in=ttl)
 
 
@@ -95,6 +97,8 @@ class BindingOut(BaseModel):
     area: str
     area_level: str
     dept: str | None
+    #: what this binding grants, over its area (and department)
+    permissions: list[str]
 
 
 class MeOut(BaseModel):
@@ -108,14 +112,21 @@ class MeOut(BaseModel):
 
 @router.get("/me", response_model=MeOut, summary="Who you are: your bindings and effective permissions")
 async def me(principal: Annotated[Principal, Depends(authenticated)]) -> MeOut:
-    roles = load_policy().roles
+    policy = load_policy()
     return MeOut(
         subject=principal.subject,
         name=principal.name,
         kind=principal.kind,
         client_id=principal.client_id,
         bindings=[
-            BindingOut(role=b.role, role_zh=roles[b.role].label_zh, area=b.area, area_level=area_level(b.area), dept=b.dept)
+            BindingOut(
+                role=b.role,
+                role_zh=policy.roles[b.role].label_zh if b.role in policy.roles else b.role,
+                area=b.area,
+                area_level=area_level(b.area),
+                dept=b.dept,
+                permissions=sorted(policy.role_permissions.get(b.role, ())),
+            )
             for b in principal.bindings
         ],
         permissions=sorted(principal.permissions),

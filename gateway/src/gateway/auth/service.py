@@ -1,13 +1,16 @@
 """Logins (password and client-credentials grants) and the principal behind an access token.
 
 The token proves who the caller is; what they may do comes from their current bindings, loaded
-from the database and cached briefly. Disabling an identity or changing its bindings through the
-gateway drops the cached entry, so it takes effect on the next request, not at token expiry.
+from the database and cached briefly. Every change made through the administration API drops
+the cached entry here and, through NATS, in the other gateway replicas, so disabling an identity
+or removing a binding takes effect on the next request, not at token expiry; the cache lifetime
+(``GATEWAY_PRINCIPAL_CACHE_SECONDS``) bounds the delay should a broadcast be lost.
 """
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 from sqlalchemy import select
 
@@ -15,8 +18,10 @@ from jiceng_shared.db import Database
 from jiceng_shared.errors import Problem, unauthenticated
 from jiceng_shared.identity import Binding, Principal
 
+from gateway.audit import AuditLog
 from gateway.auth.passwords import verify_secret
 from gateway.auth.tokens import AccessTokens, InvalidToken
+from gateway.limits import LoginThrottle
 from gateway.models import Client, RoleBinding, User
 
 
@@ -25,39 +30,93 @@ def invalid_grant(detail: str) -> Problem:
     return Problem(400, "invalid_grant", "Login failed", detail, error="invalid_grant", error_description=detail)
 
 
+def invalid_client() -> Problem:
+    detail = "wrong client id or secret"
+    return Problem(401, "invalid_client", "Client authentication failed", detail,
+                   error="invalid_client", error_description=detail)
+
+
+def too_many_attempts(retry_after: int) -> Problem:
+    return Problem(429, "too_many_attempts", "Too many failed logins",
+                   f"too many failed logins for this account or address; try again in {retry_after} s",
+                   error="invalid_request", headers={"Retry-After": str(retry_after)})
+
+
 class Authenticator:
-    def __init__(self, db: Database, tokens: AccessTokens, *, cache_seconds: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tokens: AccessTokens,
+        *,
+        cache_seconds: float,
+        throttle: LoginThrottle,
+        audit: AuditLog,
+        cache_size: int = 50_000,
+    ) -> None:
         self.db = db
         self.tokens = tokens
         self.cache_seconds = cache_seconds
-        self._principals: dict[str, tuple[Principal | None, float]] = {}
+        self.throttle = throttle
+        self.audit = audit
+        self.cache_size = cache_size
+        self._principals: OrderedDict[str, tuple[Principal | None, float]] = OrderedDict()
+        #: bumped by every invalidation, so a load that raced with a change is not cached
+        self._generation = 0
 
-    async def password_grant(self, username: str, password: str) -> tuple[str, int, Principal]:
+    # --- logins ---------------------------------------------------------------------------
+
+    def _begin(self, account: str, address: str | None, grant: str) -> float:
+        """Refuse a throttled attempt (429); otherwise it counts as failed until it proves right."""
+        now = time.monotonic()
+        wait = self.throttle.attempt(account, address, now)
+        if wait is not None:
+            self.audit.write_later(action="login", outcome="throttled", subject=account, address=address,
+                                   detail=f"{grant} grant refused for {wait} s", status=429)
+            raise too_many_attempts(wait)
+        return now
+
+    def _failed(self, account: str, address: str | None, grant: str, reason: str, status: int) -> None:
+        self.audit.write_later(action="login", outcome="failure", subject=account, address=address,
+                               detail=f"{grant} grant: {reason}", status=status)
+
+    def _succeeded(self, principal: Principal, account: str, address: str | None, grant: str, started: float) -> None:
+        self.throttle.succeeded(account, address, started)
+        self.audit.write_later(action="login", outcome="success", subject=account, subject_id=principal.subject,
+                               client_id=principal.client_id, address=address, detail=f"{grant} grant", status=200)
+
+    async def password_grant(self, username: str, password: str, address: str | None = None) -> tuple[str, int, Principal]:
+        started = self._begin(username, address, "password")
         async with self.db.session() as session:
             user = await session.scalar(select(User).where(User.username == username))
         ok = await verify_secret(user.password_hash if user else None, password)
         if not ok or user is None:
+            self._failed(username, address, "password", "wrong username or password", 400)
             raise invalid_grant("wrong username or password")
-        if user.disabled:
-            raise invalid_grant("this account is disabled")
-        principal = await self.load(user.id, fresh=True)
+        principal = None if user.disabled else await self.load(user.id, fresh=True)
         if principal is None:
+            self._failed(username, address, "password", "account disabled", 400)
             raise invalid_grant("this account is disabled")
+        self._succeeded(principal, username, address, "password", started)
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
 
-    async def client_credentials_grant(self, client_id: str, secret: str) -> tuple[str, int, Principal]:
+    async def client_credentials_grant(self, client_id: str, secret: str, address: str | None = None) -> tuple[str, int, Principal]:
+        started = self._begin(client_id, address, "client_credentials")
         async with self.db.session() as session:
             client = await session.scalar(select(Client).where(Client.client_id == client_id))
         ok = await verify_secret(client.secret_hash if client else None, secret)
         if not ok or client is None:
-            raise Problem(401, "invalid_client", "Client authentication failed", "wrong client id or secret",
-                          error="invalid_client", error_description="wrong client id or secret")
-        principal = await self.load(client.id, fresh=True)
+            self._failed(client_id, address, "client_credentials", "wrong client id or secret", 401)
+            raise invalid_client()
+        principal = None if client.disabled else await self.load(client.id, fresh=True)
         if principal is None:
+            self._failed(client_id, address, "client_credentials", "client disabled", 400)
             raise invalid_grant("this client is disabled")
+        self._succeeded(principal, client_id, address, "client_credentials", started)
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
+
+    # --- tokens → principals --------------------------------------------------------------
 
     async def principal_for(self, token: str) -> Principal:
         try:
@@ -74,11 +133,18 @@ class Authenticator:
         hit = self._principals.get(subject)
         if hit is not None and not fresh and hit[1] > now:
             return hit[0]
+        generation = self._generation
         principal = await self._load_from_db(subject)
-        self._principals[subject] = (principal, now + self.cache_seconds)
+        if generation == self._generation:  # else a change came in meanwhile: do not keep a stale answer
+            self._principals[subject] = (principal, now + self.cache_seconds)
+            self._principals.move_to_end(subject)
+            if len(self._principals) > self.cache_size:
+                self._principals.popitem(last=False)
         return principal
 
     def invalidate(self, subject: str | None = None) -> None:
+        """Forget a cached principal (all of them with None); the next request reads the database."""
+        self._generation += 1
         if subject is None:
             self._principals.clear()
         else:

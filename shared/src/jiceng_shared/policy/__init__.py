@@ -5,6 +5,8 @@ roles themselves); they are reviewed like code. The gateway decides route-level 
 from them; services use the same role→permission table to filter their queries by scope.
 
 ``permission = "public"`` marks an anonymous route; nothing else is reachable without a token.
+``audit = "personal_record"`` on a route makes the gateway record every successful call of it in
+the audit log before the answer leaves (reads of a full personal record, domain.md).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from importlib import resources
 PUBLIC = "public"
 #: any authenticated caller (e.g. /auth/me); no role needed
 AUTHENTICATED = "authenticated"
+#: route flags of ``audit = "..."``: a successful call is audited before the response is sent
+AUDIT_FLAGS = frozenset({"personal_record"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Route:
     permission: str
     regex: re.Pattern[str] = field(compare=False, repr=False)
     literal_segments: int = field(compare=False, repr=False)
+    #: ``personal_record`` (or None): the gateway audits every successful call
+    audit: str | None = None
 
     @property
     def public(self) -> bool:
@@ -120,8 +126,11 @@ def load_policy() -> Policy:
                 raise ValueError(f"{entry.name}: {r['path']} is under /public/ but needs {perm}")
             if perm == PUBLIC and "/public/" not in r["path"] and service != "gateway":
                 raise ValueError(f"{entry.name}: public route {r['path']} must live under /public/")
+            audit = r.get("audit")
+            if audit is not None and audit not in AUDIT_FLAGS:
+                raise ValueError(f"{entry.name}: route {r['path']} has unknown audit flag {audit!r}")
             literal = sum(1 for seg in r["path"].split("/") if seg and not seg.startswith("{"))
-            routes.append(Route(service, r["method"].upper(), r["path"], perm, _compile(r["path"]), literal))
+            routes.append(Route(service, r["method"].upper(), r["path"], perm, _compile(r["path"]), literal, audit))
     seen: set[tuple[str, str]] = set()
     for route in routes:
         key = (route.method, route.path)

@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,6 +33,11 @@ from jiceng_shared.service import ServiceContext, ServiceSpec, create_service_ap
 from jiceng_shared.testing.infra import TestInfra, prepare
 
 T = TypeVar("T")
+
+# gateway/ is named like its package: import the real package before any conftest below it is
+# collected, or pytest's importlib mode turns the folder into a namespace module "gateway"
+with contextlib.suppress(ImportError):
+    importlib.import_module("gateway")
 
 _signer = InternalTokenSigner(devkeys.INTERNAL_PRIVATE_KEY)
 
@@ -214,6 +221,9 @@ async def stack(infra: TestInfra, databases: Databases, tmp_path_factory: pytest
         "JICENG_LOG_LEVEL": "WARNING",
         "JICENG_OUTBOX_POLL_SECONDS": "0.5",
         "JICENG_CONSUMER_BACKOFF_SECONDS": "[0.1, 0.2, 0.5]",
+        # the end-to-end tests call public routes far more often than a person would; the limit
+        # itself is tested in gateway/tests
+        "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
     }
     for process in PROCESSES:
         env[f"{process.env_prefix}DATABASE_URL"] = await databases.create(process.name)

@@ -1,0 +1,136 @@
+"""The audit log: who did what, on whose behalf, when, from which request and client.
+
+Two ways in, chosen by what the entry guards:
+
+- :meth:`AuditLog.write_now` commits before the caller goes on. The gateway uses it where the
+  answer must not leave unless its entry is safe: a write through the gateway is recorded before
+  it is forwarded, and a full personal record before its body is sent. If the database cannot take
+  the entry, the request is refused (503 ``audit_unavailable``) instead of going unrecorded.
+- :meth:`AuditLog.write_later` queues the entry for a batch insert a moment later (denials,
+  logins, the outcome of a write). Nothing waits on the database; a crash may lose the last
+  fraction of a second of these, and a full queue drops the oldest (counted in a metric).
+
+Entries are never updated or deleted: no route does it, and a database trigger refuses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from typing import Any
+
+from opentelemetry import trace
+from prometheus_client import Counter
+from sqlalchemy import insert
+
+from jiceng_shared.db import Database, new_id, utcnow
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal
+from jiceng_shared.observability import request_id_var
+
+from gateway.models import AuditEntry
+
+log = logging.getLogger(__name__)
+
+AUDIT_DROPPED = Counter("jiceng_gateway_audit_dropped_total", "Queued audit entries lost (queue full or write failed)")
+COLUMNS = frozenset(c.name for c in AuditEntry.__table__.columns)
+
+
+def audit_unavailable() -> Problem:
+    return Problem(503, "audit_unavailable", "Audit log unavailable",
+                   "the action cannot be recorded in the audit log right now, so it was not carried out; retry shortly")
+
+
+def who(principal: Principal | None) -> dict[str, Any]:
+    """The identity columns of an entry."""
+    if principal is None or principal.is_anonymous:
+        return {}
+    return {
+        "subject": principal.username or principal.client_id or principal.name,
+        "subject_id": principal.subject,
+        "client_id": principal.client_id,
+        "on_behalf_of": principal.on_behalf_of,
+    }
+
+
+def _trace_id() -> str | None:
+    span = trace.get_current_span().get_span_context()
+    return format(span.trace_id, "032x") if span.is_valid else None
+
+
+class AuditLog:
+    def __init__(self, db: Database, *, queue_size: int = 10_000, flush_seconds: float = 0.2) -> None:
+        self.db = db
+        self.flush_seconds = flush_seconds
+        self._queue: deque[dict[str, Any]] = deque(maxlen=queue_size)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def entry(self, *, action: str, outcome: str, **fields: Any) -> dict[str, Any]:
+        row = {c: None for c in COLUMNS} | {
+            "id": new_id(),
+            "at": utcnow(),
+            "action": action,
+            "outcome": outcome,
+            "request_id": request_id_var.get(),
+            "trace_id": _trace_id(),
+        }
+        for key, value in fields.items():
+            if key not in COLUMNS:
+                raise TypeError(f"no audit column {key}")
+            if isinstance(value, str):
+                value = value[: AuditEntry.__table__.c[key].type.length or None]  # type: ignore[attr-defined]
+            row[key] = value
+        return row
+
+    async def write_now(self, *, action: str, outcome: str, **fields: Any) -> None:
+        """Commit the entry before returning; 503 ``audit_unavailable`` if it cannot be."""
+        row = self.entry(action=action, outcome=outcome, **fields)
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(insert(AuditEntry), [row])
+        except Exception:  # noqa: BLE001 - whatever failed, the entry is not safe
+            log.exception("audit write failed")
+            raise audit_unavailable() from None
+
+    def write_later(self, *, action: str, outcome: str, **fields: Any) -> None:
+        if len(self._queue) == self._queue.maxlen:
+            AUDIT_DROPPED.inc()
+        self._queue.append(self.entry(action=action, outcome=outcome, **fields))
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="audit-writer")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Insert everything queued so far (in batches)."""
+        while self._queue:
+            batch = [self._queue.popleft() for _ in range(min(500, len(self._queue)))]
+            try:
+                async with self.db.transaction() as session:
+                    await session.execute(insert(AuditEntry), batch)
+            except Exception:  # noqa: BLE001 - keep them for the next round, unless the queue is full
+                log.exception("audit batch failed; retrying", extra={"entries": len(batch)})
+                room = (self._queue.maxlen or 0) - len(self._queue)
+                self._queue.extendleft(reversed(batch[:room]))
+                AUDIT_DROPPED.inc(max(0, len(batch) - room))
+                return
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            await asyncio.sleep(self.flush_seconds)  # gather a batch
+            self._wake.clear()
+            await self.flush()
+            if self._queue:  # the database failed: try again after a pause
+                await asyncio.sleep(1.0)
+                self._wake.set()

@@ -1,0 +1,141 @@
+"""API shapes of identity administration and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AreaCode = Field(pattern=r"^\d{12}$", description="12-digit division code (county or township)")
+ScopeCode = Field(pattern=r"^(\d{12}|\d{15})$", description="area code: county, township, village/community or grid")
+
+
+class BindingSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(min_length=1, max_length=40)
+    area: str = ScopeCode
+    dept: str | None = Field(None, max_length=20)
+
+
+class BindingCreate(BindingSpec):
+    subject_id: str = Field(min_length=1, max_length=36, description="id of a user or a client")
+
+
+class BindingOut(BaseModel):
+    id: str
+    subject_id: str
+    subject_kind: str
+    role: str
+    role_zh: str
+    area: str
+    area_level: str
+    dept: str | None
+    granted_by: str | None
+    created_at: dt.datetime
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "username": "grid_worker2.bufeng", "display_name": "步凤村网格员乙", "password": "a long passphrase",
+            "area": "320971100000", "bindings": [{"role": "grid_worker", "area": "320971100201002"}],
+        }]},
+    )
+    username: str = Field(pattern=r"^[A-Za-z0-9._-]{3,100}$")
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=256)
+    area: str = AreaCode
+    bindings: list[BindingSpec] = Field(default_factory=list, max_length=20)
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, description="the version you read (optimistic concurrency)")
+    display_name: str | None = Field(None, min_length=1, max_length=100)
+    password: str | None = Field(None, min_length=1, max_length=256)
+    disabled: bool | None = None
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    area: str
+    disabled: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+    bindings: list[BindingOut]
+
+
+class ClientCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "client_id": "client.samr2", "name": "市场监管投诉系统", "dept": "samr", "area": "320971000000",
+            "townships": ["320971100000", "320971001000"],
+        }]},
+    )
+    client_id: str = Field(pattern=r"^[A-Za-z0-9._-]{3,100}$")
+    name: str = Field(min_length=1, max_length=200)
+    dept: str = Field(pattern=r"^[a-z0-9_]{2,20}$")
+    area: str = AreaCode
+    #: the townships the system serves: one ``dept_system`` binding each, with the client's department
+    townships: list[str] = Field(min_length=1, max_length=50)
+
+
+class ClientUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    disabled: bool | None = None
+
+
+class ClientOut(BaseModel):
+    id: str
+    client_id: str
+    name: str
+    dept: str
+    area: str
+    disabled: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+    bindings: list[BindingOut]
+
+
+class ClientCreated(ClientOut):
+    client_secret: str = Field(description="shown once: only its hash is kept")
+
+
+class ClientSecret(BaseModel):
+    client_id: str
+    client_secret: str = Field(description="shown once: only its hash is kept")
+
+
+class RoleOut(BaseModel):
+    name: str
+    label_zh: str
+    scope_levels: list[str]
+    department: str
+    permissions: list[str]
+
+
+class AuditOut(BaseModel):
+    id: str
+    at: dt.datetime
+    action: str
+    outcome: str
+    subject: str | None
+    subject_id: str | None
+    on_behalf_of: str | None
+    client_id: str | None
+    method: str | None
+    resource: str | None
+    permission: str | None
+    status: int | None
+    request_id: str | None
+    trace_id: str | None
+    address: str | None
+    detail: str | None

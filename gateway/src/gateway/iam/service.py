@@ -1,0 +1,342 @@
+"""Use cases of identity administration; each change and its audit entry commit together.
+
+Reads are filtered in SQL by the administrator's scope (an account belongs to an area; a binding
+lies over one), so an account of another county is simply not found (404).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Binding, Principal, area_level
+from jiceng_shared.pagination import paginate
+from jiceng_shared.policy import Policy
+from jiceng_shared.scope import require_scope, scope_filter
+
+from gateway.audit import AuditLog, who
+from gateway.iam import rules
+from gateway.iam.schemas import (
+    BindingCreate,
+    BindingOut,
+    BindingSpec,
+    ClientCreate,
+    ClientOut,
+    ClientUpdate,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+from gateway.models import AuditEntry, Client, RoleBinding, User
+
+
+class Trail:
+    """What every audit entry of one administrative request carries (who, from where, which call)."""
+
+    def __init__(self, audit: AuditLog, principal: Principal, *, method: str, resource: str, address: str | None) -> None:
+        self.audit = audit
+        self.principal = principal
+        self.method = method
+        self.resource = resource
+        self.address = address
+
+    def add(self, session: AsyncSession, action: str, permission: str, status: int, detail: dict[str, Any]) -> None:
+        row = self.audit.entry(
+            action=action, outcome="completed", method=self.method, resource=self.resource, permission=permission,
+            status=status, address=self.address, detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            **who(self.principal),
+        )
+        session.add(AuditEntry(**row))
+
+
+def concurrent_update() -> Problem:
+    return Problem(409, "concurrent_update", "Changed by someone else", "the resource changed meanwhile; reload and retry")
+
+
+# --- bindings ---------------------------------------------------------------------------------
+
+
+def binding_out(policy: Policy, b: RoleBinding) -> BindingOut:
+    role = policy.roles.get(b.role)
+    return BindingOut(
+        id=b.id, subject_id=b.subject_id, subject_kind=b.subject_kind, role=b.role,
+        role_zh=role.label_zh if role else b.role, area=b.area, area_level=area_level(b.area), dept=b.dept,
+        granted_by=b.granted_by, created_at=b.created_at,
+    )
+
+
+async def bindings_of(session: AsyncSession, subject_ids: Sequence[str]) -> dict[str, list[RoleBinding]]:
+    out: dict[str, list[RoleBinding]] = {s: [] for s in subject_ids}
+    if not subject_ids:
+        return out
+    rows = await session.scalars(
+        select(RoleBinding).where(RoleBinding.subject_id.in_(subject_ids)).order_by(RoleBinding.created_at, RoleBinding.id)
+    )
+    for b in rows:
+        out[b.subject_id].append(b)
+    return out
+
+
+def _new_binding(policy: Policy, granter: Principal, subject_id: str, kind: str, spec: BindingSpec, *,
+                 client_dept: str | None, now: dt.datetime, field: str = "") -> RoleBinding:
+    rules.check_binding(policy, spec.role, spec.area, spec.dept, client_dept=client_dept, field=field).raise_if_any()
+    problem = rules.grant_problem(granter, Binding(spec.role, spec.area, spec.dept), to_self=subject_id == granter.subject)
+    if problem is not None:
+        raise problem
+    return RoleBinding(id=new_id(), subject_id=subject_id, subject_kind=kind, role=spec.role, area=spec.area,
+                       dept=spec.dept, granted_by=granter.subject, created_at=now)
+
+
+async def _exists(session: AsyncSession, subject_id: str, spec: BindingSpec) -> bool:
+    dept = RoleBinding.dept.is_(None) if spec.dept is None else RoleBinding.dept == spec.dept
+    found = await session.scalar(
+        select(RoleBinding.id).where(RoleBinding.subject_id == subject_id, RoleBinding.role == spec.role,
+                                     RoleBinding.area == spec.area, dept)
+    )
+    return found is not None
+
+
+async def grant(session: AsyncSession, policy: Policy, trail: Trail, body: BindingCreate) -> RoleBinding:
+    granter = trail.principal
+    user = await session.scalar(select(User).where(User.id == body.subject_id,
+                                                   scope_filter(granter, rules.BINDING_MANAGE, User.area)))
+    client = None
+    if user is None:
+        client = await session.scalar(select(Client).where(Client.id == body.subject_id,
+                                                           scope_filter(granter, rules.BINDING_MANAGE, Client.area)))
+        if client is None:
+            raise not_found("user or client", body.subject_id)
+    binding = _new_binding(policy, granter, body.subject_id, "user" if user else "client", body,
+                           client_dept=client.dept if client else None, now=utcnow())
+    if await _exists(session, body.subject_id, body):
+        raise Problem(409, "binding_exists", "Already granted", "this role is already granted over this scope")
+    session.add(binding)
+    trail.resource = f"/api/iam/v1/bindings/{binding.id}"
+    trail.add(session, "iam.binding.granted", rules.BINDING_MANAGE, 201,
+              {"subject_id": body.subject_id, "role": body.role, "area": body.area, "dept": body.dept})
+    await session.flush()
+    return binding
+
+
+async def revoke(session: AsyncSession, trail: Trail, binding_id: str) -> RoleBinding:
+    binding = await session.scalar(
+        select(RoleBinding).where(RoleBinding.id == binding_id,
+                                  scope_filter(trail.principal, rules.BINDING_MANAGE, RoleBinding.area))
+    )
+    if binding is None:
+        raise not_found("binding", binding_id)
+    await session.delete(binding)
+    trail.add(session, "iam.binding.revoked", rules.BINDING_MANAGE, 204,
+              {"subject_id": binding.subject_id, "role": binding.role, "area": binding.area, "dept": binding.dept})
+    await session.flush()
+    return binding
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def user_out(policy: Policy, user: User, bindings: list[RoleBinding]) -> UserOut:
+    return UserOut(
+        id=user.id, username=user.username, display_name=user.display_name, area=user.area, disabled=user.disabled,
+        created_at=user.created_at, updated_at=user.updated_at, version=user.version,
+        bindings=[binding_out(policy, b) for b in bindings],
+    )
+
+
+async def list_users(
+    session: AsyncSession, principal: Principal, *, username: str | None, area: str | None, role: str | None,
+    disabled: bool | None, limit: int, cursor: str | None,
+) -> list[User]:
+    stmt = select(User).where(scope_filter(principal, rules.USER_READ, User.area))
+    if username is not None:
+        stmt = stmt.where(User.username == username)
+    if area is not None:
+        stmt = stmt.where(User.area == area)
+    if disabled is not None:
+        stmt = stmt.where(User.disabled == disabled)
+    if role is not None:
+        stmt = stmt.where(User.id.in_(select(RoleBinding.subject_id).where(RoleBinding.role == role)))
+    stmt = paginate(stmt, User.created_at, User.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_user(session: AsyncSession, principal: Principal, user_id: str, permission: str) -> User:
+    user = await session.scalar(select(User).where(User.id == user_id, scope_filter(principal, permission, User.area)))
+    if user is None:
+        raise not_found("user", user_id)
+    return user
+
+
+async def create_user(
+    session: AsyncSession, policy: Policy, trail: Trail, body: UserCreate, password_hash: str, *, password_min_length: int
+) -> User:
+    require_scope(trail.principal, rules.USER_MANAGE, body.area)
+    errors = rules.check_password(body.password, body.username, min_length=password_min_length)
+    errors.raise_if_any()
+    if await session.scalar(select(User.id).where(User.username == body.username)) is not None:
+        raise Problem(409, "username_taken", "User name taken", f"{body.username} already exists")
+    now = utcnow()
+    user = User(id=new_id(), username=body.username, display_name=body.display_name, password_hash=password_hash,
+                area=body.area, disabled=False, created_at=now, updated_at=now)
+    bindings = [
+        _new_binding(policy, trail.principal, user.id, "user", spec, client_dept=None, now=now, field=f"bindings.{i}.")
+        for i, spec in enumerate(body.bindings)
+    ]
+    if len({(b.role, b.area, b.dept) for b in bindings}) != len(bindings):
+        raise Problem(422, "duplicate_binding", "Invalid request", "bindings: the same binding is listed twice")
+    session.add(user)
+    session.add_all(bindings)
+    trail.resource = f"/api/iam/v1/users/{user.id}"
+    trail.add(session, "iam.user.created", rules.USER_MANAGE, 201, {
+        "username": user.username, "area": user.area,
+        "bindings": [[b.role, b.area, b.dept] for b in bindings],
+    })
+    await session.flush()
+    return user
+
+
+async def update_user(
+    session: AsyncSession, trail: Trail, user_id: str, body: UserUpdate, password_hash: str | None, *,
+    password_min_length: int,
+) -> User:
+    user = await get_user(session, trail.principal, user_id, rules.USER_MANAGE)
+    if user.version != body.version:
+        raise concurrent_update()
+    if body.password is not None:
+        rules.check_password(body.password, user.username, min_length=password_min_length).raise_if_any()
+    if body.disabled and user.id == trail.principal.subject:
+        raise Problem(422, "cannot_disable_self", "Invalid request", "disabled: you cannot disable your own account")
+    changed: dict[str, Any] = {}
+    if body.display_name is not None and body.display_name != user.display_name:
+        user.display_name = changed["display_name"] = body.display_name
+    if body.disabled is not None and body.disabled != user.disabled:
+        user.disabled = changed["disabled"] = body.disabled
+    if password_hash is not None:
+        user.password_hash = password_hash
+        changed["password"] = "changed"
+    if changed:
+        user.updated_at = utcnow()
+        trail.add(session, "iam.user.updated", rules.USER_MANAGE, 200, {"username": user.username, **changed})
+        await session.flush()
+    return user
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+def client_out(policy: Policy, client: Client, bindings: list[RoleBinding], model: type[ClientOut] = ClientOut,
+               **extra: Any) -> ClientOut:
+    return model(
+        id=client.id, client_id=client.client_id, name=client.name, dept=client.dept, area=client.area,
+        disabled=client.disabled, created_at=client.created_at, updated_at=client.updated_at, version=client.version,
+        bindings=[binding_out(policy, b) for b in bindings], **extra,
+    )
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def list_clients(
+    session: AsyncSession, principal: Principal, *, client_id: str | None, dept: str | None, disabled: bool | None,
+    limit: int, cursor: str | None,
+) -> list[Client]:
+    stmt = select(Client).where(scope_filter(principal, rules.CLIENT_READ, Client.area))
+    for column, value in ((Client.client_id, client_id), (Client.dept, dept), (Client.disabled, disabled)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    stmt = paginate(stmt, Client.created_at, Client.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_client(session: AsyncSession, principal: Principal, client_id: str, permission: str) -> Client:
+    client = await session.scalar(
+        select(Client).where(Client.id == client_id, scope_filter(principal, permission, Client.area))
+    )
+    if client is None:
+        raise not_found("client", client_id)
+    return client
+
+
+async def create_client(
+    session: AsyncSession, policy: Policy, trail: Trail, body: ClientCreate, secret_hash: str
+) -> Client:
+    require_scope(trail.principal, rules.CLIENT_MANAGE, body.area)
+    if await session.scalar(select(Client.id).where(Client.client_id == body.client_id)) is not None:
+        raise Problem(409, "client_id_taken", "Client id taken", f"{body.client_id} already exists")
+    if len(set(body.townships)) != len(body.townships):
+        raise Problem(422, "duplicate_binding", "Invalid request", "townships: a township is listed twice")
+    now = utcnow()
+    client = Client(id=new_id(), client_id=body.client_id, name=body.name, secret_hash=secret_hash, dept=body.dept,
+                    area=body.area, disabled=False, created_at=now, updated_at=now)
+    bindings = [
+        _new_binding(policy, trail.principal, client.id, "client",
+                     BindingSpec(role=rules.CLIENT_ROLE, area=township, dept=body.dept),
+                     client_dept=body.dept, now=now, field=f"townships.{i}.")
+        for i, township in enumerate(body.townships)
+    ]
+    session.add(client)
+    session.add_all(bindings)
+    trail.resource = f"/api/iam/v1/clients/{client.id}"
+    trail.add(session, "iam.client.created", rules.CLIENT_MANAGE, 201,
+              {"client_id": client.client_id, "dept": client.dept, "townships": body.townships})
+    await session.flush()
+    return client
+
+
+async def update_client(session: AsyncSession, trail: Trail, client_id: str, body: ClientUpdate) -> Client:
+    client = await get_client(session, trail.principal, client_id, rules.CLIENT_MANAGE)
+    if client.version != body.version:
+        raise concurrent_update()
+    changed: dict[str, Any] = {}
+    if body.name is not None and body.name != client.name:
+        client.name = changed["name"] = body.name
+    if body.disabled is not None and body.disabled != client.disabled:
+        client.disabled = changed["disabled"] = body.disabled
+    if changed:
+        client.updated_at = utcnow()
+        trail.add(session, "iam.client.updated", rules.CLIENT_MANAGE, 200, {"client_id": client.client_id, **changed})
+        await session.flush()
+    return client
+
+
+async def rotate_secret(session: AsyncSession, trail: Trail, client_id: str, secret_hash: str) -> Client:
+    client = await get_client(session, trail.principal, client_id, rules.CLIENT_MANAGE)
+    client.secret_hash = secret_hash
+    client.updated_at = utcnow()
+    trail.add(session, "iam.client.secret_rotated", rules.CLIENT_MANAGE, 200, {"client_id": client.client_id})
+    await session.flush()
+    return client
+
+
+# --- audit log --------------------------------------------------------------------------------
+
+
+async def query_audit(
+    session: AsyncSession, *, subject: str | None, resource: str | None, action: str | None, outcome: str | None,
+    since: dt.datetime | None, until: dt.datetime | None, request_id: str | None, limit: int, cursor: str | None,
+) -> list[AuditEntry]:
+    stmt = select(AuditEntry)
+    if subject is not None:
+        stmt = stmt.where(or_(AuditEntry.subject == subject, AuditEntry.subject_id == subject))
+    if resource is not None:
+        # a path, or the start of one: /api/grid/v1/residents/ finds every resident read
+        escaped = resource.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(AuditEntry.resource.like(escaped + "%", escape="\\"))
+    for column, value in ((AuditEntry.action, action), (AuditEntry.outcome, outcome), (AuditEntry.request_id, request_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < until)
+    stmt = paginate(stmt, AuditEntry.at, AuditEntry.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
