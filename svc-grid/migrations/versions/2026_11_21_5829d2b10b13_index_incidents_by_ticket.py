@@ -1,7 +1,7 @@
 """index incidents by ticket
 
 Revision ID: 5829d2b10b13
-Revises: 85fe0111c917
+Revises: ffeddc52c0db
 Create Date: 2026-11-21 12:30:39.261853
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import jiceng_shared.db
 
 revision: str = '5829d2b10b13'
-down_revision: str | None = '85fe0111c917'
+down_revision: str | None = 'ffeddc52c0db'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
