@@ -55,3 +55,49 @@ def public() -> dict[str, str]:
     from jiceng_shared.identity import ANONYMOUS
 
     return headers_for(ANONYMOUS)
+
+
+async def receive(svc: Any, item_code: str, materials: list[Any], *, who: str = "window_clerk.bufeng",
+                  expect: int = 201, **extra: Any) -> dict[str, Any]:
+    """Receive at a window; ``materials`` are codes or {code, defect} dicts."""
+    body = {
+        "item_code": item_code,
+        "applicant": extra.pop("applicant", None) or applicant(),
+        "materials": [m if isinstance(m, dict) else {"code": m} for m in materials],
+        **extra,
+    }
+    response = await svc.client.post(f"{API}/applications", json=body, headers=as_(who))
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+async def act(svc: Any, app_id: str, action: str, body: dict[str, Any] | None = None, *, who: str,
+              expect: int = 200, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    response = await svc.client.post(f"{API}/applications/{app_id}/{action}", json=body or {},
+                                     headers=as_(who) | (headers or {}))
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+async def get(svc: Any, app_id: str, who: str = "window_clerk.bufeng") -> dict[str, Any]:
+    response = await svc.client.get(f"{API}/applications/{app_id}", headers=as_(who))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+HOMESTEAD_COMPLETE = ["application_form", "id_card", "village_opinion"]
+
+
+async def finished(svc: Any, who: str = "window_clerk.bufeng") -> dict[str, Any]:
+    """An instant item received, decided and handed out at the window; the result carries the rating code."""
+    app = await receive(svc, "elderly_card", ["id_card", "photo"], who=who)
+    await act(svc, app["id"], "decision", {"outcome": "approved"}, who=who)
+    return await act(svc, app["id"], "handout", {}, who=who)
+
+
+async def rate(svc: Any, app: dict[str, Any], level: int, *, code: str | None = None, expect: int = 201,
+               **extra: Any) -> dict[str, Any]:
+    body = {"receipt_number": app["receipt_number"], "rating_code": code or app["rating_code"], "level": level, **extra}
+    response = await svc.client.post(f"{API}/public/ratings", json=body, headers=public())
+    assert response.status_code == expect, response.text
+    return response.json()

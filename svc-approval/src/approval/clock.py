@@ -13,4 +13,4 @@ from jiceng_shared.service import ServiceContext
 
 def now(ctx: ServiceContext) -> dt.datetime:
     clock = ctx.extras.get("clock")
-    return clock() if clock is not None else utcnow()
+    return clock().astimezone(dt.timezone.utc) if clock is not None else utcnow()
