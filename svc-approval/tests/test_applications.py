@@ -1,13 +1,11 @@
 """Applications at the window: acceptance, the one-time notice, non-acceptance, bad input, concurrency."""
 
-import datetime as dt
-
 from approval_testkit import (
     API, BUFENG, HOMESTEAD_COMPLETE, XINCHENG, act, applicant, as_, count, get, local, outbox, public, receive,
 )
 
 from approval import jobs
-from approval.applications.models import Application, Notice, Violation
+from approval.applications.models import Application, Notice
 
 CLERK = "window_clerk.bufeng"
 
@@ -252,7 +250,3 @@ async def test_a_clerk_at_two_windows_names_the_township(approval):
     response = await approval.client.post(f"{API}/applications", json=body | {"township_code": XINCHENG},
                                           headers=headers_for(both))
     assert response.status_code == 201 and response.json()["township_code"] == XINCHENG
-
-
-def test_dates_are_utc_in_the_api():
-    assert dt.datetime.fromisoformat("2026-10-26T15:59:59Z").utcoffset() == dt.timedelta(0)

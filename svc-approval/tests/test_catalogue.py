@@ -144,3 +144,11 @@ async def test_the_public_guide_lists_what_to_bring_and_says_what_is_shared(appr
     assert instant["time_limit_zh"] == "即办件：材料齐全的，受理后15分钟内办结"
     listed = (await approval.client.get(f"{API}/public/guides", params={"proxy": True}, headers=public())).json()
     assert {"elderly_card", "disability_certificate"} <= {g["code"] for g in listed["items"]}
+
+
+async def test_seeding_again_adds_nothing(approval):
+    from approval.frontdesk.models import Post
+
+    before = (await count(approval, CatalogueItem), await count(approval, CatalogueMaterial), await count(approval, Post))
+    await approval.seed()
+    assert (await count(approval, CatalogueItem), await count(approval, CatalogueMaterial), await count(approval, Post)) == before

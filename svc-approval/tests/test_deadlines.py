@@ -1,6 +1,6 @@
 """Deadlines: 15 minutes for instant items, promised working days, pauses, extensions, the hand-out limit."""
 
-from approval_testkit import API, BUFENG, HOMESTEAD_COMPLETE, act, applicant, as_, get, local, outbox, receive
+from approval_testkit import API, HOMESTEAD_COMPLETE, act, as_, count, get, local, outbox, receive
 
 from approval import jobs
 from approval.applications.models import Extension
@@ -112,8 +112,6 @@ async def test_an_approved_extension_adds_working_days_up_to_the_statutory_ten(a
 
 
 async def _extensions(svc):
-    from approval_testkit import count
-
     return await count(svc, Extension)
 
 
@@ -186,4 +184,3 @@ async def test_actions_in_the_wrong_state_are_conflicts(approval):
     response = await approval.client.post(f"{API}/applications/{instant['id']}/pauses", json={"reason": "hearing"},
                                           headers=as_(OFFICER))
     assert response.status_code == 409 and response.json()["code"] == "invalid_state"
-    assert applicant()["name"] and BUFENG

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
 
 from approval.applications import rules, service
-from approval.applications.models import Application, ApplicationMaterial, Notice
+from approval.applications.models import Application, ApplicationMaterial, Notice, Receipt
 from approval.applications.schemas import (
     ApplicationCompletedOut,
     ApplicationDetail,
@@ -77,10 +78,9 @@ def notice_out(n: Notice) -> NoticeOut:
     )
 
 
-def receipt_out(r: object) -> ReceiptOut:
-    kind = getattr(r, "kind")
-    return ReceiptOut(kind=kind, kind_zh=rules.RECEIPT_LABELS[kind], number=getattr(r, "number"),
-                      issued_at=getattr(r, "issued_at"), issued_on=getattr(r, "issued_on"), content=getattr(r, "content"))
+def receipt_out(r: Receipt) -> ReceiptOut:
+    return ReceiptOut(kind=r.kind, kind_zh=rules.RECEIPT_LABELS[r.kind], number=r.number, issued_at=r.issued_at,
+                      issued_on=r.issued_on, content=r.content)
 
 
 def detail_out(d: service.Detail, model: type[ApplicationDetail] = ApplicationDetail, **extra: object) -> ApplicationDetail:
@@ -126,8 +126,8 @@ def received_out(r: service.Received) -> ApplicationReceived:
     )
 
 
-async def _detail(session: object, app: Application, response: Response) -> ApplicationDetail:
-    out = detail_out(await service.detail_of(session, app))  # type: ignore[arg-type]
+async def _detail(session: AsyncSession, app: Application, response: Response) -> ApplicationDetail:
+    out = detail_out(await service.detail_of(session, app))
     set_etag(response, out.version)
     return out
 
