@@ -18,10 +18,8 @@ async def test_an_instant_item_finished_at_the_fifteenth_minute_is_on_time(appro
     start = clock.set(local(2026, 11, 16, 9))
     app = await receive(approval, "elderly_card", ["id_card", "photo"])
     assert app["deadline"] == "2026-11-16T01:15:00Z"
-    clock.advance(minutes=10)
-    await act(approval, app["id"], "decision", {"outcome": "approved"}, who=CLERK)  # decided at the window (即办)
     clock.set(start.replace(minute=15))
-    done = await act(approval, app["id"], "handout", {}, who=CLERK)
+    done = await act(approval, app["id"], "handout", {}, who=CLERK)  # decided and handed out at the window (即办)
     assert done["status"] == "completed" and done["on_time"] and done["overrun_seconds"] == 0 and not done["overdue"]
     assert done["rating_code"]
     [event] = await outbox(approval, "approval.application.completed", subject=app["id"])
@@ -32,7 +30,6 @@ async def test_an_instant_item_finished_at_the_fifteenth_minute_is_on_time(appro
 async def test_an_instant_item_finished_a_second_past_fifteen_minutes_is_an_overrun(approval, clock):
     start = clock.set(local(2026, 11, 16, 9))
     app = await receive(approval, "elderly_card", ["id_card", "photo"])
-    await act(approval, app["id"], "decision", {"outcome": "approved"}, who=CLERK)
     clock.set(start.replace(minute=15, second=1))
     done = await act(approval, app["id"], "handout", {}, who=CLERK)
     assert not done["on_time"] and done["overrun_seconds"] == 1 and done["overdue"]
@@ -183,4 +180,19 @@ async def test_actions_in_the_wrong_state_are_conflicts(approval):
     instant = await receive(approval, "elderly_card", ["id_card", "photo"])
     response = await approval.client.post(f"{API}/applications/{instant['id']}/pauses", json={"reason": "hearing"},
                                           headers=as_(OFFICER))
+    assert response.status_code == 409 and response.json()["code"] == "invalid_state"
+
+
+async def test_the_window_finishes_an_instant_item_and_refuses_it_only_with_reasons(approval):
+    app = await receive(approval, "elderly_card", ["id_card", "photo"])
+    response = await approval.client.post(f"{API}/applications/{app['id']}/handout", json={"outcome": "rejected"},
+                                          headers=as_(CLERK))
+    assert response.status_code == 422 and response.json()["code"] == "reasons_required"
+    done = await act(approval, app["id"], "handout", {"outcome": "rejected", "reasons": "户籍不在本县"}, who=CLERK)
+    assert done["outcome"] == "rejected" and done["decision_reasons"] == "户籍不在本县"
+    assert "行政复议" in done["appeal_route"] and done["status"] == "completed"
+    committed = await receive(approval, "homestead_building", HOMESTEAD_COMPLETE)
+    await act(approval, committed["id"], "decision", {"outcome": "approved"}, who=OFFICER)
+    response = await approval.client.post(f"{API}/applications/{committed['id']}/handout",
+                                          json={"outcome": "rejected", "reasons": "x"}, headers=as_(CLERK))
     assert response.status_code == 409 and response.json()["code"] == "invalid_state"

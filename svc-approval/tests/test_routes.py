@@ -24,6 +24,6 @@ def test_only_the_public_routes_are_anonymous():
 
 def test_the_back_office_and_the_catalogue_are_closed_to_the_window():
     policy = load_policy()
-    assert policy.roles_with("approval.application.decide_committed") == {"approval_officer"}
+    assert policy.roles_with("approval.application.decide") == {"approval_officer"}
     assert policy.roles_with("approval.catalogue.manage") == {"county_admin"}
     assert policy.roles_with("approval.extension.approve") == {"township_leader"}

@@ -255,7 +255,7 @@ async def supplement(
 
 
 @router.post("/applications/{application_id}/decision", response_model=ApplicationDetail,
-             summary="Decide: the competent unit's back office (instant items: the window)")
+             summary="Decide in the back office of the competent unit (township 行政审批局 or county department)")
 async def decide(
     application_id: str, body: DecisionBody, response: Response, ctx: Ctx, version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.DECIDE))],
@@ -266,7 +266,7 @@ async def decide(
 
 
 @router.post("/applications/{application_id}/handout", response_model=ApplicationCompletedOut,
-             summary="Hand out the result at one window (统一窗口出件); gives the rating code")
+             summary="Hand out the result at one window (统一窗口出件; instant items: decide and hand out); gives the rating code")
 async def handout(
     application_id: str, body: HandoutBody, response: Response, ctx: Ctx, version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.HANDOUT))],

@@ -104,6 +104,10 @@ class HandoutBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     delivery: Literal["window", "mail", "door_to_door"] = "window"
     note: str | None = Field(None, max_length=2000)
+    outcome: Literal["approved", "rejected"] | None = Field(
+        None, description="instant items only: the window decides and hands out at once (default approved)"
+    )
+    reasons: str | None = Field(None, max_length=4000, description="required when an instant item is refused")
 
 
 class PauseCreate(BaseModel):

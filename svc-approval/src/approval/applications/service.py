@@ -59,9 +59,8 @@ ACCEPT = "approval.application.accept"
 PROXY = "approval.application.proxy"
 NOTIFY = "approval.notice.issue"
 SUPPLEMENT = "approval.application.supplement"
+#: the back office of the competent unit
 DECIDE = "approval.application.decide"
-#: the back office: committed items are decided only by the competent unit's approval officers
-DECIDE_COMMITTED = "approval.application.decide_committed"
 HANDOUT = "approval.application.handout"
 PAUSE = "approval.application.pause"
 EXTEND = "approval.extension.request"
@@ -771,41 +770,45 @@ async def decide_extension(
     return ext
 
 
-async def decide(
-    session: AsyncSession, principal: Principal, application_id: str, body: DecisionBody, if_match: int | None, env: Env
-) -> Application:
-    app = await _load(session, principal, application_id, if_match)
-    if app.kind == "instant":
-        _require_either(principal, DECIDE, app)  # instant items are decided at the window (即办)
-    else:
-        require_scope(principal, DECIDE_COMMITTED, app.competent_area_code, app.competent_dept)
-    if app.status != "accepted":
-        raise _invalid_state(app, "decide")
+async def _decide(
+    session: AsyncSession, principal: Principal, app: Application, outcome: str, reasons: str | None, env: Env
+) -> None:
     if app.paused_since is not None:
         raise Problem(409, "clock_paused", "Clock paused", "end the pause (hearing, testing...) before deciding")
-    if body.outcome == "rejected" and not (body.reasons and body.reasons.strip()):
+    if outcome == "rejected" and not (reasons and reasons.strip()):
         raise Problem(422, "reasons_required", "Invalid request", "reasons: a refusal states its reasons (law art. 38)")
     app.status = "decided"
-    app.outcome = body.outcome
+    app.outcome = outcome
     app.decided_at = env.now
     app.decided_by_id, app.decided_by_name = principal.subject, principal.name
-    app.decision_reasons = body.reasons
-    app.appeal_route = env.appeal_route if body.outcome == "rejected" else None
+    app.decision_reasons = reasons
+    app.appeal_route = env.appeal_route if outcome == "rejected" else None
     app.updated_at = env.now
     if app.kind == "committed":
         app.issue_deadline = rules.issue_deadline(env.calendar, env.now, issue_workdays=env.rules.limits.issue)
     number = await business_number(session, "JD", app.township_code, env.year)
     _receipt(session, app, "decision", number, env, {
-        "outcome": body.outcome, "outcome_zh": rules.OUTCOME_LABELS[body.outcome], "reasons": body.reasons,
+        "outcome": outcome, "outcome_zh": rules.OUTCOME_LABELS[outcome], "reasons": reasons,
         "appeal_route": app.appeal_route, "decided_by": app.competent_unit_name,
     })
-    if body.outcome == "approved":
-        note = f"{app.competent_unit_name}审批通过，待统一窗口出件"
+    if outcome == "approved":
+        note = f"{app.competent_unit_name}审批通过" + ("" if app.kind == "instant" else "，待统一窗口出件")
     else:
-        note = f"{app.competent_unit_name}决定不予准予。理由：{body.reasons}。{app.appeal_route}"
+        note = f"{app.competent_unit_name}决定不予准予。理由：{reasons}。{app.appeal_route}"
     _step(session, app, "decided", note, env.now, public=True, actor=principal)
     if app.kind == "committed" and app.deadline is not None and env.now > app.deadline and app.overdue_reported_at is None:
         await _report_overdue(session, app, "decision", app.deadline, env)
+
+
+async def decide(
+    session: AsyncSession, principal: Principal, application_id: str, body: DecisionBody, if_match: int | None, env: Env
+) -> Application:
+    """The back office of the competent unit (a township's 行政审批局 or a county department) decides."""
+    app = await _load(session, principal, application_id, if_match)
+    require_scope(principal, DECIDE, app.competent_area_code, app.competent_dept)
+    if app.status != "accepted":
+        raise _invalid_state(app, "decide")
+    await _decide(session, principal, app, body.outcome, body.reasons, env)
     await session.flush()
     return app
 
@@ -816,8 +819,13 @@ async def handout(
     """统一窗口出件: the result goes out at one window; the applicant gets a rating code with it."""
     app = await _load(session, principal, application_id, if_match)
     _require_either(principal, HANDOUT, app)
-    if app.status != "decided":
+    if app.status == "accepted" and app.kind == "instant":
+        # 即办件: the window decides and hands out in one go
+        await _decide(session, principal, app, body.outcome or "approved", body.reasons, env)
+    elif app.status != "decided":
         raise _invalid_state(app, "hand out the result of")
+    elif body.outcome is not None:
+        raise Problem(409, "invalid_state", "Not allowed now", "the competent unit has decided; hand out its decision")
     assert app.decided_at is not None
     now = env.now
     if app.kind == "instant":
