@@ -88,6 +88,9 @@ async def test_a_second_notice_asking_for_a_material_present_at_the_first_check_
     assert [(v["kind"], v["material_codes"], v["clerk_username"]) for v in violations] == [
         ("material_was_present", ["id_card"], CLERK)
     ]
+    # supervision data: the leader sees it on the application, the clerk does not
+    assert len((await get(approval, app["id"], "township_leader.bufeng"))["violations"]) == 1
+    assert (await get(approval, app["id"]))["violations"] == []
     # what arrived after the first notice may be asked again
     follow_up = await act(approval, app["id"], "notices", {"items": [{"code": "application_form", "note": "需本人签字"}]},
                           who=CLERK, expect=201)

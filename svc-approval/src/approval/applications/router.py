@@ -126,8 +126,8 @@ def received_out(r: service.Received) -> ApplicationReceived:
     )
 
 
-async def _detail(session: AsyncSession, app: Application, response: Response) -> ApplicationDetail:
-    out = detail_out(await service.detail_of(session, app))
+async def _detail(session: AsyncSession, app: Application, response: Response, principal: Principal) -> ApplicationDetail:
+    out = detail_out(await service.detail_of(session, app, principal))
     set_etag(response, out.version)
     return out
 
@@ -209,7 +209,7 @@ async def accept(
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.accept(session, principal, application_id, version, window_env(ctx))
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.post("/applications/{application_id}/non-acceptance", response_model=ApplicationDetail,
@@ -220,7 +220,7 @@ async def refuse_acceptance(
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.refuse_acceptance(session, principal, application_id, body, version, window_env(ctx))
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.post("/applications/{application_id}/notices", status_code=201, response_model=ApplicationDetail,
@@ -235,7 +235,7 @@ async def issue_notice(
             notice = await service.issue_notice(session, principal, application_id, body, version, env)
             app = await session.get(Application, notice.application_id)
             assert app is not None
-            return await _detail(session, app, response)
+            return await _detail(session, app, response, principal)
     except service.NoticeRefused as refused:
         # the refused request changes nothing, but the attempt is kept for supervision
         async with ctx.db.transaction() as session:
@@ -251,7 +251,7 @@ async def supplement(
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.supplement(session, principal, application_id, body, version, window_env(ctx))
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.post("/applications/{application_id}/decision", response_model=ApplicationDetail,
@@ -262,7 +262,7 @@ async def decide(
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.decide(session, principal, application_id, body, version, window_env(ctx))
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.post("/applications/{application_id}/handout", response_model=ApplicationCompletedOut,
@@ -273,7 +273,8 @@ async def handout(
 ) -> ApplicationCompletedOut:
     async with ctx.db.transaction() as session:
         app, rating_code = await service.handout(session, principal, application_id, body, version, window_env(ctx))
-        out = detail_out(await service.detail_of(session, app), ApplicationCompletedOut, rating_code=rating_code)
+        out = detail_out(await service.detail_of(session, app, principal), ApplicationCompletedOut,
+                         rating_code=rating_code)
     set_etag(response, out.version)
     return out  # type: ignore[return-value]
 
@@ -288,7 +289,7 @@ async def start_pause(
         pause = await service.start_pause(session, principal, application_id, body, version, window_env(ctx))
         app = await session.get(Application, pause.application_id)
         assert app is not None
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.post("/applications/{application_id}/pauses/{pause_id}/end", response_model=ApplicationDetail,
@@ -299,7 +300,7 @@ async def end_pause(
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.end_pause(session, principal, application_id, pause_id, version, window_env(ctx))
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.post("/applications/{application_id}/extensions", status_code=201, response_model=ApplicationDetail,
@@ -312,7 +313,7 @@ async def request_extension(
         ext = await service.request_extension(session, principal, application_id, body, version, window_env(ctx))
         app = await session.get(Application, ext.application_id)
         assert app is not None
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.post("/applications/{application_id}/extensions/{extension_id}/decision", response_model=ApplicationDetail,
@@ -327,7 +328,7 @@ async def decide_extension(
         )
         app = await session.get(Application, ext.application_id)
         assert app is not None
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.post("/applications/{application_id}/notes", status_code=201, response_model=ApplicationDetail,
@@ -338,7 +339,7 @@ async def add_note(
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.add_note(session, principal, application_id, body, window_env(ctx))
-        return await _detail(session, app, response)
+        return await _detail(session, app, response, principal)
 
 
 @router.get("/violations", response_model=Page[ViolationOut], summary="Refused attempts against the one-time notice")

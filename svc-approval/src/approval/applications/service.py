@@ -899,7 +899,9 @@ class Detail:
     violations: list[Violation]
 
 
-async def detail_of(session: AsyncSession, app: Application) -> Detail:
+async def detail_of(session: AsyncSession, app: Application, principal: Principal | None = None) -> Detail:
+    """Everything about one application; violations only for those who supervise them."""
+
     async def rows(model: Any, order: Any) -> list[Any]:
         stmt = select(model).where(model.application_id == app.id).order_by(order)
         return list((await session.scalars(stmt)).all())
@@ -912,12 +914,13 @@ async def detail_of(session: AsyncSession, app: Application) -> Detail:
         await rows(ApplicationStep, ApplicationStep.at),
         await rows(ClockPause, ClockPause.started_at),
         await rows(Extension, Extension.requested_at),
-        await rows(Violation, Violation.at),
+        await rows(Violation, Violation.at)
+        if principal is not None and principal.covers(VIOLATION_READ, app.area_code) else [],
     )
 
 
 async def get_detail(session: AsyncSession, principal: Principal, application_id: str) -> Detail:
-    return await detail_of(session, await _load(session, principal, application_id))
+    return await detail_of(session, await _load(session, principal, application_id), principal)
 
 
 async def list_violations(
