@@ -11,7 +11,7 @@ from jiceng_shared.errors import Problem
 from jiceng_shared.service import ServiceContext
 
 from approval.applications.rules import WindowRules
-from approval.applications.service import Env
+from approval.applications.common import Env
 from approval.catalogue.rules import StatutoryLimits
 from approval.clock import now
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from jiceng_shared.service import ServiceContext
 
-from approval.applications import service as applications
+from approval.applications import scanner
 from approval.deps import window_env
 from approval.ratings import service as ratings
 
@@ -30,9 +30,9 @@ async def scan(ctx: ServiceContext, at: dt.datetime | None = None) -> dict[str, 
         env = dataclasses.replace(env, now=at)
     batch = ctx.settings.scan_batch_size
     async with ctx.db.transaction() as session:
-        deemed = await applications.deem_accepted(session, env, batch=batch)
+        deemed = await scanner.deem_accepted(session, env, batch=batch)
     async with ctx.db.transaction() as session:
-        overdue = await applications.report_overdue(session, env, batch=batch)
+        overdue = await scanner.report_overdue(session, env, batch=batch)
     async with ctx.db.transaction() as session:
         invited = await ratings.invite_unrated(
             session, now=env.now, after_days=ctx.settings.rating_invite_after_days, batch=batch

@@ -11,7 +11,7 @@ from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
 
-from approval.applications import rules, service
+from approval.applications import backoffice, common, rules, service
 from approval.applications.models import Application, ApplicationMaterial, Notice, Receipt
 from approval.applications.schemas import (
     ApplicationCompletedOut,
@@ -138,7 +138,7 @@ async def _detail(session: AsyncSession, app: Application, response: Response, p
 )
 async def receive(
     body: WindowApplicationCreate, response: Response, ctx: Ctx,
-    principal: Annotated[Principal, Depends(require(service.ACCEPT))],
+    principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationReceived:
     async with ctx.db.transaction() as session:
         received = await service.receive_at_window(session, principal, body, window_env(ctx))
@@ -153,7 +153,7 @@ async def receive(
 )
 async def submit_proxy(
     body: ProxyApplicationCreate, response: Response, ctx: Ctx,
-    principal: Annotated[Principal, Depends(require(service.PROXY))],
+    principal: Annotated[Principal, Depends(require(common.PROXY))],
 ) -> ApplicationReceived:
     async with ctx.db.transaction() as session:
         received = await service.submit_proxy(session, principal, body, window_env(ctx))
@@ -165,7 +165,7 @@ async def submit_proxy(
 @router.get("/applications", response_model=Page[ApplicationOut], summary="Applications in your scope, newest first")
 async def list_applications(
     ctx: Ctx,
-    principal: Annotated[Principal, Depends(require(service.READ))],
+    principal: Annotated[Principal, Depends(require(common.READ))],
     status: Literal["received", "awaiting_materials", "accepted", "decided", "completed", "not_accepted"] | None = None,
     item_code: str | None = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
@@ -193,7 +193,7 @@ async def list_applications(
 
 @router.get("/applications/{application_id}", response_model=ApplicationDetail, summary="One application, all of it")
 async def get_application(
-    application_id: str, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.READ))]
+    application_id: str, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(common.READ))]
 ) -> ApplicationDetail:
     async with ctx.db.session() as session:
         out = detail_out(await service.get_detail(session, principal, application_id))
@@ -205,7 +205,7 @@ async def get_application(
              summary="Accept (受理): materials complete, or the notice window passed")
 async def accept(
     application_id: str, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.ACCEPT))],
+    principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.accept(session, principal, application_id, version, window_env(ctx))
@@ -216,7 +216,7 @@ async def accept(
              summary="Refuse to accept (不予受理), naming the competent authority")
 async def refuse_acceptance(
     application_id: str, body: NonAcceptanceBody, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.ACCEPT))],
+    principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.refuse_acceptance(session, principal, application_id, body, version, window_env(ctx))
@@ -227,7 +227,7 @@ async def refuse_acceptance(
              summary="Issue the one-time notice (一次性告知): every missing or defective material at once")
 async def issue_notice(
     application_id: str, body: NoticeCreate, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.NOTIFY))],
+    principal: Annotated[Principal, Depends(require(common.NOTIFY))],
 ) -> ApplicationDetail:
     env = window_env(ctx)
     try:
@@ -247,7 +247,7 @@ async def issue_notice(
              summary="Record supplemented materials (补正)")
 async def supplement(
     application_id: str, body: SupplementBody, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.SUPPLEMENT))],
+    principal: Annotated[Principal, Depends(require(common.SUPPLEMENT))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
         app = await service.supplement(session, principal, application_id, body, version, window_env(ctx))
@@ -258,10 +258,10 @@ async def supplement(
              summary="Decide in the back office of the competent unit (township 行政审批局 or county department)")
 async def decide(
     application_id: str, body: DecisionBody, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.DECIDE))],
+    principal: Annotated[Principal, Depends(require(common.DECIDE))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
-        app = await service.decide(session, principal, application_id, body, version, window_env(ctx))
+        app = await backoffice.decide(session, principal, application_id, body, version, window_env(ctx))
         return await _detail(session, app, response, principal)
 
 
@@ -269,10 +269,10 @@ async def decide(
              summary="Hand out the result at one window (统一窗口出件; instant items: decide and hand out); gives the rating code")
 async def handout(
     application_id: str, body: HandoutBody, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.HANDOUT))],
+    principal: Annotated[Principal, Depends(require(common.HANDOUT))],
 ) -> ApplicationCompletedOut:
     async with ctx.db.transaction() as session:
-        app, rating_code = await service.handout(session, principal, application_id, body, version, window_env(ctx))
+        app, rating_code = await backoffice.handout(session, principal, application_id, body, version, window_env(ctx))
         out = detail_out(await service.detail_of(session, app, principal), ApplicationCompletedOut,
                          rating_code=rating_code)
     set_etag(response, out.version)
@@ -283,10 +283,10 @@ async def handout(
              summary="Pause the clock for a hearing, testing, appraisal or expert review")
 async def start_pause(
     application_id: str, body: PauseCreate, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.PAUSE))],
+    principal: Annotated[Principal, Depends(require(common.PAUSE))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
-        pause = await service.start_pause(session, principal, application_id, body, version, window_env(ctx))
+        pause = await backoffice.start_pause(session, principal, application_id, body, version, window_env(ctx))
         app = await session.get(Application, pause.application_id)
         assert app is not None
         return await _detail(session, app, response, principal)
@@ -296,10 +296,10 @@ async def start_pause(
              summary="End a pause; the deadline moves by the working days paused")
 async def end_pause(
     application_id: str, pause_id: str, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.PAUSE))],
+    principal: Annotated[Principal, Depends(require(common.PAUSE))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
-        app = await service.end_pause(session, principal, application_id, pause_id, version, window_env(ctx))
+        app = await backoffice.end_pause(session, principal, application_id, pause_id, version, window_env(ctx))
         return await _detail(session, app, response, principal)
 
 
@@ -307,10 +307,10 @@ async def end_pause(
              summary="Request an extension of the decision limit (the head approves)")
 async def request_extension(
     application_id: str, body: ExtensionCreate, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.EXTEND))],
+    principal: Annotated[Principal, Depends(require(common.EXTEND))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
-        ext = await service.request_extension(session, principal, application_id, body, version, window_env(ctx))
+        ext = await backoffice.request_extension(session, principal, application_id, body, version, window_env(ctx))
         app = await session.get(Application, ext.application_id)
         assert app is not None
         return await _detail(session, app, response, principal)
@@ -320,10 +320,10 @@ async def request_extension(
              summary="Approve or refuse an extension (负责人批准)")
 async def decide_extension(
     application_id: str, extension_id: str, body: ExtensionDecision, response: Response, ctx: Ctx, version: IfMatch,
-    principal: Annotated[Principal, Depends(require(service.APPROVE_EXTENSION))],
+    principal: Annotated[Principal, Depends(require(common.APPROVE_EXTENSION))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
-        ext = await service.decide_extension(
+        ext = await backoffice.decide_extension(
             session, principal, application_id, extension_id, body, version, window_env(ctx)
         )
         app = await session.get(Application, ext.application_id)
@@ -335,17 +335,17 @@ async def decide_extension(
              summary="Add a note to the timeline (public notes reach the applicant's status page)")
 async def add_note(
     application_id: str, body: NoteCreate, response: Response, ctx: Ctx,
-    principal: Annotated[Principal, Depends(require(service.NOTE))],
+    principal: Annotated[Principal, Depends(require(common.NOTE))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
-        app = await service.add_note(session, principal, application_id, body, window_env(ctx))
+        app = await backoffice.add_note(session, principal, application_id, body, window_env(ctx))
         return await _detail(session, app, response, principal)
 
 
 @router.get("/violations", response_model=Page[ViolationOut], summary="Refused attempts against the one-time notice")
 async def list_violations(
     ctx: Ctx,
-    principal: Annotated[Principal, Depends(require(service.VIOLATION_READ))],
+    principal: Annotated[Principal, Depends(require(common.VIOLATION_READ))],
     application_id: str | None = None,
     clerk_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,

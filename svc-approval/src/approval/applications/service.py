@@ -1,4 +1,4 @@
-"""Use cases of applications: receive, notify once, accept, pause, extend, decide, hand out.
+"""Use cases at the window: receive (window or proxy), notify once, supplement, accept or refuse; reads.
 
 Each function runs in the caller's transaction and writes its events with the state change.
 Time comes in through :class:`Env` (the service clock), never from the wall clock here.
@@ -10,22 +10,35 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared import demo
 from jiceng_shared.db import new_id
-from jiceng_shared.errors import FieldErrors, Problem, not_found, permission_denied, scope_denied
+from jiceng_shared.errors import FieldErrors, Problem, scope_denied
 from jiceng_shared.identity import Principal, area_level, is_area_code, township_of
 from jiceng_shared.numbers import business_number
-from jiceng_shared.observability import request_id_var
-from jiceng_shared.outbox import emit
 from jiceng_shared.pagination import paginate
 from jiceng_shared.scope import require_scope, scope_filter
-from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
 from approval import codes
 from approval.applications import events, rules
+from approval.applications.common import (
+    ACCEPT,
+    NOTIFY,
+    PROXY,
+    SUPPLEMENT,
+    VIOLATION_READ,
+    Env,
+    add_receipt,
+    add_step,
+    emit_for,
+    invalid_state,
+    load,
+    local_time,
+    set_deadline,
+    visible,
+)
 from approval.applications.models import (
     Application,
     ApplicationMaterial,
@@ -38,53 +51,15 @@ from approval.applications.models import (
 )
 from approval.applications.schemas import (
     ApplicationBody,
-    DecisionBody,
-    ExtensionCreate,
-    ExtensionDecision,
-    HandoutBody,
     MaterialIn,
     NonAcceptanceBody,
-    NoteCreate,
     NoticeCreate,
-    PauseCreate,
     ProxyApplicationCreate,
     SupplementBody,
     WindowApplicationCreate,
 )
 from approval.catalogue import service as catalogue
 from approval.catalogue.models import CatalogueItem
-
-READ = "approval.application.read"
-ACCEPT = "approval.application.accept"
-PROXY = "approval.application.proxy"
-NOTIFY = "approval.notice.issue"
-SUPPLEMENT = "approval.application.supplement"
-#: the back office of the competent unit
-DECIDE = "approval.application.decide"
-HANDOUT = "approval.application.handout"
-PAUSE = "approval.application.pause"
-EXTEND = "approval.extension.request"
-APPROVE_EXTENSION = "approval.extension.approve"
-NOTE = "approval.application.note"
-VIOLATION_READ = "approval.violation.read"
-
-
-@dataclass(frozen=True)
-class Env:
-    """What a use case needs besides the database: the calendar, the configured rules, and now."""
-
-    calendar: WorkdayCalendar
-    rules: rules.WindowRules
-    now: dt.datetime
-    appeal_route: str = ""
-
-    @property
-    def today(self) -> dt.date:
-        return self.calendar.local_date(self.now)
-
-    @property
-    def year(self) -> int:
-        return self.now.astimezone(COUNTY_ZONE).year
 
 
 class NoticeRefused(Problem):
@@ -93,82 +68,6 @@ class NoticeRefused(Problem):
     def __init__(self, code: str, detail: str, violation: dict[str, Any], errors: list[dict[str, str]]) -> None:
         super().__init__(422, code, "One-time notice violated", detail, errors=errors)
         self.violation = violation
-
-
-# --- scope helpers ---------------------------------------------------------------------------
-
-
-def visible(principal: Principal, permission: str = READ) -> ColumnElement[bool]:
-    """Rows of the accepting side or of the competent side (cross-township: both see it)."""
-    return or_(
-        scope_filter(principal, permission, Application.area_code, Application.competent_dept),
-        scope_filter(principal, permission, Application.competent_area_code, Application.competent_dept),
-    )
-
-
-def _covers_either(principal: Principal, permission: str, app: Application) -> bool:
-    return principal.covers(permission, app.area_code, app.competent_dept) or principal.covers(
-        permission, app.competent_area_code, app.competent_dept
-    )
-
-
-def _require_either(principal: Principal, permission: str, app: Application) -> None:
-    if _covers_either(principal, permission, app):
-        return
-    if not principal.can(permission):
-        raise permission_denied(permission)
-    raise scope_denied()
-
-
-async def _load(session: AsyncSession, principal: Principal, application_id: str, if_match: int | None = None) -> Application:
-    app = await session.scalar(select(Application).where(Application.id == application_id, visible(principal)))
-    if app is None:
-        raise not_found("application", application_id)
-    if if_match is not None and app.version != if_match:
-        raise Problem(
-            412, "version_mismatch", "Changed by someone else",
-            f"the application is at version {app.version}, not {if_match}; reload and retry",
-            current_version=app.version,
-        )
-    return app
-
-
-def _invalid_state(app: Application, action: str) -> Problem:
-    label = rules.STATUS_LABELS.get(app.status, app.status)
-    return Problem(409, "invalid_state", "Not allowed now", f"cannot {action} an application that is {app.status} ({label})")
-
-
-# --- small writers ---------------------------------------------------------------------------
-
-
-def _step(
-    session: AsyncSession, app: Application, action: str, note: str, at: dt.datetime, *, public: bool,
-    actor: Principal | None,
-) -> None:
-    session.add(
-        ApplicationStep(
-            id=new_id(), application_id=app.id, at=at, action=action, status=app.status, note=note, public=public,
-            actor_id=actor.subject if actor else None, actor_name=actor.name if actor else None,
-            request_id=request_id_var.get(),
-        )
-    )
-
-
-def _receipt(session: AsyncSession, app: Application, kind: str, number: str, env: Env, content: dict[str, Any]) -> None:
-    session.add(
-        Receipt(
-            id=new_id(), application_id=app.id, kind=kind, number=number, issued_at=env.now, issued_on=env.today,
-            content=content,
-        )
-    )
-
-
-async def _emit(session: AsyncSession, app: Application, payload: Any) -> None:
-    await emit(session, payload, subject=app.id, township=app.township_code, correlation_id=app.correlation_id)
-
-
-def _local(instant: dt.datetime | None) -> str:
-    return instant.astimezone(COUNTY_ZONE).strftime("%Y-%m-%d %H:%M") if instant else ""
 
 
 # --- receiving -------------------------------------------------------------------------------
@@ -305,9 +204,9 @@ async def _new_application(
     ]
     session.add_all(rows)
     how = "窗口收件" if channel == "window" else f"代办员{principal.name}代为提交"
-    _step(session, app, "received", f"{how}：{item.name}，收件编号{number}", now, public=True, actor=principal)
+    add_step(session, app, "received", f"{how}：{item.name}，收件编号{number}", now, public=True, actor=principal)
     if body.note:
-        _step(session, app, "note", body.note, now, public=False, actor=principal)
+        add_step(session, app, "note", body.note, now, public=False, actor=principal)
     return app, rows, check_code
 
 
@@ -349,7 +248,7 @@ async def receive_at_window(
             if not body.check_later:
                 notice = await _issue_notice(session, principal, app, rows, {}, env)
         elif not body.check_later:
-            await _accept(session, app, env, clerk=principal)
+            await accept_application(session, app, env, clerk=principal)
     await session.flush()
     return Received(app, rows, notice, check_code)
 
@@ -413,19 +312,9 @@ async def _materials(session: AsyncSession, app: Application) -> list[Applicatio
 # --- acceptance and non-acceptance -----------------------------------------------------------
 
 
-def _set_deadline(app: Application, env: Env) -> None:
-    assert app.accepted_at is not None
-    if app.kind == "instant":
-        app.deadline = rules.instant_deadline(app.accepted_at, limit_minutes=env.rules.instant_limit_minutes)
-    else:
-        assert app.limit_workdays is not None
-        app.deadline = rules.committed_deadline(
-            env.calendar, app.accepted_at, limit_workdays=app.limit_workdays,
-            extension_workdays=app.extension_days, paused_workdays=app.paused_days,
-        )
 
 
-async def _accept(session: AsyncSession, app: Application, env: Env, *, clerk: Principal | None) -> None:
+async def accept_application(session: AsyncSession, app: Application, env: Env, *, clerk: Principal | None) -> None:
     accepted_at, deemed = rules.acceptance_time(
         env.calendar, app.materials_received_at, env.now, window_workdays=env.rules.notice_window_workdays
     )
@@ -439,19 +328,19 @@ async def _accept(session: AsyncSession, app: Application, env: Env, *, clerk: P
         # nobody acted in time: the application is accounted to the clerk who received it
         app.clerk_id, app.clerk_username, app.clerk_name = app.received_by_id, app.received_by_username, app.received_by_name
     app.updated_at = env.now
-    _set_deadline(app, env)
+    set_deadline(app, env)
     limit = (
         f"即办件，{env.rules.instant_limit_minutes}分钟内办结" if app.kind == "instant"
-        else f"承诺{app.limit_workdays}个工作日，{_local(app.deadline)[:10]}前办结"
+        else f"承诺{app.limit_workdays}个工作日，{local_time(app.deadline)[:10]}前办结"
     )
     deemed_note = "（未在法定期限内一次性告知，自收到申请材料之日起即为受理）" if deemed else ""
-    _receipt(session, app, "acceptance", app.receipt_number, env, {
+    add_receipt(session, app, "acceptance", app.receipt_number, env, {
         "item_name": app.item_name, "accepted_on": app.accepted_on.isoformat(), "deadline": app.deadline.isoformat(),
         "competent_unit": app.competent_unit_name, "deemed_accepted": deemed,
     })
-    _step(session, app, "accepted", f"已受理{deemed_note}；{limit}；审批单位：{app.competent_unit_name}", env.now,
+    add_step(session, app, "accepted", f"已受理{deemed_note}；{limit}；审批单位：{app.competent_unit_name}", env.now,
           public=True, actor=clerk)
-    await _emit(session, app, events.accepted(app))
+    await emit_for(session, app, events.accepted(app))
 
 
 async def _refuse_acceptance(
@@ -463,17 +352,17 @@ async def _refuse_acceptance(
     app.competent_authority = authority
     app.clerk_id, app.clerk_username, app.clerk_name = principal.subject, principal.username, principal.name
     app.updated_at = env.now
-    _receipt(session, app, "non_acceptance", number, env, {
+    add_receipt(session, app, "non_acceptance", number, env, {
         "item_name": app.item_name, "reason": reason, "competent_authority": authority, "appeal_route": env.appeal_route,
     })
-    _step(session, app, "not_accepted", f"不予受理：{reason}。请向{authority}申请。", env.now, public=True, actor=principal)
+    add_step(session, app, "not_accepted", f"不予受理：{reason}。请向{authority}申请。", env.now, public=True, actor=principal)
 
 
 async def accept(session: AsyncSession, principal: Principal, application_id: str, if_match: int | None, env: Env) -> Application:
-    app = await _load(session, principal, application_id, if_match)
+    app = await load(session, principal, application_id, if_match)
     require_scope(principal, ACCEPT, app.area_code)
     if app.status != "received":
-        raise _invalid_state(app, "accept")
+        raise invalid_state(app, "accept")
     missing, defective = rules.gaps(_states(await _materials(session, app)))
     in_window = env.now <= (app.notice_due or env.now)
     if (missing or defective) and in_window:
@@ -482,7 +371,7 @@ async def accept(session: AsyncSession, principal: Principal, application_id: st
             "issue the one-time notice listing them, or take the missing materials first",
             missing=missing, defective=defective,
         )
-    await _accept(session, app, env, clerk=principal)
+    await accept_application(session, app, env, clerk=principal)
     await session.flush()
     return app
 
@@ -490,10 +379,10 @@ async def accept(session: AsyncSession, principal: Principal, application_id: st
 async def refuse_acceptance(
     session: AsyncSession, principal: Principal, application_id: str, body: NonAcceptanceBody, if_match: int | None, env: Env
 ) -> Application:
-    app = await _load(session, principal, application_id, if_match)
+    app = await load(session, principal, application_id, if_match)
     require_scope(principal, ACCEPT, app.area_code)
     if app.status not in ("received", "awaiting_materials"):
-        raise _invalid_state(app, "refuse to accept")
+        raise invalid_state(app, "refuse to accept")
     await _refuse_acceptance(session, principal, app, body.reason, body.competent_authority, env)
     await session.flush()
     return app
@@ -545,10 +434,10 @@ async def _issue_notice(
     app.status = "awaiting_materials"
     app.notices_issued = sequence
     app.updated_at = env.now
-    _receipt(session, app, "notice", notice.number, env, {"items": items, "sequence": sequence})
+    add_receipt(session, app, "notice", notice.number, env, {"items": items, "sequence": sequence})
     listed = "；".join(f"{rules.PROBLEM_LABELS[i['problem']]}{i['name']}" + (f"（{i['note']}）" if i["note"] else "") for i in items)
-    _step(session, app, "notice", f"一次性告知（{notice.number}），请补正：{listed}", env.now, public=True, actor=principal)
-    await _emit(session, app, events.notice_issued(app, notice))
+    add_step(session, app, "notice", f"一次性告知（{notice.number}），请补正：{listed}", env.now, public=True, actor=principal)
+    await emit_for(session, app, events.notice_issued(app, notice))
     return notice
 
 
@@ -584,7 +473,7 @@ async def record_violation(session: AsyncSession, violation: dict[str, Any], at:
 async def issue_notice(
     session: AsyncSession, principal: Principal, application_id: str, body: NoticeCreate, if_match: int | None, env: Env
 ) -> Notice:
-    app = await _load(session, principal, application_id, if_match)
+    app = await load(session, principal, application_id, if_match)
     require_scope(principal, NOTIFY, app.area_code)
     rows = await _materials(session, app)
     by_code = {r.code: r for r in rows}
@@ -603,11 +492,11 @@ async def issue_notice(
             requested[entry.code] = entry.note
     errors.raise_if_any()
     if app.status != "received":
-        raise _invalid_state(app, "issue a notice for")
+        raise invalid_state(app, "issue a notice for")
     if app.notice_due is not None and env.now > app.notice_due:
         raise Problem(
             409, "notice_period_expired", "Notice period expired",
-            f"the one-time notice was due by {_local(app.notice_due)}; the application counts as accepted on the day "
+            f"the one-time notice was due by {local_time(app.notice_due)}; the application counts as accepted on the day "
             "its materials were received (行政许可法 art. 32): accept it",
             notice_due=app.notice_due.isoformat(),
         )
@@ -619,7 +508,7 @@ async def issue_notice(
 async def supplement(
     session: AsyncSession, principal: Principal, application_id: str, body: SupplementBody, if_match: int | None, env: Env
 ) -> Application:
-    app = await _load(session, principal, application_id, if_match)
+    app = await load(session, principal, application_id, if_match)
     require_scope(principal, SUPPLEMENT, app.area_code)
     rows = await _materials(session, app)
     errors = FieldErrors()
@@ -627,7 +516,7 @@ async def supplement(
                      app.item_code)
     errors.raise_if_any()
     if app.status not in ("received", "awaiting_materials"):
-        raise _invalid_state(app, "supplement")
+        raise invalid_state(app, "supplement")
     by_code = {r.code: r for r in rows}
     for m in body.materials:
         row = by_code[m.code]
@@ -637,238 +526,7 @@ async def supplement(
     app.notice_due = rules.notice_due(env.calendar, env.now, window_workdays=env.rules.notice_window_workdays)
     app.updated_at = env.now
     names = "、".join(by_code[m.code].name for m in body.materials)
-    _step(session, app, "supplemented", f"收到补正材料：{names}", env.now, public=True, actor=principal)
-    await session.flush()
-    return app
-
-
-# --- back office: pauses, extensions, decisions ----------------------------------------------
-
-
-async def _report_overdue(session: AsyncSession, app: Application, phase: str, deadline: dt.datetime, env: Env) -> None:
-    app.overdue = True
-    if phase == "issue":
-        app.issue_overdue_reported_at = env.now
-    else:
-        app.overdue_reported_at = env.now
-    _step(session, app, "overdue", f"超期：{'出件' if phase == 'issue' else '办结'}时限为{_local(deadline)}", env.now,
-          public=False, actor=None)
-    await _emit(session, app, events.overdue(app, phase=phase, deadline=deadline, detected_at=env.now))
-
-
-def _require_committed_open(app: Application, action: str) -> None:
-    if app.kind != "committed":
-        raise Problem(409, "invalid_state", "Not allowed now", f"cannot {action} an instant item")
-    if app.status != "accepted":
-        raise _invalid_state(app, action)
-
-
-async def start_pause(
-    session: AsyncSession, principal: Principal, application_id: str, body: PauseCreate, if_match: int | None, env: Env
-) -> ClockPause:
-    app = await _load(session, principal, application_id, if_match)
-    require_scope(principal, PAUSE, app.competent_area_code, app.competent_dept)
-    _require_committed_open(app, "pause the clock of")
-    if app.paused_since is not None:
-        raise Problem(409, "clock_paused", "Clock already paused", "end the running pause first")
-    pause = ClockPause(
-        id=new_id(), application_id=app.id, reason=body.reason, note=body.note, started_at=env.now,
-        started_by_name=principal.name,
-    )
-    session.add(pause)
-    app.paused_since = env.now
-    app.updated_at = env.now
-    label = rules.PAUSE_REASONS[body.reason]
-    _step(session, app, "paused", f"进入{label}程序，所需时间不计入审批时限", env.now, public=True, actor=principal)
-    await session.flush()
-    return pause
-
-
-async def end_pause(
-    session: AsyncSession, principal: Principal, application_id: str, pause_id: str, if_match: int | None, env: Env
-) -> Application:
-    app = await _load(session, principal, application_id, if_match)
-    require_scope(principal, PAUSE, app.competent_area_code, app.competent_dept)
-    pause = await session.scalar(select(ClockPause).where(ClockPause.id == pause_id, ClockPause.application_id == app.id))
-    if pause is None:
-        raise not_found("pause", pause_id)
-    if pause.ended_at is not None:
-        raise Problem(409, "invalid_state", "Not allowed now", "this pause has ended already")
-    pause.ended_at = env.now
-    pause.workdays = max(0, env.calendar.workdays_between(pause.started_at, env.now))
-    app.paused_days += pause.workdays
-    app.paused_since = None
-    app.updated_at = env.now
-    _set_deadline(app, env)
-    label = rules.PAUSE_REASONS[pause.reason]
-    _step(session, app, "resumed", f"{label}结束，恢复计时，办结时限顺延{pause.workdays}个工作日至{_local(app.deadline)[:10]}",
-          env.now, public=True, actor=principal)
-    await session.flush()
-    return app
-
-
-async def request_extension(
-    session: AsyncSession, principal: Principal, application_id: str, body: ExtensionCreate, if_match: int | None, env: Env
-) -> Extension:
-    app = await _load(session, principal, application_id, if_match)
-    require_scope(principal, EXTEND, app.competent_area_code, app.competent_dept)
-    _require_committed_open(app, "extend")
-    pending = await session.scalar(
-        select(Extension.id).where(Extension.application_id == app.id, Extension.status == "requested")
-    )
-    if pending:
-        raise Problem(409, "extension_pending", "Extension pending", "an extension request awaits the head's decision")
-    refusal = rules.extension_refusal(body.days, app.extension_days, joint=app.joint, limits=env.rules.limits)
-    if refusal:
-        raise Problem(422, "extension_exceeds_ceiling", "Extension beyond the statutory ceiling", refusal)
-    ext = Extension(
-        id=new_id(), application_id=app.id, days=body.days, reason=body.reason, status="requested",
-        requested_by_id=principal.subject, requested_by_name=principal.name, requested_at=env.now,
-    )
-    session.add(ext)
-    app.updated_at = env.now
-    _step(session, app, "extension_requested", f"申请延长{body.days}个工作日：{body.reason}", env.now, public=False,
-          actor=principal)
-    await session.flush()
-    return ext
-
-
-async def decide_extension(
-    session: AsyncSession, principal: Principal, application_id: str, extension_id: str, body: ExtensionDecision,
-    if_match: int | None, env: Env,
-) -> Extension:
-    app = await _load(session, principal, application_id, if_match)
-    require_scope(principal, APPROVE_EXTENSION, app.competent_area_code, app.competent_dept)
-    ext = await session.scalar(select(Extension).where(Extension.id == extension_id, Extension.application_id == app.id))
-    if ext is None:
-        raise not_found("extension", extension_id)
-    if ext.status != "requested":
-        raise Problem(409, "invalid_state", "Not allowed now", f"the extension is {ext.status} already")
-    _require_committed_open(app, "extend")
-    ext.decided_by_id, ext.decided_by_name, ext.decided_at, ext.decision_note = (
-        principal.subject, principal.name, env.now, body.note,
-    )
-    app.updated_at = env.now
-    if not body.approve:
-        ext.status = "refused"
-        _step(session, app, "extension_refused", f"延长申请未获批准{('：' + body.note) if body.note else ''}", env.now,
-              public=False, actor=principal)
-        await session.flush()
-        return ext
-    refusal = rules.extension_refusal(ext.days, app.extension_days, joint=app.joint, limits=env.rules.limits)
-    if refusal:
-        raise Problem(422, "extension_exceeds_ceiling", "Extension beyond the statutory ceiling", refusal)
-    if app.deadline is not None and env.now > app.deadline and app.paused_since is None:
-        raise Problem(409, "deadline_passed", "Deadline passed", "an extension is approved before the limit runs out")
-    ext.status = "approved"
-    app.extension_days += ext.days
-    _set_deadline(app, env)
-    # the applicant is told the reason (law art. 42)
-    _step(session, app, "extended", f"经负责人批准，办理时限延长{ext.days}个工作日至{_local(app.deadline)[:10]}。理由：{ext.reason}",
-          env.now, public=True, actor=principal)
-    await session.flush()
-    return ext
-
-
-async def _decide(
-    session: AsyncSession, principal: Principal, app: Application, outcome: str, reasons: str | None, env: Env
-) -> None:
-    if app.paused_since is not None:
-        raise Problem(409, "clock_paused", "Clock paused", "end the pause (hearing, testing...) before deciding")
-    if outcome == "rejected" and not (reasons and reasons.strip()):
-        raise Problem(422, "reasons_required", "Invalid request", "reasons: a refusal states its reasons (law art. 38)")
-    app.status = "decided"
-    app.outcome = outcome
-    app.decided_at = env.now
-    app.decided_by_id, app.decided_by_name = principal.subject, principal.name
-    app.decision_reasons = reasons
-    app.appeal_route = env.appeal_route if outcome == "rejected" else None
-    app.updated_at = env.now
-    if app.kind == "committed":
-        app.issue_deadline = rules.issue_deadline(env.calendar, env.now, issue_workdays=env.rules.limits.issue)
-    number = await business_number(session, "JD", app.township_code, env.year)
-    _receipt(session, app, "decision", number, env, {
-        "outcome": outcome, "outcome_zh": rules.OUTCOME_LABELS[outcome], "reasons": reasons,
-        "appeal_route": app.appeal_route, "decided_by": app.competent_unit_name,
-    })
-    if outcome == "approved":
-        note = f"{app.competent_unit_name}审批通过" + ("" if app.kind == "instant" else "，待统一窗口出件")
-    else:
-        note = f"{app.competent_unit_name}决定不予准予。理由：{reasons}。{app.appeal_route}"
-    _step(session, app, "decided", note, env.now, public=True, actor=principal)
-    if app.kind == "committed" and app.deadline is not None and env.now > app.deadline and app.overdue_reported_at is None:
-        await _report_overdue(session, app, "decision", app.deadline, env)
-
-
-async def decide(
-    session: AsyncSession, principal: Principal, application_id: str, body: DecisionBody, if_match: int | None, env: Env
-) -> Application:
-    """The back office of the competent unit (a township's 行政审批局 or a county department) decides."""
-    app = await _load(session, principal, application_id, if_match)
-    require_scope(principal, DECIDE, app.competent_area_code, app.competent_dept)
-    if app.status != "accepted":
-        raise _invalid_state(app, "decide")
-    await _decide(session, principal, app, body.outcome, body.reasons, env)
-    await session.flush()
-    return app
-
-
-async def handout(
-    session: AsyncSession, principal: Principal, application_id: str, body: HandoutBody, if_match: int | None, env: Env
-) -> tuple[Application, str]:
-    """统一窗口出件: the result goes out at one window; the applicant gets a rating code with it."""
-    app = await _load(session, principal, application_id, if_match)
-    _require_either(principal, HANDOUT, app)
-    if app.status == "accepted" and app.kind == "instant":
-        # 即办件: the window decides and hands out in one go
-        await _decide(session, principal, app, body.outcome or "approved", body.reasons, env)
-    elif app.status != "decided":
-        raise _invalid_state(app, "hand out the result of")
-    elif body.outcome is not None:
-        raise Problem(409, "invalid_state", "Not allowed now", "the competent unit has decided; hand out its decision")
-    assert app.decided_at is not None
-    now = env.now
-    if app.kind == "instant":
-        overrun = rules.overrun_seconds(app.deadline, now)
-        if overrun and app.overdue_reported_at is None:
-            assert app.deadline is not None
-            await _report_overdue(session, app, "instant", app.deadline, env)
-    else:
-        late_decision = rules.overrun_seconds(app.deadline, app.decided_at)
-        late_issue = rules.overrun_seconds(app.issue_deadline, now)
-        overrun = max(late_decision, late_issue)
-        if late_issue and app.issue_overdue_reported_at is None:
-            assert app.issue_deadline is not None
-            await _report_overdue(session, app, "issue", app.issue_deadline, env)
-    rating_code = codes.new_code()
-    app.status = "completed"
-    app.completed_at = now
-    app.handed_out_by_id, app.handed_out_by_username, app.handed_out_by_name = (
-        principal.subject, principal.username, principal.name,
-    )
-    app.delivery = body.delivery
-    app.overrun_seconds = overrun
-    app.on_time = overrun == 0
-    app.overdue = app.overdue or overrun > 0
-    app.rating_code_hash = codes.code_hash(app.receipt_number, rating_code)
-    app.updated_at = now
-    outcome = rules.OUTCOME_LABELS[app.outcome or "approved"]
-    _step(session, app, "completed", f"已办结（{outcome}），{rules.DELIVERY_LABELS[body.delivery]}；欢迎凭评价码评价本次服务",
-          now, public=True, actor=principal)
-    if body.note:
-        _step(session, app, "note", body.note, now, public=False, actor=principal)
-    await _emit(session, app, events.completed(app))
-    await session.flush()
-    return app, rating_code
-
-
-async def add_note(
-    session: AsyncSession, principal: Principal, application_id: str, body: NoteCreate, env: Env
-) -> Application:
-    app = await _load(session, principal, application_id)
-    _require_either(principal, NOTE, app)
-    app.updated_at = env.now
-    _step(session, app, "note", body.text, env.now, public=body.public, actor=principal)
+    add_step(session, app, "supplemented", f"收到补正材料：{names}", env.now, public=True, actor=principal)
     await session.flush()
     return app
 
@@ -920,7 +578,7 @@ async def detail_of(session: AsyncSession, app: Application, principal: Principa
 
 
 async def get_detail(session: AsyncSession, principal: Principal, application_id: str) -> Detail:
-    return await detail_of(session, await _load(session, principal, application_id), principal)
+    return await detail_of(session, await load(session, principal, application_id), principal)
 
 
 async def list_violations(
@@ -942,59 +600,3 @@ async def public_status(session: AsyncSession, receipt_number: str, check_code: 
     if app is None or not codes.code_matches(receipt_number, check_code, app.check_code_hash):
         raise Problem(404, "not_found", "Not found", "no application with this receipt number and check code")
     return await detail_of(session, app)
-
-
-# --- the deadline scanner --------------------------------------------------------------------
-
-
-async def deem_accepted(session: AsyncSession, env: Env, *, batch: int) -> int:
-    """Received applications whose notice window passed without a notice count as accepted (art. 32)."""
-    stmt = (
-        select(Application)
-        .where(Application.status == "received", Application.notice_due < env.now)
-        .order_by(Application.notice_due)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    apps = list((await session.scalars(stmt)).all())
-    for app in apps:
-        await _accept(session, app, env, clerk=None)
-    return len(apps)
-
-
-async def report_overdue(session: AsyncSession, env: Env, *, batch: int) -> int:
-    """Report, once each, applications past their limit (instant 15 minutes, promised days, hand-out)."""
-    found = 0
-    running = (
-        select(Application)
-        .where(
-            or_(
-                # an instant item runs until the result is out; a committed one until its decision
-                and_(Application.kind == "instant", Application.status.in_(("accepted", "decided"))),
-                and_(Application.kind == "committed", Application.status == "accepted", Application.paused_since.is_(None)),
-            ),
-            Application.deadline < env.now,
-            Application.overdue_reported_at.is_(None),
-        )
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    for app in (await session.scalars(running)).all():
-        assert app.deadline is not None
-        await _report_overdue(session, app, "instant" if app.kind == "instant" else "decision", app.deadline, env)
-        found += 1
-    issuing = (
-        select(Application)
-        .where(
-            Application.status == "decided",
-            Application.issue_deadline < env.now,
-            Application.issue_overdue_reported_at.is_(None),
-        )
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    for app in (await session.scalars(issuing)).all():
-        assert app.issue_deadline is not None
-        await _report_overdue(session, app, "issue", app.issue_deadline, env)
-        found += 1
-    return found
