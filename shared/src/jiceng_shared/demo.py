@@ -122,6 +122,8 @@ def _township_users(t: Township) -> list[DemoUser]:
     tc, s = t.code, t.slug
     users = [
         DemoUser(f"window_clerk.{s}", f"{t.name}窗口人员", (("window_clerk", tc, None),)),
+        # a second clerk so every window post has its B post (AB岗)
+        DemoUser(f"window_clerk2.{s}", f"{t.name}窗口人员乙", (("window_clerk", tc, None),)),
         DemoUser(f"approval_officer.{s}", f"{t.name}审批人员", (("approval_officer", tc, None),)),
         DemoUser(f"village_agent.{s}", f"{village.name}代办员", (("village_agent", village.code, None),)),
         # the grid worker holds grid 001 (A post) and backs up grid 002 (B post)
@@ -153,6 +155,8 @@ USERS: tuple[DemoUser, ...] = tuple(
         DemoUser("auditor", "纪检监察", (("auditor", COUNTY_CODE, None),)),
         DemoUser("dept_staff.nrp", "自然资源和规划局工作人员", (("dept_staff", COUNTY_CODE, "nrp"),)),
         DemoUser("dept_staff.cle", "综合行政执法局工作人员", (("dept_staff", COUNTY_CODE, "cle"),)),
+        # back office of the county department deciding the approval items not delegated to townships
+        DemoUser("approval_officer.soc", "社会事业局审批人员", (("approval_officer", COUNTY_CODE, "soc"),)),
     ]
 )
 USER_BY_NAME = {u.username: u for u in USERS}

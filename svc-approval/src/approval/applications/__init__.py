@@ -1,0 +1,1 @@
+"""Applications at the window: receipt, one-time notice, acceptance, deadlines, decision, hand-out."""

@@ -1,0 +1,141 @@
+"""What the application use cases share: permissions, the environment, scope checks and small writers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import Problem, not_found, permission_denied, scope_denied
+from jiceng_shared.identity import Principal
+from jiceng_shared.observability import request_id_var
+from jiceng_shared.outbox import emit
+from jiceng_shared.scope import scope_filter
+from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
+
+from approval.applications import rules
+from approval.applications.models import Application, ApplicationStep, Receipt
+
+READ = "approval.application.read"
+ACCEPT = "approval.application.accept"
+PROXY = "approval.application.proxy"
+NOTIFY = "approval.notice.issue"
+SUPPLEMENT = "approval.application.supplement"
+#: the back office of the competent unit
+DECIDE = "approval.application.decide"
+HANDOUT = "approval.application.handout"
+PAUSE = "approval.application.pause"
+EXTEND = "approval.extension.request"
+APPROVE_EXTENSION = "approval.extension.approve"
+NOTE = "approval.application.note"
+VIOLATION_READ = "approval.violation.read"
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a use case needs besides the database: the calendar, the configured rules, and now."""
+
+    calendar: WorkdayCalendar
+    rules: rules.WindowRules
+    now: dt.datetime
+    appeal_route: str = ""
+
+    @property
+    def today(self) -> dt.date:
+        return self.calendar.local_date(self.now)
+
+    @property
+    def year(self) -> int:
+        return self.now.astimezone(COUNTY_ZONE).year
+
+
+# --- scope helpers ---------------------------------------------------------------------------
+
+
+def visible(principal: Principal, permission: str = READ) -> ColumnElement[bool]:
+    """Rows of the accepting side or of the competent side (cross-township: both see it)."""
+    return or_(
+        scope_filter(principal, permission, Application.area_code, Application.competent_dept),
+        scope_filter(principal, permission, Application.competent_area_code, Application.competent_dept),
+    )
+
+
+def covers_either(principal: Principal, permission: str, app: Application) -> bool:
+    return principal.covers(permission, app.area_code, app.competent_dept) or principal.covers(
+        permission, app.competent_area_code, app.competent_dept
+    )
+
+
+def require_either(principal: Principal, permission: str, app: Application) -> None:
+    if covers_either(principal, permission, app):
+        return
+    if not principal.can(permission):
+        raise permission_denied(permission)
+    raise scope_denied()
+
+
+async def load(session: AsyncSession, principal: Principal, application_id: str, if_match: int | None = None) -> Application:
+    app = await session.scalar(select(Application).where(Application.id == application_id, visible(principal)))
+    if app is None:
+        raise not_found("application", application_id)
+    if if_match is not None and app.version != if_match:
+        raise Problem(
+            412, "version_mismatch", "Changed by someone else",
+            f"the application is at version {app.version}, not {if_match}; reload and retry",
+            current_version=app.version,
+        )
+    return app
+
+
+def invalid_state(app: Application, action: str) -> Problem:
+    label = rules.STATUS_LABELS.get(app.status, app.status)
+    return Problem(409, "invalid_state", "Not allowed now", f"cannot {action} an application that is {app.status} ({label})")
+
+
+# --- small writers ---------------------------------------------------------------------------
+
+
+def add_step(
+    session: AsyncSession, app: Application, action: str, note: str, at: dt.datetime, *, public: bool,
+    actor: Principal | None,
+) -> None:
+    session.add(
+        ApplicationStep(
+            id=new_id(), application_id=app.id, at=at, action=action, status=app.status, note=note, public=public,
+            actor_id=actor.subject if actor else None, actor_name=actor.name if actor else None,
+            request_id=request_id_var.get(),
+        )
+    )
+
+
+def add_receipt(session: AsyncSession, app: Application, kind: str, number: str, env: Env, content: dict[str, Any]) -> None:
+    session.add(
+        Receipt(
+            id=new_id(), application_id=app.id, kind=kind, number=number, issued_at=env.now, issued_on=env.today,
+            content=content,
+        )
+    )
+
+
+async def emit_for(session: AsyncSession, app: Application, payload: Any) -> None:
+    await emit(session, payload, subject=app.id, township=app.township_code, correlation_id=app.correlation_id)
+
+
+def local_time(instant: dt.datetime | None) -> str:
+    return instant.astimezone(COUNTY_ZONE).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+
+def set_deadline(app: Application, env: Env) -> None:
+    assert app.accepted_at is not None
+    if app.kind == "instant":
+        app.deadline = rules.instant_deadline(app.accepted_at, limit_minutes=env.rules.instant_limit_minutes)
+    else:
+        assert app.limit_workdays is not None
+        app.deadline = rules.committed_deadline(
+            env.calendar, app.accepted_at, limit_workdays=app.limit_workdays,
+            extension_workdays=app.extension_days, paused_workdays=app.paused_days,
+        )

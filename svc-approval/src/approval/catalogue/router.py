@@ -1,0 +1,101 @@
+"""HTTP routes of the catalogue (staff): read the lists in force, write new versions (county_admin)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from jiceng_shared import demo
+from jiceng_shared.errors import not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
+
+from approval.catalogue import rules, service
+from approval.catalogue.models import CatalogueItem
+from approval.catalogue.schemas import ItemBody, ItemCreate, ItemOut, MaterialOut
+from approval.clock import now
+from approval.deps import statutory_limits, today
+
+router = APIRouter(prefix="/catalogue/items", tags=["catalogue"])
+Reader = Annotated[Principal, Depends(require(service.READ))]
+Manager = Annotated[Principal, Depends(require(service.MANAGE))]
+
+
+def item_out(item: CatalogueItem, materials: tuple[service.MaterialSpec, ...]) -> ItemOut:
+    return ItemOut(
+        **{name: getattr(item, name) for name in ItemOut.model_fields if hasattr(item, name) and name != "materials"},
+        department_zh=demo.DEPARTMENTS.get(item.department, item.department),
+        kind_zh=rules.KIND_LABELS[item.kind],
+        materials=[
+            MaterialOut(
+                code=m.code, name=m.name, requirement=m.requirement, requirement_zh=rules.REQUIREMENT_LABELS[m.requirement],
+                shared_source=m.shared_source, description=m.description,
+            )
+            for m in materials
+        ],
+    )
+
+
+@router.get("", response_model=Page[ItemOut], summary="Catalogue items in force (on a date), newest version first")
+async def list_items(
+    ctx: Ctx,
+    _principal: Reader,
+    as_of: Annotated[dt.date | None, Query(description="default: today")] = None,
+    kind: Literal["instant", "committed"] | None = None,
+    department: str | None = None,
+    cross_township: bool | None = None,
+    proxy: bool | None = None,
+    in_service: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ItemOut]:
+    async with ctx.db.session() as session:
+        rows = await service.list_current(
+            session, as_of or today(ctx), kind=kind, department=department, cross_township=cross_township,
+            proxy=proxy, in_service=in_service, limit=limit, cursor=cursor,
+        )
+        items, next_cursor = page_of(rows, limit)
+        out = [item_out(i, await service.materials_of(session, i.id)) for i in items]
+    return Page[ItemOut](items=out, next_cursor=next_cursor)
+
+
+@router.post("", status_code=201, response_model=ItemOut, summary="Add an item to the catalogue (version 1)")
+async def create_item(body: ItemCreate, response: Response, ctx: Ctx, principal: Manager) -> ItemOut:
+    async with ctx.db.transaction() as session:
+        item = await service.create_item(
+            session, principal, body, today=today(ctx), now=now(ctx), limits=statutory_limits(ctx)
+        )
+        materials = await service.materials_of(session, item.id)
+    response.headers["Location"] = f"{ctx.spec.api_prefix}/catalogue/items/{item.code}"
+    return item_out(item, materials)
+
+
+@router.get("/{code}", response_model=ItemOut, summary="The version of an item in force on a date")
+async def get_item(
+    code: str, ctx: Ctx, _principal: Reader, as_of: Annotated[dt.date | None, Query(description="default: today")] = None
+) -> ItemOut:
+    async with ctx.db.session() as session:
+        item = await service.current(session, code, as_of or today(ctx))
+        if item is None:
+            raise not_found("catalogue item", code)
+        return item_out(item, await service.materials_of(session, item.id))
+
+
+@router.put("/{code}", response_model=ItemOut, summary="Write a new version of an item (earlier ones stay as they were)")
+async def put_item(code: str, body: ItemBody, ctx: Ctx, principal: Manager) -> ItemOut:
+    async with ctx.db.transaction() as session:
+        item = await service.new_version(
+            session, principal, code, body, today=today(ctx), now=now(ctx), limits=statutory_limits(ctx)
+        )
+        materials = await service.materials_of(session, item.id)
+    return item_out(item, materials)
+
+
+@router.get("/{code}/versions", response_model=list[ItemOut], summary="Every version of an item, oldest first")
+async def list_versions(code: str, ctx: Ctx, _principal: Reader) -> list[ItemOut]:
+    async with ctx.db.session() as session:
+        rows = await service.versions(session, code)
+        return [item_out(i, await service.materials_of(session, i.id)) for i in rows]

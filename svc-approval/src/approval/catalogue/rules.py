@@ -1,0 +1,65 @@
+"""Pure rules of the catalogue: statutory ceilings of time limits, and what a valid item is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jiceng_shared import demo
+from jiceng_shared.errors import FieldErrors
+
+KIND_LABELS = {"instant": "即办件", "committed": "承诺件"}
+REQUIREMENT_LABELS = {"required": "必要材料", "optional": "视情形提交", "shared": "数据共享获取，无需提交"}
+
+
+@dataclass(frozen=True)
+class StatutoryLimits:
+    """行政许可法 art. 42-44, all in working days (art. 82)."""
+
+    decision: int = 20
+    decision_extension: int = 10
+    joint: int = 45
+    joint_extension: int = 15
+    issue: int = 10
+
+    def ceiling(self, joint: bool) -> int:
+        return self.joint if joint else self.decision
+
+    def extension_ceiling(self, joint: bool) -> int:
+        return self.joint_extension if joint else self.decision_extension
+
+
+def check_item(
+    *,
+    kind: str,
+    limit_workdays: int | None,
+    joint: bool,
+    department: str,
+    delegated_townships: list[str],
+    material_codes: list[str],
+    limits: StatutoryLimits,
+) -> FieldErrors:
+    """Every reason a catalogue version cannot be written, each with its field and stable code."""
+    errors = FieldErrors()
+    if department not in demo.DEPARTMENTS:
+        errors.add("department", "unknown_department", f"{department!r} is not a county department")
+    townships = {t.code for t in demo.TOWNSHIPS}
+    for i, code in enumerate(delegated_townships):
+        if code not in townships:
+            errors.add(f"delegated_townships.{i}", "unknown_township", f"{code} is not a township of the county")
+    if kind == "instant" and limit_workdays is not None:
+        errors.add("limit_workdays", "instant_has_no_limit", "instant items are finished on the spot, not in days")
+    if kind == "committed":
+        if limit_workdays is None:
+            errors.add("limit_workdays", "limit_required", "a committed item needs its promised working days")
+        elif limit_workdays > limits.ceiling(joint):
+            errors.add(
+                "limit_workdays",
+                "limit_exceeds_statutory_ceiling",
+                f"{limit_workdays} working days > the statutory {limits.ceiling(joint)} (行政许可法 art. 42)",
+            )
+    seen: set[str] = set()
+    for i, code in enumerate(material_codes):
+        if code in seen:
+            errors.add(f"materials.{i}.code", "duplicate_material", f"material {code} is listed twice")
+        seen.add(code)
+    return errors

@@ -1,0 +1,234 @@
+"""Use cases of the catalogue: read the version in force, write new versions, shape guides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared import demo
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import FieldErrors, Problem, not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import paginate
+from jiceng_shared.scope import require_scope
+
+from approval.catalogue import rules
+from approval.catalogue.models import CatalogueItem, CatalogueMaterial
+from approval.catalogue.schemas import ItemBody, ItemCreate
+
+READ = "approval.catalogue.read"
+MANAGE = "approval.catalogue.manage"
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    code: str
+    name: str
+    requirement: str
+    shared_source: str | None
+    description: str | None
+
+
+#: materials per catalogue version id; versions never change, so the cache never goes stale
+_MATERIALS: dict[str, tuple[MaterialSpec, ...]] = {}
+
+
+async def materials_of(session: AsyncSession, item_id: str) -> tuple[MaterialSpec, ...]:
+    cached = _MATERIALS.get(item_id)
+    if cached is None:
+        rows = await session.scalars(
+            select(CatalogueMaterial).where(CatalogueMaterial.item_id == item_id).order_by(CatalogueMaterial.position)
+        )
+        cached = tuple(MaterialSpec(r.code, r.name, r.requirement, r.shared_source, r.description) for r in rows)
+        if len(_MATERIALS) > 10_000:
+            _MATERIALS.clear()
+        _MATERIALS[item_id] = cached
+    return cached
+
+
+async def current(session: AsyncSession, code: str, on: dt.date) -> CatalogueItem | None:
+    """The version of ``code`` in force on ``on`` (withdrawn versions included; callers check ``in_service``)."""
+    stmt = (
+        select(CatalogueItem)
+        .where(CatalogueItem.code == code, CatalogueItem.effective_from <= on)
+        .order_by(CatalogueItem.version.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
+
+
+async def list_current(
+    session: AsyncSession,
+    on: dt.date,
+    *,
+    kind: str | None = None,
+    department: str | None = None,
+    cross_township: bool | None = None,
+    proxy: bool | None = None,
+    in_service: bool | None = None,
+    limit: int,
+    cursor: str | None,
+) -> list[CatalogueItem]:
+    latest = (
+        select(CatalogueItem.code, func.max(CatalogueItem.version).label("version"))
+        .where(CatalogueItem.effective_from <= on)
+        .group_by(CatalogueItem.code)
+        .subquery()
+    )
+    stmt = select(CatalogueItem).join(
+        latest, and_(CatalogueItem.code == latest.c.code, CatalogueItem.version == latest.c.version)
+    )
+    for column, value in (
+        (CatalogueItem.kind, kind),
+        (CatalogueItem.department, department),
+        (CatalogueItem.cross_township, cross_township),
+        (CatalogueItem.proxy, proxy),
+        (CatalogueItem.in_service, in_service),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    stmt = paginate(stmt, CatalogueItem.created_at, CatalogueItem.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
+
+
+async def versions(session: AsyncSession, code: str) -> list[CatalogueItem]:
+    rows = list(
+        (await session.scalars(select(CatalogueItem).where(CatalogueItem.code == code).order_by(CatalogueItem.version))).all()
+    )
+    if not rows:
+        raise not_found("catalogue item", code)
+    return rows
+
+
+def _check(body: ItemBody, limits: rules.StatutoryLimits, effective_from: dt.date, today: dt.date) -> None:
+    errors = rules.check_item(
+        kind=body.kind,
+        limit_workdays=body.limit_workdays,
+        joint=body.joint,
+        department=body.department,
+        delegated_townships=body.delegated_townships,
+        material_codes=[m.code for m in body.materials],
+        limits=limits,
+    )
+    if effective_from < today:
+        errors.add("effective_from", "effective_date_in_past", "a list change takes effect today or later, never backdated")
+    errors.raise_if_any()
+
+
+def write_version(
+    session: AsyncSession, principal: Principal, code: str, version: int, body: ItemBody, effective_from: dt.date,
+    now: dt.datetime,
+) -> CatalogueItem:
+    item = CatalogueItem(
+        id=new_id(),
+        code=code,
+        version=version,
+        name=body.name,
+        department=body.department,
+        delegated_townships=list(dict.fromkeys(body.delegated_townships)),
+        township_window=body.township_window,
+        kind=body.kind,
+        limit_workdays=body.limit_workdays,
+        joint=body.joint,
+        cross_township=body.cross_township,
+        proxy=body.proxy,
+        online=body.online,
+        conditions=body.conditions,
+        legal_basis=body.legal_basis,
+        fee=body.fee,
+        in_service=body.in_service,
+        effective_from=effective_from,
+        effective_to=None,
+        change_note=body.change_note,
+        created_by_id=principal.subject,
+        created_by_name=principal.name,
+        created_at=now,
+    )
+    session.add(item)
+    session.add_all(
+        CatalogueMaterial(
+            id=new_id(),
+            item_id=item.id,
+            code=m.code,
+            name=m.name,
+            requirement=m.requirement,
+            shared_source=m.shared_source,
+            description=m.description,
+            position=i,
+        )
+        for i, m in enumerate(body.materials)
+    )
+    return item
+
+
+async def create_item(
+    session: AsyncSession, principal: Principal, body: ItemCreate, *, today: dt.date, now: dt.datetime,
+    limits: rules.StatutoryLimits,
+) -> CatalogueItem:
+    require_scope(principal, MANAGE, demo.COUNTY_CODE)
+    effective_from = body.effective_from or today
+    _check(body, limits, effective_from, today)
+    if await session.scalar(select(CatalogueItem.id).where(CatalogueItem.code == body.code).limit(1)):
+        raise Problem(409, "item_exists", "Item exists", f"catalogue item {body.code} exists; PUT a new version instead")
+    item = write_version(session, principal, body.code, 1, body, effective_from, now)
+    await session.flush()
+    return item
+
+
+async def new_version(
+    session: AsyncSession, principal: Principal, code: str, body: ItemBody, *, today: dt.date, now: dt.datetime,
+    limits: rules.StatutoryLimits,
+) -> CatalogueItem:
+    """Write the next version; every earlier version, and every application on it, stays as it was."""
+    require_scope(principal, MANAGE, demo.COUNTY_CODE)
+    latest = await session.scalar(
+        select(CatalogueItem).where(CatalogueItem.code == code).order_by(CatalogueItem.version.desc()).limit(1)
+        .with_for_update()
+    )
+    if latest is None:
+        raise not_found("catalogue item", code)
+    effective_from = body.effective_from or today
+    _check(body, limits, effective_from, today)
+    if effective_from < latest.effective_from:
+        errors = FieldErrors()
+        errors.add(
+            "effective_from", "effective_date_before_latest",
+            f"version {latest.version} takes effect on {latest.effective_from}; a later version cannot start before it",
+        )
+        errors.raise_if_any()
+    latest.effective_to = effective_from
+    item = write_version(session, principal, code, latest.version + 1, body, effective_from, now)
+    await session.flush()
+    return item
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+
+def handled_by_zh(item: CatalogueItem) -> str:
+    dept = demo.DEPARTMENTS.get(item.department, item.department)
+    if not item.township_window:
+        return f"由{dept}在县级政务服务大厅受理和审批，镇（街道）为民服务中心不予受理"
+    if item.delegated_townships:
+        names = "、".join(t.name for t in demo.TOWNSHIPS if t.code in item.delegated_townships)
+        return f"镇（街道）为民服务中心综合受理；已赋权{names}，由其行政审批局审批；其余由{dept}审批"
+    return f"镇（街道）为民服务中心综合受理，{dept}审批，统一窗口出件"
+
+
+def time_limit_zh(item: CatalogueItem, instant_minutes: int) -> str:
+    if item.kind == "instant":
+        return f"即办件：材料齐全的，受理后{instant_minutes}分钟内办结"
+    return f"承诺件：受理后{item.limit_workdays}个工作日内办结"
+
+
+def statutory_limit_zh(item: CatalogueItem, limits: rules.StatutoryLimits) -> str:
+    if item.kind == "instant":
+        return "当场办结"
+    ceiling = limits.ceiling(item.joint)
+    return (
+        f"法定{ceiling}个工作日，经负责人批准可延长{limits.extension_ceiling(item.joint)}个工作日；"
+        f"作出决定后{limits.issue}个工作日内颁发、送达；听证、检验检测、鉴定和专家评审时间不计入"
+    )

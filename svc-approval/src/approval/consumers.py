@@ -1,0 +1,26 @@
+"""Events svc-approval consumes: 12345 matters the command centre dispatches to a service centre."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.consumers import Subscription
+from jiceng_shared.contracts.dispatch import TicketAssigned
+from jiceng_shared.events import CloudEvent
+from jiceng_shared.service import ServiceContext
+
+from approval.frontdesk.service import inquiry_from_ticket
+
+#: the department of service centres (行政审批局 / 为民服务中心)
+SERVICE_CENTRE_DEPT = "apv"
+
+
+async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
+    p = event.payload(TicketAssigned)
+    if p.unit.dept != SERVICE_CENTRE_DEPT:
+        return
+    await inquiry_from_ticket(session, p, correlation_id=event.correlationid, at=p.assigned_at)
+
+
+def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
+    return [Subscription("tickets", TicketAssigned.event_type, {TicketAssigned.event_type: on_ticket_assigned})]

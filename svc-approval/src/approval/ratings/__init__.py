@@ -1,0 +1,1 @@
+"""好差评: one rating per finished service, rectification of every bad one, invitations to rate."""

@@ -1,0 +1,134 @@
+"""HTTP routes of ratings (staff reads) and rectifications; rating itself is public (see public/)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
+
+from approval.clock import now
+from approval.deps import if_match, set_etag
+from approval.ratings import rules, service
+from approval.ratings.models import Rating, Rectification
+from approval.ratings.schemas import (
+    AssignBody,
+    CallbackBody,
+    CloseBody,
+    RatingOut,
+    RectificationDetail,
+    RectificationOut,
+)
+
+router = APIRouter(tags=["ratings"])
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def rating_out(r: Rating) -> RatingOut:
+    return RatingOut(
+        **{k: getattr(r, k) for k in RatingOut.model_fields if hasattr(r, k)},
+        level_zh=rules.LEVELS[r.level], channel_zh=rules.CHANNEL_LABELS[r.channel],
+    )
+
+
+def rectification_out(row: Rectification, model: type[RectificationOut] = RectificationOut, **extra: object) -> RectificationOut:
+    return model(
+        **{k: getattr(row, k) for k in RectificationOut.model_fields if hasattr(row, k)},
+        level_zh=rules.LEVELS[row.level],
+        status_zh=rules.STATUS_LABELS[row.status],
+        outcome_zh=rules.OUTCOME_LABELS.get(row.outcome or ""),
+        **extra,
+    )
+
+
+def rectification_detail(principal: Principal, row: Rectification, response: Response) -> RectificationDetail:
+    set_etag(response, row.version)
+    contact = row.callback_contact if service.may_handle(principal, row) else None
+    return rectification_out(row, RectificationDetail, callback_contact=contact)  # type: ignore[return-value]
+
+
+@router.get("/ratings", response_model=Page[RatingOut], summary="Ratings in your scope (never who rated)")
+async def list_ratings(
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    clerk_id: str | None = None,
+    item_code: str | None = None,
+    level: Annotated[int | None, Query(ge=1, le=5)] = None,
+    bad: bool | None = None,
+    application_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[RatingOut]:
+    async with ctx.db.session() as session:
+        rows = await service.list_ratings(
+            session, principal, limit=limit, cursor=cursor, clerk_id=clerk_id, item_code=item_code, level=level,
+            bad=bad, application_id=application_id,
+        )
+    items, next_cursor = page_of(rows, limit, created="rated_at")
+    return Page[RatingOut](items=[rating_out(r) for r in items], next_cursor=next_cursor)
+
+
+@router.get("/rectifications", response_model=Page[RectificationOut], summary="Rectifications of bad ratings")
+async def list_rectifications(
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.RECTIFICATION_READ))],
+    status: Literal["open", "closed"] | None = None,
+    clerk_id: str | None = None,
+    assignee_username: str | None = None,
+    application_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[RectificationOut]:
+    async with ctx.db.session() as session:
+        rows = await service.list_rectifications(
+            session, principal, limit=limit, cursor=cursor, status=status, clerk_id=clerk_id,
+            assignee_username=assignee_username, application_id=application_id,
+        )
+    items, next_cursor = page_of(rows, limit)
+    return Page[RectificationOut](items=[rectification_out(r) for r in items], next_cursor=next_cursor)
+
+
+@router.get("/rectifications/{rectification_id}", response_model=RectificationDetail, summary="One rectification")
+async def get_rectification(
+    rectification_id: str, response: Response, ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.RECTIFICATION_READ))],
+) -> RectificationDetail:
+    async with ctx.db.session() as session:
+        row = await service.get_rectification(session, principal, rectification_id)
+    return rectification_detail(principal, row, response)
+
+
+@router.post("/rectifications/{rectification_id}/assign", response_model=RectificationDetail,
+             summary="Assign the rectification to its handler")
+async def assign(
+    rectification_id: str, body: AssignBody, response: Response, ctx: Ctx, version: IfMatch,
+    principal: Annotated[Principal, Depends(require(service.ASSIGN))],
+) -> RectificationDetail:
+    async with ctx.db.transaction() as session:
+        row = await service.assign(session, principal, rectification_id, body, version, now(ctx))
+    return rectification_detail(principal, row, response)
+
+
+@router.post("/rectifications/{rectification_id}/callback", response_model=RectificationDetail,
+             summary="Record the call-back to the rater (回访)")
+async def callback(
+    rectification_id: str, body: CallbackBody, response: Response, ctx: Ctx, version: IfMatch,
+    principal: Annotated[Principal, Depends(require(service.HANDLE))],
+) -> RectificationDetail:
+    async with ctx.db.transaction() as session:
+        row = await service.record_callback(session, principal, rectification_id, body, version, now(ctx))
+    return rectification_detail(principal, row, response)
+
+
+@router.post("/rectifications/{rectification_id}/close", response_model=RectificationDetail,
+             summary="Close with an outcome: fixed, explained, or appeal upheld")
+async def close(
+    rectification_id: str, body: CloseBody, response: Response, ctx: Ctx, version: IfMatch,
+    principal: Annotated[Principal, Depends(require(service.HANDLE))],
+) -> RectificationDetail:
+    async with ctx.db.transaction() as session:
+        row = await service.close(session, principal, rectification_id, body, version, now(ctx))
+    return rectification_detail(principal, row, response)
