@@ -34,7 +34,7 @@ LAG = Histogram(
     ["service"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
-PENDING = Gauge("jiceng_outbox_pending", "Unsent outbox rows at the last relay pass", ["service"])
+PENDING = Gauge("jiceng_outbox_pending", "Unsent outbox rows at the last quiet relay pass", ["service"])
 
 #: sent rows are kept this long for inspection, then deleted
 SENT_RETENTION = dt.timedelta(days=7)
@@ -99,14 +99,17 @@ class OutboxRelay:
     async def run(self) -> None:
         await self.bus.wait_ready()
         while True:
+            woken = True
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
             except TimeoutError:
-                pass
+                woken = False
             self._wakeup.clear()
             try:
                 await self.drain()
-                await self._cleanup()
+                if not woken:  # bookkeeping on the quiet safety-net pass, never after a commit
+                    await self._update_pending_gauge()
+                    await self._cleanup()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost
@@ -121,10 +124,12 @@ class OutboxRelay:
             total += sent
             if failed or seen < self.batch_size:
                 break
+        return total
+
+    async def _update_pending_gauge(self) -> None:
         async with self.db.session() as session:
             pending = await session.scalar(select(func.count()).where(self.table.c.sent_at.is_(None)))
         PENDING.labels(self.service).set(pending or 0)
-        return total
 
     async def _publish_batch(self) -> tuple[int, int, int]:
         js = self.bus.js
