@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,11 +25,18 @@ class Journey:
         self.gateway = gateway
         self.client = httpx.AsyncClient(base_url=gateway, timeout=30)
         self._tokens: dict[str, str] = {}
+        # one login per user even when many requests start at once: the gateway counts attempts
+        # in flight against the login throttle
+        self._login_lock = asyncio.Lock()
 
     async def close(self) -> None:
         await self.client.aclose()
 
     async def headers(self, username: str) -> dict[str, str]:
+        async with self._login_lock:
+            return await self._headers(username)
+
+    async def _headers(self, username: str) -> dict[str, str]:
         if username not in self._tokens:
             response = await self.client.post(
                 "/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
