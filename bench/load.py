@@ -6,9 +6,11 @@ Both report requests/s and latency percentiles for a fixed number of keep-alive 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -24,23 +26,36 @@ class LoadResult:
     errors: int
     rps: float
     p50_ms: float
+    p95_ms: float
     p99_ms: float
 
 
-_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+#: wrk script: the request (method, body) and the p50/p95/p99 wrk itself does not print
+_WRK_SCRIPT = """
+wrk.method = %s
+wrk.body = %s
+done = function(summary, latency, requests)
+  io.write(string.format("P50 %%d\\nP95 %%d\\nP99 %%d\\n", latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
 
 
-def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * _UNIT[unit]
+def _lua_string(value: str) -> str:
+    return "[==[" + value + "]==]"
 
 
-def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: int) -> LoadResult:
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: int, method: str = "GET",
+            body: bytes | None = None) -> LoadResult:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_WRK_SCRIPT % (_lua_string(method), _lua_string(body.decode()) if body else "nil"))
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script.name]
     for key, value in headers.items():
         cmd += ["-H", f"{key}: {value}"]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    try:
+        out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    percentiles = {k: int(v) / 1000 for k, v in re.findall(r"^P(50|95|99) (\d+)$", out, re.MULTILINE)}
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
@@ -52,12 +67,14 @@ def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: int) -
         requests=requests,
         errors=errors,
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        p50_ms=_ms(percentiles["50"]),
-        p99_ms=_ms(percentiles["99"]),
+        p50_ms=percentiles["50"],
+        p95_ms=percentiles["95"],
+        p99_ms=percentiles["99"],
     )
 
 
-async def _aiohttp_load(url: str, headers: dict[str, str], connections: int, seconds: int) -> LoadResult:
+async def _aiohttp_load(url: str, headers: dict[str, str], connections: int, seconds: int, method: str,
+                        body: bytes | None) -> LoadResult:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -66,7 +83,7 @@ async def _aiohttp_load(url: str, headers: dict[str, str], connections: int, sec
         nonlocal errors
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            async with session.get(url, headers=headers) as response:
+            async with session.request(method, url, headers=headers, data=body) as response:
                 await response.read()
                 if response.status >= 300:
                     errors += 1
@@ -83,15 +100,17 @@ async def _aiohttp_load(url: str, headers: dict[str, str], connections: int, sec
         requests=len(latencies),
         errors=errors,
         rps=len(latencies) / seconds,
-        p50_ms=latencies[len(latencies) // 2] * 1000,
-        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
+        p50_ms=percentile(latencies, 0.50) * 1000,
+        p95_ms=percentile(latencies, 0.95) * 1000,
+        p99_ms=percentile(latencies, 0.99) * 1000,
     )
 
 
-def run_load(url: str, headers: dict[str, str], connections: int, seconds: int) -> LoadResult:
+def run_load(url: str, headers: dict[str, str], connections: int, seconds: int, method: str = "GET",
+             body: bytes | None = None) -> LoadResult:
     if shutil.which("wrk"):
-        return run_wrk(url, headers, connections, seconds)
-    return asyncio.run(_aiohttp_load(url, headers, connections, seconds))
+        return run_wrk(url, headers, connections, seconds, method, body)
+    return asyncio.run(_aiohttp_load(url, headers, connections, seconds, method, body))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -25,11 +25,12 @@ from jiceng_shared.testing.infra import prepare  # noqa: E402
 from jiceng_shared.testing.plugin import Databases, delete_stream  # noqa: E402
 from jiceng_shared.topology import PROCESSES  # noqa: E402
 
+import approval  # noqa: E402
 import gateway  # noqa: E402
 import loop1  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results.json"
-PARTS = {"gateway": gateway, "loop1": loop1}
+PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval}
 
 
 def start_stack(work: Path) -> tuple[Stack, Databases, str, object]:

@@ -221,22 +221,26 @@ async def _readyz(request: Request) -> JSONResponse:
 # --- dependencies for routers ---------------------------------------------------------------
 
 
-def get_ctx(request: Request) -> ServiceContext:
+# Dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a worker
+# thread, a thread hop on every request for what is an attribute lookup.
+
+
+async def get_ctx(request: Request) -> ServiceContext:
     return request.app.state.ctx
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     principal = getattr(request.state, "principal", None)
     if principal is None:  # only reachable if a route lives outside /api/
         raise errors.unauthenticated()
     return principal
 
 
-def require(permission: str) -> Callable[[Request], Principal]:
+def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency giving the caller, who must hold ``permission`` in at least one scope."""
 
-    def dependency(request: Request) -> Principal:
-        principal = current_principal(request)
+    async def dependency(request: Request) -> Principal:
+        principal = await current_principal(request)
         if not principal.can(permission):
             raise permission_denied(permission)
         return principal

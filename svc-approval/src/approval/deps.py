@@ -34,7 +34,7 @@ def today(ctx: ServiceContext) -> dt.date:
     return ctx.calendar.local_date(now(ctx))
 
 
-def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The version the caller last saw (``"3"``, ``W/"3"`` or ``3``); a stale one answers 412."""
     if value is None:
         return None

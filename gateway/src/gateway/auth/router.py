@@ -18,7 +18,7 @@ from gateway.auth.service import Authenticator
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def authenticator(request: Request) -> Authenticator:
+async def authenticator(request: Request) -> Authenticator:
     return request.app.state.authenticator
 
 

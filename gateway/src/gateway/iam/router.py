@@ -41,11 +41,11 @@ router = APIRouter(prefix="/api/iam/v1", tags=["identity administration"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-def _db(request: Request) -> Database:
+async def _db(request: Request) -> Database:
     return request.app.state.db
 
 
-def _changes(request: Request) -> IdentityChanges:
+async def _changes(request: Request) -> IdentityChanges:
     return request.app.state.identity_changes
 
 

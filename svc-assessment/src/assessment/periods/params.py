@@ -13,7 +13,7 @@ from assessment.periods.rules import Period, month_of, parse_period
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 
 
-def period_query(
+async def period_query(
     period: Annotated[
         str | None,
         Query(
