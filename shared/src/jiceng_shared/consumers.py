@@ -38,6 +38,20 @@ HANDLED = Counter("jiceng_events_handled_total", "Events handled by consumers", 
 DEAD_LETTERED = Counter("jiceng_events_dead_lettered_total", "Events sent to the dead-letter subject", ["service", "consumer"])
 
 
+@dataclass(frozen=True)
+class OnlyIf:
+    """A handler for some events of its type: the others are acked at once, without a transaction.
+
+    ``relevant`` sees the CloudEvent (its ``data`` as a dict), so it must be cheap and pure.
+    """
+
+    relevant: Callable[[CloudEvent], bool]
+    handler: Handler
+
+    async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
+        await self.handler(session, event)
+
+
 @dataclass
 class Subscription:
     """One durable consumer: ``filter`` is a short event type, wildcards allowed (``enforcement.case.*``)."""
@@ -136,7 +150,7 @@ class ConsumerGroup:
             await msg.ack()
             return
         handler = sub.handlers.get(event.short_type)
-        if handler is None:
+        if handler is None or (isinstance(handler, OnlyIf) and not handler.relevant(event)):
             HANDLED.labels(self.service, sub.name, "ignored").inc()
             await msg.ack()
             return

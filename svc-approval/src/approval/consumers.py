@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.consumers import Subscription
+from jiceng_shared.consumers import OnlyIf, Subscription
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
@@ -17,10 +17,13 @@ SERVICE_CENTRE_DEPT = "apv"
 
 async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(TicketAssigned)
-    if p.unit.dept != SERVICE_CENTRE_DEPT:
-        return
     await inquiry_from_ticket(session, p, correlation_id=event.correlationid, at=p.assigned_at)
 
 
+def for_a_service_centre(event: CloudEvent) -> bool:
+    return event.data["unit"]["dept"] == SERVICE_CENTRE_DEPT
+
+
 def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
-    return [Subscription("tickets", TicketAssigned.event_type, {TicketAssigned.event_type: on_ticket_assigned})]
+    handler = OnlyIf(for_a_service_centre, on_ticket_assigned)
+    return [Subscription("tickets", TicketAssigned.event_type, {TicketAssigned.event_type: handler})]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.consumers import Subscription
+from jiceng_shared.consumers import OnlyIf, Subscription
+from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
 
+from enforcement.leads import rules
 from enforcement.leads import service as leads
 
 
@@ -22,4 +24,8 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
             filing_workdays=ctx.settings.filing_workdays,
         )
 
-    return [Subscription("ticket-assigned", TicketAssigned.event_type, {TicketAssigned.event_type: on_ticket_assigned})]
+    def for_an_enforcement_office(event: CloudEvent) -> bool:
+        return rules.is_enforcement_office(UnitRef.model_validate(event.data["unit"]))
+
+    handler = OnlyIf(for_an_enforcement_office, on_ticket_assigned)
+    return [Subscription("ticket-assigned", TicketAssigned.event_type, {TicketAssigned.event_type: handler})]

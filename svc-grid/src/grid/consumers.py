@@ -6,16 +6,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.consumers import Subscription
+from jiceng_shared.consumers import OnlyIf, Subscription
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
 
 from grid.incidents.service import apply_ticket_event
-
-
-def _for_grid(source: str) -> bool:
-    return source == "grid"
 
 
 def _ticket(p: Any) -> dict[str, Any]:
@@ -24,59 +20,55 @@ def _ticket(p: Any) -> dict[str, Any]:
 
 async def on_ticket_created(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketCreated)
-    if _for_grid(p.source):
-        await apply_ticket_event(
-            session,
-            **_ticket(p),
-            at=event.time,
-            status="registered",
-            note=f"指挥中心登记为工单 {p.number}",
-        )
+    await apply_ticket_event(
+        session,
+        **_ticket(p),
+        at=event.time,
+        status="registered",
+        note=f"指挥中心登记为工单 {p.number}",
+    )
 
 
 async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketAssigned)
-    if _for_grid(p.source):
-        await apply_ticket_event(
-            session,
-            **_ticket(p),
-            at=event.time,
-            status="dispatched",
-            note=f"派遣至 {p.unit.name}",
-            handling_unit=p.unit.name,
-        )
+    await apply_ticket_event(
+        session,
+        **_ticket(p),
+        at=event.time,
+        status="dispatched",
+        note=f"派遣至 {p.unit.name}",
+        handling_unit=p.unit.name,
+    )
 
 
 async def on_ticket_handled(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketHandled)
-    if _for_grid(p.source):
-        await apply_ticket_event(
-            session,
-            **_ticket(p),
-            at=event.time,
-            status="handled",
-            note=f"{p.unit.name} 处置反馈：{p.outcome}，待核查",
-            outcome=p.outcome,
-        )
+    await apply_ticket_event(
+        session,
+        **_ticket(p),
+        at=event.time,
+        status="handled",
+        note=f"{p.unit.name} 处置反馈：{p.outcome}，待核查",
+        outcome=p.outcome,
+    )
 
 
 async def on_ticket_closed(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketClosed)
-    if _for_grid(p.source):
-        await apply_ticket_event(
-            session,
-            **_ticket(p),
-            at=event.time,
-            status="closed",
-            note=f"核查通过，工单办结：{p.outcome}",
-            outcome=p.outcome,
-            closed_at=p.closed_at,
-        )
+    await apply_ticket_event(
+        session,
+        **_ticket(p),
+        at=event.time,
+        status="closed",
+        note=f"核查通过，工单办结：{p.outcome}",
+        outcome=p.outcome,
+        closed_at=p.closed_at,
+    )
 
 
 async def on_ticket_merged(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketMerged)
-    if _for_grid(p.source) and p.source_ref:
+    if p.source_ref:
         # the merged incident joins the ticket; later ticket events reach it through ticket_id
         await apply_ticket_event(
             session,
@@ -92,29 +84,28 @@ async def on_ticket_merged(session: AsyncSession, event: CloudEvent) -> None:
 
 async def on_ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(contracts.TicketReopened)
-    if _for_grid(p.source):
-        await apply_ticket_event(
-            session,
-            **_ticket(p),
-            at=event.time,
-            status="reopened",
-            note=f"核查未通过，返工：{p.reason}",
-            closed_at=None,
-        )
+    await apply_ticket_event(
+        session,
+        **_ticket(p),
+        at=event.time,
+        status="reopened",
+        note=f"核查未通过，返工：{p.reason}",
+        closed_at=None,
+    )
+
+
+def from_the_grid(event: CloudEvent) -> bool:
+    """Tickets born from an incident; hotline and department tickets concern no reporter here."""
+    return event.data.get("source") == "grid"
 
 
 def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
-    return [
-        Subscription(
-            "tickets",
-            "dispatch.ticket.*",
-            {
-                contracts.TicketCreated.event_type: on_ticket_created,
-                contracts.TicketAssigned.event_type: on_ticket_assigned,
-                contracts.TicketHandled.event_type: on_ticket_handled,
-                contracts.TicketClosed.event_type: on_ticket_closed,
-                contracts.TicketReopened.event_type: on_ticket_reopened,
-                contracts.TicketMerged.event_type: on_ticket_merged,
-            },
-        )
-    ]
+    handlers = {
+        contracts.TicketCreated.event_type: on_ticket_created,
+        contracts.TicketAssigned.event_type: on_ticket_assigned,
+        contracts.TicketHandled.event_type: on_ticket_handled,
+        contracts.TicketClosed.event_type: on_ticket_closed,
+        contracts.TicketReopened.event_type: on_ticket_reopened,
+        contracts.TicketMerged.event_type: on_ticket_merged,
+    }
+    return [Subscription("tickets", "dispatch.ticket.*", {t: OnlyIf(from_the_grid, h) for t, h in handlers.items()})]

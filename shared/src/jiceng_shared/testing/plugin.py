@@ -101,6 +101,17 @@ class RunningService:
                          headers={"Nats-Msg-Id": event.id})
         return event.id
 
+    async def drained(self, subscription: str, *, timeout: float = 15.0) -> None:
+        """Wait until the subscription's durable consumer has handled and acked all it was sent."""
+        sub = self.ctx.consumers.by_name[subscription]
+        js = await self.ctx.bus.wait_ready()
+
+        async def done() -> bool:
+            info = await js.consumer_info(self.ctx.bus.stream, self.ctx.consumers.durable(sub))
+            return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
+
+        await eventually(done, timeout=timeout)
+
     async def seed(self) -> None:
         assert self.ctx.spec.seed is not None
         await self.ctx.spec.seed(self.ctx)
