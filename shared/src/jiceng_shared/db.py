@@ -96,8 +96,8 @@ def dialect_insert(session_or_conn: Any, table: Any) -> Any:
 class Database:
     """One engine and session factory per process.
 
-    ``on_commit`` callbacks run after each commit of a session that set
-    ``session.info["outbox"]`` (the outbox relay uses it to publish at once).
+    ``on_commit`` callbacks get the outbox rows a session wrote (``session.info["outbox"]``) right
+    after its commit, so the relay publishes them at once; a rollback forgets them.
     """
 
     def __init__(
@@ -116,12 +116,13 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        self._commit_callbacks: list[Callable[[], None]] = []
+        self._commit_callbacks: list[Callable[[list[Any]], None]] = []
 
         class _Session(Session):
             """A session class of this database only, so commit hooks do not leak across engines."""
 
         event.listen(_Session, "after_commit", self._after_commit)
+        event.listen(_Session, "after_rollback", self._after_rollback)
         self.sessionmaker = async_sessionmaker(
             self.engine,
             expire_on_commit=False,
@@ -129,13 +130,18 @@ class Database:
             info={"source": source, "infra": self.infra},
         )
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
+    def on_commit(self, callback: Callable[[list[Any]], None]) -> None:
         self._commit_callbacks.append(callback)
 
     def _after_commit(self, session: Session) -> None:
-        if session.info.pop("outbox", False):
+        rows = session.info.pop("outbox", None)
+        if rows:
             for callback in self._commit_callbacks:
-                callback()
+                callback(rows)
+
+    @staticmethod
+    def _after_rollback(session: Session) -> None:
+        session.info.pop("outbox", None)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

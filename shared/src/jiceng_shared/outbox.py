@@ -1,11 +1,12 @@
 """The transactional outbox: events are written with the state change, then published.
 
-:func:`emit` adds the event to the outbox table inside the caller's transaction. The
-:class:`OutboxRelay` of the same process is woken right after that commit, publishes the rows to
-JetStream with ``Nats-Msg-Id`` = event id, and marks them sent only after JetStream acked them.
-A poll every few seconds is the safety net that catches up after a crash or an outage; a row
-published twice (crash between ack and mark) is dropped by JetStream's duplicate window and,
-past it, by the consumers' inbox.
+:func:`emit` adds the event to the outbox table inside the caller's transaction. Right after the
+commit the rows are handed to the :class:`OutboxRelay` of the same process (in memory: no read
+back), which publishes them to JetStream with ``Nats-Msg-Id`` = event id and marks them sent, in
+one UPDATE per batch, only after JetStream acked them. A poll is the safety net: it picks up rows
+left unsent (a crash, an outage, a failed publish) once they are older than the poll interval.
+A row published twice (a crash between ack and mark) is dropped by JetStream's duplicate window
+and, past it, by the consumers' inbox.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import delete, func, insert, select, update
@@ -58,19 +59,24 @@ async def emit(
         correlation_id=correlation_id,
         traceparent=current_traceparent(),
     )
-    headers = {"traceparent": event.traceparent} if event.traceparent else {}
-    await session.execute(
-        insert(info["infra"].outbox).values(
-            id=event.id,
-            type=payload.event_type,
-            envelope=event.model_dump_json().encode(),
-            headers=headers,
-            created_at=utcnow(),
-            attempts=0,
-        )
+    row = OutboxRow(
+        id=event.id,
+        type=payload.event_type,
+        envelope=event.model_dump_json().encode(),
+        headers={"traceparent": event.traceparent} if event.traceparent else {},
+        created_at=utcnow(),
     )
-    info["outbox"] = True
+    await session.execute(insert(info["infra"].outbox).values(**row._asdict(), attempts=0))
+    info.setdefault("outbox", []).append(row)
     return event
+
+
+class OutboxRow(NamedTuple):
+    id: str
+    type: str
+    envelope: bytes
+    headers: dict[str, str]
+    created_at: dt.datetime
 
 
 class OutboxRelay:
@@ -90,24 +96,29 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.table = db.infra.outbox
         self._wakeup = asyncio.Event()
+        self._fresh: list[OutboxRow] = []
         self._last_cleanup = 0.0
-        db.on_commit(self.wake)
+        db.on_commit(self.committed)
 
-    def wake(self) -> None:
+    def committed(self, rows: list[OutboxRow]) -> None:
+        """Called right after a commit that wrote events: publish them now."""
+        self._fresh.extend(rows)
         self._wakeup.set()
 
     async def run(self) -> None:
         await self.bus.wait_ready()
         while True:
-            woken = True
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
             except TimeoutError:
-                woken = False
+                pass
             self._wakeup.clear()
             try:
-                await self.drain()
-                if not woken:  # bookkeeping on the quiet safety-net pass, never after a commit
+                if self._fresh:
+                    fresh, self._fresh = self._fresh, []
+                    await self.publish_fresh(fresh)
+                else:  # quiet: catch up with what was left behind, and keep the books
+                    await self.drain(older_than=dt.timedelta(seconds=self.poll_seconds))
                     await self._update_pending_gauge()
                     await self._cleanup()
             except asyncio.CancelledError:
@@ -116,11 +127,35 @@ class OutboxRelay:
                 log.exception("outbox relay pass failed")
                 await asyncio.sleep(self.poll_seconds)
 
-    async def drain(self) -> int:
-        """Publish unsent rows until none are left (or a publish fails); returns rows sent."""
+    async def publish_fresh(self, rows: list[OutboxRow]) -> int:
+        """Publish rows just committed by this process; those that fail wait for the catch-up."""
+        js = self.bus.js
+        if js is None or not self.bus.connected:
+            return 0
+        results = await asyncio.gather(*(self._publish(js, row) for row in rows), return_exceptions=True)
+        sent = [row for row, result in zip(rows, results) if not isinstance(result, BaseException)]
+        if sent:
+            now = utcnow()
+            t = self.table
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(t).where(t.c.id.in_([r.id for r in sent]), t.c.sent_at.is_(None)).values(sent_at=now)
+                )
+            for row in sent:
+                LAG.labels(self.service).observe((now - row.created_at).total_seconds())
+            PUBLISHED.labels(self.service).inc(len(sent))
+        failed = len(rows) - len(sent)
+        if failed:
+            PUBLISH_FAILURES.labels(self.service).inc(failed)
+            error = next(r for r in results if isinstance(r, BaseException))
+            log.warning("outbox publish failed; the catch-up retries", extra={"failed": failed, "error": repr(error)})
+        return len(sent)
+
+    async def drain(self, older_than: dt.timedelta | None = None) -> int:
+        """Publish unsent rows (older than ``older_than``) until none are left; returns rows sent."""
         total = 0
         while True:
-            sent, failed, seen = await self._publish_batch()
+            sent, failed, seen = await self._publish_batch(older_than)
             total += sent
             if failed or seen < self.batch_size:
                 break
@@ -131,16 +166,19 @@ class OutboxRelay:
             pending = await session.scalar(select(func.count()).where(self.table.c.sent_at.is_(None)))
         PENDING.labels(self.service).set(pending or 0)
 
-    async def _publish_batch(self) -> tuple[int, int, int]:
+    async def _publish_batch(self, older_than: dt.timedelta | None) -> tuple[int, int, int]:
         js = self.bus.js
         if js is None or not self.bus.connected:
             return 0, 1, 0
         t = self.table
+        unsent = t.c.sent_at.is_(None)
+        if older_than is not None:  # younger rows are the fast path's, unless it failed
+            unsent = unsent & (t.c.created_at < utcnow() - older_than)
         async with self.db.transaction() as session:
             rows = (
                 await session.execute(
                     select(t.c.id, t.c.type, t.c.envelope, t.c.headers, t.c.created_at)
-                    .where(t.c.sent_at.is_(None))
+                    .where(unsent)
                     .order_by(t.c.created_at)
                     .limit(self.batch_size)
                     .with_for_update(skip_locked=True)  # replicas share the table on PostgreSQL
