@@ -151,7 +151,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
     policy = policy or load_policy()
-    db = Database(settings.database_url, metadata=metadata, source="/gateway")
+    db = Database(settings.database_url, metadata=metadata, source="/gateway", pool_size=settings.database_pool_size)
     tokens = AccessTokens(
         settings.access_private_key,
         settings.access_public_key,

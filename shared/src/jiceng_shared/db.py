@@ -101,7 +101,7 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 10
+        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 30
     ) -> None:
         from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
 
@@ -112,7 +112,9 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # big enough for a consumer's concurrency plus requests: overflow connections are opened
+            # and closed per use, and each opening costs a TLS negotiation attempt and a handshake
+            kwargs.update(pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)

@@ -80,7 +80,9 @@ class ServiceSpec:
 
 
 def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext:
-    db = Database(settings.database_url, metadata=spec.metadata, source=f"/svc-{spec.name}")
+    db = Database(
+        settings.database_url, metadata=spec.metadata, source=f"/svc-{spec.name}", pool_size=settings.database_pool_size
+    )
     bus = EventBus(
         settings.nats_url,
         prefix=settings.events_prefix,
