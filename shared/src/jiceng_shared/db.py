@@ -101,7 +101,7 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 30
+        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 20
     ) -> None:
         from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
 

@@ -40,7 +40,7 @@ class CommonSettings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str = ""
     #: PostgreSQL connections kept open per process (plus 10 more at peaks)
-    database_pool_size: int = 30
+    database_pool_size: int = 20
     nats_url: str = "nats://127.0.0.1:4222"
     #: subject prefix of every event; the JetStream stream is named after it (``jiceng`` → ``JICENG``)
     events_prefix: str = "jiceng"
@@ -56,7 +56,7 @@ class CommonSettings(BaseSettings):
     #: delay before each redelivery of a failed event (seconds); the last value repeats
     consumer_backoff_seconds: list[float] = [0.5, 2.0, 10.0, 30.0]
     #: events a consumer handles at once (forced to 1 on SQLite, which has one writer)
-    consumer_concurrency: int = 16
+    consumer_concurrency: int = 8
     #: OTLP endpoint for traces; empty keeps trace context in logs and headers only
     otel_exporter_otlp_endpoint: str = ""
 
