@@ -50,6 +50,11 @@ class Route:
         return self.permission == PUBLIC
 
 
+def _prefix(path: str) -> str:
+    """The first two segments (``/api/grid``, ``/auth/token``): never a path parameter."""
+    return "/".join(path.split("/", 3)[:3])
+
+
 def _compile(path: str) -> re.Pattern[str]:
     pattern = re.sub(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}", r"[^/]+", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
     return re.compile(f"^{pattern}$")
@@ -62,6 +67,7 @@ class Policy:
     routes: tuple[Route, ...]
     permission_labels: dict[str, str]
     routes_by_method: dict[str, tuple[Route, ...]] = field(default_factory=dict, compare=False)
+    routes_by_prefix: dict[tuple[str, str], tuple[Route, ...]] = field(default_factory=dict, compare=False)
 
     def permissions_of(self, roles: set[str] | frozenset[str]) -> frozenset[str]:
         out: set[str] = set()
@@ -73,7 +79,8 @@ class Policy:
         return frozenset(r for r, perms in self.role_permissions.items() if permission in perms)
 
     def match(self, method: str, path: str) -> Route | None:
-        for route in self.routes_by_method.get(method, ()):
+        # every request of the gateway passes here: look only at the routes of the path's service
+        for route in self.routes_by_prefix.get((method, _prefix(path)), ()):
             if route.regex.match(path):
                 return route
         return None
@@ -84,7 +91,12 @@ class Policy:
             grouped.setdefault(route.method, []).append(route)
         # literal paths win over templates: /tickets/stats before /tickets/{id}
         by_method = {m: tuple(sorted(rs, key=lambda r: -r.literal_segments)) for m, rs in grouped.items()}
+        by_prefix: dict[tuple[str, str], list[Route]] = {}
+        for method, routes in by_method.items():
+            for route in routes:
+                by_prefix.setdefault((method, _prefix(route.path)), []).append(route)
         object.__setattr__(self, "routes_by_method", by_method)
+        object.__setattr__(self, "routes_by_prefix", {k: tuple(v) for k, v in by_prefix.items()})
 
     @property
     def public_routes(self) -> tuple[Route, ...]:
