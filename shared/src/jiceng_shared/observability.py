@@ -109,8 +109,11 @@ class ObservabilityMiddleware:
     """Request id, server span, access log and metrics for every HTTP request (pure ASGI, cheap)."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
+        from jiceng_shared.policy import load_policy  # the policy imports nothing from here
+
         self.app = app
         self.service = service
+        self.policy = load_policy()
         self.log = logging.getLogger(f"{service}.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -139,7 +142,9 @@ class ObservabilityMiddleware:
                 await self.app(scope, receive, send_wrapper)
             finally:
                 elapsed = time.perf_counter() - started
-                route = getattr(scope.get("route"), "path", None) or "unmatched"
+                # labelled by the route table's template: bounded, and the same name in gateway and service
+                matched = self.policy.match(method, scope["path"])
+                route = matched.path if matched else "unmatched"
                 HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
                 HTTP_LATENCY.labels(self.service, method, route).observe(elapsed)
                 if not scope["path"].startswith(("/healthz", "/readyz", "/metrics")):
