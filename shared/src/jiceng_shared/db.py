@@ -101,7 +101,7 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 20
+        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 15
     ) -> None:
         from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
 
@@ -112,9 +112,11 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            # big enough for a consumer's concurrency plus requests: overflow connections are opened
-            # and closed per use, and each opening costs a TLS negotiation attempt and a handshake
-            kwargs.update(pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+            # A fixed pool: at a peak, work waits a moment for a connection rather than opening one
+            # that is closed right after (each opening costs a handshake and a TLS attempt).
+            # No pre-ping: it is a round trip before every statement batch; a connection that died is
+            # invalidated by SQLAlchemy on its first error, and all are renewed every half hour.
+            kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=30, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -130,6 +132,12 @@ class Database:
             expire_on_commit=False,
             sync_session_class=_Session,
             info={"source": source, "infra": self.infra},
+        )
+        # reads on PostgreSQL run in autocommit: no BEGIN/ROLLBACK round trips around a SELECT
+        # (SQLite keeps its own transactions: its BEGIN IMMEDIATE is what orders the writers)
+        read_engine = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.read_sessionmaker = async_sessionmaker(
+            read_engine, expire_on_commit=False, info={"source": source, "infra": self.infra}
         )
 
     def on_commit(self, callback: Callable[[list[Any]], None]) -> None:
@@ -147,8 +155,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; nothing is committed."""
-        async with self.sessionmaker() as session:
+        """A session for reads only (autocommit on PostgreSQL): write with :meth:`transaction`."""
+        async with self.read_sessionmaker() as session:
             yield session
 
     @asynccontextmanager

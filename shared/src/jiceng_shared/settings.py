@@ -39,8 +39,8 @@ class CommonSettings(BaseSettings):
     port: int = 0
     data_dir: Path = Path("data")
     database_url: str = ""
-    #: PostgreSQL connections kept open per process (plus 10 more at peaks)
-    database_pool_size: int = 20
+    #: PostgreSQL connections per process (a fixed pool: 6 processes stay under the default 100)
+    database_pool_size: int = 15
     nats_url: str = "nats://127.0.0.1:4222"
     #: subject prefix of every event; the JetStream stream is named after it (``jiceng`` → ``JICENG``)
     events_prefix: str = "jiceng"

@@ -20,7 +20,9 @@ READ = "grid.area.read"
 
 def _visible(principal: Principal) -> Any:
     """An area is visible when it lies inside a scope of the caller, or contains one (its ancestors)."""
-    return or_(scope_filter(principal, READ, Area.code), Area.code.in_(_ancestor_codes(principal)))
+    # equalities, not IN: an IN list is re-rendered on every execution, these are cached
+    ancestors = [Area.code == code for code in sorted(_ancestor_codes(principal))]
+    return or_(scope_filter(principal, READ, Area.code), *ancestors)
 
 
 def _ancestor_codes(principal: Principal) -> set[str]:
