@@ -99,7 +99,8 @@ class Proxy:
             connector=aiohttp.TCPConnector(limit=self.pool_size, keepalive_timeout=60, ttl_dns_cache=300),
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=3, sock_read=self.timeout_seconds),
             auto_decompress=False,
-            skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            # no skip_auto_headers: it costs a header rebuild per request (aiohttp's fast path
+            # is "nothing to skip"), and the defaults it would add are harmless
             cookie_jar=aiohttp.DummyCookieJar(),
         )
 

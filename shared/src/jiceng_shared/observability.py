@@ -64,6 +64,12 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         )
     )
     handler.addFilter(_ContextFilter(service))
+    # the logging module's documented optimisations: records carry no caller frame, thread or
+    # process details (the JSON line prints none of them), which saves a stack walk per record
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
