@@ -161,28 +161,32 @@ async def open_ticket(session: AsyncSession, report: NewReport, env: Env, actor:
     session.add(report_row(ticket, report, now, merged=False))
     label = f"{rules.SOURCE_LABELS[report.source]}" + (f" {report.number}" if report.number else "")
     add_step(session, ticket, "received", f"接收{label}，登记为工单 {ticket.number}", now, actor, event_id=event_id)
-    await session.flush()
-    await publish(
-        session,
-        ticket,
-        contracts.TicketCreated(
-            ticket_id=ticket.id, number=ticket.number, category=ticket.category, source=ticket.source,
-            source_ref=ticket.source_ref, township_code=ticket.township_code, area_code=ticket.area_code, created_at=now,
-        ),
-    )
-    routing = await responsibilities.route(
-        session, ticket.category, ticket.township_code, now,
-        functional_department=category.functional_department if category else False,
-    )
-    ticket.responsibility_version = routing.version
-    if routing.primary is None:
-        ticket.dispatch_due_at = now + dt.timedelta(minutes=ticket.dispatch_limit_minutes)
-        add_step(session, ticket, "unroutable", f"无法自动派遣：{routing.problem}，待指挥中心派遣", now, SYSTEM)
-        return ticket
-    note = f"按属地管理责任清单 v{routing.version} 派遣至 {routing.primary.name}"
-    if routing.cooperating:
-        note += "，配合单位：" + "、".join(u.name for u in routing.cooperating)
-    await assign(session, ticket, routing.primary, routing.cooperating, env, at=now, step=("dispatched", note), actor=SYSTEM)
+    # routed before anything is flushed: the ticket is written once, already assigned
+    with session.no_autoflush:
+        await publish(
+            session,
+            ticket,
+            contracts.TicketCreated(
+                ticket_id=ticket.id, number=ticket.number, category=ticket.category, source=ticket.source,
+                source_ref=ticket.source_ref, township_code=ticket.township_code, area_code=ticket.area_code,
+                created_at=now,
+            ),
+        )
+        routing = await responsibilities.route(
+            session, ticket.category, ticket.township_code, now,
+            functional_department=category.functional_department if category else False,
+        )
+        ticket.responsibility_version = routing.version
+        if routing.primary is None:
+            ticket.dispatch_due_at = now + dt.timedelta(minutes=ticket.dispatch_limit_minutes)
+            add_step(session, ticket, "unroutable", f"无法自动派遣：{routing.problem}，待指挥中心派遣", now, SYSTEM)
+            return ticket
+        note = f"按属地管理责任清单 v{routing.version} 派遣至 {routing.primary.name}"
+        if routing.cooperating:
+            note += "，配合单位：" + "、".join(u.name for u in routing.cooperating)
+        await assign(
+            session, ticket, routing.primary, routing.cooperating, env, at=now, step=("dispatched", note), actor=SYSTEM
+        )
     return ticket
 
 
