@@ -118,7 +118,7 @@ class Ctx:
         return await made
 
 
-Scoped = tuple[dict[str, str], str, str | None]  # path parameters, area code, department
+Scoped = tuple[dict[str, str], str | None, str | None]  # path parameters, area code (None: no township), department
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Fixture:
     params: Callable[[Ctx, demo.Township, Principal], Awaitable[Scoped]] | None = None
     #: (ctx, township, caller principal) → request body (and its scope keys, used when the path has
     #: no parameters: with parameters, the resource's scope keys are those ``params`` returns)
-    body: Callable[[Ctx, demo.Township, Principal], Awaitable[tuple[Any, str, str | None]]] | None = None
+    body: Callable[[Ctx, demo.Township, Principal], Awaitable[tuple[Any, str | None, str | None]]] | None = None
     #: statuses when the caller holds the permission over the resource (default: GET 200, write 2xx)
     ok: frozenset[int] | None = None
     #: statuses when the caller holds the permission but not over this resource (default: 404)
@@ -452,7 +452,7 @@ CATALOGUE_ITEM = {"name": "矩阵测试事项", "department": "soc", "kind": "in
 
 
 async def catalogue_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
-    return {"code": INSTANT}, None, None  # type: ignore[return-value]
+    return {"code": INSTANT}, None, None
 
 
 async def matrix_catalogue_item(ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
@@ -462,7 +462,7 @@ async def matrix_catalogue_item(ctx: Ctx, _t: demo.Township, _p: Principal) -> S
         return await ctx.call("county_admin", "POST", "/api/approval/v1/catalogue/items",
                               json={"code": f"matrix_{uuid.uuid4().hex[:8]}", **CATALOGUE_ITEM})
 
-    return {"code": (await ctx.once("catalogue-item", make))["code"]}, None, None  # type: ignore[return-value]
+    return {"code": (await ctx.once("catalogue-item", make))["code"]}, None, None
 
 
 # --- dispatch: tickets of the centre, of a grid incident, of the caller's own unit --------------
@@ -533,7 +533,7 @@ async def reassign_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any
 
 
 async def category_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
-    return {"code": "street_occupation"}, None, None  # type: ignore[return-value]
+    return {"code": "street_occupation"}, None, None
 
 
 async def category_noop_body(ctx: Ctx, _t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
@@ -634,7 +634,7 @@ ENFORCEMENT_ITEM = {"name_zh": "矩阵测试执法事项", "categories": ["road_
 
 
 async def enforcement_item_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
-    return {"code": "ZF-CG-001"}, None, None  # type: ignore[return-value]
+    return {"code": "ZF-CG-001"}, None, None
 
 
 async def matrix_enforcement_item(ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
@@ -644,7 +644,7 @@ async def matrix_enforcement_item(ctx: Ctx, _t: demo.Township, _p: Principal) ->
         return await ctx.call("county_admin", "POST", "/api/enforcement/v1/items",
                               json={"code": f"ZF-MX-{uuid.uuid4().hex[:8].upper()}", **ENFORCEMENT_ITEM})
 
-    return {"code": (await ctx.once("enforcement-item", make))["code"]}, None, None  # type: ignore[return-value]
+    return {"code": (await ctx.once("enforcement-item", make))["code"]}, None, None
 
 
 # --- assessment -------------------------------------------------------------------------------
