@@ -853,6 +853,12 @@ def within_scope(bindings: tuple[Binding, ...], code: str, dept: str | None) -> 
     )
 
 
+def _dept_of(item: dict) -> str | None:
+    """The department a listed item belongs to: its own field, or its handling unit's (tickets)."""
+    unit = item.get("unit")
+    return item.get("dept") or (unit.get("dept") if isinstance(unit, dict) else None)
+
+
 def leaked_items(body: Any, principal: Principal, route: Route) -> list[str]:
     items = body.get("items", []) if isinstance(body, dict) else body if isinstance(body, list) else []
     bindings = principal.bindings_for(route.permission) if route.permission != AUTHENTICATED else principal.bindings
@@ -862,7 +868,7 @@ def leaked_items(body: Any, principal: Principal, route: Route) -> list[str]:
             continue
         for key in AREA_KEYS:
             value = item.get(key)
-            if isinstance(value, str) and is_area_code(value) and not within_scope(bindings, value, item.get("dept")):
+            if isinstance(value, str) and is_area_code(value) and not within_scope(bindings, value, _dept_of(item)):
                 leaks.append(f"{key}={value} (item {item.get('id', item.get('code'))})")
     return leaks
 
