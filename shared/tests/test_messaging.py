@@ -9,78 +9,22 @@ and replay once fixed.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from pathlib import Path
 
 import nats
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Mapped, mapped_column
 
 from jiceng_shared.bus import EventBus
-from jiceng_shared.consumers import Subscription
-from jiceng_shared.db import make_base, utcnow
-from jiceng_shared.events import CloudEvent, EventPayload, build_event, nats_subject
+from jiceng_shared.events import CloudEvent, build_event, nats_subject
 from jiceng_shared.outbox import OutboxRelay, emit
-from jiceng_shared.service import ServiceContext, ServiceSpec
-from jiceng_shared.settings import CommonSettings
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
-from jiceng_shared.tables import add_infrastructure_tables
-
-Base = make_base()
-add_infrastructure_tables(Base.metadata)
-
-
-class Note(Base):
-    __tablename__ = "notes"
-    id: Mapped[str] = mapped_column(primary_key=True)
-    text: Mapped[str]
-    created_at: Mapped[dt.datetime]
-
-
-class NoteWritten(EventPayload):
-    event_type = "test.note.written"
-    note_id: str
-    text: str
-
-
-class Settings(CommonSettings):
-    service_name = "msgtest"
-
-
-#: handler behaviour switch for the poison-message test
-BROKEN: set[str] = set()
-
-
-async def on_note(session, event: CloudEvent) -> None:
-    payload = event.payload(NoteWritten)
-    if payload.text in BROKEN:
-        raise RuntimeError(f"cannot handle {payload.text}")
-    session.add(Note(id=event.id, text=payload.text, created_at=utcnow()))
-
-
-def spec() -> ServiceSpec:
-    return ServiceSpec(
-        name="msgtest",
-        title="messaging test",
-        description="",
-        settings_cls=Settings,
-        metadata=Base.metadata,
-        migrations_dir=Path("unused"),
-        routers=[],
-        subscriptions=lambda _ctx: [Subscription("notes", "test.note.*", {"test.note.written": on_note})],
-    )
-
-
-async def _create_tables(ctx: ServiceContext) -> None:
-    async with ctx.db.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+from jiceng_shared.testing.tiny import BROKEN, Note, NoteWritten, create_tables, spec
 
 
 @pytest.fixture(scope="module")
 async def svc(service_runner):
     async with service_runner(spec, migrate_on_start=False, consumer_max_deliver=3) as running:
-        await _create_tables(running.ctx)
+        await create_tables(running.ctx)
         yield running
 
 
@@ -190,7 +134,7 @@ async def test_a_message_that_is_not_a_cloudevent_goes_straight_to_the_dead_lett
 
 async def test_rows_written_while_nats_is_down_are_published_by_the_catch_up(service_runner, infra):
     async with service_runner(spec, wait_for_nats=False, migrate_on_start=False, nats_url="nats://127.0.0.1:1") as down:
-        await _create_tables(down.ctx)
+        await create_tables(down.ctx)
         async with down.ctx.db.transaction() as session:
             event = await emit(session, NoteWritten(note_id="n5", text="outage"), subject="n5", township="320971100000")
         await asyncio.sleep(0.3)

@@ -1,7 +1,11 @@
 """Human business numbers (receipt, ticket, case numbers): unique, readable, gap-tolerant.
 
-One counter row per series (e.g. per township and year), incremented with a single upsert in the
-caller's transaction, so a number is never handed out twice and never lost in a rollback race.
+One counter row per series (e.g. per township and year), incremented with a single upsert, so a
+number is never handed out twice. On PostgreSQL the upsert runs in its own autocommit statement,
+not in the caller's transaction: every acceptance of a township goes through the same row, and
+holding its lock until the business transaction commits would make them queue one behind the
+other. The price is a gap when that transaction rolls back, which numbering allows (like a
+sequence). SQLite has one writer anyway, so there the caller's transaction is used.
 """
 
 from __future__ import annotations
@@ -15,8 +19,12 @@ async def next_in_series(session: AsyncSession, series: str) -> int:
     counters = session.info["infra"].counters
     stmt = dialect_insert(session, counters).values(key=series, value=1)
     stmt = stmt.on_conflict_do_update(index_elements=[counters.c.key], set_={"value": counters.c.value + 1})
-    result = await session.execute(stmt.returning(counters.c.value))
-    return int(result.scalar_one())
+    stmt = stmt.returning(counters.c.value)
+    if session.bind.dialect.name != "postgresql":
+        return int((await session.execute(stmt)).scalar_one())
+    async with session.bind.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return int((await conn.execute(stmt)).scalar_one())
 
 
 async def business_number(session: AsyncSession, kind: str, township_code: str, year: int, width: int = 6) -> str:

@@ -1,0 +1,65 @@
+"""A tiny service of one table and one subscription, for testing the shared machinery alone
+(outbox, relay, consumers, numbers) without any real service's rules in the way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiceng_shared.consumers import Subscription
+from jiceng_shared.db import make_base, utcnow
+from jiceng_shared.events import CloudEvent, EventPayload
+from jiceng_shared.service import ServiceContext, ServiceSpec
+from jiceng_shared.settings import CommonSettings
+from jiceng_shared.tables import add_infrastructure_tables
+
+Base = make_base()
+add_infrastructure_tables(Base.metadata)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    text: Mapped[str]
+    created_at: Mapped[dt.datetime]
+
+
+class NoteWritten(EventPayload):
+    event_type = "test.note.written"
+    note_id: str
+    text: str
+
+
+class Settings(CommonSettings):
+    service_name = "msgtest"
+
+
+#: handler behaviour switch for the poison-message test
+BROKEN: set[str] = set()
+
+
+async def on_note(session, event: CloudEvent) -> None:
+    payload = event.payload(NoteWritten)
+    if payload.text in BROKEN:
+        raise RuntimeError(f"cannot handle {payload.text}")
+    session.add(Note(id=event.id, text=payload.text, created_at=utcnow()))
+
+
+def spec() -> ServiceSpec:
+    return ServiceSpec(
+        name="msgtest",
+        title="messaging test",
+        description="",
+        settings_cls=Settings,
+        metadata=Base.metadata,
+        migrations_dir=Path("unused"),
+        routers=[],
+        subscriptions=lambda _ctx: [Subscription("notes", "test.note.*", {"test.note.written": on_note})],
+    )
+
+
+async def create_tables(ctx: ServiceContext) -> None:
+    async with ctx.db.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
