@@ -101,7 +101,7 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 15
+        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 12
     ) -> None:
         from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
 
@@ -121,6 +121,14 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._commit_callbacks: list[Callable[[list[Any]], None]] = []
+        # business numbers are drawn outside the business transaction (see numbers.py), through a
+        # pool of their own: drawing one from the main pool while holding a connection of it could
+        # starve it when every connection is held by a request waiting for a second one
+        self.counter_engine: AsyncEngine | None = None
+        if not self.is_sqlite:
+            self.counter_engine = create_async_engine(
+                url, pool_size=2, max_overflow=0, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+            )
 
         class _Session(Session):
             """A session class of this database only, so commit hooks do not leak across engines."""
@@ -131,7 +139,7 @@ class Database:
             self.engine,
             expire_on_commit=False,
             sync_session_class=_Session,
-            info={"source": source, "infra": self.infra},
+            info={"source": source, "infra": self.infra, "counter_engine": self.counter_engine},
         )
         # reads on PostgreSQL run in autocommit: no BEGIN/ROLLBACK round trips around a SELECT
         # (SQLite keeps its own transactions: its BEGIN IMMEDIATE is what orders the writers)
@@ -171,6 +179,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.counter_engine is not None:
+            await self.counter_engine.dispose()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

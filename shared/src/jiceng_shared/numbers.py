@@ -20,10 +20,10 @@ async def next_in_series(session: AsyncSession, series: str) -> int:
     stmt = dialect_insert(session, counters).values(key=series, value=1)
     stmt = stmt.on_conflict_do_update(index_elements=[counters.c.key], set_={"value": counters.c.value + 1})
     stmt = stmt.returning(counters.c.value)
-    if session.bind.dialect.name != "postgresql":
+    engine = session.info.get("counter_engine")
+    if engine is None:  # SQLite: in the caller's transaction
         return int((await session.execute(stmt)).scalar_one())
-    async with session.bind.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
         return int((await conn.execute(stmt)).scalar_one())
 
 

@@ -39,8 +39,9 @@ class CommonSettings(BaseSettings):
     port: int = 0
     data_dir: Path = Path("data")
     database_url: str = ""
-    #: PostgreSQL connections per process (a fixed pool: 6 processes stay under the default 100)
-    database_pool_size: int = 15
+    #: PostgreSQL connections per process (fixed; with the 2 of the counter pool, 6 processes stay
+    #: under PostgreSQL's default max_connections of 100)
+    database_pool_size: int = 12
     nats_url: str = "nats://127.0.0.1:4222"
     #: subject prefix of every event; the JetStream stream is named after it (``jiceng`` → ``JICENG``)
     events_prefix: str = "jiceng"
