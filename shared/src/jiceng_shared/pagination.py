@@ -1,4 +1,5 @@
-"""Cursor pagination: ``limit`` and ``cursor`` in, ``items`` and ``next_cursor`` out, stable order.
+"""List endpoints: optional equality filters, and cursor pagination (``limit`` and ``cursor`` in,
+``items`` and ``next_cursor`` out, stable order).
 
 The cursor is the sort key of the last item (created time and id), opaque to callers; no OFFSET,
 so deep pages cost what the first one does.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -25,6 +27,14 @@ MAX_LIMIT = 200
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+def where_equal(stmt: Select[Any], pairs: Iterable[tuple[Any, Any]]) -> Select[Any]:
+    """One equality filter per ``(column, value)`` given; a ``None`` value means "not filtered"."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
 
 
 def encode_cursor(created_at: dt.datetime, ident: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Binding, Principal, area_level
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.policy import Policy
 from jiceng_shared.scope import require_scope, scope_filter
 
@@ -156,12 +156,7 @@ async def list_users(
     disabled: bool | None, limit: int, cursor: str | None,
 ) -> list[User]:
     stmt = select(User).where(scope_filter(principal, rules.USER_READ, User.area))
-    if username is not None:
-        stmt = stmt.where(User.username == username)
-    if area is not None:
-        stmt = stmt.where(User.area == area)
-    if disabled is not None:
-        stmt = stmt.where(User.disabled == disabled)
+    stmt = where_equal(stmt, ((User.username, username), (User.area, area), (User.disabled, disabled)))
     if role is not None:
         stmt = stmt.where(User.id.in_(select(RoleBinding.subject_id).where(RoleBinding.role == role)))
     stmt = paginate(stmt, User.created_at, User.id, limit=limit, cursor=cursor)
@@ -250,9 +245,7 @@ async def list_clients(
     limit: int, cursor: str | None,
 ) -> list[Client]:
     stmt = select(Client).where(scope_filter(principal, rules.CLIENT_READ, Client.area))
-    for column, value in ((Client.client_id, client_id), (Client.dept, dept), (Client.disabled, disabled)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_equal(stmt, ((Client.client_id, client_id), (Client.dept, dept), (Client.disabled, disabled)))
     stmt = paginate(stmt, Client.created_at, Client.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 
@@ -331,9 +324,7 @@ async def query_audit(
         # a path, or the start of one: /api/grid/v1/residents/ finds every resident read
         escaped = resource.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(AuditEntry.resource.like(escaped + "%", escape="\\"))
-    for column, value in ((AuditEntry.action, action), (AuditEntry.outcome, outcome), (AuditEntry.request_id, request_id)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_equal(stmt, ((AuditEntry.action, action), (AuditEntry.outcome, outcome), (AuditEntry.request_id, request_id)))
     if since is not None:
         stmt = stmt.where(AuditEntry.at >= since)
     if until is not None:

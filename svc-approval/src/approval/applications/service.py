@@ -18,7 +18,7 @@ from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, scope_denied
 from jiceng_shared.identity import Principal, area_level, is_area_code, township_of
 from jiceng_shared.numbers import business_number
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 
 from approval import codes
@@ -538,9 +538,7 @@ async def list_applications(
     session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None, **filters: Any
 ) -> list[Application]:
     stmt = select(Application).where(visible(principal))
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Application, name) == value)
+    stmt = where_equal(stmt, ((getattr(Application, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Application.created_at, Application.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 

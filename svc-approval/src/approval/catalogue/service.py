@@ -12,7 +12,7 @@ from jiceng_shared import demo
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope
 
 from approval.catalogue import rules
@@ -81,15 +81,13 @@ async def list_current(
     stmt = select(CatalogueItem).join(
         latest, and_(CatalogueItem.code == latest.c.code, CatalogueItem.version == latest.c.version)
     )
-    for column, value in (
+    stmt = where_equal(stmt, (
         (CatalogueItem.kind, kind),
         (CatalogueItem.department, department),
         (CatalogueItem.cross_township, cross_township),
         (CatalogueItem.proxy, proxy),
         (CatalogueItem.in_service, in_service),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    ))
     stmt = paginate(stmt, CatalogueItem.created_at, CatalogueItem.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 

@@ -15,7 +15,7 @@ from jiceng_shared.errors import Problem, not_found, scope_denied
 from jiceng_shared.identity import Principal, area_level
 from jiceng_shared.numbers import business_number
 from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE
 
@@ -158,10 +158,8 @@ async def list_inquiries(
     correlation_id: str | None, limit: int, cursor: str | None,
 ) -> list[Inquiry]:
     stmt = select(Inquiry).where(scope_filter(principal, INQUIRY_READ, Inquiry.area_code))
-    for column, value in ((Inquiry.status, status), (Inquiry.owner_username, owner_username),
-                          (Inquiry.correlation_id, correlation_id)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_equal(stmt, ((Inquiry.status, status), (Inquiry.owner_username, owner_username),
+                              (Inquiry.correlation_id, correlation_id)))
     stmt = paginate(stmt, Inquiry.created_at, Inquiry.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 

@@ -13,7 +13,7 @@ from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -86,9 +86,7 @@ async def list_ratings(
     session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None, **filters: Any
 ) -> list[Rating]:
     stmt = select(Rating).where(scope_filter(principal, READ, Rating.area_code))
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Rating, name) == value)
+    stmt = where_equal(stmt, ((getattr(Rating, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Rating.rated_at, Rating.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 
@@ -97,9 +95,7 @@ async def list_rectifications(
     session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None, **filters: Any
 ) -> list[Rectification]:
     stmt = select(Rectification).where(scope_filter(principal, RECTIFICATION_READ, Rectification.area_code))
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Rectification, name) == value)
+    stmt = where_equal(stmt, ((getattr(Rectification, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Rectification.created_at, Rectification.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 

@@ -14,7 +14,7 @@ from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.observability import request_id_var
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 
 from assessment.items import rules
@@ -151,13 +151,11 @@ async def list_ratings(
     limit: int, cursor: str | None,
 ) -> list[ManualRating]:
     stmt = select(ManualRating).where(scope_filter(principal, RATING_READ, ManualRating.area_code, ManualRating.dept))
-    for column, value in (
+    stmt = where_equal(stmt, (
         (ManualRating.period, period),
         (ManualRating.subject_kind, subject_kind),
         (ManualRating.subject_id, subject_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    ))
     stmt = paginate(stmt, ManualRating.created_at, ManualRating.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 

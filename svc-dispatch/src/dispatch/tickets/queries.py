@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import binding_clause, scope_filter
 
 from dispatch.tickets import rules
@@ -62,9 +62,7 @@ async def list_tickets(
         "correlation_id": Ticket.correlation_id,
         "area_code": Ticket.area_code,
     }
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(columns[name] == value)
+    stmt = where_equal(stmt, ((columns[name], value) for name, value in filters.items()))
     if overdue is not None:
         late = Ticket.status.in_(rules.SUPERVISED_STATUSES) & (Ticket.deadline < now)
         stmt = stmt.where(late if overdue else ~late)

@@ -21,7 +21,7 @@ from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
 from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -112,9 +112,7 @@ async def list_cases(
     session: AsyncSession, principal: Principal, *, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> list[Case]:
     stmt = select(Case).where(visible(principal))
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Case, name) == value)
+    stmt = where_equal(stmt, ((getattr(Case, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Case.created_at, Case.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 

@@ -19,7 +19,7 @@ from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
 from jiceng_shared.observability import request_id_var
 from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -121,9 +121,7 @@ async def list_leads(
     cursor: str | None,
 ) -> list[tuple[Lead, Transfer | None]]:
     stmt = select(Lead, Transfer).outerjoin(Transfer, Transfer.lead_id == Lead.id).where(visible(principal))
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Lead, name) == value)
+    stmt = where_equal(stmt, ((getattr(Lead, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Lead.created_at, Lead.id, limit=limit, cursor=cursor)
     return [(row.Lead, row.Transfer) for row in (await session.execute(stmt)).all()]
 

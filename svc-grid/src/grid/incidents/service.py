@@ -15,7 +15,7 @@ from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
 from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate
+from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE
 
@@ -103,14 +103,12 @@ async def list_incidents(
     cursor: str | None,
 ) -> list[Incident]:
     stmt = select(Incident).where(scope_filter(principal, READ, Incident.grid_code))
-    for column, value in (
+    stmt = where_equal(stmt, (
         (Incident.status, status),
         (Incident.grid_code, grid_code),
         (Incident.category, category),
         (Incident.correlation_id, correlation_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    ))
     stmt = paginate(stmt, Incident.created_at, Incident.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 
