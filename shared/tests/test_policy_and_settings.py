@@ -55,3 +55,16 @@ def test_empty_variables_mean_unset_and_keys_may_come_from_files(monkeypatch, tm
     key_file.write_text("-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----\n")
     monkeypatch.setenv("JICENG_INTERNAL_PUBLIC_KEY", str(key_file))
     assert CommonSettings().internal_public_key.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_calendar_overrides_reach_every_service_from_one_variable(monkeypatch):
+    import datetime as dt
+
+    from jiceng_shared.service import build_context
+    from grid.main import spec
+
+    monkeypatch.setenv("JICENG_CALENDAR_EXTRA_HOLIDAYS", '["2027-01-01"]')
+    monkeypatch.setenv("JICENG_CALENDAR_EXTRA_WORKDAYS", '["2027-02-06"]')
+    ctx = build_context(spec(), spec().settings_cls(database_url="sqlite+aiosqlite:///:memory:"))
+    assert not ctx.calendar.is_workday(dt.date(2027, 1, 1))  # a Friday, declared a holiday
+    assert ctx.calendar.is_workday(dt.date(2027, 2, 6))  # a Saturday, declared a make-up day

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event, text
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -67,10 +67,6 @@ class JSONDocument(TypeDecorator[Any]):
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def IdColumn() -> String:  # noqa: N802 - reads like a type in model declarations
-    return String(36)
 
 
 def utcnow() -> dt.datetime:

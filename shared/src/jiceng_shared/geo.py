@@ -23,10 +23,3 @@ def point_in_polygon(point: tuple[float, float], polygon: dict[str, Any]) -> boo
     geom = _prepared(json.dumps(polygon, sort_keys=True))
     return bool(geom.covers(Point(point[0], point[1])))
 
-
-def valid_polygon(polygon: dict[str, Any]) -> bool:
-    try:
-        geom = shape(polygon)
-    except Exception:  # noqa: BLE001 - anything shapely cannot read is invalid
-        return False
-    return geom.geom_type in ("Polygon", "MultiPolygon") and geom.is_valid and not geom.is_empty

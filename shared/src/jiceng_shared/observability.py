@@ -14,7 +14,6 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -169,6 +168,3 @@ class ObservabilityMiddleware:
 def metrics_response() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-
-def log_extra(**fields: Any) -> dict[str, Any]:
-    return {"extra": fields}

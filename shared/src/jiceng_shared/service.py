@@ -92,8 +92,8 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     )
     relay = OutboxRelay(db, bus, service=spec.name, poll_seconds=settings.outbox_poll_seconds)
     calendar = WorkdayCalendar(
-        extra_holidays=getattr(settings, "calendar_extra_holidays", ()),
-        extra_workdays=getattr(settings, "calendar_extra_workdays", ()),
+        extra_holidays=settings.calendar_extra_holidays,
+        extra_workdays=settings.calendar_extra_workdays,
     )
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar)  # type: ignore[arg-type]
     ctx.consumers = ConsumerGroup(

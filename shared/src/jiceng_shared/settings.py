@@ -7,6 +7,7 @@ the process's own prefix wins over it, and both win over the default.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -58,6 +59,10 @@ class CommonSettings(BaseSettings):
     consumer_backoff_seconds: list[float] = [0.5, 2.0, 10.0, 30.0]
     #: events a consumer handles at once (forced to 1 on SQLite, which has one writer)
     consumer_concurrency: int = 8
+    #: days the working-day calendar package does not know yet (the State Council publishes each
+    #: year's schedule in the autumn before): holidays, and make-up working days (调休)
+    calendar_extra_holidays: list[dt.date] = []
+    calendar_extra_workdays: list[dt.date] = []
     #: OTLP endpoint for traces; empty keeps trace context in logs and headers only
     otel_exporter_otlp_endpoint: str = ""
 
@@ -121,9 +126,3 @@ class CommonSettings(BaseSettings):
         if problems:
             raise InsecureConfiguration("refusing to start in production: " + "; ".join(problems))
 
-
-def settings_for(settings_cls: type[CommonSettings], **overrides: Any) -> CommonSettings:
-    """Build settings and refuse insecure production configurations at once."""
-    settings = settings_cls(**overrides)
-    settings.check_production()
-    return settings

@@ -158,10 +158,6 @@ class Stack:
         self.procs.clear()
 
 
-def demo_logins(password: str) -> list[tuple[str, str]]:
-    return [(u.username, u.display_name) for u in demo.USERS]
-
-
 def print_banner(stack: Stack, password: str) -> None:
     gateway = stack.url("gateway")
     lines = [
@@ -173,7 +169,7 @@ def print_banner(stack: Stack, password: str) -> None:
         "",
         f"Demo logins (password: {password}):",
     ]
-    lines += [f"  {name:<34} {label}" for name, label in demo_logins(password)]
+    lines += [f"  {u.username:<34} {u.display_name}" for u in demo.USERS]
     lines += [
         "",
         f"Department systems (client credentials; secret: <client_id>-secret-{password}):",

@@ -117,6 +117,3 @@ def _official_workday(day: dt.date, warned: set[int]) -> bool:
         )
     return day.weekday() < 5
 
-
-def parse_dates(values: Iterable[str]) -> list[dt.date]:
-    return [dt.date.fromisoformat(v.strip()) for v in values if v.strip()]

@@ -1,6 +1,5 @@
 """Settings of svc-dispatch (prefix ``DISPATCH_``; common ones may also come as ``JICENG_``)."""
 
-import datetime as dt
 from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
@@ -35,9 +34,6 @@ class DispatchSettings(CommonSettings):
     default_handle_workdays: int = 5
     #: how often the supervision job looks for tickets near or past their deadline (seconds)
     supervision_scan_seconds: float = 30.0
-    #: days the State Council announced after the installed calendar package was released
-    calendar_extra_holidays: list[dt.date] = []
-    calendar_extra_workdays: list[dt.date] = []
 
     def ticket_rules(self) -> TicketRules:
         return TicketRules(
