@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from jiceng_shared import errors
 from jiceng_shared.bus import EventBus
 from jiceng_shared.consumers import ConsumerGroup, Subscription
-from jiceng_shared.db import Database
+from jiceng_shared.db import Database, utcnow
 from jiceng_shared.errors import install_problem_handlers, permission_denied, problem_response
 from jiceng_shared.identity import InternalTokenError, InternalTokenVerifier, Principal
 from jiceng_shared.migrations import run_migrations
@@ -49,6 +50,12 @@ class ServiceContext:
     consumers: ConsumerGroup
     calendar: WorkdayCalendar
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> dt.datetime:
+        """The service's "now": the wall clock, or a clock a test puts in ``extras["clock"]`` to stand
+        on a given day (a holiday eve, the day after a deadline) instead of waiting for it."""
+        clock = self.extras.get("clock")
+        return clock().astimezone(dt.timezone.utc) if clock is not None else utcnow()
 
 
 BackgroundJob = Callable[[ServiceContext], Awaitable[None]]

@@ -13,7 +13,6 @@ from jiceng_shared.service import ServiceContext
 from approval.applications.rules import WindowRules
 from approval.applications.common import Env
 from approval.catalogue.rules import StatutoryLimits
-from approval.clock import now
 
 
 def statutory_limits(ctx: ServiceContext) -> StatutoryLimits:
@@ -27,11 +26,11 @@ def statutory_limits(ctx: ServiceContext) -> StatutoryLimits:
 def window_env(ctx: ServiceContext) -> Env:
     s = ctx.settings
     rules = WindowRules(s.instant_limit_minutes, s.notice_window_workdays, statutory_limits(ctx))
-    return Env(ctx.calendar, rules, now(ctx), s.appeal_route)
+    return Env(ctx.calendar, rules, ctx.now(), s.appeal_route)
 
 
 def today(ctx: ServiceContext) -> dt.date:
-    return ctx.calendar.local_date(now(ctx))
+    return ctx.calendar.local_date(ctx.now())
 
 
 async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:

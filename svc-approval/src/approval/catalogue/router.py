@@ -16,7 +16,6 @@ from jiceng_shared.service import Ctx, require
 from approval.catalogue import rules, service
 from approval.catalogue.models import CatalogueItem
 from approval.catalogue.schemas import ItemBody, ItemCreate, ItemOut, MaterialOut
-from approval.clock import now
 from approval.deps import statutory_limits, today
 
 router = APIRouter(prefix="/catalogue/items", tags=["catalogue"])
@@ -66,7 +65,7 @@ async def list_items(
 async def create_item(body: ItemCreate, response: Response, ctx: Ctx, principal: Manager) -> ItemOut:
     async with ctx.db.transaction() as session:
         item = await service.create_item(
-            session, principal, body, today=today(ctx), now=now(ctx), limits=statutory_limits(ctx)
+            session, principal, body, today=today(ctx), now=ctx.now(), limits=statutory_limits(ctx)
         )
         materials = await service.materials_of(session, item.id)
     response.headers["Location"] = f"{ctx.spec.api_prefix}/catalogue/items/{item.code}"
@@ -88,7 +87,7 @@ async def get_item(
 async def put_item(code: str, body: ItemBody, ctx: Ctx, principal: Manager) -> ItemOut:
     async with ctx.db.transaction() as session:
         item = await service.new_version(
-            session, principal, code, body, today=today(ctx), now=now(ctx), limits=statutory_limits(ctx)
+            session, principal, code, body, today=today(ctx), now=ctx.now(), limits=statutory_limits(ctx)
         )
         materials = await service.materials_of(session, item.id)
     return item_out(item, materials)

@@ -11,7 +11,6 @@ from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
 
 from approval.applications.router import application_out
-from approval.clock import now
 from approval.deps import if_match, set_etag
 from approval.frontdesk import rules, service
 from approval.frontdesk.models import Inquiry, InquiryStep, Post
@@ -66,7 +65,7 @@ async def create_post(
     body: PostCreate, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.POST_MANAGE))]
 ) -> PostOut:
     async with ctx.db.transaction() as session:
-        post = await service.create_post(session, principal, body, now(ctx))
+        post = await service.create_post(session, principal, body, ctx.now())
     set_etag(response, post.version)
     return post_out(post)
 
@@ -78,7 +77,7 @@ async def set_absence(
     principal: Annotated[Principal, Depends(require(service.POST_MANAGE))],
 ) -> PostOut:
     async with ctx.db.transaction() as session:
-        post = await service.set_absence(session, principal, post_id, body, version, now(ctx))
+        post = await service.set_absence(session, principal, post_id, body, version, ctx.now())
     set_etag(response, post.version)
     return post_out(post)
 
@@ -116,7 +115,7 @@ async def list_inquiries(
 @router.post("/inquiries", status_code=201, response_model=InquiryDetail, summary="Receive an inquiry: you own it")
 async def create_inquiry(body: InquiryCreate, response: Response, ctx: Ctx, principal: Handler) -> InquiryDetail:
     async with ctx.db.transaction() as session:
-        row = await service.create_inquiry(session, principal, body, now(ctx))
+        row = await service.create_inquiry(session, principal, body, ctx.now())
         _, steps = await service.get_inquiry(session, principal, row.id)
     response.headers["Location"] = f"{ctx.spec.api_prefix}/inquiries/{row.id}"
     return inquiry_detail(row, steps, response)
@@ -136,7 +135,7 @@ async def get_inquiry(
              summary="Take an unclaimed inquiry from the centre's queue: you own it")
 async def take(inquiry_id: str, response: Response, ctx: Ctx, version: IfMatch, principal: Handler) -> InquiryDetail:
     async with ctx.db.transaction() as session:
-        row = await service.take(session, principal, inquiry_id, version, now(ctx))
+        row = await service.take(session, principal, inquiry_id, version, ctx.now())
         _, steps = await service.get_inquiry(session, principal, row.id)
     return inquiry_detail(row, steps, response)
 
@@ -147,7 +146,7 @@ async def handover(
     inquiry_id: str, body: HandoverBody, response: Response, ctx: Ctx, version: IfMatch, principal: Handler
 ) -> InquiryDetail:
     async with ctx.db.transaction() as session:
-        row = await service.handover(session, principal, inquiry_id, body, version, now(ctx))
+        row = await service.handover(session, principal, inquiry_id, body, version, ctx.now())
         _, steps = await service.get_inquiry(session, principal, row.id)
     return inquiry_detail(row, steps, response)
 
@@ -157,6 +156,6 @@ async def answer(
     inquiry_id: str, body: AnswerBody, response: Response, ctx: Ctx, version: IfMatch, principal: Handler
 ) -> InquiryDetail:
     async with ctx.db.transaction() as session:
-        row = await service.answer(session, principal, inquiry_id, body, version, now(ctx))
+        row = await service.answer(session, principal, inquiry_id, body, version, ctx.now())
         _, steps = await service.get_inquiry(session, principal, row.id)
     return inquiry_detail(row, steps, response)

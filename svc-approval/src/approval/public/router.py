@@ -23,7 +23,6 @@ from approval.catalogue import rules as cat_rules
 from approval.catalogue import service as catalogue
 from approval.catalogue.models import CatalogueItem
 from approval.catalogue.schemas import GuideMaterial, GuideOut, GuideSummary
-from approval.clock import now
 from approval.deps import statutory_limits, today
 from approval.ratings import rules as rating_rules
 from approval.ratings import service as ratings
@@ -112,7 +111,7 @@ async def application_status(
 async def rate(body: RatingCreate, ctx: Ctx) -> PublicRatingOut:
     async with ctx.db.transaction() as session:
         rating = await ratings.submit(
-            session, body, now=now(ctx), calendar=ctx.calendar,
+            session, body, now=ctx.now(), calendar=ctx.calendar,
             rectification_workdays=ctx.settings.rectification_workdays,
         )
     return PublicRatingOut(

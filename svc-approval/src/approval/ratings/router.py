@@ -10,7 +10,6 @@ from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
 
-from approval.clock import now
 from approval.deps import if_match, set_etag
 from approval.ratings import rules, service
 from approval.ratings.models import Rating, Rectification
@@ -108,7 +107,7 @@ async def assign(
     principal: Annotated[Principal, Depends(require(service.ASSIGN))],
 ) -> RectificationDetail:
     async with ctx.db.transaction() as session:
-        row = await service.assign(session, principal, rectification_id, body, version, now(ctx))
+        row = await service.assign(session, principal, rectification_id, body, version, ctx.now())
     return rectification_detail(principal, row, response)
 
 
@@ -119,7 +118,7 @@ async def callback(
     principal: Annotated[Principal, Depends(require(service.HANDLE))],
 ) -> RectificationDetail:
     async with ctx.db.transaction() as session:
-        row = await service.record_callback(session, principal, rectification_id, body, version, now(ctx))
+        row = await service.record_callback(session, principal, rectification_id, body, version, ctx.now())
     return rectification_detail(principal, row, response)
 
 
@@ -130,5 +129,5 @@ async def close(
     principal: Annotated[Principal, Depends(require(service.HANDLE))],
 ) -> RectificationDetail:
     async with ctx.db.transaction() as session:
-        row = await service.close(session, principal, rectification_id, body, version, now(ctx))
+        row = await service.close(session, principal, rectification_id, body, version, ctx.now())
     return rectification_detail(principal, row, response)

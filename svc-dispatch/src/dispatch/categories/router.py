@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends
 from jiceng_shared.identity import Principal
 from jiceng_shared.service import Ctx, require
 
-from dispatch import clock
 from dispatch.categories import service
 from dispatch.categories.schemas import CategoryOut, CategoryUpdate
 
@@ -33,5 +32,5 @@ async def update_category(
     code: str, body: CategoryUpdate, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.MANAGE))]
 ) -> CategoryOut:
     async with ctx.db.transaction() as session:
-        category = await service.update_category(session, principal, code, body, now=clock.now(ctx))
+        category = await service.update_category(session, principal, code, body, now=ctx.now())
         return service.to_out(category)

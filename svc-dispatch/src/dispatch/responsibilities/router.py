@@ -10,7 +10,6 @@ from pydantic import AwareDatetime
 from jiceng_shared.identity import Principal
 from jiceng_shared.service import Ctx, require
 
-from dispatch import clock
 from dispatch.categories import service as categories
 from dispatch.responsibilities import service
 from dispatch.responsibilities.schemas import ListOut, ListPublish
@@ -28,7 +27,7 @@ async def read_list(
 ) -> ListOut:
     service.check_township(township_code)
     async with ctx.db.session() as session:
-        found = await service.read(session, at=at or clock.now(ctx), version=version)
+        found = await service.read(session, at=at or ctx.now(), version=version)
         functional = await categories.functional_codes(session)
     return service.to_out(found, township_code=township_code, functional=functional)
 
@@ -42,6 +41,6 @@ async def publish_list(
 ) -> ListOut:
     async with ctx.db.transaction() as session:
         functional = await categories.functional_codes(session)
-        published = await service.publish(session, principal, body, now=clock.now(ctx), functional=functional)
+        published = await service.publish(session, principal, body, now=ctx.now(), functional=functional)
     response.headers["Location"] = f"{ctx.spec.api_prefix}/responsibilities?version={published.list.version}"
     return service.to_out(published, township_code=None, functional=functional)

@@ -24,7 +24,6 @@ from jiceng_shared.scope import require_scope
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
-from dispatch import clock
 from dispatch.categories.models import Category
 from dispatch.responsibilities import rules as responsibility_rules
 from dispatch.responsibilities import service as responsibilities
@@ -65,7 +64,7 @@ SYSTEM = Actor(None, "svc-dispatch")
 
 
 def env_of(ctx: ServiceContext) -> Env:
-    return Env(calendar=ctx.calendar, rules=ctx.settings.ticket_rules(), now=clock.now(ctx))
+    return Env(calendar=ctx.calendar, rules=ctx.settings.ticket_rules(), now=ctx.now())
 
 
 def add_step(
