@@ -16,3 +16,4 @@ def test_the_township_enforcement_office_and_the_stationed_police():
     assert unit_by_code("320971000000:nrp").kind == "county_department"
     with pytest.raises(UnknownUnit):
         unit_by_code("320971100000:nope")
+

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
+from jiceng_shared.masking import mask_id_number
 
 from approval.applications import backoffice, common, rules, service
 from approval.applications.models import Application, ApplicationMaterial, Notice, Receipt
@@ -45,14 +46,10 @@ router = APIRouter(tags=["applications"])
 IfMatch = Annotated[int | None, Depends(if_match)]
 
 
-def mask(id_number: str) -> str:
-    return id_number[:6] + "*" * max(0, len(id_number) - 10) + id_number[-4:] if len(id_number) > 10 else "*" * len(id_number)
-
-
 def application_out(app: Application, model: type[ApplicationOut] = ApplicationOut, *, masked: bool = False, **extra: object) -> ApplicationOut:
     data = {name: getattr(app, name) for name in ApplicationOut.model_fields if hasattr(app, name)}
     if masked:
-        data["applicant_id_number"] = mask(app.applicant_id_number)
+        data["applicant_id_number"] = mask_id_number(app.applicant_id_number)
     return model(
         **data,
         kind_zh=KIND_LABELS[app.kind],

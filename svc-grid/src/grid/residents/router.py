@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
+from jiceng_shared.masking import mask_id_number
 
 from grid.residents import rules, service
 from grid.residents.models import Resident
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/residents", tags=["residents"])
 def _out(r: Resident) -> ResidentOut:
     return ResidentOut(
         id=r.id, grid_code=r.grid_code, township_code=r.township_code, name=r.name,
-        id_number_masked=rules.mask_id_number(r.id_number), phone_masked=rules.mask_phone(r.phone),
+        id_number_masked=mask_id_number(r.id_number), phone_masked=rules.mask_phone(r.phone),
         household_no=r.household_no, household_head=r.household_head, special_groups=r.special_groups,
         special_groups_zh=[rules.SPECIAL_GROUPS[g] for g in r.special_groups], created_at=r.created_at,
         updated_at=r.updated_at, version=r.version,

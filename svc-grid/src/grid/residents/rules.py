@@ -43,11 +43,6 @@ def valid_id_number(number: str) -> bool:
     return check_character(number[:17]) == number[17]
 
 
-def mask_id_number(number: str, *, keep_start: int = 6, keep_end: int = 4) -> str:
-    """Lists show the area code and the last 4 characters: 320971********123X."""
-    return number[:keep_start] + "*" * (len(number) - keep_start - keep_end) + number[-keep_end:]
-
-
 def mask_phone(phone: str | None, *, keep_start: int = 3, keep_end: int = 4) -> str | None:
     """Mobile numbers keep their first 3 and last 4 digits (138****5678); others the last 4."""
     if phone is None:

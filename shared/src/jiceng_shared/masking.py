@@ -1,0 +1,10 @@
+"""Masking personal data in lists (domain.md: least privilege, full records only where audited)."""
+
+from __future__ import annotations
+
+
+def mask_id_number(number: str, *, keep_start: int = 6, keep_end: int = 4) -> str:
+    """The area code and the last characters stay: 320971********123X; a short number is all stars."""
+    if len(number) <= keep_start + keep_end:
+        return "*" * len(number)
+    return number[:keep_start] + "*" * (len(number) - keep_start - keep_end) + number[-keep_end:]
