@@ -74,6 +74,7 @@ class AccessGuard:
     async def decide(self, scope: Scope) -> tuple[Route, Principal]:
         """The route and the caller allowed to call it; raises the problem to answer otherwise."""
         route = self.route(scope["method"], scope["path"])
+        scope.setdefault("state", {})["route"] = route
         principal: Principal | None = None
         try:
             if route.public:
@@ -92,7 +93,7 @@ class AccessGuard:
             if problem.status in (401, 403):
                 self.denied(scope, principal, route, problem.status, f"{problem.code}: {problem.detail}")
             raise
-        scope.setdefault("state", {})["principal"] = principal
+        scope["state"]["principal"] = principal
         return route, principal
 
     def _on_behalf(self, scope: Scope, principal: Principal) -> Principal:

@@ -147,8 +147,9 @@ class ObservabilityMiddleware:
                 await self.app(scope, receive, send_wrapper)
             finally:
                 elapsed = time.perf_counter() - started
-                # labelled by the route table's template: bounded, and the same name in gateway and service
-                matched = self.policy.match(method, scope["path"])
+                # labelled by the route table's template: bounded, and the same name in gateway and
+                # service; the gateway's access guard has matched it already
+                matched = scope.get("state", {}).get("route") or self.policy.match(method, scope["path"])
                 route = matched.path if matched else "unmatched"
                 HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
                 HTTP_LATENCY.labels(self.service, method, route).observe(elapsed)
