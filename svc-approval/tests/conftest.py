@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from jiceng_shared.testing.plugin import ServiceClock
 
 from approval.main import spec
 
@@ -22,26 +22,8 @@ async def approval(service_runner):
         yield running
 
 
-class Clock:
-    """The service clock (ctx.extras["clock"]): tests travel in time instead of sleeping."""
-
-    def __init__(self, ctx: Any) -> None:
-        self.ctx = ctx
-        self.now: dt.datetime | None = None
-
-    def set(self, at: dt.datetime) -> dt.datetime:
-        self.now = at
-        self.ctx.extras["clock"] = lambda: self.now
-        return at
-
-    def advance(self, **delta: float) -> dt.datetime:
-        assert self.now is not None
-        self.now = self.now + dt.timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
 def clock(approval):
-    c = Clock(approval.ctx)
+    c = ServiceClock(approval.ctx)
     yield c
-    approval.ctx.extras.pop("clock", None)
+    c.reset()

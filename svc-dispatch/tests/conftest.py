@@ -17,7 +17,7 @@ from jiceng_shared import demo
 from jiceng_shared.contracts.common import GeoPoint
 from jiceng_shared.contracts.grid import IncidentReported
 from jiceng_shared.events import build_event, nats_subject
-from jiceng_shared.testing.plugin import RunningService, demo_principal, eventually, headers_for
+from jiceng_shared.testing.plugin import RunningService, ServiceClock, demo_principal, eventually, headers_for
 
 from dispatch.main import spec
 from dispatch.tickets.models import Ticket, TicketReport, TicketStep
@@ -36,33 +36,9 @@ async def dispatch(service_runner):
         yield running
 
 
-class Clock:
-    """Stands the service on a chosen instant (deadlines, windows) instead of waiting for it."""
-
-    def __init__(self, running: RunningService) -> None:
-        self.running = running
-        self.at: dt.datetime | None = None
-
-    def set(self, at: dt.datetime) -> dt.datetime:
-        self.at = at.astimezone(dt.timezone.utc)
-        self.running.ctx.extras["clock"] = lambda: self.at
-        return self.at
-
-    def advance(self, **delta: float) -> dt.datetime:
-        assert self.at is not None
-        return self.set(self.at + dt.timedelta(**delta))
-
-    def now(self) -> dt.datetime:
-        return self.at or dt.datetime.now(dt.timezone.utc)
-
-    def reset(self) -> None:
-        self.running.ctx.extras.pop("clock", None)
-        self.at = None
-
-
 @pytest.fixture
-def clock(dispatch) -> Iterator[Clock]:
-    c = Clock(dispatch)
+def clock(dispatch) -> Iterator[ServiceClock]:
+    c = ServiceClock(dispatch.ctx)
     yield c
     c.reset()
 
@@ -73,7 +49,7 @@ _places = itertools.count(1)
 class Desk:
     """What the tests do again and again: report incidents, wait for tickets, call the API as someone."""
 
-    def __init__(self, running: RunningService, clock: Clock) -> None:
+    def __init__(self, running: RunningService, clock: ServiceClock) -> None:
         self.running = running
         self.clock = clock
         self.admin = demo_principal("county_admin")

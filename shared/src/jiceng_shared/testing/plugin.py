@@ -117,6 +117,31 @@ class RunningService:
         await self.ctx.spec.seed(self.ctx)
 
 
+class ServiceClock:
+    """Stands a running service on a chosen instant (``ServiceContext.now``): tests travel to a
+    holiday eve or past a deadline instead of waiting for it."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.at: dt.datetime | None = None
+
+    def set(self, at: dt.datetime) -> dt.datetime:
+        self.at = at.astimezone(dt.timezone.utc)
+        self.ctx.extras["clock"] = lambda: self.at
+        return self.at
+
+    def advance(self, **delta: float) -> dt.datetime:
+        assert self.at is not None, "set the clock first"
+        return self.set(self.at + dt.timedelta(**delta))
+
+    def now(self) -> dt.datetime:
+        return self.at or dt.datetime.now(dt.timezone.utc)
+
+    def reset(self) -> None:
+        self.ctx.extras.pop("clock", None)
+        self.at = None
+
+
 class Databases:
     """Fresh databases for one test session, dropped at its end."""
 
