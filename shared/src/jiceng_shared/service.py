@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import MetaData, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiceng_shared import errors
@@ -260,6 +261,26 @@ def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:
 
 Ctx = Annotated[ServiceContext, Depends(get_ctx)]
 Caller = Annotated[Principal, Depends(current_principal)]
+
+
+async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.ctx.db.transaction() as session:
+        yield session
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.ctx.db.session() as session:
+        yield session
+
+
+# The use case's session comes from a dependency instead of an ``async with ctx.db.transaction()``
+# preamble in every route. ``scope="function"`` ends it (commit, or rollback on an error) as soon
+# as the route function returns, before the response is sent: a failed commit is the caller's
+# error response, never a 201 for a write that did not happen.
+#: a transaction: committed when the route returns, rolled back if it raises
+Tx = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+#: a read-only session (autocommit on PostgreSQL: no BEGIN/ROLLBACK round trips)
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
 # --- dead letters: inspect and replay (ops) --------------------------------------------------

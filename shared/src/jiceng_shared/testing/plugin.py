@@ -221,6 +221,8 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
                 "env": "test",
                 "outbox_poll_seconds": 0.2,
                 "consumer_backoff_seconds": [0.05, 0.1, 0.2],
+                # several suites (and developers) share one PostgreSQL of 100 connections
+                "database_pool_size": 3,
                 **overrides,
             }
         )
@@ -257,6 +259,9 @@ async def stack(infra: TestInfra, databases: Databases, tmp_path_factory: pytest
         "JICENG_LOG_LEVEL": "WARNING",
         "JICENG_OUTBOX_POLL_SECONDS": "0.5",
         "JICENG_CONSUMER_BACKOFF_SECONDS": "[0.1, 0.2, 0.5]",
+        # a stack holds 6 × (3 + 2 for business numbers) = 30 connections of PostgreSQL's 100, so
+        # several test runs can share the machine's server
+        "JICENG_DATABASE_POOL_SIZE": "3",
         # the end-to-end tests call public routes far more often than a person would; the limit
         # itself is tested in gateway/tests
         "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",

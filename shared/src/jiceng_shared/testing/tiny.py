@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from fastapi import APIRouter
+from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiceng_shared.consumers import Subscription
 from jiceng_shared.db import make_base, utcnow
 from jiceng_shared.events import CloudEvent, EventPayload
-from jiceng_shared.service import ServiceContext, ServiceSpec
+from jiceng_shared.errors import Problem
+from jiceng_shared.service import ReadSession, ServiceContext, ServiceSpec, Tx
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.tables import add_infrastructure_tables
 
@@ -47,6 +50,25 @@ async def on_note(session, event: CloudEvent) -> None:
     session.add(Note(id=event.id, text=payload.text, created_at=utcnow()))
 
 
+router = APIRouter(prefix="/notes")
+
+
+@router.post("", status_code=201)
+async def write_note(text: str, session: Tx) -> dict[str, str]:
+    """Writes through the session dependency; ``text="refuse"`` raises after the write."""
+    note = Note(id=text, text=text, created_at=utcnow())
+    session.add(note)
+    await session.flush()
+    if text.startswith("refuse"):
+        raise Problem(409, "refused", "Refused", "the note is refused after it was written")
+    return {"id": note.id}
+
+
+@router.get("")
+async def list_notes(session: ReadSession) -> list[str]:
+    return list((await session.scalars(select(Note.text).order_by(Note.text))).all())
+
+
 def spec() -> ServiceSpec:
     return ServiceSpec(
         name="msgtest",
@@ -55,7 +77,7 @@ def spec() -> ServiceSpec:
         settings_cls=Settings,
         metadata=Base.metadata,
         migrations_dir=Path("unused"),
-        routers=[],
+        routers=[router],
         subscriptions=lambda _ctx: [Subscription("notes", "test.note.*", {"test.note.written": on_note})],
     )
 

@@ -1,0 +1,42 @@
+"""The routers' session dependency (``Tx``): committed when the route returns, nothing kept when it
+raises; and closed sets declared as LabelledEnum carry their Chinese labels into the schema."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from jiceng_shared.enums import LabelledEnum, labels_of
+from jiceng_shared.testing.plugin import headers_for, principal
+from jiceng_shared.testing.tiny import create_tables, spec
+
+HEADERS = headers_for(principal(("county_admin", "320971000000")))
+
+
+async def test_a_route_write_is_committed_and_a_refused_one_leaves_nothing(service_runner):
+    async with service_runner(spec, migrate_on_start=False, wait_for_nats=False) as svc:
+        await create_tables(svc.ctx)
+        kept = await svc.client.post("/api/msgtest/v1/notes", params={"text": "kept"}, headers=HEADERS)
+        assert kept.status_code == 201, kept.text
+        refused = await svc.client.post("/api/msgtest/v1/notes", params={"text": "refused"}, headers=HEADERS)
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "refused"
+        listed = await svc.client.get("/api/msgtest/v1/notes", headers=HEADERS)
+        assert listed.json() == ["kept"]
+
+
+class Light(LabelledEnum):
+    RED = "red", "红灯"
+    GREEN = "green", "绿灯"
+
+
+class Crossing(BaseModel):
+    light: Light
+
+
+def test_a_labelled_enum_is_its_value_and_lists_values_and_labels_in_the_schema():
+    assert Light.RED == "red" and Light("green").label_zh == "绿灯"
+    assert Crossing(light="red").model_dump(mode="json") == {"light": "red"}
+    schema = Crossing.model_json_schema()["$defs"]["Light"]
+    assert schema["enum"] == ["red", "green"]
+    assert schema["x-enum-labels"] == {"red": "红灯", "green": "绿灯"}
+    assert labels_of([Light]) == {"Light": {"red": "红灯", "green": "绿灯"}}
