@@ -28,6 +28,7 @@ stop: venv
 
 ## Run every test (PostgreSQL and NATS on 127.0.0.1; see README "Tests").
 test: venv
+	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest
 

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 import httpx
-
 from load import run_load
 
 PATH = "/api/approval/v1/applications"
@@ -24,8 +23,10 @@ BODY = {
 
 def measure(ctx: dict[str, Any], *, connections: int = 16, seconds: int = 15) -> dict[str, Any]:
     gateway = ctx["gateway"]
-    token = httpx.post(f"{gateway}/auth/token", data={"grant_type": "password", "username": "window_clerk.bufeng",
-                                                      "password": ctx["password"]}).json()["access_token"]
+    token = httpx.post(
+        f"{gateway}/auth/token",
+        data={"grant_type": "password", "username": "window_clerk.bufeng", "password": ctx["password"]},
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     body = json.dumps(BODY, ensure_ascii=False).encode()
     first = httpx.post(gateway + PATH, headers=headers, content=body)
@@ -37,10 +38,17 @@ def measure(ctx: dict[str, Any], *, connections: int = 16, seconds: int = 15) ->
         "approval_accept_rps": round(result.rps, 1),
         "approval_accept_p95_ms": round(result.p95_ms, 2),
         "approval_detail": {
-            "connections": connections, "seconds": seconds, "tool": result.tool, "requests": result.requests,
-            "non_201_or_errors": result.errors + light.errors, "p50_ms": round(result.p50_ms, 2),
+            "connections": connections,
+            "seconds": seconds,
+            "tool": result.tool,
+            "requests": result.requests,
+            "non_201_or_errors": result.errors + light.errors,
+            "p50_ms": round(result.p50_ms, 2),
             "p99_ms": round(result.p99_ms, 2),
-            "at_2_connections": {"rps": round(light.rps, 1), "p50_ms": round(light.p50_ms, 2),
-                                 "p95_ms": round(light.p95_ms, 2)},
+            "at_2_connections": {
+                "rps": round(light.rps, 1),
+                "p50_ms": round(light.p50_ms, 2),
+                "p95_ms": round(light.p95_ms, 2),
+            },
         },
     }

@@ -10,20 +10,24 @@ import statistics
 from typing import Any
 
 import httpx
+from load import run_load
 
 from jiceng_shared import devkeys
 from jiceng_shared.identity import INTERNAL_HEADER, Binding, InternalTokenSigner, Principal
-
-from load import run_load
 
 PATH = "/api/grid/v1/areas/320971100201001"
 
 
 def login(gateway: str, username: str, password: str) -> tuple[str, Principal]:
-    token = httpx.post(f"{gateway}/auth/token", data={"grant_type": "password", "username": username, "password": password}).json()["access_token"]
+    token = httpx.post(
+        f"{gateway}/auth/token", data={"grant_type": "password", "username": username, "password": password}
+    ).json()["access_token"]
     me = httpx.get(f"{gateway}/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
     principal = Principal(
-        subject=me["subject"], name=me["name"], kind=me["kind"], username=username,
+        subject=me["subject"],
+        name=me["name"],
+        kind=me["kind"],
+        username=username,
         bindings=tuple(Binding(b["role"], b["area"], b["dept"]) for b in me["bindings"]),
     )
     return token, principal
@@ -45,8 +49,15 @@ def measure(ctx: dict[str, Any], *, seconds: int = 8, rounds: int = 2) -> dict[s
         runs["proxied"].append(run_load(proxied_url, proxied_headers, 32, seconds))
         runs["direct_1"].append(run_load(direct_url, direct_headers, 1, seconds // 2))
         runs["proxied_1"].append(run_load(proxied_url, proxied_headers, 1, seconds // 2))
-    med = {k: {"rps": statistics.median(r.rps for r in v), "p50": statistics.median(r.p50_ms for r in v),
-               "p99": statistics.median(r.p99_ms for r in v), "errors": sum(r.errors for r in v)} for k, v in runs.items()}
+    med = {
+        k: {
+            "rps": statistics.median(r.rps for r in v),
+            "p50": statistics.median(r.p50_ms for r in v),
+            "p99": statistics.median(r.p99_ms for r in v),
+            "errors": sum(r.errors for r in v),
+        }
+        for k, v in runs.items()
+    }
     return {
         "gateway_direct_rps": round(med["direct"]["rps"], 1),
         "gateway_proxied_rps": round(med["proxied"]["rps"], 1),

@@ -44,8 +44,9 @@ def _lua_string(value: str) -> str:
     return "[==[" + value + "]==]"
 
 
-def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: int, method: str = "GET",
-            body: bytes | None = None) -> LoadResult:
+def run_wrk(
+    url: str, headers: dict[str, str], connections: int, seconds: int, method: str = "GET", body: bytes | None = None
+) -> LoadResult:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_WRK_SCRIPT % (_lua_string(method), _lua_string(body.decode()) if body else "nil"))
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script.name]
@@ -73,8 +74,9 @@ def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: int, m
     )
 
 
-async def _aiohttp_load(url: str, headers: dict[str, str], connections: int, seconds: int, method: str,
-                        body: bytes | None) -> LoadResult:
+async def _aiohttp_load(
+    url: str, headers: dict[str, str], connections: int, seconds: int, method: str, body: bytes | None
+) -> LoadResult:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -106,8 +108,9 @@ async def _aiohttp_load(url: str, headers: dict[str, str], connections: int, sec
     )
 
 
-def run_load(url: str, headers: dict[str, str], connections: int, seconds: int, method: str = "GET",
-             body: bytes | None = None) -> LoadResult:
+def run_load(
+    url: str, headers: dict[str, str], connections: int, seconds: int, method: str = "GET", body: bytes | None = None
+) -> LoadResult:
     if shutil.which("wrk"):
         return run_wrk(url, headers, connections, seconds, method, body)
     return asyncio.run(_aiohttp_load(url, headers, connections, seconds, method, body))

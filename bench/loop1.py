@@ -20,7 +20,6 @@ from typing import Any
 
 import aiohttp
 import nats
-
 from load import percentile
 
 GRIDS = {"320971100201001": (120.300, 33.300), "320971100201002": (120.310, 33.300)}
@@ -28,8 +27,9 @@ BENCH_ENV = {"DISPATCH_DUPLICATE_RADIUS_METERS": "0"}
 
 
 async def _token(session: aiohttp.ClientSession, gateway: str, password: str) -> str:
-    async with session.post(f"{gateway}/auth/token", data={"grant_type": "password", "username": "grid_worker.bufeng",
-                                                           "password": password}) as response:
+    async with session.post(
+        f"{gateway}/auth/token", data={"grant_type": "password", "username": "grid_worker.bufeng", "password": password}
+    ) as response:
         return (await response.json())["access_token"]
 
 
@@ -39,12 +39,16 @@ def _body() -> dict[str, Any]:
         "category": "street_occupation",
         "description": "bench",
         "grid_code": grid,
-        "location": {"type": "Point", "coordinates": [lng + random.uniform(0.0005, 0.0095), lat + random.uniform(0.0005, 0.0095)]},
+        "location": {
+            "type": "Point",
+            "coordinates": [lng + random.uniform(0.0005, 0.0095), lat + random.uniform(0.0005, 0.0095)],
+        },
     }
 
 
-async def _run(gateway: str, token: str, arrivals: dict[str, float], rate: float, seconds: float,
-               drain_seconds: float) -> dict[str, Any]:
+async def _run(
+    gateway: str, token: str, arrivals: dict[str, float], rate: float, seconds: float, drain_seconds: float
+) -> dict[str, Any]:
     sent: dict[str, float] = {}
     failures = 0
     connector = aiohttp.TCPConnector(limit=128)
@@ -109,8 +113,13 @@ async def _measure(gateway: str, nats_url: str, prefix: str, password: str) -> d
         for rate in (10, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 400):
             result = await _run(gateway, token, arrivals, rate=rate, seconds=10, drain_seconds=20)
             ramp.append(result)
-            held = (result["lost"] == 0 and result["rejected"] == 0 and result["p95_ms"] is not None
-                    and result["p95_ms"] <= 1000 and result["achieved_rate"] >= 0.95 * rate)
+            held = (
+                result["lost"] == 0
+                and result["rejected"] == 0
+                and result["p95_ms"] is not None
+                and result["p95_ms"] <= 1000
+                and result["achieved_rate"] >= 0.95 * rate
+            )
             if not held:
                 break
             best = rate
@@ -121,8 +130,12 @@ async def _measure(gateway: str, nats_url: str, prefix: str, password: str) -> d
         "loop1_p95_ms": steady["p95_ms"],
         "loop1_max_rate_per_s": best,
         "loop1_lost": gentle["lost"] + steady["lost"] + sum(r["lost"] for r in ramp),
-        "loop1_detail": {"steady_20_per_s": gentle, "steady_50_per_s": steady, "ramp": ramp,
-                         "held_means": "no loss, no rejection, p95 <= 1000 ms, achieved >= 95% of the rate"},
+        "loop1_detail": {
+            "steady_20_per_s": gentle,
+            "steady_50_per_s": steady,
+            "ramp": ramp,
+            "held_means": "no loss, no rejection, p95 <= 1000 ms, achieved >= 95% of the rate",
+        },
     }
 
 

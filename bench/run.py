@@ -20,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import loop1  # noqa: E402
+
+import approval  # noqa: E402
+import gateway  # noqa: E402
 from jiceng_shared.stack import Stack, free_port  # noqa: E402
 from jiceng_shared.testing.infra import prepare  # noqa: E402
 from jiceng_shared.testing.plugin import Databases, delete_stream  # noqa: E402
 from jiceng_shared.topology import PROCESSES  # noqa: E402
-
-import approval  # noqa: E402
-import gateway  # noqa: E402
-import loop1  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results.json"
 PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval}

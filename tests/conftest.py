@@ -53,7 +53,10 @@ class Platform:
             token = response.json()["access_token"]
             me = (await c.get("/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
         principal = Principal(
-            subject=me["subject"], name=me["name"], kind=me["kind"], client_id=me["client_id"],
+            subject=me["subject"],
+            name=me["name"],
+            kind=me["kind"],
+            client_id=me["client_id"],
             bindings=tuple(Binding(b["role"], b["area"], b["dept"]) for b in me["bindings"]),
         )
         self.callers[name] = Caller(name, token, principal)

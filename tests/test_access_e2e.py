@@ -32,9 +32,19 @@ async def _audit(platform, **params) -> list[dict]:
 async def test_a_service_called_around_the_gateway_answers_401_and_nothing_else(platform, service):
     worker = await platform.login("county_admin")
     now = int(time.time())
-    forged = jwt.encode({"sub": "x", "knd": "user", "bnd": [["county_admin", demo.COUNTY_CODE, None]],
-                         "iss": "jiceng-gateway", "aud": "jiceng-internal", "iat": now, "exp": now + 60},
-                        "not-the-key-" * 4, algorithm="HS256")
+    forged = jwt.encode(
+        {
+            "sub": "x",
+            "knd": "user",
+            "bnd": [["county_admin", demo.COUNTY_CODE, None]],
+            "iss": "jiceng-gateway",
+            "aud": "jiceng-internal",
+            "iat": now,
+            "exp": now + 60,
+        },
+        "not-the-key-" * 4,
+        algorithm="HS256",
+    )
     url = platform.stack.url(service) + f"/api/{service}/v1/admin/dead-letters"
     async with httpx.AsyncClient() as c:
         for headers in ({}, {INTERNAL_HEADER: forged}, {INTERNAL_HEADER: worker.token}, worker.headers):
@@ -56,11 +66,18 @@ async def test_reading_a_full_personal_record_is_on_file_with_who_when_and_reque
     entries = await _audit(platform, resource=f"/api/grid/v1/residents/{resident['id']}")
     read = next(e for e in entries if e["request_id"] == rid)
     assert (read["action"], read["outcome"], read["subject"], read["status"]) == (
-        "personal_record_read", "success", "grid_worker.bufeng", 200)
+        "personal_record_read",
+        "success",
+        "grid_worker.bufeng",
+        200,
+    )
     assert read["permission"] == "grid.resident.read" and read["at"]
     # the masked list is not a personal-record read
-    assert not [e for e in await _audit(platform, resource="/api/grid/v1/residents", action="personal_record_read")
-                if e["resource"] == "/api/grid/v1/residents"]
+    assert not [
+        e
+        for e in await _audit(platform, resource="/api/grid/v1/residents", action="personal_record_read")
+        if e["resource"] == "/api/grid/v1/residents"
+    ]
 
 
 async def test_a_write_is_on_file_when_it_is_acknowledged(platform):
@@ -69,9 +86,16 @@ async def test_a_write_is_on_file_when_it_is_acknowledged(platform):
     async with platform.client() as c:
         # a category no other end-to-end test reports: this report never merges with theirs (same
         # category within 50 m), e.g. test_crash_safety's street occupations all over grid 1
-        response = await c.post("/api/grid/v1/incidents", headers=worker.headers | {"x-request-id": rid}, json={
-            "category": "environment_pollution", "description": "审计测试", "grid_code": GRID_1,
-            "location": {"type": "Point", "coordinates": [120.305, 33.305]}})
+        response = await c.post(
+            "/api/grid/v1/incidents",
+            headers=worker.headers | {"x-request-id": rid},
+            json={
+                "category": "environment_pollution",
+                "description": "审计测试",
+                "grid_code": GRID_1,
+                "location": {"type": "Point", "coordinates": [120.305, 33.305]},
+            },
+        )
     assert response.status_code == 201
     started = [e for e in await _audit(platform, request_id=rid) if e["outcome"] == "started"]
     assert started and started[0]["action"] == "write" and started[0]["subject"] == "grid_worker.bufeng"
@@ -85,12 +109,28 @@ async def test_a_write_is_on_file_when_it_is_acknowledged(platform):
 async def test_a_disabled_user_and_a_removed_binding_take_effect_on_the_next_request(platform):
     admin = await platform.login("county_admin")
     async with platform.client() as c:
-        created = (await c.post("/api/iam/v1/users", headers=admin.headers, json={
-            "username": f"e2e.{uuid.uuid4().hex[:6]}", "display_name": "临时网格员", "password": "e2e passphrase",
-            "area": demo.BUFENG.code, "bindings": [{"role": "grid_worker", "area": GRID_1},
-                                                   {"role": "dispatcher", "area": demo.BUFENG.code}]})).json()
-        token = (await c.post("/auth/token", data={"grant_type": "password", "username": created["username"],
-                                                   "password": "e2e passphrase"})).json()["access_token"]
+        created = (
+            await c.post(
+                "/api/iam/v1/users",
+                headers=admin.headers,
+                json={
+                    "username": f"e2e.{uuid.uuid4().hex[:6]}",
+                    "display_name": "临时网格员",
+                    "password": "e2e passphrase",
+                    "area": demo.BUFENG.code,
+                    "bindings": [
+                        {"role": "grid_worker", "area": GRID_1},
+                        {"role": "dispatcher", "area": demo.BUFENG.code},
+                    ],
+                },
+            )
+        ).json()
+        token = (
+            await c.post(
+                "/auth/token",
+                data={"grant_type": "password", "username": created["username"], "password": "e2e passphrase"},
+            )
+        ).json()["access_token"]
         me = {"Authorization": f"Bearer {token}"}
         assert (await c.get("/api/grid/v1/residents", headers=me)).status_code == 200
         worker = next(b for b in created["bindings"] if b["role"] == "grid_worker")
@@ -99,6 +139,11 @@ async def test_a_disabled_user_and_a_removed_binding_take_effect_on_the_next_req
         assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
         assert (await c.get("/api/grid/v1/incidents", headers=me)).status_code == 200  # the dispatcher binding stays
         user = (await c.get(f"/api/iam/v1/users/{created['id']}", headers=admin.headers)).json()
-        assert (await c.patch(f"/api/iam/v1/users/{created['id']}", headers=admin.headers,
-                              json={"version": user["version"], "disabled": True})).status_code == 200
+        assert (
+            await c.patch(
+                f"/api/iam/v1/users/{created['id']}",
+                headers=admin.headers,
+                json={"version": user["version"], "disabled": True},
+            )
+        ).status_code == 200
         assert (await c.get("/api/grid/v1/incidents", headers=me)).status_code == 401

@@ -106,7 +106,9 @@ class Ctx:
         headers = (await self.platform.login(login)).headers if login else {}
         async with self.platform.client() as c:
             response = await c.request(method, path, headers=headers, **kwargs)
-        assert response.status_code < 300, f"fixture call {method} {path} as {login}: {response.status_code} {response.text}"
+        assert response.status_code < 300, (
+            f"fixture call {method} {path} as {login}: {response.status_code} {response.text}"
+        )
         return response.json() if response.content else None
 
     async def once(self, key: Any, make: Callable[[], Awaitable[Any]]) -> Any:
@@ -145,9 +147,17 @@ async def incident_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     grid = grid_of(t)
 
     async def make() -> dict:
-        return await ctx.call(f"grid_worker.{t.slug}", "POST", "/api/grid/v1/incidents", json={
-            "category": INCIDENT_CATEGORY, "description": "矩阵测试", "grid_code": grid.code,
-            "location": {"type": "Point", "coordinates": inside(grid)}})
+        return await ctx.call(
+            f"grid_worker.{t.slug}",
+            "POST",
+            "/api/grid/v1/incidents",
+            json={
+                "category": INCIDENT_CATEGORY,
+                "description": "矩阵测试",
+                "grid_code": grid.code,
+                "location": {"type": "Point", "coordinates": inside(grid)},
+            },
+        )
 
     incident = await ctx.once(("incident", t.code), make)
     return {"incident_id": incident["id"]}, grid.code, None
@@ -155,8 +165,16 @@ async def incident_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
 
 async def incident_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, str, str | None]:
     grid = grid_of(t)
-    return {"category": INCIDENT_CATEGORY, "description": "矩阵测试", "grid_code": grid.code,
-            "location": {"type": "Point", "coordinates": inside(grid)}}, grid.code, None
+    return (
+        {
+            "category": INCIDENT_CATEGORY,
+            "description": "矩阵测试",
+            "grid_code": grid.code,
+            "location": {"type": "Point", "coordinates": inside(grid)},
+        },
+        grid.code,
+        None,
+    )
 
 
 async def resident_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
@@ -175,8 +193,17 @@ async def resident_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any
 
     grid = grid_of(t)
     first17 = "320971" + "19800101" + f"{uuid.uuid4().int % 1000:03d}"
-    return {"grid_code": grid.code, "name": "矩阵", "id_number": first17 + check_character(first17),
-            "address": "测试地址", "household_no": f"M-{uuid.uuid4().hex[:8]}"}, grid.code, None
+    return (
+        {
+            "grid_code": grid.code,
+            "name": "矩阵",
+            "id_number": first17 + check_character(first17),
+            "address": "测试地址",
+            "household_no": f"M-{uuid.uuid4().hex[:8]}",
+        },
+        grid.code,
+        None,
+    )
 
 
 async def dead_letter_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
@@ -217,9 +244,18 @@ async def client_noop_body(ctx: Ctx, _t: demo.Township, _p: Principal) -> tuple[
 async def throwaway_client_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
     if not p.can("iam.client.manage"):  # the gateway refuses before any lookup: no need to make one
         return {"client_id": str(uuid.uuid4())}, demo.COUNTY_CODE, None
-    client = await ctx.call("county_admin", "POST", "/api/iam/v1/clients", json={
-        "client_id": f"client.matrix{uuid.uuid4().hex[:8]}", "name": "矩阵测试系统", "dept": "samr",
-        "area": demo.COUNTY_CODE, "townships": [t.code]})
+    client = await ctx.call(
+        "county_admin",
+        "POST",
+        "/api/iam/v1/clients",
+        json={
+            "client_id": f"client.matrix{uuid.uuid4().hex[:8]}",
+            "name": "矩阵测试系统",
+            "dept": "samr",
+            "area": demo.COUNTY_CODE,
+            "townships": [t.code],
+        },
+    )
     return {"client_id": client["id"]}, client["area"], None
 
 
@@ -228,15 +264,27 @@ async def throwaway_binding_params(ctx: Ctx, t: demo.Township, p: Principal) -> 
         return {"binding_id": str(uuid.uuid4())}, t.code, None
 
     async def make_user() -> dict:
-        return await ctx.call("county_admin", "POST", "/api/iam/v1/users", json={
-            "username": f"matrix.{t.slug}.{uuid.uuid4().hex[:6]}", "display_name": "矩阵", "area": t.code,
-            "password": "matrix passphrase"})
+        return await ctx.call(
+            "county_admin",
+            "POST",
+            "/api/iam/v1/users",
+            json={
+                "username": f"matrix.{t.slug}.{uuid.uuid4().hex[:6]}",
+                "display_name": "矩阵",
+                "area": t.code,
+                "password": "matrix passphrase",
+            },
+        )
 
     user = await ctx.once(("binding-holder", t.code), make_user)
     # a grid code of its own for every cell, so concurrent cells never touch the same binding
     area = grid_of(t).village + f"{uuid.uuid4().int % 900 + 100:03d}"
-    binding = await ctx.call("county_admin", "POST", "/api/iam/v1/bindings",
-                             json={"subject_id": user["id"], "role": "grid_worker", "area": area})
+    binding = await ctx.call(
+        "county_admin",
+        "POST",
+        "/api/iam/v1/bindings",
+        json={"subject_id": user["id"], "role": "grid_worker", "area": area},
+    )
     return {"binding_id": binding["id"]}, binding["area"], None
 
 
@@ -252,15 +300,18 @@ def login_of(ctx: Ctx, p: Principal) -> str:
 
 def counterpart(login: str, t: demo.Township) -> str:
     """The same role's demo identity in township ``t`` (county identities serve every township)."""
-    return login.removesuffix(f".{demo.BUFENG.slug}") + f".{t.slug}" if login.endswith(f".{demo.BUFENG.slug}") else login
+    return (
+        login.removesuffix(f".{demo.BUFENG.slug}") + f".{t.slug}" if login.endswith(f".{demo.BUFENG.slug}") else login
+    )
 
 
 def village_of(t: demo.Township) -> demo.Village:
     return next(v for v in demo.VILLAGES if v.township == t.code)
 
 
-def per_holder(permission: str, names: tuple[str, ...],
-               make: Callable[[Ctx, demo.Township, Principal], Awaitable[Scoped]]) -> Callable[..., Awaitable[Scoped]]:
+def per_holder(
+    permission: str, names: tuple[str, ...], make: Callable[[Ctx, demo.Township, Principal], Awaitable[Scoped]]
+) -> Callable[..., Awaitable[Scoped]]:
     """Params of a state-changing route: a fresh resource for each cell holding ``permission``.
 
     A caller without the permission is refused by the gateway before any lookup, so made-up ids
@@ -311,21 +362,34 @@ COMMITTED, COMMITTED_MATERIALS = "resident_pension_enrolment", ("id_card", "enro
 INSTANT, INSTANT_MATERIALS = "elderly_card", ("id_card", "photo")
 
 
-async def window_application(ctx: Ctx, t: demo.Township, item: str, materials: tuple[str, ...], *,
-                             check_later: bool = False) -> dict:
+async def window_application(
+    ctx: Ctx, t: demo.Township, item: str, materials: tuple[str, ...], *, check_later: bool = False
+) -> dict:
     """Received at the window of ``t`` by its clerk: accepted when complete (unless checked later),
     else notified once (awaiting materials)."""
-    return await ctx.call(f"window_clerk.{t.slug}", "POST", "/api/approval/v1/applications", json={
-        "item_code": item, "applicant": APPLICANT, "materials": [{"code": c} for c in materials],
-        "check_later": check_later})
+    return await ctx.call(
+        f"window_clerk.{t.slug}",
+        "POST",
+        "/api/approval/v1/applications",
+        json={
+            "item_code": item,
+            "applicant": APPLICANT,
+            "materials": [{"code": c} for c in materials],
+            "check_later": check_later,
+        },
+    )
 
 
 async def proxy_application(ctx: Ctx, login: str, t: demo.Township, p: Principal) -> dict:
     """Submitted by a village agent (for a resident of the village) or a grid worker (of the grid),
     a photo short: the agent tells the resident at once (awaiting materials)."""
     area = village_of(t).code if "village_agent" in p.roles else grid_of(t).code
-    return await ctx.call(login, "POST", "/api/approval/v1/proxy-applications", json={
-        "item_code": INSTANT, "applicant": APPLICANT | {"area_code": area}, "materials": [{"code": "id_card"}]})
+    return await ctx.call(
+        login,
+        "POST",
+        "/api/approval/v1/proxy-applications",
+        json={"item_code": INSTANT, "applicant": APPLICANT | {"area_code": area}, "materials": [{"code": "id_card"}]},
+    )
 
 
 def application_scoped(app: dict, **extra: str) -> Scoped:
@@ -361,15 +425,23 @@ async def awaiting_materials(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped
 
 async def paused(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     app = await window_application(ctx, t, COMMITTED, COMMITTED_MATERIALS)
-    app = await ctx.call(f"approval_officer.{t.slug}", "POST", f"/api/approval/v1/applications/{app['id']}/pauses",
-                         json={"reason": "expert_review", "note": MATRIX})
+    app = await ctx.call(
+        f"approval_officer.{t.slug}",
+        "POST",
+        f"/api/approval/v1/applications/{app['id']}/pauses",
+        json={"reason": "expert_review", "note": MATRIX},
+    )
     return application_scoped(app, pause_id=app["pauses"][0]["id"])
 
 
 async def extension_requested(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     app = await window_application(ctx, t, COMMITTED, COMMITTED_MATERIALS)
-    app = await ctx.call(f"approval_officer.{t.slug}", "POST", f"/api/approval/v1/applications/{app['id']}/extensions",
-                         json={"days": 5, "reason": MATRIX})
+    app = await ctx.call(
+        f"approval_officer.{t.slug}",
+        "POST",
+        f"/api/approval/v1/applications/{app['id']}/extensions",
+        json={"days": 5, "reason": MATRIX},
+    )
     return application_scoped(app, extension_id=app["extensions"][0]["id"])
 
 
@@ -382,12 +454,26 @@ async def public_status_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Sco
 async def bad_rating(ctx: Ctx, t: demo.Township) -> dict:
     """An instant item handed out, rated 不满意 with its rating code: its rectification (open)."""
     app = await window_application(ctx, t, INSTANT, INSTANT_MATERIALS)
-    done = await ctx.call(f"window_clerk.{t.slug}", "POST", f"/api/approval/v1/applications/{app['id']}/handout",
-                          json={"delivery": "window"})
-    await ctx.call(None, "POST", "/api/approval/v1/public/ratings", json={
-        "receipt_number": app["receipt_number"], "rating_code": done["rating_code"], "level": 2, "comment": MATRIX})
-    return await first_item(ctx, f"township_leader.{t.slug}", "/api/approval/v1/rectifications",
-                            application_id=app["id"])
+    done = await ctx.call(
+        f"window_clerk.{t.slug}",
+        "POST",
+        f"/api/approval/v1/applications/{app['id']}/handout",
+        json={"delivery": "window"},
+    )
+    await ctx.call(
+        None,
+        "POST",
+        "/api/approval/v1/public/ratings",
+        json={
+            "receipt_number": app["receipt_number"],
+            "rating_code": done["rating_code"],
+            "level": 2,
+            "comment": MATRIX,
+        },
+    )
+    return await first_item(
+        ctx, f"township_leader.{t.slug}", "/api/approval/v1/rectifications", application_id=app["id"]
+    )
 
 
 def rectification_scoped(rect: dict) -> Scoped:
@@ -402,15 +488,23 @@ async def assigned_to_caller(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped
     """Open, and the caller's to handle: assigned to them (the township leader handles any anyway)."""
     rect = await bad_rating(ctx, t)
     if not p.can("approval.rectification.assign"):
-        rect = await ctx.call(f"township_leader.{t.slug}", "POST", f"/api/approval/v1/rectifications/{rect['id']}/assign",
-                              json={"assignee_username": login_of(ctx, p), "assignee_name": p.name})
+        rect = await ctx.call(
+            f"township_leader.{t.slug}",
+            "POST",
+            f"/api/approval/v1/rectifications/{rect['id']}/assign",
+            json={"assignee_username": login_of(ctx, p), "assignee_name": p.name},
+        )
     return rectification_scoped(rect)
 
 
 async def open_inquiry(ctx: Ctx, t: demo.Township) -> dict:
     """Received by the window clerk of ``t``, who owns it (首问负责制)."""
-    return await ctx.call(f"window_clerk.{t.slug}", "POST", "/api/approval/v1/inquiries",
-                          json={"subject": f"{MATRIX}：咨询办事流程", "channel": "window"})
+    return await ctx.call(
+        f"window_clerk.{t.slug}",
+        "POST",
+        "/api/approval/v1/inquiries",
+        json={"subject": f"{MATRIX}：咨询办事流程", "channel": "window"},
+    )
 
 
 def inquiry_scoped(inquiry: dict) -> Scoped:
@@ -427,10 +521,17 @@ async def owned_inquiry(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
 
 async def queued_inquiry(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     """A consultation the centre dispatched to the township's service centre: unclaimed in its queue."""
-    ticket = await ctx.call(f"dispatcher.{t.slug}", "POST", "/api/dispatch/v1/tickets", json={
-        "category": "service_consultation", "description": f"{MATRIX}：咨询", "township_code": t.code})
-    return inquiry_scoped(await first_item(ctx, f"township_leader.{t.slug}", "/api/approval/v1/inquiries",
-                                           correlation_id=ticket["correlation_id"]))
+    ticket = await ctx.call(
+        f"dispatcher.{t.slug}",
+        "POST",
+        "/api/dispatch/v1/tickets",
+        json={"category": "service_consultation", "description": f"{MATRIX}：咨询", "township_code": t.code},
+    )
+    return inquiry_scoped(
+        await first_item(
+            ctx, f"township_leader.{t.slug}", "/api/approval/v1/inquiries", correlation_id=ticket["correlation_id"]
+        )
+    )
 
 
 async def handover_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
@@ -441,14 +542,28 @@ async def handover_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any
 async def fresh_post(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     """A window post of its own (made-up clerks), so marking its A absent changes no real queue."""
     tag = uuid.uuid4().hex[:8]
-    post = await ctx.call(f"township_leader.{t.slug}", "POST", "/api/approval/v1/posts", json={
-        "name": f"矩阵窗口{tag}", "a_username": f"matrix.a.{tag}", "a_name": "矩阵甲", "b_username": f"matrix.b.{tag}",
-        "b_name": "矩阵乙"})
+    post = await ctx.call(
+        f"township_leader.{t.slug}",
+        "POST",
+        "/api/approval/v1/posts",
+        json={
+            "name": f"矩阵窗口{tag}",
+            "a_username": f"matrix.a.{tag}",
+            "a_name": "矩阵甲",
+            "b_username": f"matrix.b.{tag}",
+            "b_name": "矩阵乙",
+        },
+    )
     return {"post_id": post["id"]}, post["area_code"], None
 
 
-CATALOGUE_ITEM = {"name": "矩阵测试事项", "department": "soc", "kind": "instant", "effective_from": "2099-01-01",
-                  "materials": [{"code": "id_card", "name": "居民身份证", "requirement": "required"}]}
+CATALOGUE_ITEM = {
+    "name": "矩阵测试事项",
+    "department": "soc",
+    "kind": "instant",
+    "effective_from": "2099-01-01",
+    "materials": [{"code": "id_card", "name": "居民身份证", "requirement": "required"}],
+}
 
 
 async def catalogue_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
@@ -459,8 +574,12 @@ async def matrix_catalogue_item(ctx: Ctx, _t: demo.Township, _p: Principal) -> S
     """An item of the matrix's own, in force only from 2099: new versions of it change no real list."""
 
     async def make() -> dict:
-        return await ctx.call("county_admin", "POST", "/api/approval/v1/catalogue/items",
-                              json={"code": f"matrix_{uuid.uuid4().hex[:8]}", **CATALOGUE_ITEM})
+        return await ctx.call(
+            "county_admin",
+            "POST",
+            "/api/approval/v1/catalogue/items",
+            json={"code": f"matrix_{uuid.uuid4().hex[:8]}", **CATALOGUE_ITEM},
+        )
 
     return {"code": (await ctx.once("catalogue-item", make))["code"]}, None, None
 
@@ -472,11 +591,19 @@ async def fresh_ticket(ctx: Ctx, t: demo.Township, category: str, unit: str | No
     """Registered by the township's centre (dispatched by the responsibility list), then given to
     ``unit`` by the centre if named."""
     dispatcher = f"dispatcher.{t.slug}"
-    ticket = await ctx.call(dispatcher, "POST", "/api/dispatch/v1/tickets", json={
-        "category": category, "description": f"{MATRIX}：{category}", "township_code": t.code})
+    ticket = await ctx.call(
+        dispatcher,
+        "POST",
+        "/api/dispatch/v1/tickets",
+        json={"category": category, "description": f"{MATRIX}：{category}", "township_code": t.code},
+    )
     if unit is not None and ticket["unit"]["code"] != unit:
-        ticket = await ctx.call(dispatcher, "POST", f"/api/dispatch/v1/tickets/{ticket['id']}/reassign",
-                                json={"unit_code": unit, "reason": MATRIX})
+        ticket = await ctx.call(
+            dispatcher,
+            "POST",
+            f"/api/dispatch/v1/tickets/{ticket['id']}/reassign",
+            json={"unit_code": unit, "reason": MATRIX},
+        )
     return ticket
 
 
@@ -509,8 +636,12 @@ async def centre_ticket(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
 async def extension_pending(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     """A consumer complaint with the stationed market-regulation office, which asked for more time."""
     ticket = await fresh_ticket(ctx, t, "consumer_complaint")
-    ticket = await ctx.call(f"dept_staff.samr.{t.slug}", "POST", f"/api/dispatch/v1/tickets/{ticket['id']}/extension",
-                            json={"value": 3, "reason": MATRIX})
+    ticket = await ctx.call(
+        f"dept_staff.samr.{t.slug}",
+        "POST",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/extension",
+        json={"value": 3, "reason": MATRIX},
+    )
     return ticket_scoped(ticket)
 
 
@@ -518,13 +649,26 @@ async def handled_grid_ticket(ctx: Ctx, t: demo.Township, _p: Principal) -> Scop
     """The grid worker reports a public-security hazard in their grid; the police station it is
     dispatched to gives feedback: handled, waiting for the on-site verification."""
     grid = grid_of(t)
-    incident = await ctx.call(f"grid_worker.{t.slug}", "POST", "/api/grid/v1/incidents", json={
-        "category": "public_security_hazard", "description": f"{MATRIX}：治安隐患", "grid_code": grid.code,
-        "location": {"type": "Point", "coordinates": await next_point(ctx, grid)}})
-    ticket = await first_item(ctx, f"dispatcher.{t.slug}", "/api/dispatch/v1/tickets",
-                              correlation_id=incident["correlation_id"])
-    ticket = await ctx.call(f"dept_staff.psb.{t.slug}", "POST", f"/api/dispatch/v1/tickets/{ticket['id']}/feedback",
-                            json={"outcome": f"{MATRIX}：已处置"})
+    incident = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/incidents",
+        json={
+            "category": "public_security_hazard",
+            "description": f"{MATRIX}：治安隐患",
+            "grid_code": grid.code,
+            "location": {"type": "Point", "coordinates": await next_point(ctx, grid)},
+        },
+    )
+    ticket = await first_item(
+        ctx, f"dispatcher.{t.slug}", "/api/dispatch/v1/tickets", correlation_id=incident["correlation_id"]
+    )
+    ticket = await ctx.call(
+        f"dept_staff.psb.{t.slug}",
+        "POST",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/feedback",
+        json={"outcome": f"{MATRIX}：已处置"},
+    )
     return ticket_scoped(ticket)
 
 
@@ -551,12 +695,22 @@ async def chain(ctx: Ctx, t: demo.Township) -> dict:
 
     async def make() -> dict:
         grid = grid_of(t)
-        incident = await ctx.call(f"grid_worker.{t.slug}", "POST", "/api/grid/v1/incidents", json={
-            "category": "illegal_construction", "description": f"{MATRIX}：违法建设", "grid_code": grid.code,
-            "location": {"type": "Point", "coordinates": await next_point(ctx, grid)}})
+        incident = await ctx.call(
+            f"grid_worker.{t.slug}",
+            "POST",
+            "/api/grid/v1/incidents",
+            json={
+                "category": "illegal_construction",
+                "description": f"{MATRIX}：违法建设",
+                "grid_code": grid.code,
+                "location": {"type": "Point", "coordinates": await next_point(ctx, grid)},
+            },
+        )
         journey = incident["correlation_id"]
         ticket = await first_item(ctx, f"dispatcher.{t.slug}", "/api/dispatch/v1/tickets", correlation_id=journey)
-        lead = await first_item(ctx, f"enforcement_officer.{t.slug}", "/api/enforcement/v1/leads", correlation_id=journey)
+        lead = await first_item(
+            ctx, f"enforcement_officer.{t.slug}", "/api/enforcement/v1/leads", correlation_id=journey
+        )
         case = await open_case(ctx, t, lead)
         return {"incident": incident, "ticket": ticket, "lead": lead, "case": case}
 
@@ -566,13 +720,16 @@ async def chain(ctx: Ctx, t: demo.Township) -> dict:
 async def centre_lead(ctx: Ctx, t: demo.Township, category: str) -> dict:
     """The lead of a matter the centre registered and dispatched to the township's enforcement office."""
     ticket = await fresh_ticket(ctx, t, category)
-    return await first_item(ctx, f"enforcement_officer.{t.slug}", "/api/enforcement/v1/leads",
-                            correlation_id=ticket["correlation_id"])
+    return await first_item(
+        ctx, f"enforcement_officer.{t.slug}", "/api/enforcement/v1/leads", correlation_id=ticket["correlation_id"]
+    )
 
 
 async def open_case(ctx: Ctx, t: demo.Township, lead: dict) -> dict:
     officers = [f"enforcement_officer.{t.slug}", f"enforcement_officer2.{t.slug}"]
-    return await ctx.call(officers[0], "POST", "/api/enforcement/v1/cases", json={"lead_id": lead["id"], "officers": officers})
+    return await ctx.call(
+        officers[0], "POST", "/api/enforcement/v1/cases", json={"lead_id": lead["id"], "officers": officers}
+    )
 
 
 def lead_scoped(lead: dict) -> Scoped:
@@ -604,14 +761,23 @@ async def investigating_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scope
     return case_scoped(await open_case(ctx, t, await centre_lead(ctx, t, "street_occupation")))
 
 
-SUMMARY_WARNING = {"procedure": "summary", "penalty": "warning", "party": {"kind": "person", "name": "矩阵当事人"},
-                   "facts": f"{MATRIX}：占用人行道经营，当场改正", "legal_basis": "《城市市容和环境卫生管理条例》第三十六条"}
+SUMMARY_WARNING = {
+    "procedure": "summary",
+    "penalty": "warning",
+    "party": {"kind": "person", "name": "矩阵当事人"},
+    "facts": f"{MATRIX}：占用人行道经营，当场改正",
+    "legal_basis": "《城市市容和环境卫生管理条例》第三十六条",
+}
 
 
 async def decided_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     case = await open_case(ctx, t, await centre_lead(ctx, t, "street_occupation"))
-    case = await ctx.call(f"enforcement_officer.{t.slug}", "POST", f"/api/enforcement/v1/cases/{case['id']}/decision",
-                          json=SUMMARY_WARNING)
+    case = await ctx.call(
+        f"enforcement_officer.{t.slug}",
+        "POST",
+        f"/api/enforcement/v1/cases/{case['id']}/decision",
+        json=SUMMARY_WARNING,
+    )
     return case_scoped(case)
 
 
@@ -625,12 +791,27 @@ async def new_officer_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scop
 
 
 async def officer_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
-    return {"name": "矩阵执法人员", "township_code": t.code, "certificate_number": f"MX{uuid.uuid4().hex[:10]}",
-            "valid_from": "2024-01-01", "valid_until": "2030-12-31"}, None, None
+    return (
+        {
+            "name": "矩阵执法人员",
+            "township_code": t.code,
+            "certificate_number": f"MX{uuid.uuid4().hex[:10]}",
+            "valid_from": "2024-01-01",
+            "valid_until": "2030-12-31",
+        },
+        None,
+        None,
+    )
 
 
-ENFORCEMENT_ITEM = {"name_zh": "矩阵测试执法事项", "categories": ["road_facility_damage"], "competent_dept": "hud",
-                    "legal_basis": f"{MATRIX}依据", "delegable": True, "effective_from": "2099-01-01"}
+ENFORCEMENT_ITEM = {
+    "name_zh": "矩阵测试执法事项",
+    "categories": ["road_facility_damage"],
+    "competent_dept": "hud",
+    "legal_basis": f"{MATRIX}依据",
+    "delegable": True,
+    "effective_from": "2099-01-01",
+}
 
 
 async def enforcement_item_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
@@ -641,8 +822,12 @@ async def matrix_enforcement_item(ctx: Ctx, _t: demo.Township, _p: Principal) ->
     """An item of the matrix's own, in force only from 2099: its revisions route no lead."""
 
     async def make() -> dict:
-        return await ctx.call("county_admin", "POST", "/api/enforcement/v1/items",
-                              json={"code": f"ZF-MX-{uuid.uuid4().hex[:8].upper()}", **ENFORCEMENT_ITEM})
+        return await ctx.call(
+            "county_admin",
+            "POST",
+            "/api/enforcement/v1/items",
+            json={"code": f"ZF-MX-{uuid.uuid4().hex[:8].upper()}", **ENFORCEMENT_ITEM},
+        )
 
     return {"code": (await ctx.once("enforcement-item", make))["code"]}, None, None
 
@@ -694,137 +879,206 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params),
     ("PATCH", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params, body=user_noop_body, ok=frozenset({200})),
     ("GET", "/api/iam/v1/clients/{client_id}"): Fixture(params=client_params, unscoped=True),
-    ("PATCH", "/api/iam/v1/clients/{client_id}"): Fixture(params=client_params, body=client_noop_body,
-                                                          ok=frozenset({200}), unscoped=True),
-    ("POST", "/api/iam/v1/clients/{client_id}/secret"): Fixture(params=throwaway_client_params, ok=frozenset({200}),
-                                                                unscoped=True),
+    ("PATCH", "/api/iam/v1/clients/{client_id}"): Fixture(
+        params=client_params, body=client_noop_body, ok=frozenset({200}), unscoped=True
+    ),
+    ("POST", "/api/iam/v1/clients/{client_id}/secret"): Fixture(
+        params=throwaway_client_params, ok=frozenset({200}), unscoped=True
+    ),
     ("DELETE", "/api/iam/v1/bindings/{binding_id}"): Fixture(params=throwaway_binding_params, ok=frozenset({204})),
     # --- approval ---
     ("GET", "/api/approval/v1/catalogue/items/{code}"): Fixture(params=catalogue_params, unscoped=True),
     ("GET", "/api/approval/v1/catalogue/items/{code}/versions"): Fixture(params=catalogue_params, unscoped=True),
     ("PUT", "/api/approval/v1/catalogue/items/{code}"): Fixture(
-        params=matrix_catalogue_item, body=body_of(CATALOGUE_ITEM | {"change_note": MATRIX}), ok=frozenset({200}),
-        unscoped=True),
+        params=matrix_catalogue_item,
+        body=body_of(CATALOGUE_ITEM | {"change_note": MATRIX}),
+        ok=frozenset({200}),
+        unscoped=True,
+    ),
     ("GET", "/api/approval/v1/public/guides/{code}"): Fixture(params=catalogue_params, unscoped=True),
     ("GET", "/api/approval/v1/public/applications/{receipt_number}"): Fixture(params=public_status_params),
     ("GET", "/api/approval/v1/applications/{application_id}"): Fixture(params=application_params),
     ("POST", "/api/approval/v1/applications/{application_id}/accept"): Fixture(
         params=fresh_application("approval.application.accept", COMMITTED, COMMITTED_MATERIALS, check_later=True),
-        ok=frozenset({200})),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/non-acceptance"): Fixture(
         params=fresh_application("approval.application.accept", COMMITTED, COMMITTED_MATERIALS, check_later=True),
-        body=body_of({"reason": f"{MATRIX}：不属于受理范围", "competent_authority": "县级政务服务大厅"}), ok=frozenset({200})),
+        body=body_of({"reason": f"{MATRIX}：不属于受理范围", "competent_authority": "县级政务服务大厅"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/notices"): Fixture(
         params=fresh_application("approval.notice.issue", COMMITTED, ("id_card",), check_later=True),
-        body=body_of({"items": [{"code": "enrolment_form", "note": MATRIX}]}), ok=frozenset({201})),
+        body=body_of({"items": [{"code": "enrolment_form", "note": MATRIX}]}),
+        ok=frozenset({201}),
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/materials"): Fixture(
         params=per_holder("approval.application.supplement", ("application_id",), awaiting_materials),
-        body=body_of({"materials": [{"code": "photo"}]}), ok=frozenset({200})),
+        body=body_of({"materials": [{"code": "photo"}]}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/decision"): Fixture(
         params=fresh_application("approval.application.decide", COMMITTED, COMMITTED_MATERIALS),
-        body=body_of({"outcome": "approved"}), ok=frozenset({200})),
+        body=body_of({"outcome": "approved"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/handout"): Fixture(
         params=fresh_application("approval.application.handout", INSTANT, INSTANT_MATERIALS),
-        body=body_of({"delivery": "window"}), ok=frozenset({200})),
+        body=body_of({"delivery": "window"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/pauses"): Fixture(
         params=fresh_application("approval.application.pause", COMMITTED, COMMITTED_MATERIALS),
-        body=body_of({"reason": "expert_review", "note": MATRIX}), ok=frozenset({201})),
+        body=body_of({"reason": "expert_review", "note": MATRIX}),
+        ok=frozenset({201}),
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/pauses/{pause_id}/end"): Fixture(
-        params=per_holder("approval.application.pause", ("application_id", "pause_id"), paused), ok=frozenset({200})),
+        params=per_holder("approval.application.pause", ("application_id", "pause_id"), paused), ok=frozenset({200})
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/extensions"): Fixture(
         params=fresh_application("approval.extension.request", COMMITTED, COMMITTED_MATERIALS),
-        body=body_of({"days": 5, "reason": MATRIX}), ok=frozenset({201})),
+        body=body_of({"days": 5, "reason": MATRIX}),
+        ok=frozenset({201}),
+    ),
     ("POST", "/api/approval/v1/applications/{application_id}/extensions/{extension_id}/decision"): Fixture(
         params=per_holder("approval.extension.approve", ("application_id", "extension_id"), extension_requested),
-        body=body_of({"approve": True, "note": MATRIX}), ok=frozenset({200})),
+        body=body_of({"approve": True, "note": MATRIX}),
+        ok=frozenset({200}),
+    ),
     # a note bumps the application's version: concurrent cells each note an application of their own
     ("POST", "/api/approval/v1/applications/{application_id}/notes"): Fixture(
         params=fresh_application("approval.application.note", COMMITTED, COMMITTED_MATERIALS),
-        body=body_of({"text": MATRIX}), ok=frozenset({201})),
+        body=body_of({"text": MATRIX}),
+        ok=frozenset({201}),
+    ),
     ("GET", "/api/approval/v1/rectifications/{rectification_id}"): Fixture(params=rectification_params),
     ("POST", "/api/approval/v1/rectifications/{rectification_id}/assign"): Fixture(
-        params=rectification_params, body=body_of({"assignee_username": "window_clerk2.bufeng", "assignee_name": "窗口人员乙"}),
-        ok=frozenset({200})),
+        params=rectification_params,
+        body=body_of({"assignee_username": "window_clerk2.bufeng", "assignee_name": "窗口人员乙"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/rectifications/{rectification_id}/callback"): Fixture(
         params=per_holder("approval.rectification.handle", ("rectification_id",), assigned_to_caller),
-        body=body_of({"reached": True, "note": f"{MATRIX}：已回访"}), ok=frozenset({200})),
+        body=body_of({"reached": True, "note": f"{MATRIX}：已回访"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/rectifications/{rectification_id}/close"): Fixture(
         params=per_holder("approval.rectification.handle", ("rectification_id",), assigned_to_caller),
-        body=body_of({"outcome": "fixed", "note": f"{MATRIX}：已整改"}), ok=frozenset({200})),
+        body=body_of({"outcome": "fixed", "note": f"{MATRIX}：已整改"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/posts/{post_id}/absence"): Fixture(
-        params=per_holder("approval.post.manage", ("post_id",), fresh_post), body=body_of({"absent": True}),
-        ok=frozenset({200})),
+        params=per_holder("approval.post.manage", ("post_id",), fresh_post),
+        body=body_of({"absent": True}),
+        ok=frozenset({200}),
+    ),
     ("GET", "/api/approval/v1/inquiries/{inquiry_id}"): Fixture(params=inquiry_params),
     ("POST", "/api/approval/v1/inquiries/{inquiry_id}/take"): Fixture(
-        params=per_holder("approval.inquiry.handle", ("inquiry_id",), queued_inquiry), ok=frozenset({200})),
+        params=per_holder("approval.inquiry.handle", ("inquiry_id",), queued_inquiry), ok=frozenset({200})
+    ),
     ("POST", "/api/approval/v1/inquiries/{inquiry_id}/handover"): Fixture(
-        params=per_holder("approval.inquiry.handle", ("inquiry_id",), owned_inquiry), body=handover_body,
-        ok=frozenset({200})),
+        params=per_holder("approval.inquiry.handle", ("inquiry_id",), owned_inquiry),
+        body=handover_body,
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/approval/v1/inquiries/{inquiry_id}/answer"): Fixture(
         params=per_holder("approval.inquiry.handle", ("inquiry_id",), owned_inquiry),
-        body=body_of({"answer": f"{MATRIX}：答复"}), ok=frozenset({200})),
+        body=body_of({"answer": f"{MATRIX}：答复"}),
+        ok=frozenset({200}),
+    ),
     # --- dispatch ---
     ("GET", "/api/dispatch/v1/categories/{code}"): Fixture(params=category_params, unscoped=True),
     ("PATCH", "/api/dispatch/v1/categories/{code}"): Fixture(
-        params=category_params, body=category_noop_body, ok=frozenset({200}), unscoped=True),
+        params=category_params, body=category_noop_body, ok=frozenset({200}), unscoped=True
+    ),
     ("GET", "/api/dispatch/v1/tickets/{ticket_id}"): Fixture(params=chain_ticket_params),
     ("POST", "/api/dispatch/v1/tickets/{ticket_id}/feedback"): Fixture(
-        params=unit_ticket("dispatch.ticket.feedback"), body=body_of({"outcome": f"{MATRIX}：已调解"}), ok=frozenset({200})),
+        params=unit_ticket("dispatch.ticket.feedback"),
+        body=body_of({"outcome": f"{MATRIX}：已调解"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/dispatch/v1/tickets/{ticket_id}/return"): Fixture(
-        params=unit_ticket("dispatch.ticket.return"), body=body_of({"reason": f"{MATRIX}：不属本单位职责"}),
-        ok=frozenset({200})),
+        params=unit_ticket("dispatch.ticket.return"),
+        body=body_of({"reason": f"{MATRIX}：不属本单位职责"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/dispatch/v1/tickets/{ticket_id}/extension"): Fixture(
-        params=unit_ticket("dispatch.ticket.extension.request"), body=body_of({"value": 3, "reason": MATRIX}),
-        ok=frozenset({200})),
+        params=unit_ticket("dispatch.ticket.extension.request"),
+        body=body_of({"value": 3, "reason": MATRIX}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/dispatch/v1/tickets/{ticket_id}/reassign"): Fixture(
-        params=per_holder("dispatch.ticket.reassign", ("ticket_id",), centre_ticket), body=reassign_body,
-        ok=frozenset({200})),
+        params=per_holder("dispatch.ticket.reassign", ("ticket_id",), centre_ticket),
+        body=reassign_body,
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/dispatch/v1/tickets/{ticket_id}/verification"): Fixture(
         params=per_holder("dispatch.ticket.verify", ("ticket_id",), handled_grid_ticket),
-        body=body_of({"passed": True, "note": f"{MATRIX}：现场核查通过"}), ok=frozenset({200})),
+        body=body_of({"passed": True, "note": f"{MATRIX}：现场核查通过"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/dispatch/v1/tickets/{ticket_id}/extension/decision"): Fixture(
         params=per_holder("dispatch.ticket.extension.decide", ("ticket_id",), extension_pending),
-        body=body_of({"approved": True, "note": MATRIX}), ok=frozenset({200})),
+        body=body_of({"approved": True, "note": MATRIX}),
+        ok=frozenset({200}),
+    ),
     # --- enforcement ---
     ("GET", "/api/enforcement/v1/items/{code}"): Fixture(params=enforcement_item_params, unscoped=True),
     ("GET", "/api/enforcement/v1/items/{code}/revisions"): Fixture(params=enforcement_item_params, unscoped=True),
     ("PUT", "/api/enforcement/v1/items/{code}"): Fixture(
-        params=matrix_enforcement_item, body=body_of(ENFORCEMENT_ITEM), ok=frozenset({200}), unscoped=True),
+        params=matrix_enforcement_item, body=body_of(ENFORCEMENT_ITEM), ok=frozenset({200}), unscoped=True
+    ),
     ("GET", "/api/enforcement/v1/officers/{username}"): Fixture(params=officer_params),
     ("PUT", "/api/enforcement/v1/officers/{username}"): Fixture(
-        params=new_officer_params, body=officer_body, ok=frozenset({201})),
+        params=new_officer_params, body=officer_body, ok=frozenset({201})
+    ),
     ("GET", "/api/enforcement/v1/leads/{lead_id}"): Fixture(params=chain_lead_params),
     ("POST", "/api/enforcement/v1/leads/{lead_id}/transfer"): Fixture(
         params=per_holder("enforcement.lead.transfer", ("lead_id",), undelegated_lead),
-        body=body_of({"reason": f"{MATRIX}：占用农用地建设不在本镇赋权清单内，依法移送"}), ok=frozenset({200})),
+        body=body_of({"reason": f"{MATRIX}：占用农用地建设不在本镇赋权清单内，依法移送"}),
+        ok=frozenset({200}),
+    ),
     ("GET", "/api/enforcement/v1/cases/{case_id}"): Fixture(params=chain_case_params),
     ("GET", "/api/enforcement/v1/cases/{case_id}/record"): Fixture(params=chain_case_params),
     ("GET", "/api/enforcement/v1/cases/{case_id}/record/verify"): Fixture(params=chain_case_params),
     # appending to the record, telling the party and reviewing leave the case investigating: one case will do
     ("POST", "/api/enforcement/v1/cases/{case_id}/records"): Fixture(
-        params=chain_case_params, body=body_of({"kind": "note", "content": f"{MATRIX}：现场检查记录"}), ok=frozenset({201})),
+        params=chain_case_params,
+        body=body_of({"kind": "note", "content": f"{MATRIX}：现场检查记录"}),
+        ok=frozenset({201}),
+    ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/rights-notice"): Fixture(
-        params=chain_case_params, body=body_of({key: SUMMARY_WARNING[key] for key in ("penalty", "party", "facts", "legal_basis")}),
-        ok=frozenset({201})),
+        params=chain_case_params,
+        body=body_of({key: SUMMARY_WARNING[key] for key in ("penalty", "party", "facts", "legal_basis")}),
+        ok=frozenset({201}),
+    ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/legal-review"): Fixture(
-        params=chain_case_params, body=body_of({"outcome": "passed", "opinion": f"{MATRIX}：事实清楚，依据正确", "penalty": "warning"}),
-        ok=frozenset({201})),
+        params=chain_case_params,
+        body=body_of({"outcome": "passed", "opinion": f"{MATRIX}：事实清楚，依据正确", "penalty": "warning"}),
+        ok=frozenset({201}),
+    ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/decision"): Fixture(
-        params=per_holder("enforcement.case.decide", ("case_id",), investigating_case), body=body_of(SUMMARY_WARNING),
-        ok=frozenset({201})),
+        params=per_holder("enforcement.case.decide", ("case_id",), investigating_case),
+        body=body_of(SUMMARY_WARNING),
+        ok=frozenset({201}),
+    ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/close"): Fixture(
         params=per_holder("enforcement.case.close", ("case_id",), decided_case),
-        body=body_of({"outcome": f"{MATRIX}：当事人已改正，予以警告，结案"}), ok=frozenset({200})),
+        body=body_of({"outcome": f"{MATRIX}：当事人已改正，予以警告，结案"}),
+        ok=frozenset({200}),
+    ),
     # --- assessment ---
     ("GET", "/api/assessment/v1/units/{unit_code}/indicators"): Fixture(params=unit_params),
     ("GET", "/api/assessment/v1/window/clerks/{clerk_id}"): Fixture(params=clerk_params),
     # the month and the township are the caller's request, not a stored resource whose existence
     # could leak: naming a township outside one's scope is refused as such (403 scope_denied)
     ("POST", "/api/assessment/v1/periods/{period}/close"): Fixture(
-        params=period_params, body=period_body, ok=frozenset({201}), outside=frozenset({403})),
+        params=period_params, body=period_body, ok=frozenset({201}), outside=frozenset({403})
+    ),
     **{
         ("POST", f"/api/{s}/v1/admin/dead-letters/{{dead_letter_id}}/replay"): Fixture(
-            params=dead_letter_params, ok=frozenset({404}), unscoped=True)  # no dead letter exists: 404 says allowed
+            params=dead_letter_params, ok=frozenset({404}), unscoped=True
+        )  # no dead letter exists: 404 says allowed
         for s in ("approval", "enforcement", "grid", "dispatch", "assessment")
     },
 }
@@ -883,8 +1137,10 @@ class Cell:
     note: str = ""
 
     def line(self) -> str:
-        return (f"{self.role:<20} {self.route.method:<6} {self.route.path:<58} {self.scope:<5} "
-                f"expected {'/'.join(map(str, sorted(self.expected)))} got {self.status} {self.note}")
+        return (
+            f"{self.role:<20} {self.route.method:<6} {self.route.path:<58} {self.scope:<5} "
+            f"expected {'/'.join(map(str, sorted(self.expected)))} got {self.status} {self.note}"
+        )
 
 
 def _params_in(path: str) -> bool:
@@ -932,8 +1188,12 @@ async def run_cell(ctx: Ctx, route: Route, role: str, scope: str) -> Cell:
     headers = dict(caller.headers) if caller else {}
     headers["x-request-id"] = f"matrix-{uuid.uuid4().hex[:12]}"
     async with platform.client() as c:
-        response = await c.request(route.method, path, headers=headers,
-                                   **({"json": body} if body is not None and route.path != "/auth/token" else {}))
+        response = await c.request(
+            route.method,
+            path,
+            headers=headers,
+            **({"json": body} if body is not None and route.path != "/auth/token" else {}),
+        )
     cell.status = response.status_code
     problem = response.json() if response.headers.get("content-type", "").endswith("json") and response.content else {}
     code = problem.get("code") if isinstance(problem, dict) else None
@@ -944,8 +1204,13 @@ async def run_cell(ctx: Ctx, route: Route, role: str, scope: str) -> Cell:
     if cell.expected == frozenset({403}) and principal is not None and not holds(principal, route):
         if code != "permission_denied":
             cell.status, cell.note = -1, f"403 but code {code!r}, expected permission_denied"
-    if (cell.status == 200 and route.method == "GET" and not _params_in(route.path) and principal is not None
-            and not route.public):
+    if (
+        cell.status == 200
+        and route.method == "GET"
+        and not _params_in(route.path)
+        and principal is not None
+        and not route.public
+    ):
         leaks = leaked_items(problem, principal, route)
         if leaks:
             cell.status, cell.note = -1, "list holds items outside the caller's scope: " + ", ".join(leaks[:5])
@@ -973,7 +1238,12 @@ async def test_the_merged_openapi_serves_exactly_the_route_table(platform):
     async with platform.client() as c:
         document = (await c.get("/openapi.json")).json()
     assert not document["info"].get("x-unavailable-services"), "a service did not answer"
-    served = {(m.upper(), p) for p, item in document["paths"].items() for m in item if m in ("get", "post", "put", "patch", "delete")}
+    served = {
+        (m.upper(), p)
+        for p, item in document["paths"].items()
+        for m in item
+        if m in ("get", "post", "put", "patch", "delete")
+    }
     table = {(r.method, r.path) for r in POLICY.routes}
     assert table - served == set(), f"in the route table but served by no service: {sorted(table - served)}"
     assert served - table == set(), f"in the OpenAPI but not in the route table: {sorted(served - table)}"
@@ -986,8 +1256,10 @@ async def test_the_merged_openapi_serves_exactly_the_route_table(platform):
 @pytest.mark.parametrize("route", POLICY.routes, ids=lambda r: f"{r.method} {r.path}")
 async def test_matrix(route: Route, ctx: Ctx):
     if _params_in(route.path) and (route.method, route.path) not in FIXTURES:
-        pytest.fail(f"no fixture entry for {route.method} {route.path}: add one to FIXTURES in "
-                    "tests/test_access_matrix.py (how to get a real id of a resource in each township)")
+        pytest.fail(
+            f"no fixture entry for {route.method} {route.path}: add one to FIXTURES in "
+            "tests/test_access_matrix.py (how to get a real id of a resource in each township)"
+        )
     limit = asyncio.Semaphore(CONCURRENT_CELLS)
 
     async def cell(role: str, scope: str) -> Cell:

@@ -39,17 +39,30 @@ async def _assert_one_ticket_and_one_lead_each(journey: Journey, incident_ids: l
     wanted = set(incident_ids)
 
     async def complete() -> bool:
-        tickets = [t for t in await _all_items(journey, "dispatcher.bufeng", "/api/dispatch/v1/tickets")
-                   if t["source_ref"] in wanted]
-        leads = [lead for lead in await _all_items(journey, "enforcement_officer.bufeng", "/api/enforcement/v1/leads")
-                 if lead["correlation_id"] in wanted]
+        tickets = [
+            t
+            for t in await _all_items(journey, "dispatcher.bufeng", "/api/dispatch/v1/tickets")
+            if t["source_ref"] in wanted
+        ]
+        leads = [
+            lead
+            for lead in await _all_items(journey, "enforcement_officer.bufeng", "/api/enforcement/v1/leads")
+            if lead["correlation_id"] in wanted
+        ]
         return len(tickets) >= len(wanted) and len(leads) >= len(wanted) and (tickets, leads)
 
     tickets, leads = await eventually(complete, timeout=90, interval=0.5)
     await asyncio.sleep(2)  # a late duplicate would show up now
-    tickets = [t for t in await _all_items(journey, "dispatcher.bufeng", "/api/dispatch/v1/tickets") if t["source_ref"] in wanted]
-    leads = [lead for lead in await _all_items(journey, "enforcement_officer.bufeng", "/api/enforcement/v1/leads")
-             if lead["correlation_id"] in wanted]
+    tickets = [
+        t
+        for t in await _all_items(journey, "dispatcher.bufeng", "/api/dispatch/v1/tickets")
+        if t["source_ref"] in wanted
+    ]
+    leads = [
+        lead
+        for lead in await _all_items(journey, "enforcement_officer.bufeng", "/api/enforcement/v1/leads")
+        if lead["correlation_id"] in wanted
+    ]
     assert sorted(t["source_ref"] for t in tickets) == sorted(wanted), "one ticket per incident"
     assert sorted(lead["correlation_id"] for lead in leads) == sorted(wanted), "one lead per incident"
     assert len({lead["ticket_id"] for lead in leads}) == len(wanted)

@@ -40,10 +40,15 @@ async def test_the_hotline_posts_a_ticket_and_reads_back_only_its_departments(pl
         me = (await c.get("/auth/me", headers=hotline.headers)).json()
         assert me["kind"] == "client" and {b["dept"] for b in me["bindings"]} == {"h12345"}
         body = await documented_example(c, *INTAKE) or {
-            "category": "street_occupation", "description": "市民来电：商贩占道经营", "area_code": grid.code,
-            "location": {"type": "Point", "coordinates": [lng + 0.005, lat + 0.005]}, "source_ref": "12345-0001"}
-        response = await c.post("/api/dispatch/v1/tickets", headers=hotline.headers | {"x-on-behalf-of": "operator-07"},
-                                json=body)
+            "category": "street_occupation",
+            "description": "市民来电：商贩占道经营",
+            "area_code": grid.code,
+            "location": {"type": "Point", "coordinates": [lng + 0.005, lat + 0.005]},
+            "source_ref": "12345-0001",
+        }
+        response = await c.post(
+            "/api/dispatch/v1/tickets", headers=hotline.headers | {"x-on-behalf-of": "operator-07"}, json=body
+        )
         assert response.status_code in (201, 202), response.text
         ticket = response.json()
         mine = (await c.get("/api/dispatch/v1/tickets", headers=hotline.headers)).json()["items"]
@@ -54,7 +59,12 @@ async def test_the_hotline_posts_a_ticket_and_reads_back_only_its_departments(pl
         if others.status_code == 200:
             assert ticket["id"] not in [t["id"] for t in others.json()["items"]]
         # someone without the intake permission may not post
-        outsider = await platform.login(next(u.username for u in demo.USERS if not any(
-            "dispatch.ticket.intake" in load_policy().role_permissions[b[0]] for b in u.bindings)))
+        outsider = await platform.login(
+            next(
+                u.username
+                for u in demo.USERS
+                if not any("dispatch.ticket.intake" in load_policy().role_permissions[b[0]] for b in u.bindings)
+            )
+        )
         refused = await c.post("/api/dispatch/v1/tickets", headers=outsider.headers, json={})
         assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"

@@ -9,11 +9,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_compose_file_is_valid_without_a_docker_engine():
     compose = Path(sys.executable).parent / "docker-compose"
-    result = subprocess.run([str(compose), "-f", str(ROOT / "deploy/compose.yaml"), "config", "-q"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(compose), "-f", str(ROOT / "deploy/compose.yaml"), "config", "-q"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
-    rendered = subprocess.run([str(compose), "-f", str(ROOT / "deploy/compose.yaml"), "config", "--format", "json"],
-                              capture_output=True, text=True, check=True).stdout
+    rendered = subprocess.run(
+        [str(compose), "-f", str(ROOT / "deploy/compose.yaml"), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     import json
 
     services = json.loads(rendered)["services"]

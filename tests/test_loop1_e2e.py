@@ -41,39 +41,63 @@ async def test_street_occupation_goes_round_the_loop_and_comes_back_closed(journ
     lead = await journey.one("enforcement_officer.bufeng", "/api/enforcement/v1/leads", correlation_id=journey_id)
     assert lead["ticket_id"] == ticket["id"] and lead["delegated"] is True
 
-    case = await journey.ok(OFFICERS[0], "/api/enforcement/v1/cases", {"lead_id": lead["id"], "officers": OFFICERS},
-                            status=201)
+    case = await journey.ok(
+        OFFICERS[0], "/api/enforcement/v1/cases", {"lead_id": lead["id"], "officers": OFFICERS}, status=201
+    )
     assert case["correlation_id"] == journey_id
-    await journey.ok(OFFICERS[0], f"/api/enforcement/v1/cases/{case['id']}/records",
-                     {"kind": "evidence", "content": "现场照片两张，当事人在人行道摆摊"}, status=(200, 201))
-    await journey.ok(OFFICERS[0], f"/api/enforcement/v1/cases/{case['id']}/decision", {
-        "procedure": "summary", "penalty": "warning", "fine_yuan": 0,
-        "party": {"kind": "person", "name": "张某"},
-        "facts": "占用人行道经营", "legal_basis": "《城市市容和环境卫生管理条例》第十七条",
-    }, status=(200, 201))
-    await journey.ok(OFFICERS[0], f"/api/enforcement/v1/cases/{case['id']}/close", {"outcome": "当事人已自行清理，予以警告"},
-                     status=(200, 201))
+    await journey.ok(
+        OFFICERS[0],
+        f"/api/enforcement/v1/cases/{case['id']}/records",
+        {"kind": "evidence", "content": "现场照片两张，当事人在人行道摆摊"},
+        status=(200, 201),
+    )
+    await journey.ok(
+        OFFICERS[0],
+        f"/api/enforcement/v1/cases/{case['id']}/decision",
+        {
+            "procedure": "summary",
+            "penalty": "warning",
+            "fine_yuan": 0,
+            "party": {"kind": "person", "name": "张某"},
+            "facts": "占用人行道经营",
+            "legal_basis": "《城市市容和环境卫生管理条例》第十七条",
+        },
+        status=(200, 201),
+    )
+    await journey.ok(
+        OFFICERS[0],
+        f"/api/enforcement/v1/cases/{case['id']}/close",
+        {"outcome": "当事人已自行清理，予以警告"},
+        status=(200, 201),
+    )
     verify = await journey.get(OFFICERS[0], f"/api/enforcement/v1/cases/{case['id']}/record/verify")
     assert verify.status_code == 200 and verify.json()["valid"] is True
 
-    handled = await journey.until("dispatcher.bufeng", f"/api/dispatch/v1/tickets/{ticket['id']}",
-                                  lambda t: t["status"] == "handled")
+    handled = await journey.until(
+        "dispatcher.bufeng", f"/api/dispatch/v1/tickets/{ticket['id']}", lambda t: t["status"] == "handled"
+    )
     assert any("警告" in (step.get("note") or "") for step in handled["timeline"])
-    seen = await journey.until("grid_worker.bufeng", f"/api/grid/v1/incidents/{incident['id']}",
-                               lambda i: i["status"] == "handled")
+    seen = await journey.until(
+        "grid_worker.bufeng", f"/api/grid/v1/incidents/{incident['id']}", lambda i: i["status"] == "handled"
+    )
     assert seen["ticket_number"] == ticket["number"]
 
-    closed = await journey.ok("grid_worker.bufeng", f"/api/dispatch/v1/tickets/{ticket['id']}/verification",
-                              {"passed": True, "note": "现场已恢复通行"})
+    closed = await journey.ok(
+        "grid_worker.bufeng",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/verification",
+        {"passed": True, "note": "现场已恢复通行"},
+    )
     assert closed["status"] == "closed"
 
-    done = await journey.until("grid_worker.bufeng", f"/api/grid/v1/incidents/{incident['id']}",
-                               lambda i: i["status"] == "closed")
+    done = await journey.until(
+        "grid_worker.bufeng", f"/api/grid/v1/incidents/{incident['id']}", lambda i: i["status"] == "closed"
+    )
     assert "警告" in done["outcome"]
 
     unit_path = f"/api/assessment/v1/units/{quote(OFFICE, safe='')}/indicators"
     indicators = await journey.until(
-        "township_leader.bufeng", f"{unit_path}?period={current_period()}",
+        "township_leader.bufeng",
+        f"{unit_path}?period={current_period()}",
         lambda body: body["counts"]["closed"] >= 1 and body["counts"]["closed_on_time"] >= 1,
     )
     assert indicators["unit"]["code"] == OFFICE
@@ -110,16 +134,24 @@ async def test_a_non_delegated_item_is_transferred_to_the_county_department_whic
     lead = await journey.one(OFFICERS[0], "/api/enforcement/v1/leads", correlation_id=journey_id)
     assert lead["delegated"] is False
 
-    refused = await journey.post(OFFICERS[0], "/api/enforcement/v1/cases", {"lead_id": lead["id"], "officers": OFFICERS})
+    refused = await journey.post(
+        OFFICERS[0], "/api/enforcement/v1/cases", {"lead_id": lead["id"], "officers": OFFICERS}
+    )
     assert refused.status_code == 422 and refused.json()["code"] == "outside_delegated_powers"
 
-    await journey.ok(OFFICERS[0], f"/api/enforcement/v1/leads/{lead['id']}/transfer",
-                     {"reason": "占用农用地建设不在本镇赋权清单内，依法移送"})
+    await journey.ok(
+        OFFICERS[0],
+        f"/api/enforcement/v1/leads/{lead['id']}/transfer",
+        {"reason": "占用农用地建设不在本镇赋权清单内，依法移送"},
+    )
 
     county_view = await journey.one("dept_staff.nrp", "/api/enforcement/v1/leads", correlation_id=journey_id)
     assert county_view["id"] == lead["id"] and county_view["status"] == "transferred"
-    moved = await journey.until("dispatcher.bufeng", f"/api/dispatch/v1/tickets/{ticket['id']}",
-                                lambda t: t["unit"]["code"] == "320971000000:nrp")
+    moved = await journey.until(
+        "dispatcher.bufeng",
+        f"/api/dispatch/v1/tickets/{ticket['id']}",
+        lambda t: t["unit"]["code"] == "320971000000:nrp",
+    )
     assert any(step["kind"] == "transferred" for step in moved["timeline"])
     nrp_ticket = await journey.get("dept_staff.nrp", f"/api/dispatch/v1/tickets/{ticket['id']}")
     assert nrp_ticket.status_code == 200

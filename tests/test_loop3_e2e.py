@@ -39,10 +39,16 @@ async def journey(stack):
 
 
 async def test_an_application_goes_from_notice_to_rectified_bad_rating(journey):
-    received = await journey.ok(CLERK, f"{API}/applications", {
-        "item_code": "homestead_building", "applicant": applicant("张三"),
-        "materials": [{"code": "application_form"}, {"code": "id_card"}],
-    }, status=201)
+    received = await journey.ok(
+        CLERK,
+        f"{API}/applications",
+        {
+            "item_code": "homestead_building",
+            "applicant": applicant("张三"),
+            "materials": [{"code": "application_form"}, {"code": "id_card"}],
+        },
+        status=201,
+    )
     assert received["status"] == "awaiting_materials"
     [notice] = received["notices"]
     assert [item["code"] for item in notice["items"]] == ["village_opinion"]  # every missing item, at once
@@ -61,15 +67,24 @@ async def test_an_application_goes_from_notice_to_rectified_bad_rating(journey):
     # the resident, anonymous, with the receipt number and the rating code handed out
     public = httpx.AsyncClient(base_url=journey.gateway)
     try:
-        status = await public.get(f"{API}/public/applications/{done['receipt_number']}",
-                                  params={"check_code": received["check_code"]})
+        status = await public.get(
+            f"{API}/public/applications/{done['receipt_number']}", params={"check_code": received["check_code"]}
+        )
         assert status.status_code == 200
-        rated = await public.post(f"{API}/public/ratings", json={
-            "receipt_number": done["receipt_number"], "rating_code": done["rating_code"], "level": 2,
-            "comment": "补材料跑了两趟"})
+        rated = await public.post(
+            f"{API}/public/ratings",
+            json={
+                "receipt_number": done["receipt_number"],
+                "rating_code": done["rating_code"],
+                "level": 2,
+                "comment": "补材料跑了两趟",
+            },
+        )
         assert rated.status_code == 201, rated.text
-        again = await public.post(f"{API}/public/ratings", json={
-            "receipt_number": done["receipt_number"], "rating_code": done["rating_code"], "level": 5})
+        again = await public.post(
+            f"{API}/public/ratings",
+            json={"receipt_number": done["receipt_number"], "rating_code": done["rating_code"], "level": 5},
+        )
         assert again.status_code == 409 and again.json()["code"] == "already_rated"
     finally:
         await public.aclose()
@@ -85,39 +100,67 @@ async def test_an_application_goes_from_notice_to_rectified_bad_rating(journey):
         return next((c for c in page["items"] if c["clerk"]["clerk_username"] == CLERK), None)
 
     figures = await journey.until(
-        "assessor.bufeng", f"/api/assessment/v1/window/clerks?period={current_period()}",
-        lambda page: (row := clerk_row(page)) is not None and row["ratings"]["bad_ratings"] >= 1
-        and row["counts"]["rectified"] >= 1 and row["counts"]["notices_issued"] >= 1,
+        "assessor.bufeng",
+        f"/api/assessment/v1/window/clerks?period={current_period()}",
+        lambda page: (row := clerk_row(page)) is not None
+        and row["ratings"]["bad_ratings"] >= 1
+        and row["counts"]["rectified"] >= 1
+        and row["counts"]["notices_issued"] >= 1,
     )
     row = clerk_row(figures)
     assert row["ratings"]["ratings_by_level"]["2"] >= 1
-    theirs = (await journey.get("assessor.xincheng", "/api/assessment/v1/window/clerks",
-                                period=current_period())).json()["items"]
+    theirs = (
+        await journey.get("assessor.xincheng", "/api/assessment/v1/window/clerks", period=current_period())
+    ).json()["items"]
     assert clerk_row({"items": theirs}) is None  # Xincheng's assessor does not see Bufeng's clerk
 
     # the other township's clerk sees none of it
     assert (await journey.get("window_clerk.xincheng", f"{API}/applications/{app_id}")).status_code == 404
-    assert (await journey.get("window_clerk.xincheng", f"{API}/applications",
-                              correlation_id=app_id)).json()["items"] == []
+    assert (await journey.get("window_clerk.xincheng", f"{API}/applications", correlation_id=app_id)).json()[
+        "items"
+    ] == []
 
 
 async def test_instant_proxy_and_cross_township_applications(journey):
-    quick = await journey.ok(CLERK, f"{API}/applications", {
-        "item_code": "elderly_card", "applicant": applicant("赵大爷"),
-        "materials": [{"code": "id_card"}, {"code": "photo"}], "green_channel": "elderly"}, status=201)
+    quick = await journey.ok(
+        CLERK,
+        f"{API}/applications",
+        {
+            "item_code": "elderly_card",
+            "applicant": applicant("赵大爷"),
+            "materials": [{"code": "id_card"}, {"code": "photo"}],
+            "green_channel": "elderly",
+        },
+        status=201,
+    )
     handed = await journey.ok(CLERK, f"{API}/applications/{quick['id']}/handout", {})
     assert handed["on_time"] is True  # finished within the 15 minutes of an instant item
 
-    proxy = await journey.ok("village_agent.bufeng", f"{API}/proxy-applications", {
-        "item_code": "elderly_card", "applicant": applicant("李奶奶", BUFENG_VILLAGE),
-        "materials": [{"code": "id_card"}, {"code": "photo"}], "door_to_door": True, "green_channel": "elderly",
-    }, status=201)
+    proxy = await journey.ok(
+        "village_agent.bufeng",
+        f"{API}/proxy-applications",
+        {
+            "item_code": "elderly_card",
+            "applicant": applicant("李奶奶", BUFENG_VILLAGE),
+            "materials": [{"code": "id_card"}, {"code": "photo"}],
+            "door_to_door": True,
+            "green_channel": "elderly",
+        },
+        status=201,
+    )
     assert (await journey.get("village_agent.bufeng", f"{API}/applications/{proxy['id']}")).status_code == 200
     assert (await journey.get("village_agent.xincheng", f"{API}/applications/{proxy['id']}")).status_code == 404
 
-    cross = await journey.ok("window_clerk.xincheng", f"{API}/applications", {
-        "item_code": "resident_pension_enrolment", "applicant": applicant("钱女士", BUFENG_VILLAGE),
-        "materials": [{"code": "id_card"}, {"code": "enrolment_form"}]}, status=201)
+    cross = await journey.ok(
+        "window_clerk.xincheng",
+        f"{API}/applications",
+        {
+            "item_code": "resident_pension_enrolment",
+            "applicant": applicant("钱女士", BUFENG_VILLAGE),
+            "materials": [{"code": "id_card"}, {"code": "enrolment_form"}],
+        },
+        status=201,
+    )
     assert cross["competent_unit_code"] == f"{BUFENG}:apv"
     # accepted in Xincheng, routed to Bufeng: both see it
     assert (await journey.get("window_clerk.xincheng", f"{API}/applications/{cross['id']}")).status_code == 200

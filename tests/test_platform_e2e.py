@@ -10,7 +10,9 @@ PASSWORD = "demo"
 
 
 def login(gateway: str, username: str) -> dict[str, str]:
-    response = httpx.post(f"{gateway}/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD})
+    response = httpx.post(
+        f"{gateway}/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -26,7 +28,9 @@ async def test_every_process_is_ready_and_every_demo_user_can_log_in(stack):
 
 async def test_a_wrong_password_a_missing_token_and_a_forged_token_are_refused(stack):
     gateway = stack.url("gateway")
-    bad = httpx.post(f"{gateway}/auth/token", data={"grant_type": "password", "username": "dispatcher.bufeng", "password": "x"})
+    bad = httpx.post(
+        f"{gateway}/auth/token", data={"grant_type": "password", "username": "dispatcher.bufeng", "password": "x"}
+    )
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_grant"
     none = httpx.get(f"{gateway}/api/grid/v1/incidents")
     assert none.status_code == 401 and none.headers["www-authenticate"].startswith("Bearer")
@@ -48,8 +52,11 @@ async def test_unknown_routes_wrong_methods_and_large_bodies_are_problems(stack)
     assert httpx.get(f"{gateway}/api/grid/v1/nowhere", headers=headers).status_code == 404
     wrong = httpx.delete(f"{gateway}/api/grid/v1/incidents", headers=headers)
     assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]
-    big = httpx.post(f"{gateway}/api/grid/v1/incidents", headers=headers | {"content-type": "application/json"},
-                     content=b"{" + b" " * (2 * 1024 * 1024) + b"}")
+    big = httpx.post(
+        f"{gateway}/api/grid/v1/incidents",
+        headers=headers | {"content-type": "application/json"},
+        content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+    )
     assert big.status_code == 413 and big.json()["code"] == "payload_too_large"
 
 
@@ -60,7 +67,9 @@ async def test_one_merged_openapi_names_every_routes_permission_and_docs_and_asy
     assert doc["components"]["securitySchemes"]["OAuth2"]["flows"]["password"]["tokenUrl"] == "/auth/token"
     incidents = doc["paths"]["/api/grid/v1/incidents"]["post"]
     assert incidents["x-permission"] == "grid.incident.report" and incidents["security"] == [{"OAuth2": []}]
-    assert incidents["requestBody"]["content"]["application/json"]["schema"]["$ref"].startswith("#/components/schemas/grid.")
+    assert incidents["requestBody"]["content"]["application/json"]["schema"]["$ref"].startswith(
+        "#/components/schemas/grid."
+    )
     assert "/api/grid/v1/openapi.json" not in doc["paths"]
     assert "swagger-ui" in httpx.get(f"{gateway}/docs").text
     asyncapi = httpx.get(f"{gateway}/asyncapi.json").json()

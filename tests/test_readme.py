@@ -8,8 +8,12 @@ from jiceng_shared.topology import PROCESSES
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 SETTINGS_CLASSES = {
-    "gateway": "GatewaySettings", "approval": "ApprovalSettings", "enforcement": "EnforcementSettings",
-    "grid": "GridSettings", "dispatch": "DispatchSettings", "assessment": "AssessmentSettings",
+    "gateway": "GatewaySettings",
+    "approval": "ApprovalSettings",
+    "enforcement": "EnforcementSettings",
+    "grid": "GridSettings",
+    "dispatch": "DispatchSettings",
+    "assessment": "AssessmentSettings",
 }
 
 

@@ -14,8 +14,12 @@ from jiceng_shared.topology import SERVICES
 
 def _served(document: dict) -> set[tuple[str, str]]:
     """The operations of an app, from its OpenAPI document (what the gateway merges and serves)."""
-    return {(m.upper(), path) for path, item in document["paths"].items() for m in item
-            if m in ("get", "post", "put", "patch", "delete")}
+    return {
+        (m.upper(), path)
+        for path, item in document["paths"].items()
+        for m in item
+        if m in ("get", "post", "put", "patch", "delete")
+    }
 
 
 @pytest.mark.parametrize("service", [s.name for s in SERVICES])
@@ -25,12 +29,14 @@ def test_each_services_routes_are_exactly_its_table(service):
 
     served = {r for r in _served(create_service_app(main.spec()).openapi()) if r[1].startswith("/api/")}
     table = {(r.method, r.path) for r in load_policy().routes if r.service == service}
-    assert served - table == set(), f"served by {service} but missing from policy/{service}.toml: {sorted(served - table)}"
+    assert served - table == set(), (
+        f"served by {service} but missing from policy/{service}.toml: {sorted(served - table)}"
+    )
     assert table - served == set(), f"in policy/{service}.toml but not served: {sorted(table - served)}"
 
 
 def test_the_gateways_own_routes_are_exactly_its_table():
-    from gateway.main import own_openapi, create_app
+    from gateway.main import create_app, own_openapi
 
     served = {r for r in _served(own_openapi(create_app().api)) if r[1].startswith(("/api/", "/auth/"))}
     table = {(r.method, r.path) for r in load_policy().routes if r.service == "gateway"}

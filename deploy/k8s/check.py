@@ -22,8 +22,18 @@ ROOT = Path(__file__).resolve().parent
 KUBERNETES_VERSION = "1.33.0"
 #: secrets created out of band in an overlay (documented in its kustomization.yaml)
 EXTERNAL = {"production": {"Secret/jiceng-secrets", "Secret/jiceng-keys"}}
-SUPPORTED = {"apiVersion", "kind", "namespace", "resources", "labels", "images", "replicas", "generatorOptions",
-             "configMapGenerator", "secretGenerator"}
+SUPPORTED = {
+    "apiVersion",
+    "kind",
+    "namespace",
+    "resources",
+    "labels",
+    "images",
+    "replicas",
+    "generatorOptions",
+    "configMapGenerator",
+    "secretGenerator",
+}
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
@@ -33,8 +43,13 @@ def _load(path: Path) -> list[dict[str, Any]]:
 def _generated(spec: dict[str, Any], kind: str) -> dict[str, Any]:
     data = dict(line.split("=", 1) for line in spec.get("literals", []))
     if kind == "Secret":
-        return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": spec["name"]}, "type": "Opaque",
-                "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+        return {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": spec["name"]},
+            "type": "Opaque",
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+        }
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": spec["name"]}, "data": data}
 
 

@@ -14,12 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from jiceng_shared.policy import Policy
-from jiceng_shared.stack import free_port
-
 from gateway.config import GatewaySettings
 from gateway.main import create_app
 from gateway.seed import seed
+from jiceng_shared.policy import Policy
+from jiceng_shared.stack import free_port
 
 
 @dataclass
@@ -38,7 +37,9 @@ class RunningGateway:
 
     async def token(self, username: str, password: str = "demo", address: str | None = None) -> str:
         async with self.client(address or f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}") as c:
-            response = await c.post("/auth/token", data={"grant_type": "password", "username": username, "password": password})
+            response = await c.post(
+                "/auth/token", data={"grant_type": "password", "username": username, "password": password}
+            )
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
@@ -48,9 +49,16 @@ class RunningGateway:
 
 def gateway_settings(database_url: str, nats_url: str, prefix: str, **overrides: Any) -> GatewaySettings:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: proxied calls answer 502
-    values: dict[str, Any] = {f"upstream_{s}": dead for s in ("approval", "enforcement", "grid", "dispatch", "assessment")}
-    values |= {"database_url": database_url, "nats_url": nats_url, "events_prefix": prefix, "env": "test",
-               "audit_flush_seconds": 0.01}
+    values: dict[str, Any] = {
+        f"upstream_{s}": dead for s in ("approval", "enforcement", "grid", "dispatch", "assessment")
+    }
+    values |= {
+        "database_url": database_url,
+        "nats_url": nats_url,
+        "events_prefix": prefix,
+        "env": "test",
+        "audit_flush_seconds": 0.01,
+    }
     return GatewaySettings(**(values | overrides))
 
 
@@ -82,4 +90,3 @@ def make_gateway(infra, databases):
 async def gw(make_gateway):
     async with make_gateway() as running:
         yield running
-

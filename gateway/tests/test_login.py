@@ -58,11 +58,19 @@ async def test_an_address_spraying_twenty_accounts_is_stopped_at_the_twenty_firs
 async def test_client_credentials_are_throttled_like_passwords(gw):
     async with gw.client("10.2.3.1") as c:
         for _ in range(5):
-            response = await c.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "client.soc",
-                                                         "client_secret": "wrong"})
+            response = await c.post(
+                "/auth/token",
+                data={"grant_type": "client_credentials", "client_id": "client.soc", "client_secret": "wrong"},
+            )
             assert response.status_code == 401 and response.json()["code"] == "invalid_client"
-        response = await c.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "client.soc",
-                                                     "client_secret": "client.soc-secret-demo"})
+        response = await c.post(
+            "/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "client.soc",
+                "client_secret": "client.soc-secret-demo",
+            },
+        )
     assert response.status_code == 429
 
 

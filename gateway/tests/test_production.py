@@ -4,24 +4,30 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from jiceng_shared.settings import InsecureConfiguration
-
 from gateway.config import GatewaySettings
 from gateway.main import create_app
+from jiceng_shared.settings import InsecureConfiguration
 
 
 def _rsa(bits: int) -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
 def _ed25519() -> str:
-    return ed25519.Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return (
+        ed25519.Ed25519PrivateKey.generate()
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,23 +52,31 @@ def test_development_keys_and_sqlite_are_refused():
     with pytest.raises(InsecureConfiguration) as info:
         create_app(GatewaySettings(env="production"))
     message = str(info.value)
-    for problem in ("GATEWAY_ACCESS_PRIVATE_KEY is the development key", "GATEWAY_ACCESS_PUBLIC_KEY is the development key",
-                    "GATEWAY_INTERNAL_PRIVATE_KEY is the development key", "SQLite"):
+    for problem in (
+        "GATEWAY_ACCESS_PRIVATE_KEY is the development key",
+        "GATEWAY_ACCESS_PUBLIC_KEY is the development key",
+        "GATEWAY_INTERNAL_PRIVATE_KEY is the development key",
+        "SQLite",
+    ):
         assert problem in message
 
 
 def test_rsa_keys_need_2048_bits(strong):
     private, public = _rsa(1024)
-    problems = GatewaySettings(**strong | {"access_private_key": private, "access_public_key": public}).production_problems()
+    problems = GatewaySettings(
+        **strong | {"access_private_key": private, "access_public_key": public}
+    ).production_problems()
     assert problems == ["GATEWAY_ACCESS_PRIVATE_KEY has 1024 bits; at least 2048 are required"]
 
 
 def test_mismatched_or_wrong_kinds_of_keys_are_refused(strong):
     _, other_public = _rsa(2048)
     assert GatewaySettings(**strong | {"access_public_key": other_public}).production_problems() == [
-        "GATEWAY_ACCESS_PUBLIC_KEY is not the public half of GATEWAY_ACCESS_PRIVATE_KEY"]
+        "GATEWAY_ACCESS_PUBLIC_KEY is not the public half of GATEWAY_ACCESS_PRIVATE_KEY"
+    ]
     assert GatewaySettings(**strong | {"internal_private_key": strong["access_private_key"]}).production_problems() == [
-        "GATEWAY_INTERNAL_PRIVATE_KEY must be an Ed25519 key"]
+        "GATEWAY_INTERNAL_PRIVATE_KEY must be an Ed25519 key"
+    ]
 
 
 async def test_production_seeds_demo_accounts_only_with_a_demo_password_of_12_characters(strong):

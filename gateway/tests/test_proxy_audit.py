@@ -14,13 +14,12 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from gateway.models import AuditEntry, metadata
+from jiceng_shared import devkeys
 from jiceng_shared.db import Database
 from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenVerifier
-from jiceng_shared import devkeys
 from jiceng_shared.policy import Policy, Route, load_policy
 from jiceng_shared.stack import free_port
-
-from gateway.models import AuditEntry, metadata
 
 PUBLIC_PATH = "/api/grid/v1/public/ping"
 RECORD_PATH = "/api/grid/v1/records/{record_id}"
@@ -44,8 +43,12 @@ def test_policy() -> Policy:
         _route("GET", FORBIDDEN_PATH, "grid.area.read"),
         _route("POST", WHOAMI_PATH, "authenticated"),
     )
-    return Policy(roles=base.roles, role_permissions=base.role_permissions, routes=base.routes + extra,
-                  permission_labels=base.permission_labels)
+    return Policy(
+        roles=base.roles,
+        role_permissions=base.role_permissions,
+        routes=base.routes + extra,
+        permission_labels=base.permission_labels,
+    )
 
 
 test_policy.__test__ = False  # type: ignore[attr-defined]
@@ -68,8 +71,11 @@ async def upstream():
         up.seen.append(request)
         if request.method == "POST" and up.audit_db is not None:
             async with up.audit_db.session() as s:
-                entry = await s.scalar(select(AuditEntry).where(AuditEntry.request_id == request.headers["x-request-id"],
-                                                                AuditEntry.outcome == "started"))
+                entry = await s.scalar(
+                    select(AuditEntry).where(
+                        AuditEntry.request_id == request.headers["x-request-id"], AuditEntry.outcome == "started"
+                    )
+                )
             up.audited_before.append(entry is not None)
         if request.path == FORBIDDEN_PATH:
             return web.json_response({"code": "scope_denied"}, status=403)
@@ -114,15 +120,23 @@ async def test_a_write_is_on_file_before_the_service_sees_it_and_its_outcome_fol
     assert set(entries) == {"started", "completed"}
     done = entries["completed"]
     assert (done.action, done.subject, done.method, done.resource, done.status, done.address) == (
-        "write", "dispatcher.bufeng", "POST", WRITE_PATH, 201, "10.5.0.1")
+        "write",
+        "dispatcher.bufeng",
+        "POST",
+        WRITE_PATH,
+        201,
+        "10.5.0.1",
+    )
     assert done.permission == "grid.area.read" and done.subject_id
 
 
 async def test_a_write_is_refused_with_503_when_the_audit_log_cannot_take_it(pgw, upstream):
     token = await pgw.token("dispatcher.bufeng")
     audit = pgw.state.audit
-    working, audit.db = audit.db, Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere",
-                                           metadata=metadata, source="/test")
+    working, audit.db = (
+        audit.db,
+        Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere", metadata=metadata, source="/test"),
+    )
     seen = len(upstream.seen)
     try:
         async with pgw.client() as c:
@@ -146,7 +160,11 @@ async def test_a_full_personal_record_read_is_on_file_when_the_answer_arrives(pg
     assert response.status_code == 200
     [entry] = await _entries(pgw, rid)  # no flush: written before the body was sent
     assert (entry.action, entry.outcome, entry.subject, entry.resource) == (
-        "personal_record_read", "success", "grid_worker.bufeng", "/api/grid/v1/records/r42")
+        "personal_record_read",
+        "success",
+        "grid_worker.bufeng",
+        "/api/grid/v1/records/r42",
+    )
 
 
 async def test_a_denial_by_the_service_is_audited_too(pgw):
@@ -194,19 +212,31 @@ async def test_bodies_over_the_limit_are_refused_with_413_on_every_path(pgw, ups
 
 async def test_a_department_system_may_act_on_behalf_of_a_person_and_people_may_not(pgw, upstream):
     async with pgw.client() as c:
-        login = await c.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "client.hotline12345",
-                                                  "client_secret": "client.hotline12345-secret-demo"})
+        login = await c.post(
+            "/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "client.hotline12345",
+                "client_secret": "client.hotline12345-secret-demo",
+            },
+        )
         client_token = login.json()["access_token"]
         rid = uuid.uuid4().hex
-        response = await c.post(WHOAMI_PATH, json={}, headers=bearer(client_token) | {
-            "x-on-behalf-of": "hotline-operator-07", "x-request-id": rid})
+        response = await c.post(
+            WHOAMI_PATH,
+            json={},
+            headers=bearer(client_token) | {"x-on-behalf-of": "hotline-operator-07", "x-request-id": rid},
+        )
         assert response.status_code == 201
         internal = InternalTokenVerifier(devkeys.INTERNAL_PUBLIC_KEY).verify(upstream.seen[-1].headers[INTERNAL_HEADER])
         assert "x-on-behalf-of" not in upstream.seen[-1].headers
         assert (internal.client_id, internal.on_behalf_of) == ("client.hotline12345", "hotline-operator-07")
         [started] = [e for e in await _entries(pgw, rid) if e.outcome == "started"]
         assert (started.subject, started.client_id, started.on_behalf_of) == (
-            "client.hotline12345", "client.hotline12345", "hotline-operator-07")
+            "client.hotline12345",
+            "client.hotline12345",
+            "hotline-operator-07",
+        )
         person = await pgw.token("dispatcher.bufeng")
         refused = await c.post(WRITE_PATH, json={}, headers=bearer(person) | {"x-on-behalf-of": "someone"})
         assert refused.status_code == 400 and refused.json()["code"] == "on_behalf_not_allowed"

@@ -52,8 +52,9 @@ async def test_a_token_verifies_with_the_published_jwks_and_carries_the_bindings
 async def test_an_expired_token_is_refused(gw):
     claims = _claims(gw, await gw.token("dispatcher.bufeng"))
     now = int(time.time())
-    expired = jwt.encode(claims | {"iat": now - 1000, "nbf": now - 1000, "exp": now - 100}, devkeys.ACCESS_PRIVATE_KEY,
-                         algorithm="RS256")
+    expired = jwt.encode(
+        claims | {"iat": now - 1000, "nbf": now - 1000, "exp": now - 100}, devkeys.ACCESS_PRIVATE_KEY, algorithm="RS256"
+    )
     await _refused(gw, expired)
 
 
@@ -70,7 +71,9 @@ async def test_alg_none_and_hs256_with_the_public_key_are_refused(gw):
 async def test_a_token_signed_with_another_key_is_refused(gw):
     claims = _claims(gw, await gw.token("dispatcher.bufeng"))
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = other.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     await _refused(gw, jwt.encode(claims, pem, algorithm="RS256"))
 
 
@@ -85,8 +88,9 @@ async def test_tampered_claims_break_the_signature(gw):
 async def test_wrong_issuer_or_audience_is_refused(gw):
     claims = _claims(gw, await gw.token("dispatcher.bufeng"))
     for change in ({"iss": "https://evil.example/auth"}, {"aud": "another-api"}):
-        await _refused(gw, jwt.encode(claims | change, devkeys.ACCESS_PRIVATE_KEY, algorithm="RS256",
-                                      headers={"kid": "x"}))
+        await _refused(
+            gw, jwt.encode(claims | change, devkeys.ACCESS_PRIVATE_KEY, algorithm="RS256", headers={"kid": "x"})
+        )
 
 
 async def test_no_token_or_garbage_is_a_401_and_public_keys_need_none(gw):

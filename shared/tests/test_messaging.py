@@ -51,7 +51,9 @@ async def _count(svc, text: str) -> int:
 
 async def test_an_event_is_published_after_commit_with_its_id_as_nats_msg_id(svc):
     async with svc.ctx.db.transaction() as session:
-        event = await emit(session, NoteWritten(note_id="n1", text="after-commit"), subject="n1", township="320971100000")
+        event = await emit(
+            session, NoteWritten(note_id="n1", text="after-commit"), subject="n1", township="320971100000"
+        )
     msgs = await eventually(lambda: _find(svc.ctx.settings.nats_url, svc.prefix, event.id))
     assert msgs.headers["Nats-Msg-Id"] == event.id
     assert CloudEvent.model_validate_json(msgs.data).correlationid == event.id
@@ -71,7 +73,9 @@ async def _find(nats_url: str, prefix: str, event_id: str):
 async def test_a_rolled_back_transaction_publishes_nothing(svc):
     with pytest.raises(RuntimeError):
         async with svc.ctx.db.transaction() as session:
-            event = await emit(session, NoteWritten(note_id="n2", text="rolled-back"), subject="n2", township="320971100000")
+            event = await emit(
+                session, NoteWritten(note_id="n2", text="rolled-back"), subject="n2", township="320971100000"
+            )
             raise RuntimeError("business rule failed")
     await asyncio.sleep(0.5)
     assert await _find(svc.ctx.settings.nats_url, svc.prefix, event.id) is None
@@ -140,8 +144,13 @@ async def test_rows_written_while_nats_is_down_are_published_by_the_catch_up(ser
         await asyncio.sleep(0.3)
         assert not down.ctx.bus.connected
         # the process "restarts" with NATS back: a relay on the same database catches up
-        bus = EventBus(infra.nats_url, prefix=down.prefix, stream=down.ctx.settings.stream_name,
-                       retention_days=1, client_name="catch-up")
+        bus = EventBus(
+            infra.nats_url,
+            prefix=down.prefix,
+            stream=down.ctx.settings.stream_name,
+            retention_days=1,
+            client_name="catch-up",
+        )
         await bus.connect()
         try:
             relay = OutboxRelay(down.ctx.db, bus, service="msgtest")

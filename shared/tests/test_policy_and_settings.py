@@ -60,8 +60,8 @@ def test_empty_variables_mean_unset_and_keys_may_come_from_files(monkeypatch, tm
 def test_calendar_overrides_reach_every_service_from_one_variable(monkeypatch):
     import datetime as dt
 
-    from jiceng_shared.service import build_context
     from grid.main import spec
+    from jiceng_shared.service import build_context
 
     monkeypatch.setenv("JICENG_CALENDAR_EXTRA_HOLIDAYS", '["2027-01-01"]')
     monkeypatch.setenv("JICENG_CALENDAR_EXTRA_WORKDAYS", '["2027-02-06"]')

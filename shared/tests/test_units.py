@@ -1,6 +1,6 @@
-from jiceng_shared.units import UnknownUnit, all_units, unit_by_code
-
 import pytest
+
+from jiceng_shared.units import UnknownUnit, all_units, unit_by_code
 
 
 def test_unit_codes_resolve_to_the_same_unit():
@@ -16,4 +16,3 @@ def test_the_township_enforcement_office_and_the_stationed_police():
     assert unit_by_code("320971000000:nrp").kind == "county_department"
     with pytest.raises(UnknownUnit):
         unit_by_code("320971100000:nope")
-

@@ -57,8 +57,9 @@ def public() -> dict[str, str]:
     return headers_for(ANONYMOUS)
 
 
-async def receive(svc: Any, item_code: str, materials: list[Any], *, who: str = "window_clerk.bufeng",
-                  expect: int = 201, **extra: Any) -> dict[str, Any]:
+async def receive(
+    svc: Any, item_code: str, materials: list[Any], *, who: str = "window_clerk.bufeng", expect: int = 201, **extra: Any
+) -> dict[str, Any]:
     """Receive at a window; ``materials`` are codes or {code, defect} dicts."""
     body = {
         "item_code": item_code,
@@ -71,10 +72,19 @@ async def receive(svc: Any, item_code: str, materials: list[Any], *, who: str = 
     return response.json()
 
 
-async def act(svc: Any, app_id: str, action: str, body: dict[str, Any] | None = None, *, who: str,
-              expect: int = 200, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    response = await svc.client.post(f"{API}/applications/{app_id}/{action}", json=body or {},
-                                     headers=as_(who) | (headers or {}))
+async def act(
+    svc: Any,
+    app_id: str,
+    action: str,
+    body: dict[str, Any] | None = None,
+    *,
+    who: str,
+    expect: int = 200,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    response = await svc.client.post(
+        f"{API}/applications/{app_id}/{action}", json=body or {}, headers=as_(who) | (headers or {})
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -94,8 +104,9 @@ async def finished(svc: Any, who: str = "window_clerk.bufeng") -> dict[str, Any]
     return await act(svc, app["id"], "handout", {}, who=who)
 
 
-async def rate(svc: Any, app: dict[str, Any], level: int, *, code: str | None = None, expect: int = 201,
-               **extra: Any) -> dict[str, Any]:
+async def rate(
+    svc: Any, app: dict[str, Any], level: int, *, code: str | None = None, expect: int = 201, **extra: Any
+) -> dict[str, Any]:
     body = {"receipt_number": app["receipt_number"], "rating_code": code or app["rating_code"], "level": level, **extra}
     response = await svc.client.post(f"{API}/public/ratings", json=body, headers=public())
     assert response.status_code == expect, response.text

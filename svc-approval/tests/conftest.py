@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jiceng_shared.testing.plugin import ServiceClock
-
 from approval.main import spec
+from jiceng_shared.testing.plugin import ServiceClock
 
 sys.path.insert(0, str(Path(__file__).parent))  # for approval_testkit
 

@@ -1,7 +1,19 @@
 """Applications at the window: acceptance, the one-time notice, non-acceptance, bad input, concurrency."""
 
 from approval_testkit import (
-    API, BUFENG, HOMESTEAD_COMPLETE, XINCHENG, act, applicant, as_, count, get, local, outbox, public, receive,
+    API,
+    BUFENG,
+    HOMESTEAD_COMPLETE,
+    XINCHENG,
+    act,
+    applicant,
+    as_,
+    count,
+    get,
+    local,
+    outbox,
+    public,
+    receive,
 )
 
 from approval import jobs
@@ -70,11 +82,14 @@ async def test_accepting_with_materials_missing_is_refused_while_the_notice_wind
 async def test_a_second_notice_asking_for_a_material_present_at_the_first_check_is_refused_and_recorded(approval):
     app = await receive(approval, "homestead_building", ["id_card", "village_opinion"])
     assert [i["code"] for i in app["notices"][0]["items"]] == ["application_form"]
-    await act(approval, app["id"], "materials", {"materials": [{"code": "application_form", "defect": "未签字"}]}, who=CLERK)
+    await act(
+        approval, app["id"], "materials", {"materials": [{"code": "application_form", "defect": "未签字"}]}, who=CLERK
+    )
     before = await written(approval)
     version = (await get(approval, app["id"]))["version"]
     response = await approval.client.post(
-        f"{API}/applications/{app['id']}/notices", json={"items": [{"code": "id_card", "note": "请补充复印件"}]},
+        f"{API}/applications/{app['id']}/notices",
+        json={"items": [{"code": "id_card", "note": "请补充复印件"}]},
         headers=as_(CLERK),
     )
     assert response.status_code == 422
@@ -83,8 +98,11 @@ async def test_a_second_notice_asking_for_a_material_present_at_the_first_check_
     assert await written(approval) == before
     assert (await get(approval, app["id"]))["version"] == version
     # the attempt is on record for supervision
-    violations = (await approval.client.get(f"{API}/violations", params={"application_id": app["id"]},
-                                            headers=as_("township_leader.bufeng"))).json()["items"]
+    violations = (
+        await approval.client.get(
+            f"{API}/violations", params={"application_id": app["id"]}, headers=as_("township_leader.bufeng")
+        )
+    ).json()["items"]
     assert [(v["kind"], v["material_codes"], v["clerk_username"]) for v in violations] == [
         ("material_was_present", ["id_card"], CLERK)
     ]
@@ -92,8 +110,14 @@ async def test_a_second_notice_asking_for_a_material_present_at_the_first_check_
     assert len((await get(approval, app["id"], "township_leader.bufeng"))["violations"]) == 1
     assert (await get(approval, app["id"]))["violations"] == []
     # what arrived after the first notice may be asked again
-    follow_up = await act(approval, app["id"], "notices", {"items": [{"code": "application_form", "note": "需本人签字"}]},
-                          who=CLERK, expect=201)
+    follow_up = await act(
+        approval,
+        app["id"],
+        "notices",
+        {"items": [{"code": "application_form", "note": "需本人签字"}]},
+        who=CLERK,
+        expect=201,
+    )
     assert [n["sequence"] for n in follow_up["notices"]] == [1, 2]
     assert follow_up["notices"][1]["items"][0]["problem"] == "defective"
 
@@ -102,10 +126,13 @@ async def test_a_notice_may_not_ask_for_a_shared_or_unknown_material(approval):
     app = await receive(approval, "homestead_building", HOMESTEAD_COMPLETE, check_later=True)
     before = await written(approval)
     for code, problem in (("household_register", "material_obtainable_by_sharing"), ("passport", "unknown_material")):
-        response = await approval.client.post(f"{API}/applications/{app['id']}/notices",
-                                              json={"items": [{"code": code}]}, headers=as_(CLERK))
+        response = await approval.client.post(
+            f"{API}/applications/{app['id']}/notices", json={"items": [{"code": code}]}, headers=as_(CLERK)
+        )
         assert response.status_code == 422 and response.json()["code"] == problem
-    empty = await approval.client.post(f"{API}/applications/{app['id']}/notices", json={"items": []}, headers=as_(CLERK))
+    empty = await approval.client.post(
+        f"{API}/applications/{app['id']}/notices", json={"items": []}, headers=as_(CLERK)
+    )
     assert empty.status_code == 422 and empty.json()["code"] == "empty_notice"
     assert await written(approval) == before
 
@@ -118,13 +145,18 @@ async def test_an_unknown_item_or_material_is_refused_and_nothing_is_written(app
     assert response.status_code == 422 and response.json()["code"] == "unknown_item"
     response = await approval.client.post(
         f"{API}/applications",
-        json={"item_code": "elderly_card", "applicant": applicant(), "materials": [{"code": "id_card"}, {"code": "visa"}]},
+        json={
+            "item_code": "elderly_card",
+            "applicant": applicant(),
+            "materials": [{"code": "id_card"}, {"code": "visa"}],
+        },
         headers=as_(CLERK),
     )
     assert response.status_code == 422 and response.json()["code"] == "unknown_material"
     assert response.json()["errors"][0]["field"] == "materials.1.code"
     response = await approval.client.post(
-        f"{API}/applications", json={"item_code": "elderly_card", "applicant": {"name": ""}, "surprise": 1},
+        f"{API}/applications",
+        json={"item_code": "elderly_card", "applicant": {"name": ""}, "surprise": 1},
         headers=as_(CLERK),
     )
     assert response.status_code == 422 and response.json()["code"] == "validation_failed"
@@ -142,7 +174,9 @@ async def test_a_notice_on_the_fifth_working_day_is_in_time_and_on_the_sixth_is_
     assert notice["status"] == "awaiting_materials" and notice["notices"][0]["in_time"]
     clock.set(local(2026, 10, 14, 0, 1))
     before = await written(approval)
-    response = await approval.client.post(f"{API}/applications/{late['id']}/notices", json={"items": []}, headers=as_(CLERK))
+    response = await approval.client.post(
+        f"{API}/applications/{late['id']}/notices", json={"items": []}, headers=as_(CLERK)
+    )
     assert response.status_code == 409 and response.json()["code"] == "notice_period_expired"
     assert await written(approval) == before
 
@@ -170,20 +204,24 @@ async def test_without_a_notice_in_time_the_application_counts_as_accepted_on_th
 
 async def test_a_matter_outside_the_remit_gets_a_non_acceptance_decision_naming_the_competent_authority(approval):
     county = await receive(approval, "construction_planning_permit", ["application_form"])
-    assert county["status"] == "not_accepted" and county["competent_authority"] == "自然资源和规划局（县级政务服务大厅）"
+    assert (
+        county["status"] == "not_accepted" and county["competent_authority"] == "自然资源和规划局（县级政务服务大厅）"
+    )
     detail = await get(approval, county["id"])
     [receipt] = detail["receipts"]
     assert receipt["kind"] == "non_acceptance" and receipt["number"].startswith("BSL-320971100-")
     assert receipt["content"]["competent_authority"] == county["competent_authority"] and receipt["issued_on"]
     # homestead building is not cross-township: a Xincheng resident is sent home
-    elsewhere = await receive(approval, "homestead_building", HOMESTEAD_COMPLETE,
-                              applicant=applicant(area_code=XINCHENG))
+    elsewhere = await receive(
+        approval, "homestead_building", HOMESTEAD_COMPLETE, applicant=applicant(area_code=XINCHENG)
+    )
     assert elsewhere["status"] == "not_accepted" and elsewhere["competent_authority"] == "新城街道为民服务中心"
     assert await outbox(approval, "approval.application.accepted", subject=county["id"]) == []
     # and the clerk can refuse explicitly after looking at the matter
     app = await receive(approval, "elderly_card", ["id_card"], check_later=True)
-    refused = await act(approval, app["id"], "non-acceptance",
-                        {"reason": "申请人未满60周岁", "competent_authority": "无"}, who=CLERK)
+    refused = await act(
+        approval, app["id"], "non-acceptance", {"reason": "申请人未满60周岁", "competent_authority": "无"}, who=CLERK
+    )
     assert refused["status"] == "not_accepted" and refused["non_acceptance_reason"] == "申请人未满60周岁"
 
 
@@ -196,19 +234,23 @@ async def test_two_clerks_cannot_overwrite_each_other(approval):
     assert first["version"] == app["version"] + 1
     before = await written(approval)
     response = await approval.client.post(
-        f"{API}/applications/{app['id']}/non-acceptance", json={"reason": "x", "competent_authority": "y"},
+        f"{API}/applications/{app['id']}/non-acceptance",
+        json={"reason": "x", "competent_authority": "y"},
         headers=as_("window_clerk2.bufeng") | stale,
     )
     assert response.status_code == 412 and response.json()["code"] == "version_mismatch"
     assert await written(approval) == before
-    garbage = await approval.client.post(f"{API}/applications/{app['id']}/accept", json={},
-                                         headers=as_(CLERK) | {"If-Match": "yesterday"})
+    garbage = await approval.client.post(
+        f"{API}/applications/{app['id']}/accept", json={}, headers=as_(CLERK) | {"If-Match": "yesterday"}
+    )
     assert garbage.status_code == 400 and garbage.json()["code"] == "invalid_if_match"
 
 
 async def test_the_public_status_page_needs_the_check_code_and_shows_only_public_notes(approval):
     app = await receive(approval, "homestead_building", ["id_card"])
-    await act(approval, app["id"], "notes", {"text": "申请人态度强硬，注意沟通", "public": False}, who=CLERK, expect=201)
+    await act(
+        approval, app["id"], "notes", {"text": "申请人态度强硬，注意沟通", "public": False}, who=CLERK, expect=201
+    )
     await act(approval, app["id"], "notes", {"text": "请携带村委会盖章的意见", "public": True}, who=CLERK, expect=201)
     url = f"{API}/public/applications/{app['receipt_number']}"
     response = await approval.client.get(url, params={"check_code": app["check_code"].lower()}, headers=public())
@@ -219,8 +261,9 @@ async def test_the_public_status_page_needs_the_check_code_and_shows_only_public
     assert {m["code"] for m in status["missing_materials"]} == {"application_form", "village_opinion"}
     assert "clerk_id" not in status and "applicant_id_number" not in status
     wrong = await approval.client.get(url, params={"check_code": "WRONG123"}, headers=public())
-    unknown = await approval.client.get(f"{API}/public/applications/SL-0-0-1", params={"check_code": app["check_code"]},
-                                        headers=public())
+    unknown = await approval.client.get(
+        f"{API}/public/applications/SL-0-0-1", params={"check_code": app["check_code"]}, headers=public()
+    )
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json()["detail"] == unknown.json()["detail"]
 
@@ -230,14 +273,17 @@ async def test_lists_filter_and_mask_the_id_number(approval):
     listed = await approval.client.get(f"{API}/applications", params={"correlation_id": app["id"]}, headers=as_(CLERK))
     [row] = listed.json()["items"]
     assert row["applicant_id_number"] == "320911********1234" and row["green_channel_zh"] == "退役军人"
-    priority = await approval.client.get(f"{API}/applications", params={"priority": True, "limit": 200}, headers=as_(CLERK))
+    priority = await approval.client.get(
+        f"{API}/applications", params={"priority": True, "limit": 200}, headers=as_(CLERK)
+    )
     assert app["id"] in {a["id"] for a in priority.json()["items"]}
     assert all(a["priority"] for a in priority.json()["items"])
 
 
 async def test_proxy_flags_and_green_channel_are_kept(approval):
-    app = await receive(approval, "elderly_card", ["id_card", "photo"], extended_hours=True, holiday=True,
-                        green_channel="disabled")
+    app = await receive(
+        approval, "elderly_card", ["id_card", "photo"], extended_hours=True, holiday=True, green_channel="disabled"
+    )
     detail = await get(approval, app["id"])
     assert (detail["extended_hours"], detail["holiday"], detail["door_to_door"]) == (True, True, False)
     assert detail["green_channel"] == "disabled" and detail["priority"] is True
@@ -247,9 +293,14 @@ async def test_a_clerk_at_two_windows_names_the_township(approval):
     from jiceng_shared.testing.plugin import headers_for, principal
 
     both = principal(("window_clerk", BUFENG), ("window_clerk", XINCHENG), username="roving")
-    body = {"item_code": "elderly_card", "applicant": applicant(), "materials": [{"code": "id_card"}, {"code": "photo"}]}
+    body = {
+        "item_code": "elderly_card",
+        "applicant": applicant(),
+        "materials": [{"code": "id_card"}, {"code": "photo"}],
+    }
     response = await approval.client.post(f"{API}/applications", json=body, headers=headers_for(both))
     assert response.status_code == 422 and response.json()["code"] == "township_required"
-    response = await approval.client.post(f"{API}/applications", json=body | {"township_code": XINCHENG},
-                                          headers=headers_for(both))
+    response = await approval.client.post(
+        f"{API}/applications", json=body | {"township_code": XINCHENG}, headers=headers_for(both)
+    )
     assert response.status_code == 201 and response.json()["township_code"] == XINCHENG

@@ -19,20 +19,30 @@ def item(code: str, **overrides):
         "limit_workdays": 10,
         "materials": [
             {"code": "id_card", "name": "居民身份证", "requirement": "required"},
-            {"code": "household_register", "name": "户口簿", "requirement": "shared", "shared_source": "公安人口信息库"},
+            {
+                "code": "household_register",
+                "name": "户口簿",
+                "requirement": "shared",
+                "shared_source": "公安人口信息库",
+            },
         ],
     }
     return body | overrides
 
 
 async def test_the_demo_catalogue_has_the_four_kinds_of_item_with_shared_materials(approval):
-    response = await approval.client.get(f"{API}/catalogue/items", params={"limit": 200}, headers=as_("window_clerk.bufeng"))
+    response = await approval.client.get(
+        f"{API}/catalogue/items", params={"limit": 200}, headers=as_("window_clerk.bufeng")
+    )
     assert response.status_code == 200
     items = {i["code"]: i for i in response.json()["items"]}
     assert items["elderly_card"]["kind"] == "instant" and items["elderly_card"]["kind_zh"] == "即办件"
     assert items["homestead_building"]["limit_workdays"] == 15 and items["homestead_building"]["kind_zh"] == "承诺件"
     assert items["resident_pension_enrolment"]["cross_township"] is True
-    assert items["disability_certificate"]["proxy"] is True and items["disability_certificate"]["delegated_townships"] == []
+    assert (
+        items["disability_certificate"]["proxy"] is True
+        and items["disability_certificate"]["delegated_townships"] == []
+    )
     for code in ("elderly_card", "homestead_building", "resident_pension_enrolment", "disability_certificate"):
         requirements = {m["requirement"] for m in items[code]["materials"]}
         assert "shared" in requirements and "required" in requirements
@@ -40,24 +50,32 @@ async def test_the_demo_catalogue_has_the_four_kinds_of_item_with_shared_materia
 
 async def test_a_limit_beyond_the_statutory_ceiling_is_refused_and_nothing_is_written(approval):
     before = (await count(approval, CatalogueItem), await count(approval, CatalogueMaterial))
-    response = await approval.client.post(f"{API}/catalogue/items", json=item("too_slow", limit_workdays=21),
-                                          headers=as_(ADMIN))
+    response = await approval.client.post(
+        f"{API}/catalogue/items", json=item("too_slow", limit_workdays=21), headers=as_(ADMIN)
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "limit_exceeds_statutory_ceiling"
-    ok = await approval.client.post(f"{API}/catalogue/items", json=item("joint_item", limit_workdays=45, joint=True),
-                                    headers=as_(ADMIN))
+    ok = await approval.client.post(
+        f"{API}/catalogue/items", json=item("joint_item", limit_workdays=45, joint=True), headers=as_(ADMIN)
+    )
     assert ok.status_code == 201, ok.text
-    response = await approval.client.put(f"{API}/catalogue/items/joint_item",
-                                         json={k: v for k, v in item("x", limit_workdays=46, joint=True).items() if k != "code"},
-                                         headers=as_(ADMIN))
+    response = await approval.client.put(
+        f"{API}/catalogue/items/joint_item",
+        json={k: v for k, v in item("x", limit_workdays=46, joint=True).items() if k != "code"},
+        headers=as_(ADMIN),
+    )
     assert response.status_code == 422 and response.json()["code"] == "limit_exceeds_statutory_ceiling"
-    assert (await count(approval, CatalogueItem), await count(approval, CatalogueMaterial)) == (before[0] + 1, before[1] + 2)
+    assert (await count(approval, CatalogueItem), await count(approval, CatalogueMaterial)) == (
+        before[0] + 1,
+        before[1] + 2,
+    )
 
 
 async def test_only_the_county_admin_edits_the_catalogue(approval):
-    response = await approval.client.post(f"{API}/catalogue/items", json=item("clerk_item"),
-                                          headers=as_("window_clerk.bufeng"))
+    response = await approval.client.post(
+        f"{API}/catalogue/items", json=item("clerk_item"), headers=as_("window_clerk.bufeng")
+    )
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
 
 
@@ -92,8 +110,9 @@ async def test_a_new_version_never_changes_an_accepted_application(approval, clo
     # today version 1 is still in force; tomorrow version 2
     today = (await approval.client.get(f"{API}/catalogue/items/versioned_item", headers=as_(ADMIN))).json()
     assert today["version"] == 1 and today["effective_to"] == "2026-11-17"
-    tomorrow = await approval.client.get(f"{API}/catalogue/items/versioned_item", params={"as_of": "2026-11-17"},
-                                         headers=as_(ADMIN))
+    tomorrow = await approval.client.get(
+        f"{API}/catalogue/items/versioned_item", params={"as_of": "2026-11-17"}, headers=as_(ADMIN)
+    )
     assert tomorrow.json()["version"] == 2
     clock.advance(days=1)
     later = await approval.client.post(
@@ -121,10 +140,13 @@ async def test_a_withdrawn_item_leaves_the_guides_and_cannot_be_applied_for(appr
     await approval.client.post(f"{API}/catalogue/items", json=item("withdrawn_item"), headers=as_(ADMIN))
     body = item("withdrawn_item", in_service=False)
     del body["code"]
-    assert (await approval.client.put(f"{API}/catalogue/items/withdrawn_item", json=body, headers=as_(ADMIN))).status_code == 200
+    assert (
+        await approval.client.put(f"{API}/catalogue/items/withdrawn_item", json=body, headers=as_(ADMIN))
+    ).status_code == 200
     assert (await approval.client.get(f"{API}/public/guides/withdrawn_item", headers=public())).status_code == 404
     response = await approval.client.post(
-        f"{API}/applications", json={"item_code": "withdrawn_item", "applicant": applicant()},
+        f"{API}/applications",
+        json={"item_code": "withdrawn_item", "applicant": applicant()},
         headers=as_("window_clerk.bufeng"),
     )
     assert response.status_code == 422 and response.json()["code"] == "unknown_item"
@@ -149,6 +171,14 @@ async def test_the_public_guide_lists_what_to_bring_and_says_what_is_shared(appr
 async def test_seeding_again_adds_nothing(approval):
     from approval.frontdesk.models import Post
 
-    before = (await count(approval, CatalogueItem), await count(approval, CatalogueMaterial), await count(approval, Post))
+    before = (
+        await count(approval, CatalogueItem),
+        await count(approval, CatalogueMaterial),
+        await count(approval, Post),
+    )
     await approval.seed()
-    assert (await count(approval, CatalogueItem), await count(approval, CatalogueMaterial), await count(approval, Post)) == before
+    assert (
+        await count(approval, CatalogueItem),
+        await count(approval, CatalogueMaterial),
+        await count(approval, Post),
+    ) == before

@@ -5,18 +5,18 @@ import datetime as dt
 from approval_testkit import API, BUFENG, XINCHENG, as_, outbox, receive
 from sqlalchemy import func, select
 
+from approval.frontdesk.models import Inquiry
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.testing.plugin import eventually
-
-from approval.frontdesk.models import Inquiry
 
 A, B, LEADER = "window_clerk.bufeng", "window_clerk2.bufeng", "township_leader.bufeng"
 
 
 async def new_inquiry(svc, who: str = A) -> dict:
-    response = await svc.client.post(f"{API}/inquiries", json={"subject": "老年人优待证需要什么材料？", "inquirer_name": "王先生"},
-                                     headers=as_(who))
+    response = await svc.client.post(
+        f"{API}/inquiries", json={"subject": "老年人优待证需要什么材料？", "inquirer_name": "王先生"}, headers=as_(who)
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -36,8 +36,13 @@ async def test_the_first_clerk_owns_an_inquiry_until_handing_it_over_explicitly(
     assert inquiry["status"] == "open" and inquiry["owner_username"] == A and inquiry["number"].startswith("ZX-")
     response = await inquiry_action(approval, inquiry["id"], "answer", {"answer": "身份证和照片"}, who=B)
     assert response.status_code == 403 and response.json()["code"] == "not_owner"
-    handed = await inquiry_action(approval, inquiry["id"], "handover",
-                                  {"to_username": B, "to_name": "步凤镇窗口人员乙", "note": "涉及社保，转乙岗"}, who=A)
+    handed = await inquiry_action(
+        approval,
+        inquiry["id"],
+        "handover",
+        {"to_username": B, "to_name": "步凤镇窗口人员乙", "note": "涉及社保，转乙岗"},
+        who=A,
+    )
     assert handed.status_code == 200 and handed.json()["owner_username"] == B and handed.json()["handovers"] == 1
     response = await inquiry_action(approval, inquiry["id"], "answer", {"answer": "x"}, who=A)
     assert response.status_code == 403 and response.json()["code"] == "not_owner"
@@ -59,8 +64,11 @@ async def test_when_the_a_post_is_absent_the_b_post_takes_its_queue(approval):
     assert application["id"] not in {a["id"] for a in queue_b["applications"]}
     assert (await inquiry_action(approval, inquiry["id"], "answer", {"answer": "x"}, who=B)).status_code == 403
 
-    absent = await approval.client.post(f"{API}/posts/{post['id']}/absence", json={"absent": True},
-                                        headers=as_(LEADER) | {"If-Match": f'"{post["version"]}"'})
+    absent = await approval.client.post(
+        f"{API}/posts/{post['id']}/absence",
+        json={"absent": True},
+        headers=as_(LEADER) | {"If-Match": f'"{post["version"]}"'},
+    )
     assert absent.status_code == 200 and absent.json()["on_duty_username"] == B
     try:
         queue_b = (await approval.client.get(f"{API}/queue", headers=as_(B))).json()
@@ -70,33 +78,62 @@ async def test_when_the_a_post_is_absent_the_b_post_takes_its_queue(approval):
         answered = await inquiry_action(approval, inquiry["id"], "answer", {"answer": "B岗代为答复"}, who=B)
         assert answered.status_code == 200 and answered.json()["answered_at"]
     finally:
-        back = await approval.client.post(f"{API}/posts/{post['id']}/absence", json={"absent": False}, headers=as_(LEADER))
+        back = await approval.client.post(
+            f"{API}/posts/{post['id']}/absence", json={"absent": False}, headers=as_(LEADER)
+        )
         assert back.json()["on_duty_username"] == A
 
 
 async def test_every_post_has_another_clerk_as_its_backup(approval):
-    response = await approval.client.post(f"{API}/posts", json={"name": "2号窗口", "a_username": A, "a_name": "甲",
-                                                                "b_username": A, "b_name": "甲"}, headers=as_(LEADER))
+    response = await approval.client.post(
+        f"{API}/posts",
+        json={"name": "2号窗口", "a_username": A, "a_name": "甲", "b_username": A, "b_name": "甲"},
+        headers=as_(LEADER),
+    )
     assert response.status_code == 422 and response.json()["code"] == "backup_required"
-    response = await approval.client.post(f"{API}/posts", json={"name": "2号窗口", "township_code": BUFENG,
-                                                                "a_username": A, "a_name": "甲", "b_username": B,
-                                                                "b_name": "乙"}, headers=as_("township_leader.xincheng"))
+    response = await approval.client.post(
+        f"{API}/posts",
+        json={
+            "name": "2号窗口",
+            "township_code": BUFENG,
+            "a_username": A,
+            "a_name": "甲",
+            "b_username": B,
+            "b_name": "乙",
+        },
+        headers=as_("township_leader.xincheng"),
+    )
     assert response.status_code == 403 and response.json()["code"] == "scope_denied"
-    ok = await approval.client.post(f"{API}/posts", json={"name": "2号窗口", "a_username": B, "a_name": "乙",
-                                                          "b_username": A, "b_name": "甲"}, headers=as_(LEADER))
+    ok = await approval.client.post(
+        f"{API}/posts",
+        json={"name": "2号窗口", "a_username": B, "a_name": "乙", "b_username": A, "b_name": "甲"},
+        headers=as_(LEADER),
+    )
     assert ok.status_code == 201
     xincheng = (await approval.client.get(f"{API}/posts", headers=as_("window_clerk.xincheng"))).json()
     assert {p["area_code"] for p in xincheng} == {XINCHENG}
 
 
 def ticket(ticket_id: str, dept: str = "apv") -> TicketAssigned:
-    unit = UnitRef(code=f"{BUFENG}:{dept}", area_code=BUFENG, dept=dept, name="步凤镇行政审批局（为民服务中心）",
-                   kind="township_office")
+    unit = UnitRef(
+        code=f"{BUFENG}:{dept}",
+        area_code=BUFENG,
+        dept=dept,
+        name="步凤镇行政审批局（为民服务中心）",
+        kind="township_office",
+    )
     return TicketAssigned(
-        ticket_id=ticket_id, number=f"GD-{ticket_id}", category="service_consultation",
-        description="市民来电咨询残疾人证办理流程", township_code=BUFENG, area_code=BUFENG, unit=unit,
+        ticket_id=ticket_id,
+        number=f"GD-{ticket_id}",
+        category="service_consultation",
+        description="市民来电咨询残疾人证办理流程",
+        township_code=BUFENG,
+        area_code=BUFENG,
+        unit=unit,
         deadline=dt.datetime(2026, 11, 25, 15, 59, 59, tzinfo=dt.timezone.utc),
-        assigned_at=dt.datetime(2026, 11, 20, 2, tzinfo=dt.timezone.utc), source="hotline", source_ref="call-1",
+        assigned_at=dt.datetime(2026, 11, 20, 2, tzinfo=dt.timezone.utc),
+        source="hotline",
+        source_ref="call-1",
     )
 
 
@@ -113,7 +150,9 @@ async def test_a_12345_matter_dispatched_to_the_centre_waits_in_its_queue_until_
     assert inquiry["status"] == "queued" and inquiry["owner_username"] is None
     assert inquiry["channel"] == "hotline_12345" and inquiry["ticket_number"] == "GD-t-apv-1"
     assert inquiry["channel_zh"] == "12345热线转办" and inquiry["deadline"] == "2026-11-25T15:59:59Z"
-    assert inquiry["id"] in {i["id"] for i in (await approval.client.get(f"{API}/queue", headers=as_(B))).json()["inquiries"]}
+    assert inquiry["id"] in {
+        i["id"] for i in (await approval.client.get(f"{API}/queue", headers=as_(B))).json()["inquiries"]
+    }
     hidden = await approval.client.get(f"{API}/inquiries/{inquiry['id']}", headers=as_("window_clerk.xincheng"))
     assert hidden.status_code == 404
     taken = await inquiry_action(approval, inquiry["id"], "take", who=B)

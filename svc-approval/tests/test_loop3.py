@@ -8,10 +8,9 @@ import asyncio
 import nats
 from approval_testkit import API, BUFENG, BUFENG_VILLAGE, XINCHENG, act, applicant, as_, local, rate, receive
 
+from approval import jobs
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.testing.plugin import eventually
-
-from approval import jobs
 
 CLERK, OFFICER, LEADER = "window_clerk.bufeng", "approval_officer.bufeng", "township_leader.bufeng"
 
@@ -51,8 +50,9 @@ async def test_loop_3_a_residents_application_at_the_window(approval, clock):
     done = await act(approval, app["id"], "handout", {}, who=CLERK)
     assert done["on_time"] is True
     await rate(approval, done, 2, comment="补材料跑了两趟", contact="13700000000")
-    rectifications = await approval.client.get(f"{API}/rectifications", params={"application_id": app["id"]},
-                                               headers=as_(LEADER))
+    rectifications = await approval.client.get(
+        f"{API}/rectifications", params={"application_id": app["id"]}, headers=as_(LEADER)
+    )
     [row] = rectifications.json()["items"]
     assert row["due_at"] == "2026-10-20T15:59:59Z"  # five working days after Oct 13
     for path, body, who in (
@@ -75,16 +75,31 @@ async def test_loop_3_a_residents_application_at_the_window(approval, clock):
     await jobs.scan(approval.ctx, start.replace(minute=16))
 
     # 5. a village agent's proxy application; a cross-township item at B's window for A's resident
-    proxy = (await approval.client.post(f"{API}/proxy-applications", json={
-        "item_code": "elderly_card", "applicant": applicant("李奶奶", area_code=BUFENG_VILLAGE),
-        "materials": [{"code": "id_card"}, {"code": "photo"}], "door_to_door": True, "green_channel": "elderly",
-    }, headers=as_("village_agent.bufeng"))).json()
+    proxy = (
+        await approval.client.post(
+            f"{API}/proxy-applications",
+            json={
+                "item_code": "elderly_card",
+                "applicant": applicant("李奶奶", area_code=BUFENG_VILLAGE),
+                "materials": [{"code": "id_card"}, {"code": "photo"}],
+                "door_to_door": True,
+                "green_channel": "elderly",
+            },
+            headers=as_("village_agent.bufeng"),
+        )
+    ).json()
     await act(approval, proxy["id"], "accept", who=CLERK)
-    cross = await receive(approval, "resident_pension_enrolment", ["id_card", "enrolment_form"],
-                          who="window_clerk.xincheng", applicant=applicant(area_code=BUFENG_VILLAGE))
+    cross = await receive(
+        approval,
+        "resident_pension_enrolment",
+        ["id_card", "enrolment_form"],
+        who="window_clerk.xincheng",
+        applicant=applicant(area_code=BUFENG_VILLAGE),
+    )
     assert cross["competent_unit_code"] == f"{BUFENG}:apv"
-    routed = await approval.client.get(f"{API}/applications", params={"competent_area_code": BUFENG, "cross_township": True},
-                                       headers=as_(OFFICER))
+    routed = await approval.client.get(
+        f"{API}/applications", params={"competent_area_code": BUFENG, "cross_township": True}, headers=as_(OFFICER)
+    )
     assert cross["id"] in {a["id"] for a in routed.json()["items"]}
 
     # what assessment receives, through JetStream
@@ -93,13 +108,21 @@ async def test_loop_3_a_residents_application_at_the_window(approval, clock):
     async def all_published():
         events = [e for e in await stream_events(approval) if e.correlationid in ids]
         kinds = sorted(e.short_type for e in events)
-        expected = sorted([
-            "approval.notice.issued", "approval.application.accepted", "approval.application.completed",
-            "approval.rating.submitted", "approval.rating.rectified",
-            "approval.application.accepted", "approval.application.completed",
-            "approval.application.accepted", "approval.application.overdue",
-            "approval.application.accepted", "approval.application.accepted",
-        ])
+        expected = sorted(
+            [
+                "approval.notice.issued",
+                "approval.application.accepted",
+                "approval.application.completed",
+                "approval.rating.submitted",
+                "approval.rating.rectified",
+                "approval.application.accepted",
+                "approval.application.completed",
+                "approval.application.accepted",
+                "approval.application.overdue",
+                "approval.application.accepted",
+                "approval.application.accepted",
+            ]
+        )
         return events if kinds == expected else None
 
     events = await eventually(all_published, timeout=20)

@@ -63,8 +63,9 @@ async def test_only_the_two_bad_levels_open_a_rectification(approval):
     for level in (3, 2, 1):
         app = await finished(approval)
         out = await rate(approval, app, level)
-        listed = await approval.client.get(f"{API}/rectifications", params={"application_id": app["id"]},
-                                           headers=as_(LEADER))
+        listed = await approval.client.get(
+            f"{API}/rectifications", params={"application_id": app["id"]}, headers=as_(LEADER)
+        )
         opened[level] = (out["follow_up"], len(listed.json()["items"]))
     assert opened == {3: (False, 0), 2: (True, 1), 1: (True, 1)}
 
@@ -78,26 +79,38 @@ async def test_a_bad_rating_is_called_back_and_rectified_within_five_working_day
     # another clerk of the township may read it, but neither acts on it nor sees the number
     other = await approval.client.get(f"{API}/rectifications/{row['id']}", headers=as_("window_clerk2.bufeng"))
     assert other.status_code == 200 and other.json()["callback_contact"] is None
-    response = await approval.client.post(f"{API}/rectifications/{row['id']}/close",
-                                          json={"outcome": "fixed", "note": "x"}, headers=as_("window_clerk2.bufeng"))
+    response = await approval.client.post(
+        f"{API}/rectifications/{row['id']}/close",
+        json={"outcome": "fixed", "note": "x"},
+        headers=as_("window_clerk2.bufeng"),
+    )
     assert response.status_code == 403 and response.json()["code"] == "not_assignee"
-    assigned = await approval.client.post(f"{API}/rectifications/{row['id']}/assign",
-                                          json={"assignee_username": CLERK, "assignee_name": "步凤镇窗口人员"},
-                                          headers=as_(LEADER))
+    assigned = await approval.client.post(
+        f"{API}/rectifications/{row['id']}/assign",
+        json={"assignee_username": CLERK, "assignee_name": "步凤镇窗口人员"},
+        headers=as_(LEADER),
+    )
     assert assigned.status_code == 200 and assigned.json()["callback_contact"] == "13900000000"
     mine = await approval.client.get(f"{API}/rectifications/{row['id']}", headers=as_(CLERK))
     assert mine.json()["callback_contact"] == "13900000000"
-    early = await approval.client.post(f"{API}/rectifications/{row['id']}/close",
-                                       json={"outcome": "fixed", "note": "已增设窗口"}, headers=as_(CLERK))
+    early = await approval.client.post(
+        f"{API}/rectifications/{row['id']}/close", json={"outcome": "fixed", "note": "已增设窗口"}, headers=as_(CLERK)
+    )
     assert early.status_code == 409 and early.json()["code"] == "callback_missing"
-    called = await approval.client.post(f"{API}/rectifications/{row['id']}/callback",
-                                        json={"reached": True, "note": "已致歉并说明改进措施"}, headers=as_(CLERK))
+    called = await approval.client.post(
+        f"{API}/rectifications/{row['id']}/callback",
+        json={"reached": True, "note": "已致歉并说明改进措施"},
+        headers=as_(CLERK),
+    )
     assert called.status_code == 200 and called.json()["callback_reached"] is True
     clock.set(local(2026, 10, 13, 23, 59))  # the fifth working day after Sep 30
-    closed = await approval.client.post(f"{API}/rectifications/{row['id']}/close",
-                                        json={"outcome": "fixed", "note": "已增设窗口"}, headers=as_(CLERK))
+    closed = await approval.client.post(
+        f"{API}/rectifications/{row['id']}/close", json={"outcome": "fixed", "note": "已增设窗口"}, headers=as_(CLERK)
+    )
     assert closed.status_code == 200 and closed.json()["on_time"] is True and closed.json()["outcome_zh"] == "已整改"
-    [event] = [e for e in await outbox(approval, "approval.rating.rectified") if e.data["rating_id"] == row["rating_id"]]
+    [event] = [
+        e for e in await outbox(approval, "approval.rating.rectified") if e.data["rating_id"] == row["rating_id"]
+    ]
     assert event.data["on_time"] is True and event.data["outcome"] == "fixed" and event.data["clerk_username"] == CLERK
     assert event.data["callback_done"] is True and event.data["application_id"] == app["id"]
 
@@ -109,8 +122,11 @@ async def test_a_rectification_closed_after_its_fifth_working_day_is_late(approv
     row = await rectification_of(approval, app["id"])
     assert row["callback_required"] is False  # anonymous: nobody to call
     clock.set(local(2026, 10, 14, 0, 1))
-    closed = await approval.client.post(f"{API}/rectifications/{row['id']}/close",
-                                        json={"outcome": "explained", "note": "依法不能办理，已解释"}, headers=as_(LEADER))
+    closed = await approval.client.post(
+        f"{API}/rectifications/{row['id']}/close",
+        json={"outcome": "explained", "note": "依法不能办理，已解释"},
+        headers=as_(LEADER),
+    )
     assert closed.json()["on_time"] is False
 
 
@@ -118,8 +134,11 @@ async def test_an_upheld_appeal_marks_the_rating(approval):
     app = await finished(approval)
     await rate(approval, app, 1, comment="乱评")
     row = await rectification_of(approval, app["id"])
-    await approval.client.post(f"{API}/rectifications/{row['id']}/close",
-                               json={"outcome": "appeal_upheld", "note": "复核认定为恶意差评"}, headers=as_(LEADER))
+    await approval.client.post(
+        f"{API}/rectifications/{row['id']}/close",
+        json={"outcome": "appeal_upheld", "note": "复核认定为恶意差评"},
+        headers=as_(LEADER),
+    )
     ratings = await approval.client.get(f"{API}/ratings", params={"application_id": app["id"]}, headers=as_(LEADER))
     [rating] = ratings.json()["items"]
     assert rating["appeal_upheld"] is True
@@ -133,8 +152,9 @@ async def test_staff_reads_of_ratings_never_carry_the_rater(approval):
     assert "13911112222" not in response.text
     assert not {"contact", "callback_contact", "applicant_name", "applicant_phone", "rater"} & set(rating)
     assert rating["clerk_username"] == CLERK and rating["level_zh"] == "不满意"
-    rectifications = await approval.client.get(f"{API}/rectifications", params={"application_id": app["id"]},
-                                               headers=as_(LEADER))
+    rectifications = await approval.client.get(
+        f"{API}/rectifications", params={"application_id": app["id"]}, headers=as_(LEADER)
+    )
     assert "13911112222" not in rectifications.text
     events = [e for e in await outbox(approval, "approval.rating.submitted") if e.data["application_id"] == app["id"]]
     assert "13911112222" not in events[0].model_dump_json()

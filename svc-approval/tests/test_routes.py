@@ -1,8 +1,7 @@
 """The route table of the policy file matches the router exactly, and public routes stay public."""
 
-from jiceng_shared.policy import PUBLIC, load_policy
-
 from approval.main import create_app
+from jiceng_shared.policy import PUBLIC, load_policy
 
 
 def test_every_route_is_in_the_policy_table_and_every_entry_is_a_route():

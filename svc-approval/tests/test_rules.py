@@ -4,12 +4,11 @@ import datetime as dt
 
 import pytest
 
-from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
-
 from approval.applications import rules
 from approval.catalogue.rules import StatutoryLimits, check_item
 from approval.config import ApprovalSettings
 from approval.ratings import rules as ratings
+from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
 cal = WorkdayCalendar()
 
@@ -75,8 +74,15 @@ def test_the_licence_is_issued_within_ten_working_days_of_the_decision():
 
 def test_a_promised_limit_may_reach_but_not_pass_the_statutory_ceiling_of_20_or_45_for_joint_handling():
     def codes(days: int, joint: bool) -> list[str]:
-        errors = check_item(kind="committed", limit_workdays=days, joint=joint, department="soc",
-                            delegated_townships=[], material_codes=["a"], limits=StatutoryLimits())
+        errors = check_item(
+            kind="committed",
+            limit_workdays=days,
+            joint=joint,
+            department="soc",
+            delegated_townships=[],
+            material_codes=["a"],
+            limits=StatutoryLimits(),
+        )
         return [e["code"] for e in errors.errors]
 
     assert codes(20, False) == []
@@ -134,13 +140,27 @@ def test_a_follow_up_notice_may_name_only_what_the_first_named_or_what_came_late
         (False, False, "320971100000", "320971100000", "自然资源和规划局（县级政务服务大厅）"),
     ],
 )
-def test_a_matter_outside_the_centres_remit_names_the_competent_authority(window, cross, accepting, applicant, expected):
-    assert rules.remit_refusal(township_window=window, cross_township=cross, department="nrp",
-                               accepting_township=accepting, applicant_township=applicant) == expected
+def test_a_matter_outside_the_centres_remit_names_the_competent_authority(
+    window, cross, accepting, applicant, expected
+):
+    assert (
+        rules.remit_refusal(
+            township_window=window,
+            cross_township=cross,
+            department="nrp",
+            accepting_township=accepting,
+            applicant_township=applicant,
+        )
+        == expected
+    )
 
 
 def test_a_delegated_power_is_decided_by_the_applicants_township_otherwise_by_the_department():
-    unit = rules.competent_unit(department="soc", delegated_townships=["320971100000"], applicant_township="320971100000")
+    unit = rules.competent_unit(
+        department="soc", delegated_townships=["320971100000"], applicant_township="320971100000"
+    )
     assert unit.code == "320971100000:apv" and unit.kind == "township_office"
-    unit = rules.competent_unit(department="soc", delegated_townships=["320971100000"], applicant_township="320971001000")
+    unit = rules.competent_unit(
+        department="soc", delegated_townships=["320971100000"], applicant_township="320971001000"
+    )
     assert unit.code == "320971000000:soc" and unit.kind == "county_department"

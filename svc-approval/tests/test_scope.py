@@ -1,6 +1,17 @@
 """Scope: cross-township applications are seen by both townships; nobody else sees anything."""
 
-from approval_testkit import API, BUFENG, BUFENG_VILLAGE, XINCHENG, XINCHENG_COMMUNITY, act, applicant, as_, outbox, receive
+from approval_testkit import (
+    API,
+    BUFENG,
+    BUFENG_VILLAGE,
+    XINCHENG,
+    XINCHENG_COMMUNITY,
+    act,
+    applicant,
+    as_,
+    outbox,
+    receive,
+)
 
 from jiceng_shared.testing.plugin import headers_for, principal
 
@@ -18,22 +29,37 @@ async def sees(svc, app_id: str, headers: dict) -> bool:
 
 
 async def test_a_cross_township_item_is_accepted_anywhere_routed_home_and_visible_to_both(approval):
-    app = await receive(approval, "resident_pension_enrolment", ["id_card", "enrolment_form"],
-                        who="window_clerk.xincheng", applicant=applicant(area_code=BUFENG_VILLAGE))
+    app = await receive(
+        approval,
+        "resident_pension_enrolment",
+        ["id_card", "enrolment_form"],
+        who="window_clerk.xincheng",
+        applicant=applicant(area_code=BUFENG_VILLAGE),
+    )
     assert app["status"] == "accepted" and app["cross_township"] is True
     assert app["township_code"] == XINCHENG and app["competent_unit_code"] == f"{BUFENG}:apv"
     assert app["competent_township_code"] == BUFENG
     [event] = await outbox(approval, "approval.application.accepted", subject=app["id"])
     assert event.data["township_code"] == XINCHENG and event.data["competent_township_code"] == BUFENG
     assert event.data["cross_township"] is True and event.township == XINCHENG
-    for who in ("window_clerk.xincheng", "window_clerk.bufeng", "approval_officer.bufeng", "township_leader.bufeng",
-                "township_leader.xincheng", "auditor", "county_admin"):
+    for who in (
+        "window_clerk.xincheng",
+        "window_clerk.bufeng",
+        "approval_officer.bufeng",
+        "township_leader.bufeng",
+        "township_leader.xincheng",
+        "auditor",
+        "county_admin",
+    ):
         assert await sees(approval, app["id"], as_(who)), who
     for who in ("village_agent.xincheng", "village_agent.bufeng", "grid_worker.bufeng", "approval_officer.soc"):
         assert not await sees(approval, app["id"], as_(who)), who
     # the accepting township's back office may not decide it: the competent township does
-    response = await approval.client.post(f"{API}/applications/{app['id']}/decision", json={"outcome": "approved"},
-                                          headers=as_("approval_officer.xincheng"))
+    response = await approval.client.post(
+        f"{API}/applications/{app['id']}/decision",
+        json={"outcome": "approved"},
+        headers=as_("approval_officer.xincheng"),
+    )
     assert response.status_code == 403 and response.json()["code"] == "scope_denied"
     await act(approval, app["id"], "decision", {"outcome": "approved"}, who="approval_officer.bufeng")
     done = await act(approval, app["id"], "handout", {}, who="window_clerk.xincheng")
@@ -41,21 +67,35 @@ async def test_a_cross_township_item_is_accepted_anywhere_routed_home_and_visibl
 
 
 async def test_a_clerk_of_the_other_township_sees_nothing_and_cannot_act(approval):
-    app = await receive(approval, "homestead_building", ["application_form", "id_card", "village_opinion"], check_later=True)
+    app = await receive(
+        approval, "homestead_building", ["application_form", "id_card", "village_opinion"], check_later=True
+    )
     assert not await sees(approval, app["id"], as_("window_clerk.xincheng"))
-    response = await approval.client.post(f"{API}/applications/{app['id']}/accept", json={},
-                                          headers=as_("window_clerk.xincheng"))
+    response = await approval.client.post(
+        f"{API}/applications/{app['id']}/accept", json={}, headers=as_("window_clerk.xincheng")
+    )
     assert response.status_code == 404
-    response = await approval.client.post(f"{API}/applications", json={
-        "item_code": "elderly_card", "applicant": applicant(), "township_code": BUFENG,
-    }, headers=as_("window_clerk.xincheng"))
+    response = await approval.client.post(
+        f"{API}/applications",
+        json={
+            "item_code": "elderly_card",
+            "applicant": applicant(),
+            "township_code": BUFENG,
+        },
+        headers=as_("window_clerk.xincheng"),
+    )
     assert response.status_code == 403 and response.json()["code"] == "scope_denied"
 
 
 async def test_a_village_agent_submits_for_a_resident_and_the_centre_accepts(approval):
     agent = as_("village_agent.bufeng")
-    body = {"item_code": "elderly_card", "applicant": applicant("李奶奶", area_code=BUFENG_VILLAGE),
-            "materials": [{"code": "id_card"}, {"code": "photo"}], "door_to_door": True, "green_channel": "elderly"}
+    body = {
+        "item_code": "elderly_card",
+        "applicant": applicant("李奶奶", area_code=BUFENG_VILLAGE),
+        "materials": [{"code": "id_card"}, {"code": "photo"}],
+        "door_to_door": True,
+        "green_channel": "elderly",
+    }
     response = await approval.client.post(f"{API}/proxy-applications", json=body, headers=agent)
     assert response.status_code == 201, response.text
     app = response.json()
@@ -77,15 +117,23 @@ async def test_a_village_agent_submits_for_a_resident_and_the_centre_accepts(app
 
 async def test_an_agent_tells_everything_missing_at_once_and_brings_the_rest(approval):
     agent = as_("village_agent.bufeng")
-    body = {"item_code": "disability_certificate", "applicant": applicant(area_code=BUFENG_VILLAGE),
-            "materials": [{"code": "id_card"}]}
+    body = {
+        "item_code": "disability_certificate",
+        "applicant": applicant(area_code=BUFENG_VILLAGE),
+        "materials": [{"code": "id_card"}],
+    }
     app = (await approval.client.post(f"{API}/proxy-applications", json=body, headers=agent)).json()
     assert app["status"] == "awaiting_materials"
     assert {i["code"] for i in app["notices"][0]["items"]} == {"application_form", "photo"}
     [event] = await outbox(approval, "approval.notice.issued", subject=app["id"])
     assert event.data["clerk_username"] == "village_agent.bufeng"
-    supplied = await act(approval, app["id"], "materials", {"materials": [{"code": "application_form"}, {"code": "photo"}]},
-                         who="village_agent.bufeng")
+    supplied = await act(
+        approval,
+        app["id"],
+        "materials",
+        {"materials": [{"code": "application_form"}, {"code": "photo"}]},
+        who="village_agent.bufeng",
+    )
     assert supplied["status"] == "received"
 
 
@@ -107,8 +155,11 @@ async def test_agents_submit_only_for_their_own_area_and_only_proxy_able_items(a
 async def test_a_grid_worker_submits_for_a_resident_of_their_grid_and_the_next_grid_sees_nothing(approval):
     worker = headers_for(principal(("grid_worker", GRID_1), name="网格员甲", username="gw1"))
     neighbour = headers_for(principal(("grid_worker", GRID_2), name="网格员乙", username="gw2"))
-    body = {"item_code": "elderly_card", "applicant": applicant(area_code=GRID_1),
-            "materials": [{"code": "id_card"}, {"code": "photo"}]}
+    body = {
+        "item_code": "elderly_card",
+        "applicant": applicant(area_code=GRID_1),
+        "materials": [{"code": "id_card"}, {"code": "photo"}],
+    }
     response = await approval.client.post(f"{API}/proxy-applications", json=body, headers=worker)
     assert response.status_code == 201, response.text
     app = response.json()

@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from assessment.main import spec
 from jiceng_shared.contracts import approval, dispatch, enforcement
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.events import EventPayload, build_event, nats_subject
 from jiceng_shared.testing.plugin import RunningService, eventually, headers_for
 from jiceng_shared.workdays import COUNTY_ZONE
-
-from assessment.main import spec
 
 BUFENG = "320971100000"
 
@@ -58,7 +57,12 @@ class Feed:
         return tuple(counts)
 
     async def send(
-        self, payload: EventPayload, *, subject: str, township: str, twice: bool = False,
+        self,
+        payload: EventPayload,
+        *,
+        subject: str,
+        township: str,
+        twice: bool = False,
         extra: dict[str, Any] | None = None,
     ) -> str:
         """Publish ``payload``; ``twice`` delivers the very same event twice, ``extra`` adds fields
@@ -71,8 +75,11 @@ class Feed:
         # JetStream would drop a repeated Nats-Msg-Id, so each copy gets its own; the consumer's
         # inbox is what must apply the event once
         for _ in range(2 if twice else 1):
-            await js.publish(nats_subject(self.running.prefix, payload.event_type), event.model_dump_json().encode(),
-                             headers={"Nats-Msg-Id": uid()})
+            await js.publish(
+                nats_subject(self.running.prefix, payload.event_type),
+                event.model_dump_json().encode(),
+                headers={"Nats-Msg-Id": uid()},
+            )
         return event.id
 
     # --- dispatch ---------------------------------------------------------------------------
@@ -80,114 +87,231 @@ class Feed:
     async def assigned(self, ticket: str, unit: UnitRef, at: dt.datetime, **kw: Any) -> str:
         return await self.send(
             dispatch.TicketAssigned(
-                ticket_id=ticket, number=f"GD-{ticket}", category="street_occupation", description="占道经营",
-                township_code=kw.pop("township", BUFENG), area_code=BUFENG, unit=unit, assigned_at=at, source="grid",
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category="street_occupation",
+                description="占道经营",
+                township_code=kw.pop("township", BUFENG),
+                area_code=BUFENG,
+                unit=unit,
+                assigned_at=at,
+                source="grid",
                 deadline=at + dt.timedelta(days=5),
             ),
-            subject=ticket, township=BUFENG, **kw,
+            subject=ticket,
+            township=BUFENG,
+            **kw,
         )
 
     async def closed(self, ticket: str, unit: UnitRef, at: dt.datetime, *, on_time: bool = True, **kw: Any) -> str:
         return await self.send(
             dispatch.TicketClosed(
-                ticket_id=ticket, number=f"GD-{ticket}", category="street_occupation", township_code=BUFENG,
-                area_code=BUFENG, unit=unit, source="grid", outcome="已办结", closed_at=at, on_time=on_time,
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category="street_occupation",
+                township_code=BUFENG,
+                area_code=BUFENG,
+                unit=unit,
+                source="grid",
+                outcome="已办结",
+                closed_at=at,
+                on_time=on_time,
             ),
-            subject=ticket, township=BUFENG, **kw,
+            subject=ticket,
+            township=BUFENG,
+            **kw,
         )
 
     async def reopened(self, ticket: str, unit: UnitRef, at: dt.datetime, rework_count: int = 1) -> str:
         return await self.send(
             dispatch.TicketReopened(
-                ticket_id=ticket, number=f"GD-{ticket}", township_code=BUFENG, unit=unit, source="grid",
-                reason="核查未通过", rework_count=rework_count, reopened_at=at,
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                township_code=BUFENG,
+                unit=unit,
+                source="grid",
+                reason="核查未通过",
+                rework_count=rework_count,
+                reopened_at=at,
             ),
-            subject=ticket, township=BUFENG,
+            subject=ticket,
+            township=BUFENG,
         )
 
     async def escalated(self, ticket: str, unit: UnitRef, at: dt.datetime, level: int = 1) -> str:
         return await self.send(
             dispatch.TicketEscalated(
-                ticket_id=ticket, number=f"GD-{ticket}", township_code=BUFENG, unit=unit, level=level,
-                reason="超期未办结", escalated_at=at,
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                township_code=BUFENG,
+                unit=unit,
+                level=level,
+                reason="超期未办结",
+                escalated_at=at,
             ),
-            subject=ticket, township=BUFENG,
+            subject=ticket,
+            township=BUFENG,
         )
 
     async def summons_issued(self, summons: str, unit: UnitRef, at: dt.datetime, respond_by: dt.datetime) -> str:
         return await self.send(
-            dispatch.SummonsIssued(summons_id=summons, ticket_id="t-" + summons, township_code=BUFENG, unit=unit,
-                                   respond_by=respond_by, issued_at=at),
-            subject=summons, township=BUFENG,
+            dispatch.SummonsIssued(
+                summons_id=summons,
+                ticket_id="t-" + summons,
+                township_code=BUFENG,
+                unit=unit,
+                respond_by=respond_by,
+                issued_at=at,
+            ),
+            subject=summons,
+            township=BUFENG,
         )
 
     async def summons_answered(self, summons: str, unit: UnitRef, at: dt.datetime, on_time: bool) -> str:
         return await self.send(
-            dispatch.SummonsAnswered(summons_id=summons, ticket_id="t-" + summons, township_code=BUFENG, unit=unit,
-                                     answered_at=at, on_time=on_time),
-            subject=summons, township=BUFENG,
+            dispatch.SummonsAnswered(
+                summons_id=summons,
+                ticket_id="t-" + summons,
+                township_code=BUFENG,
+                unit=unit,
+                answered_at=at,
+                on_time=on_time,
+            ),
+            subject=summons,
+            township=BUFENG,
         )
 
     # --- enforcement ------------------------------------------------------------------------
 
     async def case_closed(self, case: str, unit: UnitRef, opened: dt.datetime, closed: dt.datetime) -> str:
         return await self.send(
-            enforcement.CaseClosed(case_id=case, number=f"AJ-{case}", lead_id="l-" + case, township_code=BUFENG,
-                                   unit=unit, outcome="penalty", opened_at=opened, closed_at=closed),
-            subject=case, township=BUFENG,
+            enforcement.CaseClosed(
+                case_id=case,
+                number=f"AJ-{case}",
+                lead_id="l-" + case,
+                township_code=BUFENG,
+                unit=unit,
+                outcome="penalty",
+                opened_at=opened,
+                closed_at=closed,
+            ),
+            subject=case,
+            township=BUFENG,
         )
 
     async def decision(self, case: str, fine_yuan: int, at: dt.datetime) -> str:
         return await self.send(
-            enforcement.DecisionMade(case_id=case, number=f"AJ-{case}", township_code=BUFENG, procedure="ordinary",
-                                     penalty="fine", fine_yuan=fine_yuan, decided_at=at),
-            subject=case, township=BUFENG,
+            enforcement.DecisionMade(
+                case_id=case,
+                number=f"AJ-{case}",
+                township_code=BUFENG,
+                procedure="ordinary",
+                penalty="fine",
+                fine_yuan=fine_yuan,
+                decided_at=at,
+            ),
+            subject=case,
+            township=BUFENG,
         )
 
     # --- approval ---------------------------------------------------------------------------
 
     async def accepted(self, app: str, clerk: str | None, at: dt.datetime, township: str = BUFENG, **kw: Any) -> str:
         return await self.send(
-            approval.ApplicationAccepted(application_id=app, receipt_number=f"SL-{app}", item_code="item-1",
-                                         township_code=township, competent_township_code=township, clerk_id=clerk,
-                                         instant=False, accepted_at=at),
-            subject=app, township=township, **kw,
+            approval.ApplicationAccepted(
+                application_id=app,
+                receipt_number=f"SL-{app}",
+                item_code="item-1",
+                township_code=township,
+                competent_township_code=township,
+                clerk_id=clerk,
+                instant=False,
+                accepted_at=at,
+            ),
+            subject=app,
+            township=township,
+            **kw,
         )
 
-    async def completed(self, app: str, clerk: str | None, at: dt.datetime, on_time: bool, township: str = BUFENG) -> str:
+    async def completed(
+        self, app: str, clerk: str | None, at: dt.datetime, on_time: bool, township: str = BUFENG
+    ) -> str:
         return await self.send(
-            approval.ApplicationCompleted(application_id=app, receipt_number=f"SL-{app}", item_code="item-1",
-                                          township_code=township, clerk_id=clerk, outcome="approved", completed_at=at,
-                                          on_time=on_time),
-            subject=app, township=township,
+            approval.ApplicationCompleted(
+                application_id=app,
+                receipt_number=f"SL-{app}",
+                item_code="item-1",
+                township_code=township,
+                clerk_id=clerk,
+                outcome="approved",
+                completed_at=at,
+                on_time=on_time,
+            ),
+            subject=app,
+            township=township,
         )
 
     async def overdue(self, app: str, clerk: str | None, at: dt.datetime, township: str = BUFENG) -> str:
         return await self.send(
-            approval.ApplicationOverdue(application_id=app, receipt_number=f"SL-{app}", item_code="item-1",
-                                        township_code=township, clerk_id=clerk, deadline=at, detected_at=at),
-            subject=app, township=township,
+            approval.ApplicationOverdue(
+                application_id=app,
+                receipt_number=f"SL-{app}",
+                item_code="item-1",
+                township_code=township,
+                clerk_id=clerk,
+                deadline=at,
+                detected_at=at,
+            ),
+            subject=app,
+            township=township,
         )
 
     async def notice(self, app: str, clerk: str | None, at: dt.datetime, in_time: bool, township: str = BUFENG) -> str:
         return await self.send(
-            approval.NoticeIssued(application_id=app, notice_id=uid("n-"), township_code=township, clerk_id=clerk,
-                                  missing_count=2, issued_at=at, in_time=in_time),
-            subject=app, township=township,
+            approval.NoticeIssued(
+                application_id=app,
+                notice_id=uid("n-"),
+                township_code=township,
+                clerk_id=clerk,
+                missing_count=2,
+                issued_at=at,
+                in_time=in_time,
+            ),
+            subject=app,
+            township=township,
         )
 
     async def rating(self, rating: str, clerk: str | None, level: int, at: dt.datetime, township: str = BUFENG) -> str:
         return await self.send(
-            approval.RatingSubmitted(rating_id=rating, application_id="a-" + rating, township_code=township,
-                                     clerk_id=clerk, level=level, bad=level <= 2, channel="on_site", rated_at=at),
-            subject=rating, township=township,
+            approval.RatingSubmitted(
+                rating_id=rating,
+                application_id="a-" + rating,
+                township_code=township,
+                clerk_id=clerk,
+                level=level,
+                bad=level <= 2,
+                channel="on_site",
+                rated_at=at,
+            ),
+            subject=rating,
+            township=township,
         )
 
-    async def rectified(self, rating: str, clerk: str | None, at: dt.datetime, on_time: bool, township: str = BUFENG) -> str:
+    async def rectified(
+        self, rating: str, clerk: str | None, at: dt.datetime, on_time: bool, township: str = BUFENG
+    ) -> str:
         return await self.send(
-            approval.RatingRectified(rectification_id=uid("r-"), rating_id=rating, township_code=township,
-                                     clerk_id=clerk, outcome="rectified", on_time=on_time, closed_at=at),
-            subject=rating, township=township,
+            approval.RatingRectified(
+                rectification_id=uid("r-"),
+                rating_id=rating,
+                township_code=township,
+                clerk_id=clerk,
+                outcome="rectified",
+                on_time=on_time,
+                closed_at=at,
+            ),
+            subject=rating,
+            township=township,
         )
 
     # --- waiting ----------------------------------------------------------------------------
@@ -218,4 +342,3 @@ async def assessment(service_runner):
 @pytest.fixture(scope="module")
 def feed(assessment) -> Feed:
     return Feed(assessment)
-

@@ -3,10 +3,9 @@ the item's maximum, in scope, not on a closed month; the window staff score they
 
 import pytest
 
+from assessment.items.models import AssessmentItem, ManualRating
 from jiceng_shared import units
 from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
-
-from assessment.items.models import AssessmentItem, ManualRating
 
 BUFENG, XINCHENG, COUNTY = "320971100000", "320971001000", "320971000000"
 CLE_B = units.township_office(BUFENG, "cle")
@@ -46,7 +45,9 @@ async def clerk(feed):
 async def test_the_seeded_list_holds_the_window_staff_score_items(feed):
     items = await feed.get("/items", assessor_b, subject_kind="clerk", kind="score")
     assert {(i["code"], i["max_points"]) for i in items} == {
-        ("window.discipline", 30), ("window.skills", 30), ("window.service_conduct", 20)
+        ("window.discipline", 30),
+        ("window.skills", 30),
+        ("window.service_conduct", 20),
     }
     assert all(i["kind_zh"] == "评分项" for i in items)
 
@@ -54,7 +55,9 @@ async def test_the_seeded_list_holds_the_window_staff_score_items(feed):
 async def test_an_item_outside_the_published_list_is_refused_and_nothing_is_written(feed, clerk):
     before = await feed.rows(ManualRating)
     for item in ("window.loyalty_pledge", VETO["code"]):  # never published / not yet published
-        response = await post(feed, "/manual-ratings", rating(CLE_B.code, item, kind="unit", outcome="triggered"), assessor_b)
+        response = await post(
+            feed, "/manual-ratings", rating(CLE_B.code, item, kind="unit", outcome="triggered"), assessor_b
+        )
         assert response.status_code == 422 and response.json()["code"] == "item_not_in_list", item
     assert await feed.rows(ManualRating) == before
 
@@ -68,16 +71,26 @@ async def test_the_county_publishes_a_veto_item_and_only_then_it_may_be_applied(
     assert duplicate.status_code == 409 and duplicate.json()["code"] == "item_exists"
 
     before = await feed.rows(ManualRating)
-    early = await post(feed, "/manual-ratings", rating(CLE_B.code, VETO["code"], kind="unit", period="2024-12",
-                                                      outcome="triggered"), assessor_b)
+    early = await post(
+        feed,
+        "/manual-ratings",
+        rating(CLE_B.code, VETO["code"], kind="unit", period="2024-12", outcome="triggered"),
+        assessor_b,
+    )
     assert early.status_code == 422 and early.json()["code"] == "item_not_in_list"  # not in force yet
     wrong = await post(feed, "/manual-ratings", rating(CLE_B.code, VETO["code"], kind="unit", points=5), assessor_b)
-    assert wrong.status_code == 422 and {e["code"] for e in wrong.json()["errors"]} == {"points_not_applicable",
-                                                                                          "invalid_outcome"}
+    assert wrong.status_code == 422 and {e["code"] for e in wrong.json()["errors"]} == {
+        "points_not_applicable",
+        "invalid_outcome",
+    }
     assert await feed.rows(ManualRating) == before
 
-    applied = await post(feed, "/manual-ratings", rating(CLE_B.code, VETO["code"], kind="unit", outcome="triggered",
-                                                        note="9月发生较大事故"), assessor_b)
+    applied = await post(
+        feed,
+        "/manual-ratings",
+        rating(CLE_B.code, VETO["code"], kind="unit", outcome="triggered", note="9月发生较大事故"),
+        assessor_b,
+    )
     assert applied.status_code == 201, applied.text
     assert applied.json()["outcome_zh"] == "触发否决" and applied.json()["rated_by"] == "assessor.bufeng"
     shown = await feed.get(f"/units/{CLE_B.code}/indicators", admin, period="2025-10")
@@ -100,8 +113,9 @@ async def test_score_points_stay_within_the_items_maximum(feed, clerk):
     assert over.status_code == 422 and over.json()["code"] == "points_out_of_range"
     no_points = await post(feed, "/manual-ratings", rating(clerk, "window.discipline"), assessor_b)
     assert no_points.status_code == 422 and no_points.json()["code"] == "points_required"
-    other_kind = await post(feed, "/manual-ratings", rating(clerk, "window.discipline", kind="unit", points=3),
-                            assessor_b)
+    other_kind = await post(
+        feed, "/manual-ratings", rating(clerk, "window.discipline", kind="unit", points=3), assessor_b
+    )
     assert other_kind.status_code == 404  # no unit of that id
     assert await feed.rows(ManualRating) == before
     full = await post(feed, "/manual-ratings", rating(clerk, "window.discipline", points=30), assessor_b)
@@ -113,7 +127,9 @@ async def test_score_points_stay_within_the_items_maximum(feed, clerk):
 async def test_the_staff_score_adds_the_rated_items_and_the_public_rating_points(feed, clerk):
     """discipline 30 (rated above) + skills 28 + service conduct, + public rating 20 (average 5)."""
     await post(feed, "/manual-ratings", rating(clerk, "window.discipline", points=30), assessor_b)  # 201 or 409
-    assert (await post(feed, "/manual-ratings", rating(clerk, "window.skills", points=28), assessor_b)).status_code == 201
+    assert (
+        await post(feed, "/manual-ratings", rating(clerk, "window.skills", points=28), assessor_b)
+    ).status_code == 201
     partial = (await feed.get(f"/window/clerks/{clerk}", assessor_b, period="2025-10"))["score"]
     assert partial["complete"] is False and partial["total"] == 78.0 and partial["public_rating_points"] == 20.0
     assert partial["public_rating_weight"] == 20
@@ -122,7 +138,9 @@ async def test_the_staff_score_adds_the_rated_items_and_the_public_rating_points
     detail = await feed.get(f"/window/clerks/{clerk}", assessor_b, period="2025-10")
     assert detail["score"]["complete"] is True and detail["score"]["total"] == 96.0
     assert {i["item_code"]: i["points"] for i in detail["score"]["items"]} == {
-        "window.discipline": 30.0, "window.skills": 28.0, "window.service_conduct": 18.0
+        "window.discipline": 30.0,
+        "window.skills": 28.0,
+        "window.service_conduct": 18.0,
     }
     assert detail["score_total"] == 96.0 and len(detail["manual_ratings"]) == 3
     listed = await feed.get("/window/clerks", assessor_b, period="2025-10", limit=200)
@@ -133,15 +151,21 @@ async def test_manual_ratings_stay_in_scope_and_off_closed_months(feed, clerk):
     before = await feed.rows(ManualRating)
     other = await post(feed, "/manual-ratings", rating(clerk, "window.skills", period="2025-11", points=20), assessor_x)
     assert other.status_code == 404  # a Bufeng clerk does not exist for Xincheng
-    leader = await post(feed, "/manual-ratings", rating(clerk, "window.skills", period="2025-11", points=20),
-                        demo_principal("township_leader.bufeng"))
+    leader = await post(
+        feed,
+        "/manual-ratings",
+        rating(clerk, "window.skills", period="2025-11", points=20),
+        demo_principal("township_leader.bufeng"),
+    )
     assert leader.status_code == 403 and leader.json()["code"] == "permission_denied"
     assert await feed.rows(ManualRating) == before
     county = principal(("assessor", COUNTY))
     closing = await feed.running.client.post("/api/assessment/v1/periods/2025-09/close", headers=headers_for(county))
     assert closing.status_code == 201
     before = await feed.rows(ManualRating)
-    closed = await post(feed, "/manual-ratings", rating(clerk, "window.skills", period="2025-09", points=20), assessor_b)
+    closed = await post(
+        feed, "/manual-ratings", rating(clerk, "window.skills", period="2025-09", points=20), assessor_b
+    )
     assert closed.status_code == 409 and closed.json()["code"] == "period_closed"
     assert await feed.rows(ManualRating) == before
 

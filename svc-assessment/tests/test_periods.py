@@ -3,11 +3,10 @@
 import nats
 from nats.errors import TimeoutError as NatsTimeout
 
+from assessment.periods.models import FrozenResult, PeriodClosure
 from jiceng_shared import units
 from jiceng_shared.events import CloudEvent, nats_subject
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
-
-from assessment.periods.models import FrozenResult, PeriodClosure
 
 BUFENG, XINCHENG, COUNTY = "320971100000", "320971001000", "320971000000"
 CLE_B = units.township_office(BUFENG, "cle")

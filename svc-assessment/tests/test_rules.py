@@ -5,13 +5,12 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from jiceng_shared.workdays import COUNTY_ZONE
-
 from assessment.config import AssessmentSettings
 from assessment.items import rules as items
 from assessment.periods import rules as periods
 from assessment.units import rules as unit_rules
 from assessment.window import rules as window
+from jiceng_shared.workdays import COUNTY_ZONE
 
 UTC = dt.timezone.utc
 
@@ -43,7 +42,9 @@ def test_periods_are_months_quarters_and_years_of_months():
 def test_a_month_may_be_closed_only_once_it_is_over_in_the_county():
     assert not periods.has_ended("2026-11", local("2026-11-30 23:59:59"))
     assert periods.has_ended("2026-11", local("2026-12-01 00:00"))
-    assert periods.has_ended("2026-12", local("2027-01-01 00:00")) and not periods.has_ended("2026-12", local("2026-12-31 12:00"))
+    assert periods.has_ended("2026-12", local("2027-01-01 00:00")) and not periods.has_ended(
+        "2026-12", local("2026-12-31 12:00")
+    )
 
 
 def test_closed_months_count_their_frozen_result_and_report_the_difference_apart():
@@ -94,8 +95,17 @@ def test_public_rating_points_are_linear_in_the_average_over_20_points():
 
 
 def test_window_indicators_derive_ratings_and_rates_from_counts():
-    derived = window.window_indicators({"ratings_5": 2, "ratings_2": 1, "ratings_1": 1, "rectified": 1,
-                                        "rectified_on_time": 1, "completed": 4, "completed_on_time": 3})
+    derived = window.window_indicators(
+        {
+            "ratings_5": 2,
+            "ratings_2": 1,
+            "ratings_1": 1,
+            "rectified": 1,
+            "rectified_on_time": 1,
+            "completed": 4,
+            "completed_on_time": 3,
+        }
+    )
     assert derived["ratings"] == 4 and derived["bad_ratings"] == 2 and derived["rating_average"] == 3.25
     assert derived["public_rating_points"] == 11.25
     assert derived["rates"]["rectification_rate"] == 0.5 and derived["rates"]["on_time_rate"] == 0.75
@@ -103,10 +113,15 @@ def test_window_indicators_derive_ratings_and_rates_from_counts():
 
 def test_the_staff_score_weights_add_up_to_100_with_a_public_rating_part():
     assert AssessmentSettings().staff_score_weights == {
-        "discipline": 30, "skills": 30, "service_conduct": 20, "public_rating": 20
+        "discipline": 30,
+        "skills": 30,
+        "service_conduct": 20,
+        "public_rating": 20,
     }
     with pytest.raises(ValidationError):
-        AssessmentSettings(staff_score_weights={"discipline": 30, "skills": 30, "service_conduct": 20, "public_rating": 21})
+        AssessmentSettings(
+            staff_score_weights={"discipline": 30, "skills": 30, "service_conduct": 20, "public_rating": 21}
+        )
     with pytest.raises(ValidationError):
         AssessmentSettings(staff_score_weights={"discipline": 50, "skills": 50})
     with pytest.raises(ValidationError):

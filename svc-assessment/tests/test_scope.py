@@ -3,11 +3,10 @@ stationed department's staff its own unit; the other township nothing. And the r
 
 import pytest
 
+from assessment.main import create_app
 from jiceng_shared import units
 from jiceng_shared.policy import load_policy
 from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
-
-from assessment.main import create_app
 
 BUFENG, XINCHENG, COUNTY = "320971100000", "320971001000", "320971000000"
 CLE_B = units.township_office(BUFENG, "cle")
@@ -41,7 +40,9 @@ async def test_the_xincheng_assessor_sees_nothing_of_bufeng(feed, seeded):
     assert code == 404 and body["code"] == "not_found"
     assert all(c["clerk"]["township_code"] != BUFENG for c in (await feed.get("/window/clerks", xincheng))["items"])
     assert (await status(feed, f"/window/clerks/{clerk}", xincheng))[0] == 404
-    assert all(c["township_code"] != BUFENG for c in (await feed.get("/window/centres", xincheng, period=PERIOD))["items"])
+    assert all(
+        c["township_code"] != BUFENG for c in (await feed.get("/window/centres", xincheng, period=PERIOD))["items"]
+    )
 
     bufeng = demo_principal("assessor.bufeng")
     mine = await feed.get("/units", bufeng, period=PERIOD, limit=200)
@@ -82,9 +83,7 @@ async def test_roles_without_an_assessment_permission_are_refused_and_no_token_i
 
 def test_the_route_table_matches_the_router_exactly():
     served = {
-        (method.upper(), path)
-        for path, operations in create_app().openapi()["paths"].items()
-        for method in operations
+        (method.upper(), path) for path, operations in create_app().openapi()["paths"].items() for method in operations
     }
     declared = {(r.method, r.path) for r in load_policy().routes if r.service == "assessment"}
     assert served == declared

@@ -33,7 +33,11 @@ async def test_closures_and_on_time_closures_count_per_unit_in_the_local_month(f
 
     november = await indicators(feed, CLE_B, "2026-11")
     assert november["unit"] == {
-        "code": "320971100000:cle", "name": CLE_B.name, "dept": "cle", "area_code": BUFENG, "kind": "township_office",
+        "code": "320971100000:cle",
+        "name": CLE_B.name,
+        "dept": "cle",
+        "area_code": BUFENG,
+        "kind": "township_office",
         "kind_zh": "乡镇(街道)机构",
     }
     counts = november["counts"]
@@ -43,7 +47,11 @@ async def test_closures_and_on_time_closures_count_per_unit_in_the_local_month(f
     assert november["status"] == "open" and november["late_adjustments"] == {}
 
     december = await indicators(feed, CLE_B, "2026-12")
-    assert (december["counts"]["assigned"], december["counts"]["closed"], december["counts"]["closed_on_time"]) == (0, 1, 0)
+    assert (december["counts"]["assigned"], december["counts"]["closed"], december["counts"]["closed_on_time"]) == (
+        0,
+        1,
+        0,
+    )
     assert december["rates"]["closure_rate"] is None  # nothing assigned: no rate rather than 0 or infinity
 
     psb = await indicators(feed, PSB_B, "2026-11")
@@ -52,7 +60,11 @@ async def test_closures_and_on_time_closures_count_per_unit_in_the_local_month(f
 
     quarter = await indicators(feed, CLE_B, "2026-Q4")
     assert quarter["period_kind"] == "quarter" and quarter["period_kind_zh"] == "季度"
-    assert (quarter["counts"]["assigned"], quarter["counts"]["closed"], quarter["counts"]["closed_on_time"]) == (3, 3, 1)
+    assert (quarter["counts"]["assigned"], quarter["counts"]["closed"], quarter["counts"]["closed_on_time"]) == (
+        3,
+        3,
+        1,
+    )
     assert quarter["rates"]["closure_rate"] == 1.0
     assert [m["period"] for m in quarter["months"]] == ["2026-10", "2026-11", "2026-12"]
     assert [m["counts"]["closed"] for m in quarter["months"]] == [0, 2, 1]
@@ -120,15 +132,24 @@ async def test_summons_attendance_counts_in_the_month_of_issue_whatever_arrives_
     await feed.summons_answered(s2, PSB_B, feed.local("2025-05-20 09:00"), on_time=False)  # answer before issue
     await feed.settle()
     await feed.summons_issued(s2, PSB_B, feed.local("2025-05-19 09:00"), feed.local("2025-05-19 12:00"))
-    await feed.summons_issued(s3, PSB_B, feed.local("2025-05-25 09:00"), feed.local("2025-05-26 09:00"))  # never answered
+    await feed.summons_issued(
+        s3, PSB_B, feed.local("2025-05-25 09:00"), feed.local("2025-05-26 09:00")
+    )  # never answered
     await feed.summons_answered(s4, PSB_B, feed.local("2025-06-01 09:00"), on_time=True)  # answered in June ...
     await feed.settle()
-    await feed.summons_issued(s4, PSB_B, feed.local("2025-05-31 23:00"), feed.local("2025-06-01 10:00"))  # ... issued in May
+    await feed.summons_issued(
+        s4, PSB_B, feed.local("2025-05-31 23:00"), feed.local("2025-06-01 10:00")
+    )  # ... issued in May
     await feed.settle()
 
-    may = (await indicators(feed, PSB_B, "2025-05"))
+    may = await indicators(feed, PSB_B, "2025-05")
     c = may["counts"]
-    assert (c["summons_issued"], c["summons_answered"], c["summons_answered_on_time"], c["summons_missed"]) == (4, 3, 2, 1)
+    assert (c["summons_issued"], c["summons_answered"], c["summons_answered_on_time"], c["summons_missed"]) == (
+        4,
+        3,
+        2,
+        1,
+    )
     assert may["rates"]["summons_attendance_rate"] == 0.5
     assert (await indicators(feed, PSB_B, "2025-06"))["counts"]["summons_issued"] == 0
 
@@ -176,18 +197,23 @@ async def test_lists_filter_by_township_and_department_and_page_by_unit_code(fee
     client = feed.running.client
     bad = await client.get("/api/assessment/v1/units", params={"cursor": "nope"}, headers=headers_for(admin))
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"
-    bad = await client.get("/api/assessment/v1/units", params={"period": "2025-13", "township_code": "12"},
-                           headers=headers_for(admin))
+    bad = await client.get(
+        "/api/assessment/v1/units", params={"period": "2025-13", "township_code": "12"}, headers=headers_for(admin)
+    )
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
     assert {e["field"] for e in bad.json()["errors"]} == {"period", "township_code"}
 
 
 async def test_a_unit_code_may_be_given_with_its_colon_encoded_and_an_unknown_unit_is_404(feed):
     client = feed.running.client
-    plain = await client.get(f"/api/assessment/v1/units/{CLE_B.code}/indicators", params={"period": "2025-10"},
-                             headers=headers_for(admin))
-    encoded = await client.get(f"/api/assessment/v1/units/{quote(CLE_B.code, safe='')}/indicators",
-                               params={"period": "2025-10"}, headers=headers_for(admin))
+    plain = await client.get(
+        f"/api/assessment/v1/units/{CLE_B.code}/indicators", params={"period": "2025-10"}, headers=headers_for(admin)
+    )
+    encoded = await client.get(
+        f"/api/assessment/v1/units/{quote(CLE_B.code, safe='')}/indicators",
+        params={"period": "2025-10"},
+        headers=headers_for(admin),
+    )
     assert plain.status_code == encoded.status_code == 200
     assert plain.json()["unit"]["code"] == encoded.json()["unit"]["code"] == CLE_B.code
     missing = await client.get("/api/assessment/v1/units/320971100000:nothing/indicators", headers=headers_for(admin))

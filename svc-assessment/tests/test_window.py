@@ -90,7 +90,9 @@ async def test_rectification_rate_counts_the_months_bad_ratings_rectified_whenev
 
 async def test_a_clerk_username_sent_by_the_publisher_is_shown(feed):
     me = feed.uid("clerk-")
-    await feed.accepted(feed.uid("app-"), me, feed.local("2025-05-06 10:00"), extra={"clerk_username": "window_clerk.bufeng"})
+    await feed.accepted(
+        feed.uid("app-"), me, feed.local("2025-05-06 10:00"), extra={"clerk_username": "window_clerk.bufeng"}
+    )
     await feed.accepted(feed.uid("app-"), me, feed.local("2025-05-07 10:00"))  # a later event without it keeps it
     await feed.settle()
     shown = await clerk(feed, me, "2025-05")

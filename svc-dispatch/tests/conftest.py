@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from dispatch.main import spec
+from dispatch.tickets.models import Ticket, TicketReport, TicketStep
 from jiceng_shared import demo
 from jiceng_shared.contracts.common import GeoPoint
 from jiceng_shared.contracts.grid import IncidentReported
 from jiceng_shared.events import build_event, nats_subject
 from jiceng_shared.testing.plugin import RunningService, ServiceClock, demo_principal, eventually, headers_for
-
-from dispatch.main import spec
-from dispatch.tickets.models import Ticket, TicketReport, TicketStep
 
 BUFENG = demo.BUFENG.code
 XINCHENG = demo.XINCHENG.code
@@ -92,13 +91,17 @@ class Desk:
         """Publish the incident as svc-grid does; ``times`` > 1 sends the same CloudEvent again under
         another Nats-Msg-Id (a redelivery JetStream cannot recognise)."""
         event = build_event(
-            incident, source="/svc-grid", subject=incident.incident_id, township=incident.township_code,
+            incident,
+            source="/svc-grid",
+            subject=incident.incident_id,
+            township=incident.township_code,
             correlation_id=incident.incident_id,
         )
         js = await self.running.ctx.bus.wait_ready()
         for _ in range(times):
             await js.publish(
-                nats_subject(self.running.prefix, incident.event_type), event.model_dump_json().encode(),
+                nats_subject(self.running.prefix, incident.event_type),
+                event.model_dump_json().encode(),
                 headers={"Nats-Msg-Id": str(uuid.uuid4())},
             )
         return event.id
@@ -116,12 +119,16 @@ class Desk:
         return await self.get(ticket_id)
 
     async def get(self, ticket_id: str, who: Any = None, *, status: int = 200) -> dict[str, Any]:
-        response = await self.running.client.get(f"/api/dispatch/v1/tickets/{ticket_id}", headers=headers_for(who or self.admin))
+        response = await self.running.client.get(
+            f"/api/dispatch/v1/tickets/{ticket_id}", headers=headers_for(who or self.admin)
+        )
         assert response.status_code == status, response.text
         return response.json()
 
     async def listed(self, who: Any, **params: Any) -> list[dict[str, Any]]:
-        response = await self.running.client.get("/api/dispatch/v1/tickets", params=params | {"limit": 200}, headers=headers_for(who))
+        response = await self.running.client.get(
+            "/api/dispatch/v1/tickets", params=params | {"limit": 200}, headers=headers_for(who)
+        )
         assert response.status_code == 200, response.text
         return response.json()["items"]
 
@@ -150,7 +157,10 @@ class Desk:
         outbox = self.running.ctx.db.infra.outbox
         async with self.running.ctx.db.session() as session:
             return tuple(
-                [await session.scalar(select(func.count()).select_from(t)) for t in (Ticket, TicketReport, TicketStep, outbox)]
+                [
+                    await session.scalar(select(func.count()).select_from(t))
+                    for t in (Ticket, TicketReport, TicketStep, outbox)
+                ]
             )  # type: ignore[return-value]
 
 

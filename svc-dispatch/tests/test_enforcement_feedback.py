@@ -17,8 +17,13 @@ def at(ticket: dict, minutes: float) -> dt.datetime:
 
 
 async def enforcement_says(dispatch, payload, ticket):
-    await dispatch.publish(payload, subject=ticket["id"], township=BUFENG, correlation_id=ticket["correlation_id"],
-                           source="/svc-enforcement")
+    await dispatch.publish(
+        payload,
+        subject=ticket["id"],
+        township=BUFENG,
+        correlation_id=ticket["correlation_id"],
+        source="/svc-enforcement",
+    )
 
 
 async def new_ticket(desk, category="street_occupation") -> dict:
@@ -40,24 +45,62 @@ async def wait_for_step(desk, ticket_id: str, kind: str) -> dict:
 async def test_a_street_occupation_case_moves_the_ticket_to_handled_and_the_reporter_closes_it(desk, dispatch):
     ticket = await new_ticket(desk)
     office = units.township_office(BUFENG, "cle")
-    await enforcement_says(dispatch, LeadReceived(
-        lead_id="lead-1", ticket_id=ticket["id"], township_code=BUFENG, category="street_occupation",
-        item_code="JS-001", delegated=True, received_at=at(ticket, 1)), ticket)
+    await enforcement_says(
+        dispatch,
+        LeadReceived(
+            lead_id="lead-1",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            category="street_occupation",
+            item_code="JS-001",
+            delegated=True,
+            received_at=at(ticket, 1),
+        ),
+        ticket,
+    )
     body = await wait_for_step(desk, ticket["id"], "lead_recorded")
     assert body["status"] == "dispatched"
     assert next(s for s in body["timeline"] if s["kind"] == "lead_recorded")["note"].startswith("线索已登记")
 
-    await enforcement_says(dispatch, CaseOpened(
-        case_id="case-1", number="AJ-1", lead_id="lead-1", ticket_id=ticket["id"], township_code=BUFENG,
-        item_code="JS-001", opened_at=at(ticket, 2)), ticket)
+    await enforcement_says(
+        dispatch,
+        CaseOpened(
+            case_id="case-1",
+            number="AJ-1",
+            lead_id="lead-1",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            item_code="JS-001",
+            opened_at=at(ticket, 2),
+        ),
+        ticket,
+    )
     await desk.wait_status(ticket["id"], "in_progress")
 
-    await enforcement_says(dispatch, CaseClosed(
-        case_id="case-1", number="AJ-1", lead_id="lead-1", ticket_id=ticket["id"], township_code=BUFENG, unit=office,
-        outcome="警告，已劝离", opened_at=at(ticket, 2), closed_at=at(ticket, 30)), ticket)
+    await enforcement_says(
+        dispatch,
+        CaseClosed(
+            case_id="case-1",
+            number="AJ-1",
+            lead_id="lead-1",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            unit=office,
+            outcome="警告，已劝离",
+            opened_at=at(ticket, 2),
+            closed_at=at(ticket, 30),
+        ),
+        ticket,
+    )
     handled = await desk.wait_status(ticket["id"], "handled")
     assert handled["outcome"] == "警告，已劝离"
-    assert [s["kind"] for s in handled["timeline"]] == ["received", "dispatched", "lead_recorded", "case_opened", "feedback"]
+    assert [s["kind"] for s in handled["timeline"]] == [
+        "received",
+        "dispatched",
+        "lead_recorded",
+        "case_opened",
+        "feedback",
+    ]
     kind, envelope = (await desk.events_of(ticket["id"]))[-1]
     assert kind == "dispatch.ticket.handled" and envelope["data"]["outcome"] == "警告，已劝离"
 
@@ -70,12 +113,30 @@ async def test_a_transfer_hands_the_ticket_to_the_county_department_whose_staff_
     assert ticket["unit"]["code"] == f"{BUFENG}:cle"
     await desk.get(ticket["id"], county_nrp, status=404)
     nrp = units.county_department("nrp")
-    await enforcement_says(dispatch, LeadReceived(
-        lead_id="lead-2", ticket_id=ticket["id"], township_code=BUFENG, category="illegal_construction_farmland",
-        delegated=False, received_at=at(ticket, 1)), ticket)
-    await enforcement_says(dispatch, CaseTransferred(
-        lead_id="lead-2", ticket_id=ticket["id"], township_code=BUFENG, to_unit=nrp,
-        reason="占用农用地违法建设未赋权乡镇，移送县自然资源和规划局", transferred_at=at(ticket, 5)), ticket)
+    await enforcement_says(
+        dispatch,
+        LeadReceived(
+            lead_id="lead-2",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            category="illegal_construction_farmland",
+            delegated=False,
+            received_at=at(ticket, 1),
+        ),
+        ticket,
+    )
+    await enforcement_says(
+        dispatch,
+        CaseTransferred(
+            lead_id="lead-2",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            to_unit=nrp,
+            reason="占用农用地违法建设未赋权乡镇，移送县自然资源和规划局",
+            transferred_at=at(ticket, 5),
+        ),
+        ticket,
+    )
     body = await wait_for_step(desk, ticket["id"], "transferred")
     assert body["unit"]["code"] == nrp.code and body["unit"]["kind"] == "county_department"
     assert body["status"] == "dispatched"
@@ -97,23 +158,59 @@ async def test_late_enforcement_events_do_not_move_the_ticket_back(desk, dispatc
     t0 = clock.set(dt.datetime(2026, 11, 10, 9, 0, tzinfo=dt.timezone.utc))
     ticket = await new_ticket(desk)
     office = units.township_office(BUFENG, "cle")
-    await enforcement_says(dispatch, CaseClosed(
-        case_id="case-3", number="AJ-3", lead_id="lead-3", ticket_id=ticket["id"], township_code=BUFENG, unit=office,
-        outcome="已劝离", opened_at=at(ticket, 2), closed_at=at(ticket, 20)), ticket)
+    await enforcement_says(
+        dispatch,
+        CaseClosed(
+            case_id="case-3",
+            number="AJ-3",
+            lead_id="lead-3",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            unit=office,
+            outcome="已劝离",
+            opened_at=at(ticket, 2),
+            closed_at=at(ticket, 20),
+        ),
+        ticket,
+    )
     await desk.wait_status(ticket["id"], "handled")
     # the case-opened event arrives after the closure: a fact for the timeline, not a new state
-    await enforcement_says(dispatch, CaseOpened(
-        case_id="case-3", number="AJ-3", lead_id="lead-3", ticket_id=ticket["id"], township_code=BUFENG,
-        item_code="JS-001", opened_at=at(ticket, 2)), ticket)
+    await enforcement_says(
+        dispatch,
+        CaseOpened(
+            case_id="case-3",
+            number="AJ-3",
+            lead_id="lead-3",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            item_code="JS-001",
+            opened_at=at(ticket, 2),
+        ),
+        ticket,
+    )
     body = await wait_for_step(desk, ticket["id"], "case_opened")
     assert body["status"] == "handled"
     # reopened after a failed verification (at t0 + 1 h); a closure from before must not mark it handled again
     clock.set(t0 + dt.timedelta(hours=1))
-    response = await desk.post(f"/tickets/{ticket['id']}/verification", {"passed": False, "note": "摊位又回来了"}, worker)
+    response = await desk.post(
+        f"/tickets/{ticket['id']}/verification", {"passed": False, "note": "摊位又回来了"}, worker
+    )
     assert response.json()["status"] == "reopened"
-    await enforcement_says(dispatch, CaseClosed(
-        case_id="case-3", number="AJ-3", lead_id="lead-3", ticket_id=ticket["id"], township_code=BUFENG, unit=office,
-        outcome="已劝离", opened_at=at(ticket, 2), closed_at=at(ticket, 21)), ticket)
+    await enforcement_says(
+        dispatch,
+        CaseClosed(
+            case_id="case-3",
+            number="AJ-3",
+            lead_id="lead-3",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            unit=office,
+            outcome="已劝离",
+            opened_at=at(ticket, 2),
+            closed_at=at(ticket, 21),
+        ),
+        ticket,
+    )
     from jiceng_shared.testing.plugin import eventually
 
     async def noted():
@@ -131,9 +228,15 @@ async def test_events_about_leads_without_a_ticket_change_nothing(desk, dispatch
 
     before = await desk.counts()
     event_id = await dispatch.publish(
-        LeadReceived(lead_id="patrol-1", township_code=BUFENG, category="street_occupation", delegated=True,
-                     received_at=dt.datetime.now(dt.timezone.utc)),
-        subject="patrol-1", township=BUFENG,
+        LeadReceived(
+            lead_id="patrol-1",
+            township_code=BUFENG,
+            category="street_occupation",
+            delegated=True,
+            received_at=dt.datetime.now(dt.timezone.utc),
+        ),
+        subject="patrol-1",
+        township=BUFENG,
     )
     inbox = dispatch.ctx.db.infra.inbox
 

@@ -3,11 +3,10 @@
 
 import datetime as dt
 
+from dispatch.tickets.supervision import scan
 from jiceng_shared import demo
 from jiceng_shared.testing.plugin import demo_principal
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
-
-from dispatch.tickets.supervision import scan
 
 BUFENG = demo.BUFENG.code
 market = demo_principal("dept_staff.samr.bufeng")
@@ -17,7 +16,9 @@ dispatcher = demo_principal("dispatcher.bufeng")
 async def complaint(desk, clock) -> dict:
     clock.set(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI))  # Monday; 5 working days → Mon 9 Nov
     response = await desk.post(
-        "/tickets", {"category": "consumer_complaint", "description": "商品质量投诉", "township_code": BUFENG}, dispatcher
+        "/tickets",
+        {"category": "consumer_complaint", "description": "商品质量投诉", "township_code": BUFENG},
+        dispatcher,
     )
     ticket = response.json()
     assert dt.datetime.fromisoformat(ticket["deadline"]) == dt.datetime(2026, 11, 9, 23, 59, 59, tzinfo=SHANGHAI)
@@ -28,11 +29,17 @@ async def test_an_approved_extension_moves_the_deadline_by_working_days(desk, cl
     ticket = await complaint(desk, clock)
     asked = await desk.post(f"/tickets/{ticket['id']}/extension", {"value": 3, "reason": "需抽样检测"}, market)
     assert asked.status_code == 200, asked.text
-    assert asked.json()["extension"] == {"max_value": 10, "granted_value": 0, "requested_value": 3, "reason": "需抽样检测"}
+    assert asked.json()["extension"] == {
+        "max_value": 10,
+        "granted_value": 0,
+        "requested_value": 3,
+        "reason": "需抽样检测",
+    }
     refused = await desk.post(f"/tickets/{ticket['id']}/extension/decision", {"approved": True}, market)
     assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
-    decided = await desk.post(f"/tickets/{ticket['id']}/extension/decision", {"approved": True},
-                              demo_principal("township_leader.bufeng"))
+    decided = await desk.post(
+        f"/tickets/{ticket['id']}/extension/decision", {"approved": True}, demo_principal("township_leader.bufeng")
+    )
     assert decided.status_code == 200, decided.text
     body = decided.json()
     assert dt.datetime.fromisoformat(body["deadline"]) == dt.datetime(2026, 11, 12, 23, 59, 59, tzinfo=SHANGHAI)
@@ -60,8 +67,9 @@ async def test_extensions_add_up_to_at_most_ten_working_days(desk, clock):
 async def test_a_refused_extension_leaves_the_deadline(desk, clock):
     ticket = await complaint(desk, clock)
     await desk.post(f"/tickets/{ticket['id']}/extension", {"value": 2, "reason": "人手不足"}, market)
-    refused = await desk.post(f"/tickets/{ticket['id']}/extension/decision", {"approved": False, "note": "应按期办结"},
-                              dispatcher)
+    refused = await desk.post(
+        f"/tickets/{ticket['id']}/extension/decision", {"approved": False, "note": "应按期办结"}, dispatcher
+    )
     assert refused.json()["deadline"] == ticket["deadline"] and refused.json()["extension"]["granted_value"] == 0
     again = await desk.post(f"/tickets/{ticket['id']}/extension/decision", {"approved": True}, dispatcher)
     assert again.status_code == 409 and again.json()["code"] == "invalid_state"
@@ -75,6 +83,7 @@ async def test_no_extension_after_the_deadline_or_for_categories_without_one(des
     incident = desk.incident(category="public_security_hazard")  # 24 hours, no extension
     await desk.report(incident)
     hazard = await desk.ticket_for(incident)
-    response = await desk.post(f"/tickets/{hazard['id']}/extension", {"value": 2, "reason": "x"},
-                               demo_principal("dept_staff.psb.bufeng"))
+    response = await desk.post(
+        f"/tickets/{hazard['id']}/extension", {"value": 2, "reason": "x"}, demo_principal("dept_staff.psb.bufeng")
+    )
     assert response.status_code == 422 and response.json()["code"] == "extension_not_allowed"

@@ -5,9 +5,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from jiceng_shared.testing.plugin import demo_principal, eventually
-
 from jiceng_shared import demo
+from jiceng_shared.testing.plugin import demo_principal, eventually
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
 
 BUFENG, XINCHENG = demo.BUFENG.code, demo.XINCHENG.code
@@ -149,7 +148,9 @@ async def test_a_handler_that_fails_midway_leaves_nothing_and_the_redelivery_ope
 async def test_tickets_without_a_location_are_never_taken_for_duplicates(desk):
     dispatcher = demo_principal("dispatcher.bufeng")
     response = await desk.post(
-        "/tickets", {"category": "neighbour_dispute", "description": "邻里噪音纠纷", "township_code": BUFENG}, dispatcher
+        "/tickets",
+        {"category": "neighbour_dispute", "description": "邻里噪音纠纷", "township_code": BUFENG},
+        dispatcher,
     )
     assert response.status_code == 201 and response.json()["location"] is None
     incident = desk.incident(category="neighbour_dispute")

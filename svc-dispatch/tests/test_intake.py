@@ -4,8 +4,12 @@ from jiceng_shared import demo
 from jiceng_shared.testing.plugin import demo_principal, principal
 
 BUFENG, XINCHENG = demo.BUFENG.code, demo.XINCHENG.code
-hotline = principal(("dept_system", BUFENG, "h12345"), ("dept_system", XINCHENG, "h12345"), kind="client",
-                    name="12345政务服务便民热线平台")
+hotline = principal(
+    ("dept_system", BUFENG, "h12345"),
+    ("dept_system", XINCHENG, "h12345"),
+    kind="client",
+    name="12345政务服务便民热线平台",
+)
 hotline_bufeng_only = principal(("dept_system", BUFENG, "h12345"), kind="client")
 samr_system = principal(("dept_system", BUFENG, "samr"), ("dept_system", XINCHENG, "samr"), kind="client")
 
@@ -46,7 +50,8 @@ async def test_a_department_system_and_the_centre_post_with_their_own_source(des
     assert by_samr.status_code == 201 and by_samr.json()["source"] == "department"
     assert by_samr.json()["intake_dept"] == "samr"
     by_centre = await desk.post(
-        "/tickets", complaint(township_code=BUFENG, category="neighbour_dispute", location=None),
+        "/tickets",
+        complaint(township_code=BUFENG, category="neighbour_dispute", location=None),
         demo_principal("dispatcher.bufeng"),
     )
     assert by_centre.status_code == 201, by_centre.text
@@ -88,9 +93,7 @@ async def test_missing_and_malformed_fields_are_named_at_once_and_nothing_is_wri
     # an area inside the caller's township that is not a township itself
     response = await desk.post("/tickets", complaint(township_code="320971100201"), demo_principal("dispatcher.bufeng"))
     assert response.status_code == 422 and response.json()["code"] == "unknown_township"
-    response = await desk.post(
-        "/tickets", complaint(location={"type": "Point", "coordinates": [200, 0]}), hotline
-    )
+    response = await desk.post("/tickets", complaint(location={"type": "Point", "coordinates": [200, 0]}), hotline)
     assert response.status_code == 422
     assert await desk.counts() == before
 

@@ -32,7 +32,11 @@ async def test_categories_carry_their_dispatch_and_handling_limits(desk):
     complaint = by_code["consumer_complaint"]
     assert complaint["limits"]["handle"]["value"] == 5 and complaint["limits"]["extension_max"]["value"] == 10
     assert complaint["functional_department"] is True
-    assert by_code["road_facility_damage"]["limits"]["handle"] == {"value": 1, "unit": "working_days", "unit_zh": "工作日"}
+    assert by_code["road_facility_damage"]["limits"]["handle"] == {
+        "value": 1,
+        "unit": "working_days",
+        "unit_zh": "工作日",
+    }
 
 
 async def test_a_changed_limit_applies_to_new_tickets_only(desk):
@@ -42,29 +46,37 @@ async def test_a_changed_limit_applies_to_new_tickets_only(desk):
     assert old["unit"]["code"] == f"{BUFENG}:hud" and old["handle_limit"]["value"] == 1
     current = (await get(desk, "/categories/road_facility_damage", admin)).json()
     body = {"version": current["version"], "handle_limit": {"value": 8, "unit": "hours"}}
-    refused = await desk.running.client.patch("/api/dispatch/v1/categories/road_facility_damage", json=body,
-                                              headers=headers_for(demo_principal("dispatcher.bufeng")))
+    refused = await desk.running.client.patch(
+        "/api/dispatch/v1/categories/road_facility_damage",
+        json=body,
+        headers=headers_for(demo_principal("dispatcher.bufeng")),
+    )
     assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
-    changed = await desk.running.client.patch("/api/dispatch/v1/categories/road_facility_damage", json=body,
-                                              headers=headers_for(admin))
+    changed = await desk.running.client.patch(
+        "/api/dispatch/v1/categories/road_facility_damage", json=body, headers=headers_for(admin)
+    )
     assert changed.status_code == 200 and changed.json()["limits"]["handle"]["unit"] == "hours"
     assert changed.json()["updated_by"] == "county_admin"
-    stale = await desk.running.client.patch("/api/dispatch/v1/categories/road_facility_damage", json=body,
-                                            headers=headers_for(admin))
+    stale = await desk.running.client.patch(
+        "/api/dispatch/v1/categories/road_facility_damage", json=body, headers=headers_for(admin)
+    )
     assert stale.status_code == 409 and stale.json()["code"] == "concurrent_update"
     assert (await desk.get(old["id"]))["handle_limit"] == {"value": 1, "unit": "working_days"}
     incident = desk.incident(category="road_facility_damage")
     await desk.report(incident)
     new = await desk.ticket_for(incident)
     assert new["handle_limit"] == {"value": 8, "unit": "hours"}
-    assert dt.datetime.fromisoformat(new["deadline"]) - dt.datetime.fromisoformat(new["assigned_at"]) == dt.timedelta(hours=8)
+    assert dt.datetime.fromisoformat(new["deadline"]) - dt.datetime.fromisoformat(new["assigned_at"]) == dt.timedelta(
+        hours=8
+    )
 
 
 async def test_a_category_the_list_gives_to_a_township_organ_cannot_become_a_department_matter(desk):
     current = (await get(desk, "/categories/street_occupation", admin)).json()
     response = await desk.running.client.patch(
         "/api/dispatch/v1/categories/street_occupation",
-        json={"version": current["version"], "functional_department": True}, headers=headers_for(admin),
+        json={"version": current["version"], "functional_department": True},
+        headers=headers_for(admin),
     )
     assert response.status_code == 422 and response.json()["code"] == "functional_department_matter"
 
@@ -81,8 +93,14 @@ async def test_the_responsibility_list_names_primary_and_cooperating_units_per_t
     assert cooperating == [("stationed_office", "psb"), ("county_department", "nrp")]
     assert entries["consumer_complaint"]["primary"]["unit"]["code"] == f"{XINCHENG}:samr"
     assert entries["consumer_complaint"]["functional_department"] is True
-    expected = {"public_security_hazard": "psb", "road_facility_damage": "hud", "environment_pollution": "hud",
-                "safety_hazard": "cle", "neighbour_dispute": "sgov", "service_consultation": "apv"}
+    expected = {
+        "public_security_hazard": "psb",
+        "road_facility_damage": "hud",
+        "environment_pollution": "hud",
+        "safety_hazard": "cle",
+        "neighbour_dispute": "sgov",
+        "service_consultation": "apv",
+    }
     assert {c: entries[c]["primary"]["dept"] for c in expected} == expected
     unknown = await get(desk, "/responsibilities", admin, township_code="320971999000")
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_township"
@@ -95,16 +113,20 @@ async def test_a_new_list_version_routes_new_tickets_and_leaves_routed_ones_alon
     assert before["unit"]["code"] == f"{BUFENG}:hud" and before["responsibility_version"] == 1
     current = (await get(desk, "/responsibilities", admin)).json()
     entries = [
-        {"category": e["category"], "primary": {"kind": e["primary"]["kind"], "dept": e["primary"]["dept"]},
-         "cooperating": [{"kind": c["kind"], "dept": c["dept"]} for c in e["cooperating"]]}
+        {
+            "category": e["category"],
+            "primary": {"kind": e["primary"]["kind"], "dept": e["primary"]["dept"]},
+            "cooperating": [{"kind": c["kind"], "dept": c["dept"]} for c in e["cooperating"]],
+        }
         for e in current["entries"]
     ]
     for e in entries:
         if e["category"] == "environment_pollution":
             e["primary"] = {"kind": "township_office", "dept": "cle"}
     effective = clock.now() + dt.timedelta(hours=1)
-    published = await desk.post("/responsibilities", {"effective_from": effective.isoformat(), "note": "调整", "entries": entries},
-                                admin)
+    published = await desk.post(
+        "/responsibilities", {"effective_from": effective.isoformat(), "note": "调整", "entries": entries}, admin
+    )
     assert published.status_code == 201, published.text
     assert published.json()["version"] == 2
     # not yet in force: still routed by v1
@@ -124,12 +146,15 @@ async def test_a_new_list_version_routes_new_tickets_and_leaves_routed_ones_alon
 async def test_a_list_giving_a_department_matter_to_a_township_organ_is_refused_and_nothing_is_written(desk):
     before = await desk.counts()
     versions_before = (await get(desk, "/responsibilities", admin)).json()["version"]
-    bad = {"entries": [
-        {"category": "consumer_complaint", "primary": {"kind": "township_office", "dept": "cle"}},
-        {"category": "flying_saucer", "primary": {"kind": "county_department", "dept": "nope"}},
-        {"category": "street_occupation", "primary": {"kind": "township_office", "dept": "cle"}},
-        {"category": "street_occupation", "primary": {"kind": "township_office", "dept": "cle"}},
-    ], "effective_from": "2020-01-01T00:00:00+08:00"}
+    bad = {
+        "entries": [
+            {"category": "consumer_complaint", "primary": {"kind": "township_office", "dept": "cle"}},
+            {"category": "flying_saucer", "primary": {"kind": "county_department", "dept": "nope"}},
+            {"category": "street_occupation", "primary": {"kind": "township_office", "dept": "cle"}},
+            {"category": "street_occupation", "primary": {"kind": "township_office", "dept": "cle"}},
+        ],
+        "effective_from": "2020-01-01T00:00:00+08:00",
+    }
     response = await desk.post("/responsibilities", bad, admin)
     assert response.status_code == 422 and response.json()["code"] == "validation_failed"
     codes = {(e["field"], e["code"]) for e in response.json()["errors"]}
@@ -142,5 +167,7 @@ async def test_a_list_giving_a_department_matter_to_a_township_organ_is_refused_
     }
     assert (await get(desk, "/responsibilities", admin)).json()["version"] == versions_before
     assert await desk.counts() == before
-    response = await desk.post("/responsibilities", {"entries": bad["entries"][2:3]}, demo_principal("dispatcher.bufeng"))
+    response = await desk.post(
+        "/responsibilities", {"entries": bad["entries"][2:3]}, demo_principal("dispatcher.bufeng")
+    )
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"

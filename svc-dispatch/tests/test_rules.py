@@ -4,14 +4,13 @@ import datetime as dt
 
 import pytest
 
-from jiceng_shared.policy import load_policy
-from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
-from jiceng_shared.workdays import WorkdayCalendar
-
 from dispatch.config import DispatchSettings
 from dispatch.main import create_app
 from dispatch.responsibilities.rules import may_handle
 from dispatch.tickets import rules
+from jiceng_shared.policy import load_policy
+from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
+from jiceng_shared.workdays import WorkdayCalendar
 
 calendar = WorkdayCalendar()
 
@@ -22,8 +21,12 @@ def local(*args) -> dt.datetime:
 
 def test_working_day_deadlines_skip_the_national_day_holiday():
     start = local(2026, 9, 30, 10, 0)
-    assert rules.handling_deadline(calendar, start, rules.HandleLimit(2, "working_days")) == local(2026, 10, 9, 23, 59, 59)
-    assert rules.handling_deadline(calendar, start, rules.HandleLimit(1, "working_days")) == local(2026, 10, 8, 23, 59, 59)
+    assert rules.handling_deadline(calendar, start, rules.HandleLimit(2, "working_days")) == local(
+        2026, 10, 9, 23, 59, 59
+    )
+    assert rules.handling_deadline(calendar, start, rules.HandleLimit(1, "working_days")) == local(
+        2026, 10, 8, 23, 59, 59
+    )
 
 
 def test_hour_and_minute_deadlines_run_from_the_instant():
@@ -123,10 +126,20 @@ def test_the_route_table_matches_the_router_exactly():
     assert served == declared
 
 
-@pytest.mark.parametrize("permission", [
-    "dispatch.category.read", "dispatch.responsibility.read", "dispatch.ticket.read", "dispatch.ticket.intake",
-    "dispatch.ticket.feedback", "dispatch.ticket.return", "dispatch.ticket.reassign", "dispatch.ticket.verify",
-    "dispatch.ticket.extension.request", "dispatch.ticket.extension.decide",
-])
+@pytest.mark.parametrize(
+    "permission",
+    [
+        "dispatch.category.read",
+        "dispatch.responsibility.read",
+        "dispatch.ticket.read",
+        "dispatch.ticket.intake",
+        "dispatch.ticket.feedback",
+        "dispatch.ticket.return",
+        "dispatch.ticket.reassign",
+        "dispatch.ticket.verify",
+        "dispatch.ticket.extension.request",
+        "dispatch.ticket.extension.decide",
+    ],
+)
 def test_every_permission_is_granted_to_some_role(permission):
     assert load_policy().roles_with(permission)

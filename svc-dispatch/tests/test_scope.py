@@ -45,7 +45,9 @@ async def test_grid_workers_see_the_tickets_of_their_grids_only(desk):
     tickets = await bufeng_tickets(desk)
     mine = {t["id"] for t in await desk.listed(demo_principal("grid_worker.bufeng"))}
     assert {t["id"] for t in tickets.values()} <= mine
-    assert not {t["id"] for t in tickets.values()} & {t["id"] for t in await desk.listed(demo_principal("grid_worker.xincheng"))}
+    assert not {t["id"] for t in tickets.values()} & {
+        t["id"] for t in await desk.listed(demo_principal("grid_worker.xincheng"))
+    }
     # a grid worker of the other grid of the same village does not see grid 001's tickets
     neighbour = principal(("grid_worker", "320971100201002"))
     assert not {t["id"] for t in tickets.values()} & {t["id"] for t in await desk.listed(neighbour)}
@@ -64,11 +66,15 @@ async def test_list_filters_by_unit_status_category_and_source(desk):
     admin = demo_principal("county_admin")
     police_ticket = tickets["public_security_hazard"]
     by_unit = await desk.listed(admin, unit=f"{BUFENG}:psb")
-    assert police_ticket["id"] in {t["id"] for t in by_unit} and all(t["unit"]["code"] == f"{BUFENG}:psb" for t in by_unit)
+    assert police_ticket["id"] in {t["id"] for t in by_unit} and all(
+        t["unit"]["code"] == f"{BUFENG}:psb" for t in by_unit
+    )
     assert all(t["category"] == "street_occupation" for t in await desk.listed(admin, category="street_occupation"))
     assert all(t["status"] == "dispatched" for t in await desk.listed(admin, status="dispatched"))
     assert all(t["source"] == "grid" for t in await desk.listed(admin, source="grid"))
-    response = await desk.running.client.get("/api/dispatch/v1/tickets", params={"status": "lost"}, headers=headers_for(admin))
+    response = await desk.running.client.get(
+        "/api/dispatch/v1/tickets", params={"status": "lost"}, headers=headers_for(admin)
+    )
     assert response.status_code == 422
 
 
@@ -76,11 +82,14 @@ async def test_lists_are_cursor_paginated_newest_first(desk):
     await bufeng_tickets(desk)
     await bufeng_tickets(desk)
     admin = demo_principal("county_admin")
-    first = (await desk.running.client.get("/api/dispatch/v1/tickets", params={"limit": 2}, headers=headers_for(admin))).json()
+    first = (
+        await desk.running.client.get("/api/dispatch/v1/tickets", params={"limit": 2}, headers=headers_for(admin))
+    ).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
     second = (
-        await desk.running.client.get("/api/dispatch/v1/tickets", params={"limit": 2, "cursor": first["next_cursor"]},
-                                      headers=headers_for(admin))
+        await desk.running.client.get(
+            "/api/dispatch/v1/tickets", params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers_for(admin)
+        )
     ).json()
     items = first["items"] + second["items"]
     assert len({t["id"] for t in items}) == 4

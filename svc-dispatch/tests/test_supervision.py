@@ -3,11 +3,10 @@ the deadline (level 2 five working days later), nothing for tickets whose clock 
 
 import datetime as dt
 
+from dispatch.tickets.supervision import scan
 from jiceng_shared import demo
 from jiceng_shared.testing.plugin import demo_principal
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
-
-from dispatch.tickets.supervision import scan
 
 BUFENG = demo.BUFENG.code
 

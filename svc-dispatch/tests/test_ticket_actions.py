@@ -119,8 +119,9 @@ async def test_verification_before_feedback_and_feedback_after_closing_are_inval
 
 async def test_a_grid_worker_of_another_township_cannot_verify(desk):
     ticket = await handled_ticket(desk)
-    response = await desk.post(f"/tickets/{ticket['id']}/verification", {"passed": True},
-                               demo_principal("grid_worker.xincheng"))
+    response = await desk.post(
+        f"/tickets/{ticket['id']}/verification", {"passed": True}, demo_principal("grid_worker.xincheng")
+    )
     assert response.status_code == 404
 
 
@@ -162,8 +163,9 @@ async def test_the_centre_reassigns_a_returned_ticket_and_a_new_assignment_is_pu
     builder = principal(("dept_staff", BUFENG, "hud"), name="建设和生态环境局工作人员")
     returned = await desk.post(f"/tickets/{ticket['id']}/return", {"reason": "属于占道经营"}, builder)
     assert returned.status_code == 200, returned.text
-    response = await desk.post(f"/tickets/{ticket['id']}/reassign", {"unit_code": f"{BUFENG}:cle", "reason": "占道经营"},
-                               dispatcher)
+    response = await desk.post(
+        f"/tickets/{ticket['id']}/reassign", {"unit_code": f"{BUFENG}:cle", "reason": "占道经营"}, dispatcher
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "dispatched" and body["unit"]["code"] == f"{BUFENG}:cle"

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from jiceng_shared.testing.plugin import eventually, headers_for
-
 from enforcement.main import spec
 from enforcement.testing import API, OFFICER, PAIR, assignment, lead_of_ticket
+from jiceng_shared.testing.plugin import eventually, headers_for
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +27,9 @@ def new_lead(enforcement) -> Callable[..., Awaitable[dict]]:
 
     async def make(category: str = "street_occupation", **kwargs: Any) -> dict:
         payload = assignment(category, **kwargs)
-        await enforcement.publish(payload, subject=payload.ticket_id, township=payload.township_code,
-                                  correlation_id=str(uuid.uuid4()))
+        await enforcement.publish(
+            payload, subject=payload.ticket_id, township=payload.township_code, correlation_id=str(uuid.uuid4())
+        )
 
         async def found() -> dict | None:
             return await lead_of_ticket(enforcement, payload.ticket_id)

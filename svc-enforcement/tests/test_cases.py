@@ -2,15 +2,22 @@
 
 import datetime as dt
 
-from jiceng_shared import units
-from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
-
 from enforcement.cases.models import Case
 from enforcement.decisions.models import Decision, LegalReview, RightsNotice
 from enforcement.records.models import RecordEntry
 from enforcement.testing import (
-    API, BUFENG, OFFICER, OFFICER2, OFFICER_B, PAIR, REVIEWER, count_rows, wait_for_event,
+    API,
+    BUFENG,
+    OFFICER,
+    OFFICER2,
+    OFFICER_B,
+    PAIR,
+    REVIEWER,
+    count_rows,
+    wait_for_event,
 )
+from jiceng_shared import units
+from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
 
 PERSON = {"kind": "person", "name": "张某"}
 COMPANY = {"kind": "organisation", "name": "步凤镇某餐饮有限公司"}
@@ -39,7 +46,10 @@ async def test_two_certified_officers_open_a_case_from_a_delegated_lead(enforcem
     assert case["number"].startswith(f"ZF-320971100-{year}-")
     assert case["status"] == "investigating" and case["status_zh"] == "调查取证"
     assert (case["lead_id"], case["ticket_id"], case["correlation_id"]) == (
-        lead["id"], lead["ticket_id"], lead["correlation_id"])
+        lead["id"],
+        lead["ticket_id"],
+        lead["correlation_id"],
+    )
     assert (case["item_code"], case["item_revision"]) == ("ZF-CG-001", 1)
     assert [o["username"] for o in case["officers"]] == PAIR
     assert all(o["certificate_number"] for o in case["officers"])
@@ -80,8 +90,12 @@ async def test_one_officer_the_same_officer_twice_or_an_expired_certificate_open
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["code"] == code, officers
     # the caller must be one of the officers
-    response = await post(enforcement, "/cases", {"lead_id": lead["id"], "officers": PAIR},
-                          who=principal(("enforcement_officer", BUFENG), username="enforcement_officer3.bufeng"))
+    response = await post(
+        enforcement,
+        "/cases",
+        {"lead_id": lead["id"], "officers": PAIR},
+        who=principal(("enforcement_officer", BUFENG), username="enforcement_officer3.bufeng"),
+    )
     assert response.status_code == 403 and response.json()["code"] == "not_case_officer"
     assert await written(enforcement) == before
     lead_now = (await enforcement.client.get(f"{API}/leads/{lead['id']}", headers=headers_for(OFFICER))).json()
@@ -90,8 +104,12 @@ async def test_one_officer_the_same_officer_twice_or_an_expired_certificate_open
 
 async def test_a_lead_of_the_other_township_is_not_found(enforcement, new_lead):
     lead = await new_lead("street_occupation")
-    response = await post(enforcement, "/cases", {"lead_id": lead["id"], "officers": [
-        "enforcement_officer.xincheng", "enforcement_officer2.xincheng"]}, who=OFFICER_B)
+    response = await post(
+        enforcement,
+        "/cases",
+        {"lead_id": lead["id"], "officers": ["enforcement_officer.xincheng", "enforcement_officer2.xincheng"]},
+        who=OFFICER_B,
+    )
     assert response.status_code == 404
 
 
@@ -114,26 +132,37 @@ async def test_summary_procedure_fines_a_person_200_yuan_but_not_201(enforcement
 async def test_summary_procedure_fines_an_organisation_3000_yuan_but_not_3001(enforcement, new_case):
     case = await new_case()
     before = await written(enforcement)
-    refused = await post(enforcement, f"/cases/{case['id']}/decision", decision(penalty="fine", fine=3001, party=COMPANY))
+    refused = await post(
+        enforcement, f"/cases/{case['id']}/decision", decision(penalty="fine", fine=3001, party=COMPANY)
+    )
     assert refused.status_code == 422 and refused.json()["code"] == "summary_procedure_limit"
     heavy = await post(enforcement, f"/cases/{case['id']}/decision", decision(penalty="licence_revocation"))
     assert heavy.status_code == 422 and heavy.json()["code"] == "summary_procedure_limit"
     assert await written(enforcement) == before
-    accepted = await post(enforcement, f"/cases/{case['id']}/decision", decision(penalty="fine", fine=3000, party=COMPANY))
+    accepted = await post(
+        enforcement, f"/cases/{case['id']}/decision", decision(penalty="fine", fine=3000, party=COMPANY)
+    )
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["status"] == "decided" and accepted.json()["decision_days_left"] is None
 
 
 async def test_an_on_the_spot_decision_needs_two_certified_officers_of_the_case_present(enforcement, new_case):
     case = await new_case()
-    alone = await post(enforcement, f"/cases/{case['id']}/decision",
-                       decision(officers_present=["enforcement_officer.bufeng"]))
+    alone = await post(
+        enforcement, f"/cases/{case['id']}/decision", decision(officers_present=["enforcement_officer.bufeng"])
+    )
     assert alone.status_code == 422 and alone.json()["code"] == "two_officers_required"
-    stranger = await post(enforcement, f"/cases/{case['id']}/decision",
-                          decision(officers_present=["enforcement_officer.bufeng", "enforcement_officer3.bufeng"]))
+    stranger = await post(
+        enforcement,
+        f"/cases/{case['id']}/decision",
+        decision(officers_present=["enforcement_officer.bufeng", "enforcement_officer3.bufeng"]),
+    )
     assert stranger.status_code == 422 and stranger.json()["code"] == "officer_not_on_case"
-    absent = await post(enforcement, f"/cases/{case['id']}/decision",
-                        decision(officers_present=["enforcement_officer2.bufeng", "enforcement_officer2.bufeng"]))
+    absent = await post(
+        enforcement,
+        f"/cases/{case['id']}/decision",
+        decision(officers_present=["enforcement_officer2.bufeng", "enforcement_officer2.bufeng"]),
+    )
     assert absent.status_code == 422 and absent.json()["code"] == "officer_not_present"
 
 
@@ -142,11 +171,15 @@ async def test_bad_decisions_are_refused_with_every_field_named(enforcement, new
     before = await written(enforcement)
     no_amount = await post(enforcement, f"/cases/{case['id']}/decision", decision(penalty="fine", fine=0))
     assert no_amount.status_code == 422 and no_amount.json()["code"] == "fine_required"
-    shape = await post(enforcement, f"/cases/{case['id']}/decision",
-                       {"procedure": "on_a_whim", "penalty": "administrative_detention", "fine_yuan": -1})
+    shape = await post(
+        enforcement,
+        f"/cases/{case['id']}/decision",
+        {"procedure": "on_a_whim", "penalty": "administrative_detention", "fine_yuan": -1},
+    )
     assert shape.status_code == 422
     assert {"procedure", "penalty", "fine_yuan", "party", "facts", "legal_basis"} <= {
-        e["field"] for e in shape.json()["errors"]}
+        e["field"] for e in shape.json()["errors"]
+    }
     assert await written(enforcement) == before
 
 
@@ -157,8 +190,11 @@ async def test_an_ordinary_decision_comes_after_the_rights_notice_and_not_heavie
     assert unnotified.status_code == 422 and unnotified.json()["code"] == "rights_notice_required"
     assert await written(enforcement) == before
 
-    notified = await post(enforcement, f"/cases/{case['id']}/rights-notice",
-                          {"penalty": "fine", "fine_yuan": 1000, "party": PERSON, **FACTS})
+    notified = await post(
+        enforcement,
+        f"/cases/{case['id']}/rights-notice",
+        {"penalty": "fine", "fine_yuan": 1000, "party": PERSON, **FACTS},
+    )
     assert notified.status_code == 201, notified.text
     notice = notified.json()["rights_notices"][0]
     assert notice["hearing_offered"] is False and notice["penalty_zh"] == "罚款"
@@ -172,8 +208,11 @@ async def test_an_ordinary_decision_comes_after_the_rights_notice_and_not_heavie
 
 async def test_a_major_ordinary_decision_needs_a_passed_legal_review(enforcement, new_case):
     case = await new_case()
-    notice = await post(enforcement, f"/cases/{case['id']}/rights-notice",
-                        {"penalty": "fine", "fine_yuan": 5000, "party": PERSON, **FACTS})
+    notice = await post(
+        enforcement,
+        f"/cases/{case['id']}/rights-notice",
+        {"penalty": "fine", "fine_yuan": 5000, "party": PERSON, **FACTS},
+    )
     assert notice.json()["rights_notices"][0]["hearing_offered"] is True
     assert notice.json()["rights_notices"][0]["hearing_request_deadline"] is not None
     before = await written(enforcement)
@@ -181,14 +220,19 @@ async def test_a_major_ordinary_decision_needs_a_passed_legal_review(enforcement
     assert unreviewed.status_code == 422 and unreviewed.json()["code"] == "legal_review_required"
     assert await written(enforcement) == before
 
-    failed = await post(enforcement, f"/cases/{case['id']}/legal-review",
-                        {"outcome": "failed", "opinion": "证据不足"}, who=REVIEWER)
+    failed = await post(
+        enforcement, f"/cases/{case['id']}/legal-review", {"outcome": "failed", "opinion": "证据不足"}, who=REVIEWER
+    )
     assert failed.status_code == 201, failed.text
     still = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 5000))
     assert still.status_code == 422 and still.json()["code"] == "legal_review_required"
 
-    passed = await post(enforcement, f"/cases/{case['id']}/legal-review",
-                        {"outcome": "passed", "opinion": "事实清楚，证据确凿，适用依据正确"}, who=REVIEWER)
+    passed = await post(
+        enforcement,
+        f"/cases/{case['id']}/legal-review",
+        {"outcome": "passed", "opinion": "事实清楚，证据确凿，适用依据正确"},
+        who=REVIEWER,
+    )
     assert passed.status_code == 201
     reviews = passed.json()["legal_reviews"]
     assert [r["outcome"] for r in reviews] == ["failed", "passed"] and reviews[1]["fine_yuan"] == 5000
@@ -199,25 +243,37 @@ async def test_a_major_ordinary_decision_needs_a_passed_legal_review(enforcement
 
 async def test_4999_yuan_on_a_person_is_decided_without_legal_review(enforcement, new_case):
     case = await new_case()
-    await post(enforcement, f"/cases/{case['id']}/rights-notice",
-               {"penalty": "fine", "fine_yuan": 4999, "party": PERSON, **FACTS})
+    await post(
+        enforcement,
+        f"/cases/{case['id']}/rights-notice",
+        {"penalty": "fine", "fine_yuan": 4999, "party": PERSON, **FACTS},
+    )
     decided = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 4999))
     assert decided.status_code == 201 and decided.json()["decision"]["major"] is False
 
 
 async def test_the_legal_reviewer_is_not_an_officer_of_the_case_and_acts_in_time(enforcement, new_case):
     case = await new_case()
-    nothing = await post(enforcement, f"/cases/{case['id']}/legal-review", {"outcome": "passed", "opinion": "同意"},
-                         who=REVIEWER)
+    nothing = await post(
+        enforcement, f"/cases/{case['id']}/legal-review", {"outcome": "passed", "opinion": "同意"}, who=REVIEWER
+    )
     assert nothing.status_code == 422 and nothing.json()["code"] == "proposal_required"
-    both_roles = principal(("enforcement_officer", BUFENG), ("legal_reviewer", BUFENG),
-                           username="enforcement_officer2.bufeng")
-    own = await post(enforcement, f"/cases/{case['id']}/legal-review",
-                     {"outcome": "passed", "opinion": "同意", "penalty": "warning"}, who=both_roles)
+    both_roles = principal(
+        ("enforcement_officer", BUFENG), ("legal_reviewer", BUFENG), username="enforcement_officer2.bufeng"
+    )
+    own = await post(
+        enforcement,
+        f"/cases/{case['id']}/legal-review",
+        {"outcome": "passed", "opinion": "同意", "penalty": "warning"},
+        who=both_roles,
+    )
     assert own.status_code == 422 and own.json()["code"] == "reviewer_is_case_officer"
-    other = await post(enforcement, f"/cases/{case['id']}/legal-review",
-                       {"outcome": "passed", "opinion": "同意", "penalty": "warning"},
-                       who=demo_principal("legal_reviewer.xincheng"))
+    other = await post(
+        enforcement,
+        f"/cases/{case['id']}/legal-review",
+        {"outcome": "passed", "opinion": "同意", "penalty": "warning"},
+        who=demo_principal("legal_reviewer.xincheng"),
+    )
     assert other.status_code == 404
 
 
@@ -247,12 +303,16 @@ async def test_closing_comes_after_the_decision_and_tells_dispatch(enforcement, 
 async def test_only_the_officers_of_the_case_act_on_it(enforcement, new_case):
     case = await new_case()
     colleague = principal(("enforcement_officer", BUFENG), username="enforcement_officer9.bufeng")
-    for path, body in (("decision", decision()), ("close", {"outcome": "x"}),
-                       ("rights-notice", {"penalty": "warning", "party": PERSON, **FACTS})):
+    for path, body in (
+        ("decision", decision()),
+        ("close", {"outcome": "x"}),
+        ("rights-notice", {"penalty": "warning", "party": PERSON, **FACTS}),
+    ):
         response = await post(enforcement, f"/cases/{case['id']}/{path}", body, who=colleague)
         assert response.status_code == 403 and response.json()["code"] == "not_case_officer", path
-    leader = await post(enforcement, f"/cases/{case['id']}/decision", decision(), who=demo_principal(
-        "township_leader.bufeng"))
+    leader = await post(
+        enforcement, f"/cases/{case['id']}/decision", decision(), who=demo_principal("township_leader.bufeng")
+    )
     assert leader.status_code == 403 and leader.json()["code"] == "permission_denied"
 
 

@@ -2,12 +2,11 @@
 
 import datetime as dt
 
+from enforcement.items.models import Delegation, ItemRevision
+from enforcement.testing import ADMIN, API, BUFENG, LEADER, OFFICER, OFFICER_B, XINCHENG, count_rows
 from jiceng_shared.db import utcnow
 from jiceng_shared.testing.plugin import headers_for
 from jiceng_shared.workdays import COUNTY_ZONE
-
-from enforcement.items.models import Delegation, ItemRevision
-from enforcement.testing import ADMIN, API, BUFENG, LEADER, OFFICER, OFFICER_B, XINCHENG, count_rows
 
 TODAY = utcnow().astimezone(COUNTY_ZONE).date()
 
@@ -56,8 +55,11 @@ async def test_the_list_answers_for_a_date_and_filters_what_is_not_delegated(enf
 
 async def test_the_list_is_paginated_by_code(enforcement):
     first = (await enforcement.client.get(f"{API}/items", params={"limit": 2}, headers=headers_for(ADMIN))).json()
-    second = (await enforcement.client.get(f"{API}/items", params={"limit": 2, "cursor": first["next_cursor"]},
-                                           headers=headers_for(ADMIN))).json()
+    second = (
+        await enforcement.client.get(
+            f"{API}/items", params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers_for(ADMIN)
+        )
+    ).json()
     codes = [i["code"] for i in first["items"] + second["items"]]
     assert codes == sorted(codes) and len(set(codes)) == 4
 
@@ -76,18 +78,23 @@ async def test_the_county_admin_publishes_an_item_and_each_edit_is_a_new_revisio
     assert revised.status_code == 422  # code is not part of a revision
     body = {k: v for k, v in new_item("x").items() if k != "code"}
     body["delegations"].append({"township_code": XINCHENG, "valid_from": TODAY.isoformat()})
-    revised = await enforcement.client.put(f"{API}/items/ZF-SR-011", json=body | {"base_revision": 1},
-                                           headers=headers_for(ADMIN))
+    revised = await enforcement.client.put(
+        f"{API}/items/ZF-SR-011", json=body | {"base_revision": 1}, headers=headers_for(ADMIN)
+    )
     assert revised.status_code == 200, revised.text
     assert revised.json()["revision"] == 2 and revised.json()["delegated_townships"] == sorted([BUFENG, XINCHENG])
     history = (await enforcement.client.get(f"{API}/items/ZF-SR-011/revisions", headers=headers_for(LEADER))).json()
     assert [r["revision"] for r in history] == [1, 2]
-    current = (await enforcement.client.get(f"{API}/items/ZF-SR-011", params={"township_code": XINCHENG},
-                                            headers=headers_for(LEADER))).json()
+    current = (
+        await enforcement.client.get(
+            f"{API}/items/ZF-SR-011", params={"township_code": XINCHENG}, headers=headers_for(LEADER)
+        )
+    ).json()
     assert current["revision"] == 2 and current["delegated"] is True
 
-    stale = await enforcement.client.put(f"{API}/items/ZF-SR-011", json=body | {"base_revision": 1},
-                                         headers=headers_for(ADMIN))
+    stale = await enforcement.client.put(
+        f"{API}/items/ZF-SR-011", json=body | {"base_revision": 1}, headers=headers_for(ADMIN)
+    )
     assert stale.status_code == 409 and stale.json()["code"] == "concurrent_update"
     again = await enforcement.client.post(f"{API}/items", json=new_item("ZF-SR-011"), headers=headers_for(ADMIN))
     assert again.status_code == 409 and again.json()["code"] == "item_exists"
@@ -95,8 +102,13 @@ async def test_the_county_admin_publishes_an_item_and_each_edit_is_a_new_revisio
 
 async def test_delegating_an_item_that_restricts_personal_freedom_is_refused_and_nothing_is_written(enforcement):
     before = await count_rows(enforcement, ItemRevision, Delegation)
-    detention = new_item("ZF-QZ-002", name_zh="限制人身自由的行政强制措施", kind="coercive_measure",
-                         restricts_personal_freedom=True, delegable=True)
+    detention = new_item(
+        "ZF-QZ-002",
+        name_zh="限制人身自由的行政强制措施",
+        kind="coercive_measure",
+        restricts_personal_freedom=True,
+        delegable=True,
+    )
     response = await enforcement.client.post(f"{API}/items", json=detention, headers=headers_for(ADMIN))
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -104,8 +116,19 @@ async def test_delegating_an_item_that_restricts_personal_freedom_is_refused_and
 
     # an existing non-delegable item cannot be delegated by a new revision either
     existing = (await enforcement.client.get(f"{API}/items/ZF-QZ-001", headers=headers_for(ADMIN))).json()
-    body = {k: existing[k] for k in ("name_zh", "categories", "competent_dept", "legal_basis", "kind", "delegable",
-                                     "restricts_personal_freedom", "national_security")}
+    body = {
+        k: existing[k]
+        for k in (
+            "name_zh",
+            "categories",
+            "competent_dept",
+            "legal_basis",
+            "kind",
+            "delegable",
+            "restricts_personal_freedom",
+            "national_security",
+        )
+    }
     body["delegations"] = [{"township_code": BUFENG, "valid_from": TODAY.isoformat()}]
     response = await enforcement.client.put(f"{API}/items/ZF-QZ-001", json=body, headers=headers_for(ADMIN))
     assert response.status_code == 422 and response.json()["code"] == "not_delegable"
@@ -115,15 +138,25 @@ async def test_delegating_an_item_that_restricts_personal_freedom_is_refused_and
 async def test_every_bad_field_of_an_item_is_named_at_once_and_nothing_is_written(enforcement):
     before = await count_rows(enforcement, ItemRevision, Delegation)
     yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
-    bad = new_item("ZF-XX-001", categories=["flying_saucer"], competent_dept="nasa", effective_from=yesterday,
-                   delegations=[{"township_code": "320971999000", "valid_from": TODAY.isoformat()}])
+    bad = new_item(
+        "ZF-XX-001",
+        categories=["flying_saucer"],
+        competent_dept="nasa",
+        effective_from=yesterday,
+        delegations=[{"township_code": "320971999000", "valid_from": TODAY.isoformat()}],
+    )
     response = await enforcement.client.post(f"{API}/items", json=bad, headers=headers_for(ADMIN))
     assert response.status_code == 422 and response.json()["code"] == "validation_failed"
     codes = {e["field"]: e["code"] for e in response.json()["errors"]}
-    assert codes == {"categories.0": "unknown_category", "competent_dept": "unknown_department",
-                     "effective_from": "effective_from_in_past", "delegations.0.township_code": "unknown_township"}
-    shape = await enforcement.client.post(f"{API}/items", json={"code": "bad code", "delegable": "maybe"},
-                                          headers=headers_for(ADMIN))
+    assert codes == {
+        "categories.0": "unknown_category",
+        "competent_dept": "unknown_department",
+        "effective_from": "effective_from_in_past",
+        "delegations.0.township_code": "unknown_township",
+    }
+    shape = await enforcement.client.post(
+        f"{API}/items", json={"code": "bad code", "delegable": "maybe"}, headers=headers_for(ADMIN)
+    )
     assert shape.status_code == 422
     assert {"code", "delegable", "name_zh", "categories"} <= {e["field"] for e in shape.json()["errors"]}
     assert await count_rows(enforcement, ItemRevision, Delegation) == before
@@ -132,6 +165,7 @@ async def test_every_bad_field_of_an_item_is_named_at_once_and_nothing_is_writte
 async def test_only_the_county_admin_edits_the_list(enforcement):
     response = await enforcement.client.post(f"{API}/items", json=new_item("ZF-SR-012"), headers=headers_for(OFFICER))
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
-    missing = await enforcement.client.put(f"{API}/items/ZF-NONE", json={k: v for k, v in new_item("x").items()
-                                                                        if k != "code"}, headers=headers_for(ADMIN))
+    missing = await enforcement.client.put(
+        f"{API}/items/ZF-NONE", json={k: v for k, v in new_item("x").items() if k != "code"}, headers=headers_for(ADMIN)
+    )
     assert missing.status_code == 404

@@ -6,17 +6,29 @@ import uuid
 import nats
 from sqlalchemy import select
 
-from jiceng_shared import units
-from jiceng_shared.events import build_event, nats_subject
-from jiceng_shared.testing.plugin import demo_principal, eventually, headers_for
-
 from enforcement.cases.models import Case
 from enforcement.leads.models import Lead, Transfer
 from enforcement.records.models import RecordEntry
 from enforcement.testing import (
-    ADMIN, API, AUDITOR, BUFENG, GRID_A, NRP_STAFF, OFFICER, OFFICER_B, PAIR, REVIEWER, assignment, count_rows,
-    drained, lead_of_ticket, wait_for_event,
+    ADMIN,
+    API,
+    AUDITOR,
+    BUFENG,
+    GRID_A,
+    NRP_STAFF,
+    OFFICER,
+    OFFICER_B,
+    PAIR,
+    REVIEWER,
+    assignment,
+    count_rows,
+    drained,
+    lead_of_ticket,
+    wait_for_event,
 )
+from jiceng_shared import units
+from jiceng_shared.events import build_event, nats_subject
+from jiceng_shared.testing.plugin import demo_principal, eventually, headers_for
 
 
 async def test_a_ticket_assigned_to_the_enforcement_office_becomes_a_lead(enforcement):
@@ -104,8 +116,9 @@ async def test_a_lead_outside_the_delegated_powers_cannot_become_a_case_and_noth
     lead = await new_lead("illegal_construction_farmland")
     assert (lead["item_code"], lead["delegated"], lead["competent_dept"]) == ("ZF-TD-077", False, "nrp")
     before = await count_rows(enforcement, Case, RecordEntry, enforcement.ctx.db.infra.outbox)
-    response = await enforcement.client.post(f"{API}/cases", json={"lead_id": lead["id"], "officers": PAIR},
-                                             headers=headers_for(OFFICER))
+    response = await enforcement.client.post(
+        f"{API}/cases", json={"lead_id": lead["id"], "officers": PAIR}, headers=headers_for(OFFICER)
+    )
     assert response.status_code == 422 and response.json()["code"] == "outside_delegated_powers"
     assert await count_rows(enforcement, Case, RecordEntry, enforcement.ctx.db.infra.outbox) == before
 
@@ -113,7 +126,8 @@ async def test_a_lead_outside_the_delegated_powers_cannot_become_a_case_and_noth
 async def test_a_transferred_lead_goes_to_the_county_department_whose_staff_see_it(enforcement, new_lead):
     lead = await new_lead("illegal_construction_farmland")
     response = await enforcement.client.post(
-        f"{API}/leads/{lead['id']}/transfer", json={"reason": "占用农用地违法建设不属于本镇赋权事项"},
+        f"{API}/leads/{lead['id']}/transfer",
+        json={"reason": "占用农用地违法建设不属于本镇赋权事项"},
         headers=headers_for(OFFICER),
     )
     assert response.status_code == 200, response.text
@@ -125,17 +139,27 @@ async def test_a_transferred_lead_goes_to_the_county_department_whose_staff_see_
     assert moved["transfer"]["transferred_by_name"] == "步凤镇执法人员甲"
     assert moved["filing_workdays_left"] is None
 
-    staff = await enforcement.client.get(f"{API}/leads", params={"correlation_id": lead["correlation_id"]},
-                                         headers=headers_for(NRP_STAFF))
+    staff = await enforcement.client.get(
+        f"{API}/leads", params={"correlation_id": lead["correlation_id"]}, headers=headers_for(NRP_STAFF)
+    )
     assert [item["id"] for item in staff.json()["items"]] == [lead["id"]]
-    assert (await enforcement.client.get(f"{API}/leads/{lead['id']}", headers=headers_for(NRP_STAFF))).status_code == 200
+    assert (
+        await enforcement.client.get(f"{API}/leads/{lead['id']}", headers=headers_for(NRP_STAFF))
+    ).status_code == 200
     # the township keeps seeing its lead; the other township and other departments see nothing
     assert (await enforcement.client.get(f"{API}/leads/{lead['id']}", headers=headers_for(OFFICER))).status_code == 200
-    for outsider in (OFFICER_B, demo_principal("township_leader.xincheng"), demo_principal("dept_staff.psb.bufeng"),
-                     demo_principal("dept_staff.cle")):
-        assert (await enforcement.client.get(f"{API}/leads/{lead['id']}", headers=headers_for(outsider))).status_code == 404
-        listed = await enforcement.client.get(f"{API}/leads", params={"correlation_id": lead["correlation_id"]},
-                                              headers=headers_for(outsider))
+    for outsider in (
+        OFFICER_B,
+        demo_principal("township_leader.xincheng"),
+        demo_principal("dept_staff.psb.bufeng"),
+        demo_principal("dept_staff.cle"),
+    ):
+        assert (
+            await enforcement.client.get(f"{API}/leads/{lead['id']}", headers=headers_for(outsider))
+        ).status_code == 404
+        listed = await enforcement.client.get(
+            f"{API}/leads", params={"correlation_id": lead["correlation_id"]}, headers=headers_for(outsider)
+        )
         assert listed.json()["items"] == []
 
     event = await wait_for_event(enforcement, "enforcement.case.transferred", lambda e: e.data["lead_id"] == lead["id"])
@@ -143,37 +167,47 @@ async def test_a_transferred_lead_goes_to_the_county_department_whose_staff_see_
     assert event.data["to_unit"] == units.county_department("nrp").model_dump()
     assert event.data["item_code"] == "ZF-TD-077"
 
-    again = await enforcement.client.post(f"{API}/leads/{lead['id']}/transfer", json={"reason": "再次移送"},
-                                          headers=headers_for(OFFICER))
+    again = await enforcement.client.post(
+        f"{API}/leads/{lead['id']}/transfer", json={"reason": "再次移送"}, headers=headers_for(OFFICER)
+    )
     assert again.status_code == 409 and again.json()["code"] == "invalid_state"
 
 
 async def test_a_delegated_lead_is_handled_locally_unless_it_is_a_suspected_crime(enforcement, new_lead):
     lead = await new_lead("street_occupation")
     before = await count_rows(enforcement, Transfer, enforcement.ctx.db.infra.outbox)
-    refused = await enforcement.client.post(f"{API}/leads/{lead['id']}/transfer", json={"reason": "不想办"},
-                                            headers=headers_for(OFFICER))
+    refused = await enforcement.client.post(
+        f"{API}/leads/{lead['id']}/transfer", json={"reason": "不想办"}, headers=headers_for(OFFICER)
+    )
     assert refused.status_code == 422 and refused.json()["code"] == "delegated_item_handle_locally"
     assert await count_rows(enforcement, Transfer, enforcement.ctx.db.infra.outbox) == before
 
     crime = await enforcement.client.post(
         f"{API}/leads/{lead['id']}/transfer",
-        json={"reason": "暴力抗法，涉嫌妨害公务罪", "ground": "suspected_crime"}, headers=headers_for(OFFICER),
+        json={"reason": "暴力抗法，涉嫌妨害公务罪", "ground": "suspected_crime"},
+        headers=headers_for(OFFICER),
     )
     assert crime.status_code == 200, crime.text
-    assert crime.json()["handling_unit_code"] == "320971000000:psb" and crime.json()["transfer"]["ground"] == "suspected_crime"
+    assert (
+        crime.json()["handling_unit_code"] == "320971000000:psb"
+        and crime.json()["transfer"]["ground"] == "suspected_crime"
+    )
 
 
 async def test_only_an_enforcement_officer_of_the_township_transfers(enforcement, new_lead):
     lead = await new_lead("illegal_construction_farmland")
     body = {"reason": "移送主管部门"}
-    other = await enforcement.client.post(f"{API}/leads/{lead['id']}/transfer", json=body, headers=headers_for(OFFICER_B))
+    other = await enforcement.client.post(
+        f"{API}/leads/{lead['id']}/transfer", json=body, headers=headers_for(OFFICER_B)
+    )
     assert other.status_code == 404
-    reviewer = await enforcement.client.post(f"{API}/leads/{lead['id']}/transfer", json=body,
-                                             headers=headers_for(REVIEWER))
+    reviewer = await enforcement.client.post(
+        f"{API}/leads/{lead['id']}/transfer", json=body, headers=headers_for(REVIEWER)
+    )
     assert reviewer.status_code == 403 and reviewer.json()["code"] == "permission_denied"
-    short = await enforcement.client.post(f"{API}/leads/{lead['id']}/transfer", json={"reason": ""},
-                                          headers=headers_for(OFFICER))
+    short = await enforcement.client.post(
+        f"{API}/leads/{lead['id']}/transfer", json={"reason": ""}, headers=headers_for(OFFICER)
+    )
     assert short.status_code == 422 and short.json()["errors"][0]["field"] == "reason"
     still = (await enforcement.client.get(f"{API}/leads/{lead['id']}", headers=headers_for(AUDITOR))).json()
     assert still["status"] == "received"
@@ -182,15 +216,21 @@ async def test_only_an_enforcement_officer_of_the_township_transfers(enforcement
 async def test_a_lead_of_a_category_no_item_covers_names_its_department_when_transferred(enforcement, new_lead):
     lead = await new_lead("neighbour_dispute")
     assert lead["item_code"] is None and lead["delegated"] is False
-    unnamed = await enforcement.client.post(f"{API}/leads/{lead['id']}/transfer", json={"reason": "非执法事项"},
-                                            headers=headers_for(OFFICER))
+    unnamed = await enforcement.client.post(
+        f"{API}/leads/{lead['id']}/transfer", json={"reason": "非执法事项"}, headers=headers_for(OFFICER)
+    )
     assert unnamed.status_code == 422 and unnamed.json()["code"] == "competent_department_unknown"
-    unknown = await enforcement.client.post(f"{API}/leads/{lead['id']}/transfer",
-                                            json={"reason": "非执法事项", "to_dept": "nasa"}, headers=headers_for(OFFICER))
+    unknown = await enforcement.client.post(
+        f"{API}/leads/{lead['id']}/transfer",
+        json={"reason": "非执法事项", "to_dept": "nasa"},
+        headers=headers_for(OFFICER),
+    )
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_department"
-    named = await enforcement.client.post(f"{API}/leads/{lead['id']}/transfer",
-                                          json={"reason": "矛盾纠纷，移送社会事业局", "to_dept": "soc"},
-                                          headers=headers_for(OFFICER))
+    named = await enforcement.client.post(
+        f"{API}/leads/{lead['id']}/transfer",
+        json={"reason": "矛盾纠纷，移送社会事业局", "to_dept": "soc"},
+        headers=headers_for(OFFICER),
+    )
     assert named.status_code == 200 and named.json()["handling_dept"] == "soc"
     admin = await enforcement.client.get(f"{API}/leads/{lead['id']}", headers=headers_for(ADMIN))
     assert admin.status_code == 200

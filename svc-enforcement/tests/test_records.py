@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
-
 from enforcement.records.models import RecordEntry
 from enforcement.testing import API, AUDITOR, BUFENG, OFFICER, OFFICER2, OFFICER_B, count_rows
+from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
 
 PHOTO = {"name": "scene.jpg", "media_type": "image/jpeg", "size": 204800, "sha256": "ab" * 32}
 
@@ -38,9 +37,12 @@ async def tamper(svc, statement: str, **params) -> None:
                 await conn.execute(text(f"DROP TRIGGER case_records_no_{action}"))
             await conn.execute(text(statement), params)
             for action in ("UPDATE", "DELETE"):
-                await conn.execute(text(
-                    f"CREATE TRIGGER case_records_no_{action.lower()} BEFORE {action} ON case_records "
-                    "BEGIN SELECT RAISE(ABORT, 'case_records is append-only (whole-process record)'); END"))
+                await conn.execute(
+                    text(
+                        f"CREATE TRIGGER case_records_no_{action.lower()} BEFORE {action} ON case_records "
+                        "BEGIN SELECT RAISE(ABORT, 'case_records is append-only (whole-process record)'); END"
+                    )
+                )
 
 
 async def test_officers_of_the_case_record_every_kind_of_step_in_order(enforcement, new_case):
@@ -50,10 +52,16 @@ async def test_officers_of_the_case_record_every_kind_of_step_in_order(enforceme
         {"kind": "inquiry", "content": "询问当事人张某，制作询问笔录"},
         {"kind": "evidence", "content": "先行登记保存摊位物品清单"},
         {"kind": "photo", "content": "现场照片", "attachment": PHOTO},
-        {"kind": "video", "content": "执法记录仪视频",
-         "attachment": PHOTO | {"name": "cam.mp4", "media_type": "video/mp4"}},
-        {"kind": "document", "content": "责令改正通知书", "attachment": PHOTO | {"name": "notice.pdf",
-                                                                            "media_type": "application/pdf"}},
+        {
+            "kind": "video",
+            "content": "执法记录仪视频",
+            "attachment": PHOTO | {"name": "cam.mp4", "media_type": "video/mp4"},
+        },
+        {
+            "kind": "document",
+            "content": "责令改正通知书",
+            "attachment": PHOTO | {"name": "notice.pdf", "media_type": "application/pdf"},
+        },
     ]
     for i, body in enumerate(bodies):
         response = await add(enforcement, case["id"], body, who=OFFICER if i % 2 else OFFICER2)
@@ -71,11 +79,26 @@ async def test_officers_of_the_case_record_every_kind_of_step_in_order(enforceme
 async def test_anyone_who_reads_the_record_can_recompute_the_chain(enforcement, new_case):
     case = await new_case()
     await add(enforcement, case["id"], {"kind": "note", "content": "现场检查，当事人在场"})
-    entries = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(AUDITOR))).json()["items"]
+    entries = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(AUDITOR))).json()[
+        "items"
+    ]
     prev = "0" * 64
     for e in entries:
-        fields = {k: e[k] for k in ("case_id", "seq", "kind", "content", "data", "attachment", "actor_id", "actor_name",
-                                    "actor_username", "request_id")}
+        fields = {
+            k: e[k]
+            for k in (
+                "case_id",
+                "seq",
+                "kind",
+                "content",
+                "data",
+                "attachment",
+                "actor_id",
+                "actor_name",
+                "actor_username",
+                "request_id",
+            )
+        }
         # times are RFC 3339 UTC with microseconds in the hashed form
         fields["recorded_at"] = dt.datetime.fromisoformat(e["recorded_at"]).isoformat(timespec="microseconds")
         canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -87,15 +110,23 @@ async def test_the_record_reads_page_by_page(enforcement, new_case):
     case = await new_case()
     for i in range(3):
         await add(enforcement, case["id"], {"kind": "note", "content": f"第{i + 1}次巡查"})
-    first = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", params={"limit": 3},
-                                          headers=headers_for(OFFICER))).json()
-    second = (await enforcement.client.get(f"{API}/cases/{case['id']}/record",
-                                           params={"limit": 3, "cursor": first["next_cursor"]},
-                                           headers=headers_for(OFFICER))).json()
+    first = (
+        await enforcement.client.get(
+            f"{API}/cases/{case['id']}/record", params={"limit": 3}, headers=headers_for(OFFICER)
+        )
+    ).json()
+    second = (
+        await enforcement.client.get(
+            f"{API}/cases/{case['id']}/record",
+            params={"limit": 3, "cursor": first["next_cursor"]},
+            headers=headers_for(OFFICER),
+        )
+    ).json()
     assert [e["seq"] for e in first["items"] + second["items"]] == [1, 2, 3, 4]
     assert second["next_cursor"] is None
-    bad = await enforcement.client.get(f"{API}/cases/{case['id']}/record", params={"cursor": "nope"},
-                                       headers=headers_for(OFFICER))
+    bad = await enforcement.client.get(
+        f"{API}/cases/{case['id']}/record", params={"cursor": "nope"}, headers=headers_for(OFFICER)
+    )
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"
 
 
@@ -106,8 +137,12 @@ async def test_an_intact_record_verifies_and_a_changed_entry_is_found(enforcemen
     result = await verify(enforcement, case["id"], who=AUDITOR)
     assert result == result | {"valid": True, "entries": 4, "broken_at": None}
 
-    await tamper(enforcement, "UPDATE case_records SET content = :c WHERE case_id = :id AND seq = 3",
-                 c="询问笔录第二页（已删改）", id=case["id"])
+    await tamper(
+        enforcement,
+        "UPDATE case_records SET content = :c WHERE case_id = :id AND seq = 3",
+        c="询问笔录第二页（已删改）",
+        id=case["id"],
+    )
     result = await verify(enforcement, case["id"])
     assert result["valid"] is False and result["broken_at"] == 3
 
@@ -122,8 +157,10 @@ async def test_a_removed_last_entry_is_found_too(enforcement, new_case):
 
 async def test_the_database_itself_refuses_to_change_or_delete_an_entry(enforcement, new_case):
     case = await new_case()
-    for statement in ("UPDATE case_records SET content = 'x' WHERE case_id = :id",
-                      "DELETE FROM case_records WHERE case_id = :id"):
+    for statement in (
+        "UPDATE case_records SET content = 'x' WHERE case_id = :id",
+        "DELETE FROM case_records WHERE case_id = :id",
+    ):
         with pytest.raises(DBAPIError, match="append-only"):
             async with enforcement.ctx.db.engine.begin() as conn:
                 await conn.execute(text(statement), {"id": case["id"]})
@@ -133,8 +170,9 @@ async def test_the_database_itself_refuses_to_change_or_delete_an_entry(enforcem
 async def test_there_is_no_way_to_change_an_entry_through_the_api(enforcement, new_case):
     case = await new_case()
     for method in ("PUT", "PATCH", "DELETE"):
-        response = await enforcement.client.request(method, f"{API}/cases/{case['id']}/records",
-                                                    headers=headers_for(OFFICER))
+        response = await enforcement.client.request(
+            method, f"{API}/cases/{case['id']}/records", headers=headers_for(OFFICER)
+        )
         assert response.status_code == 405, method
 
 
@@ -143,8 +181,7 @@ async def test_bad_entries_and_outsiders_write_nothing(enforcement, new_case):
     before = await count_rows(enforcement, RecordEntry)
     too_long = await add(enforcement, case["id"], {"kind": "inquiry", "content": "问" * 20001})
     assert too_long.status_code == 422 and too_long.json()["code"] == "content_too_long"
-    bad = await add(enforcement, case["id"], {"kind": "gossip", "content": "",
-                                              "attachment": PHOTO | {"sha256": "xyz"}})
+    bad = await add(enforcement, case["id"], {"kind": "gossip", "content": "", "attachment": PHOTO | {"sha256": "xyz"}})
     assert bad.status_code == 422
     assert {"kind", "content", "attachment.sha256"} <= {e["field"] for e in bad.json()["errors"]}
     colleague = principal(("enforcement_officer", BUFENG), username="enforcement_officer9.bufeng")
@@ -152,22 +189,36 @@ async def test_bad_entries_and_outsiders_write_nothing(enforcement, new_case):
     assert outsider.status_code == 403 and outsider.json()["code"] == "not_case_officer"
     other = await add(enforcement, case["id"], {"kind": "note", "content": "他镇记录"}, who=OFFICER_B)
     assert other.status_code == 404
-    leader = await add(enforcement, case["id"], {"kind": "note", "content": "领导批示"},
-                       who=demo_principal("township_leader.bufeng"))
+    leader = await add(
+        enforcement, case["id"], {"kind": "note", "content": "领导批示"}, who=demo_principal("township_leader.bufeng")
+    )
     assert leader.status_code == 403 and leader.json()["code"] == "permission_denied"
     assert await count_rows(enforcement, RecordEntry) == before
     longest = await add(enforcement, case["id"], {"kind": "inquiry", "content": "问" * 20000})
     assert longest.status_code == 201
 
 
-async def test_the_opening_decision_and_closing_are_in_the_record_and_a_closed_record_takes_no_more(enforcement, new_case):
+async def test_the_opening_decision_and_closing_are_in_the_record_and_a_closed_record_takes_no_more(
+    enforcement, new_case
+):
     case = await new_case()
     await enforcement.client.post(
         f"{API}/cases/{case['id']}/decision",
-        json={"procedure": "summary", "penalty": "warning", "party": {"kind": "person", "name": "李某"},
-              "facts": "占道经营", "legal_basis": "条例第三十六条"}, headers=headers_for(OFFICER))
-    await enforcement.client.post(f"{API}/cases/{case['id']}/close", json={"outcome": "已改正"}, headers=headers_for(OFFICER))
-    entries = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(OFFICER))).json()["items"]
+        json={
+            "procedure": "summary",
+            "penalty": "warning",
+            "party": {"kind": "person", "name": "李某"},
+            "facts": "占道经营",
+            "legal_basis": "条例第三十六条",
+        },
+        headers=headers_for(OFFICER),
+    )
+    await enforcement.client.post(
+        f"{API}/cases/{case['id']}/close", json={"outcome": "已改正"}, headers=headers_for(OFFICER)
+    )
+    entries = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(OFFICER))).json()[
+        "items"
+    ]
     assert [e["kind"] for e in entries] == ["case_opened", "decision", "case_closed"]
     assert entries[1]["data"]["penalty"] == "warning" and entries[2]["content"] == "结案：已改正"
     late = await add(enforcement, case["id"], {"kind": "note", "content": "结案后补记"})

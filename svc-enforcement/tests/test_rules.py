@@ -6,15 +6,14 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from jiceng_shared.errors import Problem
-from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
-
 from enforcement.cases import rules as cases
 from enforcement.decisions import rules as decisions
 from enforcement.items import rules as items
 from enforcement.leads import rules as leads
 from enforcement.officers import rules as officers
 from enforcement.records import rules as records
+from jiceng_shared.errors import Problem
+from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
 calendar = WorkdayCalendar()
 BUFENG = "320971100000"
@@ -104,7 +103,9 @@ def test_the_decision_is_due_90_calendar_days_after_registration():
 
 def test_the_filing_decision_is_due_15_working_days_after_the_lead():
     # November 2026 has no holiday: three weeks of five working days
-    assert leads.filing_deadline(local(2026, 11, 2), calendar) == dt.datetime(2026, 11, 23, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert leads.filing_deadline(local(2026, 11, 2), calendar) == dt.datetime(
+        2026, 11, 23, 23, 59, 59, tzinfo=COUNTY_ZONE
+    )
     assert calendar.add_workdays(dt.date(2026, 11, 2), 14) == dt.date(2026, 11, 20)
 
 
@@ -124,8 +125,12 @@ class FakeOfficer:
     valid_until: dt.date = dt.date(2026, 12, 31)
 
 
-PAIR = {"a": FakeOfficer("a"), "b": FakeOfficer("b"), "old": FakeOfficer("old", valid_until=dt.date(2024, 12, 31)),
-        "far": FakeOfficer("far", township_code="320971001000")}
+PAIR = {
+    "a": FakeOfficer("a"),
+    "b": FakeOfficer("b"),
+    "old": FakeOfficer("old", valid_until=dt.date(2024, 12, 31)),
+    "far": FakeOfficer("far", township_code="320971001000"),
+}
 TODAY = dt.date(2026, 11, 21)
 
 
@@ -190,9 +195,17 @@ def test_a_delegation_covers_its_township_from_its_first_to_its_last_day():
 
 
 def item_errors(**overrides):
-    base = dict(categories=["street_occupation"], competent_dept="cle", delegable=True,
-                restricts_personal_freedom=False, national_security=False, effective_from=TODAY,
-                effective_until=None, delegations=[items.DelegationSpec(BUFENG, TODAY, None)], today=TODAY)
+    base = dict(
+        categories=["street_occupation"],
+        competent_dept="cle",
+        delegable=True,
+        restricts_personal_freedom=False,
+        national_security=False,
+        effective_from=TODAY,
+        effective_until=None,
+        delegations=[items.DelegationSpec(BUFENG, TODAY, None)],
+        today=TODAY,
+    )
     return [e["code"] for e in items.check_item(**(base | overrides)).errors]
 
 
@@ -211,7 +224,8 @@ def test_a_revision_never_takes_effect_in_the_past():
 def test_two_delegations_of_one_township_may_not_overlap():
     first = items.DelegationSpec(BUFENG, dt.date(2027, 1, 1), dt.date(2027, 6, 30))
     assert item_errors(delegations=[first, items.DelegationSpec(BUFENG, dt.date(2027, 6, 30), None)]) == [
-        "overlapping_delegation"]
+        "overlapping_delegation"
+    ]
     assert item_errors(delegations=[first, items.DelegationSpec(BUFENG, dt.date(2027, 7, 1), None)]) == []
 
 

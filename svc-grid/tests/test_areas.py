@@ -1,10 +1,9 @@
 """The area tree, scoped reads, and the grid size rule (300/1,000; dense 500/1,500)."""
 
-from jiceng_shared.testing.plugin import headers_for, principal
+import pytest
 
 from grid.areas.rules import GridSizeLimits, grid_code_parent, grid_oversize
-
-import pytest
+from jiceng_shared.testing.plugin import headers_for, principal
 
 BUFENG_GRID_1 = "320971100201001"
 XINCHENG = "320971001000"

@@ -5,12 +5,11 @@ import datetime as dt
 import nats
 from sqlalchemy import func, select
 
+from grid.incidents.models import Incident
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.dispatch import TicketAssigned, TicketClosed, TicketCreated, TicketMerged
 from jiceng_shared.events import CloudEvent, nats_subject
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
-
-from grid.incidents.models import Incident
 
 GRID_1 = "320971100201001"
 GRID_2 = "320971100201002"
@@ -96,7 +95,9 @@ async def test_an_unknown_category_and_every_other_bad_field_are_named_at_once(g
 
 async def test_malformed_json_is_a_400_problem(grid):
     response = await grid.client.post(
-        "/api/grid/v1/incidents", content=b'{"category": ', headers=headers_for(worker) | {"content-type": "application/json"}
+        "/api/grid/v1/incidents",
+        content=b'{"category": ',
+        headers=headers_for(worker) | {"content-type": "application/json"},
     )
     assert response.status_code == 400 and response.json()["code"] == "malformed_json"
 
@@ -110,11 +111,15 @@ async def test_only_a_grid_worker_of_that_grid_may_report_there(grid):
 
 async def test_the_other_township_sees_nothing(grid):
     created = (await grid.client.post("/api/grid/v1/incidents", json=report(), headers=headers_for(worker))).json()
-    assert (await grid.client.get(f"/api/grid/v1/incidents/{created['id']}", headers=headers_for(dispatcher_b))).status_code == 404
+    assert (
+        await grid.client.get(f"/api/grid/v1/incidents/{created['id']}", headers=headers_for(dispatcher_b))
+    ).status_code == 404
     listed = (await grid.client.get("/api/grid/v1/incidents", headers=headers_for(dispatcher_b))).json()
     assert listed["items"] == []
     mine = await grid.client.get(
-        "/api/grid/v1/incidents", params={"correlation_id": created["correlation_id"]}, headers=headers_for(dispatcher_a)
+        "/api/grid/v1/incidents",
+        params={"correlation_id": created["correlation_id"]},
+        headers=headers_for(dispatcher_a),
     )
     assert [i["id"] for i in mine.json()["items"]] == [created["id"]]
 
@@ -125,8 +130,9 @@ async def test_lists_are_cursor_paginated_newest_first(grid):
     first = (await grid.client.get("/api/grid/v1/incidents", params={"limit": 2}, headers=headers_for(worker))).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
     second = (
-        await grid.client.get("/api/grid/v1/incidents", params={"limit": 2, "cursor": first["next_cursor"]},
-                              headers=headers_for(worker))
+        await grid.client.get(
+            "/api/grid/v1/incidents", params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers_for(worker)
+        )
     ).json()
     ids = [i["id"] for i in first["items"] + second["items"]]
     assert len(ids) == len(set(ids))
@@ -140,15 +146,31 @@ async def test_the_reporter_follows_the_ticket_and_late_events_do_not_go_backwar
     created = (await grid.client.post("/api/grid/v1/incidents", json=report(), headers=headers_for(worker))).json()
     unit = UnitRef(code=f"{BUFENG}:cle", area_code=BUFENG, dept="cle", name="步凤镇综合执法局", kind="township_office")
     now = dt.datetime.now(dt.timezone.utc)
-    common = {"ticket_id": "t-1", "number": "GD-1", "township_code": BUFENG, "source": "grid", "source_ref": created["id"]}
+    common = {
+        "ticket_id": "t-1",
+        "number": "GD-1",
+        "township_code": BUFENG,
+        "source": "grid",
+        "source_ref": created["id"],
+    }
     await grid.publish(
         TicketCreated(**common, category="street_occupation", area_code=GRID_1, created_at=now),
-        subject="t-1", township=BUFENG,
+        subject="t-1",
+        township=BUFENG,
     )
     await grid.publish(
-        TicketClosed(**common, category="street_occupation", area_code=GRID_1, unit=unit, outcome="已劝离",
-                     closed_at=now, on_time=True),
-        subject="t-1", township=BUFENG, time=now + dt.timedelta(seconds=1),
+        TicketClosed(
+            **common,
+            category="street_occupation",
+            area_code=GRID_1,
+            unit=unit,
+            outcome="已劝离",
+            closed_at=now,
+            on_time=True,
+        ),
+        subject="t-1",
+        township=BUFENG,
+        time=now + dt.timedelta(seconds=1),
     )
 
     async def closed():
@@ -159,9 +181,17 @@ async def test_the_reporter_follows_the_ticket_and_late_events_do_not_go_backwar
     assert body["outcome"] == "已劝离" and body["ticket_number"] == "GD-1"
     # an assignment that arrives after the closure (older event time) must not reopen the incident
     await grid.publish(
-        TicketAssigned(**common, category="street_occupation", description="", area_code=GRID_1, unit=unit,
-                       assigned_at=now - dt.timedelta(minutes=5)),
-        subject="t-1", township=BUFENG, time=now - dt.timedelta(minutes=5),
+        TicketAssigned(
+            **common,
+            category="street_occupation",
+            description="",
+            area_code=GRID_1,
+            unit=unit,
+            assigned_at=now - dt.timedelta(minutes=5),
+        ),
+        subject="t-1",
+        township=BUFENG,
+        time=now - dt.timedelta(minutes=5),
     )
 
     async def four_steps():
@@ -178,15 +208,37 @@ async def test_an_incident_merged_into_anothers_ticket_follows_that_ticket_to_cl
     unit = UnitRef(code=f"{BUFENG}:cle", area_code=BUFENG, dept="cle", name="步凤镇综合执法局", kind="township_office")
     now = dt.datetime.now(dt.timezone.utc)
     await grid.publish(
-        TicketCreated(ticket_id="t-9", number="GD-9", township_code=BUFENG, source="grid", source_ref=first["id"],
-                      category="street_occupation", area_code=GRID_1, created_at=now),
-        subject="t-9", township=BUFENG, time=now,
+        TicketCreated(
+            ticket_id="t-9",
+            number="GD-9",
+            township_code=BUFENG,
+            source="grid",
+            source_ref=first["id"],
+            category="street_occupation",
+            area_code=GRID_1,
+            created_at=now,
+        ),
+        subject="t-9",
+        township=BUFENG,
+        time=now,
     )
     await grid.publish(
-        TicketMerged(ticket_id="t-9", number="GD-9", category="street_occupation", township_code=BUFENG,
-                     area_code=GRID_1, unit=unit, source="grid", source_ref=second["id"], ticket_source="grid",
-                     ticket_source_ref=first["id"], merged_at=now),
-        subject="t-9", township=BUFENG, time=now + dt.timedelta(seconds=1),
+        TicketMerged(
+            ticket_id="t-9",
+            number="GD-9",
+            category="street_occupation",
+            township_code=BUFENG,
+            area_code=GRID_1,
+            unit=unit,
+            source="grid",
+            source_ref=second["id"],
+            ticket_source="grid",
+            ticket_source_ref=first["id"],
+            merged_at=now,
+        ),
+        subject="t-9",
+        township=BUFENG,
+        time=now + dt.timedelta(seconds=1),
     )
 
     async def merged():
@@ -195,10 +247,22 @@ async def test_an_incident_merged_into_anothers_ticket_follows_that_ticket_to_cl
 
     assert (await eventually(merged))["ticket_number"] == "GD-9"
     await grid.publish(
-        TicketClosed(ticket_id="t-9", number="GD-9", township_code=BUFENG, source="grid", source_ref=first["id"],
-                     category="street_occupation", area_code=GRID_1, unit=unit, outcome="已清理", closed_at=now,
-                     on_time=True),
-        subject="t-9", township=BUFENG, time=now + dt.timedelta(seconds=2),
+        TicketClosed(
+            ticket_id="t-9",
+            number="GD-9",
+            township_code=BUFENG,
+            source="grid",
+            source_ref=first["id"],
+            category="street_occupation",
+            area_code=GRID_1,
+            unit=unit,
+            outcome="已清理",
+            closed_at=now,
+            on_time=True,
+        ),
+        subject="t-9",
+        township=BUFENG,
+        time=now + dt.timedelta(seconds=2),
     )
 
     async def both_closed():

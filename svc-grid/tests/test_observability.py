@@ -17,9 +17,16 @@ worker = principal(("grid_worker", GRID_1))
 
 async def test_the_callers_trace_continues_in_the_event_and_its_nats_headers(grid):
     headers = headers_for(worker) | {"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01", "x-request-id": "req-42"}
-    response = await grid.client.post("/api/grid/v1/incidents", headers=headers, json={
-        "category": "street_occupation", "description": "占道", "grid_code": GRID_1,
-        "location": {"type": "Point", "coordinates": [120.305, 33.305]}})
+    response = await grid.client.post(
+        "/api/grid/v1/incidents",
+        headers=headers,
+        json={
+            "category": "street_occupation",
+            "description": "占道",
+            "grid_code": GRID_1,
+            "location": {"type": "Point", "coordinates": [120.305, 33.305]},
+        },
+    )
     assert response.status_code == 201 and response.headers["x-request-id"] == "req-42"
     nc = await nats.connect(grid.ctx.settings.nats_url)
     try:

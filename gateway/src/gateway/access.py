@@ -15,13 +15,12 @@ from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from jiceng_shared.errors import Problem, permission_denied, problem_response, unauthenticated
-from jiceng_shared.identity import ANONYMOUS, Principal
-from jiceng_shared.policy import AUTHENTICATED, Policy, Route
-
 from gateway.audit import AuditLog, who
 from gateway.clientinfo import AddressResolver
 from gateway.limits import RateLimiter
+from jiceng_shared.errors import Problem, permission_denied, problem_response, unauthenticated
+from jiceng_shared.identity import ANONYMOUS, Principal
+from jiceng_shared.policy import AUTHENTICATED, Policy, Route
 
 #: a department system acting for a person names that person here (kept in the audit log and
 #: passed on in the internal token); people cannot act for someone else
@@ -30,9 +29,13 @@ MAX_ON_BEHALF = 100
 
 
 def rate_limited(retry_after: int) -> Problem:
-    return Problem(429, "rate_limited", "Too many requests",
-                   f"too many requests from your address; try again in {retry_after} s",
-                   headers={"Retry-After": str(retry_after)})
+    return Problem(
+        429,
+        "rate_limited",
+        "Too many requests",
+        f"too many requests from your address; try again in {retry_after} s",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def bearer(scope: Scope) -> str | None:
@@ -65,10 +68,17 @@ class AccessGuard:
         route = self.policy.match(method, path)
         if route is not None:
             return route
-        allowed = sorted(m for m, routes in self.policy.routes_by_method.items() if any(r.regex.match(path) for r in routes))
+        allowed = sorted(
+            m for m, routes in self.policy.routes_by_method.items() if any(r.regex.match(path) for r in routes)
+        )
         if allowed:
-            raise Problem(405, "method_not_allowed", "Method not allowed", f"use {', '.join(allowed)}",
-                          headers={"Allow": ", ".join(allowed)})
+            raise Problem(
+                405,
+                "method_not_allowed",
+                "Method not allowed",
+                f"use {', '.join(allowed)}",
+                headers={"Allow": ", ".join(allowed)},
+            )
         raise Problem(404, "not_found", "Not found", f"no route {method} {path}")
 
     async def decide(self, scope: Scope) -> tuple[Route, Principal]:
@@ -100,12 +110,20 @@ class AccessGuard:
         for key, value in scope["headers"]:
             if key == ON_BEHALF_HEADER:
                 if principal.kind != "client":
-                    raise Problem(400, "on_behalf_not_allowed", "Bad request",
-                                  "only a department system may act on behalf of a person")
+                    raise Problem(
+                        400,
+                        "on_behalf_not_allowed",
+                        "Bad request",
+                        "only a department system may act on behalf of a person",
+                    )
                 person = value.decode("utf-8", "replace").strip()
                 if not person or len(person) > MAX_ON_BEHALF:
-                    raise Problem(400, "invalid_on_behalf_of", "Bad request",
-                                  f"X-On-Behalf-Of must be 1 to {MAX_ON_BEHALF} characters")
+                    raise Problem(
+                        400,
+                        "invalid_on_behalf_of",
+                        "Bad request",
+                        f"X-On-Behalf-Of must be 1 to {MAX_ON_BEHALF} characters",
+                    )
                 return dataclasses.replace(principal, on_behalf_of=person)
         return principal
 

@@ -25,12 +25,11 @@ from opentelemetry import trace
 from prometheus_client import Counter
 from sqlalchemy import insert
 
+from gateway.models import AuditEntry
 from jiceng_shared.db import Database, new_id, utcnow
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.observability import request_id_var
-
-from gateway.models import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +38,12 @@ COLUMNS = frozenset(c.name for c in AuditEntry.__table__.columns)
 
 
 def audit_unavailable() -> Problem:
-    return Problem(503, "audit_unavailable", "Audit log unavailable",
-                   "the action cannot be recorded in the audit log right now, so it was not carried out; retry shortly")
+    return Problem(
+        503,
+        "audit_unavailable",
+        "Audit log unavailable",
+        "the action cannot be recorded in the audit log right now, so it was not carried out; retry shortly",
+    )
 
 
 def who(principal: Principal | None) -> dict[str, Any]:

@@ -15,15 +15,6 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from jiceng_shared.asyncapi import asyncapi_document
-from jiceng_shared.db import Database
-from jiceng_shared.errors import Problem, install_problem_handlers, problem_response
-from jiceng_shared.identity import InternalTokenSigner
-from jiceng_shared.migrations import run_migrations
-from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
-from jiceng_shared.policy import Policy, load_policy
-from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
-
 from gateway import seed
 from gateway.access import AccessGuard, GuardedApp, answer_problem
 from gateway.audit import AuditLog
@@ -38,6 +29,14 @@ from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
 from gateway.proxy import BodyTooLarge, Proxy, read_body
+from jiceng_shared.asyncapi import asyncapi_document
+from jiceng_shared.db import Database
+from jiceng_shared.errors import Problem, install_problem_handlers, problem_response
+from jiceng_shared.identity import InternalTokenSigner
+from jiceng_shared.migrations import run_migrations
+from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
+from jiceng_shared.policy import Policy, load_policy
+from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
@@ -121,19 +120,21 @@ def too_large(limit: int) -> Problem:
 
 async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> None:
     """Production refuses to run while a demo account still opens with the development password."""
-    from jiceng_shared import demo
-    from jiceng_shared.devkeys import DEMO_PASSWORD
-    from jiceng_shared.settings import InsecureConfiguration
     from sqlalchemy import select
 
     from gateway.auth.passwords import verify_secret
     from gateway.models import User
+    from jiceng_shared import demo
+    from jiceng_shared.devkeys import DEMO_PASSWORD
+    from jiceng_shared.settings import InsecureConfiguration
 
     async with db.session() as session:
         hashes = set(
             (
                 await session.scalars(
-                    select(User.password_hash).where(User.username.in_(list(demo.USER_BY_NAME)), User.disabled.is_(False))
+                    select(User.password_hash).where(
+                        User.username.in_(list(demo.USER_BY_NAME)), User.disabled.is_(False)
+                    )
                 )
             ).all()
         )

@@ -61,7 +61,9 @@ def annotate(operation: dict[str, Any], permission: str, labels: dict[str, str])
         operation["security"] = [{SECURITY_SCHEME: []}]
         if permission != AUTHENTICATED:
             label = labels.get(permission, "")
-            operation["description"] = (operation.get("description", "") + f"\n\nPermission: `{permission}` {label}").strip()
+            operation["description"] = (
+                operation.get("description", "") + f"\n\nPermission: `{permission}` {label}"
+            ).strip()
 
 
 def merge(base: dict[str, Any], service_docs: dict[str, dict[str, Any]], policy: Policy) -> dict[str, Any]:

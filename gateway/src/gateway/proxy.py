@@ -18,13 +18,12 @@ import aiohttp
 from prometheus_client import Histogram
 from starlette.types import Receive, Scope, Send
 
+from gateway.access import AccessGuard, answer_problem
+from gateway.audit import AuditLog, who
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenSigner, Principal
 from jiceng_shared.observability import current_traceparent, request_id_var
 from jiceng_shared.policy import Route
-
-from gateway.access import AccessGuard, answer_problem
-from gateway.audit import AuditLog, who
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +37,26 @@ UPSTREAM_LATENCY = Histogram(
 #: request headers never forwarded: hop-by-hop ones, and those the gateway sets itself
 _DROP_REQUEST = frozenset(
     {
-        b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
-        b"transfer-encoding", b"upgrade", b"host", b"content-length", b"authorization", b"cookie",
-        INTERNAL_HEADER.encode(), b"x-request-id", b"traceparent", b"tracestate", b"x-forwarded-for",
-        b"x-forwarded-proto", b"x-forwarded-host", b"x-on-behalf-of",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+        b"authorization",
+        b"cookie",
+        INTERNAL_HEADER.encode(),
+        b"x-request-id",
+        b"traceparent",
+        b"tracestate",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-on-behalf-of",
     }
 )
 _DROP_RESPONSE = frozenset(
@@ -131,8 +146,9 @@ class Proxy:
             await answer_problem(scope, receive, send, problem)
             return
         if write:
-            self.audit.write_later(action="write", outcome="completed", status=status,
-                                   **self._what(scope, principal, route))
+            self.audit.write_later(
+                action="write", outcome="completed", status=status, **self._what(scope, principal, route)
+            )
         if status in (401, 403):
             self.guard.denied(scope, principal, route, status, f"denied by the {route.service} service")
 
@@ -157,12 +173,12 @@ class Proxy:
         try:
             return await read_body(receive, self.max_body_bytes)
         except BodyTooLarge:
-            raise Problem(413, "payload_too_large", "Payload too large", f"at most {self.max_body_bytes} bytes") from None
+            raise Problem(
+                413, "payload_too_large", "Payload too large", f"at most {self.max_body_bytes} bytes"
+            ) from None
 
     def _headers(self, scope: Scope, principal: Principal) -> list[tuple[str, str]]:
-        headers = [
-            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in _DROP_REQUEST
-        ]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in _DROP_REQUEST]
         headers.append((INTERNAL_HEADER, self.signer.token_for(principal)))
         request_id = request_id_var.get()
         if request_id:
@@ -191,8 +207,12 @@ class Proxy:
                 UPSTREAM_LATENCY.labels(route.service).observe(loop.time() - started)
                 if route.audit and 200 <= upstream.status < 300:
                     # the record's body leaves only once its reading is on file
-                    await self.audit.write_now(action="personal_record_read", outcome="success", status=upstream.status,
-                                               **self._what(scope, principal, route))
+                    await self.audit.write_now(
+                        action="personal_record_read",
+                        outcome="success",
+                        status=upstream.status,
+                        **self._what(scope, principal, route),
+                    )
                 headers = [(k.lower(), v) for k, v in upstream.raw_headers if k.lower() not in _DROP_RESPONSE]
                 await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
                 response_started = True
@@ -204,8 +224,13 @@ class Proxy:
             if response_started:
                 raise  # half a response went out: only dropping the connection tells the client
             if isinstance(exc, TimeoutError):
-                raise Problem(504, "upstream_timeout", "Service timeout",
-                              f"the {route.service} service did not answer in time") from None
+                raise Problem(
+                    504, "upstream_timeout", "Service timeout", f"the {route.service} service did not answer in time"
+                ) from None
             log.warning("upstream unavailable", extra={"service": route.service, "error": repr(exc)})
-            raise Problem(502, "upstream_unavailable", "Service unavailable",
-                          f"the {route.service} service cannot be reached; try again shortly") from None
+            raise Problem(
+                502,
+                "upstream_unavailable",
+                "Service unavailable",
+                f"the {route.service} service cannot be reached; try again shortly",
+            ) from None

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jiceng_shared import demo
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.service import ServiceContext
-from jiceng_shared.settings import InsecureConfiguration
-
 from gateway.auth.passwords import hash_secret
 from gateway.config import MIN_SECRET_LENGTH
 from gateway.iam.rules import township_home
 from gateway.models import Client, RoleBinding, User
+from jiceng_shared import demo
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.service import ServiceContext
+from jiceng_shared.settings import InsecureConfiguration
 
 
 def client_secret(client_id: str, demo_password: str) -> str:
@@ -46,7 +45,15 @@ async def seed(ctx: ServiceContext) -> None:
             session.add(user)
             for role, area, dept in demo_user.bindings:
                 session.add(
-                    RoleBinding(id=new_id(), subject_id=user.id, subject_kind="user", role=role, area=area, dept=dept, created_at=now)
+                    RoleBinding(
+                        id=new_id(),
+                        subject_id=user.id,
+                        subject_kind="user",
+                        role=role,
+                        area=area,
+                        dept=dept,
+                        created_at=now,
+                    )
                 )
         existing_clients = set((await session.scalars(select(Client.client_id))).all())
         for demo_client in demo.CLIENTS:
@@ -66,7 +73,12 @@ async def seed(ctx: ServiceContext) -> None:
             for township in demo_client.townships:
                 session.add(
                     RoleBinding(
-                        id=new_id(), subject_id=client.id, subject_kind="client", role="dept_system",
-                        area=township, dept=demo_client.dept, created_at=now,
+                        id=new_id(),
+                        subject_id=client.id,
+                        subject_kind="client",
+                        role="dept_system",
+                        area=township,
+                        dept=demo_client.dept,
+                        created_at=now,
                     )
                 )

@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
 HANDLED = Counter("jiceng_events_handled_total", "Events handled by consumers", ["service", "consumer", "outcome"])
-DEAD_LETTERED = Counter("jiceng_events_dead_lettered_total", "Events sent to the dead-letter subject", ["service", "consumer"])
+DEAD_LETTERED = Counter(
+    "jiceng_events_dead_lettered_total", "Events sent to the dead-letter subject", ["service", "consumer"]
+)
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,9 @@ class ConsumerGroup:
             await handler(session, event)
         return True
 
-    async def _dead_letter(self, sub: Subscription, msg: Any, event: CloudEvent | None, error: str, deliveries: int) -> None:
+    async def _dead_letter(
+        self, sub: Subscription, msg: Any, event: CloudEvent | None, error: str, deliveries: int
+    ) -> None:
         DEAD_LETTERED.labels(self.service, sub.name).inc()
         table = self.db.infra.dead_letters
         async with self.db.transaction() as session:

@@ -64,7 +64,6 @@ class JSONDocument(TypeDecorator[Any]):
         return dialect.type_descriptor(JSON())
 
 
-
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -96,9 +95,7 @@ class Database:
     after its commit, so the relay publishes them at once; a rollback forgets them.
     """
 
-    def __init__(
-        self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 12
-    ) -> None:
+    def __init__(self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 12) -> None:
         from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
 
         self.url = url

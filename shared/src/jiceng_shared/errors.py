@@ -82,7 +82,9 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
     if any(e.get("type") == "json_invalid" for e in errors):
         detail = next(e.get("ctx", {}).get("error", "") for e in errors if e.get("type") == "json_invalid")
-        return problem_response(400, "malformed_json", "Malformed JSON", f"the request body is not valid JSON: {detail}")
+        return problem_response(
+            400, "malformed_json", "Malformed JSON", f"the request body is not valid JSON: {detail}"
+        )
     fields = [
         {"field": _field_name(tuple(e["loc"])), "in": str(e["loc"][0]), "message": e["msg"], "type": e["type"]}
         for e in errors

@@ -22,4 +22,3 @@ def point_in_polygon(point: tuple[float, float], polygon: dict[str, Any]) -> boo
 
     geom = _prepared(json.dumps(polygon, sort_keys=True))
     return bool(geom.covers(Point(point[0], point[1])))
-

@@ -110,7 +110,9 @@ def _main(argv: list[str]) -> int:
     import tempfile
 
     if len(argv) != 2:
-        print('usage: python -m jiceng_shared.migrations <gateway|approval|enforcement|grid|dispatch|assessment> "message"')
+        print(
+            'usage: python -m jiceng_shared.migrations <gateway|approval|enforcement|grid|dispatch|assessment> "message"'
+        )
         return 2
     spec = importlib.import_module(f"{argv[0]}.main").spec()
     with tempfile.TemporaryDirectory() as tmp:

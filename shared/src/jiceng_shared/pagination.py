@@ -59,7 +59,9 @@ def paginate(stmt: Select[Any], created_col: Any, id_col: Any, *, limit: int, cu
     return stmt.order_by(created_col.desc(), id_col.desc()).limit(limit + 1)
 
 
-def page_of(rows: list[Any], limit: int, *, created: str = "created_at", ident: str = "id") -> tuple[list[Any], str | None]:
+def page_of(
+    rows: list[Any], limit: int, *, created: str = "created_at", ident: str = "id"
+) -> tuple[list[Any], str | None]:
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

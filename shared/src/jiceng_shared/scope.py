@@ -31,9 +31,13 @@ def binding_clause(binding: Binding, area_col: Any, dept_col: Any | None) -> Col
     return clause
 
 
-def scope_filter(principal: Principal, permission: str, area_col: Any, dept_col: Any | None = None) -> ColumnElement[bool]:
+def scope_filter(
+    principal: Principal, permission: str, area_col: Any, dept_col: Any | None = None
+) -> ColumnElement[bool]:
     """SQL condition: the row's area (and department) lies in a scope where the caller holds ``permission``."""
-    clauses = [c for b in principal.bindings_for(permission) if (c := binding_clause(b, area_col, dept_col)) is not None]
+    clauses = [
+        c for b in principal.bindings_for(permission) if (c := binding_clause(b, area_col, dept_col)) is not None
+    ]
     if not clauses:
         return false()
     return or_(*clauses)

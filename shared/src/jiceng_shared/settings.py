@@ -125,4 +125,3 @@ class CommonSettings(BaseSettings):
         problems = self.production_problems()
         if problems:
             raise InsecureConfiguration("refusing to start in production: " + "; ".join(problems))
-

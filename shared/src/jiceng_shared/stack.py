@@ -222,7 +222,9 @@ def run(argv: list[str] | None = None) -> int:
         while not stopping:
             for name, proc in stack.procs.items():
                 if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; stopping (see {log_dir / (name + '.log')})", flush=True)
+                    print(
+                        f"{name} exited with {proc.returncode}; stopping (see {log_dir / (name + '.log')})", flush=True
+                    )
                     stopping = True
             time.sleep(0.5)
     finally:

@@ -29,7 +29,9 @@ def township_office(township_code: str, dept: str) -> UnitRef:
     if dept not in organs:
         raise UnknownUnit(f"township {township_code} has no organ {dept}")
     name = f"{_township(township_code).name}{organs[dept]}"
-    return UnitRef(code=f"{township_code}:{dept}", area_code=township_code, dept=dept, name=name, kind="township_office")
+    return UnitRef(
+        code=f"{township_code}:{dept}", area_code=township_code, dept=dept, name=name, kind="township_office"
+    )
 
 
 def stationed_office(township_code: str, dept: str) -> UnitRef:
@@ -37,14 +39,19 @@ def stationed_office(township_code: str, dept: str) -> UnitRef:
     if dept not in demo.STATIONED_DEPARTMENTS:
         raise UnknownUnit(f"{dept} has no stationed offices")
     name = f"{_township(township_code).name}{demo.DEPARTMENTS[dept]}派驻机构"
-    return UnitRef(code=f"{township_code}:{dept}", area_code=township_code, dept=dept, name=name, kind="stationed_office")
+    return UnitRef(
+        code=f"{township_code}:{dept}", area_code=township_code, dept=dept, name=name, kind="stationed_office"
+    )
 
 
 def county_department(dept: str) -> UnitRef:
     if dept not in demo.DEPARTMENTS:
         raise UnknownUnit(f"no department {dept}")
     return UnitRef(
-        code=f"{demo.COUNTY_CODE}:{dept}", area_code=demo.COUNTY_CODE, dept=dept, name=demo.DEPARTMENTS[dept],
+        code=f"{demo.COUNTY_CODE}:{dept}",
+        area_code=demo.COUNTY_CODE,
+        dept=dept,
+        name=demo.DEPARTMENTS[dept],
         kind="county_department",
     )
 

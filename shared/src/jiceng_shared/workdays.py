@@ -116,4 +116,3 @@ def _official_workday(day: dt.date, warned: set[int]) -> bool:
             extra={"year": day.year},
         )
     return day.weekday() < 5
-

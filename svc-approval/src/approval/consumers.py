@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from approval.frontdesk.service import inquiry_from_ticket
 from jiceng_shared.consumers import OnlyIf, Subscription
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
-
-from approval.frontdesk.service import inquiry_from_ticket
 
 #: the department of service centres (行政审批局 / 为民服务中心)
 SERVICE_CENTRE_DEPT = "apv"

@@ -7,19 +7,21 @@ from typing import Annotated
 
 from fastapi import Header, Response
 
+from approval.applications.common import Env
+from approval.applications.rules import WindowRules
+from approval.catalogue.rules import StatutoryLimits
 from jiceng_shared.errors import Problem
 from jiceng_shared.service import ServiceContext
-
-from approval.applications.rules import WindowRules
-from approval.applications.common import Env
-from approval.catalogue.rules import StatutoryLimits
 
 
 def statutory_limits(ctx: ServiceContext) -> StatutoryLimits:
     s = ctx.settings
     return StatutoryLimits(
-        s.decision_ceiling_workdays, s.decision_extension_workdays, s.joint_ceiling_workdays,
-        s.joint_extension_workdays, s.issue_limit_workdays,
+        s.decision_ceiling_workdays,
+        s.decision_extension_workdays,
+        s.joint_ceiling_workdays,
+        s.joint_extension_workdays,
+        s.issue_limit_workdays,
     )
 
 
@@ -39,7 +41,7 @@ async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None
         return None
     raw = value.strip().removeprefix("W/").strip('"')
     if not raw.isdigit():
-        raise Problem(400, "invalid_if_match", "Invalid If-Match", "If-Match carries the version, e.g. \"3\"")
+        raise Problem(400, "invalid_if_match", "Invalid If-Match", 'If-Match carries the version, e.g. "3"')
     return int(raw)
 
 

@@ -14,11 +14,10 @@ import logging
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from jiceng_shared.service import ServiceContext
-
 from approval.applications import scanner
 from approval.deps import window_env
 from approval.ratings import service as ratings
+from jiceng_shared.service import ServiceContext
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from jiceng_shared.service import ServiceSpec, create_service_app
-
 from approval import consumers, jobs, seed
 from approval.applications.router import router as applications_router
 from approval.catalogue.router import router as catalogue_router
@@ -16,6 +14,7 @@ from approval.frontdesk.router import router as frontdesk_router
 from approval.models import metadata
 from approval.public.router import router as public_router
 from approval.ratings.router import router as ratings_router
+from jiceng_shared.service import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -18,7 +18,20 @@ from approval.ratings.models import Rating, Rectification
 metadata = Base.metadata
 
 __all__ = [
-    "Application", "ApplicationMaterial", "ApplicationStep", "CatalogueItem", "CatalogueMaterial", "ClockPause",
-    "Extension", "Inquiry", "InquiryStep", "Notice", "Post", "Rating", "Receipt", "Rectification", "Violation",
+    "Application",
+    "ApplicationMaterial",
+    "ApplicationStep",
+    "CatalogueItem",
+    "CatalogueMaterial",
+    "ClockPause",
+    "Extension",
+    "Inquiry",
+    "InquiryStep",
+    "Notice",
+    "Post",
+    "Rating",
+    "Receipt",
+    "Rectification",
+    "Violation",
     "metadata",
 ]

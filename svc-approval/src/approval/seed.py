@@ -11,15 +11,14 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from jiceng_shared import demo
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.identity import Principal
-from jiceng_shared.service import ServiceContext
-
 from approval.catalogue.models import CatalogueItem
 from approval.catalogue.schemas import ItemCreate
 from approval.catalogue.service import write_version
 from approval.frontdesk.models import Post
+from jiceng_shared import demo
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.identity import Principal
+from jiceng_shared.service import ServiceContext
 
 #: the demo lists are in force from the start of the demo year
 EFFECTIVE_FROM = dt.date(2026, 1, 1)
@@ -36,41 +35,75 @@ ID_CARD = _m("id_card", "居民身份证")
 
 ITEMS = [
     {
-        "code": "elderly_card", "name": "老年人优待证办理", "department": "soc", "delegated_townships": BOTH,
-        "kind": "instant", "proxy": True, "online": True,
-        "conditions": "年满60周岁的本县户籍老年人", "legal_basis": "《中华人民共和国老年人权益保障法》第五十七条",
+        "code": "elderly_card",
+        "name": "老年人优待证办理",
+        "department": "soc",
+        "delegated_townships": BOTH,
+        "kind": "instant",
+        "proxy": True,
+        "online": True,
+        "conditions": "年满60周岁的本县户籍老年人",
+        "legal_basis": "《中华人民共和国老年人权益保障法》第五十七条",
         "materials": [ID_CARD, _m("photo", "近期一寸免冠彩色照片"), HOUSEHOLD],
     },
     {
-        "code": "homestead_building", "name": "农村宅基地和建房（规划许可）审批", "department": "nrp",
-        "delegated_townships": [demo.BUFENG.code], "kind": "committed", "limit_workdays": 15,
+        "code": "homestead_building",
+        "name": "农村宅基地和建房（规划许可）审批",
+        "department": "nrp",
+        "delegated_townships": [demo.BUFENG.code],
+        "kind": "committed",
+        "limit_workdays": 15,
         "conditions": "本集体经济组织成员，符合一户一宅和国土空间规划",
         "legal_basis": "《中华人民共和国土地管理法》第六十二条；《中华人民共和国城乡规划法》第四十一条",
         "materials": [
-            _m("application_form", "农村宅基地和建房（规划许可）申请表"), ID_CARD,
-            _m("village_opinion", "村民小组会议讨论意见及村级组织审查意见"), HOUSEHOLD,
+            _m("application_form", "农村宅基地和建房（规划许可）申请表"),
+            ID_CARD,
+            _m("village_opinion", "村民小组会议讨论意见及村级组织审查意见"),
+            HOUSEHOLD,
         ],
     },
     {
-        "code": "resident_pension_enrolment", "name": "城乡居民基本养老保险参保登记", "department": "soc",
-        "delegated_townships": BOTH, "kind": "committed", "limit_workdays": 3, "cross_township": True, "online": True,
+        "code": "resident_pension_enrolment",
+        "name": "城乡居民基本养老保险参保登记",
+        "department": "soc",
+        "delegated_townships": BOTH,
+        "kind": "committed",
+        "limit_workdays": 3,
+        "cross_township": True,
+        "online": True,
         "conditions": "年满16周岁、不在校、未参加职工基本养老保险的城乡居民",
         "legal_basis": "《中华人民共和国社会保险法》第二十条至第二十二条",
         "materials": [ID_CARD, _m("enrolment_form", "城乡居民基本养老保险参保登记表"), HOUSEHOLD],
     },
     {
-        "code": "disability_certificate", "name": "残疾人证办理", "department": "soc", "delegated_townships": [],
-        "kind": "committed", "limit_workdays": 15, "proxy": True,
+        "code": "disability_certificate",
+        "name": "残疾人证办理",
+        "department": "soc",
+        "delegated_townships": [],
+        "kind": "committed",
+        "limit_workdays": 15,
+        "proxy": True,
         "conditions": "本县户籍、符合残疾标准的残疾人，经指定医疗机构残疾评定（评定时间不计入办理时限）",
         "legal_basis": "《中华人民共和国残疾人保障法》；《中华人民共和国残疾人证管理办法》",
-        "materials": [_m("application_form", "残疾人证申请表"), ID_CARD, _m("photo", "近期二寸免冠彩色照片"), HOUSEHOLD],
+        "materials": [
+            _m("application_form", "残疾人证申请表"),
+            ID_CARD,
+            _m("photo", "近期二寸免冠彩色照片"),
+            HOUSEHOLD,
+        ],
     },
     {
-        "code": "construction_planning_permit", "name": "建设工程规划许可证核发", "department": "nrp",
-        "delegated_townships": [], "township_window": False, "kind": "committed", "limit_workdays": 20,
+        "code": "construction_planning_permit",
+        "name": "建设工程规划许可证核发",
+        "department": "nrp",
+        "delegated_townships": [],
+        "township_window": False,
+        "kind": "committed",
+        "limit_workdays": 20,
         "legal_basis": "《中华人民共和国城乡规划法》第四十条",
         "materials": [
-            _m("application_form", "建设工程规划许可申请表"), _m("land_certificate", "土地权属证明"),
+            _m("application_form", "建设工程规划许可申请表"),
+            _m("land_certificate", "土地权属证明"),
             _m("design_plan", "设计方案总平面图"),
         ],
     },
@@ -90,8 +123,17 @@ async def seed(ctx: ServiceContext) -> None:
             if (t.code, "综合受理1号窗口") in posts:
                 continue
             a, b = demo.USER_BY_NAME[f"window_clerk.{t.slug}"], demo.USER_BY_NAME[f"window_clerk2.{t.slug}"]
-            session.add(Post(
-                id=new_id(), area_code=t.code, name="综合受理1号窗口", a_username=a.username,
-                a_name=a.display_name, b_username=b.username, b_name=b.display_name, a_absent=False,
-                created_at=now, updated_at=now,
-            ))
+            session.add(
+                Post(
+                    id=new_id(),
+                    area_code=t.code,
+                    name="综合受理1号窗口",
+                    a_username=a.username,
+                    a_name=a.display_name,
+                    b_username=b.username,
+                    b_name=b.display_name,
+                    a_absent=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )

@@ -9,68 +9,104 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment.units import service as units
+from assessment.window import service as window
 from jiceng_shared.consumers import Subscription
 from jiceng_shared.contracts import approval, dispatch, enforcement
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
 
-from assessment.units import service as units
-from assessment.window import service as window
-
 
 async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(dispatch.TicketAssigned)
     await units.record_assignment(
-        session, ticket_id=p.ticket_id, unit=p.unit, assigned_at=p.assigned_at, deadline=p.deadline,
-        township_code=p.township_code, correlation_id=event.correlationid,
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        assigned_at=p.assigned_at,
+        deadline=p.deadline,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
     )
 
 
 async def on_ticket_closed(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(dispatch.TicketClosed)
     await units.record_closure(
-        session, ticket_id=p.ticket_id, unit=p.unit, closed_at=p.closed_at, on_time=p.on_time,
-        township_code=p.township_code, correlation_id=event.correlationid,
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        closed_at=p.closed_at,
+        on_time=p.on_time,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
     )
 
 
 async def on_ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(dispatch.TicketReopened)
     await units.record_rework(
-        session, ticket_id=p.ticket_id, unit=p.unit, reopened_at=p.reopened_at, rework_count=p.rework_count,
-        township_code=p.township_code, correlation_id=event.correlationid,
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        reopened_at=p.reopened_at,
+        rework_count=p.rework_count,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
     )
 
 
 async def on_ticket_escalated(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(dispatch.TicketEscalated)
     await units.record_escalation(
-        session, ticket_id=p.ticket_id, unit=p.unit, level=p.level, escalated_at=p.escalated_at,
-        township_code=p.township_code, correlation_id=event.correlationid,
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        level=p.level,
+        escalated_at=p.escalated_at,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
     )
 
 
 async def on_summons_issued(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(dispatch.SummonsIssued)
     await units.record_summons_issued(
-        session, summons_id=p.summons_id, ticket_id=p.ticket_id, unit=p.unit, issued_at=p.issued_at,
-        respond_by=p.respond_by, township_code=p.township_code, correlation_id=event.correlationid,
+        session,
+        summons_id=p.summons_id,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        issued_at=p.issued_at,
+        respond_by=p.respond_by,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
     )
 
 
 async def on_summons_answered(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(dispatch.SummonsAnswered)
     await units.record_summons_answered(
-        session, summons_id=p.summons_id, ticket_id=p.ticket_id, unit=p.unit, answered_at=p.answered_at,
-        on_time=p.on_time, township_code=p.township_code, correlation_id=event.correlationid,
+        session,
+        summons_id=p.summons_id,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        answered_at=p.answered_at,
+        on_time=p.on_time,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
     )
 
 
 async def on_case_closed(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(enforcement.CaseClosed)
     await units.record_case_closed(
-        session, case_id=p.case_id, unit=p.unit, opened_at=p.opened_at, closed_at=p.closed_at,
-        township_code=p.township_code, correlation_id=event.correlationid,
+        session,
+        case_id=p.case_id,
+        unit=p.unit,
+        opened_at=p.opened_at,
+        closed_at=p.closed_at,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
     )
 
 
@@ -83,8 +119,14 @@ def _clerk_username(event: CloudEvent) -> str | None:
 async def on_application_accepted(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(approval.ApplicationAccepted)
     await window.record_fact(
-        session, kind="accepted", key=p.application_id, application_id=p.application_id, clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event), township_code=p.township_code, occurred_at=p.accepted_at,
+        session,
+        kind="accepted",
+        key=p.application_id,
+        application_id=p.application_id,
+        clerk_id=p.clerk_id,
+        clerk_username=_clerk_username(event),
+        township_code=p.township_code,
+        occurred_at=p.accepted_at,
         correlation_id=event.correlationid,
     )
 
@@ -92,17 +134,30 @@ async def on_application_accepted(session: AsyncSession, event: CloudEvent) -> N
 async def on_application_completed(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(approval.ApplicationCompleted)
     await window.record_fact(
-        session, kind="completed", key=p.application_id, application_id=p.application_id, clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event), township_code=p.township_code, occurred_at=p.completed_at,
-        on_time=p.on_time, correlation_id=event.correlationid,
+        session,
+        kind="completed",
+        key=p.application_id,
+        application_id=p.application_id,
+        clerk_id=p.clerk_id,
+        clerk_username=_clerk_username(event),
+        township_code=p.township_code,
+        occurred_at=p.completed_at,
+        on_time=p.on_time,
+        correlation_id=event.correlationid,
     )
 
 
 async def on_application_overdue(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(approval.ApplicationOverdue)
     await window.record_fact(
-        session, kind="overdue", key=p.application_id, application_id=p.application_id, clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event), township_code=p.township_code, occurred_at=p.detected_at,
+        session,
+        kind="overdue",
+        key=p.application_id,
+        application_id=p.application_id,
+        clerk_id=p.clerk_id,
+        clerk_username=_clerk_username(event),
+        township_code=p.township_code,
+        occurred_at=p.detected_at,
         correlation_id=event.correlationid,
     )
 
@@ -110,9 +165,16 @@ async def on_application_overdue(session: AsyncSession, event: CloudEvent) -> No
 async def on_notice_issued(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(approval.NoticeIssued)
     await window.record_fact(
-        session, kind="notice", key=p.notice_id, application_id=p.application_id, clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event), township_code=p.township_code, occurred_at=p.issued_at,
-        on_time=p.in_time, correlation_id=event.correlationid,
+        session,
+        kind="notice",
+        key=p.notice_id,
+        application_id=p.application_id,
+        clerk_id=p.clerk_id,
+        clerk_username=_clerk_username(event),
+        township_code=p.township_code,
+        occurred_at=p.issued_at,
+        on_time=p.in_time,
+        correlation_id=event.correlationid,
     )
 
 
@@ -120,8 +182,15 @@ async def on_rating_submitted(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(approval.RatingSubmitted)
     # the level decides what is bad (rules.is_bad), not the publisher's flag
     await window.record_fact(
-        session, kind="rating", key=p.rating_id, application_id=p.application_id, clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event), township_code=p.township_code, occurred_at=p.rated_at, level=p.level,
+        session,
+        kind="rating",
+        key=p.rating_id,
+        application_id=p.application_id,
+        clerk_id=p.clerk_id,
+        clerk_username=_clerk_username(event),
+        township_code=p.township_code,
+        occurred_at=p.rated_at,
+        level=p.level,
         correlation_id=event.correlationid,
     )
 
@@ -129,9 +198,16 @@ async def on_rating_submitted(session: AsyncSession, event: CloudEvent) -> None:
 async def on_rating_rectified(session: AsyncSession, event: CloudEvent) -> None:
     p = event.payload(approval.RatingRectified)
     await window.record_fact(
-        session, kind="rectification", key=p.rectification_id, rating_id=p.rating_id, clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event), township_code=p.township_code, occurred_at=p.closed_at,
-        on_time=p.on_time, correlation_id=event.correlationid,
+        session,
+        kind="rectification",
+        key=p.rectification_id,
+        rating_id=p.rating_id,
+        clerk_id=p.clerk_id,
+        clerk_username=_clerk_username(event),
+        township_code=p.township_code,
+        occurred_at=p.closed_at,
+        on_time=p.on_time,
+        correlation_id=event.correlationid,
     )
 
 

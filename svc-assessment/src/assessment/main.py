@@ -6,8 +6,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from jiceng_shared.service import ServiceSpec, create_service_app
-
 from assessment import consumers, seed
 from assessment.config import AssessmentSettings
 from assessment.items.router import router as items_router
@@ -15,6 +13,7 @@ from assessment.models import metadata
 from assessment.periods.router import router as periods_router
 from assessment.units.router import router as units_router
 from assessment.window.router import router as window_router
+from jiceng_shared.service import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from assessment.items.models import AssessmentItem
+from assessment.units.models import Unit
 from jiceng_shared.db import utcnow
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.units import all_units
-
-from assessment.items.models import AssessmentItem
-from assessment.units.models import Unit
 
 #: the window staff score parts assessors rate (002 annex); public rating is computed from 好差评
 STAFF_ITEMS = {
@@ -25,8 +24,15 @@ def staff_items(weights: dict[str, int]) -> list[AssessmentItem]:
     now = utcnow()
     return [
         AssessmentItem(
-            code=code, kind="score", subject_kind="clerk", label_zh=label, max_points=weights[part],
-            basis="窗口工作人员考核细则（002 附件）", effective_from=LIST_START, effective_to=None, created_at=now,
+            code=code,
+            kind="score",
+            subject_kind="clerk",
+            label_zh=label,
+            max_points=weights[part],
+            basis="窗口工作人员考核细则（002 附件）",
+            effective_from=LIST_START,
+            effective_to=None,
+            created_at=now,
             created_by="seed",
         )
         for part, (code, label) in STAFF_ITEMS.items()
@@ -39,8 +45,14 @@ async def seed(ctx: ServiceContext) -> None:
         for ref in all_units():
             if await session.get(Unit, ref.code) is None:
                 session.add(
-                    Unit(code=ref.code, name=ref.name, area_code=ref.area_code, dept=ref.dept, kind=ref.kind,
-                         updated_at=utcnow())
+                    Unit(
+                        code=ref.code,
+                        name=ref.name,
+                        area_code=ref.area_code,
+                        dept=ref.dept,
+                        kind=ref.kind,
+                        updated_at=utcnow(),
+                    )
                 )
         for item in staff_items(ctx.settings.staff_score_weights):
             if await session.get(AssessmentItem, item.code) is None:

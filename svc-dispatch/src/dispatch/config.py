@@ -4,10 +4,9 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
+from dispatch.tickets.rules import TicketRules
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.topology import SERVICE_BY_NAME
-
-from dispatch.tickets.rules import TicketRules
 
 
 class DispatchSettings(CommonSettings):

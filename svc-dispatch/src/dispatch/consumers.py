@@ -6,14 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.tickets import enforcement as feedback
+from dispatch.tickets.intake import receive_incident
+from dispatch.tickets.service import Env, env_of
 from jiceng_shared.consumers import Handler, Subscription
 from jiceng_shared.contracts import enforcement, grid
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
-
-from dispatch.tickets import enforcement as feedback
-from dispatch.tickets.intake import receive_incident
-from dispatch.tickets.service import Env, env_of
 
 
 def _with_env(ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, Env], Awaitable[object]]) -> Handler:
@@ -26,13 +25,21 @@ def _with_env(ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, En
 
 def subscriptions(ctx: ServiceContext) -> list[Subscription]:
     return [
-        Subscription("incidents", grid.IncidentReported.event_type, {
-            grid.IncidentReported.event_type: _with_env(ctx, receive_incident),
-        }),
-        Subscription("enforcement", "enforcement.>", {
-            enforcement.LeadReceived.event_type: _with_env(ctx, feedback.lead_received),
-            enforcement.CaseOpened.event_type: _with_env(ctx, feedback.case_opened),
-            enforcement.CaseTransferred.event_type: _with_env(ctx, feedback.case_transferred),
-            enforcement.CaseClosed.event_type: _with_env(ctx, feedback.case_closed),
-        }),
+        Subscription(
+            "incidents",
+            grid.IncidentReported.event_type,
+            {
+                grid.IncidentReported.event_type: _with_env(ctx, receive_incident),
+            },
+        ),
+        Subscription(
+            "enforcement",
+            "enforcement.>",
+            {
+                enforcement.LeadReceived.event_type: _with_env(ctx, feedback.lead_received),
+                enforcement.CaseOpened.event_type: _with_env(ctx, feedback.case_opened),
+                enforcement.CaseTransferred.event_type: _with_env(ctx, feedback.case_transferred),
+                enforcement.CaseClosed.event_type: _with_env(ctx, feedback.case_closed),
+            },
+        ),
     ]

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from jiceng_shared.service import ServiceSpec, create_service_app
-
 from dispatch import consumers, seed
 from dispatch.categories.router import router as categories_router
 from dispatch.config import DispatchSettings
@@ -15,6 +13,7 @@ from dispatch.models import metadata
 from dispatch.responsibilities.router import router as responsibilities_router
 from dispatch.tickets.router import router as tickets_router
 from dispatch.tickets.supervision import supervise
+from jiceng_shared.service import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -25,13 +25,12 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from dispatch.categories.models import Category
+from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
 from jiceng_shared.categories import CATEGORIES
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.workdays import COUNTY_ZONE
-
-from dispatch.categories.models import Category
-from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
 
 #: code → (urgent, handling limit value, unit, extension max, functional-department matter)
 CATEGORY_LIMITS: dict[str, tuple[bool, int, str, int | None, bool]] = {
@@ -73,13 +72,22 @@ def default_categories(*, urgent_dispatch_minutes: int = 10, normal_dispatch_min
     now = utcnow()
     out = []
     for c in CATEGORIES:
-        urgent, value, unit, extension, functional = CATEGORY_LIMITS.get(c.code, (False, 5, "working_days", None, False))
+        urgent, value, unit, extension, functional = CATEGORY_LIMITS.get(
+            c.code, (False, 5, "working_days", None, False)
+        )
         out.append(
             Category(
-                code=c.code, label_zh=c.label_zh, major=c.major, urgent=urgent,
+                code=c.code,
+                label_zh=c.label_zh,
+                major=c.major,
+                urgent=urgent,
                 dispatch_limit_minutes=urgent_dispatch_minutes if urgent else normal_dispatch_minutes,
-                handle_limit_value=value, handle_limit_unit=unit, extension_max_value=extension,
-                functional_department=functional, updated_at=now, updated_by="seed",
+                handle_limit_value=value,
+                handle_limit_unit=unit,
+                extension_max_value=extension,
+                functional_department=functional,
+                updated_at=now,
+                updated_by="seed",
             )
         )
     return out
@@ -96,15 +104,23 @@ async def seed(ctx: ServiceContext) -> None:
                 session.add(category)
         if await session.scalar(select(ResponsibilityList.id).limit(1)) is None:
             lst = ResponsibilityList(
-                id=new_id(), version=1, effective_from=FIRST_LIST_EFFECTIVE, note="属地管理主体责任和配合责任清单（示范）",
-                created_at=utcnow(), created_by="seed",
+                id=new_id(),
+                version=1,
+                effective_from=FIRST_LIST_EFFECTIVE,
+                note="属地管理主体责任和配合责任清单（示范）",
+                created_at=utcnow(),
+                created_by="seed",
             )
             session.add(lst)
             await session.flush()
             for category, ((kind, dept), cooperating) in RESPONSIBILITIES.items():
                 session.add(
                     ResponsibilityEntry(
-                        id=new_id(), list_id=lst.id, category=category, primary_kind=kind, primary_dept=dept,
+                        id=new_id(),
+                        list_id=lst.id,
+                        category=category,
+                        primary_kind=kind,
+                        primary_dept=dept,
                         cooperating=[{"kind": k, "dept": d} for k, d in cooperating],
                     )
                 )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.leads import rules
+from enforcement.leads import service as leads
 from jiceng_shared.consumers import OnlyIf, Subscription
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
-
-from enforcement.leads import rules
-from enforcement.leads import service as leads
 
 
 def subscriptions(ctx: ServiceContext) -> list[Subscription]:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from jiceng_shared.service import ServiceSpec, create_service_app
-
 from enforcement import consumers, seed
 from enforcement.cases.router import router as cases_router
 from enforcement.config import EnforcementSettings
@@ -17,6 +15,7 @@ from enforcement.leads.router import router as leads_router
 from enforcement.models import metadata
 from enforcement.officers.router import router as officers_router
 from enforcement.records.router import router as records_router
+from jiceng_shared.service import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

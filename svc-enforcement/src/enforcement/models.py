@@ -11,6 +11,15 @@ from enforcement.records.models import RecordEntry
 metadata = Base.metadata
 
 __all__ = [
-    "Case", "Decision", "Delegation", "ItemRevision", "Lead", "LegalReview", "Officer", "RecordEntry",
-    "RightsNotice", "Transfer", "metadata",
+    "Case",
+    "Decision",
+    "Delegation",
+    "ItemRevision",
+    "Lead",
+    "LegalReview",
+    "Officer",
+    "RecordEntry",
+    "RightsNotice",
+    "Transfer",
+    "metadata",
 ]

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from jiceng_shared import demo
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.service import ServiceContext
-
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.officers.models import Officer
 from enforcement.officers.service import OFFICE_DEPT
+from jiceng_shared import demo
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.service import ServiceContext
 
 LIST_PUBLISHED = dt.date(2024, 1, 1)
 BOTH = tuple(t.code for t in demo.TOWNSHIPS)
@@ -40,26 +39,45 @@ class DemoItem:
 
 ITEMS = (
     DemoItem(
-        "ZF-CG-001", "对擅自占用城市道路、公共场所从事经营活动（占道经营）的行政处罚", ("street_occupation",), "cle",
-        "《城市市容和环境卫生管理条例》第十四条、第三十六条", delegated_to=BOTH,
+        "ZF-CG-001",
+        "对擅自占用城市道路、公共场所从事经营活动（占道经营）的行政处罚",
+        ("street_occupation",),
+        "cle",
+        "《城市市容和环境卫生管理条例》第十四条、第三十六条",
+        delegated_to=BOTH,
     ),
     DemoItem(
-        "ZF-GH-064", "对未取得建设工程规划许可证或者未按照许可证规定进行建设的行政处罚", ("illegal_construction",), "nrp",
-        "《中华人民共和国城乡规划法》第六十四条", delegated_to=BOTH,
+        "ZF-GH-064",
+        "对未取得建设工程规划许可证或者未按照许可证规定进行建设的行政处罚",
+        ("illegal_construction",),
+        "nrp",
+        "《中华人民共和国城乡规划法》第六十四条",
+        delegated_to=BOTH,
     ),
     DemoItem(
-        "ZF-TD-077", "对未经批准非法占用土地（含农用地）进行建设的行政处罚", ("illegal_construction_farmland",), "nrp",
+        "ZF-TD-077",
+        "对未经批准非法占用土地（含农用地）进行建设的行政处罚",
+        ("illegal_construction_farmland",),
+        "nrp",
         "《中华人民共和国土地管理法》第七十七条",
     ),
     DemoItem(
-        "ZF-AQ-102", "对生产经营单位未采取措施消除事故隐患的行政处罚", ("safety_hazard",), "sep",
-        "《中华人民共和国安全生产法》第一百零二条", delegated_to=(demo.BUFENG.code,),
+        "ZF-AQ-102",
+        "对生产经营单位未采取措施消除事故隐患的行政处罚",
+        ("safety_hazard",),
+        "sep",
+        "《中华人民共和国安全生产法》第一百零二条",
+        delegated_to=(demo.BUFENG.code,),
     ),
     DemoItem(
-        "ZF-QZ-001", "对醉酒状态中危及本人或者他人安全的人员采取保护性约束措施（限制人身自由的行政强制措施）",
-        ("public_security_hazard",), "psb",
+        "ZF-QZ-001",
+        "对醉酒状态中危及本人或者他人安全的人员采取保护性约束措施（限制人身自由的行政强制措施）",
+        ("public_security_hazard",),
+        "psb",
         "《中华人民共和国治安管理处罚法》第十五条；《中华人民共和国行政强制法》第九条、第十七条（不得委托）",
-        kind="coercive_measure", delegable=False, restricts_personal_freedom=True,
+        kind="coercive_measure",
+        delegable=False,
+        restricts_personal_freedom=True,
     ),
 )
 
@@ -82,11 +100,22 @@ def demo_officers() -> list[DemoOfficer]:
         for role, area, _dept in user.bindings:
             if role == "enforcement_officer":
                 seq = sum(1 for o in officers if o.township_code == area) + 1
-                officers.append(DemoOfficer(user.username, user.display_name, area, f"苏{area[6:9]}ZF{seq:04d}",
-                                            *CERTIFICATES_VALID))
+                officers.append(
+                    DemoOfficer(
+                        user.username, user.display_name, area, f"苏{area[6:9]}ZF{seq:04d}", *CERTIFICATES_VALID
+                    )
+                )
     # a third Bufeng officer (no login) whose certificate has expired: may not be one of a case's officers
-    officers.append(DemoOfficer("enforcement_officer3.bufeng", "步凤镇执法人员丙", demo.BUFENG.code, "苏100ZF0099",
-                                dt.date(2019, 1, 1), dt.date(2024, 12, 31)))
+    officers.append(
+        DemoOfficer(
+            "enforcement_officer3.bufeng",
+            "步凤镇执法人员丙",
+            demo.BUFENG.code,
+            "苏100ZF0099",
+            dt.date(2019, 1, 1),
+            dt.date(2024, 12, 31),
+        )
+    )
     return officers
 
 
@@ -100,14 +129,30 @@ async def seed(ctx: ServiceContext) -> None:
             revision_id = new_id()
             session.add(
                 ItemRevision(
-                    id=revision_id, code=item.code, revision=1, name_zh=item.name_zh, categories=list(item.categories),
-                    competent_dept=item.competent_dept, legal_basis=item.legal_basis, kind=item.kind,
-                    delegable=item.delegable, restricts_personal_freedom=item.restricts_personal_freedom,
-                    national_security=False, effective_from=LIST_PUBLISHED, effective_until=None, created_at=now,
-                    created_by="seed", created_by_name="演示数据",
+                    id=revision_id,
+                    code=item.code,
+                    revision=1,
+                    name_zh=item.name_zh,
+                    categories=list(item.categories),
+                    competent_dept=item.competent_dept,
+                    legal_basis=item.legal_basis,
+                    kind=item.kind,
+                    delegable=item.delegable,
+                    restricts_personal_freedom=item.restricts_personal_freedom,
+                    national_security=False,
+                    effective_from=LIST_PUBLISHED,
+                    effective_until=None,
+                    created_at=now,
+                    created_by="seed",
+                    created_by_name="演示数据",
                     delegations=[
-                        Delegation(id=new_id(), item_revision_id=revision_id, township_code=t,
-                                   valid_from=LIST_PUBLISHED, valid_until=None)
+                        Delegation(
+                            id=new_id(),
+                            item_revision_id=revision_id,
+                            township_code=t,
+                            valid_from=LIST_PUBLISHED,
+                            valid_until=None,
+                        )
                         for t in item.delegated_to
                     ],
                 )
@@ -115,6 +160,17 @@ async def seed(ctx: ServiceContext) -> None:
         known = set((await session.scalars(select(Officer.username))).all())
         for o in demo_officers():
             if o.username not in known:
-                session.add(Officer(id=new_id(), username=o.username, name=o.name, township_code=o.township_code,
-                                    dept=OFFICE_DEPT, certificate_number=o.certificate_number, valid_from=o.valid_from,
-                                    valid_until=o.valid_until, created_at=now, updated_at=now))
+                session.add(
+                    Officer(
+                        id=new_id(),
+                        username=o.username,
+                        name=o.name,
+                        township_code=o.township_code,
+                        dept=OFFICE_DEPT,
+                        certificate_number=o.certificate_number,
+                        valid_from=o.valid_from,
+                        valid_until=o.valid_until,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )

@@ -1,7 +1,6 @@
 import sys
 
-from jiceng_shared.cli import service_main
-
 from grid.main import spec
+from jiceng_shared.cli import service_main
 
 sys.exit(service_main(spec, "grid.main:create_app"))

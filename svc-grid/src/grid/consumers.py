@@ -6,12 +6,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grid.incidents.service import apply_ticket_event
 from jiceng_shared.consumers import OnlyIf, Subscription
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
-
-from grid.incidents.service import apply_ticket_event
 
 
 def _ticket(p: Any) -> dict[str, Any]:

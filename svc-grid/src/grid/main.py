@@ -6,14 +6,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from jiceng_shared.service import ServiceSpec, create_service_app
-
 from grid import consumers, seed
 from grid.areas.router import router as areas_router
 from grid.config import GridSettings
 from grid.incidents.router import router as incidents_router
 from grid.models import metadata
 from grid.residents.router import router as residents_router
+from jiceng_shared.service import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

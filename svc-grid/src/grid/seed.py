@@ -3,22 +3,28 @@ in every grid (fictitious people with valid-looking identity numbers) (idempoten
 
 from __future__ import annotations
 
-from jiceng_shared import demo
-from jiceng_shared.db import utcnow
-from jiceng_shared.service import ServiceContext
-
 from sqlalchemy import select
 
 from grid.areas.models import Area
 from grid.residents.models import Resident
 from grid.residents.rules import check_character
+from jiceng_shared import demo
+from jiceng_shared.db import utcnow
+from jiceng_shared.service import ServiceContext
 
 
 def demo_areas() -> list[Area]:
     now = utcnow()
     areas = [Area(code=demo.COUNTY_CODE, name=demo.COUNTY_NAME, level="county", created_at=now)]
     areas += [
-        Area(code=t.code, name=t.name, level="township", parent_code=demo.COUNTY_CODE, township_code=t.code, created_at=now)
+        Area(
+            code=t.code,
+            name=t.name,
+            level="township",
+            parent_code=demo.COUNTY_CODE,
+            township_code=t.code,
+            created_at=now,
+        )
         for t in demo.TOWNSHIPS
     ]
     areas += [
@@ -59,13 +65,23 @@ def demo_residents() -> list[Resident]:
         for p_index, (name, born, groups, head) in enumerate(_PEOPLE):
             first17 = grid.village[:6] + born + f"{g_index * 10 + p_index + 1:03d}"
             household = f"{grid.code}-{1 if p_index else 0:04d}"
-            residents.append(Resident(
-                id=f"00000000-0000-4000-8000-{g_index:04d}{p_index:08d}",
-                grid_code=grid.code, township_code=grid.village[:9] + "000", name=name,
-                id_number=first17 + check_character(first17), phone=f"1381234{g_index:02d}{p_index:02d}",
-                address=f"{grid.name}{p_index + 1}号", household_no=household, household_head=head,
-                special_groups=groups, registered_by="seed", created_at=now, updated_at=now,
-            ))
+            residents.append(
+                Resident(
+                    id=f"00000000-0000-4000-8000-{g_index:04d}{p_index:08d}",
+                    grid_code=grid.code,
+                    township_code=grid.village[:9] + "000",
+                    name=name,
+                    id_number=first17 + check_character(first17),
+                    phone=f"1381234{g_index:02d}{p_index:02d}",
+                    address=f"{grid.name}{p_index + 1}号",
+                    household_no=household,
+                    household_head=head,
+                    special_groups=groups,
+                    registered_by="seed",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
     return residents
 
 

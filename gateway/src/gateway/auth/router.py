@@ -9,11 +9,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel
 
+from gateway.auth.service import Authenticator
 from jiceng_shared.errors import Problem, unauthenticated
 from jiceng_shared.identity import Principal, area_level
 from jiceng_shared.policy import load_policy
-
-from gateway.auth.service import Authenticator
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -30,9 +29,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def authenticated(
-    request: Request, auth: Annotated[Authenticator, Depends(authenticator)]
-) -> Principal:
+async def authenticated(request: Request, auth: Annotated[Authenticator, Depends(authenticator)]) -> Principal:
     principal = await auth.principal_for(bearer_token(request))
     request.state.principal = principal
     return principal
@@ -74,19 +71,34 @@ async def token(
 ) -> TokenResponse:
     if grant_type == "password":
         if not username or not password:
-            raise Problem(400, "invalid_request", "Missing credentials", "username and password are required",
-                          error="invalid_request")
+            raise Problem(
+                400,
+                "invalid_request",
+                "Missing credentials",
+                "username and password are required",
+                error="invalid_request",
+            )
         access, ttl, _ = await auth.password_grant(username, password, request.app.state.address(request.scope))
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         cid, secret = basic if basic else (client_id, client_secret)
         if not cid or not secret:
-            raise Problem(400, "invalid_request", "Missing credentials", "client_id and client_secret are required",
-                          error="invalid_request")
+            raise Problem(
+                400,
+                "invalid_request",
+                "Missing credentials",
+                "client_id and client_secret are required",
+                error="invalid_request",
+            )
         access, ttl, _ = await auth.client_credentials_grant(cid, secret, request.app.state.address(request.scope))
     else:
-        raise Problem(400, "unsupported_grant_type", "Unsupported grant type",
-                      "use password or client_credentials", error="unsupported_grant_type")
+        raise Problem(
+            400,
+            "unsupported_grant_type",
+            "Unsupported grant type",
+            "use password or client_credentials",
+            error="unsupported_grant_type",
+        )
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
     return TokenResponse(access_token=access, expires_in=ttl)
 

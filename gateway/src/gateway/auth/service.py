@@ -14,15 +14,14 @@ from collections import OrderedDict
 
 from sqlalchemy import select
 
-from jiceng_shared.db import Database
-from jiceng_shared.errors import Problem, unauthenticated
-from jiceng_shared.identity import Binding, Principal
-
 from gateway.audit import AuditLog
 from gateway.auth.passwords import verify_secret
 from gateway.auth.tokens import AccessTokens, InvalidToken
 from gateway.limits import LoginThrottle
 from gateway.models import Client, RoleBinding, User
+from jiceng_shared.db import Database
+from jiceng_shared.errors import Problem, unauthenticated
+from jiceng_shared.identity import Binding, Principal
 
 
 def invalid_grant(detail: str) -> Problem:
@@ -32,14 +31,20 @@ def invalid_grant(detail: str) -> Problem:
 
 def invalid_client() -> Problem:
     detail = "wrong client id or secret"
-    return Problem(401, "invalid_client", "Client authentication failed", detail,
-                   error="invalid_client", error_description=detail)
+    return Problem(
+        401, "invalid_client", "Client authentication failed", detail, error="invalid_client", error_description=detail
+    )
 
 
 def too_many_attempts(retry_after: int) -> Problem:
-    return Problem(429, "too_many_attempts", "Too many failed logins",
-                   f"too many failed logins for this account or address; try again in {retry_after} s",
-                   error="invalid_request", headers={"Retry-After": str(retry_after)})
+    return Problem(
+        429,
+        "too_many_attempts",
+        "Too many failed logins",
+        f"too many failed logins for this account or address; try again in {retry_after} s",
+        error="invalid_request",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 class Authenticator:
@@ -70,21 +75,43 @@ class Authenticator:
         now = time.monotonic()
         wait = self.throttle.attempt(account, address, now)
         if wait is not None:
-            self.audit.write_later(action="login", outcome="throttled", subject=account, address=address,
-                                   detail=f"{grant} grant refused for {wait} s", status=429)
+            self.audit.write_later(
+                action="login",
+                outcome="throttled",
+                subject=account,
+                address=address,
+                detail=f"{grant} grant refused for {wait} s",
+                status=429,
+            )
             raise too_many_attempts(wait)
         return now
 
     def _failed(self, account: str, address: str | None, grant: str, reason: str, status: int) -> None:
-        self.audit.write_later(action="login", outcome="failure", subject=account, address=address,
-                               detail=f"{grant} grant: {reason}", status=status)
+        self.audit.write_later(
+            action="login",
+            outcome="failure",
+            subject=account,
+            address=address,
+            detail=f"{grant} grant: {reason}",
+            status=status,
+        )
 
     def _succeeded(self, principal: Principal, account: str, address: str | None, grant: str, started: float) -> None:
         self.throttle.succeeded(account, address, started)
-        self.audit.write_later(action="login", outcome="success", subject=account, subject_id=principal.subject,
-                               client_id=principal.client_id, address=address, detail=f"{grant} grant", status=200)
+        self.audit.write_later(
+            action="login",
+            outcome="success",
+            subject=account,
+            subject_id=principal.subject,
+            client_id=principal.client_id,
+            address=address,
+            detail=f"{grant} grant",
+            status=200,
+        )
 
-    async def password_grant(self, username: str, password: str, address: str | None = None) -> tuple[str, int, Principal]:
+    async def password_grant(
+        self, username: str, password: str, address: str | None = None
+    ) -> tuple[str, int, Principal]:
         started = self._begin(username, address, "password")
         async with self.db.session() as session:
             user = await session.scalar(select(User).where(User.username == username))
@@ -100,7 +127,9 @@ class Authenticator:
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
 
-    async def client_credentials_grant(self, client_id: str, secret: str, address: str | None = None) -> tuple[str, int, Principal]:
+    async def client_credentials_grant(
+        self, client_id: str, secret: str, address: str | None = None
+    ) -> tuple[str, int, Principal]:
         started = self._begin(client_id, address, "client_credentials")
         async with self.db.session() as session:
             client = await session.scalar(select(Client).where(Client.client_id == client_id))

@@ -23,7 +23,9 @@ class InvalidToken(Exception):
 
 
 class AccessTokens:
-    def __init__(self, private_key_pem: str, public_key_pem: str, *, issuer: str, audience: str, ttl_seconds: int) -> None:
+    def __init__(
+        self, private_key_pem: str, public_key_pem: str, *, issuer: str, audience: str, ttl_seconds: int
+    ) -> None:
         self._private = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
         self._public = serialization.load_pem_public_key(public_key_pem.encode())
         self.issuer = issuer

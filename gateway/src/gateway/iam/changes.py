@@ -40,8 +40,12 @@ class IdentityChanges:
         while True:
             try:
                 self.nc = await nats.connect(
-                    self.nats_url, name="gateway-iam-changes", max_reconnect_attempts=-1, reconnect_time_wait=1,
-                    connect_timeout=2, error_cb=self._on_error,
+                    self.nats_url,
+                    name="gateway-iam-changes",
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=1,
+                    connect_timeout=2,
+                    error_cb=self._on_error,
                 )
                 await self.nc.subscribe(self.subject, cb=self._on_message)
                 await self.nc.flush()

@@ -11,13 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from jiceng_shared.db import Database
-from jiceng_shared.errors import Problem
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.policy import Policy, load_policy
-from jiceng_shared.service import require
-
 from gateway.auth.passwords import hash_secret
 from gateway.iam import rules, service
 from gateway.iam.changes import IdentityChanges
@@ -35,6 +28,12 @@ from gateway.iam.schemas import (
     UserOut,
     UserUpdate,
 )
+from jiceng_shared.db import Database
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.policy import Policy, load_policy
+from jiceng_shared.service import require
 
 router = APIRouter(prefix="/api/iam/v1", tags=["identity administration"])
 
@@ -54,8 +53,13 @@ Changes = Annotated[IdentityChanges, Depends(_changes)]
 
 
 def trail(request: Request, principal: Principal) -> service.Trail:
-    return service.Trail(request.app.state.audit, principal, method=request.method, resource=request.url.path,
-                         address=request.app.state.address(request.scope))
+    return service.Trail(
+        request.app.state.audit,
+        principal,
+        method=request.method,
+        resource=request.url.path,
+        address=request.app.state.address(request.scope),
+    )
 
 
 def _policy() -> Policy:
@@ -69,12 +73,21 @@ def _min_length(request: Request) -> int:
 # --- roles ------------------------------------------------------------------------------------
 
 
-@router.get("/roles", response_model=list[RoleOut], summary="The roles, the scope levels each is granted at, and what each may do")
+@router.get(
+    "/roles",
+    response_model=list[RoleOut],
+    summary="The roles, the scope levels each is granted at, and what each may do",
+)
 async def list_roles(_: Annotated[Principal, Depends(require(rules.USER_READ))]) -> list[RoleOut]:
     policy = _policy()
     return [
-        RoleOut(name=r.name, label_zh=r.label_zh, scope_levels=list(r.scope_levels), department=r.department,
-                permissions=sorted(policy.role_permissions.get(r.name, ())))
+        RoleOut(
+            name=r.name,
+            label_zh=r.label_zh,
+            scope_levels=list(r.scope_levels),
+            department=r.department,
+            permissions=sorted(policy.role_permissions.get(r.name, ())),
+        )
         for r in policy.roles.values()
     ]
 
@@ -94,8 +107,9 @@ async def list_users(
     cursor: str | None = None,
 ) -> Page[UserOut]:
     async with db.session() as session:
-        rows = await service.list_users(session, principal, username=username, area=area, role=role, disabled=disabled,
-                                        limit=limit, cursor=cursor)
+        rows = await service.list_users(
+            session, principal, username=username, area=area, role=role, disabled=disabled, limit=limit, cursor=cursor
+        )
         items, next_cursor = page_of(rows, limit)
         bindings = await service.bindings_of(session, [u.id for u in items])
     policy = _policy()
@@ -113,8 +127,9 @@ async def create_user(
 ) -> UserOut:
     password_hash = await hash_secret(body.password)
     async with db.transaction() as session:
-        user = await service.create_user(session, _policy(), trail(request, principal), body, password_hash,
-                                         password_min_length=_min_length(request))
+        user = await service.create_user(
+            session, _policy(), trail(request, principal), body, password_hash, password_min_length=_min_length(request)
+        )
         bindings = await service.bindings_of(session, [user.id])
     await changes.changed(user.id)
     response.headers["Location"] = f"/api/iam/v1/users/{user.id}"
@@ -122,17 +137,18 @@ async def create_user(
 
 
 @router.get("/users/{user_id}", response_model=UserOut, summary="One user account with its bindings")
-async def get_user(
-    user_id: str, db: Db, principal: Annotated[Principal, Depends(require(rules.USER_READ))]
-) -> UserOut:
+async def get_user(user_id: str, db: Db, principal: Annotated[Principal, Depends(require(rules.USER_READ))]) -> UserOut:
     async with db.session() as session:
         user = await service.get_user(session, principal, user_id, rules.USER_READ)
         bindings = await service.bindings_of(session, [user.id])
     return service.user_out(_policy(), user, bindings[user.id])
 
 
-@router.patch("/users/{user_id}", response_model=UserOut,
-              summary="Rename, disable or enable a user, or set a new password (takes effect at once)")
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserOut,
+    summary="Rename, disable or enable a user, or set a new password (takes effect at once)",
+)
 async def update_user(
     user_id: str,
     body: UserUpdate,
@@ -143,8 +159,9 @@ async def update_user(
 ) -> UserOut:
     password_hash = await hash_secret(body.password) if body.password is not None else None
     async with db.transaction() as session:
-        user = await service.update_user(session, trail(request, principal), user_id, body, password_hash,
-                                         password_min_length=_min_length(request))
+        user = await service.update_user(
+            session, trail(request, principal), user_id, body, password_hash, password_min_length=_min_length(request)
+        )
         bindings = await service.bindings_of(session, [user.id])
     await changes.changed(user.id)
     return service.user_out(_policy(), user, bindings[user.id])
@@ -164,16 +181,23 @@ async def list_clients(
     cursor: str | None = None,
 ) -> Page[ClientOut]:
     async with db.session() as session:
-        rows = await service.list_clients(session, principal, client_id=client_id, dept=dept, disabled=disabled,
-                                          limit=limit, cursor=cursor)
+        rows = await service.list_clients(
+            session, principal, client_id=client_id, dept=dept, disabled=disabled, limit=limit, cursor=cursor
+        )
         items, next_cursor = page_of(rows, limit)
         bindings = await service.bindings_of(session, [c.id for c in items])
     policy = _policy()
-    return Page[ClientOut](items=[service.client_out(policy, c, bindings[c.id]) for c in items], next_cursor=next_cursor)
+    return Page[ClientOut](
+        items=[service.client_out(policy, c, bindings[c.id]) for c in items], next_cursor=next_cursor
+    )
 
 
-@router.post("/clients", status_code=201, response_model=ClientCreated,
-             summary="Register a department system; its secret is shown once")
+@router.post(
+    "/clients",
+    status_code=201,
+    response_model=ClientCreated,
+    summary="Register a department system; its secret is shown once",
+)
 async def create_client(
     body: ClientCreate,
     request: Request,
@@ -203,8 +227,11 @@ async def get_client(
     return service.client_out(_policy(), client, bindings[client.id])
 
 
-@router.patch("/clients/{client_id}", response_model=ClientOut,
-              summary="Rename, disable or enable a department system (takes effect at once)")
+@router.patch(
+    "/clients/{client_id}",
+    response_model=ClientOut,
+    summary="Rename, disable or enable a department system (takes effect at once)",
+)
 async def update_client(
     client_id: str,
     body: ClientUpdate,
@@ -220,8 +247,11 @@ async def update_client(
     return service.client_out(_policy(), client, bindings[client.id])
 
 
-@router.post("/clients/{client_id}/secret", response_model=ClientSecret,
-             summary="Issue a new secret (shown once); the old one stops working at once")
+@router.post(
+    "/clients/{client_id}/secret",
+    response_model=ClientSecret,
+    summary="Issue a new secret (shown once); the old one stops working at once",
+)
 async def rotate_client_secret(
     client_id: str,
     request: Request,
@@ -240,8 +270,12 @@ async def rotate_client_secret(
 # --- bindings ---------------------------------------------------------------------------------
 
 
-@router.post("/bindings", status_code=201, response_model=BindingOut,
-             summary="Grant a role over a scope to a user or a client (within your own scope)")
+@router.post(
+    "/bindings",
+    status_code=201,
+    response_model=BindingOut,
+    summary="Grant a role over a scope to a user or a client (within your own scope)",
+)
 async def grant_binding(
     body: BindingCreate,
     request: Request,
@@ -274,8 +308,11 @@ async def revoke_binding(
 # --- audit log --------------------------------------------------------------------------------
 
 
-@router.get("/audit", response_model=Page[AuditOut],
-            summary="The audit log, newest first: by subject, resource (path prefix), action and time")
+@router.get(
+    "/audit",
+    response_model=Page[AuditOut],
+    summary="The audit log, newest first: by subject, resource (path prefix), action and time",
+)
 async def query_audit(
     db: Db,
     _: Annotated[Principal, Depends(require(rules.AUDIT_READ))],
@@ -293,7 +330,19 @@ async def query_audit(
         if value is not None and value.tzinfo is None:
             raise Problem(422, "naive_datetime", "Invalid request", "since/until need a time-zone offset")
     async with db.session() as session:
-        rows = await service.query_audit(session, subject=subject, resource=resource, action=action, outcome=outcome,
-                                         since=since, until=until, request_id=request_id, limit=limit, cursor=cursor)
+        rows = await service.query_audit(
+            session,
+            subject=subject,
+            resource=resource,
+            action=action,
+            outcome=outcome,
+            since=since,
+            until=until,
+            request_id=request_id,
+            limit=limit,
+            cursor=cursor,
+        )
     items, next_cursor = page_of(rows, limit, created="at")
-    return Page[AuditOut](items=[AuditOut.model_validate(e, from_attributes=True) for e in items], next_cursor=next_cursor)
+    return Page[AuditOut](
+        items=[AuditOut.model_validate(e, from_attributes=True) for e in items], next_cursor=next_cursor
+    )

@@ -34,8 +34,11 @@ def check_binding(
     if not is_area_code(area):
         errors.add(f"{field}area", "invalid_area", f"{area!r} is not an area code (12 digits, or 15 for a grid)")
     elif spec is not None and area_level(area) not in spec.scope_levels:
-        errors.add(f"{field}area", "scope_level_not_allowed",
-                   f"{role} is granted at {', '.join(spec.scope_levels)} level, not {area_level(area)}")
+        errors.add(
+            f"{field}area",
+            "scope_level_not_allowed",
+            f"{role} is granted at {', '.join(spec.scope_levels)} level, not {area_level(area)}",
+        )
     if dept is not None and not DEPT_PATTERN.match(dept):
         errors.add(f"{field}dept", "invalid_dept", "a department code is 2-20 lowercase letters, digits or _")
     elif spec is not None:
@@ -44,7 +47,9 @@ def check_binding(
         if spec.department == "none" and dept is not None:
             errors.add(f"{field}dept", "dept_not_allowed", f"{role} is not granted with a department")
     if client_dept is not None and dept != client_dept:
-        errors.add(f"{field}dept", "client_dept_mismatch", f"a client of {client_dept} is bound with its own department")
+        errors.add(
+            f"{field}dept", "client_dept_mismatch", f"a client of {client_dept} is bound with its own department"
+        )
     return errors
 
 
@@ -57,13 +62,16 @@ def grant_problem(granter: Principal, binding: Binding, *, to_self: bool) -> Pro
       a binding of the same role (403 ``self_grant_denied``).
     """
     if not granter.covers(BINDING_MANAGE, binding.area, binding.dept):
-        return Problem(403, "scope_denied", "Outside your scope",
-                       f"you do not administer bindings over {binding.area}")
+        return Problem(403, "scope_denied", "Outside your scope", f"you do not administer bindings over {binding.area}")
     if to_self and not any(
         held.role == binding.role and held.covers(binding.area, binding.dept) for held in granter.bindings
     ):
-        return Problem(403, "self_grant_denied", "Cannot grant yourself more",
-                       "you may not grant yourself a role or scope you do not already hold")
+        return Problem(
+            403,
+            "self_grant_denied",
+            "Cannot grant yourself more",
+            "you may not grant yourself a role or scope you do not already hold",
+        )
     return None
 
 

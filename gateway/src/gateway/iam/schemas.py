@@ -37,10 +37,17 @@ class BindingOut(BaseModel):
 class UserCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "username": "grid_worker2.bufeng", "display_name": "步凤村网格员乙", "password": "a long passphrase",
-            "area": "320971100000", "bindings": [{"role": "grid_worker", "area": "320971100201002"}],
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "grid_worker2.bufeng",
+                    "display_name": "步凤村网格员乙",
+                    "password": "a long passphrase",
+                    "area": "320971100000",
+                    "bindings": [{"role": "grid_worker", "area": "320971100201002"}],
+                }
+            ]
+        },
     )
     username: str = Field(pattern=r"^[A-Za-z0-9._-]{3,100}$")
     display_name: str = Field(min_length=1, max_length=100)
@@ -72,10 +79,17 @@ class UserOut(BaseModel):
 class ClientCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "client_id": "client.samr2", "name": "市场监管投诉系统", "dept": "samr", "area": "320971000000",
-            "townships": ["320971100000", "320971001000"],
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "client_id": "client.samr2",
+                    "name": "市场监管投诉系统",
+                    "dept": "samr",
+                    "area": "320971000000",
+                    "townships": ["320971100000", "320971001000"],
+                }
+            ]
+        },
     )
     client_id: str = Field(pattern=r"^[A-Za-z0-9._-]{3,100}$")
     name: str = Field(min_length=1, max_length=200)

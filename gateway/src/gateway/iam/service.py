@@ -15,13 +15,6 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.errors import Problem, not_found
-from jiceng_shared.identity import Binding, Principal, area_level
-from jiceng_shared.pagination import paginate, where_equal
-from jiceng_shared.policy import Policy
-from jiceng_shared.scope import require_scope, scope_filter
-
 from gateway.audit import AuditLog, who
 from gateway.iam import rules
 from gateway.iam.schemas import (
@@ -36,12 +29,20 @@ from gateway.iam.schemas import (
     UserUpdate,
 )
 from gateway.models import AuditEntry, Client, RoleBinding, User
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Binding, Principal, area_level
+from jiceng_shared.pagination import paginate, where_equal
+from jiceng_shared.policy import Policy
+from jiceng_shared.scope import require_scope, scope_filter
 
 
 class Trail:
     """What every audit entry of one administrative request carries (who, from where, which call)."""
 
-    def __init__(self, audit: AuditLog, principal: Principal, *, method: str, resource: str, address: str | None) -> None:
+    def __init__(
+        self, audit: AuditLog, principal: Principal, *, method: str, resource: str, address: str | None
+    ) -> None:
         self.audit = audit
         self.principal = principal
         self.method = method
@@ -50,15 +51,23 @@ class Trail:
 
     def add(self, session: AsyncSession, action: str, permission: str, status: int, detail: dict[str, Any]) -> None:
         row = self.audit.entry(
-            action=action, outcome="completed", method=self.method, resource=self.resource, permission=permission,
-            status=status, address=self.address, detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            action=action,
+            outcome="completed",
+            method=self.method,
+            resource=self.resource,
+            permission=permission,
+            status=status,
+            address=self.address,
+            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
             **who(self.principal),
         )
         session.add(AuditEntry(**row))
 
 
 def concurrent_update() -> Problem:
-    return Problem(409, "concurrent_update", "Changed by someone else", "the resource changed meanwhile; reload and retry")
+    return Problem(
+        409, "concurrent_update", "Changed by someone else", "the resource changed meanwhile; reload and retry"
+    )
 
 
 # --- bindings ---------------------------------------------------------------------------------
@@ -67,9 +76,16 @@ def concurrent_update() -> Problem:
 def binding_out(policy: Policy, b: RoleBinding) -> BindingOut:
     role = policy.roles.get(b.role)
     return BindingOut(
-        id=b.id, subject_id=b.subject_id, subject_kind=b.subject_kind, role=b.role,
-        role_zh=role.label_zh if role else b.role, area=b.area, area_level=area_level(b.area), dept=b.dept,
-        granted_by=b.granted_by, created_at=b.created_at,
+        id=b.id,
+        subject_id=b.subject_id,
+        subject_kind=b.subject_kind,
+        role=b.role,
+        role_zh=role.label_zh if role else b.role,
+        area=b.area,
+        area_level=area_level(b.area),
+        dept=b.dept,
+        granted_by=b.granted_by,
+        created_at=b.created_at,
     )
 
 
@@ -78,64 +94,106 @@ async def bindings_of(session: AsyncSession, subject_ids: Sequence[str]) -> dict
     if not subject_ids:
         return out
     rows = await session.scalars(
-        select(RoleBinding).where(RoleBinding.subject_id.in_(subject_ids)).order_by(RoleBinding.created_at, RoleBinding.id)
+        select(RoleBinding)
+        .where(RoleBinding.subject_id.in_(subject_ids))
+        .order_by(RoleBinding.created_at, RoleBinding.id)
     )
     for b in rows:
         out[b.subject_id].append(b)
     return out
 
 
-def _new_binding(policy: Policy, granter: Principal, subject_id: str, kind: str, spec: BindingSpec, *,
-                 client_dept: str | None, now: dt.datetime, field: str = "") -> RoleBinding:
+def _new_binding(
+    policy: Policy,
+    granter: Principal,
+    subject_id: str,
+    kind: str,
+    spec: BindingSpec,
+    *,
+    client_dept: str | None,
+    now: dt.datetime,
+    field: str = "",
+) -> RoleBinding:
     rules.check_binding(policy, spec.role, spec.area, spec.dept, client_dept=client_dept, field=field).raise_if_any()
-    problem = rules.grant_problem(granter, Binding(spec.role, spec.area, spec.dept), to_self=subject_id == granter.subject)
+    problem = rules.grant_problem(
+        granter, Binding(spec.role, spec.area, spec.dept), to_self=subject_id == granter.subject
+    )
     if problem is not None:
         raise problem
-    return RoleBinding(id=new_id(), subject_id=subject_id, subject_kind=kind, role=spec.role, area=spec.area,
-                       dept=spec.dept, granted_by=granter.subject, created_at=now)
+    return RoleBinding(
+        id=new_id(),
+        subject_id=subject_id,
+        subject_kind=kind,
+        role=spec.role,
+        area=spec.area,
+        dept=spec.dept,
+        granted_by=granter.subject,
+        created_at=now,
+    )
 
 
 async def _exists(session: AsyncSession, subject_id: str, spec: BindingSpec) -> bool:
     dept = RoleBinding.dept.is_(None) if spec.dept is None else RoleBinding.dept == spec.dept
     found = await session.scalar(
-        select(RoleBinding.id).where(RoleBinding.subject_id == subject_id, RoleBinding.role == spec.role,
-                                     RoleBinding.area == spec.area, dept)
+        select(RoleBinding.id).where(
+            RoleBinding.subject_id == subject_id, RoleBinding.role == spec.role, RoleBinding.area == spec.area, dept
+        )
     )
     return found is not None
 
 
 async def grant(session: AsyncSession, policy: Policy, trail: Trail, body: BindingCreate) -> RoleBinding:
     granter = trail.principal
-    user = await session.scalar(select(User).where(User.id == body.subject_id,
-                                                   scope_filter(granter, rules.BINDING_MANAGE, User.area)))
+    user = await session.scalar(
+        select(User).where(User.id == body.subject_id, scope_filter(granter, rules.BINDING_MANAGE, User.area))
+    )
     client = None
     if user is None:
-        client = await session.scalar(select(Client).where(Client.id == body.subject_id,
-                                                           scope_filter(granter, rules.BINDING_MANAGE, Client.area)))
+        client = await session.scalar(
+            select(Client).where(Client.id == body.subject_id, scope_filter(granter, rules.BINDING_MANAGE, Client.area))
+        )
         if client is None:
             raise not_found("user or client", body.subject_id)
-    binding = _new_binding(policy, granter, body.subject_id, "user" if user else "client", body,
-                           client_dept=client.dept if client else None, now=utcnow())
+    binding = _new_binding(
+        policy,
+        granter,
+        body.subject_id,
+        "user" if user else "client",
+        body,
+        client_dept=client.dept if client else None,
+        now=utcnow(),
+    )
     if await _exists(session, body.subject_id, body):
         raise Problem(409, "binding_exists", "Already granted", "this role is already granted over this scope")
     session.add(binding)
     trail.resource = f"/api/iam/v1/bindings/{binding.id}"
-    trail.add(session, "iam.binding.granted", rules.BINDING_MANAGE, 201,
-              {"subject_id": body.subject_id, "role": body.role, "area": body.area, "dept": body.dept})
+    trail.add(
+        session,
+        "iam.binding.granted",
+        rules.BINDING_MANAGE,
+        201,
+        {"subject_id": body.subject_id, "role": body.role, "area": body.area, "dept": body.dept},
+    )
     await session.flush()
     return binding
 
 
 async def revoke(session: AsyncSession, trail: Trail, binding_id: str) -> RoleBinding:
     binding = await session.scalar(
-        select(RoleBinding).where(RoleBinding.id == binding_id,
-                                  scope_filter(trail.principal, rules.BINDING_MANAGE, RoleBinding.area))
+        select(RoleBinding).where(
+            RoleBinding.id == binding_id, scope_filter(trail.principal, rules.BINDING_MANAGE, RoleBinding.area)
+        )
     )
     if binding is None:
         raise not_found("binding", binding_id)
     await session.delete(binding)
-    trail.add(session, "iam.binding.revoked", rules.BINDING_MANAGE, 204,
-              {"subject_id": binding.subject_id, "role": binding.role, "area": binding.area, "dept": binding.dept})
+    trail.add(
+        session,
+        "iam.binding.revoked",
+        rules.BINDING_MANAGE,
+        204,
+        {"subject_id": binding.subject_id, "role": binding.role, "area": binding.area, "dept": binding.dept},
+    )
     await session.flush()
     return binding
 
@@ -145,15 +203,28 @@ async def revoke(session: AsyncSession, trail: Trail, binding_id: str) -> RoleBi
 
 def user_out(policy: Policy, user: User, bindings: list[RoleBinding]) -> UserOut:
     return UserOut(
-        id=user.id, username=user.username, display_name=user.display_name, area=user.area, disabled=user.disabled,
-        created_at=user.created_at, updated_at=user.updated_at, version=user.version,
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        area=user.area,
+        disabled=user.disabled,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+        version=user.version,
         bindings=[binding_out(policy, b) for b in bindings],
     )
 
 
 async def list_users(
-    session: AsyncSession, principal: Principal, *, username: str | None, area: str | None, role: str | None,
-    disabled: bool | None, limit: int, cursor: str | None,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    username: str | None,
+    area: str | None,
+    role: str | None,
+    disabled: bool | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[User]:
     stmt = select(User).where(scope_filter(principal, rules.USER_READ, User.area))
     stmt = where_equal(stmt, ((User.username, username), (User.area, area), (User.disabled, disabled)))
@@ -171,7 +242,13 @@ async def get_user(session: AsyncSession, principal: Principal, user_id: str, pe
 
 
 async def create_user(
-    session: AsyncSession, policy: Policy, trail: Trail, body: UserCreate, password_hash: str, *, password_min_length: int
+    session: AsyncSession,
+    policy: Policy,
+    trail: Trail,
+    body: UserCreate,
+    password_hash: str,
+    *,
+    password_min_length: int,
 ) -> User:
     require_scope(trail.principal, rules.USER_MANAGE, body.area)
     errors = rules.check_password(body.password, body.username, min_length=password_min_length)
@@ -179,8 +256,16 @@ async def create_user(
     if await session.scalar(select(User.id).where(User.username == body.username)) is not None:
         raise Problem(409, "username_taken", "User name taken", f"{body.username} already exists")
     now = utcnow()
-    user = User(id=new_id(), username=body.username, display_name=body.display_name, password_hash=password_hash,
-                area=body.area, disabled=False, created_at=now, updated_at=now)
+    user = User(
+        id=new_id(),
+        username=body.username,
+        display_name=body.display_name,
+        password_hash=password_hash,
+        area=body.area,
+        disabled=False,
+        created_at=now,
+        updated_at=now,
+    )
     bindings = [
         _new_binding(policy, trail.principal, user.id, "user", spec, client_dept=None, now=now, field=f"bindings.{i}.")
         for i, spec in enumerate(body.bindings)
@@ -190,16 +275,28 @@ async def create_user(
     session.add(user)
     session.add_all(bindings)
     trail.resource = f"/api/iam/v1/users/{user.id}"
-    trail.add(session, "iam.user.created", rules.USER_MANAGE, 201, {
-        "username": user.username, "area": user.area,
-        "bindings": [[b.role, b.area, b.dept] for b in bindings],
-    })
+    trail.add(
+        session,
+        "iam.user.created",
+        rules.USER_MANAGE,
+        201,
+        {
+            "username": user.username,
+            "area": user.area,
+            "bindings": [[b.role, b.area, b.dept] for b in bindings],
+        },
+    )
     await session.flush()
     return user
 
 
 async def update_user(
-    session: AsyncSession, trail: Trail, user_id: str, body: UserUpdate, password_hash: str | None, *,
+    session: AsyncSession,
+    trail: Trail,
+    user_id: str,
+    body: UserUpdate,
+    password_hash: str | None,
+    *,
     password_min_length: int,
 ) -> User:
     user = await get_user(session, trail.principal, user_id, rules.USER_MANAGE)
@@ -227,12 +324,21 @@ async def update_user(
 # --- clients ----------------------------------------------------------------------------------
 
 
-def client_out(policy: Policy, client: Client, bindings: list[RoleBinding], model: type[ClientOut] = ClientOut,
-               **extra: Any) -> ClientOut:
+def client_out(
+    policy: Policy, client: Client, bindings: list[RoleBinding], model: type[ClientOut] = ClientOut, **extra: Any
+) -> ClientOut:
     return model(
-        id=client.id, client_id=client.client_id, name=client.name, dept=client.dept, area=client.area,
-        disabled=client.disabled, created_at=client.created_at, updated_at=client.updated_at, version=client.version,
-        bindings=[binding_out(policy, b) for b in bindings], **extra,
+        id=client.id,
+        client_id=client.client_id,
+        name=client.name,
+        dept=client.dept,
+        area=client.area,
+        disabled=client.disabled,
+        created_at=client.created_at,
+        updated_at=client.updated_at,
+        version=client.version,
+        bindings=[binding_out(policy, b) for b in bindings],
+        **extra,
     )
 
 
@@ -241,8 +347,14 @@ def new_secret() -> str:
 
 
 async def list_clients(
-    session: AsyncSession, principal: Principal, *, client_id: str | None, dept: str | None, disabled: bool | None,
-    limit: int, cursor: str | None,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    client_id: str | None,
+    dept: str | None,
+    disabled: bool | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[Client]:
     stmt = select(Client).where(scope_filter(principal, rules.CLIENT_READ, Client.area))
     stmt = where_equal(stmt, ((Client.client_id, client_id), (Client.dept, dept), (Client.disabled, disabled)))
@@ -268,19 +380,40 @@ async def create_client(
     if len(set(body.townships)) != len(body.townships):
         raise Problem(422, "duplicate_binding", "Invalid request", "townships: a township is listed twice")
     now = utcnow()
-    client = Client(id=new_id(), client_id=body.client_id, name=body.name, secret_hash=secret_hash, dept=body.dept,
-                    area=body.area, disabled=False, created_at=now, updated_at=now)
+    client = Client(
+        id=new_id(),
+        client_id=body.client_id,
+        name=body.name,
+        secret_hash=secret_hash,
+        dept=body.dept,
+        area=body.area,
+        disabled=False,
+        created_at=now,
+        updated_at=now,
+    )
     bindings = [
-        _new_binding(policy, trail.principal, client.id, "client",
-                     BindingSpec(role=rules.CLIENT_ROLE, area=township, dept=body.dept),
-                     client_dept=body.dept, now=now, field=f"townships.{i}.")
+        _new_binding(
+            policy,
+            trail.principal,
+            client.id,
+            "client",
+            BindingSpec(role=rules.CLIENT_ROLE, area=township, dept=body.dept),
+            client_dept=body.dept,
+            now=now,
+            field=f"townships.{i}.",
+        )
         for i, township in enumerate(body.townships)
     ]
     session.add(client)
     session.add_all(bindings)
     trail.resource = f"/api/iam/v1/clients/{client.id}"
-    trail.add(session, "iam.client.created", rules.CLIENT_MANAGE, 201,
-              {"client_id": client.client_id, "dept": client.dept, "townships": body.townships})
+    trail.add(
+        session,
+        "iam.client.created",
+        rules.CLIENT_MANAGE,
+        201,
+        {"client_id": client.client_id, "dept": client.dept, "townships": body.townships},
+    )
     await session.flush()
     return client
 
@@ -314,8 +447,17 @@ async def rotate_secret(session: AsyncSession, trail: Trail, client_id: str, sec
 
 
 async def query_audit(
-    session: AsyncSession, *, subject: str | None, resource: str | None, action: str | None, outcome: str | None,
-    since: dt.datetime | None, until: dt.datetime | None, request_id: str | None, limit: int, cursor: str | None,
+    session: AsyncSession,
+    *,
+    subject: str | None,
+    resource: str | None,
+    action: str | None,
+    outcome: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    request_id: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[AuditEntry]:
     stmt = select(AuditEntry)
     if subject is not None:
@@ -324,7 +466,9 @@ async def query_audit(
         # a path, or the start of one: /api/grid/v1/residents/ finds every resident read
         escaped = resource.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(AuditEntry.resource.like(escaped + "%", escape="\\"))
-    stmt = where_equal(stmt, ((AuditEntry.action, action), (AuditEntry.outcome, outcome), (AuditEntry.request_id, request_id)))
+    stmt = where_equal(
+        stmt, ((AuditEntry.action, action), (AuditEntry.outcome, outcome), (AuditEntry.request_id, request_id))
+    )
     if since is not None:
         stmt = stmt.where(AuditEntry.at >= since)
     if until is not None:

@@ -57,8 +57,14 @@ class Journey:
         assert response.status_code in expected, f"{path}: {response.status_code} {response.text}"
         return response.json()
 
-    async def report_incident(self, category: str, *, point: tuple[float, float] | None = None,
-                              grid: str = BUFENG_GRIDS[0], reporter: str = "grid_worker.bufeng") -> dict[str, Any]:
+    async def report_incident(
+        self,
+        category: str,
+        *,
+        point: tuple[float, float] | None = None,
+        grid: str = BUFENG_GRIDS[0],
+        reporter: str = "grid_worker.bufeng",
+    ) -> dict[str, Any]:
         # the default point lies off the lattice of distinct_points (> 50 m from each), so it never
         # merges with their reports as a duplicate
         lng, lat = point or (GRID_ORIGIN[grid][0] + 0.0099, GRID_ORIGIN[grid][1] + 0.0099)

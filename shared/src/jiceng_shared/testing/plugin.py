@@ -42,8 +42,13 @@ with contextlib.suppress(ImportError):
 _signer = InternalTokenSigner(devkeys.INTERNAL_PRIVATE_KEY)
 
 
-def principal(*bindings: tuple[str, str] | tuple[str, str, str | None], name: str = "tester", subject: str | None = None,
-              kind: str = "user", username: str | None = None) -> Principal:
+def principal(
+    *bindings: tuple[str, str] | tuple[str, str, str | None],
+    name: str = "tester",
+    subject: str | None = None,
+    kind: str = "user",
+    username: str | None = None,
+) -> Principal:
     """A principal with bindings given as (role, area) or (role, area, dept)."""
     return Principal(
         subject=subject or f"test-{uuid.uuid4().hex[:8]}",
@@ -91,14 +96,26 @@ class RunningService:
     client: httpx.AsyncClient
     prefix: str
 
-    async def publish(self, payload: EventPayload, *, subject: str, township: str, correlation_id: str | None = None,
-                      source: str = "/test", time: dt.datetime | None = None) -> str:
+    async def publish(
+        self,
+        payload: EventPayload,
+        *,
+        subject: str,
+        township: str,
+        correlation_id: str | None = None,
+        source: str = "/test",
+        time: dt.datetime | None = None,
+    ) -> str:
         """Publish an event on this service's stream as another service would (real JetStream)."""
-        event = build_event(payload, source=source, subject=subject, township=township, correlation_id=correlation_id,
-                            time=time)
+        event = build_event(
+            payload, source=source, subject=subject, township=township, correlation_id=correlation_id, time=time
+        )
         js = await self.ctx.bus.wait_ready()
-        await js.publish(nats_subject(self.prefix, payload.event_type), event.model_dump_json().encode(),
-                         headers={"Nats-Msg-Id": event.id})
+        await js.publish(
+            nats_subject(self.prefix, payload.event_type),
+            event.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": event.id},
+        )
         return event.id
 
     async def drained(self, subscription: str, *, timeout: float = 15.0) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from jiceng_shared.consumers import Subscription
 from jiceng_shared.db import make_base, utcnow
-from jiceng_shared.events import CloudEvent, EventPayload
 from jiceng_shared.errors import Problem
+from jiceng_shared.events import CloudEvent, EventPayload
 from jiceng_shared.service import ReadSession, ServiceContext, ServiceSpec, Tx
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.tables import add_infrastructure_tables

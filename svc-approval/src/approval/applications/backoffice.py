@@ -7,12 +7,6 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.db import new_id
-from jiceng_shared.errors import Problem, not_found
-from jiceng_shared.identity import Principal
-from jiceng_shared.numbers import business_number
-from jiceng_shared.scope import require_scope
-
 from approval import codes
 from approval.applications import events, rules
 from approval.applications.common import (
@@ -41,6 +35,11 @@ from approval.applications.schemas import (
     NoteCreate,
     PauseCreate,
 )
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.numbers import business_number
+from jiceng_shared.scope import require_scope
 
 
 async def mark_overdue(session: AsyncSession, app: Application, phase: str, deadline: dt.datetime, env: Env) -> None:
@@ -49,8 +48,15 @@ async def mark_overdue(session: AsyncSession, app: Application, phase: str, dead
         app.issue_overdue_reported_at = env.now
     else:
         app.overdue_reported_at = env.now
-    add_step(session, app, "overdue", f"超期：{'出件' if phase == 'issue' else '办结'}时限为{local_time(deadline)}", env.now,
-          public=False, actor=None)
+    add_step(
+        session,
+        app,
+        "overdue",
+        f"超期：{'出件' if phase == 'issue' else '办结'}时限为{local_time(deadline)}",
+        env.now,
+        public=False,
+        actor=None,
+    )
     await emit_for(session, app, events.overdue(app, phase=phase, deadline=deadline, detected_at=env.now))
 
 
@@ -70,7 +76,11 @@ async def start_pause(
     if app.paused_since is not None:
         raise Problem(409, "clock_paused", "Clock already paused", "end the running pause first")
     pause = ClockPause(
-        id=new_id(), application_id=app.id, reason=body.reason, note=body.note, started_at=env.now,
+        id=new_id(),
+        application_id=app.id,
+        reason=body.reason,
+        note=body.note,
+        started_at=env.now,
         started_by_name=principal.name,
     )
     session.add(pause)
@@ -87,7 +97,9 @@ async def end_pause(
 ) -> Application:
     app = await load(session, principal, application_id, if_match)
     require_scope(principal, PAUSE, app.competent_area_code, app.competent_dept)
-    pause = await session.scalar(select(ClockPause).where(ClockPause.id == pause_id, ClockPause.application_id == app.id))
+    pause = await session.scalar(
+        select(ClockPause).where(ClockPause.id == pause_id, ClockPause.application_id == app.id)
+    )
     if pause is None:
         raise not_found("pause", pause_id)
     if pause.ended_at is not None:
@@ -99,14 +111,26 @@ async def end_pause(
     app.updated_at = env.now
     set_deadline(app, env)
     label = rules.PAUSE_REASONS[pause.reason]
-    add_step(session, app, "resumed", f"{label}结束，恢复计时，办结时限顺延{pause.workdays}个工作日至{local_time(app.deadline)[:10]}",
-          env.now, public=True, actor=principal)
+    add_step(
+        session,
+        app,
+        "resumed",
+        f"{label}结束，恢复计时，办结时限顺延{pause.workdays}个工作日至{local_time(app.deadline)[:10]}",
+        env.now,
+        public=True,
+        actor=principal,
+    )
     await session.flush()
     return app
 
 
 async def request_extension(
-    session: AsyncSession, principal: Principal, application_id: str, body: ExtensionCreate, if_match: int | None, env: Env
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    body: ExtensionCreate,
+    if_match: int | None,
+    env: Env,
 ) -> Extension:
     app = await load(session, principal, application_id, if_match)
     require_scope(principal, EXTEND, app.competent_area_code, app.competent_dept)
@@ -120,37 +144,67 @@ async def request_extension(
     if refusal:
         raise Problem(422, "extension_exceeds_ceiling", "Extension beyond the statutory ceiling", refusal)
     ext = Extension(
-        id=new_id(), application_id=app.id, days=body.days, reason=body.reason, status="requested",
-        requested_by_id=principal.subject, requested_by_name=principal.name, requested_at=env.now,
+        id=new_id(),
+        application_id=app.id,
+        days=body.days,
+        reason=body.reason,
+        status="requested",
+        requested_by_id=principal.subject,
+        requested_by_name=principal.name,
+        requested_at=env.now,
     )
     session.add(ext)
     app.updated_at = env.now
-    add_step(session, app, "extension_requested", f"申请延长{body.days}个工作日：{body.reason}", env.now, public=False,
-          actor=principal)
+    add_step(
+        session,
+        app,
+        "extension_requested",
+        f"申请延长{body.days}个工作日：{body.reason}",
+        env.now,
+        public=False,
+        actor=principal,
+    )
     await session.flush()
     return ext
 
 
 async def decide_extension(
-    session: AsyncSession, principal: Principal, application_id: str, extension_id: str, body: ExtensionDecision,
-    if_match: int | None, env: Env,
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    extension_id: str,
+    body: ExtensionDecision,
+    if_match: int | None,
+    env: Env,
 ) -> Extension:
     app = await load(session, principal, application_id, if_match)
     require_scope(principal, APPROVE_EXTENSION, app.competent_area_code, app.competent_dept)
-    ext = await session.scalar(select(Extension).where(Extension.id == extension_id, Extension.application_id == app.id))
+    ext = await session.scalar(
+        select(Extension).where(Extension.id == extension_id, Extension.application_id == app.id)
+    )
     if ext is None:
         raise not_found("extension", extension_id)
     if ext.status != "requested":
         raise Problem(409, "invalid_state", "Not allowed now", f"the extension is {ext.status} already")
     _require_committed_open(app, "extend")
     ext.decided_by_id, ext.decided_by_name, ext.decided_at, ext.decision_note = (
-        principal.subject, principal.name, env.now, body.note,
+        principal.subject,
+        principal.name,
+        env.now,
+        body.note,
     )
     app.updated_at = env.now
     if not body.approve:
         ext.status = "refused"
-        add_step(session, app, "extension_refused", f"延长申请未获批准{('：' + body.note) if body.note else ''}", env.now,
-              public=False, actor=principal)
+        add_step(
+            session,
+            app,
+            "extension_refused",
+            f"延长申请未获批准{('：' + body.note) if body.note else ''}",
+            env.now,
+            public=False,
+            actor=principal,
+        )
         await session.flush()
         return ext
     refusal = rules.extension_refusal(ext.days, app.extension_days, joint=app.joint, limits=env.rules.limits)
@@ -162,8 +216,15 @@ async def decide_extension(
     app.extension_days += ext.days
     set_deadline(app, env)
     # the applicant is told the reason (law art. 42)
-    add_step(session, app, "extended", f"经负责人批准，办理时限延长{ext.days}个工作日至{local_time(app.deadline)[:10]}。理由：{ext.reason}",
-          env.now, public=True, actor=principal)
+    add_step(
+        session,
+        app,
+        "extended",
+        f"经负责人批准，办理时限延长{ext.days}个工作日至{local_time(app.deadline)[:10]}。理由：{ext.reason}",
+        env.now,
+        public=True,
+        actor=principal,
+    )
     await session.flush()
     return ext
 
@@ -185,16 +246,31 @@ async def _decide(
     if app.kind == "committed":
         app.issue_deadline = rules.issue_deadline(env.calendar, env.now, issue_workdays=env.rules.limits.issue)
     number = await business_number(session, "JD", app.township_code, env.year)
-    add_receipt(session, app, "decision", number, env, {
-        "outcome": outcome, "outcome_zh": rules.OUTCOME_LABELS[outcome], "reasons": reasons,
-        "appeal_route": app.appeal_route, "decided_by": app.competent_unit_name,
-    })
+    add_receipt(
+        session,
+        app,
+        "decision",
+        number,
+        env,
+        {
+            "outcome": outcome,
+            "outcome_zh": rules.OUTCOME_LABELS[outcome],
+            "reasons": reasons,
+            "appeal_route": app.appeal_route,
+            "decided_by": app.competent_unit_name,
+        },
+    )
     if outcome == "approved":
         note = f"{app.competent_unit_name}审批通过" + ("" if app.kind == "instant" else "，待统一窗口出件")
     else:
         note = f"{app.competent_unit_name}决定不予准予。理由：{reasons}。{app.appeal_route}"
     add_step(session, app, "decided", note, env.now, public=True, actor=principal)
-    if app.kind == "committed" and app.deadline is not None and env.now > app.deadline and app.overdue_reported_at is None:
+    if (
+        app.kind == "committed"
+        and app.deadline is not None
+        and env.now > app.deadline
+        and app.overdue_reported_at is None
+    ):
         await mark_overdue(session, app, "decision", app.deadline, env)
 
 
@@ -242,7 +318,9 @@ async def handout(
     app.status = "completed"
     app.completed_at = now
     app.handed_out_by_id, app.handed_out_by_username, app.handed_out_by_name = (
-        principal.subject, principal.username, principal.name,
+        principal.subject,
+        principal.username,
+        principal.name,
     )
     app.delivery = body.delivery
     app.overrun_seconds = overrun
@@ -251,8 +329,15 @@ async def handout(
     app.rating_code_hash = codes.code_hash(app.receipt_number, rating_code)
     app.updated_at = now
     outcome = rules.OUTCOME_LABELS[app.outcome or "approved"]
-    add_step(session, app, "completed", f"已办结（{outcome}），{rules.DELIVERY_LABELS[body.delivery]}；欢迎凭评价码评价本次服务",
-          now, public=True, actor=principal)
+    add_step(
+        session,
+        app,
+        "completed",
+        f"已办结（{outcome}），{rules.DELIVERY_LABELS[body.delivery]}；欢迎凭评价码评价本次服务",
+        now,
+        public=True,
+        actor=principal,
+    )
     if body.note:
         add_step(session, app, "note", body.note, now, public=False, actor=principal)
     await emit_for(session, app, events.completed(app))

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from approval.applications import rules
+from approval.applications.models import Application, ApplicationStep, Receipt
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found, permission_denied, scope_denied
 from jiceng_shared.identity import Principal
@@ -16,9 +18,6 @@ from jiceng_shared.observability import request_id_var
 from jiceng_shared.outbox import emit
 from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
-
-from approval.applications import rules
-from approval.applications.models import Application, ApplicationStep, Receipt
 
 READ = "approval.application.read"
 ACCEPT = "approval.application.accept"
@@ -78,13 +77,17 @@ def require_either(principal: Principal, permission: str, app: Application) -> N
     raise scope_denied()
 
 
-async def load(session: AsyncSession, principal: Principal, application_id: str, if_match: int | None = None) -> Application:
+async def load(
+    session: AsyncSession, principal: Principal, application_id: str, if_match: int | None = None
+) -> Application:
     app = await session.scalar(select(Application).where(Application.id == application_id, visible(principal)))
     if app is None:
         raise not_found("application", application_id)
     if if_match is not None and app.version != if_match:
         raise Problem(
-            412, "version_mismatch", "Changed by someone else",
+            412,
+            "version_mismatch",
+            "Changed by someone else",
             f"the application is at version {app.version}, not {if_match}; reload and retry",
             current_version=app.version,
         )
@@ -93,29 +96,51 @@ async def load(session: AsyncSession, principal: Principal, application_id: str,
 
 def invalid_state(app: Application, action: str) -> Problem:
     label = rules.STATUS_LABELS.get(app.status, app.status)
-    return Problem(409, "invalid_state", "Not allowed now", f"cannot {action} an application that is {app.status} ({label})")
+    return Problem(
+        409, "invalid_state", "Not allowed now", f"cannot {action} an application that is {app.status} ({label})"
+    )
 
 
 # --- small writers ---------------------------------------------------------------------------
 
 
 def add_step(
-    session: AsyncSession, app: Application, action: str, note: str, at: dt.datetime, *, public: bool,
+    session: AsyncSession,
+    app: Application,
+    action: str,
+    note: str,
+    at: dt.datetime,
+    *,
+    public: bool,
     actor: Principal | None,
 ) -> None:
     session.add(
         ApplicationStep(
-            id=new_id(), application_id=app.id, at=at, action=action, status=app.status, note=note, public=public,
-            actor_id=actor.subject if actor else None, actor_name=actor.name if actor else None,
+            id=new_id(),
+            application_id=app.id,
+            at=at,
+            action=action,
+            status=app.status,
+            note=note,
+            public=public,
+            actor_id=actor.subject if actor else None,
+            actor_name=actor.name if actor else None,
             request_id=request_id_var.get(),
         )
     )
 
 
-def add_receipt(session: AsyncSession, app: Application, kind: str, number: str, env: Env, content: dict[str, Any]) -> None:
+def add_receipt(
+    session: AsyncSession, app: Application, kind: str, number: str, env: Env, content: dict[str, Any]
+) -> None:
     session.add(
         Receipt(
-            id=new_id(), application_id=app.id, kind=kind, number=number, issued_at=env.now, issued_on=env.today,
+            id=new_id(),
+            application_id=app.id,
+            kind=kind,
+            number=number,
+            issued_at=env.now,
+            issued_on=env.today,
             content=content,
         )
     )
@@ -136,6 +161,9 @@ def set_deadline(app: Application, env: Env) -> None:
     else:
         assert app.limit_workdays is not None
         app.deadline = rules.committed_deadline(
-            env.calendar, app.accepted_at, limit_workdays=app.limit_workdays,
-            extension_workdays=app.extension_days, paused_workdays=app.paused_days,
+            env.calendar,
+            app.accepted_at,
+            limit_workdays=app.limit_workdays,
+            extension_workdays=app.extension_days,
+            paused_workdays=app.paused_days,
         )

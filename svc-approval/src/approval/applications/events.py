@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from approval.applications.models import Application, Notice
 from jiceng_shared.contracts.approval import (
     ApplicationAccepted,
     ApplicationCompleted,
     ApplicationOverdue,
     NoticeIssued,
 )
-
-from approval.applications.models import Application, Notice
 
 
 def accepted(app: Application) -> ApplicationAccepted:

@@ -7,11 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
-from jiceng_shared.masking import mask_id_number
-
 from approval.applications import backoffice, common, rules, service
 from approval.applications.models import Application, ApplicationMaterial, Notice, Receipt
 from approval.applications.schemas import (
@@ -41,12 +36,18 @@ from approval.applications.schemas import (
 )
 from approval.catalogue.rules import KIND_LABELS
 from approval.deps import if_match, set_etag, window_env
+from jiceng_shared.identity import Principal
+from jiceng_shared.masking import mask_id_number
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(tags=["applications"])
 IfMatch = Annotated[int | None, Depends(if_match)]
 
 
-def application_out(app: Application, model: type[ApplicationOut] = ApplicationOut, *, masked: bool = False, **extra: object) -> ApplicationOut:
+def application_out(
+    app: Application, model: type[ApplicationOut] = ApplicationOut, *, masked: bool = False, **extra: object
+) -> ApplicationOut:
     data = {name: getattr(app, name) for name in ApplicationOut.model_fields if hasattr(app, name)}
     if masked:
         data["applicant_id_number"] = mask_id_number(app.applicant_id_number)
@@ -63,24 +64,42 @@ def application_out(app: Application, model: type[ApplicationOut] = ApplicationO
 
 
 def material_out(m: ApplicationMaterial) -> MaterialOut:
-    return MaterialOut(code=m.code, name=m.name, requirement=m.requirement, present=m.present, defect=m.defect,
-                       supplied_at=m.supplied_at)
+    return MaterialOut(
+        code=m.code,
+        name=m.name,
+        requirement=m.requirement,
+        present=m.present,
+        defect=m.defect,
+        supplied_at=m.supplied_at,
+    )
 
 
 def notice_out(n: Notice) -> NoticeOut:
     return NoticeOut(
-        id=n.id, number=n.number, sequence=n.sequence, issued_at=n.issued_at, in_time=n.in_time,
+        id=n.id,
+        number=n.number,
+        sequence=n.sequence,
+        issued_at=n.issued_at,
+        in_time=n.in_time,
         issued_by_name=n.issued_by_name,
         items=[NoticeItemOut(**i, problem_zh=rules.PROBLEM_LABELS[i["problem"]]) for i in n.items],
     )
 
 
 def receipt_out(r: Receipt) -> ReceiptOut:
-    return ReceiptOut(kind=r.kind, kind_zh=rules.RECEIPT_LABELS[r.kind], number=r.number, issued_at=r.issued_at,
-                      issued_on=r.issued_on, content=r.content)
+    return ReceiptOut(
+        kind=r.kind,
+        kind_zh=rules.RECEIPT_LABELS[r.kind],
+        number=r.number,
+        issued_at=r.issued_at,
+        issued_on=r.issued_on,
+        content=r.content,
+    )
 
 
-def detail_out(d: service.Detail, model: type[ApplicationDetail] = ApplicationDetail, **extra: object) -> ApplicationDetail:
+def detail_out(
+    d: service.Detail, model: type[ApplicationDetail] = ApplicationDetail, **extra: object
+) -> ApplicationDetail:
     app = d.app
     return application_out(  # type: ignore[return-value]
         app,
@@ -94,18 +113,34 @@ def detail_out(d: service.Detail, model: type[ApplicationDetail] = ApplicationDe
         notices=[notice_out(n) for n in d.notices],
         receipts=[receipt_out(r) for r in d.receipts],
         timeline=[
-            StepOut(at=s.at, action=s.action, status=s.status, status_zh=rules.STATUS_LABELS[s.status], note=s.note,
-                    public=s.public, actor_name=s.actor_name)
+            StepOut(
+                at=s.at,
+                action=s.action,
+                status=s.status,
+                status_zh=rules.STATUS_LABELS[s.status],
+                note=s.note,
+                public=s.public,
+                actor_name=s.actor_name,
+            )
             for s in d.steps
         ],
         pauses=[
-            PauseOut(id=p.id, reason=p.reason, reason_zh=rules.PAUSE_REASONS[p.reason], note=p.note,
-                     started_at=p.started_at, ended_at=p.ended_at, workdays=p.workdays)
+            PauseOut(
+                id=p.id,
+                reason=p.reason,
+                reason_zh=rules.PAUSE_REASONS[p.reason],
+                note=p.note,
+                started_at=p.started_at,
+                ended_at=p.ended_at,
+                workdays=p.workdays,
+            )
             for p in d.pauses
         ],
         extensions=[
-            ExtensionOut(**{k: getattr(e, k) for k in ExtensionOut.model_fields if k != "status_zh"},
-                         status_zh=rules.EXTENSION_LABELS[e.status])
+            ExtensionOut(
+                **{k: getattr(e, k) for k in ExtensionOut.model_fields if k != "status_zh"},
+                status_zh=rules.EXTENSION_LABELS[e.status],
+            )
             for e in d.extensions
         ],
         violations=[ViolationOut.model_validate(v, from_attributes=True) for v in d.violations],
@@ -123,18 +158,24 @@ def received_out(r: service.Received) -> ApplicationReceived:
     )
 
 
-async def _detail(session: AsyncSession, app: Application, response: Response, principal: Principal) -> ApplicationDetail:
+async def _detail(
+    session: AsyncSession, app: Application, response: Response, principal: Principal
+) -> ApplicationDetail:
     out = detail_out(await service.detail_of(session, app, principal))
     set_etag(response, out.version)
     return out
 
 
 @router.post(
-    "/applications", status_code=201, response_model=ApplicationReceived,
+    "/applications",
+    status_code=201,
+    response_model=ApplicationReceived,
     summary="Receive an application at the window: accepted, notified once, or not accepted",
 )
 async def receive(
-    body: WindowApplicationCreate, response: Response, ctx: Ctx,
+    body: WindowApplicationCreate,
+    response: Response,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationReceived:
     async with ctx.db.transaction() as session:
@@ -145,11 +186,15 @@ async def receive(
 
 
 @router.post(
-    "/proxy-applications", status_code=201, response_model=ApplicationReceived,
+    "/proxy-applications",
+    status_code=201,
+    response_model=ApplicationReceived,
     summary="Submit an application for a resident of your village or grid (代办)",
 )
 async def submit_proxy(
-    body: ProxyApplicationCreate, response: Response, ctx: Ctx,
+    body: ProxyApplicationCreate,
+    response: Response,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(common.PROXY))],
 ) -> ApplicationReceived:
     async with ctx.db.transaction() as session:
@@ -179,9 +224,20 @@ async def list_applications(
 ) -> Page[ApplicationOut]:
     async with ctx.db.session() as session:
         rows = await service.list_applications(
-            session, principal, limit=limit, cursor=cursor, status=status, item_code=item_code,
-            township_code=township_code, competent_area_code=competent_area_code, channel=channel, overdue=overdue,
-            priority=priority, cross_township=cross_township, clerk_id=clerk_id, receipt_number=receipt_number,
+            session,
+            principal,
+            limit=limit,
+            cursor=cursor,
+            status=status,
+            item_code=item_code,
+            township_code=township_code,
+            competent_area_code=competent_area_code,
+            channel=channel,
+            overdue=overdue,
+            priority=priority,
+            cross_township=cross_township,
+            clerk_id=clerk_id,
+            receipt_number=receipt_number,
             correlation_id=correlation_id,
         )
     items, next_cursor = page_of(rows, limit)
@@ -198,10 +254,16 @@ async def get_application(
     return out
 
 
-@router.post("/applications/{application_id}/accept", response_model=ApplicationDetail,
-             summary="Accept (受理): materials complete, or the notice window passed")
+@router.post(
+    "/applications/{application_id}/accept",
+    response_model=ApplicationDetail,
+    summary="Accept (受理): materials complete, or the notice window passed",
+)
 async def accept(
-    application_id: str, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
@@ -209,10 +271,17 @@ async def accept(
         return await _detail(session, app, response, principal)
 
 
-@router.post("/applications/{application_id}/non-acceptance", response_model=ApplicationDetail,
-             summary="Refuse to accept (不予受理), naming the competent authority")
+@router.post(
+    "/applications/{application_id}/non-acceptance",
+    response_model=ApplicationDetail,
+    summary="Refuse to accept (不予受理), naming the competent authority",
+)
 async def refuse_acceptance(
-    application_id: str, body: NonAcceptanceBody, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    body: NonAcceptanceBody,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
@@ -220,10 +289,18 @@ async def refuse_acceptance(
         return await _detail(session, app, response, principal)
 
 
-@router.post("/applications/{application_id}/notices", status_code=201, response_model=ApplicationDetail,
-             summary="Issue the one-time notice (一次性告知): every missing or defective material at once")
+@router.post(
+    "/applications/{application_id}/notices",
+    status_code=201,
+    response_model=ApplicationDetail,
+    summary="Issue the one-time notice (一次性告知): every missing or defective material at once",
+)
 async def issue_notice(
-    application_id: str, body: NoticeCreate, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    body: NoticeCreate,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.NOTIFY))],
 ) -> ApplicationDetail:
     env = window_env(ctx)
@@ -240,10 +317,17 @@ async def issue_notice(
         raise
 
 
-@router.post("/applications/{application_id}/materials", response_model=ApplicationDetail,
-             summary="Record supplemented materials (补正)")
+@router.post(
+    "/applications/{application_id}/materials",
+    response_model=ApplicationDetail,
+    summary="Record supplemented materials (补正)",
+)
 async def supplement(
-    application_id: str, body: SupplementBody, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    body: SupplementBody,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.SUPPLEMENT))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
@@ -251,10 +335,17 @@ async def supplement(
         return await _detail(session, app, response, principal)
 
 
-@router.post("/applications/{application_id}/decision", response_model=ApplicationDetail,
-             summary="Decide in the back office of the competent unit (township 行政审批局 or county department)")
+@router.post(
+    "/applications/{application_id}/decision",
+    response_model=ApplicationDetail,
+    summary="Decide in the back office of the competent unit (township 行政审批局 or county department)",
+)
 async def decide(
-    application_id: str, body: DecisionBody, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    body: DecisionBody,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.DECIDE))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
@@ -262,24 +353,40 @@ async def decide(
         return await _detail(session, app, response, principal)
 
 
-@router.post("/applications/{application_id}/handout", response_model=ApplicationCompletedOut,
-             summary="Hand out the result at one window (统一窗口出件; instant items: decide and hand out); gives the rating code")
+@router.post(
+    "/applications/{application_id}/handout",
+    response_model=ApplicationCompletedOut,
+    summary="Hand out the result at one window (统一窗口出件; instant items: decide and hand out); gives the rating code",
+)
 async def handout(
-    application_id: str, body: HandoutBody, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    body: HandoutBody,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.HANDOUT))],
 ) -> ApplicationCompletedOut:
     async with ctx.db.transaction() as session:
         app, rating_code = await backoffice.handout(session, principal, application_id, body, version, window_env(ctx))
-        out = detail_out(await service.detail_of(session, app, principal), ApplicationCompletedOut,
-                         rating_code=rating_code)
+        out = detail_out(
+            await service.detail_of(session, app, principal), ApplicationCompletedOut, rating_code=rating_code
+        )
     set_etag(response, out.version)
     return out  # type: ignore[return-value]
 
 
-@router.post("/applications/{application_id}/pauses", status_code=201, response_model=ApplicationDetail,
-             summary="Pause the clock for a hearing, testing, appraisal or expert review")
+@router.post(
+    "/applications/{application_id}/pauses",
+    status_code=201,
+    response_model=ApplicationDetail,
+    summary="Pause the clock for a hearing, testing, appraisal or expert review",
+)
 async def start_pause(
-    application_id: str, body: PauseCreate, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    body: PauseCreate,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.PAUSE))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
@@ -289,10 +396,17 @@ async def start_pause(
         return await _detail(session, app, response, principal)
 
 
-@router.post("/applications/{application_id}/pauses/{pause_id}/end", response_model=ApplicationDetail,
-             summary="End a pause; the deadline moves by the working days paused")
+@router.post(
+    "/applications/{application_id}/pauses/{pause_id}/end",
+    response_model=ApplicationDetail,
+    summary="End a pause; the deadline moves by the working days paused",
+)
 async def end_pause(
-    application_id: str, pause_id: str, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    pause_id: str,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.PAUSE))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
@@ -300,10 +414,18 @@ async def end_pause(
         return await _detail(session, app, response, principal)
 
 
-@router.post("/applications/{application_id}/extensions", status_code=201, response_model=ApplicationDetail,
-             summary="Request an extension of the decision limit (the head approves)")
+@router.post(
+    "/applications/{application_id}/extensions",
+    status_code=201,
+    response_model=ApplicationDetail,
+    summary="Request an extension of the decision limit (the head approves)",
+)
 async def request_extension(
-    application_id: str, body: ExtensionCreate, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    body: ExtensionCreate,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.EXTEND))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
@@ -313,10 +435,18 @@ async def request_extension(
         return await _detail(session, app, response, principal)
 
 
-@router.post("/applications/{application_id}/extensions/{extension_id}/decision", response_model=ApplicationDetail,
-             summary="Approve or refuse an extension (负责人批准)")
+@router.post(
+    "/applications/{application_id}/extensions/{extension_id}/decision",
+    response_model=ApplicationDetail,
+    summary="Approve or refuse an extension (负责人批准)",
+)
 async def decide_extension(
-    application_id: str, extension_id: str, body: ExtensionDecision, response: Response, ctx: Ctx, version: IfMatch,
+    application_id: str,
+    extension_id: str,
+    body: ExtensionDecision,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.APPROVE_EXTENSION))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:
@@ -328,10 +458,17 @@ async def decide_extension(
         return await _detail(session, app, response, principal)
 
 
-@router.post("/applications/{application_id}/notes", status_code=201, response_model=ApplicationDetail,
-             summary="Add a note to the timeline (public notes reach the applicant's status page)")
+@router.post(
+    "/applications/{application_id}/notes",
+    status_code=201,
+    response_model=ApplicationDetail,
+    summary="Add a note to the timeline (public notes reach the applicant's status page)",
+)
 async def add_note(
-    application_id: str, body: NoteCreate, response: Response, ctx: Ctx,
+    application_id: str,
+    body: NoteCreate,
+    response: Response,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(common.NOTE))],
 ) -> ApplicationDetail:
     async with ctx.db.transaction() as session:

@@ -10,11 +10,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from approval.catalogue.rules import StatutoryLimits
 from jiceng_shared import demo, units
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.workdays import WorkdayCalendar
-
-from approval.catalogue.rules import StatutoryLimits
 
 STATUS_LABELS = {
     "received": "已收件待审查",
@@ -70,7 +69,9 @@ def overrun_seconds(deadline: dt.datetime | None, finished_at: dt.datetime) -> i
     return int((finished_at - deadline).total_seconds())
 
 
-def notice_due(calendar: WorkdayCalendar, materials_received_at: dt.datetime, *, window_workdays: int = 5) -> dt.datetime:
+def notice_due(
+    calendar: WorkdayCalendar, materials_received_at: dt.datetime, *, window_workdays: int = 5
+) -> dt.datetime:
     """The one-time notice comes on the spot or within 5 working days of receipt (law art. 32)."""
     return _utc(calendar.deadline(materials_received_at, window_workdays))
 

@@ -38,7 +38,11 @@ async def report_overdue(session: AsyncSession, env: Env, *, batch: int) -> int:
             or_(
                 # an instant item runs until the result is out; a committed one until its decision
                 and_(Application.kind == "instant", Application.status.in_(("accepted", "decided"))),
-                and_(Application.kind == "committed", Application.status == "accepted", Application.paused_since.is_(None)),
+                and_(
+                    Application.kind == "committed",
+                    Application.status == "accepted",
+                    Application.paused_since.is_(None),
+                ),
             ),
             Application.deadline < env.now,
             Application.overdue_reported_at.is_(None),

@@ -18,7 +18,9 @@ class ApplicantIn(BaseModel):
     id_number: str = Field(pattern=r"^[0-9A-Z]{15,18}$", description="resident ID or unified social credit code")
     phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
     area_code: str | None = Field(
-        None, pattern=r"^\d{12}(\d{3})?$", description="where the applicant lives or is registered (default: this township)"
+        None,
+        pattern=r"^\d{12}(\d{3})?$",
+        description="where the applicant lives or is registered (default: this township)",
     )
 
 
@@ -54,9 +56,12 @@ class WindowApplicationCreate(ApplicationBody):
             ]
         },
     )
-    township_code: str | None = Field(None, pattern=r"^\d{12}$", description="the window's township, if you serve several")
+    township_code: str | None = Field(
+        None, pattern=r"^\d{12}$", description="the window's township, if you serve several"
+    )
     check_later: bool = Field(
-        False, description="take the materials for checking; accept or issue the one-time notice within the notice window"
+        False,
+        description="take the materials for checking; accept or issue the one-time notice within the notice window",
     )
 
 
@@ -72,7 +77,9 @@ class AcceptBody(BaseModel):
 class NonAcceptanceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
-    competent_authority: str = Field(min_length=1, max_length=200, description="the authority the applicant should turn to")
+    competent_authority: str = Field(
+        min_length=1, max_length=200, description="the authority the applicant should turn to"
+    )
 
 
 class NoticeItemIn(BaseModel):
@@ -84,7 +91,8 @@ class NoticeItemIn(BaseModel):
 class NoticeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     items: list[NoticeItemIn] = Field(
-        default_factory=list, max_length=50,
+        default_factory=list,
+        max_length=50,
         description="defective or missing materials; every missing required material is added anyway",
     )
 

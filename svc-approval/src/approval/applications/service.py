@@ -13,14 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared import demo
-from jiceng_shared.db import new_id
-from jiceng_shared.errors import FieldErrors, Problem, scope_denied
-from jiceng_shared.identity import Principal, area_level, is_area_code, township_of
-from jiceng_shared.numbers import business_number
-from jiceng_shared.pagination import paginate, where_equal
-from jiceng_shared.scope import require_scope, scope_filter
-
 from approval import codes
 from approval.applications import events, rules
 from approval.applications.common import (
@@ -60,6 +52,13 @@ from approval.applications.schemas import (
 )
 from approval.catalogue import service as catalogue
 from approval.catalogue.models import CatalogueItem
+from jiceng_shared import demo
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import FieldErrors, Problem, scope_denied
+from jiceng_shared.identity import Principal, area_level, is_area_code, township_of
+from jiceng_shared.numbers import business_number
+from jiceng_shared.pagination import paginate, where_equal
+from jiceng_shared.scope import require_scope, scope_filter
 
 
 class NoticeRefused(Problem):
@@ -76,12 +75,19 @@ class NoticeRefused(Problem):
 async def _item(session: AsyncSession, code: str, env: Env) -> tuple[CatalogueItem, tuple[catalogue.MaterialSpec, ...]]:
     item = await catalogue.current(session, code, env.today)
     if item is None or not item.in_service:
-        raise Problem(422, "unknown_item", "Unknown item", f"item_code: {code!r} is not in the catalogue in force today",
-                      errors=[{"field": "item_code", "code": "unknown_item", "message": "not in the catalogue"}])
+        raise Problem(
+            422,
+            "unknown_item",
+            "Unknown item",
+            f"item_code: {code!r} is not in the catalogue in force today",
+            errors=[{"field": "item_code", "code": "unknown_item", "message": "not in the catalogue"}],
+        )
     return item, await catalogue.materials_of(session, item.id)
 
 
-def _check_materials(errors: FieldErrors, given: list[MaterialIn], specs: tuple[catalogue.MaterialSpec, ...], item: str) -> None:
+def _check_materials(
+    errors: FieldErrors, given: list[MaterialIn], specs: tuple[catalogue.MaterialSpec, ...], item: str
+) -> None:
     known = {m.code for m in specs}
     seen: set[str] = set()
     for i, m in enumerate(given):
@@ -231,16 +237,32 @@ async def receive_at_window(
     errors.raise_if_any()
 
     app, rows, check_code = await _new_application(
-        session, principal, body, item, specs, env, channel="window", area_code=township, township=township,
-        applicant_area=applicant_area, applicant_township=applicant_township,
+        session,
+        principal,
+        body,
+        item,
+        specs,
+        env,
+        channel="window",
+        area_code=township,
+        township=township,
+        applicant_area=applicant_area,
+        applicant_township=applicant_township,
     )
     authority = rules.remit_refusal(
-        township_window=item.township_window, cross_township=item.cross_township, department=item.department,
-        accepting_township=township, applicant_township=applicant_township,
+        township_window=item.township_window,
+        cross_township=item.cross_township,
+        department=item.department,
+        accepting_township=township,
+        applicant_township=applicant_township,
     )
     notice = None
     if authority is not None:
-        reason = "本事项不属于本中心受理范围" if not item.township_window else "本事项不属于跨镇（街道）通办事项，请向户籍（住所）地办理"
+        reason = (
+            "本事项不属于本中心受理范围"
+            if not item.township_window
+            else "本事项不属于跨镇（街道）通办事项，请向户籍（住所）地办理"
+        )
         await _refuse_acceptance(session, principal, app, reason, authority, env)
     else:
         missing, defective = rules.gaps(_states(rows))
@@ -253,9 +275,7 @@ async def receive_at_window(
     return Received(app, rows, notice, check_code)
 
 
-async def submit_proxy(
-    session: AsyncSession, principal: Principal, body: ProxyApplicationCreate, env: Env
-) -> Received:
+async def submit_proxy(session: AsyncSession, principal: Principal, body: ProxyApplicationCreate, env: Env) -> Received:
     """A village agent or grid worker submits for a resident of their area (代办); the centre accepts it."""
     item, specs = await _item(session, body.item_code, env)
     errors = FieldErrors()
@@ -264,7 +284,9 @@ async def submit_proxy(
     _check_materials(errors, body.materials, specs, item.code)
     applicant_area = body.applicant.area_code
     if applicant_area is None:
-        errors.add("applicant.area_code", "applicant_area_required", "a proxy application names where the resident lives")
+        errors.add(
+            "applicant.area_code", "applicant_area_required", "a proxy application names where the resident lives"
+        )
         applicant_township = ""
     else:
         applicant_township = _applicant_township(errors, applicant_area)
@@ -274,15 +296,29 @@ async def submit_proxy(
     if binding is None:
         raise scope_denied("agents submit for residents of their own village or grid")
     authority = rules.remit_refusal(
-        township_window=item.township_window, cross_township=item.cross_township, department=item.department,
-        accepting_township=applicant_township, applicant_township=applicant_township,
+        township_window=item.township_window,
+        cross_township=item.cross_township,
+        department=item.department,
+        accepting_township=applicant_township,
+        applicant_township=applicant_township,
     )
     if authority is not None:
-        raise Problem(422, "outside_remit", "Outside the centre's remit", f"apply to {authority}", competent_authority=authority)
+        raise Problem(
+            422, "outside_remit", "Outside the centre's remit", f"apply to {authority}", competent_authority=authority
+        )
 
     app, rows, check_code = await _new_application(
-        session, principal, body, item, specs, env, channel="proxy", area_code=binding.area,
-        township=applicant_township, applicant_area=applicant_area, applicant_township=applicant_township,
+        session,
+        principal,
+        body,
+        item,
+        specs,
+        env,
+        channel="proxy",
+        area_code=binding.area,
+        township=applicant_township,
+        applicant_area=applicant_area,
+        applicant_township=applicant_township,
     )
     notice = None
     missing, defective = rules.gaps(_states(rows))
@@ -296,8 +332,12 @@ async def submit_proxy(
 def _states(rows: list[ApplicationMaterial]) -> list[rules.MaterialState]:
     return [
         rules.MaterialState(
-            code=r.code, requirement=r.requirement, present=r.present, defect=r.defect,
-            present_at_first_check=r.present_at_first_check, first_flagged_in=r.first_flagged_in,
+            code=r.code,
+            requirement=r.requirement,
+            present=r.present,
+            defect=r.defect,
+            present_at_first_check=r.present_at_first_check,
+            first_flagged_in=r.first_flagged_in,
             supplied_at=r.supplied_at,
         )
         for r in rows
@@ -305,13 +345,15 @@ def _states(rows: list[ApplicationMaterial]) -> list[rules.MaterialState]:
 
 
 async def _materials(session: AsyncSession, app: Application) -> list[ApplicationMaterial]:
-    stmt = select(ApplicationMaterial).where(ApplicationMaterial.application_id == app.id).order_by(ApplicationMaterial.position)
+    stmt = (
+        select(ApplicationMaterial)
+        .where(ApplicationMaterial.application_id == app.id)
+        .order_by(ApplicationMaterial.position)
+    )
     return list((await session.scalars(stmt)).all())
 
 
 # --- acceptance and non-acceptance -----------------------------------------------------------
-
-
 
 
 async def accept_application(session: AsyncSession, app: Application, env: Env, *, clerk: Principal | None) -> None:
@@ -326,20 +368,42 @@ async def accept_application(session: AsyncSession, app: Application, env: Env, 
         app.clerk_id, app.clerk_username, app.clerk_name = clerk.subject, clerk.username, clerk.name
     elif app.channel == "window":
         # nobody acted in time: the application is accounted to the clerk who received it
-        app.clerk_id, app.clerk_username, app.clerk_name = app.received_by_id, app.received_by_username, app.received_by_name
+        app.clerk_id, app.clerk_username, app.clerk_name = (
+            app.received_by_id,
+            app.received_by_username,
+            app.received_by_name,
+        )
     app.updated_at = env.now
     set_deadline(app, env)
     limit = (
-        f"即办件，{env.rules.instant_limit_minutes}分钟内办结" if app.kind == "instant"
+        f"即办件，{env.rules.instant_limit_minutes}分钟内办结"
+        if app.kind == "instant"
         else f"承诺{app.limit_workdays}个工作日，{local_time(app.deadline)[:10]}前办结"
     )
     deemed_note = "（未在法定期限内一次性告知，自收到申请材料之日起即为受理）" if deemed else ""
-    add_receipt(session, app, "acceptance", app.receipt_number, env, {
-        "item_name": app.item_name, "accepted_on": app.accepted_on.isoformat(), "deadline": app.deadline.isoformat(),
-        "competent_unit": app.competent_unit_name, "deemed_accepted": deemed,
-    })
-    add_step(session, app, "accepted", f"已受理{deemed_note}；{limit}；审批单位：{app.competent_unit_name}", env.now,
-          public=True, actor=clerk)
+    add_receipt(
+        session,
+        app,
+        "acceptance",
+        app.receipt_number,
+        env,
+        {
+            "item_name": app.item_name,
+            "accepted_on": app.accepted_on.isoformat(),
+            "deadline": app.deadline.isoformat(),
+            "competent_unit": app.competent_unit_name,
+            "deemed_accepted": deemed,
+        },
+    )
+    add_step(
+        session,
+        app,
+        "accepted",
+        f"已受理{deemed_note}；{limit}；审批单位：{app.competent_unit_name}",
+        env.now,
+        public=True,
+        actor=clerk,
+    )
     await emit_for(session, app, events.accepted(app))
 
 
@@ -352,13 +416,33 @@ async def _refuse_acceptance(
     app.competent_authority = authority
     app.clerk_id, app.clerk_username, app.clerk_name = principal.subject, principal.username, principal.name
     app.updated_at = env.now
-    add_receipt(session, app, "non_acceptance", number, env, {
-        "item_name": app.item_name, "reason": reason, "competent_authority": authority, "appeal_route": env.appeal_route,
-    })
-    add_step(session, app, "not_accepted", f"不予受理：{reason}。请向{authority}申请。", env.now, public=True, actor=principal)
+    add_receipt(
+        session,
+        app,
+        "non_acceptance",
+        number,
+        env,
+        {
+            "item_name": app.item_name,
+            "reason": reason,
+            "competent_authority": authority,
+            "appeal_route": env.appeal_route,
+        },
+    )
+    add_step(
+        session,
+        app,
+        "not_accepted",
+        f"不予受理：{reason}。请向{authority}申请。",
+        env.now,
+        public=True,
+        actor=principal,
+    )
 
 
-async def accept(session: AsyncSession, principal: Principal, application_id: str, if_match: int | None, env: Env) -> Application:
+async def accept(
+    session: AsyncSession, principal: Principal, application_id: str, if_match: int | None, env: Env
+) -> Application:
     app = await load(session, principal, application_id, if_match)
     require_scope(principal, ACCEPT, app.area_code)
     if app.status != "received":
@@ -367,9 +451,12 @@ async def accept(session: AsyncSession, principal: Principal, application_id: st
     in_window = env.now <= (app.notice_due or env.now)
     if (missing or defective) and in_window:
         raise Problem(
-            422, "materials_incomplete", "Materials incomplete",
+            422,
+            "materials_incomplete",
+            "Materials incomplete",
             "issue the one-time notice listing them, or take the missing materials first",
-            missing=missing, defective=defective,
+            missing=missing,
+            defective=defective,
         )
     await accept_application(session, app, env, clerk=principal)
     await session.flush()
@@ -377,7 +464,12 @@ async def accept(session: AsyncSession, principal: Principal, application_id: st
 
 
 async def refuse_acceptance(
-    session: AsyncSession, principal: Principal, application_id: str, body: NonAcceptanceBody, if_match: int | None, env: Env
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    body: NonAcceptanceBody,
+    if_match: int | None,
+    env: Env,
 ) -> Application:
     app = await load(session, principal, application_id, if_match)
     require_scope(principal, ACCEPT, app.area_code)
@@ -417,7 +509,9 @@ async def _issue_notice(
         if row.first_flagged_in is None:
             row.first_flagged_in = sequence
     if not items:
-        raise Problem(422, "empty_notice", "Nothing to notify", "every material is present and in order; accept instead")
+        raise Problem(
+            422, "empty_notice", "Nothing to notify", "every material is present and in order; accept instead"
+        )
     notice = Notice(
         id=new_id(),
         number=await business_number(session, "BZ", app.township_code, env.year),
@@ -435,8 +529,18 @@ async def _issue_notice(
     app.notices_issued = sequence
     app.updated_at = env.now
     add_receipt(session, app, "notice", notice.number, env, {"items": items, "sequence": sequence})
-    listed = "；".join(f"{rules.PROBLEM_LABELS[i['problem']]}{i['name']}" + (f"（{i['note']}）" if i["note"] else "") for i in items)
-    add_step(session, app, "notice", f"一次性告知（{notice.number}），请补正：{listed}", env.now, public=True, actor=principal)
+    listed = "；".join(
+        f"{rules.PROBLEM_LABELS[i['problem']]}{i['name']}" + (f"（{i['note']}）" if i["note"] else "") for i in items
+    )
+    add_step(
+        session,
+        app,
+        "notice",
+        f"一次性告知（{notice.number}），请补正：{listed}",
+        env.now,
+        public=True,
+        actor=principal,
+    )
     await emit_for(session, app, events.notice_issued(app, notice))
     return notice
 
@@ -452,15 +556,21 @@ def _check_follow_up(
     names = ", ".join(c for c, _ in refused)
     detail = (
         f"the one-time notice had to list everything at once; {names} was present and in order at the first check"
-        if code == "material_was_present" else f"{names} was not listed in the one-time notice"
+        if code == "material_was_present"
+        else f"{names} was not listed in the one-time notice"
     )
     raise NoticeRefused(
         code,
         detail,
         violation={
-            "application_id": app.id, "area_code": app.area_code, "kind": code, "clerk_id": principal.subject,
-            "clerk_username": principal.username, "clerk_name": principal.name,
-            "material_codes": [c for c, _ in refused], "detail": detail,
+            "application_id": app.id,
+            "area_code": app.area_code,
+            "kind": code,
+            "clerk_id": principal.subject,
+            "clerk_username": principal.username,
+            "clerk_name": principal.name,
+            "material_codes": [c for c, _ in refused],
+            "detail": detail,
         },
         errors=[{"field": f"items.{c}", "code": r, "message": "may not be asked for now"} for c, r in refused],
     )
@@ -484,8 +594,11 @@ async def issue_notice(
         if row is None:
             errors.add(f"items.{i}.code", "unknown_material", f"{entry.code!r} is not a material of {app.item_code}")
         elif row.requirement == "shared":
-            errors.add(f"items.{i}.code", "material_obtainable_by_sharing",
-                       f"{row.name} is obtained by data sharing and never asked from the applicant")
+            errors.add(
+                f"items.{i}.code",
+                "material_obtainable_by_sharing",
+                f"{row.name} is obtained by data sharing and never asked from the applicant",
+            )
         elif entry.code in requested:
             errors.add(f"items.{i}.code", "duplicate_material", f"{entry.code} is listed twice")
         else:
@@ -495,7 +608,9 @@ async def issue_notice(
         raise invalid_state(app, "issue a notice for")
     if app.notice_due is not None and env.now > app.notice_due:
         raise Problem(
-            409, "notice_period_expired", "Notice period expired",
+            409,
+            "notice_period_expired",
+            "Notice period expired",
             f"the one-time notice was due by {local_time(app.notice_due)}; the application counts as accepted on the day "
             "its materials were received (行政许可法 art. 32): accept it",
             notice_due=app.notice_due.isoformat(),
@@ -506,14 +621,23 @@ async def issue_notice(
 
 
 async def supplement(
-    session: AsyncSession, principal: Principal, application_id: str, body: SupplementBody, if_match: int | None, env: Env
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    body: SupplementBody,
+    if_match: int | None,
+    env: Env,
 ) -> Application:
     app = await load(session, principal, application_id, if_match)
     require_scope(principal, SUPPLEMENT, app.area_code)
     rows = await _materials(session, app)
     errors = FieldErrors()
-    _check_materials(errors, body.materials, tuple(catalogue.MaterialSpec(r.code, r.name, r.requirement, None, None) for r in rows),
-                     app.item_code)
+    _check_materials(
+        errors,
+        body.materials,
+        tuple(catalogue.MaterialSpec(r.code, r.name, r.requirement, None, None) for r in rows),
+        app.item_code,
+    )
     errors.raise_if_any()
     if app.status not in ("received", "awaiting_materials"):
         raise invalid_state(app, "supplement")
@@ -571,7 +695,8 @@ async def detail_of(session: AsyncSession, app: Application, principal: Principa
         await rows(ClockPause, ClockPause.started_at),
         await rows(Extension, Extension.requested_at),
         await rows(Violation, Violation.at)
-        if principal is not None and principal.covers(VIOLATION_READ, app.area_code) else [],
+        if principal is not None and principal.covers(VIOLATION_READ, app.area_code)
+        else [],
     )
 
 
@@ -580,7 +705,12 @@ async def get_detail(session: AsyncSession, principal: Principal, application_id
 
 
 async def list_violations(
-    session: AsyncSession, principal: Principal, *, application_id: str | None, clerk_id: str | None, limit: int,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    application_id: str | None,
+    clerk_id: str | None,
+    limit: int,
     cursor: str | None,
 ) -> list[Violation]:
     stmt = select(Violation).where(scope_filter(principal, VIOLATION_READ, Violation.area_code))

@@ -7,16 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from approval.catalogue import rules, service
+from approval.catalogue.models import CatalogueItem
+from approval.catalogue.schemas import ItemBody, ItemCreate, ItemOut, MaterialOut
+from approval.deps import statutory_limits, today
 from jiceng_shared import demo
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
-
-from approval.catalogue import rules, service
-from approval.catalogue.models import CatalogueItem
-from approval.catalogue.schemas import ItemBody, ItemCreate, ItemOut, MaterialOut
-from approval.deps import statutory_limits, today
 
 router = APIRouter(prefix="/catalogue/items", tags=["catalogue"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -30,8 +29,12 @@ def item_out(item: CatalogueItem, materials: tuple[service.MaterialSpec, ...]) -
         kind_zh=rules.KIND_LABELS[item.kind],
         materials=[
             MaterialOut(
-                code=m.code, name=m.name, requirement=m.requirement, requirement_zh=rules.REQUIREMENT_LABELS[m.requirement],
-                shared_source=m.shared_source, description=m.description,
+                code=m.code,
+                name=m.name,
+                requirement=m.requirement,
+                requirement_zh=rules.REQUIREMENT_LABELS[m.requirement],
+                shared_source=m.shared_source,
+                description=m.description,
             )
             for m in materials
         ],
@@ -53,8 +56,15 @@ async def list_items(
 ) -> Page[ItemOut]:
     async with ctx.db.session() as session:
         rows = await service.list_current(
-            session, as_of or today(ctx), kind=kind, department=department, cross_township=cross_township,
-            proxy=proxy, in_service=in_service, limit=limit, cursor=cursor,
+            session,
+            as_of or today(ctx),
+            kind=kind,
+            department=department,
+            cross_township=cross_township,
+            proxy=proxy,
+            in_service=in_service,
+            limit=limit,
+            cursor=cursor,
         )
         items, next_cursor = page_of(rows, limit)
         out = [item_out(i, await service.materials_of(session, i.id)) for i in items]
@@ -74,7 +84,10 @@ async def create_item(body: ItemCreate, response: Response, ctx: Ctx, principal:
 
 @router.get("/{code}", response_model=ItemOut, summary="The version of an item in force on a date")
 async def get_item(
-    code: str, ctx: Ctx, _principal: Reader, as_of: Annotated[dt.date | None, Query(description="default: today")] = None
+    code: str,
+    ctx: Ctx,
+    _principal: Reader,
+    as_of: Annotated[dt.date | None, Query(description="default: today")] = None,
 ) -> ItemOut:
     async with ctx.db.session() as session:
         item = await service.current(session, code, as_of or today(ctx))
@@ -83,7 +96,9 @@ async def get_item(
         return item_out(item, await service.materials_of(session, item.id))
 
 
-@router.put("/{code}", response_model=ItemOut, summary="Write a new version of an item (earlier ones stay as they were)")
+@router.put(
+    "/{code}", response_model=ItemOut, summary="Write a new version of an item (earlier ones stay as they were)"
+)
 async def put_item(code: str, body: ItemBody, ctx: Ctx, principal: Manager) -> ItemOut:
     async with ctx.db.transaction() as session:
         item = await service.new_version(

@@ -59,8 +59,12 @@ class ItemCreate(ItemBody):
                     "proxy": True,
                     "materials": [
                         {"code": "id_card", "name": "居民身份证", "requirement": "required"},
-                        {"code": "household_register", "name": "户口簿", "requirement": "shared",
-                         "shared_source": "公安人口信息库"},
+                        {
+                            "code": "household_register",
+                            "name": "户口簿",
+                            "requirement": "shared",
+                            "shared_source": "公安人口信息库",
+                        },
                     ],
                 }
             ]

@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from approval.catalogue import rules
+from approval.catalogue.models import CatalogueItem, CatalogueMaterial
+from approval.catalogue.schemas import ItemBody, ItemCreate
 from jiceng_shared import demo
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope
-
-from approval.catalogue import rules
-from approval.catalogue.models import CatalogueItem, CatalogueMaterial
-from approval.catalogue.schemas import ItemBody, ItemCreate
 
 READ = "approval.catalogue.read"
 MANAGE = "approval.catalogue.manage"
@@ -81,20 +80,27 @@ async def list_current(
     stmt = select(CatalogueItem).join(
         latest, and_(CatalogueItem.code == latest.c.code, CatalogueItem.version == latest.c.version)
     )
-    stmt = where_equal(stmt, (
-        (CatalogueItem.kind, kind),
-        (CatalogueItem.department, department),
-        (CatalogueItem.cross_township, cross_township),
-        (CatalogueItem.proxy, proxy),
-        (CatalogueItem.in_service, in_service),
-    ))
+    stmt = where_equal(
+        stmt,
+        (
+            (CatalogueItem.kind, kind),
+            (CatalogueItem.department, department),
+            (CatalogueItem.cross_township, cross_township),
+            (CatalogueItem.proxy, proxy),
+            (CatalogueItem.in_service, in_service),
+        ),
+    )
     stmt = paginate(stmt, CatalogueItem.created_at, CatalogueItem.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 
 
 async def versions(session: AsyncSession, code: str) -> list[CatalogueItem]:
     rows = list(
-        (await session.scalars(select(CatalogueItem).where(CatalogueItem.code == code).order_by(CatalogueItem.version))).all()
+        (
+            await session.scalars(
+                select(CatalogueItem).where(CatalogueItem.code == code).order_by(CatalogueItem.version)
+            )
+        ).all()
     )
     if not rows:
         raise not_found("catalogue item", code)
@@ -112,12 +118,19 @@ def _check(body: ItemBody, limits: rules.StatutoryLimits, effective_from: dt.dat
         limits=limits,
     )
     if effective_from < today:
-        errors.add("effective_from", "effective_date_in_past", "a list change takes effect today or later, never backdated")
+        errors.add(
+            "effective_from", "effective_date_in_past", "a list change takes effect today or later, never backdated"
+        )
     errors.raise_if_any()
 
 
 def write_version(
-    session: AsyncSession, principal: Principal, code: str, version: int, body: ItemBody, effective_from: dt.date,
+    session: AsyncSession,
+    principal: Principal,
+    code: str,
+    version: int,
+    body: ItemBody,
+    effective_from: dt.date,
     now: dt.datetime,
 ) -> CatalogueItem:
     item = CatalogueItem(
@@ -163,27 +176,43 @@ def write_version(
 
 
 async def create_item(
-    session: AsyncSession, principal: Principal, body: ItemCreate, *, today: dt.date, now: dt.datetime,
+    session: AsyncSession,
+    principal: Principal,
+    body: ItemCreate,
+    *,
+    today: dt.date,
+    now: dt.datetime,
     limits: rules.StatutoryLimits,
 ) -> CatalogueItem:
     require_scope(principal, MANAGE, demo.COUNTY_CODE)
     effective_from = body.effective_from or today
     _check(body, limits, effective_from, today)
     if await session.scalar(select(CatalogueItem.id).where(CatalogueItem.code == body.code).limit(1)):
-        raise Problem(409, "item_exists", "Item exists", f"catalogue item {body.code} exists; PUT a new version instead")
+        raise Problem(
+            409, "item_exists", "Item exists", f"catalogue item {body.code} exists; PUT a new version instead"
+        )
     item = write_version(session, principal, body.code, 1, body, effective_from, now)
     await session.flush()
     return item
 
 
 async def new_version(
-    session: AsyncSession, principal: Principal, code: str, body: ItemBody, *, today: dt.date, now: dt.datetime,
+    session: AsyncSession,
+    principal: Principal,
+    code: str,
+    body: ItemBody,
+    *,
+    today: dt.date,
+    now: dt.datetime,
     limits: rules.StatutoryLimits,
 ) -> CatalogueItem:
     """Write the next version; every earlier version, and every application on it, stays as it was."""
     require_scope(principal, MANAGE, demo.COUNTY_CODE)
     latest = await session.scalar(
-        select(CatalogueItem).where(CatalogueItem.code == code).order_by(CatalogueItem.version.desc()).limit(1)
+        select(CatalogueItem)
+        .where(CatalogueItem.code == code)
+        .order_by(CatalogueItem.version.desc())
+        .limit(1)
         .with_for_update()
     )
     if latest is None:
@@ -193,7 +222,8 @@ async def new_version(
     if effective_from < latest.effective_from:
         errors = FieldErrors()
         errors.add(
-            "effective_from", "effective_date_before_latest",
+            "effective_from",
+            "effective_date_before_latest",
             f"version {latest.version} takes effect on {latest.effective_from}; a later version cannot start before it",
         )
         errors.raise_if_any()

@@ -6,10 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
-
 from approval.applications.router import application_out
 from approval.deps import if_match, set_etag
 from approval.frontdesk import rules, service
@@ -26,6 +22,9 @@ from approval.frontdesk.schemas import (
     PostOut,
     QueueOut,
 )
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(tags=["front desk"])
 IfMatch = Annotated[int | None, Depends(if_match)]
@@ -62,7 +61,10 @@ async def list_posts(ctx: Ctx, principal: Annotated[Principal, Depends(require(s
 
 @router.post("/posts", status_code=201, response_model=PostOut, summary="Set up a window post and its backup")
 async def create_post(
-    body: PostCreate, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.POST_MANAGE))]
+    body: PostCreate,
+    response: Response,
+    ctx: Ctx,
+    principal: Annotated[Principal, Depends(require(service.POST_MANAGE))],
 ) -> PostOut:
     async with ctx.db.transaction() as session:
         post = await service.create_post(session, principal, body, ctx.now())
@@ -70,10 +72,17 @@ async def create_post(
     return post_out(post)
 
 
-@router.post("/posts/{post_id}/absence", response_model=PostOut,
-             summary="Mark the A clerk absent (the B clerk takes the queue) or back")
+@router.post(
+    "/posts/{post_id}/absence",
+    response_model=PostOut,
+    summary="Mark the A clerk absent (the B clerk takes the queue) or back",
+)
 async def set_absence(
-    post_id: str, body: AbsenceBody, response: Response, ctx: Ctx, version: IfMatch,
+    post_id: str,
+    body: AbsenceBody,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.POST_MANAGE))],
 ) -> PostOut:
     async with ctx.db.transaction() as session:
@@ -105,8 +114,13 @@ async def list_inquiries(
 ) -> Page[InquiryOut]:
     async with ctx.db.session() as session:
         rows = await service.list_inquiries(
-            session, principal, status=status, owner_username=owner_username, correlation_id=correlation_id,
-            limit=limit, cursor=cursor,
+            session,
+            principal,
+            status=status,
+            owner_username=owner_username,
+            correlation_id=correlation_id,
+            limit=limit,
+            cursor=cursor,
         )
     items, next_cursor = page_of(rows, limit)
     return Page[InquiryOut](items=[inquiry_out(i) for i in items], next_cursor=next_cursor)
@@ -123,7 +137,9 @@ async def create_inquiry(body: InquiryCreate, response: Response, ctx: Ctx, prin
 
 @router.get("/inquiries/{inquiry_id}", response_model=InquiryDetail, summary="One inquiry with its timeline")
 async def get_inquiry(
-    inquiry_id: str, response: Response, ctx: Ctx,
+    inquiry_id: str,
+    response: Response,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(service.INQUIRY_READ))],
 ) -> InquiryDetail:
     async with ctx.db.session() as session:
@@ -131,8 +147,11 @@ async def get_inquiry(
     return inquiry_detail(row, steps, response)
 
 
-@router.post("/inquiries/{inquiry_id}/take", response_model=InquiryDetail,
-             summary="Take an unclaimed inquiry from the centre's queue: you own it")
+@router.post(
+    "/inquiries/{inquiry_id}/take",
+    response_model=InquiryDetail,
+    summary="Take an unclaimed inquiry from the centre's queue: you own it",
+)
 async def take(inquiry_id: str, response: Response, ctx: Ctx, version: IfMatch, principal: Handler) -> InquiryDetail:
     async with ctx.db.transaction() as session:
         row = await service.take(session, principal, inquiry_id, version, ctx.now())
@@ -140,8 +159,11 @@ async def take(inquiry_id: str, response: Response, ctx: Ctx, version: IfMatch, 
     return inquiry_detail(row, steps, response)
 
 
-@router.post("/inquiries/{inquiry_id}/handover", response_model=InquiryDetail,
-             summary="Hand the inquiry over explicitly (the only way ownership moves)")
+@router.post(
+    "/inquiries/{inquiry_id}/handover",
+    response_model=InquiryDetail,
+    summary="Hand the inquiry over explicitly (the only way ownership moves)",
+)
 async def handover(
     inquiry_id: str, body: HandoverBody, response: Response, ctx: Ctx, version: IfMatch, principal: Handler
 ) -> InquiryDetail:

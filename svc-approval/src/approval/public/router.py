@@ -10,11 +10,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from jiceng_shared import demo
-from jiceng_shared.errors import not_found
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx
-
 from approval.applications import rules as app_rules
 from approval.applications import service as applications
 from approval.applications.router import notice_out, receipt_out
@@ -27,15 +22,25 @@ from approval.deps import statutory_limits, today
 from approval.ratings import rules as rating_rules
 from approval.ratings import service as ratings
 from approval.ratings.schemas import PublicRatingOut, RatingCreate
+from jiceng_shared import demo
+from jiceng_shared.errors import not_found
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx
 
 router = APIRouter(prefix="/public", tags=["public"])
 
 
 def _summary(item: CatalogueItem, ctx: Ctx, model: type[GuideSummary] = GuideSummary, **extra: object) -> GuideSummary:
     return model(
-        code=item.code, name=item.name, kind=item.kind, kind_zh=cat_rules.KIND_LABELS[item.kind],
+        code=item.code,
+        name=item.name,
+        kind=item.kind,
+        kind_zh=cat_rules.KIND_LABELS[item.kind],
         time_limit_zh=catalogue.time_limit_zh(item, ctx.settings.instant_limit_minutes),
-        cross_township=item.cross_township, proxy=item.proxy, online=item.online, **extra,
+        cross_township=item.cross_township,
+        proxy=item.proxy,
+        online=item.online,
+        **extra,
     )
 
 
@@ -50,8 +55,14 @@ async def list_guides(
 ) -> Page[GuideSummary]:
     async with ctx.db.session() as session:
         rows = await catalogue.list_current(
-            session, today(ctx), kind=kind, cross_township=cross_township, proxy=proxy, in_service=True,
-            limit=limit, cursor=cursor,
+            session,
+            today(ctx),
+            kind=kind,
+            cross_township=cross_township,
+            proxy=proxy,
+            in_service=True,
+            limit=limit,
+            cursor=cursor,
         )
     items, next_cursor = page_of(rows, limit)
     return Page[GuideSummary](items=[_summary(i, ctx) for i in items], next_cursor=next_cursor)
@@ -65,16 +76,25 @@ async def get_guide(code: str, ctx: Ctx) -> GuideOut:
             raise not_found("service guide", code)
         materials = await catalogue.materials_of(session, item.id)
     return _summary(  # type: ignore[return-value]
-        item, ctx, GuideOut,
+        item,
+        ctx,
+        GuideOut,
         version=item.version,
         department_zh=demo.DEPARTMENTS.get(item.department, item.department),
         handled_by_zh=catalogue.handled_by_zh(item),
         statutory_limit_zh=catalogue.statutory_limit_zh(item, statutory_limits(ctx)),
-        conditions=item.conditions, legal_basis=item.legal_basis, fee=item.fee,
+        conditions=item.conditions,
+        legal_basis=item.legal_basis,
+        fee=item.fee,
         materials=[
-            GuideMaterial(code=m.code, name=m.name, requirement=m.requirement,
-                          requirement_zh=cat_rules.REQUIREMENT_LABELS[m.requirement],
-                          applicant_provides=m.requirement != "shared", description=m.description)
+            GuideMaterial(
+                code=m.code,
+                name=m.name,
+                requirement=m.requirement,
+                requirement_zh=cat_rules.REQUIREMENT_LABELS[m.requirement],
+                applicant_provides=m.requirement != "shared",
+                description=m.description,
+            )
             for m in materials
         ],
         appeal_route=ctx.settings.appeal_route,
@@ -82,8 +102,11 @@ async def get_guide(code: str, ctx: Ctx) -> GuideOut:
     )
 
 
-@router.get("/applications/{receipt_number}", response_model=PublicStatus,
-            summary="Status of an application by receipt number and check code (public notes only)")
+@router.get(
+    "/applications/{receipt_number}",
+    response_model=PublicStatus,
+    summary="Status of an application by receipt number and check code (public notes only)",
+)
 async def application_status(
     receipt_number: str, ctx: Ctx, check_code: Annotated[str, Query(min_length=4, max_length=16)]
 ) -> PublicStatus:
@@ -92,29 +115,46 @@ async def application_status(
     app = d.app
     pending = d.notices[-1] if d.notices and app.status == "awaiting_materials" else None
     return PublicStatus(
-        receipt_number=app.receipt_number, item_name=app.item_name, status=app.status,
-        status_zh=app_rules.STATUS_LABELS[app.status], outcome=app.outcome,
-        outcome_zh=app_rules.OUTCOME_LABELS.get(app.outcome or ""), received_at=app.received_at,
-        accepted_on=app.accepted_on, deadline=app.deadline, completed_at=app.completed_at,
+        receipt_number=app.receipt_number,
+        item_name=app.item_name,
+        status=app.status,
+        status_zh=app_rules.STATUS_LABELS[app.status],
+        outcome=app.outcome,
+        outcome_zh=app_rules.OUTCOME_LABELS.get(app.outcome or ""),
+        received_at=app.received_at,
+        accepted_on=app.accepted_on,
+        deadline=app.deadline,
+        completed_at=app.completed_at,
         handled_by_zh=app.competent_unit_name,
         missing_materials=notice_out(pending).items if pending else [],
         receipts=[receipt_out(r) for r in d.receipts],
         timeline=[
             PublicStep(at=s.at, status=s.status, status_zh=app_rules.STATUS_LABELS[s.status], note=s.note)
-            for s in d.steps if s.public
+            for s in d.steps
+            if s.public
         ],
     )
 
 
-@router.post("/ratings", status_code=201, response_model=PublicRatingOut,
-             summary="Rate a finished service with its rating code (anonymous; once per service)")
+@router.post(
+    "/ratings",
+    status_code=201,
+    response_model=PublicRatingOut,
+    summary="Rate a finished service with its rating code (anonymous; once per service)",
+)
 async def rate(body: RatingCreate, ctx: Ctx) -> PublicRatingOut:
     async with ctx.db.transaction() as session:
         rating = await ratings.submit(
-            session, body, now=ctx.now(), calendar=ctx.calendar,
+            session,
+            body,
+            now=ctx.now(),
+            calendar=ctx.calendar,
             rectification_workdays=ctx.settings.rectification_workdays,
         )
     return PublicRatingOut(
-        receipt_number=body.receipt_number, level=rating.level, level_zh=rating_rules.LEVELS[rating.level],
-        rated_at=rating.rated_at, follow_up=rating.bad,
+        receipt_number=body.receipt_number,
+        level=rating.level,
+        level_zh=rating_rules.LEVELS[rating.level],
+        rated_at=rating.rated_at,
+        follow_up=rating.bad,
     )

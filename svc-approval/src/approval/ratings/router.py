@@ -6,10 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
-
 from approval.deps import if_match, set_etag
 from approval.ratings import rules, service
 from approval.ratings.models import Rating, Rectification
@@ -21,6 +17,9 @@ from approval.ratings.schemas import (
     RectificationDetail,
     RectificationOut,
 )
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(tags=["ratings"])
 IfMatch = Annotated[int | None, Depends(if_match)]
@@ -29,11 +28,14 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 def rating_out(r: Rating) -> RatingOut:
     return RatingOut(
         **{k: getattr(r, k) for k in RatingOut.model_fields if hasattr(r, k)},
-        level_zh=rules.LEVELS[r.level], channel_zh=rules.CHANNEL_LABELS[r.channel],
+        level_zh=rules.LEVELS[r.level],
+        channel_zh=rules.CHANNEL_LABELS[r.channel],
     )
 
 
-def rectification_out(row: Rectification, model: type[RectificationOut] = RectificationOut, **extra: object) -> RectificationOut:
+def rectification_out(
+    row: Rectification, model: type[RectificationOut] = RectificationOut, **extra: object
+) -> RectificationOut:
     return model(
         **{k: getattr(row, k) for k in RectificationOut.model_fields if hasattr(row, k)},
         level_zh=rules.LEVELS[row.level],
@@ -63,8 +65,15 @@ async def list_ratings(
 ) -> Page[RatingOut]:
     async with ctx.db.session() as session:
         rows = await service.list_ratings(
-            session, principal, limit=limit, cursor=cursor, clerk_id=clerk_id, item_code=item_code, level=level,
-            bad=bad, application_id=application_id,
+            session,
+            principal,
+            limit=limit,
+            cursor=cursor,
+            clerk_id=clerk_id,
+            item_code=item_code,
+            level=level,
+            bad=bad,
+            application_id=application_id,
         )
     items, next_cursor = page_of(rows, limit, created="rated_at")
     return Page[RatingOut](items=[rating_out(r) for r in items], next_cursor=next_cursor)
@@ -83,8 +92,14 @@ async def list_rectifications(
 ) -> Page[RectificationOut]:
     async with ctx.db.session() as session:
         rows = await service.list_rectifications(
-            session, principal, limit=limit, cursor=cursor, status=status, clerk_id=clerk_id,
-            assignee_username=assignee_username, application_id=application_id,
+            session,
+            principal,
+            limit=limit,
+            cursor=cursor,
+            status=status,
+            clerk_id=clerk_id,
+            assignee_username=assignee_username,
+            application_id=application_id,
         )
     items, next_cursor = page_of(rows, limit)
     return Page[RectificationOut](items=[rectification_out(r) for r in items], next_cursor=next_cursor)
@@ -92,7 +107,9 @@ async def list_rectifications(
 
 @router.get("/rectifications/{rectification_id}", response_model=RectificationDetail, summary="One rectification")
 async def get_rectification(
-    rectification_id: str, response: Response, ctx: Ctx,
+    rectification_id: str,
+    response: Response,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(service.RECTIFICATION_READ))],
 ) -> RectificationDetail:
     async with ctx.db.session() as session:
@@ -100,10 +117,17 @@ async def get_rectification(
     return rectification_detail(principal, row, response)
 
 
-@router.post("/rectifications/{rectification_id}/assign", response_model=RectificationDetail,
-             summary="Assign the rectification to its handler")
+@router.post(
+    "/rectifications/{rectification_id}/assign",
+    response_model=RectificationDetail,
+    summary="Assign the rectification to its handler",
+)
 async def assign(
-    rectification_id: str, body: AssignBody, response: Response, ctx: Ctx, version: IfMatch,
+    rectification_id: str,
+    body: AssignBody,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.ASSIGN))],
 ) -> RectificationDetail:
     async with ctx.db.transaction() as session:
@@ -111,10 +135,17 @@ async def assign(
     return rectification_detail(principal, row, response)
 
 
-@router.post("/rectifications/{rectification_id}/callback", response_model=RectificationDetail,
-             summary="Record the call-back to the rater (回访)")
+@router.post(
+    "/rectifications/{rectification_id}/callback",
+    response_model=RectificationDetail,
+    summary="Record the call-back to the rater (回访)",
+)
 async def callback(
-    rectification_id: str, body: CallbackBody, response: Response, ctx: Ctx, version: IfMatch,
+    rectification_id: str,
+    body: CallbackBody,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.HANDLE))],
 ) -> RectificationDetail:
     async with ctx.db.transaction() as session:
@@ -122,10 +153,17 @@ async def callback(
     return rectification_detail(principal, row, response)
 
 
-@router.post("/rectifications/{rectification_id}/close", response_model=RectificationDetail,
-             summary="Close with an outcome: fixed, explained, or appeal upheld")
+@router.post(
+    "/rectifications/{rectification_id}/close",
+    response_model=RectificationDetail,
+    summary="Close with an outcome: fixed, explained, or appeal upheld",
+)
 async def close(
-    rectification_id: str, body: CloseBody, response: Response, ctx: Ctx, version: IfMatch,
+    rectification_id: str,
+    body: CloseBody,
+    response: Response,
+    ctx: Ctx,
+    version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.HANDLE))],
 ) -> RectificationDetail:
     async with ctx.db.transaction() as session:

@@ -11,8 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 class RatingCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"receipt_number": "SL-320971100-2026-000001", "rating_code": "7K3M9QXA",
-                                         "level": 5, "comment": "办事很快"}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "receipt_number": "SL-320971100-2026-000001",
+                    "rating_code": "7K3M9QXA",
+                    "level": 5,
+                    "comment": "办事很快",
+                }
+            ]
+        },
     )
     receipt_number: str = Field(min_length=1, max_length=40)
     rating_code: str = Field(min_length=4, max_length=16, description="handed out with the result")

@@ -8,6 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from approval import codes
+from approval.applications.models import Application, ApplicationStep
+from approval.ratings import rules
+from approval.ratings.models import Rating, Rectification
+from approval.ratings.schemas import AssignBody, CallbackBody, CloseBody, RatingCreate
 from jiceng_shared.contracts.approval import RatingRectified, RatingSubmitted
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
@@ -16,12 +21,6 @@ from jiceng_shared.outbox import emit
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
-
-from approval import codes
-from approval.applications.models import Application, ApplicationStep
-from approval.ratings import rules
-from approval.ratings.models import Rating, Rectification
-from approval.ratings.schemas import AssignBody, CallbackBody, CloseBody, RatingCreate
 
 READ = "approval.rating.read"
 RECTIFICATION_READ = "approval.rectification.read"
@@ -35,43 +34,91 @@ def _invalid_code() -> Problem:
 
 
 async def submit(
-    session: AsyncSession, body: RatingCreate, *, now: dt.datetime, calendar: WorkdayCalendar, rectification_workdays: int
+    session: AsyncSession,
+    body: RatingCreate,
+    *,
+    now: dt.datetime,
+    calendar: WorkdayCalendar,
+    rectification_workdays: int,
 ) -> Rating:
     """An anonymous rating with the code handed out with the result; a bad one opens a rectification."""
     app = await session.scalar(select(Application).where(Application.receipt_number == body.receipt_number))
-    if app is None or app.status != "completed" or not codes.code_matches(app.receipt_number, body.rating_code,
-                                                                         app.rating_code_hash):
+    if (
+        app is None
+        or app.status != "completed"
+        or not codes.code_matches(app.receipt_number, body.rating_code, app.rating_code_hash)
+    ):
         raise _invalid_code()
     if app.rated:
         raise Problem(409, "already_rated", "Already rated", "each service is rated once")
     bad = rules.is_bad(body.level)
     rating = Rating(
-        id=new_id(), application_id=app.id, area_code=app.area_code, township_code=app.township_code,
-        item_code=app.item_code, clerk_id=app.clerk_id, clerk_username=app.clerk_username, clerk_name=app.clerk_name,
-        level=body.level, bad=bad, channel=body.channel, comment=body.comment, rated_at=now, appeal_upheld=False,
+        id=new_id(),
+        application_id=app.id,
+        area_code=app.area_code,
+        township_code=app.township_code,
+        item_code=app.item_code,
+        clerk_id=app.clerk_id,
+        clerk_username=app.clerk_username,
+        clerk_name=app.clerk_name,
+        level=body.level,
+        bad=bad,
+        channel=body.channel,
+        comment=body.comment,
+        rated_at=now,
+        appeal_upheld=False,
     )
     session.add(rating)
     app.rated = True  # the version bump makes a simultaneous second rating lose (409)
     app.updated_at = now
-    session.add(ApplicationStep(
-        id=new_id(), application_id=app.id, at=now, action="rated", status=app.status, public=True,
-        note="已收到您的评价，感谢监督" + ("；差评将由专人回访整改" if bad else ""), actor_id=None, actor_name=None,
-    ))
+    session.add(
+        ApplicationStep(
+            id=new_id(),
+            application_id=app.id,
+            at=now,
+            action="rated",
+            status=app.status,
+            public=True,
+            note="已收到您的评价，感谢监督" + ("；差评将由专人回访整改" if bad else ""),
+            actor_id=None,
+            actor_name=None,
+        )
+    )
     if bad:
-        session.add(Rectification(
-            id=new_id(), rating_id=rating.id, application_id=app.id, area_code=app.area_code,
-            township_code=app.township_code, clerk_id=app.clerk_id, clerk_username=app.clerk_username,
-            level=body.level, comment=body.comment, status="open",
-            due_at=rules.rectification_due(calendar, now, workdays=rectification_workdays),
-            callback_required=body.contact is not None, callback_contact=body.contact, created_at=now,
-        ))
+        session.add(
+            Rectification(
+                id=new_id(),
+                rating_id=rating.id,
+                application_id=app.id,
+                area_code=app.area_code,
+                township_code=app.township_code,
+                clerk_id=app.clerk_id,
+                clerk_username=app.clerk_username,
+                level=body.level,
+                comment=body.comment,
+                status="open",
+                due_at=rules.rectification_due(calendar, now, workdays=rectification_workdays),
+                callback_required=body.contact is not None,
+                callback_contact=body.contact,
+                created_at=now,
+            )
+        )
     # a good rating's contact is not needed for anything, so it is not kept
     await emit(
         session,
         RatingSubmitted(
-            rating_id=rating.id, application_id=app.id, township_code=app.township_code, clerk_id=app.clerk_id,
-            level=body.level, bad=bad, channel=body.channel, rated_at=now, clerk_username=app.clerk_username,
-            area_code=app.area_code, item_code=app.item_code, proxy_agent_id=app.proxy_agent_id,
+            rating_id=rating.id,
+            application_id=app.id,
+            township_code=app.township_code,
+            clerk_id=app.clerk_id,
+            level=body.level,
+            bad=bad,
+            channel=body.channel,
+            rated_at=now,
+            clerk_username=app.clerk_username,
+            area_code=app.area_code,
+            item_code=app.item_code,
+            proxy_agent_id=app.proxy_agent_id,
             proxy_agent_username=app.proxy_agent_username,
         ),
         subject=rating.id,
@@ -111,8 +158,13 @@ async def get_rectification(
     if row is None:
         raise not_found("rectification", rectification_id)
     if if_match is not None and row.version != if_match:
-        raise Problem(412, "version_mismatch", "Changed by someone else",
-                      f"the rectification is at version {row.version}, not {if_match}", current_version=row.version)
+        raise Problem(
+            412,
+            "version_mismatch",
+            "Changed by someone else",
+            f"the rectification is at version {row.version}, not {if_match}",
+            current_version=row.version,
+        )
     return row
 
 
@@ -133,7 +185,11 @@ def _require_handler(principal: Principal, row: Rectification) -> None:
 
 
 async def assign(
-    session: AsyncSession, principal: Principal, rectification_id: str, body: AssignBody, if_match: int | None,
+    session: AsyncSession,
+    principal: Principal,
+    rectification_id: str,
+    body: AssignBody,
+    if_match: int | None,
     now: dt.datetime,
 ) -> Rectification:
     row = await get_rectification(session, principal, rectification_id, if_match)
@@ -147,7 +203,11 @@ async def assign(
 
 
 async def record_callback(
-    session: AsyncSession, principal: Principal, rectification_id: str, body: CallbackBody, if_match: int | None,
+    session: AsyncSession,
+    principal: Principal,
+    rectification_id: str,
+    body: CallbackBody,
+    if_match: int | None,
     now: dt.datetime,
 ) -> Rectification:
     row = await get_rectification(session, principal, rectification_id, if_match)
@@ -158,13 +218,19 @@ async def record_callback(
 
 
 async def close(
-    session: AsyncSession, principal: Principal, rectification_id: str, body: CloseBody, if_match: int | None,
+    session: AsyncSession,
+    principal: Principal,
+    rectification_id: str,
+    body: CloseBody,
+    if_match: int | None,
     now: dt.datetime,
 ) -> Rectification:
     row = await get_rectification(session, principal, rectification_id, if_match)
     _require_handler(principal, row)
     if row.callback_required and row.callback_at is None:
-        raise Problem(409, "callback_missing", "Call back first", "every named bad rating is called back before closing")
+        raise Problem(
+            409, "callback_missing", "Call back first", "every named bad rating is called back before closing"
+        )
     row.status = "closed"
     row.outcome, row.outcome_note = body.outcome, body.note
     row.closed_at, row.closed_by_name = now, principal.name
@@ -176,11 +242,22 @@ async def close(
     await emit(
         session,
         RatingRectified(
-            rectification_id=row.id, rating_id=row.rating_id, township_code=row.township_code, clerk_id=row.clerk_id,
-            outcome=body.outcome, on_time=row.on_time, closed_at=now, clerk_username=row.clerk_username,
-            area_code=row.area_code, application_id=row.application_id, level=row.level, due_at=row.due_at,
-            assignee_id=row.assignee_id, assignee_username=row.assignee_username,
-            callback_required=row.callback_required, callback_done=row.callback_at is not None,
+            rectification_id=row.id,
+            rating_id=row.rating_id,
+            township_code=row.township_code,
+            clerk_id=row.clerk_id,
+            outcome=body.outcome,
+            on_time=row.on_time,
+            closed_at=now,
+            clerk_username=row.clerk_username,
+            area_code=row.area_code,
+            application_id=row.application_id,
+            level=row.level,
+            due_at=row.due_at,
+            assignee_id=row.assignee_id,
+            assignee_username=row.assignee_username,
+            callback_required=row.callback_required,
+            callback_done=row.callback_at is not None,
         ),
         subject=row.id,
         township=row.township_code,
@@ -206,8 +283,17 @@ async def invite_unrated(session: AsyncSession, *, now: dt.datetime, after_days:
     apps = list((await session.scalars(stmt)).all())
     for app in apps:
         app.rating_invited_at = now
-        session.add(ApplicationStep(
-            id=new_id(), application_id=app.id, at=now, action="rating_invited", status=app.status, public=True,
-            note="诚邀您凭评价码对本次服务进行评价", actor_id=None, actor_name=None,
-        ))
+        session.add(
+            ApplicationStep(
+                id=new_id(),
+                application_id=app.id,
+                at=now,
+                action="rating_invited",
+                status=app.status,
+                public=True,
+                note="诚邀您凭评价码对本次服务进行评价",
+                actor_id=None,
+                actor_name=None,
+            )
+        )
     return len(apps)

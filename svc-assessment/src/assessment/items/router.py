@@ -7,13 +7,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
-
 from assessment.items import service
 from assessment.items.schemas import ItemCreate, ItemOut, ManualRatingCreate, ManualRatingOut
 from assessment.items.views import item_out, rating_out
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(tags=["list and manual ratings"])
 
@@ -57,7 +56,9 @@ async def create_manual_rating(
     return rating_out(rating)
 
 
-@router.get("/manual-ratings", response_model=Page[ManualRatingOut], summary="Manual ratings in your scope, newest first")
+@router.get(
+    "/manual-ratings", response_model=Page[ManualRatingOut], summary="Manual ratings in your scope, newest first"
+)
 async def list_manual_ratings(
     ctx: Ctx,
     principal: Annotated[Principal, Depends(require(service.RATING_READ))],
@@ -69,7 +70,12 @@ async def list_manual_ratings(
 ) -> Page[ManualRatingOut]:
     async with ctx.db.session() as session:
         rows = await service.list_ratings(
-            session, principal, period=period, subject_kind=subject_kind, subject_id=subject_id, limit=limit,
+            session,
+            principal,
+            period=period,
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            limit=limit,
             cursor=cursor,
         )
     items, next_cursor = page_of(rows, limit)

@@ -57,8 +57,14 @@ class ManualRatingCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"period": "2026-10", "subject_kind": "clerk", "subject_id": "clerk-1", "item_code": "window.discipline",
-                 "points": 28, "note": "全月无迟到早退"}
+                {
+                    "period": "2026-10",
+                    "subject_kind": "clerk",
+                    "subject_id": "clerk-1",
+                    "item_code": "window.discipline",
+                    "points": 28,
+                    "note": "全月无迟到早退",
+                }
             ]
         },
     )

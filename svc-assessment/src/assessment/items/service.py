@@ -10,13 +10,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.errors import Problem, not_found
-from jiceng_shared.identity import Principal
-from jiceng_shared.observability import request_id_var
-from jiceng_shared.pagination import paginate, where_equal
-from jiceng_shared.scope import require_scope, scope_filter
-
 from assessment.items import rules
 from assessment.items.models import AssessmentItem, ManualRating
 from assessment.items.schemas import ItemCreate, ManualRatingCreate
@@ -26,6 +19,12 @@ from assessment.units import service as units
 from assessment.units.models import Unit
 from assessment.window import service as window
 from assessment.window.models import Clerk
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.observability import request_id_var
+from jiceng_shared.pagination import paginate, where_equal
+from jiceng_shared.scope import require_scope, scope_filter
 
 ITEM_READ = "assessment.item.read"
 ITEM_MANAGE = "assessment.item.manage"
@@ -88,7 +87,9 @@ async def score_items(session: AsyncSession, subject_kind: str, months: Sequence
 # --- manual ratings ---------------------------------------------------------------------------
 
 
-async def _subject_scope(session: AsyncSession, principal: Principal, kind: str, subject_id: str) -> tuple[str, str | None]:
+async def _subject_scope(
+    session: AsyncSession, principal: Principal, kind: str, subject_id: str
+) -> tuple[str, str | None]:
     """The subject's scope keys, once the caller may rate it (404 if they cannot even see it)."""
     if kind == "unit":
         unit = await session.get(Unit, subject_id)
@@ -112,13 +113,19 @@ async def create_rating(session: AsyncSession, principal: Principal, body: Manua
     first, last = _days([body.period])
     if item is None or not rules.in_force(item.effective_from, item.effective_to, first, last):
         raise Problem(
-            422, "item_not_in_list", "Not on the published list",
+            422,
+            "item_not_in_list",
+            "Not on the published list",
             f"item_code: {body.item_code} is not on the list in force for {body.period}; "
             "no pledge or veto item may be added beyond the published list",
         )
     if item.subject_kind != body.subject_kind:
-        raise Problem(422, "item_not_applicable", "Invalid request",
-                      f"item_code: {item.code} applies to {item.subject_kind}, not {body.subject_kind}")
+        raise Problem(
+            422,
+            "item_not_applicable",
+            "Invalid request",
+            f"item_code: {item.code} applies to {item.subject_kind}, not {body.subject_kind}",
+        )
     rules.check_rating(item.kind, item.max_points, body.points, body.outcome).raise_if_any()
     if body.period in closed_months(await load_closures(session, [body.period]), area):
         raise Problem(409, "period_closed", "Period closed", f"{body.period} is closed for this subject's area")
@@ -131,11 +138,27 @@ async def create_rating(session: AsyncSession, principal: Principal, body: Manua
         )
     )
     if existing is not None:
-        raise Problem(409, "already_rated", "Already rated", f"{body.subject_id} is already rated on {item.code} for {body.period}")
+        raise Problem(
+            409,
+            "already_rated",
+            "Already rated",
+            f"{body.subject_id} is already rated on {item.code} for {body.period}",
+        )
     rating = ManualRating(
-        id=new_id(), period=body.period, subject_kind=body.subject_kind, subject_id=body.subject_id, area_code=area,
-        dept=dept, item_code=item.code, item_kind=item.kind, points=body.points, outcome=body.outcome, note=body.note,
-        rated_by=principal.username or principal.subject, rated_by_name=principal.name, request_id=request_id_var.get(),
+        id=new_id(),
+        period=body.period,
+        subject_kind=body.subject_kind,
+        subject_id=body.subject_id,
+        area_code=area,
+        dept=dept,
+        item_code=item.code,
+        item_kind=item.kind,
+        points=body.points,
+        outcome=body.outcome,
+        note=body.note,
+        rated_by=principal.username or principal.subject,
+        rated_by_name=principal.name,
+        request_id=request_id_var.get(),
         created_at=utcnow(),
     )
     session.add(rating)
@@ -147,15 +170,24 @@ async def create_rating(session: AsyncSession, principal: Principal, body: Manua
 
 
 async def list_ratings(
-    session: AsyncSession, principal: Principal, *, period: str | None, subject_kind: str | None, subject_id: str | None,
-    limit: int, cursor: str | None,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    period: str | None,
+    subject_kind: str | None,
+    subject_id: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[ManualRating]:
     stmt = select(ManualRating).where(scope_filter(principal, RATING_READ, ManualRating.area_code, ManualRating.dept))
-    stmt = where_equal(stmt, (
-        (ManualRating.period, period),
-        (ManualRating.subject_kind, subject_kind),
-        (ManualRating.subject_id, subject_id),
-    ))
+    stmt = where_equal(
+        stmt,
+        (
+            (ManualRating.period, period),
+            (ManualRating.subject_kind, subject_kind),
+            (ManualRating.subject_id, subject_id),
+        ),
+    )
     stmt = paginate(stmt, ManualRating.created_at, ManualRating.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.identity import area_prefix
-
 from assessment.periods.models import FrozenResult, PeriodClosure
 from assessment.periods.rules import Counts, Effective, combine
+from jiceng_shared.identity import area_prefix
 
 #: subject → month → counts
 ByMonth = dict[str, dict[str, Counts]]

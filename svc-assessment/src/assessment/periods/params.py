@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from jiceng_shared.db import utcnow
-
 from assessment.periods.rules import Period, month_of, parse_period
+from jiceng_shared.db import utcnow
 
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 

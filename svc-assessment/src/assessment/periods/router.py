@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from assessment.periods import service
+from assessment.periods.models import PeriodClosure
+from assessment.periods.schemas import CloseRequest, CloseResult, ClosureOut
 from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
-
-from assessment.periods import service
-from assessment.periods.models import PeriodClosure
-from assessment.periods.schemas import CloseRequest, CloseResult, ClosureOut
 
 router = APIRouter(prefix="/periods", tags=["periods"])
 
@@ -22,9 +21,15 @@ AREA_LEVEL_LABELS = {"township": "乡镇(街道)", "county": "县(区)"}
 
 def _out(c: PeriodClosure) -> ClosureOut:
     return ClosureOut(
-        id=c.id, period=c.period, area_code=c.area_code, area_level=c.area_level,
-        area_level_zh=AREA_LEVEL_LABELS[c.area_level], closed_at=c.closed_at, closed_by=c.closed_by,
-        closed_by_name=c.closed_by_name, frozen=c.frozen,
+        id=c.id,
+        period=c.period,
+        area_code=c.area_code,
+        area_level=c.area_level,
+        area_level_zh=AREA_LEVEL_LABELS[c.area_level],
+        closed_at=c.closed_at,
+        closed_by=c.closed_by,
+        closed_by_name=c.closed_by_name,
+        frozen=c.frozen,
     )
 
 
@@ -43,8 +48,13 @@ async def close_period(
     settings = ctx.settings
     async with ctx.db.transaction() as session:
         closures = await service.close_period(
-            session, principal, period, township_code=body.township_code if body else None, now=utcnow(),
-            case_limit_days=settings.case_time_limit_days, bad_max_level=settings.bad_rating_max_level,
+            session,
+            principal,
+            period,
+            township_code=body.township_code if body else None,
+            now=utcnow(),
+            case_limit_days=settings.case_time_limit_days,
+            bad_max_level=settings.bad_rating_max_level,
             public_rating_weight=settings.staff_score_weights["public_rating"],
         )
     return CloseResult(period=period, closures=[_out(c) for c in closures])

@@ -47,7 +47,9 @@ def parse_period(text: str) -> Period:
         return Period(text, "month", (text,))
     if m := _QUARTER.match(text):
         year, quarter = int(m.group(1)), int(m.group(2))
-        return Period(text, "quarter", tuple(f"{year:04d}-{month:02d}" for month in range(3 * quarter - 2, 3 * quarter + 1)))
+        return Period(
+            text, "quarter", tuple(f"{year:04d}-{month:02d}" for month in range(3 * quarter - 2, 3 * quarter + 1))
+        )
     if m := _YEAR.match(text):
         year = int(m.group(1))
         return Period(text, "year", tuple(f"{year:04d}-{month:02d}" for month in range(1, 13)))

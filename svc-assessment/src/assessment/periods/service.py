@@ -16,15 +16,6 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.contracts.assessment import PeriodClosed
-from jiceng_shared.db import new_id
-from jiceng_shared.errors import Problem
-from jiceng_shared.identity import Principal, area_level, area_prefix
-from jiceng_shared.observability import request_id_var
-from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate
-from jiceng_shared.scope import require_scope, scope_filter
-
 from assessment.periods import rules
 from assessment.periods.models import FrozenResult, PeriodClosure
 from assessment.periods.overlay import load_closures
@@ -37,6 +28,14 @@ from assessment.window import service as window
 from assessment.window.models import Centre, Clerk
 from assessment.window.scoring import staff_scores
 from assessment.window.views import figures
+from jiceng_shared.contracts.assessment import PeriodClosed
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal, area_level, area_prefix
+from jiceng_shared.observability import request_id_var
+from jiceng_shared.outbox import emit
+from jiceng_shared.pagination import paginate
+from jiceng_shared.scope import require_scope, scope_filter
 
 CLOSE = "assessment.period.close"
 READ = "assessment.period.read"
@@ -50,7 +49,9 @@ def _targets(principal: Principal, township_code: str | None) -> list[str]:
     """The areas to close: the township asked for, else every area the caller assesses."""
     if township_code is not None:
         if area_level(township_code) != "township":
-            raise Problem(422, "not_a_township", "Invalid request", f"township_code: {township_code} is not a township code")
+            raise Problem(
+                422, "not_a_township", "Invalid request", f"township_code: {township_code} is not a township code"
+            )
         require_scope(principal, CLOSE, township_code)
         return [township_code]
     areas = {b.area for b in principal.bindings_for(CLOSE) if b.dept is None}
@@ -74,8 +75,12 @@ async def close_period(
     except rules.InvalidPeriod as exc:
         raise Problem(422, "invalid_period", "Invalid request", f"period: {exc}") from None
     if period.kind != "month":
-        raise Problem(422, "invalid_period", "Invalid request",
-                      "period: only a month is closed; a quarter or a year is closed when its months are")
+        raise Problem(
+            422,
+            "invalid_period",
+            "Invalid request",
+            "period: only a month is closed; a quarter or a year is closed when its months are",
+        )
     month = period.text
     targets = _targets(principal, township_code)
     if not rules.has_ended(month, now):
@@ -90,8 +95,14 @@ async def close_period(
         for target in targets:
             done.append(
                 await _close_one(
-                    session, principal, month, target, already=[*closures, *done], now=now,
-                    case_limit_days=case_limit_days, bad_max_level=bad_max_level,
+                    session,
+                    principal,
+                    month,
+                    target,
+                    already=[*closures, *done],
+                    now=now,
+                    case_limit_days=case_limit_days,
+                    bad_max_level=bad_max_level,
                     public_rating_weight=public_rating_weight,
                 )
             )
@@ -114,23 +125,40 @@ async def _close_one(
     public_rating_weight: int,
 ) -> PeriodClosure:
     closure = PeriodClosure(
-        id=new_id(), period=month, area_code=target, area_level=area_level(target), closed_at=now,
-        closed_by=principal.username or principal.subject, closed_by_name=principal.name,
-        request_id=request_id_var.get(), frozen={},
+        id=new_id(),
+        period=month,
+        area_code=target,
+        area_level=area_level(target),
+        closed_at=now,
+        closed_by=principal.username or principal.subject,
+        closed_by_name=principal.name,
+        request_id=request_id_var.get(),
+        frozen={},
     )
     session.add(closure)
     await session.flush()
     results = await _freeze(
-        session, closure, already=already, case_limit_days=case_limit_days, now=now,
-        bad_max_level=bad_max_level, public_rating_weight=public_rating_weight,
+        session,
+        closure,
+        already=already,
+        case_limit_days=case_limit_days,
+        now=now,
+        bad_max_level=bad_max_level,
+        public_rating_weight=public_rating_weight,
     )
     closure.frozen = {kind: len(rows) for kind, rows in results.items()}
     for kind, rows in results.items():
         await emit(
             session,
             PeriodClosed(
-                period_id=closure.id, period=month, township_code=target, subject_kind=kind, closed_at=now,
-                results=rows, area_level=closure.area_level, closed_by=closure.closed_by,
+                period_id=closure.id,
+                period=month,
+                township_code=target,
+                subject_kind=kind,
+                closed_at=now,
+                results=rows,
+                area_level=closure.area_level,
+                closed_by=closure.closed_by,
             ),
             subject=closure.id,
             township=target,
@@ -162,15 +190,22 @@ async def _freeze(
     def frozen(kind: str, subject_id: str, area_code: str, counts: dict[str, int]) -> None:
         session.add(
             FrozenResult(
-                id=new_id(), closure_id=closure.id, period=month, subject_kind=kind, subject_id=subject_id,
-                area_code=area_code, counts=counts,
+                id=new_id(),
+                closure_id=closure.id,
+                period=month,
+                subject_kind=kind,
+                subject_id=subject_id,
+                area_code=area_code,
+                counts=counts,
             )
         )
 
     results: dict[str, list[dict[str, object]]] = {"unit": [], "clerk": [], "centre": []}
 
     unit_list = [u for u in await units.units_in_area(session, _within(Unit.area_code, prefix)) if free(u.area_code)]
-    live = await units.live_counts(session, [u.code for u in unit_list], [month], now=now, case_limit_days=case_limit_days)
+    live = await units.live_counts(
+        session, [u.code for u in unit_list], [month], now=now, case_limit_days=case_limit_days
+    )
     for unit in unit_list:
         counts = dict(live.get(unit.code, {}).get(month) or rules.zero(unit_rules.COUNT_FIELDS))
         frozen("unit", unit.code, unit.area_code, counts)
@@ -181,10 +216,15 @@ async def _freeze(
 
     weights = {"bad_max_level": bad_max_level, "public_rating_weight": public_rating_weight}
     clerks = [
-        c for c in (await session.scalars(select(Clerk).where(_within(Clerk.township_code, prefix)).order_by(Clerk.clerk_id)))
+        c
+        for c in (
+            await session.scalars(select(Clerk).where(_within(Clerk.township_code, prefix)).order_by(Clerk.clerk_id))
+        )
         if free(c.township_code)
     ]
-    live = await window.live_counts(session, "clerk", [c.clerk_id for c in clerks], [month], bad_max_level=bad_max_level)
+    live = await window.live_counts(
+        session, "clerk", [c.clerk_id for c in clerks], [month], bad_max_level=bad_max_level
+    )
     shown = {}
     for clerk in clerks:
         counts = dict(live.get(clerk.clerk_id, {}).get(month) or rules.zero(window_rules.COUNT_FIELDS))
@@ -197,14 +237,19 @@ async def _freeze(
         f = shown[clerk.clerk_id]
         results["clerk"].append(
             {
-                "clerk": {"clerk_id": clerk.clerk_id, "clerk_username": clerk.clerk_username, "township_code": clerk.township_code},
+                "clerk": {
+                    "clerk_id": clerk.clerk_id,
+                    "clerk_username": clerk.clerk_username,
+                    "township_code": clerk.township_code,
+                },
                 **_dump(f),
                 "score": scores[clerk.clerk_id][0].model_dump(),
             }
         )
 
     townships = [
-        t for t in await session.scalars(
+        t
+        for t in await session.scalars(
             select(Centre.township_code).where(_within(Centre.township_code, prefix)).order_by(Centre.township_code)
         )
         if free(t)
@@ -227,7 +272,12 @@ def _dump(shown: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_closures(
-    session: AsyncSession, principal: Principal, *, period: str | None, township_code: str | None, limit: int,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    period: str | None,
+    township_code: str | None,
+    limit: int,
     cursor: str | None,
 ) -> list[PeriodClosure]:
     """Closures of the caller's areas, and the county's closures that cover them."""

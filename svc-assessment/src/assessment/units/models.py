@@ -34,7 +34,10 @@ class TicketAssignment(Base):
     """应结案: a ticket assigned to a unit as its primary handler (once per ticket and unit)."""
 
     __tablename__ = "ticket_assignments"
-    __table_args__ = (UniqueConstraint("ticket_id", "unit_code"), Index("ix_ticket_assignments_unit_period", "unit_code", "period"))
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "unit_code"),
+        Index("ix_ticket_assignments_unit_period", "unit_code", "period"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     ticket_id: Mapped[str] = mapped_column(String(64))

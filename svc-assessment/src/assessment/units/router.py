@@ -6,11 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from jiceng_shared.db import utcnow
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from jiceng_shared.service import Ctx, require
-
 from assessment.items import service as items
 from assessment.items.views import rating_out
 from assessment.paging import page_by_key
@@ -18,6 +13,10 @@ from assessment.periods.params import PeriodParam
 from assessment.units import service
 from assessment.units.schemas import UnitIndicators, UnitIndicatorsDetail
 from assessment.units.views import unit_indicators, unit_month
+from jiceng_shared.db import utcnow
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(prefix="/units", tags=["handling units"])
 
@@ -34,8 +33,15 @@ async def list_units(
 ) -> Page[UnitIndicators]:
     async with ctx.db.session() as session:
         results = await service.list_units(
-            session, principal, period.months, township_code=township_code, dept=dept, limit=limit, cursor=cursor,
-            now=utcnow(), case_limit_days=ctx.settings.case_time_limit_days,
+            session,
+            principal,
+            period.months,
+            township_code=township_code,
+            dept=dept,
+            limit=limit,
+            cursor=cursor,
+            now=utcnow(),
+            case_limit_days=ctx.settings.case_time_limit_days,
         )
     results, next_cursor = page_by_key(results, limit, lambda r: r.unit.code)
     return Page[UnitIndicators](
@@ -56,7 +62,12 @@ async def get_unit_indicators(
 ) -> UnitIndicatorsDetail:
     async with ctx.db.session() as session:
         result = await service.get_unit(
-            session, principal, unit_code, period.months, now=utcnow(), case_limit_days=ctx.settings.case_time_limit_days
+            session,
+            principal,
+            unit_code,
+            period.months,
+            now=utcnow(),
+            case_limit_days=ctx.settings.case_time_limit_days,
         )
         manual = await items.ratings_of(session, "unit", [unit_code], period.months)
     base = unit_indicators(result.unit, period, result.indicators.total)

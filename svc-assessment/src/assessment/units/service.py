@@ -15,12 +15,6 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from jiceng_shared.contracts.common import UnitRef
-from jiceng_shared.db import dialect_insert, new_id, utcnow
-from jiceng_shared.errors import not_found
-from jiceng_shared.identity import Principal
-from jiceng_shared.scope import scope_filter
-
 from assessment.paging import decode_key
 from assessment.periods.overlay import ByMonth, Overlaid, overlay
 from assessment.periods.rules import month_of
@@ -34,6 +28,11 @@ from assessment.units.models import (
     TicketRework,
     Unit,
 )
+from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.db import dialect_insert, new_id, utcnow
+from jiceng_shared.errors import not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.scope import scope_filter
 
 READ = "assessment.unit.read"
 
@@ -55,20 +54,36 @@ async def remember_unit(session: AsyncSession, unit: UnitRef) -> None:
 
 
 async def record_assignment(
-    session: AsyncSession, *, ticket_id: str, unit: UnitRef, assigned_at: dt.datetime, deadline: dt.datetime | None,
-    township_code: str, correlation_id: str,
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    unit: UnitRef,
+    assigned_at: dt.datetime,
+    deadline: dt.datetime | None,
+    township_code: str,
+    correlation_id: str,
 ) -> None:
     await remember_unit(session, unit)
     table = TicketAssignment.__table__
     stmt = dialect_insert(session, table).values(
-        id=new_id(), ticket_id=ticket_id, unit_code=unit.code, period=month_of(assigned_at), assigned_at=assigned_at,
-        deadline=deadline, township_code=township_code, correlation_id=correlation_id,
+        id=new_id(),
+        ticket_id=ticket_id,
+        unit_code=unit.code,
+        period=month_of(assigned_at),
+        assigned_at=assigned_at,
+        deadline=deadline,
+        township_code=township_code,
+        correlation_id=correlation_id,
     )
     # a ticket given to the same unit again counts once, in the month of its first assignment
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[table.c.ticket_id, table.c.unit_code],
-            set_={"assigned_at": stmt.excluded.assigned_at, "period": stmt.excluded.period, "deadline": stmt.excluded.deadline},
+            set_={
+                "assigned_at": stmt.excluded.assigned_at,
+                "period": stmt.excluded.period,
+                "deadline": stmt.excluded.deadline,
+            },
             where=table.c.assigned_at > stmt.excluded.assigned_at,
         )
     )
@@ -80,66 +95,138 @@ async def _insert_once(session: AsyncSession, model: type, **values: object) -> 
 
 
 async def record_closure(
-    session: AsyncSession, *, ticket_id: str, unit: UnitRef, closed_at: dt.datetime, on_time: bool, township_code: str,
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    unit: UnitRef,
+    closed_at: dt.datetime,
+    on_time: bool,
+    township_code: str,
     correlation_id: str,
 ) -> None:
     await remember_unit(session, unit)
     await _insert_once(
-        session, TicketClosure, id=new_id(), ticket_id=ticket_id, unit_code=unit.code, period=month_of(closed_at),
-        closed_at=closed_at, on_time=on_time, township_code=township_code, correlation_id=correlation_id,
+        session,
+        TicketClosure,
+        id=new_id(),
+        ticket_id=ticket_id,
+        unit_code=unit.code,
+        period=month_of(closed_at),
+        closed_at=closed_at,
+        on_time=on_time,
+        township_code=township_code,
+        correlation_id=correlation_id,
     )
 
 
 async def record_rework(
-    session: AsyncSession, *, ticket_id: str, unit: UnitRef, reopened_at: dt.datetime, rework_count: int,
-    township_code: str, correlation_id: str,
-) -> None:
-    await remember_unit(session, unit)
-    await _insert_once(
-        session, TicketRework, id=new_id(), ticket_id=ticket_id, unit_code=unit.code, period=month_of(reopened_at),
-        reopened_at=reopened_at, rework_count=rework_count, township_code=township_code, correlation_id=correlation_id,
-    )
-
-
-async def record_escalation(
-    session: AsyncSession, *, ticket_id: str, unit: UnitRef, level: int, escalated_at: dt.datetime, township_code: str,
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    unit: UnitRef,
+    reopened_at: dt.datetime,
+    rework_count: int,
+    township_code: str,
     correlation_id: str,
 ) -> None:
     await remember_unit(session, unit)
     await _insert_once(
-        session, TicketEscalation, id=new_id(), ticket_id=ticket_id, unit_code=unit.code, period=month_of(escalated_at),
-        level=level, escalated_at=escalated_at, township_code=township_code, correlation_id=correlation_id,
+        session,
+        TicketRework,
+        id=new_id(),
+        ticket_id=ticket_id,
+        unit_code=unit.code,
+        period=month_of(reopened_at),
+        reopened_at=reopened_at,
+        rework_count=rework_count,
+        township_code=township_code,
+        correlation_id=correlation_id,
+    )
+
+
+async def record_escalation(
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    unit: UnitRef,
+    level: int,
+    escalated_at: dt.datetime,
+    township_code: str,
+    correlation_id: str,
+) -> None:
+    await remember_unit(session, unit)
+    await _insert_once(
+        session,
+        TicketEscalation,
+        id=new_id(),
+        ticket_id=ticket_id,
+        unit_code=unit.code,
+        period=month_of(escalated_at),
+        level=level,
+        escalated_at=escalated_at,
+        township_code=township_code,
+        correlation_id=correlation_id,
     )
 
 
 async def record_summons_issued(
-    session: AsyncSession, *, summons_id: str, ticket_id: str, unit: UnitRef, issued_at: dt.datetime,
-    respond_by: dt.datetime, township_code: str, correlation_id: str,
+    session: AsyncSession,
+    *,
+    summons_id: str,
+    ticket_id: str,
+    unit: UnitRef,
+    issued_at: dt.datetime,
+    respond_by: dt.datetime,
+    township_code: str,
+    correlation_id: str,
 ) -> None:
     await remember_unit(session, unit)
     table = Summons.__table__
     stmt = dialect_insert(session, table).values(
-        summons_id=summons_id, unit_code=unit.code, ticket_id=ticket_id, period=month_of(issued_at),
-        township_code=township_code, issued_at=issued_at, respond_by=respond_by, correlation_id=correlation_id,
+        summons_id=summons_id,
+        unit_code=unit.code,
+        ticket_id=ticket_id,
+        period=month_of(issued_at),
+        township_code=township_code,
+        issued_at=issued_at,
+        respond_by=respond_by,
+        correlation_id=correlation_id,
     )
     # the issue fixes the month, even when the answer was recorded first
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[table.c.summons_id, table.c.unit_code],
-            set_={"issued_at": stmt.excluded.issued_at, "respond_by": stmt.excluded.respond_by, "period": stmt.excluded.period},
+            set_={
+                "issued_at": stmt.excluded.issued_at,
+                "respond_by": stmt.excluded.respond_by,
+                "period": stmt.excluded.period,
+            },
         )
     )
 
 
 async def record_summons_answered(
-    session: AsyncSession, *, summons_id: str, ticket_id: str, unit: UnitRef, answered_at: dt.datetime, on_time: bool,
-    township_code: str, correlation_id: str,
+    session: AsyncSession,
+    *,
+    summons_id: str,
+    ticket_id: str,
+    unit: UnitRef,
+    answered_at: dt.datetime,
+    on_time: bool,
+    township_code: str,
+    correlation_id: str,
 ) -> None:
     await remember_unit(session, unit)
     table = Summons.__table__
     stmt = dialect_insert(session, table).values(
-        summons_id=summons_id, unit_code=unit.code, ticket_id=ticket_id, period=month_of(answered_at),
-        township_code=township_code, answered_at=answered_at, answered_on_time=on_time, correlation_id=correlation_id,
+        summons_id=summons_id,
+        unit_code=unit.code,
+        ticket_id=ticket_id,
+        period=month_of(answered_at),
+        township_code=township_code,
+        answered_at=answered_at,
+        answered_on_time=on_time,
+        correlation_id=correlation_id,
     )
     await session.execute(
         stmt.on_conflict_do_update(
@@ -150,14 +237,27 @@ async def record_summons_answered(
 
 
 async def record_case_closed(
-    session: AsyncSession, *, case_id: str, unit: UnitRef, opened_at: dt.datetime, closed_at: dt.datetime,
-    township_code: str, correlation_id: str,
+    session: AsyncSession,
+    *,
+    case_id: str,
+    unit: UnitRef,
+    opened_at: dt.datetime,
+    closed_at: dt.datetime,
+    township_code: str,
+    correlation_id: str,
 ) -> None:
     """Case timeliness only: the decision's penalty and any fine are not even read (行政处罚法 art. 74)."""
     await remember_unit(session, unit)
     await _insert_once(
-        session, CaseClosure, case_id=case_id, unit_code=unit.code, period=month_of(closed_at), opened_at=opened_at,
-        closed_at=closed_at, duration_days=rules.case_duration_days(opened_at, closed_at), township_code=township_code,
+        session,
+        CaseClosure,
+        case_id=case_id,
+        unit_code=unit.code,
+        period=month_of(closed_at),
+        opened_at=opened_at,
+        closed_at=closed_at,
+        duration_days=rules.case_duration_days(opened_at, closed_at),
+        township_code=township_code,
         correlation_id=correlation_id,
     )
 
@@ -199,7 +299,9 @@ async def live_counts(
         later.ticket_id == c.ticket_id, later.unit_code == c.unit_code, later.closed_at > c.closed_at
     )
     superseded_by_reopen = exists().where(
-        TicketRework.ticket_id == c.ticket_id, TicketRework.unit_code == c.unit_code, TicketRework.reopened_at > c.closed_at
+        TicketRework.ticket_id == c.ticket_id,
+        TicketRework.unit_code == c.unit_code,
+        TicketRework.reopened_at > c.closed_at,
     )
     put(
         await session.execute(
@@ -294,7 +396,12 @@ async def list_units(
 
 
 async def get_unit(
-    session: AsyncSession, principal: Principal, unit_code: str, months: tuple[str, ...], *, now: dt.datetime,
+    session: AsyncSession,
+    principal: Principal,
+    unit_code: str,
+    months: tuple[str, ...],
+    *,
+    now: dt.datetime,
     case_limit_days: int,
 ) -> UnitResult:
     unit = await session.scalar(

@@ -11,7 +11,11 @@ from assessment.units.schemas import UnitCounts, UnitIndicators, UnitMonth, Unit
 
 def unit_out(unit: Unit) -> UnitOut:
     return UnitOut(
-        code=unit.code, name=unit.name, dept=unit.dept, area_code=unit.area_code, kind=unit.kind,
+        code=unit.code,
+        name=unit.name,
+        dept=unit.dept,
+        area_code=unit.area_code,
+        kind=unit.kind,
         kind_zh=rules.KIND_LABELS.get(unit.kind, unit.kind),
     )
 

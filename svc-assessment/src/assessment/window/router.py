@@ -6,10 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from jiceng_shared.service import Ctx, require
-
 from assessment.items.views import rating_out
 from assessment.paging import page_by_key
 from assessment.periods.params import PeriodParam
@@ -17,6 +13,9 @@ from assessment.window import service
 from assessment.window.schemas import CentreIndicators, ClerkDetail, ClerkIndicators, ClerkOut
 from assessment.window.scoring import staff_scores
 from assessment.window.views import figures, month_view, period_fields
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(prefix="/window", tags=["window staff"])
 
@@ -33,30 +32,44 @@ def _clerk_out(result: service.ClerkResult) -> ClerkOut:
     return ClerkOut(clerk_id=c.clerk_id, clerk_username=c.clerk_username, township_code=c.township_code)
 
 
-@router.get("/clerks", response_model=Page[ClerkIndicators], summary="Window clerks in your scope with their indicators")
+@router.get(
+    "/clerks", response_model=Page[ClerkIndicators], summary="Window clerks in your scope with their indicators"
+)
 async def list_clerks(
     ctx: Ctx,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$", description="clerks of this township's centre")] = None,
+    township_code: Annotated[
+        str | None, Query(pattern=r"^\d{12}$", description="clerks of this township's centre")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ClerkIndicators]:
     weights = _weights(ctx)
     async with ctx.db.session() as session:
         results = await service.list_clerks(
-            session, principal, period.months, township_code=township_code, limit=limit, cursor=cursor,
+            session,
+            principal,
+            period.months,
+            township_code=township_code,
+            limit=limit,
+            cursor=cursor,
             bad_max_level=weights["bad_max_level"],
         )
         results, next_cursor = page_by_key(results, limit, lambda r: r.clerk.clerk_id)
         shown = {r.clerk.clerk_id: figures(r.indicators.total, **weights) for r in results}
         scores = await staff_scores(
-            session, list(shown), period.months, {k: v["public_rating_points"] for k, v in shown.items()},
+            session,
+            list(shown),
+            period.months,
+            {k: v["public_rating_points"] for k, v in shown.items()},
             weights["public_rating_weight"],
         )
     items = [
         ClerkIndicators(
-            clerk=_clerk_out(r), **period_fields(period, r.indicators.total), **shown[r.clerk.clerk_id],
+            clerk=_clerk_out(r),
+            **period_fields(period, r.indicators.total),
+            **shown[r.clerk.clerk_id],
             score_total=scores[r.clerk.clerk_id][0].total,
         )
         for r in results
@@ -73,10 +86,16 @@ async def get_clerk(
 ) -> ClerkDetail:
     weights = _weights(ctx)
     async with ctx.db.session() as session:
-        result = await service.get_clerk(session, principal, clerk_id, period.months, bad_max_level=weights["bad_max_level"])
+        result = await service.get_clerk(
+            session, principal, clerk_id, period.months, bad_max_level=weights["bad_max_level"]
+        )
         shown = figures(result.indicators.total, **weights)
         scores = await staff_scores(
-            session, [clerk_id], period.months, {clerk_id: shown["public_rating_points"]}, weights["public_rating_weight"]
+            session,
+            [clerk_id],
+            period.months,
+            {clerk_id: shown["public_rating_points"]},
+            weights["public_rating_weight"],
         )
     score, manual = scores[clerk_id]
     return ClerkDetail(
@@ -90,7 +109,9 @@ async def get_clerk(
     )
 
 
-@router.get("/centres", response_model=Page[CentreIndicators], summary="Service centres (one per township) in your scope")
+@router.get(
+    "/centres", response_model=Page[CentreIndicators], summary="Service centres (one per township) in your scope"
+)
 async def list_centres(
     ctx: Ctx,
     principal: Annotated[Principal, Depends(require(service.READ))],
@@ -106,7 +127,8 @@ async def list_centres(
     results, next_cursor = page_by_key(results, limit, lambda r: r.township_code)
     items = [
         CentreIndicators(
-            township_code=r.township_code, **period_fields(period, r.indicators.total),
+            township_code=r.township_code,
+            **period_fields(period, r.indicators.total),
             **figures(r.indicators.total, **weights),
         )
         for r in results

@@ -55,7 +55,9 @@ def public_rating_points(average: float | None, *, weight: float = 20) -> float 
     return round(weight * (average - MIN_LEVEL) / (MAX_LEVEL - MIN_LEVEL), SCORE_DECIMALS)
 
 
-def window_indicators(c: Mapping[str, int], *, bad_max_level: int = 2, public_rating_weight: float = 20) -> dict[str, object]:
+def window_indicators(
+    c: Mapping[str, int], *, bad_max_level: int = 2, public_rating_weight: float = 20
+) -> dict[str, object]:
     """Everything derived from a subject's counts: ratings, bad ratings, rates and points."""
     by_level = {level: c.get(f"ratings_{level}", 0) for level in LEVELS}
     bad = sum(n for level, n in by_level.items() if is_bad(level, bad_max_level=bad_max_level))
@@ -75,9 +77,7 @@ def window_indicators(c: Mapping[str, int], *, bad_max_level: int = 2, public_ra
     }
 
 
-def staff_score(
-    item_points: Mapping[str, float | None], public_points: float | None
-) -> tuple[float | None, bool]:
+def staff_score(item_points: Mapping[str, float | None], public_points: float | None) -> tuple[float | None, bool]:
     """The staff score: the list's score items rated by an assessor plus the public-rating points.
 
     Returns the sum of the parts known so far and whether every part is known.

@@ -40,7 +40,9 @@ async def staff_scores(
         out[clerk_id] = (
             StaffScore(
                 items=[
-                    ScoreItem(item_code=i.code, label_zh=i.label_zh, max_points=i.max_points, points=item_points[i.code])
+                    ScoreItem(
+                        item_code=i.code, label_zh=i.label_zh, max_points=i.max_points, points=item_points[i.code]
+                    )
                     for i in score_items
                 ],
                 public_rating_points=public_points.get(clerk_id),

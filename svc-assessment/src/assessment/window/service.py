@@ -13,16 +13,15 @@ from sqlalchemy import ColumnElement, case, distinct, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from jiceng_shared.db import dialect_insert, new_id
-from jiceng_shared.errors import not_found
-from jiceng_shared.identity import Principal
-from jiceng_shared.scope import scope_filter
-
 from assessment.paging import decode_key
 from assessment.periods.overlay import ByMonth, Overlaid, overlay
 from assessment.periods.rules import month_of
 from assessment.window import rules
 from assessment.window.models import Centre, Clerk, WindowFact
+from jiceng_shared.db import dialect_insert, new_id
+from jiceng_shared.errors import not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.scope import scope_filter
 
 READ = "assessment.window.read"
 
@@ -33,10 +32,13 @@ SubjectKind = Literal["clerk", "centre"]
 # --- recording facts (event handlers) ---------------------------------------------------------
 
 
-async def _remember(session: AsyncSession, clerk_id: str | None, clerk_username: str | None, township_code: str,
-                    at: dt.datetime) -> None:
+async def _remember(
+    session: AsyncSession, clerk_id: str | None, clerk_username: str | None, township_code: str, at: dt.datetime
+) -> None:
     await session.execute(
-        dialect_insert(session, Centre.__table__).values(township_code=township_code, first_seen_at=at).on_conflict_do_nothing()
+        dialect_insert(session, Centre.__table__)
+        .values(township_code=township_code, first_seen_at=at)
+        .on_conflict_do_nothing()
     )
     if clerk_id is None:
         return
@@ -78,9 +80,18 @@ async def record_fact(
         raise ValueError(f"rating level {level} outside {rules.MIN_LEVEL}..{rules.MAX_LEVEL}")
     await _remember(session, clerk_id, clerk_username, township_code, occurred_at)
     stmt = dialect_insert(session, WindowFact.__table__).values(
-        id=new_id(), kind=kind, key=key, application_id=application_id, rating_id=rating_id, clerk_id=clerk_id,
-        township_code=township_code, period=month_of(occurred_at), occurred_at=occurred_at, on_time=on_time,
-        level=level, correlation_id=correlation_id,
+        id=new_id(),
+        kind=kind,
+        key=key,
+        application_id=application_id,
+        rating_id=rating_id,
+        clerk_id=clerk_id,
+        township_code=township_code,
+        period=month_of(occurred_at),
+        occurred_at=occurred_at,
+        on_time=on_time,
+        level=level,
+        correlation_id=correlation_id,
     )
     await session.execute(stmt.on_conflict_do_nothing())
 
@@ -172,7 +183,9 @@ async def clerk_indicators(
 ) -> list[ClerkResult]:
     ids = [c.clerk_id for c in clerks]
     live = await live_counts(session, "clerk", ids, months, bad_max_level=bad_max_level)
-    laid = await overlay(session, "clerk", {c.clerk_id: c.township_code for c in clerks}, months, rules.COUNT_FIELDS, live)
+    laid = await overlay(
+        session, "clerk", {c.clerk_id: c.township_code for c in clerks}, months, rules.COUNT_FIELDS, live
+    )
     return [ClerkResult(c, laid[c.clerk_id]) for c in clerks]
 
 
@@ -185,8 +198,14 @@ async def centre_indicators(
 
 
 async def list_clerks(
-    session: AsyncSession, principal: Principal, months: tuple[str, ...], *, township_code: str | None, limit: int,
-    cursor: str | None, bad_max_level: int,
+    session: AsyncSession,
+    principal: Principal,
+    months: tuple[str, ...],
+    *,
+    township_code: str | None,
+    limit: int,
+    cursor: str | None,
+    bad_max_level: int,
 ) -> list[ClerkResult]:
     stmt = select(Clerk).where(scope_filter(principal, READ, Clerk.township_code))
     if township_code is not None:
@@ -209,7 +228,12 @@ async def get_clerk(
 
 
 async def list_centres(
-    session: AsyncSession, principal: Principal, months: tuple[str, ...], *, limit: int, cursor: str | None,
+    session: AsyncSession,
+    principal: Principal,
+    months: tuple[str, ...],
+    *,
+    limit: int,
+    cursor: str | None,
     bad_max_level: int,
 ) -> list[CentreResult]:
     stmt = select(Centre.township_code).where(scope_filter(principal, READ, Centre.township_code))

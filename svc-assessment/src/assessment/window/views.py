@@ -44,5 +44,8 @@ def period_fields(period: Period, total: Effective) -> dict[str, Any]:
 
 def month_view(month: str, effective: Effective, **weights: Any) -> WindowMonth:
     return WindowMonth(
-        period=month, status=effective.status, status_zh=STATUS_LABELS[effective.status], **figures(effective, **weights)
+        period=month,
+        status=effective.status,
+        status_zh=STATUS_LABELS[effective.status],
+        **figures(effective, **weights),
     )

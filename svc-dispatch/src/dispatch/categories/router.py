@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.service import Ctx, require
-
 from dispatch.categories import service
 from dispatch.categories.schemas import CategoryOut, CategoryUpdate
+from jiceng_shared.identity import Principal
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(prefix="/categories", tags=["categories"])
 

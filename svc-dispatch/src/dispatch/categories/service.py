@@ -7,13 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.errors import Problem, not_found
-from jiceng_shared.identity import Principal
-
 from dispatch.categories.models import Category
 from dispatch.categories.schemas import CategoryOut, CategoryUpdate, LimitOut, LimitsOut
 from dispatch.responsibilities import service as responsibilities
 from dispatch.tickets.rules import LIMIT_UNIT_LABELS, HandleLimit
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Principal
 
 READ = "dispatch.category.read"
 MANAGE = "dispatch.category.manage"
@@ -41,14 +40,18 @@ async def update_category(
     if category is None:
         raise not_found("category", code)
     if body.version != category.version:
-        raise Problem(409, "concurrent_update", "Changed by someone else", "the category changed meanwhile; reload and retry")
+        raise Problem(
+            409, "concurrent_update", "Changed by someone else", "the category changed meanwhile; reload and retry"
+        )
     if body.functional_department and not category.functional_department:
         # 国办函〔2025〕66号: turning a category into a department matter must not contradict the list in force
         for version in await responsibilities.current_and_future(session, now):
             entry = next((e for e in version.entries if e.category == code), None)
             if entry is not None and entry.primary_kind == "township_office":
                 raise Problem(
-                    422, "functional_department_matter", "Invalid request",
+                    422,
+                    "functional_department_matter",
+                    "Invalid request",
                     f"responsibility list v{version.list.version} routes {code} to a township organ; publish a list "
                     "that routes it to the department first",
                 )

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.service import Ctx, require
-
 from dispatch.categories import service as categories
 from dispatch.responsibilities import service
 from dispatch.responsibilities.schemas import ListOut, ListPublish
+from jiceng_shared.identity import Principal
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(prefix="/responsibilities", tags=["responsibility list"])
 
@@ -21,7 +20,9 @@ router = APIRouter(prefix="/responsibilities", tags=["responsibility list"])
 async def read_list(
     ctx: Ctx,
     _: Annotated[Principal, Depends(require(service.READ))],
-    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$", description="resolve the units of this township")] = None,
+    township_code: Annotated[
+        str | None, Query(pattern=r"^\d{12}$", description="resolve the units of this township")
+    ] = None,
     at: Annotated[AwareDatetime | None, Query(description="the version in force at this instant")] = None,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> ListOut:

@@ -6,9 +6,8 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from jiceng_shared.contracts.common import UnitRef
-
 from dispatch.responsibilities.rules import UnitKind
+from jiceng_shared.contracts.common import UnitRef
 
 
 class UnitKindIn(BaseModel):

@@ -8,17 +8,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.db import serialize_on
+from dispatch.responsibilities import rules
+from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
+from dispatch.responsibilities.schemas import EntryOut, ListOut, ListPublish, UnitKindOut
 from jiceng_shared import demo, units
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
-
-from dispatch.db import serialize_on
-from dispatch.responsibilities import rules
-from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
-from dispatch.responsibilities.schemas import EntryOut, ListOut, ListPublish, UnitKindOut
 
 READ = "dispatch.responsibility.read"
 MANAGE = "dispatch.responsibility.manage"
@@ -91,7 +90,9 @@ async def route(
     try:
         primary = rules.resolve(entry.primary_kind, entry.primary_dept, township_code)
     except units.UnknownUnit:
-        return Routing(version.list.version, None, problem=f"本镇街没有责任单位 {entry.primary_kind}:{entry.primary_dept}")
+        return Routing(
+            version.list.version, None, problem=f"本镇街没有责任单位 {entry.primary_kind}:{entry.primary_dept}"
+        )
     if not rules.may_handle(primary.kind, functional_department=functional_department):
         return Routing(version.list.version, None, problem="职能部门事项不得派给镇街（国办函〔2025〕66号）")
     cooperating = []
@@ -118,7 +119,9 @@ async def publish(
         if entry.category in seen:
             errors.add(f"entries.{i}.category", "duplicate_category", f"{entry.category} is listed twice")
         seen.add(entry.category)
-        for where, unit in [("primary", entry.primary)] + [(f"cooperating.{j}", c) for j, c in enumerate(entry.cooperating)]:
+        for where, unit in [("primary", entry.primary)] + [
+            (f"cooperating.{j}", c) for j, c in enumerate(entry.cooperating)
+        ]:
             if not rules.known_unit_kind(unit.kind, unit.dept):
                 errors.add(f"entries.{i}.{where}", "unknown_unit", f"no {unit.kind} with department {unit.dept}")
         if not rules.may_handle(entry.primary.kind, functional_department=entry.category in functional):
@@ -199,4 +202,3 @@ def to_out(version: ListVersion, *, township_code: str | None, functional: set[s
 def check_township(code: str | None) -> None:
     if code is not None and not any(t.code == code for t in demo.TOWNSHIPS):
         raise Problem(422, "unknown_township", "Invalid request", f"township_code: no township {code}")
-

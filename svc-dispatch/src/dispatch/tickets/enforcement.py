@@ -12,13 +12,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.contracts import enforcement as contracts
-from jiceng_shared.contracts.common import UnitRef
-from jiceng_shared.events import CloudEvent
-
 from dispatch.tickets import rules
 from dispatch.tickets.models import Ticket
 from dispatch.tickets.service import Actor, Env, add_step, assign, mark_handled
+from jiceng_shared.contracts import enforcement as contracts
+from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.events import CloudEvent
 
 
 async def _ticket(session: AsyncSession, ticket_id: str | None) -> Ticket | None:
@@ -49,7 +48,15 @@ async def case_opened(session: AsyncSession, event: CloudEvent, env: Env) -> Non
         return
     ticket.case_id = p.case_id
     ticket.updated_at = env.now
-    add_step(session, ticket, "case_opened", f"已立案：案件 {p.number}", p.opened_at, Actor.of_event(event), event_id=event.id)
+    add_step(
+        session,
+        ticket,
+        "case_opened",
+        f"已立案：案件 {p.number}",
+        p.opened_at,
+        Actor.of_event(event),
+        event_id=event.id,
+    )
     if ticket.status in ("dispatched", "reopened") and _newer(ticket, p.opened_at):
         ticket.status = "in_progress"
         ticket.state_at = p.opened_at
@@ -72,8 +79,15 @@ async def case_transferred(session: AsyncSession, event: CloudEvent, env: Env) -
     # the competent unit starts a full handling period from the transfer (a wrong first routing
     # does not eat its time, rules-reference §3.4)
     await assign(
-        session, ticket, p.to_unit, cooperating, env, at=p.transferred_at, step=("transferred", note + "，重新派遣"),
-        actor=actor, event_id=event.id,
+        session,
+        ticket,
+        p.to_unit,
+        cooperating,
+        env,
+        at=p.transferred_at,
+        step=("transferred", note + "，重新派遣"),
+        actor=actor,
+        event_id=event.id,
     )
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.contracts.dispatch import TicketExtended
-from jiceng_shared.errors import Problem
-from jiceng_shared.identity import Principal
-from jiceng_shared.scope import require_scope
-
 from dispatch.tickets import rules
 from dispatch.tickets.models import Ticket
 from dispatch.tickets.queries import load_for_action
 from dispatch.tickets.service import Actor, Env, add_step, invalid_state, publish, require_unit_staff
+from jiceng_shared.contracts.dispatch import TicketExtended
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal
+from jiceng_shared.scope import require_scope
 
 REQUEST = "dispatch.ticket.extension.request"
 DECIDE = "dispatch.ticket.extension.decide"
@@ -23,7 +22,9 @@ def _amount(ticket: Ticket, value: int) -> str:
     return f"{value}{rules.LIMIT_UNIT_LABELS[ticket.handle_limit_unit]}"
 
 
-async def request(session: AsyncSession, principal: Principal, ticket_id: str, value: int, reason: str, env: Env) -> Ticket:
+async def request(
+    session: AsyncSession, principal: Principal, ticket_id: str, value: int, reason: str, env: Env
+) -> Ticket:
     ticket = await load_for_action(session, principal, ticket_id)
     require_unit_staff(principal, REQUEST, ticket)
     if ticket.status not in rules.SUPERVISED_STATUSES or ticket.extension_requested_value is not None:
@@ -34,18 +35,29 @@ async def request(session: AsyncSession, principal: Principal, ticket_id: str, v
     refusal = rules.extension_refusal(value, granted=ticket.extended_value, max_value=ticket.extension_max_value)
     if refusal is not None:
         limit = _amount(ticket, ticket.extension_max_value) if ticket.extension_max_value else "none"
-        raise Problem(422, refusal, "Extension not possible",
-                      f"this category allows extensions up to {limit} in all; {ticket.extended_value} granted so far")
+        raise Problem(
+            422,
+            refusal,
+            "Extension not possible",
+            f"this category allows extensions up to {limit} in all; {ticket.extended_value} granted so far",
+        )
     ticket.extension_requested_value = value
     ticket.extension_reason = reason
     ticket.updated_at = env.now
-    add_step(session, ticket, "extension_requested", f"申请延期 {_amount(ticket, value)}：{reason}", env.now,
-             Actor.of(principal))
+    add_step(
+        session,
+        ticket,
+        "extension_requested",
+        f"申请延期 {_amount(ticket, value)}：{reason}",
+        env.now,
+        Actor.of(principal),
+    )
     return ticket
 
 
-async def decide(session: AsyncSession, principal: Principal, ticket_id: str, approved: bool, note: str | None,
-                 env: Env) -> Ticket:
+async def decide(
+    session: AsyncSession, principal: Principal, ticket_id: str, approved: bool, note: str | None, env: Env
+) -> Ticket:
     ticket = await load_for_action(session, principal, ticket_id)
     require_scope(principal, DECIDE, ticket.area_code)
     value = ticket.extension_requested_value
@@ -68,18 +80,32 @@ async def decide(session: AsyncSession, principal: Principal, ticket_id: str, ap
     ticket.escalate_at = rules.next_escalation_at(
         env.calendar, ticket.deadline, ticket.escalation_level, steps_workdays=env.rules.escalation_steps_workdays
     )
-    add_step(session, ticket, "extension_approved",
-             f"同意延期 {_amount(ticket, value)}，办理时限延至 {ticket.deadline.isoformat()}" + (f"：{note}" if note else ""),
-             env.now, actor)
+    add_step(
+        session,
+        ticket,
+        "extension_approved",
+        f"同意延期 {_amount(ticket, value)}，办理时限延至 {ticket.deadline.isoformat()}"
+        + (f"：{note}" if note else ""),
+        env.now,
+        actor,
+    )
     unit = ticket.unit
     assert unit is not None
     await publish(
         session,
         ticket,
         TicketExtended(
-            ticket_id=ticket.id, number=ticket.number, township_code=ticket.township_code, unit=unit, source=ticket.source,
-            source_ref=ticket.source_ref, value=value, time_unit=ticket.handle_limit_unit, reason=reason,
-            deadline=ticket.deadline, approved_at=env.now,
+            ticket_id=ticket.id,
+            number=ticket.number,
+            township_code=ticket.township_code,
+            unit=unit,
+            source=ticket.source,
+            source_ref=ticket.source_ref,
+            value=value,
+            time_unit=ticket.handle_limit_unit,
+            reason=reason,
+            deadline=ticket.deadline,
+            approved_at=env.now,
         ),
     )
     return ticket

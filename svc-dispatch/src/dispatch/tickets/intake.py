@@ -9,6 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.categories.models import Category
+from dispatch.db import serialize_on
+from dispatch.tickets import rules
+from dispatch.tickets.models import Ticket, TicketReport
+from dispatch.tickets.schemas import TicketIntake
+from dispatch.tickets.service import Actor, Env, NewReport, add_step, open_ticket, report_row
 from jiceng_shared import demo
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.contracts import dispatch as contracts
@@ -17,13 +23,6 @@ from jiceng_shared.errors import FieldErrors, Problem, permission_denied, scope_
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.identity import Principal, area_level
 from jiceng_shared.outbox import emit
-
-from dispatch.categories.models import Category
-from dispatch.db import serialize_on
-from dispatch.tickets import rules
-from dispatch.tickets.models import Ticket, TicketReport
-from dispatch.tickets.schemas import TicketIntake
-from dispatch.tickets.service import Actor, Env, NewReport, add_step, open_ticket, report_row
 
 INTAKE = "dispatch.ticket.intake"
 #: the department code of the 12345 hotline platform: what it posts is a hotline ticket
@@ -34,7 +33,12 @@ HOTLINE_DEPT = "h12345"
 
 
 async def find_duplicate(
-    session: AsyncSession, *, category: str, township_code: str, point: tuple[float, float], reported_at: dt.datetime,
+    session: AsyncSession,
+    *,
+    category: str,
+    township_code: str,
+    point: tuple[float, float],
+    reported_at: dt.datetime,
     env: Env,
 ) -> Ticket | None:
     """The nearest open ticket of the same category in the township, within the radius and the window."""
@@ -60,8 +64,12 @@ async def find_duplicate(
         (rules.distance_meters(point, tuple(t.location["coordinates"])), t)
         for t in located
         if rules.is_duplicate(
-            point=point, reported_at=reported_at, open_point=tuple(t.location["coordinates"]), open_reported_at=t.reported_at,
-            radius_meters=r.duplicate_radius_meters, window_hours=r.duplicate_window_hours,
+            point=point,
+            reported_at=reported_at,
+            open_point=tuple(t.location["coordinates"]),
+            open_reported_at=t.reported_at,
+            radius_meters=r.duplicate_radius_meters,
+            window_hours=r.duplicate_window_hours,
         )
     ]
     return min(matches, key=lambda m: m[0])[1] if matches else None
@@ -82,14 +90,27 @@ async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -
     if known is not None:  # the same incident announced again (another event id): nothing to do
         return await session.get_one(Ticket, known.ticket_id)
     report = NewReport(
-        source="grid", origin="grid", source_ref=p.incident_id, number=p.number, category=p.category,
-        description=p.description, location=p.location.model_dump(), township_code=p.township_code,
-        area_code=p.grid_code, reporter_id=p.reporter_id, reported_at=p.reported_at, correlation_id=event.correlationid,
+        source="grid",
+        origin="grid",
+        source_ref=p.incident_id,
+        number=p.number,
+        category=p.category,
+        description=p.description,
+        location=p.location.model_dump(),
+        township_code=p.township_code,
+        area_code=p.grid_code,
+        reporter_id=p.reporter_id,
+        reported_at=p.reported_at,
+        correlation_id=event.correlationid,
     )
     actor = Actor.of_event(event)
     duplicate = await find_duplicate(
-        session, category=p.category, township_code=p.township_code, point=tuple(p.location.coordinates),
-        reported_at=p.reported_at, env=env,
+        session,
+        category=p.category,
+        township_code=p.township_code,
+        point=tuple(p.location.coordinates),
+        reported_at=p.reported_at,
+        env=env,
     )
     if duplicate is None:
         return await open_ticket(session, report, env, actor, event_id=event.id)
@@ -97,7 +118,9 @@ async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -
     return duplicate
 
 
-async def merge(session: AsyncSession, ticket: Ticket, report: NewReport, env: Env, actor: Actor, *, event_id: str | None) -> None:
+async def merge(
+    session: AsyncSession, ticket: Ticket, report: NewReport, env: Env, actor: Actor, *, event_id: str | None
+) -> None:
     """并单: record the report on the open ticket; no new ticket, no second dispatch."""
     session.add(report_row(ticket, report, env.now, merged=True))
     ticket.updated_at = env.now
@@ -107,9 +130,17 @@ async def merge(session: AsyncSession, ticket: Ticket, report: NewReport, env: E
     await emit(
         session,
         contracts.TicketMerged(
-            ticket_id=ticket.id, number=ticket.number, category=ticket.category, township_code=ticket.township_code,
-            area_code=ticket.area_code, unit=ticket.unit, source=report.source, source_ref=report.source_ref,
-            ticket_source=ticket.source, ticket_source_ref=ticket.source_ref, merged_at=env.now,
+            ticket_id=ticket.id,
+            number=ticket.number,
+            category=ticket.category,
+            township_code=ticket.township_code,
+            area_code=ticket.area_code,
+            unit=ticket.unit,
+            source=report.source,
+            source_ref=report.source_ref,
+            ticket_source=ticket.source,
+            ticket_source_ref=ticket.source_ref,
+            merged_at=env.now,
         ),
         subject=ticket.id,
         township=ticket.township_code,
@@ -140,22 +171,38 @@ async def intake(session: AsyncSession, principal: Principal, body: TicketIntake
     if body.external_ref is not None:
         known = await session.scalar(
             select(TicketReport).where(
-                TicketReport.source == source, TicketReport.origin == origin, TicketReport.source_ref == body.external_ref
+                TicketReport.source == source,
+                TicketReport.origin == origin,
+                TicketReport.source_ref == body.external_ref,
             )
         )
         if known is not None:  # the caller's system posted the same call again: same ticket
             return await session.get_one(Ticket, known.ticket_id), False
     report = NewReport(
-        source=source, origin=origin, source_ref=body.external_ref, number=body.external_ref, category=body.category,
-        description=body.description, location=body.location.model_dump() if body.location else None,
-        township_code=body.township_code, area_code=body.township_code, reporter_id=principal.subject,
-        reported_at=env.now, correlation_id=None, intake_dept=intake_dept,
-        caller_name=body.caller.name if body.caller else None, caller_phone=body.caller.phone if body.caller else None,
+        source=source,
+        origin=origin,
+        source_ref=body.external_ref,
+        number=body.external_ref,
+        category=body.category,
+        description=body.description,
+        location=body.location.model_dump() if body.location else None,
+        township_code=body.township_code,
+        area_code=body.township_code,
+        reporter_id=principal.subject,
+        reported_at=env.now,
+        correlation_id=None,
+        intake_dept=intake_dept,
+        caller_name=body.caller.name if body.caller else None,
+        caller_phone=body.caller.phone if body.caller else None,
     )
     try:
         ticket = await open_ticket(session, report, env, Actor.of(principal))
         await session.flush()
     except IntegrityError:
-        raise Problem(409, "duplicate_request", "Already registered",
-                      f"external_ref {body.external_ref} is being registered by another request") from None
+        raise Problem(
+            409,
+            "duplicate_request",
+            "Already registered",
+            f"external_ref {body.external_ref} is being registered by another request",
+        ) from None
     return ticket, True

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiceng_shared.contracts.common import UnitRef
-
 from dispatch.db import Base
+from jiceng_shared.contracts.common import UnitRef
 
 
 class Ticket(Base):

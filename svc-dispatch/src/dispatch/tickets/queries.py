@@ -7,12 +7,6 @@ import datetime as dt
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.categories import CATEGORY_BY_CODE
-from jiceng_shared.errors import not_found
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import paginate, where_equal
-from jiceng_shared.scope import binding_clause, scope_filter
-
 from dispatch.tickets import rules
 from dispatch.tickets.models import Ticket, TicketReport, TicketStep
 from dispatch.tickets.schemas import (
@@ -25,6 +19,11 @@ from dispatch.tickets.schemas import (
     TicketOut,
     UnitOut,
 )
+from jiceng_shared.categories import CATEGORY_BY_CODE
+from jiceng_shared.errors import not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import paginate, where_equal
+from jiceng_shared.scope import binding_clause, scope_filter
 
 READ = "dispatch.ticket.read"
 #: department systems read back what their department handles and what they posted themselves
@@ -79,9 +78,7 @@ async def get_ticket(session: AsyncSession, principal: Principal, ticket_id: str
 
 async def load_for_action(session: AsyncSession, principal: Principal, ticket_id: str) -> Ticket:
     """The ticket, locked for the action; outside every reading scope it does not exist (404)."""
-    ticket = await session.scalar(
-        select(Ticket).where(Ticket.id == ticket_id, readable(principal)).with_for_update()
-    )
+    ticket = await session.scalar(select(Ticket).where(Ticket.id == ticket_id, readable(principal)).with_for_update())
     if ticket is None:
         raise not_found("ticket", ticket_id)
     return ticket
@@ -89,7 +86,9 @@ async def load_for_action(session: AsyncSession, principal: Principal, ticket_id
 
 async def timeline(session: AsyncSession, ticket_id: str) -> tuple[list[TicketStep], list[TicketReport]]:
     steps = (
-        await session.scalars(select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.at, TicketStep.seq))
+        await session.scalars(
+            select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.at, TicketStep.seq)
+        )
     ).all()
     reports = (
         await session.scalars(
@@ -123,13 +122,21 @@ def to_detail(ticket: Ticket, now: dt.datetime, steps: list[TicketStep], reports
     return TicketDetail(
         **_fields(ticket, now, masked=False),
         timeline=[
-            StepOut(at=s.at, kind=s.kind, kind_zh=rules.STEP_LABELS.get(s.kind, s.kind), note=s.note, actor=s.actor_name)
+            StepOut(
+                at=s.at, kind=s.kind, kind_zh=rules.STEP_LABELS.get(s.kind, s.kind), note=s.note, actor=s.actor_name
+            )
             for s in steps
         ],
         reports=[
             ReportOut(
-                source=r.source, source_ref=r.source_ref, number=r.number, reporter_id=r.reporter_id,
-                description=r.description, location=r.location, reported_at=r.reported_at, merged=r.merged,
+                source=r.source,
+                source_ref=r.source_ref,
+                number=r.number,
+                reporter_id=r.reporter_id,
+                description=r.description,
+                location=r.location,
+                reported_at=r.reported_at,
+                merged=r.merged,
             )
             for r in reports
         ],
@@ -173,8 +180,10 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
         escalation_level=ticket.escalation_level,
         dispatch_due_at=ticket.dispatch_due_at,
         extension=ExtensionOut(
-            max_value=ticket.extension_max_value, granted_value=ticket.extended_value,
-            requested_value=ticket.extension_requested_value, reason=ticket.extension_reason,
+            max_value=ticket.extension_max_value,
+            granted_value=ticket.extended_value,
+            requested_value=ticket.extension_requested_value,
+            reason=ticket.extension_reason,
         ),
         rework_count=ticket.rework_count,
         outcome=ticket.outcome,

@@ -6,10 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
-
 from dispatch.tickets import extension, intake, queries, service
 from dispatch.tickets.schemas import (
     ExtensionDecisionIn,
@@ -24,6 +20,9 @@ from dispatch.tickets.schemas import (
     TicketOut,
     VerificationIn,
 )
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -33,8 +32,13 @@ async def _detail(session, ticket, now) -> TicketDetail:  # type: ignore[no-unty
     return queries.to_detail(ticket, now, steps, reports)
 
 
-@router.post("", status_code=201, response_model=TicketDetail, summary="Register a matter (hotline, department system, centre)",
-             responses={200: {"model": TicketDetail, "description": "the same external_ref was posted before"}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=TicketDetail,
+    summary="Register a matter (hotline, department system, centre)",
+    responses={200: {"model": TicketDetail, "description": "the same external_ref was posted before"}},
+)
 async def register_ticket(
     body: TicketIntake,
     response: Response,
@@ -66,8 +70,14 @@ async def list_tickets(
     cursor: str | None = None,
 ) -> Page[TicketOut]:
     env = service.env_of(ctx)
-    filters = {"status": status, "unit": unit, "category": category, "source": source,
-               "correlation_id": correlation_id, "area_code": area_code}
+    filters = {
+        "status": status,
+        "unit": unit,
+        "category": category,
+        "source": source,
+        "correlation_id": correlation_id,
+        "area_code": area_code,
+    }
     async with ctx.db.session() as session:
         rows = await queries.list_tickets(
             session, principal, filters=filters, overdue=overdue, now=env.now, limit=limit, cursor=cursor
@@ -106,7 +116,9 @@ async def return_ticket(
         return await _detail(session, ticket, env.now)
 
 
-@router.post("/{ticket_id}/reassign", response_model=TicketDetail, summary="The centre gives the ticket to another unit")
+@router.post(
+    "/{ticket_id}/reassign", response_model=TicketDetail, summary="The centre gives the ticket to another unit"
+)
 async def reassign(
     ticket_id: str, body: ReassignIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.REASSIGN))]
 ) -> TicketDetail:
@@ -116,7 +128,9 @@ async def reassign(
         return await _detail(session, ticket, env.now)
 
 
-@router.post("/{ticket_id}/verification", response_model=TicketDetail, summary="On-site verification of the feedback (核查)")
+@router.post(
+    "/{ticket_id}/verification", response_model=TicketDetail, summary="On-site verification of the feedback (核查)"
+)
 async def verify(
     ticket_id: str, body: VerificationIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.VERIFY))]
 ) -> TicketDetail:
@@ -126,9 +140,13 @@ async def verify(
         return await _detail(session, ticket, env.now)
 
 
-@router.post("/{ticket_id}/extension", response_model=TicketDetail, summary="The handling unit asks for more time (延期)")
+@router.post(
+    "/{ticket_id}/extension", response_model=TicketDetail, summary="The handling unit asks for more time (延期)"
+)
 async def request_extension(
-    ticket_id: str, body: ExtensionRequestIn, ctx: Ctx,
+    ticket_id: str,
+    body: ExtensionRequestIn,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(extension.REQUEST))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
@@ -137,10 +155,15 @@ async def request_extension(
         return await _detail(session, ticket, env.now)
 
 
-@router.post("/{ticket_id}/extension/decision", response_model=TicketDetail,
-             summary="The centre or the township leader decides an extension request")
+@router.post(
+    "/{ticket_id}/extension/decision",
+    response_model=TicketDetail,
+    summary="The centre or the township leader decides an extension request",
+)
 async def decide_extension(
-    ticket_id: str, body: ExtensionDecisionIn, ctx: Ctx,
+    ticket_id: str,
+    body: ExtensionDecisionIn,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(extension.DECIDE))],
 ) -> TicketDetail:
     env = service.env_of(ctx)

@@ -7,9 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jiceng_shared.schemas import PointIn
-
 from dispatch.tickets.rules import LimitUnit
+from jiceng_shared.schemas import PointIn
 
 Status = Literal["registered", "dispatched", "in_progress", "handled", "closed", "reopened", "returned"]
 Source = Literal["grid", "hotline", "department", "centre"]
@@ -45,7 +44,9 @@ class TicketIntake(BaseModel):
     location: PointIn | None = None
     caller: CallerIn | None = None
     external_ref: str | None = Field(
-        default=None, min_length=1, max_length=64,
+        default=None,
+        min_length=1,
+        max_length=64,
         description="the calling system's own reference (e.g. the hotline work order); posting it again returns the same ticket",
     )
 
@@ -73,7 +74,9 @@ class VerificationIn(BaseModel):
 
 
 class ExtensionRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"value": 3, "reason": "需协调产权单位"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"value": 3, "reason": "需协调产权单位"}]}
+    )
     value: int = Field(gt=0, le=1000, description="more time, in the unit of the ticket's handling limit")
     reason: str = Field(min_length=1, max_length=1000)
 

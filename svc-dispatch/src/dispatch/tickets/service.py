@@ -10,6 +10,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.categories.models import Category
+from dispatch.responsibilities import rules as responsibility_rules
+from dispatch.responsibilities import service as responsibilities
+from dispatch.tickets import rules
+from dispatch.tickets.models import Ticket, TicketReport, TicketStep
+from dispatch.tickets.queries import load_for_action
 from jiceng_shared import units
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.contracts.common import GeoPoint, UnitRef
@@ -23,13 +29,6 @@ from jiceng_shared.outbox import emit
 from jiceng_shared.scope import require_scope
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
-
-from dispatch.categories.models import Category
-from dispatch.responsibilities import rules as responsibility_rules
-from dispatch.responsibilities import service as responsibilities
-from dispatch.tickets import rules
-from dispatch.tickets.models import Ticket, TicketReport, TicketStep
-from dispatch.tickets.queries import load_for_action
 
 FEEDBACK = "dispatch.ticket.feedback"
 RETURN = "dispatch.ticket.return"
@@ -68,12 +67,25 @@ def env_of(ctx: ServiceContext) -> Env:
 
 
 def add_step(
-    session: AsyncSession, ticket: Ticket, kind: str, note: str, at: dt.datetime, actor: Actor, *, event_id: str | None = None
+    session: AsyncSession,
+    ticket: Ticket,
+    kind: str,
+    note: str,
+    at: dt.datetime,
+    actor: Actor,
+    *,
+    event_id: str | None = None,
 ) -> None:
     session.add(
         TicketStep(
-            ticket_id=ticket.id, at=at, kind=kind, note=note, actor_id=actor.id, actor_name=actor.name,
-            request_id=request_id_var.get(), event_id=event_id,
+            ticket_id=ticket.id,
+            at=at,
+            kind=kind,
+            note=note,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            request_id=request_id_var.get(),
+            event_id=event_id,
         )
     )
 
@@ -113,7 +125,9 @@ class NewReport:
     caller_phone: str | None = None
 
 
-async def open_ticket(session: AsyncSession, report: NewReport, env: Env, actor: Actor, *, event_id: str | None = None) -> Ticket:
+async def open_ticket(
+    session: AsyncSession, report: NewReport, env: Env, actor: Actor, *, event_id: str | None = None
+) -> Ticket:
     """Register the report as a new ticket and dispatch it by the responsibility list in force."""
     category = await session.get(Category, report.category)
     if category is not None:
@@ -166,13 +180,21 @@ async def open_ticket(session: AsyncSession, report: NewReport, env: Env, actor:
             session,
             ticket,
             contracts.TicketCreated(
-                ticket_id=ticket.id, number=ticket.number, category=ticket.category, source=ticket.source,
-                source_ref=ticket.source_ref, township_code=ticket.township_code, area_code=ticket.area_code,
+                ticket_id=ticket.id,
+                number=ticket.number,
+                category=ticket.category,
+                source=ticket.source,
+                source_ref=ticket.source_ref,
+                township_code=ticket.township_code,
+                area_code=ticket.area_code,
                 created_at=now,
             ),
         )
         routing = await responsibilities.route(
-            session, ticket.category, ticket.township_code, now,
+            session,
+            ticket.category,
+            ticket.township_code,
+            now,
             functional_department=category.functional_department if category else False,
         )
         ticket.responsibility_version = routing.version
@@ -191,9 +213,18 @@ async def open_ticket(session: AsyncSession, report: NewReport, env: Env, actor:
 
 def report_row(ticket: Ticket, report: NewReport, now: dt.datetime, *, merged: bool) -> TicketReport:
     return TicketReport(
-        id=new_id(), ticket_id=ticket.id, source=report.source, origin=report.origin, source_ref=report.source_ref,
-        number=report.number, reporter_id=report.reporter_id, description=report.description, location=report.location,
-        reported_at=report.reported_at, received_at=now, merged=merged,
+        id=new_id(),
+        ticket_id=ticket.id,
+        source=report.source,
+        origin=report.origin,
+        source_ref=report.source_ref,
+        number=report.number,
+        reporter_id=report.reporter_id,
+        description=report.description,
+        location=report.location,
+        reported_at=report.reported_at,
+        received_at=now,
+        merged=merged,
         correlation_id=report.correlation_id or ticket.correlation_id,
     )
 
@@ -233,9 +264,18 @@ async def assign(
         session,
         ticket,
         contracts.TicketAssigned(
-            ticket_id=ticket.id, number=ticket.number, category=ticket.category, description=ticket.description,
-            location=_location_point(ticket.location), township_code=ticket.township_code, area_code=ticket.area_code,
-            unit=unit, cooperating_units=cooperating, deadline=ticket.deadline, assigned_at=at, source=ticket.source,
+            ticket_id=ticket.id,
+            number=ticket.number,
+            category=ticket.category,
+            description=ticket.description,
+            location=_location_point(ticket.location),
+            township_code=ticket.township_code,
+            area_code=ticket.area_code,
+            unit=unit,
+            cooperating_units=cooperating,
+            deadline=ticket.deadline,
+            assigned_at=at,
+            source=ticket.source,
             source_ref=ticket.source_ref,
         ),
     )
@@ -257,13 +297,25 @@ def require_unit_staff(principal: Principal, permission: str, ticket: Ticket) ->
 
 def invalid_state(ticket: Ticket, action: str) -> Problem:
     return Problem(
-        409, "invalid_state", "Not allowed in this state",
-        f"cannot {action} a ticket that is {ticket.status} ({rules.STATUS_LABELS[ticket.status]})", current_status=ticket.status,
+        409,
+        "invalid_state",
+        "Not allowed in this state",
+        f"cannot {action} a ticket that is {ticket.status} ({rules.STATUS_LABELS[ticket.status]})",
+        current_status=ticket.status,
     )
 
 
-async def mark_handled(session: AsyncSession, ticket: Ticket, outcome: str, env: Env, *, at: dt.datetime, actor: Actor,
-                       note: str, event_id: str | None = None) -> None:
+async def mark_handled(
+    session: AsyncSession,
+    ticket: Ticket,
+    outcome: str,
+    env: Env,
+    *,
+    at: dt.datetime,
+    actor: Actor,
+    note: str,
+    event_id: str | None = None,
+) -> None:
     ticket.status = "handled"
     ticket.outcome = outcome
     ticket.handled_at = at
@@ -276,8 +328,14 @@ async def mark_handled(session: AsyncSession, ticket: Ticket, outcome: str, env:
         session,
         ticket,
         contracts.TicketHandled(
-            ticket_id=ticket.id, number=ticket.number, township_code=ticket.township_code, unit=unit, source=ticket.source,
-            source_ref=ticket.source_ref, outcome=outcome, handled_at=at,
+            ticket_id=ticket.id,
+            number=ticket.number,
+            township_code=ticket.township_code,
+            unit=unit,
+            source=ticket.source,
+            source_ref=ticket.source_ref,
+            outcome=outcome,
+            handled_at=at,
         ),
     )
 
@@ -287,7 +345,9 @@ async def feedback(session: AsyncSession, principal: Principal, ticket_id: str, 
     require_unit_staff(principal, FEEDBACK, ticket)
     if ticket.status not in rules.FEEDBACK_FROM:
         raise invalid_state(ticket, "give feedback on")
-    await mark_handled(session, ticket, outcome, env, at=env.now, actor=Actor.of(principal), note=f"处置反馈：{outcome}")
+    await mark_handled(
+        session, ticket, outcome, env, at=env.now, actor=Actor.of(principal), note=f"处置反馈：{outcome}"
+    )
     return ticket
 
 
@@ -301,7 +361,9 @@ async def return_ticket(session: AsyncSession, principal: Principal, ticket_id: 
     if not rules.may_return(env.calendar, ticket.assigned_at, env.now, workdays=env.rules.return_window_workdays):
         last = rules.return_deadline(env.calendar, ticket.assigned_at, workdays=env.rules.return_window_workdays)
         raise Problem(
-            422, "return_window_passed", "Too late to return",
+            422,
+            "return_window_passed",
+            "Too late to return",
             f"a ticket can be returned within {env.rules.return_window_workdays} working days of assignment "
             f"(until {last.isoformat()}); ask the centre to reassign it",
             return_deadline=last.isoformat(),
@@ -318,8 +380,14 @@ async def return_ticket(session: AsyncSession, principal: Principal, ticket_id: 
         session,
         ticket,
         contracts.TicketReturned(
-            ticket_id=ticket.id, number=ticket.number, township_code=ticket.township_code, unit=unit, source=ticket.source,
-            source_ref=ticket.source_ref, reason=reason, returned_at=env.now,
+            ticket_id=ticket.id,
+            number=ticket.number,
+            township_code=ticket.township_code,
+            unit=unit,
+            source=ticket.source,
+            source_ref=ticket.source_ref,
+            reason=reason,
+            returned_at=env.now,
         ),
     )
     return ticket
@@ -341,17 +409,29 @@ async def reassign(
     except (units.UnknownUnit, ValueError):
         raise Problem(422, "unknown_unit", "Invalid request", f"unit_code: no unit {unit_code}") from None
     if not ticket.township_code.startswith(area_prefix(unit.area_code)):
-        raise Problem(422, "unit_outside_township", "Invalid request",
-                      f"unit_code: {unit.name} does not serve township {ticket.township_code}")
+        raise Problem(
+            422,
+            "unit_outside_township",
+            "Invalid request",
+            f"unit_code: {unit.name} does not serve township {ticket.township_code}",
+        )
     category = await session.get(Category, ticket.category)
-    if not responsibility_rules.may_handle(unit.kind, functional_department=bool(category and category.functional_department)):
-        raise Problem(422, "functional_department_matter", "Invalid request",
-                      "this is a functional department's matter and cannot be given to a township organ (国办函〔2025〕66号)")
+    if not responsibility_rules.may_handle(
+        unit.kind, functional_department=bool(category and category.functional_department)
+    ):
+        raise Problem(
+            422,
+            "functional_department_matter",
+            "Invalid request",
+            "this is a functional department's matter and cannot be given to a township organ (国办函〔2025〕66号)",
+        )
     if ticket.status == "dispatched" and ticket.unit_code == unit.code:
         raise Problem(422, "already_assigned", "Invalid request", f"the ticket is already with {unit.name}")
     note = f"改派至 {unit.name}" + (f"：{reason}" if reason else "")
     cooperating = [UnitRef(**u) for u in ticket.cooperating_units]
-    await assign(session, ticket, unit, cooperating, env, at=env.now, step=("reassigned", note), actor=Actor.of(principal))
+    await assign(
+        session, ticket, unit, cooperating, env, at=env.now, step=("reassigned", note), actor=Actor.of(principal)
+    )
     return ticket
 
 
@@ -381,10 +461,20 @@ async def verify(
             session,
             ticket,
             contracts.TicketClosed(
-                ticket_id=ticket.id, number=ticket.number, category=ticket.category, township_code=ticket.township_code,
-                area_code=ticket.area_code, unit=unit, source=ticket.source, source_ref=ticket.source_ref,
-                outcome=ticket.outcome or "", deadline=ticket.deadline, closed_at=now, handled_at=ticket.handled_at,
-                on_time=ticket.on_time, rework_count=ticket.rework_count,
+                ticket_id=ticket.id,
+                number=ticket.number,
+                category=ticket.category,
+                township_code=ticket.township_code,
+                area_code=ticket.area_code,
+                unit=unit,
+                source=ticket.source,
+                source_ref=ticket.source_ref,
+                outcome=ticket.outcome or "",
+                deadline=ticket.deadline,
+                closed_at=now,
+                handled_at=ticket.handled_at,
+                on_time=ticket.on_time,
+                rework_count=ticket.rework_count,
             ),
         )
         return ticket
@@ -397,8 +487,15 @@ async def verify(
         session,
         ticket,
         contracts.TicketReopened(
-            ticket_id=ticket.id, number=ticket.number, township_code=ticket.township_code, unit=unit, source=ticket.source,
-            source_ref=ticket.source_ref, reason=reason, rework_count=ticket.rework_count, reopened_at=now,
+            ticket_id=ticket.id,
+            number=ticket.number,
+            township_code=ticket.township_code,
+            unit=unit,
+            source=ticket.source,
+            source_ref=ticket.source_ref,
+            reason=reason,
+            rework_count=ticket.rework_count,
+            reopened_at=now,
         ),
     )
     return ticket

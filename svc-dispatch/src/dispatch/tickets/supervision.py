@@ -13,12 +13,11 @@ import logging
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.contracts.dispatch import TicketEscalated
-from jiceng_shared.service import ServiceContext
-
 from dispatch.tickets import rules
 from dispatch.tickets.models import Ticket
 from dispatch.tickets.service import SYSTEM, Env, add_step, env_of, publish
+from jiceng_shared.contracts.dispatch import TicketEscalated
+from jiceng_shared.service import ServiceContext
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -56,8 +55,13 @@ async def _pass(session: AsyncSession, env: Env) -> int:
                 session,
                 ticket,
                 TicketEscalated(
-                    ticket_id=ticket.id, number=ticket.number, township_code=ticket.township_code, unit=unit,
-                    level=ticket.escalation_level, reason=reason, escalated_at=now,
+                    ticket_id=ticket.id,
+                    number=ticket.number,
+                    township_code=ticket.township_code,
+                    unit=unit,
+                    level=ticket.escalation_level,
+                    reason=reason,
+                    escalated_at=now,
                 ),
             )
         ticket.updated_at = now

@@ -6,13 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from enforcement.cases import service
+from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut
 from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
-
-from enforcement.cases import service
-from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -40,8 +39,14 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[CaseOut]:
-    filters = {"status": status, "lead_id": lead_id, "ticket_id": ticket_id, "correlation_id": correlation_id,
-               "number": number, "township_code": township_code}
+    filters = {
+        "status": status,
+        "lead_id": lead_id,
+        "ticket_id": ticket_id,
+        "correlation_id": correlation_id,
+        "number": number,
+        "township_code": township_code,
+    }
     async with ctx.db.session() as session:
         rows = await service.list_cases(session, principal, filters=filters, limit=limit, cursor=cursor)
     items, next_cursor = page_of(rows, limit)
@@ -49,8 +54,12 @@ async def list_cases(
     return Page[CaseOut](items=[service.to_out(c, ctx.calendar, now) for c in items], next_cursor=next_cursor)
 
 
-@router.post("", status_code=201, response_model=CaseDetail,
-             summary="Register (立案) a case from a lead, with at least two certified officers")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseDetail,
+    summary="Register (立案) a case from a lead, with at least two certified officers",
+)
 async def open_case(
     body: CaseOpen, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.OPEN))]
 ) -> CaseDetail:

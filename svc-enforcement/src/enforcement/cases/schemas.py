@@ -21,7 +21,9 @@ class CaseOpen(BaseModel):
 
 
 class CaseClose(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"outcome": "当事人已改正，给予警告，结案"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"outcome": "当事人已改正，给予警告，结案"}]}
+    )
     outcome: str = Field(min_length=1, max_length=2000)
 
 

@@ -14,17 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.contracts.common import UnitRef
-from jiceng_shared.contracts.enforcement import CaseClosed, CaseOpened
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.errors import Problem, not_found
-from jiceng_shared.identity import Principal
-from jiceng_shared.numbers import business_number
-from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate, where_equal
-from jiceng_shared.scope import require_scope, scope_filter
-from jiceng_shared.workdays import WorkdayCalendar
-
 from enforcement.cases import rules
 from enforcement.cases.models import Case
 from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut, OfficerRef
@@ -40,6 +29,16 @@ from enforcement.officers import service as officers
 from enforcement.records import service as records
 from enforcement.records.models import RecordEntry
 from enforcement.records.schemas import EntryIn
+from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.contracts.enforcement import CaseClosed, CaseOpened
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.numbers import business_number
+from jiceng_shared.outbox import emit
+from jiceng_shared.pagination import paginate, where_equal
+from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.workdays import WorkdayCalendar
 
 READ = "enforcement.case.read"
 OPEN = "enforcement.case.open"
@@ -69,12 +68,17 @@ def invalid_state(case: Case, action: str) -> Problem:
 
 def _require_case_officer(case: Case, principal: Principal) -> None:
     if not rules.is_case_officer(case.officers, principal.username):
-        raise Problem(403, "not_case_officer", "Not an officer of this case",
-                      "only the officers registered on the case may act on it")
+        raise Problem(
+            403,
+            "not_case_officer",
+            "Not an officer of this case",
+            "only the officers registered on the case may act on it",
+        )
 
 
-def to_out(case: Case, calendar: WorkdayCalendar, now: dt.datetime, model: type[CaseOut] = CaseOut,
-           **extra: Any) -> CaseOut:
+def to_out(
+    case: Case, calendar: WorkdayCalendar, now: dt.datetime, model: type[CaseOut] = CaseOut, **extra: Any
+) -> CaseOut:
     data = {name: getattr(case, name) for name in CaseOut.model_fields if hasattr(case, name)}
     pending = case.status == "investigating"
     return model(
@@ -89,12 +93,21 @@ def to_out(case: Case, calendar: WorkdayCalendar, now: dt.datetime, model: type[
 
 async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, now: dt.datetime) -> CaseDetail:
     decision = await session.scalar(select(Decision).where(Decision.case_id == case.id))
-    notices = (await session.scalars(
-        select(RightsNotice).where(RightsNotice.case_id == case.id).order_by(RightsNotice.notified_at))).all()
-    reviews = (await session.scalars(
-        select(LegalReview).where(LegalReview.case_id == case.id).order_by(LegalReview.reviewed_at))).all()
+    notices = (
+        await session.scalars(
+            select(RightsNotice).where(RightsNotice.case_id == case.id).order_by(RightsNotice.notified_at)
+        )
+    ).all()
+    reviews = (
+        await session.scalars(
+            select(LegalReview).where(LegalReview.case_id == case.id).order_by(LegalReview.reviewed_at)
+        )
+    ).all()
     return to_out(  # type: ignore[return-value]
-        case, calendar, now, CaseDetail,
+        case,
+        calendar,
+        now,
+        CaseDetail,
         decision=None if decision is None else DecisionOut.of(decision),
         rights_notices=[RightsNoticeOut.of(n) for n in notices],
         legal_reviews=[LegalReviewOut.of(r) for r in reviews],
@@ -139,12 +152,20 @@ async def open_case(
     # the list in force today decides, and the case keeps this revision whatever the list says later
     item = await items.in_force_for_code(session, lead.item_code, today) if lead.item_code else None
     if item is None or not item_rules.is_delegated(item.delegations, lead.township_code, today):
-        raise Problem(422, "outside_delegated_powers", "Outside the township's delegated powers",
-                      f"{lead.item_name_zh or lead.category} is not on the enforcement-item list delegated to "
-                      f"township {lead.township_code} on {today}: transfer the lead to the competent department")
+        raise Problem(
+            422,
+            "outside_delegated_powers",
+            "Outside the township's delegated powers",
+            f"{lead.item_name_zh or lead.category} is not on the enforcement-item list delegated to "
+            f"township {lead.township_code} on {today}: transfer the lead to the competent department",
+        )
     if principal.username is None or principal.username not in body.officers:
-        raise Problem(403, "not_case_officer", "You must be one of the officers",
-                      "the officer who registers a case is one of its officers")
+        raise Problem(
+            403,
+            "not_case_officer",
+            "You must be one of the officers",
+            "the officer who registers a case is one of its officers",
+        )
     found = await officers.officers_by_username(session, list(body.officers))
     pair = officer_rules.check_officer_pair(
         body.officers, found, township_code=lead.township_code, on=today, min_officers=config.min_officers
@@ -163,8 +184,12 @@ async def open_case(
         item_name_zh=item.name_zh,
         item_legal_basis=item.legal_basis,
         officers=[
-            {"username": u, "name": found[u].name, "certificate_number": found[u].certificate_number,
-             "valid_until": found[u].valid_until.isoformat()}
+            {
+                "username": u,
+                "name": found[u].name,
+                "certificate_number": found[u].certificate_number,
+                "valid_until": found[u].valid_until.isoformat(),
+            }
             for u in pair
         ],
         status="investigating",
@@ -182,24 +207,43 @@ async def open_case(
     lead.updated_at = now
     await session.flush()  # the case row exists before its record entries point at it
     records.append(
-        session, case, kind="case_opened", actor=principal, at=now,
+        session,
+        case,
+        kind="case_opened",
+        actor=principal,
+        at=now,
         content=f"立案 {case.number}：{item.name_zh}（{item.code} 第{item.revision}版），执法人员 "
-                + "、".join(f"{o['name']}（证号 {o['certificate_number']}）" for o in case.officers),
-        data={"lead_id": lead.id, "ticket_id": lead.ticket_id, "item_id": item.id, "officers": pair,
-              "decision_deadline": case.decision_deadline.isoformat()},
+        + "、".join(f"{o['name']}（证号 {o['certificate_number']}）" for o in case.officers),
+        data={
+            "lead_id": lead.id,
+            "ticket_id": lead.ticket_id,
+            "item_id": item.id,
+            "officers": pair,
+            "decision_deadline": case.decision_deadline.isoformat(),
+        },
     )
     await emit(
         session,
-        CaseOpened(case_id=case.id, number=case.number, lead_id=lead.id, ticket_id=lead.ticket_id,
-                   township_code=case.township_code, item_code=item.code, opened_at=now),
-        subject=case.id, township=case.township_code, correlation_id=case.correlation_id,
+        CaseOpened(
+            case_id=case.id,
+            number=case.number,
+            lead_id=lead.id,
+            ticket_id=lead.ticket_id,
+            township_code=case.township_code,
+            item_code=item.code,
+            opened_at=now,
+        ),
+        subject=case.id,
+        township=case.township_code,
+        correlation_id=case.correlation_id,
     )
     await session.flush()
     return case
 
 
-async def act_on(session: AsyncSession, principal: Principal, case_id: str, permission: str,
-                  calendar: WorkdayCalendar) -> Case:
+async def act_on(
+    session: AsyncSession, principal: Principal, case_id: str, permission: str, calendar: WorkdayCalendar
+) -> Case:
     """The case locked for an act of a case officer holding ``permission`` over it, with a valid certificate."""
     case = await get_case(session, principal, case_id, lock=True)
     require_scope(principal, permission, case.area_code, case.handling_dept)
@@ -209,14 +253,24 @@ async def act_on(session: AsyncSession, principal: Principal, case_id: str, perm
     officer = (await officers.officers_by_username(session, [principal.username])).get(principal.username)
     if officer is None or not officer_rules.certificate_valid(officer, today):
         # enforcement acts need a valid certificate (access.md; 行政处罚法 art. 42)
-        raise Problem(422, "certificate_invalid", "Certificate not valid",
-                      f"your enforcement certificate is not valid on {today}", officers=[principal.username])
+        raise Problem(
+            422,
+            "certificate_invalid",
+            "Certificate not valid",
+            f"your enforcement certificate is not valid on {today}",
+            officers=[principal.username],
+        )
     return case
 
 
 async def add_entry(
-    session: AsyncSession, principal: Principal, case_id: str, body: EntryIn, *,
-    calendar: WorkdayCalendar, max_chars: int,
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: EntryIn,
+    *,
+    calendar: WorkdayCalendar,
+    max_chars: int,
 ) -> RecordEntry:
     case = await act_on(session, principal, case_id, RECORD, calendar)
     if case.status == "closed":
@@ -224,7 +278,12 @@ async def add_entry(
     records.check_entry(body, max_chars=max_chars)
     now = utcnow()
     entry = records.append(
-        session, case, kind=body.kind, content=body.content, actor=principal, at=now,
+        session,
+        case,
+        kind=body.kind,
+        content=body.content,
+        actor=principal,
+        at=now,
         attachment=body.attachment.model_dump() if body.attachment else None,
     )
     case.updated_at = now
@@ -237,7 +296,9 @@ async def close(
 ) -> Case:
     case = await act_on(session, principal, case_id, CLOSE, calendar)
     if case.status != "decided":
-        raise invalid_state(case, "be closed (a decision comes first)" if case.status == "investigating" else "be closed")
+        raise invalid_state(
+            case, "be closed (a decision comes first)" if case.status == "investigating" else "be closed"
+        )
     lead = await session.scalar(select(Lead).where(Lead.id == case.lead_id).with_for_update())
     assert lead is not None  # a case always has its lead (foreign key)
     now = utcnow()
@@ -247,19 +308,34 @@ async def close(
     case.updated_at = now
     lead.status = "case_closed"
     lead.updated_at = now
-    records.append(session, case, kind="case_closed", actor=principal, at=now, content=f"结案：{body.outcome}",
-                   data={"outcome": body.outcome})
+    records.append(
+        session,
+        case,
+        kind="case_closed",
+        actor=principal,
+        at=now,
+        content=f"结案：{body.outcome}",
+        data={"outcome": body.outcome},
+    )
     await emit(
         session,
-        CaseClosed(case_id=case.id, number=case.number, lead_id=case.lead_id, ticket_id=case.ticket_id,
-                   township_code=case.township_code,
-                   # the unit dispatch assigned the ticket to: the township's enforcement office
-                   unit=UnitRef(**lead.assigned_unit),
-                   outcome=body.outcome, opened_at=case.registered_at, closed_at=now,
-                   # the chain head leaves the service with the event: a later rewrite of the record shows
-                   record_head=case.record_head),
-        subject=case.id, township=case.township_code, correlation_id=case.correlation_id,
+        CaseClosed(
+            case_id=case.id,
+            number=case.number,
+            lead_id=case.lead_id,
+            ticket_id=case.ticket_id,
+            township_code=case.township_code,
+            # the unit dispatch assigned the ticket to: the township's enforcement office
+            unit=UnitRef(**lead.assigned_unit),
+            outcome=body.outcome,
+            opened_at=case.registered_at,
+            closed_at=now,
+            # the chain head leaves the service with the event: a later rewrite of the record shows
+            record_head=case.record_head,
+        ),
+        subject=case.id,
+        township=case.township_code,
+        correlation_id=case.correlation_id,
     )
     await session.flush()
     return case
-

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.service import Ctx, require
-
 from enforcement.cases import service as cases
 from enforcement.cases.schemas import CaseDetail
 from enforcement.decisions import service
 from enforcement.decisions.schemas import DecisionIn, LegalReviewIn, RightsNoticeIn
+from jiceng_shared.identity import Principal
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["cases"])
 
@@ -21,10 +20,16 @@ def _config(ctx: Ctx) -> service.DecisionRules:
     return service.DecisionRules.from_settings(ctx.settings)
 
 
-@router.post("/rights-notice", status_code=201, response_model=CaseDetail,
-             summary="Record the rights notice (事先告知: proposed decision, statement and defence)")
+@router.post(
+    "/rights-notice",
+    status_code=201,
+    response_model=CaseDetail,
+    summary="Record the rights notice (事先告知: proposed decision, statement and defence)",
+)
 async def notify_rights(
-    case_id: str, body: RightsNoticeIn, ctx: Ctx,
+    case_id: str,
+    body: RightsNoticeIn,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(service.NOTIFY))],
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
@@ -32,10 +37,16 @@ async def notify_rights(
     return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar)
 
 
-@router.post("/legal-review", status_code=201, response_model=CaseDetail,
-             summary="Record the legal review (法制审核) of the proposed decision")
+@router.post(
+    "/legal-review",
+    status_code=201,
+    response_model=CaseDetail,
+    summary="Record the legal review (法制审核) of the proposed decision",
+)
 async def legal_review(
-    case_id: str, body: LegalReviewIn, ctx: Ctx,
+    case_id: str,
+    body: LegalReviewIn,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(service.REVIEW))],
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
@@ -43,8 +54,9 @@ async def legal_review(
     return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar)
 
 
-@router.post("/decision", status_code=201, response_model=CaseDetail,
-             summary="Decide the case (summary or ordinary procedure)")
+@router.post(
+    "/decision", status_code=201, response_model=CaseDetail, summary="Decide the case (summary or ordinary procedure)"
+)
 async def decide(
     case_id: str, body: DecisionIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.DECIDE))]
 ) -> CaseDetail:

@@ -51,9 +51,21 @@ PENALTIES: dict[str, Penalty] = {
     "judicial_transfer": Penalty("移送司法机关", adverse=False),
 }
 PenaltyCode = Literal[
-    "warning", "circulated_criticism", "fine", "confiscation_illegal_gains", "confiscation_illegal_property",
-    "licence_suspension", "qualification_downgrade", "licence_revocation", "business_restriction",
-    "suspension_order", "closure_order", "practice_ban", "no_penalty", "not_established", "judicial_transfer",
+    "warning",
+    "circulated_criticism",
+    "fine",
+    "confiscation_illegal_gains",
+    "confiscation_illegal_property",
+    "licence_suspension",
+    "qualification_downgrade",
+    "licence_revocation",
+    "business_restriction",
+    "suspension_order",
+    "closure_order",
+    "practice_ban",
+    "no_penalty",
+    "not_established",
+    "judicial_transfer",
 ]
 #: what may be decided on the spot (art. 51)
 SUMMARY_PENALTIES = frozenset({"warning", "fine"})
@@ -90,17 +102,27 @@ def check_amounts(penalty: str, fine_yuan: int, confiscated_value_yuan: int) -> 
 def check_summary(penalty: str, fine_yuan: int, party_kind: str, limits: SummaryLimits = SummaryLimits()) -> None:
     """Art. 51: the summary procedure only for a warning or a fine within the party's ceiling."""
     if penalty not in SUMMARY_PENALTIES:
-        raise Problem(422, "summary_procedure_limit", "Summary procedure not allowed",
-                      "the summary procedure (简易程序) allows only a warning or a fine; use the ordinary procedure")
+        raise Problem(
+            422,
+            "summary_procedure_limit",
+            "Summary procedure not allowed",
+            "the summary procedure (简易程序) allows only a warning or a fine; use the ordinary procedure",
+        )
     ceiling = limits.person_yuan if party_kind == "person" else limits.organisation_yuan
     if penalty == "fine" and fine_yuan > ceiling:
-        raise Problem(422, "summary_procedure_limit", "Summary procedure not allowed",
-                      f"a {party_kind} may be fined at most {ceiling} yuan on the spot (行政处罚法 art. 51); "
-                      f"{fine_yuan} needs the ordinary procedure", ceiling_yuan=ceiling)
+        raise Problem(
+            422,
+            "summary_procedure_limit",
+            "Summary procedure not allowed",
+            f"a {party_kind} may be fined at most {ceiling} yuan on the spot (行政处罚法 art. 51); "
+            f"{fine_yuan} needs the ordinary procedure",
+            ceiling_yuan=ceiling,
+        )
 
 
-def is_heavy(penalty: str, fine_yuan: int, confiscated_value_yuan: int, party_kind: str,
-             large: LargeAmounts = LargeAmounts()) -> bool:
+def is_heavy(
+    penalty: str, fine_yuan: int, confiscated_value_yuan: int, party_kind: str, large: LargeAmounts = LargeAmounts()
+) -> bool:
     """Art. 63: a heavy penalty (hearing offered, legal review required)."""
     threshold = large.person_yuan if party_kind == "person" else large.organisation_yuan
     return PENALTIES[penalty].heavy or fine_yuan >= threshold or confiscated_value_yuan >= threshold

@@ -14,14 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.contracts.enforcement import DecisionMade
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.errors import Problem
-from jiceng_shared.identity import Principal
-from jiceng_shared.outbox import emit
-from jiceng_shared.scope import require_scope
-from jiceng_shared.workdays import WorkdayCalendar
-
 from enforcement.cases import rules as case_rules
 from enforcement.cases import service as cases
 from enforcement.cases.models import Case
@@ -32,6 +24,13 @@ from enforcement.decisions.schemas import DecisionIn, LegalReviewIn, RightsNotic
 from enforcement.officers import rules as officer_rules
 from enforcement.officers import service as officers
 from enforcement.records import service as records
+from jiceng_shared.contracts.enforcement import DecisionMade
+from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal
+from jiceng_shared.outbox import emit
+from jiceng_shared.scope import require_scope
+from jiceng_shared.workdays import WorkdayCalendar
 
 NOTIFY = "enforcement.case.notify"
 REVIEW = "enforcement.case.legal_review"
@@ -58,8 +57,13 @@ class DecisionRules:
 
 
 async def notify_rights(
-    session: AsyncSession, principal: Principal, case_id: str, body: RightsNoticeIn, *,
-    calendar: WorkdayCalendar, config: DecisionRules,
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: RightsNoticeIn,
+    *,
+    calendar: WorkdayCalendar,
+    config: DecisionRules,
 ) -> RightsNotice:
     case = await cases.act_on(session, principal, case_id, NOTIFY, calendar)
     if case.status != "investigating":
@@ -71,20 +75,40 @@ async def notify_rights(
     now = utcnow()
     heavy = rules.is_heavy(body.penalty, body.fine_yuan, body.confiscated_value_yuan, body.party.kind, config.large)
     notice = RightsNotice(
-        id=new_id(), case_id=case.id, party_kind=body.party.kind, party_name=body.party.name,
-        penalty=body.penalty, fine_yuan=body.fine_yuan, confiscated_value_yuan=body.confiscated_value_yuan,
-        facts=body.facts, legal_basis=body.legal_basis, hearing_offered=heavy,
+        id=new_id(),
+        case_id=case.id,
+        party_kind=body.party.kind,
+        party_name=body.party.name,
+        penalty=body.penalty,
+        fine_yuan=body.fine_yuan,
+        confiscated_value_yuan=body.confiscated_value_yuan,
+        facts=body.facts,
+        legal_basis=body.legal_basis,
+        hearing_offered=heavy,
         hearing_request_deadline=calendar.deadline(now, config.hearing_request_workdays) if heavy else None,
-        notified_by=principal.subject, notified_by_name=principal.name, notified_at=now,
+        notified_by=principal.subject,
+        notified_by_name=principal.name,
+        notified_at=now,
     )
     session.add(notice)
     label = rules.PENALTIES[body.penalty].label_zh
     records.append(
-        session, case, kind="rights_notice", actor=principal, at=now,
-        content=f"事先告知 {body.party.name}：拟{label}" + (f" 罚款{body.fine_yuan}元" if body.fine_yuan else "")
-                + "，告知陈述、申辩权" + ("及听证权" if heavy else ""),
-        data={"notice_id": notice.id, "penalty": body.penalty, "fine_yuan": body.fine_yuan,
-              "confiscated_value_yuan": body.confiscated_value_yuan, "hearing_offered": heavy},
+        session,
+        case,
+        kind="rights_notice",
+        actor=principal,
+        at=now,
+        content=f"事先告知 {body.party.name}：拟{label}"
+        + (f" 罚款{body.fine_yuan}元" if body.fine_yuan else "")
+        + "，告知陈述、申辩权"
+        + ("及听证权" if heavy else ""),
+        data={
+            "notice_id": notice.id,
+            "penalty": body.penalty,
+            "fine_yuan": body.fine_yuan,
+            "confiscated_value_yuan": body.confiscated_value_yuan,
+            "hearing_offered": heavy,
+        },
     )
     case.updated_at = now
     await session.flush()
@@ -109,29 +133,53 @@ async def legal_review(session: AsyncSession, principal: Principal, case_id: str
     if case.status != "investigating":
         raise cases.invalid_state(case, "be reviewed")
     if case_rules.is_case_officer(case.officers, principal.username):
-        raise Problem(422, "reviewer_is_case_officer", "Reviewer is an officer of the case",
-                      "the legal review is made by someone who did not investigate the case")
+        raise Problem(
+            422,
+            "reviewer_is_case_officer",
+            "Reviewer is an officer of the case",
+            "the legal review is made by someone who did not investigate the case",
+        )
     if body.penalty is None:
         notice = await _latest_notice(session, case.id)
         if notice is None:
-            raise Problem(422, "proposal_required", "Nothing to review",
-                          "penalty: name the proposed decision, or record the rights notice first")
+            raise Problem(
+                422,
+                "proposal_required",
+                "Nothing to review",
+                "penalty: name the proposed decision, or record the rights notice first",
+            )
         proposal = rules.Proposal(notice.penalty, notice.fine_yuan, notice.confiscated_value_yuan)
     else:
         proposal = rules.Proposal(body.penalty, body.fine_yuan or 0, body.confiscated_value_yuan or 0)
     rules.check_amounts(proposal.penalty, proposal.fine_yuan, proposal.confiscated_value_yuan).raise_if_any()
     now = utcnow()
     review = LegalReview(
-        id=new_id(), case_id=case.id, outcome=body.outcome, opinion=body.opinion, penalty=proposal.penalty,
-        fine_yuan=proposal.fine_yuan, confiscated_value_yuan=proposal.confiscated_value_yuan,
-        reviewer_id=principal.subject, reviewer_name=principal.name, reviewed_at=now,
+        id=new_id(),
+        case_id=case.id,
+        outcome=body.outcome,
+        opinion=body.opinion,
+        penalty=proposal.penalty,
+        fine_yuan=proposal.fine_yuan,
+        confiscated_value_yuan=proposal.confiscated_value_yuan,
+        reviewer_id=principal.subject,
+        reviewer_name=principal.name,
+        reviewed_at=now,
     )
     session.add(review)
     records.append(
-        session, case, kind="legal_review", actor=principal, at=now,
+        session,
+        case,
+        kind="legal_review",
+        actor=principal,
+        at=now,
         content=f"法制审核{rules.REVIEW_LABELS[body.outcome]}：{body.opinion}",
-        data={"review_id": review.id, "outcome": body.outcome, "penalty": proposal.penalty,
-              "fine_yuan": proposal.fine_yuan, "confiscated_value_yuan": proposal.confiscated_value_yuan},
+        data={
+            "review_id": review.id,
+            "outcome": body.outcome,
+            "penalty": proposal.penalty,
+            "fine_yuan": proposal.fine_yuan,
+            "confiscated_value_yuan": proposal.confiscated_value_yuan,
+        },
     )
     case.updated_at = now
     await session.flush()
@@ -139,8 +187,13 @@ async def legal_review(session: AsyncSession, principal: Principal, case_id: str
 
 
 async def decide(
-    session: AsyncSession, principal: Principal, case_id: str, body: DecisionIn, *,
-    calendar: WorkdayCalendar, config: DecisionRules,
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: DecisionIn,
+    *,
+    calendar: WorkdayCalendar,
+    config: DecisionRules,
 ) -> Decision:
     case = await cases.act_on(session, principal, case_id, DECIDE, calendar)
     if case.status != "investigating":
@@ -149,41 +202,75 @@ async def decide(
     now = utcnow()
     today = calendar.local_date(now)
     decided = rules.Proposal(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
-    major = body.major or rules.is_heavy(body.penalty, body.fine_yuan, body.confiscated_value_yuan,
-                                         body.party.kind, config.large)
+    major = body.major or rules.is_heavy(
+        body.penalty, body.fine_yuan, body.confiscated_value_yuan, body.party.kind, config.large
+    )
     notice: RightsNotice | None = None
     review: LegalReview | None = None
     present: list[str] = []
     if body.procedure == "summary":
         rules.check_summary(body.penalty, body.fine_yuan, body.party.kind, config.summary)
         if major:
-            raise Problem(422, "summary_procedure_limit", "Summary procedure not allowed",
-                          "a major decision needs the ordinary procedure")
+            raise Problem(
+                422,
+                "summary_procedure_limit",
+                "Summary procedure not allowed",
+                "a major decision needs the ordinary procedure",
+            )
         present = await _officers_present(session, principal, case, body.officers_present, today, config)
     else:
         if rules.PENALTIES[body.penalty].adverse:
             notice = await _latest_notice(session, case.id)
             if notice is None:
-                raise Problem(422, "rights_notice_required", "Rights notice required",
-                              "tell the party the proposed decision and their rights first (行政处罚法 art. 44-45, 62)")
-            if not rules.within(decided, rules.Proposal(notice.penalty, notice.fine_yuan, notice.confiscated_value_yuan)):
-                raise Problem(422, "penalty_exceeds_notice", "Heavier than notified",
-                              "the decision may not be heavier than the proposal notified to the party "
-                              "(行政处罚法 art. 45); notify the party again")
+                raise Problem(
+                    422,
+                    "rights_notice_required",
+                    "Rights notice required",
+                    "tell the party the proposed decision and their rights first (行政处罚法 art. 44-45, 62)",
+                )
+            if not rules.within(
+                decided, rules.Proposal(notice.penalty, notice.fine_yuan, notice.confiscated_value_yuan)
+            ):
+                raise Problem(
+                    422,
+                    "penalty_exceeds_notice",
+                    "Heavier than notified",
+                    "the decision may not be heavier than the proposal notified to the party "
+                    "(行政处罚法 art. 45); notify the party again",
+                )
         if major:
             review = await _latest_review(session, case.id)
-            reviewed = None if review is None else rules.Proposal(review.penalty, review.fine_yuan,
-                                                                  review.confiscated_value_yuan)
+            reviewed = (
+                None
+                if review is None
+                else rules.Proposal(review.penalty, review.fine_yuan, review.confiscated_value_yuan)
+            )
             if review is None or review.outcome != "passed" or not rules.within(decided, reviewed):  # type: ignore[arg-type]
-                raise Problem(422, "legal_review_required", "Legal review required",
-                              "a major decision needs a passed legal review (法制审核) of this proposal first "
-                              "(行政处罚法 art. 58)")
+                raise Problem(
+                    422,
+                    "legal_review_required",
+                    "Legal review required",
+                    "a major decision needs a passed legal review (法制审核) of this proposal first "
+                    "(行政处罚法 art. 58)",
+                )
     decision = Decision(
-        id=new_id(), case_id=case.id, procedure=body.procedure, penalty=body.penalty, fine_yuan=body.fine_yuan,
-        confiscated_value_yuan=body.confiscated_value_yuan, party_kind=body.party.kind, party_name=body.party.name,
-        facts=body.facts, legal_basis=body.legal_basis, major=major, officers_present=present,
-        rights_notice_id=notice.id if notice else None, legal_review_id=review.id if review else None,
-        decided_by=principal.subject, decided_by_name=principal.name, decided_at=now,
+        id=new_id(),
+        case_id=case.id,
+        procedure=body.procedure,
+        penalty=body.penalty,
+        fine_yuan=body.fine_yuan,
+        confiscated_value_yuan=body.confiscated_value_yuan,
+        party_kind=body.party.kind,
+        party_name=body.party.name,
+        facts=body.facts,
+        legal_basis=body.legal_basis,
+        major=major,
+        officers_present=present,
+        rights_notice_id=notice.id if notice else None,
+        legal_review_id=review.id if review else None,
+        decided_by=principal.subject,
+        decided_by_name=principal.name,
+        decided_at=now,
     )
     session.add(decision)
     case.status = "decided"
@@ -191,36 +278,72 @@ async def decide(
     case.updated_at = now
     label = rules.PENALTIES[body.penalty].label_zh
     records.append(
-        session, case, kind="decision", actor=principal, at=now,
+        session,
+        case,
+        kind="decision",
+        actor=principal,
+        at=now,
         content=f"{rules.PROCEDURE_LABELS[body.procedure]}作出决定：对{body.party.name}{label}"
-                + (f" 罚款{body.fine_yuan}元" if body.fine_yuan else "") + f"。依据：{body.legal_basis}",
-        data={"decision_id": decision.id, "procedure": body.procedure, "penalty": body.penalty,
-              "fine_yuan": body.fine_yuan, "confiscated_value_yuan": body.confiscated_value_yuan,
-              "party_kind": body.party.kind, "major": major, "officers_present": present},
+        + (f" 罚款{body.fine_yuan}元" if body.fine_yuan else "")
+        + f"。依据：{body.legal_basis}",
+        data={
+            "decision_id": decision.id,
+            "procedure": body.procedure,
+            "penalty": body.penalty,
+            "fine_yuan": body.fine_yuan,
+            "confiscated_value_yuan": body.confiscated_value_yuan,
+            "party_kind": body.party.kind,
+            "major": major,
+            "officers_present": present,
+        },
     )
     await emit(
         session,
-        DecisionMade(case_id=case.id, number=case.number, township_code=case.township_code,
-                     procedure=body.procedure, penalty=body.penalty, fine_yuan=body.fine_yuan, decided_at=now,
-                     lead_id=case.lead_id, ticket_id=case.ticket_id),
-        subject=case.id, township=case.township_code, correlation_id=case.correlation_id,
+        DecisionMade(
+            case_id=case.id,
+            number=case.number,
+            township_code=case.township_code,
+            procedure=body.procedure,
+            penalty=body.penalty,
+            fine_yuan=body.fine_yuan,
+            decided_at=now,
+            lead_id=case.lead_id,
+            ticket_id=case.ticket_id,
+        ),
+        subject=case.id,
+        township=case.township_code,
+        correlation_id=case.correlation_id,
     )
     await session.flush()
     return decision
 
 
 async def _officers_present(
-    session: AsyncSession, principal: Principal, case: Case, named: list[str] | None, today: dt.date, config: DecisionRules
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    named: list[str] | None,
+    today: dt.date,
+    config: DecisionRules,
 ) -> list[str]:
     """Art. 51-52: an on-the-spot decision is made by at least two certified officers of the case, there."""
     usernames = named if named is not None else [o["username"] for o in case.officers]
     strangers = [u for u in usernames if not case_rules.is_case_officer(case.officers, u)]
     if strangers:
-        raise Problem(422, "officer_not_on_case", "Officer not on the case",
-                      f"not officers of this case: {', '.join(strangers)}", officers=strangers)
+        raise Problem(
+            422,
+            "officer_not_on_case",
+            "Officer not on the case",
+            f"not officers of this case: {', '.join(strangers)}",
+            officers=strangers,
+        )
     if principal.username not in usernames:
-        raise Problem(422, "officer_not_present", "You are not among the officers present",
-                      "the officer who decides on the spot is one of the officers present")
+        raise Problem(
+            422,
+            "officer_not_present",
+            "You are not among the officers present",
+            "the officer who decides on the spot is one of the officers present",
+        )
     found = await officers.officers_by_username(session, list(usernames))
     return officer_rules.check_officer_pair(
         usernames, found, township_code=case.township_code, on=today, min_officers=config.min_officers

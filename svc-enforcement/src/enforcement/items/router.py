@@ -7,13 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from enforcement.items import service
+from enforcement.items.schemas import ItemCreate, ItemOut, ItemRevise
 from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, require
-
-from enforcement.items import service
-from enforcement.items.schemas import ItemCreate, ItemOut, ItemRevise
 
 router = APIRouter(prefix="/items", tags=["enforcement items"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -40,8 +39,13 @@ async def list_items(
     day = on or _today(ctx)
     async with ctx.db.session() as session:
         revisions, next_cursor = await service.list_in_force(
-            session, on=day, township_code=township_code, delegated=delegated, category=category,
-            limit=limit, cursor=cursor,
+            session,
+            on=day,
+            township_code=township_code,
+            delegated=delegated,
+            category=category,
+            limit=limit,
+            cursor=cursor,
         )
     return Page[ItemOut](items=[service.to_out(r, day, township_code) for r in revisions], next_cursor=next_cursor)
 
@@ -56,8 +60,9 @@ async def create_item(body: ItemCreate, response: Response, ctx: Ctx, principal:
 
 
 @router.get("/{code}", response_model=ItemOut, summary="One item as in force on a date")
-async def get_item(code: str, ctx: Ctx, _principal: Reader, township_code: TownshipQuery = None,
-                   on: OnQuery = None) -> ItemOut:
+async def get_item(
+    code: str, ctx: Ctx, _principal: Reader, township_code: TownshipQuery = None, on: OnQuery = None
+) -> ItemOut:
     day = on or _today(ctx)
     async with ctx.db.session() as session:
         revision = await service.get_in_force(session, code, day)

@@ -91,8 +91,11 @@ def check_item(
     if delegations and (not delegable or never):
         errors.add("delegations", "not_delegable", "this item may not be delegated to a township")
     elif delegable and never:
-        errors.add("delegable", "not_delegable",
-                   "items touching national security or restricting personal freedom are never delegable")
+        errors.add(
+            "delegable",
+            "not_delegable",
+            "items touching national security or restricting personal freedom are never delegable",
+        )
     townships = {t.code for t in demo.TOWNSHIPS}
     for i, d in enumerate(delegations):
         if d.township_code not in townships:
@@ -102,8 +105,9 @@ def check_item(
     for i, a in enumerate(delegations):
         for b in delegations[i + 1 :]:
             if a.township_code == b.township_code and _overlap(a, b):
-                errors.add(f"delegations.{i}", "overlapping_delegation",
-                           f"two delegations to {a.township_code} overlap")
+                errors.add(
+                    f"delegations.{i}", "overlapping_delegation", f"two delegations to {a.township_code} overlap"
+                )
     return errors
 
 

@@ -9,15 +9,14 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.items import rules
+from enforcement.items.models import Delegation, ItemRevision
+from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, ItemOut, ItemRevise
 from jiceng_shared import demo
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
-
-from enforcement.items import rules
-from enforcement.items.models import Delegation, ItemRevision
-from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, ItemOut, ItemRevise
 
 READ = "enforcement.item.read"
 MANAGE = "enforcement.item.manage"
@@ -48,7 +47,9 @@ def _in_force_stmt(on: dt.date) -> Select[tuple[ItemRevision]]:
 
 
 def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None) -> ItemOut:
-    delegated_to = sorted({d.township_code for d in revision.delegations if rules.delegation_covers(d, d.township_code, on)})
+    delegated_to = sorted(
+        {d.township_code for d in revision.delegations if rules.delegation_covers(d, d.township_code, on)}
+    )
     return ItemOut(
         id=revision.id,
         code=revision.code,
@@ -133,7 +134,9 @@ async def get_in_force(session: AsyncSession, code: str, on: dt.date) -> ItemRev
 
 async def list_revisions(session: AsyncSession, code: str) -> list[ItemRevision]:
     revisions = list(
-        (await session.scalars(select(ItemRevision).where(ItemRevision.code == code).order_by(ItemRevision.revision))).all()
+        (
+            await session.scalars(select(ItemRevision).where(ItemRevision.code == code).order_by(ItemRevision.revision))
+        ).all()
     )
     if not revisions:
         raise not_found("enforcement item", code)
@@ -144,8 +147,11 @@ async def resolve_for_category(
     session: AsyncSession, category: str, township_code: str, on: dt.date
 ) -> tuple[ItemRevision | None, bool]:
     """The item covering an event category on a date, preferring one delegated to the township."""
-    candidates = [r for r in (await session.scalars(_in_force_stmt(on).order_by(ItemRevision.code))).all()
-                  if category in r.categories]
+    candidates = [
+        r
+        for r in (await session.scalars(_in_force_stmt(on).order_by(ItemRevision.code))).all()
+        if category in r.categories
+    ]
     for revision in candidates:
         if rules.is_delegated(revision.delegations, township_code, on):
             return revision, True
@@ -186,8 +192,13 @@ def _revision(principal: Principal, code: str, number: int, body: ItemFields, ef
         created_by=principal.subject,
         created_by_name=principal.name,
         delegations=[
-            Delegation(id=new_id(), item_revision_id=revision_id, township_code=d.township_code,
-                       valid_from=d.valid_from, valid_until=d.valid_until)
+            Delegation(
+                id=new_id(),
+                item_revision_id=revision_id,
+                township_code=d.township_code,
+                valid_from=d.valid_from,
+                valid_until=d.valid_until,
+            )
             for d in body.delegations
         ],
     )
@@ -216,8 +227,12 @@ async def revise_item(
     if latest is None:
         raise not_found("enforcement item", code)
     if body.base_revision is not None and body.base_revision != latest.revision:
-        raise Problem(409, "concurrent_update", "Changed by someone else",
-                      f"revision {latest.revision} was published after revision {body.base_revision}; reload and retry")
+        raise Problem(
+            409,
+            "concurrent_update",
+            "Changed by someone else",
+            f"revision {latest.revision} was published after revision {body.base_revision}; reload and retry",
+        )
     effective_from = body.effective_from or today
     _check(body, effective_from, today)
     revision = _revision(principal, code, latest.revision + 1, body, effective_from)
@@ -226,6 +241,10 @@ async def revise_item(
         await session.flush()
     except IntegrityError as exc:
         # two editors raced to publish revision N+1: the (code, revision) constraint lets one win
-        raise Problem(409, "concurrent_update", "Changed by someone else",
-                      "another revision was published meanwhile; reload and retry") from exc
+        raise Problem(
+            409,
+            "concurrent_update",
+            "Changed by someone else",
+            "another revision was published meanwhile; reload and retry",
+        ) from exc
     return revision

@@ -6,13 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from enforcement.leads import service
+from enforcement.leads.schemas import LeadOut, TransferIn
 from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
-
-from enforcement.leads import service
-from enforcement.leads.schemas import LeadOut, TransferIn
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -32,13 +31,21 @@ async def list_leads(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[LeadOut]:
-    filters = {"status": status, "ticket_id": ticket_id, "correlation_id": correlation_id, "delegated": delegated,
-               "category": category, "township_code": township_code}
+    filters = {
+        "status": status,
+        "ticket_id": ticket_id,
+        "correlation_id": correlation_id,
+        "delegated": delegated,
+        "category": category,
+        "township_code": township_code,
+    }
     async with ctx.db.session() as session:
         rows = await service.list_leads(session, principal, filters=filters, limit=limit, cursor=cursor)
     page, next_cursor = _page(rows, limit)
     now = utcnow()
-    return Page[LeadOut](items=[service.to_out(lead, t, ctx.calendar, now) for lead, t in page], next_cursor=next_cursor)
+    return Page[LeadOut](
+        items=[service.to_out(lead, t, ctx.calendar, now) for lead, t in page], next_cursor=next_cursor
+    )
 
 
 def _page(rows: list, limit: int) -> tuple[list, str | None]:
@@ -55,8 +62,11 @@ async def get_lead(lead_id: str, ctx: Ctx, principal: Reader) -> LeadOut:
     return service.to_out(lead, transfer, ctx.calendar, utcnow())
 
 
-@router.post("/{lead_id}/transfer", response_model=LeadOut,
-             summary="Transfer (移送) a lead outside the township's delegated powers to the competent department")
+@router.post(
+    "/{lead_id}/transfer",
+    response_model=LeadOut,
+    summary="Transfer (移送) a lead outside the township's delegated powers to the competent department",
+)
 async def transfer_lead(
     lead_id: str,
     body: TransferIn,

@@ -35,9 +35,7 @@ def filing_deadline(received_at: dt.datetime, calendar: Calendar, workdays: int 
     return calendar.deadline(received_at, workdays)
 
 
-def transfer_target(
-    ground: TransferGround, *, delegated: bool, competent_dept: str | None, to_dept: str | None
-) -> str:
+def transfer_target(ground: TransferGround, *, delegated: bool, competent_dept: str | None, to_dept: str | None) -> str:
     """The county department a lead goes to, or the reason it may not be transferred.
 
     A delegated item is handled by the township itself (the point of 赋权); it still leaves when
@@ -45,12 +43,20 @@ def transfer_target(
     """
     if ground == "outside_delegated_powers":
         if delegated:
-            raise Problem(422, "delegated_item_handle_locally", "Delegated to the township",
-                          "the item is on the township's delegated list: open a case instead of transferring it")
+            raise Problem(
+                422,
+                "delegated_item_handle_locally",
+                "Delegated to the township",
+                "the item is on the township's delegated list: open a case instead of transferring it",
+            )
         target = to_dept or competent_dept
         if target is None:
-            raise Problem(422, "competent_department_unknown", "Competent department unknown",
-                          "no enforcement item covers the lead's category: name the competent department in to_dept")
+            raise Problem(
+                422,
+                "competent_department_unknown",
+                "Competent department unknown",
+                "no enforcement item covers the lead's category: name the competent department in to_dept",
+            )
         return target
     if ground == "suspected_crime":
         return to_dept or POLICE_DEPT

@@ -8,6 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.items import rules as item_rules
+from enforcement.items import service as items
+from enforcement.leads import rules
+from enforcement.leads.models import Lead, Transfer
+from enforcement.leads.schemas import LeadOut, TransferIn, TransferOut
 from jiceng_shared import units
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.contracts.dispatch import TicketAssigned
@@ -22,12 +27,6 @@ from jiceng_shared.outbox import emit
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
-
-from enforcement.items import rules as item_rules
-from enforcement.items import service as items
-from enforcement.leads import rules
-from enforcement.leads.models import Lead, Transfer
-from enforcement.leads.schemas import LeadOut, TransferIn, TransferOut
 
 READ = "enforcement.lead.read"
 TRANSFER = "enforcement.lead.transfer"

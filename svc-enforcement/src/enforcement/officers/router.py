@@ -7,13 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from enforcement.officers import service
+from enforcement.officers.schemas import OfficerOut, OfficerPut
 from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
-
-from enforcement.officers import service
-from enforcement.officers.schemas import OfficerOut, OfficerPut
 
 router = APIRouter(prefix="/officers", tags=["officers"])
 Reader = Annotated[Principal, Depends(require(service.READ))]

@@ -34,15 +34,29 @@ def check_officer_pair(
     """
     distinct = list(dict.fromkeys(usernames))
     if len(distinct) < min_officers:
-        raise Problem(422, "two_officers_required", "Not enough officers",
-                      f"at least {min_officers} distinct officers with valid certificates are required "
-                      f"(行政处罚法 art. 42); got {len(distinct)}")
+        raise Problem(
+            422,
+            "two_officers_required",
+            "Not enough officers",
+            f"at least {min_officers} distinct officers with valid certificates are required "
+            f"(行政处罚法 art. 42); got {len(distinct)}",
+        )
     invalid = [u for u in distinct if u not in officers or not certificate_valid(officers[u], on)]
     if invalid:
-        raise Problem(422, "certificate_invalid", "Certificate not valid",
-                      f"no enforcement certificate valid on {on} for: {', '.join(invalid)}", officers=invalid)
+        raise Problem(
+            422,
+            "certificate_invalid",
+            "Certificate not valid",
+            f"no enforcement certificate valid on {on} for: {', '.join(invalid)}",
+            officers=invalid,
+        )
     outside = [u for u in distinct if officers[u].township_code != township_code]
     if outside:
-        raise Problem(422, "officer_outside_township", "Officer of another township",
-                      f"not officers of township {township_code}: {', '.join(outside)}", officers=outside)
+        raise Problem(
+            422,
+            "officer_outside_township",
+            "Officer of another township",
+            f"not officers of township {township_code}: {', '.join(outside)}",
+            officers=outside,
+        )
     return distinct

@@ -7,16 +7,15 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.officers import rules
+from enforcement.officers.models import Officer
+from enforcement.officers.schemas import OfficerOut, OfficerPut
 from jiceng_shared import demo
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate
 from jiceng_shared.scope import require_scope, scope_filter
-
-from enforcement.officers import rules
-from enforcement.officers.models import Officer
-from enforcement.officers.schemas import OfficerOut, OfficerPut
 
 READ = "enforcement.officer.read"
 MANAGE = "enforcement.officer.manage"
@@ -75,11 +74,17 @@ async def put_officer(
         errors.add("valid_until", "invalid_period", "valid_until is before valid_from")
     errors.raise_if_any()
     taken = await session.scalar(
-        select(Officer.username).where(Officer.certificate_number == body.certificate_number, Officer.username != username)
+        select(Officer.username).where(
+            Officer.certificate_number == body.certificate_number, Officer.username != username
+        )
     )
     if taken:
-        raise Problem(409, "certificate_number_taken", "Certificate number in use",
-                      f"certificate {body.certificate_number} belongs to another officer")
+        raise Problem(
+            409,
+            "certificate_number_taken",
+            "Certificate number in use",
+            f"certificate {body.certificate_number} belongs to another officer",
+        )
     now = utcnow()
     officer = await session.scalar(select(Officer).where(Officer.username == username).with_for_update())
     created = officer is None

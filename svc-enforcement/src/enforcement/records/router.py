@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from enforcement.cases import service as cases
+from enforcement.records import service
+from enforcement.records.schemas import EntryIn, EntryOut, VerificationOut
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, require
-
-from enforcement.cases import service as cases
-from enforcement.records import service
-from enforcement.records.schemas import EntryIn, EntryOut, VerificationOut
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["whole-process record"])
 Reader = Annotated[Principal, Depends(require(cases.READ))]
@@ -36,22 +35,32 @@ def _after(cursor: str | None) -> int:
         raise Problem(400, "invalid_cursor", "Invalid cursor", "the cursor is not one this API issued") from exc
 
 
-@router.post("/records", status_code=201, response_model=EntryOut,
-             summary="Append an entry (note, evidence, inquiry, photo, video, document) to the record")
+@router.post(
+    "/records",
+    status_code=201,
+    response_model=EntryOut,
+    summary="Append an entry (note, evidence, inquiry, photo, video, document) to the record",
+)
 async def add_entry(
-    case_id: str, body: EntryIn, response: Response, ctx: Ctx,
+    case_id: str,
+    body: EntryIn,
+    response: Response,
+    ctx: Ctx,
     principal: Annotated[Principal, Depends(require(cases.RECORD))],
 ) -> EntryOut:
     async with ctx.db.transaction() as session:
-        entry = await cases.add_entry(session, principal, case_id, body, calendar=ctx.calendar,
-                                      max_chars=ctx.settings.record_content_max_chars)
+        entry = await cases.add_entry(
+            session, principal, case_id, body, calendar=ctx.calendar, max_chars=ctx.settings.record_content_max_chars
+        )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/cases/{case_id}/record"
     return service.to_out(entry)
 
 
 @router.get("/record", response_model=Page[EntryOut], summary="The record, oldest entry first")
 async def read_record(
-    case_id: str, ctx: Ctx, principal: Reader,
+    case_id: str,
+    ctx: Ctx,
+    principal: Reader,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
     cursor: str | None = None,
 ) -> Page[EntryOut]:
@@ -69,5 +78,10 @@ async def verify_record(case_id: str, ctx: Ctx, principal: Reader) -> Verificati
     async with ctx.db.session() as session:
         case = await cases.get_case(session, principal, case_id)
         result = await service.verify(session, case)
-    return VerificationOut(case_id=case.id, valid=result.valid, entries=result.entries, broken_at=result.broken_at,
-                           head_hash=result.head_hash)
+    return VerificationOut(
+        case_id=case.id,
+        valid=result.valid,
+        entries=result.entries,
+        broken_at=result.broken_at,
+        head_hash=result.head_hash,
+    )

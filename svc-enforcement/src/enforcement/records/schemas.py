@@ -18,8 +18,7 @@ class EntryIn(BaseModel):
                 {
                     "kind": "photo",
                     "content": "现场照片：商贩占用人行道摆摊",
-                    "attachment": {"name": "scene.jpg", "media_type": "image/jpeg", "size": 204800,
-                                   "sha256": "0" * 64},
+                    "attachment": {"name": "scene.jpg", "media_type": "image/jpeg", "size": 204800, "sha256": "0" * 64},
                 }
             ]
         },

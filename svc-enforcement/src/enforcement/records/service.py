@@ -11,15 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.db import new_id
-from jiceng_shared.errors import Problem
-from jiceng_shared.identity import Principal
-from jiceng_shared.observability import request_id_var
-
 from enforcement.cases.models import Case
 from enforcement.records import rules
 from enforcement.records.models import RecordEntry
 from enforcement.records.schemas import EntryIn, EntryOut
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal
+from jiceng_shared.observability import request_id_var
 
 
 def append(
@@ -67,8 +66,12 @@ def to_out(entry: RecordEntry) -> EntryOut:
     return EntryOut(**data, kind_zh=rules.KIND_LABELS.get(entry.kind, entry.kind))
 
 
-async def entries(session: AsyncSession, case_id: str, *, after_seq: int = 0, limit: int | None = None) -> list[RecordEntry]:
-    stmt = select(RecordEntry).where(RecordEntry.case_id == case_id, RecordEntry.seq > after_seq).order_by(RecordEntry.seq)
+async def entries(
+    session: AsyncSession, case_id: str, *, after_seq: int = 0, limit: int | None = None
+) -> list[RecordEntry]:
+    stmt = (
+        select(RecordEntry).where(RecordEntry.case_id == case_id, RecordEntry.seq > after_seq).order_by(RecordEntry.seq)
+    )
     if limit is not None:
         stmt = stmt.limit(limit)
     return list((await session.scalars(stmt)).all())

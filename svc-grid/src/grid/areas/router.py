@@ -6,12 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.service import Ctx, require
-
 from grid.areas import service
 from grid.areas.rules import GridSizeLimits
 from grid.areas.schemas import AreaDetail, AreaOut
+from jiceng_shared.identity import Principal
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(prefix="/areas", tags=["areas"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -19,7 +18,9 @@ Reader = Annotated[Principal, Depends(require(service.READ))]
 
 def limits(ctx: Ctx) -> GridSizeLimits:
     s = ctx.settings
-    return GridSizeLimits(s.grid_max_households, s.grid_max_people, s.dense_grid_max_households, s.dense_grid_max_people)
+    return GridSizeLimits(
+        s.grid_max_households, s.grid_max_people, s.dense_grid_max_households, s.dense_grid_max_people
+    )
 
 
 @router.get("", response_model=list[AreaOut], summary="Areas in your scope (and the areas above it)")

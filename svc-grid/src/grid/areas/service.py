@@ -7,13 +7,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.errors import not_found
-from jiceng_shared.identity import Principal
-from jiceng_shared.scope import scope_filter
-
 from grid.areas.models import Area
 from grid.areas.rules import GridSizeLimits, grid_oversize
 from grid.areas.schemas import LEVEL_LABELS, AreaOut
+from jiceng_shared.errors import not_found
+from jiceng_shared.identity import Principal
+from jiceng_shared.scope import scope_filter
 
 READ = "grid.area.read"
 
@@ -38,9 +37,7 @@ def _ancestor_codes(principal: Principal) -> set[str]:
 
 
 def to_out(area: Area, limits: GridSizeLimits, model: type[AreaOut] = AreaOut) -> AreaOut:
-    reasons = (
-        grid_oversize(area.households or 0, area.people or 0, area.dense, limits) if area.level == "grid" else []
-    )
+    reasons = grid_oversize(area.households or 0, area.people or 0, area.dense, limits) if area.level == "grid" else []
     data = {c: getattr(area, c) for c in model.model_fields if hasattr(area, c)}
     return model(**data, level_zh=LEVEL_LABELS[area.level], needs_split=bool(reasons), split_reasons=reasons)
 

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
-
 from grid.incidents import service
 from grid.incidents.rules import STATUS_LABELS
 from grid.incidents.schemas import IncidentCreate, IncidentDetail, IncidentOut, StepOut
+from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.service import Ctx, require
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jiceng_shared.schemas import AttachmentIn, PointIn
 
+
 class IncidentCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

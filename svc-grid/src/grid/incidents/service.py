@@ -8,6 +8,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grid.areas.models import Area
+from grid.incidents import rules
+from grid.incidents.models import Incident, IncidentStep
+from grid.incidents.schemas import IncidentCreate
 from jiceng_shared.contracts.common import GeoPoint
 from jiceng_shared.contracts.grid import AttachmentMeta, IncidentReported
 from jiceng_shared.db import new_id, utcnow
@@ -18,11 +22,6 @@ from jiceng_shared.outbox import emit
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE
-
-from grid.areas.models import Area
-from grid.incidents import rules
-from grid.incidents.models import Incident, IncidentStep
-from grid.incidents.schemas import IncidentCreate
 
 REPORT = "grid.incident.report"
 READ = "grid.incident.read"
@@ -103,24 +102,31 @@ async def list_incidents(
     cursor: str | None,
 ) -> list[Incident]:
     stmt = select(Incident).where(scope_filter(principal, READ, Incident.grid_code))
-    stmt = where_equal(stmt, (
-        (Incident.status, status),
-        (Incident.grid_code, grid_code),
-        (Incident.category, category),
-        (Incident.correlation_id, correlation_id),
-    ))
+    stmt = where_equal(
+        stmt,
+        (
+            (Incident.status, status),
+            (Incident.grid_code, grid_code),
+            (Incident.category, category),
+            (Incident.correlation_id, correlation_id),
+        ),
+    )
     stmt = paginate(stmt, Incident.created_at, Incident.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 
 
-async def get_incident(session: AsyncSession, principal: Principal, incident_id: str) -> tuple[Incident, list[IncidentStep]]:
+async def get_incident(
+    session: AsyncSession, principal: Principal, incident_id: str
+) -> tuple[Incident, list[IncidentStep]]:
     incident = await session.scalar(
         select(Incident).where(Incident.id == incident_id, scope_filter(principal, READ, Incident.grid_code))
     )
     if incident is None:
         raise not_found("incident", incident_id)
     steps = (
-        await session.scalars(select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.at))
+        await session.scalars(
+            select(IncidentStep).where(IncidentStep.incident_id == incident.id).order_by(IncidentStep.at)
+        )
     ).all()
     return incident, list(steps)
 

@@ -10,11 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field
 class ResidentCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "grid_code": "320971100201001", "name": "王秀英", "id_number": "32097119480312002X",
-            "phone": "13812345678", "address": "步凤村三组12号", "household_no": "320971100201-0012",
-            "household_head": True, "special_groups": ["empty_nest_elderly"],
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "grid_code": "320971100201001",
+                    "name": "王秀英",
+                    "id_number": "32097119480312002X",
+                    "phone": "13812345678",
+                    "address": "步凤村三组12号",
+                    "household_no": "320971100201-0012",
+                    "household_head": True,
+                    "special_groups": ["empty_nest_elderly"],
+                }
+            ]
+        },
     )
     grid_code: str = Field(pattern=r"^\d{15}$")
     name: str = Field(min_length=1, max_length=50)

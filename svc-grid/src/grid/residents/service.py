@@ -5,16 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grid.areas.models import Area
+from grid.residents import rules
+from grid.residents.models import Resident
+from grid.residents.schemas import ResidentCreate
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate
 from jiceng_shared.scope import require_scope, scope_filter
-
-from grid.areas.models import Area
-from grid.residents import rules
-from grid.residents.models import Resident
-from grid.residents.schemas import ResidentCreate
 
 REGISTER = "grid.resident.register"
 LIST = "grid.resident.list"
