@@ -174,3 +174,95 @@ class TicketExtended(EventPayload):
     reason: str
     deadline: dt.datetime
     approved_at: dt.datetime
+
+
+class TicketSignedFor(EventPayload):
+    """The handling unit signed for (签收) a dispatched ticket; ``within_limit`` against the
+    category's response limit (接诉即办 响应率)."""
+
+    event_type = "dispatch.ticket.signed_for"
+
+    ticket_id: str
+    number: str
+    category: str
+    township_code: str
+    area_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    signed_at: dt.datetime
+    within_limit: bool
+
+
+class TicketVoided(EventPayload):
+    """A dispatcher voided (作废) a registered report: not a valid report (有效上报率)."""
+
+    event_type = "dispatch.ticket.voided"
+
+    ticket_id: str
+    number: str
+    category: str
+    township_code: str
+    area_code: str
+    source: str
+    source_ref: str | None = None
+    reason: str
+    voided_at: dt.datetime
+
+
+class TicketReassigned(EventPayload):
+    """The centre moved a ticket to another unit (改派, or after a return or a transfer 移送):
+    the ticket counts for the unit that finally handles it, not against the one it left."""
+
+    event_type = "dispatch.ticket.reassigned"
+
+    ticket_id: str
+    number: str
+    category: str
+    township_code: str
+    from_unit: UnitRef
+    to_unit: UnitRef
+    #: return (退单) | transfer (移送) | reassignment (改派)
+    reason_kind: str
+    reason: str
+    reassigned_at: dt.datetime
+
+
+class SupervisionIssued(EventPayload):
+    """A supervision order (督办单) on a limit that passed: dispatch, response or handling."""
+
+    event_type = "dispatch.supervision.issued"
+
+    order_id: str
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef | None = None
+    #: dispatch | response | handling
+    limit: str
+    level: int
+    addressee: str
+    answer_by: dt.datetime
+    issued_at: dt.datetime
+
+
+class CallbackRecorded(EventPayload):
+    """The satisfaction callback (回访) of a citizen's ticket (12345 满意率, 解决率)."""
+
+    event_type = "dispatch.callback.recorded"
+
+    ticket_id: str
+    number: str
+    category: str
+    township_code: str
+    area_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    #: satisfied | basically_satisfied | dissatisfied
+    result: str
+    #: whether the caller's problem was solved, as the callback judged it
+    resolved: bool
+    #: 1 for the first callback, 2 after rework
+    attempt: int = 1
+    recorded_at: dt.datetime

@@ -73,3 +73,17 @@ class CaseClosed(EventPayload):
     closed_at: dt.datetime
     #: hash of the last entry of the case's whole-process record, so the closed record can be checked later
     record_head: str | None = None
+
+
+class CaseOverdue(EventPayload):
+    """A filed case passed its decision limit (90 days from filing, plus an approved extension)."""
+
+    event_type = "enforcement.case.overdue"
+
+    case_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    filed_at: dt.datetime
+    deadline: dt.datetime
+    detected_at: dt.datetime

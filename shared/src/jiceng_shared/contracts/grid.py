@@ -64,3 +64,66 @@ class DiarySigned(EventPayload):
     worker_id: str
     day: dt.date
     signed_by: str
+
+
+class WorkerRostered(EventPayload):
+    """A person took a post on a grid's roster (网格长, 专职网格员, 网格辅助员)."""
+
+    event_type = "grid.worker.rostered"
+
+    roster_id: str
+    worker_id: str
+    username: str | None = None
+    name: str
+    #: chief | full_time | auxiliary
+    post: str
+    grid_code: str
+    township_code: str
+    since: dt.date
+
+
+class WorkerLeft(EventPayload):
+    event_type = "grid.worker.left"
+
+    roster_id: str
+    worker_id: str
+    grid_code: str
+    township_code: str
+    until: dt.date
+
+
+class HouseholdRegistered(EventPayload):
+    """A household registered in a grid: the candidates of assessment's satisfaction draw (no
+    personal data leaves grid; respondents are reached through grid's own record)."""
+
+    event_type = "grid.household.registered"
+
+    household_id: str
+    grid_code: str
+    township_code: str
+    registered_at: dt.datetime
+
+
+class HouseholdDeregistered(EventPayload):
+    event_type = "grid.household.deregistered"
+
+    household_id: str
+    grid_code: str
+    township_code: str
+    reason: str
+    deregistered_at: dt.datetime
+
+
+class TaskCompleted(EventPayload):
+    """A grid worker reported back on a task of the admission list (网格准入清单)."""
+
+    event_type = "grid.task.completed"
+
+    task_id: str
+    task_type: str
+    grid_code: str
+    township_code: str
+    worker_id: str
+    due_on: dt.date
+    completed_at: dt.datetime
+    on_time: bool
