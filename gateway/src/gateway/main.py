@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from gateway import seed
+from gateway import docs, seed
 from gateway.access import AccessGuard, GuardedApp, answer_problem
 from gateway.audit import AuditLog
 from gateway.auth.router import router as auth_router
@@ -223,6 +222,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         description=DESCRIPTION,
         version="1.0.0",
         lifespan=lifespan,
+        generate_unique_id_function=lambda route: f"gateway_{route.name}",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -258,18 +258,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     async def asyncapi() -> JSONResponse:
         return JSONResponse(asyncapi_document(settings.events_prefix, settings.nats_url))
 
-    @api.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Jiceng API",
-            oauth2_redirect_url="/docs/oauth2-redirect",
-            swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
-        )
-
-    @api.get("/docs/oauth2-redirect", include_in_schema=False)
-    async def docs_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+    docs.install(api)
 
     @api.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

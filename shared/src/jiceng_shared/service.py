@@ -32,6 +32,7 @@ from jiceng_shared.errors import install_problem_handlers, permission_denied, pr
 from jiceng_shared.identity import InternalTokenError, InternalTokenVerifier, Principal
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
+from jiceng_shared.openapi_problems import document_problems
 from jiceng_shared.outbox import OutboxRelay
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.workdays import WorkdayCalendar
@@ -190,12 +191,16 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
         version=spec.version,
         lifespan=lifespan,
         openapi_url=f"{spec.api_prefix}/openapi.json",
+        # stable, readable operation ids (``dispatch_register_ticket``): generated clients name
+        # their methods after them
+        generate_unique_id_function=lambda route: f"{spec.name}_{route.name}",
         docs_url=None,
         redoc_url=None,
         telemetry=NO_NATIVE_TELEMETRY,
     )
     app.state.spec = spec
     app.state.settings = settings
+    _document_problems(app)
     install_problem_handlers(app)
     for router in spec.routers:
         app.include_router(router, prefix=spec.api_prefix)
@@ -206,6 +211,18 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     app.add_middleware(InternalAuthMiddleware, verifier=InternalTokenVerifier(settings.internal_public_key))
     app.add_middleware(ObservabilityMiddleware, service=f"svc-{spec.name}")
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The app's OpenAPI document lists every operation's problem responses (see openapi_problems)."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(plain())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _healthz() -> dict[str, str]:
