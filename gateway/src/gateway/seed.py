@@ -1,4 +1,5 @@
-"""Demo identities of demo-data.md: one user per role and township, one client per department."""
+"""Demo identities of demo-data.md: one user per role and township, one client per department,
+derived from the county's organisation (``ctx.org``: the demo county, or JICENG_COUNTY_DIR's)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ from gateway.config import MIN_SECRET_LENGTH
 from gateway.iam.rules import township_home
 from gateway.models import Client, RoleBinding, User
 from jiceng_shared import demo
+from jiceng_shared.county import Organisation
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.settings import InsecureConfiguration
+
+
+def demo_usernames(org: Organisation) -> list[str]:
+    """The logins the demo seed creates for this county (production refuses them with the
+    development password)."""
+    return [u.username for u in demo.users_for(org)]
 
 
 def client_secret(client_id: str, demo_password: str) -> str:
@@ -30,7 +38,7 @@ async def seed(ctx: ServiceContext) -> None:
     now = utcnow()
     async with ctx.db.transaction() as session:
         existing = set((await session.scalars(select(User.username))).all())
-        for demo_user in demo.USERS:
+        for demo_user in demo.users_for(ctx.org):
             if demo_user.username in existing:
                 continue
             user = User(
@@ -56,7 +64,7 @@ async def seed(ctx: ServiceContext) -> None:
                     )
                 )
         existing_clients = set((await session.scalars(select(Client.client_id))).all())
-        for demo_client in demo.CLIENTS:
+        for demo_client in demo.clients_for(ctx.org):
             if demo_client.client_id in existing_clients:
                 continue
             client = Client(
@@ -65,7 +73,7 @@ async def seed(ctx: ServiceContext) -> None:
                 name=demo_client.name,
                 secret_hash=await hash_secret(client_secret(demo_client.client_id, password)),
                 dept=demo_client.dept,
-                area=demo.COUNTY_CODE,
+                area=ctx.org.code,
                 created_at=now,
                 updated_at=now,
             )
