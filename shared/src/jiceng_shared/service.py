@@ -168,6 +168,8 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
             await asyncio.to_thread(run_migrations, spec.migrations_dir, settings.database_url)
         ctx = build_context(spec, settings)
         app.state.ctx = ctx
+        if getattr(app.state, "clock", None) is not None:  # a test starts the process on a chosen day
+            ctx.extras["clock"] = app.state.clock
         report_coverage(ctx.calendar, ctx.now(), service=spec.name)
         tasks = [
             asyncio.create_task(ctx.bus.connect_forever(), name="nats-connect"),

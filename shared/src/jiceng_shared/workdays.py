@@ -250,16 +250,14 @@ class WorkdayCalendar:
         return self.source(day.year) is not None
 
     def coverage(self, today: dt.date, horizon_days: int = COVERAGE_HORIZON_DAYS) -> Coverage:
-        """Whether the days after ``today`` up to ``today + horizon_days`` have an official schedule."""
-        last = today + dt.timedelta(days=horizon_days)
-        sources = {y: self.source(y) or "none" for y in range(today.year, last.year + 1)}
-        uncovered_from = None
-        for year in sorted(sources):
-            if sources[year] == "none":
-                uncovered_from = max(today, dt.date(year, 1, 1))
-                break
-        covered_days = horizon_days if uncovered_from is None else (uncovered_from - today).days
-        return Coverage(today, horizon_days, max(0, covered_days), uncovered_from, sources)
+        """Whether the ``horizon_days`` days after ``today`` have an official schedule."""
+        first, last = today + dt.timedelta(days=1), today + dt.timedelta(days=horizon_days)
+        sources = {y: self.source(y) or "none" for y in range(first.year, last.year + 1)}
+        uncovered_from = next(
+            (max(first, dt.date(year, 1, 1)) for year in sorted(sources) if sources[year] == "none"), None
+        )
+        covered_days = horizon_days if uncovered_from is None else (uncovered_from - first).days
+        return Coverage(today, horizon_days, covered_days, uncovered_from, sources)
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.extra_holidays:
