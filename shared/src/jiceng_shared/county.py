@@ -575,6 +575,7 @@ class Organisation:
 
 _registry: dict[Path, Organisation] = {}
 _registry_lock = threading.Lock()
+_current: Organisation | None = None
 
 
 def registry(directory: Path | str | None = None) -> Organisation:
@@ -588,8 +589,19 @@ def registry(directory: Path | str | None = None) -> Organisation:
         return org
 
 
+def install(directory: Path | str | None) -> Organisation:
+    """Make the county of ``directory`` the process's county (a process starting on its settings'
+    ``county_dir`` calls this, so :func:`current` and ``ctx.org`` are one object)."""
+    global _current
+    _current = registry(directory)
+    return _current
+
+
 def current() -> Organisation:
-    """The process's county: ``JICENG_COUNTY_DIR`` (a common setting), else the demo county."""
+    """The process's county: the one installed at start, else ``JICENG_COUNTY_DIR`` (a common
+    setting), else the demo county."""
+    if _current is not None:
+        return _current
     from jiceng_shared.settings import CommonSettings
 
     return registry(CommonSettings().county_dir)

@@ -102,7 +102,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     )
     relay = OutboxRelay(db, bus, service=spec.name, poll_seconds=settings.outbox_poll_seconds)
     calendar = WorkdayCalendar.from_settings(settings)
-    org = county.registry(settings.county_dir)
+    org = county.install(settings.county_dir)
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]
     ctx.consumers = ConsumerGroup(
         db,
@@ -159,7 +159,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     configure_logging(f"svc-{spec.name}", settings.log_level)
     configure_tracing(f"svc-{spec.name}", settings.otel_exporter_otlp_endpoint)
     # a county or a calendar file with an error stops the process here, naming file, record, problem
-    county.registry(settings.county_dir)
+    county.install(settings.county_dir)
     WorkdayCalendar.from_settings(settings)
 
     @contextlib.asynccontextmanager
