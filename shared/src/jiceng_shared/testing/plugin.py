@@ -267,6 +267,16 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
     return run
 
 
+@pytest.fixture(scope="session")
+def otlp_receiver() -> Any:
+    """Where the end-to-end stack's processes export their spans (OTLP/HTTP), as to a collector."""
+    from jiceng_shared.testing.otlp import OTLPReceiver
+
+    receiver = OTLPReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
 @asynccontextmanager
 async def _running_stack(
     infra: TestInfra, databases: Databases, data_dir: Path, extra_env: dict[str, str] | None = None
@@ -308,9 +318,13 @@ async def _running_stack(
 
 
 @pytest.fixture(scope="session")
-async def stack(infra: TestInfra, databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
-    """All six processes, on fresh databases, a private event stream and free ports (the demo county)."""
-    async with _running_stack(infra, databases, tmp_path_factory.mktemp("stack")) as running:
+async def stack(
+    infra: TestInfra, databases: Databases, tmp_path_factory: pytest.TempPathFactory, otlp_receiver: Any
+) -> AsyncIterator[Any]:
+    """All six processes, on fresh databases, a private event stream and free ports (the demo
+    county), exporting their spans to the test's OTLP receiver."""
+    otlp = {"JICENG_OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.endpoint}
+    async with _running_stack(infra, databases, tmp_path_factory.mktemp("stack"), otlp) as running:
         yield running
 
 
