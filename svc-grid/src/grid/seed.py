@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from grid.areas.models import Area
+from grid.areas.models import Area, AreaVersion
+from grid.areas.service import first_version
 from grid.residents.models import Resident
 from grid.residents.rules import check_character
 from jiceng_shared import demo
@@ -87,9 +88,12 @@ def demo_residents() -> list[Resident]:
 
 async def seed(ctx: ServiceContext) -> None:
     async with ctx.db.transaction() as session:
+        versioned = set((await session.scalars(select(AreaVersion.code))).all())
         for area in demo_areas():
             if await session.get(Area, area.code) is None:
                 session.add(area)
+                if area.code not in versioned:
+                    session.add(first_version(area))
         await session.flush()
         existing = set((await session.scalars(select(Resident.id))).all())
         session.add_all(r for r in demo_residents() if r.id not in existing)
