@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiceng_shared import errors
+from jiceng_shared.areafeed import AreaCopy, watch_areas
 from jiceng_shared.bus import EventBus
 from jiceng_shared.consumers import ConsumerGroup, Subscription
 from jiceng_shared.db import Database, utcnow
@@ -51,6 +52,9 @@ class ServiceContext:
     consumers: ConsumerGroup
     calendar: WorkdayCalendar
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the areas changed at run time in svc-grid (new, split, merged, retired grids...), kept
+    #: current from the platform's area bucket by a background task (jiceng_shared.areafeed)
+    areas: AreaCopy = field(default_factory=AreaCopy)
 
     def now(self) -> dt.datetime:
         """The service's "now": the wall clock, or a clock a test puts in ``extras["clock"]`` to stand
@@ -168,6 +172,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
         tasks = [
             asyncio.create_task(ctx.bus.connect_forever(), name="nats-connect"),
             asyncio.create_task(ctx.relay.run(), name="outbox-relay"),
+            asyncio.create_task(_supervise("areas", watch_areas, ctx), name="areas"),
         ]
         tasks += [
             asyncio.create_task(_supervise(getattr(job, "__name__", "job"), job, ctx), name="job")
