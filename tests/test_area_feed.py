@@ -61,3 +61,44 @@ async def test_a_new_and_a_split_grid_reach_another_service_and_a_restarted_one(
 
 async def _loaded(service) -> bool:
     return service.ctx.areas.loaded.is_set()
+
+
+async def test_the_registry_of_every_process_follows_the_changes_when_they_take_effect(service_runner):
+    import datetime as dt
+
+    async with service_runner(grid_spec) as grid:
+        await grid.seed()
+        async with service_runner(dispatch_spec, events_prefix=grid.prefix) as dispatch:
+            org = dispatch.ctx.org
+            village = await grid.client.post(
+                "/api/grid/v1/areas",
+                json={"level": "community", "parent_code": "320971001000", "name": "新城第二社区"},
+                headers=ADMIN,
+            )
+            assert village.status_code == 201, village.text
+            code = village.json()["changed"][0]["code"]
+            await eventually(lambda: _has(org.village(code)))
+            assert org.village(code).kind == "community"
+
+            # a grid taking effect in a moment enters the registry then, not before
+            soon = (grid.ctx.now() + dt.timedelta(seconds=2)).isoformat()
+            body = {
+                "level": "grid",
+                "parent_code": code,
+                "name": "新城第二社区第一网格",
+                "polygon": box(120.22, 33.38, 120.23, 33.39),
+                "households": 10,
+                "people": 30,
+                "effective_from": soon,
+            }
+            created = await grid.client.post("/api/grid/v1/areas", json=body, headers=ADMIN)
+            assert created.status_code == 201, created.text
+            grid_code = created.json()["changed"][0]["code"]
+            await eventually(lambda: _has(dispatch.ctx.areas.get(grid_code)))
+            assert org.grid(grid_code) is None
+            await eventually(lambda: _has(org.grid(grid_code)), timeout=10)
+            assert org.grid(grid_code).village == code
+
+
+async def _has(value) -> bool:
+    return value is not None

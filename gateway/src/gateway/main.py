@@ -29,14 +29,16 @@ from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
 from gateway.proxy import BodyTooLarge, Proxy, read_body
+from jiceng_shared import county
 from jiceng_shared.asyncapi import asyncapi_document
-from jiceng_shared.db import Database
+from jiceng_shared.db import Database, utcnow
 from jiceng_shared.errors import Problem, install_problem_handlers, problem_response
 from jiceng_shared.identity import InternalTokenSigner
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
 from jiceng_shared.policy import Policy, load_policy
 from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
+from jiceng_shared.workdays import WorkdayCalendar, report_coverage
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
@@ -124,7 +126,6 @@ async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> No
 
     from gateway.auth.passwords import verify_secret
     from gateway.models import User
-    from jiceng_shared import demo
     from jiceng_shared.devkeys import DEMO_PASSWORD
     from jiceng_shared.settings import InsecureConfiguration
 
@@ -133,7 +134,8 @@ async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> No
             (
                 await session.scalars(
                     select(User.password_hash).where(
-                        User.username.in_(list(demo.USER_BY_NAME)), User.disabled.is_(False)
+                        User.username.in_(seed.demo_usernames(county.registry(settings.county_dir))),
+                        User.disabled.is_(False),
                     )
                 )
             ).all()
@@ -152,6 +154,9 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
     policy = policy or load_policy()
+    # a county or calendar file with an error stops the gateway here, naming file, record, problem
+    county.registry(settings.county_dir)
+    calendar = WorkdayCalendar.from_settings(settings)
     db = Database(settings.database_url, metadata=metadata, source="/gateway", pool_size=settings.database_pool_size)
     tokens = AccessTokens(
         settings.access_private_key,
@@ -207,6 +212,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             except Exception:
                 await db.dispose()
                 raise
+        report_coverage(calendar, utcnow(), service="gateway")
         await audit.start()
         await proxy.start()
         await changes.start()
@@ -281,7 +287,9 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             await asyncio.wait_for(request.app.state.db.ping(), timeout=2)
         except Exception:  # noqa: BLE001 - not ready is the answer
             return problem_response(503, "not_ready", "Not ready", "unreachable: database", checks={"database": False})
-        return JSONResponse({"status": "ready", "checks": {"database": True}})
+        # reported, never failing: without an official schedule deadlines count Monday-Friday
+        coverage = report_coverage(calendar, utcnow(), service="gateway").as_json()
+        return JSONResponse({"status": "ready", "checks": {"database": True, "calendar": coverage}})
 
     api.add_api_route("/metrics", metrics_response, include_in_schema=False)
     app = ObservabilityMiddleware(Gateway(api, proxy, guard, settings.max_body_bytes), service="gateway")

@@ -13,8 +13,11 @@ that restarts, or a new replica, thus knows every change since the county's file
 and no process needs a restart to see a new grid.
 
 The copy holds the areas changed at run time only; the areas of the county's files are the
-organisation registry's. A process combines them by registering a listener
-(``ctx.areas.on_change(...)``), e.g. to update its organisation registry.
+organisation registry's (``ctx.org``, :mod:`jiceng_shared.county`). The service frame registers
+:func:`follow_in_registry` on every process's copy, so each change reaches the process's
+registry when it takes effect (at once, or at its ``effective_from`` when that is later): scope
+checks, dispatch routing and assessment, which look areas up there, see a new grid without a
+restart, and a retired one leaves their lookups.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from pydantic import ValidationError
 
+from jiceng_shared import county
 from jiceng_shared.consumers import Subscription
 from jiceng_shared.contracts.grid import AreaChanged
 from jiceng_shared.events import CloudEvent
@@ -91,6 +95,45 @@ class AreaCopy:
 
     def __len__(self) -> int:
         return len(self._areas)
+
+
+def apply_to_registry(org: county.Organisation, area: AreaChanged) -> None:
+    """Make the registry show ``area``'s latest version (a village/community or grid added,
+    updated or retired). A change the registry refuses is logged, never raised: the copy stays."""
+    try:
+        if area.kind in ("village", "community"):
+            if area.status == "retired":
+                org.retire_village(area.code)
+            else:
+                org.add_village(area.code, area.name, area.kind, area.township_code)
+        elif area.kind == "grid":
+            if area.status == "retired":
+                org.retire_grid(area.code)
+            else:
+                org.add_grid(
+                    area.code,
+                    area.name,
+                    area.parent_code,
+                    households=area.households or 0,
+                    people=area.people or 0,
+                    dense=area.dense,
+                    polygon=area.polygon,
+                )
+    except county.AreaChangeError as exc:
+        log.warning("the registry refused an area change", extra={"area": area.code, "error": str(exc)})
+
+
+def follow_in_registry(org: county.Organisation, now: Callable[[], dt.datetime]) -> Listener:
+    """A listener applying each change to ``org`` once it is in force (scheduled when it is later)."""
+
+    def listener(area: AreaChanged) -> None:
+        delay = (area.effective_from - now()).total_seconds()
+        if delay <= 0:
+            apply_to_registry(org, area)
+            return
+        asyncio.get_running_loop().call_later(delay, apply_to_registry, org, area)
+
+    return listener
 
 
 def bucket_name(events_prefix: str) -> str:

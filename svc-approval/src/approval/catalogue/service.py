@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from approval.catalogue import rules
 from approval.catalogue.models import CatalogueItem, CatalogueMaterial
 from approval.catalogue.schemas import ItemBody, ItemCreate
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
@@ -184,7 +184,7 @@ async def create_item(
     now: dt.datetime,
     limits: rules.StatutoryLimits,
 ) -> CatalogueItem:
-    require_scope(principal, MANAGE, demo.COUNTY_CODE)
+    require_scope(principal, MANAGE, county.current().code)
     effective_from = body.effective_from or today
     _check(body, limits, effective_from, today)
     if await session.scalar(select(CatalogueItem.id).where(CatalogueItem.code == body.code).limit(1)):
@@ -207,7 +207,7 @@ async def new_version(
     limits: rules.StatutoryLimits,
 ) -> CatalogueItem:
     """Write the next version; every earlier version, and every application on it, stays as it was."""
-    require_scope(principal, MANAGE, demo.COUNTY_CODE)
+    require_scope(principal, MANAGE, county.current().code)
     latest = await session.scalar(
         select(CatalogueItem)
         .where(CatalogueItem.code == code)
@@ -237,11 +237,12 @@ async def new_version(
 
 
 def handled_by_zh(item: CatalogueItem) -> str:
-    dept = demo.DEPARTMENTS.get(item.department, item.department)
+    org = county.current()
+    dept = org.department_name(item.department)
     if not item.township_window:
         return f"由{dept}在县级政务服务大厅受理和审批，镇（街道）为民服务中心不予受理"
     if item.delegated_townships:
-        names = "、".join(t.name for t in demo.TOWNSHIPS if t.code in item.delegated_townships)
+        names = "、".join(t.name for t in org.townships if t.code in item.delegated_townships)
         return f"镇（街道）为民服务中心综合受理；已赋权{names}，由其行政审批局审批；其余由{dept}审批"
     return f"镇（街道）为民服务中心综合受理，{dept}审批，统一窗口出件"
 

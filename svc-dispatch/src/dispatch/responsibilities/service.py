@@ -12,7 +12,7 @@ from dispatch.db import serialize_on
 from dispatch.responsibilities import rules
 from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
 from dispatch.responsibilities.schemas import EntryOut, ListOut, ListPublish, UnitKindOut
-from jiceng_shared import demo, units
+from jiceng_shared import county, units
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.db import new_id
@@ -200,5 +200,5 @@ def to_out(version: ListVersion, *, township_code: str | None, functional: set[s
 
 
 def check_township(code: str | None) -> None:
-    if code is not None and not any(t.code == code for t in demo.TOWNSHIPS):
+    if code is not None and county.current().township(code) is None:
         raise Problem(422, "unknown_township", "Invalid request", f"township_code: no township {code}")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import FieldErrors
 
@@ -72,6 +72,7 @@ def check_item(
     effective_until: dt.date | None,
     delegations: Sequence[DelegationSpec],
     today: dt.date,
+    org: county.Organisation | None = None,
 ) -> FieldErrors:
     """Every reason a revision cannot be published, each with its field and stable code."""
     errors = FieldErrors()
@@ -80,7 +81,8 @@ def check_item(
             errors.add(f"categories.{i}", "unknown_category", f"{category!r} is not in the event classification")
     if len(set(categories)) != len(categories):
         errors.add("categories", "duplicate_category", "a category is listed twice")
-    if competent_dept not in demo.DEPARTMENTS:
+    org = org or county.current()
+    if competent_dept not in org.departments:
         errors.add("competent_dept", "unknown_department", f"{competent_dept!r} is not a county department")
     if effective_from < today:
         # a change never rewrites history: what applied before today stays as it was
@@ -96,7 +98,7 @@ def check_item(
             "not_delegable",
             "items touching national security or restricting personal freedom are never delegable",
         )
-    townships = {t.code for t in demo.TOWNSHIPS}
+    townships = org.township_codes
     for i, d in enumerate(delegations):
         if d.township_code not in townships:
             errors.add(f"delegations.{i}.township_code", "unknown_township", f"no township {d.township_code}")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement.items import rules
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, ItemOut, ItemRevise
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
@@ -20,8 +20,6 @@ from jiceng_shared.identity import Principal
 
 READ = "enforcement.item.read"
 MANAGE = "enforcement.item.manage"
-
-TOWNSHIP_NAMES = {t.code: t.name for t in demo.TOWNSHIPS}
 
 
 def _in_force_stmt(on: dt.date) -> Select[tuple[ItemRevision]]:
@@ -58,7 +56,7 @@ def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None
         categories=list(revision.categories),
         categories_zh=[CATEGORY_BY_CODE[c].label_zh if c in CATEGORY_BY_CODE else c for c in revision.categories],
         competent_dept=revision.competent_dept,
-        competent_dept_zh=demo.DEPARTMENTS.get(revision.competent_dept),
+        competent_dept_zh=county.current().departments.get(revision.competent_dept),
         legal_basis=revision.legal_basis,
         kind=revision.kind,
         kind_zh=rules.KIND_LABELS[revision.kind],
@@ -70,7 +68,7 @@ def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None
         delegations=[
             DelegationOut(
                 township_code=d.township_code,
-                township_name=TOWNSHIP_NAMES.get(d.township_code),
+                township_name=getattr(county.current().township(d.township_code), "name", None),
                 valid_from=d.valid_from,
                 valid_until=d.valid_until,
             )
