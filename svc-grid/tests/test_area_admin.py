@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from grid.areas.models import Area, AreaVersion
 from grid.areas.rules import METRES_PER_DEGREE
+from grid.residents.models import Resident
 from jiceng_shared.testing.plugin import ServiceClock, headers_for, principal
 
 BUFENG = "320971100000"
@@ -472,3 +473,33 @@ async def test_a_layer_is_imported_all_or_nothing_naming_every_bad_feature(grid,
     async with grid.ctx.db.session() as session:
         rows = (await session.scalars(select(AreaVersion).where(AreaVersion.code == village + "002"))).all()
     assert sorted(r.version for r in rows) == [1, 2]
+
+
+async def test_the_residents_of_a_split_grid_each_go_to_one_part(grid, clock):
+    code = "320971001001002"  # a demo grid of Xincheng with three residents
+    async with grid.ctx.db.session() as session:
+        ids = sorted((await session.scalars(select(Resident.id).where(Resident.grid_code == code))).all())
+    assert len(ids) == 3
+    a, b = halves(120.21, 33.38, 33.39)
+
+    def body(first: list[str], second: list[str]) -> dict:
+        return {
+            "parts": [
+                {"name": "西", "polygon": a, "households": 140, "people": 450, "resident_ids": first},
+                {"name": "东", "polygon": b, "households": 140, "people": 450, "resident_ids": second},
+            ]
+        }
+
+    refused = await grid.client.post(f"{API}/{code}/split", json=body([ids[0], "nobody"], [ids[0]]), headers=ADMIN)
+    assert refused.status_code == 422
+    assert errors_of(refused) == {
+        "parts.0.resident_ids.1": "unknown_resident",
+        "parts.1.resident_ids.0": "resident_twice",
+        "parts": "residents_unassigned",
+    }
+    done = await grid.client.post(f"{API}/{code}/split", json=body(ids[:1], ids[1:]), headers=ADMIN)
+    assert done.status_code == 201, done.text
+    west, east = sorted(c["code"] for c in done.json()["changed"] if c["code"] != code)
+    async with grid.ctx.db.session() as session:
+        moved = dict((await session.execute(select(Resident.id, Resident.grid_code).where(Resident.id.in_(ids)))).all())
+    assert moved == {ids[0]: west, ids[1]: east, ids[2]: east}

@@ -30,7 +30,16 @@ def demo_areas(org: county.Organisation | None = None) -> list[Area]:
         for t in org.townships
     ]
     areas += [
-        Area(code=v.code, name=v.name, level=v.kind, parent_code=v.township, township_code=v.township, created_at=now)
+        Area(
+            code=v.code,
+            name=v.name,
+            level=v.kind,
+            parent_code=v.township,
+            township_code=v.township,
+            # a village drawn in the county's areas.geojson bounds its grids (grid.areas.rules)
+            polygon=org.village_polygons.get(v.code),
+            created_at=now,
+        )
         for v in org.villages
     ]
     areas += [
