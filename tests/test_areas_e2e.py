@@ -133,6 +133,15 @@ async def test_split_a_grid_through_the_gateway(journey):
     assert (await journey.get("dispatcher.xincheng", f"/api/grid/v1/incidents/{in_east['id']}")).status_code == 404
     assert (await journey.get("dispatcher.xincheng", "/api/grid/v1/areas/" + east)).status_code == 404
 
+    # the gateway learnt of the split too: the retired grid takes no new binding, its parts do
+    async def old_grid_refused() -> bool:
+        body = {"subject_id": user["id"], "role": "grid_worker", "area": old["code"]}
+        response = await journey.post(admin, "/api/iam/v1/bindings", body)
+        return response.status_code == 422 and response.json()["code"] == "area_retired"
+
+    await eventually(old_grid_refused, timeout=15)
+    await journey.ok(admin, "/api/iam/v1/bindings", {"subject_id": user["id"], "role": "grid_worker", "area": east})
+
     # dispatch routes the new grids' incidents like any of the township's, without a restart
     for incident, grid in ((in_east, east), (in_west, west)):
         ticket = await journey.one("dispatcher.bufeng", "/api/dispatch/v1/tickets", correlation_id=incident["id"])

@@ -6,8 +6,8 @@ platform's stream. That stream keeps events ``events_retention_days`` only, so a
 next month could not rebuild the areas by replaying it. svc-grid therefore also keeps the latest
 version of every changed area in a JetStream key-value bucket, ``<events prefix>_areas`` (one key
 per area code, history 1, no age limit), written by its own durable consumer of those events
-(:func:`state_subscription`). Every process (:func:`watch_areas`, started by the service frame)
-watches the bucket: it first receives the latest version of every area ever changed, then each
+(:func:`state_subscription`). Every process (:func:`watch_areas`, started by the service frame;
+the gateway runs :func:`follow_bucket` itself) watches the bucket: it first receives the latest version of every area ever changed, then each
 change as it is published, and applies them to its :class:`AreaCopy` (``ctx.areas``). A process
 that restarts, or a new replica, thus knows every change since the county's files were loaded,
 and no process needs a restart to see a new grid.
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from nats.js.kv import KeyValue
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from jiceng_shared.bus import EventBus
     from jiceng_shared.service import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -159,10 +160,14 @@ async def open_bucket(js: JetStreamContext, events_prefix: str) -> KeyValue:
 
 
 async def watch_areas(ctx: ServiceContext) -> None:
-    """Background job of every process: keep ``ctx.areas`` from the bucket (restarted if it fails)."""
-    copy: AreaCopy = ctx.areas
-    js = await ctx.bus.wait_ready()
-    kv = await open_bucket(js, ctx.bus.prefix)
+    """Background job of every service: keep ``ctx.areas`` from the bucket (restarted if it fails)."""
+    await follow_bucket(ctx.bus, ctx.areas)
+
+
+async def follow_bucket(bus: EventBus, copy: AreaCopy) -> None:
+    """Apply every area of the bucket to ``copy``, then each change as it comes (runs until cancelled)."""
+    js = await bus.wait_ready()
+    kv = await open_bucket(js, bus.prefix)
     watcher = await kv.watchall()
     try:
         while True:
