@@ -503,3 +503,42 @@ async def test_the_residents_of_a_split_grid_each_go_to_one_part(grid, clock):
     async with grid.ctx.db.session() as session:
         moved = dict((await session.execute(select(Resident.id, Resident.grid_code).where(Resident.id.in_(ids)))).all())
     assert moved == {ids[0]: west, ids[1]: east, ids[2]: east}
+
+
+@pytest.mark.parametrize(
+    "polygon",
+    [
+        {"type": "Polygon", "coordinates": "x"},
+        {"type": "Polygon", "coordinates": [[[120.0, 33.0]]]},
+        {"type": "Polygon", "coordinates": [[[120.0, 33.0], [120.0, 33.0], [120.0, 33.0], [120.0, 33.0]]]},
+        {"type": "Point", "coordinates": [120.0, 33.0]},
+        {"type": "Polygon", "coordinates": [[[500.0, 33.0], [501.0, 33.0], [501.0, 34.0], [500.0, 33.0]]]},
+        {"type": "Polygon"},
+        {},
+    ],
+)
+async def test_whatever_a_caller_sends_as_a_boundary_is_a_4xx_never_a_500(grid, clock, polygon):
+    village, x = await new_village(grid)
+    response = await new_grid(grid, village, polygon)
+    assert response.status_code == 422, response.text
+    assert code_of(response) == "invalid_polygon"
+    split = await grid.client.post(
+        f"{API}/320971100201001/split",
+        json={"parts": [{"name": "a", "polygon": polygon, "households": 1, "people": 1}] * 2},
+        headers=ADMIN,
+    )
+    assert split.status_code == 422 and "parts.0.polygon" in errors_of(split)
+    layer = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": polygon}]}
+    imported = await grid.client.post(f"{API}/import", json=layer, headers=ADMIN)
+    assert imported.status_code == 422 and "features.0.geometry" in errors_of(imported)
+
+
+async def test_an_unknown_parent_is_named_with_every_other_bad_field(grid, clock):
+    body = {"level": "grid", "parent_code": "320971100999", "name": "x", "polygon": {"type": "Polygon"}}
+    response = await grid.client.post(API, json=body, headers=ADMIN)
+    assert errors_of(response) == {
+        "parent_code": "unknown_parent",
+        "households": "count_required",
+        "people": "count_required",
+        "polygon": "invalid_polygon",
+    }

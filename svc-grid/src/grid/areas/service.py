@@ -159,7 +159,17 @@ def _changeable(area: Area, now: dt.datetime) -> None:
         )
 
 
+async def _serialize(session: AsyncSession, code: str) -> None:
+    """Changes of one township run one after the other (row lock on the township, or on the county
+    for a layer): two splits at once cannot both take the next code or both retire the same grid."""
+    level = "county" if code.endswith("000000") else "township"
+    anchor = code[:6] + "000000" if level == "county" else code[:9] + "000"
+    await session.execute(select(Area.code).where(Area.code == anchor).with_for_update())
+
+
 async def _manageable(session: AsyncSession, principal: Principal, code: str, level: str | None = None) -> Area:
+    if code.isdigit() and len(code) in (12, 15):
+        await _serialize(session, code)
     area = await session.get(Area, code)
     if area is None or (level == "grid" and area.level != "grid"):
         raise not_found("grid" if level == "grid" else "area", code)
@@ -211,6 +221,14 @@ def _check_polygon(
     return True
 
 
+def _next_code(field: str, parent_code: str, used: set[str], width: int, errors: FieldErrors) -> str | None:
+    try:
+        return rules.next_code(parent_code, used, width)
+    except ValueError as exc:
+        errors.add(field, "no_code_left", str(exc))
+        return None
+
+
 def _check_code(field: str, code: str, level: str, parent_code: str, used: set[str], errors: FieldErrors) -> None:
     try:
         expected_parent = rules.grid_code_parent(code) if level == "grid" else rules.village_code_township(code)
@@ -230,16 +248,18 @@ def _check_code(field: str, code: str, level: str, parent_code: str, used: set[s
 async def create_area(session: AsyncSession, principal: Principal, body: AreaCreate, env: Env) -> list[Area]:
     errors = FieldErrors()
     effective = _effective(body.effective_from, env.now, errors)
+    await _serialize(session, body.parent_code)
+    require_scope(principal, MANAGE, body.parent_code)
     parent = await session.get(Area, body.parent_code)
     wanted_parent = ("township",) if body.level != "grid" else ("village", "community")
     if parent is None or parent.level not in wanted_parent or parent.status != AreaStatus.ACTIVE:
         errors.add("parent_code", "unknown_parent", f"no active {' or '.join(wanted_parent)} {body.parent_code}")
-        errors.raise_if_any()
-    require_scope(principal, MANAGE, body.parent_code)
+        parent = None
     width = 15 if body.level == "grid" else 12
     used = await _used_codes(session, body.parent_code, width)
-    code = body.code or rules.next_code(body.parent_code, used, width)
-    _check_code("code", code, "grid" if body.level == "grid" else "village", body.parent_code, used, errors)
+    code = body.code or (_next_code("code", body.parent_code, used, width, errors) if parent is not None else None)
+    if code is not None:
+        _check_code("code", code, "grid" if body.level == "grid" else "village", body.parent_code, used, errors)
     if body.level == "grid":
         if body.polygon is None:
             errors.add("polygon", "polygon_required", "a grid is drawn: give its boundary")
@@ -251,6 +271,7 @@ async def create_area(session: AsyncSession, principal: Principal, body: AreaCre
     elif body.polygon is not None:
         _check_polygon("polygon", body.polygon, parent=parent, siblings=[], env=env, errors=errors)
     errors.raise_if_any()
+    assert code is not None
     area = Area(
         code=code,
         name=body.name,
@@ -328,7 +349,9 @@ async def split(session: AsyncSession, principal: Principal, code: str, body: Gr
     codes: list[str] = []
     geoms = []
     for i, part in enumerate(body.parts):
-        part_code = part.code or rules.next_code(village, used | set(codes), 15)
+        part_code = part.code or _next_code(f"parts.{i}.code", village, used | set(codes), 15, errors)
+        if part_code is None:
+            continue
         _check_code(f"parts.{i}.code", part_code, "grid", village, used | set(codes), errors)
         codes.append(part_code)
         if _check_polygon(f"parts.{i}.polygon", part.polygon, parent=parent, siblings=siblings, env=env, errors=errors):
@@ -403,6 +426,8 @@ async def merge(session: AsyncSession, principal: Principal, body: GridMerge, en
     """合并: grids of one village/community become one grid; its boundary is their union."""
     errors = FieldErrors()
     effective = _effective(body.effective_from, env.now, errors)
+    for code in sorted({c[:9] for c in body.grids if c.isdigit() and len(c) == 15}):
+        await _serialize(session, code + "000")
     grids: list[Area] = []
     for i, code in enumerate(body.grids):
         grid = await session.get(Area, code)
@@ -424,14 +449,16 @@ async def merge(session: AsyncSession, principal: Principal, body: GridMerge, en
         require_scope(principal, MANAGE, grid.code)
     village = grids[0].parent_code or ""
     used = await _used_codes(session, village, 15)
-    code = body.code or rules.next_code(village, used, 15)
-    _check_code("code", code, "grid", village, used, errors)
+    code = body.code or _next_code("code", village, used, 15, errors)
+    if code is not None:
+        _check_code("code", code, "grid", village, used, errors)
     polygon = None
     if all(g.polygon for g in grids):
         polygon = rules.union_geojson([rules.geometry(g.polygon) for g in grids])
         if polygon["type"] != "Polygon":
             errors.add("grids", "grids_not_adjacent", "merged grids must form one piece (they share a boundary)")
     errors.raise_if_any()
+    assert code is not None
     merged_codes = [g.code for g in grids]
     area = Area(
         code=code,
@@ -524,6 +551,8 @@ async def import_layer(session: AsyncSession, principal: Principal, body: LayerI
     created, existing ones get the feature's boundary, name and counts as their next version."""
     errors = FieldErrors()
     effective = _effective(body.effective_from, env.now, errors)
+    for county_code in (await session.scalars(select(Area.code).where(Area.level == "county"))).all():
+        await _serialize(session, county_code)
     features: list[dict[str, Any]] = []  # the valid ones, normalised
     by_code: dict[str, int] = {}
     for i, feature in enumerate(body.features):
