@@ -93,3 +93,17 @@ async def test_a_loaded_2027_schedule_covers_the_coming_90_days(service_runner):
         assert calendar["covered"] is True and calendar["sources"]["2027"].endswith("2027.toml")
         # every service computes deadlines on the same loaded schedule
         assert svc.ctx.calendar.deadline(noon(dt.date(2027, 2, 3)), 3).date() == dt.date(2027, 2, 15)
+
+
+async def test_the_horizon_is_a_setting(service_runner):
+    # from 2 Dec 2026, 29 days reach 31 Dec (covered), 30 days reach 1 Jan 2027 (not covered)
+    for days, covered in ((29, True), (30, False)):
+        async with service_runner(
+            spec,
+            migrate_on_start=False,
+            wait_for_nats=False,
+            calendar_coverage_days=days,
+            clock=lambda: noon(dt.date(2026, 12, 2)),
+        ) as svc:
+            calendar = await readyz_calendar(svc)
+            assert calendar["horizon_days"] == days and calendar["covered"] is covered

@@ -139,11 +139,21 @@ def test_every_problem_comes_at_once(tmp_path):
     def edit(text: str) -> str:
         text = text.replace('department = "samr"', 'department = "tax"')
         text = text.replace('"320971100201002"', '"320971100202002"')
-        return text.replace('slug = "xincheng"', 'slug = "bufeng"')
+        text = text.replace('slug = "xincheng"', 'slug = "bufeng"')
+        # and records of the wrong shape: the rules between the others are still checked
+        text = text.replace("people = 1300", 'people = "many"')
+        return text.replace('name = "公安局"', "name = 110")
 
     error = refused(county_dir(tmp_path, edit))
-    kinds = ["unknown department", "a grid code is its village", "duplicate slug 'bufeng'"]
+    kinds = [
+        "unknown department",
+        "a grid code is its village",
+        "duplicate slug 'bufeng'",
+        "townships[1].villages[0].grids[0].people (320971001001001): Input should be a valid integer",
+        "departments[0].name (psb): Input should be a valid string",
+    ]
     assert all(any(k in p for p in error.problems) for k in kinds), error.problems
+    assert len(error.problems) == 5, error.problems
 
 
 def test_a_missing_or_unreadable_file_is_refused(tmp_path):

@@ -172,7 +172,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
     policy = policy or load_policy()
     # a county or calendar file with an error stops the gateway here, naming file, record, problem
-    county.registry(settings.county_dir)
+    county.install(settings.county_dir)
     calendar = WorkdayCalendar.from_settings(settings)
     db = Database(settings.database_url, metadata=metadata, source="/gateway", pool_size=settings.database_pool_size)
     tokens = AccessTokens(

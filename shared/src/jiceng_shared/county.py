@@ -193,8 +193,13 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or "(file)"
 
 
-def _check(data: CountyFile, file: str, polygons: dict[str, tuple[str, dict]]) -> list[str]:
-    """The rules between records; each problem names ``file: record: problem``."""
+def _check(
+    data: CountyFile, file: str, polygons: dict[str, tuple[str, dict]], *, left_out: set[str] | None = None
+) -> list[str]:
+    """The rules between records; each problem names ``file: record: problem``. A record of the
+    wrong shape is ``None`` here (its problem is already named; ``left_out`` holds the codes of such
+    records, so nothing else is called unknown because of them): the others are still checked."""
+    left_out = left_out or set()
     problems: list[str] = []
     seen: dict[str, str] = {}
 
@@ -208,14 +213,18 @@ def _check(data: CountyFile, file: str, polygons: dict[str, tuple[str, dict]]) -
     claim(county, "county")
     departments: dict[str, str] = {}
     for i, dept in enumerate(data.departments):
+        if dept is None:
+            continue
         if dept.code in departments:
             problems.append(
                 f"{file}: departments[{i}] ({dept.code}): duplicate department, already {departments[dept.code]}"
             )
         departments.setdefault(dept.code, f"departments[{i}]")
     slugs: dict[str, str] = {}
-    township_codes = {t.code for t in data.townships}
+    township_codes = {t.code for t in data.townships if t is not None}
     for ti, t in enumerate(data.townships):
+        if t is None:
+            continue
         where = f"townships[{ti}]"
         claim(t.code, where)
         if t.code[:6] != county[:6]:
@@ -224,11 +233,15 @@ def _check(data: CountyFile, file: str, polygons: dict[str, tuple[str, dict]]) -
             problems.append(f"{file}: {where} ({t.code}): duplicate slug {t.slug!r}, already used by {slugs[t.slug]}")
         slugs.setdefault(t.slug, where)
         for vi, v in enumerate(t.villages):
+            if v is None:
+                continue
             vwhere = f"{where}.villages[{vi}]"
             claim(v.code, vwhere)
             if v.code[:9] != t.code[:9]:
                 problems.append(f"{file}: {vwhere} ({v.code}): the code does not extend its township's ({t.code[:9]}…)")
             for gi, g in enumerate(v.grids):
+                if g is None:
+                    continue
                 gwhere = f"{vwhere}.grids[{gi}]"
                 claim(g.code, gwhere)
                 if g.code[:12] != v.code:
@@ -240,12 +253,16 @@ def _check(data: CountyFile, file: str, polygons: dict[str, tuple[str, dict]]) -
                 if g.polygon is not None:
                     problems += [f"{file}: {gwhere} ({g.code}): {p}" for p in _polygon_problems(g.polygon)]
     for si, office in enumerate(data.stationed_offices):
+        if office is None:
+            continue
         where = f"stationed_offices[{si}]"
-        if office.department not in departments:
+        if office.department not in departments and office.department not in left_out:
             problems.append(f"{file}: {where} ({office.department}): unknown department {office.department!r}")
         for code in office.townships or []:
-            if code not in township_codes:
+            if code not in township_codes and code not in left_out:
                 problems.append(f"{file}: {where} ({office.department}): unknown township {code}")
+    if left_out:  # a feature may name a record left out for its shape
+        return problems
     areas = {v.code for t in data.townships for v in t.villages} | {
         g.code for t in data.townships for v in t.villages for g in v.grids
     }
@@ -323,11 +340,57 @@ def load(directory: Path | str | None = None) -> "Organisation":
             code = _code_at(raw, loc)
             label = f"{record} ({code})" if code else record
             problems.append(f"{COUNTY_FILE}: {label}: {error['msg']}")
+        salvaged, left_out = _salvage(raw)
+        if salvaged is not None:  # the rules between the records of the right shape, too
+            problems += [p for p in _check(salvaged, COUNTY_FILE, polygons, left_out=left_out) if p not in problems]
         raise CountyFileError(directory, problems) from None
     problems += _check(data, COUNTY_FILE, polygons)
     if problems:
         raise CountyFileError(directory, problems)
     return Organisation.from_file(data, {code: geom for code, (_, geom) in polygons.items()}, directory)
+
+
+def _salvage(raw: Any) -> tuple[CountyFile | None, set[str]]:
+    """The records of the right shape, each at its index (``None`` for the others), for checking
+    the rules between records while some records have the wrong shape; and the codes of the
+    records left out."""
+    left_out: set[str] = {"(left out)"}
+
+    def valid(model: type[BaseModel], value: Any, **empty: Any) -> Any:
+        if not isinstance(value, dict):
+            return None
+        try:
+            return model.model_validate({**value, **empty})
+        except ValidationError:
+            code = value.get("code")
+            if isinstance(code, str):
+                left_out.add(code)
+            return None
+
+    def items(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    if not isinstance(raw, dict) or (head := valid(CountyRecord, raw.get("county"))) is None:
+        return None, left_out
+    townships = []
+    for t in items(raw.get("townships")):
+        shell = valid(TownshipRecord, t, villages=[])
+        if shell is not None:
+            villages = []
+            for v in items(t.get("villages")):
+                village = valid(VillageRecord, v, grids=[])
+                if village is not None:
+                    village.grids = [valid(GridRecord, g) for g in items(v.get("grids"))]
+                villages.append(village)
+            shell.villages = villages
+        townships.append(shell)
+    data = CountyFile.model_construct(
+        county=head,
+        departments=[valid(DepartmentRecord, d) for d in items(raw.get("departments"))],
+        stationed_offices=[valid(StationedOfficeRecord, o) for o in items(raw.get("stationed_offices"))],
+        townships=townships,
+    )
+    return data, left_out
 
 
 def _code_at(raw: Any, loc: tuple[Any, ...]) -> str | None:
@@ -575,6 +638,7 @@ class Organisation:
 
 _registry: dict[Path, Organisation] = {}
 _registry_lock = threading.Lock()
+_current: Organisation | None = None
 
 
 def registry(directory: Path | str | None = None) -> Organisation:
@@ -588,8 +652,19 @@ def registry(directory: Path | str | None = None) -> Organisation:
         return org
 
 
+def install(directory: Path | str | None) -> Organisation:
+    """Make the county of ``directory`` the process's county (a process starting on its settings'
+    ``county_dir`` calls this, so :func:`current` and ``ctx.org`` are one object)."""
+    global _current
+    _current = registry(directory)
+    return _current
+
+
 def current() -> Organisation:
-    """The process's county: ``JICENG_COUNTY_DIR`` (a common setting), else the demo county."""
+    """The process's county: the one installed at start, else ``JICENG_COUNTY_DIR`` (a common
+    setting), else the demo county."""
+    if _current is not None:
+        return _current
     from jiceng_shared.settings import CommonSettings
 
     return registry(CommonSettings().county_dir)

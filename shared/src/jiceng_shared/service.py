@@ -106,7 +106,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     )
     relay = OutboxRelay(db, bus, service=spec.name, poll_seconds=settings.outbox_poll_seconds)
     calendar = WorkdayCalendar.from_settings(settings)
-    org = county.registry(settings.county_dir)
+    org = county.install(settings.county_dir)
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]
     # areas changed in svc-grid reach this process's registry when they take effect (no restart)
     ctx.areas.on_change(follow_in_registry(ctx.org, ctx.now))
@@ -165,7 +165,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     configure_logging(f"svc-{spec.name}", settings.log_level)
     configure_tracing(f"svc-{spec.name}", settings.otel_exporter_otlp_endpoint)
     # a county or a calendar file with an error stops the process here, naming file, record, problem
-    county.registry(settings.county_dir)
+    county.install(settings.county_dir)
     WorkdayCalendar.from_settings(settings)
 
     @contextlib.asynccontextmanager

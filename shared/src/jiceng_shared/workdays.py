@@ -53,7 +53,8 @@ COUNTY_ZONE = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = dt.time(23, 59, 59)
 #: the schedules shipped with the platform
 PACKAGE_CALENDAR_DIR = Path(__file__).parent / "calendars"
-#: how far ahead an official schedule must be known before the platform warns (issue 8, part 6)
+#: how far ahead an official schedule must be known before the platform warns (issue 8, part 6:
+#: "the next 90 days"); JICENG_CALENDAR_COVERAGE_DAYS
 COVERAGE_HORIZON_DAYS = 90
 
 CALENDAR_COVERED_DAYS = Gauge(
@@ -216,8 +217,10 @@ class WorkdayCalendar:
         extra_workdays: Iterable[dt.date] = (),
         calendar_dir: Path | None = None,
         schedules: dict[int, YearSchedule] | None = None,
+        coverage_horizon_days: int = COVERAGE_HORIZON_DAYS,
     ) -> None:
         self.zone = zone
+        self.coverage_horizon_days = coverage_horizon_days
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_workdays = frozenset(extra_workdays)
         self.schedules = (
@@ -235,6 +238,7 @@ class WorkdayCalendar:
             extra_holidays=settings.calendar_extra_holidays,
             extra_workdays=settings.calendar_extra_workdays,
             calendar_dir=settings.calendar_dir,
+            coverage_horizon_days=settings.calendar_coverage_days,
         )
 
     def source(self, year: int) -> str | None:
@@ -249,8 +253,10 @@ class WorkdayCalendar:
         """Whether the official schedule of ``day``'s year is known (not the weekday fallback)."""
         return self.source(day.year) is not None
 
-    def coverage(self, today: dt.date, horizon_days: int = COVERAGE_HORIZON_DAYS) -> Coverage:
-        """Whether the ``horizon_days`` days after ``today`` have an official schedule."""
+    def coverage(self, today: dt.date, horizon_days: int | None = None) -> Coverage:
+        """Whether the ``horizon_days`` days after ``today`` (default: the calendar's coverage
+        horizon, 90) have an official schedule."""
+        horizon_days = self.coverage_horizon_days if horizon_days is None else horizon_days
         first, last = today + dt.timedelta(days=1), today + dt.timedelta(days=horizon_days)
         sources = {y: self.source(y) or "none" for y in range(first.year, last.year + 1)}
         uncovered_from = next(
@@ -311,20 +317,18 @@ class WorkdayCalendar:
         return dt.datetime.combine(day, END_OF_DAY, tzinfo=self.zone)
 
 
-def report_coverage(
-    calendar: WorkdayCalendar, now: dt.datetime, *, service: str, horizon_days: int = COVERAGE_HORIZON_DAYS
-) -> Coverage:
-    """Whether the coming ``horizon_days`` from ``now`` (the service clock) have an official
+def report_coverage(calendar: WorkdayCalendar, now: dt.datetime, *, service: str) -> Coverage:
+    """Whether the coming days (the calendar's horizon, 90) from ``now`` (the service clock) have an official
     schedule: sets the gauges and logs a warning when they do not (once per first uncovered day).
     It reports, it never fails: deadlines then count Monday–Friday for the uncovered days."""
-    coverage = calendar.coverage(calendar.local_date(now), horizon_days)
+    coverage = calendar.coverage(calendar.local_date(now))
     CALENDAR_COVERED_DAYS.labels(service).set(coverage.covered_days)
     CALENDAR_COVERED.labels(service).set(1 if coverage.covered else 0)
     if not coverage.covered and calendar._reported != coverage.uncovered_from:
         log.warning(
             "no official holiday schedule covers the coming %d days from %s: from %s working-day deadlines "
             "count Monday-Friday only; add the State Council's schedule as <year>.toml in JICENG_CALENDAR_DIR",
-            horizon_days,
+            coverage.horizon_days,
             coverage.today,
             coverage.uncovered_from,
             extra={"uncovered_from": str(coverage.uncovered_from), "calendar_service": service},
