@@ -7,7 +7,12 @@ from dispatch.main import spec as dispatch_spec
 from grid.main import spec as grid_spec
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
 
-ADMIN = headers_for(principal(("county_admin", "320971000000")))
+
+def admin() -> dict[str, str]:
+    """The county administrator's internal token, made when used (it lives two minutes)."""
+    return headers_for(principal(("county_admin", "320971000000")))
+
+
 VILLAGE = "320971100201"
 
 
@@ -27,7 +32,7 @@ async def test_a_new_and_a_split_grid_reach_another_service_and_a_restarted_one(
                 "households": 340,
                 "people": 1100,
             }
-            created = await grid.client.post("/api/grid/v1/areas", json=body, headers=ADMIN)
+            created = await grid.client.post("/api/grid/v1/areas", json=body, headers=admin())
             assert created.status_code == 201, created.text
             code = created.json()["changed"][0]["code"]
 
@@ -42,7 +47,7 @@ async def test_a_new_and_a_split_grid_reach_another_service_and_a_restarted_one(
                 {"name": "西", "polygon": box(120.32, 33.30, 120.325, 33.31), "households": 170, "people": 550},
                 {"name": "东", "polygon": box(120.325, 33.30, 120.33, 33.31), "households": 170, "people": 550},
             ]
-            split = await grid.client.post(f"/api/grid/v1/areas/{code}/split", json={"parts": parts}, headers=ADMIN)
+            split = await grid.client.post(f"/api/grid/v1/areas/{code}/split", json={"parts": parts}, headers=admin())
             assert split.status_code == 201, split.text
 
             async def split_seen() -> bool:
@@ -73,7 +78,7 @@ async def test_the_registry_of_every_process_follows_the_changes_when_they_take_
             village = await grid.client.post(
                 "/api/grid/v1/areas",
                 json={"level": "community", "parent_code": "320971001000", "name": "新城第二社区"},
-                headers=ADMIN,
+                headers=admin(),
             )
             assert village.status_code == 201, village.text
             code = village.json()["changed"][0]["code"]
@@ -91,7 +96,7 @@ async def test_the_registry_of_every_process_follows_the_changes_when_they_take_
                 "people": 30,
                 "effective_from": soon,
             }
-            created = await grid.client.post("/api/grid/v1/areas", json=body, headers=ADMIN)
+            created = await grid.client.post("/api/grid/v1/areas", json=body, headers=admin())
             assert created.status_code == 201, created.text
             grid_code = created.json()["changed"][0]["code"]
             await eventually(lambda: _has(dispatch.ctx.areas.get(grid_code)))

@@ -19,7 +19,13 @@ from jiceng_shared.testing.plugin import ServiceClock, headers_for, principal
 BUFENG = "320971100000"
 XINCHENG = "320971001000"
 API = "/api/grid/v1/areas"
-ADMIN = headers_for(principal(("county_admin", "320971000000"), name="县级管理员"))
+
+
+def admin() -> dict[str, str]:
+    """The county administrator's internal token, made when used (it lives two minutes)."""
+    return headers_for(principal(("county_admin", "320971000000"), name="县级管理员"))
+
+
 #: the tolerance of the tests (the default setting): 1 m
 TOL = 1.0
 T0 = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.timezone.utc)
@@ -52,7 +58,7 @@ async def new_village(grid, *, polygon: bool = True) -> tuple[str, float]:
     body = {"level": "village", "parent_code": BUFENG, "name": f"测试村{x}"}
     if polygon:
         body["polygon"] = box(x, 33.0, x + 0.1, 33.1)
-    response = await grid.client.post(API, json=body, headers=ADMIN)
+    response = await grid.client.post(API, json=body, headers=admin())
     assert response.status_code == 201, response.text
     return response.json()["changed"][0]["code"], x
 
@@ -60,7 +66,7 @@ async def new_village(grid, *, polygon: bool = True) -> tuple[str, float]:
 async def new_grid(grid, village: str, polygon: dict, households: int = 100, people: int = 300, **extra):
     body = {"level": "grid", "parent_code": village, "name": "网格", "polygon": polygon}
     body |= {"households": households, "people": people, **extra}
-    return await grid.client.post(API, json=body, headers=ADMIN)
+    return await grid.client.post(API, json=body, headers=admin())
 
 
 def errors_of(response) -> dict[str, str]:
@@ -89,7 +95,7 @@ async def test_a_grid_code_is_its_village_code_plus_three_digits_and_is_never_re
     code = first.json()["changed"][0]["code"]
     assert code == village + "001"
 
-    retired = await grid.client.post(f"{API}/{code}/retire", json={"reason": "撤并"}, headers=ADMIN)
+    retired = await grid.client.post(f"{API}/{code}/retire", json={"reason": "撤并"}, headers=admin())
     assert retired.status_code == 200, retired.text
     assert retired.json()["changed"][0]["status"] == "retired"
 
@@ -101,7 +107,7 @@ async def test_a_grid_code_is_its_village_code_plus_three_digits_and_is_never_re
 
     foreign = await new_grid(grid, village, box(x + 0.05, 33.0, x + 0.06, 33.01), code="320971001001777")
     assert code_of(foreign) == "code_not_under_parent"
-    retired_again = await grid.client.post(f"{API}/{code}/retire", json={"reason": "x"}, headers=ADMIN)
+    retired_again = await grid.client.post(f"{API}/{code}/retire", json={"reason": "x"}, headers=admin())
     assert retired_again.status_code == 409 and retired_again.json()["code"] == "area_retired"
 
 
@@ -117,7 +123,7 @@ async def test_a_create_names_every_bad_field_at_once_and_writes_nothing(grid, c
         },
         "effective_from": (T0 - dt.timedelta(days=1)).isoformat(),
     }
-    response = await grid.client.post(API, json=body, headers=ADMIN)
+    response = await grid.client.post(API, json=body, headers=admin())
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert errors_of(response) == {
@@ -196,21 +202,21 @@ async def test_a_split_must_cover_the_old_grid_exactly(grid, clock):
     # gaps and overlaps narrower than the tolerance are digitising noise (degrees of longitude
     # here are shorter than the metre-degrees of latitude: 0.8 m-degrees are under 1 m)
     gap_big = await grid.client.post(
-        f"{API}/{code}/split", json=parts(*halves(x, gap=metres(TOL * 1.5))), headers=ADMIN
+        f"{API}/{code}/split", json=parts(*halves(x, gap=metres(TOL * 1.5))), headers=admin()
     )
     assert gap_big.status_code == 422 and errors_of(gap_big) == {"parts": "split_not_covering"}
     overlap_big = await grid.client.post(
-        f"{API}/{code}/split", json=parts(*halves(x, overlap=metres(TOL * 1.5))), headers=ADMIN
+        f"{API}/{code}/split", json=parts(*halves(x, overlap=metres(TOL * 1.5))), headers=admin()
     )
     assert code_of(overlap_big) == "parts_overlap"
     beyond = await grid.client.post(
-        f"{API}/{code}/split", json=parts(*halves(x, y1=33.01 + metres(TOL * 1.5))), headers=ADMIN
+        f"{API}/{code}/split", json=parts(*halves(x, y1=33.01 + metres(TOL * 1.5))), headers=admin()
     )
     assert errors_of(beyond) == {"parts": "split_not_covering"}
     async with grid.ctx.db.session() as session:
         assert (await session.get(Area, code)).status == "active"  # nothing written on error
 
-    near = await grid.client.post(f"{API}/{code}/split", json=parts(*halves(x, gap=metres(TOL * 0.8))), headers=ADMIN)
+    near = await grid.client.post(f"{API}/{code}/split", json=parts(*halves(x, gap=metres(TOL * 0.8))), headers=admin())
     assert near.status_code == 201, near.text
     changed = {a["code"]: a for a in near.json()["changed"]}
     assert changed[code]["status"] == "retired"
@@ -231,18 +237,18 @@ async def test_the_split_flag_follows_the_counts(grid, clock):
     code = (await new_grid(grid, village, box(x, 33.0, x + 0.01, 33.01), 300, 1000)).json()["changed"][0]["code"]
 
     async def flag() -> list[str]:
-        return (await grid.client.get(f"{API}/{code}", headers=ADMIN)).json()["split_reasons"]
+        return (await grid.client.get(f"{API}/{code}", headers=admin())).json()["split_reasons"]
 
     assert await flag() == []
-    await grid.client.put(f"{API}/{code}/counts", json={"households": 301, "people": 1000}, headers=ADMIN)
+    await grid.client.put(f"{API}/{code}/counts", json={"households": 301, "people": 1000}, headers=admin())
     assert await flag() == ["301 households > 300"]
     await grid.client.put(
-        f"{API}/{code}/counts", json={"households": 500, "people": 1500, "dense": True}, headers=ADMIN
+        f"{API}/{code}/counts", json={"households": 500, "people": 1500, "dense": True}, headers=admin()
     )
     assert await flag() == []
-    await grid.client.put(f"{API}/{code}/counts", json={"households": 501, "people": 1501}, headers=ADMIN)
+    await grid.client.put(f"{API}/{code}/counts", json={"households": 501, "people": 1501}, headers=admin())
     assert await flag() == ["501 households > 500", "1501 people > 1500"]
-    versions = (await grid.client.get(f"{API}/{code}/versions", headers=ADMIN)).json()
+    versions = (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json()
     assert [v["change"] for v in versions] == ["created", "recounted", "recounted", "recounted"]
     assert versions[0]["effective_to"] == versions[1]["effective_from"]
 
@@ -252,14 +258,14 @@ async def test_merged_grids_become_one_with_their_union_and_summed_counts(grid, 
     a = (await new_grid(grid, village, box(x, 33.0, x + 0.01, 33.01), 100, 300)).json()["changed"][0]["code"]
     b = (await new_grid(grid, village, box(x + 0.01, 33.0, x + 0.02, 33.01), 120, 350)).json()["changed"][0]["code"]
     far = (await new_grid(grid, village, box(x + 0.05, 33.0, x + 0.06, 33.01))).json()["changed"][0]["code"]
-    apart = await grid.client.post(f"{API}/merge", json={"grids": [a, far], "name": "合并"}, headers=ADMIN)
+    apart = await grid.client.post(f"{API}/merge", json={"grids": [a, far], "name": "合并"}, headers=admin())
     assert apart.status_code == 422 and code_of(apart) == "grids_not_adjacent"
-    merged = await grid.client.post(f"{API}/merge", json={"grids": [a, b], "name": "合并网格"}, headers=ADMIN)
+    merged = await grid.client.post(f"{API}/merge", json={"grids": [a, b], "name": "合并网格"}, headers=admin())
     assert merged.status_code == 201, merged.text
     new = merged.json()["changed"][0]
     assert new["code"] == village + "004" and (new["households"], new["people"]) == (220, 650)
     assert new["polygon"]["type"] == "Polygon"
-    again = await grid.client.post(f"{API}/merge", json={"grids": [a, "320971100201999"], "name": "x"}, headers=ADMIN)
+    again = await grid.client.post(f"{API}/merge", json={"grids": [a, "320971100201999"], "name": "x"}, headers=admin())
     assert errors_of(again) == {"grids.0": "area_retired", "grids.1": "unknown_grid"}
 
 
@@ -281,19 +287,19 @@ async def test_retiring_an_area_still_in_use_is_refused_with_a_clear_code(grid, 
         headers=worker,
     )
     assert incident.status_code == 201, incident.text
-    refused = await grid.client.post(f"{API}/{code}/retire", json={"reason": "撤并"}, headers=ADMIN)
+    refused = await grid.client.post(f"{API}/{code}/retire", json={"reason": "撤并"}, headers=admin())
     assert refused.status_code == 409 and refused.json()["code"] == "area_has_open_incidents"
     assert refused.json()["blockers"] == {"open_incidents": 1}
-    village_refused = await grid.client.post(f"{API}/{village}/retire", json={"reason": "撤并"}, headers=ADMIN)
+    village_refused = await grid.client.post(f"{API}/{village}/retire", json={"reason": "撤并"}, headers=admin())
     assert village_refused.status_code == 409 and village_refused.json()["code"] == "area_has_open_incidents"
     assert village_refused.json()["blockers"] == {"active_grids": 1, "open_incidents": 1}
 
     demo_grid_with_people = "320971001001002"
-    people = await grid.client.post(f"{API}/{demo_grid_with_people}/retire", json={"reason": "x"}, headers=ADMIN)
+    people = await grid.client.post(f"{API}/{demo_grid_with_people}/retire", json={"reason": "x"}, headers=admin())
     assert people.status_code == 409 and people.json()["code"] == "area_has_people"
 
     empty, _ = await new_village(grid, polygon=False)
-    gone = await grid.client.post(f"{API}/{empty}/retire", json={"reason": "撤并"}, headers=ADMIN)
+    gone = await grid.client.post(f"{API}/{empty}/retire", json={"reason": "撤并"}, headers=admin())
     assert gone.status_code == 200 and gone.json()["changed"][0]["status"] == "retired"
 
 
@@ -331,7 +337,7 @@ async def test_an_incident_keeps_the_grid_it_was_reported_in_and_later_ones_land
                 {"name": "东", "polygon": b, "households": 170, "people": 550},
             ],
         },
-        headers=ADMIN,
+        headers=admin(),
     )
     assert split.status_code == 201, split.text
     west, east = village + "002", village + "003"
@@ -447,7 +453,7 @@ async def test_a_layer_is_imported_all_or_nothing_naming_every_bad_feature(grid,
         ),
     ]
     response = await grid.client.post(
-        f"{API}/import", json={"type": "FeatureCollection", "features": bad}, headers=ADMIN
+        f"{API}/import", json={"type": "FeatureCollection", "features": bad}, headers=admin()
     )
     assert response.status_code == 422
     assert errors_of(response) == {
@@ -460,15 +466,17 @@ async def test_a_layer_is_imported_all_or_nothing_naming_every_bad_feature(grid,
     async with grid.ctx.db.session() as session:
         assert await session.get(Area, village) is None
 
-    ok = await grid.client.post(f"{API}/import", json={"type": "FeatureCollection", "features": good}, headers=ADMIN)
+    ok = await grid.client.post(f"{API}/import", json={"type": "FeatureCollection", "features": good}, headers=admin())
     assert ok.status_code == 200, ok.text
     assert sorted(a["code"] for a in ok.json()["changed"]) == [village, village + "001", village + "002"]
     # the same layer again changes nothing; a changed boundary is the grid's next version
     assert (
-        await grid.client.post(f"{API}/import", json={"type": "FeatureCollection", "features": good}, headers=ADMIN)
+        await grid.client.post(f"{API}/import", json={"type": "FeatureCollection", "features": good}, headers=admin())
     ).json()["changed"] == []
     good[2]["geometry"] = box(x + 0.01, 33.0, x + 0.02, 33.02)
-    again = await grid.client.post(f"{API}/import", json={"type": "FeatureCollection", "features": good}, headers=ADMIN)
+    again = await grid.client.post(
+        f"{API}/import", json={"type": "FeatureCollection", "features": good}, headers=admin()
+    )
     assert [(a["code"], a["version"]) for a in again.json()["changed"]] == [(village + "002", 2)]
     async with grid.ctx.db.session() as session:
         rows = (await session.scalars(select(AreaVersion).where(AreaVersion.code == village + "002"))).all()
@@ -490,14 +498,14 @@ async def test_the_residents_of_a_split_grid_each_go_to_one_part(grid, clock):
             ]
         }
 
-    refused = await grid.client.post(f"{API}/{code}/split", json=body([ids[0], "nobody"], [ids[0]]), headers=ADMIN)
+    refused = await grid.client.post(f"{API}/{code}/split", json=body([ids[0], "nobody"], [ids[0]]), headers=admin())
     assert refused.status_code == 422
     assert errors_of(refused) == {
         "parts.0.resident_ids.1": "unknown_resident",
         "parts.1.resident_ids.0": "resident_twice",
         "parts": "residents_unassigned",
     }
-    done = await grid.client.post(f"{API}/{code}/split", json=body(ids[:1], ids[1:]), headers=ADMIN)
+    done = await grid.client.post(f"{API}/{code}/split", json=body(ids[:1], ids[1:]), headers=admin())
     assert done.status_code == 201, done.text
     west, east = sorted(c["code"] for c in done.json()["changed"] if c["code"] != code)
     async with grid.ctx.db.session() as session:
@@ -525,17 +533,17 @@ async def test_whatever_a_caller_sends_as_a_boundary_is_a_4xx_never_a_500(grid, 
     split = await grid.client.post(
         f"{API}/320971100201001/split",
         json={"parts": [{"name": "a", "polygon": polygon, "households": 1, "people": 1}] * 2},
-        headers=ADMIN,
+        headers=admin(),
     )
     assert split.status_code == 422 and "parts.0.polygon" in errors_of(split)
     layer = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": polygon}]}
-    imported = await grid.client.post(f"{API}/import", json=layer, headers=ADMIN)
+    imported = await grid.client.post(f"{API}/import", json=layer, headers=admin())
     assert imported.status_code == 422 and "features.0.geometry" in errors_of(imported)
 
 
 async def test_an_unknown_parent_is_named_with_every_other_bad_field(grid, clock):
     body = {"level": "grid", "parent_code": "320971100999", "name": "x", "polygon": {"type": "Polygon"}}
-    response = await grid.client.post(API, json=body, headers=ADMIN)
+    response = await grid.client.post(API, json=body, headers=admin())
     assert errors_of(response) == {
         "parent_code": "unknown_parent",
         "households": "count_required",
