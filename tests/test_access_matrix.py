@@ -872,6 +872,13 @@ async def period_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, 
 
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
+    ("GET", "/api/grid/v1/areas/{code}/versions"): Fixture(params=area_params),
+    # area administration: the matrix sends an empty body (422 for the county administrator, who
+    # holds it everywhere); the changes themselves are tested in svc-grid and tests/test_areas_e2e.py
+    ("PUT", "/api/grid/v1/areas/{code}/polygon"): Fixture(params=area_params),
+    ("PUT", "/api/grid/v1/areas/{code}/counts"): Fixture(params=area_params),
+    ("POST", "/api/grid/v1/areas/{code}/split"): Fixture(params=area_params),
+    ("POST", "/api/grid/v1/areas/{code}/retire"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/incidents/{incident_id}"): Fixture(params=incident_params),
     ("POST", "/api/grid/v1/incidents"): Fixture(body=incident_body, ok=frozenset({201}), outside=frozenset({403})),
     ("GET", "/api/grid/v1/residents/{resident_id}"): Fixture(params=resident_params),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
 from gateway.proxy import BodyTooLarge, Proxy, read_body
 from jiceng_shared import county
+from jiceng_shared.areafeed import AreaCopy, follow_bucket, follow_in_registry
 from jiceng_shared.asyncapi import asyncapi_document
+from jiceng_shared.bus import EventBus
 from jiceng_shared.db import Database, utcnow
 from jiceng_shared.errors import Problem, install_problem_handlers, problem_response
 from jiceng_shared.identity import InternalTokenSigner
@@ -38,6 +41,8 @@ from jiceng_shared.observability import ObservabilityMiddleware, configure_loggi
 from jiceng_shared.policy import Policy, load_policy
 from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
 from jiceng_shared.workdays import WorkdayCalendar, report_coverage
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
@@ -147,6 +152,18 @@ async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> No
             )
 
 
+async def _follow_areas(bus: EventBus, areas: AreaCopy) -> None:
+    """Keep the gateway's copy of the areas from svc-grid's bucket, resuming after any failure."""
+    while True:
+        try:
+            await follow_bucket(bus, areas)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - NATS away or the bucket not there yet: try again
+            log.warning("area feed interrupted, resuming", exc_info=True)
+            await asyncio.sleep(2)
+
+
 def create_app(settings: GatewaySettings | None = None, policy: Policy | None = None) -> Any:
     settings = settings or GatewaySettings()
     settings.check_production()
@@ -200,6 +217,17 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             signer.forget(subject)
 
     changes = IdentityChanges(settings.nats_url, settings.invalidation_subject, forget)
+    # the areas changed in svc-grid (jiceng_shared.areafeed): a binding on a retired grid is refused
+    # without a restart, and the gateway's registry follows the changes like every service's
+    areas = AreaCopy()
+    areas.on_change(follow_in_registry(county.registry(settings.county_dir), utcnow))
+    bus = EventBus(
+        settings.nats_url,
+        prefix=settings.events_prefix,
+        stream=settings.stream_name,
+        retention_days=settings.events_retention_days,
+        client_name="gateway",
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -215,9 +243,17 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         await audit.start()
         await proxy.start()
         await changes.start()
+        area_tasks = [
+            asyncio.create_task(bus.connect_forever(), name="nats-connect"),
+            asyncio.create_task(_follow_areas(bus, areas), name="areas"),
+        ]
         try:
             yield
         finally:
+            for task in area_tasks:
+                task.cancel()
+            await asyncio.gather(*area_tasks, return_exceptions=True)
+            await bus.close()
             await changes.close()
             await proxy.close()
             await audit.close()
@@ -243,6 +279,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     api.state.address = address
     api.state.guard = guard
     api.state.identity_changes = changes
+    api.state.areas = areas
     install_problem_handlers(api)
 
     api.include_router(auth_router)

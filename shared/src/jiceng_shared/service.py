@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiceng_shared import county, errors
+from jiceng_shared.areafeed import AreaCopy, follow_in_registry, watch_areas
 from jiceng_shared.bus import EventBus
 from jiceng_shared.consumers import ConsumerGroup, Subscription
 from jiceng_shared.db import Database, utcnow
@@ -54,6 +55,9 @@ class ServiceContext:
     #: the county's organisation (townships, villages, grids, organs, departments, stationed offices)
     org: county.Organisation = field(default_factory=county.current)
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the areas changed at run time in svc-grid (new, split, merged, retired grids...), kept
+    #: current from the platform's area bucket by a background task (jiceng_shared.areafeed)
+    areas: AreaCopy = field(default_factory=AreaCopy)
 
     def now(self) -> dt.datetime:
         """The service's "now": the wall clock, or a clock a test puts in ``extras["clock"]`` to stand
@@ -105,6 +109,8 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     calendar = WorkdayCalendar.from_settings(settings)
     org = county.install(settings.county_dir)
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]
+    # areas changed in svc-grid reach this process's registry when they take effect (no restart)
+    ctx.areas.on_change(follow_in_registry(ctx.org, ctx.now))
     ctx.consumers = ConsumerGroup(
         db,
         bus,
@@ -175,6 +181,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
         tasks = [
             asyncio.create_task(ctx.bus.connect_forever(), name="nats-connect"),
             asyncio.create_task(ctx.relay.run(), name="outbox-relay"),
+            asyncio.create_task(_supervise("areas", watch_areas, ctx), name="areas"),
         ]
         tasks += [
             asyncio.create_task(_supervise(getattr(job, "__name__", "job"), job, ctx), name="job")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from grid.areas.models import Area
+from grid.areas.models import Area, AreaVersion
+from grid.areas.service import first_version
 from grid.residents.models import Resident
 from grid.residents.rules import check_character
 from jiceng_shared import county
@@ -29,7 +30,16 @@ def demo_areas(org: county.Organisation | None = None) -> list[Area]:
         for t in org.townships
     ]
     areas += [
-        Area(code=v.code, name=v.name, level=v.kind, parent_code=v.township, township_code=v.township, created_at=now)
+        Area(
+            code=v.code,
+            name=v.name,
+            level=v.kind,
+            parent_code=v.township,
+            township_code=v.township,
+            # a village drawn in the county's areas.geojson bounds its grids (grid.areas.rules)
+            polygon=org.village_polygons.get(v.code),
+            created_at=now,
+        )
         for v in org.villages
     ]
     areas += [
@@ -89,9 +99,12 @@ def demo_residents(org: county.Organisation | None = None) -> list[Resident]:
 
 async def seed(ctx: ServiceContext) -> None:
     async with ctx.db.transaction() as session:
+        versioned = set((await session.scalars(select(AreaVersion.code))).all())
         for area in demo_areas(ctx.org):
             if await session.get(Area, area.code) is None:
                 session.add(area)
+                if area.code not in versioned:
+                    session.add(first_version(area))
         await session.flush()
         existing = set((await session.scalars(select(Resident.id))).all())
         session.add_all(r for r in demo_residents(ctx.org) if r.id not in existing)

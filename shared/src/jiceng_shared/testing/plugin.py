@@ -194,11 +194,16 @@ class Databases:
 
 
 async def delete_stream(nats_url: str, prefix: str) -> None:
+    """Delete the run's event stream and its area bucket (jiceng_shared.areafeed)."""
+    from jiceng_shared.areafeed import bucket_name
+
     nc = await nats.connect(nats_url)
     try:
-        await nc.jetstream().delete_stream(prefix.upper())
-    except NotFoundError:
-        pass
+        for stream in (prefix.upper(), f"KV_{bucket_name(prefix)}"):
+            try:
+                await nc.jetstream().delete_stream(stream)
+            except NotFoundError:
+                pass
     finally:
         await nc.close()
 
@@ -235,7 +240,12 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
         """Run the service; ``clock`` stands it on a chosen instant from its start (``ServiceClock``
         does the same once it runs), ``overrides`` are settings."""
         spec = spec_factory()
-        prefix = f"t{uuid.uuid4().hex[:10]}"
+        # each run starts from the county's files: area changes an earlier run applied to the
+        # process's registry (jiceng_shared.areafeed → ctx.org) must not leak into this one
+        from jiceng_shared import county
+
+        county._registry.clear()
+        prefix = overrides.get("events_prefix") or f"t{uuid.uuid4().hex[:10]}"
         settings = spec.settings_cls(
             **{
                 "database_url": await databases.create(spec.name),
@@ -262,7 +272,8 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
                 async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
                     yield RunningService(app, ctx, client, prefix)
         finally:
-            await delete_stream(infra.nats_url, prefix)
+            if "events_prefix" not in overrides:  # a stream of its own; a shared one is its owner's
+                await delete_stream(infra.nats_url, prefix)
 
     return run
 
