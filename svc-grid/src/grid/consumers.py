@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grid.categories.handlers import on_category_changed
 from grid.incidents.service import apply_ticket_event
 from jiceng_shared.consumers import OnlyIf, Subscription
 from jiceng_shared.contracts import dispatch as contracts
@@ -107,4 +108,11 @@ def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
         contracts.TicketReopened.event_type: on_ticket_reopened,
         contracts.TicketMerged.event_type: on_ticket_merged,
     }
-    return [Subscription("tickets", "dispatch.ticket.*", {t: OnlyIf(from_the_grid, h) for t, h in handlers.items()})]
+    return [
+        Subscription("tickets", "dispatch.ticket.*", {t: OnlyIf(from_the_grid, h) for t, h in handlers.items()}),
+        Subscription(
+            "categories",
+            contracts.CategoryChanged.event_type,
+            {contracts.CategoryChanged.event_type: on_category_changed},
+        ),
+    ]

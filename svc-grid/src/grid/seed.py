@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from grid.areas.models import Area
+from grid.categories import service as categories
 from grid.residents.models import Resident
 from grid.residents.rules import check_character
 from jiceng_shared import demo
@@ -93,3 +94,5 @@ async def seed(ctx: ServiceContext) -> None:
         await session.flush()
         existing = set((await session.scalars(select(Resident.id))).all())
         session.add_all(r for r in demo_residents() if r.id not in existing)
+        # the first copy of the category dictionary; dispatch.category.changed keeps it current
+        await categories.seed_from_county(session)

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
+from grid.categories import service as categories
 from grid.incidents import rules
 from grid.incidents.models import Incident, IncidentStep
 from grid.incidents.schemas import IncidentCreate
@@ -40,6 +41,7 @@ async def report(
     # the reporter must be a grid worker of that grid (A or B post)
     require_scope(principal, REPORT, grid.code)
     errors = rules.check_report(
+        category_open=await categories.is_open_category(session, body.category),
         category=body.category,
         point=body.location.coordinates,
         grid_polygon=grid.polygon,
