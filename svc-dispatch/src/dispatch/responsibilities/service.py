@@ -156,8 +156,20 @@ def check_entries(
     return issues
 
 
-def _check_effective(errors: FieldErrors, effective_from: dt.datetime, now: dt.datetime) -> None:
-    check_effective_from(errors, effective_from, now=now, tolerance=PAST_TOLERANCE, past_code="effective_in_past")
+async def _check_effective(
+    session: AsyncSession, errors: FieldErrors, effective_from: dt.datetime, now: dt.datetime
+) -> None:
+    """Never in the past, never before the latest version (which would then never be in force)."""
+    latest = await VERSIONS.latest(session)
+    check_effective_from(
+        errors,
+        effective_from,
+        now=now,
+        latest=latest.effective_from if latest else None,
+        tolerance=PAST_TOLERANCE,
+        past_code="effective_in_past",
+        before_latest_code="effective_before_latest",
+    )
 
 
 async def write_version(
@@ -223,7 +235,7 @@ async def publish(
     """Publish a new version; ``functional`` are the categories marked as functional-department matters."""
     effective_from = body.effective_from or now
     errors = FieldErrors()
-    _check_effective(errors, effective_from, now)
+    await _check_effective(session, errors, effective_from, now)
     categories = await open_categories(session)
     for i, where, code, message in check_entries(body.entries, categories=categories, functional=functional):
         errors.add(f"entries.{i}.{where}", code, message)
@@ -336,7 +348,7 @@ async def import_sheet(
     rows = read_sheet(data, content_type)
     errors = FieldErrors()
     effective_from = effective_from or now
-    _check_effective(errors, effective_from, now)
+    await _check_effective(session, errors, effective_from, now)
     entries = entries_of_sheet(rows, categories=await open_categories(session), functional=functional, errors=errors)
     errors.raise_if_any()
     return await write_version(session, principal, effective_from=effective_from, note=note, entries=entries, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,7 @@ from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
+from jiceng_shared.versioning import VersionedList
 
 READ = "enforcement.item.read"
 MANAGE = "enforcement.item.manage"
@@ -24,26 +25,19 @@ MANAGE = "enforcement.item.manage"
 TOWNSHIP_NAMES = {t.code: t.name for t in demo.TOWNSHIPS}
 
 
+#: the item list is versioned item by item (jiceng_shared.versioning): revisions per code, each in
+#: force from its effective day until a later one takes over or its ``effective_until`` has passed
+ITEM_VERSIONS = VersionedList(
+    number=ItemRevision.revision,
+    effective_from=ItemRevision.effective_from,
+    key=ItemRevision.code,
+    effective_until=ItemRevision.effective_until,
+)
+
+
 def _in_force_stmt(on: dt.date) -> Select[tuple[ItemRevision]]:
-    """Per code, the latest revision effective by ``on`` (rules.in_force, in SQL), unless repealed by then."""
-    ranked = (
-        select(
-            ItemRevision.id,
-            func.row_number()
-            .over(
-                partition_by=ItemRevision.code,
-                order_by=(ItemRevision.effective_from.desc(), ItemRevision.revision.desc()),
-            )
-            .label("rank"),
-        )
-        .where(ItemRevision.effective_from <= on)
-        .subquery()
-    )
-    return (
-        select(ItemRevision)
-        .join(ranked, ranked.c.id == ItemRevision.id)
-        .where(ranked.c.rank == 1, or_(ItemRevision.effective_until.is_(None), ItemRevision.effective_until >= on))
-    )
+    """Per code, the revision in force on ``on`` (rules.in_force, in SQL)."""
+    return ITEM_VERSIONS.in_force_stmt(on)
 
 
 def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None) -> ItemOut:
@@ -122,7 +116,7 @@ async def list_in_force(
 
 
 async def in_force_for_code(session: AsyncSession, code: str, on: dt.date) -> ItemRevision | None:
-    return await session.scalar(_in_force_stmt(on).where(ItemRevision.code == code))
+    return await ITEM_VERSIONS.in_force(session, on, code)
 
 
 async def get_in_force(session: AsyncSession, code: str, on: dt.date) -> ItemRevision:
@@ -133,11 +127,7 @@ async def get_in_force(session: AsyncSession, code: str, on: dt.date) -> ItemRev
 
 
 async def list_revisions(session: AsyncSession, code: str) -> list[ItemRevision]:
-    revisions = list(
-        (
-            await session.scalars(select(ItemRevision).where(ItemRevision.code == code).order_by(ItemRevision.revision))
-        ).all()
-    )
+    revisions = await ITEM_VERSIONS.history(session, code)
     if not revisions:
         raise not_found("enforcement item", code)
     return revisions
@@ -221,9 +211,7 @@ async def create_item(session: AsyncSession, principal: Principal, body: ItemCre
 async def revise_item(
     session: AsyncSession, principal: Principal, code: str, body: ItemRevise, today: dt.date
 ) -> ItemRevision:
-    latest = await session.scalar(
-        select(ItemRevision).where(ItemRevision.code == code).order_by(ItemRevision.revision.desc()).limit(1)
-    )
+    latest = await ITEM_VERSIONS.latest(session, code)
     if latest is None:
         raise not_found("enforcement item", code)
     if body.base_revision is not None and body.base_revision != latest.revision:
