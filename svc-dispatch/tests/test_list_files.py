@@ -200,3 +200,21 @@ async def test_a_created_category_is_published_takes_tickets_and_can_be_retired(
     assert "illegal_dumping" in {c["code"] for c in (await get(desk, "/categories", retired="true")).json()}
     late = await desk.post("/tickets", intake, hotline)
     assert late.status_code == 422 and late.json()["code"] == "unknown_category"
+
+
+def test_a_county_list_file_with_bad_rows_stops_the_seed_naming_the_file_and_rows(tmp_path):
+    from dispatch.seed import CountyFileError, county_list_entries
+
+    header, first, second, *_ = demo_table()
+    path = tmp_path / "responsibilities.csv"
+    path.write_text("\n".join(",".join(r) for r in (header, first, first, second)) + "\n", encoding="utf-8")
+    categories = {c.code for c in CATEGORIES}
+    try:
+        county_list_entries(path, categories=categories, functional=set())
+    except CountyFileError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a list with a duplicate row was accepted")
+    assert f"{path}: rows.3.item_code: duplicate_item" in message
+    assert f"{path}: rows.3.category: duplicate_category" in message
+    assert len(county_list_entries(DEMO_LIST, categories=categories, functional=set())) == len(demo_table()) - 1

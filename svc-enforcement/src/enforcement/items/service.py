@@ -15,9 +15,9 @@ from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, Ite
 from jiceng_shared import demo
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
-from jiceng_shared.versioning import VersionedList
+from jiceng_shared.versioning import VersionedList, check_effective_from
 
 READ = "enforcement.item.read"
 MANAGE = "enforcement.item.manage"
@@ -223,6 +223,13 @@ async def revise_item(
         )
     effective_from = body.effective_from or today
     _check(body, effective_from, today)
+    if effective_from < latest.effective_from:
+        # the shared rule of versioned lists: a later revision never starts before the latest one
+        errors = FieldErrors()
+        check_effective_from(
+            errors, effective_from, now=today, latest=latest.effective_from, past_code="effective_from_in_past"
+        )
+        errors.raise_if_any()
     revision = _revision(principal, code, latest.revision + 1, body, effective_from)
     session.add(revision)
     try:
