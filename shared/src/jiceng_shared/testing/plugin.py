@@ -261,7 +261,19 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
 
 
 @pytest.fixture(scope="session")
-async def stack(infra: TestInfra, databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+def otlp_receiver() -> Any:
+    """Where the end-to-end stack's processes export their spans (OTLP/HTTP), as to a collector."""
+    from jiceng_shared.testing.otlp import OTLPReceiver
+
+    receiver = OTLPReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    infra: TestInfra, databases: Databases, tmp_path_factory: pytest.TempPathFactory, otlp_receiver: Any
+) -> AsyncIterator[Any]:
     """All six processes, on fresh databases, a private event stream and free ports."""
     from jiceng_shared.stack import Stack, free_port
     from jiceng_shared.topology import PROCESSES
@@ -279,6 +291,7 @@ async def stack(infra: TestInfra, databases: Databases, tmp_path_factory: pytest
         # a stack holds 6 × (3 + 2 for business numbers) = 30 connections of PostgreSQL's 100, so
         # several test runs can share the machine's server
         "JICENG_DATABASE_POOL_SIZE": "3",
+        "JICENG_OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.endpoint,
         # the end-to-end tests call public routes far more often than a person would; the limit
         # itself is tested in gateway/tests
         "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
