@@ -91,7 +91,11 @@ async def test_the_demo_list_imported_from_xlsx_exports_back_identical(desk, clo
     assert f"responsibilities-v{version}.xlsx" in exported.headers["content-disposition"]
     expected = [[v if v != "" else None for v in row] for row in table]
     assert cells(exported.content) == expected  # cell for cell
+    history = (await get(desk, "/responsibilities/versions")).json()
+    assert [v["version"] for v in history][-1] == version and history[-1]["in_force"] is False
+    assert history[-1]["items"] == len(table) - 1 and history[-1]["note"] == "XLSX 导入"
     clock.set(effective)
+    assert (await get(desk, "/responsibilities/versions")).json()[-1]["in_force"] is True
     as_csv = await get(desk, "/responsibilities/export.csv")
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.content.decode() == DEMO_LIST.read_text(encoding="utf-8")

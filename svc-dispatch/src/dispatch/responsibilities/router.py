@@ -9,7 +9,7 @@ from pydantic import AwareDatetime
 
 from dispatch.categories import service as categories
 from dispatch.responsibilities import service, spreadsheet
-from dispatch.responsibilities.schemas import ListOut, ListPublish
+from dispatch.responsibilities.schemas import ListOut, ListPublish, VersionSummary
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
@@ -38,6 +38,15 @@ async def read_list(
     functional = await categories.functional_codes(session)
     labels = await categories.labels(session)
     return service.to_out(found, township_code=township_code, functional=functional, labels=labels)
+
+
+@router.get(
+    "/versions", response_model=list[VersionSummary], summary="The history of the list: every version, oldest first"
+)
+async def list_versions(
+    ctx: Ctx, session: ReadSession, _: Annotated[Principal, Depends(require(service.READ))]
+) -> list[VersionSummary]:
+    return await service.history(session, ctx.now())
 
 
 @router.post("", status_code=201, response_model=ListOut, summary="Publish a new version of the list")

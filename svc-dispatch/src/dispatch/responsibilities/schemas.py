@@ -98,3 +98,16 @@ class ListOut(BaseModel):
     #: the domains (领域) in list order with their number of items
     domains: list[DomainOut]
     entries: list[EntryOut]
+
+
+class VersionSummary(BaseModel):
+    """One version of the list in its history."""
+
+    version: int
+    effective_from: dt.datetime
+    note: str
+    created_at: dt.datetime
+    created_by: str
+    items: int
+    #: the version routing tickets now
+    in_force: bool

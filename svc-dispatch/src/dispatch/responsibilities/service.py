@@ -7,14 +7,22 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.categories.models import Category
 from dispatch.db import serialize_on
 from dispatch.responsibilities import rules, spreadsheet
 from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
-from dispatch.responsibilities.schemas import DomainOut, EntryIn, EntryOut, ListOut, ListPublish, UnitKindOut
+from dispatch.responsibilities.schemas import (
+    DomainOut,
+    EntryIn,
+    EntryOut,
+    ListOut,
+    ListPublish,
+    UnitKindOut,
+    VersionSummary,
+)
 from jiceng_shared import demo, units
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.contracts.common import UnitRef
@@ -370,6 +378,30 @@ def sheet_rows(version: ListVersion) -> list[list[str]]:
             e.basis,
         ]
         for e in version.entries
+    ]
+
+
+async def history(session: AsyncSession, now: dt.datetime) -> list[VersionSummary]:
+    """Every version, oldest first, with its number of items and whether it is the one in force."""
+    current = await VERSIONS.in_force(session, now)
+    counts = dict(
+        (
+            await session.execute(
+                select(ResponsibilityEntry.list_id, func.count()).group_by(ResponsibilityEntry.list_id)
+            )
+        ).all()
+    )
+    return [
+        VersionSummary(
+            version=v.version,
+            effective_from=v.effective_from,
+            note=v.note,
+            created_at=v.created_at,
+            created_by=v.created_by,
+            items=counts.get(v.id, 0),
+            in_force=current is not None and v.id == current.id,
+        )
+        for v in await VERSIONS.history(session)
     ]
 
 
