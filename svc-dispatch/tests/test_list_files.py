@@ -34,6 +34,9 @@ def xlsx_of(table: list[list[str]]) -> bytes:
     sheet = book.active
     for row in table:
         sheet.append([v if v != "" else None for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text as typed, even when it looks like a formula
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -119,6 +122,8 @@ async def test_every_bad_row_is_named_at_once_and_nothing_is_written(desk):
         ["D02", "住房和城乡建设", "X-02", "", "", "village_office", "cle", "", "", ""],
         # 6: a domain named differently, a unit nobody has, a category listed twice
         ["D01", "自然资源", "X-03", "丙", first[4], "county_department", "nope", "", "", ""],
+        # 7: text a spreadsheet would run as a formula when the export is opened
+        ["D01", "自然资源和规划", "X-04", "丁", "", "county_department", "nrp", "", "=HYPERLINK(1)", "@SUM(1)"],
     ]
     data = "\n".join(",".join(r) for r in rows).encode()
     outbox_before = len(await outbox_events(desk, "dispatch.responsibility_list.published"))
@@ -136,6 +141,8 @@ async def test_every_bad_row_is_named_at_once_and_nothing_is_written(desk):
             ("rows.6.domain_zh", "inconsistent_domain"),
             ("rows.6.primary_dept", "unknown_unit"),
             ("rows.6.category", "duplicate_category"),
+            ("rows.7.township_duties", "formula_like_text"),
+            ("rows.7.basis", "formula_like_text"),
         }
     assert (await get(desk, "/responsibilities")).json()["version"] == before.json()["version"]
     assert len(await outbox_events(desk, "dispatch.responsibility_list.published")) == outbox_before

@@ -117,6 +117,11 @@ async def open_categories(session: AsyncSession) -> dict[str, str]:
     return {code: label for code, label in rows.all()}
 
 
+#: the free-text fields of an item, and the first characters a spreadsheet takes for a formula
+TEXT_FIELDS = ("domain_code", "domain_zh", "item_code", "item_zh", "township_duties", "basis")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def check_entries(
     entries: Sequence[EntryIn | None], *, categories: Collection[str], functional: Collection[str]
 ) -> list[tuple[int, str, str, str]]:
@@ -145,6 +150,11 @@ def check_entries(
                 issues.append(
                     (i, "domain_zh", "inconsistent_domain", f"domain {entry.domain_code} is named {named} above")
                 )
+        for name in TEXT_FIELDS:
+            value = getattr(entry, name)
+            if value and value[0] in FORMULA_STARTS:
+                # a cell an office suite would run as a formula when the export is opened (CSV injection)
+                issues.append((i, name, "formula_like_text", f"{name} must not start with {value[0]!r}"))
         for where, unit in [("primary", entry.primary)] + [
             (f"cooperating.{j}", c) for j, c in enumerate(entry.cooperating)
         ]:
@@ -254,7 +264,7 @@ async def publish(
 
 
 #: where a problem of an entry field shows in the spreadsheet
-_COLUMN_OF = {"category": "category", "primary": "primary_dept", "item_code": "item_code", "domain_zh": "domain_zh"}
+_COLUMN_OF = {"category": "category", "primary": "primary_dept"} | {name: name for name in TEXT_FIELDS}
 
 
 def parse_rows(rows: Sequence[spreadsheet.Row]) -> tuple[list[EntryIn | None], list[tuple[int, str, str, str]]]:
