@@ -998,6 +998,12 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("PATCH", "/api/dispatch/v1/categories/{code}"): Fixture(
         params=category_params, body=category_noop_body, ok=frozenset({200}), unscoped=True
     ),
+    # a stale version: a permitted caller is answered 409 and the listed category stays in use
+    ("POST", "/api/dispatch/v1/categories/{code}/retire"): Fixture(
+        params=category_params, body=body_of({"version": 0}), ok=frozenset({409}), unscoped=True
+    ),
+    # the generic JSON body is no spreadsheet: a permitted caller is answered 415
+    ("POST", "/api/dispatch/v1/responsibilities/import"): Fixture(ok=frozenset({415})),
     ("GET", "/api/dispatch/v1/tickets/{ticket_id}"): Fixture(params=chain_ticket_params),
     ("POST", "/api/dispatch/v1/tickets/{ticket_id}/feedback"): Fixture(
         params=unit_ticket("dispatch.ticket.feedback"),

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from grid.areas.models import Area, AreaVersion
 from grid.areas.service import first_version
+from grid.categories import service as categories
 from grid.residents.models import Resident
 from grid.residents.rules import check_character
 from jiceng_shared import county
@@ -108,3 +109,5 @@ async def seed(ctx: ServiceContext) -> None:
         await session.flush()
         existing = set((await session.scalars(select(Resident.id))).all())
         session.add_all(r for r in demo_residents(ctx.org) if r.id not in existing)
+        # the first copy of the category dictionary; dispatch.category.changed keeps it current
+        await categories.seed_from_county(session)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import FieldErrors
 
 STATUS_LABELS = {
@@ -18,6 +17,7 @@ STATUS_LABELS = {
 
 def check_report(
     *,
+    category_open: bool,
     category: str,
     point_inside: bool,
     attachment_sizes: list[int],
@@ -25,7 +25,8 @@ def check_report(
 ) -> FieldErrors:
     """Every reason the report cannot be accepted, each with its field and stable code."""
     errors = FieldErrors()
-    if category not in CATEGORY_BY_CODE:
+    if not category_open:
+        # grid's copy of dispatch's dictionary (kept from dispatch.category.changed): unknown or retired
         errors.add("category", "unknown_category", f"{category!r} is not in the event classification")
     if not point_inside:
         errors.add("location", "point_outside_grid", "the point does not lie inside the grid (as in force now)")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
 from grid.areas.queries import locate, predecessors
+from grid.categories import service as categories
 from grid.incidents import rules
 from grid.incidents.models import Incident, IncidentStep
 from grid.incidents.schemas import IncidentCreate
@@ -56,6 +57,7 @@ async def report(
         if not any(principal.covers(REPORT, code) for code in replaced):
             require_scope(principal, REPORT, grid.code)
     errors = rules.check_report(
+        category_open=await categories.is_open_category(session, body.category),
         category=body.category,
         point_inside=grid is not None,
         attachment_sizes=[a.size for a in body.attachments],
