@@ -326,3 +326,22 @@ async def test_cases_filter_by_correlation_ticket_and_status(enforcement, new_ca
     ):
         listed = await enforcement.client.get(f"{API}/cases", params=params, headers=headers_for(OFFICER))
         assert [c["id"] for c in listed.json()["items"]] == expected, params
+
+
+async def test_registration_and_its_deadline_follow_the_service_clock(enforcement, new_lead, clock):
+    lead = await new_lead("street_occupation")
+    # Friday 25 September 2026, 10:00 in the county: the 90 days end on Thursday 24 December
+    now = clock.set(dt.datetime(2026, 9, 25, 10, tzinfo=enforcement.ctx.calendar.zone))
+    response = await post(enforcement, "/cases", {"lead_id": lead["id"], "officers": PAIR})
+    assert response.status_code == 201, response.text
+    case = response.json()
+    assert dt.datetime.fromisoformat(case["registered_at"]) == now
+    assert case["number"].startswith("ZF-320971100-2026-")
+    deadline = dt.datetime.fromisoformat(case["decision_deadline"]).astimezone(enforcement.ctx.calendar.zone)
+    assert deadline == dt.datetime(2026, 12, 24, 23, 59, 59, tzinfo=enforcement.ctx.calendar.zone)
+    clock.set(dt.datetime(2026, 12, 24, 23, 59, tzinfo=enforcement.ctx.calendar.zone))
+    late = (await enforcement.client.get(f"{API}/cases/{case['id']}", headers=headers_for(OFFICER))).json()
+    assert (late["decision_days_left"], late["decision_overdue"]) == (0, False)
+    clock.advance(minutes=1)
+    late = (await enforcement.client.get(f"{API}/cases/{case['id']}", headers=headers_for(OFFICER))).json()
+    assert (late["decision_days_left"], late["decision_overdue"]) == (-1, True)

@@ -17,7 +17,7 @@ from enforcement.items.models import Delegation, ItemRevision
 from enforcement.officers.models import Officer
 from enforcement.officers.service import OFFICE_DEPT
 from jiceng_shared import demo
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.service import ServiceContext
 
 LIST_PUBLISHED = dt.date(2024, 1, 1)
@@ -120,7 +120,7 @@ def demo_officers() -> list[DemoOfficer]:
 
 
 async def seed(ctx: ServiceContext) -> None:
-    now = utcnow()
+    now = ctx.now()
     async with ctx.db.transaction() as session:
         existing = set((await session.scalars(select(ItemRevision.code))).all())
         for item in ITEMS:

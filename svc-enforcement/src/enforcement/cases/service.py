@@ -31,7 +31,7 @@ from enforcement.records.models import RecordEntry
 from enforcement.records.schemas import EntryIn
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.enforcement import CaseClosed, CaseOpened
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
@@ -114,11 +114,13 @@ async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, n
     )
 
 
-async def read_detail(db: Any, principal: Principal, case_id: str, calendar: WorkdayCalendar) -> CaseDetail:
+async def read_detail(
+    db: Any, principal: Principal, case_id: str, calendar: WorkdayCalendar, now: dt.datetime
+) -> CaseDetail:
     """A case as its reader may see it (own session: after a write, what was committed)."""
     async with db.session() as session:
         case = await get_case(session, principal, case_id)
-        return await detail(session, case, calendar, utcnow())
+        return await detail(session, case, calendar, now)
 
 
 async def list_cases(
@@ -141,13 +143,18 @@ async def get_case(session: AsyncSession, principal: Principal, case_id: str, *,
 
 
 async def open_case(
-    session: AsyncSession, principal: Principal, body: CaseOpen, *, calendar: WorkdayCalendar, config: CaseRules
+    session: AsyncSession,
+    principal: Principal,
+    body: CaseOpen,
+    *,
+    calendar: WorkdayCalendar,
+    config: CaseRules,
+    now: dt.datetime,
 ) -> Case:
     lead = await leads.get_lead(session, principal, body.lead_id, lock=True)
     require_scope(principal, OPEN, lead.area_code, lead.handling_dept)
     if lead.status != "received":
         raise Problem(409, "invalid_state", "Not allowed now", f"a lead in status {lead.status} cannot become a case")
-    now = utcnow()
     today = calendar.local_date(now)
     # the list in force today decides, and the case keeps this revision whatever the list says later
     item = await items.in_force_for_code(session, lead.item_code, today) if lead.item_code else None
@@ -242,14 +249,19 @@ async def open_case(
 
 
 async def act_on(
-    session: AsyncSession, principal: Principal, case_id: str, permission: str, calendar: WorkdayCalendar
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    permission: str,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
 ) -> Case:
     """The case locked for an act of a case officer holding ``permission`` over it, with a valid certificate."""
     case = await get_case(session, principal, case_id, lock=True)
     require_scope(principal, permission, case.area_code, case.handling_dept)
     _require_case_officer(case, principal)
     assert principal.username is not None  # a case officer has a login name
-    today = calendar.local_date(utcnow())
+    today = calendar.local_date(now)
     officer = (await officers.officers_by_username(session, [principal.username])).get(principal.username)
     if officer is None or not officer_rules.certificate_valid(officer, today):
         # enforcement acts need a valid certificate (access.md; 行政处罚法 art. 42)
@@ -271,12 +283,12 @@ async def add_entry(
     *,
     calendar: WorkdayCalendar,
     max_chars: int,
+    now: dt.datetime,
 ) -> RecordEntry:
-    case = await act_on(session, principal, case_id, RECORD, calendar)
+    case = await act_on(session, principal, case_id, RECORD, calendar, now)
     if case.status == "closed":
         raise invalid_state(case, "take new record entries")
     records.check_entry(body, max_chars=max_chars)
-    now = utcnow()
     entry = records.append(
         session,
         case,
@@ -292,16 +304,21 @@ async def add_entry(
 
 
 async def close(
-    session: AsyncSession, principal: Principal, case_id: str, body: CaseClose, *, calendar: WorkdayCalendar
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: CaseClose,
+    *,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
 ) -> Case:
-    case = await act_on(session, principal, case_id, CLOSE, calendar)
+    case = await act_on(session, principal, case_id, CLOSE, calendar, now)
     if case.status != "decided":
         raise invalid_state(
             case, "be closed (a decision comes first)" if case.status == "investigating" else "be closed"
         )
     lead = await session.scalar(select(Lead).where(Lead.id == case.lead_id).with_for_update())
     assert lead is not None  # a case always has its lead (foreign key)
-    now = utcnow()
     case.status = "closed"
     case.closed_at = now
     case.outcome = body.outcome

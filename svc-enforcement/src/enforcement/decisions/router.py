@@ -33,8 +33,10 @@ async def notify_rights(
     principal: Annotated[Principal, Depends(require(service.NOTIFY))],
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
-        await service.notify_rights(session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx))
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar)
+        await service.notify_rights(
+            session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
+        )
+    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -50,8 +52,8 @@ async def legal_review(
     principal: Annotated[Principal, Depends(require(service.REVIEW))],
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
-        await service.legal_review(session, principal, case_id, body)
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar)
+        await service.legal_review(session, principal, case_id, body, now=ctx.now())
+    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -61,5 +63,7 @@ async def decide(
     case_id: str, body: DecisionIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.DECIDE))]
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
-        await service.decide(session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx))
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar)
+        await service.decide(
+            session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
+        )
+    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())

@@ -25,7 +25,7 @@ from enforcement.officers import rules as officer_rules
 from enforcement.officers import service as officers
 from enforcement.records import service as records
 from jiceng_shared.contracts.enforcement import DecisionMade
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
@@ -64,15 +64,15 @@ async def notify_rights(
     *,
     calendar: WorkdayCalendar,
     config: DecisionRules,
+    now: dt.datetime,
 ) -> RightsNotice:
-    case = await cases.act_on(session, principal, case_id, NOTIFY, calendar)
+    case = await cases.act_on(session, principal, case_id, NOTIFY, calendar, now)
     if case.status != "investigating":
         raise cases.invalid_state(case, "notify the party")
     errors = rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
     if not rules.PENALTIES[body.penalty].adverse:
         errors.add("penalty", "not_adverse", "a decision without penalty needs no prior notice")
     errors.raise_if_any()
-    now = utcnow()
     heavy = rules.is_heavy(body.penalty, body.fine_yuan, body.confiscated_value_yuan, body.party.kind, config.large)
     notice = RightsNotice(
         id=new_id(),
@@ -127,7 +127,9 @@ async def _latest_review(session: AsyncSession, case_id: str) -> LegalReview | N
     )
 
 
-async def legal_review(session: AsyncSession, principal: Principal, case_id: str, body: LegalReviewIn) -> LegalReview:
+async def legal_review(
+    session: AsyncSession, principal: Principal, case_id: str, body: LegalReviewIn, *, now: dt.datetime
+) -> LegalReview:
     case = await cases.get_case(session, principal, case_id, lock=True)
     require_scope(principal, REVIEW, case.area_code, case.handling_dept)
     if case.status != "investigating":
@@ -152,7 +154,6 @@ async def legal_review(session: AsyncSession, principal: Principal, case_id: str
     else:
         proposal = rules.Proposal(body.penalty, body.fine_yuan or 0, body.confiscated_value_yuan or 0)
     rules.check_amounts(proposal.penalty, proposal.fine_yuan, proposal.confiscated_value_yuan).raise_if_any()
-    now = utcnow()
     review = LegalReview(
         id=new_id(),
         case_id=case.id,
@@ -194,12 +195,12 @@ async def decide(
     *,
     calendar: WorkdayCalendar,
     config: DecisionRules,
+    now: dt.datetime,
 ) -> Decision:
-    case = await cases.act_on(session, principal, case_id, DECIDE, calendar)
+    case = await cases.act_on(session, principal, case_id, DECIDE, calendar, now)
     if case.status != "investigating":
         raise cases.invalid_state(case, "be decided")
     rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan).raise_if_any()
-    now = utcnow()
     today = calendar.local_date(now)
     decided = rules.Proposal(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
     major = body.major or rules.is_heavy(

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Query
 
 from enforcement.leads import service
 from enforcement.leads.schemas import LeadOut, TransferIn
-from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
@@ -42,7 +41,7 @@ async def list_leads(
     async with ctx.db.session() as session:
         rows = await service.list_leads(session, principal, filters=filters, limit=limit, cursor=cursor)
     page, next_cursor = _page(rows, limit)
-    now = utcnow()
+    now = ctx.now()
     return Page[LeadOut](
         items=[service.to_out(lead, t, ctx.calendar, now) for lead, t in page], next_cursor=next_cursor
     )
@@ -59,7 +58,7 @@ async def get_lead(lead_id: str, ctx: Ctx, principal: Reader) -> LeadOut:
     async with ctx.db.session() as session:
         lead = await service.get_lead(session, principal, lead_id)
         transfer = await service.transfer_of(session, lead.id)
-    return service.to_out(lead, transfer, ctx.calendar, utcnow())
+    return service.to_out(lead, transfer, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -74,5 +73,5 @@ async def transfer_lead(
     principal: Annotated[Principal, Depends(require(service.TRANSFER))],
 ) -> LeadOut:
     async with ctx.db.transaction() as session:
-        lead, transfer = await service.transfer(session, principal, lead_id, body, calendar=ctx.calendar)
-    return service.to_out(lead, transfer, ctx.calendar, utcnow())
+        lead, transfer = await service.transfer(session, principal, lead_id, body, calendar=ctx.calendar, now=ctx.now())
+    return service.to_out(lead, transfer, ctx.calendar, ctx.now())

@@ -17,7 +17,7 @@ from jiceng_shared import units
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.contracts.enforcement import CaseTransferred, LeadReceived
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.identity import Principal
@@ -52,7 +52,13 @@ def to_out(lead: Lead, transfer: Transfer | None, calendar: WorkdayCalendar, now
 
 
 async def receive(
-    session: AsyncSession, event: CloudEvent, p: TicketAssigned, *, calendar: WorkdayCalendar, filing_workdays: int
+    session: AsyncSession,
+    event: CloudEvent,
+    p: TicketAssigned,
+    *,
+    calendar: WorkdayCalendar,
+    filing_workdays: int,
+    now: dt.datetime,
 ) -> Lead | None:
     """Record the lead of a ticket assigned to a township's enforcement office (once per ticket)."""
     if not rules.is_enforcement_office(p.unit):
@@ -61,7 +67,6 @@ async def receive(
         return None  # the same ticket again (another delivery, a re-assignment): still one lead
     on = calendar.local_date(p.assigned_at)
     item, delegated = await items.resolve_for_category(session, p.category, p.township_code, on)
-    now = utcnow()
     lead = Lead(
         id=new_id(),
         number=await business_number(session, "XS", p.township_code, on.year),
@@ -140,13 +145,18 @@ async def transfer_of(session: AsyncSession, lead_id: str) -> Transfer | None:
 
 
 async def transfer(
-    session: AsyncSession, principal: Principal, lead_id: str, body: TransferIn, *, calendar: WorkdayCalendar
+    session: AsyncSession,
+    principal: Principal,
+    lead_id: str,
+    body: TransferIn,
+    *,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
 ) -> tuple[Lead, Transfer]:
     lead = await get_lead(session, principal, lead_id, lock=True)
     require_scope(principal, TRANSFER, lead.area_code, lead.handling_dept)
     if lead.status != "received":
         raise Problem(409, "invalid_state", "Not allowed now", f"a lead in status {lead.status} cannot be transferred")
-    now = utcnow()
     # delegation is judged on the list in force today, not the day the lead arrived
     today = calendar.local_date(now)
     item = await items.in_force_for_code(session, lead.item_code, today) if lead.item_code else None
