@@ -26,6 +26,7 @@ resource per township (``Ctx.once``).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import os
 import uuid
@@ -781,6 +782,55 @@ async def decided_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return case_scoped(case)
 
 
+HEAVY_NOTICE = {
+    "penalty": "fine",
+    "fine_yuan": 6000,
+    "party": {"kind": "person", "name": "矩阵当事人"},
+    "facts": f"{MATRIX}：违法搭建经营棚",
+    "legal_basis": "《城市市容和环境卫生管理条例》第三十六条",
+}
+
+
+async def notified_case(ctx: Ctx, t: demo.Township) -> dict:
+    """A case whose party was told of a 6,000 yuan fine: a hearing is offered (行政处罚法 art. 63)."""
+    case = await open_case(ctx, t, await centre_lead(ctx, t, "street_occupation"))
+    return await ctx.call(
+        f"enforcement_officer.{t.slug}",
+        "POST",
+        f"/api/enforcement/v1/cases/{case['id']}/rights-notice",
+        json=HEAVY_NOTICE,
+    )
+
+
+async def hearing_offered_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return case_scoped(await notified_case(ctx, t))
+
+
+async def shared_notified_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return case_scoped(await ctx.once(("notified-case", t.code), lambda: notified_case(ctx, t)))
+
+
+async def hearing_requested_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    case = await notified_case(ctx, t)
+    await ctx.call(
+        f"enforcement_officer.{t.slug}", "POST", f"/api/enforcement/v1/cases/{case['id']}/hearing-request", json={}
+    )
+    return case_scoped(case)
+
+
+async def hearing_schedule_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
+    at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=8)
+    return (
+        {
+            "scheduled_for": at.isoformat(),
+            "place": f"{MATRIX}：听证室",
+            "hearing_officer": {"username": f"legal_reviewer.{t.slug}", "name": "法制审核员"},
+        },
+        None,
+        None,
+    )
+
+
 async def officer_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"username": f"enforcement_officer.{t.slug}"}, t.code, "cle"
 
@@ -1060,6 +1110,28 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("POST", "/api/enforcement/v1/cases/{case_id}/decision"): Fixture(
         params=per_holder("enforcement.case.decide", ("case_id",), investigating_case),
         body=body_of(SUMMARY_WARNING),
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/hearing-request"): Fixture(
+        params=per_holder("enforcement.case.hearing", ("case_id",), hearing_offered_case),
+        body=body_of({"note": f"{MATRIX}：当事人申请听证"}),
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/hearing/schedule"): Fixture(
+        params=per_holder("enforcement.case.hearing", ("case_id",), hearing_requested_case),
+        body=hearing_schedule_body,
+        ok=frozenset({200}),
+    ),
+    # the matrix runs on the wall clock and a hearing is held 7 days after its notice at the
+    # earliest: a holder reaches the service, which answers that no hearing is scheduled (409)
+    ("POST", "/api/enforcement/v1/cases/{case_id}/hearing/record"): Fixture(
+        params=shared_notified_case,
+        body=body_of({"party_attended": True, "transcript": f"{MATRIX}：听证笔录"}),
+        ok=frozenset({409}),
+    ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/statements"): Fixture(
+        params=shared_notified_case,
+        body=body_of({"kind": "statement", "content": f"{MATRIX}：当事人陈述"}),
         ok=frozenset({201}),
     ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/close"): Fixture(

@@ -215,6 +215,9 @@ async def test_a_major_ordinary_decision_needs_a_passed_legal_review(enforcement
     )
     assert notice.json()["rights_notices"][0]["hearing_offered"] is True
     assert notice.json()["rights_notices"][0]["hearing_request_deadline"] is not None
+    # the party gives the hearing up expressly: the decision need not wait for the window (test_hearings)
+    waived = await post(enforcement, f"/cases/{case['id']}/hearing-request", {"waived": True})
+    assert waived.status_code == 201, waived.text
     before = await written(enforcement)
     unreviewed = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 5000))
     assert unreviewed.status_code == 422 and unreviewed.json()["code"] == "legal_review_required"

@@ -7,7 +7,9 @@ from dataclasses import dataclass, replace
 import pytest
 
 from enforcement.cases import rules as cases
+from enforcement.config import EnforcementSettings
 from enforcement.decisions import rules as decisions
+from enforcement.hearings import rules as hearings
 from enforcement.items import rules as items
 from enforcement.leads import rules as leads
 from enforcement.officers import rules as officers
@@ -27,6 +29,15 @@ def code_of(call) -> str:
     with pytest.raises(Problem) as caught:
         call()
     return caught.value.code
+
+
+def test_the_configured_defaults_are_the_numbers_of_the_law():
+    s = EnforcementSettings()
+    assert (s.filing_workdays, s.min_officers, s.decision_days) == (15, 2, 90)
+    assert (s.summary_fine_max_person_yuan, s.summary_fine_max_organisation_yuan) == (200, 3000)
+    assert (s.large_fine_person_yuan, s.large_fine_organisation_yuan) == (5000, 50000)
+    assert (s.hearing_request_workdays, s.hearing_notice_days) == (5, 7)
+    assert s.record_content_max_chars == 20000
 
 
 # --- summary procedure (行政处罚法 art. 51) ---------------------------------------------------
@@ -287,3 +298,55 @@ def test_a_removed_entry_or_a_cut_off_tail_is_noticed():
     assert records.verify(entries[:1] + entries[2:], expected_count=4, expected_head=entries[-1].hash).broken_at == 2
     cut = records.verify(entries[:3], expected_count=4, expected_head=entries[-1].hash)
     assert not cut.valid and cut.broken_at == 4
+
+
+# --- hearings (art. 63-65) --------------------------------------------------------------------
+
+
+def test_the_hearing_request_window_is_5_working_days_across_the_national_day():
+    # notice Tuesday 29 September 2026: 30 Sep, 8, 9, Saturday 10 (make-up) and Monday 12 October
+    deadline = hearings.request_deadline(local(2026, 9, 29), calendar)
+    assert deadline == dt.datetime(2026, 10, 12, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert hearings.may_request(deadline, deadline)
+    assert not hearings.may_request(deadline + dt.timedelta(seconds=1), deadline)
+    assert hearings.request_deadline(local(2026, 9, 29), calendar, workdays=4).date() == dt.date(2026, 10, 10)
+
+
+def test_a_hearing_is_notified_at_least_7_days_ahead_and_chaired_by_a_non_investigator():
+    now = local(2026, 11, 24, 9)
+    officers_ = [{"username": "a"}, {"username": "b"}]
+
+    def codes(at, chair="c", public=True, reason=None, days=7):
+        errors = hearings.check_schedule(
+            now=now,
+            scheduled_for=at,
+            hearing_officer=chair,
+            case_officers=officers_,
+            public=public,
+            not_public_reason=reason,
+            notice_days=days,
+        )
+        return {e["code"] for e in errors.errors}
+
+    assert codes(now + dt.timedelta(days=7)) == set()
+    assert codes(now + dt.timedelta(days=7, seconds=-1)) == {"hearing_notice_too_short"}
+    assert codes(now + dt.timedelta(days=6), days=6) == set()
+    assert codes(now + dt.timedelta(days=8), chair="a") == {"hearing_officer_is_case_officer"}
+    assert codes(now + dt.timedelta(days=8), public=False) == {"not_public_reason_required"}
+    assert codes(now + dt.timedelta(days=8), public=False, reason="涉及个人隐私") == set()
+
+
+def test_the_decision_waits_for_the_window_and_for_a_hearing_asked_for():
+    deadline = dt.datetime(2026, 11, 30, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    after = deadline + dt.timedelta(seconds=1)
+
+    def blocked(status, now, offered=True):
+        return hearings.decision_blocked(offered=offered, request_deadline=deadline, hearing_status=status, now=now)
+
+    assert blocked(None, deadline) == "hearing_window_open"
+    assert blocked(None, after) is None
+    assert blocked(None, deadline, offered=False) is None
+    assert blocked("waived", deadline) is None
+    assert blocked("requested", after) == "hearing_pending"
+    assert blocked("scheduled", after) == "hearing_pending"
+    assert blocked("held", after) is None and blocked("absent", after) is None

@@ -18,7 +18,8 @@ class EnforcementSettings(CommonSettings):
     service_name: ClassVar[str] = "enforcement"
     default_port: ClassVar[int] = SERVICE_BY_NAME["enforcement"].port
 
-    #: decide whether to file a lead within this many working days (rules-reference §7.4, local rule)
+    #: decide whether to file a lead within this many working days (rules-reference §7.4: 市场监督管理
+    #: 行政处罚程序规定 art. 18, a department rule used as the local default; 行政处罚法 art. 54 "及时立案")
     filing_workdays: int = 15
     #: officers needed to open a case and to act on the spot (行政处罚法 art. 42, 51)
     min_officers: int = 2
@@ -31,7 +32,9 @@ class EnforcementSettings(CommonSettings):
     #: the law leaves the values to provinces and departments (rules-reference §7.1 art. 63, [U])
     large_fine_person_yuan: int = 5000
     large_fine_organisation_yuan: int = 50000
-    #: a party may ask for a hearing within this many working days of the rights notice (art. 64)
+    #: a party may ask for a hearing within this many working days of the rights notice (行政处罚法 art. 64 (1))
     hearing_request_workdays: int = 5
+    #: the hearing is notified at least this many days before it is held (行政处罚法 art. 64 (2))
+    hearing_notice_days: int = 7
     #: the longest text of one record entry
     record_content_max_chars: int = 20000

@@ -10,6 +10,7 @@ from enforcement import consumers, seed
 from enforcement.cases.router import router as cases_router
 from enforcement.config import EnforcementSettings
 from enforcement.decisions.router import router as decisions_router
+from enforcement.hearings.router import router as hearings_router
 from enforcement.items.router import router as items_router
 from enforcement.leads.router import router as leads_router
 from enforcement.models import metadata
@@ -28,7 +29,15 @@ def spec() -> ServiceSpec:
         settings_cls=EnforcementSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[items_router, officers_router, leads_router, cases_router, decisions_router, records_router],
+        routers=[
+            items_router,
+            officers_router,
+            leads_router,
+            cases_router,
+            decisions_router,
+            hearings_router,
+            records_router,
+        ],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,
     )

@@ -3,6 +3,7 @@
 from enforcement.cases.models import Case
 from enforcement.db import Base
 from enforcement.decisions.models import Decision, LegalReview, RightsNotice
+from enforcement.hearings.models import Hearing, Statement
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.leads.models import Lead, Transfer
 from enforcement.officers.models import Officer
@@ -14,12 +15,14 @@ __all__ = [
     "Case",
     "Decision",
     "Delegation",
+    "Hearing",
     "ItemRevision",
     "Lead",
     "LegalReview",
     "Officer",
     "RecordEntry",
     "RightsNotice",
+    "Statement",
     "Transfer",
     "metadata",
 ]

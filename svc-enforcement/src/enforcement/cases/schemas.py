@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from enforcement.decisions.schemas import DecisionOut, LegalReviewOut, RightsNoticeOut
+from enforcement.hearings.schemas import HearingOut, StatementOut
 
 
 class CaseOpen(BaseModel):
@@ -70,3 +71,5 @@ class CaseDetail(CaseOut):
     decision: DecisionOut | None = None
     rights_notices: list[RightsNoticeOut] = []
     legal_reviews: list[LegalReviewOut] = []
+    hearings: list[HearingOut] = []
+    statements: list[StatementOut] = []

@@ -20,6 +20,8 @@ from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut, 
 from enforcement.config import EnforcementSettings
 from enforcement.decisions.models import Decision, LegalReview, RightsNotice
 from enforcement.decisions.schemas import DecisionOut, LegalReviewOut, RightsNoticeOut
+from enforcement.hearings.models import Hearing, Statement
+from enforcement.hearings.schemas import HearingOut, StatementOut
 from enforcement.items import rules as item_rules
 from enforcement.items import service as items
 from enforcement.leads import service as leads
@@ -103,6 +105,12 @@ async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, n
             select(LegalReview).where(LegalReview.case_id == case.id).order_by(LegalReview.reviewed_at)
         )
     ).all()
+    hearings = (
+        await session.scalars(select(Hearing).where(Hearing.case_id == case.id).order_by(Hearing.requested_at))
+    ).all()
+    statements = (
+        await session.scalars(select(Statement).where(Statement.case_id == case.id).order_by(Statement.recorded_at))
+    ).all()
     return to_out(  # type: ignore[return-value]
         case,
         calendar,
@@ -111,7 +119,18 @@ async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, n
         decision=None if decision is None else DecisionOut.of(decision),
         rights_notices=[RightsNoticeOut.of(n) for n in notices],
         legal_reviews=[LegalReviewOut.of(r) for r in reviews],
+        hearings=[HearingOut.of(h) for h in hearings],
+        statements=[StatementOut.of(s) for s in statements],
     )
+
+
+async def detail_in(session: AsyncSession, case_id: str, calendar: WorkdayCalendar, now: dt.datetime) -> CaseDetail:
+    """The case as written in this transaction (the caller has already passed its scope check)."""
+    await session.flush()
+    case = await session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        raise not_found("case", case_id)
+    return await detail(session, case, calendar, now)
 
 
 async def read_detail(

@@ -21,6 +21,8 @@ from enforcement.config import EnforcementSettings
 from enforcement.decisions import rules
 from enforcement.decisions.models import Decision, LegalReview, RightsNotice
 from enforcement.decisions.schemas import DecisionIn, LegalReviewIn, RightsNoticeIn
+from enforcement.hearings import rules as hearing_rules
+from enforcement.hearings import service as hearings
 from enforcement.officers import rules as officer_rules
 from enforcement.officers import service as officers
 from enforcement.records import service as records
@@ -85,7 +87,9 @@ async def notify_rights(
         facts=body.facts,
         legal_basis=body.legal_basis,
         hearing_offered=heavy,
-        hearing_request_deadline=calendar.deadline(now, config.hearing_request_workdays) if heavy else None,
+        hearing_request_deadline=(
+            hearing_rules.request_deadline(now, calendar, config.hearing_request_workdays) if heavy else None
+        ),
         notified_by=principal.subject,
         notified_by_name=principal.name,
         notified_at=now,
@@ -239,6 +243,7 @@ async def decide(
                     "the decision may not be heavier than the proposal notified to the party "
                     "(行政处罚法 art. 45); notify the party again",
                 )
+            await hearings.decision_blocked(session, notice, now)
         if major:
             review = await _latest_review(session, case.id)
             reviewed = (

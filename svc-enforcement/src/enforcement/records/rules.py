@@ -28,6 +28,11 @@ KIND_LABELS = {
     "case_opened": "立案",
     "rights_notice": "事先告知",
     "legal_review": "法制审核",
+    "statement": "陈述申辩",
+    "hearing_request": "听证申请",
+    "hearing_waived": "放弃听证",
+    "hearing_notice": "听证通知",
+    "hearing_record": "听证笔录",
     "decision": "处罚决定",
     "case_closed": "结案",
 }
