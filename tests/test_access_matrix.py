@@ -1134,6 +1134,11 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"kind": "statement", "content": f"{MATRIX}：当事人陈述"}),
         ok=frozenset({201}),
     ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/extension"): Fixture(
+        params=per_holder("enforcement.case.extend", ("case_id",), investigating_case),
+        body=body_of({"reason": f"{MATRIX}：案情复杂，负责人批准延长"}),
+        ok=frozenset({200}),
+    ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/close"): Fixture(
         params=per_holder("enforcement.case.close", ("case_id",), decided_case),
         body=body_of({"outcome": f"{MATRIX}：当事人已改正，予以警告，结案"}),

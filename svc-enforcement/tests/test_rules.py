@@ -33,7 +33,7 @@ def code_of(call) -> str:
 
 def test_the_configured_defaults_are_the_numbers_of_the_law():
     s = EnforcementSettings()
-    assert (s.filing_workdays, s.min_officers, s.decision_days) == (15, 2, 90)
+    assert (s.filing_workdays, s.min_officers, s.decision_days, s.decision_extension_days) == (15, 2, 90, 30)
     assert (s.summary_fine_max_person_yuan, s.summary_fine_max_organisation_yuan) == (200, 3000)
     assert (s.large_fine_person_yuan, s.large_fine_organisation_yuan) == (5000, 50000)
     assert (s.hearing_request_workdays, s.hearing_notice_days) == (5, 7)
@@ -110,6 +110,14 @@ def test_the_decision_is_due_90_calendar_days_after_registration():
     assert (deadline.date() - registered.date()).days == 90
     assert cases.days_left(deadline, registered, calendar) == 90
     assert cases.days_left(deadline, local(2027, 2, 20), calendar) == -1
+
+
+def test_the_extension_adds_30_calendar_days_to_the_limit_and_the_last_second_is_in_time():
+    deadline = cases.decision_deadline(local(2026, 11, 21, 15), calendar)
+    extended = cases.extended_deadline(deadline, calendar)
+    assert extended == dt.datetime(2027, 3, 21, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert cases.extended_deadline(deadline, calendar, days=29).date() == dt.date(2027, 3, 20)
+    assert cases.in_time(deadline, deadline) and not cases.in_time(deadline + dt.timedelta(seconds=1), deadline)
 
 
 def test_the_filing_decision_is_due_15_working_days_after_the_lead():

@@ -25,6 +25,9 @@ class EnforcementSettings(CommonSettings):
     min_officers: int = 2
     #: a decision within this many calendar days of registration (行政处罚法 art. 60)
     decision_days: int = 90
+    #: one extension of this many days with the approval of the office's head (rules-reference §7.4;
+    #: 市场监督管理行政处罚程序规定 art. 64, under art. 60's "法律、法规、规章另有规定的除外")
+    decision_extension_days: int = 30
     #: summary procedure (简易程序) fine ceilings, yuan (行政处罚法 art. 51)
     summary_fine_max_person_yuan: int = 200
     summary_fine_max_organisation_yuan: int = 3000
@@ -36,5 +39,7 @@ class EnforcementSettings(CommonSettings):
     hearing_request_workdays: int = 5
     #: the hearing is notified at least this many days before it is held (行政处罚法 art. 64 (2))
     hearing_notice_days: int = 7
+    #: how often the background scan looks for cases and leads past their deadline (seconds)
+    overdue_scan_seconds: float = 60.0
     #: the longest text of one record entry
     record_content_max_chars: int = 20000

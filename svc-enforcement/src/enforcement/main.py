@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from enforcement import consumers, seed
+from enforcement.cases import jobs as case_jobs
 from enforcement.cases.router import router as cases_router
 from enforcement.config import EnforcementSettings
 from enforcement.decisions.router import router as decisions_router
@@ -39,6 +40,7 @@ def spec() -> ServiceSpec:
             records_router,
         ],
         subscriptions=consumers.subscriptions,
+        background=[case_jobs.watch],
         seed=seed.seed,
     )
 

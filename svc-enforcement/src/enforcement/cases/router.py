@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from enforcement.cases import service
-from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut
+from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, Tx, require
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -82,3 +82,20 @@ async def close_case(
     async with ctx.db.transaction() as session:
         await service.close(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
     return await _detail(ctx, principal, case_id)
+
+
+@router.post(
+    "/{case_id}/extension",
+    response_model=CaseDetail,
+    summary="Extend the decision limit once by 30 days (the office's head, with reasons)",
+)
+async def extend_case(
+    case_id: str,
+    body: CaseExtensionIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.EXTEND))],
+) -> CaseDetail:
+    now = ctx.now()
+    await service.extend(session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=now)
+    return await service.detail_in(session, case_id, ctx.calendar, now)

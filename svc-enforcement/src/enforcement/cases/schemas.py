@@ -28,6 +28,13 @@ class CaseClose(BaseModel):
     outcome: str = Field(min_length=1, max_length=2000)
 
 
+class CaseExtensionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "案情复杂，需委托鉴定，经负责人批准延长30日"}]}
+    )
+    reason: str = Field(min_length=2, max_length=2000)
+
+
 class OfficerRef(BaseModel):
     username: str
     name: str
@@ -56,6 +63,10 @@ class CaseOut(BaseModel):
     #: calendar days left to decide (negative when late); null once decided
     decision_days_left: int | None
     decision_overdue: bool
+    extended_days: int
+    extension_reason: str | None
+    extended_by_name: str | None
+    extended_at: dt.datetime | None
     decided_at: dt.datetime | None
     closed_at: dt.datetime | None
     outcome: str | None

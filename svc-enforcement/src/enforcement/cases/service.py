@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.cases import rules
 from enforcement.cases.models import Case
-from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut, OfficerRef
+from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut, OfficerRef
 from enforcement.config import EnforcementSettings
 from enforcement.decisions.models import Decision, LegalReview, RightsNotice
 from enforcement.decisions.schemas import DecisionOut, LegalReviewOut, RightsNoticeOut
@@ -46,6 +46,8 @@ READ = "enforcement.case.read"
 OPEN = "enforcement.case.open"
 RECORD = "enforcement.case.record"
 CLOSE = "enforcement.case.close"
+#: approve the 30-day extension of the decision limit (the office's head)
+EXTEND = "enforcement.case.extend"
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,11 @@ class CaseRules:
 
     min_officers: int = 2
     decision_days: int = 90
+    extension_days: int = 30
 
     @classmethod
     def from_settings(cls, s: EnforcementSettings) -> "CaseRules":
-        return cls(min_officers=s.min_officers, decision_days=s.decision_days)
+        return cls(min_officers=s.min_officers, decision_days=s.decision_days, extension_days=s.decision_extension_days)
 
 
 def visible(principal: Principal, permission: str = READ) -> Any:
@@ -262,6 +265,63 @@ async def open_case(
         subject=case.id,
         township=case.township_code,
         correlation_id=case.correlation_id,
+    )
+    await session.flush()
+    return case
+
+
+def overdue(case: Case, now: dt.datetime) -> Problem:
+    extend = "" if case.extended_days else "; the office's head may extend it once, before it ends"
+    return Problem(
+        409,
+        "decision_overdue",
+        "Decision limit passed",
+        f"the decision was due by {case.decision_deadline.isoformat()} (行政处罚法 art. 60){extend}",
+        deadline=case.decision_deadline.isoformat(),
+    )
+
+
+async def extend(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: CaseExtensionIn,
+    *,
+    calendar: WorkdayCalendar,
+    config: CaseRules,
+    now: dt.datetime,
+) -> Case:
+    """The office's head approves the one extension of the decision limit, with its reasons."""
+    case = await get_case(session, principal, case_id, lock=True)
+    require_scope(principal, EXTEND, case.area_code, case.handling_dept)
+    if case.status != "investigating":
+        raise invalid_state(case, "be extended")
+    if case.extended_days:
+        raise Problem(409, "already_extended", "Already extended", "the decision limit is extended once only")
+    if not rules.in_time(now, case.decision_deadline):
+        raise overdue(case, now)
+    before = case.decision_deadline
+    case.decision_deadline = rules.extended_deadline(before, calendar, config.extension_days)
+    case.extended_days = config.extension_days
+    case.extension_reason = body.reason
+    case.extended_by = principal.subject
+    case.extended_by_name = principal.name
+    case.extended_at = now
+    case.updated_at = now
+    records.append(
+        session,
+        case,
+        kind="extension",
+        actor=principal,
+        at=now,
+        content=f"负责人批准延长办案期限{config.extension_days}日至{calendar.local_date(case.decision_deadline)}："
+        f"{body.reason}",
+        data={
+            "days": config.extension_days,
+            "from": before.isoformat(),
+            "until": case.decision_deadline.isoformat(),
+            "reason": body.reason,
+        },
     )
     await session.flush()
     return case

@@ -204,6 +204,8 @@ async def decide(
     case = await cases.act_on(session, principal, case_id, DECIDE, calendar, now)
     if case.status != "investigating":
         raise cases.invalid_state(case, "be decided")
+    if not case_rules.in_time(now, case.decision_deadline):
+        raise cases.overdue(case, now)
     rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan).raise_if_any()
     today = calendar.local_date(now)
     decided = rules.Proposal(body.penalty, body.fine_yuan, body.confiscated_value_yuan)

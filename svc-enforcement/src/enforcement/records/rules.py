@@ -33,6 +33,8 @@ KIND_LABELS = {
     "hearing_waived": "放弃听证",
     "hearing_notice": "听证通知",
     "hearing_record": "听证笔录",
+    "extension": "延长办案期限",
+    "overdue": "超期未决",
     "decision": "处罚决定",
     "case_closed": "结案",
 }
