@@ -1139,6 +1139,21 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"reason": f"{MATRIX}：案情复杂，负责人批准延长"}),
         ok=frozenset({200}),
     ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/legal-review/submit"): Fixture(
+        params=chain_case_params, ok=frozenset({200})
+    ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/deliberation"): Fixture(
+        params=chain_case_params,
+        body=body_of(
+            {
+                "members": ["镇长", "分管副镇长", "综合执法局局长"],
+                "opinion": f"{MATRIX}：同意",
+                "penalty": "fine",
+                "fine_yuan": 6000,
+            }
+        ),
+        ok=frozenset({201}),
+    ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/close"): Fixture(
         params=per_holder("enforcement.case.close", ("case_id",), decided_case),
         body=body_of({"outcome": f"{MATRIX}：当事人已改正，予以警告，结案"}),

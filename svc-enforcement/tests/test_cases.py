@@ -8,6 +8,7 @@ from enforcement.records.models import RecordEntry
 from enforcement.testing import (
     API,
     BUFENG,
+    LEADER,
     OFFICER,
     OFFICER2,
     OFFICER_B,
@@ -239,6 +240,11 @@ async def test_a_major_ordinary_decision_needs_a_passed_legal_review(enforcement
     assert passed.status_code == 201
     reviews = passed.json()["legal_reviews"]
     assert [r["outcome"] for r in reviews] == ["failed", "passed"] and reviews[1]["fine_yuan"] == 5000
+    undeliberated = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 5000))
+    assert undeliberated.status_code == 422 and undeliberated.json()["code"] == "collective_deliberation_required"
+    deliberation = {"members": ["镇长", "副镇长", "局长"], "opinion": "同意", "penalty": "fine", "fine_yuan": 5000}
+    agreed = await post(enforcement, f"/cases/{case['id']}/deliberation", deliberation, LEADER)
+    assert agreed.status_code == 201, agreed.text
     decided = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 5000))
     assert decided.status_code == 201, decided.text
     assert decided.json()["decision"]["major"] is True

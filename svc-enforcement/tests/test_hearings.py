@@ -13,7 +13,7 @@ from enforcement.cases.models import Case
 from enforcement.decisions.models import Decision, LegalReview, RightsNotice
 from enforcement.hearings.models import Hearing, Statement
 from enforcement.records.models import RecordEntry
-from enforcement.testing import API, OFFICER, REVIEWER, count_rows
+from enforcement.testing import API, LEADER, OFFICER, REVIEWER, count_rows
 from jiceng_shared.testing.plugin import headers_for
 from jiceng_shared.workdays import COUNTY_ZONE
 
@@ -21,6 +21,8 @@ PERSON = {"kind": "person", "name": "张某"}
 FACTS = {"facts": "当事人在人行道违法搭建经营棚", "legal_basis": "《城市市容和环境卫生管理条例》第三十六条"}
 NOTICE_6000 = {"penalty": "fine", "fine_yuan": 6000, "party": PERSON, **FACTS}
 DECISION_6000 = {"procedure": "ordinary", "penalty": "fine", "fine_yuan": 6000, "party": PERSON, **FACTS}
+LEADERS = ["镇长", "分管副镇长", "综合执法局局长"]
+DELIBERATION_6000 = {"members": LEADERS, "opinion": "同意", "penalty": "fine", "fine_yuan": 6000}
 CHAIR = {"username": "legal_reviewer.bufeng", "name": "法制审核员"}
 
 
@@ -40,7 +42,7 @@ async def written(svc):
 
 @pytest.fixture
 def notified(enforcement, new_case, clock):
-    """A case whose party was told of a 6,000 yuan fine (a hearing offered) at ``at``, and reviewed."""
+    """A case whose party was told of a 6,000 yuan fine (a hearing offered) at ``at``, reviewed and deliberated."""
 
     async def make(at: dt.datetime, review: bool = True) -> dict:
         case = await new_case()
@@ -52,6 +54,8 @@ def notified(enforcement, new_case, clock):
                 enforcement, f"/cases/{case['id']}/legal-review", {"outcome": "passed", "opinion": "同意"}, REVIEWER
             )
             assert reviewed.status_code == 201, reviewed.text
+            agreed = await post(enforcement, f"/cases/{case['id']}/deliberation", DELIBERATION_6000, LEADER)
+            assert agreed.status_code == 201, agreed.text
         return response.json()
 
     return make

@@ -37,6 +37,7 @@ def test_the_configured_defaults_are_the_numbers_of_the_law():
     assert (s.summary_fine_max_person_yuan, s.summary_fine_max_organisation_yuan) == (200, 3000)
     assert (s.large_fine_person_yuan, s.large_fine_organisation_yuan) == (5000, 50000)
     assert (s.hearing_request_workdays, s.hearing_notice_days) == (5, 7)
+    assert (s.legal_review_workdays, s.deliberation_min_members) == (10, 3)
     assert s.record_content_max_chars == 20000
 
 
@@ -306,6 +307,21 @@ def test_a_removed_entry_or_a_cut_off_tail_is_noticed():
     assert records.verify(entries[:1] + entries[2:], expected_count=4, expected_head=entries[-1].hash).broken_at == 2
     cut = records.verify(entries[:3], expected_count=4, expected_head=entries[-1].hash)
     assert not cut.valid and cut.broken_at == 4
+
+
+def test_the_legal_review_is_due_on_the_10th_working_day_across_the_national_day():
+    due = decisions.legal_review_due(local(2026, 9, 29), calendar)
+    assert due == dt.datetime(2026, 10, 19, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert decisions.legal_review_due(local(2026, 9, 29), calendar, workdays=9).date() == dt.date(2026, 10, 16)
+    assert not decisions.review_late(due, due) and decisions.review_late(due + dt.timedelta(seconds=1), due)
+    assert not decisions.review_late(due, None)
+
+
+def test_a_collective_deliberation_needs_three_distinct_leaders():
+    assert not decisions.check_members(["a", "b", "c"])
+    assert decisions.check_members(["a", "b"]).errors[0]["code"] == "too_few_members"
+    assert decisions.check_members(["a", "a", "b"])
+    assert not decisions.check_members(["a", "b"], min_members=2)
 
 
 # --- hearings (art. 63-65) --------------------------------------------------------------------

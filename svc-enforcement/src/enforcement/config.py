@@ -35,6 +35,11 @@ class EnforcementSettings(CommonSettings):
     #: the law leaves the values to provinces and departments (rules-reference §7.1 art. 63, [U])
     large_fine_person_yuan: int = 5000
     large_fine_organisation_yuan: int = 50000
+    #: the legal review (法制审核) is completed within this many working days of the file (rules-reference
+    #: §7.4, 市场监督管理行政处罚程序规定; 行政处罚法 art. 58 requires the review, not its period)
+    legal_review_workdays: int = 10
+    #: leaders at a collective deliberation of a major case (行政处罚法 art. 57 "集体讨论"; the number is local)
+    deliberation_min_members: int = 3
     #: a party may ask for a hearing within this many working days of the rights notice (行政处罚法 art. 64 (1))
     hearing_request_workdays: int = 5
     #: the hearing is notified at least this many days before it is held (行政处罚法 art. 64 (2))

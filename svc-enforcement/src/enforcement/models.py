@@ -2,7 +2,7 @@
 
 from enforcement.cases.models import Case
 from enforcement.db import Base
-from enforcement.decisions.models import Decision, LegalReview, RightsNotice
+from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
 from enforcement.hearings.models import Hearing, Statement
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.leads.models import Lead, Transfer
@@ -15,6 +15,7 @@ __all__ = [
     "Case",
     "Decision",
     "Delegation",
+    "Deliberation",
     "Hearing",
     "ItemRevision",
     "Lead",

@@ -41,6 +41,9 @@ class Case(Base):
     extended_by: Mapped[str | None] = mapped_column(String(64))
     extended_by_name: Mapped[str | None] = mapped_column(String(100))
     extended_at: Mapped[dt.datetime | None]
+    #: the file went to legal review (送审) then; the review is due by (10 working days)
+    review_submitted_at: Mapped[dt.datetime | None]
+    review_due: Mapped[dt.datetime | None]
     #: when the scan found the case past its deadline undecided (reported once)
     overdue_reported_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     decided_at: Mapped[dt.datetime | None]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enforcement.decisions.schemas import DecisionOut, LegalReviewOut, RightsNoticeOut
+from enforcement.decisions.schemas import DecisionOut, DeliberationOut, LegalReviewOut, RightsNoticeOut
 from enforcement.hearings.schemas import HearingOut, StatementOut
 
 
@@ -67,6 +67,8 @@ class CaseOut(BaseModel):
     extension_reason: str | None
     extended_by_name: str | None
     extended_at: dt.datetime | None
+    review_submitted_at: dt.datetime | None
+    review_due: dt.datetime | None
     decided_at: dt.datetime | None
     closed_at: dt.datetime | None
     outcome: str | None
@@ -82,5 +84,6 @@ class CaseDetail(CaseOut):
     decision: DecisionOut | None = None
     rights_notices: list[RightsNoticeOut] = []
     legal_reviews: list[LegalReviewOut] = []
+    deliberations: list[DeliberationOut] = []
     hearings: list[HearingOut] = []
     statements: list[StatementOut] = []

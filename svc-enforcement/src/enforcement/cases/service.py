@@ -18,8 +18,8 @@ from enforcement.cases import rules
 from enforcement.cases.models import Case
 from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut, OfficerRef
 from enforcement.config import EnforcementSettings
-from enforcement.decisions.models import Decision, LegalReview, RightsNotice
-from enforcement.decisions.schemas import DecisionOut, LegalReviewOut, RightsNoticeOut
+from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
+from enforcement.decisions.schemas import DecisionOut, DeliberationOut, LegalReviewOut, RightsNoticeOut
 from enforcement.hearings.models import Hearing, Statement
 from enforcement.hearings.schemas import HearingOut, StatementOut
 from enforcement.items import rules as item_rules
@@ -108,6 +108,11 @@ async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, n
             select(LegalReview).where(LegalReview.case_id == case.id).order_by(LegalReview.reviewed_at)
         )
     ).all()
+    deliberations = (
+        await session.scalars(
+            select(Deliberation).where(Deliberation.case_id == case.id).order_by(Deliberation.deliberated_at)
+        )
+    ).all()
     hearings = (
         await session.scalars(select(Hearing).where(Hearing.case_id == case.id).order_by(Hearing.requested_at))
     ).all()
@@ -122,6 +127,7 @@ async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, n
         decision=None if decision is None else DecisionOut.of(decision),
         rights_notices=[RightsNoticeOut.of(n) for n in notices],
         legal_reviews=[LegalReviewOut.of(r) for r in reviews],
+        deliberations=[DeliberationOut.of(d) for d in deliberations],
         hearings=[HearingOut.of(h) for h in hearings],
         statements=[StatementOut.of(s) for s in statements],
     )

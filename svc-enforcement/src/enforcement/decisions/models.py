@@ -49,6 +49,28 @@ class LegalReview(Base):
     reviewer_id: Mapped[str] = mapped_column(String(64))
     reviewer_name: Mapped[str] = mapped_column(String(100))
     reviewed_at: Mapped[dt.datetime] = mapped_column(index=True)
+    #: the file was submitted then and the review was due by (10 working days); late when after it
+    submitted_at: Mapped[dt.datetime | None]
+    due: Mapped[dt.datetime | None]
+    late: Mapped[bool] = mapped_column(default=False)
+
+
+class Deliberation(Base):
+    """集体讨论: the office's leaders decide a major case together (行政处罚法 art. 57), minuted."""
+
+    __tablename__ = "deliberations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: the names of the leaders present
+    members: Mapped[list[Any]]
+    opinion: Mapped[str] = mapped_column(Text)
+    penalty: Mapped[str] = mapped_column(String(40))
+    fine_yuan: Mapped[int]
+    confiscated_value_yuan: Mapped[int]
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_by_name: Mapped[str] = mapped_column(String(100))
+    deliberated_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Decision(Base):

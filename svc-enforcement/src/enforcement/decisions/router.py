@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends
 from enforcement.cases import service as cases
 from enforcement.cases.schemas import CaseDetail
 from enforcement.decisions import service
-from enforcement.decisions.schemas import DecisionIn, LegalReviewIn, RightsNoticeIn
+from enforcement.decisions.schemas import DecisionIn, DeliberationIn, LegalReviewIn, RightsNoticeIn
 from jiceng_shared.identity import Principal
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, Tx, require
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["cases"])
 
@@ -67,3 +67,34 @@ async def decide(
             session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
         )
     return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+
+
+@router.post(
+    "/legal-review/submit",
+    response_model=CaseDetail,
+    summary="Submit the file to legal review (送审): due within 10 working days",
+)
+async def submit_for_review(
+    case_id: str, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.DECIDE))]
+) -> CaseDetail:
+    now = ctx.now()
+    await service.submit_for_review(session, principal, case_id, calendar=ctx.calendar, config=_config(ctx), now=now)
+    return await cases.detail_in(session, case_id, ctx.calendar, now)
+
+
+@router.post(
+    "/deliberation",
+    status_code=201,
+    response_model=CaseDetail,
+    summary="Minute the collective deliberation (集体讨论) of a major case by the office's leaders",
+)
+async def deliberate(
+    case_id: str,
+    body: DeliberationIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.DELIBERATE))],
+) -> CaseDetail:
+    now = ctx.now()
+    await service.deliberate(session, principal, case_id, body, config=_config(ctx), now=now)
+    return await cases.detail_in(session, case_id, ctx.calendar, now)

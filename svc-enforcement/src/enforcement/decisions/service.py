@@ -19,8 +19,8 @@ from enforcement.cases import service as cases
 from enforcement.cases.models import Case
 from enforcement.config import EnforcementSettings
 from enforcement.decisions import rules
-from enforcement.decisions.models import Decision, LegalReview, RightsNotice
-from enforcement.decisions.schemas import DecisionIn, LegalReviewIn, RightsNoticeIn
+from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
+from enforcement.decisions.schemas import DecisionIn, DeliberationIn, LegalReviewIn, RightsNoticeIn
 from enforcement.hearings import rules as hearing_rules
 from enforcement.hearings import service as hearings
 from enforcement.officers import rules as officer_rules
@@ -37,6 +37,8 @@ from jiceng_shared.workdays import WorkdayCalendar
 NOTIFY = "enforcement.case.notify"
 REVIEW = "enforcement.case.legal_review"
 DECIDE = "enforcement.case.decide"
+#: minute the collective deliberation of the office's leaders (art. 57)
+DELIBERATE = "enforcement.case.deliberate"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class DecisionRules:
     summary: rules.SummaryLimits = rules.SummaryLimits()
     large: rules.LargeAmounts = rules.LargeAmounts()
     hearing_request_workdays: int = 5
+    legal_review_workdays: int = 10
+    deliberation_min_members: int = 3
 
     @classmethod
     def from_settings(cls, s: EnforcementSettings) -> "DecisionRules":
@@ -55,6 +59,8 @@ class DecisionRules:
             summary=rules.SummaryLimits(s.summary_fine_max_person_yuan, s.summary_fine_max_organisation_yuan),
             large=rules.LargeAmounts(s.large_fine_person_yuan, s.large_fine_organisation_yuan),
             hearing_request_workdays=s.hearing_request_workdays,
+            legal_review_workdays=s.legal_review_workdays,
+            deliberation_min_members=s.deliberation_min_members,
         )
 
 
@@ -131,6 +137,94 @@ async def _latest_review(session: AsyncSession, case_id: str) -> LegalReview | N
     )
 
 
+async def _latest_deliberation(session: AsyncSession, case_id: str) -> Deliberation | None:
+    return await session.scalar(
+        select(Deliberation)
+        .where(Deliberation.case_id == case_id)
+        .order_by(Deliberation.deliberated_at.desc())
+        .limit(1)
+    )
+
+
+async def submit_for_review(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    *,
+    calendar: WorkdayCalendar,
+    config: DecisionRules,
+    now: dt.datetime,
+) -> Case:
+    """送审: the officers hand the file to legal review; the review is due within 10 working days."""
+    case = await cases.act_on(session, principal, case_id, DECIDE, calendar, now)
+    if case.status != "investigating":
+        raise cases.invalid_state(case, "go to legal review")
+    case.review_submitted_at = now
+    case.review_due = rules.legal_review_due(now, calendar, config.legal_review_workdays)
+    case.updated_at = now
+    records.append(
+        session,
+        case,
+        kind="review_submitted",
+        actor=principal,
+        at=now,
+        content=f"送法制审核，应于{case.review_due.astimezone(calendar.zone):%Y-%m-%d}前审核完毕",
+        data={"due": case.review_due.isoformat()},
+    )
+    await session.flush()
+    return case
+
+
+async def deliberate(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: DeliberationIn,
+    *,
+    config: DecisionRules,
+    now: dt.datetime,
+) -> Deliberation:
+    """集体讨论 of a major case by the office's leaders (art. 57), minuted in the case record."""
+    case = await cases.get_case(session, principal, case_id, lock=True)
+    require_scope(principal, DELIBERATE, case.area_code, case.handling_dept)
+    if case.status != "investigating":
+        raise cases.invalid_state(case, "be deliberated")
+    errors = rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
+    errors.errors += rules.check_members(body.members, config.deliberation_min_members).errors
+    errors.raise_if_any()
+    deliberation = Deliberation(
+        id=new_id(),
+        case_id=case.id,
+        members=list(body.members),
+        opinion=body.opinion,
+        penalty=body.penalty,
+        fine_yuan=body.fine_yuan,
+        confiscated_value_yuan=body.confiscated_value_yuan,
+        recorded_by=principal.subject,
+        recorded_by_name=principal.name,
+        deliberated_at=now,
+    )
+    session.add(deliberation)
+    records.append(
+        session,
+        case,
+        kind="deliberation",
+        actor=principal,
+        at=now,
+        content=f"集体讨论（{'、'.join(body.members)}）：{body.opinion}",
+        data={
+            "deliberation_id": deliberation.id,
+            "members": list(body.members),
+            "penalty": body.penalty,
+            "fine_yuan": body.fine_yuan,
+            "confiscated_value_yuan": body.confiscated_value_yuan,
+        },
+    )
+    case.updated_at = now
+    await session.flush()
+    return deliberation
+
+
 async def legal_review(
     session: AsyncSession, principal: Principal, case_id: str, body: LegalReviewIn, *, now: dt.datetime
 ) -> LegalReview:
@@ -169,6 +263,9 @@ async def legal_review(
         reviewer_id=principal.subject,
         reviewer_name=principal.name,
         reviewed_at=now,
+        submitted_at=case.review_submitted_at,
+        due=case.review_due,
+        late=rules.review_late(now, case.review_due),
     )
     session.add(review)
     records.append(
@@ -260,6 +357,20 @@ async def decide(
                     "Legal review required",
                     "a major decision needs a passed legal review (法制审核) of this proposal first "
                     "(行政处罚法 art. 58)",
+                )
+            deliberation = await _latest_deliberation(session, case.id)
+            agreed = (
+                None
+                if deliberation is None
+                else rules.Proposal(deliberation.penalty, deliberation.fine_yuan, deliberation.confiscated_value_yuan)
+            )
+            if agreed is None or not rules.within(decided, agreed):
+                raise Problem(
+                    422,
+                    "collective_deliberation_required",
+                    "Collective deliberation required",
+                    "a major case is decided by the collective deliberation of the office's leaders "
+                    "(集体讨论, 行政处罚法 art. 57): minute it first, for this penalty or a heavier one",
                 )
     decision = Decision(
         id=new_id(),
