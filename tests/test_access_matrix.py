@@ -831,6 +831,50 @@ async def hearing_schedule_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> t
     )
 
 
+async def decided_unserved_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    """An ordinary-procedure warning, decided and not yet served."""
+    officer = f"enforcement_officer.{t.slug}"
+    case = await open_case(ctx, t, await centre_lead(ctx, t, "street_occupation"))
+    notice = {key: SUMMARY_WARNING[key] for key in ("penalty", "party", "facts", "legal_basis")}
+    await ctx.call(officer, "POST", f"/api/enforcement/v1/cases/{case['id']}/rights-notice", json=notice)
+    case = await ctx.call(
+        officer,
+        "POST",
+        f"/api/enforcement/v1/cases/{case['id']}/decision",
+        json={**SUMMARY_WARNING, "procedure": "ordinary"},
+    )
+    return case_scoped(case)
+
+
+async def fined_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    """A 100 yuan fine decided on the spot: served there, payable within 15 days."""
+    case = await open_case(ctx, t, await centre_lead(ctx, t, "street_occupation"))
+    case = await ctx.call(
+        f"enforcement_officer.{t.slug}",
+        "POST",
+        f"/api/enforcement/v1/cases/{case['id']}/decision",
+        json={**SUMMARY_WARNING, "penalty": "fine", "fine_yuan": 100},
+    )
+    return case_scoped(case)
+
+
+async def shared_fined_case(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    return await ctx.once(("fined-case", t.code), lambda: fined_case(ctx, t, p))
+
+
+async def deferral_body(_ctx: Ctx, _t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
+    until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=40)).date()
+    return (
+        {
+            "kind": "deferral",
+            "reason": f"{MATRIX}：确有困难",
+            "instalments": [{"due_on": until.isoformat(), "amount_yuan": 100}],
+        },
+        None,
+        None,
+    )
+
+
 async def officer_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"username": f"enforcement_officer.{t.slug}"}, t.code, "cle"
 
@@ -1153,6 +1197,28 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
             }
         ),
         ok=frozenset({201}),
+    ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/service"): Fixture(
+        params=per_holder("enforcement.case.serve", ("case_id",), decided_unserved_case),
+        body=body_of({"method": "in_person", "proof": f"{MATRIX}：送达回证，当事人签收"}),
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/payments"): Fixture(
+        params=per_holder("enforcement.case.payment", ("case_id",), fined_case),
+        body=body_of({"amount_yuan": 100, "receipt": f"{MATRIX}：银行缴款书"}),
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/payment-arrangement"): Fixture(
+        params=per_holder("enforcement.case.payment.approve", ("case_id",), fined_case),
+        body=deferral_body,
+        ok=frozenset({200}),
+    ),
+    # the party's periods run for six months after the service: a holder reaches the service,
+    # which answers that nothing is overdue yet (409)
+    ("POST", "/api/enforcement/v1/cases/{case_id}/court-application"): Fixture(
+        params=shared_fined_case,
+        body=body_of({"court": "建湖县人民法院", "reason": f"{MATRIX}：逾期未缴纳"}),
+        ok=frozenset({409}),
     ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/close"): Fixture(
         params=per_holder("enforcement.case.close", ("case_id",), decided_case),

@@ -219,8 +219,10 @@ async def test_the_opening_decision_and_closing_are_in_the_record_and_a_closed_r
     entries = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(OFFICER))).json()[
         "items"
     ]
-    assert [e["kind"] for e in entries] == ["case_opened", "decision", "case_closed"]
-    assert entries[1]["data"]["penalty"] == "warning" and entries[2]["content"] == "结案：已改正"
+    # a summary decision is handed to the party on the spot (行政处罚法 art. 52): served with it
+    assert [e["kind"] for e in entries] == ["case_opened", "decision", "service", "case_closed"]
+    assert entries[1]["data"]["penalty"] == "warning" and entries[3]["content"] == "结案：已改正"
+    assert entries[2]["data"]["method"] == "on_the_spot"
     late = await add(enforcement, case["id"], {"kind": "note", "content": "结案后补记"})
     assert late.status_code == 409 and late.json()["code"] == "invalid_state"
     assert (await verify(enforcement, case["id"]))["valid"] is True

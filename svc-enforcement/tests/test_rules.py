@@ -13,7 +13,9 @@ from enforcement.hearings import rules as hearings
 from enforcement.items import rules as items
 from enforcement.leads import rules as leads
 from enforcement.officers import rules as officers
+from enforcement.payments import rules as payments
 from enforcement.records import rules as records
+from enforcement.service_of_documents import rules as service
 from jiceng_shared.errors import Problem
 from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
@@ -38,6 +40,9 @@ def test_the_configured_defaults_are_the_numbers_of_the_law():
     assert (s.large_fine_person_yuan, s.large_fine_organisation_yuan) == (5000, 50000)
     assert (s.hearing_request_workdays, s.hearing_notice_days) == (5, 7)
     assert (s.legal_review_workdays, s.deliberation_min_members) == (10, 3)
+    assert (s.service_days, s.payment_days, s.late_fee_percent_per_day) == (7, 15, 3)
+    assert (s.administrative_review_days, s.litigation_months) == (60, 6)
+    assert service.ExecutionRules.from_settings(s) == service.ExecutionRules(7, 15, 3, 60, 6)
     assert s.record_content_max_chars == 20000
 
 
@@ -374,3 +379,79 @@ def test_the_decision_waits_for_the_window_and_for_a_hearing_asked_for():
     assert blocked("requested", after) == "hearing_pending"
     assert blocked("scheduled", after) == "hearing_pending"
     assert blocked("held", after) is None and blocked("absent", after) is None
+
+
+# --- service and payment (art. 61, 66-73) -----------------------------------------------------
+
+
+def test_the_decision_is_served_within_7_days_and_the_periods_run_from_the_service():
+    decided = local(2026, 12, 28)
+    due = service.service_due(decided, calendar)
+    assert due == dt.datetime(2027, 1, 4, 23, 59, 59, tzinfo=COUNTY_ZONE)  # across New Year: calendar days
+    assert service.service_due(decided, calendar, days=6).date() == dt.date(2027, 1, 3)
+    assert not service.served_late(due, due) and service.served_late(due + dt.timedelta(seconds=1), due)
+    served = local(2026, 8, 31)
+    assert service.review_until(served, calendar).date() == dt.date(2026, 10, 30)
+    # six months from 31 August end on the last day of February
+    assert service.litigation_until(served, calendar) == dt.datetime(2027, 2, 28, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert service.litigation_until(served, calendar, months_=5).date() == dt.date(2027, 1, 31)
+
+
+def test_electronic_service_needs_consent_and_an_announcement_a_reason():
+    def codes(method, consent=False, reason=None, served=local(2026, 12, 1)):
+        return {
+            e["code"]
+            for e in service.check_service(
+                method=method,
+                served_at=served,
+                decided_at=local(2026, 11, 30),
+                now=local(2026, 12, 2),
+                consent=consent,
+                announcement_reason=reason,
+            ).errors
+        }
+
+    assert codes(service.ServiceMethod.IN_PERSON) == set()
+    assert codes(service.ServiceMethod.ELECTRONIC) == {"electronic_consent_required"}
+    assert codes(service.ServiceMethod.ELECTRONIC, consent=True) == set()
+    assert codes(service.ServiceMethod.PUBLIC_ANNOUNCEMENT) == {"announcement_reason_required"}
+    assert codes(service.ServiceMethod.POST, served=local(2026, 11, 29)) == {"served_before_decision"}
+    assert codes(service.ServiceMethod.POST, served=local(2026, 12, 3)) == {"served_in_future"}
+
+
+def test_payment_is_due_15_days_after_the_service():
+    due = payments.payment_due(local(2026, 12, 2), calendar)
+    assert due == dt.datetime(2026, 12, 17, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert payments.payment_due(local(2026, 12, 2), calendar, days=14).date() == dt.date(2026, 12, 16)
+    assert payments.days_late(due, due, calendar) == 0
+    assert payments.days_late(due, due + dt.timedelta(seconds=1), calendar) == 1
+
+
+def test_the_late_fee_is_3_percent_a_day_and_never_more_than_the_fine():
+    assert payments.late_fee(60000, 0) == 0
+    assert payments.late_fee(60000, 1) == 1800
+    assert payments.late_fee(60000, 33) == 59400
+    assert payments.late_fee(60000, 34) == 60000  # 102 % capped at the fine
+    assert payments.late_fee(60000, 365) == 60000
+    assert payments.late_fee(60000, 1, percent_per_day=2) == 1200
+    assert payments.late_fee(99, 1) == 2  # whole yuan, rounded down
+
+
+def test_an_arrangement_covers_exactly_what_is_owed_on_future_dates_in_order():
+    inst = payments.Instalment
+    today = dt.date(2026, 12, 10)
+    assert not payments.check_schedule([inst(today, 500), inst(dt.date(2027, 1, 10), 500)], 1000, today)
+    codes = {
+        e["code"]
+        for e in payments.check_schedule(
+            [inst(dt.date(2027, 1, 10), 500), inst(dt.date(2026, 12, 9), 499)], 1000, today
+        ).errors
+    }
+    assert codes == {"instalments_do_not_add_up", "due_in_the_past", "instalments_out_of_order"}
+
+
+def test_the_court_only_once_something_is_overdue_and_the_periods_have_run_out():
+    end = local(2027, 6, 2, 23)
+    assert payments.may_apply_to_court(end + dt.timedelta(days=1), False, end) == "nothing_overdue"
+    assert payments.may_apply_to_court(end, True, end) == "periods_running"
+    assert payments.may_apply_to_court(end + dt.timedelta(seconds=1), True, end) is None

@@ -71,7 +71,7 @@ async def test_the_head_extends_the_limit_once_by_30_days_with_reasons(enforceme
     clock.set(local(2027, 1, 23, 23, 59, 59))
     assert (await post(enforcement, f"/cases/{case['id']}/decision", WARNING)).status_code == 201
     record = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(OFFICER))).json()
-    assert [e["kind"] for e in record["items"]][-2:] == ["extension", "decision"]
+    assert [e["kind"] for e in record["items"]][-3:] == ["extension", "decision", "service"]
 
 
 async def test_an_overdue_case_is_reported_once_and_published(enforcement, new_lead, clock):

@@ -44,6 +44,18 @@ class EnforcementSettings(CommonSettings):
     hearing_request_workdays: int = 5
     #: the hearing is notified at least this many days before it is held (行政处罚法 art. 64 (2))
     hearing_notice_days: int = 7
+    #: the decision is served on the spot or within this many days (行政处罚法 art. 61)
+    service_days: int = 7
+    #: the fine is paid within this many days of the service (行政处罚法 art. 67)
+    payment_days: int = 15
+    #: a late payment adds this percentage of the fine per day, never more than the fine (行政处罚法 art. 72 (1),
+    #: 行政强制法 art. 45)
+    late_fee_percent_per_day: int = 3
+    #: the party may ask for administrative review within this many days of the service (行政复议法 art. 20)
+    administrative_review_days: int = 60
+    #: and go to court within this many months (行政诉讼法 art. 46); unpaid after both, the office may apply
+    #: to the court for enforcement (行政处罚法 art. 72 (3), 行政强制法 art. 53)
+    litigation_months: int = 6
     #: how often the background scan looks for cases and leads past their deadline (seconds)
     overdue_scan_seconds: float = 60.0
     #: the longest text of one record entry

@@ -16,7 +16,9 @@ from enforcement.items.router import router as items_router
 from enforcement.leads.router import router as leads_router
 from enforcement.models import metadata
 from enforcement.officers.router import router as officers_router
+from enforcement.payments.router import router as payments_router
 from enforcement.records.router import router as records_router
+from enforcement.service_of_documents.router import router as service_router
 from jiceng_shared.service import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -37,6 +39,8 @@ def spec() -> ServiceSpec:
             cases_router,
             decisions_router,
             hearings_router,
+            service_router,
+            payments_router,
             records_router,
         ],
         subscriptions=consumers.subscriptions,

@@ -7,7 +7,9 @@ from enforcement.hearings.models import Hearing, Statement
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.leads.models import Lead, Transfer
 from enforcement.officers.models import Officer
+from enforcement.payments.models import Payment, PaymentPlan
 from enforcement.records.models import RecordEntry
+from enforcement.service_of_documents.models import DocumentService
 
 metadata = Base.metadata
 
@@ -15,12 +17,15 @@ __all__ = [
     "Case",
     "Decision",
     "Delegation",
+    "DocumentService",
     "Deliberation",
     "Hearing",
     "ItemRevision",
     "Lead",
     "LegalReview",
     "Officer",
+    "Payment",
+    "PaymentPlan",
     "RecordEntry",
     "RightsNotice",
     "Statement",

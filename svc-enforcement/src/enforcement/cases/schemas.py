@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from enforcement.decisions.schemas import DecisionOut, DeliberationOut, LegalReviewOut, RightsNoticeOut
 from enforcement.hearings.schemas import HearingOut, StatementOut
+from enforcement.payments.schemas import PaymentPlanOut
+from enforcement.service_of_documents.schemas import ServiceOut
 
 
 class CaseOpen(BaseModel):
@@ -87,3 +89,5 @@ class CaseDetail(CaseOut):
     deliberations: list[DeliberationOut] = []
     hearings: list[HearingOut] = []
     statements: list[StatementOut] = []
+    service: ServiceOut | None = None
+    payment: PaymentPlanOut | None = None

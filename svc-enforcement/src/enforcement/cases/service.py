@@ -18,6 +18,7 @@ from enforcement.cases import rules
 from enforcement.cases.models import Case
 from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut, OfficerRef
 from enforcement.config import EnforcementSettings
+from enforcement.decisions import rules as decision_rules
 from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
 from enforcement.decisions.schemas import DecisionOut, DeliberationOut, LegalReviewOut, RightsNoticeOut
 from enforcement.hearings.models import Hearing, Statement
@@ -28,9 +29,12 @@ from enforcement.leads import service as leads
 from enforcement.leads.models import Lead
 from enforcement.officers import rules as officer_rules
 from enforcement.officers import service as officers
+from enforcement.payments import queries as payment_queries
 from enforcement.records import service as records
 from enforcement.records.models import RecordEntry
 from enforcement.records.schemas import EntryIn
+from enforcement.service_of_documents.models import DocumentService
+from enforcement.service_of_documents.schemas import ServiceOut
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.enforcement import CaseClosed, CaseOpened
 from jiceng_shared.db import new_id
@@ -119,11 +123,16 @@ async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, n
     statements = (
         await session.scalars(select(Statement).where(Statement.case_id == case.id).order_by(Statement.recorded_at))
     ).all()
+    served = await session.scalar(select(DocumentService).where(DocumentService.case_id == case.id))
+    plan = await payment_queries.plan_of(session, case.id)
+    paid = await payment_queries.payments_of(session, case.id) if plan else []
     return to_out(  # type: ignore[return-value]
         case,
         calendar,
         now,
         CaseDetail,
+        service=None if served is None else ServiceOut.of(served),
+        payment=None if plan is None else payment_queries.plan_out(plan, paid, calendar, now),
         decision=None if decision is None else DecisionOut.of(decision),
         rights_notices=[RightsNoticeOut.of(n) for n in notices],
         legal_reviews=[LegalReviewOut.of(r) for r in reviews],
@@ -388,6 +397,24 @@ async def add_entry(
     return entry
 
 
+async def _require_executed(session: AsyncSession, case: Case) -> None:
+    """A case closes when its penalty is executed, exempted or handed to the court, not when decided."""
+    decision = await session.scalar(select(Decision).where(Decision.case_id == case.id))
+    assert decision is not None  # a decided case has its decision
+    if not decision_rules.PENALTIES[decision.penalty].adverse:
+        return  # nothing to execute: no penalty, facts not established, or handed to the judiciary
+    if await session.scalar(select(DocumentService.id).where(DocumentService.case_id == case.id)) is None:
+        raise Problem(409, "not_served", "Not served", "the decision is served before the case can close (art. 61)")
+    plan = await payment_queries.plan_of(session, case.id)
+    if plan is not None and not payment_queries.settled(plan, await payment_queries.payments_of(session, case.id)):
+        raise Problem(
+            409,
+            "unpaid",
+            "Fine unpaid",
+            "the fine is paid, or the court is applied to for its enforcement, before the case can close",
+        )
+
+
 async def close(
     session: AsyncSession,
     principal: Principal,
@@ -402,6 +429,7 @@ async def close(
         raise invalid_state(
             case, "be closed (a decision comes first)" if case.status == "investigating" else "be closed"
         )
+    await _require_executed(session, case)
     lead = await session.scalar(select(Lead).where(Lead.id == case.lead_id).with_for_update())
     assert lead is not None  # a case always has its lead (foreign key)
     case.status = "closed"

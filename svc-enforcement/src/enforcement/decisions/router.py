@@ -10,6 +10,7 @@ from enforcement.cases import service as cases
 from enforcement.cases.schemas import CaseDetail
 from enforcement.decisions import service
 from enforcement.decisions.schemas import DecisionIn, DeliberationIn, LegalReviewIn, RightsNoticeIn
+from enforcement.service_of_documents.rules import ExecutionRules
 from jiceng_shared.identity import Principal
 from jiceng_shared.service import Ctx, Tx, require
 
@@ -64,7 +65,14 @@ async def decide(
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
         await service.decide(
-            session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
+            session,
+            principal,
+            case_id,
+            body,
+            calendar=ctx.calendar,
+            config=_config(ctx),
+            execution=ExecutionRules.from_settings(ctx.settings),
+            now=ctx.now(),
         )
     return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
 

@@ -26,6 +26,8 @@ from enforcement.hearings import service as hearings
 from enforcement.officers import rules as officer_rules
 from enforcement.officers import service as officers
 from enforcement.records import service as records
+from enforcement.service_of_documents import service as documents
+from enforcement.service_of_documents.rules import ExecutionRules, ServiceMethod
 from jiceng_shared.contracts.enforcement import DecisionMade
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem
@@ -296,6 +298,7 @@ async def decide(
     *,
     calendar: WorkdayCalendar,
     config: DecisionRules,
+    execution: ExecutionRules,
     now: dt.datetime,
 ) -> Decision:
     case = await cases.act_on(session, principal, case_id, DECIDE, calendar, now)
@@ -433,6 +436,23 @@ async def decide(
         township=case.township_code,
         correlation_id=case.correlation_id,
     )
+    if body.procedure == "summary":
+        # art. 52: the decision made on the spot is handed to the party there and then
+        await session.flush()
+        documents.record_service(
+            session,
+            case,
+            decision,
+            method=ServiceMethod.ON_THE_SPOT,
+            served_at=now,
+            proof="当场交付行政处罚决定书，当事人签收（简易程序）",
+            consent=False,
+            announcement_reason=None,
+            actor=principal,
+            calendar=calendar,
+            config=execution,
+            now=now,
+        )
     await session.flush()
     return decision
 

@@ -38,6 +38,10 @@ KIND_LABELS = {
     "extension": "延长办案期限",
     "overdue": "超期未决",
     "decision": "处罚决定",
+    "service": "送达",
+    "payment": "缴纳罚款",
+    "payment_arrangement": "延期或分期缴纳",
+    "court_application": "申请法院强制执行",
     "case_closed": "结案",
 }
 
