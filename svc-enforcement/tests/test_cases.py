@@ -147,6 +147,15 @@ async def test_summary_procedure_fines_an_organisation_3000_yuan_but_not_3001(en
     assert accepted.json()["status"] == "decided" and accepted.json()["decision_days_left"] is None
 
 
+async def test_a_decision_flagged_major_is_refused_under_the_summary_procedure(enforcement, new_case):
+    case = await new_case()
+    before = await written(enforcement)
+    major = await post(enforcement, f"/cases/{case['id']}/decision", decision(major=True))
+    assert major.status_code == 422 and major.json()["code"] == "summary_procedure_limit"
+    assert await written(enforcement) == before
+    assert (await post(enforcement, f"/cases/{case['id']}/decision", decision(major=False))).status_code == 201
+
+
 async def test_an_on_the_spot_decision_needs_two_certified_officers_of_the_case_present(enforcement, new_case):
     case = await new_case()
     alone = await post(
