@@ -758,6 +758,22 @@ async def undelegated_lead(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return lead_scoped(await centre_lead(ctx, t, "illegal_construction_farmland"))
 
 
+async def patrol_lead_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, str, str]:
+    grid = grid_of(t)
+    body = {
+        "source": "patrol",
+        "township_code": t.code,
+        "area_code": grid.code,
+        "category": "street_occupation",
+        "description": f"{MATRIX}：巡查发现占道经营",
+    }
+    return body, grid.code, "cle"
+
+
+async def fresh_lead(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return lead_scoped(await centre_lead(ctx, t, "street_occupation"))
+
+
 async def investigating_case(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return case_scoped(await open_case(ctx, t, await centre_lead(ctx, t, "street_occupation")))
 
@@ -1130,6 +1146,19 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("POST", "/api/enforcement/v1/leads/{lead_id}/transfer"): Fixture(
         params=per_holder("enforcement.lead.transfer", ("lead_id",), undelegated_lead),
         body=body_of({"reason": f"{MATRIX}：占用农用地建设不在本镇赋权清单内，依法移送"}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/enforcement/v1/leads"): Fixture(
+        body=patrol_lead_body, ok=frozenset({201}), outside=frozenset({403})
+    ),
+    ("POST", "/api/enforcement/v1/leads/{lead_id}/not-filed"): Fixture(
+        params=per_holder("enforcement.case.open", ("lead_id",), fresh_lead),
+        body=body_of({"ground": "minor_corrected", "reason": f"{MATRIX}：当场改正，未造成危害后果"}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/enforcement/v1/leads/{lead_id}/extension"): Fixture(
+        params=per_holder("enforcement.case.extend", ("lead_id",), fresh_lead),
+        body=body_of({"reason": f"{MATRIX}：需现场检测"}),
         ok=frozenset({200}),
     ),
     ("GET", "/api/enforcement/v1/cases/{case_id}"): Fixture(params=chain_case_params),

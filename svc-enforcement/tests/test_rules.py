@@ -35,7 +35,8 @@ def code_of(call) -> str:
 
 def test_the_configured_defaults_are_the_numbers_of_the_law():
     s = EnforcementSettings()
-    assert (s.filing_workdays, s.min_officers, s.decision_days, s.decision_extension_days) == (15, 2, 90, 30)
+    assert (s.filing_workdays, s.filing_extension_workdays) == (15, 15)
+    assert (s.min_officers, s.decision_days, s.decision_extension_days) == (2, 90, 30)
     assert (s.summary_fine_max_person_yuan, s.summary_fine_max_organisation_yuan) == (200, 3000)
     assert (s.large_fine_person_yuan, s.large_fine_organisation_yuan) == (5000, 50000)
     assert (s.hearing_request_workdays, s.hearing_notice_days) == (5, 7)
@@ -132,6 +133,14 @@ def test_the_filing_decision_is_due_15_working_days_after_the_lead():
         2026, 11, 23, 23, 59, 59, tzinfo=COUNTY_ZONE
     )
     assert calendar.add_workdays(dt.date(2026, 11, 2), 14) == dt.date(2026, 11, 20)
+
+
+def test_the_filing_limit_is_extended_by_15_more_working_days_once():
+    deadline = leads.filing_deadline(local(2026, 9, 28), calendar)
+    assert leads.extended_filing_deadline(deadline, calendar).date() == dt.date(2026, 11, 13)
+    assert leads.extended_filing_deadline(deadline, calendar, workdays=14).date() == dt.date(2026, 11, 12)
+    assert not leads.decided_late(deadline, deadline)
+    assert leads.decided_late(deadline + dt.timedelta(seconds=1), deadline)
 
 
 def test_the_filing_limit_skips_the_national_day_holiday_and_counts_the_make_up_saturday():

@@ -21,6 +21,8 @@ class EnforcementSettings(CommonSettings):
     #: decide whether to file a lead within this many working days (rules-reference §7.4: 市场监督管理
     #: 行政处罚程序规定 art. 18, a department rule used as the local default; 行政处罚法 art. 54 "及时立案")
     filing_workdays: int = 15
+    #: and this many more with the approval of the office's head (same source)
+    filing_extension_workdays: int = 15
     #: officers needed to open a case and to act on the spot (行政处罚法 art. 42, 51)
     min_officers: int = 2
     #: a decision within this many calendar days of registration (行政处罚法 art. 60)

@@ -75,6 +75,21 @@ class CaseClosed(EventPayload):
     record_head: str | None = None
 
 
+class LeadOverdue(EventPayload):
+    """A lead passed its filing limit (15 working days, plus an approved extension) undecided."""
+
+    event_type = "enforcement.lead.overdue"
+
+    lead_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    source: str
+    received_at: dt.datetime
+    deadline: dt.datetime
+    detected_at: dt.datetime
+
+
 class CaseOverdue(EventPayload):
     """A filed case passed its decision limit (90 days from filing, plus an approved extension)."""
 

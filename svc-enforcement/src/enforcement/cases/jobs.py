@@ -1,5 +1,5 @@
 """The overdue scan: cases past their decision limit undecided are reported once
-(``enforcement.case.overdue``) and noted in their record."""
+(``enforcement.case.overdue``) and noted in their record; leads past their filing limit too."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.cases import rules
 from enforcement.cases.models import Case
+from enforcement.leads import jobs as lead_jobs
 from enforcement.leads.models import Lead
 from enforcement.records import service as records
 from jiceng_shared.contracts.common import UnitRef
@@ -80,6 +81,7 @@ async def watch(ctx: ServiceContext) -> None:
     while True:
         try:
             await scan(ctx)
+            await lead_jobs.scan(ctx)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost meanwhile

@@ -248,6 +248,7 @@ async def open_case(
     session.add(case)
     lead.status = "case_opened"
     lead.case_id = case.id
+    leads.mark_decided(lead, now)
     lead.updated_at = now
     await session.flush()  # the case row exists before its record entries point at it
     records.append(
