@@ -891,6 +891,27 @@ async def deferral_body(_ctx: Ctx, _t: demo.Township, _p: Principal) -> tuple[An
     )
 
 
+async def published_case(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    scoped = await decided_case(ctx, t, p)
+    await ctx.call(
+        f"enforcement_officer.{t.slug}", "POST", f"/api/enforcement/v1/cases/{scoped[0]['case_id']}/disclosure", json={}
+    )
+    return scoped
+
+
+async def disclosure_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    async def make() -> dict:
+        scoped = await decided_case(ctx, t, p)
+        return await ctx.call(
+            f"enforcement_officer.{t.slug}",
+            "POST",
+            f"/api/enforcement/v1/cases/{scoped[0]['case_id']}/disclosure",
+            json={},
+        )
+
+    return {"disclosure_id": (await ctx.once("public-disclosure", make))["id"]}, None, None
+
+
 async def officer_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"username": f"enforcement_officer.{t.slug}"}, t.code, "cle"
 
@@ -1249,6 +1270,17 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"court": "建湖县人民法院", "reason": f"{MATRIX}：逾期未缴纳"}),
         ok=frozenset({409}),
     ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/disclosure"): Fixture(
+        params=per_holder("enforcement.case.disclose", ("case_id",), decided_case),
+        body=body_of({}),
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/enforcement/v1/cases/{case_id}/disclosure/withdraw"): Fixture(
+        params=per_holder("enforcement.case.disclose", ("case_id",), published_case),
+        body=body_of({"reason": f"{MATRIX}：复议撤销原决定"}),
+        ok=frozenset({200}),
+    ),
+    ("GET", "/api/enforcement/v1/public/disclosures/{disclosure_id}"): Fixture(params=disclosure_params, unscoped=True),
     ("POST", "/api/enforcement/v1/cases/{case_id}/close"): Fixture(
         params=per_holder("enforcement.case.close", ("case_id",), decided_case),
         body=body_of({"outcome": f"{MATRIX}：当事人已改正，予以警告，结案"}),

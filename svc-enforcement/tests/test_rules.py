@@ -9,6 +9,7 @@ import pytest
 from enforcement.cases import rules as cases
 from enforcement.config import EnforcementSettings
 from enforcement.decisions import rules as decisions
+from enforcement.disclosure import rules as disclosure
 from enforcement.hearings import rules as hearings
 from enforcement.items import rules as items
 from enforcement.leads import rules as leads
@@ -43,6 +44,7 @@ def test_the_configured_defaults_are_the_numbers_of_the_law():
     assert (s.legal_review_workdays, s.deliberation_min_members) == (10, 3)
     assert (s.service_days, s.payment_days, s.late_fee_percent_per_day) == (7, 15, 3)
     assert (s.administrative_review_days, s.litigation_months) == (60, 6)
+    assert (s.disclosure_workdays, s.withdrawal_workdays) == (7, 3)
     assert service.ExecutionRules.from_settings(s) == service.ExecutionRules(7, 15, 3, 60, 6)
     assert s.record_content_max_chars == 20000
 
@@ -464,3 +466,22 @@ def test_the_court_only_once_something_is_overdue_and_the_periods_have_run_out()
     assert payments.may_apply_to_court(end + dt.timedelta(days=1), False, end) == "nothing_overdue"
     assert payments.may_apply_to_court(end, True, end) == "periods_running"
     assert payments.may_apply_to_court(end + dt.timedelta(seconds=1), True, end) is None
+
+
+# --- disclosure (art. 48) ---------------------------------------------------------------------
+
+
+def test_publication_is_due_7_working_days_after_the_decision_and_withdrawal_3_after_the_change():
+    due = disclosure.publication_due(local(2026, 9, 29), calendar)
+    assert due == dt.datetime(2026, 10, 14, 23, 59, 59, tzinfo=COUNTY_ZONE)
+    assert disclosure.publication_due(local(2026, 9, 29), calendar, workdays=6).date() == dt.date(2026, 10, 13)
+    # a change on Wednesday 30 September: 8, 9 and Saturday 10 October
+    assert disclosure.withdrawal_due(local(2026, 9, 30), calendar).date() == dt.date(2026, 10, 10)
+    assert disclosure.withdrawal_due(local(2026, 9, 30), calendar, workdays=2).date() == dt.date(2026, 10, 9)
+    assert not disclosure.late(due, due) and disclosure.late(due + dt.timedelta(seconds=1), due)
+
+
+def test_a_person_is_published_by_surname_and_an_organisation_by_name():
+    assert disclosure.public_party("person", "王小明") == "王**"
+    assert disclosure.public_party("person", "张某") == "张*"
+    assert disclosure.public_party("organisation", "某某有限公司") == "某某有限公司"

@@ -58,6 +58,10 @@ class EnforcementSettings(CommonSettings):
     #: and go to court within this many months (行政诉讼法 art. 46); unpaid after both, the office may apply
     #: to the court for enforcement (行政处罚法 art. 72 (3), 行政强制法 art. 53)
     litigation_months: int = 6
+    #: a decision is published within this many working days of it (国办发〔2018〕118号, rules-reference §7.3)
+    disclosure_workdays: int = 7
+    #: a published decision revoked or changed is withdrawn within this many working days (行政处罚法 art. 48)
+    withdrawal_workdays: int = 3
     #: how often the background scan looks for cases and leads past their deadline (seconds)
     overdue_scan_seconds: float = 60.0
     #: the longest text of one record entry

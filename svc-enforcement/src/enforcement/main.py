@@ -11,6 +11,7 @@ from enforcement.cases import jobs as case_jobs
 from enforcement.cases.router import router as cases_router
 from enforcement.config import EnforcementSettings
 from enforcement.decisions.router import router as decisions_router
+from enforcement.disclosure.router import router as disclosure_router
 from enforcement.hearings.router import router as hearings_router
 from enforcement.items.router import router as items_router
 from enforcement.leads.router import router as leads_router
@@ -41,6 +42,7 @@ def spec() -> ServiceSpec:
             hearings_router,
             service_router,
             payments_router,
+            disclosure_router,
             records_router,
         ],
         subscriptions=consumers.subscriptions,

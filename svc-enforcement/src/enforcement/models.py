@@ -3,6 +3,7 @@
 from enforcement.cases.models import Case
 from enforcement.db import Base
 from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
+from enforcement.disclosure.models import Disclosure
 from enforcement.hearings.models import Hearing, Statement
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.leads.models import Lead, Transfer
@@ -17,6 +18,7 @@ __all__ = [
     "Case",
     "Decision",
     "Delegation",
+    "Disclosure",
     "DocumentService",
     "Deliberation",
     "Hearing",

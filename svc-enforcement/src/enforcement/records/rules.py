@@ -42,6 +42,8 @@ KIND_LABELS = {
     "payment": "缴纳罚款",
     "payment_arrangement": "延期或分期缴纳",
     "court_application": "申请法院强制执行",
+    "disclosure": "执法公示",
+    "disclosure_withdrawn": "撤回执法公示",
     "case_closed": "结案",
 }
 
