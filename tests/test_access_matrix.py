@@ -912,6 +912,76 @@ async def disclosure_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
     return {"disclosure_id": (await ctx.once("public-disclosure", make))["id"]}, None, None
 
 
+def credit_code() -> str:
+    return "91" + uuid.uuid4().hex[:16].upper()
+
+
+def target_body_of(t: demo.Township) -> dict:
+    return {
+        "township_code": t.code,
+        "area_code": grid_of(t).code,
+        "name": f"{MATRIX}：检查对象",
+        "credit_code": credit_code(),
+    }
+
+
+async def new_target(ctx: Ctx, t: demo.Township) -> dict:
+    return await ctx.call(
+        f"enforcement_officer.{t.slug}", "POST", "/api/enforcement/v1/inspection-targets", json=target_body_of(t)
+    )
+
+
+async def target_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, str, str]:
+    return target_body_of(t), grid_of(t).code, "cle"
+
+
+async def target_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return {"target_id": (await new_target(ctx, t))["id"]}, grid_of(t).code, "cle"
+
+
+def plan_body_of(t: demo.Township) -> dict:
+    return {"township_code": t.code, "name": f"{MATRIX}：双随机抽查", "ratio_percent": 100}
+
+
+async def plan_body(ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, str, str]:
+    await ctx.once(("inspection-target", t.code), lambda: new_target(ctx, t))
+    return plan_body_of(t), t.code, "cle"
+
+
+async def drawn_plan(ctx: Ctx, t: demo.Township) -> dict:
+    async def make() -> dict:
+        await ctx.once(("inspection-target", t.code), lambda: new_target(ctx, t))
+        return await ctx.call(
+            f"enforcement_officer.{t.slug}", "POST", "/api/enforcement/v1/inspection-plans", json=plan_body_of(t)
+        )
+
+    return await ctx.once(("inspection-plan", t.code), make)
+
+
+async def plan_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return {"plan_id": (await drawn_plan(ctx, t))["id"]}, t.code, "cle"
+
+
+async def published_plan_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    async def make() -> dict:
+        await new_target(ctx, t)
+        plan = await ctx.call(
+            f"enforcement_officer.{t.slug}", "POST", "/api/enforcement/v1/inspection-plans", json=plan_body_of(t)
+        )
+        results = [
+            {"target_id": a["target_id"], "outcome": "compliant", "finding": f"{MATRIX}：未发现问题"}
+            for a in plan["assignments"]
+        ]
+        return await ctx.call(
+            f"enforcement_officer.{t.slug}",
+            "POST",
+            f"/api/enforcement/v1/inspection-plans/{plan['id']}/results",
+            json={"results": results},
+        )
+
+    return {"plan_id": (await ctx.once("public-inspection", make))["id"]}, None, None
+
+
 async def officer_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"username": f"enforcement_officer.{t.slug}"}, t.code, "cle"
 
@@ -1281,6 +1351,28 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         ok=frozenset({200}),
     ),
     ("GET", "/api/enforcement/v1/public/disclosures/{disclosure_id}"): Fixture(params=disclosure_params, unscoped=True),
+    ("POST", "/api/enforcement/v1/inspection-targets"): Fixture(
+        body=target_body, ok=frozenset({201}), outside=frozenset({403})
+    ),
+    ("POST", "/api/enforcement/v1/inspection-targets/{target_id}/conflicts"): Fixture(
+        params=per_holder("enforcement.inspection.manage", ("target_id",), target_params),
+        body=body_of({"inspector": "matrix.nobody", "reason": f"{MATRIX}：近亲属"}),
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/enforcement/v1/inspection-plans"): Fixture(
+        body=plan_body, ok=frozenset({201}), outside=frozenset({403})
+    ),
+    ("GET", "/api/enforcement/v1/inspection-plans/{plan_id}"): Fixture(params=plan_params),
+    ("GET", "/api/enforcement/v1/inspection-plans/{plan_id}/verify"): Fixture(params=plan_params),
+    # a holder reaches the service, which names the results that do not match the draw (422)
+    ("POST", "/api/enforcement/v1/inspection-plans/{plan_id}/results"): Fixture(
+        params=plan_params,
+        body=body_of({"results": [{"target_id": "none", "outcome": "compliant", "finding": f"{MATRIX}：无"}]}),
+        ok=frozenset({422}),
+    ),
+    ("GET", "/api/enforcement/v1/public/inspections/{plan_id}/verify"): Fixture(
+        params=published_plan_params, unscoped=True
+    ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/close"): Fixture(
         params=per_holder("enforcement.case.close", ("case_id",), decided_case),
         body=body_of({"outcome": f"{MATRIX}：当事人已改正，予以警告，结案"}),

@@ -11,6 +11,7 @@ from enforcement.config import EnforcementSettings
 from enforcement.decisions import rules as decisions
 from enforcement.disclosure import rules as disclosure
 from enforcement.hearings import rules as hearings
+from enforcement.inspections import rules as inspections
 from enforcement.items import rules as items
 from enforcement.leads import rules as leads
 from enforcement.officers import rules as officers
@@ -45,6 +46,7 @@ def test_the_configured_defaults_are_the_numbers_of_the_law():
     assert (s.service_days, s.payment_days, s.late_fee_percent_per_day) == (7, 15, 3)
     assert (s.administrative_review_days, s.litigation_months) == (60, 6)
     assert (s.disclosure_workdays, s.withdrawal_workdays) == (7, 3)
+    assert (s.inspection_min_ratio_percent, s.inspection_min_inspectors) == (3, 2)
     assert service.ExecutionRules.from_settings(s) == service.ExecutionRules(7, 15, 3, 60, 6)
     assert s.record_content_max_chars == 20000
 
@@ -485,3 +487,34 @@ def test_a_person_is_published_by_surname_and_an_organisation_by_name():
     assert disclosure.public_party("person", "王小明") == "王**"
     assert disclosure.public_party("person", "张某") == "张*"
     assert disclosure.public_party("organisation", "某某有限公司") == "某某有限公司"
+
+
+# --- random inspections (双随机) -----------------------------------------------------------------
+
+
+def test_a_plan_draws_3_percent_rounded_up_and_no_less():
+    assert inspections.targets_to_draw(100, 3) == 3
+    assert inspections.targets_to_draw(101, 3) == 4
+    assert inspections.targets_to_draw(33, 3) == 1 and inspections.targets_to_draw(34, 3) == 2
+    assert inspections.targets_to_draw(2, 100) == 2
+    assert not inspections.check_plan(3, 2)
+    assert {e["code"] for e in inspections.check_plan(2, 2).errors} == {"ratio_below_minimum"}
+    assert {e["code"] for e in inspections.check_plan(3, 1).errors} == {"too_few_inspectors"}
+    assert not inspections.check_plan(2, 1, min_ratio=2, min_inspectors=1)
+
+
+def test_the_draw_is_reproducible_and_excludes_conflicts():
+    targets = [f"t{n:02}" for n in range(40)]
+    inspectors = ["a", "b", "c"]
+    conflicts = {t: ["a"] for t in targets}
+    first = inspections.draw("seed-1", targets, inspectors, conflicts, ratio_percent=10, inspectors_per_target=2)
+    again = inspections.draw(
+        "seed-1", list(reversed(targets)), inspectors[::-1], conflicts, ratio_percent=10, inspectors_per_target=2
+    )
+    assert first == again and len(first) == 4
+    assert all(set(a.inspectors) == {"b", "c"} for a in first)
+    other = inspections.draw("seed-2", targets, inspectors, {}, ratio_percent=10, inspectors_per_target=2)
+    assert [a.target_id for a in other] != [a.target_id for a in first]
+    with pytest.raises(Problem) as caught:
+        inspections.draw("s", targets, ["a", "b"], conflicts, ratio_percent=100, inspectors_per_target=2)
+    assert caught.value.code == "not_enough_inspectors"

@@ -62,6 +62,11 @@ class EnforcementSettings(CommonSettings):
     disclosure_workdays: int = 7
     #: a published decision revoked or changed is withdrawn within this many working days (行政处罚法 art. 48)
     withdrawal_workdays: int = 3
+    #: a random inspection draws at least this share of the register, in percent, configurable per plan
+    #: above it (企业信息公示暂行条例 / SAMR Order 101 抽查比例不低于3%, rules-reference §8)
+    inspection_min_ratio_percent: int = 3
+    #: and at least this many inspectors per target (rules-reference §8 [L]; 行政处罚法 art. 42)
+    inspection_min_inspectors: int = 2
     #: how often the background scan looks for cases and leads past their deadline (seconds)
     overdue_scan_seconds: float = 60.0
     #: the longest text of one record entry

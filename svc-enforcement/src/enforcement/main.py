@@ -13,6 +13,7 @@ from enforcement.config import EnforcementSettings
 from enforcement.decisions.router import router as decisions_router
 from enforcement.disclosure.router import router as disclosure_router
 from enforcement.hearings.router import router as hearings_router
+from enforcement.inspections.router import router as inspections_router
 from enforcement.items.router import router as items_router
 from enforcement.leads.router import router as leads_router
 from enforcement.models import metadata
@@ -43,6 +44,7 @@ def spec() -> ServiceSpec:
             service_router,
             payments_router,
             disclosure_router,
+            inspections_router,
             records_router,
         ],
         subscriptions=consumers.subscriptions,

@@ -5,6 +5,7 @@ from enforcement.db import Base
 from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
 from enforcement.disclosure.models import Disclosure
 from enforcement.hearings.models import Hearing, Statement
+from enforcement.inspections.models import InspectionPlan, InspectionTarget, InspectorConflict
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.leads.models import Lead, Transfer
 from enforcement.officers.models import Officer
@@ -22,6 +23,9 @@ __all__ = [
     "DocumentService",
     "Deliberation",
     "Hearing",
+    "InspectionPlan",
+    "InspectionTarget",
+    "InspectorConflict",
     "ItemRevision",
     "Lead",
     "LegalReview",
