@@ -982,6 +982,68 @@ async def published_plan_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Sc
     return {"plan_id": (await ctx.once("public-inspection", make))["id"]}, None, None
 
 
+async def matrix_squad(ctx: Ctx, t: demo.Township) -> dict:
+    async def make() -> dict:
+        return await ctx.call(
+            f"township_leader.{t.slug}",
+            "POST",
+            "/api/enforcement/v1/squads",
+            json={
+                "name": f"{MATRIX}：派驻中队",
+                "township_code": t.code,
+                "kind": "stationed",
+                "county_dept": "samr",
+                "members": [f"enforcement_officer.{t.slug}", f"enforcement_officer2.{t.slug}"],
+                "leader": f"enforcement_officer.{t.slug}",
+            },
+        )
+
+    return await ctx.once(("squad", t.code), make)
+
+
+async def new_operation(ctx: Ctx, t: demo.Township, parts: bool = False) -> dict:
+    """A joint operation of departments without township staff in the demo (sep, hud)."""
+    officer = f"enforcement_officer.{t.slug}"
+    squad = await matrix_squad(ctx, t)
+    op = await ctx.call(
+        officer,
+        "POST",
+        "/api/enforcement/v1/joint-operations",
+        json={
+            "ticket_id": str(uuid.uuid4()),
+            "squad_id": squad["id"],
+            "area_code": grid_of(t).code,
+            "title": f"{MATRIX}：联合执法",
+            "departments": [{"dept": "sep", "task": "油烟检测"}, {"dept": "hud", "task": "违建核查"}],
+        },
+    )
+    if parts:
+        for dept in ("sep", "hud"):
+            await ctx.call(
+                officer,
+                "POST",
+                f"/api/enforcement/v1/joint-operations/{op['id']}/parts",
+                json={"dept": dept, "outcome": f"{MATRIX}：完成"},
+            )
+    return op
+
+
+def operation_scoped(op: dict) -> Scoped:
+    return {"operation_id": op["id"]}, op["area_code"], "cle"
+
+
+async def operation_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return operation_scoped(await ctx.once(("operation", t.code), lambda: new_operation(ctx, t)))
+
+
+async def fresh_operation(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return operation_scoped(await new_operation(ctx, t))
+
+
+async def recorded_operation(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return operation_scoped(await new_operation(ctx, t, parts=True))
+
+
 async def officer_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"username": f"enforcement_officer.{t.slug}"}, t.code, "cle"
 
@@ -1372,6 +1434,17 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ),
     ("GET", "/api/enforcement/v1/public/inspections/{plan_id}/verify"): Fixture(
         params=published_plan_params, unscoped=True
+    ),
+    ("GET", "/api/enforcement/v1/joint-operations/{operation_id}"): Fixture(params=operation_params),
+    # the county bureau's staff see the operation but record only their own department's part (403)
+    ("POST", "/api/enforcement/v1/joint-operations/{operation_id}/parts"): Fixture(
+        params=per_holder("enforcement.joint.part", ("operation_id",), fresh_operation),
+        body=body_of({"dept": "sep", "outcome": f"{MATRIX}：油烟达标"}),
+        ok=frozenset({200, 403}),
+    ),
+    ("POST", "/api/enforcement/v1/joint-operations/{operation_id}/complete"): Fixture(
+        params=per_holder("enforcement.joint.manage", ("operation_id",), recorded_operation),
+        ok=frozenset({200}),
     ),
     ("POST", "/api/enforcement/v1/cases/{case_id}/close"): Fixture(
         params=per_holder("enforcement.case.close", ("case_id",), decided_case),

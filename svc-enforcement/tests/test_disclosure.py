@@ -5,7 +5,7 @@ import datetime as dt
 
 from enforcement.disclosure.models import Disclosure
 from enforcement.records.models import RecordEntry
-from enforcement.testing import API, OFFICER, OFFICER_B, count_rows
+from enforcement.testing import API, OFFICER, OFFICER_B, count_rows, wait_for_event
 from jiceng_shared.identity import ANONYMOUS
 from jiceng_shared.testing.plugin import headers_for
 from jiceng_shared.workdays import COUNTY_ZONE
@@ -52,6 +52,10 @@ async def test_published_on_the_7th_working_day_is_in_time_and_a_second_later_la
     assert (await post(enforcement, f"/cases/{late['id']}/disclosure", {})).json()["late"] is True
     again = await post(enforcement, f"/cases/{late['id']}/disclosure", {})
     assert again.status_code == 409 and again.json()["code"] == "already_published"
+    event = await wait_for_event(
+        enforcement, "enforcement.disclosure.published", lambda e: e.data["case_id"] == on_time["id"]
+    )
+    assert event.data["late"] is False and event.correlationid == on_time["correlation_id"]
 
 
 async def test_the_public_list_is_searchable_masked_and_drops_what_is_withdrawn(enforcement, new_case, clock):
@@ -99,6 +103,10 @@ async def test_the_public_list_is_searchable_masked_and_drops_what_is_withdrawn(
         {"reason": "变更处罚决定", "changed_at": local(2026, 11, 20, 15).isoformat()},
     )
     assert late.json()["withdrawal_late"] is True
+    event = await wait_for_event(
+        enforcement, "enforcement.disclosure.withdrawn", lambda e: e.data["case_id"] == person["id"]
+    )
+    assert event.data["late"] is True
     record = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(OFFICER))).json()
     assert [e["kind"] for e in record["items"]][-2:] == ["disclosure", "disclosure_withdrawn"]
 

@@ -18,6 +18,7 @@ from enforcement.officers import rules as officers
 from enforcement.payments import rules as payments
 from enforcement.records import rules as records
 from enforcement.service_of_documents import rules as service
+from enforcement.squads import rules as squads
 from jiceng_shared.errors import Problem
 from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
@@ -47,6 +48,7 @@ def test_the_configured_defaults_are_the_numbers_of_the_law():
     assert (s.administrative_review_days, s.litigation_months) == (60, 6)
     assert (s.disclosure_workdays, s.withdrawal_workdays) == (7, 3)
     assert (s.inspection_min_ratio_percent, s.inspection_min_inspectors) == (3, 2)
+    assert s.stationed_township_weight_percent == 60
     assert service.ExecutionRules.from_settings(s) == service.ExecutionRules(7, 15, 3, 60, 6)
     assert s.record_content_max_chars == 20000
 
@@ -518,3 +520,15 @@ def test_the_draw_is_reproducible_and_excludes_conflicts():
     with pytest.raises(Problem) as caught:
         inspections.draw("s", targets, ["a", "b"], conflicts, ratio_percent=100, inspectors_per_target=2)
     assert caught.value.code == "not_enough_inspectors"
+
+
+# --- squads (dual leadership) ----------------------------------------------------------------
+
+
+def test_a_stationed_squad_is_assessed_60_by_the_township_and_40_by_the_county():
+    assert squads.assessment_weights(squads.SquadKind.STATIONED) == (60, 40)
+    assert squads.assessment_weights(squads.SquadKind.STATIONED, 75) == (75, 25)
+    assert squads.assessment_weights(squads.SquadKind.TOWNSHIP) == (100, 0)
+    assert not squads.check_weight(60) and not squads.check_weight(100)
+    assert squads.check_weight(59).errors[0]["code"] == "township_weight_too_low"
+    assert not squads.check_weight(55, minimum=55)

@@ -67,6 +67,9 @@ class EnforcementSettings(CommonSettings):
     inspection_min_ratio_percent: int = 3
     #: and at least this many inspectors per target (rules-reference §8 [L]; 行政处罚法 art. 42)
     inspection_min_inspectors: int = 2
+    #: a stationed squad's assessment: the township's share, at least this (002; domain.md dual leadership),
+    #: the county bureau the rest (60 / 40)
+    stationed_township_weight_percent: int = 60
     #: how often the background scan looks for cases and leads past their deadline (seconds)
     overdue_scan_seconds: float = 60.0
     #: the longest text of one record entry

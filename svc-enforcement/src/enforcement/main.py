@@ -21,6 +21,7 @@ from enforcement.officers.router import router as officers_router
 from enforcement.payments.router import router as payments_router
 from enforcement.records.router import router as records_router
 from enforcement.service_of_documents.router import router as service_router
+from enforcement.squads.router import router as squads_router
 from jiceng_shared.service import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -45,6 +46,7 @@ def spec() -> ServiceSpec:
             payments_router,
             disclosure_router,
             inspections_router,
+            squads_router,
             records_router,
         ],
         subscriptions=consumers.subscriptions,

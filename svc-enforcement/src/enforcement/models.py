@@ -12,6 +12,7 @@ from enforcement.officers.models import Officer
 from enforcement.payments.models import Payment, PaymentPlan
 from enforcement.records.models import RecordEntry
 from enforcement.service_of_documents.models import DocumentService
+from enforcement.squads.models import JointOperation, Squad
 
 metadata = Base.metadata
 
@@ -27,6 +28,7 @@ __all__ = [
     "InspectionTarget",
     "InspectorConflict",
     "ItemRevision",
+    "JointOperation",
     "Lead",
     "LegalReview",
     "Officer",
@@ -34,6 +36,7 @@ __all__ = [
     "PaymentPlan",
     "RecordEntry",
     "RightsNotice",
+    "Squad",
     "Statement",
     "Transfer",
     "metadata",

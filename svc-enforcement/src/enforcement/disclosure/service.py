@@ -14,9 +14,11 @@ from enforcement.disclosure.models import Disclosure
 from enforcement.disclosure.rules import DisclosureStatus
 from enforcement.disclosure.schemas import DisclosureIn, WithdrawalIn
 from enforcement.records import service as records
+from jiceng_shared.contracts.enforcement import DisclosurePublished, DisclosureWithdrawn
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
+from jiceng_shared.outbox import emit
 from jiceng_shared.scope import require_scope
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -78,6 +80,22 @@ async def publish(
         content=f"执法公示：{case.number}（当事人 {disclosure.party}）",
         data={"disclosure_id": disclosure.id, "due": due.isoformat(), "late": disclosure.late},
     )
+    await emit(
+        session,
+        DisclosurePublished(
+            disclosure_id=disclosure.id,
+            case_id=case.id,
+            number=case.number,
+            township_code=case.township_code,
+            decided_at=decision.decided_at,
+            due=due,
+            published_at=now,
+            late=disclosure.late,
+        ),
+        subject=case.id,
+        township=case.township_code,
+        correlation_id=case.correlation_id,
+    )
     case.updated_at = now
     await session.flush()
     return disclosure
@@ -122,6 +140,22 @@ async def withdraw(
         at=now,
         content=f"撤回执法公示：{body.reason}",
         data={"disclosure_id": disclosure.id, "due": due.isoformat(), "late": disclosure.withdrawal_late},
+    )
+    await emit(
+        session,
+        DisclosureWithdrawn(
+            disclosure_id=disclosure.id,
+            case_id=case.id,
+            number=case.number,
+            township_code=case.township_code,
+            changed_at=changed_at,
+            due=due,
+            withdrawn_at=now,
+            late=bool(disclosure.withdrawal_late),
+        ),
+        subject=case.id,
+        township=case.township_code,
+        correlation_id=case.correlation_id,
     )
     case.updated_at = now
     await session.flush()
