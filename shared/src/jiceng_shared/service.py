@@ -59,6 +59,19 @@ class ServiceContext:
         return clock().astimezone(dt.timezone.utc) if clock is not None else utcnow()
 
 
+def file_clock(path: Path) -> Callable[[], dt.datetime]:
+    """The instant written in ``path``, or the wall clock while the file is absent or empty."""
+
+    def now() -> dt.datetime:
+        try:
+            text = path.read_text().strip()
+        except FileNotFoundError:
+            text = ""
+        return dt.datetime.fromisoformat(text) if text else utcnow()
+
+    return now
+
+
 BackgroundJob = Callable[[ServiceContext], Awaitable[None]]
 
 #: FastAPI's own OpenTelemetry would open a second server span (and one per dependency) inside
@@ -104,6 +117,8 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         extra_workdays=settings.calendar_extra_workdays,
     )
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar)  # type: ignore[arg-type]
+    if settings.env == "test" and settings.clock_file is not None:
+        ctx.extras["clock"] = file_clock(settings.clock_file)
     ctx.consumers = ConsumerGroup(
         db,
         bus,
