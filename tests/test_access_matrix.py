@@ -1044,6 +1044,16 @@ async def recorded_operation(ctx: Ctx, t: demo.Township, _p: Principal) -> Scope
     return operation_scoped(await new_operation(ctx, t, parts=True))
 
 
+async def reviewer_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
+    body = {
+        "name": "矩阵法制审核员",
+        "township_code": t.code,
+        "certificate_number": f"A{uuid.uuid4().hex[:12]}",
+        "valid_from": "2020-01-01",
+    }
+    return body, None, None
+
+
 async def officer_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"username": f"enforcement_officer.{t.slug}"}, t.code, "cle"
 
@@ -1294,6 +1304,9 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/enforcement/v1/officers/{username}"): Fixture(params=officer_params),
     ("PUT", "/api/enforcement/v1/officers/{username}"): Fixture(
         params=new_officer_params, body=officer_body, ok=frozenset({201})
+    ),
+    ("PUT", "/api/enforcement/v1/legal-reviewers/{username}"): Fixture(
+        params=new_officer_params, body=reviewer_body, ok=frozenset({201})
     ),
     ("GET", "/api/enforcement/v1/leads/{lead_id}"): Fixture(params=chain_lead_params),
     ("POST", "/api/enforcement/v1/leads/{lead_id}/transfer"): Fixture(

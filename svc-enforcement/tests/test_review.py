@@ -6,8 +6,8 @@ import datetime as dt
 from enforcement.cases.models import Case
 from enforcement.decisions.models import Deliberation
 from enforcement.records.models import RecordEntry
-from enforcement.testing import API, LEADER, OFFICER, REVIEWER, count_rows
-from jiceng_shared.testing.plugin import headers_for
+from enforcement.testing import ADMIN, API, LEADER, OFFICER, REVIEWER, count_rows
+from jiceng_shared.testing.plugin import headers_for, principal
 from jiceng_shared.workdays import COUNTY_ZONE
 
 PERSON = {"kind": "person", "name": "张某"}
@@ -84,3 +84,40 @@ async def test_a_major_decision_heavier_than_the_deliberation_is_refused(enforce
         ]
     ]
     assert kinds[-3:] == ["legal_review", "deliberation", "decision"]
+
+
+async def test_only_a_reviewer_with_a_valid_legal_qualification_reviews(enforcement, new_case, clock):
+    reviewer = principal(("legal_reviewer", "320971100000"), username="legal_reviewer2.bufeng")
+    case = await new_case()
+    clock.set(local(2026, 12, 1, 10))
+    unknown = await post(enforcement, f"/cases/{case['id']}/legal-review", PASSED, reviewer)
+    assert unknown.status_code == 422 and unknown.json()["code"] == "reviewer_not_certified"
+    qualification = {
+        "name": "法制审核员乙",
+        "township_code": "320971100000",
+        "certificate_number": "A20261000777",
+        "valid_from": "2026-12-02",
+        "valid_until": "2026-12-31",
+    }
+    officer = await enforcement.client.put(
+        f"{API}/legal-reviewers/legal_reviewer2.bufeng", json=qualification, headers=headers_for(OFFICER)
+    )
+    assert officer.status_code == 403
+    put = await enforcement.client.put(
+        f"{API}/legal-reviewers/legal_reviewer2.bufeng", json=qualification, headers=headers_for(ADMIN)
+    )
+    assert put.status_code == 201, put.text
+    not_yet = await post(enforcement, f"/cases/{case['id']}/legal-review", PASSED, reviewer)
+    assert not_yet.status_code == 422 and not_yet.json()["code"] == "reviewer_not_certified"
+    clock.set(local(2026, 12, 31, 23, 59, 59))
+    assert (await post(enforcement, f"/cases/{case['id']}/legal-review", PASSED, reviewer)).status_code == 201
+    clock.advance(seconds=1)
+    expired = await post(enforcement, f"/cases/{case['id']}/legal-review", PASSED, reviewer)
+    assert expired.status_code == 422 and expired.json()["code"] == "reviewer_not_certified"
+    renewed = await enforcement.client.put(
+        f"{API}/legal-reviewers/legal_reviewer2.bufeng",
+        json=qualification | {"valid_until": None},
+        headers=headers_for(ADMIN),
+    )
+    assert renewed.status_code == 200 and renewed.json()["valid_until"] is None
+    assert (await post(enforcement, f"/cases/{case['id']}/legal-review", PASSED, reviewer)).status_code == 201

@@ -337,6 +337,22 @@ def test_the_legal_review_is_due_on_the_10th_working_day_across_the_national_day
     assert not decisions.review_late(due, None)
 
 
+def test_a_reviewer_is_certified_from_the_first_to_the_last_day_of_the_qualification():
+    @dataclass
+    class Q:
+        township_code: str = BUFENG
+        valid_from: dt.date = dt.date(2026, 1, 1)
+        valid_until: dt.date | None = dt.date(2026, 12, 31)
+
+    assert decisions.reviewer_certified(Q(), BUFENG, dt.date(2026, 1, 1))
+    assert decisions.reviewer_certified(Q(), BUFENG, dt.date(2026, 12, 31))
+    assert not decisions.reviewer_certified(Q(), BUFENG, dt.date(2025, 12, 31))
+    assert not decisions.reviewer_certified(Q(), BUFENG, dt.date(2027, 1, 1))
+    assert decisions.reviewer_certified(Q(valid_until=None), BUFENG, dt.date(2040, 1, 1))
+    assert not decisions.reviewer_certified(Q(), "320971001000", dt.date(2026, 6, 1))
+    assert not decisions.reviewer_certified(None, BUFENG, dt.date(2026, 6, 1))
+
+
 def test_a_collective_deliberation_needs_three_distinct_leaders():
     assert not decisions.check_members(["a", "b", "c"])
     assert decisions.check_members(["a", "b"]).errors[0]["code"] == "too_few_members"

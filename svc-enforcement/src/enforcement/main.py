@@ -10,6 +10,7 @@ from enforcement import consumers, seed
 from enforcement.cases import jobs as case_jobs
 from enforcement.cases.router import router as cases_router
 from enforcement.config import EnforcementSettings
+from enforcement.decisions.router import reviewers as reviewers_router
 from enforcement.decisions.router import router as decisions_router
 from enforcement.disclosure.router import router as disclosure_router
 from enforcement.hearings.router import router as hearings_router
@@ -41,6 +42,7 @@ def spec() -> ServiceSpec:
             leads_router,
             cases_router,
             decisions_router,
+            reviewers_router,
             hearings_router,
             service_router,
             payments_router,

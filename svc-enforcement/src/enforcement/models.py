@@ -2,7 +2,7 @@
 
 from enforcement.cases.models import Case
 from enforcement.db import Base
-from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
+from enforcement.decisions.models import Decision, Deliberation, LegalReview, ReviewerQualification, RightsNotice
 from enforcement.disclosure.models import Disclosure
 from enforcement.hearings.models import Hearing, Statement
 from enforcement.inspections.models import InspectionPlan, InspectionTarget, InspectorConflict
@@ -35,6 +35,7 @@ __all__ = [
     "Payment",
     "PaymentPlan",
     "RecordEntry",
+    "ReviewerQualification",
     "RightsNotice",
     "Squad",
     "Statement",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from enforcement.decisions.models import ReviewerQualification
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.officers.models import Officer
 from enforcement.officers.service import OFFICE_DEPT
@@ -119,6 +120,18 @@ def demo_officers() -> list[DemoOfficer]:
     return officers
 
 
+def demo_reviewers() -> list[DemoOfficer]:
+    """The demo legal reviewers, each with a legal professional qualification (法律职业资格)."""
+    return [
+        DemoOfficer(
+            user.username, user.display_name, area, f"A2015{area[6:9]}{n:06d}", dt.date(2015, 9, 1), dt.date.max
+        )
+        for n, user in enumerate(demo.USERS, start=1)
+        for role, area, _dept in user.bindings
+        if role == "legal_reviewer"
+    ]
+
+
 async def seed(ctx: ServiceContext) -> None:
     now = ctx.now()
     async with ctx.db.transaction() as session:
@@ -157,6 +170,22 @@ async def seed(ctx: ServiceContext) -> None:
                     ],
                 )
             )
+        qualified = set((await session.scalars(select(ReviewerQualification.username))).all())
+        for r in demo_reviewers():
+            if r.username not in qualified:
+                session.add(
+                    ReviewerQualification(
+                        id=new_id(),
+                        username=r.username,
+                        name=r.name,
+                        township_code=r.township_code,
+                        certificate_number=r.certificate_number,
+                        valid_from=r.valid_from,
+                        valid_until=None,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
         known = set((await session.scalars(select(Officer.username))).all())
         for o in demo_officers():
             if o.username not in known:

@@ -33,6 +33,23 @@ class RightsNotice(Base):
     notified_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
+class ReviewerQualification(Base):
+    """A legal reviewer's national legal professional qualification (法律职业资格, 行政处罚法 art. 58):
+    only a reviewer holding a valid one reviews the township's decisions."""
+
+    __tablename__ = "reviewer_qualifications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    township_code: Mapped[str] = mapped_column(String(12), index=True)
+    certificate_number: Mapped[str] = mapped_column(String(40), unique=True)
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
 class LegalReview(Base):
     """法制审核 of a proposed decision (art. 58)."""
 

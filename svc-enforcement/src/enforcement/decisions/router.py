@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Response
 
 from enforcement.cases import service as cases
 from enforcement.cases.schemas import CaseDetail
 from enforcement.decisions import service
-from enforcement.decisions.schemas import DecisionIn, DeliberationIn, LegalReviewIn, RightsNoticeIn
+from enforcement.decisions.schemas import (
+    DecisionIn,
+    DeliberationIn,
+    LegalReviewIn,
+    QualificationIn,
+    QualificationOut,
+    RightsNoticeIn,
+)
 from enforcement.service_of_documents.rules import ExecutionRules
 from jiceng_shared.identity import Principal
 from jiceng_shared.service import Ctx, Tx, require
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["cases"])
+reviewers = APIRouter(prefix="/legal-reviewers", tags=["cases"])
 
 
 def _config(ctx: Ctx) -> service.DecisionRules:
@@ -53,7 +61,7 @@ async def legal_review(
     principal: Annotated[Principal, Depends(require(service.REVIEW))],
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
-        await service.legal_review(session, principal, case_id, body, now=ctx.now())
+        await service.legal_review(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
     return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
 
 
@@ -106,3 +114,22 @@ async def deliberate(
     now = ctx.now()
     await service.deliberate(session, principal, case_id, body, config=_config(ctx), now=now)
     return await cases.detail_in(session, case_id, ctx.calendar, now)
+
+
+@reviewers.put(
+    "/{username}",
+    response_model=QualificationOut,
+    summary="Register or renew a legal reviewer's legal professional qualification (法律职业资格)",
+)
+async def put_qualification(
+    username: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")],
+    body: QualificationIn,
+    response: Response,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.QUALIFY))],
+) -> QualificationOut:
+    row, created = await service.put_qualification(session, principal, username, body, now=ctx.now())
+    if created:
+        response.status_code = 201
+    return QualificationOut.model_validate(row)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from jiceng_shared.errors import FieldErrors, Problem
 
@@ -141,6 +141,14 @@ def legal_review_due(submitted_at: dt.datetime, calendar: Calendar, workdays: in
 
 def review_late(reviewed_at: dt.datetime, due: dt.datetime | None) -> bool:
     return due is not None and reviewed_at > due
+
+
+def reviewer_certified(qualification: object | None, township_code: str, on: dt.date) -> bool:
+    """Art. 58: the reviewer holds a legal qualification valid that day, for the case's township."""
+    if qualification is None:
+        return False
+    q: Any = qualification
+    return q.township_code == township_code and q.valid_from <= on and (q.valid_until is None or on <= q.valid_until)
 
 
 def check_members(members: list[str], min_members: int = 3) -> FieldErrors:

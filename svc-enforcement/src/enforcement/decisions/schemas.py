@@ -172,3 +172,34 @@ class DeliberationOut(BaseModel):
     @classmethod
     def of(cls, row: Any) -> "DeliberationOut":
         return cls(**_attrs(row, cls), penalty_zh=rules.PENALTIES[row.penalty].label_zh)
+
+
+class QualificationIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "步凤镇法制审核员",
+                    "township_code": "320971100000",
+                    "certificate_number": "A20151000001",
+                    "valid_from": "2015-09-01",
+                }
+            ]
+        },
+    )
+    name: str = Field(min_length=1, max_length=100)
+    township_code: str = Field(pattern=r"^\d{12}$")
+    certificate_number: str = Field(min_length=4, max_length=40)
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+
+
+class QualificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    username: str
+    name: str
+    township_code: str
+    certificate_number: str
+    valid_from: dt.date
+    valid_until: dt.date | None

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.cases import rules as case_rules
@@ -19,8 +20,8 @@ from enforcement.cases import service as cases
 from enforcement.cases.models import Case
 from enforcement.config import EnforcementSettings
 from enforcement.decisions import rules
-from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
-from enforcement.decisions.schemas import DecisionIn, DeliberationIn, LegalReviewIn, RightsNoticeIn
+from enforcement.decisions.models import Decision, Deliberation, LegalReview, ReviewerQualification, RightsNotice
+from enforcement.decisions.schemas import DecisionIn, DeliberationIn, LegalReviewIn, QualificationIn, RightsNoticeIn
 from enforcement.hearings import rules as hearing_rules
 from enforcement.hearings import service as hearings
 from enforcement.officers import rules as officer_rules
@@ -139,6 +140,44 @@ async def _latest_review(session: AsyncSession, case_id: str) -> LegalReview | N
     )
 
 
+QUALIFY = "enforcement.officer.manage"
+
+
+async def put_qualification(
+    session: AsyncSession, principal: Principal, username: str, body: QualificationIn, *, now: dt.datetime
+) -> tuple[ReviewerQualification, bool]:
+    """Register or renew a legal reviewer's qualification (the county's officer register keeper)."""
+    require_scope(principal, QUALIFY, body.township_code, None)
+    if body.valid_until is not None and body.valid_until < body.valid_from:
+        raise Problem(
+            422,
+            "invalid_period",
+            "Invalid request",
+            "valid_until: not before valid_from",
+            errors=[{"field": "valid_until", "code": "invalid_period", "message": "not before valid_from"}],
+        )
+    row = await session.scalar(
+        select(ReviewerQualification).where(ReviewerQualification.username == username).with_for_update()
+    )
+    created = row is None
+    if row is None:
+        row = ReviewerQualification(id=new_id(), username=username, created_at=now)
+        session.add(row)
+    row.name = body.name
+    row.township_code = body.township_code
+    row.certificate_number = body.certificate_number
+    row.valid_from = body.valid_from
+    row.valid_until = body.valid_until
+    row.updated_at = now
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Problem(
+            409, "certificate_number_taken", "Certificate number in use", "the number belongs to another reviewer"
+        ) from exc
+    return row, created
+
+
 async def _latest_deliberation(session: AsyncSession, case_id: str) -> Deliberation | None:
     return await session.scalar(
         select(Deliberation)
@@ -228,7 +267,13 @@ async def deliberate(
 
 
 async def legal_review(
-    session: AsyncSession, principal: Principal, case_id: str, body: LegalReviewIn, *, now: dt.datetime
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: LegalReviewIn,
+    *,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
 ) -> LegalReview:
     case = await cases.get_case(session, principal, case_id, lock=True)
     require_scope(principal, REVIEW, case.area_code, case.handling_dept)
@@ -240,6 +285,18 @@ async def legal_review(
             "reviewer_is_case_officer",
             "Reviewer is an officer of the case",
             "the legal review is made by someone who did not investigate the case",
+        )
+    qualification = await session.scalar(
+        select(ReviewerQualification).where(ReviewerQualification.username == principal.username)
+    )
+    today = calendar.local_date(now)
+    if not rules.reviewer_certified(qualification, case.township_code, today):
+        raise Problem(
+            422,
+            "reviewer_not_certified",
+            "Reviewer not certified",
+            f"the legal review needs a reviewer holding a legal professional qualification valid on {today} "
+            "(法律职业资格, 行政处罚法 art. 58)",
         )
     if body.penalty is None:
         notice = await _latest_notice(session, case.id)
