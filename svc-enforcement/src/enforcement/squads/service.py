@@ -14,7 +14,7 @@ from enforcement.squads import rules
 from enforcement.squads.models import JointOperation, Squad
 from enforcement.squads.rules import OperationStatus, SquadKind
 from enforcement.squads.schemas import JointOperationIn, PartIn, SquadIn
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.contracts.enforcement import JointOperationCompleted, SquadRegistered
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found, scope_denied
@@ -42,7 +42,7 @@ async def register(
 ) -> Squad:
     require_scope(principal, MANAGE, body.township_code, ENFORCEMENT_DEPT)
     errors = FieldErrors()
-    if body.kind == SquadKind.STATIONED and body.county_dept not in demo.DEPARTMENTS:
+    if body.kind == SquadKind.STATIONED and body.county_dept not in county.current().departments:
         errors.add("county_dept", "county_dept_required", "a stationed squad names the county department it comes from")
     if body.kind == SquadKind.TOWNSHIP and body.county_dept is not None:
         errors.add("county_dept", "county_dept_not_applicable", "the township's own squad has no county department")
@@ -68,7 +68,7 @@ async def register(
             "members", "certificate_invalid", f"not certified officers of the township today: {', '.join(invalid)}"
         )
     errors.raise_if_any()
-    township, county = rules.assessment_weights(body.kind, percent)
+    township_share, county_share = rules.assessment_weights(body.kind, percent)
     squad = Squad(
         id=new_id(),
         name=body.name,
@@ -77,8 +77,8 @@ async def register(
         county_dept=body.county_dept,
         members=members,
         leader=body.leader,
-        township_weight_percent=township,
-        county_weight_percent=county,
+        township_weight_percent=township_share,
+        county_weight_percent=county_share,
         created_by_name=principal.name,
         created_at=now,
     )
@@ -92,8 +92,8 @@ async def register(
             kind=body.kind.value,
             county_dept=squad.county_dept,
             members=members,
-            township_weight_percent=township,
-            county_weight_percent=county,
+            township_weight_percent=township_share,
+            county_weight_percent=county_share,
             registered_at=now,
         ),
         subject=squad.id,
@@ -126,7 +126,7 @@ async def start_operation(
         errors.add("area_code", "area_outside_township", f"{body.area_code} is not in the squad's township")
     depts = [d.dept for d in body.departments]
     for n, d in enumerate(body.departments):
-        if d.dept not in demo.DEPARTMENTS:
+        if d.dept not in county.current().departments:
             errors.add(f"departments.{n}.dept", "unknown_department", f"no county department {d.dept}")
     if len(set(depts)) != len(depts):
         errors.add("departments", "department_twice", "each department takes part once")
@@ -141,7 +141,7 @@ async def start_operation(
         squad_id=squad.id,
         title=body.title,
         departments=[
-            {"dept": d.dept, "dept_name": demo.DEPARTMENTS[d.dept], "task": d.task, "outcome": None}
+            {"dept": d.dept, "dept_name": county.current().departments[d.dept], "task": d.task, "outcome": None}
             for d in body.departments
         ],
         status=OperationStatus.UNDER_WAY,
