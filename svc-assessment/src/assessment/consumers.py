@@ -7,17 +7,19 @@ collected must never feed anyone's score (行政处罚法 art. 74). Case timelin
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment.units import service as units
 from assessment.window import service as window
-from jiceng_shared.consumers import Subscription
+from jiceng_shared.consumers import Handler, Subscription
 from jiceng_shared.contracts import approval, dispatch, enforcement
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
 
 
-async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
+async def on_ticket_assigned(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(dispatch.TicketAssigned)
     await units.record_assignment(
         session,
@@ -27,10 +29,11 @@ async def on_ticket_assigned(session: AsyncSession, event: CloudEvent) -> None:
         deadline=p.deadline,
         township_code=p.township_code,
         correlation_id=event.correlationid,
+        now=ctx.now(),
     )
 
 
-async def on_ticket_closed(session: AsyncSession, event: CloudEvent) -> None:
+async def on_ticket_closed(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(dispatch.TicketClosed)
     await units.record_closure(
         session,
@@ -40,10 +43,11 @@ async def on_ticket_closed(session: AsyncSession, event: CloudEvent) -> None:
         on_time=p.on_time,
         township_code=p.township_code,
         correlation_id=event.correlationid,
+        now=ctx.now(),
     )
 
 
-async def on_ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
+async def on_ticket_reopened(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(dispatch.TicketReopened)
     await units.record_rework(
         session,
@@ -53,10 +57,11 @@ async def on_ticket_reopened(session: AsyncSession, event: CloudEvent) -> None:
         rework_count=p.rework_count,
         township_code=p.township_code,
         correlation_id=event.correlationid,
+        now=ctx.now(),
     )
 
 
-async def on_ticket_escalated(session: AsyncSession, event: CloudEvent) -> None:
+async def on_ticket_escalated(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(dispatch.TicketEscalated)
     await units.record_escalation(
         session,
@@ -66,10 +71,11 @@ async def on_ticket_escalated(session: AsyncSession, event: CloudEvent) -> None:
         escalated_at=p.escalated_at,
         township_code=p.township_code,
         correlation_id=event.correlationid,
+        now=ctx.now(),
     )
 
 
-async def on_summons_issued(session: AsyncSession, event: CloudEvent) -> None:
+async def on_summons_issued(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(dispatch.SummonsIssued)
     await units.record_summons_issued(
         session,
@@ -80,10 +86,11 @@ async def on_summons_issued(session: AsyncSession, event: CloudEvent) -> None:
         respond_by=p.respond_by,
         township_code=p.township_code,
         correlation_id=event.correlationid,
+        now=ctx.now(),
     )
 
 
-async def on_summons_answered(session: AsyncSession, event: CloudEvent) -> None:
+async def on_summons_answered(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(dispatch.SummonsAnswered)
     await units.record_summons_answered(
         session,
@@ -94,10 +101,11 @@ async def on_summons_answered(session: AsyncSession, event: CloudEvent) -> None:
         on_time=p.on_time,
         township_code=p.township_code,
         correlation_id=event.correlationid,
+        now=ctx.now(),
     )
 
 
-async def on_case_closed(session: AsyncSession, event: CloudEvent) -> None:
+async def on_case_closed(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(enforcement.CaseClosed)
     await units.record_case_closed(
         session,
@@ -107,16 +115,11 @@ async def on_case_closed(session: AsyncSession, event: CloudEvent) -> None:
         closed_at=p.closed_at,
         township_code=p.township_code,
         correlation_id=event.correlationid,
+        now=ctx.now(),
     )
 
 
-def _clerk_username(event: CloudEvent) -> str | None:
-    # not in the approval contracts yet; read when a publisher sends it (asked for in the report)
-    value = event.data.get("clerk_username")
-    return value if isinstance(value, str) and value else None
-
-
-async def on_application_accepted(session: AsyncSession, event: CloudEvent) -> None:
+async def on_application_accepted(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(approval.ApplicationAccepted)
     await window.record_fact(
         session,
@@ -124,14 +127,14 @@ async def on_application_accepted(session: AsyncSession, event: CloudEvent) -> N
         key=p.application_id,
         application_id=p.application_id,
         clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event),
+        clerk_username=p.clerk_username,
         township_code=p.township_code,
         occurred_at=p.accepted_at,
         correlation_id=event.correlationid,
     )
 
 
-async def on_application_completed(session: AsyncSession, event: CloudEvent) -> None:
+async def on_application_completed(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(approval.ApplicationCompleted)
     await window.record_fact(
         session,
@@ -139,7 +142,7 @@ async def on_application_completed(session: AsyncSession, event: CloudEvent) -> 
         key=p.application_id,
         application_id=p.application_id,
         clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event),
+        clerk_username=p.clerk_username,
         township_code=p.township_code,
         occurred_at=p.completed_at,
         on_time=p.on_time,
@@ -147,7 +150,7 @@ async def on_application_completed(session: AsyncSession, event: CloudEvent) -> 
     )
 
 
-async def on_application_overdue(session: AsyncSession, event: CloudEvent) -> None:
+async def on_application_overdue(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(approval.ApplicationOverdue)
     await window.record_fact(
         session,
@@ -155,14 +158,14 @@ async def on_application_overdue(session: AsyncSession, event: CloudEvent) -> No
         key=p.application_id,
         application_id=p.application_id,
         clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event),
+        clerk_username=p.clerk_username,
         township_code=p.township_code,
         occurred_at=p.detected_at,
         correlation_id=event.correlationid,
     )
 
 
-async def on_notice_issued(session: AsyncSession, event: CloudEvent) -> None:
+async def on_notice_issued(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(approval.NoticeIssued)
     await window.record_fact(
         session,
@@ -170,7 +173,7 @@ async def on_notice_issued(session: AsyncSession, event: CloudEvent) -> None:
         key=p.notice_id,
         application_id=p.application_id,
         clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event),
+        clerk_username=p.clerk_username,
         township_code=p.township_code,
         occurred_at=p.issued_at,
         on_time=p.in_time,
@@ -178,7 +181,7 @@ async def on_notice_issued(session: AsyncSession, event: CloudEvent) -> None:
     )
 
 
-async def on_rating_submitted(session: AsyncSession, event: CloudEvent) -> None:
+async def on_rating_submitted(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(approval.RatingSubmitted)
     # the level decides what is bad (rules.is_bad), not the publisher's flag
     await window.record_fact(
@@ -187,7 +190,7 @@ async def on_rating_submitted(session: AsyncSession, event: CloudEvent) -> None:
         key=p.rating_id,
         application_id=p.application_id,
         clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event),
+        clerk_username=p.clerk_username,
         township_code=p.township_code,
         occurred_at=p.rated_at,
         level=p.level,
@@ -195,7 +198,7 @@ async def on_rating_submitted(session: AsyncSession, event: CloudEvent) -> None:
     )
 
 
-async def on_rating_rectified(session: AsyncSession, event: CloudEvent) -> None:
+async def on_rating_rectified(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(approval.RatingRectified)
     await window.record_fact(
         session,
@@ -203,7 +206,7 @@ async def on_rating_rectified(session: AsyncSession, event: CloudEvent) -> None:
         key=p.rectification_id,
         rating_id=p.rating_id,
         clerk_id=p.clerk_id,
-        clerk_username=_clerk_username(event),
+        clerk_username=p.clerk_username,
         township_code=p.township_code,
         occurred_at=p.closed_at,
         on_time=p.on_time,
@@ -211,37 +214,51 @@ async def on_rating_rectified(session: AsyncSession, event: CloudEvent) -> None:
     )
 
 
-def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
+def _bound(
+    ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, ServiceContext], Awaitable[None]]
+) -> Handler:
+    """A consumer handler with the service context (its clock and settings) at hand."""
+
+    async def handler(session: AsyncSession, event: CloudEvent) -> None:
+        await apply(session, event, ctx)
+
+    handler.__name__ = apply.__name__
+    return handler
+
+
+def subscriptions(ctx: ServiceContext) -> list[Subscription]:
     return [
         Subscription(
             "tickets",
             "dispatch.ticket.*",
             {
-                dispatch.TicketAssigned.event_type: on_ticket_assigned,
-                dispatch.TicketClosed.event_type: on_ticket_closed,
-                dispatch.TicketReopened.event_type: on_ticket_reopened,
-                dispatch.TicketEscalated.event_type: on_ticket_escalated,
+                dispatch.TicketAssigned.event_type: _bound(ctx, on_ticket_assigned),
+                dispatch.TicketClosed.event_type: _bound(ctx, on_ticket_closed),
+                dispatch.TicketReopened.event_type: _bound(ctx, on_ticket_reopened),
+                dispatch.TicketEscalated.event_type: _bound(ctx, on_ticket_escalated),
             },
         ),
         Subscription(
             "summons",
             "dispatch.summons.*",
             {
-                dispatch.SummonsIssued.event_type: on_summons_issued,
-                dispatch.SummonsAnswered.event_type: on_summons_answered,
+                dispatch.SummonsIssued.event_type: _bound(ctx, on_summons_issued),
+                dispatch.SummonsAnswered.event_type: _bound(ctx, on_summons_answered),
             },
         ),
-        Subscription("cases", "enforcement.case.closed", {enforcement.CaseClosed.event_type: on_case_closed}),
+        Subscription(
+            "cases", "enforcement.case.closed", {enforcement.CaseClosed.event_type: _bound(ctx, on_case_closed)}
+        ),
         Subscription(
             "approval",
             "approval.>",
             {
-                approval.ApplicationAccepted.event_type: on_application_accepted,
-                approval.ApplicationCompleted.event_type: on_application_completed,
-                approval.ApplicationOverdue.event_type: on_application_overdue,
-                approval.NoticeIssued.event_type: on_notice_issued,
-                approval.RatingSubmitted.event_type: on_rating_submitted,
-                approval.RatingRectified.event_type: on_rating_rectified,
+                approval.ApplicationAccepted.event_type: _bound(ctx, on_application_accepted),
+                approval.ApplicationCompleted.event_type: _bound(ctx, on_application_completed),
+                approval.ApplicationOverdue.event_type: _bound(ctx, on_application_overdue),
+                approval.NoticeIssued.event_type: _bound(ctx, on_notice_issued),
+                approval.RatingSubmitted.event_type: _bound(ctx, on_rating_submitted),
+                approval.RatingRectified.event_type: _bound(ctx, on_rating_rectified),
             },
         ),
     ]

@@ -13,7 +13,6 @@ from assessment.periods.params import PeriodParam
 from assessment.units import service
 from assessment.units.schemas import UnitIndicators, UnitIndicatorsDetail
 from assessment.units.views import unit_indicators, unit_month
-from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, require
@@ -40,7 +39,7 @@ async def list_units(
             dept=dept,
             limit=limit,
             cursor=cursor,
-            now=utcnow(),
+            now=ctx.now(),
             case_limit_days=ctx.settings.case_time_limit_days,
         )
     results, next_cursor = page_by_key(results, limit, lambda r: r.unit.code)
@@ -66,7 +65,7 @@ async def get_unit_indicators(
             principal,
             unit_code,
             period.months,
-            now=utcnow(),
+            now=ctx.now(),
             case_limit_days=ctx.settings.case_time_limit_days,
         )
         manual = await items.ratings_of(session, "unit", [unit_code], period.months)

@@ -29,7 +29,7 @@ from assessment.units.models import (
     Unit,
 )
 from jiceng_shared.contracts.common import UnitRef
-from jiceng_shared.db import dialect_insert, new_id, utcnow
+from jiceng_shared.db import dialect_insert, new_id
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.scope import scope_filter
@@ -40,10 +40,10 @@ READ = "assessment.unit.read"
 # --- recording facts (event handlers) ---------------------------------------------------------
 
 
-async def remember_unit(session: AsyncSession, unit: UnitRef) -> None:
+async def remember_unit(session: AsyncSession, unit: UnitRef, now: dt.datetime) -> None:
     table = Unit.__table__
     stmt = dialect_insert(session, table).values(
-        code=unit.code, name=unit.name, area_code=unit.area_code, dept=unit.dept, kind=unit.kind, updated_at=utcnow()
+        code=unit.code, name=unit.name, area_code=unit.area_code, dept=unit.dept, kind=unit.kind, updated_at=now
     )
     # the code fixes area and department; only the name may change
     await session.execute(
@@ -62,8 +62,9 @@ async def record_assignment(
     deadline: dt.datetime | None,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     table = TicketAssignment.__table__
     stmt = dialect_insert(session, table).values(
         id=new_id(),
@@ -103,8 +104,9 @@ async def record_closure(
     on_time: bool,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     await _insert_once(
         session,
         TicketClosure,
@@ -128,8 +130,9 @@ async def record_rework(
     rework_count: int,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     await _insert_once(
         session,
         TicketRework,
@@ -153,8 +156,9 @@ async def record_escalation(
     escalated_at: dt.datetime,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     await _insert_once(
         session,
         TicketEscalation,
@@ -179,8 +183,9 @@ async def record_summons_issued(
     respond_by: dt.datetime,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     table = Summons.__table__
     stmt = dialect_insert(session, table).values(
         summons_id=summons_id,
@@ -215,8 +220,9 @@ async def record_summons_answered(
     on_time: bool,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     table = Summons.__table__
     stmt = dialect_insert(session, table).values(
         summons_id=summons_id,
@@ -245,9 +251,10 @@ async def record_case_closed(
     closed_at: dt.datetime,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
     """Case timeliness only: the decision's penalty and any fine are not even read (行政处罚法 art. 74)."""
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     await _insert_once(
         session,
         CaseClosure,
