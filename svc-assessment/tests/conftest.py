@@ -153,6 +153,58 @@ class Feed:
             township=BUFENG,
         )
 
+    async def returned(self, ticket: str, unit: UnitRef, at: dt.datetime) -> str:
+        return await self.send(
+            dispatch.TicketReturned(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                township_code=BUFENG,
+                unit=unit,
+                source="grid",
+                reason="不属本单位职责",
+                returned_at=at,
+            ),
+            subject=ticket,
+            township=BUFENG,
+        )
+
+    async def reassigned(
+        self, ticket: str, from_unit: UnitRef, to_unit: UnitRef, at: dt.datetime, reason_kind: str = "return"
+    ) -> str:
+        return await self.send(
+            dispatch.TicketReassigned(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category="street_occupation",
+                township_code=BUFENG,
+                from_unit=from_unit,
+                to_unit=to_unit,
+                reason_kind=reason_kind,
+                reason="改派",
+                reassigned_at=at,
+            ),
+            subject=ticket,
+            township=BUFENG,
+        )
+
+    async def extended(self, ticket: str, unit: UnitRef, at: dt.datetime, days: int = 5) -> str:
+        return await self.send(
+            dispatch.TicketExtended(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                township_code=BUFENG,
+                unit=unit,
+                source="grid",
+                value=days,
+                time_unit="workday",
+                reason="情况复杂",
+                deadline=at + dt.timedelta(days=days),
+                approved_at=at,
+            ),
+            subject=ticket,
+            township=BUFENG,
+        )
+
     async def summons_issued(self, summons: str, unit: UnitRef, at: dt.datetime, respond_by: dt.datetime) -> str:
         return await self.send(
             dispatch.SummonsIssued(

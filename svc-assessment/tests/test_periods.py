@@ -113,7 +113,7 @@ async def test_events_arriving_for_a_closed_month_are_kept_as_late_adjustments(f
     assert (c["assigned"], c["closed"], c["closed_on_time"], c["reworked"]) == (1, 1, 1, 0)  # as published
     assert september["rates"]["closure_rate"] == 1.0
     # now: two assigned, the first closure undone by its reopen, the late one closed late
-    assert september["late_adjustments"] == {"assigned": 1, "closed_on_time": -1, "reworked": 1}
+    assert september["late_adjustments"] == {"received": 1, "assigned": 1, "closed_on_time": -1, "reworked": 1}
 
     quarter = await feed.get(f"/units/{CLE_B.code}/indicators", admin, period="2026-Q3")
     assert quarter["status"] == "partly_closed" and quarter["closed_months"] == ["2026-09"]

@@ -25,6 +25,10 @@ class AssessmentSettings(CommonSettings):
     #: an enforcement case is closed in time when closed within this many calendar days of
     #: registration (行政处罚法 art. 60: decision within 90 days)
     case_time_limit_days: int = 90
+    #: a unit may return (退单) a ticket outside its remit within this many working days of its
+    #: assignment without it counting against the unit (Shandong 政务服务热线管理办法 2020: a wrongly
+    #: routed ticket is returned within 2 working days with the reason; rules-reference §4.2)
+    return_window_workdays: int = 2
 
     @model_validator(mode="after")
     def _weights_make_100(self) -> "AssessmentSettings":

@@ -27,6 +27,7 @@ async def on_ticket_assigned(session: AsyncSession, event: CloudEvent, ctx: Serv
         unit=p.unit,
         assigned_at=p.assigned_at,
         deadline=p.deadline,
+        return_by=ctx.calendar.deadline(p.assigned_at, ctx.settings.return_window_workdays),
         township_code=p.township_code,
         correlation_id=event.correlationid,
         now=ctx.now(),
@@ -55,6 +56,63 @@ async def on_ticket_reopened(session: AsyncSession, event: CloudEvent, ctx: Serv
         unit=p.unit,
         reopened_at=p.reopened_at,
         rework_count=p.rework_count,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
+        now=ctx.now(),
+    )
+
+
+async def on_ticket_returned(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(dispatch.TicketReturned)
+    await units.record_handoff(
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        to_unit=None,
+        kind="return",
+        at=p.returned_at,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
+        now=ctx.now(),
+    )
+
+
+async def on_ticket_reassigned(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    """The ticket leaves ``from_unit`` and from now on counts for ``to_unit``."""
+    p = event.payload(dispatch.TicketReassigned)
+    kind = p.reason_kind if p.reason_kind in units.HANDOFF_KINDS else "reassignment"
+    await units.record_handoff(
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.from_unit,
+        to_unit=p.to_unit,
+        kind=kind,
+        at=p.reassigned_at,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
+        now=ctx.now(),
+    )
+    await units.record_assignment(
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.to_unit,
+        assigned_at=p.reassigned_at,
+        deadline=None,
+        return_by=ctx.calendar.deadline(p.reassigned_at, ctx.settings.return_window_workdays),
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
+        now=ctx.now(),
+    )
+
+
+async def on_ticket_extended(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(dispatch.TicketExtended)
+    await units.record_extension(
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        approved_at=p.approved_at,
+        deadline=p.deadline,
         township_code=p.township_code,
         correlation_id=event.correlationid,
         now=ctx.now(),
@@ -236,6 +294,9 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 dispatch.TicketClosed.event_type: _bound(ctx, on_ticket_closed),
                 dispatch.TicketReopened.event_type: _bound(ctx, on_ticket_reopened),
                 dispatch.TicketEscalated.event_type: _bound(ctx, on_ticket_escalated),
+                dispatch.TicketReturned.event_type: _bound(ctx, on_ticket_returned),
+                dispatch.TicketReassigned.event_type: _bound(ctx, on_ticket_reassigned),
+                dispatch.TicketExtended.event_type: _bound(ctx, on_ticket_extended),
             },
         ),
         Subscription(

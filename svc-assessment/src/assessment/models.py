@@ -9,6 +9,8 @@ from assessment.units.models import (
     TicketAssignment,
     TicketClosure,
     TicketEscalation,
+    TicketExtension,
+    TicketHandoff,
     TicketRework,
     Unit,
 )
@@ -28,6 +30,8 @@ __all__ = [
     "TicketAssignment",
     "TicketClosure",
     "TicketEscalation",
+    "TicketExtension",
+    "TicketHandoff",
     "TicketRework",
     "Unit",
     "WindowFact",

@@ -1,8 +1,10 @@
 """Pure rules of handling-unit indicators (rules-reference §3.5, §9).
 
 Every rate shares the denominator of the city bulletins, 应结案 (tickets assigned to the unit
-in the period), so they read side by side: 结案率 = 结案 / 应结案, 按期结案率 = 按期结案 / 应结案,
-返工率 = 返工 / 应结案, 督办率 = 督办 / 应结案. Counts are event counts of the period (a closure
+in the period, less those it handed off correctly: a ticket counts for the unit that finally
+handles it), so they read side by side: 结案率 = 结案 / 应结案, 按期结案率 = 按期结案 / 应结案,
+返工率 = 返工 / 应结案, 督办率 = 督办 / 应结案, 延期率 = 延期 / 应结案. Returns (退单) and
+transfers (移送) are shares of all tickets received. Counts are event counts of the period (a closure
 counts in the month it happened), so a month that closes older tickets may show a rate above 1.
 A rate with nothing to divide by is ``None``, not 0. Fines never appear here (行政处罚法 art. 74).
 """
@@ -16,6 +18,8 @@ from zoneinfo import ZoneInfo
 from jiceng_shared.workdays import COUNTY_ZONE
 
 COUNT_FIELDS = (
+    "received",
+    "handed_off",
     "assigned",
     "closed",
     "closed_on_time",
@@ -27,6 +31,11 @@ COUNT_FIELDS = (
     "summons_missed",
     "cases_closed",
     "cases_closed_in_time",
+    "returned",
+    "returned_in_window",
+    "transferred",
+    "reassigned_away",
+    "extended",
 )
 
 KIND_LABELS = {"township_office": "乡镇(街道)机构", "stationed_office": "派驻机构", "county_department": "县级部门"}
@@ -51,6 +60,12 @@ def unit_rates(c: Mapping[str, int]) -> dict[str, float | None]:
         # 吹哨报到: summoned units that reported within the limit
         "summons_attendance_rate": ratio(c.get("summons_answered_on_time", 0), c.get("summons_issued", 0)),
         "case_in_time_rate": ratio(c.get("cases_closed_in_time", 0), c.get("cases_closed", 0)),
+        # 延期率: tickets whose limit was extended in the period
+        "extension_rate": ratio(c.get("extended", 0), assigned),
+        # hand-offs are their own indicators, not failures: shares of all tickets the unit received
+        "return_rate": ratio(c.get("returned", 0), c.get("received", 0)),
+        "return_in_window_rate": ratio(c.get("returned_in_window", 0), c.get("returned", 0)),
+        "transfer_rate": ratio(c.get("transferred", 0), c.get("received", 0)),
     }
 
 

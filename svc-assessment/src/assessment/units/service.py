@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -25,6 +25,8 @@ from assessment.units.models import (
     TicketAssignment,
     TicketClosure,
     TicketEscalation,
+    TicketExtension,
+    TicketHandoff,
     TicketRework,
     Unit,
 )
@@ -35,6 +37,9 @@ from jiceng_shared.identity import Principal
 from jiceng_shared.scope import scope_filter
 
 READ = "assessment.unit.read"
+
+#: how a ticket leaves a unit (dispatch.ticket.reassigned's ``reason_kind``)
+HANDOFF_KINDS = ("return", "transfer", "reassignment")
 
 
 # --- recording facts (event handlers) ---------------------------------------------------------
@@ -60,6 +65,7 @@ async def record_assignment(
     unit: UnitRef,
     assigned_at: dt.datetime,
     deadline: dt.datetime | None,
+    return_by: dt.datetime | None,
     township_code: str,
     correlation_id: str,
     now: dt.datetime,
@@ -73,6 +79,7 @@ async def record_assignment(
         period=month_of(assigned_at),
         assigned_at=assigned_at,
         deadline=deadline,
+        return_by=return_by,
         township_code=township_code,
         correlation_id=correlation_id,
     )
@@ -84,9 +91,82 @@ async def record_assignment(
                 "assigned_at": stmt.excluded.assigned_at,
                 "period": stmt.excluded.period,
                 "deadline": stmt.excluded.deadline,
+                "return_by": stmt.excluded.return_by,
             },
             where=table.c.assigned_at > stmt.excluded.assigned_at,
         )
+    )
+
+
+async def record_handoff(
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    unit: UnitRef,
+    to_unit: UnitRef | None,
+    kind: str,
+    at: dt.datetime,
+    township_code: str,
+    correlation_id: str,
+    now: dt.datetime,
+) -> None:
+    """A ticket left ``unit`` (return, transfer or reassignment); the earliest of a kind counts."""
+    await remember_unit(session, unit, now)
+    table = TicketHandoff.__table__
+    stmt = dialect_insert(session, table).values(
+        id=new_id(),
+        ticket_id=ticket_id,
+        unit_code=unit.code,
+        to_unit_code=to_unit.code if to_unit else None,
+        kind=kind,
+        period=month_of(at),
+        at=at,
+        township_code=township_code,
+        correlation_id=correlation_id,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.ticket_id, table.c.unit_code, table.c.kind],
+            set_={"at": stmt.excluded.at, "period": stmt.excluded.period},
+            where=table.c.at > stmt.excluded.at,
+        )
+    )
+    if to_unit is not None:  # a return names no receiver; the centre's reassignment after it does
+        await session.execute(
+            update(table)
+            .where(
+                table.c.ticket_id == ticket_id,
+                table.c.unit_code == unit.code,
+                table.c.kind == kind,
+                table.c.to_unit_code.is_(None),
+            )
+            .values(to_unit_code=to_unit.code)
+        )
+
+
+async def record_extension(
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    unit: UnitRef,
+    approved_at: dt.datetime,
+    deadline: dt.datetime,
+    township_code: str,
+    correlation_id: str,
+    now: dt.datetime,
+) -> None:
+    await remember_unit(session, unit, now)
+    await _insert_once(
+        session,
+        TicketExtension,
+        id=new_id(),
+        ticket_id=ticket_id,
+        unit_code=unit.code,
+        period=month_of(approved_at),
+        approved_at=approved_at,
+        deadline=deadline,
+        township_code=township_code,
+        correlation_id=correlation_id,
     )
 
 
@@ -291,14 +371,60 @@ async def live_counts(
             for name, value in zip(names, values):
                 counts[name] = int(value or 0)
 
-    a = TicketAssignment
+    a, h = TicketAssignment, TicketHandoff
+    # a correct hand-off (a transfer, the centre's reassignment, a return within the window) takes
+    # the ticket out of the unit's 应结案, unless the unit closed it in the end after all
+    handed_off = and_(
+        exists().where(
+            h.ticket_id == a.ticket_id,
+            h.unit_code == a.unit_code,
+            or_(h.kind != "return", a.return_by.is_(None), h.at <= a.return_by),
+        ),
+        ~exists().where(TicketClosure.ticket_id == a.ticket_id, TicketClosure.unit_code == a.unit_code),
+    )
     put(
         await session.execute(
-            select(a.unit_code, a.period, func.count())
+            select(a.unit_code, a.period, func.count(), _flag(handed_off))
             .where(a.unit_code.in_(codes), a.period.in_(months))
             .group_by(a.unit_code, a.period)
         ),
-        "assigned",
+        "received",
+        "handed_off",
+    )
+    for by_month in out.values():
+        for counts in by_month.values():
+            counts["assigned"] = counts["received"] - counts["handed_off"]
+
+    in_window = or_(a.return_by.is_(None), h.at <= a.return_by)
+    put(
+        await session.execute(
+            select(
+                h.unit_code,
+                h.period,
+                _flag(h.kind == "return"),
+                _flag(and_(h.kind == "return", in_window)),
+                _flag(h.kind == "transfer"),
+                _flag(h.kind == "reassignment"),
+            )
+            .select_from(h)
+            .outerjoin(a, and_(a.ticket_id == h.ticket_id, a.unit_code == h.unit_code))
+            .where(h.unit_code.in_(codes), h.period.in_(months))
+            .group_by(h.unit_code, h.period)
+        ),
+        "returned",
+        "returned_in_window",
+        "transferred",
+        "reassigned_away",
+    )
+
+    x = TicketExtension
+    put(
+        await session.execute(
+            select(x.unit_code, x.period, func.count(func.distinct(x.ticket_id)))
+            .where(x.unit_code.in_(codes), x.period.in_(months))
+            .group_by(x.unit_code, x.period)
+        ),
+        "extended",
     )
 
     c, later = TicketClosure, aliased(TicketClosure)
