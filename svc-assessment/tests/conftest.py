@@ -251,6 +251,21 @@ class Feed:
             township=BUFENG,
         )
 
+    async def case_overdue(self, case: str, unit: UnitRef, filed: dt.datetime, detected: dt.datetime) -> str:
+        return await self.send(
+            enforcement.CaseOverdue(
+                case_id=case,
+                number=f"AJ-{case}",
+                township_code=BUFENG,
+                unit=unit,
+                filed_at=filed,
+                deadline=filed + dt.timedelta(days=90),
+                detected_at=detected,
+            ),
+            subject=case,
+            township=BUFENG,
+        )
+
     async def decision(self, case: str, fine_yuan: int, at: dt.datetime) -> str:
         return await self.send(
             enforcement.DecisionMade(

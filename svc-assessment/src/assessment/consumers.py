@@ -272,6 +272,21 @@ async def on_rating_rectified(session: AsyncSession, event: CloudEvent, ctx: Ser
     )
 
 
+async def on_case_overdue(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(enforcement.CaseOverdue)
+    await units.record_case_overdue(
+        session,
+        case_id=p.case_id,
+        unit=p.unit,
+        filed_at=p.filed_at,
+        deadline=p.deadline,
+        detected_at=p.detected_at,
+        township_code=p.township_code,
+        correlation_id=event.correlationid,
+        now=ctx.now(),
+    )
+
+
 def _bound(
     ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, ServiceContext], Awaitable[None]]
 ) -> Handler:
@@ -309,6 +324,11 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
         ),
         Subscription(
             "cases", "enforcement.case.closed", {enforcement.CaseClosed.event_type: _bound(ctx, on_case_closed)}
+        ),
+        Subscription(
+            "case-overdue",
+            "enforcement.case.overdue",
+            {enforcement.CaseOverdue.event_type: _bound(ctx, on_case_overdue)},
         ),
         Subscription(
             "approval",

@@ -5,6 +5,7 @@ from assessment.items.models import AssessmentItem, ManualRating
 from assessment.periods.models import FrozenResult, PeriodClosure
 from assessment.units.models import (
     CaseClosure,
+    CaseOverdue,
     Summons,
     TicketAssignment,
     TicketClosure,
@@ -21,6 +22,7 @@ metadata = Base.metadata
 __all__ = [
     "AssessmentItem",
     "CaseClosure",
+    "CaseOverdue",
     "Centre",
     "Clerk",
     "FrozenResult",

@@ -191,3 +191,20 @@ class CaseClosure(Base):
     duration_days: Mapped[int]
     township_code: Mapped[str] = mapped_column(String(12))
     correlation_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class CaseOverdue(Base):
+    """An enforcement case past its decision limit (90 days from filing plus an approved extension);
+    counts in the month it was detected, once per case."""
+
+    __tablename__ = "case_overdues"
+    __table_args__ = (Index("ix_case_overdues_unit_period", "unit_code", "period"),)
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(80))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    filed_at: Mapped[dt.datetime]
+    deadline: Mapped[dt.datetime]
+    detected_at: Mapped[dt.datetime]
+    township_code: Mapped[str] = mapped_column(String(12))
+    correlation_id: Mapped[str] = mapped_column(String(64), index=True)

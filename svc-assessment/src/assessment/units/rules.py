@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
+from assessment import formulas
+from assessment.formulas import RateDef
 from jiceng_shared.workdays import COUNTY_ZONE
 
 COUNT_FIELDS = (
@@ -36,37 +38,37 @@ COUNT_FIELDS = (
     "transferred",
     "reassigned_away",
     "extended",
+    "cases_overdue",
 )
 
 KIND_LABELS = {"township_office": "乡镇(街道)机构", "stationed_office": "派驻机构", "county_department": "县级部门"}
 
-#: decimals kept in a rate (0.9372 = 93.72 %)
-RATE_DECIMALS = 4
-
-
-def ratio(part: int, whole: int, decimals: int = RATE_DECIMALS) -> float | None:
-    if whole <= 0:
-        return None
-    return round(part / whole, decimals)
+#: every rate of a unit, declared once: its value and the formula shown next to it
+RATE_DEFS = {
+    "closure_rate": RateDef("结案率", "closed", "结案数", "assigned", "应结案数"),
+    "on_time_closure_rate": RateDef("按期结案率", "closed_on_time", "按期结案数", "assigned", "应结案数"),
+    "rework_rate": RateDef("返工率", "reworked", "返工数", "assigned", "应结案数"),
+    "escalation_rate": RateDef("督办率", "escalated", "督办数", "assigned", "应结案数"),
+    # 吹哨报到: summoned units that reported within the limit
+    "summons_attendance_rate": RateDef("报到率", "summons_answered_on_time", "按时报到数", "summons_issued", "吹哨数"),
+    "case_in_time_rate": RateDef(
+        "案件按期办结率", "cases_closed_in_time", "按期办结案件数", "cases_closed", "办结案件数"
+    ),
+    # 延期率: tickets whose limit was extended in the period
+    "extension_rate": RateDef("延期率", "extended", "延期数", "assigned", "应结案数"),
+    # hand-offs are their own indicators, not failures: shares of all tickets the unit received
+    "return_rate": RateDef("退单率", "returned", "退单数", "received", "派单数"),
+    "return_in_window_rate": RateDef("按时退单率", "returned_in_window", "时限内退单数", "returned", "退单数"),
+    "transfer_rate": RateDef("移送率", "transferred", "移送数", "received", "派单数"),
+}
 
 
 def unit_rates(c: Mapping[str, int]) -> dict[str, float | None]:
-    assigned = c.get("assigned", 0)
-    return {
-        "closure_rate": ratio(c.get("closed", 0), assigned),
-        "on_time_closure_rate": ratio(c.get("closed_on_time", 0), assigned),
-        "rework_rate": ratio(c.get("reworked", 0), assigned),
-        "escalation_rate": ratio(c.get("escalated", 0), assigned),
-        # 吹哨报到: summoned units that reported within the limit
-        "summons_attendance_rate": ratio(c.get("summons_answered_on_time", 0), c.get("summons_issued", 0)),
-        "case_in_time_rate": ratio(c.get("cases_closed_in_time", 0), c.get("cases_closed", 0)),
-        # 延期率: tickets whose limit was extended in the period
-        "extension_rate": ratio(c.get("extended", 0), assigned),
-        # hand-offs are their own indicators, not failures: shares of all tickets the unit received
-        "return_rate": ratio(c.get("returned", 0), c.get("received", 0)),
-        "return_in_window_rate": ratio(c.get("returned_in_window", 0), c.get("returned", 0)),
-        "transfer_rate": ratio(c.get("transferred", 0), c.get("received", 0)),
-    }
+    return formulas.rates(RATE_DEFS, c)
+
+
+def unit_formulas(c: Mapping[str, int]) -> dict[str, formulas.Formula]:
+    return formulas.explain(RATE_DEFS, c)
 
 
 def case_duration_days(opened_at: dt.datetime, closed_at: dt.datetime, zone: ZoneInfo = COUNTY_ZONE) -> int:

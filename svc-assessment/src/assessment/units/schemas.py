@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from assessment.formulas import Formula
 from assessment.items.schemas import ManualRatingOut
 
 
@@ -41,6 +42,7 @@ class UnitCounts(BaseModel):
     transferred: int = Field(0, description="移送: tickets transferred to another unit in the period")
     reassigned_away: int = Field(0, description="改派: tickets the centre moved to another unit in the period")
     extended: int = Field(0, description="延期: tickets whose limit was extended in the period")
+    cases_overdue: int = Field(0, description="enforcement cases found past their decision limit in the period")
 
 
 class UnitRates(BaseModel):
@@ -62,6 +64,7 @@ class UnitMonth(BaseModel):
     status_zh: str
     counts: UnitCounts
     rates: UnitRates
+    formulas: dict[str, Formula]
     late_adjustments: dict[str, int]
 
 
@@ -75,6 +78,9 @@ class UnitIndicators(BaseModel):
     closed_months: list[str]
     counts: UnitCounts = Field(description="frozen counts for closed months, live counts for open ones")
     rates: UnitRates
+    formulas: dict[str, Formula] = Field(
+        description="each rate with its formula (rules-reference §3.5) and the counts behind it"
+    )
     late_adjustments: dict[str, int] = Field(
         description="what events arriving after a month was closed changed (now minus frozen), by count; "
         "not included in counts or rates"

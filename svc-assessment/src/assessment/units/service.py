@@ -21,6 +21,7 @@ from assessment.periods.rules import month_of
 from assessment.units import rules
 from assessment.units.models import (
     CaseClosure,
+    CaseOverdue,
     Summons,
     TicketAssignment,
     TicketClosure,
@@ -349,6 +350,33 @@ async def record_case_closed(
     )
 
 
+async def record_case_overdue(
+    session: AsyncSession,
+    *,
+    case_id: str,
+    unit: UnitRef,
+    filed_at: dt.datetime,
+    deadline: dt.datetime,
+    detected_at: dt.datetime,
+    township_code: str,
+    correlation_id: str,
+    now: dt.datetime,
+) -> None:
+    await remember_unit(session, unit, now)
+    await _insert_once(
+        session,
+        CaseOverdue,
+        case_id=case_id,
+        unit_code=unit.code,
+        period=month_of(detected_at),
+        filed_at=filed_at,
+        deadline=deadline,
+        detected_at=detected_at,
+        township_code=township_code,
+        correlation_id=correlation_id,
+    )
+
+
 # --- counting ---------------------------------------------------------------------------------
 
 
@@ -486,6 +514,14 @@ async def live_counts(
         ),
         "cases_closed",
         "cases_closed_in_time",
+    )
+    put(
+        await session.execute(
+            select(CaseOverdue.unit_code, CaseOverdue.period, func.count())
+            .where(CaseOverdue.unit_code.in_(codes), CaseOverdue.period.in_(months))
+            .group_by(CaseOverdue.unit_code, CaseOverdue.period)
+        ),
+        "cases_overdue",
     )
     return out
 
