@@ -205,6 +205,63 @@ class Feed:
             township=BUFENG,
         )
 
+    async def created(
+        self, ticket: str, at: dt.datetime, *, area: str, category: str, source: str = "hotline", township: str = BUFENG
+    ) -> str:
+        return await self.send(
+            dispatch.TicketCreated(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category=category,
+                source=source,
+                township_code=township,
+                area_code=area,
+                created_at=at,
+            ),
+            subject=ticket,
+            township=township,
+        )
+
+    async def signed_for(
+        self, ticket: str, unit: UnitRef, at: dt.datetime, *, within_limit: bool, source: str = "hotline"
+    ) -> str:
+        return await self.send(
+            dispatch.TicketSignedFor(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category="noise",
+                township_code=unit.area_code,
+                area_code=unit.area_code,
+                unit=unit,
+                source=source,
+                signed_at=at,
+                within_limit=within_limit,
+            ),
+            subject=ticket,
+            township=unit.area_code,
+        )
+
+    async def callback(
+        self, ticket: str, unit: UnitRef, at: dt.datetime, *, result: str, resolved: bool, attempt: int = 1
+    ) -> str:
+        return await self.send(
+            dispatch.CallbackRecorded(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category="noise",
+                township_code=unit.area_code,
+                area_code=unit.area_code,
+                unit=unit,
+                source="hotline",
+                result=result,
+                resolved=resolved,
+                attempt=attempt,
+                recorded_at=at,
+            ),
+            subject=ticket,
+            township=unit.area_code,
+        )
+
     async def summons_issued(self, summons: str, unit: UnitRef, at: dt.datetime, respond_by: dt.datetime) -> str:
         return await self.send(
             dispatch.SummonsIssued(

@@ -10,6 +10,9 @@ from jiceng_shared.topology import SERVICE_BY_NAME
 
 #: window staff and proxy agents (002 annex): discipline 30, skills 30, service conduct 20, public rating 20
 DEFAULT_STAFF_SCORE_WEIGHTS = {"discipline": 30, "skills": 30, "service_conduct": 20, "public_rating": 20}
+#: the hotline's three rates into one score of 100 points: Beijing's 接诉即办 assessment as commonly
+#: reported (响应率 10 %, 解决率 45 %, 满意率 45 %); a county sets its own weighting
+DEFAULT_HOTLINE_WEIGHTS = {"response": 10, "resolution": 45, "satisfaction": 45}
 
 
 class AssessmentSettings(CommonSettings):
@@ -29,6 +32,13 @@ class AssessmentSettings(CommonSettings):
     #: assignment without it counting against the unit (Shandong 政务服务热线管理办法 2020: a wrongly
     #: routed ticket is returned within 2 working days with the reason; rules-reference §4.2)
     return_window_workdays: int = 2
+    #: ticket sources that are citizens' calls, scored by the three rates (接诉即办)
+    hotline_sources: list[str] = ["hotline"]
+    hotline_score_weights: dict[str, int] = dict(DEFAULT_HOTLINE_WEIGHTS)
+    #: 每月一题: the same category in the same grid or village in at least this many months in a row
+    #: (month after month: this one and the one before), with at least ``recurring_min_tickets`` each
+    recurring_min_months: int = 2
+    recurring_min_tickets: int = 1
 
     @model_validator(mode="after")
     def _weights_make_100(self) -> "AssessmentSettings":
@@ -36,6 +46,11 @@ class AssessmentSettings(CommonSettings):
             raise ValueError("staff_score_weights needs a public_rating part")
         if sum(self.staff_score_weights.values()) != 100 or min(self.staff_score_weights.values()) < 0:
             raise ValueError("staff_score_weights must be non-negative and add up to 100")
+        hotline = self.hotline_score_weights
+        if set(hotline) != set(DEFAULT_HOTLINE_WEIGHTS) or sum(hotline.values()) != 100 or min(hotline.values()) < 0:
+            raise ValueError("hotline_score_weights needs response, resolution and satisfaction adding up to 100")
+        if self.recurring_min_months < 2 or self.recurring_min_tickets < 1:
+            raise ValueError("recurring problems need 2 months or more and 1 ticket or more")
         if not 1 <= self.bad_rating_max_level < 5:
             raise ValueError("bad_rating_max_level must lie in 1..4")
         return self

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment.hotline import service as hotline
 from assessment.units import service as units
 from assessment.window import service as window
 from jiceng_shared.consumers import Handler, Subscription
@@ -114,6 +115,56 @@ async def on_ticket_extended(session: AsyncSession, event: CloudEvent, ctx: Serv
         approved_at=p.approved_at,
         deadline=p.deadline,
         township_code=p.township_code,
+        correlation_id=event.correlationid,
+        now=ctx.now(),
+    )
+
+
+async def on_ticket_created(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(dispatch.TicketCreated)
+    await hotline.record_ticket_opened(
+        session,
+        ticket_id=p.ticket_id,
+        township_code=p.township_code,
+        area_code=p.area_code,
+        category=p.category,
+        source=p.source,
+        created_at=p.created_at,
+        correlation_id=event.correlationid,
+    )
+
+
+async def on_ticket_signed_for(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(dispatch.TicketSignedFor)
+    await hotline.record_signed_for(
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        township_code=p.township_code,
+        area_code=p.area_code,
+        category=p.category,
+        source=p.source,
+        signed_at=p.signed_at,
+        within_limit=p.within_limit,
+        correlation_id=event.correlationid,
+        now=ctx.now(),
+    )
+
+
+async def on_callback_recorded(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(dispatch.CallbackRecorded)
+    await hotline.record_callback(
+        session,
+        ticket_id=p.ticket_id,
+        unit=p.unit,
+        attempt=p.attempt,
+        township_code=p.township_code,
+        area_code=p.area_code,
+        category=p.category,
+        source=p.source,
+        result=p.result,
+        resolved=p.resolved,
+        recorded_at=p.recorded_at,
         correlation_id=event.correlationid,
         now=ctx.now(),
     )
@@ -312,7 +363,14 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 dispatch.TicketReturned.event_type: _bound(ctx, on_ticket_returned),
                 dispatch.TicketReassigned.event_type: _bound(ctx, on_ticket_reassigned),
                 dispatch.TicketExtended.event_type: _bound(ctx, on_ticket_extended),
+                dispatch.TicketCreated.event_type: _bound(ctx, on_ticket_created),
+                dispatch.TicketSignedFor.event_type: _bound(ctx, on_ticket_signed_for),
             },
+        ),
+        Subscription(
+            "callbacks",
+            dispatch.CallbackRecorded.event_type,
+            {dispatch.CallbackRecorded.event_type: _bound(ctx, on_callback_recorded)},
         ),
         Subscription(
             "summons",

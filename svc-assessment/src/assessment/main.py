@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from assessment import consumers, seed
 from assessment.config import AssessmentSettings
+from assessment.hotline.router import router as hotline_router
 from assessment.items.router import router as items_router
 from assessment.models import metadata
 from assessment.periods.router import router as periods_router
@@ -26,7 +27,7 @@ def spec() -> ServiceSpec:
         settings_cls=AssessmentSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[units_router, window_router, periods_router, items_router],
+        routers=[units_router, window_router, periods_router, items_router, hotline_router],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,
     )

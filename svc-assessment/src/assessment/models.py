@@ -1,6 +1,7 @@
 """Every table of svc-assessment, imported in one place for Alembic and the app."""
 
 from assessment.db import Base
+from assessment.hotline.models import HotlineCallback, HotlineResponse, TicketOpened
 from assessment.items.models import AssessmentItem, ManualRating
 from assessment.periods.models import FrozenResult, PeriodClosure
 from assessment.units.models import (
@@ -26,6 +27,8 @@ __all__ = [
     "Centre",
     "Clerk",
     "FrozenResult",
+    "HotlineCallback",
+    "HotlineResponse",
     "ManualRating",
     "PeriodClosure",
     "Summons",
@@ -33,6 +36,7 @@ __all__ = [
     "TicketClosure",
     "TicketEscalation",
     "TicketExtension",
+    "TicketOpened",
     "TicketHandoff",
     "TicketRework",
     "Unit",
