@@ -870,6 +870,14 @@ async def period_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, 
     return {"township_code": t.code}, None, None
 
 
+async def grid_quarter_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return {"quarter": "2025-Q1"}, t.code, None
+
+
+async def grid_year_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return {"year": "2025"}, t.code, None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/incidents/{incident_id}"): Fixture(params=incident_params),
@@ -1075,6 +1083,18 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("POST", "/api/assessment/v1/periods/{period}/close"): Fixture(
         params=period_params, body=period_body, ok=frozenset({201}), outside=frozenset({403})
     ),
+    # the demo stack has no grid worker known to assessment (grid publishes no roster there): a
+    # caller allowed to assess the township is told so (422 no_grid_workers)
+    ("POST", "/api/assessment/v1/grid-workers/quarters/{quarter}/assess"): Fixture(
+        params=grid_quarter_params, body=period_body, ok=frozenset({422}), outside=frozenset({403})
+    ),
+    # the annual grades are the county's (002 art. 31): a township's assessor holds the permission
+    # over the township but is refused (403 scope_denied), which the role tables cannot express
+    ("POST", "/api/assessment/v1/grid-workers/years/{year}/grade"): Fixture(
+        params=grid_year_params, body=period_body, ok=frozenset({403, 422}), outside=frozenset({403})
+    ),
+    # the survey is named in the query: without one the request is invalid for anyone allowed
+    ("GET", "/api/assessment/v1/grid-workers/surveys/draw-check"): Fixture(ok=frozenset({422})),
     **{
         ("POST", f"/api/{s}/v1/admin/dead-letters/{{dead_letter_id}}/replay"): Fixture(
             params=dead_letter_params, ok=frozenset({404}), unscoped=True

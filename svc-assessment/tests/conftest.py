@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assessment.main import spec
-from jiceng_shared.contracts import approval, dispatch, enforcement
+from jiceng_shared.contracts import approval, dispatch, enforcement, grid
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.events import EventPayload, build_event, nats_subject
 from jiceng_shared.testing.plugin import RunningService, eventually, headers_for
@@ -437,6 +437,137 @@ class Feed:
             subject=rating,
             township=township,
         )
+
+    # --- grid ---------------------------------------------------------------------------------
+
+    async def rostered(
+        self, worker: str, grid_code: str, since: dt.date, *, name: str = "网格员", post: str = "full_time"
+    ) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.WorkerRostered(
+                roster_id="r-" + worker,
+                worker_id=worker,
+                username=f"grid.{worker}",
+                name=name,
+                post=post,
+                grid_code=grid_code,
+                township_code=township,
+                since=since,
+            ),
+            subject=worker,
+            township=township,
+        )
+
+    async def household(self, household: str, grid_code: str, at: dt.datetime) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.HouseholdRegistered(
+                household_id=household, grid_code=grid_code, township_code=township, registered_at=at
+            ),
+            subject=household,
+            township=township,
+        )
+
+    async def visit(self, worker: str, grid_code: str, at: dt.datetime) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.VisitRecorded(
+                visit_id=uid("v-"),
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                kind="routine",
+                visited_at=at,
+            ),
+            subject=worker,
+            township=township,
+        )
+
+    async def visit_overdue(self, worker: str | None, grid_code: str, due_on: dt.date) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.VisitOverdue(
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                resident_id=uid("p-"),
+                group="elderly",
+                due_on=due_on,
+            ),
+            subject=grid_code,
+            township=township,
+        )
+
+    async def diary(self, worker: str, grid_code: str, day: dt.date) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.DiarySigned(
+                diary_id=uid("d-"),
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                day=day,
+                signed_by="chief",
+            ),
+            subject=worker,
+            township=township,
+        )
+
+    async def task(self, worker: str, grid_code: str, at: dt.datetime, *, on_time: bool = True) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.TaskCompleted(
+                task_id=uid("k-"),
+                task_type="survey",
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                due_on=at.date(),
+                completed_at=at,
+                on_time=on_time,
+            ),
+            subject=worker,
+            township=township,
+        )
+
+    async def incident(self, incident: str, worker: str, grid_code: str, at: dt.datetime) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.IncidentReported(
+                incident_id=incident,
+                number=f"SJ-{incident}",
+                category="street_occupation",
+                description="占道经营",
+                location={"coordinates": (120.3, 33.3)},
+                grid_code=grid_code,
+                township_code=township,
+                reporter_id=worker,
+                reported_at=at,
+            ),
+            subject=incident,
+            township=township,
+        )
+
+    async def voided(self, incident: str, township: str, at: dt.datetime) -> str:
+        return await self.send(
+            dispatch.TicketVoided(
+                ticket_id=uid("t-"),
+                number="GD-x",
+                category="street_occupation",
+                township_code=township,
+                area_code=township,
+                source="grid",
+                source_ref=incident,
+                reason="重复上报",
+                voided_at=at,
+            ),
+            subject=incident,
+            township=township,
+        )
+
+    async def post(self, path: str, who: Any, body: Any) -> Any:
+        return await self.running.client.post(f"/api/assessment/v1{path}", json=body, headers=headers_for(who))
 
     # --- waiting ----------------------------------------------------------------------------
 

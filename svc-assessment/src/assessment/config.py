@@ -40,6 +40,31 @@ class AssessmentSettings(CommonSettings):
     recurring_min_months: int = 2
     recurring_min_tickets: int = 1
 
+    # --- grid workers (002 art. 30-34) ---
+    #: residents' satisfaction is at least 40 % of the score (002 art. 32: 满意度测评分值应占总测评分值的40%以上)
+    grid_satisfaction_weight: int = 40
+    #: satisfaction below 85 % bars 优秀; below 70 % bars 合格 and above (002 art. 32)
+    grid_excellent_min_satisfaction: float = 0.85
+    grid_pass_min_satisfaction: float = 0.70
+    #: at most 15 % of a township's grid workers are 优秀 (002 art. 31), rounded down; 000 §26
+    #: allows raising the cap where rules allow (e.g. 20 % for township units, rules-reference §9)
+    grid_excellent_cap_percent: int = 15
+    #: the grade a score earns before the bars and the cap (the seed sets no numbers: the county's
+    #: 细则 does; 100-point scale)
+    grid_grade_min_scores: dict[str, float] = {"excellent": 90, "pass": 75, "basic_pass": 60}
+    #: a quarter below this score is 不称职 (002 art. 33-34; the county's 细则)
+    grid_quarter_pass_score: float = 60
+    #: the one-off award of an annual 优秀 (002 art. 33: 可一次性给予800元的奖励)
+    grid_excellent_award_yuan: int = 800
+    #: consecutive failing quarters, and verified complaints in a year, that open a dismissal
+    #: review (002 art. 34: 连续两个季度…不称职; 被群众投诉3次以上查证属实)
+    grid_dismissal_failing_quarters: int = 2
+    grid_dismissal_complaints: int = 3
+    #: signed diaries (民情日志) due per month on the roster (weekly; the county's 细则 sets it)
+    grid_diaries_per_month: int = 4
+    #: respondents drawn per survey unless the assessor asks for another number
+    grid_survey_sample_size: int = 10
+
     @model_validator(mode="after")
     def _weights_make_100(self) -> "AssessmentSettings":
         if "public_rating" not in self.staff_score_weights:
@@ -51,6 +76,20 @@ class AssessmentSettings(CommonSettings):
             raise ValueError("hotline_score_weights needs response, resolution and satisfaction adding up to 100")
         if self.recurring_min_months < 2 or self.recurring_min_tickets < 1:
             raise ValueError("recurring problems need 2 months or more and 1 ticket or more")
+        if not 40 <= self.grid_satisfaction_weight <= 100:
+            raise ValueError("grid_satisfaction_weight must be at least 40 (002 art. 32) and at most 100")
+        if not 0 <= self.grid_pass_min_satisfaction <= self.grid_excellent_min_satisfaction <= 1:
+            raise ValueError("grid satisfaction bars must satisfy 0 <= pass <= excellent <= 1")
+        mins = self.grid_grade_min_scores
+        if (
+            set(mins) != {"excellent", "pass", "basic_pass"}
+            or not mins["excellent"] >= mins["pass"] >= mins["basic_pass"]
+        ):
+            raise ValueError("grid_grade_min_scores needs excellent >= pass >= basic_pass")
+        if not 0 <= self.grid_excellent_cap_percent <= 100:
+            raise ValueError("grid_excellent_cap_percent must lie in 0..100")
+        if self.grid_dismissal_failing_quarters < 1 or self.grid_dismissal_complaints < 1:
+            raise ValueError("dismissal thresholds must be at least 1")
         if not 1 <= self.bad_rating_max_level < 5:
             raise ValueError("bad_rating_max_level must lie in 1..4")
         return self

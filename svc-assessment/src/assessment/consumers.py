@@ -7,17 +7,20 @@ collected must never feed anyone's score (行政处罚法 art. 74). Case timelin
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment.gridworkers import service as gridworkers
 from assessment.hotline import service as hotline
 from assessment.units import service as units
 from assessment.window import service as window
 from jiceng_shared.consumers import Handler, Subscription
-from jiceng_shared.contracts import approval, dispatch, enforcement
+from jiceng_shared.contracts import approval, dispatch, enforcement, grid
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
+from jiceng_shared.workdays import COUNTY_ZONE
 
 
 async def on_ticket_assigned(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
@@ -338,6 +341,142 @@ async def on_case_overdue(session: AsyncSession, event: CloudEvent, ctx: Service
     )
 
 
+# --- grid: the roster, the households and the grid workers' evidence ---------------------------
+
+
+async def on_worker_rostered(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.WorkerRostered)
+    await gridworkers.worker_rostered(
+        session,
+        worker_id=p.worker_id,
+        roster_id=p.roster_id,
+        username=p.username,
+        name=p.name,
+        post=p.post,
+        grid_code=p.grid_code,
+        township_code=p.township_code,
+        since=p.since,
+        now=ctx.now(),
+    )
+
+
+async def on_worker_left(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.WorkerLeft)
+    await gridworkers.worker_left(session, worker_id=p.worker_id, roster_id=p.roster_id, until=p.until, now=ctx.now())
+
+
+async def on_household_registered(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.HouseholdRegistered)
+    await gridworkers.household_registered(
+        session, household_id=p.household_id, grid_code=p.grid_code, township_code=p.township_code, at=p.registered_at
+    )
+
+
+async def on_household_deregistered(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.HouseholdDeregistered)
+    await gridworkers.household_deregistered(
+        session, household_id=p.household_id, grid_code=p.grid_code, township_code=p.township_code, at=p.deregistered_at
+    )
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=COUNTY_ZONE)
+
+
+async def on_visit_recorded(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.VisitRecorded)
+    await gridworkers.record_fact(
+        session,
+        kind="visit",
+        key=p.visit_id,
+        worker_id=p.worker_id,
+        grid_code=p.grid_code,
+        township_code=p.township_code,
+        at=p.visited_at,
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
+
+
+async def on_visit_overdue(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.VisitOverdue)
+    await gridworkers.record_fact(
+        session,
+        kind="visit_overdue",
+        key=f"{p.resident_id}:{p.group}:{p.due_on.isoformat()}",
+        worker_id=p.worker_id,
+        grid_code=p.grid_code,
+        township_code=p.township_code,
+        at=_noon(p.due_on),
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
+
+
+async def on_diary_signed(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.DiarySigned)
+    await gridworkers.record_fact(
+        session,
+        kind="diary",
+        key=f"{p.worker_id}:{p.day.isoformat()}",
+        worker_id=p.worker_id,
+        grid_code=p.grid_code,
+        township_code=p.township_code,
+        at=_noon(p.day),
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
+
+
+async def on_task_completed(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.TaskCompleted)
+    await gridworkers.record_fact(
+        session,
+        kind="task",
+        key=p.task_id,
+        worker_id=p.worker_id,
+        grid_code=p.grid_code,
+        township_code=p.township_code,
+        at=p.completed_at,
+        on_time=p.on_time,
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
+
+
+async def on_incident_reported(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(grid.IncidentReported)
+    await gridworkers.record_fact(
+        session,
+        kind="report",
+        key=p.incident_id,
+        worker_id=p.reporter_id,
+        grid_code=p.grid_code,
+        township_code=p.township_code,
+        at=p.reported_at,
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
+
+
+async def on_ticket_voided(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    """A voided grid report is not a valid report (有效上报率): keyed by the incident it came from."""
+    p = event.payload(dispatch.TicketVoided)
+    if p.source != "grid" or not p.source_ref:
+        return
+    await gridworkers.record_fact(
+        session,
+        kind="report_voided",
+        key=p.source_ref,
+        worker_id=None,
+        grid_code=None,
+        township_code=p.township_code,
+        at=p.voided_at,
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
+
+
 def _bound(
     ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, ServiceContext], Awaitable[None]]
 ) -> Handler:
@@ -365,6 +504,22 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 dispatch.TicketExtended.event_type: _bound(ctx, on_ticket_extended),
                 dispatch.TicketCreated.event_type: _bound(ctx, on_ticket_created),
                 dispatch.TicketSignedFor.event_type: _bound(ctx, on_ticket_signed_for),
+                dispatch.TicketVoided.event_type: _bound(ctx, on_ticket_voided),
+            },
+        ),
+        Subscription(
+            "grid",
+            "grid.>",
+            {
+                grid.WorkerRostered.event_type: _bound(ctx, on_worker_rostered),
+                grid.WorkerLeft.event_type: _bound(ctx, on_worker_left),
+                grid.HouseholdRegistered.event_type: _bound(ctx, on_household_registered),
+                grid.HouseholdDeregistered.event_type: _bound(ctx, on_household_deregistered),
+                grid.VisitRecorded.event_type: _bound(ctx, on_visit_recorded),
+                grid.VisitOverdue.event_type: _bound(ctx, on_visit_overdue),
+                grid.DiarySigned.event_type: _bound(ctx, on_diary_signed),
+                grid.TaskCompleted.event_type: _bound(ctx, on_task_completed),
+                grid.IncidentReported.event_type: _bound(ctx, on_incident_reported),
             },
         ),
         Subscription(

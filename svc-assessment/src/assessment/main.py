@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from assessment import consumers, seed
 from assessment.config import AssessmentSettings
+from assessment.gridworkers.router import router as gridworkers_router
 from assessment.hotline.router import router as hotline_router
 from assessment.items.router import router as items_router
 from assessment.models import metadata
@@ -27,7 +28,7 @@ def spec() -> ServiceSpec:
         settings_cls=AssessmentSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[units_router, window_router, periods_router, items_router, hotline_router],
+        routers=[units_router, window_router, periods_router, items_router, hotline_router, gridworkers_router],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,
     )

@@ -1,6 +1,16 @@
 """Every table of svc-assessment, imported in one place for Alembic and the app."""
 
 from assessment.db import Base
+from assessment.gridworkers.models import (
+    Complaint,
+    DismissalReview,
+    GridWorker,
+    Household,
+    PeriodResult,
+    Survey,
+    SurveyAnswer,
+    WorkerFact,
+)
 from assessment.hotline.models import HotlineCallback, HotlineResponse, TicketOpened
 from assessment.items.models import AssessmentItem, ManualRating
 from assessment.periods.models import FrozenResult, PeriodClosure
@@ -21,6 +31,14 @@ from assessment.window.models import Centre, Clerk, WindowFact
 metadata = Base.metadata
 
 __all__ = [
+    "Complaint",
+    "DismissalReview",
+    "GridWorker",
+    "Household",
+    "PeriodResult",
+    "Survey",
+    "SurveyAnswer",
+    "WorkerFact",
     "AssessmentItem",
     "CaseClosure",
     "CaseOverdue",
