@@ -40,6 +40,11 @@ class AssessmentSettings(CommonSettings):
     recurring_min_months: int = 2
     recurring_min_tickets: int = 1
 
+    #: a stationed office's or squad's result: the township's assessment counts for at least 60 %
+    #: (001: 乡镇(街道)对派驻机构工作考核评分占比达到60%以上; 002 (2)考核权: 执法中队 综合执法局占40%、
+    #: 乡镇(街道)党(工)委占60%), the county department's for the rest
+    stationed_township_weight: int = 60
+
     # --- grid workers (002 art. 30-34) ---
     #: residents' satisfaction is at least 40 % of the score (002 art. 32: 满意度测评分值应占总测评分值的40%以上)
     grid_satisfaction_weight: int = 40
@@ -76,6 +81,8 @@ class AssessmentSettings(CommonSettings):
             raise ValueError("hotline_score_weights needs response, resolution and satisfaction adding up to 100")
         if self.recurring_min_months < 2 or self.recurring_min_tickets < 1:
             raise ValueError("recurring problems need 2 months or more and 1 ticket or more")
+        if not 60 <= self.stationed_township_weight <= 100:
+            raise ValueError("stationed_township_weight must be at least 60 (001, 002) and at most 100")
         if not 40 <= self.grid_satisfaction_weight <= 100:
             raise ValueError("grid_satisfaction_weight must be at least 40 (002 art. 32) and at most 100")
         if not 0 <= self.grid_pass_min_satisfaction <= self.grid_excellent_min_satisfaction <= 1:

@@ -13,6 +13,7 @@ from assessment.hotline.router import router as hotline_router
 from assessment.items.router import router as items_router
 from assessment.models import metadata
 from assessment.periods.router import router as periods_router
+from assessment.stationed.router import router as stationed_router
 from assessment.units.router import router as units_router
 from assessment.window.router import router as window_router
 from jiceng_shared.service import ServiceSpec, create_service_app
@@ -28,7 +29,15 @@ def spec() -> ServiceSpec:
         settings_cls=AssessmentSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[units_router, window_router, periods_router, items_router, hotline_router, gridworkers_router],
+        routers=[
+            units_router,
+            window_router,
+            periods_router,
+            items_router,
+            hotline_router,
+            gridworkers_router,
+            stationed_router,
+        ],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,
     )

@@ -14,6 +14,7 @@ from assessment.gridworkers.models import (
 from assessment.hotline.models import HotlineCallback, HotlineResponse, TicketOpened
 from assessment.items.models import AssessmentItem, ManualRating
 from assessment.periods.models import FrozenResult, PeriodClosure
+from assessment.stationed.models import DualPart
 from assessment.units.models import (
     CaseClosure,
     CaseOverdue,
@@ -33,6 +34,7 @@ metadata = Base.metadata
 __all__ = [
     "Complaint",
     "DismissalReview",
+    "DualPart",
     "GridWorker",
     "Household",
     "PeriodResult",
