@@ -1089,7 +1089,8 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         params=grid_quarter_params, body=period_body, ok=frozenset({422}), outside=frozenset({403})
     ),
     # the annual grades are the county's (002 art. 31): a township's assessor holds the permission
-    # over the township but is refused (403 scope_denied), which the role tables cannot express
+    # over the township but is refused (403 scope_denied), which the role tables cannot express;
+    # the county's administrator and assessors are told there is no grid worker (422)
     ("POST", "/api/assessment/v1/grid-workers/years/{year}/grade"): Fixture(
         params=grid_year_params, body=period_body, ok=frozenset({403, 422}), outside=frozenset({403})
     ),

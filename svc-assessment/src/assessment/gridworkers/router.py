@@ -33,6 +33,7 @@ router = APIRouter(prefix="/grid-workers", tags=["grid workers"])
 
 Reader = Annotated[Principal, Depends(require(service.READ))]
 Assessor = Annotated[Principal, Depends(require(service.ASSESS))]
+Grader = Annotated[Principal, Depends(require(service.GRADE))]
 
 
 @router.get("", response_model=list[WorkerScoreOut], summary="Grid workers in your scope with their score for a period")
@@ -199,7 +200,7 @@ async def grade_year(
     body: AssessRequest,
     ctx: Ctx,
     session: Tx,
-    principal: Assessor,
+    principal: Grader,
 ) -> AssessOut:
     results, reviews = await service.grade_year(
         session, principal, year, body.township_code, settings=ctx.settings, calendar=ctx.calendar, now=ctx.now()

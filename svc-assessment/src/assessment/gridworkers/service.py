@@ -39,6 +39,8 @@ from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
 READ = "assessment.grid_worker.read"
 ASSESS = "assessment.grid_worker.assess"
+#: the annual grades, by a county-level binding (002 art. 31)
+GRADE = "assessment.grid_worker.grade"
 
 NOON = dt.time(12, 0)
 POST_ORDER = {"full_time": 0, "chief": 1, "auxiliary": 2}
@@ -469,14 +471,14 @@ async def _assessed(session: AsyncSession, worker_id: str, period: str) -> bool:
 # --- quarterly (township) and annual (county) assessment ----------------------------------------
 
 
-def _check_township(principal: Principal, township_code: str) -> None:
+def _check_township(principal: Principal, township_code: str, permission: str = ASSESS) -> None:
     try:
         level = area_level(township_code)
     except ValueError:
         level = None
     if level != "township":
         raise Problem(422, "not_a_township", "Invalid request", f"township_code: {township_code} is not a township")
-    require_scope(principal, ASSESS, township_code)
+    require_scope(principal, permission, township_code)
 
 
 async def _scored_for_assessment(
@@ -488,9 +490,10 @@ async def _scored_for_assessment(
     settings: Any,
     calendar: WorkdayCalendar,
     now: dt.datetime,
+    permission: str = ASSESS,
 ) -> list[WorkerScore]:
     workers = await workers_in_scope(
-        session, principal, ASSESS, township_code=township_code, active_between=period_days(period)
+        session, principal, permission, township_code=township_code, active_between=period_days(period)
     )
     if not workers:
         raise Problem(422, "no_grid_workers", "No grid workers", f"no grid worker of {township_code} in {period.text}")
@@ -638,12 +641,12 @@ async def grade_year(
 ) -> tuple[list[PeriodResult], list[DismissalReview]]:
     """The county's annual grades of one township's grid workers (art. 31)."""
     period = parse_period(year)
-    _check_township(principal, township_code)
-    if not any(area_level(b.area) == "county" for b in principal.bindings_for(ASSESS)):
+    _check_township(principal, township_code, GRADE)
+    if not any(area_level(b.area) == "county" for b in principal.bindings_for(GRADE)):
         raise scope_denied("the annual assessment of grid workers is the county's (002 art. 31)")
     _ended(period, now)
     scored = await _scored_for_assessment(
-        session, principal, period, township_code, settings=settings, calendar=calendar, now=now
+        session, principal, period, township_code, settings=settings, calendar=calendar, now=now, permission=GRADE
     )
     graded = rules.grade_township(
         [rules.Candidate(s.worker.worker_id, s.score, s.satisfaction.rate) for s in scored],  # type: ignore[arg-type]
