@@ -65,7 +65,9 @@ async def list_items(
 async def create_item(
     session: AsyncSession, principal: Principal, body: ItemCreate, *, now: dt.datetime
 ) -> AssessmentItem:
-    rules.check_item(body.kind, body.max_points, body.effective_from, body.effective_to).raise_if_any()
+    rules.check_item(
+        body.kind, body.max_points, body.effective_from, body.effective_to, body.township_codes
+    ).raise_if_any()
     if await session.get(AssessmentItem, body.code) is not None:
         raise Problem(409, "item_exists", "Item exists", f"the list already holds {body.code}; publish a new code")
     item = AssessmentItem(**body.model_dump(), created_at=now, created_by=principal.username or principal.subject)
@@ -129,6 +131,14 @@ async def create_rating(
             "item_not_applicable",
             "Invalid request",
             f"item_code: {item.code} applies to {item.subject_kind}, not {body.subject_kind}",
+        )
+    if not rules.applies_to(item.township_codes, area):
+        raise Problem(
+            422,
+            "item_not_applicable",
+            "Invalid request",
+            f"item_code: {item.code} does not apply to this subject's township (the list names "
+            f"{', '.join(item.township_codes or [])})",
         )
     rules.check_rating(item.kind, item.max_points, body.points, body.outcome).raise_if_any()
     if body.period in closed_months(await load_closures(session, [body.period]), area):
