@@ -1094,8 +1094,12 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("POST", "/api/assessment/v1/grid-workers/years/{year}/grade"): Fixture(
         params=grid_year_params, body=period_body, ok=frozenset({403, 422}), outside=frozenset({403})
     ),
-    # the survey is named in the query: without one the request is invalid for anyone allowed
+    # the survey (or the subject) is named in the query: without one the request is invalid for
+    # anyone allowed
     ("GET", "/api/assessment/v1/grid-workers/surveys/draw-check"): Fixture(ok=frozenset({422})),
+    ("GET", "/api/assessment/v1/evidence/units"): Fixture(ok=frozenset({422})),
+    ("GET", "/api/assessment/v1/evidence/clerks"): Fixture(ok=frozenset({422})),
+    ("GET", "/api/assessment/v1/evidence/grid-workers"): Fixture(ok=frozenset({422})),
     **{
         ("POST", f"/api/{s}/v1/admin/dead-letters/{{dead_letter_id}}/replay"): Fixture(
             params=dead_letter_params, ok=frozenset({404}), unscoped=True

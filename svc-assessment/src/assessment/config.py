@@ -45,6 +45,10 @@ class AssessmentSettings(CommonSettings):
     #: 乡镇(街道)党(工)委占60%), the county department's for the rest
     stationed_township_weight: int = 60
 
+    #: a figure is appealed (申诉) within this many calendar days of the later of its period's end
+    #: and the publication of its result (no seed sets the number: the county's 细则 does)
+    appeal_window_days: int = 10
+
     # --- grid workers (002 art. 30-34) ---
     #: residents' satisfaction is at least 40 % of the score (002 art. 32: 满意度测评分值应占总测评分值的40%以上)
     grid_satisfaction_weight: int = 40
@@ -81,6 +85,8 @@ class AssessmentSettings(CommonSettings):
             raise ValueError("hotline_score_weights needs response, resolution and satisfaction adding up to 100")
         if self.recurring_min_months < 2 or self.recurring_min_tickets < 1:
             raise ValueError("recurring problems need 2 months or more and 1 ticket or more")
+        if self.appeal_window_days < 1:
+            raise ValueError("appeal_window_days must be at least 1")
         if not 60 <= self.stationed_township_weight <= 100:
             raise ValueError("stationed_township_weight must be at least 60 (001, 002) and at most 100")
         if not 40 <= self.grid_satisfaction_weight <= 100:

@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from assessment import consumers, seed
+from assessment.appeals.router import router as appeals_router
 from assessment.config import AssessmentSettings
+from assessment.evidence.router import router as evidence_router
 from assessment.gridworkers.router import router as gridworkers_router
 from assessment.hotline.router import router as hotline_router
 from assessment.items.router import router as items_router
@@ -37,6 +39,8 @@ def spec() -> ServiceSpec:
             hotline_router,
             gridworkers_router,
             stationed_router,
+            evidence_router,
+            appeals_router,
         ],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,

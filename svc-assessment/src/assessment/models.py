@@ -1,5 +1,6 @@
 """Every table of svc-assessment, imported in one place for Alembic and the app."""
 
+from assessment.appeals.models import Appeal
 from assessment.db import Base
 from assessment.gridworkers.models import (
     Complaint,
@@ -32,6 +33,7 @@ from assessment.window.models import Centre, Clerk, WindowFact
 metadata = Base.metadata
 
 __all__ = [
+    "Appeal",
     "Complaint",
     "DismissalReview",
     "DualPart",

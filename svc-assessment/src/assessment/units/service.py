@@ -564,6 +564,15 @@ async def list_units(
     return await indicators_for(session, units, months, now=now, case_limit_days=case_limit_days)
 
 
+async def get_unit_row(session: AsyncSession, principal: Principal, unit_code: str) -> Unit:
+    unit = await session.scalar(
+        select(Unit).where(Unit.code == unit_code, scope_filter(principal, READ, Unit.area_code, Unit.dept))
+    )
+    if unit is None:
+        raise not_found("unit", unit_code)
+    return unit
+
+
 async def get_unit(
     session: AsyncSession,
     principal: Principal,
@@ -573,11 +582,7 @@ async def get_unit(
     now: dt.datetime,
     case_limit_days: int,
 ) -> UnitResult:
-    unit = await session.scalar(
-        select(Unit).where(Unit.code == unit_code, scope_filter(principal, READ, Unit.area_code, Unit.dept))
-    )
-    if unit is None:
-        raise not_found("unit", unit_code)
+    unit = await get_unit_row(session, principal, unit_code)
     return (await indicators_for(session, [unit], months, now=now, case_limit_days=case_limit_days))[0]
 
 
