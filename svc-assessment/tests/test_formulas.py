@@ -55,3 +55,35 @@ async def test_window_rates_show_their_formula_and_notice_violations_are_counted
     assert shown["formulas"]["notice_in_time_rate"]["shown"] == "一次性告知按时率 = 2 / 3 = 66.67%"
     assert shown["formulas"]["rectification_rate"]["formula"] == "已整改差评数 / 差评数"
     assert shown["formulas"]["rectification_rate"]["shown"] == "差评整改率 = 1 / 2 = 50.00%"
+
+
+async def test_a_period_s_unit_results_export_as_csv_with_chinese_headers(feed):
+    import csv
+    import io
+
+    from jiceng_shared.testing.plugin import headers_for
+
+    ticket = feed.uid("t-")
+    await feed.assigned(ticket, CLE_B, feed.local("2026-07-06 09:00"))
+    await feed.closed(ticket, CLE_B, feed.local("2026-07-07 09:00"), on_time=True)
+    await feed.settle()
+    response = await feed.running.client.get(
+        "/api/assessment/v1/exports/results",
+        params={"level": "units", "period": "2026-07", "township_code": BUFENG},
+        headers=headers_for(admin),
+    )
+    assert (
+        response.status_code == 200
+        and 'filename="assessment-units-2026-07.csv"' in response.headers["content-disposition"]
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:8] == ["序号", "单位名称", "单位代码", "单位类别", "派单数", "应结案数", "结案数", "结案率(%)"]
+    cle = next(r for r in rows[1:] if r[2] == CLE_B.code)
+    assert cle[4:8] == ["1", "1", "1", "100.0"]
+    assert all(r[2].startswith(BUFENG) for r in rows[1:])
+    month = await feed.running.client.get(
+        "/api/assessment/v1/exports/results",
+        params={"level": "grid_workers", "period": "2026-07"},
+        headers=headers_for(admin),
+    )
+    assert month.status_code == 422 and month.json()["code"] == "invalid_period"

@@ -236,4 +236,30 @@ async def test_the_county_grades_a_year_with_the_cap_and_the_bars_and_exports_th
     )
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert [c.value for c in sheet[2]][6:8] == ["优秀", 800]
+
+    # the year's results of the level, as the organisation department files them
+    results = await feed.running.client.get(
+        "/api/assessment/v1/exports/results",
+        params={"level": "grid_workers", "period": "2026", "format": "xlsx", "township_code": town},
+        headers=headers_for(admin),
+    )
+    assert results.status_code == 200, results.text
+    book = openpyxl.load_workbook(io.BytesIO(results.content))
+    table = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert table[0] == [
+        "序号", "乡镇(街道)代码", "村(社区)代码", "网格编码", "姓名", "岗位", "考核期", "工作实绩得分",
+        "群众满意率(%)", "综合得分", "按得分等次", "满意度限制", "优秀比例限制", "考核等次", "奖励金额(元)",
+    ]  # fmt: skip
+    by_name = {row[4]: row for row in table[1:]}
+    assert len(by_name) == 7 and book.active.title == "2026网格员考核结果"
+    assert by_name["top"][13:] == ["优秀", 800] and by_name["capped"][12:14] == ["是", "合格"]
+    assert by_name["barred"][11] == "满意度低于优秀门槛，不得评为优秀" and by_name["basic"][13] == "基本合格"
+    assert by_name["fail"][8:10] == [20.0, 8.0]
+    csv_rows = await feed.running.client.get(
+        "/api/assessment/v1/exports/results",
+        params={"level": "grid_workers", "period": "2026", "township_code": town},
+        headers=headers_for(admin),
+    )
+    parsed = list(csv.reader(io.StringIO(csv_rows.content.decode("utf-8-sig"))))
+    assert parsed[0] == table[0] and len(parsed) == 8
     clock.reset()

@@ -10,6 +10,7 @@ from assessment import consumers, seed
 from assessment.appeals.router import router as appeals_router
 from assessment.config import AssessmentSettings
 from assessment.evidence.router import router as evidence_router
+from assessment.exports.router import router as exports_router
 from assessment.gridworkers.router import router as gridworkers_router
 from assessment.hotline.router import router as hotline_router
 from assessment.items.router import router as items_router
@@ -41,6 +42,7 @@ def spec() -> ServiceSpec:
             stationed_router,
             evidence_router,
             appeals_router,
+            exports_router,
         ],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,
