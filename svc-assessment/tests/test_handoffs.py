@@ -64,3 +64,33 @@ async def test_a_return_counts_once_whichever_of_its_two_events_comes_first(feed
     await feed.settle()
     c = (await indicators(feed, CLE_B, "2026-04"))["counts"]
     assert (c["received"], c["handed_off"], c["assigned"], c["returned"], c["returned_in_window"]) == (1, 1, 0, 1, 1)
+
+
+async def test_the_dispatchers_on_time_and_accurate_dispatch_per_township(feed):
+    from jiceng_shared.contracts import dispatch
+
+    ticket = feed.uid("t-")
+    await feed.assigned(ticket, CLE_B, feed.local("2026-03-10 09:00"))
+    await feed.send(
+        dispatch.SupervisionIssued(
+            order_id=feed.uid("o-"),
+            ticket_id=ticket,
+            number=f"GD-{ticket}",
+            township_code=BUFENG,
+            unit=None,
+            limit="dispatch",
+            level=1,
+            addressee="dispatcher",
+            answer_by=feed.local("2026-03-11 09:00"),
+            issued_at=feed.local("2026-03-10 08:30"),
+        ),
+        subject=ticket,
+        township=BUFENG,
+    )
+    await feed.settle()
+    # March: the six tickets of the first test and this one were first dispatched; one came back
+    # within the window as outside the unit's remit (not accurate), one passed the dispatch limit
+    (centre,) = await feed.get("/dispatch-centres", admin, period="2026-03", township_code=BUFENG)
+    assert centre["counts"] == {"dispatched": 7, "dispatched_on_time": 6, "dispatched_accurately": 6}
+    assert centre["formulas"]["accurate_dispatch_rate"]["shown"] == "准确派遣率 = 6 / 7 = 85.71%"
+    assert centre["name"] == "步凤镇"

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment.centres import service as centres
 from assessment.gridworkers import service as gridworkers
 from assessment.hotline import service as hotline
 from assessment.units import service as units
@@ -477,6 +478,21 @@ async def on_ticket_voided(session: AsyncSession, event: CloudEvent, ctx: Servic
     )
 
 
+async def on_supervision_issued(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    p = event.payload(dispatch.SupervisionIssued)
+    await centres.record_supervision(
+        session,
+        order_id=p.order_id,
+        ticket_id=p.ticket_id,
+        unit_code=p.unit.code if p.unit else None,
+        township_code=p.township_code,
+        limit=p.limit,
+        level=p.level,
+        issued_at=p.issued_at,
+        correlation_id=event.correlationid,
+    )
+
+
 def _bound(
     ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, ServiceContext], Awaitable[None]]
 ) -> Handler:
@@ -521,6 +537,11 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 grid.TaskCompleted.event_type: _bound(ctx, on_task_completed),
                 grid.IncidentReported.event_type: _bound(ctx, on_incident_reported),
             },
+        ),
+        Subscription(
+            "supervision",
+            dispatch.SupervisionIssued.event_type,
+            {dispatch.SupervisionIssued.event_type: _bound(ctx, on_supervision_issued)},
         ),
         Subscription(
             "callbacks",

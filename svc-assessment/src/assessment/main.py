@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from assessment import consumers, seed
 from assessment.appeals.router import router as appeals_router
+from assessment.centres.router import router as centres_router
 from assessment.config import AssessmentSettings
 from assessment.evidence.router import router as evidence_router
 from assessment.exports.router import router as exports_router
@@ -43,6 +44,7 @@ def spec() -> ServiceSpec:
             evidence_router,
             appeals_router,
             exports_router,
+            centres_router,
         ],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,

@@ -1,6 +1,7 @@
 """Every table of svc-assessment, imported in one place for Alembic and the app."""
 
 from assessment.appeals.models import Appeal
+from assessment.centres.models import SupervisionOrder
 from assessment.db import Base
 from assessment.gridworkers.models import (
     Complaint,
@@ -54,6 +55,7 @@ __all__ = [
     "ManualRating",
     "PeriodClosure",
     "Summons",
+    "SupervisionOrder",
     "TicketAssignment",
     "TicketClosure",
     "TicketEscalation",

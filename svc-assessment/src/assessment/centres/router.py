@@ -1,0 +1,48 @@
+"""HTTP route of the dispatch centres' indicators (the dispatchers')."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from assessment import formulas
+from assessment.centres import service
+from assessment.periods.params import PeriodParam
+from jiceng_shared import demo
+from jiceng_shared.identity import Principal
+from jiceng_shared.service import ReadSession, require
+
+router = APIRouter(prefix="/dispatch-centres", tags=["dispatch centres"])
+
+
+class CentreIndicators(BaseModel):
+    township_code: str
+    name: str | None
+    period: str
+    counts: dict[str, int] = Field(description="dispatched, dispatched_on_time, dispatched_accurately")
+    rates: dict[str, float | None]
+    formulas: dict[str, formulas.Formula]
+
+
+@router.get("", response_model=list[CentreIndicators], summary="On-time and accurate dispatch per township")
+async def list_centres(
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> list[CentreIndicators]:
+    names = {t.code: t.name for t in demo.TOWNSHIPS}
+    counts = await service.centre_counts(session, principal, period.months, township_code)
+    return [
+        CentreIndicators(
+            township_code=town,
+            name=names.get(town),
+            period=period.text,
+            counts=c,
+            rates=formulas.rates(service.RATE_DEFS, c),
+            formulas=formulas.explain(service.RATE_DEFS, c),
+        )
+        for town, c in sorted(counts.items())
+    ]
