@@ -249,3 +249,35 @@ async def test_a_township_s_grid_workers_through_a_year(feed, journey):
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][7] == "奖励金额(元)" and [r[7] for r in values[1:] if r[4] == f"grid.{ids['top']}"] == [800]
+
+    # the year's results of the township's grid workers, as the organisation department files them
+    for fmt in ("csv", "xlsx"):
+        results = await journey.get(
+            COUNTY,
+            "/api/assessment/v1/exports/results",
+            level="grid_workers",
+            period=str(YEAR),
+            township_code=BUFENG,
+            format=fmt,
+        )
+        assert results.status_code == 200, results.text
+        if fmt == "csv":
+            table = list(csv.reader(io.StringIO(results.content.decode("utf-8-sig"))))
+        else:
+            table = [
+                [c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(results.content)).active.iter_rows()
+            ]
+        assert (
+            table[0][:5] == ["序号", "乡镇(街道)代码", "村(社区)代码", "网格编码", "姓名"]
+            and table[0][13] == "考核等次"
+        )
+        grades = {row[4]: row[13] for row in table[1:] if str(row[4]).startswith("网格员")}
+        assert grades == {
+            "网格员top": "优秀",
+            "网格员capped": "合格",
+            "网格员barred": "合格",
+            "网格员basic": "基本合格",
+            "网格员steady": "合格",
+            "网格员low": "基本合格",
+            "网格员absent": "不合格",
+        }

@@ -17,7 +17,7 @@ from jiceng_shared.service import ReadSession, require
 router = APIRouter(prefix="/dispatch-centres", tags=["dispatch centres"])
 
 
-class CentreIndicators(BaseModel):
+class DispatchCentreIndicators(BaseModel):
     township_code: str
     name: str | None
     period: str
@@ -26,17 +26,17 @@ class CentreIndicators(BaseModel):
     formulas: dict[str, formulas.Formula]
 
 
-@router.get("", response_model=list[CentreIndicators], summary="On-time and accurate dispatch per township")
+@router.get("", response_model=list[DispatchCentreIndicators], summary="On-time and accurate dispatch per township")
 async def list_centres(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-) -> list[CentreIndicators]:
+) -> list[DispatchCentreIndicators]:
     names = {t.code: t.name for t in demo.TOWNSHIPS}
     counts = await service.centre_counts(session, principal, period.months, township_code)
     return [
-        CentreIndicators(
+        DispatchCentreIndicators(
             township_code=town,
             name=names.get(town),
             period=period.text,
