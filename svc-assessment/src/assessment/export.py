@@ -16,11 +16,24 @@ Format = Literal["csv", "xlsx"]
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+#: text a spreadsheet would run as a formula (a name from an event could start with "=")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value: Any) -> Any:
+    """A cell as data: ``None`` empty, formula-like text quoted with a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows([safe(v) for v in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -30,7 +43,7 @@ def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
     sheet.title = title[:31]
     sheet.append(list(headers))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([safe(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
