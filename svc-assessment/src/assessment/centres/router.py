@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field
 from assessment import formulas
 from assessment.centres import service
 from assessment.periods.params import PeriodParam
-from jiceng_shared import demo
 from jiceng_shared.identity import Principal
-from jiceng_shared.service import ReadSession, require
+from jiceng_shared.service import Ctx, ReadSession, require
 
 router = APIRouter(prefix="/dispatch-centres", tags=["dispatch centres"])
 
@@ -28,17 +27,17 @@ class DispatchCentreIndicators(BaseModel):
 
 @router.get("", response_model=list[DispatchCentreIndicators], summary="On-time and accurate dispatch per township")
 async def list_centres(
+    ctx: Ctx,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[DispatchCentreIndicators]:
-    names = {t.code: t.name for t in demo.TOWNSHIPS}
     counts = await service.centre_counts(session, principal, period.months, township_code)
     return [
         DispatchCentreIndicators(
             township_code=town,
-            name=names.get(town),
+            name=t.name if (t := ctx.org.township(town)) else None,
             period=period.text,
             counts=c,
             rates=formulas.rates(service.RATE_DEFS, c),

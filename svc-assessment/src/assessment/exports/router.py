@@ -46,6 +46,6 @@ async def export_results(
         headers, rows = await tables.stationed_units(session, principal, period, township_code, settings)
     else:
         which = "township" if level == "hotline_townships" else "department"
-        headers, rows = await tables.hotline_rates(session, principal, period, which, settings)
+        headers, rows = await tables.hotline_rates(session, principal, period, which, settings, ctx.org)
     title = f"{period.text}{TITLES[level]}"
     return export.download(f"assessment-{level}-{period.text}", format, title, headers, rows)

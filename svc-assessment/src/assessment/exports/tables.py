@@ -128,7 +128,7 @@ HOTLINE_HEADERS = (
 
 
 async def hotline_rates(
-    session: AsyncSession, principal: Principal, period: Period, level: str, settings: Any
+    session: AsyncSession, principal: Principal, period: Period, level: str, settings: Any, org: Any
 ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     _need(principal, hotline.READ)
     found = await hotline.standings(
@@ -138,6 +138,7 @@ async def hotline_rates(
         period.months,
         sources=settings.hotline_sources,
         weights=settings.hotline_score_weights,
+        org=org,
     )
     rows = [
         (

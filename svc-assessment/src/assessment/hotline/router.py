@@ -42,6 +42,7 @@ async def ranking(
         period.months,
         sources=settings.hotline_sources,
         weights=settings.hotline_score_weights,
+        org=ctx.org,
     )
     return HotlineRanking(
         period=period.text,

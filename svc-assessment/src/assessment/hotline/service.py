@@ -18,8 +18,8 @@ from assessment.hotline.models import HotlineCallback, HotlineResponse, TicketOp
 from assessment.periods.rules import month_of, months_up_to
 from assessment.units.models import Unit
 from assessment.units.service import remember_unit
-from jiceng_shared import demo
 from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.county import Organisation
 from jiceng_shared.db import dialect_insert
 from jiceng_shared.identity import Principal
 from jiceng_shared.scope import scope_filter
@@ -182,6 +182,7 @@ async def standings(
     *,
     sources: Sequence[str],
     weights: dict[str, int],
+    org: Organisation,
 ) -> list[Standing]:
     """Every subject of the level ranked on the period; only those in the caller's scope returned."""
     counts = await counts_by_subject(session, level, months, sources)
@@ -193,8 +194,7 @@ async def standings(
     ranked = sum(1 for s in scores.values() if s is not None)
     if level == "township":
         visible = {s for s in counts if principal.covers(READ, s, None)}
-        known = {t.code: t.name for t in demo.TOWNSHIPS}
-        names: dict[str, str | None] = {s: known.get(s) for s in visible}
+        names: dict[str, str | None] = {s: (t.name if (t := org.township(s)) else None) for s in visible}
     else:
         units = (
             await session.scalars(
