@@ -26,7 +26,7 @@ class DispatchCentreIndicators(BaseModel):
 
 
 @router.get("", response_model=list[DispatchCentreIndicators], summary="On-time and accurate dispatch per township")
-async def list_centres(
+async def list_dispatch_centres(
     ctx: Ctx,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],

@@ -214,7 +214,7 @@ async def grade_year(
 
 
 @router.get("/results", response_model=list[ResultOut], summary="Quarterly or annual results as assessed")
-async def list_results(
+async def list_grid_worker_results(
     ctx: Ctx,
     session: ReadSession,
     principal: Reader,

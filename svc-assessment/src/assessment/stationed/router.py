@@ -53,7 +53,7 @@ async def record_part(
 
 
 @router.get("/results", response_model=list[DualResult], summary="Stationed units with both parts and the result")
-async def list_results(
+async def list_stationed_results(
     ctx: Ctx,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
