@@ -10,6 +10,7 @@ from assessment.appeals import rules, service
 from assessment.appeals.models import Appeal
 from assessment.appeals.schemas import AppealCreate, AppealDecision, AppealOut
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/appeals", tags=["appeals"])
@@ -37,7 +38,13 @@ def appeal_out(a: Appeal) -> AppealOut:
     )
 
 
-@router.post("", status_code=201, response_model=AppealOut, summary="Appeal a score or a count of a period")
+@router.post(
+    "",
+    status_code=201,
+    response_model=AppealOut,
+    summary="Appeal a score or a count of a period",
+    openapi_extra=problems({409: ["period_not_ended", "appeal_window_closed"]}),
+)
 async def file_appeal(
     body: AppealCreate, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.FILE))]
 ) -> AppealOut:
@@ -60,7 +67,12 @@ async def list_appeals(
     return [appeal_out(a) for a in found]
 
 
-@router.post("/decisions", response_model=AppealOut, summary="Decide an appeal (the assessing level)")
+@router.post(
+    "/decisions",
+    response_model=AppealOut,
+    summary="Decide an appeal (the assessing level)",
+    openapi_extra=problems({409: ["appeal_decided"]}),
+)
 async def decide(
     body: AppealDecision, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.DECIDE))]
 ) -> AppealOut:

@@ -10,6 +10,7 @@ from assessment import export
 from assessment.exports import tables
 from assessment.periods.params import PeriodParam
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, require
 
 router = APIRouter(prefix="/exports", tags=["exports"])
@@ -26,7 +27,10 @@ TITLES = {
 
 
 @router.get(
-    "/results", summary="A period's results of one level as CSV or XLSX (Chinese headers)", response_class=Response
+    "/results",
+    summary="A period's results of one level as CSV or XLSX (Chinese headers)",
+    response_class=Response,
+    openapi_extra=problems({422: ["invalid_period"]}),
 )
 async def export_results(
     ctx: Ctx,

@@ -27,6 +27,7 @@ from assessment.gridworkers.schemas import (
 from assessment.gridworkers.views import result_out, review_out, worker_out
 from assessment.periods.params import PeriodParam
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/grid-workers", tags=["grid workers"])
@@ -104,7 +105,13 @@ async def _survey_out(session, survey) -> SurveyOut:  # type: ignore[no-untyped-
     )
 
 
-@router.post("/surveys", status_code=201, response_model=SurveyOut, summary="Draw a worker's respondents at random")
+@router.post(
+    "/surveys",
+    status_code=201,
+    response_model=SurveyOut,
+    summary="Draw a worker's respondents at random",
+    openapi_extra=problems({409: ["survey_exists"], 422: ["invalid_period", "no_households"]}),
+)
 async def draw_survey(body: SurveyCreate, ctx: Ctx, session: Tx, principal: Assessor) -> SurveyOut:
     survey = await service.draw_survey(
         session,
@@ -146,7 +153,13 @@ async def draw_check(
     )
 
 
-@router.post("/surveys/answers", status_code=201, response_model=AnswerOut, summary="Record a respondent's answer")
+@router.post(
+    "/surveys/answers",
+    status_code=201,
+    response_model=AnswerOut,
+    summary="Record a respondent's answer",
+    openapi_extra=problems({409: ["already_answered", "period_assessed"], 422: ["not_drawn"]}),
+)
 async def record_answer(body: AnswerCreate, ctx: Ctx, session: Tx, principal: Assessor) -> AnswerOut:
     answer = await service.record_answer(
         session,
@@ -170,6 +183,12 @@ async def record_answer(body: AnswerCreate, ctx: Ctx, session: Tx, principal: As
     status_code=201,
     response_model=AssessOut,
     summary="The township's quarterly assessment of its grid workers",
+    openapi_extra=problems(
+        {
+            409: ["period_not_ended", "already_assessed", "satisfaction_missing"],
+            422: ["not_a_township", "no_grid_workers"],
+        }
+    ),
 )
 async def assess_quarter(
     quarter: Annotated[str, Path(pattern=r"^\d{4}-Q[1-4]$")],
@@ -194,6 +213,12 @@ async def assess_quarter(
     status_code=201,
     response_model=AssessOut,
     summary="The county's annual grades of a township's grid workers (cap and bars applied)",
+    openapi_extra=problems(
+        {
+            409: ["period_not_ended", "already_assessed", "satisfaction_missing"],
+            422: ["not_a_township", "no_grid_workers"],
+        }
+    ),
 )
 async def grade_year(
     year: Annotated[str, Path(pattern=r"^\d{4}$")],
@@ -231,7 +256,13 @@ def _last_year(ctx: Ctx) -> str:
     return str(ctx.calendar.local_date(ctx.now()).year - 1)
 
 
-@router.post("/complaints", status_code=201, response_model=ComplaintOut, summary="Record a verified complaint")
+@router.post(
+    "/complaints",
+    status_code=201,
+    response_model=ComplaintOut,
+    summary="Record a verified complaint",
+    openapi_extra=problems({409: ["complaint_exists"], 422: ["verified_in_future"]}),
+)
 async def record_complaint(body: ComplaintCreate, ctx: Ctx, session: Tx, principal: Assessor) -> ComplaintOut:
     complaint, review = await service.record_complaint(
         session,

@@ -19,6 +19,7 @@ from assessment.hotline.schemas import (
 from assessment.periods.params import PeriodParam
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, require
 
 router = APIRouter(prefix="/hotline", tags=["hotline"])
@@ -66,7 +67,10 @@ async def ranking(
 
 
 @router.get(
-    "/recurring", response_model=RecurringList, summary="每月一题: the same problem in the same area month after month"
+    "/recurring",
+    response_model=RecurringList,
+    summary="每月一题: the same problem in the same area month after month",
+    openapi_extra=problems({422: ["invalid_period"]}),
 )
 async def recurring(
     ctx: Ctx,

@@ -12,6 +12,7 @@ from assessment.stationed.models import DualPart
 from assessment.stationed.schemas import DualResult, PartCreate, PartOut
 from assessment.units.views import unit_out
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/stationed", tags=["stationed units"])
@@ -32,7 +33,13 @@ def _part(p: DualPart | None, weight: int) -> PartOut | None:
     )
 
 
-@router.post("/parts", status_code=201, response_model=PartOut, summary="Record the township's or the county's part")
+@router.post(
+    "/parts",
+    status_code=201,
+    response_model=PartOut,
+    summary="Record the township's or the county's part",
+    openapi_extra=problems({409: ["part_recorded"], 422: ["not_stationed"]}),
+)
 async def record_part(
     body: PartCreate,
     ctx: Ctx,
