@@ -198,7 +198,7 @@ async def assess_quarter(
     principal: Assessor,
 ) -> AssessOut:
     results, reviews = await service.assess_quarter(
-        session, principal, quarter, body.township_code, settings=ctx.settings, calendar=ctx.calendar, now=ctx.now()
+        session, principal, quarter, body.township_code, settings=ctx.settings, now=ctx.now()
     )
     return AssessOut(
         period=quarter,
@@ -228,7 +228,7 @@ async def grade_year(
     principal: Grader,
 ) -> AssessOut:
     results, reviews = await service.grade_year(
-        session, principal, year, body.township_code, settings=ctx.settings, calendar=ctx.calendar, now=ctx.now()
+        session, principal, year, body.township_code, settings=ctx.settings, now=ctx.now()
     )
     return AssessOut(
         period=year,

@@ -35,19 +35,14 @@ from jiceng_shared.errors import Problem, not_found, scope_denied
 from jiceng_shared.identity import Principal, area_level
 from jiceng_shared.outbox import emit
 from jiceng_shared.scope import require_scope, scope_filter
-from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
+from jiceng_shared.workdays import COUNTY_ZONE
 
 READ = "assessment.grid_worker.read"
 ASSESS = "assessment.grid_worker.assess"
 #: the annual grades, by a county-level binding (002 art. 31)
 GRADE = "assessment.grid_worker.grade"
 
-NOON = dt.time(12, 0)
 POST_ORDER = {"full_time": 0, "chief": 1, "auxiliary": 2}
-
-
-def local_noon(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, NOON, tzinfo=COUNTY_ZONE)
 
 
 def who(principal: Principal) -> str:
@@ -488,7 +483,6 @@ async def _scored_for_assessment(
     township_code: str,
     *,
     settings: Any,
-    calendar: WorkdayCalendar,
     now: dt.datetime,
     permission: str = ASSESS,
 ) -> list[WorkerScore]:
@@ -556,15 +550,12 @@ async def assess_quarter(
     township_code: str,
     *,
     settings: Any,
-    calendar: WorkdayCalendar,
     now: dt.datetime,
 ) -> tuple[list[PeriodResult], list[DismissalReview]]:
     period = parse_period(quarter)
     _check_township(principal, township_code)
     _ended(period, now)
-    scored = await _scored_for_assessment(
-        session, principal, period, township_code, settings=settings, calendar=calendar, now=now
-    )
+    scored = await _scored_for_assessment(session, principal, period, township_code, settings=settings, now=now)
     results = []
     for s in scored:
         failing = rules.failing_quarter(s.score, settings.grid_quarter_pass_score)  # type: ignore[arg-type]
@@ -636,7 +627,6 @@ async def grade_year(
     township_code: str,
     *,
     settings: Any,
-    calendar: WorkdayCalendar,
     now: dt.datetime,
 ) -> tuple[list[PeriodResult], list[DismissalReview]]:
     """The county's annual grades of one township's grid workers (art. 31)."""
@@ -646,7 +636,7 @@ async def grade_year(
         raise scope_denied("the annual assessment of grid workers is the county's (002 art. 31)")
     _ended(period, now)
     scored = await _scored_for_assessment(
-        session, principal, period, township_code, settings=settings, calendar=calendar, now=now, permission=GRADE
+        session, principal, period, township_code, settings=settings, now=now, permission=GRADE
     )
     graded = rules.grade_township(
         [rules.Candidate(s.worker.worker_id, s.score, s.satisfaction.rate) for s in scored],  # type: ignore[arg-type]
