@@ -87,3 +87,15 @@ async def test_a_period_s_unit_results_export_as_csv_with_chinese_headers(feed):
         headers=headers_for(admin),
     )
     assert month.status_code == 422 and month.json()["code"] == "invalid_period"
+
+
+async def test_unit_indicators_sum_per_township_with_their_formulas(feed):
+    from jiceng_shared.testing.plugin import principal as make
+
+    areas = {a["area_code"]: a for a in await feed.get("/units/by-area", admin, period="2026-05")}
+    bufeng = areas[BUFENG]
+    # May: the four tickets of Bufeng's comprehensive enforcement office, two closed
+    assert (bufeng["counts"]["assigned"], bufeng["counts"]["closed"]) == (4, 2) and bufeng["name"] == "步凤镇"
+    assert bufeng["units"] >= 1 and bufeng["formulas"]["closure_rate"]["shown"] == "结案率 = 2 / 4 = 50.00%"
+    xincheng = make(("township_leader", "320971001000"))
+    assert BUFENG not in {a["area_code"] for a in await feed.get("/units/by-area", xincheng, period="2026-05")}

@@ -90,3 +90,13 @@ class UnitIndicators(BaseModel):
 class UnitIndicatorsDetail(UnitIndicators):
     months: list[UnitMonth]
     manual_ratings: list[ManualRatingOut]
+
+
+class AreaIndicators(BaseModel):
+    area_code: str = Field(description="a township, or the county for its departments")
+    name: str | None
+    period: str
+    units: int = Field(description="units of the area in your scope, whose counts are summed")
+    counts: UnitCounts
+    rates: UnitRates
+    formulas: dict[str, Formula]

@@ -588,3 +588,30 @@ async def get_unit(
 
 async def units_in_area(session: AsyncSession, where: ColumnElement[bool]) -> list[Unit]:
     return list((await session.scalars(select(Unit).where(where).order_by(Unit.code))).all())
+
+
+async def area_totals(
+    session: AsyncSession,
+    principal: Principal,
+    months: tuple[str, ...],
+    *,
+    now: dt.datetime,
+    case_limit_days: int,
+) -> dict[str, tuple[int, dict[str, int]]]:
+    """Per area (a township, or the county for its departments): the number of units in scope
+    and the sum of their counts, so the rates read for the township as a whole."""
+    found = list(
+        (
+            await session.scalars(
+                select(Unit).where(scope_filter(principal, READ, Unit.area_code, Unit.dept)).order_by(Unit.code)
+            )
+        ).all()
+    )
+    results = await indicators_for(session, found, months, now=now, case_limit_days=case_limit_days)
+    out: dict[str, tuple[int, dict[str, int]]] = {}
+    for r in results:
+        n, counts = out.get(r.unit.area_code, (0, dict.fromkeys(rules.COUNT_FIELDS, 0)))
+        for name in rules.COUNT_FIELDS:
+            counts[name] += r.indicators.total.counts.get(name, 0)
+        out[r.unit.area_code] = (n + 1, counts)
+    return out
