@@ -99,3 +99,11 @@ async def test_unit_indicators_sum_per_township_with_their_formulas(feed):
     assert bufeng["units"] >= 1 and bufeng["formulas"]["closure_rate"]["shown"] == "结案率 = 2 / 4 = 50.00%"
     xincheng = make(("township_leader", "320971001000"))
     assert BUFENG not in {a["area_code"] for a in await feed.get("/units/by-area", xincheng, period="2026-05")}
+
+
+async def test_a_department_s_staff_see_their_own_department_s_sum(feed):
+    from jiceng_shared.testing.plugin import principal as make
+
+    staff = make(("dept_staff", BUFENG, "cle"))
+    (mine,) = await feed.get("/units/by-area", staff, period="2026-05")
+    assert (mine["area_code"], mine["dept"], mine["units"], mine["counts"]["assigned"]) == (BUFENG, "cle", 1, 4)

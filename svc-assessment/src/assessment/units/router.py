@@ -62,12 +62,15 @@ async def list_area_totals(
     totals = await service.area_totals(
         session, principal, period.months, now=ctx.now(), case_limit_days=ctx.settings.case_time_limit_days
     )
+    # a caller who sees one department's units only sees that department's sum, named as such
+    by_dept = all(b.dept is not None for b in principal.bindings_for(service.READ))
     out = []
-    for area, (n, counts) in sorted(totals.items()):
+    for area, (n, counts, depts) in sorted(totals.items()):
         township = ctx.org.township(area)
         out.append(
             AreaIndicators(
                 area_code=area,
+                dept=next(iter(depts)) if by_dept and len(depts) == 1 else None,
                 name=township.name if township else None,
                 period=period.text,
                 units=n,

@@ -94,6 +94,7 @@ class UnitIndicatorsDetail(UnitIndicators):
 
 class AreaIndicators(BaseModel):
     area_code: str = Field(description="a township, or the county for its departments")
+    dept: str | None = Field(description="the department summed, for a caller who sees one department only")
     name: str | None
     period: str
     units: int = Field(description="units of the area in your scope, whose counts are summed")

@@ -597,9 +597,9 @@ async def area_totals(
     *,
     now: dt.datetime,
     case_limit_days: int,
-) -> dict[str, tuple[int, dict[str, int]]]:
-    """Per area (a township, or the county for its departments): the number of units in scope
-    and the sum of their counts, so the rates read for the township as a whole."""
+) -> dict[str, tuple[int, dict[str, int], set[str]]]:
+    """Per area (a township, or the county for its departments): the number of units in scope,
+    the sum of their counts (so the rates read for the township as a whole) and their departments."""
     found = list(
         (
             await session.scalars(
@@ -608,10 +608,10 @@ async def area_totals(
         ).all()
     )
     results = await indicators_for(session, found, months, now=now, case_limit_days=case_limit_days)
-    out: dict[str, tuple[int, dict[str, int]]] = {}
+    out: dict[str, tuple[int, dict[str, int], set[str]]] = {}
     for r in results:
-        n, counts = out.get(r.unit.area_code, (0, dict.fromkeys(rules.COUNT_FIELDS, 0)))
+        n, counts, depts = out.get(r.unit.area_code, (0, dict.fromkeys(rules.COUNT_FIELDS, 0), set()))
         for name in rules.COUNT_FIELDS:
             counts[name] += r.indicators.total.counts.get(name, 0)
-        out[r.unit.area_code] = (n + 1, counts)
+        out[r.unit.area_code] = (n + 1, counts, depts | {r.unit.dept})
     return out
