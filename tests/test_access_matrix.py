@@ -1143,6 +1143,15 @@ async def period_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, 
     return {"township_code": t.code}, None, None
 
 
+#: a quarter and a year long over that no test assesses (loop 5's journey grades 2025)
+async def grid_quarter_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return {"quarter": "2024-Q1"}, t.code, None
+
+
+async def grid_year_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return {"year": "2024"}, t.code, None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/areas/{code}/versions"): Fixture(params=area_params),
@@ -1485,6 +1494,23 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("POST", "/api/assessment/v1/periods/{period}/close"): Fixture(
         params=period_params, body=period_body, ok=frozenset({201}), outside=frozenset({403})
     ),
+    # a caller allowed to assess the township is refused on the merits, never on access: no grid
+    # worker known for the quarter (422 no_grid_workers) or no survey answers (409 satisfaction_missing)
+    ("POST", "/api/assessment/v1/grid-workers/quarters/{quarter}/assess"): Fixture(
+        params=grid_quarter_params, body=period_body, ok=frozenset({409, 422}), outside=frozenset({403})
+    ),
+    # the annual grades are the county's (002 art. 31): a township's assessor holds the permission
+    # over the township but is refused (403 scope_denied), which the role tables cannot express;
+    # the county's administrator and assessors are refused on the merits (422, 409) as above
+    ("POST", "/api/assessment/v1/grid-workers/years/{year}/grade"): Fixture(
+        params=grid_year_params, body=period_body, ok=frozenset({403, 409, 422}), outside=frozenset({403})
+    ),
+    # the survey (or the subject) is named in the query: without one the request is invalid for
+    # anyone allowed
+    ("GET", "/api/assessment/v1/grid-workers/surveys/draw-check"): Fixture(ok=frozenset({422})),
+    ("GET", "/api/assessment/v1/evidence/units"): Fixture(ok=frozenset({422})),
+    ("GET", "/api/assessment/v1/evidence/clerks"): Fixture(ok=frozenset({422})),
+    ("GET", "/api/assessment/v1/evidence/grid-workers"): Fixture(ok=frozenset({422})),
     **{
         ("POST", f"/api/{s}/v1/admin/dead-letters/{{dead_letter_id}}/replay"): Fixture(
             params=dead_letter_params, ok=frozenset({404}), unscoped=True
