@@ -870,12 +870,68 @@ async def period_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, 
     return {"township_code": t.code}, None, None
 
 
+# --- grid: roster entries and visits ------------------------------------------------------------
+
+
+async def _roster_entry(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    grid = grid_of(t)
+    entry = await ctx.call(
+        f"community_director.{t.slug}",
+        "POST",
+        "/api/grid/v1/roster",
+        json={
+            "grid_code": grid.code,
+            "worker_id": f"matrix-{uuid.uuid4().hex[:8]}",
+            "name": "矩阵辅助员",
+            "post": "auxiliary",
+            "since": "2026-01-01",
+        },
+    )
+    return {"entry_id": entry["id"]}, grid.code, None
+
+
+async def _visit(ctx: Ctx, t: demo.Township) -> dict:
+    grid = grid_of(t)
+    return await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/visits",
+        json={
+            "grid_code": grid.code,
+            "kind": "patrol",
+            "visited_at": "2026-11-01T09:00:00+08:00",
+            "location": {"type": "Point", "coordinates": await next_point(ctx, grid)},
+            "found": MATRIX,
+        },
+    )
+
+
+async def visit_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    visit = await ctx.once(("visit", t.code), lambda: _visit(ctx, t))
+    return {"visit_id": visit["id"]}, visit["grid_code"], None
+
+
+async def _fresh_visit(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    visit = await _visit(ctx, t)
+    return {"visit_id": visit["id"]}, visit["grid_code"], None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/incidents/{incident_id}"): Fixture(params=incident_params),
     ("POST", "/api/grid/v1/incidents"): Fixture(body=incident_body, ok=frozenset({201}), outside=frozenset({403})),
     ("GET", "/api/grid/v1/residents/{resident_id}"): Fixture(params=resident_params),
     ("POST", "/api/grid/v1/residents"): Fixture(body=resident_body, ok=frozenset({201}), outside=frozenset({403})),
+    ("POST", "/api/grid/v1/roster/{entry_id}/leave"): Fixture(
+        params=per_holder("grid.roster.manage", ("entry_id",), _roster_entry),
+        body=body_of({"until": "2030-12-31"}),
+    ),
+    ("GET", "/api/grid/v1/visits/{visit_id}"): Fixture(params=visit_params),
+    ("POST", "/api/grid/v1/visits/{visit_id}/incident"): Fixture(
+        params=per_holder("grid.visit.record", ("visit_id",), _fresh_visit),
+        body=body_of({"category": INCIDENT_CATEGORY}),
+        ok=frozenset({201}),
+    ),
     ("GET", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params),
     ("PATCH", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params, body=user_noop_body, ok=frozenset({200})),
     ("GET", "/api/iam/v1/clients/{client_id}"): Fixture(params=client_params, unscoped=True),

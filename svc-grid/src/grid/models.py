@@ -4,7 +4,20 @@ from grid.areas.models import Area
 from grid.db import Base
 from grid.incidents.models import Incident, IncidentStep
 from grid.residents.models import Resident
+from grid.roster.models import Absence, BackupPost, RosterEntry
+from grid.visits.models import OverdueNotice, Visit
 
 metadata = Base.metadata
 
-__all__ = ["Area", "Incident", "IncidentStep", "Resident", "metadata"]
+__all__ = [
+    "Absence",
+    "Area",
+    "BackupPost",
+    "Incident",
+    "IncidentStep",
+    "OverdueNotice",
+    "Resident",
+    "RosterEntry",
+    "Visit",
+    "metadata",
+]

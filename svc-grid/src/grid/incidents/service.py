@@ -32,13 +32,21 @@ def _step(incident: Incident, status: str, note: str, at: dt.datetime) -> Incide
 
 
 async def report(
-    session: AsyncSession, principal: Principal, body: IncidentCreate, *, attachment_max_bytes: int
+    session: AsyncSession,
+    principal: Principal,
+    body: IncidentCreate,
+    *,
+    attachment_max_bytes: int,
+    now: dt.datetime | None = None,
+    authorised: bool = False,
 ) -> Incident:
+    """``authorised``: the caller's right on the grid was checked already (a B post covering an absent A)."""
     grid = await session.scalar(select(Area).where(Area.code == body.grid_code, Area.level == "grid"))
     if grid is None:
         raise Problem(422, "unknown_grid", "Invalid request", f"grid_code: no grid {body.grid_code}")
     # the reporter must be a grid worker of that grid (A or B post)
-    require_scope(principal, REPORT, grid.code)
+    if not authorised:
+        require_scope(principal, REPORT, grid.code)
     errors = rules.check_report(
         category=body.category,
         point=body.location.coordinates,
@@ -48,7 +56,7 @@ async def report(
     )
     errors.raise_if_any()
 
-    now = utcnow()
+    now = now or utcnow()
     incident_id = new_id()
     incident = Incident(
         id=incident_id,

@@ -50,7 +50,7 @@ async def register_resident(
     principal: Annotated[Principal, Depends(require(service.REGISTER))],
 ) -> ResidentDetail:
     async with ctx.db.transaction() as session:
-        resident = await service.register(session, principal, body)
+        resident = await service.register(session, principal, body, now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/residents/{resident.id}"
     return _detail(resident)
 

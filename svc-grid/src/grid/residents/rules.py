@@ -7,7 +7,8 @@ import re
 
 from jiceng_shared.errors import FieldErrors
 
-#: the special-group registers a grid keeps (002 art. 11), with their official labels
+#: the special-group registers a grid keeps (002 art. 11) and the care groups of the visit schedule
+#: (002 art. 19), with their official labels
 SPECIAL_GROUPS = {
     "families_in_difficulty": "困难家庭",
     "single_parent_family": "单亲家庭",
@@ -19,6 +20,11 @@ SPECIAL_GROUPS = {
     "community_corrections": "社区矫正对象",
     "drug_rehabilitation": "戒毒康复人员",
     "released_prisoners": "刑满释放人员",
+    # the further groups the visit schedule names (002 art. 19)
+    "solitary_elderly": "独居老人",
+    "orphan": "孤儿",
+    "single_mother_in_difficulty": "困难单亲母亲",
+    "entitled_group": "优抚对象",
 }
 
 #: GB 11643-1999: weights of the 17 digits, and the check character for each remainder mod 11

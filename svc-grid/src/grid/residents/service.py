@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +22,9 @@ LIST = "grid.resident.list"
 READ = "grid.resident.read"
 
 
-async def register(session: AsyncSession, principal: Principal, body: ResidentCreate) -> Resident:
+async def register(
+    session: AsyncSession, principal: Principal, body: ResidentCreate, *, now: dt.datetime | None = None
+) -> Resident:
     grid = await session.scalar(select(Area).where(Area.code == body.grid_code, Area.level == "grid"))
     if grid is None:
         raise Problem(422, "unknown_grid", "Invalid request", f"grid_code: no grid {body.grid_code}")
@@ -33,7 +37,7 @@ async def register(session: AsyncSession, principal: Principal, body: ResidentCr
     )
     if taken is not None:
         raise Problem(409, "resident_exists", "Already registered", "this person is already registered in the township")
-    now = utcnow()
+    now = now or utcnow()
     resident = Resident(
         id=new_id(),
         grid_code=grid.code,
