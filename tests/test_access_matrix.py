@@ -26,6 +26,7 @@ resource per township (``Ctx.once``).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import os
 import uuid
@@ -916,6 +917,35 @@ async def _fresh_visit(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"visit_id": visit["id"]}, visit["grid_code"], None
 
 
+async def _diary(ctx: Ctx, t: demo.Township) -> dict:
+    """A diary of the township's demo grid worker for a working day of 2025 no other cell used."""
+    from jiceng_shared.workdays import WorkdayCalendar
+
+    async with ctx.lock:
+        k = ctx.cache.get(("diary-days", t.code), 0)
+        ctx.cache[("diary-days", t.code)] = k + 1
+    calendar, day, n = WorkdayCalendar(), dt.date(2025, 12, 31), k
+    while n or not calendar.is_workday(day):
+        n -= calendar.is_workday(day)
+        day -= dt.timedelta(days=1)
+    return await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/diaries",
+        json={"grid_code": grid_of(t).code, "day": day.isoformat(), "content": MATRIX},
+    )
+
+
+async def diary_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    diary = await ctx.once(("diary", t.code), lambda: _diary(ctx, t))
+    return {"diary_id": diary["id"]}, diary["grid_code"], None
+
+
+async def _fresh_diary(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    diary = await _diary(ctx, t)
+    return {"diary_id": diary["id"]}, diary["grid_code"], None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/incidents/{incident_id}"): Fixture(params=incident_params),
@@ -927,6 +957,14 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"until": "2030-12-31"}),
     ),
     ("GET", "/api/grid/v1/visits/{visit_id}"): Fixture(params=visit_params),
+    ("GET", "/api/grid/v1/diaries/{diary_id}"): Fixture(params=diary_params),
+    ("PATCH", "/api/grid/v1/diaries/{diary_id}"): Fixture(
+        params=per_holder("grid.diary.write", ("diary_id",), _fresh_diary),
+        body=body_of({"content": MATRIX, "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/diaries/{diary_id}/sign"): Fixture(
+        params=per_holder("grid.diary.sign", ("diary_id",), _fresh_diary), ok=frozenset({200})
+    ),
     ("POST", "/api/grid/v1/visits/{visit_id}/incident"): Fixture(
         params=per_holder("grid.visit.record", ("visit_id",), _fresh_visit),
         body=body_of({"category": INCIDENT_CATEGORY}),

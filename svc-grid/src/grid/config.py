@@ -48,3 +48,9 @@ class GridSettings(CommonSettings):
     household_visit_period: str = "half_year"
     #: how often the overdue scan runs (seconds)
     visit_overdue_scan_seconds: float = 300.0
+
+    # --- work diary (002 art. 20) ---
+    #: one diary per worker per PRC working day ("网格员应填写'工作日志'，准确记录每天走访、服务、巡查等情况")
+    diary_workdays_only: bool = True
+    #: the longest span the missing-diary list covers at once (days)
+    diary_missing_max_days: int = 92

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from grid import consumers, seed
 from grid.areas.router import router as areas_router
 from grid.config import GridSettings
+from grid.diaries.router import router as diaries_router
 from grid.incidents.router import router as incidents_router
 from grid.models import metadata
 from grid.residents.router import router as residents_router
@@ -28,7 +29,7 @@ def spec() -> ServiceSpec:
         settings_cls=GridSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[areas_router, incidents_router, residents_router, roster_router, visits_router],
+        routers=[areas_router, incidents_router, residents_router, roster_router, visits_router, diaries_router],
         background=[overdue_visits],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,

@@ -2,6 +2,7 @@
 
 from grid.areas.models import Area
 from grid.db import Base
+from grid.diaries.models import Diary
 from grid.incidents.models import Incident, IncidentStep
 from grid.residents.models import Resident
 from grid.roster.models import Absence, BackupPost, RosterEntry
@@ -13,6 +14,7 @@ __all__ = [
     "Absence",
     "Area",
     "BackupPost",
+    "Diary",
     "Incident",
     "IncidentStep",
     "OverdueNotice",
