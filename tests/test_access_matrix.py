@@ -946,6 +946,71 @@ async def _fresh_diary(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"diary_id": diary["id"]}, diary["grid_code"], None
 
 
+# --- grid: base data (人房企) -------------------------------------------------------------------
+
+
+async def _fresh_resident(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    body, area, _ = await resident_body(ctx, t, _p)
+    resident = await ctx.call(f"grid_worker.{t.slug}", "POST", "/api/grid/v1/residents", json=body)
+    return {"resident_id": resident["id"]}, area, None
+
+
+async def _fresh_household(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    grid = grid_of(t)
+    household = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/households",
+        json={"grid_code": grid.code, "household_no": f"M-{uuid.uuid4().hex[:8]}", "address": MATRIX},
+    )
+    return {"household_id": household["id"]}, grid.code, None
+
+
+async def _fresh_building(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    grid = grid_of(t)
+    building = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/buildings",
+        json={"grid_code": grid.code, "name": MATRIX, "address": MATRIX, "use": "residential"},
+    )
+    return {"building_id": building["id"]}, grid.code, None
+
+
+async def _fresh_enterprise(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    from grid.people.rules import CREDIT_CHARS, credit_check_character
+
+    grid = grid_of(t)
+    n = uuid.uuid4().int
+    first17 = "91320971" + "".join(CREDIT_CHARS[(n >> (5 * i)) % 31] for i in range(9))
+    enterprise = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/enterprises",
+        json={
+            "grid_code": grid.code,
+            "name": MATRIX,
+            "credit_code": first17 + credit_check_character(first17),
+            "legal_representative": "矩阵",
+            "address": MATRIX,
+        },
+    )
+    return {"enterprise_id": enterprise["id"]}, grid.code, None
+
+
+async def enterprise_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    return await ctx.once(("enterprise", t.code), lambda: _fresh_enterprise(ctx, t, p))
+
+
+async def history_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    params, area, dept = await resident_params(ctx, t, p)
+    return {"entity": "resident", "entity_id": params["resident_id"]}, area, dept
+
+
+async def register_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    return {"group": "disabled"}, None, None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/incidents/{incident_id}"): Fixture(params=incident_params),
@@ -957,6 +1022,29 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"until": "2030-12-31"}),
     ),
     ("GET", "/api/grid/v1/visits/{visit_id}"): Fixture(params=visit_params),
+    ("PATCH", "/api/grid/v1/residents/{resident_id}"): Fixture(
+        params=per_holder("grid.resident.register", ("resident_id",), _fresh_resident),
+        body=body_of({"version": 1, "safety_notes": MATRIX}),
+    ),
+    ("POST", "/api/grid/v1/residents/{resident_id}/deregister"): Fixture(
+        params=per_holder("grid.resident.register", ("resident_id",), _fresh_resident),
+        body=body_of({"reason": "moved_away", "on": "2026-01-01", "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/households/{household_id}/deregister"): Fixture(
+        params=per_holder("grid.basedata.write", ("household_id",), _fresh_household),
+        body=body_of({"reason": "dissolved", "version": 1}),
+    ),
+    ("PATCH", "/api/grid/v1/buildings/{building_id}"): Fixture(
+        params=per_holder("grid.basedata.write", ("building_id",), _fresh_building),
+        body=body_of({"version": 1, "floors": 4}),
+    ),
+    ("GET", "/api/grid/v1/enterprises/{enterprise_id}"): Fixture(params=enterprise_params),
+    ("PATCH", "/api/grid/v1/enterprises/{enterprise_id}"): Fixture(
+        params=per_holder("grid.basedata.write", ("enterprise_id",), _fresh_enterprise),
+        body=body_of({"version": 1, "employees": 3}),
+    ),
+    ("GET", "/api/grid/v1/history/{entity}/{entity_id}"): Fixture(params=history_params),
+    ("GET", "/api/grid/v1/registers/{group}"): Fixture(params=register_params, unscoped=True),
     ("GET", "/api/grid/v1/diaries/{diary_id}"): Fixture(params=diary_params),
     ("PATCH", "/api/grid/v1/diaries/{diary_id}"): Fixture(
         params=per_holder("grid.diary.write", ("diary_id",), _fresh_diary),

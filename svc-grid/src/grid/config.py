@@ -54,3 +54,7 @@ class GridSettings(CommonSettings):
     diary_workdays_only: bool = True
     #: the longest span the missing-diary list covers at once (days)
     diary_missing_max_days: int = 92
+
+    # --- base data (002 art. 11) ---
+    #: registers whose membership only roles holding grid.register.sensitive see (least privilege)
+    sensitive_groups: list[str] = ["community_corrections", "drug_rehabilitation", "released_prisoners"]

@@ -12,6 +12,7 @@ from grid.config import GridSettings
 from grid.diaries.router import router as diaries_router
 from grid.incidents.router import router as incidents_router
 from grid.models import metadata
+from grid.people.router import router as people_router
 from grid.residents.router import router as residents_router
 from grid.roster.router import router as roster_router
 from grid.visits.jobs import overdue_visits
@@ -29,7 +30,15 @@ def spec() -> ServiceSpec:
         settings_cls=GridSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[areas_router, incidents_router, residents_router, roster_router, visits_router, diaries_router],
+        routers=[
+            areas_router,
+            incidents_router,
+            residents_router,
+            roster_router,
+            visits_router,
+            diaries_router,
+            people_router,
+        ],
         background=[overdue_visits],
         subscriptions=consumers.subscriptions,
         seed=seed.seed,

@@ -4,7 +4,8 @@ from grid.areas.models import Area
 from grid.db import Base
 from grid.diaries.models import Diary
 from grid.incidents.models import Incident, IncidentStep
-from grid.residents.models import Resident
+from grid.people.models import BaseDataChange, Building, Enterprise, Household
+from grid.residents.models import Resident, ResidentGroup
 from grid.roster.models import Absence, BackupPost, RosterEntry
 from grid.visits.models import OverdueNotice, Visit
 
@@ -14,11 +15,16 @@ __all__ = [
     "Absence",
     "Area",
     "BackupPost",
+    "BaseDataChange",
+    "Building",
     "Diary",
+    "Enterprise",
+    "Household",
     "Incident",
     "IncidentStep",
     "OverdueNotice",
     "Resident",
+    "ResidentGroup",
     "RosterEntry",
     "Visit",
     "metadata",

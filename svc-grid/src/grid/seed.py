@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from grid.areas.models import Area
-from grid.residents.models import Resident
+from grid.people.models import Household
+from grid.residents.models import Resident, ResidentGroup
 from grid.residents.rules import check_character
 from jiceng_shared import demo
 from jiceng_shared.db import utcnow
@@ -77,6 +78,7 @@ def demo_residents() -> list[Resident]:
                     household_no=household,
                     household_head=head,
                     special_groups=groups,
+                    status="active",
                     registered_by="seed",
                     created_at=now,
                     updated_at=now,
@@ -92,4 +94,25 @@ async def seed(ctx: ServiceContext) -> None:
                 session.add(area)
         await session.flush()
         existing = set((await session.scalars(select(Resident.id))).all())
-        session.add_all(r for r in demo_residents() if r.id not in existing)
+        new = [r for r in demo_residents() if r.id not in existing]
+        session.add_all(new)
+        await session.flush()
+        session.add_all(
+            ResidentGroup(resident_id=r.id, group=g, grid_code=r.grid_code) for r in new for g in r.special_groups
+        )
+        households = set((await session.execute(select(Household.township_code, Household.household_no))).all())
+        for r in new:
+            if (r.township_code, r.household_no) not in households:
+                households.add((r.township_code, r.household_no))
+                session.add(
+                    Household(
+                        id=f"00000000-0000-4000-9000-{r.id[-12:]}",
+                        grid_code=r.grid_code,
+                        township_code=r.township_code,
+                        household_no=r.household_no,
+                        address=r.address,
+                        status="active",
+                        created_at=r.created_at,
+                        updated_at=r.created_at,
+                    )
+                )
