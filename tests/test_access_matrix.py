@@ -1011,6 +1011,50 @@ async def register_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped
     return {"group": "disabled"}, None, None
 
 
+# --- grid: tasks of the admission list -----------------------------------------------------------
+
+MATRIX_TASK_TYPE = {"code": "matrix_check", "name": MATRIX}
+
+
+async def admitted(ctx: Ctx, task_type: dict) -> None:
+    """The list in force holds ``task_type`` (a new version adding it when it does not)."""
+    async with ctx.lock:
+        if ctx.cache.get(("admitted", task_type["code"])):
+            return
+        current = await ctx.call("county_admin", "GET", "/api/grid/v1/admission-lists")
+        types = current[0]["task_types"] if current else []
+        if task_type["code"] not in {t["code"] for t in types}:
+            await ctx.call(
+                "county_admin",
+                "POST",
+                "/api/grid/v1/admission-lists",
+                json={
+                    "county_code": demo.COUNTY_CODE,
+                    "effective_from": "2026-01-01",
+                    "task_types": [*types, task_type],
+                },
+            )
+        ctx.cache[("admitted", task_type["code"])] = True
+
+
+async def _fresh_assignment(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    await admitted(ctx, MATRIX_TASK_TYPE)
+    grid = grid_of(t)
+    task = await ctx.call(
+        f"township_leader.{t.slug}",
+        "POST",
+        "/api/grid/v1/tasks",
+        json={
+            "task_type": "matrix_check",
+            "title": MATRIX,
+            "instructions": MATRIX,
+            "grid_codes": [grid.code],
+            "due_on": "2099-12-31",
+        },
+    )
+    return {"assignment_id": task["assignments"][0]["id"]}, grid.code, None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/incidents/{incident_id}"): Fixture(params=incident_params),
@@ -1022,6 +1066,10 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"until": "2030-12-31"}),
     ),
     ("GET", "/api/grid/v1/visits/{visit_id}"): Fixture(params=visit_params),
+    ("POST", "/api/grid/v1/tasks/{assignment_id}/report"): Fixture(
+        params=per_holder("grid.task.report", ("assignment_id",), _fresh_assignment),
+        body=body_of({"report": MATRIX, "version": 1}),
+    ),
     ("PATCH", "/api/grid/v1/residents/{resident_id}"): Fixture(
         params=per_holder("grid.resident.register", ("resident_id",), _fresh_resident),
         body=body_of({"version": 1, "safety_notes": MATRIX}),

@@ -15,6 +15,7 @@ from grid.models import metadata
 from grid.people.router import router as people_router
 from grid.residents.router import router as residents_router
 from grid.roster.router import router as roster_router
+from grid.tasks.router import router as tasks_router
 from grid.visits.jobs import overdue_visits
 from grid.visits.router import router as visits_router
 from jiceng_shared.service import ServiceSpec, create_service_app
@@ -38,6 +39,7 @@ def spec() -> ServiceSpec:
             visits_router,
             diaries_router,
             people_router,
+            tasks_router,
         ],
         background=[overdue_visits],
         subscriptions=consumers.subscriptions,

@@ -7,18 +7,21 @@ from grid.incidents.models import Incident, IncidentStep
 from grid.people.models import BaseDataChange, Building, Enterprise, Household
 from grid.residents.models import Resident, ResidentGroup
 from grid.roster.models import Absence, BackupPost, RosterEntry
+from grid.tasks.models import AdmissionList, GridTask, TaskAssignment
 from grid.visits.models import OverdueNotice, Visit
 
 metadata = Base.metadata
 
 __all__ = [
     "Absence",
+    "AdmissionList",
     "Area",
     "BackupPost",
     "BaseDataChange",
     "Building",
     "Diary",
     "Enterprise",
+    "GridTask",
     "Household",
     "Incident",
     "IncidentStep",
@@ -26,6 +29,7 @@ __all__ = [
     "Resident",
     "ResidentGroup",
     "RosterEntry",
+    "TaskAssignment",
     "Visit",
     "metadata",
 ]
