@@ -1055,6 +1055,30 @@ async def _fresh_assignment(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped
     return {"assignment_id": task["assignments"][0]["id"]}, grid.code, None
 
 
+# --- grid: disputes -------------------------------------------------------------------------------
+
+
+async def _fresh_dispute(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    grid = grid_of(t)
+    dispute = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/disputes",
+        json={
+            "grid_code": grid.code,
+            "kind": "neighbour",
+            "description": MATRIX,
+            "location": {"type": "Point", "coordinates": await next_point(ctx, grid)},
+            "parties": [{"name": "矩阵甲"}, {"name": "矩阵乙"}],
+        },
+    )
+    return {"dispute_id": dispute["id"]}, grid.code, None
+
+
+async def dispute_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    return await ctx.once(("dispute", t.code), lambda: _fresh_dispute(ctx, t, p))
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/incidents/{incident_id}"): Fixture(params=incident_params),
@@ -1066,6 +1090,19 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"until": "2030-12-31"}),
     ),
     ("GET", "/api/grid/v1/visits/{visit_id}"): Fixture(params=visit_params),
+    ("GET", "/api/grid/v1/disputes/{dispute_id}"): Fixture(params=dispute_params),
+    ("POST", "/api/grid/v1/disputes/{dispute_id}/mediation"): Fixture(
+        params=per_holder("grid.dispute.record", ("dispute_id",), _fresh_dispute),
+        body=body_of({"note": MATRIX, "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/disputes/{dispute_id}/resolve"): Fixture(
+        params=per_holder("grid.dispute.record", ("dispute_id",), _fresh_dispute),
+        body=body_of({"outcome": MATRIX, "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/disputes/{dispute_id}/hand-over"): Fixture(
+        params=per_holder("grid.dispute.record", ("dispute_id",), _fresh_dispute),
+        body=body_of({"category": INCIDENT_CATEGORY, "reason": MATRIX, "version": 1}),
+    ),
     ("POST", "/api/grid/v1/tasks/{assignment_id}/report"): Fixture(
         params=per_holder("grid.task.report", ("assignment_id",), _fresh_assignment),
         body=body_of({"report": MATRIX, "version": 1}),

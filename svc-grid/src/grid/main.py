@@ -10,6 +10,7 @@ from grid import consumers, seed
 from grid.areas.router import router as areas_router
 from grid.config import GridSettings
 from grid.diaries.router import router as diaries_router
+from grid.disputes.router import router as disputes_router
 from grid.incidents.router import router as incidents_router
 from grid.models import metadata
 from grid.people.router import router as people_router
@@ -40,6 +41,7 @@ def spec() -> ServiceSpec:
             diaries_router,
             people_router,
             tasks_router,
+            disputes_router,
         ],
         background=[overdue_visits],
         subscriptions=consumers.subscriptions,

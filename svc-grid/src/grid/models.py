@@ -3,6 +3,7 @@
 from grid.areas.models import Area
 from grid.db import Base
 from grid.diaries.models import Diary
+from grid.disputes.models import Dispute, MediationStep
 from grid.incidents.models import Incident, IncidentStep
 from grid.people.models import BaseDataChange, Building, Enterprise, Household
 from grid.residents.models import Resident, ResidentGroup
@@ -20,10 +21,12 @@ __all__ = [
     "BaseDataChange",
     "Building",
     "Diary",
+    "Dispute",
     "Enterprise",
     "GridTask",
     "Household",
     "Incident",
+    "MediationStep",
     "IncidentStep",
     "OverdueNotice",
     "Resident",
