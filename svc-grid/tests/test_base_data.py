@@ -180,3 +180,26 @@ async def test_enterprises_have_a_valid_credit_code_and_a_masked_representative(
     assert changed.status_code == 200 and changed.json()["employees"] == 15
     history = (await api(grid, "GET", f"/history/enterprise/{created.json()['id']}")).json()
     assert history[-1]["changes"] == {"employees": [12, 15]}
+
+
+async def test_the_size_flag_counts_the_base_data_on_both_sides_of_the_limit(grid):
+    from grid.areas.rules import GridSizeLimits, grid_oversize
+    from grid.people.size import grid_counts
+
+    other = "320971100201002"
+    sizes = {s["grid_code"]: s for s in (await api(grid, "GET", "/grid-sizes", leader)).json()}
+    assert set(sizes) == {GRID, other}  # the township's grids only
+    async with grid.ctx.db.session() as s:
+        households, people = (await grid_counts(s, [other]))[other]
+    assert (households, people) == (sizes[other]["households"], sizes[other]["people"]) and people > 0
+    at_limit = GridSizeLimits(max_households=households, max_people=people)
+    assert grid_oversize(households, people, False, at_limit) == []
+    one_less = GridSizeLimits(max_households=households - 1, max_people=people - 1)
+    assert len(grid_oversize(households, people, False, one_less)) == 2
+    # one more person registered in the grid moves its count: the flag follows the base data
+    first17 = "32097119900101081"
+    body = person(first17, grid_code=other, household_no="S-0001")
+    assert (await api(grid, "POST", "/residents", principal(("grid_worker", other)), json=body)).status_code == 201
+    after = {s["grid_code"]: s for s in (await api(grid, "GET", "/grid-sizes", leader)).json()}[other]
+    assert (after["households"], after["people"]) == (households + 1, people + 1)
+    assert grid_oversize(after["households"], after["people"], False, at_limit)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import select
 
+from grid.areas.models import Area
+from grid.areas.rules import GridSizeLimits, grid_oversize
 from grid.people import queries, service
 from grid.people.models import Enterprise, Household
 from grid.people.schemas import (
@@ -17,6 +20,7 @@ from grid.people.schemas import (
     EnterpriseDetail,
     EnterpriseOut,
     EnterpriseUpdate,
+    GridSize,
     HouseholdCreate,
     HouseholdDeregister,
     HouseholdOut,
@@ -24,12 +28,14 @@ from grid.people.schemas import (
     RegisterEntry,
     RegisterOut,
 )
+from grid.people.size import grid_counts
 from grid.residents import rules as resident_rules
 from grid.residents import service as residents
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.masking import mask_id_number, mask_name
 from jiceng_shared.pagination import MAX_LIMIT
+from jiceng_shared.scope import scope_filter
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(tags=["base data"])
@@ -250,3 +256,40 @@ async def register(
             for r in rows
         ],
     )
+
+
+@router.get(
+    "/grid-sizes",
+    response_model=list[GridSize],
+    summary="Each grid's households and people from its base data, and whether it must be split (001)",
+)
+async def grid_sizes(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Lister,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+) -> list[GridSize]:
+    stmt = select(Area.code, Area.dense).where(Area.level == "grid", scope_filter(principal, service.LIST, Area.code))
+    if grid_code is not None:
+        stmt = stmt.where(Area.code == grid_code)
+    grids = (await session.execute(stmt.order_by(Area.code))).all()
+    counts = await grid_counts(session, [code for code, _ in grids])
+    s = ctx.settings
+    limits = GridSizeLimits(
+        s.grid_max_households, s.grid_max_people, s.dense_grid_max_households, s.dense_grid_max_people
+    )
+    out = []
+    for code, dense in grids:
+        households, people = counts[code]
+        reasons = grid_oversize(households, people, bool(dense), limits)
+        out.append(
+            GridSize(
+                grid_code=code,
+                households=households,
+                people=people,
+                dense=bool(dense),
+                needs_split=bool(reasons),
+                split_reasons=reasons,
+            )
+        )
+    return out

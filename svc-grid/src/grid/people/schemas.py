@@ -180,3 +180,14 @@ class RegisterOut(BaseModel):
     sensitive: bool
     fields: dict[str, str]
     items: list[RegisterEntry]
+
+
+class GridSize(BaseModel):
+    """A grid's size from its base data and the split flag of 001 (300/1,000; dense areas 500/1,500)."""
+
+    grid_code: str
+    households: int
+    people: int
+    dense: bool
+    needs_split: bool
+    split_reasons: list[str]
