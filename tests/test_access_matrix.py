@@ -1090,6 +1090,7 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"until": "2030-12-31"}),
     ),
     ("GET", "/api/grid/v1/visits/{visit_id}"): Fixture(params=visit_params),
+    ("POST", "/api/grid/v1/visits/overdue-scan"): Fixture(ok=frozenset({200})),
     ("GET", "/api/grid/v1/disputes/{dispute_id}"): Fixture(params=dispute_params),
     ("POST", "/api/grid/v1/disputes/{dispute_id}/mediation"): Fixture(
         params=per_holder("grid.dispute.record", ("dispute_id",), _fresh_dispute),

@@ -188,3 +188,29 @@ async def test_the_b_post_covers_the_absent_a_and_its_work_counts_for_a(grid, cl
     clock.set(at(2027, 3, 4))  # A is back
     after = await api(grid, "POST", "/visits", worker_b, json=visit(None, at(2027, 3, 4, 8), household_no="V-0002"))
     assert after.status_code == 403
+
+
+async def test_a_person_living_here_before_registration_is_owed_visits_from_then(grid, clock):
+    clock.set(at(2027, 4, 14))  # a Wednesday
+    body = {
+        "grid_code": GRID_A,
+        "name": "吴孤儿",
+        "id_number": "32097120150101009" + check_character("32097120150101009"),
+        "address": "步凤村二组",
+        "household_no": "V-0009",
+        "special_groups": ["orphan"],
+        "lives_here_since": "2027-01-01",
+    }
+    future = await api(grid, "POST", "/residents", worker_a, json=body | {"lives_here_since": "2027-04-15"})
+    assert future.status_code == 422 and future.json()["code"] == "date_in_future"
+    orphan = (await api(grid, "POST", "/residents", worker_a, json=body)).json()
+    due = (await api(grid, "GET", "/visits/due", worker_a, params={"grid_code": GRID_A})).json()[0]["items"]
+    mine = next(i for i in due if i["resident_id"] == orphan["id"])
+    assert mine["state"] == "overdue" and mine["due_on"] == "2027-04-11" and mine["group_zh"] == "孤儿"
+
+    admin = principal(("county_admin", "320971000000"))
+    assert (await api(grid, "POST", "/visits/overdue-scan", worker_a)).status_code == 403
+    scanned = await api(grid, "POST", "/visits/overdue-scan", admin)
+    assert scanned.status_code == 200 and scanned.json()["published"] >= 1
+    assert (await api(grid, "POST", "/visits/overdue-scan", admin)).json()["published"] == 0
+    assert [e for e in await overdue_events(grid) if e["resident_id"] == orphan["id"]]

@@ -50,6 +50,9 @@ class Resident(Base):
     safety_notes: Mapped[str | None] = mapped_column(Text)
     #: the fields a register needs for the person ({"community_corrections": {"term_end": ...}})
     group_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the day the person came to live in the grid, when before their registration (records taken over
+    #: from paper): the visit schedule counts from it
+    lives_here_since: Mapped[dt.date | None]
     #: active | moved_away | deceased
     status: Mapped[str] = mapped_column(String(20), default="active")
     deregistered_on: Mapped[dt.date | None]

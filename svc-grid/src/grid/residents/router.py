@@ -72,6 +72,7 @@ def _detail(r: Resident, principal: Principal, sensitive: frozenset[str]) -> Res
         safety_notes=r.safety_notes,
         group_details=details,
         deregistered_on=r.deregistered_on,
+        lives_here_since=r.lives_here_since,
         registered_by=r.registered_by,
     )
 

@@ -93,6 +93,9 @@ class ResidentCreate(_Art11):
     household_no: str = Field(min_length=1, max_length=30)
     household_head: bool = False
     special_groups: list[str] = Field(default_factory=list, max_length=14)
+    lives_here_since: dt.date | None = Field(
+        None, description="the day the person came to live in the grid, if before today (visits are owed from it)"
+    )
 
 
 class ResidentUpdate(BaseModel):
@@ -164,4 +167,5 @@ class ResidentDetail(ResidentOut):
     safety_notes: str | None
     group_details: dict[str, dict[str, Any]]
     deregistered_on: dt.date | None
+    lives_here_since: dt.date | None
     registered_by: str

@@ -20,6 +20,7 @@ from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.workdays import COUNTY_ZONE
 
 REGISTER = "grid.resident.register"
 LIST = "grid.resident.list"
@@ -84,24 +85,25 @@ async def register(
     # the grid worker of that grid (A or B post) keeps its base data
     require_scope(principal, REGISTER, grid.code)
     groups = sorted(set(body.special_groups))
-    (
-        await _check(
-            session,
-            grid.code,
-            id_number=body.id_number,
-            phone=body.phone,
-            groups=groups,
-            details=body.group_details,
-            building_id=body.building_id,
-        )
-    ).raise_if_any()
+    now = now or utcnow()
+    errors = await _check(
+        session,
+        grid.code,
+        id_number=body.id_number,
+        phone=body.phone,
+        groups=groups,
+        details=body.group_details,
+        building_id=body.building_id,
+    )
+    if body.lives_here_since is not None and body.lives_here_since > now.astimezone(COUNTY_ZONE).date():
+        errors.add("lives_here_since", "date_in_future", "the person cannot have come to live here after today")
+    errors.raise_if_any()
     township = township_of(grid)
     taken = await session.scalar(
         select(Resident.id).where(Resident.township_code == township, Resident.id_number == body.id_number)
     )
     if taken is not None:
         raise Problem(409, "resident_exists", "Already registered", "this person is already registered in the township")
-    now = now or utcnow()
     art11 = _plain(body.model_dump(include=set(ART11)))
     resident = Resident(
         id=new_id(),
@@ -114,6 +116,7 @@ async def register(
         household_no=body.household_no,
         household_head=body.household_head,
         special_groups=groups,
+        lives_here_since=body.lives_here_since,
         **art11,
         status="active",
         registered_by=principal.subject,

@@ -92,7 +92,8 @@ async def obligations(
                 Resident.household_no,
                 Resident.special_groups,
                 Resident.created_at,
-            ).where(res_where)
+                Resident.lives_here_since,
+            ).where(res_where, Resident.status == "active")
         )
     ).all()
     visit_where = Visit.grid_code == grid_code if grid_code else Visit.township_code == township_code
@@ -133,8 +134,8 @@ async def obligations(
         )
         out.append(Due(code, township, "patrol", "patrol", visit_rules.patrol_period, o.state, o.due_on, o.last_visit))
     households: dict[tuple[str, str], tuple[str, dt.date, str, str]] = {}
-    for rid, grid, township, name, household, groups, created in people:
-        since = since_of(created)
+    for rid, grid, township, name, household, groups, created, lives_since in people:
+        since = min(since_of(created), lives_since) if lives_since else since_of(created)
         key = (grid, household)
         if key not in households or since < households[key][1]:
             households[key] = (township, since, rid, name)

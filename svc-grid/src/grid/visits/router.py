@@ -12,7 +12,7 @@ from grid.incidents.schemas import IncidentOut
 from grid.roster import service as roster
 from grid.visits import queries, service
 from grid.visits.models import Visit
-from grid.visits.schemas import DueItem, DueList, VisitCreate, VisitIncident, VisitKind, VisitOut
+from grid.visits.schemas import DueItem, DueList, ScanOut, VisitCreate, VisitIncident, VisitKind, VisitOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import MAX_LIMIT
 from jiceng_shared.scope import scope_filter
@@ -136,6 +136,15 @@ def _due_list(
         **queries.counts(dues),
         items=[DueItem(**d.item()) for d in shown],
     )
+
+
+@router.post(
+    "/overdue-scan",
+    response_model=ScanOut,
+    summary="Run the overdue scan now (operations; it also runs every visit_overdue_scan_seconds)",
+)
+async def overdue_scan(ctx: Ctx, _principal: Annotated[Principal, Depends(require(service.SCAN))]) -> ScanOut:
+    return ScanOut(published=await service.scan(ctx))
 
 
 @router.get("/{visit_id}", response_model=VisitOut, summary="One visit")

@@ -101,3 +101,8 @@ class DueList(BaseModel):
     overdue: int
     done: int
     items: list[DueItem]
+
+
+class ScanOut(BaseModel):
+    #: overdue notices published by this pass (each missed obligation once)
+    published: int

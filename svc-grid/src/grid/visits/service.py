@@ -31,6 +31,7 @@ from jiceng_shared.workdays import WorkdayCalendar
 
 RECORD = "grid.visit.record"
 READ = "grid.visit.read"
+SCAN = "grid.visit.scan"
 
 
 def rules_of(settings: Any) -> rules.VisitRules:
