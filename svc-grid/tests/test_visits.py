@@ -214,3 +214,26 @@ async def test_a_person_living_here_before_registration_is_owed_visits_from_then
     assert scanned.status_code == 200 and scanned.json()["published"] >= 1
     assert (await api(grid, "POST", "/visits/overdue-scan", admin)).json()["published"] == 0
     assert [e for e in await overdue_events(grid) if e["resident_id"] == orphan["id"]]
+
+
+async def test_the_township_counts_in_the_database_agree_with_the_rules(grid, clock):
+    from grid.visits import queries
+
+    rules_ = service.rules_of(grid.ctx.settings)
+    for day in (at(2027, 1, 12), at(2027, 3, 2), at(2027, 4, 14), at(2027, 7, 1), at(2028, 1, 3)):
+        today = day.date()
+        async with grid.ctx.db.session() as s:
+            dues = await queries.obligations(
+                s, today=today, visit_rules=rules_, cal=grid.ctx.calendar, township_code="320971100000"
+            )
+            counted = await queries.township_counts(
+                s, today=today, visit_rules=rules_, cal=grid.ctx.calendar, township_code="320971100000"
+            )
+        expected: dict[str, dict[str, int]] = {}
+        for d in dues:
+            expected.setdefault(d.grid_code, {"due": 0, "overdue": 0, "done": 0})[d.state] += 1
+        assert counted == expected, today
+    clock.set(at(2027, 4, 14))
+    summary = (await api(grid, "GET", "/visits/due", worker_a)).json()
+    assert {d["grid_code"] for d in summary} == {GRID_A} and summary[0]["items"] == []
+    assert summary[0]["overdue"] >= 1

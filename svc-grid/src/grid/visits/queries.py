@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
-from grid.residents.models import Resident
+from grid.residents.models import Resident, ResidentGroup
 from grid.residents.rules import SPECIAL_GROUPS
 from grid.visits import rules
 from grid.visits.models import Visit
@@ -70,55 +71,82 @@ async def obligations(
     grid_code: str | None = None,
     township_code: str | None = None,
 ) -> list[Due]:
-    """Every obligation (done, due or overdue) of one grid, or of every grid of a township."""
+    """Every obligation (done, due or overdue) of one grid, or of every grid of a township.
+
+    Reads only what the schedule needs, in Core (no ORM objects): the grids, one row per household
+    (its earliest registration), the people on a visiting register (through the indexed register
+    table), and the last visit of each person, household and grid since the longest period began.
+    """
     assert grid_code or township_code
-    since_of = lambda instant: cal.local_date(instant)  # noqa: E731
+    conn = await session.connection()
     lookback = rules.lookback_start(visit_rules, today, cal)
+
+    def since(created: dt.datetime, lives_since: dt.date | None) -> dt.date:
+        registered = cal.local_date(created)
+        return min(registered, lives_since) if lives_since else registered
 
     grid_where = Area.code == grid_code if grid_code else Area.township_code == township_code
     grids = (
-        await session.execute(
+        await conn.execute(
             select(Area.code, Area.township_code, Area.created_at).where(grid_where, Area.level == "grid")
         )
     ).all()
-    res_where = Resident.grid_code == grid_code if grid_code else Resident.township_code == township_code
-    people = (
-        await session.execute(
+    res_where = (Resident.grid_code == grid_code) if grid_code else (Resident.township_code == township_code)
+    active = Resident.status == "active"
+    households = (
+        await conn.execute(
+            select(
+                Resident.grid_code,
+                Resident.household_no,
+                func.min(Resident.township_code),
+                func.min(Resident.created_at),
+                func.min(Resident.lives_here_since),
+            )
+            .where(res_where, active)
+            .group_by(Resident.grid_code, Resident.household_no)
+        )
+    ).all()
+    visiting = sorted(visit_rules.group_periods)
+    members = (
+        await conn.execute(
             select(
                 Resident.id,
                 Resident.grid_code,
                 Resident.township_code,
                 Resident.name,
                 Resident.household_no,
-                Resident.special_groups,
                 Resident.created_at,
                 Resident.lives_here_since,
-            ).where(res_where, Resident.status == "active")
+                ResidentGroup.group,
+            )
+            .join(ResidentGroup, ResidentGroup.resident_id == Resident.id)
+            .where(res_where, active, ResidentGroup.group.in_(visiting))
         )
     ).all()
     visit_where = Visit.grid_code == grid_code if grid_code else Visit.township_code == township_code
     recent = Visit.visited_on >= lookback
     by_person = dict(
         (
-            await session.execute(
+            await conn.execute(
                 select(Visit.resident_id, func.max(Visit.visited_on))
                 .where(visit_where, recent, Visit.resident_id.is_not(None))
                 .group_by(Visit.resident_id)
             )
         ).all()
     )
-    by_household = dict(
-        (
-            await session.execute(
-                select(Visit.grid_code + "|" + Visit.household_no, func.max(Visit.visited_on))
+    by_household = {
+        (g, h): day
+        for g, h, day in (
+            await conn.execute(
+                select(Visit.grid_code, Visit.household_no, func.max(Visit.visited_on))
                 .where(visit_where, recent, Visit.household_no.is_not(None))
                 .group_by(Visit.grid_code, Visit.household_no)
             )
         ).all()
-    )
+    }
     patrols = dict(
         (
-            await session.execute(
+            await conn.execute(
                 select(Visit.grid_code, func.max(Visit.visited_on))
                 .where(visit_where, recent, Visit.kind == "patrol")
                 .group_by(Visit.grid_code)
@@ -127,27 +155,28 @@ async def obligations(
     )
 
     out: list[Due] = []
+    obligation = rules.obligation
     for code, township, created in grids:
         township = township or code[:9] + "000"
-        o = rules.obligation(
-            visit_rules.patrol_period, today, last_visit=patrols.get(code), since=since_of(created), cal=cal
+        o = obligation(
+            visit_rules.patrol_period, today, last_visit=patrols.get(code), since=cal.local_date(created), cal=cal
         )
         out.append(Due(code, township, "patrol", "patrol", visit_rules.patrol_period, o.state, o.due_on, o.last_visit))
-    households: dict[tuple[str, str], tuple[str, dt.date, str, str]] = {}
-    for rid, grid, township, name, household, groups, created, lives_since in people:
-        since = min(since_of(created), lives_since) if lives_since else since_of(created)
-        key = (grid, household)
-        if key not in households or since < households[key][1]:
-            households[key] = (township, since, rid, name)
-        rule = visit_rules.person_rule(groups or ())
-        if rule is None:
-            continue
-        group, period = rule
-        o = rules.obligation(period, today, last_visit=by_person.get(rid), since=since, cal=cal)
+    # a person on several visiting registers is visited as often as the strictest one asks
+    strictest: dict[str, tuple] = {}
+    for row in members:
+        groups = [row.group] + ([strictest[row.id][-1]] if row.id in strictest else [])
+        group, _period = visit_rules.person_rule(groups) or (row.group, "")
+        strictest[row.id] = (*row[:7], group)
+    for rid, grid, township, name, household, created, lives_since, group in strictest.values():
+        period = visit_rules.group_periods[group]
+        o = obligation(period, today, last_visit=by_person.get(rid), since=since(created, lives_since), cal=cal)
         out.append(Due(grid, township, "person", group, period, o.state, o.due_on, o.last_visit, rid, name, household))
     period = visit_rules.household_period
-    for (grid, household), (township, since, _rid, _name) in households.items():
-        o = rules.obligation(period, today, last_visit=by_household.get(f"{grid}|{household}"), since=since, cal=cal)
+    for grid, household, township, created, lives_since in households:
+        o = obligation(
+            period, today, last_visit=by_household.get((grid, household)), since=since(created, lives_since), cal=cal
+        )
         out.append(
             Due(
                 grid,
@@ -213,3 +242,124 @@ async def list_visits(
     if day is not None:
         stmt = stmt.where(Visit.visited_on == day)
     return list((await session.scalars(stmt.order_by(Visit.visited_at.desc(), Visit.id).limit(limit))).all())
+
+
+async def township_counts(
+    session: AsyncSession,
+    *,
+    today: dt.date,
+    visit_rules: rules.VisitRules,
+    cal: WorkdayCalendar,
+    township_code: str,
+) -> dict[str, dict[str, int]]:
+    """``{grid: {"due", "overdue", "done"}}`` for every grid of a township, counted in the database.
+
+    The same three-way rule as :func:`rules.obligation`: for a given day a period's bounds are
+    constants, so "done / overdue / due" is a CASE over each household's and person's last visit
+    and registration (tests compare it with :func:`obligations`).
+    """
+    conn = await session.connection()
+    lookback = rules.lookback_start(visit_rules, today, cal)
+    counts: dict[str, dict[str, int]] = {}
+
+    def bounds(period: str) -> tuple[dt.date, dt.date, dt.datetime]:
+        start, _ = rules.period_bounds(period, today, cal)
+        prev_start, _ = rules.period_bounds(period, start - dt.timedelta(days=1), cal)
+        # registered on or before prev_start (local date) ⟺ created before the next local midnight
+        cutoff = dt.datetime.combine(prev_start + dt.timedelta(days=1), dt.time.min, tzinfo=cal.zone)
+        return start, prev_start, cutoff
+
+    def state(last: Any, created: Any, lives: Any, period: str) -> Any:
+        start, prev_start, cutoff = bounds(period)
+        owed = or_(created < cutoff, lives <= prev_start)
+        return case(
+            (last >= start, "done"),
+            (and_(owed, or_(last.is_(None), last < prev_start)), "overdue"),
+            else_="due",
+        )
+
+    def add(rows: Any) -> None:
+        for grid, st, n in rows:
+            c = counts.setdefault(grid, {"due": 0, "overdue": 0, "done": 0})
+            c[st] += n
+
+    grids = (
+        await conn.execute(
+            select(Area.code, Area.created_at).where(Area.township_code == township_code, Area.level == "grid")
+        )
+    ).all()
+    patrols = dict(
+        (
+            await conn.execute(
+                select(Visit.grid_code, func.max(Visit.visited_on))
+                .where(Visit.township_code == township_code, Visit.visited_on >= lookback, Visit.kind == "patrol")
+                .group_by(Visit.grid_code)
+            )
+        ).all()
+    )
+    for code, created in grids:
+        o = rules.obligation(
+            visit_rules.patrol_period, today, last_visit=patrols.get(code), since=cal.local_date(created), cal=cal
+        )
+        add([(code, o.state, 1)])
+
+    active = and_(Resident.township_code == township_code, Resident.status == "active")
+    hh = (
+        select(
+            Resident.grid_code.label("g"),
+            Resident.household_no.label("h"),
+            func.min(Resident.created_at).label("created"),
+            func.min(Resident.lives_here_since).label("lives"),
+        )
+        .where(active)
+        .group_by(Resident.grid_code, Resident.household_no)
+        .subquery()
+    )
+    hv = (
+        select(Visit.grid_code.label("g"), Visit.household_no.label("h"), func.max(Visit.visited_on).label("last"))
+        .where(Visit.township_code == township_code, Visit.visited_on >= lookback, Visit.household_no.is_not(None))
+        .group_by(Visit.grid_code, Visit.household_no)
+        .subquery()
+    )
+    h_state = state(hv.c.last, hh.c.created, hh.c.lives, visit_rules.household_period).label("state")
+    add(
+        (
+            await conn.execute(
+                select(hh.c.g, h_state, func.count())
+                .select_from(hh.outerjoin(hv, and_(hv.c.g == hh.c.g, hv.c.h == hh.c.h)))
+                .group_by(hh.c.g, h_state)
+            )
+        ).all()
+    )
+
+    pv = (
+        select(Visit.resident_id.label("r"), func.max(Visit.visited_on).label("last"))
+        .where(Visit.township_code == township_code, Visit.visited_on >= lookback, Visit.resident_id.is_not(None))
+        .group_by(Visit.resident_id)
+        .subquery()
+    )
+    stricter: list[str] = []
+    by_period: dict[str, list[str]] = {}
+    for group, period in visit_rules.group_periods.items():
+        by_period.setdefault(period, []).append(group)
+    for period in sorted(by_period, key=rules.PERIODS.index):
+        groups = sorted(by_period[period])
+        in_period = select(ResidentGroup.resident_id).where(ResidentGroup.group.in_(groups))
+        stmt = select(Resident.grid_code, Resident.created_at, Resident.lives_here_since, pv.c.last).where(
+            active, Resident.id.in_(in_period)
+        )
+        if stricter:
+            stmt = stmt.where(
+                Resident.id.not_in(select(ResidentGroup.resident_id).where(ResidentGroup.group.in_(stricter)))
+            )
+        people = stmt.outerjoin(pv, pv.c.r == Resident.id).subquery()
+        p_state = state(people.c.last, people.c.created_at, people.c.lives_here_since, period).label("state")
+        add(
+            (
+                await conn.execute(
+                    select(people.c.grid_code, p_state, func.count()).group_by(people.c.grid_code, p_state)
+                )
+            ).all()
+        )
+        stricter += groups
+    return counts

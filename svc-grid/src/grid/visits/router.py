@@ -86,7 +86,7 @@ async def list_visits(
 @router.get(
     "/due",
     response_model=list[DueList],
-    summary="Who is due and who is overdue for a visit, per grid of your scope (002 art. 19)",
+    summary="Who is due and who is overdue for a visit (002 art. 19): a grid's list, or the counts of every grid in your scope",
 )
 async def due_lists(
     ctx: Ctx,
@@ -108,14 +108,12 @@ async def due_lists(
     grids = await queries.visible_grids(session, principal, service.READ, covered, township_code=township_code)
     out = []
     for township in sorted({t for _, t in grids}):
-        dues = await queries.obligations(
+        counts = await queries.township_counts(
             session, today=today, visit_rules=visit_rules, cal=ctx.calendar, township_code=township
         )
-        by_grid: dict[str, list[queries.Due]] = {}
-        for d in dues:
-            by_grid.setdefault(d.grid_code, []).append(d)
+        empty = {"due": 0, "overdue": 0, "done": 0}
         out += [
-            _due_list(code, today, by_grid.get(code, []), include_done, covering=code in covered)
+            DueList(grid_code=code, day=today, covering=code in covered, **counts.get(code, empty), items=[])
             for code, t in grids
             if t == township
         ]
