@@ -185,7 +185,25 @@ async def test_the_b_post_covers_the_absent_a_and_its_work_counts_for_a(grid, cl
     )
     assert twice.status_code == 409 and twice.json()["code"] == "incident_already_reported"
 
+    reported = await api(
+        grid,
+        "POST",
+        "/incidents",
+        worker_b,
+        json={
+            "category": "environment_pollution",
+            "description": "乙代甲上报",
+            "grid_code": GRID_A,
+            "location": {"type": "Point", "coordinates": [120.306, 33.306]},
+        },
+    )
+    assert reported.status_code == 201, reported.text
+    listed = (await api(grid, "GET", "/incidents", worker_b, params={"grid_code": GRID_A})).json()["items"]
+    assert reported.json()["id"] in [i["id"] for i in listed]
+
     clock.set(at(2027, 3, 4))  # A is back
+    gone = (await api(grid, "GET", "/incidents", worker_b, params={"grid_code": GRID_A})).json()["items"]
+    assert gone == []
     after = await api(grid, "POST", "/visits", worker_b, json=visit(None, at(2027, 3, 4, 8), household_no="V-0002"))
     assert after.status_code == 403
 

@@ -108,8 +108,13 @@ async def list_incidents(
     correlation_id: str | None,
     limit: int,
     cursor: str | None,
+    covered: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[Incident]:
-    stmt = select(Incident).where(scope_filter(principal, READ, Incident.grid_code))
+    """``covered``: grids the caller covers today as the B post of an absent A (002 art. 22)."""
+    clause = scope_filter(principal, READ, Incident.grid_code)
+    if covered and principal.can(READ):
+        clause = or_(clause, Incident.grid_code.in_(sorted(covered)))
+    stmt = select(Incident).where(clause)
     stmt = where_equal(
         stmt,
         (
