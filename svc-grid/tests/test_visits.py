@@ -247,10 +247,15 @@ async def test_the_township_counts_in_the_database_agree_with_the_rules(grid, cl
             counted = await queries.township_counts(
                 s, today=today, visit_rules=rules_, cal=grid.ctx.calendar, township_code="320971100000"
             )
+            overdue = await queries.township_overdue(
+                s, today=today, visit_rules=rules_, cal=grid.ctx.calendar, township_code="320971100000"
+            )
         expected: dict[str, dict[str, int]] = {}
         for d in dues:
             expected.setdefault(d.grid_code, {"due": 0, "overdue": 0, "done": 0})[d.state] += 1
         assert counted == expected, today
+        python_overdue = {(d.key, d.group, d.due_on) for d in dues if d.state == "overdue" and d.subject != "patrol"}
+        assert {(d.key, d.group, d.due_on) for d in overdue} == python_overdue, today
     clock.set(at(2027, 4, 14))
     summary = (await api(grid, "GET", "/visits/due", worker_a)).json()
     assert {d["grid_code"] for d in summary} == {GRID_A} and summary[0]["items"] == []

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
@@ -244,6 +244,101 @@ async def list_visits(
     return list((await session.scalars(stmt.order_by(Visit.visited_at.desc(), Visit.id).limit(limit))).all())
 
 
+def _state(last: Any, created: Any, lives: Any, period: str, today: dt.date, cal: WorkdayCalendar) -> Any:
+    """:func:`rules.obligation` as SQL: for a given day a period's bounds are constants, so "done /
+    overdue / due" is a CASE over the last visit and the registration (tests compare both)."""
+    start, _ = rules.period_bounds(period, today, cal)
+    prev_start, _ = rules.period_bounds(period, start - dt.timedelta(days=1), cal)
+    # registered on or before prev_start (local date) ⟺ created before the next local midnight
+    cutoff = dt.datetime.combine(prev_start + dt.timedelta(days=1), dt.time.min, tzinfo=cal.zone)
+    owed = or_(created < cutoff, lives <= prev_start)
+    return case((last >= start, "done"), (and_(owed, or_(last.is_(None), last < prev_start)), "overdue"), else_="due")
+
+
+def _due_on(state: str, period: str, today: dt.date, cal: WorkdayCalendar) -> dt.date:
+    start, end = rules.period_bounds(period, today, cal)
+    return rules.period_bounds(period, start - dt.timedelta(days=1), cal)[1] if state == "overdue" else end
+
+
+def _obligation_selects(
+    township_code: str, today: dt.date, visit_rules: rules.VisitRules, cal: WorkdayCalendar
+) -> list[tuple[str, str, str, Any]]:
+    """(subject, group, period, subquery with g, key, name, household, last, state) of every household
+    and person obligation of a township."""
+    lookback = rules.lookback_start(visit_rules, today, cal)
+    active = and_(Resident.township_code == township_code, Resident.status == "active")
+    out = []
+    hh = (
+        select(
+            Resident.grid_code.label("g"),
+            Resident.household_no.label("h"),
+            func.min(Resident.created_at).label("created"),
+            func.min(Resident.lives_here_since).label("lives"),
+        )
+        .where(active)
+        .group_by(Resident.grid_code, Resident.household_no)
+        .subquery()
+    )
+    hv = (
+        select(Visit.grid_code.label("g"), Visit.household_no.label("h"), func.max(Visit.visited_on).label("last"))
+        .where(Visit.township_code == township_code, Visit.visited_on >= lookback, Visit.household_no.is_not(None))
+        .group_by(Visit.grid_code, Visit.household_no)
+        .subquery()
+    )
+    period = visit_rules.household_period
+    households = (
+        select(
+            hh.c.g,
+            hh.c.h.label("key"),
+            literal(None).label("name"),
+            hh.c.h.label("household"),
+            hv.c.last,
+            _state(hv.c.last, hh.c.created, hh.c.lives, period, today, cal).label("state"),
+        )
+        .select_from(hh.outerjoin(hv, and_(hv.c.g == hh.c.g, hv.c.h == hh.c.h)))
+        .subquery()
+    )
+    out.append(("household", "household", period, households))
+    pv = (
+        select(Visit.resident_id.label("r"), func.max(Visit.visited_on).label("last"))
+        .where(Visit.township_code == township_code, Visit.visited_on >= lookback, Visit.resident_id.is_not(None))
+        .group_by(Visit.resident_id)
+        .subquery()
+    )
+    stricter: list[str] = []
+    by_period: dict[str, list[str]] = {}
+    for group, p in visit_rules.group_periods.items():
+        by_period.setdefault(p, []).append(group)
+    for p in sorted(by_period, key=rules.PERIODS.index):
+        groups = sorted(by_period[p])
+        # the person's group: the first of this period's registers they are on
+        group_of = (
+            select(func.min(ResidentGroup.group))
+            .where(ResidentGroup.resident_id == Resident.id, ResidentGroup.group.in_(groups))
+            .scalar_subquery()
+        )
+        stmt = (
+            select(
+                Resident.grid_code.label("g"),
+                Resident.id.label("key"),
+                Resident.name.label("name"),
+                Resident.household_no.label("household"),
+                pv.c.last,
+                _state(pv.c.last, Resident.created_at, Resident.lives_here_since, p, today, cal).label("state"),
+                group_of.label("grp"),
+            )
+            .outerjoin(pv, pv.c.r == Resident.id)
+            .where(active, Resident.id.in_(select(ResidentGroup.resident_id).where(ResidentGroup.group.in_(groups))))
+        )
+        if stricter:
+            stmt = stmt.where(
+                Resident.id.not_in(select(ResidentGroup.resident_id).where(ResidentGroup.group.in_(stricter)))
+            )
+        out.append(("person", "", p, stmt.subquery()))
+        stricter += groups
+    return out
+
+
 async def township_counts(
     session: AsyncSession,
     *,
@@ -252,37 +347,14 @@ async def township_counts(
     cal: WorkdayCalendar,
     township_code: str,
 ) -> dict[str, dict[str, int]]:
-    """``{grid: {"due", "overdue", "done"}}`` for every grid of a township, counted in the database.
-
-    The same three-way rule as :func:`rules.obligation`: for a given day a period's bounds are
-    constants, so "done / overdue / due" is a CASE over each household's and person's last visit
-    and registration (tests compare it with :func:`obligations`).
-    """
+    """``{grid: {"due", "overdue", "done"}}`` for every grid of a township, counted in the database."""
     conn = await session.connection()
-    lookback = rules.lookback_start(visit_rules, today, cal)
     counts: dict[str, dict[str, int]] = {}
 
-    def bounds(period: str) -> tuple[dt.date, dt.date, dt.datetime]:
-        start, _ = rules.period_bounds(period, today, cal)
-        prev_start, _ = rules.period_bounds(period, start - dt.timedelta(days=1), cal)
-        # registered on or before prev_start (local date) ⟺ created before the next local midnight
-        cutoff = dt.datetime.combine(prev_start + dt.timedelta(days=1), dt.time.min, tzinfo=cal.zone)
-        return start, prev_start, cutoff
+    def add(grid: str, state: str, n: int) -> None:
+        counts.setdefault(grid, {"due": 0, "overdue": 0, "done": 0})[state] += n
 
-    def state(last: Any, created: Any, lives: Any, period: str) -> Any:
-        start, prev_start, cutoff = bounds(period)
-        owed = or_(created < cutoff, lives <= prev_start)
-        return case(
-            (last >= start, "done"),
-            (and_(owed, or_(last.is_(None), last < prev_start)), "overdue"),
-            else_="due",
-        )
-
-    def add(rows: Any) -> None:
-        for grid, st, n in rows:
-            c = counts.setdefault(grid, {"due": 0, "overdue": 0, "done": 0})
-            c[st] += n
-
+    lookback = rules.lookback_start(visit_rules, today, cal)
     grids = (
         await conn.execute(
             select(Area.code, Area.created_at).where(Area.township_code == township_code, Area.level == "grid")
@@ -301,65 +373,61 @@ async def township_counts(
         o = rules.obligation(
             visit_rules.patrol_period, today, last_visit=patrols.get(code), since=cal.local_date(created), cal=cal
         )
-        add([(code, o.state, 1)])
-
-    active = and_(Resident.township_code == township_code, Resident.status == "active")
-    hh = (
-        select(
-            Resident.grid_code.label("g"),
-            Resident.household_no.label("h"),
-            func.min(Resident.created_at).label("created"),
-            func.min(Resident.lives_here_since).label("lives"),
-        )
-        .where(active)
-        .group_by(Resident.grid_code, Resident.household_no)
-        .subquery()
-    )
-    hv = (
-        select(Visit.grid_code.label("g"), Visit.household_no.label("h"), func.max(Visit.visited_on).label("last"))
-        .where(Visit.township_code == township_code, Visit.visited_on >= lookback, Visit.household_no.is_not(None))
-        .group_by(Visit.grid_code, Visit.household_no)
-        .subquery()
-    )
-    h_state = state(hv.c.last, hh.c.created, hh.c.lives, visit_rules.household_period).label("state")
-    add(
-        (
-            await conn.execute(
-                select(hh.c.g, h_state, func.count())
-                .select_from(hh.outerjoin(hv, and_(hv.c.g == hh.c.g, hv.c.h == hh.c.h)))
-                .group_by(hh.c.g, h_state)
-            )
-        ).all()
-    )
-
-    pv = (
-        select(Visit.resident_id.label("r"), func.max(Visit.visited_on).label("last"))
-        .where(Visit.township_code == township_code, Visit.visited_on >= lookback, Visit.resident_id.is_not(None))
-        .group_by(Visit.resident_id)
-        .subquery()
-    )
-    stricter: list[str] = []
-    by_period: dict[str, list[str]] = {}
-    for group, period in visit_rules.group_periods.items():
-        by_period.setdefault(period, []).append(group)
-    for period in sorted(by_period, key=rules.PERIODS.index):
-        groups = sorted(by_period[period])
-        in_period = select(ResidentGroup.resident_id).where(ResidentGroup.group.in_(groups))
-        stmt = select(Resident.grid_code, Resident.created_at, Resident.lives_here_since, pv.c.last).where(
-            active, Resident.id.in_(in_period)
-        )
-        if stricter:
-            stmt = stmt.where(
-                Resident.id.not_in(select(ResidentGroup.resident_id).where(ResidentGroup.group.in_(stricter)))
-            )
-        people = stmt.outerjoin(pv, pv.c.r == Resident.id).subquery()
-        p_state = state(people.c.last, people.c.created_at, people.c.lives_here_since, period).label("state")
-        add(
-            (
-                await conn.execute(
-                    select(people.c.grid_code, p_state, func.count()).group_by(people.c.grid_code, p_state)
-                )
-            ).all()
-        )
-        stricter += groups
+        add(code, o.state, 1)
+    for _subject, _group, _period, sub in _obligation_selects(township_code, today, visit_rules, cal):
+        rows = await conn.execute(select(sub.c.g, sub.c.state, func.count()).group_by(sub.c.g, sub.c.state))
+        for grid, state, n in rows.all():
+            add(grid, state, n)
     return counts
+
+
+async def township_overdue(
+    session: AsyncSession,
+    *,
+    today: dt.date,
+    visit_rules: rules.VisitRules,
+    cal: WorkdayCalendar,
+    township_code: str,
+) -> list[Due]:
+    """The overdue person and household obligations of a township, found in the database (what the
+    overdue scan publishes, without loading the township's people)."""
+    conn = await session.connection()
+    out: list[Due] = []
+    for subject, group, period, sub in _obligation_selects(township_code, today, visit_rules, cal):
+        cols = [sub.c.g, sub.c.key, sub.c.name, sub.c.household, sub.c.last]
+        if subject == "person":
+            cols.append(sub.c.grp)
+        rows = await conn.execute(select(*cols).where(sub.c.state == "overdue"))
+        due_on = _due_on("overdue", period, today, cal)
+        for row in rows.all():
+            if subject == "person":
+                out.append(
+                    Due(
+                        row.g,
+                        township_code,
+                        "person",
+                        row.grp,
+                        period,
+                        "overdue",
+                        due_on,
+                        row.last,
+                        row.key,
+                        row.name,
+                        row.household,
+                    )
+                )
+            else:
+                out.append(
+                    Due(
+                        row.g,
+                        township_code,
+                        "household",
+                        group,
+                        period,
+                        "overdue",
+                        due_on,
+                        row.last,
+                        household_no=row.household,
+                    )
+                )
+    return out

@@ -183,10 +183,9 @@ async def publish_overdue(session: AsyncSession, ctx: ServiceContext, township_c
     """Publish ``grid.visit.overdue`` once for every missed person/household obligation of a township."""
     now = ctx.now()
     today = ctx.calendar.local_date(now)
-    dues = await queries.obligations(
+    overdue = await queries.township_overdue(
         session, today=today, visit_rules=rules_of(ctx.settings), cal=ctx.calendar, township_code=township_code
     )
-    overdue = [d for d in dues if d.state == "overdue" and d.subject != "patrol"]
     if not overdue:
         return 0
     known = set(
