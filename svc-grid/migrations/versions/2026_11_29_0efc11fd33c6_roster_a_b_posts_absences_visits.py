@@ -14,7 +14,7 @@ from alembic import op
 import jiceng_shared.db
 
 revision: str = '0efc11fd33c6'
-down_revision: str | None = '5829d2b10b13'
+down_revision: str | None = 'a1c3e5f70b2d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

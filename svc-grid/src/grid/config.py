@@ -20,6 +20,10 @@ class GridSettings(CommonSettings):
     dense_grid_max_people: int = 1500
     #: largest attachment an incident report may declare
     attachment_max_bytes: int = 20 * 1024 * 1024
+    #: how far two boundaries may disagree before the area rules count it (metres): a grid may
+    #: stick out of its village by this much, touch a sibling with a sliver this wide, and a split's
+    #: parts may leave gaps or overlaps this wide (digitising noise, not a real overlap)
+    area_tolerance_metres: float = 1.0
 
     # --- roster (002 art. 2, 3, 22) ---
     #: full-time grid workers per grid: "原则上每个网格……配备1名网格员，实行定岗定责" (002 art. 2)

@@ -1,6 +1,7 @@
 """Every table of svc-grid, imported in one place for Alembic and the app."""
 
-from grid.areas.models import Area
+from grid.areas.models import Area, AreaVersion
+from grid.categories.models import KnownCategory
 from grid.db import Base
 from grid.diaries.models import Diary
 from grid.disputes.models import Dispute, MediationStep
@@ -17,6 +18,7 @@ __all__ = [
     "Absence",
     "AdmissionList",
     "Area",
+    "AreaVersion",
     "BackupPost",
     "BaseDataChange",
     "Building",
@@ -26,6 +28,7 @@ __all__ = [
     "GridTask",
     "Household",
     "Incident",
+    "KnownCategory",
     "MediationStep",
     "IncidentStep",
     "OverdueNotice",

@@ -31,13 +31,10 @@ async def report_incident(
 ) -> IncidentOut:
     now = ctx.now()
     async with ctx.db.transaction() as session:
-        covering = False
-        if not principal.covers(service.REPORT, body.grid_code):
-            # the B post reports for the grid of an absent A (002 art. 22); anyone else is refused
-            acting = await roster.acting_on(
-                session, principal, service.REPORT, body.grid_code, ctx.calendar.local_date(now)
-            )
-            covering = acting.covering
+        # the B post reports for the grid of an absent A (002 art. 22); the service checks everyone else
+        covering = not principal.covers(service.REPORT, body.grid_code) and body.grid_code in (
+            await roster.covered_grids(session, principal, ctx.calendar.local_date(now))
+        )
         incident = await service.report(
             session,
             principal,
