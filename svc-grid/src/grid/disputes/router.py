@@ -13,13 +13,13 @@ from grid.disputes.schemas import (
     DisputeDetail,
     DisputeKind,
     DisputeOut,
+    DisputeParty,
+    DisputePartyMasked,
     DisputeStatus,
     HandOver,
-    Party,
-    PartyMasked,
+    MediationStepOut,
     Resolve,
     StepCreate,
-    StepOut,
 )
 from jiceng_shared.identity import Principal
 from jiceng_shared.masking import mask_name
@@ -41,7 +41,7 @@ def to_out(d: Dispute) -> DisputeOut:
         description=d.description,
         status=status,
         status_zh=status.label_zh,
-        parties=[PartyMasked(name_masked=mask_name(p["name"]), role=p.get("role", "party")) for p in d.parties],
+        parties=[DisputePartyMasked(name_masked=mask_name(p["name"]), role=p.get("role", "party")) for p in d.parties],
         outcome=d.outcome,
         incident_id=d.incident_id,
         created_at=d.created_at,
@@ -53,9 +53,9 @@ def to_out(d: Dispute) -> DisputeOut:
 def to_detail(d: Dispute, steps: list[MediationStep]) -> DisputeDetail:
     return DisputeDetail(
         **to_out(d).model_dump(),
-        parties_full=[Party(**p) for p in d.parties],
+        parties_full=[DisputeParty(**p) for p in d.parties],
         location=d.location,
-        steps=[StepOut(at=s.at, kind=s.kind, note=s.note, by_name=s.by_name) for s in steps],
+        steps=[MediationStepOut(at=s.at, kind=s.kind, note=s.note, by_name=s.by_name) for s in steps],
     )
 
 

@@ -27,7 +27,7 @@ class DisputeStatus(LabelledEnum):
     HANDED_OVER = "handed_over", "已移交指挥中心"
 
 
-class Party(BaseModel):
+class DisputeParty(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=50)
     id_number: str | None = Field(None, min_length=18, max_length=18)
@@ -54,7 +54,7 @@ class DisputeCreate(BaseModel):
     kind: DisputeKind
     description: str = Field(min_length=1, max_length=2000)
     location: PointIn
-    parties: list[Party] = Field(min_length=1, max_length=20)
+    parties: list[DisputeParty] = Field(min_length=1, max_length=20)
 
 
 class StepCreate(BaseModel):
@@ -78,14 +78,14 @@ class HandOver(BaseModel):
     version: int = Field(ge=1)
 
 
-class StepOut(BaseModel):
+class MediationStepOut(BaseModel):
     at: dt.datetime
     kind: str
     note: str
     by_name: str
 
 
-class PartyMasked(BaseModel):
+class DisputePartyMasked(BaseModel):
     name_masked: str
     role: str
 
@@ -99,7 +99,7 @@ class DisputeOut(BaseModel):
     description: str
     status: DisputeStatus
     status_zh: str
-    parties: list[PartyMasked]
+    parties: list[DisputePartyMasked]
     outcome: str | None
     incident_id: str | None
     created_at: dt.datetime
@@ -110,6 +110,6 @@ class DisputeOut(BaseModel):
 class DisputeDetail(DisputeOut):
     """The full record: parties in full (every read audited), the mediation steps."""
 
-    parties_full: list[Party]
+    parties_full: list[DisputeParty]
     location: dict
-    steps: list[StepOut]
+    steps: list[MediationStepOut]

@@ -12,10 +12,10 @@ from grid.areas.rules import GridSizeLimits, grid_oversize
 from grid.people import queries, service
 from grid.people.models import Enterprise, Household
 from grid.people.schemas import (
+    BaseDataChangeOut,
     BuildingCreate,
     BuildingOut,
     BuildingUpdate,
-    ChangeOut,
     EnterpriseCreate,
     EnterpriseDetail,
     EnterpriseOut,
@@ -203,7 +203,7 @@ async def update_enterprise(
 
 @router.get(
     "/history/{entity}/{entity_id}",
-    response_model=list[ChangeOut],
+    response_model=list[BaseDataChangeOut],
     summary="Who changed what in a base-data record, and when (audited)",
 )
 async def history(
@@ -211,9 +211,9 @@ async def history(
     entity_id: str,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
-) -> list[ChangeOut]:
+) -> list[BaseDataChangeOut]:
     rows = await queries.changes_of(session, principal, service.READ, entity, entity_id)
-    return [ChangeOut.model_validate(c, from_attributes=True) for c in rows]
+    return [BaseDataChangeOut.model_validate(c, from_attributes=True) for c in rows]
 
 
 @router.get(

@@ -151,7 +151,7 @@ class EnterpriseDetail(EnterpriseOut):
     safety_notes: str | None
 
 
-class ChangeOut(BaseModel):
+class BaseDataChangeOut(BaseModel):
     id: str
     entity: str
     entity_id: str
