@@ -11,6 +11,7 @@ from grid.diaries import rules, service
 from grid.diaries.models import Diary
 from grid.diaries.schemas import DiaryCreate, DiaryOut, DiaryStatus, DiaryUpdate, MissingDiary
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import MAX_LIMIT
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
@@ -39,7 +40,13 @@ def to_out(d: Diary) -> DiaryOut:
     )
 
 
-@router.post("", status_code=201, response_model=DiaryOut, summary="Open the day's diary, prefilled from its records")
+@router.post(
+    "",
+    status_code=201,
+    response_model=DiaryOut,
+    summary="Open the day's diary, prefilled from its records",
+    openapi_extra=problems({409: ["diary_exists"], 422: ["day_in_future", "not_a_working_day", "unknown_grid"]}),
+)
 async def open_diary(body: DiaryCreate, response: Response, ctx: Ctx, session: Tx, principal: Writer) -> DiaryOut:
     diary = await service.open_diary(
         session, principal, body, now=ctx.now(), cal=ctx.calendar, workdays_only=ctx.settings.diary_workdays_only
@@ -65,7 +72,12 @@ async def list_diaries(
     return [to_out(d) for d in rows]
 
 
-@router.get("/missing", response_model=list[MissingDiary], summary="Working days a grid worker wrote no diary for")
+@router.get(
+    "/missing",
+    response_model=list[MissingDiary],
+    summary="Working days a grid worker wrote no diary for",
+    openapi_extra=problems({422: ["period_reversed", "period_too_long"]}),
+)
 async def missing(
     ctx: Ctx,
     session: ReadSession,
@@ -95,12 +107,22 @@ async def get_diary(diary_id: str, session: ReadSession, principal: Reader) -> D
     return to_out(await service.visible(session, principal, diary_id))
 
 
-@router.patch("/{diary_id}", response_model=DiaryOut, summary="Complete your diary (until it is signed)")
+@router.patch(
+    "/{diary_id}",
+    response_model=DiaryOut,
+    summary="Complete your diary (until it is signed)",
+    openapi_extra=problems({403: ["not_diary_author"], 409: ["diary_signed"]}),
+)
 async def complete(diary_id: str, body: DiaryUpdate, ctx: Ctx, session: Tx, principal: Writer) -> DiaryOut:
     return to_out(await service.complete(session, principal, diary_id, body, now=ctx.now(), cal=ctx.calendar))
 
 
-@router.post("/{diary_id}/sign", response_model=DiaryOut, summary="The community director signs the diary")
+@router.post(
+    "/{diary_id}/sign",
+    response_model=DiaryOut,
+    summary="The community director signs the diary",
+    openapi_extra=problems({403: ["not_community_director"], 409: ["diary_signed"]}),
+)
 async def sign(
     diary_id: str, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.SIGN))]
 ) -> DiaryOut:

@@ -23,6 +23,7 @@ from grid.disputes.schemas import (
 )
 from jiceng_shared.identity import Principal
 from jiceng_shared.masking import mask_name
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import MAX_LIMIT
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
@@ -59,7 +60,13 @@ def to_detail(d: Dispute, steps: list[MediationStep]) -> DisputeDetail:
     )
 
 
-@router.post("", status_code=201, response_model=DisputeOut, summary="Record a dispute found in the grid")
+@router.post(
+    "",
+    status_code=201,
+    response_model=DisputeOut,
+    summary="Record a dispute found in the grid",
+    openapi_extra=problems({422: ["invalid_id_number", "invalid_phone", "unknown_grid"]}),
+)
 async def record(body: DisputeCreate, response: Response, ctx: Ctx, session: Tx, principal: Recorder) -> DisputeOut:
     dispute = await service.record(session, principal, body, now=ctx.now(), cal=ctx.calendar)
     response.headers["Location"] = f"{ctx.spec.api_prefix}/disputes/{dispute.id}"
@@ -85,12 +92,22 @@ async def get_dispute(
     return to_detail(*await service.get_dispute(session, principal, dispute_id))
 
 
-@router.post("/{dispute_id}/mediation", response_model=DisputeOut, summary="Record a mediation step")
+@router.post(
+    "/{dispute_id}/mediation",
+    response_model=DisputeOut,
+    summary="Record a mediation step",
+    openapi_extra=problems({409: ["dispute_closed"]}),
+)
 async def mediate(dispute_id: str, body: StepCreate, ctx: Ctx, session: Tx, principal: Recorder) -> DisputeOut:
     return to_out(await service.mediate(session, principal, dispute_id, body, now=ctx.now(), cal=ctx.calendar))
 
 
-@router.post("/{dispute_id}/resolve", response_model=DisputeOut, summary="Resolved in the grid: the agreement")
+@router.post(
+    "/{dispute_id}/resolve",
+    response_model=DisputeOut,
+    summary="Resolved in the grid: the agreement",
+    openapi_extra=problems({409: ["dispute_closed"]}),
+)
 async def resolve(dispute_id: str, body: Resolve, ctx: Ctx, session: Tx, principal: Recorder) -> DisputeOut:
     return to_out(await service.resolve(session, principal, dispute_id, body, now=ctx.now(), cal=ctx.calendar))
 
@@ -99,6 +116,7 @@ async def resolve(dispute_id: str, body: Resolve, ctx: Ctx, session: Tx, princip
     "/{dispute_id}/hand-over",
     response_model=DisputeOut,
     summary="Not resolved in the grid: hand it to the command centre as an incident",
+    openapi_extra=problems({409: ["dispute_closed"], 422: ["unknown_category", "point_outside_grid"]}),
 )
 async def hand_over(dispute_id: str, body: HandOver, ctx: Ctx, session: Tx, principal: Recorder) -> DisputeOut:
     dispute = await service.hand_over(

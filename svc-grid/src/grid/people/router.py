@@ -34,6 +34,7 @@ from grid.residents import service as residents
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.masking import mask_id_number, mask_name
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import MAX_LIMIT
 from jiceng_shared.scope import scope_filter
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
@@ -93,7 +94,13 @@ def enterprise_out(e: Enterprise, model: type[EnterpriseOut] = EnterpriseOut) ->
 # --- households -------------------------------------------------------------------------------
 
 
-@router.post("/households", status_code=201, response_model=HouseholdOut, summary="Register a household")
+@router.post(
+    "/households",
+    status_code=201,
+    response_model=HouseholdOut,
+    summary="Register a household",
+    openapi_extra=problems({409: ["household_exists"], 422: ["unknown_building", "unknown_grid"]}),
+)
 async def register_household(body: HouseholdCreate, ctx: Ctx, session: Tx, principal: Writer) -> HouseholdOut:
     return household_out(await service.register_household(session, principal, body, now=ctx.now()))
 
@@ -111,7 +118,10 @@ async def list_households(
 
 
 @router.post(
-    "/households/{household_id}/deregister", response_model=HouseholdOut, summary="Deregister a whole household"
+    "/households/{household_id}/deregister",
+    response_model=HouseholdOut,
+    summary="Deregister a whole household",
+    openapi_extra=problems({409: ["already_deregistered"], 422: ["invalid_reason"]}),
 )
 async def deregister_household(
     household_id: str, body: HouseholdDeregister, ctx: Ctx, session: Tx, principal: Writer
@@ -153,7 +163,15 @@ async def update_building(
 # --- enterprises ------------------------------------------------------------------------------
 
 
-@router.post("/enterprises", status_code=201, response_model=EnterpriseDetail, summary="Register an enterprise (企)")
+@router.post(
+    "/enterprises",
+    status_code=201,
+    response_model=EnterpriseDetail,
+    summary="Register an enterprise (企)",
+    openapi_extra=problems(
+        {409: ["enterprise_exists"], 422: ["invalid_credit_code", "invalid_phone", "unknown_building"]}
+    ),
+)
 async def add_enterprise(
     body: EnterpriseCreate, response: Response, ctx: Ctx, session: Tx, principal: Writer
 ) -> EnterpriseOut:
@@ -220,6 +238,7 @@ async def history(
     "/registers/{group}",
     response_model=RegisterOut,
     summary="A special-population register (002 art. 11): masked, sensitive ones only to those who need them",
+    openapi_extra=problems({403: ["sensitive_register"]}),
 )
 async def register(
     group: str,

@@ -20,6 +20,7 @@ from grid.residents.schemas import (
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.masking import mask_id_number, mask_name
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
@@ -77,7 +78,26 @@ def _detail(r: Resident, principal: Principal, sensitive: frozenset[str]) -> Res
     )
 
 
-@router.post("", status_code=201, response_model=ResidentDetail, summary="Register a resident of your grid")
+@router.post(
+    "",
+    status_code=201,
+    response_model=ResidentDetail,
+    summary="Register a resident of your grid",
+    openapi_extra=problems(
+        {
+            409: ["resident_exists"],
+            422: [
+                "invalid_id_number",
+                "invalid_phone",
+                "unknown_special_group",
+                "unknown_group_field",
+                "group_details_without_group",
+                "period_reversed",
+                "date_in_future",
+            ],
+        }
+    ),
+)
 async def register_resident(
     body: ResidentCreate, response: Response, ctx: Ctx, session: Tx, principal: Registrar
 ) -> ResidentDetail:
@@ -136,7 +156,10 @@ async def get_resident(
 
 
 @router.patch(
-    "/{resident_id}", response_model=ResidentDetail, summary="Keep a resident's record current (history kept)"
+    "/{resident_id}",
+    response_model=ResidentDetail,
+    summary="Keep a resident's record current (history kept)",
+    openapi_extra=problems({409: ["resident_deregistered"]}),
 )
 async def update_resident(
     resident_id: str, body: ResidentUpdate, ctx: Ctx, session: Tx, principal: Registrar
@@ -146,7 +169,10 @@ async def update_resident(
 
 
 @router.post(
-    "/{resident_id}/deregister", response_model=ResidentDetail, summary="Deregister a resident (moved away, deceased)"
+    "/{resident_id}/deregister",
+    response_model=ResidentDetail,
+    summary="Deregister a resident (moved away, deceased)",
+    openapi_extra=problems({409: ["resident_deregistered"], 422: ["invalid_reason", "date_in_future"]}),
 )
 async def deregister_resident(
     resident_id: str, body: Deregistration, ctx: Ctx, session: Tx, principal: Registrar

@@ -20,6 +20,7 @@ from grid.roster.schemas import (
     RosterPost,
 )
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/roster", tags=["roster"])
@@ -49,7 +50,13 @@ def to_out(e: RosterEntry) -> RosterEntryOut:
     )
 
 
-@router.post("", status_code=201, response_model=RosterEntryOut, summary="Put a person on a post of a grid")
+@router.post(
+    "",
+    status_code=201,
+    response_model=RosterEntryOut,
+    summary="Put a person on a post of a grid",
+    openapi_extra=problems({409: ["full_time_post_taken"], 422: ["unknown_grid", "committee_member_not_allowed"]}),
+)
 async def add_entry(
     body: RosterEntryCreate, response: Response, ctx: Ctx, session: Tx, principal: Manager
 ) -> RosterEntryOut:
@@ -70,12 +77,22 @@ async def list_entries(
     return [to_out(e) for e in entries]
 
 
-@router.post("/{entry_id}/leave", response_model=RosterEntryOut, summary="The person leaves the post")
+@router.post(
+    "/{entry_id}/leave",
+    response_model=RosterEntryOut,
+    summary="The person leaves the post",
+    openapi_extra=problems({409: ["already_left"], 422: ["period_reversed"]}),
+)
 async def leave(entry_id: str, body: RosterLeave, session: Tx, principal: Manager) -> RosterEntryOut:
     return to_out(await service.leave(session, principal, entry_id, body.until))
 
 
-@router.put("/backups", response_model=list[BackupOut], summary="Pair two grids of a community as A/B posts")
+@router.put(
+    "/backups",
+    response_model=list[BackupOut],
+    summary="Pair two grids of a community as A/B posts",
+    openapi_extra=problems({422: ["unknown_grid", "backup_is_same_grid", "backup_not_same_community"]}),
+)
 async def set_backup(body: BackupSet, ctx: Ctx, session: Tx, principal: Manager) -> list[BackupOut]:
     await service.set_backup(session, principal, body, now=ctx.now())
     return [
@@ -84,7 +101,13 @@ async def set_backup(body: BackupSet, ctx: Ctx, session: Tx, principal: Manager)
     ]
 
 
-@router.post("/absences", status_code=201, response_model=AbsenceOut, summary="Record a grid's full-time worker absent")
+@router.post(
+    "/absences",
+    status_code=201,
+    response_model=AbsenceOut,
+    summary="Record a grid's full-time worker absent",
+    openapi_extra=problems({409: ["no_full_time_worker"], 422: ["unknown_grid", "period_reversed"]}),
+)
 async def record_absence(body: AbsenceCreate, ctx: Ctx, session: Tx, principal: Manager) -> AbsenceOut:
     absence, covered_by = await service.record_absence(session, principal, body, now=ctx.now())
     return AbsenceOut(

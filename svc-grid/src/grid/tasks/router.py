@@ -19,6 +19,7 @@ from grid.tasks.schemas import (
     TaskState,
 )
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import MAX_LIMIT
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
@@ -50,7 +51,11 @@ def assignment_out(a: TaskAssignment, t: GridTask, today: dt.date) -> Assignment
 
 
 @router.post(
-    "/admission-lists", status_code=201, response_model=AdmissionListOut, summary="Publish a new version of the list"
+    "/admission-lists",
+    status_code=201,
+    response_model=AdmissionListOut,
+    summary="Publish a new version of the list",
+    openapi_extra=problems({422: ["duplicate_task_type"]}),
 )
 async def publish_list(
     body: AdmissionListCreate,
@@ -84,7 +89,15 @@ async def admission_lists(
     return [list_out(v) for v in current if v is not None]
 
 
-@router.post("/tasks", status_code=201, response_model=TaskOut, summary="Assign a task to grid workers")
+@router.post(
+    "/tasks",
+    status_code=201,
+    response_model=TaskOut,
+    summary="Assign a task to grid workers",
+    openapi_extra=problems(
+        {422: ["not_on_admission_list", "due_in_past", "unknown_grid", "grids_of_several_townships"]}
+    ),
+)
 async def assign(
     body: TaskCreate, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.ASSIGN))]
 ) -> TaskOut:
@@ -117,7 +130,10 @@ async def list_tasks(
 
 
 @router.post(
-    "/tasks/{assignment_id}/report", response_model=AssignmentOut, summary="Report back on a task of your grid"
+    "/tasks/{assignment_id}/report",
+    response_model=AssignmentOut,
+    summary="Report back on a task of your grid",
+    openapi_extra=problems({409: ["task_completed"]}),
 )
 async def report(
     assignment_id: str,

@@ -14,6 +14,7 @@ from grid.visits import queries, service
 from grid.visits.models import Visit
 from grid.visits.schemas import DueItem, DueList, ScanOut, VisitCreate, VisitIncident, VisitKind, VisitOut
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import MAX_LIMIT
 from jiceng_shared.scope import scope_filter
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
@@ -45,7 +46,25 @@ def to_out(v: Visit) -> VisitOut:
     )
 
 
-@router.post("", status_code=201, response_model=VisitOut, summary="Record a visit or a patrol of a grid")
+@router.post(
+    "",
+    status_code=201,
+    response_model=VisitOut,
+    summary="Record a visit or a patrol of a grid",
+    openapi_extra=problems(
+        {
+            422: [
+                "unknown_grid",
+                "visited_in_future",
+                "unknown_resident",
+                "unknown_household",
+                "household_mismatch",
+                "visit_target_missing",
+                "attachment_too_large",
+            ]
+        }
+    ),
+)
 async def record_visit(
     body: VisitCreate,
     response: Response,
@@ -155,6 +174,7 @@ async def get_visit(visit_id: str, ctx: Ctx, session: ReadSession, principal: Re
     status_code=201,
     response_model=IncidentOut,
     summary="Turn the problem a visit found into an incident (one step)",
+    openapi_extra=problems({409: ["incident_already_reported"], 422: ["unknown_category", "point_outside_grid"]}),
 )
 async def visit_incident(
     visit_id: str,
