@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import grid_reads  # noqa: E402
 import loop1  # noqa: E402
 
 import approval  # noqa: E402
@@ -30,7 +31,7 @@ from jiceng_shared.testing.plugin import Databases, delete_stream  # noqa: E402
 from jiceng_shared.topology import PROCESSES  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results.json"
-PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval}
+PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval, "grid": grid_reads}
 
 
 def start_stack(work: Path) -> tuple[Stack, Databases, str, object]:
@@ -71,6 +72,7 @@ def main() -> int:
                 "password": password,
                 "nats_url": infra.nats_url,  # type: ignore[attr-defined]
                 "prefix": prefix,
+                "env": stack.env,
             }
             for name in parts:
                 print(f"[bench] {name} ...", flush=True)

@@ -1152,6 +1152,214 @@ async def grid_year_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped
     return {"year": "2024"}, t.code, None
 
 
+# --- grid: roster entries and visits ------------------------------------------------------------
+
+
+async def _roster_entry(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    grid = grid_of(t)
+    entry = await ctx.call(
+        f"community_director.{t.slug}",
+        "POST",
+        "/api/grid/v1/roster",
+        json={
+            "grid_code": grid.code,
+            "worker_id": f"matrix-{uuid.uuid4().hex[:8]}",
+            "name": "矩阵辅助员",
+            "post": "auxiliary",
+            "since": "2026-01-01",
+        },
+    )
+    return {"entry_id": entry["id"]}, grid.code, None
+
+
+async def _visit(ctx: Ctx, t: demo.Township) -> dict:
+    grid = grid_of(t)
+    return await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/visits",
+        json={
+            "grid_code": grid.code,
+            "kind": "patrol",
+            "visited_at": "2026-11-01T09:00:00+08:00",
+            "location": {"type": "Point", "coordinates": await next_point(ctx, grid)},
+            "found": MATRIX,
+        },
+    )
+
+
+async def visit_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    visit = await ctx.once(("visit", t.code), lambda: _visit(ctx, t))
+    return {"visit_id": visit["id"]}, visit["grid_code"], None
+
+
+async def _fresh_visit(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    visit = await _visit(ctx, t)
+    return {"visit_id": visit["id"]}, visit["grid_code"], None
+
+
+async def _diary(ctx: Ctx, t: demo.Township) -> dict:
+    """A diary of the township's demo grid worker for a working day of 2025 no other cell used."""
+    from jiceng_shared.workdays import WorkdayCalendar
+
+    async with ctx.lock:
+        k = ctx.cache.get(("diary-days", t.code), 0)
+        ctx.cache[("diary-days", t.code)] = k + 1
+    calendar, day, n = WorkdayCalendar(), dt.date(2025, 12, 31), k
+    while n or not calendar.is_workday(day):
+        n -= calendar.is_workday(day)
+        day -= dt.timedelta(days=1)
+    return await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/diaries",
+        json={"grid_code": grid_of(t).code, "day": day.isoformat(), "content": MATRIX},
+    )
+
+
+async def diary_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    diary = await ctx.once(("diary", t.code), lambda: _diary(ctx, t))
+    return {"diary_id": diary["id"]}, diary["grid_code"], None
+
+
+async def _fresh_diary(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    diary = await _diary(ctx, t)
+    return {"diary_id": diary["id"]}, diary["grid_code"], None
+
+
+# --- grid: base data (人房企) -------------------------------------------------------------------
+
+
+async def _fresh_resident(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    body, area, _ = await resident_body(ctx, t, _p)
+    resident = await ctx.call(f"grid_worker.{t.slug}", "POST", "/api/grid/v1/residents", json=body)
+    return {"resident_id": resident["id"]}, area, None
+
+
+async def _fresh_household(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    grid = grid_of(t)
+    household = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/households",
+        json={"grid_code": grid.code, "household_no": f"M-{uuid.uuid4().hex[:8]}", "address": MATRIX},
+    )
+    return {"household_id": household["id"]}, grid.code, None
+
+
+async def _fresh_building(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    grid = grid_of(t)
+    building = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/buildings",
+        json={"grid_code": grid.code, "name": MATRIX, "address": MATRIX, "use": "residential"},
+    )
+    return {"building_id": building["id"]}, grid.code, None
+
+
+async def _fresh_enterprise(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    from grid.people.rules import CREDIT_CHARS, credit_check_character
+
+    grid = grid_of(t)
+    n = uuid.uuid4().int
+    first17 = "91320971" + "".join(CREDIT_CHARS[(n >> (5 * i)) % 31] for i in range(9))
+    enterprise = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/enterprises",
+        json={
+            "grid_code": grid.code,
+            "name": MATRIX,
+            "credit_code": first17 + credit_check_character(first17),
+            "legal_representative": "矩阵",
+            "address": MATRIX,
+        },
+    )
+    return {"enterprise_id": enterprise["id"]}, grid.code, None
+
+
+async def enterprise_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    return await ctx.once(("enterprise", t.code), lambda: _fresh_enterprise(ctx, t, p))
+
+
+async def history_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    params, area, dept = await resident_params(ctx, t, p)
+    return {"entity": "resident", "entity_id": params["resident_id"]}, area, dept
+
+
+async def register_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    return {"group": "disabled"}, None, None
+
+
+# --- grid: tasks of the admission list -----------------------------------------------------------
+
+MATRIX_TASK_TYPE = {"code": "matrix_check", "name": MATRIX}
+
+
+async def admitted(ctx: Ctx, task_type: dict) -> None:
+    """The list in force holds ``task_type`` (a new version adding it when it does not)."""
+    async with ctx.lock:
+        if ctx.cache.get(("admitted", task_type["code"])):
+            return
+        current = await ctx.call("county_admin", "GET", "/api/grid/v1/admission-lists")
+        types = current[0]["task_types"] if current else []
+        if task_type["code"] not in {t["code"] for t in types}:
+            await ctx.call(
+                "county_admin",
+                "POST",
+                "/api/grid/v1/admission-lists",
+                json={
+                    "county_code": demo.COUNTY_CODE,
+                    "effective_from": "2026-01-01",
+                    "task_types": [*types, task_type],
+                },
+            )
+        ctx.cache[("admitted", task_type["code"])] = True
+
+
+async def _fresh_assignment(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    await admitted(ctx, MATRIX_TASK_TYPE)
+    grid = grid_of(t)
+    task = await ctx.call(
+        f"township_leader.{t.slug}",
+        "POST",
+        "/api/grid/v1/tasks",
+        json={
+            "task_type": "matrix_check",
+            "title": MATRIX,
+            "instructions": MATRIX,
+            "grid_codes": [grid.code],
+            "due_on": "2099-12-31",
+        },
+    )
+    return {"assignment_id": task["assignments"][0]["id"]}, grid.code, None
+
+
+# --- grid: disputes -------------------------------------------------------------------------------
+
+
+async def _fresh_dispute(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    grid = grid_of(t)
+    dispute = await ctx.call(
+        f"grid_worker.{t.slug}",
+        "POST",
+        "/api/grid/v1/disputes",
+        json={
+            "grid_code": grid.code,
+            "kind": "neighbour",
+            "description": MATRIX,
+            "location": {"type": "Point", "coordinates": await next_point(ctx, grid)},
+            "parties": [{"name": "矩阵甲"}, {"name": "矩阵乙"}],
+        },
+    )
+    return {"dispute_id": dispute["id"]}, grid.code, None
+
+
+async def dispute_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    return await ctx.once(("dispute", t.code), lambda: _fresh_dispute(ctx, t, p))
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/areas/{code}/versions"): Fixture(params=area_params),
@@ -1165,6 +1373,65 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("POST", "/api/grid/v1/incidents"): Fixture(body=incident_body, ok=frozenset({201}), outside=frozenset({403})),
     ("GET", "/api/grid/v1/residents/{resident_id}"): Fixture(params=resident_params),
     ("POST", "/api/grid/v1/residents"): Fixture(body=resident_body, ok=frozenset({201}), outside=frozenset({403})),
+    ("POST", "/api/grid/v1/roster/{entry_id}/leave"): Fixture(
+        params=per_holder("grid.roster.manage", ("entry_id",), _roster_entry),
+        body=body_of({"until": "2030-12-31"}),
+    ),
+    ("GET", "/api/grid/v1/visits/{visit_id}"): Fixture(params=visit_params),
+    ("POST", "/api/grid/v1/visits/overdue-scan"): Fixture(ok=frozenset({200})),
+    ("GET", "/api/grid/v1/disputes/{dispute_id}"): Fixture(params=dispute_params),
+    ("POST", "/api/grid/v1/disputes/{dispute_id}/mediation"): Fixture(
+        params=per_holder("grid.dispute.record", ("dispute_id",), _fresh_dispute),
+        body=body_of({"note": MATRIX, "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/disputes/{dispute_id}/resolve"): Fixture(
+        params=per_holder("grid.dispute.record", ("dispute_id",), _fresh_dispute),
+        body=body_of({"outcome": MATRIX, "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/disputes/{dispute_id}/hand-over"): Fixture(
+        params=per_holder("grid.dispute.record", ("dispute_id",), _fresh_dispute),
+        body=body_of({"category": INCIDENT_CATEGORY, "reason": MATRIX, "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/tasks/{assignment_id}/report"): Fixture(
+        params=per_holder("grid.task.report", ("assignment_id",), _fresh_assignment),
+        body=body_of({"report": MATRIX, "version": 1}),
+    ),
+    ("PATCH", "/api/grid/v1/residents/{resident_id}"): Fixture(
+        params=per_holder("grid.resident.register", ("resident_id",), _fresh_resident),
+        body=body_of({"version": 1, "safety_notes": MATRIX}),
+    ),
+    ("POST", "/api/grid/v1/residents/{resident_id}/deregister"): Fixture(
+        params=per_holder("grid.resident.register", ("resident_id",), _fresh_resident),
+        body=body_of({"reason": "moved_away", "on": "2026-01-01", "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/households/{household_id}/deregister"): Fixture(
+        params=per_holder("grid.basedata.write", ("household_id",), _fresh_household),
+        body=body_of({"reason": "dissolved", "version": 1}),
+    ),
+    ("PATCH", "/api/grid/v1/buildings/{building_id}"): Fixture(
+        params=per_holder("grid.basedata.write", ("building_id",), _fresh_building),
+        body=body_of({"version": 1, "floors": 4}),
+    ),
+    ("GET", "/api/grid/v1/enterprises/{enterprise_id}"): Fixture(params=enterprise_params),
+    ("PATCH", "/api/grid/v1/enterprises/{enterprise_id}"): Fixture(
+        params=per_holder("grid.basedata.write", ("enterprise_id",), _fresh_enterprise),
+        body=body_of({"version": 1, "employees": 3}),
+    ),
+    ("GET", "/api/grid/v1/history/{entity}/{entity_id}"): Fixture(params=history_params),
+    ("GET", "/api/grid/v1/registers/{group}"): Fixture(params=register_params, unscoped=True),
+    ("GET", "/api/grid/v1/diaries/{diary_id}"): Fixture(params=diary_params),
+    ("PATCH", "/api/grid/v1/diaries/{diary_id}"): Fixture(
+        params=per_holder("grid.diary.write", ("diary_id",), _fresh_diary),
+        body=body_of({"content": MATRIX, "version": 1}),
+    ),
+    ("POST", "/api/grid/v1/diaries/{diary_id}/sign"): Fixture(
+        params=per_holder("grid.diary.sign", ("diary_id",), _fresh_diary), ok=frozenset({200})
+    ),
+    ("POST", "/api/grid/v1/visits/{visit_id}/incident"): Fixture(
+        params=per_holder("grid.visit.record", ("visit_id",), _fresh_visit),
+        body=body_of({"category": INCIDENT_CATEGORY}),
+        ok=frozenset({201}),
+    ),
     ("GET", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params),
     ("PATCH", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params, body=user_noop_body, ok=frozenset({200})),
     ("GET", "/api/iam/v1/clients/{client_id}"): Fixture(params=client_params, unscoped=True),
