@@ -1811,9 +1811,10 @@ def within_scope(bindings: tuple[Binding, ...], code: str, dept: str | None) -> 
 
 
 def _dept_of(item: dict) -> str | None:
-    """The department a listed item belongs to: its own field, or its handling unit's (tickets)."""
+    """The department a listed item belongs to: its own field, its handling unit's (tickets), or the
+    department handling it (leads and cases, e.g. a county department after a transfer)."""
     unit = item.get("unit")
-    return item.get("dept") or (unit.get("dept") if isinstance(unit, dict) else None)
+    return item.get("dept") or (unit.get("dept") if isinstance(unit, dict) else None) or item.get("handling_dept")
 
 
 def leaked_items(body: Any, principal: Principal, route: Route) -> list[str]:
