@@ -133,4 +133,4 @@ async def seed(ctx: ServiceContext) -> None:
                     )
                 )
         # the first copy of the category dictionary; dispatch.category.changed keeps it current
-        await categories.seed_from_county(session)
+        await categories.seed_from_county(session, utcnow())

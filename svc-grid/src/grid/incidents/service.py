@@ -16,7 +16,7 @@ from grid.incidents.models import Incident, IncidentStep
 from grid.incidents.schemas import IncidentCreate
 from jiceng_shared.contracts.common import GeoPoint
 from jiceng_shared.contracts.grid import AttachmentMeta, IncidentReported
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
@@ -185,5 +185,6 @@ async def apply_ticket_event(
                 incident.status = status
             for name, value in fields.items():
                 setattr(incident, name, value)
-        incident.updated_at = utcnow()
+        # the change happened when the ticket moved (the event's time, by dispatch's clock)
+        incident.updated_at = max(incident.updated_at, at)
         session.add(_step(incident, status or incident.status, note, at))

@@ -15,7 +15,7 @@ from grid.residents import rules
 from grid.residents.models import Resident, ResidentGroup
 from grid.residents.schemas import Deregistration, ResidentCreate, ResidentUpdate
 from grid.roster.service import grid_area, township_of
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate, where_equal
@@ -78,14 +78,11 @@ def _set_groups(session: AsyncSession, resident: Resident) -> None:
         session.add(ResidentGroup(resident_id=resident.id, group=group, grid_code=resident.grid_code))
 
 
-async def register(
-    session: AsyncSession, principal: Principal, body: ResidentCreate, *, now: dt.datetime | None = None
-) -> Resident:
+async def register(session: AsyncSession, principal: Principal, body: ResidentCreate, *, now: dt.datetime) -> Resident:
     grid = await grid_area(session, body.grid_code)
     # the grid worker of that grid (A or B post) keeps its base data
     require_scope(principal, REGISTER, grid.code)
     groups = sorted(set(body.special_groups))
-    now = now or utcnow()
     errors = await _check(
         session,
         grid.code,
