@@ -33,7 +33,7 @@ from grid.residents import rules as resident_rules
 from grid.residents import service as residents
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
-from jiceng_shared.masking import mask_id_number, mask_person_name
+from jiceng_shared.masking import mask_id_number, mask_person_name, mask_phone
 from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import MAX_LIMIT
 from jiceng_shared.scope import scope_filter
@@ -82,7 +82,7 @@ def enterprise_out(e: Enterprise, model: type[EnterpriseOut] = EnterpriseOut) ->
         name=e.name,
         credit_code=e.credit_code,
         legal_representative_masked=mask_person_name(e.legal_representative),
-        phone_masked=resident_rules.mask_phone(e.phone),
+        phone_masked=mask_phone(e.phone),
         industry=e.industry,
         employees=e.employees,
         status=e.status,
@@ -268,7 +268,7 @@ async def register(
                 grid_code=r.grid_code,
                 name_masked=mask_person_name(r.name),
                 id_number_masked=mask_id_number(r.id_number),
-                phone_masked=resident_rules.mask_phone(r.phone),
+                phone_masked=mask_phone(r.phone),
                 household_no=r.household_no,
                 details=(r.group_details or {}).get(group, {}),
             )

@@ -19,7 +19,7 @@ from grid.residents.schemas import (
 )
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
-from jiceng_shared.masking import mask_id_number, mask_person_name
+from jiceng_shared.masking import mask_id_number, mask_person_name, mask_phone
 from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
@@ -40,7 +40,7 @@ def _out(r: Resident, principal: Principal, sensitive: frozenset[str]) -> Reside
         township_code=r.township_code,
         name_masked=mask_person_name(r.name),
         id_number_masked=mask_id_number(r.id_number),
-        phone_masked=rules.mask_phone(r.phone),
+        phone_masked=mask_phone(r.phone),
         household_no=r.household_no,
         household_head=r.household_head,
         special_groups=groups,

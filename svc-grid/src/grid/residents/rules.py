@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from jiceng_shared.errors import FieldErrors
+from jiceng_shared.masking import MOBILE
 
 #: the special-group registers a grid keeps (002 art. 11) and the care groups of the visit schedule
 #: (002 art. 19), with their official labels
@@ -30,7 +31,6 @@ SPECIAL_GROUPS = {
 #: GB 11643-1999: weights of the 17 digits, and the check character for each remainder mod 11
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
@@ -47,15 +47,6 @@ def valid_id_number(number: str) -> bool:
     except ValueError:
         return False
     return check_character(number[:17]) == number[17]
-
-
-def mask_phone(phone: str | None, *, keep_start: int = 3, keep_end: int = 4) -> str | None:
-    """Mobile numbers keep their first 3 and last 4 digits (138****5678); others the last 4."""
-    if phone is None:
-        return None
-    if not MOBILE.match(phone):
-        keep_start = 0
-    return phone[:keep_start] + "*" * (len(phone) - keep_start - keep_end) + phone[-keep_end:]
 
 
 def check_resident(*, id_number: str | None, phone: str | None, special_groups: list[str]) -> FieldErrors:
