@@ -18,7 +18,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.audit import AuditLog, who
 from gateway.clientinfo import AddressResolver
 from gateway.limits import RateLimiter
-from jiceng_shared.errors import Problem, permission_denied, problem_response, unauthenticated
+from jiceng_shared.errors import (
+    Problem,
+    database_unavailable,
+    database_unavailable_problem,
+    permission_denied,
+    problem_response,
+    unauthenticated,
+)
 from jiceng_shared.identity import ANONYMOUS, Principal
 from jiceng_shared.policy import AUTHENTICATED, Policy, Route
 
@@ -161,5 +168,10 @@ class GuardedApp:
             await self.guard.decide(scope)
         except Problem as problem:
             await answer_problem(scope, receive, send, problem)
+            return
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            await answer_problem(scope, receive, send, database_unavailable_problem())
             return
         await self.app(scope, receive, send)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from gateway.clientinfo import AddressResolver
 from gateway.config import GatewaySettings
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.router import router as iam_router
+from gateway.idempotency import IdempotencyStore
 from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
@@ -37,6 +39,7 @@ from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
 from jiceng_shared.policy import Policy, load_policy
 from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
+from jiceng_shared.textguard import BadCharactersGuard
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
@@ -66,9 +69,9 @@ class Gateway:
     the FastAPI app takes the rest (and the lifespan). Bodies are limited on every path."""
 
     def __init__(self, api: FastAPI, proxy: Proxy, guard: AccessGuard, max_body_bytes: int) -> None:
-        self.api = api
+        self.api = BadCharactersGuard(api)  # the services guard their own paths
         self.proxy = proxy
-        self.guarded = GuardedApp(api, guard)
+        self.guarded = GuardedApp(self.api, guard)
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -152,7 +155,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
     policy = policy or load_policy()
-    db = Database(settings.database_url, metadata=metadata, source="/gateway", pool_size=settings.database_pool_size)
+    db = Database.from_settings(settings, metadata=metadata, source="/gateway")
     tokens = AccessTokens(
         settings.access_private_key,
         settings.access_public_key,
@@ -180,6 +183,11 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         address=address,
         public_limiter=RateLimiter(settings.public_rate_limit_per_minute),
     )
+    idempotency = IdempotencyStore(
+        db,
+        retention=dt.timedelta(hours=settings.idempotency_retention_hours),
+        in_flight_seconds=settings.upstream_completion_seconds + 60,
+    )
     proxy = Proxy(
         upstreams=settings.upstreams(),
         guard=guard,
@@ -188,6 +196,8 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         max_body_bytes=settings.max_body_bytes,
         timeout_seconds=settings.upstream_timeout_seconds,
         pool_size=settings.upstream_pool_size,
+        idempotency=idempotency,
+        completion_seconds=settings.upstream_completion_seconds,
     )
 
     def forget(subject: str | None) -> None:
@@ -236,6 +246,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     api.state.audit = audit
     api.state.address = address
     api.state.guard = guard
+    api.state.idempotency = idempotency
     api.state.identity_changes = changes
     install_problem_handlers(api)
 
@@ -277,11 +288,16 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
 
     @api.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
+        checks = {"database": False, "nats": changes.connected}
         try:
             await asyncio.wait_for(request.app.state.db.ping(), timeout=2)
+            checks["database"] = True
         except Exception:  # noqa: BLE001 - not ready is the answer
-            return problem_response(503, "not_ready", "Not ready", "unreachable: database", checks={"database": False})
-        return JSONResponse({"status": "ready", "checks": {"database": True}})
+            pass
+        if all(checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        failing = ", ".join(k for k, ok in checks.items() if not ok)
+        return problem_response(503, "not_ready", "Not ready", f"unreachable: {failing}", checks=checks)
 
     api.add_api_route("/metrics", metrics_response, include_in_schema=False)
     app = ObservabilityMiddleware(Gateway(api, proxy, guard, settings.max_body_bytes), service="gateway")

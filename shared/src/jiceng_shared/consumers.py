@@ -11,6 +11,7 @@ configured number of deliveries the event goes to ``<prefix>.dlq.<service>.<name
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,27 @@ class OnlyIf:
 
     async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
         await self.handler(session, event)
+
+
+class ConsumerConfigMismatch(RuntimeError):
+    """The server keeps a durable consumer whose configuration the code cannot bring up to date."""
+
+
+#: the consumer settings the code decides; a difference on the server is corrected on start
+_CHECKED_FIELDS = ("filter_subject", "ack_policy", "deliver_policy", "ack_wait", "max_deliver", "max_ack_pending")
+
+
+def consumer_drift(current: ConsumerConfig, wanted: ConsumerConfig) -> dict[str, tuple[Any, Any]]:
+    """Fields whose value on the server (``current``) differs from the code's (``wanted``)."""
+    drift = {}
+    for name in _CHECKED_FIELDS:
+        have, want = getattr(current, name), getattr(wanted, name)
+        if name == "ack_wait" and have is not None and want is not None:
+            if abs(float(have) - float(want)) < 1e-3:
+                continue
+        if have != want:
+            drift[name] = (have, want)
+    return drift
 
 
 @dataclass
@@ -102,9 +124,8 @@ class ConsumerGroup:
         if self._inflight:
             await asyncio.wait(self._inflight, timeout=grace_seconds)
 
-    async def ensure_consumer(self, sub: Subscription) -> None:
-        js = await self.bus.wait_ready()
-        config = ConsumerConfig(
+    def consumer_config(self, sub: Subscription) -> ConsumerConfig:
+        return ConsumerConfig(
             durable_name=self.durable(sub),
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
@@ -113,10 +134,46 @@ class ConsumerGroup:
             max_deliver=-1,  # the bound is ours (dead-letter after max_deliver), so nothing is dropped silently
             max_ack_pending=max(1000, self.concurrency * 4),
         )
+
+    async def ensure_consumer(self, sub: Subscription) -> None:
+        """Create the durable consumer, or bring one the server holds up to the code's configuration.
+
+        A consumer that exists keeps its old configuration on the server unless it is updated: a
+        widened filter would silently deliver nothing new. It is updated in place; where the server
+        cannot change a field in place it is recreated (it then delivers the stream from the start:
+        the inbox, which outlives the stream's retention, drops what was applied already).
+        """
+        js = await self.bus.wait_ready()
+        config = self.consumer_config(sub)
         try:
-            await js.consumer_info(self.bus.stream, config.durable_name)
+            info = await js.consumer_info(self.bus.stream, config.durable_name)
         except NotFoundError:
             await js.add_consumer(self.bus.stream, config)
+            return
+        drift = consumer_drift(info.config, config)
+        if not drift:
+            return
+        log.warning(
+            "durable consumer configuration differs from the code; updating it",
+            extra={"consumer": config.durable_name, "drift": drift},
+        )
+        try:
+            await js.add_consumer(self.bus.stream, config)  # create-or-update on the server
+        except Exception as exc:  # noqa: BLE001 - a field the server will not change in place
+            log.warning(
+                "durable consumer cannot be updated in place; recreating it (the inbox drops replays)",
+                extra={"consumer": config.durable_name, "error": repr(exc)},
+            )
+            with contextlib.suppress(NotFoundError):
+                await js.delete_consumer(self.bus.stream, config.durable_name)
+            await js.add_consumer(self.bus.stream, config)
+        info = await js.consumer_info(self.bus.stream, config.durable_name)
+        left = consumer_drift(info.config, config)
+        if left:
+            raise ConsumerConfigMismatch(
+                f"durable consumer {config.durable_name} on stream {self.bus.stream} still differs from the code "
+                f"after an update: {left}; delete it (nats consumer rm) and restart"
+            )
 
     async def _run(self, sub: Subscription) -> None:
         semaphore = asyncio.Semaphore(self.concurrency)

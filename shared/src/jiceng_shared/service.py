@@ -34,6 +34,7 @@ from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
 from jiceng_shared.outbox import OutboxRelay
 from jiceng_shared.settings import CommonSettings
+from jiceng_shared.textguard import BadCharactersGuard
 from jiceng_shared.workdays import WorkdayCalendar
 
 log = logging.getLogger(__name__)
@@ -88,22 +89,30 @@ class ServiceSpec:
 
 
 def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext:
-    db = Database(
-        settings.database_url, metadata=spec.metadata, source=f"/svc-{spec.name}", pool_size=settings.database_pool_size
-    )
+    db = Database.from_settings(settings, metadata=spec.metadata, source=f"/svc-{spec.name}")
     bus = EventBus(
         settings.nats_url,
         prefix=settings.events_prefix,
         stream=settings.stream_name,
         retention_days=settings.events_retention_days,
         client_name=f"svc-{spec.name}",
+        replicas=settings.events_stream_replicas,
     )
-    relay = OutboxRelay(db, bus, service=spec.name, poll_seconds=settings.outbox_poll_seconds)
+    relay = OutboxRelay(
+        db,
+        bus,
+        service=spec.name,
+        poll_seconds=settings.outbox_poll_seconds,
+        sent_retention=dt.timedelta(days=settings.outbox_retention_days),
+        inbox_retention=dt.timedelta(days=settings.inbox_retention_days),
+        prune_interval_seconds=settings.retention_prune_seconds,
+    )
     calendar = WorkdayCalendar(
         extra_holidays=settings.calendar_extra_holidays,
         extra_workdays=settings.calendar_extra_workdays,
     )
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar)  # type: ignore[arg-type]
+    relay.clock = ctx.now
     ctx.consumers = ConsumerGroup(
         db,
         bus,
@@ -203,6 +212,8 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     app.add_api_route("/healthz", _healthz, include_in_schema=False)
     app.add_api_route("/readyz", _readyz, include_in_schema=False)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
+    # inside the authentication: an unauthenticated caller learns nothing but 401
+    app.add_middleware(BadCharactersGuard)
     app.add_middleware(InternalAuthMiddleware, verifier=InternalTokenVerifier(settings.internal_public_key))
     app.add_middleware(ObservabilityMiddleware, service=f"svc-{spec.name}")
     return app

@@ -40,14 +40,30 @@ class CommonSettings(BaseSettings):
     port: int = 0
     data_dir: Path = Path("data")
     database_url: str = ""
-    #: PostgreSQL connections per process (fixed; with the 2 of the counter pool, 6 processes stay
-    #: under PostgreSQL's default max_connections of 100)
-    database_pool_size: int = 12
+    #: PostgreSQL connections of the main pool of a process (fixed). With the one connection of
+    #: the business-number pool and the one a job leader holds, one stack of six processes holds
+    #: at most 6 × 5 + 6 = 36 (< 40): see README "Connection budget" to size it for N replicas
+    database_pool_size: int = 4
+    #: connections of the small autocommit pool drawing business numbers (0: draw them in the
+    #: main pool's transaction, holding the series' row lock until commit)
+    database_counter_pool_size: int = 1
+    #: true behind PgBouncer in transaction pooling mode: asyncpg's prepared statement cache is
+    #: turned off (a statement prepared on one server connection is unknown on the next)
+    database_pgbouncer: bool = False
     nats_url: str = "nats://127.0.0.1:4222"
     #: subject prefix of every event; the JetStream stream is named after it (``jiceng`` → ``JICENG``)
     events_prefix: str = "jiceng"
     #: how long the stream keeps events (days)
     events_retention_days: int = 30
+    #: copies of the stream in the NATS cluster (1 for a single server, 3 for a cluster of three)
+    events_stream_replicas: int = 1
+    #: sent outbox rows are kept this long, then deleted (must exceed JetStream's duplicate window)
+    outbox_retention_days: float = 7
+    #: inbox entries (events a consumer applied) are kept this long, then deleted; must exceed
+    #: the stream's retention, so an event the stream may still deliver is always recognised
+    inbox_retention_days: float = 31
+    #: how often the relay deletes outbox and inbox rows past their retention (seconds)
+    retention_prune_seconds: float = 600
     internal_public_key: str = devkeys.INTERNAL_PUBLIC_KEY
     log_level: str = "INFO"
     migrate_on_start: bool = True
@@ -88,6 +104,24 @@ class CommonSettings(BaseSettings):
             if path.is_file():
                 return path.read_text()
         return value
+
+    @model_validator(mode="after")
+    def _retention_order(self) -> "CommonSettings":
+        from jiceng_shared.bus import DUPLICATE_WINDOW_SECONDS
+
+        if self.inbox_retention_days <= self.events_retention_days:
+            raise ValueError(
+                f"inbox_retention_days ({self.inbox_retention_days}) must exceed events_retention_days "
+                f"({self.events_retention_days}): an event still in the stream must stay in the inbox"
+            )
+        if self.outbox_retention_days * 86400 <= DUPLICATE_WINDOW_SECONDS:
+            raise ValueError(
+                f"outbox_retention_days ({self.outbox_retention_days}) must exceed JetStream's duplicate "
+                f"window ({DUPLICATE_WINDOW_SECONDS} s)"
+            )
+        if self.events_stream_replicas < 1:
+            raise ValueError("events_stream_replicas must be at least 1")
+        return self
 
     @model_validator(mode="after")
     def _default_database(self) -> "CommonSettings":
