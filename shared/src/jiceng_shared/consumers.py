@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.bus import EventBus
 from jiceng_shared.db import Database, dialect_insert, new_id, utcnow
+from jiceng_shared.errors import database_unavailable
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.observability import extract_context, tracer
 
@@ -61,6 +62,9 @@ class ConsumerConfigMismatch(RuntimeError):
 
 #: the consumer settings the code decides; a difference on the server is corrected on start
 _CHECKED_FIELDS = ("filter_subject", "ack_policy", "deliver_policy", "ack_wait", "max_deliver", "max_ack_pending")
+#: fields a server does not change reliably in place: the consumer is recreated (delivering the
+#: stream again from the start; the inbox, kept longer than the stream, drops what was applied)
+_RECREATED_FIELDS = {"filter_subject", "ack_policy", "deliver_policy"}
 
 
 def consumer_drift(current: ConsumerConfig, wanted: ConsumerConfig) -> dict[str, tuple[Any, Any]]:
@@ -153,20 +157,21 @@ class ConsumerGroup:
         drift = consumer_drift(info.config, config)
         if not drift:
             return
-        log.warning(
-            "durable consumer configuration differs from the code; updating it",
-            extra={"consumer": config.durable_name, "drift": drift},
-        )
-        try:
-            await js.add_consumer(self.bus.stream, config)  # create-or-update on the server
-        except Exception as exc:  # noqa: BLE001 - a field the server will not change in place
+        if drift.keys() & _RECREATED_FIELDS:
+            # NATS 2.9 shows an edited filter but keeps matching the old one: recreate instead
             log.warning(
-                "durable consumer cannot be updated in place; recreating it (the inbox drops replays)",
-                extra={"consumer": config.durable_name, "error": repr(exc)},
+                "durable consumer configuration differs from the code; recreating it (the inbox drops replays)",
+                extra={"consumer": config.durable_name, "drift": drift},
             )
             with contextlib.suppress(NotFoundError):
                 await js.delete_consumer(self.bus.stream, config.durable_name)
             await js.add_consumer(self.bus.stream, config)
+        else:
+            log.warning(
+                "durable consumer configuration differs from the code; updating it",
+                extra={"consumer": config.durable_name, "drift": drift},
+            )
+            await js.add_consumer(self.bus.stream, config)  # create-or-update on the server
         info = await js.consumer_info(self.bus.stream, config.durable_name)
         left = consumer_drift(info.config, config)
         if left:
@@ -218,6 +223,17 @@ class ConsumerGroup:
             try:
                 applied = await self.apply(sub, event, handler)
             except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+                if database_unavailable(exc):
+                    # the database's trouble, not the event's: retried until it is back, never
+                    # dead-lettered for it (an outage longer than the back-off would lose events)
+                    delay = self.backoff[-1] if deliveries > len(self.backoff) else self.backoff[deliveries - 1]
+                    log.warning(
+                        "database unavailable, event will be retried",
+                        extra={"consumer": sub.name, "event_id": event.id, "delivery": deliveries},
+                    )
+                    HANDLED.labels(self.service, sub.name, "retry").inc()
+                    await msg.nak(delay=min(delay, 5.0))
+                    return
                 if deliveries >= self.max_deliver:
                     log.exception("event dead-lettered", extra={"consumer": sub.name, "event_id": event.id})
                     await self._dead_letter(sub, msg, event, repr(exc), deliveries)

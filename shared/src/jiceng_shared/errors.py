@@ -193,6 +193,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             409, "concurrent_update", "Changed by someone else", "the resource changed meanwhile; reload and retry"
         )
 
+    # database errors are answered here, inside the app (an ``Exception`` handler runs in the
+    # outermost middleware, which re-raises after answering): 503 when the database is in trouble
+    async def _database(_request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc) or bad_characters_refused(exc):
+            return unexpected_problem_response(exc)
+        raise exc
+
+    for kind in (sa_exc.SQLAlchemyError, OSError):
+        app.add_exception_handler(kind, _database)
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         return unexpected_problem_response(exc)

@@ -108,6 +108,7 @@ class BadCharactersGuard:
 
 
 def _error(field: str, where: str) -> dict[str, str]:
+    field = BAD_CHARACTERS.sub("\ufffd", field)  # a bad character in a key is not echoed back
     return {"field": field, "in": where, "code": "invalid_characters", "message": _MESSAGE}
 
 
