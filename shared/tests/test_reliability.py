@@ -323,3 +323,66 @@ async def test_a_consumer_whose_configuration_changed_is_updated_on_start(svc):
     except AssertionError:
         print(await js.consumer_info(svc.ctx.bus.stream, durable))
         raise
+
+
+# --- 7. replicas ------------------------------------------------------------------------------
+
+RUNS: dict[str, int] = {}
+
+
+async def _counting_job(ctx) -> None:
+    """A background job that notes which replica runs it (a supervision scan, say)."""
+    while True:
+        RUNS[ctx.extras["replica"]] = RUNS.get(ctx.extras["replica"], 0) + 1
+        await asyncio.sleep(0.05)
+
+
+def _spec_with_job():
+    import dataclasses
+
+    return dataclasses.replace(spec(), background=[_counting_job])
+
+
+async def test_background_jobs_run_in_one_replica_and_move_when_it_goes(service_runner, infra):
+    if infra.database != "postgres":
+        pytest.skip("the advisory lock needs PostgreSQL")
+    RUNS.clear()
+    fast = {"migrate_on_start": False, "job_leader_retry_seconds": 0.3}
+    async with service_runner(_spec_with_job, **fast) as first:
+        first.ctx.extras["replica"] = "first"
+        url, prefix = first.ctx.settings.database_url, first.prefix
+        await eventually(lambda: _runs("first"), timeout=5)
+        async with service_runner(_spec_with_job, database_url=url, events_prefix=prefix, **fast) as second:
+            second.ctx.extras["replica"] = "second"
+            await asyncio.sleep(1.0)
+            assert RUNS.get("second", 0) == 0, "the second replica waits while the first leads"
+            assert first.ctx.extras["job_leader"] and not second.ctx.extras.get("job_leader")
+            # the first replica's lock connection dies (its database session is terminated)
+            import asyncpg
+
+            conn = await asyncpg.connect(infra.pg_admin_dsn)
+            try:
+                await conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = $1)",
+                    database_name(url),
+                )
+            finally:
+                await conn.close()
+            await asyncio.sleep(1.0)  # the lock is free: one of the two takes it (either may win)
+            leaders = [r.ctx.extras.get("job_leader") for r in (first, second)]
+            assert leaders.count(True) == 1, leaders
+            before = dict(RUNS)
+            await asyncio.sleep(0.5)
+            moved = {k: RUNS.get(k, 0) - before.get(k, 0) for k in ("first", "second")}
+            assert [n > 0 for n in moved.values()] == leaders, (moved, leaders)
+        # the second replica stopped: the first leads (again, or from now)
+        await eventually(lambda: _leads(first), timeout=5)
+
+
+async def _leads(running) -> bool:
+    return bool(running.ctx.extras.get("job_leader"))
+
+
+async def _runs(replica: str) -> bool:
+    return RUNS.get(replica, 0) > 0

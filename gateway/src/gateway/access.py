@@ -10,14 +10,13 @@ resource is the service's to check, in its queries. Every denial goes to the aud
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.audit import AuditLog, who
 from gateway.clientinfo import AddressResolver
-from gateway.limits import RateLimiter
+from gateway.limits import SharedRateLimiter
 from jiceng_shared.errors import (
     Problem,
     database_unavailable,
@@ -63,7 +62,7 @@ class AccessGuard:
         authenticate: Callable[[str], Awaitable[Principal]],
         audit: AuditLog,
         address: AddressResolver,
-        public_limiter: RateLimiter,
+        public_limiter: SharedRateLimiter,
     ) -> None:
         self.policy = policy
         self.authenticate = authenticate
@@ -95,7 +94,7 @@ class AccessGuard:
         principal: Principal | None = None
         try:
             if route.public:
-                wait = self.public_limiter.hit(self.address(scope) or "-", time.monotonic())
+                wait = await self.public_limiter.hit(self.address(scope) or "-")
                 if wait is not None:
                     raise rate_limited(wait)
                 return route, ANONYMOUS

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from gateway.config import GatewaySettings
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.router import router as iam_router
 from gateway.idempotency import IdempotencyStore
-from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
+from gateway.limits import LoginLimits, SharedLoginThrottle, SharedRateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
 from gateway.proxy import BodyTooLarge, Proxy, read_body
@@ -41,6 +42,7 @@ from jiceng_shared.policy import Policy, load_policy
 from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
 from jiceng_shared.textguard import BadCharactersGuard
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
 
@@ -164,13 +166,15 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         ttl_seconds=settings.access_token_ttl_seconds,
     )
     audit = AuditLog(db, queue_size=settings.audit_queue_size, flush_seconds=settings.audit_flush_seconds)
-    throttle = LoginThrottle(
+    throttle = SharedLoginThrottle(
+        db,
         LoginLimits(
             max_per_account=settings.login_max_failures_per_account,
             max_per_address=settings.login_max_failures_per_address,
             window_seconds=settings.login_failure_window_seconds,
-        )
+        ),
     )
+    public_limiter = SharedRateLimiter(db, settings.public_rate_limit_per_minute)
     authenticator = Authenticator(
         db, tokens, cache_seconds=settings.principal_cache_seconds, throttle=throttle, audit=audit
     )
@@ -181,7 +185,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         authenticate=authenticator.principal_for,
         audit=audit,
         address=address,
-        public_limiter=RateLimiter(settings.public_rate_limit_per_minute),
+        public_limiter=public_limiter,
     )
     idempotency = IdempotencyStore(
         db,
@@ -207,6 +211,17 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
 
     changes = IdentityChanges(settings.nats_url, settings.invalidation_subject, forget)
 
+    async def housekeeping() -> None:
+        """Expired idempotency keys, login failures and idle rate buckets are deleted regularly
+        (by every replica: the deletes are idempotent)."""
+        while True:
+            await asyncio.sleep(settings.retention_prune_seconds)
+            for prune in (idempotency.prune, throttle.prune, public_limiter.prune):
+                try:
+                    await prune()
+                except Exception:  # noqa: BLE001 - the next round retries
+                    log.warning("gateway housekeeping failed", exc_info=True)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
@@ -220,9 +235,12 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         await audit.start()
         await proxy.start()
         await changes.start()
+        books = asyncio.create_task(housekeeping(), name="housekeeping")
         try:
             yield
         finally:
+            books.cancel()
+            await asyncio.gather(books, return_exceptions=True)
             await changes.close()
             await proxy.close()
             await audit.close()

@@ -105,6 +105,7 @@ class Database:
         pool_size: int = 4,
         counter_pool_size: int = 1,
         pgbouncer: bool = False,
+        direct_url: str = "",
     ) -> None:
         from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
 
@@ -126,6 +127,9 @@ class Database:
                 kwargs["connect_args"] |= pgbouncer_connect_args()
                 url = _without_statement_cache(url)
         self.pgbouncer = pgbouncer and not self.is_sqlite
+        #: the database itself, not PgBouncer: session-level advisory locks need a real session
+        self.direct_url = direct_url or self.url
+        self._lock_engine: AsyncEngine | None = None
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -174,7 +178,16 @@ class Database:
             pool_size=settings.database_pool_size,
             counter_pool_size=settings.database_counter_pool_size,
             pgbouncer=settings.database_pgbouncer,
+            direct_url=settings.database_direct_url,
         )
+
+    def lock_engine(self) -> AsyncEngine:
+        """One connection, straight to the database, for the session lock of the job leader."""
+        if self._lock_engine is None:
+            self._lock_engine = create_async_engine(
+                self.direct_url, pool_size=1, max_overflow=0, pool_timeout=10, connect_args={"timeout": 5}
+            )
+        return self._lock_engine
 
     def on_commit(self, callback: Callable[[list[Any]], None]) -> None:
         self._commit_callbacks.append(callback)
@@ -209,6 +222,8 @@ class Database:
         await self.engine.dispose()
         if self.counter_engine is not None:
             await self.counter_engine.dispose()
+        if self._lock_engine is not None:
+            await self._lock_engine.dispose()
 
 
 def pgbouncer_connect_args() -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -137,6 +137,56 @@ async def _supervise(name: str, job: BackgroundJob, ctx: ServiceContext) -> None
             await asyncio.sleep(2)
 
 
+#: the advisory lock (one per service database) held by the replica that runs the background jobs
+JOBS_LOCK_KEY = 0x4A4A_0B5  # "jobs"
+
+
+async def run_jobs_as_leader(ctx: ServiceContext, retry_seconds: float | None = None) -> None:
+    """Run the service's background jobs in one replica only.
+
+    On PostgreSQL the replica holding a session advisory lock on its own connection (outside the
+    pools; behind PgBouncer it needs ``database_direct_url``) runs them; the others try again every
+    ``job_leader_retry_seconds``. A leader that dies or loses its connection releases the lock with
+    it (PostgreSQL drops a session's locks when the session ends), and its jobs stop at the next
+    heartbeat. SQLite has one process: the jobs simply run.
+    """
+    jobs = ctx.spec.background
+    if ctx.db.is_sqlite:
+        await asyncio.gather(*(_supervise(getattr(j, "__name__", "job"), j, ctx) for j in jobs))
+        return
+    retry = retry_seconds if retry_seconds is not None else ctx.settings.job_leader_retry_seconds
+    engine = ctx.db.lock_engine()
+    while True:
+        try:
+            async with engine.connect() as conn:
+                held = await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOBS_LOCK_KEY})
+                await conn.commit()
+                if not held:
+                    await conn.close()
+                    await asyncio.sleep(retry)
+                    continue
+                log.info("this replica runs the background jobs", extra={"service": ctx.spec.name})
+                ctx.extras["job_leader"] = True
+                running = [
+                    asyncio.create_task(_supervise(getattr(j, "__name__", "job"), j, ctx), name="job") for j in jobs
+                ]
+                try:
+                    while True:  # the lock lives as long as this connection: check it still does
+                        await asyncio.sleep(retry)
+                        await conn.execute(text("SELECT 1"))
+                        await conn.commit()
+                finally:
+                    ctx.extras["job_leader"] = False
+                    for task in running:
+                        task.cancel()
+                    await asyncio.gather(*running, return_exceptions=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - lost the database: try to lead again later
+            log.warning("job leadership lost or not reachable", extra={"error": repr(exc)[:300]})
+            await asyncio.sleep(retry)
+
+
 class InternalAuthMiddleware:
     """Every ``/api/`` path needs a valid internal token; without it: 401 and nothing else."""
 
@@ -178,10 +228,8 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
             asyncio.create_task(ctx.bus.connect_forever(), name="nats-connect"),
             asyncio.create_task(ctx.relay.run(), name="outbox-relay"),
         ]
-        tasks += [
-            asyncio.create_task(_supervise(getattr(job, "__name__", "job"), job, ctx), name="job")
-            for job in spec.background
-        ]
+        if spec.background:
+            tasks.append(asyncio.create_task(run_jobs_as_leader(ctx), name="jobs"))
         await ctx.consumers.start()
         try:
             yield

@@ -50,6 +50,12 @@ class CommonSettings(BaseSettings):
     #: true behind PgBouncer in transaction pooling mode: asyncpg's prepared statement cache is
     #: turned off (a statement prepared on one server connection is unknown on the next)
     database_pgbouncer: bool = False
+    #: the database itself when ``database_url`` points at PgBouncer: the job leader's session lock
+    #: (one connection per process with background jobs) needs a real session; empty: database_url
+    database_direct_url: str = ""
+    #: how often a replica that does not run the background jobs tries to take them over, and how
+    #: often the one that does checks its lock (seconds)
+    job_leader_retry_seconds: float = 5.0
     nats_url: str = "nats://127.0.0.1:4222"
     #: subject prefix of every event; the JetStream stream is named after it (``jiceng`` → ``JICENG``)
     events_prefix: str = "jiceng"
