@@ -225,7 +225,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            await asyncio.to_thread(run_migrations, MIGRATIONS, settings.database_url)
+            await asyncio.to_thread(run_migrations, MIGRATIONS, settings.migration_url)
         if settings.env == "production":
             try:
                 await refuse_demo_credentials(db, settings)

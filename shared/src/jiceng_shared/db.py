@@ -16,6 +16,7 @@ from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import NullPool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -184,9 +185,8 @@ class Database:
     def lock_engine(self) -> AsyncEngine:
         """One connection, straight to the database, for the session lock of the job leader."""
         if self._lock_engine is None:
-            self._lock_engine = create_async_engine(
-                self.direct_url, pool_size=1, max_overflow=0, pool_timeout=10, connect_args={"timeout": 5}
-            )
+            # no pool: a replica that did not get the lock closes its connection until the next try
+            self._lock_engine = create_async_engine(self.direct_url, poolclass=NullPool, connect_args={"timeout": 5})
         return self._lock_engine
 
     def on_commit(self, callback: Callable[[list[Any]], None]) -> None:

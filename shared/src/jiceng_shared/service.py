@@ -221,7 +221,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            await asyncio.to_thread(run_migrations, spec.migrations_dir, settings.database_url)
+            await asyncio.to_thread(run_migrations, spec.migrations_dir, settings.migration_url)
         ctx = build_context(spec, settings)
         app.state.ctx = ctx
         tasks = [

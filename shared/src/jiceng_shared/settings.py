@@ -143,6 +143,12 @@ class CommonSettings(BaseSettings):
         return self.events_prefix.upper().replace(".", "_").replace("-", "_")
 
     @property
+    def migration_url(self) -> str:
+        """Migrations run straight on the database (PgBouncer in transaction mode would break
+        asyncpg's prepared statements and Alembic's session)."""
+        return self.database_direct_url or self.database_url
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
