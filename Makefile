@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PACKAGES := shared gateway svc-approval svc-enforcement svc-grid svc-dispatch svc-assessment
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: run stop test bench compose-check k8s-check check venv migration clean
+.PHONY: run stop test chaos bench compose-check k8s-check check venv migration clean
 
 # The virtualenv is rebuilt when a dependency list changes.
 $(VENV)/.installed: $(PYPROJECTS) requirements-dev.txt constraints.txt
@@ -31,6 +31,11 @@ test: venv
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest
+
+## The full fault suite (make test runs its short form): SIGKILL of each process, kill -9 of a
+## private NATS, refused database connections, two replicas of every process; prints counts and times.
+chaos: venv
+	JICENG_CHAOS=full timeout 1800 $(PY) -m pytest tests/test_faults.py -s -q -p no:cacheprovider
 
 ## Measure the gateway and loop 1; writes bench/results.json.
 bench: venv

@@ -190,8 +190,9 @@ class ConsumerGroup:
                 while True:
                     try:
                         # one message per pull: it returns as soon as a message arrives (low latency);
-                        # throughput comes from handling up to `concurrency` messages at once
-                        msgs = await psub.fetch(1, timeout=5)
+                        # throughput comes from handling up to `concurrency` messages at once. A pull
+                        # lives 2 s: one sent into a NATS outage is renewed soon after NATS returns
+                        msgs = await psub.fetch(1, timeout=2)
                     except (nats.errors.TimeoutError, TimeoutError):
                         continue
                     for msg in msgs:

@@ -259,7 +259,9 @@ class OutboxRelay:
 
     async def _publish(self, js: Any, row: Any) -> None:
         headers = {"Nats-Msg-Id": row.id, "Content-Type": "application/cloudevents+json", **(row.headers or {})}
-        await js.publish(nats_subject(self.bus.prefix, row.type), row.envelope, headers=headers, timeout=5)
+        # a short timeout: a publish lost in an outage must not hold the relay long after NATS is
+        # back (a late ack only means the row is published again, and dropped as a duplicate)
+        await js.publish(nats_subject(self.bus.prefix, row.type), row.envelope, headers=headers, timeout=2)
 
     async def prune(self) -> tuple[int, int]:
         """Delete sent outbox rows and inbox entries past their retention; returns (outbox, inbox)."""

@@ -121,6 +121,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         max_deliver=settings.consumer_max_deliver,
         backoff_seconds=settings.consumer_backoff_seconds,
         concurrency=settings.consumer_concurrency,
+        ack_wait_seconds=settings.consumer_ack_wait_seconds,
     )
     return ctx
 

@@ -79,6 +79,9 @@ class CommonSettings(BaseSettings):
     consumer_max_deliver: int = 5
     #: delay before each redelivery of a failed event (seconds); the last value repeats
     consumer_backoff_seconds: list[float] = [0.5, 2.0, 10.0, 30.0]
+    #: seconds a delivered event may stay unacknowledged before JetStream delivers it again (to a
+    #: replica that is alive, after a crash); a handler must finish well within it
+    consumer_ack_wait_seconds: float = 30.0
     #: events a consumer handles at once (forced to 1 on SQLite, which has one writer)
     consumer_concurrency: int = 8
     #: days the working-day calendar package does not know yet (the State Council publishes each
