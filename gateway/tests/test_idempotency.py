@@ -169,3 +169,24 @@ async def test_a_key_is_remembered_24_hours_and_not_a_moment_longer(igw, post, c
 async def test_a_malformed_key_is_refused(post):
     response = await post({"name": "x"}, "k" * 256)
     assert response.status_code == 400 and response.json()["code"] == "invalid_idempotency_key"
+
+
+async def test_a_request_refused_before_it_is_forwarded_leaves_its_key_free(igw, post, creator):
+    from gateway.models import metadata
+    from jiceng_shared.db import Database
+    from jiceng_shared.stack import free_port
+
+    audit = igw.state.audit
+    working, audit.db = (
+        audit.db,
+        Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere", metadata=metadata, source="/t"),
+    )
+    key = uuid.uuid4().hex
+    try:
+        refused = await post({"name": "unaudited"}, key)
+    finally:
+        await audit.db.dispose()
+        audit.db = working
+    assert refused.status_code == 503 and "unaudited" not in creator.created
+    retried = await post({"name": "unaudited"}, key)
+    assert retried.status_code == 201 and creator.created.count("unaudited") == 1

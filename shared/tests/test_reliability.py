@@ -386,3 +386,35 @@ async def _leads(running) -> bool:
 
 async def _runs(replica: str) -> bool:
     return RUNS.get(replica, 0) > 0
+
+
+# --- 5. connection budget ---------------------------------------------------------------------
+
+
+async def test_behind_pgbouncer_asyncpg_keeps_no_prepared_statements_between_transactions(service_runner, infra):
+    """With ``database_pgbouncer`` the engine is set up for transaction pooling (no statement cache,
+    unique statement names); shown working here against PostgreSQL itself."""
+    if infra.database != "postgres":
+        pytest.skip("needs PostgreSQL")
+    async with service_runner(spec, migrate_on_start=False, database_pgbouncer=True) as running:
+        await create_tables(running.ctx)
+        db = running.ctx.db
+        assert db.pgbouncer and "prepared_statement_cache_size=0" in str(db.engine.url)
+        for text in ("pooled-1", "pooled-2"):
+            response = await running.client.post("/api/msgtest/v1/notes", params={"text": text}, headers=CALLER)
+            assert response.status_code == 201
+        assert (await running.client.get("/api/msgtest/v1/notes", headers=CALLER)).json() == ["pooled-1", "pooled-2"]
+        async with db.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            assert raw.driver_connection._stmt_cache_enabled is False  # asyncpg's own cache is off
+
+
+def test_the_default_pools_of_one_stack_stay_under_40_connections():
+    from jiceng_shared.settings import CommonSettings
+
+    settings = CommonSettings()
+    assert (settings.database_pool_size, settings.database_counter_pool_size) == (4, 1)
+    # gateway and assessment draw no numbers; approval and dispatch each have one job leader
+    per_process = {"gateway": 4, "approval": 4 + 1 + 1, "enforcement": 4 + 1, "grid": 4 + 1, "dispatch": 4 + 1 + 1}
+    per_process["assessment"] = 4
+    assert sum(per_process.values()) == 30 < 40

@@ -156,7 +156,12 @@ class Proxy:
             write = method not in READ_METHODS
             if write:
                 # recorded before it happens: no write is acknowledged without its audit entry
-                await self.audit.write_now(action="write", outcome="started", **self._what(scope, principal, route))
+                try:
+                    await self.audit.write_now(action="write", outcome="started", **self._what(scope, principal, route))
+                except BaseException:
+                    if keyed is not None:  # nothing was forwarded: the key is free for the retry
+                        await self._release(keyed)
+                    raise
             if keyed is not None:
                 status = await self._forward_keyed(scope, send, route, principal, body, keyed)
             else:
@@ -273,6 +278,13 @@ class Proxy:
             await self.idempotency.release(*keyed)
         else:
             await self.idempotency.complete(*keyed, stored)
+
+    async def _release(self, keyed: tuple[str, str]) -> None:
+        assert self.idempotency is not None
+        try:
+            await self.idempotency.release(*keyed)
+        except Exception:  # noqa: BLE001 - the claim then expires on its own
+            log.warning("could not release an idempotency key", exc_info=True)
 
     async def _send_stored(self, send: Send, stored: Stored, *, replayed: bool = False) -> None:
         headers = (
