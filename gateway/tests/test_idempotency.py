@@ -41,6 +41,8 @@ class Creator:
     delay: float = 0.0
     #: statuses to answer before creating anything (a failing service)
     failures: list[int] = field(default_factory=list)
+    #: create, then die before answering (the connection drops)
+    die_after_creating: bool = False
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,10 @@ async def creator():
         await asyncio.sleep(up.delay)
         thing = f"thing-{len(up.created) + 1}"
         up.created.append(body.get("name", ""))
+        if up.die_after_creating:
+            up.die_after_creating = False
+            request.transport.close()
+            raise ConnectionResetError("died")
         return web.json_response({"id": thing, "name": body.get("name")}, status=201, headers={"Location": thing})
 
     app = web.Application()
@@ -190,3 +196,13 @@ async def test_a_request_refused_before_it_is_forwarded_leaves_its_key_free(igw,
     assert refused.status_code == 503 and "unaudited" not in creator.created
     retried = await post({"name": "unaudited"}, key)
     assert retried.status_code == 201 and creator.created.count("unaudited") == 1
+
+
+async def test_a_service_dying_mid_request_keeps_the_key_taken_so_the_retry_cannot_double(post, creator):
+    key = uuid.uuid4().hex
+    creator.die_after_creating = True
+    died = await post({"name": "unknown-outcome"}, key)
+    assert died.status_code == 502 and "outcome is unknown" in died.json()["detail"]
+    retried = await post({"name": "unknown-outcome"}, key)
+    assert retried.status_code == 409 and retried.json()["code"] == "idempotency_request_in_progress"
+    assert creator.created.count("unknown-outcome") == 1

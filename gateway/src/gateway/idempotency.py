@@ -13,7 +13,10 @@ Keys belong to the caller (the authenticated subject; the address on public rout
 the gateway's database, so every gateway replica sees them. A first request that outlives the
 gateway's upstream timeout is answered 504, but the gateway keeps waiting for the service in the
 background and records its response, so the client's retry gets the real answer, not a second
-creation. A response of 5xx other than that is not kept (nothing was created; retrying is right).
+creation. A 5xx answer of the service is not kept (it created nothing; retrying is right), nor is
+a refused connection. When the service dies while handling the request its outcome is unknown:
+the key stays taken (409 to a retry) until the in-flight window (``upstream_completion_seconds``
++ 60 s) has passed, after which a retry is forwarded again.
 """
 
 from __future__ import annotations

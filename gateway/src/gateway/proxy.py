@@ -68,6 +68,12 @@ _DROP_RESPONSE = frozenset(
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def never_reached(exc: BaseException) -> bool:
+    """True when the request surely did not reach the service (the connection was refused):
+    only then may a keyed request's claim be released for an immediate retry."""
+    return isinstance(exc, aiohttp.ClientConnectorError)
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -220,14 +226,16 @@ class Proxy:
         try:
             stored = task.result()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            await store.release(*keyed)
             log.warning("upstream unavailable", extra={"service": route.service, "error": repr(exc)})
-            raise Problem(
-                502,
-                "upstream_unavailable",
-                "Service unavailable",
-                f"the {route.service} service cannot be reached; try again shortly",
-            ) from None
+            if never_reached(exc):  # nothing was sent: the retry may go on at once
+                await store.release(*keyed)
+                detail = f"the {route.service} service cannot be reached; try again shortly"
+            else:  # the service may have done it before it died: the key stays taken for a while
+                detail = (
+                    f"the {route.service} service failed while handling the request; its outcome is unknown: "
+                    f"a retry with the same Idempotency-Key is held back for {store.in_flight.total_seconds():.0f} s"
+                )
+            raise Problem(502, "upstream_unavailable", "Service unavailable", detail) from None
         if stored.status >= 500:
             await store.release(*keyed)
         else:
@@ -270,9 +278,10 @@ class Proxy:
         assert self.idempotency is not None
         try:
             stored = await task
-        except Exception as exc:  # noqa: BLE001 - the service never answered: the retry may go on
+        except Exception as exc:  # noqa: BLE001 - the service never answered
             log.warning("keyed request failed after its 504", extra={"error": repr(exc)})
-            await self.idempotency.release(*keyed)
+            if never_reached(exc):
+                await self.idempotency.release(*keyed)
             return
         if stored.status >= 500:
             await self.idempotency.release(*keyed)
