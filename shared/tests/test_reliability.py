@@ -418,3 +418,25 @@ def test_the_default_pools_of_one_stack_stay_under_40_connections():
     per_process = {"gateway": 4, "approval": 4 + 1 + 1, "enforcement": 4 + 1, "grid": 4 + 1, "dispatch": 4 + 1 + 1}
     per_process["assessment"] = 4
     assert sum(per_process.values()) == 30 < 40
+
+
+async def test_two_replicas_publish_a_shared_backlog_once_and_apply_each_event_once(service_runner):
+    """Two replicas on one database and stream: both relays catch up the same outbox (rows locked
+    with SKIP LOCKED, re-publishes dropped by JetStream's duplicate window), and the shared durable
+    consumer applies each event once."""
+    async with service_runner(spec, migrate_on_start=False) as first:
+        await create_tables(first.ctx)
+        url, prefix = first.ctx.settings.database_url, first.prefix
+        async with service_runner(spec, migrate_on_start=False, database_url=url, events_prefix=prefix) as second:
+            first.ctx.relay.backlog = second.ctx.relay.backlog = True  # as after a crash of both
+            ids = [await _emit(first if i % 2 else second, f"twin-{i}") for i in range(200)]
+            await eventually(lambda: _no_unsent(first, ids), timeout=15)
+
+            async def applied() -> bool:
+                async with first.ctx.db.session() as session:
+                    count = await session.scalar(select(func.count()).select_from(Note).where(Note.id.in_(ids)))
+                return count == len(ids)
+
+            await eventually(applied, timeout=20)
+            published = [i for i in await _stream_ids(first.ctx.settings.nats_url, prefix) if i in set(ids)]
+    assert sorted(published) == sorted(ids), "each event once in the stream"
