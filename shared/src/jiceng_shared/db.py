@@ -121,9 +121,10 @@ class Database:
             # that is closed right after (each opening costs a handshake and a TLS attempt).
             # No pre-ping: it is a round trip before every statement batch; a connection that died is
             # invalidated by SQLAlchemy on its first error, and all are renewed every half hour.
-            # A short pool timeout: when the database is in trouble a request answers 503 soon.
-            kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=10, pool_recycle=1800)
-            kwargs["connect_args"] = {"timeout": 5, "command_timeout": 60}
+            # A database that refuses connections fails the checkout at once (503); the pool timeout
+            # only bounds the wait for a busy pool, which a burst may fill for a while.
+            kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=30, pool_recycle=1800)
+            kwargs["connect_args"] = {"timeout": 10, "command_timeout": 60}
             if pgbouncer:
                 kwargs["connect_args"] |= pgbouncer_connect_args()
                 url = _without_statement_cache(url)
@@ -145,7 +146,7 @@ class Database:
                 url,
                 pool_size=counter_pool_size,
                 max_overflow=0,
-                pool_timeout=10,
+                pool_timeout=30,
                 pool_recycle=1800,
                 isolation_level="AUTOCOMMIT",
                 connect_args=kwargs["connect_args"],
@@ -186,7 +187,7 @@ class Database:
         """One connection, straight to the database, for the session lock of the job leader."""
         if self._lock_engine is None:
             # no pool: a replica that did not get the lock closes its connection until the next try
-            self._lock_engine = create_async_engine(self.direct_url, poolclass=NullPool, connect_args={"timeout": 5})
+            self._lock_engine = create_async_engine(self.direct_url, poolclass=NullPool, connect_args={"timeout": 10})
         return self._lock_engine
 
     def on_commit(self, callback: Callable[[list[Any]], None]) -> None:
