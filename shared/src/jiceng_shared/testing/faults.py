@@ -81,7 +81,9 @@ async def fault_stack(
         JICENG_JOB_LEADER_RETRY_SECONDS="1",
         # an event delivered to a process that was killed is delivered again 5 s later
         JICENG_CONSUMER_ACK_WAIT_SECONDS="5",
-        **extra_env,
+        # a second stack beside the test session's: small pools (about 18 connections), so the
+        # machine's shared PostgreSQL keeps room for everyone (bench/faults.py sets the default 4)
+        **({"JICENG_DATABASE_POOL_SIZE": "2"} | extra_env),
     )
     urls = {p.name: env[f"{p.env_prefix}DATABASE_URL"] for p in PROCESSES}
     stacks = [
