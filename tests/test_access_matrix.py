@@ -872,6 +872,13 @@ async def period_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, 
 
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
+    ("GET", "/api/grid/v1/areas/{code}/versions"): Fixture(params=area_params),
+    # area administration: the matrix sends an empty body (422 for the county administrator, who
+    # holds it everywhere); the changes themselves are tested in svc-grid and tests/test_areas_e2e.py
+    ("PUT", "/api/grid/v1/areas/{code}/polygon"): Fixture(params=area_params),
+    ("PUT", "/api/grid/v1/areas/{code}/counts"): Fixture(params=area_params),
+    ("POST", "/api/grid/v1/areas/{code}/split"): Fixture(params=area_params),
+    ("POST", "/api/grid/v1/areas/{code}/retire"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/incidents/{incident_id}"): Fixture(params=incident_params),
     ("POST", "/api/grid/v1/incidents"): Fixture(body=incident_body, ok=frozenset({201}), outside=frozenset({403})),
     ("GET", "/api/grid/v1/residents/{resident_id}"): Fixture(params=resident_params),
@@ -991,6 +998,12 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("PATCH", "/api/dispatch/v1/categories/{code}"): Fixture(
         params=category_params, body=category_noop_body, ok=frozenset({200}), unscoped=True
     ),
+    # a stale version: a permitted caller is answered 409 and the listed category stays in use
+    ("POST", "/api/dispatch/v1/categories/{code}/retire"): Fixture(
+        params=category_params, body=body_of({"version": 0}), ok=frozenset({409}), unscoped=True
+    ),
+    # the generic JSON body is no spreadsheet: a permitted caller is answered 415
+    ("POST", "/api/dispatch/v1/responsibilities/import"): Fixture(ok=frozenset({415})),
     ("GET", "/api/dispatch/v1/tickets/{ticket_id}"): Fixture(params=chain_ticket_params),
     ("POST", "/api/dispatch/v1/tickets/{ticket_id}/feedback"): Fixture(
         params=unit_ticket("dispatch.ticket.feedback"),

@@ -88,6 +88,15 @@ class CommonSettings(BaseSettings):
     #: year's schedule in the autumn before): holidays, and make-up working days (调休)
     calendar_extra_holidays: list[dt.date] = []
     calendar_extra_workdays: list[dt.date] = []
+    #: a directory of the county's own yearly schedules (``<year>.toml``, the format of
+    #: ``jiceng_shared/calendars/``); they win over the packaged files and the chinesecalendar package
+    calendar_dir: Path | None = None
+    #: the coming days that must have an official schedule, else /readyz, a gauge and a warning say
+    #: so (issue 8: 90 days, a quarter's notice before the deadlines run on weekdays only)
+    calendar_coverage_days: int = 90
+    #: the county's organisation (``county.toml``, ``areas.geojson`` ...); empty: the demo county
+    #: shipped in ``jiceng_shared/counties/demo``
+    county_dir: Path | None = None
     #: OTLP endpoint for traces; empty keeps trace context in logs and headers only
     otel_exporter_otlp_endpoint: str = ""
 

@@ -42,7 +42,7 @@ def staff_items(weights: dict[str, int]) -> list[AssessmentItem]:
 
 async def seed(ctx: ServiceContext) -> None:
     async with ctx.db.transaction() as session:
-        for ref in all_units():
+        for ref in all_units(ctx.org):
             if await session.get(Unit, ref.code) is None:
                 session.add(
                     Unit(

@@ -17,11 +17,14 @@ from enforcement.items.models import Delegation, ItemRevision
 from enforcement.officers.models import Officer
 from enforcement.officers.service import OFFICE_DEPT
 from jiceng_shared import demo
+from jiceng_shared.county import Organisation
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.service import ServiceContext
 
 LIST_PUBLISHED = dt.date(2024, 1, 1)
-BOTH = tuple(t.code for t in demo.TOWNSHIPS)
+#: placeholders of ITEMS resolved against the county seeded (ctx.org): every township; the first one
+ALL_TOWNSHIPS = ("*",)
+FIRST_TOWNSHIP = ("first",)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ ITEMS = (
         ("street_occupation",),
         "cle",
         "《城市市容和环境卫生管理条例》第十四条、第三十六条",
-        delegated_to=BOTH,
+        delegated_to=ALL_TOWNSHIPS,
     ),
     DemoItem(
         "ZF-GH-064",
@@ -52,7 +55,7 @@ ITEMS = (
         ("illegal_construction",),
         "nrp",
         "《中华人民共和国城乡规划法》第六十四条",
-        delegated_to=BOTH,
+        delegated_to=ALL_TOWNSHIPS,
     ),
     DemoItem(
         "ZF-TD-077",
@@ -67,7 +70,7 @@ ITEMS = (
         ("safety_hazard",),
         "sep",
         "《中华人民共和国安全生产法》第一百零二条",
-        delegated_to=(demo.BUFENG.code,),
+        delegated_to=FIRST_TOWNSHIP,
     ),
     DemoItem(
         "ZF-QZ-001",
@@ -94,9 +97,11 @@ class DemoOfficer:
     valid_until: dt.date
 
 
-def demo_officers() -> list[DemoOfficer]:
+def demo_officers(org: Organisation | None = None) -> list[DemoOfficer]:
+    org = org or demo.ORG
+    first = org.townships[0]
     officers = []
-    for user in demo.USERS:
+    for user in demo.users_for(org):
         for role, area, _dept in user.bindings:
             if role == "enforcement_officer":
                 seq = sum(1 for o in officers if o.township_code == area) + 1
@@ -105,18 +110,27 @@ def demo_officers() -> list[DemoOfficer]:
                         user.username, user.display_name, area, f"苏{area[6:9]}ZF{seq:04d}", *CERTIFICATES_VALID
                     )
                 )
-    # a third Bufeng officer (no login) whose certificate has expired: may not be one of a case's officers
+    # a third officer of the first township (Bufeng; no login) whose certificate has expired: may not
+    # be one of a case's officers
     officers.append(
         DemoOfficer(
-            "enforcement_officer3.bufeng",
-            "步凤镇执法人员丙",
-            demo.BUFENG.code,
-            "苏100ZF0099",
+            f"enforcement_officer3.{first.slug}",
+            f"{first.name}执法人员丙",
+            first.code,
+            f"苏{first.code[6:9]}ZF0099",
             dt.date(2019, 1, 1),
             dt.date(2024, 12, 31),
         )
     )
     return officers
+
+
+def _townships(delegated_to: tuple[str, ...], org: Organisation) -> tuple[str, ...]:
+    if delegated_to is ALL_TOWNSHIPS:
+        return tuple(t.code for t in org.townships)
+    if delegated_to is FIRST_TOWNSHIP:
+        return (org.townships[0].code,)
+    return delegated_to
 
 
 async def seed(ctx: ServiceContext) -> None:
@@ -153,12 +167,12 @@ async def seed(ctx: ServiceContext) -> None:
                             valid_from=LIST_PUBLISHED,
                             valid_until=None,
                         )
-                        for t in item.delegated_to
+                        for t in _townships(item.delegated_to, ctx.org)
                     ],
                 )
             )
         known = set((await session.scalars(select(Officer.username))).all())
-        for o in demo_officers():
+        for o in demo_officers(ctx.org):
             if o.username not in known:
                 session.add(
                     Officer(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement.officers import rules
 from enforcement.officers.models import Officer
 from enforcement.officers.schemas import OfficerOut, OfficerPut
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
@@ -68,7 +68,7 @@ async def put_officer(
     """Register an officer or renew their certificate; True when the officer is new."""
     require_scope(principal, MANAGE, body.township_code, OFFICE_DEPT)
     errors = FieldErrors()
-    if body.township_code not in {t.code for t in demo.TOWNSHIPS}:
+    if county.current().township(body.township_code) is None:
         errors.add("township_code", "unknown_township", f"no township {body.township_code}")
     if body.valid_until < body.valid_from:
         errors.add("valid_until", "invalid_period", "valid_until is before valid_from")
