@@ -67,30 +67,31 @@ async def fault_stack(
 
     nats = PrivateNats(work_dir / "nats")
     nats.start()
-    prefix = f"f{uuid.uuid4().hex[:10]}"
-    env = await stack_env(
-        infra,
-        databases,
-        nats_url=nats.url,
-        prefix=prefix,
-        data_dir=work_dir,
-        # a report never merges with another as a duplicate: each must get its own ticket
-        DISPATCH_DUPLICATE_RADIUS_METERS="0",
-        # a keyed report the gateway answered 504 is awaited 10 s at most
-        GATEWAY_UPSTREAM_COMPLETION_SECONDS="10",
-        JICENG_JOB_LEADER_RETRY_SECONDS="1",
-        # an event delivered to a process that was killed is delivered again 5 s later
-        JICENG_CONSUMER_ACK_WAIT_SECONDS="5",
-        # a second stack beside the test session's: small pools (about 18 connections), so the
-        # machine's shared PostgreSQL keeps room for everyone (bench/faults.py sets the default 4)
-        **({"JICENG_DATABASE_POOL_SIZE": "2"} | extra_env),
-    )
-    urls = {p.name: env[f"{p.env_prefix}DATABASE_URL"] for p in PROCESSES}
-    stacks = [
-        Stack(env=env, log_dir=work_dir / f"logs-{i}", ports={p.name: free_port() for p in PROCESSES})
-        for i in range(replicas)
-    ]
+    stacks: list[Stack] = []
     try:
+        prefix = f"f{uuid.uuid4().hex[:10]}"
+        env = await stack_env(
+            infra,
+            databases,
+            nats_url=nats.url,
+            prefix=prefix,
+            data_dir=work_dir,
+            # a report never merges with another as a duplicate: each must get its own ticket
+            DISPATCH_DUPLICATE_RADIUS_METERS="0",
+            # a keyed report the gateway answered 504 is awaited 10 s at most
+            GATEWAY_UPSTREAM_COMPLETION_SECONDS="10",
+            JICENG_JOB_LEADER_RETRY_SECONDS="1",
+            # an event delivered to a process that was killed is delivered again 5 s later
+            JICENG_CONSUMER_ACK_WAIT_SECONDS="5",
+            # a second stack beside the test session's: small pools (about 18 connections), so the
+            # machine's shared PostgreSQL keeps room for everyone (bench/faults.py sets the default 4)
+            **({"JICENG_DATABASE_POOL_SIZE": "2"} | extra_env),
+        )
+        urls = {p.name: env[f"{p.env_prefix}DATABASE_URL"] for p in PROCESSES}
+        stacks = [
+            Stack(env=env, log_dir=work_dir / f"logs-{i}", ports={p.name: free_port() for p in PROCESSES})
+            for i in range(replicas)
+        ]
         await asyncio.to_thread(stacks[0].seed)
         for stack in stacks:
             stack.start()
@@ -100,7 +101,7 @@ async def fault_stack(
     finally:
         for stack in stacks:
             await asyncio.to_thread(stack.stop)
-        nats.stop()
+        nats.stop()  # whatever failed on the way: the test's NATS never outlives it
 
 
 @dataclass
