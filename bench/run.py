@@ -100,11 +100,15 @@ def main() -> int:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     password = os.environ.get("JICENG_DEMO_PASSWORD", "demo")
     with tempfile.TemporaryDirectory(prefix="jiceng-bench-") as tmp:
-        stack, databases, prefix, infra = start_stack(Path(tmp))
+        if parts == ["faults"]:  # the fault part starts a stack of its own: no main stack needed
+            infra = prepare(Path(tmp))
+            stack, databases, prefix = None, Databases(infra, Path(tmp)), None
+        else:
+            stack, databases, prefix, infra = start_stack(Path(tmp))
         try:
             ctx = {
-                "gateway": stack.url("gateway"),
-                "services": {name: stack.url(name) for name in stack.ports},
+                "gateway": stack.url("gateway") if stack else None,
+                "services": {name: stack.url(name) for name in stack.ports} if stack else {},
                 "password": password,
                 "nats_url": infra.nats_url,  # type: ignore[attr-defined]
                 "prefix": prefix,
@@ -122,9 +126,10 @@ def main() -> int:
                 # fault stack through its NATS outage (target ≤ 40)
                 results["pg_connections_peak"] = max(sampler.peak, figures_peak(results, parts))
         finally:
-            stack.stop()
+            if stack is not None:
+                stack.stop()
+                asyncio.run(delete_stream(infra.nats_url, prefix))  # type: ignore[attr-defined]
             asyncio.run(databases.drop_all())
-            asyncio.run(delete_stream(infra.nats_url, prefix))  # type: ignore[attr-defined]
     results["environment"] = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "python": platform.python_version(),
