@@ -320,7 +320,8 @@ async def test_a_consumer_whose_configuration_changed_is_updated_on_start(svc):
             return await session.scalar(select(func.count()).select_from(Note).where(Note.id == event_id)) == 1
 
     try:
-        await eventually(applied, timeout=15)
+        # the recreated consumer delivers the whole stream again first (the inbox drops the replays)
+        await eventually(applied, timeout=60)
     except AssertionError:
         print(await js.consumer_info(svc.ctx.bus.stream, durable))
         raise
