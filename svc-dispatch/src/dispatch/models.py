@@ -3,8 +3,19 @@
 from dispatch.categories.models import Category
 from dispatch.db import Base
 from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
-from dispatch.tickets.models import Ticket, TicketReport, TicketStep
+from dispatch.supervision.models import SupervisionOrder
+from dispatch.tickets.models import Ticket, TicketCallback, TicketReport, TicketStep
 
 metadata = Base.metadata
 
-__all__ = ["Category", "ResponsibilityEntry", "ResponsibilityList", "Ticket", "TicketReport", "TicketStep", "metadata"]
+__all__ = [
+    "Category",
+    "ResponsibilityEntry",
+    "ResponsibilityList",
+    "SupervisionOrder",
+    "Ticket",
+    "TicketCallback",
+    "TicketReport",
+    "TicketStep",
+    "metadata",
+]

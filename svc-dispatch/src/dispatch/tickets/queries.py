@@ -7,8 +7,11 @@ import datetime as dt
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.callbacks.schemas import CallbackOut
+from dispatch.supervision.schemas import SupervisionOrderOut
 from dispatch.tickets import rules
-from dispatch.tickets.models import Ticket, TicketReport, TicketStep
+from dispatch.tickets.enums import CallbackResult, TicketSource, TicketStatus
+from dispatch.tickets.models import Ticket, TicketCallback, TicketReport, TicketStep
 from dispatch.tickets.schemas import (
     CallerOut,
     ExtensionOut,
@@ -61,7 +64,16 @@ async def list_tickets(
         "correlation_id": Ticket.correlation_id,
         "area_code": Ticket.area_code,
     }
+    incident_id = filters.pop("incident_id", None)
     stmt = where_equal(stmt, ((columns[name], value) for name, value in filters.items()))
+    if incident_id is not None:  # the ticket an incident ended in, itself or merged into another (并单)
+        stmt = stmt.where(
+            Ticket.id.in_(
+                select(TicketReport.ticket_id).where(
+                    TicketReport.source == TicketSource.GRID, TicketReport.source_ref == incident_id
+                )
+            )
+        )
     if overdue is not None:
         late = Ticket.status.in_(rules.SUPERVISED_STATUSES) & (Ticket.deadline < now)
         stmt = stmt.where(late if overdue else ~late)
@@ -98,6 +110,37 @@ async def timeline(session: AsyncSession, ticket_id: str) -> tuple[list[TicketSt
     return list(steps), list(reports)
 
 
+async def callbacks_of(session: AsyncSession, ticket_id: str) -> list[CallbackOut]:
+    rows = (
+        await session.scalars(
+            select(TicketCallback).where(TicketCallback.ticket_id == ticket_id).order_by(TicketCallback.attempt)
+        )
+    ).all()
+    return [
+        CallbackOut(
+            attempt=c.attempt,
+            result=CallbackResult(c.result),
+            result_zh=CallbackResult(c.result).label_zh,
+            resolved=c.resolved,
+            note=c.note,
+            channel=c.channel,
+            recorded_at=c.recorded_at,
+            recorded_by=c.recorded_by,
+        )
+        for c in rows
+    ]
+
+
+def sees_callers(principal: Principal, ticket: Ticket) -> bool:
+    """Callers' identities are for the centre only (the dispatchers of the ticket's township), and the
+    department system that posted the call (it holds them already and calls the citizen back)."""
+    return any(
+        (b.role == "dispatcher" and b.covers(ticket.area_code))
+        or (b.role in INTAKE_READERS and b.dept == ticket.intake_dept and b.covers(ticket.area_code, b.dept))
+        for b in principal.bindings_for(READ)
+    )
+
+
 def time_left_seconds(ticket: Ticket, now: dt.datetime) -> int | None:
     if ticket.deadline is None or ticket.status not in rules.SUPERVISED_STATUSES:
         return None
@@ -118,9 +161,20 @@ def to_out(ticket: Ticket, now: dt.datetime, *, masked: bool = True) -> TicketOu
     return TicketOut(**_fields(ticket, now, masked=masked))
 
 
-def to_detail(ticket: Ticket, now: dt.datetime, steps: list[TicketStep], reports: list[TicketReport]) -> TicketDetail:
+def to_detail(
+    ticket: Ticket,
+    now: dt.datetime,
+    steps: list[TicketStep],
+    reports: list[TicketReport],
+    *,
+    orders: list[SupervisionOrderOut],
+    callbacks: list[CallbackOut],
+    masked: bool,
+) -> TicketDetail:
     return TicketDetail(
-        **_fields(ticket, now, masked=False),
+        **_fields(ticket, now, masked=masked),
+        supervision_orders=orders,
+        callbacks=callbacks,
         timeline=[
             StepOut(
                 at=s.at, kind=s.kind, kind_zh=rules.STEP_LABELS.get(s.kind, s.kind), note=s.note, actor=s.actor_name
@@ -132,7 +186,7 @@ def to_detail(ticket: Ticket, now: dt.datetime, steps: list[TicketStep], reports
                 source=r.source,
                 source_ref=r.source_ref,
                 number=r.number,
-                reporter_id=r.reporter_id,
+                reporter_id=r.reporter_id if not masked or r.source == TicketSource.GRID else None,
                 description=r.description,
                 location=r.location,
                 reported_at=r.reported_at,
@@ -156,7 +210,7 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
         id=ticket.id,
         number=ticket.number,
         status=ticket.status,
-        status_zh=rules.STATUS_LABELS[ticket.status],
+        status_zh=TicketStatus(ticket.status).label_zh,
         category=ticket.category,
         category_zh=category.label_zh if category else None,
         description=ticket.description,
@@ -179,6 +233,16 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
         warning=ticket.warning,
         escalation_level=ticket.escalation_level,
         dispatch_due_at=ticket.dispatch_due_at,
+        dispatch_level=ticket.dispatch_level,
+        response_due_at=ticket.response_due_at,
+        response_level=ticket.response_level,
+        signed_at=ticket.signed_at,
+        void_reason=ticket.void_reason,
+        park_requested_reason=ticket.park_reason,
+        parked_at=ticket.parked_at,
+        callback_count=ticket.callback_count,
+        callback_result=ticket.callback_result,
+        verified_at=ticket.verified_at,
         extension=ExtensionOut(
             max_value=ticket.extension_max_value,
             granted_value=ticket.extended_value,

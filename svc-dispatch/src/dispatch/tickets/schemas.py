@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dispatch.callbacks.schemas import CallbackOut
+from dispatch.supervision.schemas import SupervisionOrderOut
+from dispatch.tickets.enums import TicketSource, TicketStatus, VoidReason
 from dispatch.tickets.rules import LimitUnit
 from jiceng_shared.schemas import PointIn
 
-Status = Literal["registered", "dispatched", "in_progress", "handled", "closed", "reopened", "returned"]
-Source = Literal["grid", "hotline", "department", "centre"]
+Status = TicketStatus
+Source = TicketSource
 
 
 class CallerIn(BaseModel):
@@ -84,6 +87,30 @@ class ExtensionRequestIn(BaseModel):
 class ExtensionDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     approved: bool
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class VoidIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "duplicate", "note": "同一来电"}]}
+    )
+    reason: VoidReason
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ParkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "需市级资金，年内无法解决"}]})
+    reason: str = Field(min_length=1, max_length=2000, description="written reasons why it cannot be solved in time")
+
+
+class ParkDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approved: bool
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ResumeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     note: str | None = Field(default=None, max_length=1000)
 
 
@@ -160,6 +187,18 @@ class TicketOut(BaseModel):
     warning: bool
     escalation_level: int
     dispatch_due_at: dt.datetime | None
+    #: 督办 level reached on the dispatch limit and on the response limit
+    dispatch_level: int
+    response_due_at: dt.datetime | None
+    response_level: int
+    signed_at: dt.datetime | None
+    void_reason: VoidReason | None
+    #: a request to park (挂账) waiting for the township leader, and since when the ticket is parked
+    park_requested_reason: str | None
+    parked_at: dt.datetime | None
+    callback_count: int
+    callback_result: str | None
+    verified_at: dt.datetime | None
     extension: ExtensionOut
     rework_count: int
     outcome: str | None
@@ -178,3 +217,5 @@ class TicketOut(BaseModel):
 class TicketDetail(TicketOut):
     timeline: list[StepOut]
     reports: list[ReportOut]
+    supervision_orders: list[SupervisionOrderOut]
+    callbacks: list[CallbackOut]

@@ -1,0 +1,36 @@
+"""The supervision job: a pass over every ticket with a limit to watch, now and then every
+``supervision_scan_seconds`` (the rules and the orders are in ``service.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from dispatch.supervision.service import BATCH, supervise_pass
+from dispatch.tickets.service import env_of
+from jiceng_shared.service import ServiceContext
+
+log = logging.getLogger(__name__)
+
+
+async def scan(ctx: ServiceContext) -> int:
+    """One supervision pass over every due ticket; returns how many tickets were looked at."""
+    total = 0
+    while True:
+        async with ctx.db.transaction() as session:
+            changed = await supervise_pass(session, env_of(ctx))
+        total += changed
+        if changed < BATCH:
+            return total
+
+
+async def supervise(ctx: ServiceContext) -> None:
+    """The background job: a pass now, then every ``supervision_scan_seconds``."""
+    while True:
+        try:
+            await scan(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost meanwhile
+            log.exception("supervision pass failed")
+        await asyncio.sleep(ctx.settings.supervision_scan_seconds)
