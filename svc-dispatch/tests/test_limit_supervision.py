@@ -192,3 +192,24 @@ async def test_the_handling_limit_issues_orders_to_the_unit_head_then_the_townsh
         headers=headers_for(demo_principal("dispatcher.xincheng")),
     )
     assert response.json()["items"] == []
+
+
+async def test_the_centre_supervises_by_hand_and_the_addressee_answers(desk):
+    ticket = await hotline_ticket(desk)
+    centre = demo_principal("dispatcher.xincheng")
+    response = await desk.post(
+        f"/tickets/{ticket['id']}/supervision-orders", {"addressee": "unit_head", "demand": "群众反复来电"}, centre
+    )
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert order["limit"] == "manual" and order["level"] == 1 and "群众反复来电" in order["demand"]
+    assert [e["limit"] for e in await issued(desk, ticket["id"])] == ["manual"]
+    answered = await desk.post(f"/supervision-orders/{order['id']}/answer", {"answer": "今日办结"}, market)
+    assert answered.status_code == 200
+    # a closed set of addressees, and nobody supervises what another township holds
+    bad = await desk.post(f"/tickets/{ticket['id']}/supervision-orders", {"addressee": "mayor", "demand": ""}, centre)
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} >= {"addressee", "demand"}
+    other = await desk.post(
+        f"/tickets/{ticket['id']}/supervision-orders", {"addressee": "unit_head", "demand": "x"}, dispatcher
+    )
+    assert other.status_code == 404

@@ -7,17 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from dispatch.supervision import queries, service
-from dispatch.supervision.schemas import SupervisionAnswerIn, SupervisionOrderOut
+from dispatch.supervision.schemas import ManualOrderIn, SupervisionAnswerIn, SupervisionOrderOut
 from dispatch.tickets.enums import SupervisedLimit
 from dispatch.tickets.service import env_of
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
-router = APIRouter(prefix="/supervision-orders", tags=["supervision"])
+router = APIRouter(tags=["supervision"])
 
 
-@router.get("", response_model=Page[SupervisionOrderOut], summary="Supervision orders in your scope, newest first")
+@router.get(
+    "/supervision-orders",
+    response_model=Page[SupervisionOrderOut],
+    summary="Supervision orders in your scope, newest first",
+)
 async def list_orders(
     ctx: Ctx,
     session: ReadSession,
@@ -37,7 +41,7 @@ async def list_orders(
 
 
 @router.post(
-    "/{order_id}/answer",
+    "/supervision-orders/{order_id}/answer",
     response_model=SupervisionOrderOut,
     summary="The addressee answers a supervision order in writing",
 )
@@ -50,4 +54,22 @@ async def answer(
 ) -> SupervisionOrderOut:
     env = env_of(ctx)
     order = await service.answer(session, principal, order_id, body.answer, env)
+    return queries.to_out(order, env.now)
+
+
+@router.post(
+    "/tickets/{ticket_id}/supervision-orders",
+    status_code=201,
+    response_model=SupervisionOrderOut,
+    summary="The centre or the township leader supervises a ticket by hand (人工督办)",
+)
+async def issue(
+    ticket_id: str,
+    body: ManualOrderIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.ISSUE))],
+) -> SupervisionOrderOut:
+    env = env_of(ctx)
+    order = await service.issue_manual(session, principal, ticket_id, body.addressee, body.demand, env)
     return queries.to_out(order, env.now)

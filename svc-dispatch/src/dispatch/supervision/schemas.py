@@ -9,6 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from dispatch.tickets.enums import Addressee, SupervisedLimit
 
 
+class ManualOrderIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"addressee": "unit_head", "demand": "群众反复来电，请加快处置"}]},
+    )
+    addressee: Addressee
+    demand: str = Field(min_length=1, max_length=2000, description="what is demanded of the addressee")
+
+
 class SupervisionAnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"answer": "已协调执法队，明日办结"}]})
     answer: str = Field(min_length=1, max_length=4000)

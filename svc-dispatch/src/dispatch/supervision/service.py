@@ -19,16 +19,18 @@ from dispatch.supervision.models import SupervisionOrder
 from dispatch.tickets import rules
 from dispatch.tickets.enums import Addressee, StepKind, SupervisedLimit, TicketStatus
 from dispatch.tickets.models import Ticket
+from dispatch.tickets.queries import load_for_action
 from dispatch.tickets.service import SYSTEM, Actor, Env, add_step, publish
 from jiceng_shared.contracts.dispatch import SupervisionIssued, TicketEscalated
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found, permission_denied
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
-from jiceng_shared.scope import scope_filter
+from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE
 
 READ = "dispatch.supervision.read"
+ISSUE = "dispatch.supervision.issue"
 ANSWER = "dispatch.supervision.answer"
 BATCH = 200
 #: who may answer an order, by its addressee
@@ -135,17 +137,29 @@ async def _handling_limit(session: AsyncSession, ticket: Ticket, env: Env) -> No
 
 
 async def issue_order(
-    session: AsyncSession, ticket: Ticket, limit: SupervisedLimit, due: dt.datetime, level: int, env: Env
+    session: AsyncSession,
+    ticket: Ticket,
+    limit: SupervisedLimit,
+    due: dt.datetime,
+    level: int,
+    env: Env,
+    *,
+    addressee: Addressee | None = None,
+    demand: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> SupervisionOrder:
     now = env.now
-    addressee = rules.addressee(limit, level)
+    addressee = addressee or rules.addressee(limit, level)
     unit = ticket.unit if limit != SupervisedLimit.DISPATCH else None
     name = f"{unit.name}负责人" if addressee == Addressee.UNIT_HEAD and unit else addressee.label_zh
     answer_by = rules.supervision_answer_by(env.calendar, now, workdays=env.rules.supervision_answer_workdays)
-    demand = (
-        f"工单 {ticket.number} 已超过{limit.label_zh}（{_local(due)}），第{level}级督办："
-        f"请于 {_local(answer_by)} 前书面答复原因、处置措施和办结时间"
-    )
+    if demand is None:
+        demand = (
+            f"工单 {ticket.number} 已超过{limit.label_zh}（{_local(due)}），第{level}级督办："
+            f"请于 {_local(answer_by)} 前书面答复原因、处置措施和办结时间"
+        )
+    else:
+        demand = f"工单 {ticket.number} 人工督办：{demand}（请于 {_local(answer_by)} 前书面答复）"
     order = SupervisionOrder(
         id=new_id(),
         number=await business_number(session, "DB", ticket.township_code, now.astimezone(COUNTY_ZONE).year),
@@ -167,7 +181,7 @@ async def issue_order(
         issued_at=now,
     )
     session.add(order)
-    add_step(session, ticket, StepKind.ESCALATED, f"督办：{demand}（督办单 {order.number}，致{name}）", now, SYSTEM)
+    add_step(session, ticket, StepKind.ESCALATED, f"督办：{demand}（督办单 {order.number}，致{name}）", now, actor)
     await publish(
         session,
         ticket,
@@ -184,6 +198,41 @@ async def issue_order(
             issued_at=now,
         ),
     )
+    return order
+
+
+#: the level a hand-made order stands at, by its addressee
+MANUAL_LEVELS = {Addressee.CENTRE_HEAD: 1, Addressee.UNIT_HEAD: 1, Addressee.TOWNSHIP_LEADER: 2, Addressee.COUNTY: 3}
+
+
+async def issue_manual(
+    session: AsyncSession, principal: Principal, ticket_id: str, addressee: Addressee, demand: str, env: Env
+) -> SupervisionOrder:
+    """人工督办: the centre or the township leader supervises an open matter by hand."""
+    ticket = await load_for_action(session, principal, ticket_id)
+    require_scope(principal, ISSUE, ticket.area_code)
+    if ticket.status not in rules.OPEN_STATUSES:
+        raise Problem(
+            409,
+            "invalid_state",
+            "Not allowed in this state",
+            f"the ticket is {ticket.status}",
+            current_status=ticket.status,
+        )
+    if addressee == Addressee.UNIT_HEAD and ticket.unit_code is None:
+        raise Problem(422, "no_unit", "Invalid request", "addressee: the ticket has no handling unit yet")
+    order = await issue_order(
+        session,
+        ticket,
+        SupervisedLimit.MANUAL,
+        env.now,
+        MANUAL_LEVELS[addressee],
+        env,
+        addressee=addressee,
+        demand=demand,
+        actor=Actor.of(principal),
+    )
+    ticket.updated_at = env.now
     return order
 
 

@@ -78,6 +78,8 @@ class SupervisedLimit(LabelledEnum):
     DISPATCH = "dispatch", "派遣时限"
     RESPONSE = "response", "签收时限"
     HANDLING = "handling", "办理时限"
+    #: not a limit: the centre or the township leader supervises a matter by hand (人工督办)
+    MANUAL = "manual", "人工督办"
 
 
 class Addressee(LabelledEnum):
