@@ -42,6 +42,9 @@ class DispatchSettings(CommonSettings):
     #: a dissatisfied callback reopens the ticket this many times; after that the township leader
     #: decides (Guzhen 12319: 不满意 → 回退重办, rules-reference §3.4; "once" in the brief)
     callback_reopen_max: int = 1
+    #: 街乡吹哨、部门报到: a summoned department reports within this many minutes unless the summons
+    #: sets its own time (unconfirmed; "30 分钟内到场" is common local practice)
+    summons_respond_minutes: int = 30
     #: handling limit of a ticket whose category has no limits on record (working days)
     default_handle_workdays: int = 5
     #: how often the supervision job looks for tickets near or past their deadline (seconds)
@@ -61,4 +64,5 @@ class DispatchSettings(CommonSettings):
             limit_escalation_steps_minutes=tuple(self.limit_escalation_steps_minutes),
             supervision_answer_workdays=self.supervision_answer_workdays,
             callback_reopen_max=self.callback_reopen_max,
+            summons_respond_minutes=self.summons_respond_minutes,
         )

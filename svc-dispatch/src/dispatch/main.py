@@ -12,6 +12,7 @@ from dispatch.categories.router import router as categories_router
 from dispatch.config import DispatchSettings
 from dispatch.models import metadata
 from dispatch.responsibilities.router import router as responsibilities_router
+from dispatch.summons.router import router as summons_router
 from dispatch.supervision.jobs import supervise
 from dispatch.supervision.router import router as supervision_router
 from dispatch.tickets.router import router as tickets_router
@@ -28,7 +29,14 @@ def spec() -> ServiceSpec:
         settings_cls=DispatchSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[categories_router, responsibilities_router, tickets_router, callbacks_router, supervision_router],
+        routers=[
+            categories_router,
+            responsibilities_router,
+            tickets_router,
+            callbacks_router,
+            supervision_router,
+            summons_router,
+        ],
         subscriptions=consumers.subscriptions,
         background=[supervise],
         seed=seed.seed,

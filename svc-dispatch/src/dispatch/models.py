@@ -3,6 +3,7 @@
 from dispatch.categories.models import Category
 from dispatch.db import Base
 from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
+from dispatch.summons.models import Summons
 from dispatch.supervision.models import SupervisionOrder
 from dispatch.tickets.models import Ticket, TicketCallback, TicketReport, TicketStep
 
@@ -12,6 +13,7 @@ __all__ = [
     "Category",
     "ResponsibilityEntry",
     "ResponsibilityList",
+    "Summons",
     "SupervisionOrder",
     "Ticket",
     "TicketCallback",

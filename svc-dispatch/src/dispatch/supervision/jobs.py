@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from dispatch.summons.service import mark_missed
 from dispatch.supervision.service import BATCH, supervise_pass
 from dispatch.tickets.service import env_of
 from jiceng_shared.service import ServiceContext
@@ -14,14 +15,17 @@ log = logging.getLogger(__name__)
 
 
 async def scan(ctx: ServiceContext) -> int:
-    """One supervision pass over every due ticket; returns how many tickets were looked at."""
+    """One supervision pass over every due ticket and every summons past its time; returns how many
+    were looked at."""
     total = 0
-    while True:
-        async with ctx.db.transaction() as session:
-            changed = await supervise_pass(session, env_of(ctx))
-        total += changed
-        if changed < BATCH:
-            return total
+    for step in (supervise_pass, mark_missed):
+        while True:
+            async with ctx.db.transaction() as session:
+                changed = await step(session, env_of(ctx))
+            total += changed
+            if changed < BATCH:
+                break
+    return total
 
 
 async def supervise(ctx: ServiceContext) -> None:

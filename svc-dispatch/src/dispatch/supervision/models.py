@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db import Base
@@ -12,14 +12,12 @@ from dispatch.db import Base
 
 class SupervisionOrder(Base):
     __tablename__ = "supervision_orders"
-    # the key of the job: a limit instant (a dispatch after a return has a new one) reaches each
-    # level once, however many passes or replicas run
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "limit", "due_at", "level"),
-        Index("ix_supervision_orders_area", "area_code", "issued_at"),
-    )
+    __table_args__ = (Index("ix_supervision_orders_area", "area_code", "issued_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    #: the key of the job: ticket, limit, limit instant (a dispatch after a return has a new one),
+    #: level and unit — each is reached once, however many passes or replicas run
+    key: Mapped[str] = mapped_column(String(200), unique=True)
     number: Mapped[str] = mapped_column(String(50), unique=True)
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
     ticket_number: Mapped[str] = mapped_column(String(40))

@@ -21,6 +21,7 @@ from dispatch.tickets.enums import Addressee, StepKind, SupervisedLimit, TicketS
 from dispatch.tickets.models import Ticket
 from dispatch.tickets.queries import load_for_action
 from dispatch.tickets.service import SYSTEM, Actor, Env, add_step, publish
+from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.dispatch import SupervisionIssued, TicketEscalated
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found, permission_denied
@@ -147,10 +148,11 @@ async def issue_order(
     addressee: Addressee | None = None,
     demand: str | None = None,
     actor: Actor = SYSTEM,
+    unit: UnitRef | None = None,
 ) -> SupervisionOrder:
     now = env.now
     addressee = addressee or rules.addressee(limit, level)
-    unit = ticket.unit if limit != SupervisedLimit.DISPATCH else None
+    unit = unit or (ticket.unit if limit != SupervisedLimit.DISPATCH else None)
     name = f"{unit.name}负责人" if addressee == Addressee.UNIT_HEAD and unit else addressee.label_zh
     answer_by = rules.supervision_answer_by(env.calendar, now, workdays=env.rules.supervision_answer_workdays)
     if demand is None:
@@ -159,9 +161,10 @@ async def issue_order(
             f"请于 {_local(answer_by)} 前书面答复原因、处置措施和办结时间"
         )
     else:
-        demand = f"工单 {ticket.number} 人工督办：{demand}（请于 {_local(answer_by)} 前书面答复）"
+        demand = f"工单 {ticket.number}（{limit.label_zh}）：{demand}，请于 {_local(answer_by)} 前书面答复"
     order = SupervisionOrder(
         id=new_id(),
+        key=f"{ticket.id}:{limit}:{due.astimezone(dt.timezone.utc).isoformat()}:{level}:{unit.code if unit else '-'}",
         number=await business_number(session, "DB", ticket.township_code, now.astimezone(COUNTY_ZONE).year),
         ticket_id=ticket.id,
         ticket_number=ticket.number,

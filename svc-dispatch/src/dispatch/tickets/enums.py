@@ -56,6 +56,9 @@ class StepKind(LabelledEnum):
     PARKED = "parked", "挂账"
     PARK_REFUSED = "park_refused", "不同意挂账"
     RESUMED = "resumed", "解除挂账"
+    SUMMONED = "summoned", "吹哨"
+    SUMMONS_ANSWERED = "summons_answered", "报到"
+    SUMMONS_MISSED = "summons_missed", "未按时报到"
 
 
 class VoidReason(LabelledEnum):
@@ -78,6 +81,8 @@ class SupervisedLimit(LabelledEnum):
     DISPATCH = "dispatch", "派遣时限"
     RESPONSE = "response", "签收时限"
     HANDLING = "handling", "办理时限"
+    #: a summoned department's time to report (报到)
+    SUMMONS = "summons", "报到时限"
     #: not a limit: the centre or the township leader supervises a matter by hand (人工督办)
     MANUAL = "manual", "人工督办"
 

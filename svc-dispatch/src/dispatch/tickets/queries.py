@@ -8,6 +8,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.callbacks.schemas import CallbackOut
+from dispatch.summons.models import Summons
+from dispatch.summons.schemas import SummonsOut
 from dispatch.supervision.schemas import SupervisionOrderOut
 from dispatch.tickets import rules
 from dispatch.tickets.enums import CallbackResult, TicketSource, TicketStatus
@@ -37,6 +39,10 @@ def readable(principal: Principal) -> ColumnElement[bool]:
     """Tickets in a scope where the caller reads them: by place, and by the handling unit's
     department for department bindings; a department system also by the department that posted it."""
     by_unit = scope_filter(principal, READ, Ticket.area_code, Ticket.unit_dept)
+    # a department summoned to a ticket (吹哨) sees it too
+    if any(b.dept is not None for b in principal.bindings_for(READ)):
+        summoned = select(Summons.ticket_id).where(scope_filter(principal, READ, Summons.area_code, Summons.unit_dept))
+        by_unit = or_(by_unit, Ticket.id.in_(summoned))
     by_intake = [
         clause
         for b in principal.bindings_for(READ)
@@ -169,10 +175,12 @@ def to_detail(
     *,
     orders: list[SupervisionOrderOut],
     callbacks: list[CallbackOut],
+    summons: list[SummonsOut],
     masked: bool,
 ) -> TicketDetail:
     return TicketDetail(
         **_fields(ticket, now, masked=masked),
+        summons=summons,
         supervision_orders=orders,
         callbacks=callbacks,
         timeline=[

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.summons import service as summons_service
 from dispatch.supervision import queries as supervision_queries
 from dispatch.tickets import extension, intake, parking, queries, service
 from dispatch.tickets.models import Ticket
@@ -40,8 +41,11 @@ async def detail_of(session: AsyncSession, ticket: Ticket, principal: Principal,
     steps, reports = await queries.timeline(session, ticket.id)
     orders = [supervision_queries.to_out(o, now) for o in await supervision_queries.of_ticket(session, ticket.id)]
     callbacks = await queries.callbacks_of(session, ticket.id)
+    summons = [summons_service.to_out(s, now) for s in await summons_service.of_ticket(session, ticket.id)]
     masked = not queries.sees_callers(principal, ticket)
-    return queries.to_detail(ticket, now, steps, reports, orders=orders, callbacks=callbacks, masked=masked)
+    return queries.to_detail(
+        ticket, now, steps, reports, orders=orders, callbacks=callbacks, summons=summons, masked=masked
+    )
 
 
 @router.post(

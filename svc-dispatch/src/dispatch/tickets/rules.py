@@ -67,6 +67,7 @@ class TicketRules:
     limit_escalation_steps_minutes: tuple[int, ...] = (0, 60)
     supervision_answer_workdays: int = 1
     callback_reopen_max: int = 1
+    summons_respond_minutes: int = 30
 
 
 @dataclass(frozen=True)

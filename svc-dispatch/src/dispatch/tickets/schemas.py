@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.callbacks.schemas import CallbackOut
+from dispatch.summons.schemas import SummonsOut
 from dispatch.supervision.schemas import SupervisionOrderOut
 from dispatch.tickets.enums import TicketSource, TicketStatus, VoidReason
 from dispatch.tickets.rules import LimitUnit
@@ -219,3 +220,5 @@ class TicketDetail(TicketOut):
     reports: list[ReportOut]
     supervision_orders: list[SupervisionOrderOut]
     callbacks: list[CallbackOut]
+    #: departments summoned to the ticket (吹哨) and their answers (报到) or misses
+    summons: list[SummonsOut]
