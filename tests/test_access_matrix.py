@@ -770,6 +770,23 @@ async def order_for(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
     return {"order_id": order["id"]}, ticket["area_code"], ticket["unit"]["dept"]
 
 
+async def summons_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
+    return {"unit_codes": [f"{t.code}:psb"], "purpose": f"{MATRIX}：吹哨"}, None, None
+
+
+async def summons_for(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    """A summons of the caller's unit (the township's police station for a caller without one)."""
+    unit = staff_unit(p, "dispatch.summons.answer", t) or f"{t.code}:psb"
+    ticket = await fresh_ticket(ctx, t, "neighbour_dispute")
+    [made] = await ctx.call(
+        f"dispatcher.{t.slug}",
+        "POST",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/summons",
+        json={"unit_codes": [unit], "purpose": MATRIX},
+    )
+    return {"summons_id": made["id"]}, made["area_code"], made["dept"]
+
+
 async def reassign_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
     return {"unit_code": f"{t.code}:psb", "reason": f"{MATRIX}：由派出所调处"}, None, None
 
@@ -1161,6 +1178,16 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("POST", "/api/dispatch/v1/supervision-orders/{order_id}/answer"): Fixture(
         params=per_holder("dispatch.supervision.answer", ("order_id",), order_for),
         body=body_of({"answer": MATRIX}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/summons"): Fixture(
+        params=per_holder("dispatch.summons.issue", ("ticket_id",), centre_ticket),
+        body=summons_body,
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/dispatch/v1/summons/{summons_id}/answer"): Fixture(
+        params=per_holder("dispatch.summons.answer", ("summons_id",), summons_for),
+        body=body_of({"arrived": True, "action": f"{MATRIX}：已到场"}),
         ok=frozenset({200}),
     ),
     # --- enforcement ---

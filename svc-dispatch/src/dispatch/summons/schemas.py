@@ -40,6 +40,9 @@ class SummonsOut(BaseModel):
     number: str
     ticket_id: str
     ticket_number: str
+    #: the ticket's place and the summoned unit's department (the scope of the summons)
+    area_code: str
+    dept: str
     unit_code: str
     unit_name: str
     purpose: str

@@ -227,6 +227,8 @@ def to_out(s: Summons, now: dt.datetime) -> SummonsOut:
         number=s.number,
         ticket_id=s.ticket_id,
         ticket_number=s.ticket_number,
+        area_code=s.area_code,
+        dept=s.unit_dept,
         unit_code=s.unit_code,
         unit_name=s.unit_name,
         purpose=s.purpose,

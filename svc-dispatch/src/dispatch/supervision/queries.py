@@ -52,6 +52,8 @@ def to_out(order: SupervisionOrder, now: dt.datetime) -> SupervisionOrderOut:
         number=order.number,
         ticket_id=order.ticket_id,
         ticket_number=order.ticket_number,
+        area_code=order.area_code,
+        dept=order.unit_dept,
         limit=limit,
         limit_zh=limit.label_zh,
         due_at=order.due_at,

@@ -28,6 +28,9 @@ class SupervisionOrderOut(BaseModel):
     number: str
     ticket_id: str
     ticket_number: str
+    #: the ticket's place and the supervised unit's department (the scope of the order)
+    area_code: str
+    dept: str | None
     limit: SupervisedLimit
     limit_zh: str
     due_at: dt.datetime
