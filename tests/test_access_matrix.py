@@ -787,6 +787,31 @@ async def summons_for(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
     return {"summons_id": made["id"]}, made["area_code"], made["dept"]
 
 
+async def joint_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
+    body = {
+        "squad": {"unit_code": f"{t.code}:cle", "task": f"{MATRIX}：现场执法"},
+        "departments": [{"unit_code": f"{t.code}:psb", "task": f"{MATRIX}：秩序维护"}],
+    }
+    return body, None, None
+
+
+async def cooperating_part(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    """A part of a joint action for the caller's unit (the township's police station for a caller without one)."""
+    unit = staff_unit(p, "dispatch.ticket.part.feedback", t) or f"{t.code}:psb"
+    ticket = await fresh_ticket(ctx, t, "neighbour_dispute")
+    parts = await ctx.call(
+        f"dispatcher.{t.slug}",
+        "POST",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/joint-action",
+        json={
+            "squad": {"unit_code": f"{t.code}:cle", "task": MATRIX},
+            "departments": [{"unit_code": unit, "task": MATRIX}],
+        },
+    )
+    part = next(x for x in parts if x["unit_code"] == unit)
+    return {"ticket_id": ticket["id"], "part_id": part["id"]}, ticket["area_code"], unit.split(":")[1]
+
+
 async def reassign_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
     return {"unit_code": f"{t.code}:psb", "reason": f"{MATRIX}：由派出所调处"}, None, None
 
@@ -1190,6 +1215,16 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"arrived": True, "action": f"{MATRIX}：已到场"}),
         ok=frozenset({200}),
     ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/joint-action"): Fixture(
+        params=per_holder("dispatch.ticket.joint_action", ("ticket_id",), centre_ticket),
+        body=joint_body,
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/parts/{part_id}/feedback"): Fixture(
+        params=per_holder("dispatch.ticket.part.feedback", ("ticket_id", "part_id"), cooperating_part),
+        body=body_of({"outcome": f"{MATRIX}：已配合"}),
+        ok=frozenset({200}),
+    ),
     # --- enforcement ---
     ("GET", "/api/enforcement/v1/items/{code}"): Fixture(params=enforcement_item_params, unscoped=True),
     ("GET", "/api/enforcement/v1/items/{code}/revisions"): Fixture(params=enforcement_item_params, unscoped=True),
@@ -1281,6 +1316,13 @@ def _dept_of(item: dict) -> str | None:
     return item.get("dept") or (unit.get("dept") if isinstance(unit, dict) else None)
 
 
+def _involved_depts(item: dict) -> list[str]:
+    """Tickets are also seen by the units involved besides the handling one (cooperating, joint
+    action, summoned): their departments, from the unit codes the ticket lists."""
+    codes = item.get("involved_units")
+    return [c.split(":", 1)[1] for c in codes if isinstance(c, str) and ":" in c] if isinstance(codes, list) else []
+
+
 def leaked_items(body: Any, principal: Principal, route: Route) -> list[str]:
     items = body.get("items", []) if isinstance(body, dict) else body if isinstance(body, list) else []
     bindings = principal.bindings_for(route.permission) if route.permission != AUTHENTICATED else principal.bindings
@@ -1290,7 +1332,12 @@ def leaked_items(body: Any, principal: Principal, route: Route) -> list[str]:
             continue
         for key in AREA_KEYS:
             value = item.get(key)
-            if isinstance(value, str) and is_area_code(value) and not within_scope(bindings, value, _dept_of(item)):
+            depts = [_dept_of(item), *_involved_depts(item)]
+            if (
+                isinstance(value, str)
+                and is_area_code(value)
+                and not any(within_scope(bindings, value, d) for d in depts)
+            ):
                 leaks.append(f"{key}={value} (item {item.get('id', item.get('code'))})")
     return leaks
 

@@ -10,6 +10,7 @@ from dispatch import consumers, seed
 from dispatch.callbacks.router import router as callbacks_router
 from dispatch.categories.router import router as categories_router
 from dispatch.config import DispatchSettings
+from dispatch.joint.router import router as joint_router
 from dispatch.models import metadata
 from dispatch.responsibilities.router import router as responsibilities_router
 from dispatch.summons.router import router as summons_router
@@ -36,6 +37,7 @@ def spec() -> ServiceSpec:
             callbacks_router,
             supervision_router,
             summons_router,
+            joint_router,
         ],
         subscriptions=consumers.subscriptions,
         background=[supervise],

@@ -2,6 +2,7 @@
 
 from dispatch.categories.models import Category
 from dispatch.db import Base
+from dispatch.joint.models import TicketPart
 from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
 from dispatch.summons.models import Summons
 from dispatch.supervision.models import SupervisionOrder
@@ -17,6 +18,7 @@ __all__ = [
     "SupervisionOrder",
     "Ticket",
     "TicketCallback",
+    "TicketPart",
     "TicketReport",
     "TicketStep",
     "metadata",

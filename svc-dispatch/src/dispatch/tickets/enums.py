@@ -56,6 +56,8 @@ class StepKind(LabelledEnum):
     PARKED = "parked", "挂账"
     PARK_REFUSED = "park_refused", "不同意挂账"
     RESUMED = "resumed", "解除挂账"
+    COOPERATION = "cooperation", "配合单位反馈"
+    JOINT_ACTION = "joint_action", "联合执法"
     SUMMONED = "summoned", "吹哨"
     SUMMONS_ANSWERED = "summons_answered", "报到"
     SUMMONS_MISSED = "summons_missed", "未按时报到"
@@ -94,3 +96,11 @@ class Addressee(LabelledEnum):
     UNIT_HEAD = "unit_head", "承办单位负责人"
     TOWNSHIP_LEADER = "township_leader", "镇街领导"
     COUNTY = "county", "县(区)指挥中心"
+
+
+class PartRole(LabelledEnum):
+    """What a unit other than the handling unit does on a ticket."""
+
+    COOPERATING = "cooperating", "配合单位"
+    SQUAD = "squad", "联合执法队"
+    DEPARTMENT = "department", "联合执法部门"

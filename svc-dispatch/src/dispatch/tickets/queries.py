@@ -8,6 +8,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.callbacks.schemas import CallbackOut
+from dispatch.joint.models import TicketPart
+from dispatch.joint.schemas import PartOut
 from dispatch.summons.models import Summons
 from dispatch.summons.schemas import SummonsOut
 from dispatch.supervision.schemas import SupervisionOrderOut
@@ -39,10 +41,14 @@ def readable(principal: Principal) -> ColumnElement[bool]:
     """Tickets in a scope where the caller reads them: by place, and by the handling unit's
     department for department bindings; a department system also by the department that posted it."""
     by_unit = scope_filter(principal, READ, Ticket.area_code, Ticket.unit_dept)
-    # a department summoned to a ticket (吹哨) sees it too
+    # a department summoned to a ticket (吹哨) sees it too...
     if any(b.dept is not None for b in principal.bindings_for(READ)):
         summoned = select(Summons.ticket_id).where(scope_filter(principal, READ, Summons.area_code, Summons.unit_dept))
-        by_unit = or_(by_unit, Ticket.id.in_(summoned))
+        # ... and so do the cooperating units and the units of a joint action
+        parts = select(TicketPart.ticket_id).where(
+            scope_filter(principal, READ, TicketPart.area_code, TicketPart.unit_dept)
+        )
+        by_unit = or_(by_unit, Ticket.id.in_(summoned), Ticket.id.in_(parts))
     by_intake = [
         clause
         for b in principal.bindings_for(READ)
@@ -163,8 +169,22 @@ def is_overdue(ticket: Ticket, now: dt.datetime) -> bool:
     return ticket.status in rules.SUPERVISED_STATUSES and now > ticket.deadline
 
 
-def to_out(ticket: Ticket, now: dt.datetime, *, masked: bool = True) -> TicketOut:
-    return TicketOut(**_fields(ticket, now, masked=masked))
+async def involved_units(session: AsyncSession, ticket_ids: list[str]) -> dict[str, list[str]]:
+    """The units besides the handling unit that see each ticket: cooperating and joint-action units
+    (their parts) and summoned departments — two queries for a whole page."""
+    out: dict[str, set[str]] = {i: set() for i in ticket_ids}
+    if ticket_ids:
+        for model in (TicketPart, Summons):
+            rows = await session.execute(
+                select(model.ticket_id, model.unit_code).where(model.ticket_id.in_(ticket_ids))
+            )
+            for ticket_id, unit_code in rows:
+                out[ticket_id].add(unit_code)
+    return {i: sorted(codes) for i, codes in out.items()}
+
+
+def to_out(ticket: Ticket, now: dt.datetime, *, masked: bool = True, involved: list[str] | None = None) -> TicketOut:
+    return TicketOut(**_fields(ticket, now, masked=masked), involved_units=involved or [])
 
 
 def to_detail(
@@ -176,10 +196,13 @@ def to_detail(
     orders: list[SupervisionOrderOut],
     callbacks: list[CallbackOut],
     summons: list[SummonsOut],
+    parts: list[PartOut],
     masked: bool,
 ) -> TicketDetail:
     return TicketDetail(
         **_fields(ticket, now, masked=masked),
+        involved_units=sorted({p.unit_code for p in parts} | {s.unit_code for s in summons}),
+        parts=parts,
         summons=summons,
         supervision_orders=orders,
         callbacks=callbacks,

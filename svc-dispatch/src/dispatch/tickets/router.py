@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.joint import service as joint_service
 from dispatch.summons import service as summons_service
 from dispatch.supervision import queries as supervision_queries
 from dispatch.tickets import extension, intake, parking, queries, service
@@ -42,9 +43,10 @@ async def detail_of(session: AsyncSession, ticket: Ticket, principal: Principal,
     orders = [supervision_queries.to_out(o, now) for o in await supervision_queries.of_ticket(session, ticket.id)]
     callbacks = await queries.callbacks_of(session, ticket.id)
     summons = [summons_service.to_out(s, now) for s in await summons_service.of_ticket(session, ticket.id)]
+    parts = [joint_service.to_out(p) for p in await joint_service.of_ticket(session, ticket.id)]
     masked = not queries.sees_callers(principal, ticket)
     return queries.to_detail(
-        ticket, now, steps, reports, orders=orders, callbacks=callbacks, summons=summons, masked=masked
+        ticket, now, steps, reports, orders=orders, callbacks=callbacks, summons=summons, parts=parts, masked=masked
     )
 
 
@@ -102,8 +104,11 @@ async def list_tickets(
         rows = await queries.list_tickets(
             session, principal, filters=filters, overdue=overdue, now=env.now, limit=limit, cursor=cursor
         )
-    items, next_cursor = page_of(rows, limit)
-    return Page[TicketOut](items=[queries.to_out(t, env.now) for t in items], next_cursor=next_cursor)
+        items, next_cursor = page_of(rows, limit)
+        involved = await queries.involved_units(session, [t.id for t in items])
+    return Page[TicketOut](
+        items=[queries.to_out(t, env.now, involved=involved[t.id]) for t in items], next_cursor=next_cursor
+    )
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail, summary="One ticket with its timeline")

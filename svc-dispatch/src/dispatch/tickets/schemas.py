@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.callbacks.schemas import CallbackOut
+from dispatch.joint.schemas import PartOut
 from dispatch.summons.schemas import SummonsOut
 from dispatch.supervision.schemas import SupervisionOrderOut
 from dispatch.tickets.enums import TicketSource, TicketStatus, VoidReason
@@ -177,6 +178,8 @@ class TicketOut(BaseModel):
     location: dict[str, Any] | None
     unit: UnitOut | None
     cooperating_units: list[UnitOut]
+    #: every unit besides the handling unit that sees the ticket (cooperating, joint action, summoned)
+    involved_units: list[str]
     responsibility_version: int | None
     urgent: bool
     handle_limit: LimitOut
@@ -222,3 +225,5 @@ class TicketDetail(TicketOut):
     callbacks: list[CallbackOut]
     #: departments summoned to the ticket (吹哨) and their answers (报到) or misses
     summons: list[SummonsOut]
+    #: the parts of the cooperating units and of a joint action (1+1+N), with their answers
+    parts: list[PartOut]

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.categories.models import Category
+from dispatch.joint.models import TicketPart
 from dispatch.responsibilities import rules as responsibility_rules
 from dispatch.responsibilities import service as responsibilities
 from dispatch.tickets import rules
-from dispatch.tickets.enums import StepKind, TicketStatus, VoidReason
+from dispatch.tickets.enums import PartRole, StepKind, TicketStatus, VoidReason
 from dispatch.tickets.models import Ticket, TicketReport, TicketStep
 from dispatch.tickets.queries import load_for_action
 from jiceng_shared import units
@@ -218,6 +219,11 @@ async def open_ticket(
         await assign(
             session, ticket, routing.primary, routing.cooperating, env, at=now, step=("dispatched", note), actor=SYSTEM
         )
+    if routing.cooperating:
+        # the cooperating units get their part (they see the ticket and answer for it); written
+        # after the ticket (the unit of work does not order rows by plain foreign keys)
+        await session.flush()
+        session.add_all(cooperating_parts(ticket, routing.primary, routing.cooperating, now))
     return ticket
 
 
@@ -702,3 +708,25 @@ async def reopen(
             reopened_at=now,
         ),
     )
+
+
+def cooperating_parts(
+    ticket: Ticket, primary: UnitRef, cooperating: list[UnitRef], now: dt.datetime
+) -> list[TicketPart]:
+    """The parts of the cooperating units a routing named (配合 the primary unit)."""
+    return [
+        TicketPart(
+            id=new_id(),
+            ticket_id=ticket.id,
+            area_code=ticket.area_code,
+            unit_code=u.code,
+            unit_dept=u.dept,
+            unit_kind=u.kind,
+            unit_name=u.name,
+            unit_area_code=u.area_code,
+            role=PartRole.COOPERATING,
+            task=f"配合 {primary.name} 处置",
+            created_at=now,
+        )
+        for u in cooperating
+    ]
