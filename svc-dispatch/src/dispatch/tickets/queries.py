@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.callbacks.schemas import CallbackOut
@@ -28,7 +28,7 @@ from dispatch.tickets.schemas import (
 )
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import not_found
-from jiceng_shared.identity import Principal
+from jiceng_shared.identity import Binding, Principal
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import binding_clause, scope_filter
 
@@ -53,6 +53,15 @@ def readable(principal: Principal) -> ColumnElement[bool]:
         clause
         for b in principal.bindings_for(READ)
         if b.role in INTAKE_READERS and (clause := binding_clause(b, Ticket.area_code, Ticket.intake_dept)) is not None
+    ]
+    # ... and the tickets its reports were merged into (并单): the reporter follows the outcome
+    by_intake += [
+        and_(
+            binding_clause(Binding(b.role, b.area, None), Ticket.area_code, None),
+            Ticket.id.in_(select(TicketReport.ticket_id).where(TicketReport.origin == b.dept)),
+        )
+        for b in principal.bindings_for(READ)
+        if b.role in INTAKE_READERS and b.dept is not None
     ]
     return or_(by_unit, *by_intake) if by_intake else by_unit
 
