@@ -11,10 +11,11 @@ from dispatch.callbacks.router import router as callbacks_router
 from dispatch.categories.router import router as categories_router
 from dispatch.config import DispatchSettings
 from dispatch.joint.router import router as joint_router
+from dispatch.map.router import router as map_router
 from dispatch.models import metadata
 from dispatch.responsibilities.router import router as responsibilities_router
 from dispatch.summons.router import router as summons_router
-from dispatch.supervision.jobs import supervise
+from dispatch.supervision.jobs import supervise, watch_spikes
 from dispatch.supervision.router import router as supervision_router
 from dispatch.tickets.router import router as tickets_router
 from jiceng_shared.service import ServiceSpec, create_service_app
@@ -38,9 +39,10 @@ def spec() -> ServiceSpec:
             supervision_router,
             summons_router,
             joint_router,
+            map_router,
         ],
         subscriptions=consumers.subscriptions,
-        background=[supervise],
+        background=[supervise, watch_spikes],
         seed=seed.seed,
     )
 

@@ -3,6 +3,7 @@
 from dispatch.categories.models import Category
 from dispatch.db import Base
 from dispatch.joint.models import TicketPart
+from dispatch.map.models import EarlyWarning
 from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
 from dispatch.summons.models import Summons
 from dispatch.supervision.models import SupervisionOrder
@@ -12,6 +13,7 @@ metadata = Base.metadata
 
 __all__ = [
     "Category",
+    "EarlyWarning",
     "ResponsibilityEntry",
     "ResponsibilityList",
     "Summons",

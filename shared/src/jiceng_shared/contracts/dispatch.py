@@ -312,3 +312,19 @@ class TicketResumed(EventPayload):
     deadline: dt.datetime | None = None
     paused_seconds: int
     resumed_at: dt.datetime
+
+
+class SpikeDetected(EventPayload):
+    """Early warning (研判预警): a category's reports in a township spiked on a day, against the
+    trailing mean of the same weekday. Raised once per category, township and day."""
+
+    event_type = "dispatch.warning.spike"
+
+    warning_id: str
+    category: str
+    township_code: str
+    day: dt.date
+    count: int
+    baseline: float
+    threshold: float
+    raised_at: dt.datetime

@@ -38,3 +38,23 @@ async def supervise(ctx: ServiceContext) -> None:
         except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost meanwhile
             log.exception("supervision pass failed")
         await asyncio.sleep(ctx.settings.supervision_scan_seconds)
+
+
+async def spike_scan(ctx: ServiceContext) -> int:
+    """One early-warning pass over today's reports; returns how many warnings were raised."""
+    from dispatch.map.service import spike_pass
+
+    async with ctx.db.transaction() as session:
+        return len(await spike_pass(session, env_of(ctx)))
+
+
+async def watch_spikes(ctx: ServiceContext) -> None:
+    """The background job of early warning: a pass every ``spike_scan_seconds``."""
+    while True:
+        try:
+            await spike_scan(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the next pass retries
+            log.exception("early-warning pass failed")
+        await asyncio.sleep(ctx.settings.spike_scan_seconds)

@@ -149,7 +149,7 @@ class TicketReport(Base):
     reporter_id: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text)
     location: Mapped[dict[str, Any] | None]
-    reported_at: Mapped[dt.datetime]
+    reported_at: Mapped[dt.datetime] = mapped_column(index=True)
     received_at: Mapped[dt.datetime]
     merged: Mapped[bool] = mapped_column(default=False)
     correlation_id: Mapped[str] = mapped_column(String(64))

@@ -68,6 +68,9 @@ class TicketRules:
     supervision_answer_workdays: int = 1
     callback_reopen_max: int = 1
     summons_respond_minutes: int = 30
+    spike_ratio: float = 3.0
+    spike_min_count: int = 5
+    spike_weeks: int = 4
 
 
 @dataclass(frozen=True)
@@ -234,3 +237,20 @@ def callback_outcome(result: CallbackResult, *, reopened_before: int, reopen_max
 def shifted(at: dt.datetime | None, paused: dt.timedelta) -> dt.datetime | None:
     """A clock instant after a pause: the time parked does not count."""
     return None if at is None else at + paused
+
+
+# --- early warning (研判预警) ------------------------------------------------------------------
+
+
+def spike_baseline(same_weekday_counts: list[int]) -> float:
+    """The trailing mean of the same weekday's counts (e.g. the four weeks before)."""
+    return sum(same_weekday_counts) / len(same_weekday_counts) if same_weekday_counts else 0.0
+
+
+def spike_threshold(baseline: float, *, ratio: float = 3.0, min_count: int = 5) -> float:
+    """A day's reports spike when they reach ``ratio`` × the baseline, and at least ``min_count``."""
+    return max(float(min_count), ratio * baseline)
+
+
+def is_spike(count: int, baseline: float, *, ratio: float = 3.0, min_count: int = 5) -> bool:
+    return count >= spike_threshold(baseline, ratio=ratio, min_count=min_count)
