@@ -880,8 +880,14 @@ def case_scoped(case: dict) -> Scoped:
     return {"case_id": case["id"]}, case["area_code"], case["handling_dept"]
 
 
-async def chain_ticket_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
-    return ticket_scoped((await chain(ctx, t))["ticket"])
+async def chain_ticket_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    """Illegal construction: the police station and the county's natural-resources department
+    cooperate (配合单位), so their staff read the ticket too — the caller's department if involved."""
+    params, area, dept = ticket_scoped((await chain(ctx, t))["ticket"])
+    ticket = (await chain(ctx, t))["ticket"]
+    involved = {dept} | {code.split(":", 1)[1] for code in ticket.get("involved_units", [])}
+    mine = [b.dept for b in p.bindings_for("dispatch.ticket.read") if b.dept in involved]
+    return params, area, mine[0] if mine else dept
 
 
 async def chain_lead_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:

@@ -13,6 +13,7 @@ from dispatch.tickets.queries import READ
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.service import Ctx, ReadSession, require
+from jiceng_shared.workdays import COUNTY_ZONE
 
 router = APIRouter(prefix="/map", tags=["situational picture"])
 GEOJSON = {"200": {"content": {"application/geo+json": {}}}}
@@ -52,12 +53,14 @@ async def stats(
     ctx: Ctx,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(READ))],
-    start: Annotated[dt.date, Query(alias="from")],
-    end: Annotated[dt.date, Query(alias="to", description="exclusive")],
+    start: Annotated[dt.date | None, Query(alias="from", description="default: 30 days before to")] = None,
+    end: Annotated[dt.date | None, Query(alias="to", description="exclusive; default: tomorrow")] = None,
 ) -> dict[str, Any]:
+    end = end or (ctx.now().astimezone(COUNTY_ZONE).date() + dt.timedelta(days=1))
+    start = start or end - dt.timedelta(days=30)
     if end <= start or (end - start).days > 366:
         raise Problem(422, "invalid_period", "Invalid request", "to: after from, at most a year later")
-    zone = dt.timezone(dt.timedelta(hours=8))
+    zone = COUNTY_ZONE
     return await service.stats(
         session,
         principal,
