@@ -1,5 +1,6 @@
 """Trace context crosses from HTTP into the event; logs are JSON with request and trace ids; /metrics."""
 
+import datetime as dt
 import io
 import json
 import logging
@@ -52,6 +53,9 @@ async def test_logs_are_json_lines_with_the_request_and_trace_ids(grid):
     [access] = [line for line in lines if line.get("request_id") == "req-43" and line["message"] == "request"]
     assert access["trace_id"] == TRACE_ID and access["service"] == "svc-grid"
     assert access["status"] == 200 and access["path"] == "/api/grid/v1/areas" and "duration_ms" in access
+    # RFC 3339 with its offset, which collectors parse without a format string
+    assert dt.datetime.fromisoformat(access["time"]).utcoffset() == dt.timedelta(0)
+    assert "T" in access["time"] and access["time"].endswith("+00:00")
 
 
 async def test_metrics_count_requests_by_route_and_status(grid):

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-from gateway import seed
+from gateway import docs, seed
 from gateway.access import AccessGuard, GuardedApp, answer_problem
 from gateway.audit import AuditLog
 from gateway.auth.router import router as auth_router
@@ -30,14 +30,20 @@ from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
 from gateway.proxy import BodyTooLarge, Proxy, read_body
+from jiceng_shared import county
+from jiceng_shared.areafeed import AreaCopy, follow_bucket, follow_in_registry
 from jiceng_shared.asyncapi import asyncapi_document
-from jiceng_shared.db import Database
+from jiceng_shared.bus import EventBus
+from jiceng_shared.db import Database, utcnow
 from jiceng_shared.errors import Problem, install_problem_handlers, problem_response
 from jiceng_shared.identity import InternalTokenSigner
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
 from jiceng_shared.policy import Policy, load_policy
 from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
+from jiceng_shared.workdays import WorkdayCalendar, report_coverage
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 #: the map page and the map library it uses (vendored from npm, see static/leaflet/VENDORED.md)
@@ -127,7 +133,6 @@ async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> No
 
     from gateway.auth.passwords import verify_secret
     from gateway.models import User
-    from jiceng_shared import demo
     from jiceng_shared.devkeys import DEMO_PASSWORD
     from jiceng_shared.settings import InsecureConfiguration
 
@@ -136,7 +141,8 @@ async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> No
             (
                 await session.scalars(
                     select(User.password_hash).where(
-                        User.username.in_(list(demo.USER_BY_NAME)), User.disabled.is_(False)
+                        User.username.in_(seed.demo_usernames(county.registry(settings.county_dir))),
+                        User.disabled.is_(False),
                     )
                 )
             ).all()
@@ -149,12 +155,27 @@ async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> No
             )
 
 
+async def _follow_areas(bus: EventBus, areas: AreaCopy) -> None:
+    """Keep the gateway's copy of the areas from svc-grid's bucket, resuming after any failure."""
+    while True:
+        try:
+            await follow_bucket(bus, areas)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - NATS away or the bucket not there yet: try again
+            log.warning("area feed interrupted, resuming", exc_info=True)
+            await asyncio.sleep(2)
+
+
 def create_app(settings: GatewaySettings | None = None, policy: Policy | None = None) -> Any:
     settings = settings or GatewaySettings()
     settings.check_production()
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
     policy = policy or load_policy()
+    # a county or calendar file with an error stops the gateway here, naming file, record, problem
+    county.install(settings.county_dir)
+    calendar = WorkdayCalendar.from_settings(settings)
     db = Database(settings.database_url, metadata=metadata, source="/gateway", pool_size=settings.database_pool_size)
     tokens = AccessTokens(
         settings.access_private_key,
@@ -199,6 +220,17 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             signer.forget(subject)
 
     changes = IdentityChanges(settings.nats_url, settings.invalidation_subject, forget)
+    # the areas changed in svc-grid (jiceng_shared.areafeed): a binding on a retired grid is refused
+    # without a restart, and the gateway's registry follows the changes like every service's
+    areas = AreaCopy()
+    areas.on_change(follow_in_registry(county.registry(settings.county_dir), utcnow))
+    bus = EventBus(
+        settings.nats_url,
+        prefix=settings.events_prefix,
+        stream=settings.stream_name,
+        retention_days=settings.events_retention_days,
+        client_name="gateway",
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -210,12 +242,21 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             except Exception:
                 await db.dispose()
                 raise
+        report_coverage(calendar, utcnow(), service="gateway")
         await audit.start()
         await proxy.start()
         await changes.start()
+        area_tasks = [
+            asyncio.create_task(bus.connect_forever(), name="nats-connect"),
+            asyncio.create_task(_follow_areas(bus, areas), name="areas"),
+        ]
         try:
             yield
         finally:
+            for task in area_tasks:
+                task.cancel()
+            await asyncio.gather(*area_tasks, return_exceptions=True)
+            await bus.close()
             await changes.close()
             await proxy.close()
             await audit.close()
@@ -226,6 +267,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         description=DESCRIPTION,
         version="1.0.0",
         lifespan=lifespan,
+        generate_unique_id_function=lambda route: f"gateway_{route.name}",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -240,6 +282,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     api.state.address = address
     api.state.guard = guard
     api.state.identity_changes = changes
+    api.state.areas = areas
     install_problem_handlers(api)
 
     api.include_router(auth_router)
@@ -261,18 +304,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     async def asyncapi() -> JSONResponse:
         return JSONResponse(asyncapi_document(settings.events_prefix, settings.nats_url))
 
-    @api.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Jiceng API",
-            oauth2_redirect_url="/docs/oauth2-redirect",
-            swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
-        )
-
-    @api.get("/docs/oauth2-redirect", include_in_schema=False)
-    async def docs_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+    docs.install(api)
 
     @api.get("/map", include_in_schema=False)
     async def situational_map() -> HTMLResponse:
@@ -292,7 +324,9 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             await asyncio.wait_for(request.app.state.db.ping(), timeout=2)
         except Exception:  # noqa: BLE001 - not ready is the answer
             return problem_response(503, "not_ready", "Not ready", "unreachable: database", checks={"database": False})
-        return JSONResponse({"status": "ready", "checks": {"database": True}})
+        # reported, never failing: without an official schedule deadlines count Monday-Friday
+        coverage = report_coverage(calendar, utcnow(), service="gateway").as_json()
+        return JSONResponse({"status": "ready", "checks": {"database": True, "calendar": coverage}})
 
     api.add_api_route("/metrics", metrics_response, include_in_schema=False)
     app = ObservabilityMiddleware(Gateway(api, proxy, guard, settings.max_body_bytes), service="gateway")

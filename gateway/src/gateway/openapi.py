@@ -9,14 +9,15 @@ table. Operations missing from the route table are not reachable and are left ou
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
+import re
 import time
 from typing import Any
 
 import aiohttp
 
 from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenSigner, Principal
+from jiceng_shared.openapi_problems import SHARED_SCHEMAS, document_operation, document_problems
 from jiceng_shared.policy import AUTHENTICATED, PUBLIC, Policy
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ def _rename_refs(node: Any, prefix: str) -> Any:
         out = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
-                out[key] = "#/components/schemas/" + prefix + value.rsplit("/", 1)[1]
+                name = value.rsplit("/", 1)[1]
+                out[key] = "#/components/schemas/" + (name if name in SHARED_SCHEMAS else prefix + name)
             else:
                 out[key] = _rename_refs(value, prefix)
         return out
@@ -66,8 +68,32 @@ def annotate(operation: dict[str, Any], permission: str, labels: dict[str, str])
             ).strip()
 
 
+def unique_title(service: str, name: str) -> str:
+    """``grid`` + ``Page_IncidentOut_`` → ``GridPageIncidentOut``: generated clients name classes
+    after titles, and two services' ``ItemOut`` must not become one class."""
+    words = re.split(r"[^0-9A-Za-z]+", f"{service}_{name}")
+    return "".join(w[:1].upper() + w[1:] for w in words if w)
+
+
+#: public routes of the gateway itself (no token)
+GATEWAY_PUBLIC = {("post", "/auth/token"), ("get", "/auth/jwks.json")}
+
+
+def document_gateway_problems(operation: dict[str, Any], *, proxied: bool, public: bool) -> None:
+    """What the gateway itself may answer on top of the service: throttling of public routes, a
+    body over the limit, and an upstream that failed or timed out."""
+    statuses = set()
+    if public:
+        statuses.add(429)
+    if operation.get("requestBody"):
+        statuses.add(413)
+    if proxied:
+        statuses |= {502, 504}
+    document_operation(operation, statuses)
+
+
 def merge(base: dict[str, Any], service_docs: dict[str, dict[str, Any]], policy: Policy) -> dict[str, Any]:
-    doc = copy.deepcopy(base)
+    doc = document_problems(base, is_public=lambda path, method: (method, path) in GATEWAY_PUBLIC)
     doc.setdefault("components", {}).setdefault("schemas", {})
     doc["components"]["securitySchemes"] = security_schemes()
     routes = {(r.method.lower(), r.path): r for r in policy.routes}
@@ -75,10 +101,15 @@ def merge(base: dict[str, Any], service_docs: dict[str, dict[str, Any]], policy:
         for method in METHODS:
             if method in item and (method, path) in routes:
                 annotate(item[method], routes[(method, path)].permission, policy.permission_labels)
+            if method in item:
+                document_gateway_problems(item[method], proxied=False, public=(method, path) in GATEWAY_PUBLIC)
     for service, sdoc in service_docs.items():
         prefix = f"{service}."
         sdoc = _rename_refs(sdoc, prefix)
         for name, schema in sdoc.get("components", {}).get("schemas", {}).items():
+            if name in SHARED_SCHEMAS:
+                continue
+            schema["title"] = unique_title(service, name)
             doc["components"]["schemas"][prefix + name] = schema
         for path, item in sdoc.get("paths", {}).items():
             kept = {}
@@ -88,6 +119,7 @@ def merge(base: dict[str, Any], service_docs: dict[str, dict[str, Any]], policy:
                     operation.setdefault("tags", [service])
                     operation["tags"] = [f"{service}: {t}" for t in operation["tags"]]
                     annotate(operation, route.permission, policy.permission_labels)
+                    document_gateway_problems(operation, proxied=True, public=route.permission == PUBLIC)
                     kept[method] = operation
             if kept:
                 doc["paths"][path] = kept

@@ -1,4 +1,5 @@
-"""Demo identities of demo-data.md: one user per role and township, one client per department."""
+"""Demo identities of demo-data.md: one user per role and township, one client per department,
+derived from the county's organisation (``ctx.org``: the demo county, or JICENG_COUNTY_DIR's)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from gateway.auth.passwords import hash_secret
 from gateway.config import MIN_SECRET_LENGTH
 from gateway.iam.rules import township_home
 from gateway.models import Client, RoleBinding, User
-from jiceng_shared import demo
+from jiceng_shared import county, demo
+from jiceng_shared.county import Organisation
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.settings import InsecureConfiguration
+
+
+def demo_usernames(org: Organisation) -> list[str]:
+    """The logins the demo seed creates for this county (production refuses them with the
+    development password)."""
+    return [u.username for u in demo.users_for(org)]
 
 
 def client_secret(client_id: str, demo_password: str) -> str:
@@ -26,11 +34,12 @@ async def seed(ctx: ServiceContext) -> None:
             f"{MIN_SECRET_LENGTH} characters (GATEWAY_DEMO_PASSWORD)"
         )
     password = ctx.settings.demo_password
+    org = getattr(ctx, "org", None) or county.registry(ctx.settings.county_dir)
     password_hash = await hash_secret(password)  # one hash for all demo users keeps the seed fast
     now = utcnow()
     async with ctx.db.transaction() as session:
         existing = set((await session.scalars(select(User.username))).all())
-        for demo_user in demo.USERS:
+        for demo_user in demo.users_for(org):
             if demo_user.username in existing:
                 continue
             user = User(
@@ -56,7 +65,7 @@ async def seed(ctx: ServiceContext) -> None:
                     )
                 )
         existing_clients = set((await session.scalars(select(Client.client_id))).all())
-        for demo_client in demo.CLIENTS:
+        for demo_client in demo.clients_for(org):
             if demo_client.client_id in existing_clients:
                 continue
             client = Client(
@@ -65,7 +74,7 @@ async def seed(ctx: ServiceContext) -> None:
                 name=demo_client.name,
                 secret_hash=await hash_secret(client_secret(demo_client.client_id, password)),
                 dept=demo_client.dept,
-                area=demo.COUNTY_CODE,
+                area=org.code,
                 created_at=now,
                 updated_at=now,
             )

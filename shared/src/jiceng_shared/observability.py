@@ -8,6 +8,7 @@ across processes in the logs and, when an OTLP endpoint is configured, in a trac
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import logging
 import re
 import sys
@@ -52,11 +53,19 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+class _RFC3339JsonFormatter(JsonFormatter):
+    """``time`` as RFC 3339 in UTC with milliseconds (``2026-11-29T19:40:00.123+00:00``), the form
+    log collectors parse without a format string (logging's default has a comma and no zone)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
+        return dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     """One JSON object per line on stdout, for every logger of the process (uvicorn's too)."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
-        JsonFormatter(
+        _RFC3339JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             timestamp=False,

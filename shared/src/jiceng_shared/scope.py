@@ -43,11 +43,6 @@ def scope_filter(
     return or_(*clauses)
 
 
-def require_permission(principal: Principal, permission: str) -> None:
-    if not principal.can(permission):
-        raise permission_denied(permission)
-
-
 def require_scope(
     principal: Principal,
     permission: str,

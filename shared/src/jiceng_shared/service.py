@@ -24,7 +24,8 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from jiceng_shared import errors
+from jiceng_shared import county, errors
+from jiceng_shared.areafeed import AreaCopy, follow_in_registry, watch_areas
 from jiceng_shared.bus import EventBus
 from jiceng_shared.consumers import ConsumerGroup, Subscription
 from jiceng_shared.db import Database, utcnow
@@ -32,9 +33,10 @@ from jiceng_shared.errors import install_problem_handlers, permission_denied, pr
 from jiceng_shared.identity import InternalTokenError, InternalTokenVerifier, Principal
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
+from jiceng_shared.openapi_problems import document_problems
 from jiceng_shared.outbox import OutboxRelay
 from jiceng_shared.settings import CommonSettings
-from jiceng_shared.workdays import WorkdayCalendar
+from jiceng_shared.workdays import WorkdayCalendar, report_coverage
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +52,31 @@ class ServiceContext:
     relay: OutboxRelay
     consumers: ConsumerGroup
     calendar: WorkdayCalendar
+    #: the county's organisation (townships, villages, grids, organs, departments, stationed offices)
+    org: county.Organisation = field(default_factory=county.current)
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the areas changed at run time in svc-grid (new, split, merged, retired grids...), kept
+    #: current from the platform's area bucket by a background task (jiceng_shared.areafeed)
+    areas: AreaCopy = field(default_factory=AreaCopy)
 
     def now(self) -> dt.datetime:
         """The service's "now": the wall clock, or a clock a test puts in ``extras["clock"]`` to stand
         on a given day (a holiday eve, the day after a deadline) instead of waiting for it."""
         clock = self.extras.get("clock")
         return clock().astimezone(dt.timezone.utc) if clock is not None else utcnow()
+
+
+def file_clock(path: Path) -> Callable[[], dt.datetime]:
+    """The instant written in ``path``, or the wall clock while the file is absent or empty."""
+
+    def now() -> dt.datetime:
+        try:
+            text = path.read_text().strip()
+        except FileNotFoundError:
+            text = ""
+        return dt.datetime.fromisoformat(text) if text else utcnow()
+
+    return now
 
 
 BackgroundJob = Callable[[ServiceContext], Awaitable[None]]
@@ -99,11 +119,13 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         client_name=f"svc-{spec.name}",
     )
     relay = OutboxRelay(db, bus, service=spec.name, poll_seconds=settings.outbox_poll_seconds)
-    calendar = WorkdayCalendar(
-        extra_holidays=settings.calendar_extra_holidays,
-        extra_workdays=settings.calendar_extra_workdays,
-    )
-    ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar)  # type: ignore[arg-type]
+    calendar = WorkdayCalendar.from_settings(settings)
+    org = county.install(settings.county_dir)
+    ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]
+    if settings.env == "test" and settings.clock_file is not None:
+        ctx.extras["clock"] = file_clock(settings.clock_file)
+    # areas changed in svc-grid reach this process's registry when they take effect (no restart)
+    ctx.areas.on_change(follow_in_registry(ctx.org, ctx.now))
     ctx.consumers = ConsumerGroup(
         db,
         bus,
@@ -158,6 +180,9 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     settings.check_production()
     configure_logging(f"svc-{spec.name}", settings.log_level)
     configure_tracing(f"svc-{spec.name}", settings.otel_exporter_otlp_endpoint)
+    # a county or a calendar file with an error stops the process here, naming file, record, problem
+    county.install(settings.county_dir)
+    WorkdayCalendar.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -165,9 +190,13 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
             await asyncio.to_thread(run_migrations, spec.migrations_dir, settings.database_url)
         ctx = build_context(spec, settings)
         app.state.ctx = ctx
+        if getattr(app.state, "clock", None) is not None:  # a test starts the process on a chosen day
+            ctx.extras["clock"] = app.state.clock
+        report_coverage(ctx.calendar, ctx.now(), service=spec.name)
         tasks = [
             asyncio.create_task(ctx.bus.connect_forever(), name="nats-connect"),
             asyncio.create_task(ctx.relay.run(), name="outbox-relay"),
+            asyncio.create_task(_supervise("areas", watch_areas, ctx), name="areas"),
         ]
         tasks += [
             asyncio.create_task(_supervise(getattr(job, "__name__", "job"), job, ctx), name="job")
@@ -190,12 +219,16 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
         version=spec.version,
         lifespan=lifespan,
         openapi_url=f"{spec.api_prefix}/openapi.json",
+        # stable, readable operation ids (``dispatch_register_ticket``): generated clients name
+        # their methods after them
+        generate_unique_id_function=lambda route: f"{spec.name}_{route.name}",
         docs_url=None,
         redoc_url=None,
         telemetry=NO_NATIVE_TELEMETRY,
     )
     app.state.spec = spec
     app.state.settings = settings
+    _document_problems(app)
     install_problem_handlers(app)
     for router in spec.routers:
         app.include_router(router, prefix=spec.api_prefix)
@@ -208,23 +241,40 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     return app
 
 
+def _document_problems(app: FastAPI) -> None:
+    """The app's OpenAPI document lists every operation's problem responses (see openapi_problems)."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(plain())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 async def _healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 async def _readyz(request: Request) -> JSONResponse:
     ctx: ServiceContext | None = getattr(request.app.state, "ctx", None)
-    checks = {"database": False, "nats": False}
+    required = {"database": False, "nats": False}
     if ctx is not None:
         try:
             await asyncio.wait_for(ctx.db.ping(), timeout=2)
-            checks["database"] = True
+            required["database"] = True
         except Exception:  # noqa: BLE001 - not ready is the answer
             pass
-        checks["nats"] = ctx.bus.connected
-    if all(checks.values()):
+        required["nats"] = ctx.bus.connected
+    checks: dict[str, Any] = dict(required)
+    # the calendar check reports, it never makes the process unready: without an official schedule
+    # the uncovered days count Monday-Friday (and a warning is logged)
+    if ctx is not None:
+        checks["calendar"] = report_coverage(ctx.calendar, ctx.now(), service=ctx.spec.name).as_json()
+    if all(required.values()):
         return JSONResponse({"status": "ready", "checks": checks})
-    failing = ", ".join(k for k, ok in checks.items() if not ok)
+    failing = ", ".join(k for k, ok in required.items() if not ok)
     return errors.problem_response(503, "not_ready", "Not ready", f"unreachable: {failing}", checks=checks)
 
 

@@ -39,6 +39,10 @@ class CommonSettings(BaseSettings):
     #: 0 means the process's default port
     port: int = 0
     data_dir: Path = Path("data")
+    #: tests of the whole stack only (ignored unless ``env`` is ``test``): a file holding an RFC 3339
+    #: instant that stands in for the wall clock of ``ServiceContext.now()`` while it exists, so an
+    #: end-to-end test can travel past a deadline in every process at once
+    clock_file: Path | None = None
     database_url: str = ""
     #: PostgreSQL connections per process (fixed; with the 2 of the counter pool, 6 processes stay
     #: under PostgreSQL's default max_connections of 100)
@@ -63,6 +67,15 @@ class CommonSettings(BaseSettings):
     #: year's schedule in the autumn before): holidays, and make-up working days (调休)
     calendar_extra_holidays: list[dt.date] = []
     calendar_extra_workdays: list[dt.date] = []
+    #: a directory of the county's own yearly schedules (``<year>.toml``, the format of
+    #: ``jiceng_shared/calendars/``); they win over the packaged files and the chinesecalendar package
+    calendar_dir: Path | None = None
+    #: the coming days that must have an official schedule, else /readyz, a gauge and a warning say
+    #: so (issue 8: 90 days, a quarter's notice before the deadlines run on weekdays only)
+    calendar_coverage_days: int = 90
+    #: the county's organisation (``county.toml``, ``areas.geojson`` ...); empty: the demo county
+    #: shipped in ``jiceng_shared/counties/demo``
+    county_dir: Path | None = None
     #: OTLP endpoint for traces; empty keeps trace context in logs and headers only
     otel_exporter_otlp_endpoint: str = ""
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from jiceng_shared import demo
 from jiceng_shared.topology import GATEWAY, PROCESSES, SERVICES, Process
 
 
@@ -159,6 +158,10 @@ class Stack:
 
 
 def print_banner(stack: Stack, password: str) -> None:
+    # the seeding part of the stack: the demo logins of the county the processes were seeded with
+    from jiceng_shared import county, demo
+
+    org = county.current()
     gateway = stack.url("gateway")
     lines = [
         "",
@@ -169,11 +172,11 @@ def print_banner(stack: Stack, password: str) -> None:
         "",
         f"Demo logins (password: {password}):",
     ]
-    lines += [f"  {u.username:<34} {u.display_name}" for u in demo.USERS]
+    lines += [f"  {u.username:<34} {u.display_name}" for u in demo.users_for(org)]
     lines += [
         "",
         f"Department systems (client credentials; secret: <client_id>-secret-{password}):",
-        *(f"  {c.client_id:<34} {c.name}" for c in demo.CLIENTS),
+        *(f"  {c.client_id:<34} {c.name}" for c in demo.clients_for(org)),
         "",
         "Stop with Ctrl-C (or `make stop` from another terminal).",
         "",

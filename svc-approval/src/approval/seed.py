@@ -16,13 +16,16 @@ from approval.catalogue.schemas import ItemCreate
 from approval.catalogue.service import write_version
 from approval.frontdesk.models import Post
 from jiceng_shared import demo
+from jiceng_shared.county import Organisation
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.service import ServiceContext
 
 #: the demo lists are in force from the start of the demo year
 EFFECTIVE_FROM = dt.date(2026, 1, 1)
-BOTH = [t.code for t in demo.TOWNSHIPS]
+#: placeholders of ITEMS resolved against the county seeded (ctx.org): every township; the first one
+ALL_TOWNSHIPS = ["*"]
+FIRST_TOWNSHIP = ["first"]
 SEEDER = Principal(subject="seed", name="演示数据", kind="client")
 
 
@@ -38,7 +41,7 @@ ITEMS = [
         "code": "elderly_card",
         "name": "老年人优待证办理",
         "department": "soc",
-        "delegated_townships": BOTH,
+        "delegated_townships": ALL_TOWNSHIPS,
         "kind": "instant",
         "proxy": True,
         "online": True,
@@ -50,7 +53,7 @@ ITEMS = [
         "code": "homestead_building",
         "name": "农村宅基地和建房（规划许可）审批",
         "department": "nrp",
-        "delegated_townships": [demo.BUFENG.code],
+        "delegated_townships": FIRST_TOWNSHIP,
         "kind": "committed",
         "limit_workdays": 15,
         "conditions": "本集体经济组织成员，符合一户一宅和国土空间规划",
@@ -66,7 +69,7 @@ ITEMS = [
         "code": "resident_pension_enrolment",
         "name": "城乡居民基本养老保险参保登记",
         "department": "soc",
-        "delegated_townships": BOTH,
+        "delegated_townships": ALL_TOWNSHIPS,
         "kind": "committed",
         "limit_workdays": 3,
         "cross_township": True,
@@ -110,19 +113,29 @@ ITEMS = [
 ]
 
 
+def _for_county(spec: dict, org: Organisation) -> dict:
+    delegated = spec.get("delegated_townships")
+    if delegated is ALL_TOWNSHIPS:
+        return spec | {"delegated_townships": [t.code for t in org.townships]}
+    if delegated is FIRST_TOWNSHIP:
+        return spec | {"delegated_townships": [org.townships[0].code]}
+    return spec
+
+
 async def seed(ctx: ServiceContext) -> None:
     now = utcnow()
     async with ctx.db.transaction() as session:
         existing = set((await session.scalars(select(CatalogueItem.code))).all())
         for spec in ITEMS:
             if spec["code"] not in existing:
-                body = ItemCreate.model_validate(spec)
+                body = ItemCreate.model_validate(_for_county(spec, ctx.org))
                 write_version(session, SEEDER, body.code, 1, body, EFFECTIVE_FROM, now)
         posts = {tuple(r) for r in (await session.execute(select(Post.area_code, Post.name))).all()}
-        for t in demo.TOWNSHIPS:
+        users = {u.username: u for u in demo.users_for(ctx.org)}
+        for t in ctx.org.townships:
             if (t.code, "综合受理1号窗口") in posts:
                 continue
-            a, b = demo.USER_BY_NAME[f"window_clerk.{t.slug}"], demo.USER_BY_NAME[f"window_clerk2.{t.slug}"]
+            a, b = users[f"window_clerk.{t.slug}"], users[f"window_clerk2.{t.slug}"]
             session.add(
                 Post(
                     id=new_id(),

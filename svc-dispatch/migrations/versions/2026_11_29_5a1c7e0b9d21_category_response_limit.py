@@ -1,7 +1,7 @@
 """categories: the response limit (签收时限) per category
 
 Revision ID: 5a1c7e0b9d21
-Revises: 2ec0ecc23610
+Revises: b7d2f4a91c05
 Create Date: 2026-11-29 19:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5a1c7e0b9d21"
-down_revision: str | None = "2ec0ecc23610"
+down_revision: str | None = "b7d2f4a91c05"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,15 +13,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from enforcement.decisions.models import ReviewerQualification
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.officers.models import Officer
 from enforcement.officers.service import OFFICE_DEPT
 from jiceng_shared import demo
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.county import Organisation
+from jiceng_shared.db import new_id
 from jiceng_shared.service import ServiceContext
 
 LIST_PUBLISHED = dt.date(2024, 1, 1)
-BOTH = tuple(t.code for t in demo.TOWNSHIPS)
+#: placeholders of ITEMS resolved against the county seeded (ctx.org): every township; the first one
+ALL_TOWNSHIPS = ("*",)
+FIRST_TOWNSHIP = ("first",)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ ITEMS = (
         ("street_occupation",),
         "cle",
         "《城市市容和环境卫生管理条例》第十四条、第三十六条",
-        delegated_to=BOTH,
+        delegated_to=ALL_TOWNSHIPS,
     ),
     DemoItem(
         "ZF-GH-064",
@@ -52,7 +56,7 @@ ITEMS = (
         ("illegal_construction",),
         "nrp",
         "《中华人民共和国城乡规划法》第六十四条",
-        delegated_to=BOTH,
+        delegated_to=ALL_TOWNSHIPS,
     ),
     DemoItem(
         "ZF-TD-077",
@@ -67,7 +71,7 @@ ITEMS = (
         ("safety_hazard",),
         "sep",
         "《中华人民共和国安全生产法》第一百零二条",
-        delegated_to=(demo.BUFENG.code,),
+        delegated_to=FIRST_TOWNSHIP,
     ),
     DemoItem(
         "ZF-QZ-001",
@@ -94,9 +98,11 @@ class DemoOfficer:
     valid_until: dt.date
 
 
-def demo_officers() -> list[DemoOfficer]:
+def demo_officers(org: Organisation | None = None) -> list[DemoOfficer]:
+    org = org or demo.ORG
+    first = org.townships[0]
     officers = []
-    for user in demo.USERS:
+    for user in demo.users_for(org):
         for role, area, _dept in user.bindings:
             if role == "enforcement_officer":
                 seq = sum(1 for o in officers if o.township_code == area) + 1
@@ -105,13 +111,14 @@ def demo_officers() -> list[DemoOfficer]:
                         user.username, user.display_name, area, f"苏{area[6:9]}ZF{seq:04d}", *CERTIFICATES_VALID
                     )
                 )
-    # a third Bufeng officer (no login) whose certificate has expired: may not be one of a case's officers
+    # a third officer of the first township (Bufeng; no login) whose certificate has expired: may not
+    # be one of a case's officers
     officers.append(
         DemoOfficer(
-            "enforcement_officer3.bufeng",
-            "步凤镇执法人员丙",
-            demo.BUFENG.code,
-            "苏100ZF0099",
+            f"enforcement_officer3.{first.slug}",
+            f"{first.name}执法人员丙",
+            first.code,
+            f"苏{first.code[6:9]}ZF0099",
             dt.date(2019, 1, 1),
             dt.date(2024, 12, 31),
         )
@@ -119,8 +126,28 @@ def demo_officers() -> list[DemoOfficer]:
     return officers
 
 
+def demo_reviewers(org: Organisation | None = None) -> list[DemoOfficer]:
+    """The demo legal reviewers, each with a legal professional qualification (法律职业资格)."""
+    return [
+        DemoOfficer(
+            user.username, user.display_name, area, f"A2015{area[6:9]}{n:06d}", dt.date(2015, 9, 1), dt.date.max
+        )
+        for n, user in enumerate(demo.users_for(org or demo.ORG), start=1)
+        for role, area, _dept in user.bindings
+        if role == "legal_reviewer"
+    ]
+
+
+def _townships(delegated_to: tuple[str, ...], org: Organisation) -> tuple[str, ...]:
+    if delegated_to is ALL_TOWNSHIPS:
+        return tuple(t.code for t in org.townships)
+    if delegated_to is FIRST_TOWNSHIP:
+        return (org.townships[0].code,)
+    return delegated_to
+
+
 async def seed(ctx: ServiceContext) -> None:
-    now = utcnow()
+    now = ctx.now()
     async with ctx.db.transaction() as session:
         existing = set((await session.scalars(select(ItemRevision.code))).all())
         for item in ITEMS:
@@ -153,12 +180,28 @@ async def seed(ctx: ServiceContext) -> None:
                             valid_from=LIST_PUBLISHED,
                             valid_until=None,
                         )
-                        for t in item.delegated_to
+                        for t in _townships(item.delegated_to, ctx.org)
                     ],
                 )
             )
+        qualified = set((await session.scalars(select(ReviewerQualification.username))).all())
+        for r in demo_reviewers(ctx.org):
+            if r.username not in qualified:
+                session.add(
+                    ReviewerQualification(
+                        id=new_id(),
+                        username=r.username,
+                        name=r.name,
+                        township_code=r.township_code,
+                        certificate_number=r.certificate_number,
+                        valid_from=r.valid_from,
+                        valid_until=None,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
         known = set((await session.scalars(select(Officer.username))).all())
-        for o in demo_officers():
+        for o in demo_officers(ctx.org):
             if o.username not in known:
                 session.add(
                     Officer(

@@ -20,3 +20,7 @@ class GridSettings(CommonSettings):
     dense_grid_max_people: int = 1500
     #: largest attachment an incident report may declare
     attachment_max_bytes: int = 20 * 1024 * 1024
+    #: how far two boundaries may disagree before the area rules count it (metres): a grid may
+    #: stick out of its village by this much, touch a sibling with a sliver this wide, and a split's
+    #: parts may leave gaps or overlaps this wide (digitising noise, not a real overlap)
+    area_tolerance_metres: float = 1.0

@@ -1,35 +1,47 @@
-"""Demo data of svc-grid: the area tree of the demo county with grid polygons, and a few residents
-in every grid (fictitious people with valid-looking identity numbers) (idempotent)."""
+"""Data of svc-grid: the area tree of the county (ctx.org: the demo county or JICENG_COUNTY_DIR's)
+with grid polygons, and, as demo data, a few residents in every grid (fictitious people with valid-looking identity numbers) (idempotent)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from grid.areas.models import Area
+from grid.areas.models import Area, AreaVersion
+from grid.areas.service import first_version
+from grid.categories import service as categories
 from grid.residents.models import Resident
 from grid.residents.rules import check_character
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.db import utcnow
 from jiceng_shared.service import ServiceContext
 
 
-def demo_areas() -> list[Area]:
+def demo_areas(org: county.Organisation | None = None) -> list[Area]:
+    org = org or county.current()
     now = utcnow()
-    areas = [Area(code=demo.COUNTY_CODE, name=demo.COUNTY_NAME, level="county", created_at=now)]
+    areas = [Area(code=org.code, name=org.name, level="county", created_at=now)]
     areas += [
         Area(
             code=t.code,
             name=t.name,
             level="township",
-            parent_code=demo.COUNTY_CODE,
+            parent_code=org.code,
             township_code=t.code,
             created_at=now,
         )
-        for t in demo.TOWNSHIPS
+        for t in org.townships
     ]
     areas += [
-        Area(code=v.code, name=v.name, level=v.kind, parent_code=v.township, township_code=v.township, created_at=now)
-        for v in demo.VILLAGES
+        Area(
+            code=v.code,
+            name=v.name,
+            level=v.kind,
+            parent_code=v.township,
+            township_code=v.township,
+            # a village drawn in the county's areas.geojson bounds its grids (grid.areas.rules)
+            polygon=org.village_polygons.get(v.code),
+            created_at=now,
+        )
+        for v in org.villages
     ]
     areas += [
         Area(
@@ -45,7 +57,7 @@ def demo_areas() -> list[Area]:
             dense=g.dense,
             created_at=now,
         )
-        for g in demo.GRIDS
+        for g in org.grids
     ]
     return areas
 
@@ -58,10 +70,11 @@ _PEOPLE = (
 )
 
 
-def demo_residents() -> list[Resident]:
+def demo_residents(org: county.Organisation | None = None) -> list[Resident]:
+    org = org or county.current()
     now = utcnow()
     residents = []
-    for g_index, grid in enumerate(demo.GRIDS):
+    for g_index, grid in enumerate(org.grids):
         for p_index, (name, born, groups, head) in enumerate(_PEOPLE):
             first17 = grid.village[:6] + born + f"{g_index * 10 + p_index + 1:03d}"
             household = f"{grid.code}-{1 if p_index else 0:04d}"
@@ -87,9 +100,14 @@ def demo_residents() -> list[Resident]:
 
 async def seed(ctx: ServiceContext) -> None:
     async with ctx.db.transaction() as session:
-        for area in demo_areas():
+        versioned = set((await session.scalars(select(AreaVersion.code))).all())
+        for area in demo_areas(ctx.org):
             if await session.get(Area, area.code) is None:
                 session.add(area)
+                if area.code not in versioned:
+                    session.add(first_version(area))
         await session.flush()
         existing = set((await session.scalars(select(Resident.id))).all())
-        session.add_all(r for r in demo_residents() if r.id not in existing)
+        session.add_all(r for r in demo_residents(ctx.org) if r.id not in existing)
+        # the first copy of the category dictionary; dispatch.category.changed keeps it current
+        await categories.seed_from_county(session)

@@ -7,7 +7,7 @@ import binascii
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.auth.service import Authenticator
 from jiceng_shared.errors import Problem, unauthenticated
@@ -33,6 +33,18 @@ async def authenticated(request: Request, auth: Annotated[Authenticator, Depends
     principal = await auth.principal_for(bearer_token(request))
     request.state.principal = principal
     return principal
+
+
+class TokenRequest(BaseModel):
+    """The OAuth2 token request, form-encoded (RFC 6749 §4.3 password, §4.4 client credentials)."""
+
+    grant_type: str
+    username: str | None = Field(None, max_length=100)
+    password: str | None = Field(None, max_length=256)
+    client_id: str | None = Field(None, max_length=100)
+    client_secret: str | None = Field(None, max_length=256)
+    #: accepted for OAuth2 clients; roles decide access
+    scope: str | None = Field(None, max_length=1000)
 
 
 class TokenResponse(BaseModel):
@@ -62,13 +74,10 @@ async def token(
     request: Request,
     response: Response,
     auth: Annotated[Authenticator, Depends(authenticator)],
-    grant_type: Annotated[str, Form()],
-    username: Annotated[str | None, Form(max_length=100)] = None,
-    password: Annotated[str | None, Form(max_length=256)] = None,
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
-    client_secret: Annotated[str | None, Form(max_length=256)] = None,
-    scope: Annotated[str | None, Form(max_length=1000)] = None,  # noqa: ARG001 - accepted for OAuth2 clients; roles decide access
+    form: Annotated[TokenRequest, Form()],
 ) -> TokenResponse:
+    grant_type, username, password = form.grant_type, form.username, form.password
+    client_id, client_secret = form.client_id, form.client_secret
     if grant_type == "password":
         if not username or not password:
             raise Problem(
@@ -103,7 +112,9 @@ async def token(
     return TokenResponse(access_token=access, expires_in=ttl)
 
 
-class BindingOut(BaseModel):
+class MyBindingOut(BaseModel):
+    """One of the caller's own bindings, with what it grants."""
+
     role: str
     role_zh: str
     area: str
@@ -118,7 +129,7 @@ class MeOut(BaseModel):
     name: str
     kind: str
     client_id: str | None
-    bindings: list[BindingOut]
+    bindings: list[MyBindingOut]
     permissions: list[str]
 
 
@@ -131,7 +142,7 @@ async def me(principal: Annotated[Principal, Depends(authenticated)]) -> MeOut:
         kind=principal.kind,
         client_id=principal.client_id,
         bindings=[
-            BindingOut(
+            MyBindingOut(
                 role=b.role,
                 role_zh=policy.roles[b.role].label_zh if b.role in policy.roles else b.role,
                 area=b.area,

@@ -328,3 +328,40 @@ class SpikeDetected(EventPayload):
     baseline: float
     threshold: float
     raised_at: dt.datetime
+
+
+class CategoryChanged(EventPayload):
+    """A category of the dictionary was created, changed or retired (the whole category as it now is):
+    services keeping a copy (svc-grid for incident intake) replace theirs unless ``version`` is older."""
+
+    event_type = "dispatch.category.changed"
+
+    code: str
+    label_zh: str
+    major: str
+    urgent: bool
+    dispatch_limit_minutes: int
+    handle_limit_value: int
+    #: minutes | hours | working_days
+    handle_limit_unit: str
+    extension_max_value: int | None = None
+    functional_department: bool
+    retired: bool
+    #: created | updated | retired
+    change: str
+    #: dispatch's row version: increases with every change of the category
+    category_version: int
+    changed_at: dt.datetime
+
+
+class ResponsibilityListPublished(EventPayload):
+    """A version of the territorial responsibility list (属地管理清单) was published."""
+
+    event_type = "dispatch.responsibility_list.published"
+
+    list_version: int
+    effective_from: dt.datetime
+    items: int
+    domains: int
+    note: str = ""
+    published_at: dt.datetime

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from approval.catalogue.rules import StatutoryLimits
-from jiceng_shared import demo, units
+from jiceng_shared import county, units
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -155,8 +155,8 @@ def follow_up_refusal(m: MaterialState) -> str | None:
 # --- competence and remit --------------------------------------------------------------------
 
 
-def township_name(code: str) -> str:
-    return next((t.name for t in demo.TOWNSHIPS if t.code == code), code)
+def township_name(code: str, org: county.Organisation | None = None) -> str:
+    return (org or county.current()).township_name(code)
 
 
 def competent_unit(*, department: str, delegated_townships: list[str], applicant_township: str) -> UnitRef:
@@ -171,7 +171,7 @@ def remit_refusal(
 ) -> str | None:
     """The competent authority to name in a non-acceptance decision, or None when this window may accept."""
     if not township_window:
-        return f"{demo.DEPARTMENTS.get(department, department)}（县级政务服务大厅）"
+        return f"{county.current().department_name(department)}（县级政务服务大厅）"
     if applicant_township != accepting_township and not cross_township:
         return f"{township_name(applicant_township)}为民服务中心"
     return None

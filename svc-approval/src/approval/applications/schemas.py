@@ -69,11 +69,6 @@ class ProxyApplicationCreate(ApplicationBody):
     pass
 
 
-class AcceptBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(None, max_length=2000)
-
-
 class NonAcceptanceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)

@@ -52,7 +52,7 @@ from approval.applications.schemas import (
 )
 from approval.catalogue import service as catalogue
 from approval.catalogue.models import CatalogueItem
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, scope_denied
 from jiceng_shared.identity import Principal, area_level, is_area_code, township_of
@@ -99,7 +99,7 @@ def _check_materials(
 
 
 def _applicant_township(errors: FieldErrors, area_code: str) -> str:
-    townships = {t.code for t in demo.TOWNSHIPS}
+    townships = county.current().township_codes
     if not is_area_code(area_code) or area_level(area_code) == "county" or township_of(area_code) not in townships:
         errors.add("applicant.area_code", "unknown_area", f"{area_code} is not an area of the county below a township")
         return ""

@@ -23,7 +23,7 @@ class CatalogueItem(Base):
     code: Mapped[str] = mapped_column(String(60), index=True)
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
-    #: the county department holding the power (jiceng_shared.demo.DEPARTMENTS)
+    #: the county department holding the power (the county's departments, jiceng_shared.county)
     department: Mapped[str] = mapped_column(String(20))
     #: townships the power is delegated to (赋权); their 行政审批局 decides, elsewhere the department does
     delegated_townships: Mapped[list[Any]]

@@ -11,7 +11,7 @@ from approval.catalogue import rules, service
 from approval.catalogue.models import CatalogueItem
 from approval.catalogue.schemas import ItemBody, ItemCreate, ItemOut, MaterialOut
 from approval.deps import statutory_limits, today
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
@@ -25,7 +25,7 @@ Manager = Annotated[Principal, Depends(require(service.MANAGE))]
 def item_out(item: CatalogueItem, materials: tuple[service.MaterialSpec, ...]) -> ItemOut:
     return ItemOut(
         **{name: getattr(item, name) for name in ItemOut.model_fields if hasattr(item, name) and name != "materials"},
-        department_zh=demo.DEPARTMENTS.get(item.department, item.department),
+        department_zh=county.current().department_name(item.department),
         kind_zh=rules.KIND_LABELS[item.kind],
         materials=[
             MaterialOut(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.errors import FieldErrors
 
 KIND_LABELS = {"instant": "即办件", "committed": "承诺件"}
@@ -37,12 +37,14 @@ def check_item(
     delegated_townships: list[str],
     material_codes: list[str],
     limits: StatutoryLimits,
+    org: county.Organisation | None = None,
 ) -> FieldErrors:
     """Every reason a catalogue version cannot be written, each with its field and stable code."""
     errors = FieldErrors()
-    if department not in demo.DEPARTMENTS:
+    org = org or county.current()
+    if department not in org.departments:
         errors.add("department", "unknown_department", f"{department!r} is not a county department")
-    townships = {t.code for t in demo.TOWNSHIPS}
+    townships = org.township_codes
     for i, code in enumerate(delegated_townships):
         if code not in townships:
             errors.add(f"delegated_townships.{i}", "unknown_township", f"{code} is not a township of the county")

@@ -22,7 +22,6 @@ from approval.deps import statutory_limits, today
 from approval.ratings import rules as rating_rules
 from approval.ratings import service as ratings
 from approval.ratings.schemas import PublicRatingOut, RatingCreate
-from jiceng_shared import demo
 from jiceng_shared.errors import not_found
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx
@@ -80,7 +79,7 @@ async def get_guide(code: str, ctx: Ctx) -> GuideOut:
         ctx,
         GuideOut,
         version=item.version,
-        department_zh=demo.DEPARTMENTS.get(item.department, item.department),
+        department_zh=ctx.org.department_name(item.department),
         handled_by_zh=catalogue.handled_by_zh(item),
         statutory_limit_zh=catalogue.statutory_limit_zh(item, statutory_limits(ctx)),
         conditions=item.conditions,

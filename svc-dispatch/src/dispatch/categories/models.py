@@ -33,5 +33,7 @@ class Category(Base):
     #: who changed the limits last ("seed" for the defaults)
     updated_by: Mapped[str] = mapped_column(String(100), default="seed")
     version: Mapped[int] = mapped_column(default=1)
+    #: retired categories take no new tickets or incidents; what was filed under them keeps them
+    retired_at: Mapped[dt.datetime | None]
 
     __mapper_args__ = {"version_id_col": version}

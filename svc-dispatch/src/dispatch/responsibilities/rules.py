@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from jiceng_shared import demo, units
+from jiceng_shared import county, units
 from jiceng_shared.contracts.common import UnitRef
 
 UnitKind = Literal["township_office", "stationed_office", "county_department"]
@@ -22,14 +22,15 @@ def resolve(kind: str, dept: str, township_code: str) -> UnitRef:
     raise units.UnknownUnit(f"no unit kind {kind}")
 
 
-def known_unit_kind(kind: str, dept: str) -> bool:
+def known_unit_kind(kind: str, dept: str, org: county.Organisation | None = None) -> bool:
     """Whether some township of the county has a unit of this kind and department."""
+    org = org or county.current()
     if kind == "township_office":
-        return any(dept in organs for organs in demo.TOWNSHIP_ORGANS.values())
+        return org.has_organ(dept)
     if kind == "stationed_office":
-        return dept in demo.STATIONED_DEPARTMENTS
+        return dept in org.stationed_departments
     if kind == "county_department":
-        return dept in demo.DEPARTMENTS
+        return dept in org.departments
     return False
 
 

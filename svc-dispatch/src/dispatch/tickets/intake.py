@@ -15,8 +15,7 @@ from dispatch.tickets import rules
 from dispatch.tickets.models import Ticket, TicketReport
 from dispatch.tickets.schemas import TicketIntake
 from dispatch.tickets.service import Actor, Env, NewReport, add_step, open_ticket, report_row
-from jiceng_shared import demo
-from jiceng_shared.categories import CATEGORY_BY_CODE
+from jiceng_shared import county
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.contracts.grid import IncidentReported
 from jiceng_shared.errors import FieldErrors, Problem, permission_denied, scope_denied
@@ -190,9 +189,10 @@ async def intake(session: AsyncSession, principal: Principal, body: TicketIntake
         raise scope_denied(f"you may not register matters for township {body.township_code}")
     intake_dept = covering[0].dept
     errors = FieldErrors()
-    if body.category not in CATEGORY_BY_CODE or await session.get(Category, body.category) is None:
+    known = await session.get(Category, body.category)
+    if known is None or known.retired_at is not None:
         errors.add("category", "unknown_category", f"{body.category!r} is not a category of GET /categories")
-    if area_level(body.township_code) != "township" or not any(t.code == body.township_code for t in demo.TOWNSHIPS):
+    if area_level(body.township_code) != "township" or county.current().township(body.township_code) is None:
         errors.add("township_code", "unknown_township", f"{body.township_code} is not a township of the county")
     errors.raise_if_any()
 

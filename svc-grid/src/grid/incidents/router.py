@@ -30,7 +30,7 @@ async def report_incident(
 ) -> IncidentOut:
     async with ctx.db.transaction() as session:
         incident = await service.report(
-            session, principal, body, attachment_max_bytes=ctx.settings.attachment_max_bytes
+            session, principal, body, attachment_max_bytes=ctx.settings.attachment_max_bytes, now=ctx.now()
         )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/incidents/{incident.id}"
     return _out(incident)

@@ -1,0 +1,87 @@
+"""Conventions checked over the source tree with ``ast`` (run by ``make test``).
+
+Nothing outside seeding and tests imports the demo data (issue 8, part 2): the county is the
+registry ``jiceng_shared.county`` (``ctx.org``), loaded from files.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE_DIRS = [ROOT / "gateway" / "src", ROOT / "shared" / "src", *sorted(ROOT.glob("svc-*/src"))]
+DEMO = "jiceng_shared.demo"
+#: functions of non-seed modules that belong to seeding (stack.py prints the demo logins it seeded)
+SEEDING_FUNCTIONS = {("jiceng_shared/stack.py", "print_banner")}
+
+
+def _allowed_module(path: Path) -> bool:
+    parts = path.parts
+    return (
+        path.name == "seed.py"  # each process's seeding
+        or path.name == "testing.py"  # a service's test support (used by tests only)
+        or "testing" in parts  # jiceng_shared/testing: the test fixtures
+        or "tests" in parts
+        or path.as_posix().endswith("jiceng_shared/demo.py")
+    )
+
+
+def _imports_demo(node: ast.AST) -> bool:
+    if isinstance(node, ast.Import):
+        return any(alias.name == DEMO or alias.name.startswith(DEMO + ".") for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        if module == DEMO or module.startswith(DEMO + "."):
+            return True
+        if module == "jiceng_shared":
+            return any(alias.name == "demo" for alias in node.names)
+        # a relative import inside jiceng_shared (from . import demo / from .demo import X)
+        if node.level and (module == "demo" or any(alias.name == "demo" for alias in node.names)):
+            return True
+    return False
+
+
+def demo_imports(path: Path, tree: ast.AST) -> list[str]:
+    """``file:line (function)`` of every import of the demo module outside the allowed places."""
+    relative = path.relative_to(ROOT).as_posix()
+    found = []
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            name = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            if _imports_demo(child) and not any(
+                relative.endswith(module) and name == fn for module, fn in SEEDING_FUNCTIONS
+            ):
+                found.append(f"{relative}:{child.lineno}" + (f" (in {name})" if name else ""))
+            visit(child, name)
+
+    visit(tree, None)
+    return found
+
+
+def test_no_domain_module_imports_the_demo_data():
+    offenders = []
+    for directory in SOURCE_DIRS:
+        for path in sorted(directory.rglob("*.py")):
+            if _allowed_module(path):
+                continue
+            offenders += demo_imports(path, ast.parse(path.read_text(), filename=str(path)))
+    assert not offenders, (
+        "domain code must take the county from the registry (jiceng_shared.county, ctx.org), not from "
+        f"jiceng_shared.demo (seeding and tests only): {offenders}"
+    )
+
+
+def test_the_check_sees_every_form_of_import(tmp_path):
+    for source in (
+        "from jiceng_shared import demo\n",
+        "import jiceng_shared.demo\n",
+        "from jiceng_shared.demo import USERS\n",
+        "def f():\n    from jiceng_shared import county, demo\n",
+    ):
+        path = ROOT / "svc-x" / "src" / "x" / "rules.py"
+        assert demo_imports(path, ast.parse(source)), source
+    stack = ROOT / "shared" / "src" / "jiceng_shared" / "stack.py"
+    assert not demo_imports(stack, ast.parse("def print_banner():\n    from jiceng_shared import demo\n"))
+    assert demo_imports(stack, ast.parse("from jiceng_shared import demo\n"))
