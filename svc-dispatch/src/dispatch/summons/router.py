@@ -39,7 +39,7 @@ async def summon(
 @router.post(
     "/summons/{summons_id}/answer", response_model=SummonsOut, summary="The summoned department reports (部门报到)"
 )
-async def answer(
+async def answer_summons(
     summons_id: str,
     body: SummonsAnswerIn,
     ctx: Ctx,

@@ -45,7 +45,7 @@ async def list_orders(
     response_model=SupervisionOrderOut,
     summary="The addressee answers a supervision order in writing",
 )
-async def answer(
+async def answer_order(
     order_id: str,
     body: SupervisionAnswerIn,
     ctx: Ctx,
