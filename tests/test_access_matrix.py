@@ -673,6 +673,146 @@ async def handled_grid_ticket(ctx: Ctx, t: demo.Township, _p: Principal) -> Scop
     return ticket_scoped(ticket)
 
 
+def unit_login(unit_code: str, t: demo.Township) -> str:
+    """The demo staff of a unit: a county department's, or the stationed office's of ``t``."""
+    area, dept = unit_code.split(":")
+    return f"dept_staff.{dept}" if area == demo.COUNTY_CODE else f"dept_staff.{dept}.{t.slug}"
+
+
+def signed_unit_ticket(permission: str):
+    """Like ``unit_ticket``, signed for (签收) by the unit: what a unit may park."""
+
+    async def make(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+        unit = staff_unit(p, permission, t)
+        ticket = await fresh_ticket(ctx, t, "neighbour_dispute", unit)
+        if unit is not None:
+            ticket = await ctx.call(unit_login(unit, t), "POST", f"/api/dispatch/v1/tickets/{ticket['id']}/sign-for")
+        return ticket_scoped(ticket)
+
+    return per_holder(permission, ("ticket_id",), make)
+
+
+async def park_pending(ctx: Ctx, t: demo.Township, _p: Principal) -> dict:
+    """A consumer complaint the stationed market-regulation office signed for and asked to park."""
+    ticket = await fresh_ticket(ctx, t, "consumer_complaint")
+    staff = f"dept_staff.samr.{t.slug}"
+    await ctx.call(staff, "POST", f"/api/dispatch/v1/tickets/{ticket['id']}/sign-for")
+    return await ctx.call(staff, "POST", f"/api/dispatch/v1/tickets/{ticket['id']}/park", json={"reason": MATRIX})
+
+
+async def park_pending_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    return ticket_scoped(await park_pending(ctx, t, p))
+
+
+async def parked_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    ticket = await park_pending(ctx, t, p)
+    ticket = await ctx.call(
+        f"township_leader.{t.slug}",
+        "POST",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/park/decision",
+        json={"approved": True, "note": MATRIX},
+    )
+    return ticket_scoped(ticket)
+
+
+async def callback_pending(ctx: Ctx, t: demo.Township, ticket: dict | None = None) -> dict:
+    """A citizen's complaint the centre registered (with the caller), handled and verified."""
+    if ticket is None:
+        ticket = await ctx.call(
+            f"dispatcher.{t.slug}",
+            "POST",
+            "/api/dispatch/v1/tickets",
+            json={
+                "category": "consumer_complaint",
+                "description": f"{MATRIX}：消费投诉",
+                "township_code": t.code,
+                "caller": {"name": "测试来电人", "phone": "13800009999"},
+            },
+        )
+    path = f"/api/dispatch/v1/tickets/{ticket['id']}"
+    await ctx.call(f"dept_staff.samr.{t.slug}", "POST", f"{path}/feedback", json={"outcome": MATRIX})
+    return await ctx.call(f"dispatcher.{t.slug}", "POST", f"{path}/verification", json={"passed": True})
+
+
+async def callback_pending_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    return ticket_scoped(await callback_pending(ctx, t))
+
+
+async def awaiting_decision_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    """Dissatisfied after rework: the township leader's decision."""
+    ticket = await callback_pending(ctx, t)
+    path = f"/api/dispatch/v1/tickets/{ticket['id']}/callback"
+    dissatisfied = {"result": "dissatisfied", "note": MATRIX}
+    ticket = await ctx.call(f"dispatcher.{t.slug}", "POST", path, json=dissatisfied)
+    await callback_pending(ctx, t, ticket)
+    return ticket_scoped(await ctx.call(f"dispatcher.{t.slug}", "POST", path, json=dissatisfied))
+
+
+#: the addressee of a hand-made supervision order each role answers as
+ADDRESSEE_OF_ROLE = {
+    "dispatcher": "centre_head",
+    "dept_staff": "unit_head",
+    "dept_system": "unit_head",
+    "township_leader": "township_leader",
+    "county_admin": "county",
+}
+
+
+async def order_for(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    """A supervision order (人工督办) on a ticket of the caller's unit, addressed to the caller's role."""
+    binding = p.bindings_for("dispatch.supervision.answer")[0]
+    ticket = await fresh_ticket(ctx, t, "neighbour_dispute", staff_unit(p, "dispatch.supervision.answer", t))
+    order = await ctx.call(
+        f"dispatcher.{t.slug}",
+        "POST",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/supervision-orders",
+        json={"addressee": ADDRESSEE_OF_ROLE[binding.role], "demand": MATRIX},
+    )
+    return {"order_id": order["id"]}, ticket["area_code"], ticket["unit"]["dept"]
+
+
+async def summons_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
+    return {"unit_codes": [f"{t.code}:psb"], "purpose": f"{MATRIX}：吹哨"}, None, None
+
+
+async def summons_for(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    """A summons of the caller's unit (the township's police station for a caller without one)."""
+    unit = staff_unit(p, "dispatch.summons.answer", t) or f"{t.code}:psb"
+    ticket = await fresh_ticket(ctx, t, "neighbour_dispute")
+    [made] = await ctx.call(
+        f"dispatcher.{t.slug}",
+        "POST",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/summons",
+        json={"unit_codes": [unit], "purpose": MATRIX},
+    )
+    return {"summons_id": made["id"]}, made["area_code"], made["dept"]
+
+
+async def joint_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
+    body = {
+        "squad": {"unit_code": f"{t.code}:cle", "task": f"{MATRIX}：现场执法"},
+        "departments": [{"unit_code": f"{t.code}:psb", "task": f"{MATRIX}：秩序维护"}],
+    }
+    return body, None, None
+
+
+async def cooperating_part(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    """A part of a joint action for the caller's unit (the township's police station for a caller without one)."""
+    unit = staff_unit(p, "dispatch.ticket.part.feedback", t) or f"{t.code}:psb"
+    ticket = await fresh_ticket(ctx, t, "neighbour_dispute")
+    parts = await ctx.call(
+        f"dispatcher.{t.slug}",
+        "POST",
+        f"/api/dispatch/v1/tickets/{ticket['id']}/joint-action",
+        json={
+            "squad": {"unit_code": f"{t.code}:cle", "task": MATRIX},
+            "departments": [{"unit_code": unit, "task": MATRIX}],
+        },
+    )
+    part = next(x for x in parts if x["unit_code"] == unit)
+    return {"ticket_id": ticket["id"], "part_id": part["id"]}, ticket["area_code"], unit.split(":")[1]
+
+
 async def reassign_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
     return {"unit_code": f"{t.code}:psb", "reason": f"{MATRIX}：由派出所调处"}, None, None
 
@@ -741,8 +881,14 @@ def case_scoped(case: dict) -> Scoped:
     return {"case_id": case["id"]}, case["area_code"], case["handling_dept"]
 
 
-async def chain_ticket_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
-    return ticket_scoped((await chain(ctx, t))["ticket"])
+async def chain_ticket_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    """Illegal construction: the police station and the county's natural-resources department
+    cooperate (配合单位), so their staff read the ticket too — the caller's department if involved."""
+    params, area, dept = ticket_scoped((await chain(ctx, t))["ticket"])
+    ticket = (await chain(ctx, t))["ticket"]
+    involved = {dept} | {code.split(":", 1)[1] for code in ticket.get("involved_units", [])}
+    mine = [b.dept for b in p.bindings_for("dispatch.ticket.read") if b.dept in involved]
+    return params, area, mine[0] if mine else dept
 
 
 async def chain_lead_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
@@ -1584,6 +1730,69 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         body=body_of({"approved": True, "note": MATRIX}),
         ok=frozenset({200}),
     ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/sign-for"): Fixture(
+        params=unit_ticket("dispatch.ticket.sign_for"), body=body_of({}), ok=frozenset({200})
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/void"): Fixture(
+        params=per_holder("dispatch.ticket.void", ("ticket_id",), centre_ticket),
+        body=body_of({"reason": "invalid", "note": MATRIX}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/park"): Fixture(
+        params=signed_unit_ticket("dispatch.ticket.park.request"),
+        body=body_of({"reason": f"{MATRIX}：需区级协调"}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/park/decision"): Fixture(
+        params=per_holder("dispatch.ticket.park.decide", ("ticket_id",), park_pending_params),
+        body=body_of({"approved": True, "note": MATRIX}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/resume"): Fixture(
+        params=per_holder("dispatch.ticket.park.resume", ("ticket_id",), parked_params),
+        body=body_of({"note": MATRIX}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/callback"): Fixture(
+        params=per_holder("dispatch.ticket.callback", ("ticket_id",), callback_pending_params),
+        body=body_of({"result": "satisfied", "note": MATRIX}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/callback/decision"): Fixture(
+        params=per_holder("dispatch.ticket.callback.decide", ("ticket_id",), awaiting_decision_params),
+        body=body_of({"reopen": False, "note": MATRIX}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/supervision-orders"): Fixture(
+        params=per_holder("dispatch.supervision.issue", ("ticket_id",), centre_ticket),
+        body=body_of({"addressee": "unit_head", "demand": MATRIX}),
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/dispatch/v1/supervision-orders/{order_id}/answer"): Fixture(
+        params=per_holder("dispatch.supervision.answer", ("order_id",), order_for),
+        body=body_of({"answer": MATRIX}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/summons"): Fixture(
+        params=per_holder("dispatch.summons.issue", ("ticket_id",), centre_ticket),
+        body=summons_body,
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/dispatch/v1/summons/{summons_id}/answer"): Fixture(
+        params=per_holder("dispatch.summons.answer", ("summons_id",), summons_for),
+        body=body_of({"arrived": True, "action": f"{MATRIX}：已到场"}),
+        ok=frozenset({200}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/joint-action"): Fixture(
+        params=per_holder("dispatch.ticket.joint_action", ("ticket_id",), centre_ticket),
+        body=joint_body,
+        ok=frozenset({201}),
+    ),
+    ("POST", "/api/dispatch/v1/tickets/{ticket_id}/parts/{part_id}/feedback"): Fixture(
+        params=per_holder("dispatch.ticket.part.feedback", ("ticket_id", "part_id"), cooperating_part),
+        body=body_of({"outcome": f"{MATRIX}：已配合"}),
+        ok=frozenset({200}),
+    ),
     # --- enforcement ---
     ("GET", "/api/enforcement/v1/items/{code}"): Fixture(params=enforcement_item_params, unscoped=True),
     ("GET", "/api/enforcement/v1/items/{code}/revisions"): Fixture(params=enforcement_item_params, unscoped=True),
@@ -1817,6 +2026,13 @@ def _dept_of(item: dict) -> str | None:
     return item.get("dept") or (unit.get("dept") if isinstance(unit, dict) else None) or item.get("handling_dept")
 
 
+def _involved_depts(item: dict) -> list[str]:
+    """Tickets are also seen by the units involved besides the handling one (cooperating, joint
+    action, summoned): their departments, from the unit codes the ticket lists."""
+    codes = item.get("involved_units")
+    return [c.split(":", 1)[1] for c in codes if isinstance(c, str) and ":" in c] if isinstance(codes, list) else []
+
+
 def leaked_items(body: Any, principal: Principal, route: Route) -> list[str]:
     items = body.get("items", []) if isinstance(body, dict) else body if isinstance(body, list) else []
     bindings = principal.bindings_for(route.permission) if route.permission != AUTHENTICATED else principal.bindings
@@ -1826,7 +2042,12 @@ def leaked_items(body: Any, principal: Principal, route: Route) -> list[str]:
             continue
         for key in AREA_KEYS:
             value = item.get(key)
-            if isinstance(value, str) and is_area_code(value) and not within_scope(bindings, value, _dept_of(item)):
+            depts = [_dept_of(item), *_involved_depts(item)]
+            if (
+                isinstance(value, str)
+                and is_area_code(value)
+                and not any(within_scope(bindings, value, d) for d in depts)
+            ):
                 leaks.append(f"{key}={value} (item {item.get('id', item.get('code'))})")
     return leaks
 

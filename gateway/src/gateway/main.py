@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway import docs, seed
@@ -47,6 +48,8 @@ from jiceng_shared.workdays import WorkdayCalendar, report_coverage
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+#: the map page and the map library it uses (vendored from npm, see static/leaflet/VENDORED.md)
+STATIC = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
 
 Log in with **Authorize** (password grant, e.g. `dispatcher.bufeng` / `demo`), then call any
@@ -327,6 +330,14 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         return JSONResponse(asyncapi_document(settings.events_prefix, settings.nats_url))
 
     docs.install(api)
+
+    @api.get("/map", include_in_schema=False)
+    async def situational_map() -> HTMLResponse:
+        """一张图: the command centre's map page (Leaflet vendored under /static, no CDN, no tiles);
+        it logs in through /auth/token and reads /api/dispatch/v1/map/* with the caller's token."""
+        return HTMLResponse((STATIC / "map.html").read_text(encoding="utf-8"))
+
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @api.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
