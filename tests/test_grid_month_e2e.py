@@ -285,7 +285,7 @@ async def test_a_grid_workers_month(journey, stack):
             admin,
             "POST",
             "/admission-lists",
-            {"county_code": "320971000000", "effective_from": "2026-01-01", "task_types": types},
+            {"county_code": "320971000000", "effective_from": today.isoformat(), "task_types": types},
             status=(201,),
         )
     task = {

@@ -8,6 +8,7 @@ from dispatch.config import DispatchSettings
 from dispatch.main import create_app
 from dispatch.responsibilities.rules import may_handle
 from dispatch.tickets import rules
+from jiceng_shared.masking import mask_person_name, mask_phone
 from jiceng_shared.policy import load_policy
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
 from jiceng_shared.workdays import WorkdayCalendar
@@ -92,8 +93,8 @@ def test_on_time_means_closed_no_later_than_the_deadline():
 
 
 def test_contacts_are_masked():
-    assert rules.mask_name("王小明") == "王**"
-    assert rules.mask_phone("13800001234") == "138****1234"
+    assert mask_person_name("王小明") == "王**"
+    assert mask_phone("13800001234") == "138****1234"
 
 
 def test_functional_department_matters_never_go_to_a_township_organ():

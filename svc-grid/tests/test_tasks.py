@@ -100,3 +100,17 @@ async def test_tasks_only_of_listed_types_reach_grid_workers(grid, clock):
     assert [(e["task_type"], e["on_time"], e["worker_id"]) for e in events] == [
         ("population_survey", False, worker.subject)
     ]
+
+
+async def test_a_new_admission_list_never_takes_effect_in_the_past_nor_before_the_latest(grid, clock):
+    """The shared versioned-list rules (jiceng_shared.versioning), on both sides of each date."""
+    clock.set(at(2027, 3, 10))
+    body = {"county_code": COUNTY, "task_types": [{"code": "flood_check", "name": "汛期巡查"}]}
+    past = await api(grid, "POST", "/admission-lists", admin, json=body | {"effective_from": "2027-03-09"})
+    assert past.status_code == 422 and past.json()["code"] == "effective_from_in_past"
+    later = await api(grid, "POST", "/admission-lists", admin, json=body | {"effective_from": "2027-04-01"})
+    assert later.status_code == 201, later.text
+    before = await api(grid, "POST", "/admission-lists", admin, json=body | {"effective_from": "2027-03-31"})
+    assert before.status_code == 422 and before.json()["code"] == "effective_date_before_latest"
+    same = await api(grid, "POST", "/admission-lists", admin, json=body | {"effective_from": "2027-04-01"})
+    assert same.status_code == 201 and same.json()["version"] == later.json()["version"] + 1

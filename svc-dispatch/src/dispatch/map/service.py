@@ -23,7 +23,7 @@ from dispatch.tickets.enums import TicketStatus
 from dispatch.tickets.models import Ticket, TicketReport
 from dispatch.tickets.queries import READ, readable
 from dispatch.tickets.service import Env
-from jiceng_shared import demo
+from jiceng_shared import county
 from jiceng_shared.contracts.dispatch import SpikeDetected
 from jiceng_shared.db import new_id
 from jiceng_shared.identity import Principal
@@ -93,9 +93,14 @@ async def ticket_features(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _visible_grids(principal: Principal) -> list[demo.Grid]:
+def _visible_grids(principal: Principal) -> list[county.Grid]:
+    """The grids of the county in force (the registry follows grid's area changes) in the caller's scope."""
     prefixes = [b.prefix for b in principal.bindings_for(READ)]
-    return [g for g in demo.GRIDS if any(g.code.startswith(p) or p.startswith(g.code) for p in prefixes)]
+    return [
+        g
+        for g in county.current().grids
+        if not g.retired and any(g.code.startswith(p) or p.startswith(g.code) for p in prefixes)
+    ]
 
 
 async def grid_features(session: AsyncSession, principal: Principal, now: dt.datetime) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from dispatch.tickets.schemas import (
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Binding, Principal
+from jiceng_shared.masking import mask_person_name, mask_phone
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import binding_clause, scope_filter
 
@@ -241,8 +242,8 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
     caller = None
     if ticket.caller_name or ticket.caller_phone:
         caller = CallerOut(
-            name=rules.mask_name(ticket.caller_name) if masked else ticket.caller_name,
-            phone=rules.mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
+            name=mask_person_name(ticket.caller_name) if masked and ticket.caller_name else ticket.caller_name,
+            phone=mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
         )
     unit = ticket.unit
     category = CATEGORY_BY_CODE.get(ticket.category)

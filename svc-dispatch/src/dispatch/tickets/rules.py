@@ -161,21 +161,6 @@ def on_time(closed_at: dt.datetime, deadline: dt.datetime | None) -> bool:
     return deadline is None or closed_at <= deadline
 
 
-def mask_name(name: str | None) -> str | None:
-    if not name:
-        return name
-    return name[0] + "*" * (len(name) - 1)
-
-
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    digits = phone.strip()
-    if len(digits) <= 7:
-        return digits[:1] + "*" * (len(digits) - 1)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
 # --- sign-for (签收), supervision orders (督办单), callbacks (回访), parking (挂账) ----------------
 
 

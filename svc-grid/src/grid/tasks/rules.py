@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from jiceng_shared import versioning
 from jiceng_shared.errors import FieldErrors
 
 
 def in_force(versions: list[Any], day: dt.date) -> Any | None:
-    """The version in force on ``day``: the highest one whose effective date has come."""
-    current = [v for v in versions if v.effective_from <= day]
-    return max(current, key=lambda v: v.version) if current else None
+    """The version in force on ``day`` (the shared rule of every versioned list)."""
+    return versioning.in_force(versions, day, effective_until=None)
 
 
 def check_list(task_types: list[Any]) -> FieldErrors:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
@@ -18,6 +18,8 @@ from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
 from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.versioning import VersionedList, check_effective_from
+from jiceng_shared.workdays import COUNTY_ZONE
 
 MANAGE_LIST = "grid.admission.manage"
 READ_LIST = "grid.admission.read"
@@ -26,20 +28,32 @@ READ = "grid.task.read"
 REPORT = "grid.task.report"
 
 
+#: the admission list's versions, one series per county (the platform's one versioned-list mechanism)
+ADMISSION_LISTS: VersionedList[AdmissionList] = VersionedList(
+    number=AdmissionList.version, effective_from=AdmissionList.effective_from, key=AdmissionList.county_code
+)
+
+
 async def publish_list(
     session: AsyncSession, principal: Principal, body: AdmissionListCreate, *, now: dt.datetime
 ) -> AdmissionList:
     require_scope(principal, MANAGE_LIST, body.county_code)
-    rules.check_list(body.task_types).raise_if_any()
+    errors = rules.check_list(body.task_types)
     # versions of one county are numbered one after the other
     await session.execute(select(Area.code).where(Area.code == body.county_code).with_for_update())
-    last = await session.scalar(
-        select(func.max(AdmissionList.version)).where(AdmissionList.county_code == body.county_code)
+    latest = await ADMISSION_LISTS.latest(session, body.county_code)
+    # a new version never takes effect in the past, nor before the latest: tasks keep their list
+    check_effective_from(
+        errors,
+        body.effective_from,
+        now=now.astimezone(COUNTY_ZONE).date(),
+        latest=latest.effective_from if latest else None,
     )
+    errors.raise_if_any()
     version = AdmissionList(
         id=new_id(),
         county_code=body.county_code,
-        version=(last or 0) + 1,
+        version=await ADMISSION_LISTS.next_number(session, body.county_code),
         effective_from=body.effective_from,
         task_types=[t.model_dump() for t in body.task_types],
         published_by=principal.subject,
@@ -72,7 +86,7 @@ async def assign(
     if len(townships) > 1:
         errors.add("grid_codes", "grids_of_several_townships", "a task goes to the grids of one township")
     county = codes[0][:6] + "000000"
-    current = rules.in_force(await versions(session, county), today)
+    current = await ADMISSION_LISTS.in_force(session, today, key=county)
     admitted = {t["code"] for t in current.task_types} if current else None
     for e in rules.check_task(task_type=body.task_type, admitted=admitted, due_on=body.due_on, today=today).errors:
         errors.add(e["field"], e["code"], e["message"])
