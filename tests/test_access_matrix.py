@@ -1449,7 +1449,7 @@ async def admitted(ctx: Ctx, task_type: dict) -> None:
         if ctx.cache.get(("admitted", task_type["code"])):
             return
         current = await ctx.call("county_admin", "GET", "/api/grid/v1/admission-lists")
-        types = current[0]["task_types"] if current else []
+        types = current[-1]["task_types"] if current else []  # the latest version
         if task_type["code"] not in {t["code"] for t in types}:
             await ctx.call(
                 "county_admin",
@@ -1457,7 +1457,8 @@ async def admitted(ctx: Ctx, task_type: dict) -> None:
                 "/api/grid/v1/admission-lists",
                 json={
                     "county_code": demo.COUNTY_CODE,
-                    "effective_from": "2026-01-01",
+                    # today in the county: a list version never takes effect in the past
+                    "effective_from": dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat(),
                     "task_types": [*types, task_type],
                 },
             )

@@ -22,7 +22,12 @@ from jiceng_shared.testing.plugin import ServiceClock, eventually, headers_for, 
 from jiceng_shared.testing.tiny import Note, NoteWritten, create_tables, spec
 
 TOWNSHIP = "320971100000"
-CALLER = headers_for(principal(("county_admin", "320971000000")))
+ADMIN = principal(("county_admin", "320971000000"))
+
+
+def caller() -> dict[str, str]:
+    """A fresh internal token: one made at import would expire (120 s) before a long run reaches the test."""
+    return headers_for(ADMIN)
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +171,8 @@ async def test_a_database_refusing_connections_answers_503_writes_nothing_and_re
         pytest.skip("needs PostgreSQL")
     name = database_name(svc.ctx.settings.database_url)
     async with refuse_connections(infra.pg_admin_dsn, name):
-        refused = await svc.client.post("/api/msgtest/v1/notes", params={"text": "during-outage"}, headers=CALLER)
-        listed = await svc.client.get("/api/msgtest/v1/notes", headers=CALLER)
+        refused = await svc.client.post("/api/msgtest/v1/notes", params={"text": "during-outage"}, headers=caller())
+        listed = await svc.client.get("/api/msgtest/v1/notes", headers=caller())
         ready = await svc.client.get("/readyz")
     assert refused.status_code == 503, refused.text
     assert refused.headers["content-type"] == "application/problem+json"
@@ -178,7 +183,7 @@ async def test_a_database_refusing_connections_answers_503_writes_nothing_and_re
     back = time.monotonic()
 
     async def recovered() -> bool:
-        response = await svc.client.post("/api/msgtest/v1/notes", params={"text": "after-outage"}, headers=CALLER)
+        response = await svc.client.post("/api/msgtest/v1/notes", params={"text": "after-outage"}, headers=caller())
         return response.status_code == 201
 
     await eventually(recovered, timeout=5, interval=0.1)
@@ -201,7 +206,7 @@ async def test_a_database_refusing_connections_answers_503_writes_nothing_and_re
     ],
 )
 async def test_nul_and_lone_surrogates_are_refused_with_422_naming_every_field(svc, params, body, fields):
-    headers = CALLER | ({"content-type": "application/json"} if body else {})
+    headers = caller() | ({"content-type": "application/json"} if body else {})
     response = await svc.client.post("/api/msgtest/v1/notes", params=params, content=body, headers=headers)
     assert response.status_code == 422, response.text
     problem = response.json()
@@ -216,7 +221,7 @@ async def test_an_escaped_backslash_u_is_ordinary_text(svc):
         "/api/msgtest/v1/notes",
         params={"text": "plain-\\u0000"},
         content='{"x": "\\\\u0000"}',
-        headers=CALLER | {"content-type": "application/json"},
+        headers=caller() | {"content-type": "application/json"},
     )
     assert response.status_code == 201
 
@@ -403,9 +408,9 @@ async def test_behind_pgbouncer_asyncpg_keeps_no_prepared_statements_between_tra
         db = running.ctx.db
         assert db.pgbouncer and "prepared_statement_cache_size=0" in str(db.engine.url)
         for text in ("pooled-1", "pooled-2"):
-            response = await running.client.post("/api/msgtest/v1/notes", params={"text": text}, headers=CALLER)
+            response = await running.client.post("/api/msgtest/v1/notes", params={"text": text}, headers=caller())
             assert response.status_code == 201
-        assert (await running.client.get("/api/msgtest/v1/notes", headers=CALLER)).json() == ["pooled-1", "pooled-2"]
+        assert (await running.client.get("/api/msgtest/v1/notes", headers=caller())).json() == ["pooled-1", "pooled-2"]
         async with db.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             assert raw.driver_connection._stmt_cache_enabled is False  # asyncpg's own cache is off

@@ -9,18 +9,23 @@ from jiceng_shared.enums import LabelledEnum, labels_of
 from jiceng_shared.testing.plugin import headers_for, principal
 from jiceng_shared.testing.tiny import create_tables, spec
 
-HEADERS = headers_for(principal(("county_admin", "320971000000")))
+ADMIN = principal(("county_admin", "320971000000"))
+
+
+def headers() -> dict[str, str]:
+    """A fresh internal token: one made at import would expire (120 s) before a long run reaches the test."""
+    return headers_for(ADMIN)
 
 
 async def test_a_route_write_is_committed_and_a_refused_one_leaves_nothing(service_runner):
     async with service_runner(spec, migrate_on_start=False, wait_for_nats=False) as svc:
         await create_tables(svc.ctx)
-        kept = await svc.client.post("/api/msgtest/v1/notes", params={"text": "kept"}, headers=HEADERS)
+        kept = await svc.client.post("/api/msgtest/v1/notes", params={"text": "kept"}, headers=headers())
         assert kept.status_code == 201, kept.text
-        refused = await svc.client.post("/api/msgtest/v1/notes", params={"text": "refused"}, headers=HEADERS)
+        refused = await svc.client.post("/api/msgtest/v1/notes", params={"text": "refused"}, headers=headers())
         assert refused.status_code == 409
         assert refused.json()["code"] == "refused"
-        listed = await svc.client.get("/api/msgtest/v1/notes", headers=HEADERS)
+        listed = await svc.client.get("/api/msgtest/v1/notes", headers=headers())
         assert listed.json() == ["kept"]
 
 

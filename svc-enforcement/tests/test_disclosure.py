@@ -10,8 +10,6 @@ from jiceng_shared.identity import ANONYMOUS
 from jiceng_shared.testing.plugin import headers_for
 from jiceng_shared.workdays import COUNTY_ZONE
 
-PUBLIC = headers_for(ANONYMOUS)
-
 
 def local(y, m, d, h=10, minute=0, s=0):
     return dt.datetime(y, m, d, h, minute, s, tzinfo=COUNTY_ZONE)
@@ -66,19 +64,23 @@ async def test_the_public_list_is_searchable_masked_and_drops_what_is_withdrawn(
     mine = (await post(enforcement, f"/cases/{case['id']}/disclosure", {})).json()
     await post(enforcement, f"/cases/{person['id']}/disclosure", {"facts": "当事人占道经营"})
 
-    found = await enforcement.client.get(f"{API}/public/disclosures", params={"q": "露天烧烤"}, headers=PUBLIC)
+    found = await enforcement.client.get(
+        f"{API}/public/disclosures", params={"q": "露天烧烤"}, headers=headers_for(ANONYMOUS)
+    )
     assert found.status_code == 200, found.text
     items = found.json()["items"]
     assert [i["id"] for i in items] == [mine["id"]] and items[0]["party"] == "步凤镇某某烧烤店"
     assert "case_id" not in items[0] and items[0]["penalty_zh"] == "罚款"
     by_number = await enforcement.client.get(
-        f"{API}/public/disclosures", params={"q": person["number"]}, headers=PUBLIC
+        f"{API}/public/disclosures", params={"q": person["number"]}, headers=headers_for(ANONYMOUS)
     )
     [shown] = by_number.json()["items"]
     assert shown["party"] == "赵*" and "赵四" not in str(shown)
-    one = await enforcement.client.get(f"{API}/public/disclosures/{mine['id']}", headers=PUBLIC)
+    one = await enforcement.client.get(f"{API}/public/disclosures/{mine['id']}", headers=headers_for(ANONYMOUS))
     assert one.status_code == 200 and one.json()["number"] == case["number"]
-    odd = await enforcement.client.get(f"{API}/public/disclosures", params={"q": "100%_"}, headers=PUBLIC)
+    odd = await enforcement.client.get(
+        f"{API}/public/disclosures", params={"q": "100%_"}, headers=headers_for(ANONYMOUS)
+    )
     assert odd.status_code == 200 and odd.json()["items"] == []
 
     # revoked on review on Friday 20 November: 23, 24, 25 November to withdraw
@@ -92,7 +94,7 @@ async def test_the_public_list_is_searchable_masked_and_drops_what_is_withdrawn(
     body = withdrawn.json()
     assert (body["status"], body["withdrawal_late"]) == ("withdrawn", False)
     assert dt.datetime.fromisoformat(body["withdrawal_due"]) == local(2026, 11, 25, 23, 59, 59)
-    gone = await enforcement.client.get(f"{API}/public/disclosures/{mine['id']}", headers=PUBLIC)
+    gone = await enforcement.client.get(f"{API}/public/disclosures/{mine['id']}", headers=headers_for(ANONYMOUS))
     assert gone.status_code == 404
     again = await post(enforcement, f"/cases/{case['id']}/disclosure/withdraw", {"reason": "再撤"})
     assert again.status_code == 409 and again.json()["code"] == "not_published"

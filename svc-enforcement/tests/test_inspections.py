@@ -11,8 +11,6 @@ from enforcement.testing import ADMIN, API, BUFENG, GRID_A, OFFICER, OFFICER_B, 
 from jiceng_shared.identity import ANONYMOUS
 from jiceng_shared.testing.plugin import headers_for
 
-PUBLIC = headers_for(ANONYMOUS)
-
 
 async def post(svc, path, body, who=OFFICER):
     return await svc.client.post(f"{API}{path}", json=body, headers=headers_for(who))
@@ -137,10 +135,12 @@ async def test_results_are_published_and_a_violation_becomes_a_lead(enforcement,
     again = await post(enforcement, f"/inspection-plans/{plan['id']}/results", results)
     assert again.status_code == 409 and again.json()["code"] == "already_published"
 
-    public = (await enforcement.client.get(f"{API}/public/inspections", headers=PUBLIC)).json()["items"]
+    public = (await enforcement.client.get(f"{API}/public/inspections", headers=headers_for(ANONYMOUS))).json()["items"]
     [shown] = [p for p in public if p["id"] == plan["id"]]
     assert [r["outcome_zh"] for r in shown["results"]] == ["发现违法线索", "未发现问题"] and shown["seed"] == plan[
         "seed"
     ]
-    verified = await enforcement.client.get(f"{API}/public/inspections/{plan['id']}/verify", headers=PUBLIC)
+    verified = await enforcement.client.get(
+        f"{API}/public/inspections/{plan['id']}/verify", headers=headers_for(ANONYMOUS)
+    )
     assert verified.status_code == 200 and verified.json()["reproduced"] is True
