@@ -29,6 +29,8 @@ from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
 from gateway.proxy import BodyTooLarge, Proxy, read_body
+from gateway.webhooks.router import router as webhooks_router
+from gateway.webhooks.worker import WebhookWorker
 from jiceng_shared import county
 from jiceng_shared.areafeed import AreaCopy, follow_bucket, follow_in_registry
 from jiceng_shared.asyncapi import asyncapi_document
@@ -228,6 +230,8 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         retention_days=settings.events_retention_days,
         client_name="gateway",
     )
+    # webhooks for department systems: a durable consumer of the events and the delivery loop
+    webhooks = WebhookWorker(db, bus, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -247,9 +251,11 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             asyncio.create_task(bus.connect_forever(), name="nats-connect"),
             asyncio.create_task(_follow_areas(bus, areas), name="areas"),
         ]
+        await webhooks.start()
         try:
             yield
         finally:
+            await webhooks.close()
             for task in area_tasks:
                 task.cancel()
             await asyncio.gather(*area_tasks, return_exceptions=True)
@@ -280,10 +286,12 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     api.state.guard = guard
     api.state.identity_changes = changes
     api.state.areas = areas
+    api.state.webhooks = webhooks
     install_problem_handlers(api)
 
     api.include_router(auth_router)
     api.include_router(iam_router)
+    api.include_router(webhooks_router)
 
     merged = MergedOpenAPI(
         base=lambda: own_openapi(api),

@@ -91,3 +91,6 @@ class AuditEntry(Base):
 
 
 metadata = Base.metadata
+
+# the webhook tables (gateway.webhooks) belong to the same database and migrations
+import gateway.webhooks.models  # noqa: E402, F401
