@@ -426,3 +426,42 @@ async def test_production_requires_https(wgw):
 
 async def _some(value: Any) -> Any:
     return value
+
+
+async def test_nothing_is_lost_across_a_restart(make_gateway, databases, infra, receiver):
+    """A delivery waiting for its retry, and an event published while the gateway is down, both
+    reach the receiver once a gateway runs again on the same database and stream."""
+    from types import SimpleNamespace
+
+    from gateway.seed import seed
+    from jiceng_shared.testing.plugin import delete_stream
+
+    database_url = await databases.create("gateway")
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    settings = {"webhook_retry_seconds": [1.0], "webhook_poll_seconds": 0.05}
+    path = f"/restart/{uuid.uuid4().hex[:6]}"
+    receiver.answers[path] = [503]
+    nc = await nats.connect(infra.nats_url)
+    js = nc.jetstream()
+
+    async def publish_raw(payload: EventPayload) -> str:
+        event = build_event(payload, source="/svc-dispatch", subject="ticket/x", township=demo.BUFENG.code)
+        await js.publish(nats_subject(prefix, payload.event_type), event.model_dump_json().encode())
+        return event.id
+
+    try:
+        async with make_gateway(database_url=database_url, events_prefix=prefix, **settings) as first:
+            await seed(SimpleNamespace(settings=first.settings, db=first.state.db))  # type: ignore[arg-type]
+            await asyncio.wait_for(first.state.webhooks.consumers.bus.wait_ready(), timeout=15)
+            sub = await subscribe(first, "client.cle", receiver.url(path), ["dispatch.ticket.assigned"])
+            waiting = await publish_raw(assigned(demo.BUFENG, "cle"))
+            await eventually(lambda: _some(receiver.at(path)), timeout=15)  # answered 503: a retry is due
+        while_down = await publish_raw(assigned(demo.BUFENG, "cle"))
+        async with make_gateway(database_url=database_url, events_prefix=prefix, **settings) as second:
+            await eventually(lambda: _some(len(receiver.at(path)) >= 3), timeout=20)
+            got = [verified(sub["secret"], m)["event_id"] for m in receiver.at(path)]
+            assert sorted(got) == sorted([waiting, waiting, while_down])
+            assert {d.status for d in await deliveries_of(second, waiting)} == {"delivered"}
+    finally:
+        await nc.close()
+        await delete_stream(infra.nats_url, prefix)
