@@ -465,3 +465,30 @@ async def test_nothing_is_lost_across_a_restart(make_gateway, databases, infra, 
     finally:
         await nc.close()
         await delete_stream(infra.nats_url, prefix)
+
+
+async def test_the_guides_standard_library_check_verifies_a_real_delivery(wgw, receiver, publish):
+    """README.zh-CN.md shows integrators a check with hmac/base64 only: it accepts what the gateway
+    sends, and refuses a changed body, another secret and an old timestamp."""
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "README.zh-CN.md").read_text()
+    [code] = [block for block in re.findall(r"```python\n(.*?)```", guide, re.S) if "def verify_webhook" in block]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.zh-CN.md", "exec"), namespace)  # noqa: S102 - the guide's own example
+    verify_webhook = namespace["verify_webhook"]
+
+    path = f"/guide/{uuid.uuid4().hex[:6]}"
+    sub = await subscribe(wgw, "client.cle", receiver.url(path), ["dispatch.ticket.assigned"])
+    await publish(assigned(demo.BUFENG, "cle"), demo.BUFENG.code)
+    await eventually(lambda: _some(receiver.at(path)), timeout=15)
+    message = receiver.at(path)[0]
+    body = message.body.encode()
+    verify_webhook(sub["secret"], message.headers, body)
+    with pytest.raises(ValueError):
+        verify_webhook(sub["secret"], message.headers, body.replace(b"cle", b"nrp"))
+    with pytest.raises(ValueError):
+        verify_webhook("whsec_" + "A" * 43 + "=", message.headers, body)
+    with pytest.raises(ValueError):
+        verify_webhook(sub["secret"], message.headers | {"webhook-timestamp": "1000000000"}, body)
