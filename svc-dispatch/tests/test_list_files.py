@@ -108,6 +108,19 @@ async def test_the_demo_list_imported_from_xlsx_exports_back_identical(desk, clo
     assert cells((await get(desk, "/responsibilities/export.xlsx")).content) == expected
 
 
+async def test_a_generic_upload_is_read_by_the_files_signature(desk, clock):
+    """application/octet-stream (what generated clients send): an XLSX is a zip, anything else CSV."""
+    table = demo_table()
+    later = clock.now() + dt.timedelta(days=30)  # after any version the other tests published
+    as_xlsx = await upload(desk, xlsx_of(table), "application/octet-stream", effective_from=later.isoformat())
+    assert as_xlsx.status_code == 201, as_xlsx.text
+    assert len(as_xlsx.json()["entries"]) == len(table) - 1
+    later += dt.timedelta(days=1)
+    as_csv = await upload(desk, DEMO_LIST.read_bytes(), "application/octet-stream", effective_from=later.isoformat())
+    assert as_csv.status_code == 201, as_csv.text
+    assert len(as_csv.json()["entries"]) == len(table) - 1
+
+
 async def test_every_bad_row_is_named_at_once_and_nothing_is_written(desk):
     before = await get(desk, "/responsibilities")
     header, first, *_ = demo_table()

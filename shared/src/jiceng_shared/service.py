@@ -66,6 +66,19 @@ class ServiceContext:
         return clock().astimezone(dt.timezone.utc) if clock is not None else utcnow()
 
 
+def file_clock(path: Path) -> Callable[[], dt.datetime]:
+    """The instant written in ``path``, or the wall clock while the file is absent or empty."""
+
+    def now() -> dt.datetime:
+        try:
+            text = path.read_text().strip()
+        except FileNotFoundError:
+            text = ""
+        return dt.datetime.fromisoformat(text) if text else utcnow()
+
+    return now
+
+
 BackgroundJob = Callable[[ServiceContext], Awaitable[None]]
 
 #: FastAPI's own OpenTelemetry would open a second server span (and one per dependency) inside
@@ -109,6 +122,8 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     calendar = WorkdayCalendar.from_settings(settings)
     org = county.install(settings.county_dir)
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]
+    if settings.env == "test" and settings.clock_file is not None:
+        ctx.extras["clock"] = file_clock(settings.clock_file)
     # areas changed in svc-grid reach this process's registry when they take effect (no restart)
     ctx.areas.on_change(follow_in_registry(ctx.org, ctx.now))
     ctx.consumers = ConsumerGroup(

@@ -39,6 +39,10 @@ class CommonSettings(BaseSettings):
     #: 0 means the process's default port
     port: int = 0
     data_dir: Path = Path("data")
+    #: tests of the whole stack only (ignored unless ``env`` is ``test``): a file holding an RFC 3339
+    #: instant that stands in for the wall clock of ``ServiceContext.now()`` while it exists, so an
+    #: end-to-end test can travel past a deadline in every process at once
+    clock_file: Path | None = None
     database_url: str = ""
     #: PostgreSQL connections per process (fixed; with the 2 of the counter pool, 6 processes stay
     #: under PostgreSQL's default max_connections of 100)

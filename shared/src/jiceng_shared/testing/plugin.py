@@ -159,6 +159,28 @@ class ServiceClock:
         self.at = None
 
 
+class StackClock:
+    """The clock of every service of the end-to-end stack (``JICENG_CLOCK_FILE``): a test stands
+    them all on one instant, and ``reset`` gives them the wall clock back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.at: dt.datetime | None = None
+
+    def set(self, at: dt.datetime) -> dt.datetime:
+        self.at = at.astimezone(dt.timezone.utc)
+        self.path.write_text(self.at.isoformat())
+        return self.at
+
+    def advance(self, **delta: float) -> dt.datetime:
+        assert self.at is not None, "set the clock first"
+        return self.set(self.at + dt.timedelta(**delta))
+
+    def reset(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.at = None
+
+
 class Databases:
     """Fresh databases for one test session, dropped at its end."""
 
@@ -312,12 +334,15 @@ async def _running_stack(
             # the end-to-end tests call public routes far more often than a person would; the limit
             # itself is tested in gateway/tests
             "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
+            # absent: the wall clock; ``StackClock`` writes it to travel in every service at once
+            "JICENG_CLOCK_FILE": str(data_dir / "clock"),
         }
         | (extra_env or {})
     )
     for process in PROCESSES:
         env[f"{process.env_prefix}DATABASE_URL"] = await databases.create(process.name)
     running = Stack(env=env, log_dir=data_dir / "logs", ports={p.name: free_port() for p in PROCESSES})
+    running.clock = StackClock(data_dir / "clock")  # type: ignore[attr-defined]
     try:
         await asyncio.to_thread(running.seed)
         running.start()

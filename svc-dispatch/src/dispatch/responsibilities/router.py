@@ -75,6 +75,8 @@ async def publish_list(
             "content": {
                 spreadsheet.CSV_TYPE: {"schema": {"type": "string"}},
                 spreadsheet.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                # for generic clients (generated ones among them): the file's signature tells XLSX from CSV
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
             },
         }
     },

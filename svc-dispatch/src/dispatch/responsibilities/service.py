@@ -320,6 +320,8 @@ def parse_rows(rows: Sequence[spreadsheet.Row]) -> tuple[list[EntryIn | None], l
 
 def read_sheet(data: bytes, content_type: str) -> list[spreadsheet.Row]:
     kind = content_type.split(";")[0].strip().lower()
+    if kind == "application/octet-stream":  # a generic upload: the file's own signature decides
+        kind = spreadsheet.XLSX_TYPE if data.startswith(b"PK\x03\x04") else spreadsheet.CSV_TYPE
     try:
         if kind == spreadsheet.XLSX_TYPE:
             return spreadsheet.read_xlsx(data)

@@ -14,7 +14,7 @@ from enforcement.items.models import Delegation, ItemRevision
 from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, ItemOut, ItemRevise
 from jiceng_shared import county
 from jiceng_shared.categories import CATEGORY_BY_CODE
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.versioning import VersionedList, check_effective_from
@@ -160,7 +160,9 @@ def _check(body: ItemFields, effective_from: dt.date, today: dt.date) -> None:
     ).raise_if_any()
 
 
-def _revision(principal: Principal, code: str, number: int, body: ItemFields, effective_from: dt.date) -> ItemRevision:
+def _revision(
+    principal: Principal, code: str, number: int, body: ItemFields, effective_from: dt.date, now: dt.datetime
+) -> ItemRevision:
     revision_id = new_id()
     return ItemRevision(
         id=revision_id,
@@ -176,7 +178,7 @@ def _revision(principal: Principal, code: str, number: int, body: ItemFields, ef
         national_security=body.national_security,
         effective_from=effective_from,
         effective_until=body.effective_until,
-        created_at=utcnow(),
+        created_at=now,
         created_by=principal.subject,
         created_by_name=principal.name,
         delegations=[
@@ -192,12 +194,14 @@ def _revision(principal: Principal, code: str, number: int, body: ItemFields, ef
     )
 
 
-async def create_item(session: AsyncSession, principal: Principal, body: ItemCreate, today: dt.date) -> ItemRevision:
+async def create_item(
+    session: AsyncSession, principal: Principal, body: ItemCreate, today: dt.date, *, now: dt.datetime
+) -> ItemRevision:
     effective_from = body.effective_from or today
     _check(body, effective_from, today)
     if await session.scalar(select(ItemRevision.id).where(ItemRevision.code == body.code).limit(1)):
         raise Problem(409, "item_exists", "Item exists", f"item {body.code} exists; PUT a new revision instead")
-    revision = _revision(principal, body.code, 1, body, effective_from)
+    revision = _revision(principal, body.code, 1, body, effective_from, now)
     session.add(revision)
     try:
         await session.flush()
@@ -207,7 +211,7 @@ async def create_item(session: AsyncSession, principal: Principal, body: ItemCre
 
 
 async def revise_item(
-    session: AsyncSession, principal: Principal, code: str, body: ItemRevise, today: dt.date
+    session: AsyncSession, principal: Principal, code: str, body: ItemRevise, today: dt.date, *, now: dt.datetime
 ) -> ItemRevision:
     latest = await ITEM_VERSIONS.latest(session, code)
     if latest is None:
@@ -228,7 +232,7 @@ async def revise_item(
             errors, effective_from, now=today, latest=latest.effective_from, past_code="effective_from_in_past"
         )
         errors.raise_if_any()
-    revision = _revision(principal, code, latest.revision + 1, body, effective_from)
+    revision = _revision(principal, code, latest.revision + 1, body, effective_from, now)
     session.add(revision)
     try:
         await session.flush()
