@@ -456,6 +456,11 @@ async def test_nothing_is_lost_across_a_restart(make_gateway, databases, infra, 
             sub = await subscribe(first, "client.cle", receiver.url(path), ["dispatch.ticket.assigned"])
             waiting = await publish_raw(assigned(demo.BUFENG, "cle"))
             await eventually(lambda: _some(receiver.at(path)), timeout=15)  # answered 503: a retry is due
+
+            async def recorded() -> bool:
+                return any(d.attempts == 1 for d in await deliveries_of(first, waiting))
+
+            await eventually(recorded, timeout=10)
         while_down = await publish_raw(assigned(demo.BUFENG, "cle"))
         async with make_gateway(database_url=database_url, events_prefix=prefix, **settings) as second:
             await eventually(lambda: _some(len(receiver.at(path)) >= 3), timeout=20)

@@ -64,6 +64,7 @@ class WebhookWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._stopping = False
 
     async def _on_event(self, session, event: CloudEvent) -> None:  # type: ignore[no-untyped-def]
         if await service.match(session, event, self.now()):
@@ -74,10 +75,17 @@ class WebhookWorker:
         await self.consumers.start()
         self._task = asyncio.create_task(self._loop(), name="webhook-deliveries")
 
-    async def close(self) -> None:
+    async def close(self, grace_seconds: float = 5.0) -> None:
+        """Stop taking events; let the attempts under way finish and be recorded (within the
+        grace), so a stopped gateway leaves no delivery claimed for nothing."""
         await self.consumers.stop()
         if self._task is not None:
-            self._task.cancel()
+            self._stopping = True
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace_seconds)
+            except TimeoutError:
+                self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
@@ -86,7 +94,7 @@ class WebhookWorker:
         self._wake.set()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.run_once()
             except asyncio.CancelledError:
@@ -94,7 +102,7 @@ class WebhookWorker:
             except Exception:  # noqa: BLE001 - the rows stay due; the next pass tries again
                 log.exception("webhook delivery pass failed")
                 sent = 0
-            if sent < BATCH:
+            if sent < BATCH and not self._stopping:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.settings.webhook_poll_seconds)
