@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from jiceng_shared import county
 from jiceng_shared.categories import (
     CATEGORY_BY_CODE,
     DEMO_COUNTY_DIR,
     CategoryFileError,
+    county_categories,
     county_dir,
     load_categories,
 )
@@ -45,11 +47,11 @@ def test_the_demo_county_keeps_the_ten_codes_and_their_limits():
     assert CATEGORY_BY_CODE["street_occupation"].dispatch_limit_minutes is None  # the settings' default
 
 
-def test_the_county_directory_comes_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.delenv("JICENG_COUNTY_DIR", raising=False)
-    assert county_dir() == DEMO_COUNTY_DIR
-    monkeypatch.setenv("JICENG_COUNTY_DIR", str(tmp_path))
-    assert county_dir() == tmp_path
+def test_the_files_are_the_installed_countys_and_a_county_without_one_is_refused(tmp_path):
+    assert county_dir() == (county.current().source or DEMO_COUNTY_DIR)
+    assert county_categories(DEMO_COUNTY_DIR)[0].code == "street_occupation"
+    with pytest.raises(CategoryFileError, match="has no categories.csv"):
+        county_categories(tmp_path)
 
 
 def test_a_bad_file_names_every_bad_line(tmp_path):

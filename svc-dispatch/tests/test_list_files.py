@@ -102,9 +102,13 @@ async def test_the_demo_list_imported_from_xlsx_exports_back_identical(desk, clo
     as_csv = await get(desk, "/responsibilities/export.csv")
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.content.decode() == DEMO_LIST.read_text(encoding="utf-8")
-    # the CSV export imports again (a round trip through the other format)
+    # the CSV export imports again (a round trip through the other format), and so does either
+    # file sent as application/octet-stream (the format recognised from the content)
     again = await upload(desk, as_csv.content, "text/csv; charset=utf-8")
     assert again.status_code == 201, again.text
+    for data in (as_csv.content, xlsx_of(table)):
+        binary = await upload(desk, data, "application/octet-stream")
+        assert binary.status_code == 201 and len(binary.json()["entries"]) == len(table) - 1, binary.text
     assert cells((await get(desk, "/responsibilities/export.xlsx")).content) == expected
 
 

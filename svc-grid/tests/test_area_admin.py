@@ -346,7 +346,14 @@ async def test_an_incident_keeps_the_grid_it_was_reported_in_and_later_ones_land
     still_old = await report(south_point)
     assert still_old.status_code == 201 and still_old.json()["grid_code"] == old
 
+    async def in_use() -> list[str]:
+        response = await grid.client.get(API, params={"parent_code": village}, headers=admin())
+        return [a["code"] for a in response.json()]
+
+    assert await in_use() == [old]
+
     clock.set(effective)
+    assert await in_use() == [west, east]
     after = await report(south_point)
     assert after.status_code == 201, after.text
     assert after.json()["grid_code"] == east and after.json()["township_code"] == BUFENG

@@ -1,7 +1,7 @@
 """webhook subscriptions deliveries and attempts
 
 Revision ID: 6a4267ab8683
-Revises: 7fbf533a4b48
+Revises: c3a9e2d4b7f1
 Create Date: 2026-11-29 20:55:26.380639
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import jiceng_shared.db
 
 revision: str = '6a4267ab8683'
-down_revision: str | None = '7fbf533a4b48'
+down_revision: str | None = 'c3a9e2d4b7f1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

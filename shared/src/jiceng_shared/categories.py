@@ -28,8 +28,8 @@ functional_department      true/false: a functional department's matter (国办�
 from __future__ import annotations
 
 import csv
-import os
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,9 +51,11 @@ COLUMNS = (
 
 
 def county_dir() -> Path:
-    """The county directory every process reads (``JICENG_COUNTY_DIR``, default the demo county)."""
-    configured = os.environ.get("JICENG_COUNTY_DIR")
-    return Path(configured) if configured else DEMO_COUNTY_DIR
+    """The county directory of this process: the county installed at start (``ctx.org``, from the
+    ``county_dir`` setting / ``JICENG_COUNTY_DIR``), else the demo county."""
+    from jiceng_shared import county
+
+    return county.current().source or DEMO_COUNTY_DIR
 
 
 @dataclass(frozen=True)
@@ -141,11 +143,52 @@ def load_categories(path: Path) -> tuple[Category, ...]:
     return tuple(out)
 
 
-def county_categories() -> tuple[Category, ...]:
-    """The configured county's initial dictionary (``<county dir>/categories.csv``)."""
-    return load_categories(county_dir() / "categories.csv")
+_loaded: dict[Path, tuple[Category, ...]] = {}
+_by_code: dict[Path, dict[str, Category]] = {}
 
 
-#: the configured county's categories as shipped (seeding and tests; services check their own table)
-CATEGORIES: tuple[Category, ...] = county_categories()
-CATEGORY_BY_CODE = {c.code: c for c in CATEGORIES}
+def _by_code_of_county() -> dict[str, Category]:
+    path = (county_dir() / "categories.csv").resolve()
+    if path not in _by_code:
+        _by_code[path] = {c.code: c for c in county_categories()}
+    return _by_code[path]
+
+
+def county_categories(directory: Path | None = None) -> tuple[Category, ...]:
+    """The county's initial dictionary (``<county dir>/categories.csv``; default: this process's
+    county), read once per directory."""
+    path = ((directory or county_dir()) / "categories.csv").resolve()
+    if path not in _loaded:
+        if not path.is_file():
+            raise CategoryFileError(
+                f"{path}: the county directory has no categories.csv (README: Deploying for your county)"
+            )
+        _loaded[path] = load_categories(path)
+    return _loaded[path]
+
+
+class _CountyCategories(Sequence[Category]):
+    """The configured county's categories, read when first used (after the process installed its
+    county), so importing this module reads no file."""
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return county_categories()[index]
+
+    def __len__(self) -> int:
+        return len(county_categories())
+
+
+class _CategoryByCode(Mapping[str, Category]):
+    def __getitem__(self, code: str) -> Category:
+        return _by_code_of_county()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([c.code for c in county_categories()])
+
+    def __len__(self) -> int:
+        return len(county_categories())
+
+
+#: the configured county's categories as shipped (seeding, labels, tests; services check their own table)
+CATEGORIES: Sequence[Category] = _CountyCategories()
+CATEGORY_BY_CODE: Mapping[str, Category] = _CategoryByCode()

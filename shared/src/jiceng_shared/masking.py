@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+#: a mainland mobile number (11 digits from 13x to 19x)
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
 
 def mask_id_number(number: str, *, keep_start: int = 6, keep_end: int = 4) -> str:
     """The area code and the last characters stay: 320971********123X; a short number is all stars."""
@@ -16,3 +21,16 @@ def mask_person_name(name: str) -> str:
     if len(name) <= 1:
         return "*" * len(name)
     return name[0] + "*" * (len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """The one phone mask of the platform: a mobile number keeps its first 3 and last 4 digits
+    (138****5678); any other number (a landline with its area code, an extension) only its last 4,
+    since its first digits would name the caller's town; 4 characters or fewer are all stars."""
+    if phone is None:
+        return None
+    phone = phone.strip()
+    if len(phone) <= 4:
+        return "*" * len(phone)
+    keep_start = 3 if MOBILE.match(phone) else 0
+    return phone[:keep_start] + "*" * (len(phone) - keep_start - 4) + phone[-4:]

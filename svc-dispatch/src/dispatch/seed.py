@@ -62,6 +62,10 @@ def default_categories(*, urgent_dispatch_minutes: int = 10, normal_dispatch_min
 def county_list_entries(path: Path, *, categories: set[str], functional: set[str]) -> list:
     """The county's first responsibility list, checked like an import (every bad row at once)."""
     errors = FieldErrors()
+    if not path.is_file():
+        raise CountyFileError(
+            f"{path}: the county directory has no responsibilities.csv (README: Deploying for your county)"
+        )
     try:
         rows = spreadsheet.read_csv(path.read_bytes())
     except spreadsheet.SheetError as exc:

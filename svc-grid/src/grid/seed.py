@@ -8,7 +8,8 @@ from sqlalchemy import select
 from grid.areas.models import Area, AreaVersion
 from grid.areas.service import first_version
 from grid.categories import service as categories
-from grid.residents.models import Resident
+from grid.people.models import Household
+from grid.residents.models import Resident, ResidentGroup
 from grid.residents.rules import check_character
 from jiceng_shared import county
 from jiceng_shared.db import utcnow
@@ -90,6 +91,7 @@ def demo_residents(org: county.Organisation | None = None) -> list[Resident]:
                     household_no=household,
                     household_head=head,
                     special_groups=groups,
+                    status="active",
                     registered_by="seed",
                     created_at=now,
                     updated_at=now,
@@ -108,6 +110,27 @@ async def seed(ctx: ServiceContext) -> None:
                     session.add(first_version(area))
         await session.flush()
         existing = set((await session.scalars(select(Resident.id))).all())
-        session.add_all(r for r in demo_residents(ctx.org) if r.id not in existing)
+        new = [r for r in demo_residents(ctx.org) if r.id not in existing]
+        session.add_all(new)
+        await session.flush()
+        session.add_all(
+            ResidentGroup(resident_id=r.id, group=g, grid_code=r.grid_code) for r in new for g in r.special_groups
+        )
+        households = set((await session.execute(select(Household.township_code, Household.household_no))).all())
+        for r in new:
+            if (r.township_code, r.household_no) not in households:
+                households.add((r.township_code, r.household_no))
+                session.add(
+                    Household(
+                        id=f"00000000-0000-4000-9000-{r.id[-12:]}",
+                        grid_code=r.grid_code,
+                        township_code=r.township_code,
+                        household_no=r.household_no,
+                        address=r.address,
+                        status="active",
+                        created_at=r.created_at,
+                        updated_at=r.created_at,
+                    )
+                )
         # the first copy of the category dictionary; dispatch.category.changed keeps it current
-        await categories.seed_from_county(session)
+        await categories.seed_from_county(session, utcnow())

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from gateway.audit import AuditLog
 from gateway.auth.passwords import verify_secret
 from gateway.auth.tokens import AccessTokens, InvalidToken
-from gateway.limits import LoginThrottle
+from gateway.limits import SharedLoginThrottle
 from gateway.models import Client, RoleBinding, User
 from jiceng_shared.db import Database
 from jiceng_shared.errors import Problem, unauthenticated
@@ -54,7 +54,7 @@ class Authenticator:
         tokens: AccessTokens,
         *,
         cache_seconds: float,
-        throttle: LoginThrottle,
+        throttle: SharedLoginThrottle,
         audit: AuditLog,
         cache_size: int = 50_000,
     ) -> None:
@@ -70,10 +70,10 @@ class Authenticator:
 
     # --- logins ---------------------------------------------------------------------------
 
-    def _begin(self, account: str, address: str | None, grant: str) -> float:
-        """Refuse a throttled attempt (429); otherwise it counts as failed until it proves right."""
-        now = time.monotonic()
-        wait = self.throttle.attempt(account, address, now)
+    async def _begin(self, account: str, address: str | None, grant: str) -> list[str]:
+        """Refuse a throttled attempt (429); otherwise it counts as failed until it proves right
+        (in the gateway's database: every replica counts the same attempts)."""
+        wait, attempt = await self.throttle.attempt(account, address)
         if wait is not None:
             self.audit.write_later(
                 action="login",
@@ -84,7 +84,7 @@ class Authenticator:
                 status=429,
             )
             raise too_many_attempts(wait)
-        return now
+        return attempt
 
     def _failed(self, account: str, address: str | None, grant: str, reason: str, status: int) -> None:
         self.audit.write_later(
@@ -96,8 +96,10 @@ class Authenticator:
             status=status,
         )
 
-    def _succeeded(self, principal: Principal, account: str, address: str | None, grant: str, started: float) -> None:
-        self.throttle.succeeded(account, address, started)
+    async def _succeeded(
+        self, principal: Principal, account: str, address: str | None, grant: str, attempt: list[str]
+    ) -> None:
+        await self.throttle.succeeded(account, address, attempt)
         self.audit.write_later(
             action="login",
             outcome="success",
@@ -112,7 +114,7 @@ class Authenticator:
     async def password_grant(
         self, username: str, password: str, address: str | None = None
     ) -> tuple[str, int, Principal]:
-        started = self._begin(username, address, "password")
+        started = await self._begin(username, address, "password")
         async with self.db.session() as session:
             user = await session.scalar(select(User).where(User.username == username))
         ok = await verify_secret(user.password_hash if user else None, password)
@@ -123,14 +125,14 @@ class Authenticator:
         if principal is None:
             self._failed(username, address, "password", "account disabled", 400)
             raise invalid_grant("this account is disabled")
-        self._succeeded(principal, username, address, "password", started)
+        await self._succeeded(principal, username, address, "password", started)
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
 
     async def client_credentials_grant(
         self, client_id: str, secret: str, address: str | None = None
     ) -> tuple[str, int, Principal]:
-        started = self._begin(client_id, address, "client_credentials")
+        started = await self._begin(client_id, address, "client_credentials")
         async with self.db.session() as session:
             client = await session.scalar(select(Client).where(Client.client_id == client_id))
         ok = await verify_secret(client.secret_hash if client else None, secret)
@@ -141,7 +143,7 @@ class Authenticator:
         if principal is None:
             self._failed(client_id, address, "client_credentials", "client disabled", 400)
             raise invalid_grant("this client is disabled")
-        self._succeeded(principal, client_id, address, "client_credentials", started)
+        await self._succeeded(principal, client_id, address, "client_credentials", started)
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
 

@@ -43,6 +43,11 @@ class VisitRecorded(EventPayload):
     resident_id: str | None = None
     kind: str
     visited_at: dt.datetime
+    household_no: str | None = None
+    #: the absent A worker the visit counts for, when the B post did it (002 art. 22)
+    covering_for: str | None = None
+    #: the visit's point lies outside the grid (recorded, flagged for review)
+    outside_grid: bool = False
 
 
 class VisitOverdue(EventPayload):
@@ -54,6 +59,10 @@ class VisitOverdue(EventPayload):
     resident_id: str
     group: str
     due_on: dt.date
+    #: for a household's obligation: the household (``resident_id`` is then its head)
+    household_no: str | None = None
+    #: day | workday | week | month | half_year | year
+    period: str | None = None
 
 
 class DiarySigned(EventPayload):

@@ -300,6 +300,38 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
     return run
 
 
+async def stack_env(
+    infra: TestInfra, databases: Databases, *, nats_url: str, prefix: str, data_dir: Path, **extra: str
+) -> dict[str, str]:
+    """The environment of a test stack: fresh databases, a private event stream, small pools."""
+    from jiceng_shared.topology import PROCESSES
+
+    env = (
+        dict(os.environ)
+        | {
+            "JICENG_ENV": "test",
+            "JICENG_NATS_URL": nats_url,
+            "JICENG_EVENTS_PREFIX": prefix,
+            "JICENG_DATA_DIR": str(data_dir),
+            "JICENG_LOG_LEVEL": "WARNING",
+            "JICENG_OUTBOX_POLL_SECONDS": "0.5",
+            "JICENG_CONSUMER_BACKOFF_SECONDS": "[0.1, 0.2, 0.5]",
+            # a stack holds at most 30 connections (README "Connection budget") of PostgreSQL's 100,
+            # so several test runs can share the machine's server
+            "JICENG_DATABASE_POOL_SIZE": "3",
+            # the end-to-end tests call public routes far more often than a person would; the limit
+            # itself is tested in gateway/tests
+            "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
+            # absent: the wall clock; ``StackClock`` writes it to travel in every service at once
+            "JICENG_CLOCK_FILE": str(data_dir / "clock"),
+        }
+        | extra
+    )
+    for process in PROCESSES:
+        env[f"{process.env_prefix}DATABASE_URL"] = await databases.create(process.name)
+    return env
+
+
 @pytest.fixture(scope="session")
 def otlp_receiver() -> Any:
     """Where the end-to-end stack's processes export their spans (OTLP/HTTP), as to a collector."""
@@ -318,29 +350,9 @@ async def _running_stack(
     from jiceng_shared.topology import PROCESSES
 
     prefix = f"e{uuid.uuid4().hex[:10]}"
-    env = (
-        dict(os.environ)
-        | {
-            "JICENG_ENV": "test",
-            "JICENG_NATS_URL": infra.nats_url,
-            "JICENG_EVENTS_PREFIX": prefix,
-            "JICENG_DATA_DIR": str(data_dir),
-            "JICENG_LOG_LEVEL": "WARNING",
-            "JICENG_OUTBOX_POLL_SECONDS": "0.5",
-            "JICENG_CONSUMER_BACKOFF_SECONDS": "[0.1, 0.2, 0.5]",
-            # a stack holds 6 × (3 + 2 for business numbers) = 30 connections of PostgreSQL's 100, so
-            # several test runs can share the machine's server
-            "JICENG_DATABASE_POOL_SIZE": "3",
-            # the end-to-end tests call public routes far more often than a person would; the limit
-            # itself is tested in gateway/tests
-            "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
-            # absent: the wall clock; ``StackClock`` writes it to travel in every service at once
-            "JICENG_CLOCK_FILE": str(data_dir / "clock"),
-        }
-        | (extra_env or {})
+    env = await stack_env(
+        infra, databases, nats_url=infra.nats_url, prefix=prefix, data_dir=data_dir, **(extra_env or {})
     )
-    for process in PROCESSES:
-        env[f"{process.env_prefix}DATABASE_URL"] = await databases.create(process.name)
     running = Stack(env=env, log_dir=data_dir / "logs", ports={p.name: free_port() for p in PROCESSES})
     running.clock = StackClock(data_dir / "clock")  # type: ignore[attr-defined]
     try:

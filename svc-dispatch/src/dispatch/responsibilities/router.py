@@ -69,15 +69,14 @@ async def publish_list(
     status_code=201,
     response_model=ListOut,
     summary="Publish a new version from a spreadsheet (CSV or XLSX body): all or nothing, every bad row named",
+    description=(
+        "The body is the spreadsheet itself: `application/octet-stream` (CSV or XLSX, recognised from "
+        f"its content), or `{spreadsheet.CSV_TYPE}` / `{spreadsheet.XLSX_TYPE}`."
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                spreadsheet.CSV_TYPE: {"schema": {"type": "string"}},
-                spreadsheet.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
-                # for generic clients (generated ones among them): the file's signature tells XLSX from CSV
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            },
+            "content": {spreadsheet.BINARY_TYPE: {"schema": {"type": "string", "format": "binary"}}},
         }
     },
 )
@@ -142,7 +141,13 @@ async def export_csv(
     "/export.xlsx",
     response_class=Response,
     summary="The list in force (or a given version or date) as XLSX, in the import format",
-    responses={200: {"content": {spreadsheet.XLSX_TYPE: {}}}},
+    responses={
+        200: {
+            "description": f"the workbook (Content-Type: {spreadsheet.XLSX_TYPE})",
+            # documented as binary, which every client generator reads as a file download
+            "content": {spreadsheet.BINARY_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 async def export_xlsx(
     ctx: Ctx,

@@ -320,8 +320,8 @@ def parse_rows(rows: Sequence[spreadsheet.Row]) -> tuple[list[EntryIn | None], l
 
 def read_sheet(data: bytes, content_type: str) -> list[spreadsheet.Row]:
     kind = content_type.split(";")[0].strip().lower()
-    if kind == "application/octet-stream":  # a generic upload: the file's own signature decides
-        kind = spreadsheet.XLSX_TYPE if data.startswith(b"PK\x03\x04") else spreadsheet.CSV_TYPE
+    if kind == spreadsheet.BINARY_TYPE:
+        kind = spreadsheet.XLSX_TYPE if data.startswith(spreadsheet.ZIP_MAGIC) else spreadsheet.CSV_TYPE
     try:
         if kind == spreadsheet.XLSX_TYPE:
             return spreadsheet.read_xlsx(data)
@@ -333,7 +333,7 @@ def read_sheet(data: bytes, content_type: str) -> list[spreadsheet.Row]:
         415,
         "unsupported_media_type",
         "Unsupported media type",
-        f"send the list as {spreadsheet.CSV_TYPE} or {spreadsheet.XLSX_TYPE}",
+        f"send the list as {spreadsheet.CSV_TYPE}, {spreadsheet.XLSX_TYPE} or {spreadsheet.BINARY_TYPE}",
     )
 
 

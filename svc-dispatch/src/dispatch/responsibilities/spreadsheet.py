@@ -46,6 +46,9 @@ COLUMNS = (
 )
 CSV_TYPE = "text/csv"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: a file of either format, told apart by its content (an XLSX workbook is a ZIP archive)
+BINARY_TYPE = "application/octet-stream"
+ZIP_MAGIC = b"PK\x03\x04"
 SHEET_TITLE = "属地管理责任清单"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area, AreaVersion
@@ -53,13 +53,24 @@ async def list_areas(
     level: str | None,
     parent_code: str | None,
     status: str | None = AreaStatus.ACTIVE,
+    now: dt.datetime | None = None,
 ) -> list[Area]:
+    """Areas by their latest version; ``status`` as of ``now`` when given: a grid whose split takes
+    effect later is still active until then, and its parts are not yet."""
     stmt = select(Area).where(readable(principal))
     if level:
         stmt = stmt.where(Area.level == level)
     if parent_code:
         stmt = stmt.where(Area.parent_code == parent_code)
-    if status:
+    if status and now is not None:
+        pending = Area.effective_from > now
+        retired_later = and_(Area.status == AreaStatus.RETIRED, pending, Area.version > 1)
+        new_later = and_(Area.status == AreaStatus.ACTIVE, pending, Area.version == 1)
+        if status == AreaStatus.ACTIVE:
+            stmt = stmt.where(or_(and_(Area.status == status, ~new_later), retired_later))
+        else:
+            stmt = stmt.where(Area.status == status, ~retired_later)
+    elif status:
         stmt = stmt.where(Area.status == status)
     return list((await session.scalars(stmt.order_by(Area.code))).all())
 

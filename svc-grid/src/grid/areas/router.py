@@ -53,9 +53,11 @@ async def list_areas(
     session: ReadSession,
     level: Literal["county", "township", "village", "community", "grid"] | None = None,
     parent_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    status: Annotated[AreaStatus | None, Query(description="default: active areas only")] = AreaStatus.ACTIVE,
+    status: Annotated[AreaStatus | None, Query(description="default: the areas in use now")] = AreaStatus.ACTIVE,
 ) -> list[AreaOut]:
-    areas = await queries.list_areas(session, principal, level=level, parent_code=parent_code, status=status)
+    areas = await queries.list_areas(
+        session, principal, level=level, parent_code=parent_code, status=status, now=ctx.now()
+    )
     return [queries.to_out(a, limits(ctx)) for a in areas]
 
 
