@@ -1507,6 +1507,32 @@ async def dispute_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
     return await ctx.once(("dispute", t.code), lambda: _fresh_dispute(ctx, t, p))
 
 
+# --- webhooks (the gateway's /api/webhooks/v1: a department system's own subscriptions) ---------
+
+WEBHOOK_CLIENT = "client.hotline12345"
+
+
+async def fresh_subscription(ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    sub = await ctx.call(
+        WEBHOOK_CLIENT,
+        "POST",
+        "/api/webhooks/v1/subscriptions",
+        json={"url": "http://127.0.0.1:9/matrix", "event_types": ["dispatch.ticket.closed"], "description": MATRIX},
+    )
+    return {"subscription_id": sub["id"]}, None, None
+
+
+async def webhook_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    if not p.can("webhooks.subscribe"):
+        return {"subscription_id": str(uuid.uuid4())}, None, None
+    return await ctx.once("webhook-subscription", lambda: fresh_subscription(ctx, t, p))
+
+
+async def webhook_delivery_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    # no delivery exists without an event: the holder's call answers 404 (replays: gateway/tests)
+    return {"delivery_id": str(uuid.uuid4())}, None, None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/areas/{code}/versions"): Fixture(params=area_params),
@@ -1589,6 +1615,23 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         params=throwaway_client_params, ok=frozenset({200}), unscoped=True
     ),
     ("DELETE", "/api/iam/v1/bindings/{binding_id}"): Fixture(params=throwaway_binding_params, ok=frozenset({204})),
+    ("GET", "/api/webhooks/v1/subscriptions/{subscription_id}"): Fixture(params=webhook_params, unscoped=True),
+    ("GET", "/api/webhooks/v1/subscriptions/{subscription_id}/deliveries"): Fixture(
+        params=webhook_params, unscoped=True
+    ),
+    ("DELETE", "/api/webhooks/v1/subscriptions/{subscription_id}"): Fixture(
+        params=per_holder("webhooks.subscribe", ("subscription_id",), fresh_subscription),
+        ok=frozenset({204}),
+        unscoped=True,
+    ),
+    ("POST", "/api/webhooks/v1/subscriptions/{subscription_id}/secret"): Fixture(
+        params=per_holder("webhooks.subscribe", ("subscription_id",), fresh_subscription),
+        ok=frozenset({200}),
+        unscoped=True,
+    ),
+    ("POST", "/api/webhooks/v1/deliveries/{delivery_id}/replay"): Fixture(
+        params=webhook_delivery_params, ok=frozenset({404}), unscoped=True
+    ),
     # --- approval ---
     ("GET", "/api/approval/v1/catalogue/items/{code}"): Fixture(params=catalogue_params, unscoped=True),
     ("GET", "/api/approval/v1/catalogue/items/{code}/versions"): Fixture(params=catalogue_params, unscoped=True),

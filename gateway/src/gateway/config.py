@@ -63,6 +63,16 @@ class GatewaySettings(CommonSettings):
     audit_queue_size: int = 10_000
     audit_flush_seconds: float = 0.2
 
+    #: webhooks (gateway.webhooks): delays before the 2nd, 3rd... attempt of a failed delivery
+    #: (seconds; the Standard Webhooks example schedule); after the last one the delivery fails
+    webhook_retry_seconds: list[float] = [5, 300, 1800, 7200, 18000, 36000, 36000]
+    #: how long a receiver may take to answer one delivery (seconds)
+    webhook_timeout_seconds: float = 15.0
+    #: how often the delivery worker looks for due deliveries (seconds)
+    webhook_poll_seconds: float = 1.0
+    #: after a secret rotation the old secret keeps signing beside the new one this long (seconds)
+    webhook_secret_grace_seconds: float = 24 * 3600
+
     def upstreams(self) -> dict[str, str]:
         return {p.name: getattr(self, f"upstream_{p.name}").rstrip("/") for p in SERVICES}
 

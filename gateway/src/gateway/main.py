@@ -32,6 +32,8 @@ from gateway.limits import LoginLimits, SharedLoginThrottle, SharedRateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
 from gateway.proxy import BodyTooLarge, Proxy, read_body
+from gateway.webhooks.router import router as webhooks_router
+from gateway.webhooks.worker import WebhookWorker
 from jiceng_shared import county
 from jiceng_shared.areafeed import AreaCopy, follow_bucket, follow_in_registry
 from jiceng_shared.asyncapi import asyncapi_document
@@ -243,6 +245,8 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         client_name="gateway",
         replicas=settings.events_stream_replicas,
     )
+    # webhooks for department systems: a durable consumer of the events and the delivery loop
+    webhooks = WebhookWorker(db, bus, settings)
 
     async def housekeeping() -> None:
         """Expired idempotency keys, login failures and idle rate buckets are deleted regularly
@@ -274,9 +278,11 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             asyncio.create_task(_follow_areas(bus, areas), name="areas"),
             asyncio.create_task(housekeeping(), name="housekeeping"),
         ]
+        await webhooks.start()
         try:
             yield
         finally:
+            await webhooks.close()
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
@@ -308,10 +314,12 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     api.state.idempotency = idempotency
     api.state.identity_changes = changes
     api.state.areas = areas
+    api.state.webhooks = webhooks
     install_problem_handlers(api)
 
     api.include_router(auth_router)
     api.include_router(iam_router)
+    api.include_router(webhooks_router)
 
     merged = MergedOpenAPI(
         base=lambda: own_openapi(api),

@@ -136,3 +136,7 @@ class RateBucket(Base):
     tokens: Mapped[float] = mapped_column(Float)
     #: seconds since the epoch of the last refill
     at: Mapped[float] = mapped_column(Float, index=True)
+
+
+# the webhook tables (gateway.webhooks) belong to the same database and migrations
+import gateway.webhooks.models  # noqa: E402, F401
