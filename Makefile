@@ -26,7 +26,7 @@ run: venv
 stop: venv
 	$(PY) -m jiceng_shared.stack stop
 
-## Run every test (PostgreSQL and NATS on 127.0.0.1; see README "Tests").
+## Run every test (PostgreSQL and NATS on 127.0.0.1; see README "Two commands" and "What is covered").
 test: venv asyncapi-tools
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/ruff check --quiet .
