@@ -445,10 +445,10 @@ async def extension_requested(ctx: Ctx, t: demo.Township, _p: Principal) -> Scop
     return application_scoped(app, extension_id=app["extensions"][0]["id"])
 
 
-async def public_status_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+async def public_status_body(ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, str, str | None]:
     app = await shared_application(ctx, t)
-    # the status page asks for the check code printed on the receipt, as a query parameter
-    return {"receipt_number": f"{app['receipt_number']}?check_code={app['check_code']}"}, t.code, None
+    # the status page takes the check code printed on the receipt in the body, never in the URL
+    return {"receipt_number": app["receipt_number"], "check_code": app["check_code"]}, t.code, None
 
 
 async def bad_rating(ctx: Ctx, t: demo.Township) -> dict:
@@ -896,7 +896,7 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         unscoped=True,
     ),
     ("GET", "/api/approval/v1/public/guides/{code}"): Fixture(params=catalogue_params, unscoped=True),
-    ("GET", "/api/approval/v1/public/applications/{receipt_number}"): Fixture(params=public_status_params),
+    ("POST", "/api/approval/v1/public/applications/lookup"): Fixture(body=public_status_body, ok=frozenset({200})),
     ("GET", "/api/approval/v1/applications/{application_id}"): Fixture(params=application_params),
     ("POST", "/api/approval/v1/applications/{application_id}/accept"): Fixture(
         params=fresh_application("approval.application.accept", COMMITTED, COMMITTED_MATERIALS, check_later=True),

@@ -33,3 +33,14 @@ def test_kubernetes_overlays_render_and_validate_against_the_api_schemas():
     result = subprocess.run([sys.executable, str(ROOT / "deploy/k8s/check.py")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "dev:" in result.stdout and "production:" in result.stdout
+
+
+def test_the_public_ingress_routes_neither_metrics_nor_the_event_catalogue():
+    import yaml
+
+    ingress = yaml.safe_load((ROOT / "deploy/k8s/overlays/production/ingress.yaml").read_text())
+    paths = [p["path"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
+    assert "/" not in paths, "a catch-all would publish /metrics and /asyncapi.json"
+    for private in ("/metrics", "/asyncapi.json", "/healthz", "/readyz"):
+        assert not any(private.startswith(p) for p in paths), private
+    assert {"/api/", "/auth/"} <= set(paths)

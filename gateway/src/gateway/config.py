@@ -51,6 +51,9 @@ class GatewaySettings(CommonSettings):
     public_rate_limit_per_minute: int = 60
     #: proxies whose X-Forwarded-For is believed when finding the client address (IPs or CIDRs)
     trusted_proxies: list[str] = []
+    #: browser origins allowed to call the API cross-origin (CORS), e.g. ["https://gov.example.cn"];
+    #: none by default: same-origin only
+    cors_origins: list[str] = []
     #: shortest password the administration API accepts for a person
     password_min_length: int = 10
     #: audit entries that need not hold the response (denials, logins, write outcomes) are

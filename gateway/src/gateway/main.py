@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway import docs, seed
@@ -22,6 +23,7 @@ from gateway.auth.service import Authenticator
 from gateway.auth.tokens import AccessTokens
 from gateway.clientinfo import AddressResolver
 from gateway.config import GatewaySettings
+from gateway.edge import Edge
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.router import router as iam_router
 from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
@@ -281,7 +283,17 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         return JSONResponse({"status": "ready", "checks": {"database": True, "calendar": coverage}})
 
     api.add_api_route("/metrics", metrics_response, include_in_schema=False)
-    app = ObservabilityMiddleware(Gateway(api, proxy, guard, settings.max_body_bytes), service="gateway")
+    gateway: Any = Gateway(api, proxy, guard, settings.max_body_bytes)
+    gateway = CORSMiddleware(
+        gateway,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id"],
+        expose_headers=["Location", "Retry-After", "ETag", "X-Request-Id"],
+        allow_credentials=False,  # bearer tokens, never cookies
+        max_age=600,
+    )
+    app = ObservabilityMiddleware(Edge(gateway, address), service="gateway")
     app.api = api  # type: ignore[attr-defined] - tests and tools reach the FastAPI app (state, lifespan)
     return app
 
