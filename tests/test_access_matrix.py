@@ -61,6 +61,8 @@ ROLE_IDENTITIES: dict[str, str] = {
     "township_leader": "township_leader.bufeng",
     "assessor": "assessor.bufeng",
     "county_admin": "county_admin",
+    "security_admin": "security_admin",
+    "audit_admin": "audit_admin",
     "auditor": "auditor",
     "dept_system": "client.hotline12345",
 }
@@ -257,6 +259,39 @@ async def throwaway_client_params(ctx: Ctx, t: demo.Township, p: Principal) -> S
         },
     )
     return {"client_id": client["id"]}, client["area"], None
+
+
+def admin_account(role: str = "audit_admin") -> dict:
+    return {
+        "username": f"matrix.admin.{uuid.uuid4().hex[:8]}",
+        "display_name": "矩阵管理员",
+        "area": demo.COUNTY_CODE,
+        "password": "matrix passphrase",
+        "bindings": [{"role": role, "area": demo.COUNTY_CODE}],
+    }
+
+
+async def admin_body(_ctx: Ctx, _t: demo.Township, _p: Principal) -> tuple[Any, str | None, str | None]:
+    """A new administrative account: the security administrator's to create (三员分立)."""
+    return admin_account(), None, None
+
+
+async def admin_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    if not p.can("iam.admin.manage"):
+        return {"user_id": str(uuid.uuid4())}, demo.COUNTY_CODE, None
+    user = await ctx.once(
+        ("admin-account", t.code),
+        lambda: ctx.call("security_admin", "POST", "/api/iam/v1/admins", json=admin_account()),
+    )
+    return {"user_id": user["id"]}, user["area"], None
+
+
+async def admin_noop_body(ctx: Ctx, t: demo.Township, p: Principal) -> tuple[Any, str | None, str | None]:
+    if not p.can("iam.admin.manage"):
+        return {"version": 1}, None, None
+    params, _, _ = await admin_params(ctx, t, p)
+    user = await ctx.call("security_admin", "GET", f"/api/iam/v1/users/{params['user_id']}")
+    return {"version": user["version"], "display_name": user["display_name"]}, None, None
 
 
 async def throwaway_binding_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
@@ -886,6 +921,10 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         params=throwaway_client_params, ok=frozenset({200}), unscoped=True
     ),
     ("DELETE", "/api/iam/v1/bindings/{binding_id}"): Fixture(params=throwaway_binding_params, ok=frozenset({204})),
+    ("POST", "/api/iam/v1/admins"): Fixture(body=admin_body, ok=frozenset({201}), unscoped=True),
+    ("PATCH", "/api/iam/v1/admins/{user_id}"): Fixture(
+        params=admin_params, body=admin_noop_body, ok=frozenset({200}), unscoped=True
+    ),
     # --- approval ---
     ("GET", "/api/approval/v1/catalogue/items/{code}"): Fixture(params=catalogue_params, unscoped=True),
     ("GET", "/api/approval/v1/catalogue/items/{code}/versions"): Fixture(params=catalogue_params, unscoped=True),

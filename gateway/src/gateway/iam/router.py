@@ -15,6 +15,8 @@ from gateway.auth.passwords import hash_secret
 from gateway.iam import rules, service
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.schemas import (
+    AdminCreate,
+    AdminUpdate,
     AuditOut,
     BindingCreate,
     BindingOut,
@@ -136,6 +138,51 @@ async def create_user(
     return service.user_out(_policy(), user, bindings[user.id])
 
 
+@router.post(
+    "/admins",
+    status_code=201,
+    response_model=UserOut,
+    summary="Create an administrative account (system, security or audit administrator, auditor)",
+)
+async def create_admin(
+    body: AdminCreate,
+    request: Request,
+    response: Response,
+    db: Db,
+    changes: Changes,
+    principal: Annotated[Principal, Depends(require(rules.ADMIN_MANAGE))],
+) -> UserOut:
+    password_hash = await hash_secret(body.password)
+    async with db.transaction() as session:
+        user = await service.create_admin(
+            session, _policy(), trail(request, principal), body, password_hash, password_min_length=_min_length(request)
+        )
+        bindings = await service.bindings_of(session, [user.id])
+    await changes.changed(user.id)
+    response.headers["Location"] = f"/api/iam/v1/users/{user.id}"
+    return service.user_out(_policy(), user, bindings[user.id])
+
+
+@router.patch(
+    "/admins/{user_id}",
+    response_model=UserOut,
+    summary="Rename, disable or enable an administrative account (never your own; takes effect at once)",
+)
+async def update_admin(
+    user_id: str,
+    body: AdminUpdate,
+    request: Request,
+    db: Db,
+    changes: Changes,
+    principal: Annotated[Principal, Depends(require(rules.ADMIN_MANAGE))],
+) -> UserOut:
+    async with db.transaction() as session:
+        user = await service.update_admin(session, _policy(), trail(request, principal), user_id, body)
+        bindings = await service.bindings_of(session, [user.id])
+    await changes.changed(user.id)
+    return service.user_out(_policy(), user, bindings[user.id])
+
+
 @router.get("/users/{user_id}", response_model=UserOut, summary="One user account with its bindings")
 async def get_user(user_id: str, db: Db, principal: Annotated[Principal, Depends(require(rules.USER_READ))]) -> UserOut:
     async with db.session() as session:
@@ -160,7 +207,13 @@ async def update_user(
     password_hash = await hash_secret(body.password) if body.password is not None else None
     async with db.transaction() as session:
         user = await service.update_user(
-            session, trail(request, principal), user_id, body, password_hash, password_min_length=_min_length(request)
+            session,
+            _policy(),
+            trail(request, principal),
+            user_id,
+            body,
+            password_hash,
+            password_min_length=_min_length(request),
         )
         bindings = await service.bindings_of(session, [user.id])
     await changes.changed(user.id)
@@ -300,7 +353,7 @@ async def revoke_binding(
     principal: Annotated[Principal, Depends(require(rules.BINDING_MANAGE))],
 ) -> Response:
     async with db.transaction() as session:
-        binding = await service.revoke(session, trail(request, principal), binding_id)
+        binding = await service.revoke(session, _policy(), trail(request, principal), binding_id)
     await changes.changed(binding.subject_id)
     return Response(status_code=204)
 
