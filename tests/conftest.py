@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from jiceng_shared.devkeys import demo_login_form
 from jiceng_shared.identity import Binding, Principal
 
 DEMO_PASSWORD = "demo"
@@ -47,7 +48,7 @@ class Platform:
             if name.startswith("client."):
                 data = {"grant_type": "client_credentials", "client_id": name, "client_secret": client_secret(name)}
             else:
-                data = {"grant_type": "password", "username": name, "password": DEMO_PASSWORD}
+                data = demo_login_form(name, DEMO_PASSWORD)
             response = await c.post("/auth/token", data=data)
             assert response.status_code == 200, f"{name} cannot log in: {response.text}"
             token = response.json()["access_token"]

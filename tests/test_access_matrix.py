@@ -922,6 +922,9 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ),
     ("DELETE", "/api/iam/v1/bindings/{binding_id}"): Fixture(params=throwaway_binding_params, ok=frozenset({204})),
     ("POST", "/api/iam/v1/admins"): Fixture(body=admin_body, ok=frozenset({201}), unscoped=True),
+    ("DELETE", "/api/iam/v1/admins/{user_id}/second-factor"): Fixture(
+        params=admin_params, ok=frozenset({204}), unscoped=True
+    ),
     ("PATCH", "/api/iam/v1/admins/{user_id}"): Fixture(
         params=admin_params, body=admin_noop_body, ok=frozenset({200}), unscoped=True
     ),

@@ -124,7 +124,11 @@ async def test_only_the_security_administrator_creates_administrators_and_it_is_
     async with gw.state.db.session() as s:
         entry = await s.scalar(select(AuditEntry).where(AuditEntry.action == "iam.admin.created"))
     assert entry is not None and entry.subject == "security_admin" and name in (entry.detail or "")
-    assert await gw.token(name, "a long passphrase")
+    async with gw.client() as c:  # the new administrator enrols a second factor before any login
+        login = await c.post(
+            "/auth/token", data={"grant_type": "password", "username": name, "password": "a long passphrase"}
+        )
+    assert login.status_code == 400 and login.json()["code"] == "mfa_enrolment_required"
 
 
 async def test_the_security_administrator_changes_neither_their_own_account_nor_passwords(gw, tokens):

@@ -54,6 +54,13 @@ class GatewaySettings(CommonSettings):
     #: browser origins allowed to call the API cross-origin (CORS), e.g. ["https://gov.example.cn"];
     #: none by default: same-origin only
     cors_origins: list[str] = []
+    #: accounts holding a privileged role (roles.toml: the three administrators, auditors) log in
+    #: with a TOTP code besides the password (GB/T 22239-2019 level 3, 8.1.4.1 c)
+    mfa_for_privileged_roles: bool = True
+    #: the issuer an authenticator app shows beside the account
+    totp_issuer: str = "Jiceng"
+    #: recovery codes handed out at enrolment (each usable once instead of a TOTP code)
+    recovery_code_count: int = 10
     #: shortest password the administration API accepts for a person
     password_min_length: int = 10
     #: audit entries that need not hold the response (denials, logins, write outcomes) are

@@ -26,6 +26,7 @@ from gateway.config import GatewaySettings
 from gateway.edge import Edge
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.router import router as iam_router
+from gateway.iam.rules import privileged_roles
 from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
@@ -175,7 +176,14 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         )
     )
     authenticator = Authenticator(
-        db, tokens, cache_seconds=settings.principal_cache_seconds, throttle=throttle, audit=audit
+        db,
+        tokens,
+        cache_seconds=settings.principal_cache_seconds,
+        throttle=throttle,
+        audit=audit,
+        mfa_roles=privileged_roles(policy) if settings.mfa_for_privileged_roles else frozenset(),
+        totp_issuer=settings.totp_issuer,
+        recovery_code_count=settings.recovery_code_count,
     )
     signer = InternalTokenSigner(settings.internal_private_key, ttl_seconds=settings.internal_token_ttl_seconds)
     address = AddressResolver(settings.trusted_proxies)

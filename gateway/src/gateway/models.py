@@ -23,6 +23,11 @@ class User(Base):
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: the second factor (TOTP, base32): set at enrolment, counted once confirmed with a first code
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_enrolled: Mapped[bool] = mapped_column(default=False, server_default="false")
+    #: SHA-256 hashes of the unused recovery codes (JSON list)
+    recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": version}
 

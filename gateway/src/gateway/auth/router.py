@@ -45,6 +45,32 @@ class TokenRequest(BaseModel):
     client_secret: str | None = Field(None, max_length=256)
     #: accepted for OAuth2 clients; roles decide access
     scope: str | None = Field(None, max_length=1000)
+    #: the second factor of administrative accounts: a TOTP code, or one of the recovery codes
+    totp: str | None = Field(None, max_length=10)
+    recovery_code: str | None = Field(None, max_length=20)
+
+
+class EnrolmentRequest(BaseModel):
+    """Enrolment of the second factor authenticates with the password (form-encoded)."""
+
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=256)
+
+
+class ConfirmationRequest(EnrolmentRequest):
+    totp: str = Field(min_length=6, max_length=10, description="the first code the authenticator shows")
+
+
+class EnrolmentOut(BaseModel):
+    #: base32 secret for the authenticator app (shown once)
+    secret: str
+    #: the same as an otpauth:// URI (for a QR code)
+    otpauth_uri: str
+
+
+class ConfirmationOut(BaseModel):
+    #: single-use codes to log in without the authenticator (shown once: keep them offline)
+    recovery_codes: list[str]
 
 
 class TokenResponse(BaseModel):
@@ -87,7 +113,13 @@ async def token(
                 "username and password are required",
                 error="invalid_request",
             )
-        access, ttl, _ = await auth.password_grant(username, password, request.app.state.address(request.scope))
+        access, ttl, _ = await auth.password_grant(
+            username,
+            password,
+            request.app.state.address(request.scope),
+            totp=form.totp,
+            recovery_code=form.recovery_code,
+        )
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         cid, secret = basic if basic else (client_id, client_secret)
@@ -110,6 +142,36 @@ async def token(
         )
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
     return TokenResponse(access_token=access, expires_in=ttl)
+
+
+@router.post(
+    "/mfa/enrolment",
+    response_model=EnrolmentOut,
+    summary="Start enrolling the second factor (TOTP): a new secret for your authenticator",
+)
+async def start_mfa_enrolment(
+    request: Request,
+    auth: Annotated[Authenticator, Depends(authenticator)],
+    form: Annotated[EnrolmentRequest, Form()],
+) -> EnrolmentOut:
+    secret, uri = await auth.start_enrolment(form.username, form.password, request.app.state.address(request.scope))
+    return EnrolmentOut(secret=secret, otpauth_uri=uri)
+
+
+@router.post(
+    "/mfa/confirmation",
+    response_model=ConfirmationOut,
+    summary="Confirm the second factor with a first code; returns the recovery codes once",
+)
+async def confirm_mfa_enrolment(
+    request: Request,
+    auth: Annotated[Authenticator, Depends(authenticator)],
+    form: Annotated[ConfirmationRequest, Form()],
+) -> ConfirmationOut:
+    codes = await auth.confirm_enrolment(
+        form.username, form.password, form.totp, request.app.state.address(request.scope)
+    )
+    return ConfirmationOut(recovery_codes=codes)
 
 
 class MyBindingOut(BaseModel):

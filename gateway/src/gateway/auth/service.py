@@ -9,17 +9,19 @@ or removing a binding takes effect on the next request, not at token expiry; the
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 
 from sqlalchemy import select
 
 from gateway.audit import AuditLog
+from gateway.auth import mfa
 from gateway.auth.passwords import verify_secret
 from gateway.auth.tokens import AccessTokens, InvalidToken
 from gateway.limits import LoginThrottle
 from gateway.models import Client, RoleBinding, User
-from jiceng_shared.db import Database
+from jiceng_shared.db import Database, utcnow
 from jiceng_shared.errors import Problem, unauthenticated
 from jiceng_shared.identity import Binding, Principal
 
@@ -27,6 +29,19 @@ from jiceng_shared.identity import Binding, Principal
 def invalid_grant(detail: str) -> Problem:
     # RFC 6749 §5.2 fields beside the problem fields, so OAuth2 clients understand it too
     return Problem(400, "invalid_grant", "Login failed", detail, error="invalid_grant", error_description=detail)
+
+
+def mfa_problem(code: str, detail: str) -> Problem:
+    return Problem(400, code, "Second factor required", detail, error="invalid_grant", error_description=detail)
+
+
+def already_enrolled() -> Problem:
+    return Problem(
+        409,
+        "mfa_already_enrolled",
+        "Second factor already enrolled",
+        "a second factor is enrolled; the security administrator resets it (DELETE /api/iam/v1/admins/{id}/second-factor)",
+    )
 
 
 def invalid_client() -> Problem:
@@ -57,8 +72,15 @@ class Authenticator:
         throttle: LoginThrottle,
         audit: AuditLog,
         cache_size: int = 50_000,
+        mfa_roles: frozenset[str] = frozenset(),
+        totp_issuer: str = "Jiceng",
+        recovery_code_count: int = 10,
     ) -> None:
         self.db = db
+        #: holders of these roles log in with a second factor
+        self.mfa_roles = mfa_roles
+        self.totp_issuer = totp_issuer
+        self.recovery_code_count = recovery_code_count
         self.tokens = tokens
         self.cache_seconds = cache_seconds
         self.throttle = throttle
@@ -109,23 +131,114 @@ class Authenticator:
             status=200,
         )
 
-    async def password_grant(
-        self, username: str, password: str, address: str | None = None
-    ) -> tuple[str, int, Principal]:
-        started = self._begin(username, address, "password")
+    async def _check_password(
+        self, username: str, password: str, address: str | None, grant: str
+    ) -> tuple[User, float]:
+        started = self._begin(username, address, grant)
         async with self.db.session() as session:
             user = await session.scalar(select(User).where(User.username == username))
         ok = await verify_secret(user.password_hash if user else None, password)
         if not ok or user is None:
-            self._failed(username, address, "password", "wrong username or password", 400)
+            self._failed(username, address, grant, "wrong username or password", 400)
             raise invalid_grant("wrong username or password")
-        principal = None if user.disabled else await self.load(user.id, fresh=True)
+        if user.disabled:
+            self._failed(username, address, grant, "account disabled", 400)
+            raise invalid_grant("this account is disabled")
+        return user, started
+
+    def needs_second_factor(self, principal: Principal) -> bool:
+        return any(b.role in self.mfa_roles for b in principal.bindings)
+
+    async def password_grant(
+        self,
+        username: str,
+        password: str,
+        address: str | None = None,
+        *,
+        totp: str | None = None,
+        recovery_code: str | None = None,
+    ) -> tuple[str, int, Principal]:
+        user, started = await self._check_password(username, password, address, "password")
+        principal = await self.load(user.id, fresh=True)
         if principal is None:
             self._failed(username, address, "password", "account disabled", 400)
             raise invalid_grant("this account is disabled")
+        if self.needs_second_factor(principal):
+            await self._second_factor(user, address, totp, recovery_code)
         self._succeeded(principal, username, address, "password", started)
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
+
+    async def _second_factor(
+        self, user: User, address: str | None, totp: str | None, recovery_code: str | None
+    ) -> None:
+        if not user.totp_enrolled or not user.totp_secret:
+            self._failed(user.username, address, "password", "second factor not enrolled", 400)
+            raise mfa_problem(
+                "mfa_enrolment_required",
+                "this account logs in with a TOTP code: enrol at POST /auth/mfa/enrolment, then confirm at "
+                "POST /auth/mfa/confirmation",
+            )
+        if totp:
+            if mfa.code_ok(user.totp_secret, totp, utcnow()):
+                return
+        elif recovery_code:
+            async with self.db.transaction() as session:
+                row = await session.get(User, user.id, with_for_update=True)
+                remaining = mfa.use_recovery_code(row.recovery_codes if row else None, recovery_code)
+                if row is not None and remaining is not None:
+                    row.recovery_codes = remaining
+                    self.audit.write_later(
+                        action="mfa.recovery_code_used",
+                        outcome="success",
+                        subject=user.username,
+                        subject_id=user.id,
+                        address=address,
+                        detail=f"{len(json.loads(remaining))} recovery codes left",
+                    )
+                    return
+        else:
+            raise mfa_problem("mfa_required", "this account logs in with a TOTP code (field totp) or a recovery code")
+        self._failed(user.username, address, "password", "wrong second factor", 400)
+        raise mfa_problem("mfa_invalid", "wrong TOTP or recovery code")
+
+    async def start_enrolment(self, username: str, password: str, address: str | None) -> tuple[str, str]:
+        """A new TOTP secret for the account (not counted until confirmed with a first code)."""
+        user, started = await self._check_password(username, password, address, "mfa_enrolment")
+        if user.totp_enrolled:
+            raise already_enrolled()
+        secret = mfa.new_secret()
+        async with self.db.transaction() as session:
+            row = await session.get(User, user.id)
+            assert row is not None
+            row.totp_secret = secret
+        self.throttle.succeeded(username, address, started)
+        self.audit.write_later(
+            action="mfa.enrolment_started", outcome="success", subject=username, subject_id=user.id, address=address
+        )
+        return secret, mfa.provisioning_uri(secret, username, self.totp_issuer)
+
+    async def confirm_enrolment(self, username: str, password: str, totp: str, address: str | None) -> list[str]:
+        """The second factor counts from now on; the recovery codes are returned once."""
+        user, started = await self._check_password(username, password, address, "mfa_enrolment")
+        if user.totp_enrolled:
+            raise already_enrolled()
+        if not user.totp_secret:
+            raise Problem(409, "mfa_not_started", "No enrolment under way", "start at POST /auth/mfa/enrolment")
+        if not mfa.code_ok(user.totp_secret, totp, utcnow()):
+            self._failed(username, address, "mfa_enrolment", "wrong TOTP code", 400)
+            raise mfa_problem("mfa_invalid", "wrong TOTP code")
+        codes, stored = mfa.new_recovery_codes(self.recovery_code_count)
+        async with self.db.transaction() as session:
+            row = await session.get(User, user.id)
+            assert row is not None
+            row.totp_enrolled = True
+            row.recovery_codes = stored
+        self.throttle.succeeded(username, address, started)
+        self.audit.write_later(
+            action="mfa.enrolled", outcome="success", subject=username, subject_id=user.id, address=address
+        )
+        return codes
 
     async def client_credentials_grant(
         self, client_id: str, secret: str, address: str | None = None

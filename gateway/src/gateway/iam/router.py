@@ -183,6 +183,24 @@ async def update_admin(
     return service.user_out(_policy(), user, bindings[user.id])
 
 
+@router.delete(
+    "/admins/{user_id}/second-factor",
+    status_code=204,
+    summary="Reset an administrative account's second factor (lost authenticator): its holder enrols again",
+)
+async def reset_second_factor(
+    user_id: str,
+    request: Request,
+    db: Db,
+    changes: Changes,
+    principal: Annotated[Principal, Depends(require(rules.ADMIN_MANAGE))],
+) -> Response:
+    async with db.transaction() as session:
+        await service.reset_second_factor(session, _policy(), trail(request, principal), user_id)
+    await changes.changed(user_id)
+    return Response(status_code=204)
+
+
 @router.get("/users/{user_id}", response_model=UserOut, summary="One user account with its bindings")
 async def get_user(user_id: str, db: Db, principal: Annotated[Principal, Depends(require(rules.USER_READ))]) -> UserOut:
     async with db.session() as session:

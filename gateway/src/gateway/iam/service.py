@@ -441,6 +441,26 @@ async def update_admin(session: AsyncSession, policy: Policy, trail: Trail, user
     return user
 
 
+async def reset_second_factor(session: AsyncSession, policy: Policy, trail: Trail, user_id: str) -> User:
+    """Recovery of a lost authenticator: the holder enrols again (with their password, which the
+    security administrator never learns nor sets). Never one's own; audited."""
+    user = await get_user(session, trail.principal, user_id, rules.ADMIN_MANAGE)
+    if user.id == trail.principal.subject:
+        raise rules.own_account()
+    if not await is_privileged(session, policy, user.id):
+        raise Problem(
+            409,
+            "not_privileged_account",
+            "Not an administrative account",
+            "ordinary accounts have no second factor to reset",
+        )
+    user.totp_secret, user.totp_enrolled, user.recovery_codes = None, False, None
+    user.updated_at = utcnow()
+    trail.add(session, "iam.admin.second_factor_reset", rules.ADMIN_MANAGE, 204, {"username": user.username})
+    await session.flush()
+    return user
+
+
 # --- clients ----------------------------------------------------------------------------------
 
 
