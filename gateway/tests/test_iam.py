@@ -166,7 +166,9 @@ async def test_disabling_a_user_revokes_their_still_valid_token_on_the_next_requ
             json={"version": response.json()["version"], "disabled": False},
         )
         assert enabled.status_code == 200
-        assert (await c.get("/auth/me", headers=bearer(token))).status_code == 200
+        # disabling ended the session: its token stays refused; a new login works again
+        assert (await c.get("/auth/me", headers=bearer(token))).status_code == 401
+        assert await gw.token(user["username"], user["password"])
 
 
 async def test_removing_a_binding_removes_its_permission_on_the_next_request(gw, admin):

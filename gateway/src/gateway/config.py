@@ -54,6 +54,10 @@ class GatewaySettings(CommonSettings):
     #: browser origins allowed to call the API cross-origin (CORS), e.g. ["https://gov.example.cn"];
     #: none by default: same-origin only
     cors_origins: list[str] = []
+    #: sessions (refresh tokens, rotated at each use): a session unused this long ends (等保 level 3
+    #: idle timeout, 8.1.4.1 b), and none lasts longer than the maximum
+    session_idle_timeout_seconds: int = 30 * 60
+    session_max_seconds: int = 12 * 3600
     #: accounts holding a privileged role (roles.toml: the three administrators, auditors) log in
     #: with a TOTP code besides the password (GB/T 22239-2019 level 3, 8.1.4.1 c)
     mfa_for_privileged_roles: bool = True

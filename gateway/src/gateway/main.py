@@ -88,7 +88,8 @@ class Gateway:
                     await answer_problem(scope, receive, send, problem)
                     return
             path = scope["path"]
-            app = self.guarded if path.startswith("/api/") or path == "/auth/me" else self.api
+            guarded = path.startswith("/api/") or path in ("/auth/me", "/auth/logout")
+            app = self.guarded if guarded else self.api
             await app(scope, receive, send)
 
 
@@ -184,6 +185,8 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         mfa_roles=privileged_roles(policy) if settings.mfa_for_privileged_roles else frozenset(),
         totp_issuer=settings.totp_issuer,
         recovery_code_count=settings.recovery_code_count,
+        session_idle_seconds=settings.session_idle_timeout_seconds,
+        session_max_seconds=settings.session_max_seconds,
     )
     signer = InternalTokenSigner(settings.internal_private_key, ttl_seconds=settings.internal_token_ttl_seconds)
     address = AddressResolver(settings.trusted_proxies)

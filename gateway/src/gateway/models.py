@@ -96,3 +96,30 @@ class AuditEntry(Base):
 
 
 metadata = Base.metadata
+
+
+class LoginSession(Base):
+    """One login of a person: its refresh tokens rotate within it; revoked at logout, on reuse of a
+    rotated refresh token, on disable and on a password change; ends when idle or too old."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(36), index=True)
+    created_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class RefreshToken(Base):
+    """A refresh token (only its SHA-256 is kept); used once, then replaced by the next."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(36), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)

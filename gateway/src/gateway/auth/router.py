@@ -45,6 +45,8 @@ class TokenRequest(BaseModel):
     client_secret: str | None = Field(None, max_length=256)
     #: accepted for OAuth2 clients; roles decide access
     scope: str | None = Field(None, max_length=1000)
+    #: the refresh_token grant (RFC 6749 §6): the refresh token of the last answer (used once)
+    refresh_token: str | None = Field(None, max_length=200)
     #: the second factor of administrative accounts: a TOTP code, or one of the recovery codes
     totp: str | None = Field(None, max_length=10)
     recovery_code: str | None = Field(None, max_length=20)
@@ -77,6 +79,9 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    #: people only: exchange it once at grant_type=refresh_token for the next pair; the session
+    #: ends when it is unused for GATEWAY_SESSION_IDLE_TIMEOUT_SECONDS, at logout, or on its reuse
+    refresh_token: str | None = None
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -113,7 +118,7 @@ async def token(
                 "username and password are required",
                 error="invalid_request",
             )
-        access, ttl, _ = await auth.password_grant(
+        access, ttl, _, refresh = await auth.password_grant(
             username,
             password,
             request.app.state.address(request.scope),
@@ -132,16 +137,37 @@ async def token(
                 error="invalid_request",
             )
         access, ttl, _ = await auth.client_credentials_grant(cid, secret, request.app.state.address(request.scope))
+        refresh = None
+    elif grant_type == "refresh_token":
+        if not form.refresh_token:
+            raise Problem(
+                400, "invalid_request", "Missing credentials", "refresh_token is required", error="invalid_request"
+            )
+        access, ttl, _, refresh = await auth.refresh_grant(form.refresh_token, request.app.state.address(request.scope))
     else:
         raise Problem(
             400,
             "unsupported_grant_type",
             "Unsupported grant type",
-            "use password or client_credentials",
+            "use password, refresh_token or client_credentials",
             error="unsupported_grant_type",
         )
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
-    return TokenResponse(access_token=access, expires_in=ttl)
+    return TokenResponse(access_token=access, expires_in=ttl, refresh_token=refresh)
+
+
+@router.post("/logout", status_code=204, summary="Log out: end this session (its refresh token and access tokens)")
+async def logout(request: Request, auth: Annotated[Authenticator, Depends(authenticator)]) -> Response:
+    token = (request.headers.get("authorization") or "").partition(" ")[2].strip()
+    claims = auth.tokens.verify(token)  # the access guard has verified it already (cached)
+    subject, sid = claims["sub"], claims.get("sid")
+    if sid is not None:
+        await auth.end_sessions(subject, "logout", sid)
+        await request.app.state.identity_changes.changed(subject)
+    request.app.state.audit.write_later(
+        action="logout", outcome="success", subject_id=subject, address=request.app.state.address(request.scope)
+    )
+    return Response(status_code=204)
 
 
 @router.post(

@@ -9,19 +9,23 @@ or removing a binding takes effect on the next request, not at token expiry; the
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
+import secrets
 import time
 from collections import OrderedDict
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from gateway.audit import AuditLog
 from gateway.auth import mfa
 from gateway.auth.passwords import verify_secret
 from gateway.auth.tokens import AccessTokens, InvalidToken
 from gateway.limits import LoginThrottle
-from gateway.models import Client, RoleBinding, User
-from jiceng_shared.db import Database, utcnow
+from gateway.models import Client, LoginSession, RefreshToken, RoleBinding, User
+from jiceng_shared.db import Database, new_id, utcnow
 from jiceng_shared.errors import Problem, unauthenticated
 from jiceng_shared.identity import Binding, Principal
 
@@ -29,6 +33,26 @@ from jiceng_shared.identity import Binding, Principal
 def invalid_grant(detail: str) -> Problem:
     # RFC 6749 §5.2 fields beside the problem fields, so OAuth2 clients understand it too
     return Problem(400, "invalid_grant", "Login failed", detail, error="invalid_grant", error_description=detail)
+
+
+def _digest(refresh: str) -> str:
+    return hashlib.sha256(refresh.encode()).hexdigest()
+
+
+async def revoke_sessions(db_or_session: Any, subject: str, reason: str, session_id: str | None = None) -> None:
+    """Mark the sessions ended (in the given transaction, or a new one on a Database)."""
+    stmt = (
+        update(LoginSession)
+        .where(LoginSession.subject_id == subject, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    if session_id is not None:
+        stmt = stmt.where(LoginSession.id == session_id)
+    if isinstance(db_or_session, Database):
+        async with db_or_session.transaction() as session:
+            await session.execute(stmt)
+    else:
+        await db_or_session.execute(stmt)
 
 
 def mfa_problem(code: str, detail: str) -> Problem:
@@ -75,7 +99,11 @@ class Authenticator:
         mfa_roles: frozenset[str] = frozenset(),
         totp_issuer: str = "Jiceng",
         recovery_code_count: int = 10,
+        session_idle_seconds: int = 1800,
+        session_max_seconds: int = 12 * 3600,
     ) -> None:
+        self.session_idle = dt.timedelta(seconds=session_idle_seconds)
+        self.session_max = dt.timedelta(seconds=session_max_seconds)
         self.db = db
         #: holders of these roles log in with a second factor
         self.mfa_roles = mfa_roles
@@ -87,6 +115,8 @@ class Authenticator:
         self.audit = audit
         self.cache_size = cache_size
         self._principals: OrderedDict[str, tuple[Principal | None, float]] = OrderedDict()
+        #: per subject, its recently revoked sessions (access tokens naming them are refused)
+        self._revoked_sessions: dict[str, frozenset[str]] = {}
         #: bumped by every invalidation, so a load that raced with a change is not cached
         self._generation = 0
 
@@ -157,7 +187,7 @@ class Authenticator:
         *,
         totp: str | None = None,
         recovery_code: str | None = None,
-    ) -> tuple[str, int, Principal]:
+    ) -> tuple[str, int, Principal, str]:
         user, started = await self._check_password(username, password, address, "password")
         principal = await self.load(user.id, fresh=True)
         if principal is None:
@@ -166,8 +196,70 @@ class Authenticator:
         if self.needs_second_factor(principal):
             await self._second_factor(user, address, totp, recovery_code)
         self._succeeded(principal, username, address, "password", started)
-        token, ttl = self.tokens.issue(principal)
-        return token, ttl, principal
+        session_id, refresh = await self._new_session(user.id)
+        token, ttl = self.tokens.issue(principal, session_id)
+        return token, ttl, principal, refresh
+
+    # --- sessions: rotating refresh tokens ------------------------------------------------
+
+    async def _new_session(self, subject: str) -> tuple[str, str]:
+        now = utcnow()
+        login = LoginSession(
+            id=new_id(), subject_id=subject, created_at=now, last_used_at=now, expires_at=now + self.session_max
+        )
+        refresh = secrets.token_urlsafe(32)
+        async with self.db.transaction() as session:
+            session.add(login)
+            session.add(RefreshToken(id=new_id(), session_id=login.id, token_hash=_digest(refresh), created_at=now))
+        return login.id, refresh
+
+    async def refresh_grant(self, refresh: str, address: str | None = None) -> tuple[str, int, Principal, str]:
+        """A new access token and the next refresh token. A refresh token used twice means it was
+        stolen: the whole session ends (RFC 9700 §4.14.2)."""
+        now = utcnow()
+        ended: str | None = None
+        async with self.db.transaction() as session:
+            token = await session.scalar(
+                select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh)).with_for_update()
+            )
+            login = await session.get(LoginSession, token.session_id, with_for_update=True) if token else None
+            if token is None or login is None:
+                raise invalid_grant("unknown refresh token")
+            if login.revoked_at is not None:
+                raise invalid_grant("this session has ended")
+            if token.used_at is not None:
+                ended = "refresh_token_reuse"
+            elif now - login.last_used_at > self.session_idle:
+                ended = "idle_timeout"
+            elif now >= login.expires_at:
+                ended = "expired"
+            if ended is not None:
+                login.revoked_at, login.revoked_reason = now, ended
+            else:
+                token.used_at = now
+                login.last_used_at = now
+                refresh = secrets.token_urlsafe(32)
+                session.add(RefreshToken(id=new_id(), session_id=login.id, token_hash=_digest(refresh), created_at=now))
+            subject = login.subject_id
+            session_id = login.id
+        if ended is not None:
+            self.invalidate(subject)
+            self.audit.write_later(
+                action="session_ended", outcome="revoked", subject_id=subject, address=address, detail=ended
+            )
+            raise invalid_grant(
+                "refresh token reused: the session has ended" if ended == "refresh_token_reuse" else f"session {ended}"
+            )
+        principal = await self.load(subject, fresh=True)
+        if principal is None:
+            raise invalid_grant("this account is disabled")
+        token_str, ttl = self.tokens.issue(principal, session_id)
+        return token_str, ttl, principal, refresh
+
+    async def end_sessions(self, subject: str, reason: str, session_id: str | None = None) -> None:
+        """Revoke one session of ``subject`` (logout) or all of them (password change, disable)."""
+        await revoke_sessions(self.db, subject, reason, session_id)
+        self.invalidate(subject)
 
     async def _second_factor(
         self, user: User, address: str | None, totp: str | None, recovery_code: str | None
@@ -268,6 +360,9 @@ class Authenticator:
         principal = await self.load(claims["sub"])
         if principal is None:
             raise unauthenticated("this identity is disabled or no longer exists")
+        sid = claims.get("sid")
+        if sid is not None and sid in self._revoked_sessions.get(claims["sub"], ()):
+            raise unauthenticated("this session has ended (logout, password change or refresh token reuse)")
         return principal
 
     async def load(self, subject: str, *, fresh: bool = False) -> Principal | None:
@@ -277,8 +372,10 @@ class Authenticator:
             return hit[0]
         generation = self._generation
         principal = await self._load_from_db(subject)
+        revoked = await self._revoked_from_db(subject)
         if generation == self._generation:  # else a change came in meanwhile: do not keep a stale answer
             self._principals[subject] = (principal, now + self.cache_seconds)
+            self._revoked_sessions[subject] = revoked
             self._principals.move_to_end(subject)
             if len(self._principals) > self.cache_size:
                 self._principals.popitem(last=False)
@@ -289,8 +386,19 @@ class Authenticator:
         self._generation += 1
         if subject is None:
             self._principals.clear()
+            self._revoked_sessions.clear()
         else:
             self._principals.pop(subject, None)
+            self._revoked_sessions.pop(subject, None)
+
+    async def _revoked_from_db(self, subject: str) -> frozenset[str]:
+        """Sessions of ``subject`` ended recently enough for one of their access tokens to live."""
+        since = utcnow() - dt.timedelta(seconds=self.tokens.ttl + 60)
+        async with self.db.session() as session:
+            rows = await session.scalars(
+                select(LoginSession.id).where(LoginSession.subject_id == subject, LoginSession.revoked_at >= since)
+            )
+            return frozenset(rows.all())
 
     async def _load_from_db(self, subject: str) -> Principal | None:
         async with self.db.session() as session:

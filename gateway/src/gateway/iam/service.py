@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.audit import AuditLog, who
+from gateway.auth.service import revoke_sessions
 from gateway.iam import rules
 from gateway.iam.schemas import (
     AdminCreate,
@@ -352,6 +353,8 @@ async def update_user(
         user.updated_at = utcnow()
         trail.add(session, "iam.user.updated", rules.USER_MANAGE, 200, {"username": user.username, **changed})
         await session.flush()
+    if password_hash is not None or body.disabled:  # every session of the account ends with it
+        await revoke_sessions(session, user.id, "password_changed" if password_hash is not None else "disabled")
     return user
 
 
@@ -438,6 +441,8 @@ async def update_admin(session: AsyncSession, policy: Policy, trail: Trail, user
         user.updated_at = utcnow()
         trail.add(session, "iam.admin.updated", rules.ADMIN_MANAGE, 200, {"username": user.username, **changed})
         await session.flush()
+    if body.disabled:
+        await revoke_sessions(session, user.id, "disabled")
     return user
 
 
