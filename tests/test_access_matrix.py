@@ -266,7 +266,7 @@ def admin_account(role: str = "audit_admin") -> dict:
         "username": f"matrix.admin.{uuid.uuid4().hex[:8]}",
         "display_name": "矩阵管理员",
         "area": demo.COUNTY_CODE,
-        "password": "matrix passphrase",
+        "password": "matrix passphrase 26",
         "bindings": [{"role": role, "area": demo.COUNTY_CODE}],
     }
 
@@ -307,7 +307,7 @@ async def throwaway_binding_params(ctx: Ctx, t: demo.Township, p: Principal) -> 
                 "username": f"matrix.{t.slug}.{uuid.uuid4().hex[:6]}",
                 "display_name": "矩阵",
                 "area": t.code,
-                "password": "matrix passphrase",
+                "password": "matrix passphrase 26",
             },
         )
 

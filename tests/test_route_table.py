@@ -48,6 +48,7 @@ def test_public_routes_are_listed_in_one_place_and_live_under_public():
         assert "/v1/public/" in route.path or route.path in (
             "/auth/token",
             "/auth/jwks.json",
-            "/auth/mfa/enrolment",  # both authenticate with the password themselves
+            "/auth/password",  # these three authenticate with the password themselves
+            "/auth/mfa/enrolment",
             "/auth/mfa/confirmation",
         ), route.path

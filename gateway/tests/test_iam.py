@@ -39,7 +39,7 @@ async def _new_user(gw, admin, **overrides) -> dict:
     body = {
         "username": f"u{uuid.uuid4().hex[:8]}",
         "display_name": "测试用户",
-        "password": "a long passphrase",
+        "password": "a long passphrase 26",
         "area": BUFENG,
         "bindings": [{"role": "dispatcher", "area": BUFENG}],
     } | overrides
@@ -73,7 +73,7 @@ async def test_a_binding_outside_the_county_is_refused_and_nothing_is_written(gw
             json={
                 "username": f"u{uuid.uuid4().hex[:8]}",
                 "display_name": "x",
-                "password": "a long passphrase",
+                "password": "a long passphrase 26",
                 "area": BUFENG,
                 "bindings": [{"role": "dispatcher", "area": OTHER_COUNTY_TOWNSHIP}],
             },
@@ -85,7 +85,7 @@ async def test_a_binding_outside_the_county_is_refused_and_nothing_is_written(gw
             json={
                 "username": f"u{uuid.uuid4().hex[:8]}",
                 "display_name": "x",
-                "password": "a long passphrase",
+                "password": "a long passphrase 26",
                 "area": OTHER_COUNTY_TOWNSHIP,
             },
         )
@@ -226,13 +226,13 @@ async def test_passwords_need_10_characters_and_versions_must_match(gw, admin):
     user = await _new_user(gw, admin)
     async with gw.client() as c:
         short = await c.patch(
-            f"/api/iam/v1/users/{user['id']}", headers=admin, json={"version": user["version"], "password": "123456789"}
+            f"/api/iam/v1/users/{user['id']}", headers=admin, json={"version": user["version"], "password": "1234abcd!"}
         )
         assert short.status_code == 422 and short.json()["code"] == "password_too_short"
         ok = await c.patch(
             f"/api/iam/v1/users/{user['id']}",
             headers=admin,
-            json={"version": user["version"], "password": "1234567890"},
+            json={"version": user["version"], "password": "12345abcd!"},
         )
         assert ok.status_code == 200 and ok.json()["version"] == user["version"] + 1
         stale = await c.patch(
@@ -245,7 +245,7 @@ async def test_passwords_need_10_characters_and_versions_must_match(gw, admin):
         )
         # an administrator's own account is administrative: not theirs to change (三员分立)
         assert self_disable.status_code == 403 and self_disable.json()["code"] == "privileged_account"
-    await gw.token(user["username"], "1234567890")
+    await gw.token(user["username"], "12345abcd!")
 
 
 async def test_a_client_secret_is_shown_once_and_a_rotated_one_replaces_it_at_once(gw, admin):

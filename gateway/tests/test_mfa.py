@@ -12,7 +12,7 @@ from gateway.models import AuditEntry
 from jiceng_shared.devkeys import DEMO_PASSWORD, demo_login_form
 
 COUNTY = "320971000000"
-PASSWORD = "a long passphrase"
+PASSWORD = "a long passphrase 26"
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -38,7 +38,7 @@ async def test_the_system_administrator_cannot_touch_administrative_accounts_or_
         reset = await c.patch(
             f"/api/iam/v1/users/{auditor['id']}",
             headers=admin,
-            json={"version": auditor["version"], "password": "a new passphrase of mine"},
+            json={"version": auditor["version"], "password": "a new passphrase of mine 26"},
         )
         assert reset.status_code == 403 and reset.json()["code"] == "privileged_account"
         disable = await c.patch(
@@ -54,7 +54,7 @@ async def test_the_system_administrator_cannot_touch_administrative_accounts_or_
                 json={
                     "username": f"u{uuid.uuid4().hex[:8]}",
                     "display_name": "x",
-                    "password": "a long passphrase",
+                    "password": "a long passphrase 26",
                     "area": COUNTY,
                     "bindings": [{"role": role, "area": COUNTY}],
                 },
@@ -66,7 +66,7 @@ async def test_the_system_administrator_cannot_touch_administrative_accounts_or_
             json={
                 "username": f"u{uuid.uuid4().hex[:8]}",
                 "display_name": "x",
-                "password": "a long passphrase",
+                "password": "a long passphrase 26",
                 "area": BUFENG,
             },
         )
@@ -90,7 +90,7 @@ async def test_only_the_security_administrator_creates_administrators_and_it_is_
             json={
                 "username": name,
                 "display_name": "审计管理员乙",
-                "password": "a long passphrase",
+                "password": "a long passphrase 26",
                 "area": COUNTY,
                 "bindings": [{"role": "audit_admin", "area": COUNTY}],
             },
@@ -103,7 +103,7 @@ async def test_only_the_security_administrator_creates_administrators_and_it_is_
             json={
                 "username": f"x{uuid.uuid4().hex[:6]}",
                 "display_name": "x",
-                "password": "a long passphrase",
+                "password": "a long passphrase 26",
                 "area": COUNTY,
                 "bindings": [{"role": "dispatcher", "area": BUFENG}],
             },
@@ -116,7 +116,7 @@ async def test_only_the_security_administrator_creates_administrators_and_it_is_
             json={
                 "username": f"u{uuid.uuid4().hex[:8]}",
                 "display_name": "x",
-                "password": "a long passphrase",
+                "password": "a long passphrase 26",
                 "area": BUFENG,
             },
         )
@@ -126,7 +126,7 @@ async def test_only_the_security_administrator_creates_administrators_and_it_is_
     assert entry is not None and entry.subject == "security_admin" and name in (entry.detail or "")
     async with gw.client() as c:  # the new administrator enrols a second factor before any login
         login = await c.post(
-            "/auth/token", data={"grant_type": "password", "username": name, "password": "a long passphrase"}
+            "/auth/token", data={"grant_type": "password", "username": name, "password": "a long passphrase 26"}
         )
     assert login.status_code == 400 and login.json()["code"] == "mfa_enrolment_required"
 
@@ -144,7 +144,7 @@ async def test_the_security_administrator_changes_neither_their_own_account_nor_
         password = await c.patch(
             f"/api/iam/v1/admins/{county_admin['id']}",
             headers=security,
-            json={"version": county_admin["version"], "password": "a new passphrase of mine"},
+            json={"version": county_admin["version"], "password": "a new passphrase of mine 26"},
         )
         assert password.status_code == 422  # not a field: only the holder changes the password
         not_admin = await c.patch(

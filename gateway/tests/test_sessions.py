@@ -88,21 +88,21 @@ async def test_a_password_change_or_disable_ends_every_session(gw):
             json={
                 "username": "session.user",
                 "display_name": "x",
-                "password": "a long passphrase",
+                "password": "a long passphrase 26",
                 "area": "320971100000",
             },
         )
         user = created.json()
-        session = await _login_with(c, "session.user", "a long passphrase")
+        session = await _login_with(c, "session.user", "a long passphrase 26")
         changed = await c.patch(
             f"/api/iam/v1/users/{user['id']}",
             headers=admin,
-            json={"version": user["version"], "password": "another long passphrase"},
+            json={"version": user["version"], "password": "another long passphrase 26"},
         )
         assert changed.status_code == 200
         assert (await c.get("/auth/me", headers=bearer(session["access_token"]))).status_code == 401
         assert (await _refresh(c, session["refresh_token"])).status_code == 400
-        again = await _login_with(c, "session.user", "another long passphrase")
+        again = await _login_with(c, "session.user", "another long passphrase 26")
         disabled = await c.patch(
             f"/api/iam/v1/users/{user['id']}",
             headers=admin,

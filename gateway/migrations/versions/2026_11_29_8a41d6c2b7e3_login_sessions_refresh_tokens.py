@@ -1,4 +1,4 @@
-"""login sessions and rotating refresh tokens
+"""login sessions and rotating refresh tokens; password age and history
 
 Revision ID: 8a41d6c2b7e3
 Revises: 5c0e3a91d2f7
@@ -43,8 +43,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash"),
     )
     op.create_index("ix_refresh_tokens_session_id", "refresh_tokens", ["session_id"])
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("password_changed_at", jiceng_shared.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("password_history", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("password_history")
+        batch_op.drop_column("password_changed_at")
     op.drop_table("refresh_tokens")
     op.drop_table("login_sessions")

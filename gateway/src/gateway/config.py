@@ -65,8 +65,14 @@ class GatewaySettings(CommonSettings):
     totp_issuer: str = "Jiceng"
     #: recovery codes handed out at enrolment (each usable once instead of a TOTP code)
     recovery_code_count: int = 10
-    #: shortest password the administration API accepts for a person
+    #: password rules for people (GB/T 22239-2019 level 3, 8.1.4.1 a: complexity and periodic
+    #: change): the shortest length; how many of the four classes (lower case, upper case, digits,
+    #: others) it mixes; how many previous passwords may not come back; after how many days a
+    #: password expires and the login asks for a new one (POST /auth/password)
     password_min_length: int = 10
+    password_min_classes: int = 3
+    password_history: int = 5
+    password_max_age_days: int = 90
     #: audit entries that need not hold the response (denials, logins, write outcomes) are
     #: written in batches; at most this many wait in memory
     audit_queue_size: int = 10_000

@@ -187,6 +187,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         recovery_code_count=settings.recovery_code_count,
         session_idle_seconds=settings.session_idle_timeout_seconds,
         session_max_seconds=settings.session_max_seconds,
+        password_max_age_days=settings.password_max_age_days,
     )
     signer = InternalTokenSigner(settings.internal_private_key, ttl_seconds=settings.internal_token_ttl_seconds)
     address = AddressResolver(settings.trusted_proxies)

@@ -28,6 +28,10 @@ class User(Base):
     totp_enrolled: Mapped[bool] = mapped_column(default=False, server_default="false")
     #: SHA-256 hashes of the unused recovery codes (JSON list)
     recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
+    #: when the password was last set (None: at creation); it expires after password_max_age_days
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: hashes of the previous passwords, newest first (JSON list), which may not come back
+    password_history: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -79,6 +79,7 @@ def unique_title(service: str, name: str) -> str:
 GATEWAY_PUBLIC = {
     ("post", "/auth/token"),
     ("get", "/auth/jwks.json"),
+    ("post", "/auth/password"),
     ("post", "/auth/mfa/enrolment"),
     ("post", "/auth/mfa/confirmation"),
 }

@@ -63,6 +63,13 @@ class ConfirmationRequest(EnrolmentRequest):
     totp: str = Field(min_length=6, max_length=10, description="the first code the authenticator shows")
 
 
+class PasswordChange(EnrolmentRequest):
+    new_password: str = Field(min_length=1, max_length=256)
+    #: administrative accounts: the second factor too
+    totp: str | None = Field(None, max_length=10)
+    recovery_code: str | None = Field(None, max_length=20)
+
+
 class EnrolmentOut(BaseModel):
     #: base32 secret for the authenticator app (shown once)
     secret: str
@@ -167,6 +174,32 @@ async def logout(request: Request, auth: Annotated[Authenticator, Depends(authen
     request.app.state.audit.write_later(
         action="logout", outcome="success", subject_id=subject, address=request.app.state.address(request.scope)
     )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    summary="Change your own password (also once it expired); every session of the account ends",
+)
+async def change_password(
+    request: Request,
+    auth: Annotated[Authenticator, Depends(authenticator)],
+    form: Annotated[PasswordChange, Form()],
+) -> Response:
+    settings = request.app.state.settings
+    subject = await auth.change_password(
+        form.username,
+        form.password,
+        form.new_password,
+        request.app.state.address(request.scope),
+        totp=form.totp,
+        recovery_code=form.recovery_code,
+        min_length=settings.password_min_length,
+        min_classes=settings.password_min_classes,
+        history=settings.password_history,
+    )
+    await request.app.state.identity_changes.changed(subject)
     return Response(status_code=204)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from gateway.audit import AuditLog
 from gateway.auth import mfa
-from gateway.auth.passwords import verify_secret
+from gateway.auth.passwords import hash_secret, verify_secret
 from gateway.auth.tokens import AccessTokens, InvalidToken
 from gateway.limits import LoginThrottle
 from gateway.models import Client, LoginSession, RefreshToken, RoleBinding, User
@@ -101,7 +101,9 @@ class Authenticator:
         recovery_code_count: int = 10,
         session_idle_seconds: int = 1800,
         session_max_seconds: int = 12 * 3600,
+        password_max_age_days: int = 90,
     ) -> None:
+        self.password_max_age = dt.timedelta(days=password_max_age_days)
         self.session_idle = dt.timedelta(seconds=session_idle_seconds)
         self.session_max = dt.timedelta(seconds=session_max_seconds)
         self.db = db
@@ -195,10 +197,63 @@ class Authenticator:
             raise invalid_grant("this account is disabled")
         if self.needs_second_factor(principal):
             await self._second_factor(user, address, totp, recovery_code)
+        if utcnow() - (user.password_changed_at or user.created_at) > self.password_max_age:
+            self._failed(username, address, "password", "password expired", 400)
+            detail = (
+                f"the password is older than {self.password_max_age.days} days: set a new one at POST /auth/password"
+            )
+            raise Problem(400, "password_expired", "Password expired", detail, error="invalid_grant")
         self._succeeded(principal, username, address, "password", started)
         session_id, refresh = await self._new_session(user.id)
         token, ttl = self.tokens.issue(principal, session_id)
         return token, ttl, principal, refresh
+
+    async def change_password(
+        self,
+        username: str,
+        password: str,
+        new_password: str,
+        address: str | None,
+        *,
+        totp: str | None,
+        recovery_code: str | None,
+        min_length: int,
+        min_classes: int,
+        history: int,
+    ) -> str:
+        """The holder sets a new password (also once it expired): the rules, no recent one again;
+        every session of the account ends."""
+        from gateway.iam import rules
+
+        user, started = await self._check_password(username, password, address, "password_change")
+        principal = await self.load(user.id, fresh=True)
+        if principal is not None and self.needs_second_factor(principal):
+            await self._second_factor(user, address, totp, recovery_code)
+        self.throttle.succeeded(username, address, started)  # the holder proved who they are
+        rules.check_password(new_password, username, min_length=min_length, min_classes=min_classes).raise_if_any()
+        previous = [user.password_hash, *json.loads(user.password_history or "[]")][:history]
+        for old in previous:
+            if await verify_secret(old, new_password):
+                raise Problem(
+                    422,
+                    "password_reused",
+                    "Invalid request",
+                    f"new_password: none of the last {history} passwords may come back",
+                )
+        new_hash = await hash_secret(new_password)
+        async with self.db.transaction() as session:
+            row = await session.get(User, user.id)
+            assert row is not None
+            row.password_history = json.dumps(previous[:20])
+            row.password_hash = new_hash
+            row.password_changed_at = utcnow()
+            await session.flush()
+            await revoke_sessions(session, user.id, "password_changed")
+        self.invalidate(user.id)
+        self.audit.write_later(
+            action="password_changed", outcome="success", subject=username, subject_id=user.id, address=address
+        )
+        return user.id
 
     # --- sessions: rotating refresh tokens ------------------------------------------------
 

@@ -72,6 +72,10 @@ def _min_length(request: Request) -> int:
     return request.app.state.settings.password_min_length
 
 
+def _min_classes(request: Request) -> int:
+    return request.app.state.settings.password_min_classes
+
+
 # --- roles ------------------------------------------------------------------------------------
 
 
@@ -130,7 +134,13 @@ async def create_user(
     password_hash = await hash_secret(body.password)
     async with db.transaction() as session:
         user = await service.create_user(
-            session, _policy(), trail(request, principal), body, password_hash, password_min_length=_min_length(request)
+            session,
+            _policy(),
+            trail(request, principal),
+            body,
+            password_hash,
+            password_min_length=_min_length(request),
+            password_min_classes=_min_classes(request),
         )
         bindings = await service.bindings_of(session, [user.id])
     await changes.changed(user.id)
@@ -155,7 +165,13 @@ async def create_admin(
     password_hash = await hash_secret(body.password)
     async with db.transaction() as session:
         user = await service.create_admin(
-            session, _policy(), trail(request, principal), body, password_hash, password_min_length=_min_length(request)
+            session,
+            _policy(),
+            trail(request, principal),
+            body,
+            password_hash,
+            password_min_length=_min_length(request),
+            password_min_classes=_min_classes(request),
         )
         bindings = await service.bindings_of(session, [user.id])
     await changes.changed(user.id)
@@ -232,6 +248,7 @@ async def update_user(
             body,
             password_hash,
             password_min_length=_min_length(request),
+            password_min_classes=_min_classes(request),
         )
         bindings = await service.bindings_of(session, [user.id])
     await changes.changed(user.id)

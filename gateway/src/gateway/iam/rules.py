@@ -98,10 +98,28 @@ def grant_problem(
     return None
 
 
-def check_password(password: str, username: str, *, min_length: int) -> FieldErrors:
+def character_classes(password: str) -> int:
+    """How many of lower case, upper case, digits and other characters the password mixes."""
+    return sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+
+
+def check_password(password: str, username: str, *, min_length: int, min_classes: int = 3) -> FieldErrors:
     errors = FieldErrors()
     if len(password) < min_length:
         errors.add("password", "password_too_short", f"at least {min_length} characters")
+    if character_classes(password) < min_classes:
+        errors.add(
+            "password",
+            "password_too_simple",
+            f"mix at least {min_classes} of: lower case, upper case, digits, other characters",
+        )
     if password.lower() == username.lower():
         errors.add("password", "password_is_username", "the password may not be the user name")
     return errors

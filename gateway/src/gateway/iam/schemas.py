@@ -42,7 +42,7 @@ class UserCreate(BaseModel):
                 {
                     "username": "grid_worker2.bufeng",
                     "display_name": "步凤村网格员乙",
-                    "password": "a long passphrase",
+                    "password": "a long passphrase 26",
                     "area": "320971100000",
                     "bindings": [{"role": "grid_worker", "area": "320971100201002"}],
                 }
@@ -74,7 +74,7 @@ class AdminCreate(BaseModel):
                 {
                     "username": "audit_admin2",
                     "display_name": "审计管理员乙",
-                    "password": "a long passphrase",
+                    "password": "a long passphrase 26",
                     "area": "320971000000",
                     "bindings": [{"role": "audit_admin", "area": "320971000000"}],
                 }

@@ -281,9 +281,12 @@ async def create_user(
     password_hash: str,
     *,
     password_min_length: int,
+    password_min_classes: int = 3,
 ) -> User:
     require_scope(trail.principal, rules.USER_MANAGE, body.area)
-    errors = rules.check_password(body.password, body.username, min_length=password_min_length)
+    errors = rules.check_password(
+        body.password, body.username, min_length=password_min_length, min_classes=password_min_classes
+    )
     errors.raise_if_any()
     if await session.scalar(select(User.id).where(User.username == body.username)) is not None:
         raise Problem(409, "username_taken", "User name taken", f"{body.username} already exists")
@@ -331,6 +334,7 @@ async def update_user(
     password_hash: str | None,
     *,
     password_min_length: int,
+    password_min_classes: int = 3,
 ) -> User:
     user = await get_user(session, trail.principal, user_id, rules.USER_MANAGE)
     if await is_privileged(session, policy, user.id):
@@ -338,7 +342,9 @@ async def update_user(
     if user.version != body.version:
         raise concurrent_update()
     if body.password is not None:
-        rules.check_password(body.password, user.username, min_length=password_min_length).raise_if_any()
+        rules.check_password(
+            body.password, user.username, min_length=password_min_length, min_classes=password_min_classes
+        ).raise_if_any()
     if body.disabled and user.id == trail.principal.subject:
         raise Problem(422, "cannot_disable_self", "Invalid request", "disabled: you cannot disable your own account")
     changed: dict[str, Any] = {}
@@ -347,7 +353,9 @@ async def update_user(
     if body.disabled is not None and body.disabled != user.disabled:
         user.disabled = changed["disabled"] = body.disabled
     if password_hash is not None:
+        user.password_history = json.dumps(([user.password_hash] + json.loads(user.password_history or "[]"))[:20])
         user.password_hash = password_hash
+        user.password_changed_at = utcnow()
         changed["password"] = "changed"
     if changed:
         user.updated_at = utcnow()
@@ -369,11 +377,14 @@ async def create_admin(
     password_hash: str,
     *,
     password_min_length: int,
+    password_min_classes: int = 3,
 ) -> User:
     """An account of the system administrator, security administrator, audit administrator or
     auditor role: only privileged bindings, granted by the security administrator (audited)."""
     require_scope(trail.principal, rules.ADMIN_MANAGE, body.area)
-    rules.check_password(body.password, body.username, min_length=password_min_length).raise_if_any()
+    rules.check_password(
+        body.password, body.username, min_length=password_min_length, min_classes=password_min_classes
+    ).raise_if_any()
     if await session.scalar(select(User.id).where(User.username == body.username)) is not None:
         raise Problem(409, "username_taken", "User name taken", f"{body.username} already exists")
     now = utcnow()
