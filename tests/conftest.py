@@ -40,9 +40,10 @@ class Platform:
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=30, **kwargs)
 
-    async def login(self, name: str) -> Caller:
-        """Log in a demo user or a demo department system (client id ``client.*``), once per session."""
-        if name in self.callers:
+    async def login(self, name: str, *, fresh: bool = False) -> Caller:
+        """Log in a demo user or a demo department system (client id ``client.*``), once per session
+        (``fresh``: a session of its own, not kept, e.g. to log out of)."""
+        if name in self.callers and not fresh:
             return self.callers[name]
         async with self.client() as c:
             if name.startswith("client."):
@@ -60,8 +61,10 @@ class Platform:
             client_id=me["client_id"],
             bindings=tuple(Binding(b["role"], b["area"], b["dept"]) for b in me["bindings"]),
         )
-        self.callers[name] = Caller(name, token, principal)
-        return self.callers[name]
+        caller = Caller(name, token, principal)
+        if not fresh:
+            self.callers[name] = caller
+        return caller
 
 
 @pytest.fixture(scope="session")

@@ -921,6 +921,7 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         params=throwaway_client_params, ok=frozenset({200}), unscoped=True
     ),
     ("DELETE", "/api/iam/v1/bindings/{binding_id}"): Fixture(params=throwaway_binding_params, ok=frozenset({204})),
+    ("POST", "/auth/logout"): Fixture(ok=frozenset({204}), unscoped=True),
     ("POST", "/api/iam/v1/admins"): Fixture(body=admin_body, ok=frozenset({201}), unscoped=True),
     ("DELETE", "/api/iam/v1/admins/{user_id}/second-factor"): Fixture(
         params=admin_params, ok=frozenset({204}), unscoped=True
@@ -1191,7 +1192,9 @@ def _params_in(path: str) -> bool:
 
 async def run_cell(ctx: Ctx, route: Route, role: str, scope: str) -> Cell:
     platform = ctx.platform
-    caller = None if role == ANONYMOUS else await platform.login(ROLE_IDENTITIES[role])
+    # logging out ends the session: a session of its own, so the shared one of the role lives on
+    fresh = route.path == "/auth/logout"
+    caller = None if role == ANONYMOUS else await platform.login(ROLE_IDENTITIES[role], fresh=fresh)
     principal = caller.principal if caller else None
     township = SCOPES[scope]
     fixture = FIXTURES.get((route.method, route.path), Fixture())
