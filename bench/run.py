@@ -14,12 +14,15 @@ import os
 import platform
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import faults  # noqa: E402
+import grid_reads  # noqa: E402
 import loop1  # noqa: E402
 
 import approval  # noqa: E402
@@ -30,7 +33,38 @@ from jiceng_shared.testing.plugin import Databases, delete_stream  # noqa: E402
 from jiceng_shared.topology import PROCESSES  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results.json"
-PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval}
+PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval, "grid": grid_reads, "faults": faults}
+
+
+class ConnectionSampler:
+    """Samples the connections the main stack's databases hold (pg_stat_activity) in a thread."""
+
+    def __init__(self, infra: object, databases: Databases) -> None:
+        self.infra = infra
+        self.names = list(databases.created)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        from jiceng_shared.testing.chaos import connections_of
+
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, await connections_of(self.infra.pg_admin_dsn, self.names))  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - a missed sample is no figure
+                pass
+            await asyncio.sleep(0.25)
+
+    def __enter__(self) -> "ConnectionSampler":
+        if self.infra.database == "postgres":  # type: ignore[attr-defined]
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
 
 
 def start_stack(work: Path) -> tuple[Stack, Databases, str, object]:
@@ -55,6 +89,10 @@ def start_stack(work: Path) -> tuple[Stack, Databases, str, object]:
     return stack, databases, prefix, infra
 
 
+def figures_peak(results: dict, parts: list[str]) -> int:
+    return int(results.get("fault_stack_pg_connections_peak", 0)) if "faults" in parts else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=sorted(PARTS), action="append")
@@ -63,24 +101,37 @@ def main() -> int:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     password = os.environ.get("JICENG_DEMO_PASSWORD", "demo")
     with tempfile.TemporaryDirectory(prefix="jiceng-bench-") as tmp:
-        stack, databases, prefix, infra = start_stack(Path(tmp))
+        if parts == ["faults"]:  # the fault part starts a stack of its own: no main stack needed
+            infra = prepare(Path(tmp))
+            stack, databases, prefix = None, Databases(infra, Path(tmp)), None
+        else:
+            stack, databases, prefix, infra = start_stack(Path(tmp))
         try:
             ctx = {
-                "gateway": stack.url("gateway"),
-                "services": {name: stack.url(name) for name in stack.ports},
+                "gateway": stack.url("gateway") if stack else None,
+                "services": {name: stack.url(name) for name in stack.ports} if stack else {},
                 "password": password,
                 "nats_url": infra.nats_url,  # type: ignore[attr-defined]
                 "prefix": prefix,
+                "env": stack.env,
+                "infra": infra,
+                "databases": databases,
             }
-            for name in parts:
-                print(f"[bench] {name} ...", flush=True)
-                figures = PARTS[name].measure(ctx)
-                print(json.dumps({k: v for k, v in figures.items() if not k.endswith("_detail")}, indent=2))
-                results.update(figures)
+            with ConnectionSampler(infra, databases) as sampler:
+                for name in parts:
+                    print(f"[bench] {name} ...", flush=True)
+                    figures = PARTS[name].measure(ctx)
+                    print(json.dumps({k: v for k, v in figures.items() if not k.endswith("_detail")}, indent=2))
+                    results.update(figures)
+            if infra.database == "postgres":  # type: ignore[attr-defined]
+                # the connections one stack holds at peak: the main stack under the loads, and the
+                # fault stack through its NATS outage (target ≤ 40)
+                results["pg_connections_peak"] = max(sampler.peak, figures_peak(results, parts))
         finally:
-            stack.stop()
+            if stack is not None:
+                stack.stop()
+                asyncio.run(delete_stream(infra.nats_url, prefix))  # type: ignore[attr-defined]
             asyncio.run(databases.drop_all())
-            asyncio.run(delete_stream(infra.nats_url, prefix))  # type: ignore[attr-defined]
     results["environment"] = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "python": platform.python_version(),

@@ -85,3 +85,57 @@ def test_the_check_sees_every_form_of_import(tmp_path):
     stack = ROOT / "shared" / "src" / "jiceng_shared" / "stack.py"
     assert not demo_imports(stack, ast.parse("def print_banner():\n    from jiceng_shared import demo\n"))
     assert demo_imports(stack, ast.parse("from jiceng_shared import demo\n"))
+
+
+# --- the service clock (issue 17): domain code reads time from ctx.now(), so tests can stand a
+# service on a holiday eve or past a limit. The frame and the infrastructure (outbox, tokens,
+# audit) keep the real clock; seeding stamps its rows at the real time.
+
+WALL_CLOCK_CALLS = {"utcnow", "now", "today", "time"}
+WALL_CLOCK_OWNERS = {"datetime", "dt", "date", "time", None}
+
+
+def wall_clock_reads(path: Path, tree: ast.AST) -> list[str]:
+    """``file:line`` of every ``utcnow()``, ``datetime.now()``, ``date.today()`` or ``time.time()``."""
+    relative = path.relative_to(ROOT).as_posix()
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "utcnow":
+            found.append(f"{relative}:{node.lineno}")
+        elif isinstance(func, ast.Attribute) and func.attr in WALL_CLOCK_CALLS:
+            owner = func.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
+            if (
+                name in {"datetime", "date", "time", "dt"}
+                and func.attr != "time"
+                or (name == "time" and func.attr == "time")
+            ):
+                found.append(f"{relative}:{node.lineno}")
+    return found
+
+
+def test_service_code_reads_time_from_the_service_clock():
+    offenders = []
+    for directory in sorted(ROOT.glob("svc-*/src")):
+        for path in sorted(directory.rglob("*.py")):
+            if path.name in ("seed.py", "testing.py"):  # seeding stamps real time; testing.py serves tests
+                continue
+            offenders += wall_clock_reads(path, ast.parse(path.read_text(), filename=str(path)))
+    assert not offenders, f"service code must take time from ctx.now() (the service clock): {offenders}"
+
+
+def test_the_clock_check_sees_every_wall_clock_read():
+    path = ROOT / "svc-x" / "src" / "x" / "service.py"
+    for source in (
+        "utcnow()\n",
+        "dt.datetime.now(dt.timezone.utc)\n",
+        "datetime.now()\n",
+        "date.today()\n",
+        "time.time()\n",
+        "dt.date.today()\n",
+    ):
+        assert wall_clock_reads(path, ast.parse(source)), source
+    assert not wall_clock_reads(path, ast.parse("ctx.now()\nenv.now\nclock.now()\n"))

@@ -46,11 +46,14 @@ async def test_the_hotline_posts_a_ticket_and_reads_back_only_its_departments(pl
             "location": {"type": "Point", "coordinates": [lng + 0.005, lat + 0.005]},
             "source_ref": "12345-0001",
         }
-        response = await c.post(
-            "/api/dispatch/v1/tickets", headers=hotline.headers | {"x-on-behalf-of": "operator-07"}, json=body
-        )
+        # a department system sends an Idempotency-Key: its retry (after a timeout, say) creates nothing more
+        keyed = hotline.headers | {"x-on-behalf-of": "operator-07", "Idempotency-Key": "12345-0001-try"}
+        response = await c.post("/api/dispatch/v1/tickets", headers=keyed, json=body)
         assert response.status_code in (201, 202), response.text
         ticket = response.json()
+        retried = await c.post("/api/dispatch/v1/tickets", headers=keyed, json=body)
+        assert retried.status_code == response.status_code and retried.json()["id"] == ticket["id"]
+        assert retried.headers["idempotent-replayed"] == "true"
         mine = (await c.get("/api/dispatch/v1/tickets", headers=hotline.headers)).json()["items"]
         assert ticket["id"] in [t["id"] for t in mine]
         # another department's system does not see the hotline's ticket

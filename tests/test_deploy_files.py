@@ -27,6 +27,12 @@ def test_compose_file_is_valid_without_a_docker_engine():
     assert {"nats", "postgres", "gateway", "approval", "enforcement", "grid", "dispatch", "assessment"} <= set(services)
     for name in ("approval", "enforcement", "grid", "dispatch", "assessment", "gateway"):
         assert services[name]["healthcheck"]["test"][-1] == "readyz"
+        env = services[name]["environment"]
+        # PgBouncer in transaction mode between the processes and PostgreSQL; asyncpg set for it
+        assert "@pgbouncer:6432/" in env[f"{name.upper()}_DATABASE_URL"]
+        assert "@postgres:5432/" in env[f"{name.upper()}_DATABASE_DIRECT_URL"]
+        assert env["JICENG_DATABASE_PGBOUNCER"] == "true"
+        assert "pgbouncer" in services[name]["depends_on"]
 
 
 def test_kubernetes_overlays_render_and_validate_against_the_api_schemas():

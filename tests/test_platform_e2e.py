@@ -72,7 +72,7 @@ async def test_one_merged_openapi_names_every_routes_permission_and_docs_and_asy
     assert "/api/grid/v1/openapi.json" not in doc["paths"]
     assert "swagger-ui" in httpx.get(f"{gateway}/docs").text
     asyncapi = httpx.get(f"{gateway}/asyncapi.json").json()
-    assert any(ch.endswith(".grid.incident.reported") for ch in asyncapi["channels"])
+    assert any(ch["address"].endswith(".grid.incident.reported") for ch in asyncapi["channels"].values())
 
 
 async def test_each_service_answers_a_read_through_the_gateway(stack):

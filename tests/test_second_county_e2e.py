@@ -5,8 +5,8 @@ three townships, 白水镇 without an enforcement office. A grid worker of 青�
 occupation; dispatch routes it to 青山镇's enforcement office; the officer pair opens, decides and
 closes a case; the ticket is verified and closed; assessment counts the closure; 东城街道 sees
 none of it. In 白水镇 the same report finds no enforcement office: the ticket waits for the
-command centre, saying why. Categories: the platform's (the county's own categories file comes
-with the categories-as-data work).
+command centre, saying why. The county has its own categories and responsibility list
+(categories.csv, responsibilities.csv beside its county.toml).
 """
 
 from __future__ import annotations
@@ -110,3 +110,24 @@ async def test_in_a_township_without_an_enforcement_office_the_ticket_waits_for_
         lambda t: any(step["kind"] == "unroutable" for step in t["timeline"]),
     )
     assert any("township_office:cle" in (step.get("note") or "") for step in detail["timeline"])
+
+
+async def test_the_county_has_its_own_categories_and_responsibility_list(journey):
+    categories = (await journey.get("dispatcher.qingshan", "/api/dispatch/v1/categories")).json()
+    by_code = {c["code"]: c for c in categories}
+    assert len(by_code) == 11 and "tea_garden_fire_hazard" in by_code and "straw_burning" not in by_code
+    assert by_code["street_occupation"]["limits"]["handle"]["value"] == 3  # this county's limit, not the demo's 2
+    listed = (await journey.get("dispatcher.qingshan", "/api/dispatch/v1/responsibilities")).json()
+    assert len(listed["domains"]) == 4 and len(listed["entries"]) == 12
+    # grid's copy is this county's dictionary: a demo-county category is unknown here
+    refused = await journey.post(
+        "grid_worker.qingshan",
+        "/api/grid/v1/incidents",
+        {
+            "category": "straw_burning",
+            "description": "秸秆焚烧",
+            "grid_code": QINGSHAN_GRID,
+            "location": {"type": "Point", "coordinates": [118.5051, 32.9051]},
+        },
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "unknown_category"

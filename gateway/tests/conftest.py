@@ -20,6 +20,7 @@ from gateway.seed import seed
 from jiceng_shared.devkeys import demo_login_form
 from jiceng_shared.policy import Policy
 from jiceng_shared.stack import free_port
+from jiceng_shared.testing.plugin import delete_stream
 
 
 @dataclass
@@ -73,14 +74,19 @@ def make_gateway(infra, databases):
     async def run(*, policy: Policy | None = None, **overrides: Any) -> AsyncIterator[RunningGateway]:
         fresh = "database_url" not in overrides
         database_url = overrides.pop("database_url", None) or await databases.create("gateway")
+        own_stream = "events_prefix" not in overrides
         prefix = overrides.pop("events_prefix", None) or f"t{uuid.uuid4().hex[:10]}"
         settings = gateway_settings(database_url, infra.nats_url, prefix, **overrides)
         app = create_app(settings, policy)
-        async with app.api.router.lifespan_context(app.api):
-            if fresh:
-                await seed(SimpleNamespace(settings=settings, db=app.api.state.db))  # type: ignore[arg-type]
-            await asyncio.wait_for(app.api.state.identity_changes.subscribed.wait(), timeout=15)
-            yield RunningGateway(app, settings)
+        try:
+            async with app.api.router.lifespan_context(app.api):
+                if fresh:
+                    await seed(SimpleNamespace(settings=settings, db=app.api.state.db))  # type: ignore[arg-type]
+                await asyncio.wait_for(app.api.state.identity_changes.subscribed.wait(), timeout=15)
+                yield RunningGateway(app, settings)
+        finally:
+            if own_stream:  # the stream and area bucket the gateway made for its area feed
+                await delete_stream(infra.nats_url, prefix)
 
     return run
 

@@ -7,6 +7,7 @@ body leaves; when the audit log cannot take an entry, neither happens (503 audit
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -178,6 +179,8 @@ async def test_a_denial_by_the_service_is_audited_too(pgw):
 
 
 async def test_public_routes_need_no_token_and_allow_60_requests_a_minute_per_address(pgw, upstream):
+    limiter = pgw.state.guard.public_limiter
+    limiter.clock = lambda: 1_800_000_000.0  # the 61 requests within one instant
     async with pgw.client("10.6.0.1") as c:
         for _ in range(60):
             assert (await c.get(PUBLIC_PATH)).status_code == 200
@@ -187,6 +190,11 @@ async def test_public_routes_need_no_token_and_allow_60_requests_a_minute_per_ad
     assert refused.headers["retry-after"] == "1"
     async with pgw.client("10.6.0.2") as c:
         assert (await c.get(PUBLIC_PATH)).status_code == 200
+    limiter.clock = lambda: 1_800_000_001.0  # a second later: one token back
+    async with pgw.client("10.6.0.1") as c:
+        assert (await c.get(PUBLIC_PATH)).status_code == 200
+        assert (await c.get(PUBLIC_PATH)).status_code == 429
+    limiter.clock = time.time
     assert INTERNAL_HEADER in upstream.seen[-1].headers  # the anonymous principal, signed
 
 

@@ -40,3 +40,17 @@ def test_a_labelled_enum_is_its_value_and_lists_values_and_labels_in_the_schema(
     assert schema["enum"] == ["red", "green"]
     assert schema["x-enum-labels"] == {"red": "红灯", "green": "绿灯"}
     assert labels_of([Light]) == {"Light": {"red": "红灯", "green": "绿灯"}}
+
+
+def test_a_clock_file_stands_in_for_the_wall_clock_while_it_exists(tmp_path):
+    import datetime as _dt
+
+    from jiceng_shared.service import file_clock
+
+    path = tmp_path / "clock"
+    now = file_clock(path)
+    assert abs((now() - _dt.datetime.now(_dt.timezone.utc)).total_seconds()) < 5
+    path.write_text("2027-01-23T15:59:59+00:00")
+    assert now() == _dt.datetime(2027, 1, 23, 15, 59, 59, tzinfo=_dt.timezone.utc)
+    path.write_text("")
+    assert now().year >= 2026 and now() != _dt.datetime(2027, 1, 23, 15, 59, 59, tzinfo=_dt.timezone.utc)

@@ -56,6 +56,20 @@ async def test_incomplete_materials_get_one_notice_listing_every_missing_and_def
     assert event.data["in_time"] is True and event.data["clerk_username"] == CLERK
 
 
+async def test_every_material_present_but_one_not_in_lawful_form_gets_the_notice_not_an_acceptance(approval):
+    materials = ["application_form", {"code": "id_card", "defect": "身份证已过期"}, "village_opinion"]
+    app = await receive(approval, "homestead_building", materials)
+    assert app["status"] == "awaiting_materials" and app["accepted_on"] is None
+    [notice] = app["notices"]
+    assert [(i["code"], i["problem"]) for i in notice["items"]] == [("id_card", "defective")]
+    assert await outbox(approval, "approval.application.accepted", subject=app["id"]) == []
+    # and checked later, the clerk may not accept it while the notice window is open
+    later = await receive(approval, "homestead_building", materials, check_later=True)
+    response = await approval.client.post(f"{API}/applications/{later['id']}/accept", json={}, headers=as_(CLERK))
+    assert response.status_code == 422 and response.json()["code"] == "materials_incomplete"
+    assert response.json()["missing"] == [] and response.json()["defective"] == ["id_card"]
+
+
 async def test_supplied_materials_then_acceptance_count_the_deadline_from_acceptance(approval, clock):
     clock.set(local(2026, 9, 28, 9))
     app = await receive(approval, "homestead_building", ["application_form", "id_card"])

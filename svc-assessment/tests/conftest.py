@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assessment.main import spec
-from jiceng_shared.contracts import approval, dispatch, enforcement
+from jiceng_shared.contracts import approval, dispatch, enforcement, grid
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.events import EventPayload, build_event, nats_subject
 from jiceng_shared.testing.plugin import RunningService, eventually, headers_for
@@ -153,6 +153,115 @@ class Feed:
             township=BUFENG,
         )
 
+    async def returned(self, ticket: str, unit: UnitRef, at: dt.datetime) -> str:
+        return await self.send(
+            dispatch.TicketReturned(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                township_code=BUFENG,
+                unit=unit,
+                source="grid",
+                reason="不属本单位职责",
+                returned_at=at,
+            ),
+            subject=ticket,
+            township=BUFENG,
+        )
+
+    async def reassigned(
+        self, ticket: str, from_unit: UnitRef, to_unit: UnitRef, at: dt.datetime, reason_kind: str = "return"
+    ) -> str:
+        return await self.send(
+            dispatch.TicketReassigned(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category="street_occupation",
+                township_code=BUFENG,
+                from_unit=from_unit,
+                to_unit=to_unit,
+                reason_kind=reason_kind,
+                reason="改派",
+                reassigned_at=at,
+            ),
+            subject=ticket,
+            township=BUFENG,
+        )
+
+    async def extended(self, ticket: str, unit: UnitRef, at: dt.datetime, days: int = 5) -> str:
+        return await self.send(
+            dispatch.TicketExtended(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                township_code=BUFENG,
+                unit=unit,
+                source="grid",
+                value=days,
+                time_unit="workday",
+                reason="情况复杂",
+                deadline=at + dt.timedelta(days=days),
+                approved_at=at,
+            ),
+            subject=ticket,
+            township=BUFENG,
+        )
+
+    async def created(
+        self, ticket: str, at: dt.datetime, *, area: str, category: str, source: str = "hotline", township: str = BUFENG
+    ) -> str:
+        return await self.send(
+            dispatch.TicketCreated(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category=category,
+                source=source,
+                township_code=township,
+                area_code=area,
+                created_at=at,
+            ),
+            subject=ticket,
+            township=township,
+        )
+
+    async def signed_for(
+        self, ticket: str, unit: UnitRef, at: dt.datetime, *, within_limit: bool, source: str = "hotline"
+    ) -> str:
+        return await self.send(
+            dispatch.TicketSignedFor(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category="noise",
+                township_code=unit.area_code,
+                area_code=unit.area_code,
+                unit=unit,
+                source=source,
+                signed_at=at,
+                within_limit=within_limit,
+            ),
+            subject=ticket,
+            township=unit.area_code,
+        )
+
+    async def callback(
+        self, ticket: str, unit: UnitRef, at: dt.datetime, *, result: str, resolved: bool, attempt: int = 1
+    ) -> str:
+        return await self.send(
+            dispatch.CallbackRecorded(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                category="noise",
+                township_code=unit.area_code,
+                area_code=unit.area_code,
+                unit=unit,
+                source="hotline",
+                result=result,
+                resolved=resolved,
+                attempt=attempt,
+                recorded_at=at,
+            ),
+            subject=ticket,
+            township=unit.area_code,
+        )
+
     async def summons_issued(self, summons: str, unit: UnitRef, at: dt.datetime, respond_by: dt.datetime) -> str:
         return await self.send(
             dispatch.SummonsIssued(
@@ -194,6 +303,21 @@ class Feed:
                 outcome="penalty",
                 opened_at=opened,
                 closed_at=closed,
+            ),
+            subject=case,
+            township=BUFENG,
+        )
+
+    async def case_overdue(self, case: str, unit: UnitRef, filed: dt.datetime, detected: dt.datetime) -> str:
+        return await self.send(
+            enforcement.CaseOverdue(
+                case_id=case,
+                number=f"AJ-{case}",
+                township_code=BUFENG,
+                unit=unit,
+                filed_at=filed,
+                deadline=filed + dt.timedelta(days=90),
+                detected_at=detected,
             ),
             subject=case,
             township=BUFENG,
@@ -313,6 +437,137 @@ class Feed:
             subject=rating,
             township=township,
         )
+
+    # --- grid ---------------------------------------------------------------------------------
+
+    async def rostered(
+        self, worker: str, grid_code: str, since: dt.date, *, name: str = "网格员", post: str = "full_time"
+    ) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.WorkerRostered(
+                roster_id="r-" + worker,
+                worker_id=worker,
+                username=f"grid.{worker}",
+                name=name,
+                post=post,
+                grid_code=grid_code,
+                township_code=township,
+                since=since,
+            ),
+            subject=worker,
+            township=township,
+        )
+
+    async def household(self, household: str, grid_code: str, at: dt.datetime) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.HouseholdRegistered(
+                household_id=household, grid_code=grid_code, township_code=township, registered_at=at
+            ),
+            subject=household,
+            township=township,
+        )
+
+    async def visit(self, worker: str, grid_code: str, at: dt.datetime) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.VisitRecorded(
+                visit_id=uid("v-"),
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                kind="routine",
+                visited_at=at,
+            ),
+            subject=worker,
+            township=township,
+        )
+
+    async def visit_overdue(self, worker: str | None, grid_code: str, due_on: dt.date) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.VisitOverdue(
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                resident_id=uid("p-"),
+                group="elderly",
+                due_on=due_on,
+            ),
+            subject=grid_code,
+            township=township,
+        )
+
+    async def diary(self, worker: str, grid_code: str, day: dt.date) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.DiarySigned(
+                diary_id=uid("d-"),
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                day=day,
+                signed_by="chief",
+            ),
+            subject=worker,
+            township=township,
+        )
+
+    async def task(self, worker: str, grid_code: str, at: dt.datetime, *, on_time: bool = True) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.TaskCompleted(
+                task_id=uid("k-"),
+                task_type="survey",
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                due_on=at.date(),
+                completed_at=at,
+                on_time=on_time,
+            ),
+            subject=worker,
+            township=township,
+        )
+
+    async def incident(self, incident: str, worker: str, grid_code: str, at: dt.datetime) -> str:
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.IncidentReported(
+                incident_id=incident,
+                number=f"SJ-{incident}",
+                category="street_occupation",
+                description="占道经营",
+                location={"coordinates": (120.3, 33.3)},
+                grid_code=grid_code,
+                township_code=township,
+                reporter_id=worker,
+                reported_at=at,
+            ),
+            subject=incident,
+            township=township,
+        )
+
+    async def voided(self, incident: str, township: str, at: dt.datetime) -> str:
+        return await self.send(
+            dispatch.TicketVoided(
+                ticket_id=uid("t-"),
+                number="GD-x",
+                category="street_occupation",
+                township_code=township,
+                area_code=township,
+                source="grid",
+                source_ref=incident,
+                reason="重复上报",
+                voided_at=at,
+            ),
+            subject=incident,
+            township=township,
+        )
+
+    async def post(self, path: str, who: Any, body: Any) -> Any:
+        return await self.running.client.post(f"/api/assessment/v1{path}", json=body, headers=headers_for(who))
 
     # --- waiting ----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ VETO = {
     "label_zh": "发生重大安全生产责任事故",
     "basis": "省委办公厅一票否决事项目录（示例）",
     "effective_from": "2025-01-01",
+    "township_codes": [BUFENG],
 }
 
 
@@ -95,6 +96,28 @@ async def test_the_county_publishes_a_veto_item_and_only_then_it_may_be_applied(
     assert applied.json()["outcome_zh"] == "触发否决" and applied.json()["rated_by"] == "assessor.bufeng"
     shown = await feed.get(f"/units/{CLE_B.code}/indicators", admin, period="2025-10")
     assert [r["item_code"] for r in shown["manual_ratings"]] == [VETO["code"]]
+
+
+async def test_a_veto_item_applies_only_to_the_townships_the_list_names(feed):
+    unnamed = {**VETO, "code": "unit.veto_everywhere"}
+    del unnamed["township_codes"]
+    refused = await post(feed, "/items", unnamed, admin)
+    assert refused.status_code == 422 and refused.json()["code"] == "veto_needs_townships"
+    not_township = await post(feed, "/items", {**unnamed, "township_codes": ["320971100201"]}, admin)
+    assert not_township.status_code == 422 and not_township.json()["code"] == "not_a_township"
+    xincheng_only = {**VETO, "code": "unit.xincheng_flood_veto", "township_codes": [XINCHENG]}
+    created = await post(feed, "/items", xincheng_only, admin)
+    assert created.status_code == 201 and created.json()["township_codes"] == [XINCHENG]
+    before = await feed.rows(ManualRating)
+    elsewhere = await post(
+        feed,
+        "/manual-ratings",
+        rating(CLE_B.code, xincheng_only["code"], kind="unit", outcome="triggered"),
+        assessor_b,
+    )
+    assert elsewhere.status_code == 422 and elsewhere.json()["code"] == "item_not_applicable"
+    assert await feed.rows(ManualRating) == before
+    # where the list names the township (VETO names Bufeng) it applies: see the test above
 
 
 async def test_bad_items_are_refused_with_every_reason(feed):

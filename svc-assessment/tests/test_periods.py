@@ -6,7 +6,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from assessment.periods.models import FrozenResult, PeriodClosure
 from jiceng_shared import units
 from jiceng_shared.events import CloudEvent, nats_subject
-from jiceng_shared.testing.plugin import eventually, headers_for, principal
+from jiceng_shared.testing.plugin import ServiceClock, eventually, headers_for, principal
 
 BUFENG, XINCHENG, COUNTY = "320971100000", "320971001000", "320971000000"
 CLE_B = units.township_office(BUFENG, "cle")
@@ -113,7 +113,7 @@ async def test_events_arriving_for_a_closed_month_are_kept_as_late_adjustments(f
     assert (c["assigned"], c["closed"], c["closed_on_time"], c["reworked"]) == (1, 1, 1, 0)  # as published
     assert september["rates"]["closure_rate"] == 1.0
     # now: two assigned, the first closure undone by its reopen, the late one closed late
-    assert september["late_adjustments"] == {"assigned": 1, "closed_on_time": -1, "reworked": 1}
+    assert september["late_adjustments"] == {"received": 1, "assigned": 1, "closed_on_time": -1, "reworked": 1}
 
     quarter = await feed.get(f"/units/{CLE_B.code}/indicators", admin, period="2026-Q3")
     assert quarter["status"] == "partly_closed" and quarter["closed_months"] == ["2026-09"]
@@ -124,9 +124,16 @@ async def test_events_arriving_for_a_closed_month_are_kept_as_late_adjustments(f
 
 
 async def test_a_running_month_or_a_quarter_cannot_be_closed_and_nothing_is_written(feed):
+    clock = ServiceClock(feed.running.ctx)
+    clock.set(feed.local("2026-11-30 23:59"))  # the service's clock, not the wall clock, says November runs
     before = await feed.rows(PeriodClosure, FrozenResult)
     running = await close(feed, "2026-11", assessor_b)
     assert running.status_code == 409 and running.json()["code"] == "period_not_ended"
+    clock.set(feed.local("2024-03-31 12:00"))
+    assert (await close(feed, "2024-04", assessor_b)).json()["code"] == "period_not_ended"
+    # without ?period= the indicators are the service clock's month
+    assert (await feed.get(f"/units/{CLE_B.code}/indicators", admin))["period"] == "2024-03"
+    clock.reset()
     for bad in ("2026-Q3", "2026-13", "last-month"):
         response = await close(feed, bad, assessor_b)
         assert response.status_code == 422 and response.json()["code"] == "invalid_period", bad

@@ -144,3 +144,11 @@ def test_a_rating_against_the_list_carries_what_its_item_asks_for():
     assert items.in_force(day(2026, 1, 1), None, day(2026, 1, 1), day(2026, 1, 31))
     assert not items.in_force(day(2026, 2, 1), None, day(2026, 1, 1), day(2026, 1, 31))
     assert not items.in_force(day(2025, 1, 1), day(2025, 12, 31), day(2026, 1, 1), day(2026, 1, 31))
+
+
+def test_exported_text_never_runs_as_a_formula():
+    from assessment import export
+
+    assert export.safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and export.safe("@x") == "'@x"
+    assert export.safe("张三") == "张三" and export.safe(-5) == -5 and export.safe(None) == ""
+    assert export.to_csv(["姓名"], [["+1"]]).decode("utf-8-sig").splitlines()[1] == "'+1"

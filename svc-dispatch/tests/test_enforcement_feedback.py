@@ -59,7 +59,10 @@ async def test_a_street_occupation_case_moves_the_ticket_to_handled_and_the_repo
         ticket,
     )
     body = await wait_for_step(desk, ticket["id"], "lead_recorded")
-    assert body["status"] == "dispatched"
+    # the enforcement office's system took the matter up: that is its sign-for (签收), within the limit
+    assert body["status"] == "accepted" and dt.datetime.fromisoformat(body["signed_at"]) == at(ticket, 1)
+    signed = [e for t, e in await desk.events_of(ticket["id"]) if t == "dispatch.ticket.signed_for"]
+    assert len(signed) == 1 and signed[0]["data"]["within_limit"] is True
     assert next(s for s in body["timeline"] if s["kind"] == "lead_recorded")["note"].startswith("线索已登记")
 
     await enforcement_says(
@@ -98,6 +101,7 @@ async def test_a_street_occupation_case_moves_the_ticket_to_handled_and_the_repo
         "received",
         "dispatched",
         "lead_recorded",
+        "signed_for",
         "case_opened",
         "feedback",
     ]
@@ -141,8 +145,13 @@ async def test_a_transfer_hands_the_ticket_to_the_county_department_whose_staff_
     assert body["unit"]["code"] == nrp.code and body["unit"]["kind"] == "county_department"
     assert body["status"] == "dispatched"
     assert "自然资源和规划局" in next(s for s in body["timeline"] if s["kind"] == "transferred")["note"]
-    kind, envelope = (await desk.events_of(ticket["id"]))[-1]
-    assert kind == "dispatch.ticket.assigned" and envelope["data"]["unit"]["code"] == nrp.code
+    # the two events of the transfer are written in one transaction (their order is not defined)
+    last_two = dict(await desk.events_of(ticket["id"]))
+    envelope, handoff = last_two["dispatch.ticket.assigned"], last_two["dispatch.ticket.reassigned"]
+    assert envelope["data"]["unit"]["code"] == nrp.code
+    # for assessment: a transfer (移送) counts for the unit that finally handles it
+    assert handoff["data"]["reason_kind"] == "transfer"
+    assert handoff["data"]["from_unit"]["code"] == f"{BUFENG}:cle" and handoff["data"]["to_unit"]["code"] == nrp.code
 
     # the county department's staff see it now (county scope, their department) and handle it
     assert ticket["id"] in {t["id"] for t in await desk.listed(county_nrp)}

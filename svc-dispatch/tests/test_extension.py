@@ -3,7 +3,7 @@
 
 import datetime as dt
 
-from dispatch.tickets.supervision import scan
+from dispatch.supervision.jobs import scan
 from jiceng_shared import demo
 from jiceng_shared.testing.plugin import demo_principal
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI

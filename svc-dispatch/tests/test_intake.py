@@ -1,5 +1,7 @@
 """Hotline and department intake: who may post where, what is stored, bad input writes nothing."""
 
+import itertools
+
 from jiceng_shared import demo
 from jiceng_shared.testing.plugin import demo_principal, principal
 
@@ -14,12 +16,16 @@ hotline_bufeng_only = principal(("dept_system", BUFENG, "h12345"), kind="client"
 samr_system = principal(("dept_system", BUFENG, "samr"), ("dept_system", XINCHENG, "samr"), kind="client")
 
 
+_calls = itertools.count(1)
+
+
 def complaint(**overrides):
+    """A complaint about a place of its own: different calls are never merged as duplicates (并单)."""
     body = {
         "category": "consumer_complaint",
         "description": "市民反映超市销售过期食品",
         "township_code": XINCHENG,
-        "location": {"type": "Point", "coordinates": [120.205, 33.385]},
+        "location": {"type": "Point", "coordinates": [120.205 + 0.002 * next(_calls), 33.385]},
         "caller": {"name": "王小明", "phone": "13800001234"},
     }
     return body | overrides

@@ -8,6 +8,7 @@ from dispatch.config import DispatchSettings
 from dispatch.main import create_app
 from dispatch.responsibilities.rules import may_handle
 from dispatch.tickets import rules
+from jiceng_shared.masking import mask_person_name, mask_phone
 from jiceng_shared.policy import load_policy
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
 from jiceng_shared.workdays import WorkdayCalendar
@@ -92,8 +93,8 @@ def test_on_time_means_closed_no_later_than_the_deadline():
 
 
 def test_contacts_are_masked():
-    assert rules.mask_name("王小明") == "王**"
-    assert rules.mask_phone("13800001234") == "138****1234"
+    assert mask_person_name("王小明") == "王**"
+    assert mask_phone("13800001234") == "138****1234"
 
 
 def test_functional_department_matters_never_go_to_a_township_organ():
@@ -143,3 +144,53 @@ def test_the_route_table_matches_the_router_exactly():
 )
 def test_every_permission_is_granted_to_some_role(permission):
     assert load_policy().roles_with(permission)
+
+
+# --- limits of sign-for and supervision orders ----------------------------------------------------
+
+
+def test_the_response_limit_is_the_categorys_else_the_default_for_urgent_or_normal():
+    from dispatch.tickets.rules import TicketRules, response_limit_minutes
+
+    r = TicketRules()
+    assert (r.urgent_response_minutes, r.normal_response_minutes) == (30, 240)
+    assert response_limit_minutes(None, urgent=True, rules=r) == 30
+    assert response_limit_minutes(None, urgent=False, rules=r) == 240
+    assert response_limit_minutes(45, urgent=False, rules=r) == 45
+
+
+def test_a_limit_is_kept_up_to_its_last_instant():
+    from dispatch.tickets.rules import within_limit
+
+    due = dt.datetime(2026, 11, 2, 13, 0, tzinfo=dt.timezone.utc)
+    assert within_limit(due, due) and not within_limit(due + dt.timedelta(seconds=1), due)
+
+
+def test_minute_limits_escalate_at_the_limit_then_an_hour_later():
+    from dispatch.tickets.rules import TicketRules, next_minute_escalation_at
+
+    due = dt.datetime(2026, 11, 2, 13, 0, tzinfo=dt.timezone.utc)
+    assert TicketRules().limit_escalation_steps_minutes == (0, 60)
+    assert next_minute_escalation_at(due, 0) == due
+    assert next_minute_escalation_at(due, 1) == due + dt.timedelta(minutes=60)
+    assert next_minute_escalation_at(due, 2) is None
+    assert next_minute_escalation_at(due, 1, steps_minutes=(0, 15, 45)) == due + dt.timedelta(minutes=15)
+
+
+def test_orders_go_to_whoever_holds_the_ticket_then_up():
+    from dispatch.tickets.enums import Addressee, SupervisedLimit
+    from dispatch.tickets.rules import addressee
+
+    assert addressee(SupervisedLimit.DISPATCH, 1) == Addressee.CENTRE_HEAD
+    assert addressee(SupervisedLimit.RESPONSE, 1) == Addressee.UNIT_HEAD
+    assert addressee(SupervisedLimit.HANDLING, 1) == Addressee.UNIT_HEAD
+    assert addressee(SupervisedLimit.HANDLING, 2) == Addressee.TOWNSHIP_LEADER
+    assert addressee(SupervisedLimit.HANDLING, 3) == Addressee.COUNTY
+
+
+def test_a_supervision_order_is_answered_by_the_end_of_the_next_working_day():
+    from dispatch.tickets.rules import supervision_answer_by
+
+    friday = dt.datetime(2026, 11, 6, 10, 0, tzinfo=SHANGHAI)
+    assert supervision_answer_by(calendar, friday) == dt.datetime(2026, 11, 9, 23, 59, 59, tzinfo=SHANGHAI)
+    assert supervision_answer_by(calendar, friday, workdays=2) == dt.datetime(2026, 11, 10, 23, 59, 59, tzinfo=SHANGHAI)

@@ -3,7 +3,7 @@ the deadline (level 2 five working days later), nothing for tickets whose clock 
 
 import datetime as dt
 
-from dispatch.tickets.supervision import scan
+from dispatch.supervision.jobs import scan
 from jiceng_shared import demo
 from jiceng_shared.testing.plugin import demo_principal
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
@@ -47,7 +47,7 @@ async def test_past_the_deadline_the_ticket_is_escalated_once_per_level(dispatch
     escalations = [e for t, e in await desk.events_of(ticket["id"]) if t == "dispatch.ticket.escalated"]
     assert [e["data"]["level"] for e in escalations] == [1]
     assert escalations[0]["data"]["unit"]["code"] == f"{BUFENG}:psb"
-    assert sum(s["kind"] == "escalated" for s in body["timeline"]) == 1
+    assert sum(s["kind"] == "escalated" and "办理时限" in s["note"] for s in body["timeline"]) == 1
     assert any(s["note"].startswith("督办") for s in body["timeline"])
     # level 2: five working days after the deadline day (Tue 3 Nov → Tue 10 Nov, end of day)
     clock.set(dt.datetime(2026, 11, 10, 23, 59, 59, tzinfo=SHANGHAI))

@@ -170,8 +170,13 @@ async def test_the_centre_reassigns_a_returned_ticket_and_a_new_assignment_is_pu
     body = response.json()
     assert body["status"] == "dispatched" and body["unit"]["code"] == f"{BUFENG}:cle"
     assert body["timeline"][-1]["kind"] == "reassigned"
-    kind, envelope = (await desk.events_of(ticket["id"]))[-1]
-    assert kind == "dispatch.ticket.assigned" and envelope["data"]["unit"]["code"] == f"{BUFENG}:cle"
+    # the two events of the reassignment are written in one transaction (their order is not defined)
+    last_two = dict(await desk.events_of(ticket["id"]))
+    envelope, handoff = last_two["dispatch.ticket.assigned"], last_two["dispatch.ticket.reassigned"]
+    assert envelope["data"]["unit"]["code"] == f"{BUFENG}:cle"
+    # for assessment: the hand-off after a return, with both units
+    assert handoff["data"]["reason_kind"] == "return"
+    assert handoff["data"]["to_unit"]["code"] == f"{BUFENG}:cle"
     # the returning unit no longer sees the ticket; the new unit's staff act on it
     await desk.get(ticket["id"], builder, status=404)
     await desk.get(ticket["id"], enforcement_office_staff)

@@ -1,17 +1,17 @@
-"""Fixtures of svc-enforcement's tests: the running service with its demo data, and helpers that
-drive it the way dispatch and the officers do (real NATS, real PostgreSQL)."""
+"""Fixtures of svc-enforcement's tests: the running service with its demo data, a movable clock, and
+helpers that drive it the way dispatch and the officers do (real NATS, real PostgreSQL)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 
 from enforcement.main import spec
 from enforcement.testing import API, OFFICER, PAIR, assignment, lead_of_ticket
-from jiceng_shared.testing.plugin import eventually, headers_for
+from jiceng_shared.testing.plugin import ServiceClock, eventually, headers_for
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +19,14 @@ async def enforcement(service_runner):
     async with service_runner(spec) as running:
         await running.seed()
         yield running
+
+
+@pytest.fixture
+def clock(enforcement) -> Iterator[ServiceClock]:
+    """The service's clock: tests stand it on a day (a holiday eve, past a deadline) instead of waiting."""
+    c = ServiceClock(enforcement.ctx)
+    yield c
+    c.reset()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from enforcement.records.models import RecordEntry
 from enforcement.testing import (
     API,
     BUFENG,
+    LEADER,
     OFFICER,
     OFFICER2,
     OFFICER_B,
@@ -146,6 +147,15 @@ async def test_summary_procedure_fines_an_organisation_3000_yuan_but_not_3001(en
     assert accepted.json()["status"] == "decided" and accepted.json()["decision_days_left"] is None
 
 
+async def test_a_decision_flagged_major_is_refused_under_the_summary_procedure(enforcement, new_case):
+    case = await new_case()
+    before = await written(enforcement)
+    major = await post(enforcement, f"/cases/{case['id']}/decision", decision(major=True))
+    assert major.status_code == 422 and major.json()["code"] == "summary_procedure_limit"
+    assert await written(enforcement) == before
+    assert (await post(enforcement, f"/cases/{case['id']}/decision", decision(major=False))).status_code == 201
+
+
 async def test_an_on_the_spot_decision_needs_two_certified_officers_of_the_case_present(enforcement, new_case):
     case = await new_case()
     alone = await post(
@@ -215,6 +225,9 @@ async def test_a_major_ordinary_decision_needs_a_passed_legal_review(enforcement
     )
     assert notice.json()["rights_notices"][0]["hearing_offered"] is True
     assert notice.json()["rights_notices"][0]["hearing_request_deadline"] is not None
+    # the party gives the hearing up expressly: the decision need not wait for the window (test_hearings)
+    waived = await post(enforcement, f"/cases/{case['id']}/hearing-request", {"waived": True})
+    assert waived.status_code == 201, waived.text
     before = await written(enforcement)
     unreviewed = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 5000))
     assert unreviewed.status_code == 422 and unreviewed.json()["code"] == "legal_review_required"
@@ -236,6 +249,11 @@ async def test_a_major_ordinary_decision_needs_a_passed_legal_review(enforcement
     assert passed.status_code == 201
     reviews = passed.json()["legal_reviews"]
     assert [r["outcome"] for r in reviews] == ["failed", "passed"] and reviews[1]["fine_yuan"] == 5000
+    undeliberated = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 5000))
+    assert undeliberated.status_code == 422 and undeliberated.json()["code"] == "collective_deliberation_required"
+    deliberation = {"members": ["镇长", "副镇长", "局长"], "opinion": "同意", "penalty": "fine", "fine_yuan": 5000}
+    agreed = await post(enforcement, f"/cases/{case['id']}/deliberation", deliberation, LEADER)
+    assert agreed.status_code == 201, agreed.text
     decided = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 5000))
     assert decided.status_code == 201, decided.text
     assert decided.json()["decision"]["major"] is True
@@ -326,3 +344,22 @@ async def test_cases_filter_by_correlation_ticket_and_status(enforcement, new_ca
     ):
         listed = await enforcement.client.get(f"{API}/cases", params=params, headers=headers_for(OFFICER))
         assert [c["id"] for c in listed.json()["items"]] == expected, params
+
+
+async def test_registration_and_its_deadline_follow_the_service_clock(enforcement, new_lead, clock):
+    lead = await new_lead("street_occupation")
+    # Friday 25 September 2026, 10:00 in the county: the 90 days end on Thursday 24 December
+    now = clock.set(dt.datetime(2026, 9, 25, 10, tzinfo=enforcement.ctx.calendar.zone))
+    response = await post(enforcement, "/cases", {"lead_id": lead["id"], "officers": PAIR})
+    assert response.status_code == 201, response.text
+    case = response.json()
+    assert dt.datetime.fromisoformat(case["registered_at"]) == now
+    assert case["number"].startswith("ZF-320971100-2026-")
+    deadline = dt.datetime.fromisoformat(case["decision_deadline"]).astimezone(enforcement.ctx.calendar.zone)
+    assert deadline == dt.datetime(2026, 12, 24, 23, 59, 59, tzinfo=enforcement.ctx.calendar.zone)
+    clock.set(dt.datetime(2026, 12, 24, 23, 59, tzinfo=enforcement.ctx.calendar.zone))
+    late = (await enforcement.client.get(f"{API}/cases/{case['id']}", headers=headers_for(OFFICER))).json()
+    assert (late["decision_days_left"], late["decision_overdue"]) == (0, False)
+    clock.advance(minutes=1)
+    late = (await enforcement.client.get(f"{API}/cases/{case['id']}", headers=headers_for(OFFICER))).json()
+    assert (late["decision_days_left"], late["decision_overdue"]) == (-1, True)

@@ -169,3 +169,27 @@ async def test_only_the_county_admin_edits_the_list(enforcement):
         f"{API}/items/ZF-NONE", json={k: v for k, v in new_item("x").items() if k != "code"}, headers=headers_for(ADMIN)
     )
     assert missing.status_code == 404
+
+
+async def test_an_item_is_in_force_through_the_last_day_of_its_effective_until(enforcement, clock):
+    until = TODAY + dt.timedelta(days=10)
+    created = await enforcement.client.post(
+        f"{API}/items", json=new_item("ZF-SR-031", effective_until=until.isoformat()), headers=headers_for(ADMIN)
+    )
+    assert created.status_code == 201, created.text
+
+    async def on(day: dt.date) -> int:
+        response = await enforcement.client.get(
+            f"{API}/items/ZF-SR-031", params={"on": day.isoformat()}, headers=headers_for(LEADER)
+        )
+        return response.status_code
+
+    assert (await on(until), await on(until + dt.timedelta(days=1))) == (200, 404)
+    assert "ZF-SR-031" in await items_of(enforcement, LEADER, on=until.isoformat())
+    assert "ZF-SR-031" not in await items_of(enforcement, LEADER, on=(until + dt.timedelta(days=1)).isoformat())
+    # and "today" is the service's: the last second of the last day, then the first of the next
+    clock.set(dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=COUNTY_ZONE))
+    today = await enforcement.client.get(f"{API}/items/ZF-SR-031", headers=headers_for(LEADER))
+    assert today.status_code == 200 and today.json()["effective_until"] == until.isoformat()
+    clock.advance(seconds=1)
+    assert (await enforcement.client.get(f"{API}/items/ZF-SR-031", headers=headers_for(LEADER))).status_code == 404

@@ -147,6 +147,61 @@ async def test_an_intact_record_verifies_and_a_changed_entry_is_found(enforcemen
     assert result["valid"] is False and result["broken_at"] == 3
 
 
+async def test_an_entry_whose_link_to_the_previous_one_is_rewritten_is_found_at_that_entry(enforcement, new_case):
+    # the entry's own hash still matches its content and the true chain: only prev_hash lies
+    case = await new_case()
+    for content in ("询问笔录第一页", "询问笔录第二页", "现场勘验笔录"):
+        await add(enforcement, case["id"], {"kind": "inquiry", "content": content})
+    await tamper(
+        enforcement,
+        "UPDATE case_records SET prev_hash = :h WHERE case_id = :id AND seq = 3",
+        h="f" * 64,
+        id=case["id"],
+    )
+    result = await verify(enforcement, case["id"])
+    assert result["valid"] is False and result["broken_at"] == 3
+
+
+async def test_a_middle_entry_rewritten_with_its_hash_recomputed_breaks_the_link_of_the_next(enforcement, new_case):
+    case = await new_case()
+    for content in ("询问笔录第一页", "询问笔录第二页", "现场勘验笔录"):
+        await add(enforcement, case["id"], {"kind": "inquiry", "content": content})
+    record = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(OFFICER))).json()
+    entry = record["items"][2]
+    fields = {
+        k: entry[k]
+        for k in (
+            "case_id",
+            "seq",
+            "kind",
+            "data",
+            "attachment",
+            "actor_id",
+            "actor_name",
+            "actor_username",
+            "request_id",
+        )
+    }
+    fields |= {
+        "content": "询问笔录第二页（已删改）",
+        "recorded_at": dt.datetime.fromisoformat(entry["recorded_at"])
+        .astimezone(dt.timezone.utc)
+        .isoformat(timespec="microseconds"),
+    }
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    forged = hashlib.sha256((entry["prev_hash"] + canonical).encode()).hexdigest()
+    await tamper(
+        enforcement,
+        "UPDATE case_records SET content = :c, hash = :h WHERE case_id = :id AND seq = 3",
+        c="询问笔录第二页（已删改）",
+        h=forged,
+        id=case["id"],
+    )
+    result = await verify(enforcement, case["id"])
+    # entry 3 is consistent with itself now: the next entry's prev_hash no longer matches it
+    assert result["valid"] is False and result["broken_at"] == 4
+
+
 async def test_a_removed_last_entry_is_found_too(enforcement, new_case):
     case = await new_case()
     await add(enforcement, case["id"], {"kind": "note", "content": "将被删除的记录"})
@@ -219,8 +274,10 @@ async def test_the_opening_decision_and_closing_are_in_the_record_and_a_closed_r
     entries = (await enforcement.client.get(f"{API}/cases/{case['id']}/record", headers=headers_for(OFFICER))).json()[
         "items"
     ]
-    assert [e["kind"] for e in entries] == ["case_opened", "decision", "case_closed"]
-    assert entries[1]["data"]["penalty"] == "warning" and entries[2]["content"] == "结案：已改正"
+    # a summary decision is handed to the party on the spot (行政处罚法 art. 52): served with it
+    assert [e["kind"] for e in entries] == ["case_opened", "decision", "service", "case_closed"]
+    assert entries[1]["data"]["penalty"] == "warning" and entries[3]["content"] == "结案：已改正"
+    assert entries[2]["data"]["method"] == "on_the_spot"
     late = await add(enforcement, case["id"], {"kind": "note", "content": "结案后补记"})
     assert late.status_code == 409 and late.json()["code"] == "invalid_state"
     assert (await verify(enforcement, case["id"]))["valid"] is True

@@ -1,7 +1,7 @@
 """second factor (TOTP and recovery codes) of user accounts
 
 Revision ID: 5c0e3a91d2f7
-Revises: 7fbf533a4b48
+Revises: c3a9e2d4b7f1
 Create Date: 2026-11-29 20:45:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c0e3a91d2f7"
-down_revision: str | None = "7fbf533a4b48"
+down_revision: str | None = "c3a9e2d4b7f1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

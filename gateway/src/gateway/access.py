@@ -10,15 +10,21 @@ resource is the service's to check, in its queries. Every denial goes to the aud
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.audit import AuditLog, who
 from gateway.clientinfo import AddressResolver
-from gateway.limits import RateLimiter
-from jiceng_shared.errors import Problem, permission_denied, problem_response, unauthenticated
+from gateway.limits import SharedRateLimiter
+from jiceng_shared.errors import (
+    Problem,
+    database_unavailable,
+    database_unavailable_problem,
+    permission_denied,
+    problem_response,
+    unauthenticated,
+)
 from jiceng_shared.identity import ANONYMOUS, Principal
 from jiceng_shared.policy import AUTHENTICATED, Policy, Route
 
@@ -56,7 +62,7 @@ class AccessGuard:
         authenticate: Callable[[str], Awaitable[Principal]],
         audit: AuditLog,
         address: AddressResolver,
-        public_limiter: RateLimiter,
+        public_limiter: SharedRateLimiter,
     ) -> None:
         self.policy = policy
         self.authenticate = authenticate
@@ -88,7 +94,7 @@ class AccessGuard:
         principal: Principal | None = None
         try:
             if route.public:
-                wait = self.public_limiter.hit(self.address(scope) or "-", time.monotonic())
+                wait = await self.public_limiter.hit(self.address(scope) or "-")
                 if wait is not None:
                     raise rate_limited(wait)
                 return route, ANONYMOUS
@@ -161,5 +167,10 @@ class GuardedApp:
             await self.guard.decide(scope)
         except Problem as problem:
             await answer_problem(scope, receive, send, problem)
+            return
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            await answer_problem(scope, receive, send, database_unavailable_problem())
             return
         await self.app(scope, receive, send)

@@ -32,6 +32,11 @@ class GatewaySettings(CommonSettings):
     upstream_dispatch: str = f"http://127.0.0.1:{SERVICES[3].port}"
     upstream_assessment: str = f"http://127.0.0.1:{SERVICES[4].port}"
     upstream_timeout_seconds: float = 30.0
+    #: a POST with an Idempotency-Key answered 504 is still awaited this long in the background,
+    #: so a retry gets its real answer (seconds)
+    upstream_completion_seconds: float = 300.0
+    #: how long an Idempotency-Key is remembered (IETF httpapi draft: at least 24 hours)
+    idempotency_retention_hours: float = 24.0
     upstream_pool_size: int = 256
 
     #: largest request body accepted (bytes)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
@@ -27,12 +30,15 @@ from gateway.edge import Edge
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.router import router as iam_router
 from gateway.iam.rules import privileged_roles
-from gateway.limits import LoginLimits, LoginThrottle, RateLimiter
+from gateway.idempotency import IdempotencyStore
+from gateway.limits import LoginLimits, SharedLoginThrottle, SharedRateLimiter
 from gateway.models import metadata
 from gateway.openapi import MergedOpenAPI
 from gateway.proxy import BodyTooLarge, Proxy, read_body
 from jiceng_shared import county
+from jiceng_shared.areafeed import AreaCopy, follow_bucket, follow_in_registry
 from jiceng_shared.asyncapi import asyncapi_document
+from jiceng_shared.bus import EventBus
 from jiceng_shared.db import Database, utcnow
 from jiceng_shared.errors import Problem, install_problem_handlers, problem_response
 from jiceng_shared.identity import InternalTokenSigner
@@ -40,9 +46,13 @@ from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
 from jiceng_shared.policy import Policy, load_policy
 from jiceng_shared.service import NO_NATIVE_TELEMETRY, ServiceSpec
+from jiceng_shared.textguard import BadCharactersGuard
 from jiceng_shared.workdays import WorkdayCalendar, report_coverage
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+#: the map page and the map library it uses (vendored from npm, see static/leaflet/VENDORED.md)
+STATIC = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """The township governance platform (基层整合审批服务执法力量).
 
 Log in with **Authorize** (password grant, e.g. `dispatcher.bufeng` / `demo`), then call any
@@ -70,9 +80,9 @@ class Gateway:
     the FastAPI app takes the rest (and the lifespan). Bodies are limited on every path."""
 
     def __init__(self, api: FastAPI, proxy: Proxy, guard: AccessGuard, max_body_bytes: int) -> None:
-        self.api = api
+        self.api = BadCharactersGuard(api)  # the services guard their own paths
         self.proxy = proxy
-        self.guarded = GuardedApp(api, guard)
+        self.guarded = GuardedApp(self.api, guard)
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -151,6 +161,18 @@ async def refuse_demo_credentials(db: Database, settings: GatewaySettings) -> No
             )
 
 
+async def _follow_areas(bus: EventBus, areas: AreaCopy) -> None:
+    """Keep the gateway's copy of the areas from svc-grid's bucket, resuming after any failure."""
+    while True:
+        try:
+            await follow_bucket(bus, areas)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - NATS away or the bucket not there yet: try again
+            log.warning("area feed interrupted, resuming", exc_info=True)
+            await asyncio.sleep(2)
+
+
 def create_app(settings: GatewaySettings | None = None, policy: Policy | None = None) -> Any:
     settings = settings or GatewaySettings()
     settings.check_production()
@@ -160,7 +182,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     # a county or calendar file with an error stops the gateway here, naming file, record, problem
     county.install(settings.county_dir)
     calendar = WorkdayCalendar.from_settings(settings)
-    db = Database(settings.database_url, metadata=metadata, source="/gateway", pool_size=settings.database_pool_size)
+    db = Database.from_settings(settings, metadata=metadata, source="/gateway")
     tokens = AccessTokens(
         settings.access_private_key,
         settings.access_public_key,
@@ -169,13 +191,15 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         ttl_seconds=settings.access_token_ttl_seconds,
     )
     audit = AuditLog(db, queue_size=settings.audit_queue_size, flush_seconds=settings.audit_flush_seconds)
-    throttle = LoginThrottle(
+    throttle = SharedLoginThrottle(
+        db,
         LoginLimits(
             max_per_account=settings.login_max_failures_per_account,
             max_per_address=settings.login_max_failures_per_address,
             window_seconds=settings.login_failure_window_seconds,
-        )
+        ),
     )
+    public_limiter = SharedRateLimiter(db, settings.public_rate_limit_per_minute)
     authenticator = Authenticator(
         db,
         tokens,
@@ -196,7 +220,12 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         authenticate=authenticator.principal_for,
         audit=audit,
         address=address,
-        public_limiter=RateLimiter(settings.public_rate_limit_per_minute),
+        public_limiter=public_limiter,
+    )
+    idempotency = IdempotencyStore(
+        db,
+        retention=dt.timedelta(hours=settings.idempotency_retention_hours),
+        in_flight_seconds=settings.upstream_completion_seconds + 60,
     )
     proxy = Proxy(
         upstreams=settings.upstreams(),
@@ -206,6 +235,8 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         max_body_bytes=settings.max_body_bytes,
         timeout_seconds=settings.upstream_timeout_seconds,
         pool_size=settings.upstream_pool_size,
+        idempotency=idempotency,
+        completion_seconds=settings.upstream_completion_seconds,
     )
 
     def forget(subject: str | None) -> None:
@@ -214,11 +245,34 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             signer.forget(subject)
 
     changes = IdentityChanges(settings.nats_url, settings.invalidation_subject, forget)
+    # the areas changed in svc-grid (jiceng_shared.areafeed): a binding on a retired grid is refused
+    # without a restart, and the gateway's registry follows the changes like every service's
+    areas = AreaCopy()
+    areas.on_change(follow_in_registry(county.registry(settings.county_dir), utcnow))
+    bus = EventBus(
+        settings.nats_url,
+        prefix=settings.events_prefix,
+        stream=settings.stream_name,
+        retention_days=settings.events_retention_days,
+        client_name="gateway",
+        replicas=settings.events_stream_replicas,
+    )
+
+    async def housekeeping() -> None:
+        """Expired idempotency keys, login failures and idle rate buckets are deleted regularly
+        (by every replica: the deletes are idempotent)."""
+        while True:
+            await asyncio.sleep(settings.retention_prune_seconds)
+            for prune in (idempotency.prune, throttle.prune, public_limiter.prune):
+                try:
+                    await prune()
+                except Exception:  # noqa: BLE001 - the next round retries
+                    log.warning("gateway housekeeping failed", exc_info=True)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            await asyncio.to_thread(run_migrations, MIGRATIONS, settings.database_url)
+            await asyncio.to_thread(run_migrations, MIGRATIONS, settings.migration_url)
         if settings.env == "production":
             try:
                 await refuse_demo_credentials(db, settings)
@@ -229,9 +283,18 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         await audit.start()
         await proxy.start()
         await changes.start()
+        background = [
+            asyncio.create_task(bus.connect_forever(), name="nats-connect"),
+            asyncio.create_task(_follow_areas(bus, areas), name="areas"),
+            asyncio.create_task(housekeeping(), name="housekeeping"),
+        ]
         try:
             yield
         finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await bus.close()
             await changes.close()
             await proxy.close()
             await audit.close()
@@ -256,7 +319,9 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     api.state.audit = audit
     api.state.address = address
     api.state.guard = guard
+    api.state.idempotency = idempotency
     api.state.identity_changes = changes
+    api.state.areas = areas
     install_problem_handlers(api)
 
     api.include_router(auth_router)
@@ -280,19 +345,32 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
 
     docs.install(api)
 
+    @api.get("/map", include_in_schema=False)
+    async def situational_map() -> HTMLResponse:
+        """一张图: the command centre's map page (Leaflet vendored under /static, no CDN, no tiles);
+        it logs in through /auth/token and reads /api/dispatch/v1/map/* with the caller's token."""
+        return HTMLResponse((STATIC / "map.html").read_text(encoding="utf-8"))
+
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
+
     @api.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @api.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
+        checks = {"database": False, "nats": changes.connected}
         try:
             await asyncio.wait_for(request.app.state.db.ping(), timeout=2)
+            checks["database"] = True
         except Exception:  # noqa: BLE001 - not ready is the answer
-            return problem_response(503, "not_ready", "Not ready", "unreachable: database", checks={"database": False})
+            pass
+        if not all(checks.values()):
+            failing = ", ".join(k for k, ok in checks.items() if not ok)
+            return problem_response(503, "not_ready", "Not ready", f"unreachable: {failing}", checks=checks)
         # reported, never failing: without an official schedule deadlines count Monday-Friday
         coverage = report_coverage(calendar, utcnow(), service="gateway").as_json()
-        return JSONResponse({"status": "ready", "checks": {"database": True, "calendar": coverage}})
+        return JSONResponse({"status": "ready", "checks": checks | {"calendar": coverage}})
 
     api.add_api_route("/metrics", metrics_response, include_in_schema=False)
     gateway: Any = Gateway(api, proxy, guard, settings.max_body_bytes)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import Float, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
@@ -127,3 +128,47 @@ class RefreshToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class IdempotencyRecord(Base):
+    """A creating request made with an ``Idempotency-Key``: its fingerprint, then its response.
+
+    ``status`` is empty while the first request is in flight; a retry meanwhile is told to wait.
+    Shared by every gateway replica (it lives in the gateway's database)."""
+
+    __tablename__ = "idempotency_keys"
+
+    #: the caller (subject id, or ``anonymous:<address>`` on public routes) and its key
+    owner: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    completed_at: Mapped[dt.datetime | None]
+    status: Mapped[int | None]
+    headers: Mapped[list[Any] | None]
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class LoginFailure(Base):
+    """A failed (or still running) login attempt, per account and per address, shared by replicas."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    #: ``account:<name>`` or ``address:<ip>``
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    #: seconds since the epoch
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class RateBucket(Base):
+    """A token bucket of a public rate limit, shared by replicas."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    #: seconds since the epoch of the last refill
+    at: Mapped[float] = mapped_column(Float, index=True)

@@ -20,8 +20,9 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.access import AccessGuard, answer_problem
 from gateway.audit import AuditLog, who
-from jiceng_shared.errors import Problem
-from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenSigner, Principal
+from gateway.idempotency import IdempotencyStore, Stored, fingerprint, key_of, replay_headers
+from jiceng_shared.errors import Problem, database_unavailable, database_unavailable_problem
+from jiceng_shared.identity import ANONYMOUS, INTERNAL_HEADER, InternalTokenSigner, Principal
 from jiceng_shared.observability import current_traceparent, request_id_var
 from jiceng_shared.policy import Route
 
@@ -67,6 +68,12 @@ _DROP_RESPONSE = frozenset(
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def never_reached(exc: BaseException) -> bool:
+    """True when the request surely did not reach the service (the connection was refused):
+    only then may a keyed request's claim be released for an immediate retry."""
+    return isinstance(exc, aiohttp.ClientConnectorError)
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -99,6 +106,8 @@ class Proxy:
         max_body_bytes: int,
         timeout_seconds: float,
         pool_size: int,
+        idempotency: IdempotencyStore | None = None,
+        completion_seconds: float = 300.0,
     ) -> None:
         self.upstreams = upstreams
         self.guard = guard
@@ -107,7 +116,11 @@ class Proxy:
         self.max_body_bytes = max_body_bytes
         self.timeout_seconds = timeout_seconds
         self.pool_size = pool_size
+        self.idempotency = idempotency
+        #: how long the gateway waits in the background for a keyed request it answered 504
+        self.completion_seconds = completion_seconds
         self.session: aiohttp.ClientSession | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession(
@@ -120,6 +133,8 @@ class Proxy:
         )
 
     async def close(self) -> None:
+        if self._background:  # keyed requests still running: let them record their answer
+            await asyncio.wait(self._background, timeout=5)
         if self.session is not None:
             await self.session.close()
 
@@ -137,13 +152,35 @@ class Proxy:
             body = b""
             if method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
                 body = await self._body(scope, receive)
+            keyed = await self._claim(scope, principal, body) if method == "POST" else None
+            if isinstance(keyed, Stored):  # a retry: the first response again, nothing created
+                await self._send_stored(send, keyed, replayed=True)
+                self.audit.write_later(
+                    action="write", outcome="replayed", status=keyed.status, **self._what(scope, principal, route)
+                )
+                return
             write = method not in READ_METHODS
             if write:
                 # recorded before it happens: no write is acknowledged without its audit entry
-                await self.audit.write_now(action="write", outcome="started", **self._what(scope, principal, route))
-            status = await self._forward(scope, send, route, principal, body)
+                try:
+                    await self.audit.write_now(action="write", outcome="started", **self._what(scope, principal, route))
+                except BaseException:
+                    if keyed is not None:  # nothing was forwarded: the key is free for the retry
+                        await self._release(keyed)
+                    raise
+            if keyed is not None:
+                status = await self._forward_keyed(scope, send, route, principal, body, keyed)
+            else:
+                status = await self._forward(scope, send, route, principal, body)
         except Problem as problem:
             await answer_problem(scope, receive, send, problem)
+            return
+        except Exception as exc:
+            # the gateway's own database (identities, audit) in trouble: retryable, never a 500
+            if not database_unavailable(exc) or scope.get("state", {}).get("response_started"):
+                raise
+            log.warning("gateway database unavailable", extra={"error": repr(exc)[:300]})
+            await answer_problem(scope, receive, send, database_unavailable_problem())
             return
         if write:
             self.audit.write_later(
@@ -151,6 +188,121 @@ class Proxy:
             )
         if status in (401, 403):
             self.guard.denied(scope, principal, route, status, f"denied by the {route.service} service")
+
+    # --- Idempotency-Key -------------------------------------------------------------------
+
+    async def _claim(self, scope: Scope, principal: Principal, body: bytes) -> tuple[str, str] | Stored | None:
+        """None without a key; the stored response of a retry; else (owner, key) now claimed."""
+        if self.idempotency is None:
+            return None
+        key = key_of(scope["headers"])
+        if key is None:
+            return None
+        owner = principal.subject if principal is not ANONYMOUS else f"anonymous:{self.guard.address(scope) or '-'}"
+        fp = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
+        stored = await self.idempotency.begin(owner, key, fp, scope["method"], scope["path"])
+        return stored if stored is not None else (owner, key)
+
+    async def _forward_keyed(
+        self, scope: Scope, send: Send, route: Route, principal: Principal, body: bytes, keyed: tuple[str, str]
+    ) -> int:
+        """Forward a keyed request and record its response; past the timeout answer 504 but keep
+        waiting in the background, so a retry gets the real answer instead of a second creation."""
+        assert self.idempotency is not None
+        store = self.idempotency
+        task = asyncio.create_task(self._fetch(scope, route, principal, body))
+        done, _ = await asyncio.wait({task}, timeout=self.timeout_seconds)
+        if not done:
+            background = asyncio.create_task(self._record_later(task, keyed))
+            self._background.add(background)
+            background.add_done_callback(self._background.discard)
+            raise Problem(
+                504,
+                "upstream_timeout",
+                "Service timeout",
+                f"the {route.service} service did not answer in time; retry with the same Idempotency-Key "
+                "to get its answer",
+            )
+        try:
+            stored = task.result()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("upstream unavailable", extra={"service": route.service, "error": repr(exc)})
+            if never_reached(exc):  # nothing was sent: the retry may go on at once
+                await store.release(*keyed)
+                detail = f"the {route.service} service cannot be reached; try again shortly"
+            else:  # the service may have done it before it died: the key stays taken for a while
+                detail = (
+                    f"the {route.service} service failed while handling the request; its outcome is unknown: "
+                    f"a retry with the same Idempotency-Key is held back for {store.in_flight.total_seconds():.0f} s"
+                )
+            raise Problem(502, "upstream_unavailable", "Service unavailable", detail) from None
+        if stored.status >= 500:
+            await store.release(*keyed)
+        else:
+            await store.complete(*keyed, stored)
+        if route.audit and 200 <= stored.status < 300:
+            await self.audit.write_now(
+                action="personal_record_read",
+                outcome="success",
+                status=stored.status,
+                **self._what(scope, principal, route),
+            )
+        await self._send_stored(send, stored)
+        return stored.status
+
+    async def _fetch(self, scope: Scope, route: Route, principal: Principal, body: bytes) -> Stored:
+        assert self.session is not None
+        url = self.upstreams[route.service] + scope["raw_path"].decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=3, sock_read=self.completion_seconds)
+        started = asyncio.get_running_loop().time()
+        async with self.session.request(
+            scope["method"],
+            url,
+            headers=self._headers(scope, principal),
+            data=body or None,
+            allow_redirects=False,
+            timeout=timeout,
+        ) as upstream:
+            UPSTREAM_LATENCY.labels(route.service).observe(asyncio.get_running_loop().time() - started)
+            content = await upstream.read()
+            headers = [
+                (k.decode("latin-1").lower(), v.decode("latin-1"))
+                for k, v in upstream.raw_headers
+                if k.lower() not in _DROP_RESPONSE
+            ]
+            return Stored(upstream.status, headers, content)
+
+    async def _record_later(self, task: asyncio.Task[Stored], keyed: tuple[str, str]) -> None:
+        assert self.idempotency is not None
+        try:
+            stored = await task
+        except Exception as exc:  # noqa: BLE001 - the service never answered
+            log.warning("keyed request failed after its 504", extra={"error": repr(exc)})
+            if never_reached(exc):
+                await self.idempotency.release(*keyed)
+            return
+        if stored.status >= 500:
+            await self.idempotency.release(*keyed)
+        else:
+            await self.idempotency.complete(*keyed, stored)
+
+    async def _release(self, keyed: tuple[str, str]) -> None:
+        assert self.idempotency is not None
+        try:
+            await self.idempotency.release(*keyed)
+        except Exception:  # noqa: BLE001 - the claim then expires on its own
+            log.warning("could not release an idempotency key", exc_info=True)
+
+    async def _send_stored(self, send: Send, stored: Stored, *, replayed: bool = False) -> None:
+        headers = (
+            replay_headers(stored)
+            if replayed
+            else [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers]
+        )
+        await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+        await send({"type": "http.response.body", "body": stored.body, "more_body": False})
 
     def _what(self, scope: Scope, principal: Principal, route: Route) -> dict[str, Any]:
         return {
@@ -216,6 +368,7 @@ class Proxy:
                 headers = [(k.lower(), v) for k, v in upstream.raw_headers if k.lower() not in _DROP_RESPONSE]
                 await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
                 response_started = True
+                scope.setdefault("state", {})["response_started"] = True
                 async for chunk in upstream.content.iter_any():
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -22,8 +22,11 @@ DUPLICATE_WINDOW_SECONDS = 600
 
 
 class EventBus:
-    def __init__(self, url: str, *, prefix: str, stream: str, retention_days: int, client_name: str) -> None:
+    def __init__(
+        self, url: str, *, prefix: str, stream: str, retention_days: int, client_name: str, replicas: int = 1
+    ) -> None:
         self.url = url
+        self.replicas = replicas
         self.prefix = prefix
         self.stream = stream
         self.retention_days = retention_days
@@ -68,7 +71,7 @@ class EventBus:
             reconnected_cb=self._on_reconnected,
         )
         self.js = self.nc.jetstream(timeout=5)
-        await ensure_stream(self.js, self.stream, [f"{self.prefix}.>"], self.retention_days)
+        await ensure_stream(self.js, self.stream, [f"{self.prefix}.>"], self.retention_days, self.replicas)
         self._ready.set()
         log.info("connected to nats", extra={"nats_url": self.url, "stream": self.stream})
 
@@ -94,7 +97,9 @@ class EventBus:
         log.info("nats reconnected", extra={"nats_url": self.url})
 
 
-async def ensure_stream(js: JetStreamContext, name: str, subjects: list[str], retention_days: int) -> None:
+async def ensure_stream(
+    js: JetStreamContext, name: str, subjects: list[str], retention_days: int, replicas: int = 1
+) -> None:
     """Create the stream or bring its configuration up to date; safe to call from every process."""
     config = StreamConfig(
         name=name,
@@ -104,6 +109,7 @@ async def ensure_stream(js: JetStreamContext, name: str, subjects: list[str], re
         discard=DiscardPolicy.OLD,
         max_age=retention_days * 86400,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=replicas,
     )
     try:
         info = await js.stream_info(name)
@@ -114,5 +120,6 @@ async def ensure_stream(js: JetStreamContext, name: str, subjects: list[str], re
         except Exception:  # noqa: BLE001 - a sibling process created it first
             info = await js.stream_info(name)
     current = info.config
-    if current.subjects != subjects or current.max_age != config.max_age:
+    if current.subjects != subjects or current.max_age != config.max_age or (current.num_replicas or 1) != replicas:
+        log.info("updating the event stream", extra={"stream": name, "replicas": replicas})
         await js.update_stream(config)

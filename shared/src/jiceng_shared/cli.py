@@ -19,11 +19,11 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
     settings = spec.settings_cls()
     settings.check_production()
     if args.command == "migrate":
-        run_migrations(spec.migrations_dir, settings.database_url)
+        run_migrations(spec.migrations_dir, settings.migration_url)
         return 0
     if args.command == "seed":
         # migrate even without demo data: `make run` and the test stack start with MIGRATE_ON_START=false
-        run_migrations(spec.migrations_dir, settings.database_url)
+        run_migrations(spec.migrations_dir, settings.migration_url)
         if spec.seed is not None:
             asyncio.run(_seed(spec, settings))
         return 0

@@ -11,6 +11,7 @@ configured number of deliveries the event goes to ``<prefix>.dlq.<service>.<name
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.bus import EventBus
 from jiceng_shared.db import Database, dialect_insert, new_id, utcnow
+from jiceng_shared.errors import database_unavailable
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.observability import extract_context, tracer
 
@@ -52,6 +54,30 @@ class OnlyIf:
 
     async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
         await self.handler(session, event)
+
+
+class ConsumerConfigMismatch(RuntimeError):
+    """The server keeps a durable consumer whose configuration the code cannot bring up to date."""
+
+
+#: the consumer settings the code decides; a difference on the server is corrected on start
+_CHECKED_FIELDS = ("filter_subject", "ack_policy", "deliver_policy", "ack_wait", "max_deliver", "max_ack_pending")
+#: fields a server does not change reliably in place: the consumer is recreated (delivering the
+#: stream again from the start; the inbox, kept longer than the stream, drops what was applied)
+_RECREATED_FIELDS = {"filter_subject", "ack_policy", "deliver_policy"}
+
+
+def consumer_drift(current: ConsumerConfig, wanted: ConsumerConfig) -> dict[str, tuple[Any, Any]]:
+    """Fields whose value on the server (``current``) differs from the code's (``wanted``)."""
+    drift = {}
+    for name in _CHECKED_FIELDS:
+        have, want = getattr(current, name), getattr(wanted, name)
+        if name == "ack_wait" and have is not None and want is not None:
+            if abs(float(have) - float(want)) < 1e-3:
+                continue
+        if have != want:
+            drift[name] = (have, want)
+    return drift
 
 
 @dataclass
@@ -102,9 +128,8 @@ class ConsumerGroup:
         if self._inflight:
             await asyncio.wait(self._inflight, timeout=grace_seconds)
 
-    async def ensure_consumer(self, sub: Subscription) -> None:
-        js = await self.bus.wait_ready()
-        config = ConsumerConfig(
+    def consumer_config(self, sub: Subscription) -> ConsumerConfig:
+        return ConsumerConfig(
             durable_name=self.durable(sub),
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
@@ -113,10 +138,47 @@ class ConsumerGroup:
             max_deliver=-1,  # the bound is ours (dead-letter after max_deliver), so nothing is dropped silently
             max_ack_pending=max(1000, self.concurrency * 4),
         )
+
+    async def ensure_consumer(self, sub: Subscription) -> None:
+        """Create the durable consumer, or bring one the server holds up to the code's configuration.
+
+        A consumer that exists keeps its old configuration on the server unless it is updated: a
+        widened filter would silently deliver nothing new. It is updated in place; where the server
+        cannot change a field in place it is recreated (it then delivers the stream from the start:
+        the inbox, which outlives the stream's retention, drops what was applied already).
+        """
+        js = await self.bus.wait_ready()
+        config = self.consumer_config(sub)
         try:
-            await js.consumer_info(self.bus.stream, config.durable_name)
+            info = await js.consumer_info(self.bus.stream, config.durable_name)
         except NotFoundError:
             await js.add_consumer(self.bus.stream, config)
+            return
+        drift = consumer_drift(info.config, config)
+        if not drift:
+            return
+        if drift.keys() & _RECREATED_FIELDS:
+            # NATS 2.9 shows an edited filter but keeps matching the old one: recreate instead
+            log.warning(
+                "durable consumer configuration differs from the code; recreating it (the inbox drops replays)",
+                extra={"consumer": config.durable_name, "drift": drift},
+            )
+            with contextlib.suppress(NotFoundError):
+                await js.delete_consumer(self.bus.stream, config.durable_name)
+            await js.add_consumer(self.bus.stream, config)
+        else:
+            log.warning(
+                "durable consumer configuration differs from the code; updating it",
+                extra={"consumer": config.durable_name, "drift": drift},
+            )
+            await js.add_consumer(self.bus.stream, config)  # create-or-update on the server
+        info = await js.consumer_info(self.bus.stream, config.durable_name)
+        left = consumer_drift(info.config, config)
+        if left:
+            raise ConsumerConfigMismatch(
+                f"durable consumer {config.durable_name} on stream {self.bus.stream} still differs from the code "
+                f"after an update: {left}; delete it (nats consumer rm) and restart"
+            )
 
     async def _run(self, sub: Subscription) -> None:
         semaphore = asyncio.Semaphore(self.concurrency)
@@ -128,8 +190,9 @@ class ConsumerGroup:
                 while True:
                     try:
                         # one message per pull: it returns as soon as a message arrives (low latency);
-                        # throughput comes from handling up to `concurrency` messages at once
-                        msgs = await psub.fetch(1, timeout=5)
+                        # throughput comes from handling up to `concurrency` messages at once. A pull
+                        # lives 2 s: one sent into a NATS outage is renewed soon after NATS returns
+                        msgs = await psub.fetch(1, timeout=2)
                     except (nats.errors.TimeoutError, TimeoutError):
                         continue
                     for msg in msgs:
@@ -161,6 +224,17 @@ class ConsumerGroup:
             try:
                 applied = await self.apply(sub, event, handler)
             except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+                if database_unavailable(exc):
+                    # the database's trouble, not the event's: retried until it is back, never
+                    # dead-lettered for it (an outage longer than the back-off would lose events)
+                    delay = self.backoff[-1] if deliveries > len(self.backoff) else self.backoff[deliveries - 1]
+                    log.warning(
+                        "database unavailable, event will be retried",
+                        extra={"consumer": sub.name, "event_id": event.id, "delivery": deliveries},
+                    )
+                    HANDLED.labels(self.service, sub.name, "retry").inc()
+                    await msg.nak(delay=min(delay, 5.0))
+                    return
                 if deliveries >= self.max_deliver:
                     log.exception("event dead-lettered", extra={"consumer": sub.name, "event_id": event.id})
                     await self._dead_letter(sub, msg, event, repr(exc), deliveries)

@@ -16,6 +16,7 @@ from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import NullPool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -95,7 +96,18 @@ class Database:
     after its commit, so the relay publishes them at once; a rollback forgets them.
     """
 
-    def __init__(self, url: str, *, metadata: MetaData, source: str, echo: bool = False, pool_size: int = 12) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        metadata: MetaData,
+        source: str,
+        echo: bool = False,
+        pool_size: int = 4,
+        counter_pool_size: int = 1,
+        pgbouncer: bool = False,
+        direct_url: str = "",
+    ) -> None:
         from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
 
         self.url = url
@@ -109,7 +121,17 @@ class Database:
             # that is closed right after (each opening costs a handshake and a TLS attempt).
             # No pre-ping: it is a round trip before every statement batch; a connection that died is
             # invalidated by SQLAlchemy on its first error, and all are renewed every half hour.
+            # A database that refuses connections fails the checkout at once (503); the pool timeout
+            # only bounds the wait for a busy pool, which a burst may fill for a while.
             kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=30, pool_recycle=1800)
+            kwargs["connect_args"] = {"timeout": 10, "command_timeout": 60}
+            if pgbouncer:
+                kwargs["connect_args"] |= pgbouncer_connect_args()
+                url = _without_statement_cache(url)
+        self.pgbouncer = pgbouncer and not self.is_sqlite
+        #: the database itself, not PgBouncer: session-level advisory locks need a real session
+        self.direct_url = direct_url or self.url
+        self._lock_engine: AsyncEngine | None = None
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -117,10 +139,17 @@ class Database:
         # business numbers are drawn outside the business transaction (see numbers.py), through a
         # pool of their own: drawing one from the main pool while holding a connection of it could
         # starve it when every connection is held by a request waiting for a second one
+        # (connections open lazily: a process that draws no numbers, like the gateway, opens none)
         self.counter_engine: AsyncEngine | None = None
-        if not self.is_sqlite:
+        if not self.is_sqlite and counter_pool_size > 0:
             self.counter_engine = create_async_engine(
-                url, pool_size=2, max_overflow=0, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+                url,
+                pool_size=counter_pool_size,
+                max_overflow=0,
+                pool_timeout=30,
+                pool_recycle=1800,
+                isolation_level="AUTOCOMMIT",
+                connect_args=kwargs["connect_args"],
             )
 
         class _Session(Session):
@@ -140,6 +169,26 @@ class Database:
         self.read_sessionmaker = async_sessionmaker(
             read_engine, expire_on_commit=False, info={"source": source, "infra": self.infra}
         )
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, metadata: MetaData, source: str) -> "Database":
+        """The database of a process as its settings (``CommonSettings``) describe it."""
+        return cls(
+            settings.database_url,
+            metadata=metadata,
+            source=source,
+            pool_size=settings.database_pool_size,
+            counter_pool_size=settings.database_counter_pool_size,
+            pgbouncer=settings.database_pgbouncer,
+            direct_url=settings.database_direct_url,
+        )
+
+    def lock_engine(self) -> AsyncEngine:
+        """One connection, straight to the database, for the session lock of the job leader."""
+        if self._lock_engine is None:
+            # no pool: a replica that did not get the lock closes its connection until the next try
+            self._lock_engine = create_async_engine(self.direct_url, poolclass=NullPool, connect_args={"timeout": 10})
+        return self._lock_engine
 
     def on_commit(self, callback: Callable[[list[Any]], None]) -> None:
         self._commit_callbacks.append(callback)
@@ -174,6 +223,21 @@ class Database:
         await self.engine.dispose()
         if self.counter_engine is not None:
             await self.counter_engine.dispose()
+        if self._lock_engine is not None:
+            await self._lock_engine.dispose()
+
+
+def pgbouncer_connect_args() -> dict[str, Any]:
+    """asyncpg behind PgBouncer in transaction pooling: no statement cache, and unique names for
+    the statements SQLAlchemy prepares (a name reused on another server connection would clash)."""
+    return {"statement_cache_size": 0, "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__"}
+
+
+def _without_statement_cache(url: str) -> str:
+    """SQLAlchemy's asyncpg dialect keeps its own prepared-statement cache: off behind PgBouncer."""
+    if "prepared_statement_cache_size" in url:
+        return url
+    return url + ("&" if "?" in url else "?") + "prepared_statement_cache_size=0"
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -74,6 +75,84 @@ def problem_response(status: int, code: str, title: str, detail: str | None = No
     )
 
 
+#: seconds a client is told to wait (Retry-After) when the database is unavailable
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+#: SQLSTATE classes and codes that mean "the database cannot serve now", not "your request is wrong":
+#: 08 connection exceptions, 53 insufficient resources (too many connections), 57P operator
+#: intervention (shutdown, terminated, cannot connect now), 55000 database not accepting connections
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P", "55000", "3D000")
+#: SQLSTATEs of characters PostgreSQL refuses (NUL in text, untranslatable characters)
+_BAD_CHARACTER_SQLSTATES = ("22021", "22P05")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is s for s in seen) or len(seen) > 20:
+            continue
+        seen.append(current)
+        todo += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return seen
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    for candidate in _causes(exc):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str) and code:
+            return code
+    return None
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot be reached or refuses to serve (retry later)."""
+    for candidate in _causes(exc):
+        if isinstance(candidate, sa_exc.TimeoutError):  # no pool connection free in time
+            return True
+        if isinstance(candidate, sa_exc.DBAPIError) and candidate.connection_invalidated:
+            return True
+        if isinstance(candidate, (ConnectionError, OSError)) and not isinstance(candidate, FileNotFoundError):
+            return True
+        name = type(candidate).__name__
+        if name in ("ConnectionDoesNotExistError", "InterfaceError", "InternalClientError") and "asyncpg" in (
+            type(candidate).__module__
+        ):
+            return True
+    code = _sqlstate(exc)
+    return code is not None and code.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
+
+
+def bad_characters_refused(exc: BaseException) -> bool:
+    """True when the database refused a character a caller sent (a NUL the guard did not see)."""
+    return _sqlstate(exc) in _BAD_CHARACTER_SQLSTATES
+
+
+def database_unavailable_problem() -> Problem:
+    return Problem(
+        503,
+        "database_unavailable",
+        "Service unavailable",
+        "the database is unavailable; nothing was changed, try again shortly",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+def unexpected_problem_response(exc: BaseException) -> JSONResponse:
+    """The answer to an exception nothing else handled: 503 for database trouble, else 500."""
+    if database_unavailable(exc):
+        log.warning("database unavailable", extra={"error": repr(exc)[:500]})
+        p = database_unavailable_problem()
+        return problem_response(p.status, p.code, p.title, p.detail, **p.extensions)
+    if bad_characters_refused(exc):
+        return problem_response(
+            422, "invalid_characters", "Invalid request", "the request holds characters that cannot be stored"
+        )
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(500, "internal_error", "Internal error", "an unexpected error occurred")
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or ".".join(str(p) for p in loc)
@@ -114,10 +193,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             409, "concurrent_update", "Changed by someone else", "the resource changed meanwhile; reload and retry"
         )
 
+    # database errors are answered here, inside the app (an ``Exception`` handler runs in the
+    # outermost middleware, which re-raises after answering): 503 when the database is in trouble
+    async def _database(_request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc) or bad_characters_refused(exc):
+            return unexpected_problem_response(exc)
+        raise exc
+
+    for kind in (sa_exc.SQLAlchemyError, OSError):
+        app.add_exception_handler(kind, _database)
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return problem_response(500, "internal_error", "Internal error", "an unexpected error occurred")
+        return unexpected_problem_response(exc)
 
 
 class FieldErrors:

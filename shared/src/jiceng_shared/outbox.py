@@ -7,6 +7,12 @@ one UPDATE per batch, only after JetStream acked them. A poll is the safety net:
 left unsent (a crash, an outage, a failed publish) once they are older than the poll interval.
 A row published twice (a crash between ack and mark) is dropped by JetStream's duplicate window
 and, past it, by the consumers' inbox.
+
+Recovery is bounded whatever the fresh traffic: the catch-up runs at least once per poll interval
+(not only in a quiet pass), and while a backlog is known (at start: rows a crashed process left;
+after a failed publish: an outage) the fresh path stands aside and the catch-up publishes every
+unsent row oldest first, fresh ones included, until none is left. The relay also keeps the
+books: sent outbox rows and inbox entries older than their retention are deleted on a schedule.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -35,9 +43,13 @@ LAG = Histogram(
     ["service"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
-PENDING = Gauge("jiceng_outbox_pending", "Unsent outbox rows at the last quiet relay pass", ["service"])
+PENDING = Gauge("jiceng_outbox_pending", "Unsent outbox rows at the last catch-up pass", ["service"])
+BACKLOG = Gauge("jiceng_outbox_backlog", "1 while the relay catches up with a backlog, oldest first", ["service"])
+PRUNED = Counter(
+    "jiceng_outbox_pruned_total", "Outbox and inbox rows deleted past their retention", ["service", "table"]
+)
 
-#: sent rows are kept this long for inspection, then deleted
+#: sent rows are kept this long for inspection, then deleted (default of ``outbox_retention_days``)
 SENT_RETENTION = dt.timedelta(days=7)
 
 
@@ -88,16 +100,28 @@ class OutboxRelay:
         service: str,
         poll_seconds: float = 1.0,
         batch_size: int = 256,
+        sent_retention: dt.timedelta = SENT_RETENTION,
+        inbox_retention: dt.timedelta | None = None,
+        prune_interval_seconds: float = 600.0,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.db = db
         self.bus = bus
         self.service = service
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self.sent_retention = sent_retention
+        self.inbox_retention = inbox_retention
+        self.prune_interval_seconds = prune_interval_seconds
+        self.clock = clock
         self.table = db.infra.outbox
         self._wakeup = asyncio.Event()
         self._fresh: list[OutboxRow] = []
-        self._last_cleanup = 0.0
+        self._last_prune = -math.inf
+        self._last_catch_up = -math.inf
+        #: unsent rows are known to wait (a crash before this start, a failed publish): until the
+        #: catch-up has published them all, oldest first, fresh rows wait for it too
+        self.backlog = True
         db.on_commit(self.committed)
 
     def committed(self, rows: list[OutboxRow]) -> None:
@@ -107,6 +131,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         await self.bus.wait_ready()
+        loop = asyncio.get_running_loop()
         while True:
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
@@ -114,18 +139,36 @@ class OutboxRelay:
                 pass
             self._wakeup.clear()
             try:
-                if self._fresh:
-                    fresh, self._fresh = self._fresh, []
-                    await self.publish_fresh(fresh)
-                else:  # quiet: catch up with what was left behind, and keep the books
-                    await self.drain(older_than=dt.timedelta(seconds=self.poll_seconds))
-                    await self._update_pending_gauge()
-                    await self._cleanup()
+                await self.pass_once(loop.time())
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost
                 log.exception("outbox relay pass failed")
+                self.backlog = True
                 await asyncio.sleep(self.poll_seconds)
+
+    async def pass_once(self, now: float) -> None:
+        """One relay pass: fresh rows, then the catch-up when due (every poll interval, or at once
+        while a backlog is being published), then the books."""
+        fresh, self._fresh = self._fresh, []
+        if fresh and not self.backlog:
+            sent = await self.publish_fresh(fresh)
+            if sent < len(fresh):
+                self.backlog = True  # the failed ones, and all after them, go oldest first
+        if self.backlog or now - self._last_catch_up >= self.poll_seconds:
+            self._last_catch_up = now
+            if self.backlog:
+                complete = await self.catch_up(older_than=None)
+                self.backlog = not complete
+                if complete:
+                    log.info("outbox backlog published", extra={"service": self.service})
+            else:
+                await self.catch_up(older_than=dt.timedelta(seconds=self.poll_seconds))
+            BACKLOG.labels(self.service).set(1 if self.backlog else 0)
+            await self._update_pending_gauge()
+        if now - self._last_prune >= self.prune_interval_seconds:
+            self._last_prune = now
+            await self.prune()
 
     async def publish_fresh(self, rows: list[OutboxRow]) -> int:
         """Publish rows just committed by this process; those that fail wait for the catch-up."""
@@ -160,6 +203,15 @@ class OutboxRelay:
             if failed or seen < self.batch_size:
                 break
         return total
+
+    async def catch_up(self, older_than: dt.timedelta | None) -> bool:
+        """Publish unsent rows oldest first until none are left; True when none failed."""
+        while True:
+            _sent, failed, seen = await self._publish_batch(older_than)
+            if failed:
+                return False
+            if seen < self.batch_size:
+                return True
 
     async def _update_pending_gauge(self) -> None:
         async with self.db.session() as session:
@@ -207,12 +259,20 @@ class OutboxRelay:
 
     async def _publish(self, js: Any, row: Any) -> None:
         headers = {"Nats-Msg-Id": row.id, "Content-Type": "application/cloudevents+json", **(row.headers or {})}
-        await js.publish(nats_subject(self.bus.prefix, row.type), row.envelope, headers=headers, timeout=5)
+        # a short timeout: a publish lost in an outage must not hold the relay long after NATS is
+        # back (a late ack only means the row is published again, and dropped as a duplicate)
+        await js.publish(nats_subject(self.bus.prefix, row.type), row.envelope, headers=headers, timeout=2)
 
-    async def _cleanup(self) -> None:
-        loop_time = asyncio.get_running_loop().time()
-        if loop_time - self._last_cleanup < 600:
-            return
-        self._last_cleanup = loop_time
+    async def prune(self) -> tuple[int, int]:
+        """Delete sent outbox rows and inbox entries past their retention; returns (outbox, inbox)."""
+        now = self.clock()
         async with self.db.transaction() as session:
-            await session.execute(delete(self.table).where(self.table.c.sent_at < utcnow() - SENT_RETENTION))
+            outbox = await session.execute(delete(self.table).where(self.table.c.sent_at < now - self.sent_retention))
+            inbox_deleted = 0
+            if self.inbox_retention is not None:
+                inbox = self.db.infra.inbox
+                result = await session.execute(delete(inbox).where(inbox.c.processed_at < now - self.inbox_retention))
+                inbox_deleted = result.rowcount or 0
+        PRUNED.labels(self.service, "outbox").inc(outbox.rowcount or 0)
+        PRUNED.labels(self.service, "inbox").inc(inbox_deleted)
+        return outbox.rowcount or 0, inbox_deleted

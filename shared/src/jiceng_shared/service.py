@@ -20,11 +20,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiceng_shared import county, errors
+from jiceng_shared.areafeed import AreaCopy, follow_in_registry, watch_areas
 from jiceng_shared.bus import EventBus
 from jiceng_shared.consumers import ConsumerGroup, Subscription
 from jiceng_shared.db import Database, utcnow
@@ -35,6 +36,7 @@ from jiceng_shared.observability import ObservabilityMiddleware, configure_loggi
 from jiceng_shared.openapi_problems import document_problems
 from jiceng_shared.outbox import OutboxRelay
 from jiceng_shared.settings import CommonSettings
+from jiceng_shared.textguard import BadCharactersGuard
 from jiceng_shared.workdays import WorkdayCalendar, report_coverage
 
 log = logging.getLogger(__name__)
@@ -54,12 +56,28 @@ class ServiceContext:
     #: the county's organisation (townships, villages, grids, organs, departments, stationed offices)
     org: county.Organisation = field(default_factory=county.current)
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the areas changed at run time in svc-grid (new, split, merged, retired grids...), kept
+    #: current from the platform's area bucket by a background task (jiceng_shared.areafeed)
+    areas: AreaCopy = field(default_factory=AreaCopy)
 
     def now(self) -> dt.datetime:
         """The service's "now": the wall clock, or a clock a test puts in ``extras["clock"]`` to stand
         on a given day (a holiday eve, the day after a deadline) instead of waiting for it."""
         clock = self.extras.get("clock")
         return clock().astimezone(dt.timezone.utc) if clock is not None else utcnow()
+
+
+def file_clock(path: Path) -> Callable[[], dt.datetime]:
+    """The instant written in ``path``, or the wall clock while the file is absent or empty."""
+
+    def now() -> dt.datetime:
+        try:
+            text = path.read_text().strip()
+        except FileNotFoundError:
+            text = ""
+        return dt.datetime.fromisoformat(text) if text else utcnow()
+
+    return now
 
 
 BackgroundJob = Callable[[ServiceContext], Awaitable[None]]
@@ -91,20 +109,32 @@ class ServiceSpec:
 
 
 def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext:
-    db = Database(
-        settings.database_url, metadata=spec.metadata, source=f"/svc-{spec.name}", pool_size=settings.database_pool_size
-    )
+    db = Database.from_settings(settings, metadata=spec.metadata, source=f"/svc-{spec.name}")
     bus = EventBus(
         settings.nats_url,
         prefix=settings.events_prefix,
         stream=settings.stream_name,
         retention_days=settings.events_retention_days,
         client_name=f"svc-{spec.name}",
+        replicas=settings.events_stream_replicas,
     )
-    relay = OutboxRelay(db, bus, service=spec.name, poll_seconds=settings.outbox_poll_seconds)
+    relay = OutboxRelay(
+        db,
+        bus,
+        service=spec.name,
+        poll_seconds=settings.outbox_poll_seconds,
+        sent_retention=dt.timedelta(days=settings.outbox_retention_days),
+        inbox_retention=dt.timedelta(days=settings.inbox_retention_days),
+        prune_interval_seconds=settings.retention_prune_seconds,
+    )
     calendar = WorkdayCalendar.from_settings(settings)
     org = county.install(settings.county_dir)
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]
+    relay.clock = ctx.now
+    if settings.env == "test" and settings.clock_file is not None:
+        ctx.extras["clock"] = file_clock(settings.clock_file)
+    # areas changed in svc-grid reach this process's registry when they take effect (no restart)
+    ctx.areas.on_change(follow_in_registry(ctx.org, ctx.now))
     ctx.consumers = ConsumerGroup(
         db,
         bus,
@@ -113,6 +143,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         max_deliver=settings.consumer_max_deliver,
         backoff_seconds=settings.consumer_backoff_seconds,
         concurrency=settings.consumer_concurrency,
+        ack_wait_seconds=settings.consumer_ack_wait_seconds,
     )
     return ctx
 
@@ -127,6 +158,56 @@ async def _supervise(name: str, job: BackgroundJob, ctx: ServiceContext) -> None
         except Exception:  # noqa: BLE001 - a job that fails is restarted, not lost
             log.exception("background job failed, restarting", extra={"job": name})
             await asyncio.sleep(2)
+
+
+#: the advisory lock (one per service database) held by the replica that runs the background jobs
+JOBS_LOCK_KEY = 0x4A4A_0B5  # "jobs"
+
+
+async def run_jobs_as_leader(ctx: ServiceContext, retry_seconds: float | None = None) -> None:
+    """Run the service's background jobs in one replica only.
+
+    On PostgreSQL the replica holding a session advisory lock on its own connection (outside the
+    pools; behind PgBouncer it needs ``database_direct_url``) runs them; the others try again every
+    ``job_leader_retry_seconds``. A leader that dies or loses its connection releases the lock with
+    it (PostgreSQL drops a session's locks when the session ends), and its jobs stop at the next
+    heartbeat. SQLite has one process: the jobs simply run.
+    """
+    jobs = ctx.spec.background
+    if ctx.db.is_sqlite:
+        await asyncio.gather(*(_supervise(getattr(j, "__name__", "job"), j, ctx) for j in jobs))
+        return
+    retry = retry_seconds if retry_seconds is not None else ctx.settings.job_leader_retry_seconds
+    engine = ctx.db.lock_engine()
+    while True:
+        try:
+            async with engine.connect() as conn:
+                held = await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOBS_LOCK_KEY})
+                await conn.commit()
+                if not held:
+                    await conn.close()
+                    await asyncio.sleep(retry)
+                    continue
+                log.info("this replica runs the background jobs", extra={"service": ctx.spec.name})
+                ctx.extras["job_leader"] = True
+                running = [
+                    asyncio.create_task(_supervise(getattr(j, "__name__", "job"), j, ctx), name="job") for j in jobs
+                ]
+                try:
+                    while True:  # the lock lives as long as this connection: check it still does
+                        await asyncio.sleep(retry)
+                        await conn.execute(text("SELECT 1"))
+                        await conn.commit()
+                finally:
+                    ctx.extras["job_leader"] = False
+                    for task in running:
+                        task.cancel()
+                    await asyncio.gather(*running, return_exceptions=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - lost the database: try to lead again later
+            log.warning("job leadership lost or not reachable", extra={"error": repr(exc)[:300]})
+            await asyncio.sleep(retry)
 
 
 class InternalAuthMiddleware:
@@ -166,7 +247,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            await asyncio.to_thread(run_migrations, spec.migrations_dir, settings.database_url)
+            await asyncio.to_thread(run_migrations, spec.migrations_dir, settings.migration_url)
         ctx = build_context(spec, settings)
         app.state.ctx = ctx
         if getattr(app.state, "clock", None) is not None:  # a test starts the process on a chosen day
@@ -175,11 +256,10 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
         tasks = [
             asyncio.create_task(ctx.bus.connect_forever(), name="nats-connect"),
             asyncio.create_task(ctx.relay.run(), name="outbox-relay"),
+            asyncio.create_task(_supervise("areas", watch_areas, ctx), name="areas"),
         ]
-        tasks += [
-            asyncio.create_task(_supervise(getattr(job, "__name__", "job"), job, ctx), name="job")
-            for job in spec.background
-        ]
+        if spec.background:
+            tasks.append(asyncio.create_task(run_jobs_as_leader(ctx), name="jobs"))
         await ctx.consumers.start()
         try:
             yield
@@ -214,6 +294,8 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     app.add_api_route("/healthz", _healthz, include_in_schema=False)
     app.add_api_route("/readyz", _readyz, include_in_schema=False)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
+    # inside the authentication: an unauthenticated caller learns nothing but 401
+    app.add_middleware(BadCharactersGuard)
     app.add_middleware(InternalAuthMiddleware, verifier=InternalTokenVerifier(settings.internal_public_key))
     app.add_middleware(ObservabilityMiddleware, service=f"svc-{spec.name}")
     return app

@@ -39,15 +39,41 @@ class CommonSettings(BaseSettings):
     #: 0 means the process's default port
     port: int = 0
     data_dir: Path = Path("data")
+    #: tests of the whole stack only (ignored unless ``env`` is ``test``): a file holding an RFC 3339
+    #: instant that stands in for the wall clock of ``ServiceContext.now()`` while it exists, so an
+    #: end-to-end test can travel past a deadline in every process at once
+    clock_file: Path | None = None
     database_url: str = ""
-    #: PostgreSQL connections per process (fixed; with the 2 of the counter pool, 6 processes stay
-    #: under PostgreSQL's default max_connections of 100)
-    database_pool_size: int = 12
+    #: PostgreSQL connections of the main pool of a process (fixed). With the one connection of
+    #: the business-number pool and the one a job leader holds, one stack of six processes holds
+    #: at most 6 × 5 + 6 = 36 (< 40): see README "Connection budget" to size it for N replicas
+    database_pool_size: int = 4
+    #: connections of the small autocommit pool drawing business numbers (0: draw them in the
+    #: main pool's transaction, holding the series' row lock until commit)
+    database_counter_pool_size: int = 1
+    #: true behind PgBouncer in transaction pooling mode: asyncpg's prepared statement cache is
+    #: turned off (a statement prepared on one server connection is unknown on the next)
+    database_pgbouncer: bool = False
+    #: the database itself when ``database_url`` points at PgBouncer: the job leader's session lock
+    #: (one connection per process with background jobs) needs a real session; empty: database_url
+    database_direct_url: str = ""
+    #: how often a replica that does not run the background jobs tries to take them over, and how
+    #: often the one that does checks its lock (seconds)
+    job_leader_retry_seconds: float = 5.0
     nats_url: str = "nats://127.0.0.1:4222"
     #: subject prefix of every event; the JetStream stream is named after it (``jiceng`` → ``JICENG``)
     events_prefix: str = "jiceng"
     #: how long the stream keeps events (days)
     events_retention_days: int = 30
+    #: copies of the stream in the NATS cluster (1 for a single server, 3 for a cluster of three)
+    events_stream_replicas: int = 1
+    #: sent outbox rows are kept this long, then deleted (must exceed JetStream's duplicate window)
+    outbox_retention_days: float = 7
+    #: inbox entries (events a consumer applied) are kept this long, then deleted; must exceed
+    #: the stream's retention, so an event the stream may still deliver is always recognised
+    inbox_retention_days: float = 31
+    #: how often the relay deletes outbox and inbox rows past their retention (seconds)
+    retention_prune_seconds: float = 600
     internal_public_key: str = devkeys.INTERNAL_PUBLIC_KEY
     log_level: str = "INFO"
     migrate_on_start: bool = True
@@ -57,6 +83,9 @@ class CommonSettings(BaseSettings):
     consumer_max_deliver: int = 5
     #: delay before each redelivery of a failed event (seconds); the last value repeats
     consumer_backoff_seconds: list[float] = [0.5, 2.0, 10.0, 30.0]
+    #: seconds a delivered event may stay unacknowledged before JetStream delivers it again (to a
+    #: replica that is alive, after a crash); a handler must finish well within it
+    consumer_ack_wait_seconds: float = 30.0
     #: events a consumer handles at once (forced to 1 on SQLite, which has one writer)
     consumer_concurrency: int = 8
     #: days the working-day calendar package does not know yet (the State Council publishes each
@@ -99,6 +128,24 @@ class CommonSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _retention_order(self) -> "CommonSettings":
+        from jiceng_shared.bus import DUPLICATE_WINDOW_SECONDS
+
+        if self.inbox_retention_days <= self.events_retention_days:
+            raise ValueError(
+                f"inbox_retention_days ({self.inbox_retention_days}) must exceed events_retention_days "
+                f"({self.events_retention_days}): an event still in the stream must stay in the inbox"
+            )
+        if self.outbox_retention_days * 86400 <= DUPLICATE_WINDOW_SECONDS:
+            raise ValueError(
+                f"outbox_retention_days ({self.outbox_retention_days}) must exceed JetStream's duplicate "
+                f"window ({DUPLICATE_WINDOW_SECONDS} s)"
+            )
+        if self.events_stream_replicas < 1:
+            raise ValueError("events_stream_replicas must be at least 1")
+        return self
+
+    @model_validator(mode="after")
     def _default_database(self) -> "CommonSettings":
         if not self.database_url:
             path = (self.data_dir / f"{self.service_name}.db").resolve()
@@ -110,6 +157,12 @@ class CommonSettings(BaseSettings):
     @property
     def stream_name(self) -> str:
         return self.events_prefix.upper().replace(".", "_").replace("-", "_")
+
+    @property
+    def migration_url(self) -> str:
+        """Migrations run straight on the database (PgBouncer in transaction mode would break
+        asyncpg's prepared statements and Alembic's session)."""
+        return self.database_direct_url or self.database_url
 
     @property
     def is_sqlite(self) -> bool:

@@ -96,16 +96,28 @@ class Stack:
         return f"http://{self.host}:{self.ports[name]}"
 
     def seed(self) -> None:
-        """Migrate and load the demo data of every process (idempotent)."""
-        for process in PROCESSES:
-            result = subprocess.run(
-                [self.python, "-m", process.package, "seed"],
-                env=self.process_env(process),
-                capture_output=True,
-                text=True,
+        """Migrate and load the demo data of every process (idempotent), all at once: each process
+        has its own database."""
+        running = [
+            (
+                process,
+                subprocess.Popen(
+                    [self.python, "-m", process.package, "seed"],
+                    env=self.process_env(process),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
             )
-            if result.returncode != 0:
-                raise RuntimeError(f"seeding {process.name} failed:\n{result.stdout}\n{result.stderr}")
+            for process in PROCESSES
+        ]
+        failures = []
+        for process, proc in running:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                failures.append(f"seeding {process.name} failed:\n{out}\n{err}")
+        if failures:
+            raise RuntimeError("\n".join(failures))
 
     def start(self, name: str | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)

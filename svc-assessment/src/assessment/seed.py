@@ -7,7 +7,6 @@ import datetime as dt
 
 from assessment.items.models import AssessmentItem
 from assessment.units.models import Unit
-from jiceng_shared.db import utcnow
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.units import all_units
 
@@ -20,8 +19,7 @@ STAFF_ITEMS = {
 LIST_START = dt.date(2024, 1, 1)
 
 
-def staff_items(weights: dict[str, int]) -> list[AssessmentItem]:
-    now = utcnow()
+def staff_items(weights: dict[str, int], now: dt.datetime) -> list[AssessmentItem]:
     return [
         AssessmentItem(
             code=code,
@@ -51,9 +49,9 @@ async def seed(ctx: ServiceContext) -> None:
                         area_code=ref.area_code,
                         dept=ref.dept,
                         kind=ref.kind,
-                        updated_at=utcnow(),
+                        updated_at=ctx.now(),
                     )
                 )
-        for item in staff_items(ctx.settings.staff_score_weights):
+        for item in staff_items(ctx.settings.staff_score_weights, ctx.now()):
             if await session.get(AssessmentItem, item.code) is None:
                 session.add(item)

@@ -29,6 +29,30 @@ class DispatchSettings(CommonSettings):
     #: dispatch limits seeded for categories (Taiyuan rule, rules-reference §3.4): minutes
     urgent_dispatch_minutes: int = 10
     normal_dispatch_minutes: int = 30
+    #: response limits (签收) of categories without their own (minutes from dispatch). No national number:
+    #: normal = half a working day (Guzhen 12319: 受理 ≤ 0.5 working day, rules-reference §3.4, local),
+    #: urgent = 30 minutes (unconfirmed; a county default)
+    urgent_response_minutes: int = 30
+    normal_response_minutes: int = 240
+    #: dispatch and response limits: 督办 level n is reached this many minutes after the limit
+    #: (level 1 at the limit itself, level 2 an hour later; unconfirmed, a county default)
+    limit_escalation_steps_minutes: list[int] = [0, 60]
+    #: a supervision order (督办单) demands its answer by the end of this many working days after issue
+    supervision_answer_workdays: int = 1
+    #: a dissatisfied callback reopens the ticket this many times; after that the township leader
+    #: decides (Guzhen 12319: 不满意 → 回退重办, rules-reference §3.4; "once" in the brief)
+    callback_reopen_max: int = 1
+    #: 街乡吹哨、部门报到: a summoned department reports within this many minutes unless the summons
+    #: sets its own time (unconfirmed; "30 分钟内到场" is common local practice)
+    summons_respond_minutes: int = 30
+    #: 研判预警: a category spikes in a township when a day's reports reach this many times the
+    #: trailing mean of the same weekday over ``spike_weeks`` weeks, and at least ``spike_min_count``
+    #: (the issue's example: three times the four-week mean; the minimum is a county default)
+    spike_ratio: float = 3.0
+    spike_min_count: int = 5
+    spike_weeks: int = 4
+    #: how often the early-warning job looks at today's reports (seconds)
+    spike_scan_seconds: float = 300.0
     #: handling limit of a ticket whose category has no limits on record (working days)
     default_handle_workdays: int = 5
     #: how often the supervision job looks for tickets near or past their deadline (seconds)
@@ -43,4 +67,13 @@ class DispatchSettings(CommonSettings):
             escalation_steps_workdays=tuple(self.escalation_steps_workdays),
             default_handle_workdays=self.default_handle_workdays,
             default_dispatch_minutes=self.normal_dispatch_minutes,
+            urgent_response_minutes=self.urgent_response_minutes,
+            normal_response_minutes=self.normal_response_minutes,
+            limit_escalation_steps_minutes=tuple(self.limit_escalation_steps_minutes),
+            supervision_answer_workdays=self.supervision_answer_workdays,
+            callback_reopen_max=self.callback_reopen_max,
+            summons_respond_minutes=self.summons_respond_minutes,
+            spike_ratio=self.spike_ratio,
+            spike_min_count=self.spike_min_count,
+            spike_weeks=self.spike_weeks,
         )

@@ -7,12 +7,17 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from dispatch import consumers, seed
+from dispatch.callbacks.router import router as callbacks_router
 from dispatch.categories.router import router as categories_router
 from dispatch.config import DispatchSettings
+from dispatch.joint.router import router as joint_router
+from dispatch.map.router import router as map_router
 from dispatch.models import metadata
 from dispatch.responsibilities.router import router as responsibilities_router
+from dispatch.summons.router import router as summons_router
+from dispatch.supervision.jobs import supervise, watch_spikes
+from dispatch.supervision.router import router as supervision_router
 from dispatch.tickets.router import router as tickets_router
-from dispatch.tickets.supervision import supervise
 from jiceng_shared.service import ServiceSpec, create_service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -26,9 +31,18 @@ def spec() -> ServiceSpec:
         settings_cls=DispatchSettings,
         metadata=metadata,
         migrations_dir=MIGRATIONS,
-        routers=[categories_router, responsibilities_router, tickets_router],
+        routers=[
+            categories_router,
+            responsibilities_router,
+            tickets_router,
+            callbacks_router,
+            supervision_router,
+            summons_router,
+            joint_router,
+            map_router,
+        ],
         subscriptions=consumers.subscriptions,
-        background=[supervise],
+        background=[supervise, watch_spikes],
         seed=seed.seed,
     )
 

@@ -21,6 +21,7 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
             event.payload(TicketAssigned),
             calendar=ctx.calendar,
             filing_workdays=ctx.settings.filing_workdays,
+            now=ctx.now(),
         )
 
     def for_an_enforcement_office(event: CloudEvent) -> bool:

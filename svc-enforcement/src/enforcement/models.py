@@ -2,11 +2,17 @@
 
 from enforcement.cases.models import Case
 from enforcement.db import Base
-from enforcement.decisions.models import Decision, LegalReview, RightsNotice
+from enforcement.decisions.models import Decision, Deliberation, LegalReview, ReviewerQualification, RightsNotice
+from enforcement.disclosure.models import Disclosure
+from enforcement.hearings.models import Hearing, Statement
+from enforcement.inspections.models import InspectionPlan, InspectionTarget, InspectorConflict
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.leads.models import Lead, Transfer
 from enforcement.officers.models import Officer
+from enforcement.payments.models import Payment, PaymentPlan
 from enforcement.records.models import RecordEntry
+from enforcement.service_of_documents.models import DocumentService
+from enforcement.squads.models import JointOperation, Squad
 
 metadata = Base.metadata
 
@@ -14,12 +20,25 @@ __all__ = [
     "Case",
     "Decision",
     "Delegation",
+    "Disclosure",
+    "DocumentService",
+    "Deliberation",
+    "Hearing",
+    "InspectionPlan",
+    "InspectionTarget",
+    "InspectorConflict",
     "ItemRevision",
+    "JointOperation",
     "Lead",
     "LegalReview",
     "Officer",
+    "Payment",
+    "PaymentPlan",
     "RecordEntry",
+    "ReviewerQualification",
     "RightsNotice",
+    "Squad",
+    "Statement",
     "Transfer",
     "metadata",
 ]

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from enforcement.decisions.models import ReviewerQualification
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.officers.models import Officer
 from enforcement.officers.service import OFFICE_DEPT
 from jiceng_shared import demo
 from jiceng_shared.county import Organisation
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.service import ServiceContext
 
 LIST_PUBLISHED = dt.date(2024, 1, 1)
@@ -125,6 +126,18 @@ def demo_officers(org: Organisation | None = None) -> list[DemoOfficer]:
     return officers
 
 
+def demo_reviewers(org: Organisation | None = None) -> list[DemoOfficer]:
+    """The demo legal reviewers, each with a legal professional qualification (法律职业资格)."""
+    return [
+        DemoOfficer(
+            user.username, user.display_name, area, f"A2015{area[6:9]}{n:06d}", dt.date(2015, 9, 1), dt.date.max
+        )
+        for n, user in enumerate(demo.users_for(org or demo.ORG), start=1)
+        for role, area, _dept in user.bindings
+        if role == "legal_reviewer"
+    ]
+
+
 def _townships(delegated_to: tuple[str, ...], org: Organisation) -> tuple[str, ...]:
     if delegated_to is ALL_TOWNSHIPS:
         return tuple(t.code for t in org.townships)
@@ -134,7 +147,7 @@ def _townships(delegated_to: tuple[str, ...], org: Organisation) -> tuple[str, .
 
 
 async def seed(ctx: ServiceContext) -> None:
-    now = utcnow()
+    now = ctx.now()
     async with ctx.db.transaction() as session:
         existing = set((await session.scalars(select(ItemRevision.code))).all())
         for item in ITEMS:
@@ -171,6 +184,22 @@ async def seed(ctx: ServiceContext) -> None:
                     ],
                 )
             )
+        qualified = set((await session.scalars(select(ReviewerQualification.username))).all())
+        for r in demo_reviewers(ctx.org):
+            if r.username not in qualified:
+                session.add(
+                    ReviewerQualification(
+                        id=new_id(),
+                        username=r.username,
+                        name=r.name,
+                        township_code=r.township_code,
+                        certificate_number=r.certificate_number,
+                        valid_from=r.valid_from,
+                        valid_until=None,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
         known = set((await session.scalars(select(Officer.username))).all())
         for o in demo_officers(ctx.org):
             if o.username not in known:

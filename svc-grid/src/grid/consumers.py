@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grid.categories.handlers import on_category_changed
 from grid.incidents.service import apply_ticket_event
+from jiceng_shared.areafeed import state_subscription
 from jiceng_shared.consumers import OnlyIf, Subscription
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.events import CloudEvent
@@ -98,7 +100,7 @@ def from_the_grid(event: CloudEvent) -> bool:
     return event.data.get("source") == "grid"
 
 
-def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
+def subscriptions(ctx: ServiceContext) -> list[Subscription]:
     handlers = {
         contracts.TicketCreated.event_type: on_ticket_created,
         contracts.TicketAssigned.event_type: on_ticket_assigned,
@@ -107,4 +109,13 @@ def subscriptions(_ctx: ServiceContext) -> list[Subscription]:
         contracts.TicketReopened.event_type: on_ticket_reopened,
         contracts.TicketMerged.event_type: on_ticket_merged,
     }
-    return [Subscription("tickets", "dispatch.ticket.*", {t: OnlyIf(from_the_grid, h) for t, h in handlers.items()})]
+    return [
+        Subscription("tickets", "dispatch.ticket.*", {t: OnlyIf(from_the_grid, h) for t, h in handlers.items()}),
+        # the latest version of every changed area, for every process's copy (jiceng_shared.areafeed)
+        state_subscription(ctx),
+        Subscription(
+            "categories",
+            contracts.CategoryChanged.event_type,
+            {contracts.CategoryChanged.event_type: on_category_changed},
+        ),
+    ]

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from grid.areas.models import Area
-from grid.residents.models import Resident
+from grid.areas.models import Area, AreaVersion
+from grid.areas.service import first_version
+from grid.categories import service as categories
+from grid.people.models import Household
+from grid.residents.models import Resident, ResidentGroup
 from grid.residents.rules import check_character
 from jiceng_shared import county
 from jiceng_shared.db import utcnow
@@ -29,7 +32,16 @@ def demo_areas(org: county.Organisation | None = None) -> list[Area]:
         for t in org.townships
     ]
     areas += [
-        Area(code=v.code, name=v.name, level=v.kind, parent_code=v.township, township_code=v.township, created_at=now)
+        Area(
+            code=v.code,
+            name=v.name,
+            level=v.kind,
+            parent_code=v.township,
+            township_code=v.township,
+            # a village drawn in the county's areas.geojson bounds its grids (grid.areas.rules)
+            polygon=org.village_polygons.get(v.code),
+            created_at=now,
+        )
         for v in org.villages
     ]
     areas += [
@@ -79,6 +91,7 @@ def demo_residents(org: county.Organisation | None = None) -> list[Resident]:
                     household_no=household,
                     household_head=head,
                     special_groups=groups,
+                    status="active",
                     registered_by="seed",
                     created_at=now,
                     updated_at=now,
@@ -89,9 +102,35 @@ def demo_residents(org: county.Organisation | None = None) -> list[Resident]:
 
 async def seed(ctx: ServiceContext) -> None:
     async with ctx.db.transaction() as session:
+        versioned = set((await session.scalars(select(AreaVersion.code))).all())
         for area in demo_areas(ctx.org):
             if await session.get(Area, area.code) is None:
                 session.add(area)
+                if area.code not in versioned:
+                    session.add(first_version(area))
         await session.flush()
         existing = set((await session.scalars(select(Resident.id))).all())
-        session.add_all(r for r in demo_residents(ctx.org) if r.id not in existing)
+        new = [r for r in demo_residents(ctx.org) if r.id not in existing]
+        session.add_all(new)
+        await session.flush()
+        session.add_all(
+            ResidentGroup(resident_id=r.id, group=g, grid_code=r.grid_code) for r in new for g in r.special_groups
+        )
+        households = set((await session.execute(select(Household.township_code, Household.household_no))).all())
+        for r in new:
+            if (r.township_code, r.household_no) not in households:
+                households.add((r.township_code, r.household_no))
+                session.add(
+                    Household(
+                        id=f"00000000-0000-4000-9000-{r.id[-12:]}",
+                        grid_code=r.grid_code,
+                        township_code=r.township_code,
+                        household_no=r.household_no,
+                        address=r.address,
+                        status="active",
+                        created_at=r.created_at,
+                        updated_at=r.created_at,
+                    )
+                )
+        # the first copy of the category dictionary; dispatch.category.changed keeps it current
+        await categories.seed_from_county(session, utcnow())

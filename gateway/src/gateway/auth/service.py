@@ -23,7 +23,7 @@ from gateway.audit import AuditLog
 from gateway.auth import mfa
 from gateway.auth.passwords import hash_secret, verify_secret
 from gateway.auth.tokens import AccessTokens, InvalidToken
-from gateway.limits import LoginThrottle
+from gateway.limits import SharedLoginThrottle
 from gateway.models import Client, LoginSession, RefreshToken, RoleBinding, User
 from jiceng_shared.db import Database, new_id, utcnow
 from jiceng_shared.errors import Problem, unauthenticated
@@ -93,7 +93,7 @@ class Authenticator:
         tokens: AccessTokens,
         *,
         cache_seconds: float,
-        throttle: LoginThrottle,
+        throttle: SharedLoginThrottle,
         audit: AuditLog,
         cache_size: int = 50_000,
         mfa_roles: frozenset[str] = frozenset(),
@@ -124,10 +124,10 @@ class Authenticator:
 
     # --- logins ---------------------------------------------------------------------------
 
-    def _begin(self, account: str, address: str | None, grant: str) -> float:
-        """Refuse a throttled attempt (429); otherwise it counts as failed until it proves right."""
-        now = time.monotonic()
-        wait = self.throttle.attempt(account, address, now)
+    async def _begin(self, account: str, address: str | None, grant: str) -> list[str]:
+        """Refuse a throttled attempt (429); otherwise it counts as failed until it proves right
+        (in the gateway's database: every replica counts the same attempts)."""
+        wait, attempt = await self.throttle.attempt(account, address)
         if wait is not None:
             self.audit.write_later(
                 action="login",
@@ -138,7 +138,7 @@ class Authenticator:
                 status=429,
             )
             raise too_many_attempts(wait)
-        return now
+        return attempt
 
     def _failed(self, account: str, address: str | None, grant: str, reason: str, status: int) -> None:
         self.audit.write_later(
@@ -150,8 +150,10 @@ class Authenticator:
             status=status,
         )
 
-    def _succeeded(self, principal: Principal, account: str, address: str | None, grant: str, started: float) -> None:
-        self.throttle.succeeded(account, address, started)
+    async def _succeeded(
+        self, principal: Principal, account: str, address: str | None, grant: str, attempt: list[str]
+    ) -> None:
+        await self.throttle.succeeded(account, address, attempt)
         self.audit.write_later(
             action="login",
             outcome="success",
@@ -165,8 +167,8 @@ class Authenticator:
 
     async def _check_password(
         self, username: str, password: str, address: str | None, grant: str
-    ) -> tuple[User, float]:
-        started = self._begin(username, address, grant)
+    ) -> tuple[User, list[str]]:
+        started = await self._begin(username, address, grant)
         async with self.db.session() as session:
             user = await session.scalar(select(User).where(User.username == username))
         ok = await verify_secret(user.password_hash if user else None, password)
@@ -203,7 +205,7 @@ class Authenticator:
                 f"the password is older than {self.password_max_age.days} days: set a new one at POST /auth/password"
             )
             raise Problem(400, "password_expired", "Password expired", detail, error="invalid_grant")
-        self._succeeded(principal, username, address, "password", started)
+        await self._succeeded(principal, username, address, "password", started)
         session_id, refresh = await self._new_session(user.id)
         token, ttl = self.tokens.issue(principal, session_id)
         return token, ttl, principal, refresh
@@ -229,7 +231,7 @@ class Authenticator:
         principal = await self.load(user.id, fresh=True)
         if principal is not None and self.needs_second_factor(principal):
             await self._second_factor(user, address, totp, recovery_code)
-        self.throttle.succeeded(username, address, started)  # the holder proved who they are
+        await self.throttle.succeeded(username, address, started)  # the holder proved who they are
         rules.check_password(new_password, username, min_length=min_length, min_classes=min_classes).raise_if_any()
         previous = [user.password_hash, *json.loads(user.password_history or "[]")][:history]
         for old in previous:
@@ -359,7 +361,7 @@ class Authenticator:
             row = await session.get(User, user.id)
             assert row is not None
             row.totp_secret = secret
-        self.throttle.succeeded(username, address, started)
+        await self.throttle.succeeded(username, address, started)
         self.audit.write_later(
             action="mfa.enrolment_started", outcome="success", subject=username, subject_id=user.id, address=address
         )
@@ -381,7 +383,7 @@ class Authenticator:
             assert row is not None
             row.totp_enrolled = True
             row.recovery_codes = stored
-        self.throttle.succeeded(username, address, started)
+        await self.throttle.succeeded(username, address, started)
         self.audit.write_later(
             action="mfa.enrolled", outcome="success", subject=username, subject_id=user.id, address=address
         )
@@ -390,7 +392,7 @@ class Authenticator:
     async def client_credentials_grant(
         self, client_id: str, secret: str, address: str | None = None
     ) -> tuple[str, int, Principal]:
-        started = self._begin(client_id, address, "client_credentials")
+        started = await self._begin(client_id, address, "client_credentials")
         async with self.db.session() as session:
             client = await session.scalar(select(Client).where(Client.client_id == client_id))
         ok = await verify_secret(client.secret_hash if client else None, secret)
@@ -401,7 +403,7 @@ class Authenticator:
         if principal is None:
             self._failed(client_id, address, "client_credentials", "client disabled", 400)
             raise invalid_grant("this client is disabled")
-        self._succeeded(principal, client_id, address, "client_credentials", started)
+        await self._succeeded(principal, client_id, address, "client_credentials", started)
         token, ttl = self.tokens.issue(principal)
         return token, ttl, principal
 

@@ -33,6 +33,11 @@ class IdentityChanges:
         self._task: asyncio.Task[None] | None = None
         self.subscribed = asyncio.Event()
 
+    @property
+    def connected(self) -> bool:
+        """NATS answers (readiness): identity changes reach the other replicas at once."""
+        return self.nc is not None and self.nc.is_connected and self.subscribed.is_set()
+
     async def start(self) -> None:
         self._task = asyncio.create_task(self._connect_forever(), name="iam-changes")
 

@@ -61,6 +61,7 @@ def trail(request: Request, principal: Principal) -> service.Trail:
         method=request.method,
         resource=request.url.path,
         address=request.app.state.address(request.scope),
+        areas=getattr(request.app.state, "areas", None),
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+from jiceng_shared.areafeed import AreaCopy
 from jiceng_shared.errors import FieldErrors, Problem
 from jiceng_shared.identity import Binding, Principal, area_level, is_area_code
 from jiceng_shared.policy import Policy
@@ -23,9 +25,18 @@ DEPT_PATTERN = re.compile(r"^[a-z0-9_]{2,20}$")
 
 
 def check_binding(
-    policy: Policy, role: str, area: str, dept: str | None, *, client_dept: str | None = None, field: str = ""
+    policy: Policy,
+    role: str,
+    area: str,
+    dept: str | None,
+    *,
+    client_dept: str | None = None,
+    field: str = "",
+    areas: AreaCopy | None = None,
+    now: dt.datetime | None = None,
 ) -> FieldErrors:
-    """Every reason this binding cannot exist: unknown role, area or level, department rules.
+    """Every reason this binding cannot exist: unknown role, area or level, department rules, an
+    area retired in svc-grid (``areas``: the gateway's copy of the areas changed there).
 
     A client's bindings all carry the client's own department (a system speaks for one department).
     """
@@ -35,6 +46,8 @@ def check_binding(
         errors.add(f"{field}role", "unknown_role", f"{role!r} is not a role of roles.toml")
     if not is_area_code(area):
         errors.add(f"{field}area", "invalid_area", f"{area!r} is not an area code (12 digits, or 15 for a grid)")
+    elif areas is not None and areas.active(area, now) is False:
+        errors.add(f"{field}area", "area_retired", f"{area} is retired (or not yet in force): bind its successor")
     elif spec is not None and area_level(area) not in spec.scope_levels:
         errors.add(
             f"{field}area",

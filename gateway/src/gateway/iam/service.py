@@ -32,6 +32,7 @@ from gateway.iam.schemas import (
     UserUpdate,
 )
 from gateway.models import AuditEntry, Client, RoleBinding, User
+from jiceng_shared.areafeed import AreaCopy
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Binding, Principal, area_level
@@ -44,8 +45,17 @@ class Trail:
     """What every audit entry of one administrative request carries (who, from where, which call)."""
 
     def __init__(
-        self, audit: AuditLog, principal: Principal, *, method: str, resource: str, address: str | None
+        self,
+        audit: AuditLog,
+        principal: Principal,
+        *,
+        method: str,
+        resource: str,
+        address: str | None,
+        areas: AreaCopy | None = None,
     ) -> None:
+        #: the areas changed in svc-grid, as the gateway knows them (a retired grid takes no binding)
+        self.areas = areas
         self.audit = audit
         self.principal = principal
         self.method = method
@@ -117,10 +127,13 @@ def _new_binding(
     now: dt.datetime,
     field: str = "",
     privileged: bool = False,
+    areas: AreaCopy | None = None,
 ) -> RoleBinding:
     """A new binding; ``privileged``: the security administrator's (privileged roles only), else the
     system administrator's (ordinary roles only)."""
-    rules.check_binding(policy, spec.role, spec.area, spec.dept, client_dept=client_dept, field=field).raise_if_any()
+    rules.check_binding(
+        policy, spec.role, spec.area, spec.dept, client_dept=client_dept, field=field, areas=areas, now=now
+    ).raise_if_any()
     if (spec.role in rules.privileged_roles(policy)) != privileged:
         if not privileged:
             raise rules.privileged_account()
@@ -192,6 +205,7 @@ async def grant(session: AsyncSession, policy: Policy, trail: Trail, body: Bindi
         body,
         client_dept=client.dept if client else None,
         now=utcnow(),
+        areas=trail.areas,
     )
     if await _exists(session, body.subject_id, body):
         raise Problem(409, "binding_exists", "Already granted", "this role is already granted over this scope")
@@ -302,7 +316,17 @@ async def create_user(
         updated_at=now,
     )
     bindings = [
-        _new_binding(policy, trail.principal, user.id, "user", spec, client_dept=None, now=now, field=f"bindings.{i}.")
+        _new_binding(
+            policy,
+            trail.principal,
+            user.id,
+            "user",
+            spec,
+            client_dept=None,
+            now=now,
+            field=f"bindings.{i}.",
+            areas=trail.areas,
+        )
         for i, spec in enumerate(body.bindings)
     ]
     if len({(b.role, b.area, b.dept) for b in bindings}) != len(bindings):
@@ -409,6 +433,7 @@ async def create_admin(
             now=now,
             field=f"bindings.{i}.",
             privileged=True,
+            areas=trail.areas,
         )
         for i, spec in enumerate(body.bindings)
     ]
@@ -557,6 +582,7 @@ async def create_client(
             client_dept=body.dept,
             now=now,
             field=f"townships.{i}.",
+            areas=trail.areas,
         )
         for i, township in enumerate(body.townships)
     ]

@@ -28,3 +28,35 @@ class PeriodClosed(EventPayload):
     results: list[dict[str, object]] = []
     area_level: str | None = None
     closed_by: str | None = None
+
+
+class GridWorkersAssessed(EventPayload):
+    """A township's grid workers assessed for a quarter (``kind`` quarter, by the township) or a
+    year (``kind`` year, by the county, with the grades and the 优秀 award in yuan).
+
+    ``results`` holds one entry per worker: ``worker_id``, ``score``, ``work_score``,
+    ``satisfaction_rate``, ``failing`` (不称职 / 不合格), ``grade`` (year: excellent | pass |
+    basic_pass | fail) and ``award_yuan``.
+    """
+
+    event_type = "assessment.grid_workers.assessed"
+
+    township_code: str
+    period: str
+    kind: str
+    results: list[dict[str, object]] = []
+    assessed_at: dt.datetime
+
+
+class DismissalReviewOpened(EventPayload):
+    """A grid worker's dismissal review (解聘审查, 002 art. 34) was opened: ``reason`` is
+    failing_quarters, failing_years or verified_complaints; ``basis`` names what triggered it."""
+
+    event_type = "assessment.dismissal_review.opened"
+
+    review_id: str
+    worker_id: str
+    township_code: str
+    reason: str
+    basis: dict[str, object] = {}
+    opened_at: dt.datetime

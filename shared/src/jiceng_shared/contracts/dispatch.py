@@ -266,3 +266,102 @@ class CallbackRecorded(EventPayload):
     #: 1 for the first callback, 2 after rework
     attempt: int = 1
     recorded_at: dt.datetime
+
+
+class TicketVerified(EventPayload):
+    """The feedback was verified on site (核查通过). A citizen's ticket now awaits its callback
+    (``awaiting_callback``); any other closes at once (dispatch.ticket.closed follows)."""
+
+    event_type = "dispatch.ticket.verified"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    awaiting_callback: bool
+    on_time: bool
+    verified_at: dt.datetime
+
+
+class TicketParked(EventPayload):
+    """The township leader approved parking (挂账) the ticket: its handling clock is paused (挂账数)."""
+
+    event_type = "dispatch.ticket.parked"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    source: str
+    source_ref: str | None = None
+    reason: str
+    parked_at: dt.datetime
+
+
+class TicketResumed(EventPayload):
+    """A parked ticket is taken up again; its deadline moved by the time it was parked."""
+
+    event_type = "dispatch.ticket.resumed"
+
+    ticket_id: str
+    number: str
+    township_code: str
+    unit: UnitRef
+    deadline: dt.datetime | None = None
+    paused_seconds: int
+    resumed_at: dt.datetime
+
+
+class SpikeDetected(EventPayload):
+    """Early warning (研判预警): a category's reports in a township spiked on a day, against the
+    trailing mean of the same weekday. Raised once per category, township and day."""
+
+    event_type = "dispatch.warning.spike"
+
+    warning_id: str
+    category: str
+    township_code: str
+    day: dt.date
+    count: int
+    baseline: float
+    threshold: float
+    raised_at: dt.datetime
+
+
+class CategoryChanged(EventPayload):
+    """A category of the dictionary was created, changed or retired (the whole category as it now is):
+    services keeping a copy (svc-grid for incident intake) replace theirs unless ``version`` is older."""
+
+    event_type = "dispatch.category.changed"
+
+    code: str
+    label_zh: str
+    major: str
+    urgent: bool
+    dispatch_limit_minutes: int
+    handle_limit_value: int
+    #: minutes | hours | working_days
+    handle_limit_unit: str
+    extension_max_value: int | None = None
+    functional_department: bool
+    retired: bool
+    #: created | updated | retired
+    change: str
+    #: dispatch's row version: increases with every change of the category
+    category_version: int
+    changed_at: dt.datetime
+
+
+class ResponsibilityListPublished(EventPayload):
+    """A version of the territorial responsibility list (属地管理清单) was published."""
+
+    event_type = "dispatch.responsibility_list.published"
+
+    list_version: int
+    effective_from: dt.datetime
+    items: int
+    domains: int
+    note: str = ""
+    published_at: dt.datetime

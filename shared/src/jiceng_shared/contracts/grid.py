@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -42,6 +43,11 @@ class VisitRecorded(EventPayload):
     resident_id: str | None = None
     kind: str
     visited_at: dt.datetime
+    household_no: str | None = None
+    #: the absent A worker the visit counts for, when the B post did it (002 art. 22)
+    covering_for: str | None = None
+    #: the visit's point lies outside the grid (recorded, flagged for review)
+    outside_grid: bool = False
 
 
 class VisitOverdue(EventPayload):
@@ -53,6 +59,10 @@ class VisitOverdue(EventPayload):
     resident_id: str
     group: str
     due_on: dt.date
+    #: for a household's obligation: the household (``resident_id`` is then its head)
+    household_no: str | None = None
+    #: day | workday | week | month | half_year | year
+    period: str | None = None
 
 
 class DiarySigned(EventPayload):
@@ -127,3 +137,40 @@ class TaskCompleted(EventPayload):
     due_on: dt.date
     completed_at: dt.datetime
     on_time: bool
+
+
+class AreaChanged(EventPayload):
+    """A village/community or grid was created, redrawn, recounted, split, merged or retired.
+
+    One event per area and version: a split publishes the old grid retired and each part created
+    (their ``predecessors`` / ``successors`` name each other). The payload is the area's whole
+    state from ``effective_from`` on, so a consumer keeps its copy by taking the highest
+    ``area_version`` of each ``code``. Demo/county areas loaded from files are version 1 and published
+    only when they change.
+    """
+
+    event_type = "grid.area.changed"
+
+    code: str
+    name: str
+    #: village | community | grid
+    kind: str
+    parent_code: str
+    township_code: str
+    #: GeoJSON Polygon/MultiPolygon (WGS-84), None when the area has no drawn boundary
+    polygon: dict[str, Any] | None = None
+    #: active | retired
+    status: str
+    effective_from: dt.datetime
+    #: the area's version number (1, 2, ...); "version" names the payload schema's version
+    area_version: int
+    #: created | redrawn | recounted | split | merged | retired | imported
+    change: str
+    grid_type: str | None = None
+    households: int | None = None
+    people: int | None = None
+    dense: bool = False
+    #: grids this one replaced (a split's parts, a merge's result)
+    predecessors: list[str] = []
+    #: grids that replaced this one (a split or merged grid)
+    successors: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,11 +48,24 @@ class Journey:
     async def get(self, username: str, path: str, **params: Any) -> httpx.Response:
         return await self.client.get(path, params=params or None, headers=await self.headers(username))
 
-    async def post(self, username: str, path: str, json: Any = None) -> httpx.Response:
-        return await self.client.post(path, json=json, headers=await self.headers(username))
+    async def post(
+        self, username: str, path: str, json: Any = None, *, idempotency_key: str | None = None
+    ) -> httpx.Response:
+        headers = await self.headers(username)
+        if idempotency_key:
+            headers = headers | {"Idempotency-Key": idempotency_key}
+        return await self.client.post(path, json=json, headers=headers)
 
-    async def ok(self, username: str, path: str, json: Any = None, status: int | tuple[int, ...] = (200, 201)) -> Any:
-        response = await self.post(username, path, json)
+    async def ok(
+        self,
+        username: str,
+        path: str,
+        json: Any = None,
+        status: int | tuple[int, ...] = (200, 201),
+        *,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        response = await self.post(username, path, json, idempotency_key=idempotency_key)
         expected = status if isinstance(status, tuple) else (status,)
         assert response.status_code in expected, f"{path}: {response.status_code} {response.text}"
         return response.json()
@@ -74,7 +88,8 @@ class Journey:
             "location": {"type": "Point", "coordinates": [lng, lat]},
             "attachments": [{"name": "现场.jpg", "media_type": "image/jpeg", "size": 81234, "sha256": "c" * 64}],
         }
-        return await self.ok(reporter, "/api/grid/v1/incidents", body, status=201)
+        # a creation carries an Idempotency-Key, as a client that may retry it should
+        return await self.ok(reporter, "/api/grid/v1/incidents", body, status=201, idempotency_key=str(uuid.uuid4()))
 
     async def one(self, username: str, path: str, **params: Any) -> dict[str, Any]:
         """Wait until the list at ``path`` (filtered by ``params``) holds exactly one item, and return it."""

@@ -159,6 +159,28 @@ class ServiceClock:
         self.at = None
 
 
+class StackClock:
+    """The clock of every service of the end-to-end stack (``JICENG_CLOCK_FILE``): a test stands
+    them all on one instant, and ``reset`` gives them the wall clock back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.at: dt.datetime | None = None
+
+    def set(self, at: dt.datetime) -> dt.datetime:
+        self.at = at.astimezone(dt.timezone.utc)
+        self.path.write_text(self.at.isoformat())
+        return self.at
+
+    def advance(self, **delta: float) -> dt.datetime:
+        assert self.at is not None, "set the clock first"
+        return self.set(self.at + dt.timedelta(**delta))
+
+    def reset(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.at = None
+
+
 class Databases:
     """Fresh databases for one test session, dropped at its end."""
 
@@ -194,11 +216,16 @@ class Databases:
 
 
 async def delete_stream(nats_url: str, prefix: str) -> None:
+    """Delete the run's event stream and its area bucket (jiceng_shared.areafeed)."""
+    from jiceng_shared.areafeed import bucket_name
+
     nc = await nats.connect(nats_url)
     try:
-        await nc.jetstream().delete_stream(prefix.upper())
-    except NotFoundError:
-        pass
+        for stream in (prefix.upper(), f"KV_{bucket_name(prefix)}"):
+            try:
+                await nc.jetstream().delete_stream(stream)
+            except NotFoundError:
+                pass
     finally:
         await nc.close()
 
@@ -235,7 +262,12 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
         """Run the service; ``clock`` stands it on a chosen instant from its start (``ServiceClock``
         does the same once it runs), ``overrides`` are settings."""
         spec = spec_factory()
-        prefix = f"t{uuid.uuid4().hex[:10]}"
+        # each run starts from the county's files: area changes an earlier run applied to the
+        # process's registry (jiceng_shared.areafeed → ctx.org) must not leak into this one
+        from jiceng_shared import county
+
+        county._registry.clear()
+        prefix = overrides.get("events_prefix") or f"t{uuid.uuid4().hex[:10]}"
         settings = spec.settings_cls(
             **{
                 "database_url": await databases.create(spec.name),
@@ -262,9 +294,42 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
                 async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
                     yield RunningService(app, ctx, client, prefix)
         finally:
-            await delete_stream(infra.nats_url, prefix)
+            if "events_prefix" not in overrides:  # a stream of its own; a shared one is its owner's
+                await delete_stream(infra.nats_url, prefix)
 
     return run
+
+
+async def stack_env(
+    infra: TestInfra, databases: Databases, *, nats_url: str, prefix: str, data_dir: Path, **extra: str
+) -> dict[str, str]:
+    """The environment of a test stack: fresh databases, a private event stream, small pools."""
+    from jiceng_shared.topology import PROCESSES
+
+    env = (
+        dict(os.environ)
+        | {
+            "JICENG_ENV": "test",
+            "JICENG_NATS_URL": nats_url,
+            "JICENG_EVENTS_PREFIX": prefix,
+            "JICENG_DATA_DIR": str(data_dir),
+            "JICENG_LOG_LEVEL": "WARNING",
+            "JICENG_OUTBOX_POLL_SECONDS": "0.5",
+            "JICENG_CONSUMER_BACKOFF_SECONDS": "[0.1, 0.2, 0.5]",
+            # a stack holds at most 30 connections (README "Connection budget") of PostgreSQL's 100,
+            # so several test runs can share the machine's server
+            "JICENG_DATABASE_POOL_SIZE": "3",
+            # the end-to-end tests call public routes far more often than a person would; the limit
+            # itself is tested in gateway/tests
+            "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
+            # absent: the wall clock; ``StackClock`` writes it to travel in every service at once
+            "JICENG_CLOCK_FILE": str(data_dir / "clock"),
+        }
+        | extra
+    )
+    for process in PROCESSES:
+        env[f"{process.env_prefix}DATABASE_URL"] = await databases.create(process.name)
+    return env
 
 
 @pytest.fixture(scope="session")
@@ -285,28 +350,11 @@ async def _running_stack(
     from jiceng_shared.topology import PROCESSES
 
     prefix = f"e{uuid.uuid4().hex[:10]}"
-    env = (
-        dict(os.environ)
-        | {
-            "JICENG_ENV": "test",
-            "JICENG_NATS_URL": infra.nats_url,
-            "JICENG_EVENTS_PREFIX": prefix,
-            "JICENG_DATA_DIR": str(data_dir),
-            "JICENG_LOG_LEVEL": "WARNING",
-            "JICENG_OUTBOX_POLL_SECONDS": "0.5",
-            "JICENG_CONSUMER_BACKOFF_SECONDS": "[0.1, 0.2, 0.5]",
-            # a stack holds 6 × (3 + 2 for business numbers) = 30 connections of PostgreSQL's 100, so
-            # several test runs can share the machine's server
-            "JICENG_DATABASE_POOL_SIZE": "3",
-            # the end-to-end tests call public routes far more often than a person would; the limit
-            # itself is tested in gateway/tests
-            "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
-        }
-        | (extra_env or {})
+    env = await stack_env(
+        infra, databases, nats_url=infra.nats_url, prefix=prefix, data_dir=data_dir, **(extra_env or {})
     )
-    for process in PROCESSES:
-        env[f"{process.env_prefix}DATABASE_URL"] = await databases.create(process.name)
     running = Stack(env=env, log_dir=data_dir / "logs", ports={p.name: free_port() for p in PROCESSES})
+    running.clock = StackClock(data_dir / "clock")  # type: ignore[attr-defined]
     try:
         await asyncio.to_thread(running.seed)
         running.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from approval.catalogue import rules
@@ -13,10 +13,11 @@ from approval.catalogue.models import CatalogueItem, CatalogueMaterial
 from approval.catalogue.schemas import ItemBody, ItemCreate
 from jiceng_shared import county
 from jiceng_shared.db import new_id
-from jiceng_shared.errors import FieldErrors, Problem, not_found
+from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope
+from jiceng_shared.versioning import VersionedList, check_effective_from
 
 READ = "approval.catalogue.read"
 MANAGE = "approval.catalogue.manage"
@@ -48,15 +49,17 @@ async def materials_of(session: AsyncSession, item_id: str) -> tuple[MaterialSpe
     return cached
 
 
+#: the catalogue is versioned item by item (jiceng_shared.versioning); ``effective_to`` is only the
+#: record of when a later version took over (the next version's ``effective_from``), not a repeal
+CATALOGUE_VERSIONS = VersionedList(
+    number=CatalogueItem.version, effective_from=CatalogueItem.effective_from, key=CatalogueItem.code
+)
+
+
 async def current(session: AsyncSession, code: str, on: dt.date) -> CatalogueItem | None:
-    """The version of ``code`` in force on ``on`` (withdrawn versions included; callers check ``in_service``)."""
-    stmt = (
-        select(CatalogueItem)
-        .where(CatalogueItem.code == code, CatalogueItem.effective_from <= on)
-        .order_by(CatalogueItem.version.desc())
-        .limit(1)
-    )
-    return await session.scalar(stmt)
+    """The version of ``code`` in force on ``on`` (withdrawn versions included; callers check ``in_service``).
+    An application is pinned to it: it keeps that version's id whatever is published later."""
+    return await CATALOGUE_VERSIONS.in_force(session, on, code)
 
 
 async def list_current(
@@ -71,17 +74,8 @@ async def list_current(
     limit: int,
     cursor: str | None,
 ) -> list[CatalogueItem]:
-    latest = (
-        select(CatalogueItem.code, func.max(CatalogueItem.version).label("version"))
-        .where(CatalogueItem.effective_from <= on)
-        .group_by(CatalogueItem.code)
-        .subquery()
-    )
-    stmt = select(CatalogueItem).join(
-        latest, and_(CatalogueItem.code == latest.c.code, CatalogueItem.version == latest.c.version)
-    )
     stmt = where_equal(
-        stmt,
+        CATALOGUE_VERSIONS.in_force_stmt(on),
         (
             (CatalogueItem.kind, kind),
             (CatalogueItem.department, department),
@@ -95,19 +89,19 @@ async def list_current(
 
 
 async def versions(session: AsyncSession, code: str) -> list[CatalogueItem]:
-    rows = list(
-        (
-            await session.scalars(
-                select(CatalogueItem).where(CatalogueItem.code == code).order_by(CatalogueItem.version)
-            )
-        ).all()
-    )
+    rows = await CATALOGUE_VERSIONS.history(session, code)
     if not rows:
         raise not_found("catalogue item", code)
     return rows
 
 
-def _check(body: ItemBody, limits: rules.StatutoryLimits, effective_from: dt.date, today: dt.date) -> None:
+def _check(
+    body: ItemBody,
+    limits: rules.StatutoryLimits,
+    effective_from: dt.date,
+    today: dt.date,
+    latest: dt.date | None = None,
+) -> None:
     errors = rules.check_item(
         kind=body.kind,
         limit_workdays=body.limit_workdays,
@@ -117,10 +111,15 @@ def _check(body: ItemBody, limits: rules.StatutoryLimits, effective_from: dt.dat
         material_codes=[m.code for m in body.materials],
         limits=limits,
     )
-    if effective_from < today:
-        errors.add(
-            "effective_from", "effective_date_in_past", "a list change takes effect today or later, never backdated"
-        )
+    # a list change takes effect today or later, never backdated, never before the latest version
+    check_effective_from(
+        errors,
+        effective_from,
+        now=today,
+        latest=latest,
+        past_code="effective_date_in_past",
+        before_latest_code="effective_date_before_latest",
+    )
     errors.raise_if_any()
 
 
@@ -208,25 +207,11 @@ async def new_version(
 ) -> CatalogueItem:
     """Write the next version; every earlier version, and every application on it, stays as it was."""
     require_scope(principal, MANAGE, county.current().code)
-    latest = await session.scalar(
-        select(CatalogueItem)
-        .where(CatalogueItem.code == code)
-        .order_by(CatalogueItem.version.desc())
-        .limit(1)
-        .with_for_update()
-    )
+    latest = await CATALOGUE_VERSIONS.latest(session, code, for_update=True)
     if latest is None:
         raise not_found("catalogue item", code)
     effective_from = body.effective_from or today
-    _check(body, limits, effective_from, today)
-    if effective_from < latest.effective_from:
-        errors = FieldErrors()
-        errors.add(
-            "effective_from",
-            "effective_date_before_latest",
-            f"version {latest.version} takes effect on {latest.effective_from}; a later version cannot start before it",
-        )
-        errors.raise_if_any()
+    _check(body, limits, effective_from, today, latest.effective_from)
     latest.effective_to = effective_from
     item = write_version(session, principal, code, latest.version + 1, body, effective_from, now)
     await session.flush()

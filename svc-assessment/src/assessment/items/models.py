@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assessment.db import Base
@@ -29,6 +29,9 @@ class AssessmentItem(Base):
     basis: Mapped[str] = mapped_column(Text)
     effective_from: Mapped[dt.date]
     effective_to: Mapped[dt.date | None]
+    #: the townships the item applies to, as the list says; ``None``: every township. A veto item
+    #: always names them (000 §23, 003: a veto applies to a township only where the list says so)
+    township_codes: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(default=1)

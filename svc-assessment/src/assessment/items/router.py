@@ -38,7 +38,7 @@ async def create_item(
     principal: Annotated[Principal, Depends(require(service.ITEM_MANAGE))],
 ) -> ItemOut:
     async with ctx.db.transaction() as session:
-        item = await service.create_item(session, principal, body)
+        item = await service.create_item(session, principal, body, now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/items?code={item.code}"
     return item_out(item)
 
@@ -52,7 +52,7 @@ async def create_manual_rating(
     principal: Annotated[Principal, Depends(require(service.RATING_WRITE))],
 ) -> ManualRatingOut:
     async with ctx.db.transaction() as session:
-        rating = await service.create_rating(session, principal, body)
+        rating = await service.create_rating(session, principal, body, now=ctx.now())
     return rating_out(rating)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from jiceng_shared.errors import FieldErrors
+from jiceng_shared.identity import area_level
 
 KINDS = ("score", "pledge", "veto")
 KIND_LABELS = {"score": "评分项", "pledge": "责任书", "veto": "一票否决"}
@@ -24,8 +25,23 @@ def in_force(effective_from: dt.date, effective_to: dt.date | None, first_day: d
     return effective_from <= last_day and (effective_to is None or effective_to >= first_day)
 
 
-def check_item(kind: str, max_points: int | None, effective_from: dt.date, effective_to: dt.date | None) -> FieldErrors:
+def check_item(
+    kind: str,
+    max_points: int | None,
+    effective_from: dt.date,
+    effective_to: dt.date | None,
+    township_codes: list[str] | None = None,
+) -> FieldErrors:
     errors = FieldErrors()
+    if kind == "veto" and not township_codes:
+        errors.add(
+            "township_codes",
+            "veto_needs_townships",
+            "a veto item names the townships it applies to (000 §23, 003: only where the list says so)",
+        )
+    for code in township_codes or ():
+        if area_level(code) != "township":
+            errors.add("township_codes", "not_a_township", f"{code} is not a township")
     if kind == "score" and max_points is None:
         errors.add("max_points", "max_points_required", "a score item needs its maximum points")
     if kind != "score" and max_points is not None:
@@ -33,6 +49,14 @@ def check_item(kind: str, max_points: int | None, effective_from: dt.date, effec
     if effective_to is not None and effective_to < effective_from:
         errors.add("effective_to", "invalid_effective_range", "effective_to is before effective_from")
     return errors
+
+
+def applies_to(township_codes: list[str] | None, subject_area: str) -> bool:
+    """Whether an item applies to a subject of ``subject_area``: every township when the list names
+    none, else only the townships it names (a county department is in none of them)."""
+    if township_codes is None:
+        return True
+    return any(subject_area.startswith(code[:9]) for code in township_codes) and area_level(subject_area) != "county"
 
 
 def check_rating(kind: str, max_points: int | None, points: float | None, outcome: str | None) -> FieldErrors:

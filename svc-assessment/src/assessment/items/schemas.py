@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,11 @@ class ItemCreate(BaseModel):
     basis: str = Field(min_length=1, max_length=500, description="the document that publishes the item")
     effective_from: dt.date
     effective_to: dt.date | None = None
+    township_codes: list[Annotated[str, Field(pattern=r"^\d{12}$")]] | None = Field(
+        default=None,
+        max_length=200,
+        description="the townships the item applies to (required for a veto item); none: every township",
+    )
 
 
 class ItemOut(BaseModel):
@@ -47,6 +52,7 @@ class ItemOut(BaseModel):
     basis: str
     effective_from: dt.date
     effective_to: dt.date | None
+    township_codes: list[str] | None
     created_at: dt.datetime
     created_by: str
     version: int

@@ -19,7 +19,7 @@ from assessment.units import service as units
 from assessment.units.models import Unit
 from assessment.window import service as window
 from assessment.window.models import Clerk
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.observability import request_id_var
@@ -62,11 +62,15 @@ async def list_items(
     return list((await session.scalars(stmt.order_by(AssessmentItem.code))).all())
 
 
-async def create_item(session: AsyncSession, principal: Principal, body: ItemCreate) -> AssessmentItem:
-    rules.check_item(body.kind, body.max_points, body.effective_from, body.effective_to).raise_if_any()
+async def create_item(
+    session: AsyncSession, principal: Principal, body: ItemCreate, *, now: dt.datetime
+) -> AssessmentItem:
+    rules.check_item(
+        body.kind, body.max_points, body.effective_from, body.effective_to, body.township_codes
+    ).raise_if_any()
     if await session.get(AssessmentItem, body.code) is not None:
         raise Problem(409, "item_exists", "Item exists", f"the list already holds {body.code}; publish a new code")
-    item = AssessmentItem(**body.model_dump(), created_at=utcnow(), created_by=principal.username or principal.subject)
+    item = AssessmentItem(**body.model_dump(), created_at=now, created_by=principal.username or principal.subject)
     session.add(item)
     try:
         await session.flush()
@@ -107,7 +111,9 @@ async def _subject_scope(
     return area, dept
 
 
-async def create_rating(session: AsyncSession, principal: Principal, body: ManualRatingCreate) -> ManualRating:
+async def create_rating(
+    session: AsyncSession, principal: Principal, body: ManualRatingCreate, *, now: dt.datetime
+) -> ManualRating:
     area, dept = await _subject_scope(session, principal, body.subject_kind, body.subject_id)
     item = await session.get(AssessmentItem, body.item_code)
     first, last = _days([body.period])
@@ -125,6 +131,14 @@ async def create_rating(session: AsyncSession, principal: Principal, body: Manua
             "item_not_applicable",
             "Invalid request",
             f"item_code: {item.code} applies to {item.subject_kind}, not {body.subject_kind}",
+        )
+    if not rules.applies_to(item.township_codes, area):
+        raise Problem(
+            422,
+            "item_not_applicable",
+            "Invalid request",
+            f"item_code: {item.code} does not apply to this subject's township (the list names "
+            f"{', '.join(item.township_codes or [])})",
         )
     rules.check_rating(item.kind, item.max_points, body.points, body.outcome).raise_if_any()
     if body.period in closed_months(await load_closures(session, [body.period]), area):
@@ -159,7 +173,7 @@ async def create_rating(session: AsyncSession, principal: Principal, body: Manua
         rated_by=principal.username or principal.subject,
         rated_by_name=principal.name,
         request_id=request_id_var.get(),
-        created_at=utcnow(),
+        created_at=now,
     )
     session.add(rating)
     try:

@@ -19,6 +19,7 @@ def item_out(item: AssessmentItem) -> ItemOut:
         basis=item.basis,
         effective_from=item.effective_from,
         effective_to=item.effective_to,
+        township_codes=item.township_codes,
         created_at=item.created_at,
         created_by=item.created_by,
         version=item.version,

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from assessment.periods.rules import Period, month_of, parse_period
-from jiceng_shared.db import utcnow
+from jiceng_shared.service import Ctx
 
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 
 
 async def period_query(
+    ctx: Ctx,
     period: Annotated[
         str | None,
         Query(
@@ -22,7 +23,7 @@ async def period_query(
         ),
     ] = None,
 ) -> Period:
-    return parse_period(period or month_of(utcnow()))
+    return parse_period(period or month_of(ctx.now()))
 
 
 PeriodParam = Annotated[Period, Depends(period_query)]

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path, Query
 from assessment.periods import service
 from assessment.periods.models import PeriodClosure
 from assessment.periods.schemas import CloseRequest, CloseResult, ClosureOut
-from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
@@ -52,7 +51,7 @@ async def close_period(
             principal,
             period,
             township_code=body.township_code if body else None,
-            now=utcnow(),
+            now=ctx.now(),
             case_limit_days=settings.case_time_limit_days,
             bad_max_level=settings.bad_rating_max_level,
             public_rating_weight=settings.staff_score_weights["public_rating"],

@@ -64,6 +64,13 @@ def month_of(instant: dt.datetime, zone: ZoneInfo = COUNTY_ZONE) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
+def months_up_to(month: str, n: int) -> tuple[str, ...]:
+    """The ``n`` months ending with ``month``, oldest first."""
+    year, mon = int(month[:4]), int(month[5:7])
+    index = year * 12 + mon - 1
+    return tuple(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - n + 1, index + 1))
+
+
 def month_bounds(month: str, zone: ZoneInfo = COUNTY_ZONE) -> tuple[dt.datetime, dt.datetime]:
     """The first instant of the month and of the next one, on the county's clock."""
     year, mon = (int(part) for part in month.split("-"))

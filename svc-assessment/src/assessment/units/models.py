@@ -31,7 +31,8 @@ class Unit(Base):
 
 
 class TicketAssignment(Base):
-    """应结案: a ticket assigned to a unit as its primary handler (once per ticket and unit)."""
+    """A ticket given to a unit as its primary handler (once per ticket and unit): 应结案 unless the
+    unit handed it off correctly (see :class:`TicketHandoff`)."""
 
     __tablename__ = "ticket_assignments"
     __table_args__ = (
@@ -45,6 +46,54 @@ class TicketAssignment(Base):
     period: Mapped[str] = mapped_column(String(7), index=True)
     assigned_at: Mapped[dt.datetime]
     deadline: Mapped[dt.datetime | None]
+    #: end of the window in which the unit may return the ticket as outside its remit (退单)
+    return_by: Mapped[dt.datetime | None]
+    township_code: Mapped[str] = mapped_column(String(12))
+    correlation_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class TicketHandoff(Base):
+    """A ticket leaving a unit: returned (退单), transferred (移送) or moved by the centre (改派).
+
+    One row per ticket, unit and kind (the earliest): ``dispatch.ticket.returned`` and the
+    centre's ``dispatch.ticket.reassigned`` after it describe the same return. A correct hand-off
+    takes the ticket out of the unit's 应结案 (it counts for the unit that finally handles it); a
+    return after the window does not.
+    """
+
+    __tablename__ = "ticket_handoffs"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "unit_code", "kind"),
+        Index("ix_ticket_handoffs_unit_period", "unit_code", "period"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(String(80))
+    to_unit_code: Mapped[str | None] = mapped_column(String(80))
+    #: return | transfer | reassignment
+    kind: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    at: Mapped[dt.datetime]
+    township_code: Mapped[str] = mapped_column(String(12))
+    correlation_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class TicketExtension(Base):
+    """延期: an approved extension of a ticket's handling limit."""
+
+    __tablename__ = "ticket_extensions"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "unit_code", "approved_at"),
+        Index("ix_ticket_extensions_unit_period", "unit_code", "period"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(String(80))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    approved_at: Mapped[dt.datetime]
+    deadline: Mapped[dt.datetime]
     township_code: Mapped[str] = mapped_column(String(12))
     correlation_id: Mapped[str] = mapped_column(String(64), index=True)
 
@@ -140,5 +189,22 @@ class CaseClosure(Base):
     closed_at: Mapped[dt.datetime]
     #: calendar days from registration to closure, on the county's clock
     duration_days: Mapped[int]
+    township_code: Mapped[str] = mapped_column(String(12))
+    correlation_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class CaseOverdue(Base):
+    """An enforcement case past its decision limit (90 days from filing plus an approved extension);
+    counts in the month it was detected, once per case."""
+
+    __tablename__ = "case_overdues"
+    __table_args__ = (Index("ix_case_overdues_unit_period", "unit_code", "period"),)
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(80))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    filed_at: Mapped[dt.datetime]
+    deadline: Mapped[dt.datetime]
+    detected_at: Mapped[dt.datetime]
     township_code: Mapped[str] = mapped_column(String(12))
     correlation_id: Mapped[str] = mapped_column(String(64), index=True)

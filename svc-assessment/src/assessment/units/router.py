@@ -10,13 +10,12 @@ from assessment.items import service as items
 from assessment.items.views import rating_out
 from assessment.paging import page_by_key
 from assessment.periods.params import PeriodParam
-from assessment.units import service
-from assessment.units.schemas import UnitIndicators, UnitIndicatorsDetail
+from assessment.units import rules, service
+from assessment.units.schemas import AreaIndicators, UnitCounts, UnitIndicators, UnitIndicatorsDetail, UnitRates
 from assessment.units.views import unit_indicators, unit_month
-from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, require
 
 router = APIRouter(prefix="/units", tags=["handling units"])
 
@@ -40,13 +39,47 @@ async def list_units(
             dept=dept,
             limit=limit,
             cursor=cursor,
-            now=utcnow(),
+            now=ctx.now(),
             case_limit_days=ctx.settings.case_time_limit_days,
         )
     results, next_cursor = page_by_key(results, limit, lambda r: r.unit.code)
     return Page[UnitIndicators](
         items=[unit_indicators(r.unit, period, r.indicators.total) for r in results], next_cursor=next_cursor
     )
+
+
+@router.get(
+    "/by-area",
+    response_model=list[AreaIndicators],
+    summary="Unit indicators summed per township (and the county's departments)",
+)
+async def list_area_totals(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+) -> list[AreaIndicators]:
+    totals = await service.area_totals(
+        session, principal, period.months, now=ctx.now(), case_limit_days=ctx.settings.case_time_limit_days
+    )
+    # a caller who sees one department's units only sees that department's sum, named as such
+    by_dept = all(b.dept is not None for b in principal.bindings_for(service.READ))
+    out = []
+    for area, (n, counts, depts) in sorted(totals.items()):
+        township = ctx.org.township(area)
+        out.append(
+            AreaIndicators(
+                area_code=area,
+                dept=next(iter(depts)) if by_dept and len(depts) == 1 else None,
+                name=township.name if township else None,
+                period=period.text,
+                units=n,
+                counts=UnitCounts(**counts),
+                rates=UnitRates(**rules.unit_rates(counts)),
+                formulas=rules.unit_formulas(counts),
+            )
+        )
+    return out
 
 
 @router.get(
@@ -66,7 +99,7 @@ async def get_unit_indicators(
             principal,
             unit_code,
             period.months,
-            now=utcnow(),
+            now=ctx.now(),
             case_limit_days=ctx.settings.case_time_limit_days,
         )
         manual = await items.ratings_of(session, "unit", [unit_code], period.months)

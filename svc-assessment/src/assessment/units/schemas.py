@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from assessment.formulas import Formula
 from assessment.items.schemas import ManualRatingOut
 
 
@@ -17,7 +18,15 @@ class UnitOut(BaseModel):
 
 
 class UnitCounts(BaseModel):
-    assigned: int = Field(description="应结案: tickets assigned to the unit in the period")
+    received: int = Field(
+        0, description="派单: tickets given to the unit in the period (month of the first assignment)"
+    )
+    handed_off: int = Field(
+        0,
+        description="of those, handed off correctly and not closed by the unit: transferred (移送), moved by the "
+        "centre (改派) or returned within the window (退单)",
+    )
+    assigned: int = Field(description="应结案 = received − handed_off")
     closed: int = Field(description="结案: closures in the period not undone by a later reopen")
     closed_on_time: int = Field(description="按期结案")
     reworked: int = Field(description="返工: reopens in the period")
@@ -28,6 +37,12 @@ class UnitCounts(BaseModel):
     summons_missed: int = Field(description="of those, past the limit and still unanswered")
     cases_closed: int = Field(description="enforcement cases closed in the period")
     cases_closed_in_time: int = Field(description="of those, closed within the case time limit")
+    returned: int = Field(0, description="退单: tickets the unit returned in the period")
+    returned_in_window: int = Field(0, description="of those, returned within the return window")
+    transferred: int = Field(0, description="移送: tickets transferred to another unit in the period")
+    reassigned_away: int = Field(0, description="改派: tickets the centre moved to another unit in the period")
+    extended: int = Field(0, description="延期: tickets whose limit was extended in the period")
+    cases_overdue: int = Field(0, description="enforcement cases found past their decision limit in the period")
 
 
 class UnitRates(BaseModel):
@@ -37,6 +52,10 @@ class UnitRates(BaseModel):
     escalation_rate: float | None = Field(description="督办率 = escalated / assigned")
     summons_attendance_rate: float | None = Field(description="报到率 = summons_answered_on_time / summons_issued")
     case_in_time_rate: float | None = Field(description="cases_closed_in_time / cases_closed")
+    extension_rate: float | None = Field(None, description="延期率 = extended / assigned")
+    return_rate: float | None = Field(None, description="退单率 = returned / received")
+    return_in_window_rate: float | None = Field(None, description="returned_in_window / returned")
+    transfer_rate: float | None = Field(None, description="移送率 = transferred / received")
 
 
 class UnitMonth(BaseModel):
@@ -45,6 +64,7 @@ class UnitMonth(BaseModel):
     status_zh: str
     counts: UnitCounts
     rates: UnitRates
+    formulas: dict[str, Formula]
     late_adjustments: dict[str, int]
 
 
@@ -58,6 +78,9 @@ class UnitIndicators(BaseModel):
     closed_months: list[str]
     counts: UnitCounts = Field(description="frozen counts for closed months, live counts for open ones")
     rates: UnitRates
+    formulas: dict[str, Formula] = Field(
+        description="each rate with its formula (rules-reference §3.5) and the counts behind it"
+    )
     late_adjustments: dict[str, int] = Field(
         description="what events arriving after a month was closed changed (now minus frozen), by count; "
         "not included in counts or rates"
@@ -67,3 +90,14 @@ class UnitIndicators(BaseModel):
 class UnitIndicatorsDetail(UnitIndicators):
     months: list[UnitMonth]
     manual_ratings: list[ManualRatingOut]
+
+
+class AreaIndicators(BaseModel):
+    area_code: str = Field(description="a township, or the county for its departments")
+    dept: str | None = Field(description="the department summed, for a caller who sees one department only")
+    name: str | None
+    period: str
+    units: int = Field(description="units of the area in your scope, whose counts are summed")
+    counts: UnitCounts
+    rates: UnitRates
+    formulas: dict[str, Formula]

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,29 +21,35 @@ from assessment.periods.rules import month_of
 from assessment.units import rules
 from assessment.units.models import (
     CaseClosure,
+    CaseOverdue,
     Summons,
     TicketAssignment,
     TicketClosure,
     TicketEscalation,
+    TicketExtension,
+    TicketHandoff,
     TicketRework,
     Unit,
 )
 from jiceng_shared.contracts.common import UnitRef
-from jiceng_shared.db import dialect_insert, new_id, utcnow
+from jiceng_shared.db import dialect_insert, new_id
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.scope import scope_filter
 
 READ = "assessment.unit.read"
 
+#: how a ticket leaves a unit (dispatch.ticket.reassigned's ``reason_kind``)
+HANDOFF_KINDS = ("return", "transfer", "reassignment")
+
 
 # --- recording facts (event handlers) ---------------------------------------------------------
 
 
-async def remember_unit(session: AsyncSession, unit: UnitRef) -> None:
+async def remember_unit(session: AsyncSession, unit: UnitRef, now: dt.datetime) -> None:
     table = Unit.__table__
     stmt = dialect_insert(session, table).values(
-        code=unit.code, name=unit.name, area_code=unit.area_code, dept=unit.dept, kind=unit.kind, updated_at=utcnow()
+        code=unit.code, name=unit.name, area_code=unit.area_code, dept=unit.dept, kind=unit.kind, updated_at=now
     )
     # the code fixes area and department; only the name may change
     await session.execute(
@@ -60,10 +66,12 @@ async def record_assignment(
     unit: UnitRef,
     assigned_at: dt.datetime,
     deadline: dt.datetime | None,
+    return_by: dt.datetime | None,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     table = TicketAssignment.__table__
     stmt = dialect_insert(session, table).values(
         id=new_id(),
@@ -72,6 +80,7 @@ async def record_assignment(
         period=month_of(assigned_at),
         assigned_at=assigned_at,
         deadline=deadline,
+        return_by=return_by,
         township_code=township_code,
         correlation_id=correlation_id,
     )
@@ -83,9 +92,82 @@ async def record_assignment(
                 "assigned_at": stmt.excluded.assigned_at,
                 "period": stmt.excluded.period,
                 "deadline": stmt.excluded.deadline,
+                "return_by": stmt.excluded.return_by,
             },
             where=table.c.assigned_at > stmt.excluded.assigned_at,
         )
+    )
+
+
+async def record_handoff(
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    unit: UnitRef,
+    to_unit: UnitRef | None,
+    kind: str,
+    at: dt.datetime,
+    township_code: str,
+    correlation_id: str,
+    now: dt.datetime,
+) -> None:
+    """A ticket left ``unit`` (return, transfer or reassignment); the earliest of a kind counts."""
+    await remember_unit(session, unit, now)
+    table = TicketHandoff.__table__
+    stmt = dialect_insert(session, table).values(
+        id=new_id(),
+        ticket_id=ticket_id,
+        unit_code=unit.code,
+        to_unit_code=to_unit.code if to_unit else None,
+        kind=kind,
+        period=month_of(at),
+        at=at,
+        township_code=township_code,
+        correlation_id=correlation_id,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.ticket_id, table.c.unit_code, table.c.kind],
+            set_={"at": stmt.excluded.at, "period": stmt.excluded.period},
+            where=table.c.at > stmt.excluded.at,
+        )
+    )
+    if to_unit is not None:  # a return names no receiver; the centre's reassignment after it does
+        await session.execute(
+            update(table)
+            .where(
+                table.c.ticket_id == ticket_id,
+                table.c.unit_code == unit.code,
+                table.c.kind == kind,
+                table.c.to_unit_code.is_(None),
+            )
+            .values(to_unit_code=to_unit.code)
+        )
+
+
+async def record_extension(
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    unit: UnitRef,
+    approved_at: dt.datetime,
+    deadline: dt.datetime,
+    township_code: str,
+    correlation_id: str,
+    now: dt.datetime,
+) -> None:
+    await remember_unit(session, unit, now)
+    await _insert_once(
+        session,
+        TicketExtension,
+        id=new_id(),
+        ticket_id=ticket_id,
+        unit_code=unit.code,
+        period=month_of(approved_at),
+        approved_at=approved_at,
+        deadline=deadline,
+        township_code=township_code,
+        correlation_id=correlation_id,
     )
 
 
@@ -103,8 +185,9 @@ async def record_closure(
     on_time: bool,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     await _insert_once(
         session,
         TicketClosure,
@@ -128,8 +211,9 @@ async def record_rework(
     rework_count: int,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     await _insert_once(
         session,
         TicketRework,
@@ -153,8 +237,9 @@ async def record_escalation(
     escalated_at: dt.datetime,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     await _insert_once(
         session,
         TicketEscalation,
@@ -179,8 +264,9 @@ async def record_summons_issued(
     respond_by: dt.datetime,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     table = Summons.__table__
     stmt = dialect_insert(session, table).values(
         summons_id=summons_id,
@@ -215,8 +301,9 @@ async def record_summons_answered(
     on_time: bool,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     table = Summons.__table__
     stmt = dialect_insert(session, table).values(
         summons_id=summons_id,
@@ -245,9 +332,10 @@ async def record_case_closed(
     closed_at: dt.datetime,
     township_code: str,
     correlation_id: str,
+    now: dt.datetime,
 ) -> None:
     """Case timeliness only: the decision's penalty and any fine are not even read (行政处罚法 art. 74)."""
-    await remember_unit(session, unit)
+    await remember_unit(session, unit, now)
     await _insert_once(
         session,
         CaseClosure,
@@ -257,6 +345,33 @@ async def record_case_closed(
         opened_at=opened_at,
         closed_at=closed_at,
         duration_days=rules.case_duration_days(opened_at, closed_at),
+        township_code=township_code,
+        correlation_id=correlation_id,
+    )
+
+
+async def record_case_overdue(
+    session: AsyncSession,
+    *,
+    case_id: str,
+    unit: UnitRef,
+    filed_at: dt.datetime,
+    deadline: dt.datetime,
+    detected_at: dt.datetime,
+    township_code: str,
+    correlation_id: str,
+    now: dt.datetime,
+) -> None:
+    await remember_unit(session, unit, now)
+    await _insert_once(
+        session,
+        CaseOverdue,
+        case_id=case_id,
+        unit_code=unit.code,
+        period=month_of(detected_at),
+        filed_at=filed_at,
+        deadline=deadline,
+        detected_at=detected_at,
         township_code=township_code,
         correlation_id=correlation_id,
     )
@@ -284,14 +399,60 @@ async def live_counts(
             for name, value in zip(names, values):
                 counts[name] = int(value or 0)
 
-    a = TicketAssignment
+    a, h = TicketAssignment, TicketHandoff
+    # a correct hand-off (a transfer, the centre's reassignment, a return within the window) takes
+    # the ticket out of the unit's 应结案, unless the unit closed it in the end after all
+    handed_off = and_(
+        exists().where(
+            h.ticket_id == a.ticket_id,
+            h.unit_code == a.unit_code,
+            or_(h.kind != "return", a.return_by.is_(None), h.at <= a.return_by),
+        ),
+        ~exists().where(TicketClosure.ticket_id == a.ticket_id, TicketClosure.unit_code == a.unit_code),
+    )
     put(
         await session.execute(
-            select(a.unit_code, a.period, func.count())
+            select(a.unit_code, a.period, func.count(), _flag(handed_off))
             .where(a.unit_code.in_(codes), a.period.in_(months))
             .group_by(a.unit_code, a.period)
         ),
-        "assigned",
+        "received",
+        "handed_off",
+    )
+    for by_month in out.values():
+        for counts in by_month.values():
+            counts["assigned"] = counts["received"] - counts["handed_off"]
+
+    in_window = or_(a.return_by.is_(None), h.at <= a.return_by)
+    put(
+        await session.execute(
+            select(
+                h.unit_code,
+                h.period,
+                _flag(h.kind == "return"),
+                _flag(and_(h.kind == "return", in_window)),
+                _flag(h.kind == "transfer"),
+                _flag(h.kind == "reassignment"),
+            )
+            .select_from(h)
+            .outerjoin(a, and_(a.ticket_id == h.ticket_id, a.unit_code == h.unit_code))
+            .where(h.unit_code.in_(codes), h.period.in_(months))
+            .group_by(h.unit_code, h.period)
+        ),
+        "returned",
+        "returned_in_window",
+        "transferred",
+        "reassigned_away",
+    )
+
+    x = TicketExtension
+    put(
+        await session.execute(
+            select(x.unit_code, x.period, func.count(func.distinct(x.ticket_id)))
+            .where(x.unit_code.in_(codes), x.period.in_(months))
+            .group_by(x.unit_code, x.period)
+        ),
+        "extended",
     )
 
     c, later = TicketClosure, aliased(TicketClosure)
@@ -354,6 +515,14 @@ async def live_counts(
         "cases_closed",
         "cases_closed_in_time",
     )
+    put(
+        await session.execute(
+            select(CaseOverdue.unit_code, CaseOverdue.period, func.count())
+            .where(CaseOverdue.unit_code.in_(codes), CaseOverdue.period.in_(months))
+            .group_by(CaseOverdue.unit_code, CaseOverdue.period)
+        ),
+        "cases_overdue",
+    )
     return out
 
 
@@ -395,6 +564,15 @@ async def list_units(
     return await indicators_for(session, units, months, now=now, case_limit_days=case_limit_days)
 
 
+async def get_unit_row(session: AsyncSession, principal: Principal, unit_code: str) -> Unit:
+    unit = await session.scalar(
+        select(Unit).where(Unit.code == unit_code, scope_filter(principal, READ, Unit.area_code, Unit.dept))
+    )
+    if unit is None:
+        raise not_found("unit", unit_code)
+    return unit
+
+
 async def get_unit(
     session: AsyncSession,
     principal: Principal,
@@ -404,13 +582,36 @@ async def get_unit(
     now: dt.datetime,
     case_limit_days: int,
 ) -> UnitResult:
-    unit = await session.scalar(
-        select(Unit).where(Unit.code == unit_code, scope_filter(principal, READ, Unit.area_code, Unit.dept))
-    )
-    if unit is None:
-        raise not_found("unit", unit_code)
+    unit = await get_unit_row(session, principal, unit_code)
     return (await indicators_for(session, [unit], months, now=now, case_limit_days=case_limit_days))[0]
 
 
 async def units_in_area(session: AsyncSession, where: ColumnElement[bool]) -> list[Unit]:
     return list((await session.scalars(select(Unit).where(where).order_by(Unit.code))).all())
+
+
+async def area_totals(
+    session: AsyncSession,
+    principal: Principal,
+    months: tuple[str, ...],
+    *,
+    now: dt.datetime,
+    case_limit_days: int,
+) -> dict[str, tuple[int, dict[str, int], set[str]]]:
+    """Per area (a township, or the county for its departments): the number of units in scope,
+    the sum of their counts (so the rates read for the township as a whole) and their departments."""
+    found = list(
+        (
+            await session.scalars(
+                select(Unit).where(scope_filter(principal, READ, Unit.area_code, Unit.dept)).order_by(Unit.code)
+            )
+        ).all()
+    )
+    results = await indicators_for(session, found, months, now=now, case_limit_days=case_limit_days)
+    out: dict[str, tuple[int, dict[str, int], set[str]]] = {}
+    for r in results:
+        n, counts, depts = out.get(r.unit.area_code, (0, dict.fromkeys(rules.COUNT_FIELDS, 0), set()))
+        for name in rules.COUNT_FIELDS:
+            counts[name] += r.indicators.total.counts.get(name, 0)
+        out[r.unit.area_code] = (n + 1, counts, depts | {r.unit.dept})
+    return out

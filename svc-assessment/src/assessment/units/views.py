@@ -31,6 +31,7 @@ def unit_indicators(unit: Unit, period: Period, total: Effective) -> UnitIndicat
         closed_months=total.closed_months,
         counts=UnitCounts(**total.counts),
         rates=UnitRates(**rules.unit_rates(total.counts)),
+        formulas=rules.unit_formulas(total.counts),
         late_adjustments=total.late_adjustments,
     )
 
@@ -42,5 +43,6 @@ def unit_month(month: str, effective: Effective) -> UnitMonth:
         status_zh=STATUS_LABELS[effective.status],
         counts=UnitCounts(**effective.counts),
         rates=UnitRates(**rules.unit_rates(effective.counts)),
+        formulas=rules.unit_formulas(effective.counts),
         late_adjustments=effective.late_adjustments,
     )

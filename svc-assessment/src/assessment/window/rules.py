@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from assessment.units.rules import ratio
+from assessment import formulas
+from assessment.formulas import RateDef
 
 MIN_LEVEL, MAX_LEVEL = 1, 5
 LEVELS = tuple(range(MIN_LEVEL, MAX_LEVEL + 1))
@@ -32,6 +33,16 @@ COUNT_FIELDS = (
     "rectified",
     "rectified_on_time",
 )
+
+#: every window rate, declared once: its value and the formula shown next to it
+RATE_DEFS = {
+    "on_time_rate": RateDef("按时办结率", "completed_on_time", "按时办结数", "completed", "办结数"),
+    "notice_in_time_rate": RateDef("一次性告知按时率", "notices_in_time", "按时告知数", "notices_issued", "告知数"),
+    "rectification_rate": RateDef("差评整改率", "rectified", "已整改差评数", "bad_ratings", "差评数"),
+    "on_time_rectification_rate": RateDef(
+        "差评按时整改率", "rectified_on_time", "按时整改差评数", "bad_ratings", "差评数"
+    ),
+}
 
 #: decimals of the rating average and of the points
 SCORE_DECIMALS = 2
@@ -62,18 +73,17 @@ def window_indicators(
     by_level = {level: c.get(f"ratings_{level}", 0) for level in LEVELS}
     bad = sum(n for level, n in by_level.items() if is_bad(level, bad_max_level=bad_max_level))
     average = rating_average(by_level)
+    with_bad = {**c, "bad_ratings": bad}
     return {
         "ratings": sum(by_level.values()),
         "ratings_by_level": {str(level): by_level[level] for level in LEVELS},
         "bad_ratings": bad,
         "rating_average": average,
         "public_rating_points": public_rating_points(average, weight=public_rating_weight),
-        "rates": {
-            "on_time_rate": ratio(c.get("completed_on_time", 0), c.get("completed", 0)),
-            "notice_in_time_rate": ratio(c.get("notices_in_time", 0), c.get("notices_issued", 0)),
-            "rectification_rate": ratio(c.get("rectified", 0), bad),
-            "on_time_rectification_rate": ratio(c.get("rectified_on_time", 0), bad),
-        },
+        "rates": formulas.rates(RATE_DEFS, with_bad),
+        "formulas": formulas.explain(RATE_DEFS, with_bad),
+        # 一次性告知 not given on the spot or within the limit
+        "notice_violations": c.get("notices_issued", 0) - c.get("notices_in_time", 0),
     }
 
 

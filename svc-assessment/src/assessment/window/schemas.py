@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from assessment.formulas import Formula
 from assessment.items.schemas import ManualRatingOut
 
 
@@ -43,6 +44,8 @@ class WindowFigures(BaseModel):
     counts: WindowCounts
     ratings: RatingSummary
     rates: WindowRates
+    formulas: dict[str, Formula] = Field(description="each rate with its formula and the counts behind it")
+    notice_violations: int = Field(description="一次性告知 violations: notices_issued − notices_in_time")
     public_rating_points: float | None = Field(
         description="public-rating share of the staff score: weight × (rating_average − 1) / 4; null without ratings"
     )

@@ -216,14 +216,19 @@ async def list_clerks(
     return await clerk_indicators(session, clerks, months, bad_max_level=bad_max_level)
 
 
-async def get_clerk(
-    session: AsyncSession, principal: Principal, clerk_id: str, months: tuple[str, ...], *, bad_max_level: int
-) -> ClerkResult:
+async def get_clerk_row(session: AsyncSession, principal: Principal, clerk_id: str) -> Clerk:
     clerk = await session.scalar(
         select(Clerk).where(Clerk.clerk_id == clerk_id, scope_filter(principal, READ, Clerk.township_code))
     )
     if clerk is None:
         raise not_found("clerk", clerk_id)
+    return clerk
+
+
+async def get_clerk(
+    session: AsyncSession, principal: Principal, clerk_id: str, months: tuple[str, ...], *, bad_max_level: int
+) -> ClerkResult:
+    clerk = await get_clerk_row(session, principal, clerk_id)
     return (await clerk_indicators(session, [clerk], months, bad_max_level=bad_max_level))[0]
 
 

@@ -26,6 +26,8 @@ def figures(effective: Effective, *, bad_max_level: int, public_rating_weight: f
             rating_average=derived["rating_average"],
         ),
         "rates": WindowRates(**derived["rates"]),
+        "formulas": derived["formulas"],
+        "notice_violations": derived["notice_violations"],
         "public_rating_points": derived["public_rating_points"],
         "late_adjustments": effective.late_adjustments,
     }

@@ -19,6 +19,9 @@ class Category(Base):
     #: urgent matters are dispatched within the urgent dispatch limit (10 minutes by default)
     urgent: Mapped[bool] = mapped_column(default=False)
     dispatch_limit_minutes: Mapped[int]
+    #: 签收: the handling unit signs for a dispatched ticket within this many minutes (None: the
+    #: service's default for urgent or normal matters, DISPATCH_URGENT/NORMAL_RESPONSE_MINUTES)
+    response_limit_minutes: Mapped[int | None]
     handle_limit_value: Mapped[int]
     #: minutes | hours | working_days
     handle_limit_unit: Mapped[str] = mapped_column(String(20))
@@ -30,5 +33,7 @@ class Category(Base):
     #: who changed the limits last ("seed" for the defaults)
     updated_by: Mapped[str] = mapped_column(String(100), default="seed")
     version: Mapped[int] = mapped_column(default=1)
+    #: retired categories take no new tickets or incidents; what was filed under them keeps them
+    retired_at: Mapped[dt.datetime | None]
 
     __mapper_args__ = {"version_id_col": version}

@@ -9,6 +9,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from dispatch.responsibilities.rules import UnitKind
 from jiceng_shared.contracts.common import UnitRef
 
+#: the most items one version of the list may hold
+MAX_ITEMS = 1000
+
 
 class UnitKindIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -17,10 +20,18 @@ class UnitKindIn(BaseModel):
 
 
 class EntryIn(BaseModel):
+    """One item (事项) of a domain (领域); ``category`` is the event category it routes (if any)."""
+
     model_config = ConfigDict(extra="forbid")
-    category: str = Field(min_length=1, max_length=60)
+    domain_code: str = Field(default="", max_length=20)
+    domain_zh: str = Field(default="", max_length=100)
+    item_code: str = Field(default="", max_length=40, description="unique in the list; default E001, E002 …")
+    item_zh: str = Field(default="", max_length=300)
+    category: str | None = Field(default=None, min_length=1, max_length=60)
     primary: UnitKindIn
     cooperating: list[UnitKindIn] = Field(default_factory=list, max_length=20)
+    township_duties: str = Field(default="", max_length=2000, description="配合责任: what the township does")
+    basis: str = Field(default="", max_length=2000, description="依据")
 
 
 class ListPublish(BaseModel):
@@ -46,7 +57,7 @@ class ListPublish(BaseModel):
     )
     effective_from: AwareDatetime | None = Field(default=None, description="default: now; never in the past")
     note: str = Field(default="", max_length=1000)
-    entries: list[EntryIn] = Field(min_length=1, max_length=500)
+    entries: list[EntryIn] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class UnitKindOut(BaseModel):
@@ -58,11 +69,23 @@ class UnitKindOut(BaseModel):
 
 
 class EntryOut(BaseModel):
-    category: str
+    domain_code: str
+    domain_zh: str
+    item_code: str
+    item_zh: str
+    category: str | None
     category_zh: str | None
     functional_department: bool
     primary: UnitKindOut
     cooperating: list[UnitKindOut]
+    township_duties: str
+    basis: str
+
+
+class DomainOut(BaseModel):
+    code: str
+    name_zh: str
+    items: int
 
 
 class ListOut(BaseModel):
@@ -72,4 +95,19 @@ class ListOut(BaseModel):
     created_at: dt.datetime
     created_by: str
     township_code: str | None = None
+    #: the domains (领域) in list order with their number of items
+    domains: list[DomainOut]
     entries: list[EntryOut]
+
+
+class VersionSummary(BaseModel):
+    """One version of the list in its history."""
+
+    version: int
+    effective_from: dt.datetime
+    note: str
+    created_at: dt.datetime
+    created_by: str
+    items: int
+    #: the version routing tickets now
+    in_force: bool

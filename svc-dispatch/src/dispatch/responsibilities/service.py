@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.categories.models import Category
 from dispatch.db import serialize_on
-from dispatch.responsibilities import rules
+from dispatch.responsibilities import rules, spreadsheet
 from dispatch.responsibilities.models import ResponsibilityEntry, ResponsibilityList
-from dispatch.responsibilities.schemas import EntryOut, ListOut, ListPublish, UnitKindOut
+from dispatch.responsibilities.schemas import (
+    DomainOut,
+    EntryIn,
+    EntryOut,
+    ListOut,
+    ListPublish,
+    UnitKindOut,
+    VersionSummary,
+)
 from jiceng_shared import county, units
-from jiceng_shared.categories import CATEGORY_BY_CODE
+from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
+from jiceng_shared.outbox import emit
+from jiceng_shared.versioning import VersionedList, check_effective_from
 
 READ = "dispatch.responsibility.read"
 MANAGE = "dispatch.responsibility.manage"
@@ -43,34 +56,28 @@ class Routing:
     problem: str | None = None
 
 
+#: the list is versioned as a whole: one version in force at any instant (jiceng_shared.versioning)
+VERSIONS = VersionedList(number=ResponsibilityList.version, effective_from=ResponsibilityList.effective_from)
+
+
 async def _with_entries(session: AsyncSession, lst: ResponsibilityList | None) -> ListVersion | None:
     if lst is None:
         return None
     entries = (await session.scalars(select(ResponsibilityEntry).where(ResponsibilityEntry.list_id == lst.id))).all()
-    return ListVersion(lst, sorted(entries, key=lambda e: e.category))
+    return ListVersion(lst, sorted(entries, key=lambda e: (e.position, e.item_code)))
 
 
 async def in_force(session: AsyncSession, at: dt.datetime) -> ListVersion | None:
-    stmt = (
-        select(ResponsibilityList)
-        .where(ResponsibilityList.effective_from <= at)
-        .order_by(ResponsibilityList.effective_from.desc(), ResponsibilityList.version.desc())
-        .limit(1)
-    )
-    return await _with_entries(session, await session.scalar(stmt))
+    return await _with_entries(session, await VERSIONS.in_force(session, at))
 
 
 async def by_version(session: AsyncSession, version: int) -> ListVersion | None:
-    return await _with_entries(
-        session, await session.scalar(select(ResponsibilityList).where(ResponsibilityList.version == version))
-    )
+    return await _with_entries(session, await VERSIONS.pinned(session, version))
 
 
 async def current_and_future(session: AsyncSession, now: dt.datetime) -> list[ListVersion]:
-    current = await in_force(session, now)
-    future = (await session.scalars(select(ResponsibilityList).where(ResponsibilityList.effective_from > now))).all()
-    out = [current] if current else []
-    for lst in future:
+    out = []
+    for lst in await VERSIONS.in_force_and_future(session, now):
         version = await _with_entries(session, lst)
         assert version is not None
         out.append(version)
@@ -104,60 +111,310 @@ async def route(
     return Routing(version.list.version, primary, cooperating)
 
 
+async def open_categories(session: AsyncSession) -> dict[str, str]:
+    """Categories a list may route (not retired), code → Chinese label."""
+    rows = await session.execute(select(Category.code, Category.label_zh).where(Category.retired_at.is_(None)))
+    return {code: label for code, label in rows.all()}
+
+
+#: the free-text fields of an item, and the first characters a spreadsheet takes for a formula
+TEXT_FIELDS = ("domain_code", "domain_zh", "item_code", "item_zh", "township_duties", "basis")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_entries(
+    entries: Sequence[EntryIn | None], *, categories: Collection[str], functional: Collection[str]
+) -> list[tuple[int, str, str, str]]:
+    """Every reason the items cannot make a list, as (index, field, code, message); ``None`` entries
+    (rows that did not even parse) take part in nothing."""
+    issues: list[tuple[int, str, str, str]] = []
+    seen_categories: set[str] = set()
+    seen_items: set[str] = set()
+    domain_names: dict[str, str] = {}
+    for i, entry in enumerate(entries):
+        if entry is None:
+            continue
+        if entry.category is not None:
+            if entry.category not in categories:
+                issues.append((i, "category", "unknown_category", f"{entry.category!r} is not a category in use"))
+            if entry.category in seen_categories:
+                issues.append((i, "category", "duplicate_category", f"{entry.category} is listed twice"))
+            seen_categories.add(entry.category)
+        if entry.item_code:
+            if entry.item_code in seen_items:
+                issues.append((i, "item_code", "duplicate_item", f"item {entry.item_code} is listed twice"))
+            seen_items.add(entry.item_code)
+        if entry.domain_code:
+            named = domain_names.setdefault(entry.domain_code, entry.domain_zh)
+            if named != entry.domain_zh:
+                issues.append(
+                    (i, "domain_zh", "inconsistent_domain", f"domain {entry.domain_code} is named {named} above")
+                )
+        for name in TEXT_FIELDS:
+            value = getattr(entry, name)
+            if value and value[0] in FORMULA_STARTS:
+                # a cell an office suite would run as a formula when the export is opened (CSV injection)
+                issues.append((i, name, "formula_like_text", f"{name} must not start with {value[0]!r}"))
+        for where, unit in [("primary", entry.primary)] + [
+            (f"cooperating.{j}", c) for j, c in enumerate(entry.cooperating)
+        ]:
+            if not rules.known_unit_kind(unit.kind, unit.dept):
+                issues.append((i, where, "unknown_unit", f"no {unit.kind} with department {unit.dept}"))
+        if entry.category is not None and not rules.may_handle(
+            entry.primary.kind, functional_department=entry.category in functional
+        ):
+            issues.append(
+                (
+                    i,
+                    "primary",
+                    "functional_department_matter",
+                    f"{entry.category} is a functional department's matter and cannot be given to a township organ",
+                )
+            )
+    return issues
+
+
+async def _check_effective(
+    session: AsyncSession, errors: FieldErrors, effective_from: dt.datetime, now: dt.datetime
+) -> None:
+    """Never in the past, never before the latest version (which would then never be in force)."""
+    latest = await VERSIONS.latest(session)
+    check_effective_from(
+        errors,
+        effective_from,
+        now=now,
+        latest=latest.effective_from if latest else None,
+        tolerance=PAST_TOLERANCE,
+        past_code="effective_in_past",
+        before_latest_code="effective_before_latest",
+    )
+
+
+async def write_version(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    effective_from: dt.datetime,
+    note: str,
+    entries: Sequence[EntryIn],
+    now: dt.datetime,
+) -> ListVersion:
+    """Write the next version (checked already) and publish it."""
+    await serialize_on(session, "responsibility-list-version")
+    lst = ResponsibilityList(
+        id=new_id(),
+        version=await VERSIONS.next_number(session),
+        effective_from=effective_from,
+        note=note,
+        created_at=now,
+        created_by=(principal.username or principal.name or principal.subject) if principal else "seed",
+    )
+    session.add(lst)
+    await session.flush()  # the entries refer to it (no ORM relationship orders the inserts)
+    rows = [
+        ResponsibilityEntry(
+            id=new_id(),
+            list_id=lst.id,
+            position=i,
+            domain_code=e.domain_code,
+            domain_zh=e.domain_zh,
+            item_code=e.item_code or f"E{i + 1:03d}",
+            item_zh=e.item_zh,
+            category=e.category,
+            primary_kind=e.primary.kind,
+            primary_dept=e.primary.dept,
+            cooperating=[c.model_dump() for c in e.cooperating],
+            township_duties=e.township_duties,
+            basis=e.basis,
+        )
+        for i, e in enumerate(entries)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    await emit(
+        session,
+        contracts.ResponsibilityListPublished(
+            list_version=lst.version,
+            effective_from=effective_from,
+            items=len(rows),
+            domains=len({e.domain_code for e in rows}),
+            note=note,
+            published_at=now,
+        ),
+        subject=f"responsibility-list-v{lst.version}",
+        township=county.current().code,
+    )
+    return ListVersion(lst, rows)
+
+
 async def publish(
     session: AsyncSession, principal: Principal, body: ListPublish, *, now: dt.datetime, functional: set[str]
 ) -> ListVersion:
     """Publish a new version; ``functional`` are the categories marked as functional-department matters."""
     effective_from = body.effective_from or now
     errors = FieldErrors()
-    if effective_from < now - PAST_TOLERANCE:
-        errors.add("effective_from", "effective_in_past", "a new version cannot take effect in the past")
-    seen: set[str] = set()
-    for i, entry in enumerate(body.entries):
-        if entry.category not in CATEGORY_BY_CODE:
-            errors.add(f"entries.{i}.category", "unknown_category", f"{entry.category!r} is not a category")
-        if entry.category in seen:
-            errors.add(f"entries.{i}.category", "duplicate_category", f"{entry.category} is listed twice")
-        seen.add(entry.category)
-        for where, unit in [("primary", entry.primary)] + [
-            (f"cooperating.{j}", c) for j, c in enumerate(entry.cooperating)
-        ]:
-            if not rules.known_unit_kind(unit.kind, unit.dept):
-                errors.add(f"entries.{i}.{where}", "unknown_unit", f"no {unit.kind} with department {unit.dept}")
-        if not rules.may_handle(entry.primary.kind, functional_department=entry.category in functional):
-            errors.add(
-                f"entries.{i}.primary",
-                "functional_department_matter",
-                f"{entry.category} is a functional department's matter and cannot be given to a township organ",
-            )
+    await _check_effective(session, errors, effective_from, now)
+    categories = await open_categories(session)
+    for i, where, code, message in check_entries(body.entries, categories=categories, functional=functional):
+        errors.add(f"entries.{i}.{where}", code, message)
     errors.raise_if_any()
-
-    await serialize_on(session, "responsibility-list-version")
-    latest = await session.scalar(select(func.max(ResponsibilityList.version)))
-    lst = ResponsibilityList(
-        id=new_id(),
-        version=(latest or 0) + 1,
-        effective_from=effective_from,
-        note=body.note,
-        created_at=now,
-        created_by=principal.username or principal.name or principal.subject,
+    return await write_version(
+        session, principal, effective_from=effective_from, note=body.note, entries=body.entries, now=now
     )
-    session.add(lst)
-    await session.flush()  # the entries refer to it (no ORM relationship orders the inserts)
-    entries = [
-        ResponsibilityEntry(
-            id=new_id(),
-            list_id=lst.id,
-            category=e.category,
-            primary_kind=e.primary.kind,
-            primary_dept=e.primary.dept,
-            cooperating=[c.model_dump() for c in e.cooperating],
-        )
-        for e in body.entries
+
+
+#: where a problem of an entry field shows in the spreadsheet
+_COLUMN_OF = {"category": "category", "primary": "primary_dept"} | {name: name for name in TEXT_FIELDS}
+
+
+def parse_rows(rows: Sequence[spreadsheet.Row]) -> tuple[list[EntryIn | None], list[tuple[int, str, str, str]]]:
+    """The rows as entries (None where a row does not parse) and every parse problem as
+    (row number, column, code, message)."""
+    entries: list[EntryIn | None] = []
+    issues: list[tuple[int, str, str, str]] = []
+    for row in rows:
+        c = row.cells
+        bad: list[tuple[str, str, str]] = []
+        for column in ("domain_code", "domain_zh", "item_code", "item_zh", "primary_kind", "primary_dept"):
+            if not c[column]:
+                bad.append((column, "required", f"{column} is empty"))
+        if c["primary_kind"] and c["primary_kind"] not in rules.KIND_LABELS:
+            bad.append(
+                (
+                    "primary_kind",
+                    "unknown_unit_kind",
+                    f"{c['primary_kind']!r} is not one of {', '.join(rules.KIND_LABELS)}",
+                )
+            )
+        cooperating = []
+        for token in filter(None, (t.strip() for t in c["cooperating"].split("|"))):
+            kind, _, dept = token.partition(":")
+            if kind not in rules.KIND_LABELS or not dept:
+                bad.append(("cooperating", "invalid_unit", f"{token!r} is not kind:dept"))
+            else:
+                cooperating.append({"kind": kind, "dept": dept})
+        entry = None
+        # the row takes part in the list's checks as far as it parses: every bad cell is named at once
+        if c["primary_kind"] in rules.KIND_LABELS and c["primary_dept"]:
+            try:
+                entry = EntryIn(
+                    domain_code=c["domain_code"],
+                    domain_zh=c["domain_zh"],
+                    item_code=c["item_code"],
+                    item_zh=c["item_zh"],
+                    category=c["category"] or None,
+                    primary={"kind": c["primary_kind"], "dept": c["primary_dept"]},
+                    cooperating=cooperating,
+                    township_duties=c["township_duties"],
+                    basis=c["basis"],
+                )
+            except ValidationError as exc:
+                for e in exc.errors():
+                    field = str(e["loc"][0]) if e["loc"] else "item_code"
+                    column = {"primary": "primary_dept"}.get(field, field)
+                    bad.append((column if column in spreadsheet.COLUMNS else "item_code", "invalid_value", e["msg"]))
+        issues += [(row.number, column, code, message) for column, code, message in bad]
+        entries.append(entry)
+    return entries, issues
+
+
+def read_sheet(data: bytes, content_type: str) -> list[spreadsheet.Row]:
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == spreadsheet.BINARY_TYPE:
+        kind = spreadsheet.XLSX_TYPE if data.startswith(spreadsheet.ZIP_MAGIC) else spreadsheet.CSV_TYPE
+    try:
+        if kind == spreadsheet.XLSX_TYPE:
+            return spreadsheet.read_xlsx(data)
+        if kind in (spreadsheet.CSV_TYPE, "application/csv"):
+            return spreadsheet.read_csv(data)
+    except spreadsheet.SheetError as exc:
+        raise Problem(422, "unreadable_sheet", "Invalid spreadsheet", str(exc)) from exc
+    raise Problem(
+        415,
+        "unsupported_media_type",
+        "Unsupported media type",
+        f"send the list as {spreadsheet.CSV_TYPE}, {spreadsheet.XLSX_TYPE} or {spreadsheet.BINARY_TYPE}",
+    )
+
+
+def entries_of_sheet(
+    rows: Sequence[spreadsheet.Row], *, categories: Collection[str], functional: Collection[str], errors: FieldErrors
+) -> list[EntryIn]:
+    """The items of a spreadsheet, every bad row named in ``errors`` (``rows.<row number>.<column>``)."""
+    if not rows:
+        errors.add("rows", "empty_list", "the spreadsheet holds no item")
+        return []
+    entries, issues = parse_rows(rows)
+    for i, where, code, message in check_entries(entries, categories=categories, functional=functional):
+        column = "cooperating" if where.startswith("cooperating") else _COLUMN_OF[where]
+        issues.append((rows[i].number, column, code, message))
+    for number, column, code, message in sorted(issues, key=lambda x: (x[0], spreadsheet.COLUMNS.index(x[1]))):
+        errors.add(f"rows.{number}.{column}", code, message)
+    return [e for e in entries if e is not None]
+
+
+async def import_sheet(
+    session: AsyncSession,
+    principal: Principal,
+    data: bytes,
+    content_type: str,
+    *,
+    effective_from: dt.datetime | None,
+    note: str,
+    now: dt.datetime,
+    functional: set[str],
+) -> ListVersion:
+    """Publish a new version from a CSV or XLSX file: all or nothing, every bad row named at once."""
+    rows = read_sheet(data, content_type)
+    errors = FieldErrors()
+    effective_from = effective_from or now
+    await _check_effective(session, errors, effective_from, now)
+    entries = entries_of_sheet(rows, categories=await open_categories(session), functional=functional, errors=errors)
+    errors.raise_if_any()
+    return await write_version(session, principal, effective_from=effective_from, note=note, entries=entries, now=now)
+
+
+def sheet_rows(version: ListVersion) -> list[list[str]]:
+    """The version as spreadsheet rows (spreadsheet.COLUMNS), in list order."""
+    return [
+        [
+            e.domain_code,
+            e.domain_zh,
+            e.item_code,
+            e.item_zh,
+            e.category or "",
+            e.primary_kind,
+            e.primary_dept,
+            "|".join(f"{c['kind']}:{c['dept']}" for c in e.cooperating),
+            e.township_duties,
+            e.basis,
+        ]
+        for e in version.entries
     ]
-    session.add_all(entries)
-    await session.flush()
-    return ListVersion(lst, sorted(entries, key=lambda e: e.category))
+
+
+async def history(session: AsyncSession, now: dt.datetime) -> list[VersionSummary]:
+    """Every version, oldest first, with its number of items and whether it is the one in force."""
+    current = await VERSIONS.in_force(session, now)
+    counts = dict(
+        (
+            await session.execute(
+                select(ResponsibilityEntry.list_id, func.count()).group_by(ResponsibilityEntry.list_id)
+            )
+        ).all()
+    )
+    return [
+        VersionSummary(
+            version=v.version,
+            effective_from=v.effective_from,
+            note=v.note,
+            created_at=v.created_at,
+            created_by=v.created_by,
+            items=counts.get(v.id, 0),
+            in_force=current is not None and v.id == current.id,
+        )
+        for v in await VERSIONS.history(session)
+    ]
 
 
 async def read(session: AsyncSession, *, at: dt.datetime, version: int | None) -> ListVersion:
@@ -177,8 +434,12 @@ def _kind_out(kind: str, dept: str, township_code: str | None) -> UnitKindOut:
     return UnitKindOut(kind=kind, kind_zh=rules.KIND_LABELS[kind], dept=dept, unit=unit)  # type: ignore[arg-type]
 
 
-def to_out(version: ListVersion, *, township_code: str | None, functional: set[str]) -> ListOut:
+def to_out(version: ListVersion, *, township_code: str | None, functional: set[str], labels: dict[str, str]) -> ListOut:
     lst = version.list
+    domains: dict[str, DomainOut] = {}
+    for e in version.entries:
+        domain = domains.setdefault(e.domain_code, DomainOut(code=e.domain_code, name_zh=e.domain_zh, items=0))
+        domain.items += 1
     return ListOut(
         version=lst.version,
         effective_from=lst.effective_from,
@@ -186,13 +447,20 @@ def to_out(version: ListVersion, *, township_code: str | None, functional: set[s
         created_at=lst.created_at,
         created_by=lst.created_by,
         township_code=township_code,
+        domains=list(domains.values()),
         entries=[
             EntryOut(
+                domain_code=e.domain_code,
+                domain_zh=e.domain_zh,
+                item_code=e.item_code,
+                item_zh=e.item_zh,
                 category=e.category,
-                category_zh=CATEGORY_BY_CODE[e.category].label_zh if e.category in CATEGORY_BY_CODE else None,
+                category_zh=labels.get(e.category) if e.category else None,
                 functional_department=e.category in functional,
                 primary=_kind_out(e.primary_kind, e.primary_dept, township_code),
                 cooperating=[_kind_out(c["kind"], c["dept"], township_code) for c in e.cooperating],
+                township_duties=e.township_duties,
+                basis=e.basis,
             )
             for e in version.entries
         ],

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.tickets import rules
+from dispatch.tickets.enums import StepKind, TicketStatus
 from dispatch.tickets.models import Ticket
-from dispatch.tickets.service import Actor, Env, add_step, assign, mark_handled
+from dispatch.tickets.service import Actor, Env, add_step, assign, mark_handled, mark_signed, publish_reassigned
 from jiceng_shared.contracts import enforcement as contracts
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.events import CloudEvent
@@ -38,7 +39,11 @@ async def lead_received(session: AsyncSession, event: CloudEvent, env: Env) -> N
     ticket.lead_id = ticket.lead_id or p.lead_id
     ticket.updated_at = env.now
     note = "线索已登记" + ("" if p.delegated else "（非本镇街赋权事项，待移送）")
-    add_step(session, ticket, "lead_recorded", note, p.received_at, Actor.of_event(event), event_id=event.id)
+    actor = Actor.of_event(event)
+    add_step(session, ticket, StepKind.LEAD_RECORDED, note, p.received_at, actor, event_id=event.id)
+    # the enforcement office's system took the matter up: that is its sign-for (签收)
+    if ticket.status == TicketStatus.DISPATCHED and _newer(ticket, p.received_at):
+        await mark_signed(session, ticket, env, at=p.received_at, actor=actor, event_id=event.id)
 
 
 async def case_opened(session: AsyncSession, event: CloudEvent, env: Env) -> None:
@@ -57,8 +62,9 @@ async def case_opened(session: AsyncSession, event: CloudEvent, env: Env) -> Non
         Actor.of_event(event),
         event_id=event.id,
     )
-    if ticket.status in ("dispatched", "reopened") and _newer(ticket, p.opened_at):
-        ticket.status = "in_progress"
+    started_from = (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.REOPENED)
+    if ticket.status in started_from and _newer(ticket, p.opened_at):
+        ticket.status = TicketStatus.IN_PROGRESS
         ticket.state_at = p.opened_at
 
 
@@ -70,12 +76,13 @@ async def case_transferred(session: AsyncSession, event: CloudEvent, env: Env) -
         return
     actor = Actor.of_event(event)
     note = f"移送至 {p.to_unit.name}：{p.reason}"
-    movable = ticket.status in ("dispatched", "in_progress", "reopened") and _newer(ticket, p.transferred_at)
+    movable = ticket.status in rules.SUPERVISED_STATUSES and _newer(ticket, p.transferred_at)
     if not movable or ticket.unit_code == p.to_unit.code:
         ticket.updated_at = env.now
         add_step(session, ticket, "transferred", note, p.transferred_at, actor, event_id=event.id)
         return
     cooperating = [UnitRef(**u) for u in ticket.cooperating_units]
+    from_unit = ticket.unit
     # the competent unit starts a full handling period from the transfer (a wrong first routing
     # does not eat its time, rules-reference §3.4)
     await assign(
@@ -89,6 +96,8 @@ async def case_transferred(session: AsyncSession, event: CloudEvent, env: Env) -
         actor=actor,
         event_id=event.id,
     )
+    if from_unit is not None:
+        await publish_reassigned(session, ticket, from_unit, p.to_unit, "transfer", p.reason, p.transferred_at)
 
 
 async def case_closed(session: AsyncSession, event: CloudEvent, env: Env) -> None:

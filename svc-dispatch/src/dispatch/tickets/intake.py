@@ -16,7 +16,6 @@ from dispatch.tickets.models import Ticket, TicketReport
 from dispatch.tickets.schemas import TicketIntake
 from dispatch.tickets.service import Actor, Env, NewReport, add_step, open_ticket, report_row
 from jiceng_shared import county
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.contracts.grid import IncidentReported
 from jiceng_shared.errors import FieldErrors, Problem, permission_denied, scope_denied
@@ -73,6 +72,36 @@ async def find_duplicate(
         )
     ]
     return min(matches, key=lambda m: m[0])[1] if matches else None
+
+
+async def find_same_caller(
+    session: AsyncSession, *, township_code: str, phone: str, point: tuple[float, float], env: Env
+) -> Ticket | None:
+    """The same caller about the same place (并单, 国办函〔2025〕66号): an open ticket of the township
+    from the same phone number within the window and the radius, whatever category it was given."""
+    r = env.rules
+    window = dt.timedelta(hours=r.duplicate_window_hours)
+    candidates = (
+        await session.scalars(
+            select(Ticket).where(
+                Ticket.township_code == township_code,
+                Ticket.caller_phone == phone,
+                Ticket.status.in_(rules.OPEN_STATUSES),
+                Ticket.reported_at >= env.now - window,
+            )
+        )
+    ).all()
+    for ticket in sorted(candidates, key=lambda t: t.reported_at, reverse=True):
+        if ticket.location and rules.is_duplicate(
+            point=point,
+            reported_at=env.now,
+            open_point=tuple(ticket.location["coordinates"]),
+            open_reported_at=ticket.reported_at,
+            radius_meters=r.duplicate_radius_meters,
+            window_hours=r.duplicate_window_hours,
+        ):
+            return ticket
+    return None
 
 
 async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -> Ticket:
@@ -160,7 +189,8 @@ async def intake(session: AsyncSession, principal: Principal, body: TicketIntake
         raise scope_denied(f"you may not register matters for township {body.township_code}")
     intake_dept = covering[0].dept
     errors = FieldErrors()
-    if body.category not in CATEGORY_BY_CODE or await session.get(Category, body.category) is None:
+    known = await session.get(Category, body.category)
+    if known is None or known.retired_at is not None:
         errors.add("category", "unknown_category", f"{body.category!r} is not a category of GET /categories")
     if area_level(body.township_code) != "township" or county.current().township(body.township_code) is None:
         errors.add("township_code", "unknown_township", f"{body.township_code} is not a township of the county")
@@ -178,6 +208,9 @@ async def intake(session: AsyncSession, principal: Principal, body: TicketIntake
         )
         if known is not None:  # the caller's system posted the same call again: same ticket
             return await session.get_one(Ticket, known.ticket_id), False
+    merging = env.rules.duplicate_radius_meters > 0 and env.rules.duplicate_window_hours > 0
+    if merging:  # one report of a township at a time (a same-caller duplicate may be of any category)
+        await serialize_on(session, f"dispatch-intake:{body.township_code}")
     report = NewReport(
         source=source,
         origin=origin,
@@ -195,6 +228,32 @@ async def intake(session: AsyncSession, principal: Principal, body: TicketIntake
         caller_name=body.caller.name if body.caller else None,
         caller_phone=body.caller.phone if body.caller else None,
     )
+    duplicate = None
+    if merging and report.location is not None:
+        duplicate = await find_duplicate(
+            session,
+            category=body.category,
+            township_code=body.township_code,
+            point=tuple(report.location["coordinates"]),
+            reported_at=env.now,
+            env=env,
+        )
+    if merging and duplicate is None and report.caller_phone and report.location is not None:
+        duplicate = await find_same_caller(
+            session,
+            township_code=body.township_code,
+            phone=report.caller_phone,
+            point=tuple(report.location["coordinates"]),
+            env=env,
+        )
+    if duplicate is not None:  # 并单: the same matter from any channel joins the open ticket
+        try:
+            await merge(session, duplicate, report, env, Actor.of(principal), event_id=None)
+        except IntegrityError:
+            raise Problem(
+                409, "duplicate_request", "Already registered", f"external_ref {body.external_ref} is being registered"
+            ) from None
+        return duplicate, False
     try:
         ticket = await open_ticket(session, report, env, Actor.of(principal))
         await session.flush()

@@ -57,6 +57,19 @@ class Ticket(Base):
     handle_limit_unit: Mapped[str] = mapped_column(String(20))
     #: by when a returned or unroutable ticket must be dispatched (again)
     dispatch_due_at: Mapped[dt.datetime | None]
+    #: dispatch-limit supervision: when its warning is due (None once raised), the 督办 level reached
+    #: and when the next level is reached
+    dispatch_warn_at: Mapped[dt.datetime | None]
+    dispatch_level: Mapped[int] = mapped_column(default=0)
+    dispatch_escalate_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    #: 签收: the response limit copied from the category, by when the unit must sign for the ticket
+    #: (None once signed), and when it did
+    response_limit_minutes: Mapped[int | None]
+    response_due_at: Mapped[dt.datetime | None]
+    response_warn_at: Mapped[dt.datetime | None]
+    response_level: Mapped[int] = mapped_column(default=0)
+    response_escalate_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    signed_at: Mapped[dt.datetime | None]
     assigned_at: Mapped[dt.datetime | None]
     deadline: Mapped[dt.datetime | None] = mapped_column(index=True)
     warn_at: Mapped[dt.datetime | None]
@@ -70,6 +83,18 @@ class Ticket(Base):
     extended_value: Mapped[int] = mapped_column(default=0)
     extension_requested_value: Mapped[int | None]
     extension_reason: Mapped[str | None] = mapped_column(Text)
+
+    #: 作废: the reason (VoidReason) of a voided report
+    void_reason: Mapped[str | None] = mapped_column(String(30))
+    #: 挂账: a pending request's written reasons; while parked, since when and the state to resume to
+    park_reason: Mapped[str | None] = mapped_column(Text)
+    parked_at: Mapped[dt.datetime | None]
+    parked_from: Mapped[str | None] = mapped_column(String(20))
+    #: 回访: callbacks recorded, how many reopened the ticket, the last result
+    callback_count: Mapped[int] = mapped_column(default=0)
+    callback_reopens: Mapped[int] = mapped_column(default=0)
+    callback_result: Mapped[str | None] = mapped_column(String(30))
+    verified_at: Mapped[dt.datetime | None]
 
     outcome: Mapped[str | None] = mapped_column(Text)
     handled_at: Mapped[dt.datetime | None]
@@ -124,7 +149,7 @@ class TicketReport(Base):
     reporter_id: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text)
     location: Mapped[dict[str, Any] | None]
-    reported_at: Mapped[dt.datetime]
+    reported_at: Mapped[dt.datetime] = mapped_column(index=True)
     received_at: Mapped[dt.datetime]
     merged: Mapped[bool] = mapped_column(default=False)
     correlation_id: Mapped[str] = mapped_column(String(64))
@@ -144,3 +169,22 @@ class TicketStep(Base):
     actor_name: Mapped[str] = mapped_column(String(100))
     request_id: Mapped[str | None] = mapped_column(String(64))
     event_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class TicketCallback(Base):
+    """A satisfaction callback (回访) of a citizen's ticket, by the centre or the originating system."""
+
+    __tablename__ = "ticket_callbacks"
+    __table_args__ = (UniqueConstraint("ticket_id", "attempt"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    attempt: Mapped[int]
+    #: CallbackResult
+    result: Mapped[str] = mapped_column(String(30))
+    resolved: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(Text)
+    #: centre | the originating department
+    channel: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[dt.datetime]
+    recorded_by: Mapped[str] = mapped_column(String(100))

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.callbacks.schemas import CallbackOut
+from dispatch.joint.models import TicketPart
+from dispatch.joint.schemas import PartOut
+from dispatch.summons.models import Summons
+from dispatch.summons.schemas import SummonsOut
+from dispatch.supervision.schemas import SupervisionOrderOut
 from dispatch.tickets import rules
-from dispatch.tickets.models import Ticket, TicketReport, TicketStep
+from dispatch.tickets.enums import CallbackResult, TicketSource, TicketStatus
+from dispatch.tickets.models import Ticket, TicketCallback, TicketReport, TicketStep
 from dispatch.tickets.schemas import (
     CallerOut,
     ExtensionOut,
@@ -21,7 +28,8 @@ from dispatch.tickets.schemas import (
 )
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import not_found
-from jiceng_shared.identity import Principal
+from jiceng_shared.identity import Binding, Principal
+from jiceng_shared.masking import mask_person_name, mask_phone
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import binding_clause, scope_filter
 
@@ -34,10 +42,27 @@ def readable(principal: Principal) -> ColumnElement[bool]:
     """Tickets in a scope where the caller reads them: by place, and by the handling unit's
     department for department bindings; a department system also by the department that posted it."""
     by_unit = scope_filter(principal, READ, Ticket.area_code, Ticket.unit_dept)
+    # a department summoned to a ticket (吹哨) sees it too...
+    if any(b.dept is not None for b in principal.bindings_for(READ)):
+        summoned = select(Summons.ticket_id).where(scope_filter(principal, READ, Summons.area_code, Summons.unit_dept))
+        # ... and so do the cooperating units and the units of a joint action
+        parts = select(TicketPart.ticket_id).where(
+            scope_filter(principal, READ, TicketPart.area_code, TicketPart.unit_dept)
+        )
+        by_unit = or_(by_unit, Ticket.id.in_(summoned), Ticket.id.in_(parts))
     by_intake = [
         clause
         for b in principal.bindings_for(READ)
         if b.role in INTAKE_READERS and (clause := binding_clause(b, Ticket.area_code, Ticket.intake_dept)) is not None
+    ]
+    # ... and the tickets its reports were merged into (并单): the reporter follows the outcome
+    by_intake += [
+        and_(
+            binding_clause(Binding(b.role, b.area, None), Ticket.area_code, None),
+            Ticket.id.in_(select(TicketReport.ticket_id).where(TicketReport.origin == b.dept)),
+        )
+        for b in principal.bindings_for(READ)
+        if b.role in INTAKE_READERS and b.dept is not None
     ]
     return or_(by_unit, *by_intake) if by_intake else by_unit
 
@@ -61,7 +86,16 @@ async def list_tickets(
         "correlation_id": Ticket.correlation_id,
         "area_code": Ticket.area_code,
     }
+    incident_id = filters.pop("incident_id", None)
     stmt = where_equal(stmt, ((columns[name], value) for name, value in filters.items()))
+    if incident_id is not None:  # the ticket an incident ended in, itself or merged into another (并单)
+        stmt = stmt.where(
+            Ticket.id.in_(
+                select(TicketReport.ticket_id).where(
+                    TicketReport.source == TicketSource.GRID, TicketReport.source_ref == incident_id
+                )
+            )
+        )
     if overdue is not None:
         late = Ticket.status.in_(rules.SUPERVISED_STATUSES) & (Ticket.deadline < now)
         stmt = stmt.where(late if overdue else ~late)
@@ -98,6 +132,37 @@ async def timeline(session: AsyncSession, ticket_id: str) -> tuple[list[TicketSt
     return list(steps), list(reports)
 
 
+async def callbacks_of(session: AsyncSession, ticket_id: str) -> list[CallbackOut]:
+    rows = (
+        await session.scalars(
+            select(TicketCallback).where(TicketCallback.ticket_id == ticket_id).order_by(TicketCallback.attempt)
+        )
+    ).all()
+    return [
+        CallbackOut(
+            attempt=c.attempt,
+            result=CallbackResult(c.result),
+            result_zh=CallbackResult(c.result).label_zh,
+            resolved=c.resolved,
+            note=c.note,
+            channel=c.channel,
+            recorded_at=c.recorded_at,
+            recorded_by=c.recorded_by,
+        )
+        for c in rows
+    ]
+
+
+def sees_callers(principal: Principal, ticket: Ticket) -> bool:
+    """Callers' identities are for the centre only (the dispatchers of the ticket's township), and the
+    department system that posted the call (it holds them already and calls the citizen back)."""
+    return any(
+        (b.role == "dispatcher" and b.covers(ticket.area_code))
+        or (b.role in INTAKE_READERS and b.dept == ticket.intake_dept and b.covers(ticket.area_code, b.dept))
+        for b in principal.bindings_for(READ)
+    )
+
+
 def time_left_seconds(ticket: Ticket, now: dt.datetime) -> int | None:
     if ticket.deadline is None or ticket.status not in rules.SUPERVISED_STATUSES:
         return None
@@ -114,13 +179,43 @@ def is_overdue(ticket: Ticket, now: dt.datetime) -> bool:
     return ticket.status in rules.SUPERVISED_STATUSES and now > ticket.deadline
 
 
-def to_out(ticket: Ticket, now: dt.datetime, *, masked: bool = True) -> TicketOut:
-    return TicketOut(**_fields(ticket, now, masked=masked))
+async def involved_units(session: AsyncSession, ticket_ids: list[str]) -> dict[str, list[str]]:
+    """The units besides the handling unit that see each ticket: cooperating and joint-action units
+    (their parts) and summoned departments — two queries for a whole page."""
+    out: dict[str, set[str]] = {i: set() for i in ticket_ids}
+    if ticket_ids:
+        for model in (TicketPart, Summons):
+            rows = await session.execute(
+                select(model.ticket_id, model.unit_code).where(model.ticket_id.in_(ticket_ids))
+            )
+            for ticket_id, unit_code in rows:
+                out[ticket_id].add(unit_code)
+    return {i: sorted(codes) for i, codes in out.items()}
 
 
-def to_detail(ticket: Ticket, now: dt.datetime, steps: list[TicketStep], reports: list[TicketReport]) -> TicketDetail:
+def to_out(ticket: Ticket, now: dt.datetime, *, masked: bool = True, involved: list[str] | None = None) -> TicketOut:
+    return TicketOut(**_fields(ticket, now, masked=masked), involved_units=involved or [])
+
+
+def to_detail(
+    ticket: Ticket,
+    now: dt.datetime,
+    steps: list[TicketStep],
+    reports: list[TicketReport],
+    *,
+    orders: list[SupervisionOrderOut],
+    callbacks: list[CallbackOut],
+    summons: list[SummonsOut],
+    parts: list[PartOut],
+    masked: bool,
+) -> TicketDetail:
     return TicketDetail(
-        **_fields(ticket, now, masked=False),
+        **_fields(ticket, now, masked=masked),
+        involved_units=sorted({p.unit_code for p in parts} | {s.unit_code for s in summons}),
+        parts=parts,
+        summons=summons,
+        supervision_orders=orders,
+        callbacks=callbacks,
         timeline=[
             StepOut(
                 at=s.at, kind=s.kind, kind_zh=rules.STEP_LABELS.get(s.kind, s.kind), note=s.note, actor=s.actor_name
@@ -132,7 +227,7 @@ def to_detail(ticket: Ticket, now: dt.datetime, steps: list[TicketStep], reports
                 source=r.source,
                 source_ref=r.source_ref,
                 number=r.number,
-                reporter_id=r.reporter_id,
+                reporter_id=r.reporter_id if not masked or r.source == TicketSource.GRID else None,
                 description=r.description,
                 location=r.location,
                 reported_at=r.reported_at,
@@ -147,8 +242,8 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
     caller = None
     if ticket.caller_name or ticket.caller_phone:
         caller = CallerOut(
-            name=rules.mask_name(ticket.caller_name) if masked else ticket.caller_name,
-            phone=rules.mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
+            name=mask_person_name(ticket.caller_name) if masked and ticket.caller_name else ticket.caller_name,
+            phone=mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
         )
     unit = ticket.unit
     category = CATEGORY_BY_CODE.get(ticket.category)
@@ -156,7 +251,7 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
         id=ticket.id,
         number=ticket.number,
         status=ticket.status,
-        status_zh=rules.STATUS_LABELS[ticket.status],
+        status_zh=TicketStatus(ticket.status).label_zh,
         category=ticket.category,
         category_zh=category.label_zh if category else None,
         description=ticket.description,
@@ -179,6 +274,16 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
         warning=ticket.warning,
         escalation_level=ticket.escalation_level,
         dispatch_due_at=ticket.dispatch_due_at,
+        dispatch_level=ticket.dispatch_level,
+        response_due_at=ticket.response_due_at,
+        response_level=ticket.response_level,
+        signed_at=ticket.signed_at,
+        void_reason=ticket.void_reason,
+        park_requested_reason=ticket.park_reason,
+        parked_at=ticket.parked_at,
+        callback_count=ticket.callback_count,
+        callback_result=ticket.callback_result,
+        verified_at=ticket.verified_at,
         extension=ExtensionOut(
             max_value=ticket.extension_max_value,
             granted_value=ticket.extended_value,

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.tickets import extension, intake, queries, service
+from dispatch.joint import service as joint_service
+from dispatch.summons import service as summons_service
+from dispatch.supervision import queries as supervision_queries
+from dispatch.tickets import extension, intake, parking, queries, service
+from dispatch.tickets.models import Ticket
 from dispatch.tickets.schemas import (
     ExtensionDecisionIn,
     ExtensionRequestIn,
     FeedbackIn,
+    ParkDecisionIn,
+    ParkIn,
     ReassignIn,
+    ResumeIn,
     ReturnIn,
     Source,
     Status,
@@ -19,17 +28,26 @@ from dispatch.tickets.schemas import (
     TicketIntake,
     TicketOut,
     VerificationIn,
+    VoidIn,
 )
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, Tx, require
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
-async def _detail(session, ticket, now) -> TicketDetail:  # type: ignore[no-untyped-def]
+async def detail_of(session: AsyncSession, ticket: Ticket, principal: Principal, now: dt.datetime) -> TicketDetail:
+    """The ticket with its timeline, reports, supervision orders and callbacks; callers masked but for the centre."""
     steps, reports = await queries.timeline(session, ticket.id)
-    return queries.to_detail(ticket, now, steps, reports)
+    orders = [supervision_queries.to_out(o, now) for o in await supervision_queries.of_ticket(session, ticket.id)]
+    callbacks = await queries.callbacks_of(session, ticket.id)
+    summons = [summons_service.to_out(s, now) for s in await summons_service.of_ticket(session, ticket.id)]
+    parts = [joint_service.to_out(p) for p in await joint_service.of_ticket(session, ticket.id)]
+    masked = not queries.sees_callers(principal, ticket)
+    return queries.to_detail(
+        ticket, now, steps, reports, orders=orders, callbacks=callbacks, summons=summons, parts=parts, masked=masked
+    )
 
 
 @router.post(
@@ -48,7 +66,7 @@ async def register_ticket(
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
         ticket, created = await intake.intake(session, principal, body, env)
-        detail = await _detail(session, ticket, env.now)
+        detail = await detail_of(session, ticket, principal, env.now)
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"{ctx.spec.api_prefix}/tickets/{ticket.id}"
@@ -64,6 +82,9 @@ async def list_tickets(
     category: str | None = None,
     source: Source | None = None,
     correlation_id: str | None = None,
+    incident_id: Annotated[
+        str | None, Query(description="the grid incident behind the ticket (merged ones too)")
+    ] = None,
     area_code: Annotated[str | None, Query(pattern=r"^\d{12}(\d{3})?$")] = None,
     overdue: Annotated[bool | None, Query(description="only tickets past (or within) their handling deadline")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -77,13 +98,17 @@ async def list_tickets(
         "source": source,
         "correlation_id": correlation_id,
         "area_code": area_code,
+        "incident_id": incident_id,
     }
     async with ctx.db.session() as session:
         rows = await queries.list_tickets(
             session, principal, filters=filters, overdue=overdue, now=env.now, limit=limit, cursor=cursor
         )
-    items, next_cursor = page_of(rows, limit)
-    return Page[TicketOut](items=[queries.to_out(t, env.now) for t in items], next_cursor=next_cursor)
+        items, next_cursor = page_of(rows, limit)
+        involved = await queries.involved_units(session, [t.id for t in items])
+    return Page[TicketOut](
+        items=[queries.to_out(t, env.now, involved=involved[t.id]) for t in items], next_cursor=next_cursor
+    )
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail, summary="One ticket with its timeline")
@@ -93,7 +118,7 @@ async def get_ticket(
     env = service.env_of(ctx)
     async with ctx.db.session() as session:
         ticket = await queries.get_ticket(session, principal, ticket_id)
-        return await _detail(session, ticket, env.now)
+        return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post("/{ticket_id}/feedback", response_model=TicketDetail, summary="The handling unit reports what it did")
@@ -103,7 +128,7 @@ async def give_feedback(
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
         ticket = await service.feedback(session, principal, ticket_id, body.outcome, env)
-        return await _detail(session, ticket, env.now)
+        return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post("/{ticket_id}/return", response_model=TicketDetail, summary="The unit returns a ticket outside its remit")
@@ -113,7 +138,7 @@ async def return_ticket(
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
         ticket = await service.return_ticket(session, principal, ticket_id, body.reason, env)
-        return await _detail(session, ticket, env.now)
+        return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -125,7 +150,7 @@ async def reassign(
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
         ticket = await service.reassign(session, principal, ticket_id, body.unit_code, body.reason, env)
-        return await _detail(session, ticket, env.now)
+        return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -137,7 +162,7 @@ async def verify(
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
         ticket = await service.verify(session, principal, ticket_id, body.passed, body.note, env)
-        return await _detail(session, ticket, env.now)
+        return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -152,7 +177,7 @@ async def request_extension(
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
         ticket = await extension.request(session, principal, ticket_id, body.value, body.reason, env)
-        return await _detail(session, ticket, env.now)
+        return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -169,4 +194,76 @@ async def decide_extension(
     env = service.env_of(ctx)
     async with ctx.db.transaction() as session:
         ticket = await extension.decide(session, principal, ticket_id, body.approved, body.note, env)
-        return await _detail(session, ticket, env.now)
+        return await detail_of(session, ticket, principal, env.now)
+
+
+@router.post(
+    "/{ticket_id}/sign-for", response_model=TicketDetail, summary="The handling unit signs for the ticket (签收)"
+)
+async def sign_for(
+    ticket_id: str,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.SIGN_FOR))],
+) -> TicketDetail:
+    env = service.env_of(ctx)
+    ticket = await service.sign_for(session, principal, ticket_id, env)
+    return await detail_of(session, ticket, principal, env.now)
+
+
+@router.post("/{ticket_id}/void", response_model=TicketDetail, summary="The centre voids an invalid report (作废)")
+async def void(
+    ticket_id: str,
+    body: VoidIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.VOID))],
+) -> TicketDetail:
+    env = service.env_of(ctx)
+    ticket = await service.void(session, principal, ticket_id, body.reason, body.note, env)
+    return await detail_of(session, ticket, principal, env.now)
+
+
+@router.post(
+    "/{ticket_id}/park", response_model=TicketDetail, summary="The handling unit asks to park the ticket (挂账)"
+)
+async def request_park(
+    ticket_id: str,
+    body: ParkIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(parking.REQUEST))],
+) -> TicketDetail:
+    env = service.env_of(ctx)
+    ticket = await parking.request(session, principal, ticket_id, body.reason, env)
+    return await detail_of(session, ticket, principal, env.now)
+
+
+@router.post(
+    "/{ticket_id}/park/decision",
+    response_model=TicketDetail,
+    summary="The township leader decides a request to park (the clock pauses)",
+)
+async def decide_park(
+    ticket_id: str,
+    body: ParkDecisionIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(parking.DECIDE))],
+) -> TicketDetail:
+    env = service.env_of(ctx)
+    ticket = await parking.decide(session, principal, ticket_id, body.approved, body.note, env)
+    return await detail_of(session, ticket, principal, env.now)
+
+
+@router.post("/{ticket_id}/resume", response_model=TicketDetail, summary="A parked ticket is taken up again (解除挂账)")
+async def resume(
+    ticket_id: str,
+    body: ResumeIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(parking.RESUME))],
+) -> TicketDetail:
+    env = service.env_of(ctx)
+    ticket = await parking.resume(session, principal, ticket_id, body.note, env)
+    return await detail_of(session, ticket, principal, env.now)

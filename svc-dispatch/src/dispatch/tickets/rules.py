@@ -11,56 +11,46 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from dispatch.tickets.enums import Addressee, CallbackResult, StepKind, SupervisedLimit, TicketSource, TicketStatus
 from jiceng_shared.workdays import WorkdayCalendar
 
 LimitUnit = Literal["minutes", "hours", "working_days"]
 
-STATUS_LABELS = {
-    "registered": "已登记待派遣",
-    "dispatched": "已派遣",
-    "in_progress": "处置中",
-    "handled": "已处置待核查",
-    "closed": "已办结",
-    "reopened": "返工",
-    "returned": "已退回",
-}
-SOURCE_LABELS = {
-    "grid": "网格上报",
-    "hotline": "12345热线",
-    "department": "部门系统",
-    "centre": "指挥中心登记",
-}
-STEP_LABELS = {
-    "received": "接收",
-    "merged": "并单",
-    "dispatched": "派遣",
-    "unroutable": "待人工派遣",
-    "lead_recorded": "线索已登记",
-    "case_opened": "已立案",
-    "transferred": "移送",
-    "feedback": "处置反馈",
-    "verification_passed": "核查通过",
-    "verification_failed": "核查未通过",
-    "closed": "办结",
-    "reopened": "返工",
-    "warning": "临期预警",
-    "escalated": "督办",
-    "returned": "退回",
-    "reassigned": "改派",
-    "extension_requested": "申请延期",
-    "extension_approved": "同意延期",
-    "extension_refused": "不同意延期",
-}
+STATUS_LABELS = TicketStatus.labels()
+SOURCE_LABELS = TicketSource.labels()
+STEP_LABELS = StepKind.labels()
 LIMIT_UNIT_LABELS = {"minutes": "分钟", "hours": "小时", "working_days": "工作日"}
 
+S = TicketStatus
 #: states in which the ticket still waits for someone (a duplicate report merges into these)
-OPEN_STATUSES = ("registered", "dispatched", "in_progress", "handled", "reopened", "returned")
-#: states in which the handling unit's clock runs (warning and 督办 apply)
-SUPERVISED_STATUSES = ("dispatched", "in_progress", "reopened")
-#: states from which the handling unit can give feedback
-FEEDBACK_FROM = ("dispatched", "in_progress", "reopened")
+OPEN_STATUSES = (
+    S.REGISTERED,
+    S.DISPATCHED,
+    S.ACCEPTED,
+    S.IN_PROGRESS,
+    S.HANDLED,
+    S.CALLBACK_PENDING,
+    S.AWAITING_DECISION,
+    S.PARKED,
+    S.REOPENED,
+    S.RETURNED,
+)
+#: states in which the handling unit's clock runs (warning and 督办 apply); parked: paused
+SUPERVISED_STATUSES = (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+#: states from which the handling unit can give feedback (from dispatched it signs for on the way)
+FEEDBACK_FROM = (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 #: states from which the centre can (re)assign: before the unit has started, or after a return
-REASSIGN_FROM = ("registered", "dispatched", "returned", "reopened")
+REASSIGN_FROM = (S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED)
+#: a unit returns (退单) what it has not started on
+RETURN_FROM = (S.DISPATCHED, S.ACCEPTED)
+#: a dispatcher voids (作废) a report no unit has signed for yet
+VOID_FROM = (S.REGISTERED, S.DISPATCHED, S.RETURNED)
+#: a unit asks to park (挂账) a matter it has signed for and cannot solve in time
+PARK_FROM = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+#: states where the centre's dispatch clock runs (nobody holds the ticket)
+UNDISPATCHED_STATUSES = (S.REGISTERED, S.RETURNED)
+#: sources of a citizen's matter: the ticket gets a satisfaction callback (回访) before it closes
+CITIZEN_SOURCES = (TicketSource.HOTLINE,)
 
 
 @dataclass(frozen=True)
@@ -72,6 +62,15 @@ class TicketRules:
     escalation_steps_workdays: tuple[int, ...] = (0, 5)
     default_handle_workdays: int = 5
     default_dispatch_minutes: int = 30
+    urgent_response_minutes: int = 30
+    normal_response_minutes: int = 240
+    limit_escalation_steps_minutes: tuple[int, ...] = (0, 60)
+    supervision_answer_workdays: int = 1
+    callback_reopen_max: int = 1
+    summons_respond_minutes: int = 30
+    spike_ratio: float = 3.0
+    spike_min_count: int = 5
+    spike_weeks: int = 4
 
 
 @dataclass(frozen=True)
@@ -162,16 +161,81 @@ def on_time(closed_at: dt.datetime, deadline: dt.datetime | None) -> bool:
     return deadline is None or closed_at <= deadline
 
 
-def mask_name(name: str | None) -> str | None:
-    if not name:
-        return name
-    return name[0] + "*" * (len(name) - 1)
+# --- sign-for (签收), supervision orders (督办单), callbacks (回访), parking (挂账) ----------------
 
 
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    digits = phone.strip()
-    if len(digits) <= 7:
-        return digits[:1] + "*" * (len(digits) - 1)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+def response_limit_minutes(category_minutes: int | None, *, urgent: bool, rules: TicketRules) -> int:
+    """The category's own response limit, else the service default for urgent or normal matters."""
+    if category_minutes:
+        return category_minutes
+    return rules.urgent_response_minutes if urgent else rules.normal_response_minutes
+
+
+def within_limit(at: dt.datetime, due: dt.datetime | None) -> bool:
+    """A limit is kept up to and including its last instant."""
+    return due is None or at <= due
+
+
+def minute_thresholds(due: dt.datetime, *, steps_minutes: tuple[int, ...] = (0, 60)) -> list[dt.datetime]:
+    """Dispatch and response limits: level n is reached ``steps_minutes[n-1]`` minutes after the limit."""
+    return [due + dt.timedelta(minutes=step) for step in steps_minutes]
+
+
+def next_minute_escalation_at(
+    due: dt.datetime, level: int, *, steps_minutes: tuple[int, ...] = (0, 60)
+) -> dt.datetime | None:
+    thresholds = minute_thresholds(due, steps_minutes=steps_minutes)
+    return thresholds[level] if level < len(thresholds) else None
+
+
+def addressee(limit: SupervisedLimit, level: int) -> Addressee:
+    """Level 1 goes to whoever holds the ticket (the centre for the dispatch limit, else the handling
+    unit's head), level 2 to the township leader, level 3 and beyond to the county."""
+    if level <= 1:
+        return Addressee.CENTRE_HEAD if limit == SupervisedLimit.DISPATCH else Addressee.UNIT_HEAD
+    if level == 2:
+        return Addressee.TOWNSHIP_LEADER
+    return Addressee.COUNTY
+
+
+def supervision_answer_by(calendar: WorkdayCalendar, issued_at: dt.datetime, *, workdays: int = 1) -> dt.datetime:
+    """A supervision order is answered by the end of the N-th working day after its issue."""
+    return calendar.deadline(issued_at, workdays).astimezone(dt.timezone.utc)
+
+
+def needs_callback(source: str, has_caller: bool) -> bool:
+    """A citizen's matter (hotline, or any intake with a caller) is called back before it closes."""
+    return source in CITIZEN_SOURCES or has_caller
+
+
+CallbackOutcome = Literal["close", "reopen", "leader_decision"]
+
+
+def callback_outcome(result: CallbackResult, *, reopened_before: int, reopen_max: int = 1) -> CallbackOutcome:
+    """Satisfied or basically satisfied closes; dissatisfied reopens the ticket ``reopen_max`` times,
+    after that the township leader decides (Guzhen 12319: 不满意 → 回退重办, rules-reference §3.4)."""
+    if result != CallbackResult.DISSATISFIED:
+        return "close"
+    return "reopen" if reopened_before < reopen_max else "leader_decision"
+
+
+def shifted(at: dt.datetime | None, paused: dt.timedelta) -> dt.datetime | None:
+    """A clock instant after a pause: the time parked does not count."""
+    return None if at is None else at + paused
+
+
+# --- early warning (研判预警) ------------------------------------------------------------------
+
+
+def spike_baseline(same_weekday_counts: list[int]) -> float:
+    """The trailing mean of the same weekday's counts (e.g. the four weeks before)."""
+    return sum(same_weekday_counts) / len(same_weekday_counts) if same_weekday_counts else 0.0
+
+
+def spike_threshold(baseline: float, *, ratio: float = 3.0, min_count: int = 5) -> float:
+    """A day's reports spike when they reach ``ratio`` × the baseline, and at least ``min_count``."""
+    return max(float(min_count), ratio * baseline)
+
+
+def is_spike(count: int, baseline: float, *, ratio: float = 3.0, min_count: int = 5) -> bool:
+    return count >= spike_threshold(baseline, ratio=ratio, min_count=min_count)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dispatch.callbacks.schemas import CallbackOut
+from dispatch.joint.schemas import PartOut
+from dispatch.summons.schemas import SummonsOut
+from dispatch.supervision.schemas import SupervisionOrderOut
+from dispatch.tickets.enums import TicketSource, TicketStatus, VoidReason
 from dispatch.tickets.rules import LimitUnit
 from jiceng_shared.schemas import PointIn
 
-Status = Literal["registered", "dispatched", "in_progress", "handled", "closed", "reopened", "returned"]
-Source = Literal["grid", "hotline", "department", "centre"]
+Status = TicketStatus
+Source = TicketSource
 
 
 class CallerIn(BaseModel):
@@ -87,6 +92,30 @@ class ExtensionDecisionIn(BaseModel):
     note: str | None = Field(default=None, max_length=1000)
 
 
+class VoidIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "duplicate", "note": "同一来电"}]}
+    )
+    reason: VoidReason
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ParkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "需市级资金，年内无法解决"}]})
+    reason: str = Field(min_length=1, max_length=2000, description="written reasons why it cannot be solved in time")
+
+
+class ParkDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approved: bool
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ResumeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=1000)
+
+
 class ExtensionOut(BaseModel):
     max_value: int | None
     granted_value: int
@@ -149,6 +178,8 @@ class TicketOut(BaseModel):
     location: dict[str, Any] | None
     unit: UnitOut | None
     cooperating_units: list[UnitOut]
+    #: every unit besides the handling unit that sees the ticket (cooperating, joint action, summoned)
+    involved_units: list[str]
     responsibility_version: int | None
     urgent: bool
     handle_limit: LimitOut
@@ -160,6 +191,18 @@ class TicketOut(BaseModel):
     warning: bool
     escalation_level: int
     dispatch_due_at: dt.datetime | None
+    #: 督办 level reached on the dispatch limit and on the response limit
+    dispatch_level: int
+    response_due_at: dt.datetime | None
+    response_level: int
+    signed_at: dt.datetime | None
+    void_reason: VoidReason | None
+    #: a request to park (挂账) waiting for the township leader, and since when the ticket is parked
+    park_requested_reason: str | None
+    parked_at: dt.datetime | None
+    callback_count: int
+    callback_result: str | None
+    verified_at: dt.datetime | None
     extension: ExtensionOut
     rework_count: int
     outcome: str | None
@@ -178,3 +221,9 @@ class TicketOut(BaseModel):
 class TicketDetail(TicketOut):
     timeline: list[StepOut]
     reports: list[ReportOut]
+    supervision_orders: list[SupervisionOrderOut]
+    callbacks: list[CallbackOut]
+    #: departments summoned to the ticket (吹哨) and their answers (报到) or misses
+    summons: list[SummonsOut]
+    #: the parts of the cooperating units and of a joint action (1+1+N), with their answers
+    parts: list[PartOut]

@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.categories.models import Category
+from dispatch.joint.models import TicketPart
 from dispatch.responsibilities import rules as responsibility_rules
 from dispatch.responsibilities import service as responsibilities
 from dispatch.tickets import rules
+from dispatch.tickets.enums import PartRole, StepKind, TicketStatus, VoidReason
 from dispatch.tickets.models import Ticket, TicketReport, TicketStep
 from dispatch.tickets.queries import load_for_action
 from jiceng_shared import units
@@ -34,6 +36,8 @@ FEEDBACK = "dispatch.ticket.feedback"
 RETURN = "dispatch.ticket.return"
 REASSIGN = "dispatch.ticket.reassign"
 VERIFY = "dispatch.ticket.verify"
+SIGN_FOR = "dispatch.ticket.sign_for"
+VOID = "dispatch.ticket.void"
 
 
 @dataclass(frozen=True)
@@ -134,15 +138,17 @@ async def open_ticket(
         limit = rules.HandleLimit(category.handle_limit_value, category.handle_limit_unit)  # type: ignore[arg-type]
         dispatch_minutes, urgent = category.dispatch_limit_minutes, category.urgent
         extension_max = category.extension_max_value
+        response_minutes = category.response_limit_minutes
     else:  # a category the county has no limits for yet: the default, and the dispatcher decides
         limit = rules.HandleLimit(env.rules.default_handle_workdays, "working_days")
         dispatch_minutes, urgent, extension_max = env.rules.default_dispatch_minutes, False, None
+        response_minutes = None
     now = env.now
     ticket_id = new_id()
     ticket = Ticket(
         id=ticket_id,
         number=await business_number(session, "GD", report.township_code, now.astimezone(COUNTY_ZONE).year),
-        status="registered",
+        status=TicketStatus.REGISTERED,
         category=report.category,
         description=report.description,
         location=report.location,
@@ -159,6 +165,11 @@ async def open_ticket(
         cooperating_units=[],
         urgent=urgent,
         dispatch_limit_minutes=dispatch_minutes,
+        response_limit_minutes=rules.response_limit_minutes(response_minutes, urgent=urgent, rules=env.rules),
+        dispatch_level=0,
+        response_level=0,
+        callback_count=0,
+        callback_reopens=0,
         handle_limit_value=limit.value,
         handle_limit_unit=limit.unit,
         extension_max_value=extension_max,
@@ -199,7 +210,7 @@ async def open_ticket(
         )
         ticket.responsibility_version = routing.version
         if routing.primary is None:
-            ticket.dispatch_due_at = now + dt.timedelta(minutes=ticket.dispatch_limit_minutes)
+            start_dispatch_clock(ticket, env, now)
             add_step(session, ticket, "unroutable", f"无法自动派遣：{routing.problem}，待指挥中心派遣", now, SYSTEM)
             return ticket
         note = f"按属地管理责任清单 v{routing.version} 派遣至 {routing.primary.name}"
@@ -208,7 +219,37 @@ async def open_ticket(
         await assign(
             session, ticket, routing.primary, routing.cooperating, env, at=now, step=("dispatched", note), actor=SYSTEM
         )
+    if routing.cooperating:
+        # the cooperating units get their part (they see the ticket and answer for it); written
+        # after the ticket (the unit of work does not order rows by plain foreign keys)
+        await session.flush()
+        session.add_all(cooperating_parts(ticket, routing.primary, routing.cooperating, now))
     return ticket
+
+
+def start_dispatch_clock(ticket: Ticket, env: Env, at: dt.datetime) -> None:
+    """Nobody holds the ticket: the centre must dispatch it within the category's dispatch limit,
+    supervised like every limit (warning, then 督办)."""
+    due = at + dt.timedelta(minutes=ticket.dispatch_limit_minutes)
+    ticket.dispatch_due_at = due
+    ticket.dispatch_warn_at = rules.warning_at(at, due, ratio=env.rules.warn_before_ratio)
+    ticket.dispatch_level = 0
+    ticket.dispatch_escalate_at = rules.next_minute_escalation_at(
+        due, 0, steps_minutes=env.rules.limit_escalation_steps_minutes
+    )
+    stop_response_clock(ticket)
+
+
+def stop_dispatch_clock(ticket: Ticket) -> None:
+    ticket.dispatch_due_at = None
+    ticket.dispatch_warn_at = None
+    ticket.dispatch_escalate_at = None
+
+
+def stop_response_clock(ticket: Ticket) -> None:
+    ticket.response_due_at = None
+    ticket.response_warn_at = None
+    ticket.response_escalate_at = None
 
 
 def report_row(ticket: Ticket, report: NewReport, now: dt.datetime, *, merged: bool) -> TicketReport:
@@ -244,8 +285,17 @@ async def assign(
     """Give the ticket to ``unit``: its handling clock starts at ``at`` (a new unit gets a full period)."""
     ticket.set_unit(unit)
     ticket.cooperating_units = [u.model_dump() for u in cooperating]
-    ticket.status = "dispatched"
+    ticket.status = TicketStatus.DISPATCHED
     ticket.assigned_at = at
+    # the unit signs for it (签收) within the response limit; supervised like the handling limit
+    minutes = ticket.response_limit_minutes or env.rules.normal_response_minutes
+    ticket.response_due_at = at + dt.timedelta(minutes=minutes)
+    ticket.response_warn_at = rules.warning_at(at, ticket.response_due_at, ratio=env.rules.warn_before_ratio)
+    ticket.response_level = 0
+    ticket.response_escalate_at = rules.next_minute_escalation_at(
+        ticket.response_due_at, 0, steps_minutes=env.rules.limit_escalation_steps_minutes
+    )
+    ticket.signed_at = None
     ticket.deadline = rules.handling_deadline(env.calendar, at, handle_limit(ticket))
     ticket.warn_at = rules.warning_at(at, ticket.deadline, ratio=env.rules.warn_before_ratio)
     ticket.warning = False
@@ -253,7 +303,7 @@ async def assign(
     ticket.escalate_at = rules.next_escalation_at(
         env.calendar, ticket.deadline, 0, steps_workdays=env.rules.escalation_steps_workdays
     )
-    ticket.dispatch_due_at = None
+    stop_dispatch_clock(ticket)
     ticket.extended_value = 0
     ticket.extension_requested_value = None
     ticket.extension_reason = None
@@ -300,7 +350,7 @@ def invalid_state(ticket: Ticket, action: str) -> Problem:
         409,
         "invalid_state",
         "Not allowed in this state",
-        f"cannot {action} a ticket that is {ticket.status} ({rules.STATUS_LABELS[ticket.status]})",
+        f"cannot {action} a ticket that is {ticket.status} ({TicketStatus(ticket.status).label_zh})",
         current_status=ticket.status,
     )
 
@@ -316,12 +366,14 @@ async def mark_handled(
     note: str,
     event_id: str | None = None,
 ) -> None:
-    ticket.status = "handled"
+    if ticket.status == TicketStatus.DISPATCHED:  # feedback without a sign-for: acting on it is accepting it
+        await mark_signed(session, ticket, env, at=at, actor=actor, event_id=event_id)
+    ticket.status = TicketStatus.HANDLED
     ticket.outcome = outcome
     ticket.handled_at = at
     ticket.state_at = at
     ticket.updated_at = env.now
-    add_step(session, ticket, "feedback", note, at, actor, event_id=event_id)
+    add_step(session, ticket, StepKind.FEEDBACK, note, at, actor, event_id=event_id)
     unit = ticket.unit
     assert unit is not None
     await publish(
@@ -340,6 +392,47 @@ async def mark_handled(
     )
 
 
+async def mark_signed(
+    session: AsyncSession, ticket: Ticket, env: Env, *, at: dt.datetime, actor: Actor, event_id: str | None = None
+) -> None:
+    """签收: the unit accepts the dispatched ticket; within the response limit or not (响应率)."""
+    unit = ticket.unit
+    assert unit is not None
+    within = rules.within_limit(at, ticket.response_due_at)
+    ticket.status = TicketStatus.ACCEPTED
+    ticket.signed_at = at
+    stop_response_clock(ticket)
+    ticket.state_at = at
+    ticket.updated_at = env.now
+    note = f"{unit.name} 签收" + ("" if within else "（超过签收时限）")
+    add_step(session, ticket, StepKind.SIGNED_FOR, note, at, actor, event_id=event_id)
+    await publish(
+        session,
+        ticket,
+        contracts.TicketSignedFor(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            category=ticket.category,
+            township_code=ticket.township_code,
+            area_code=ticket.area_code,
+            unit=unit,
+            source=ticket.source,
+            source_ref=ticket.source_ref,
+            signed_at=at,
+            within_limit=within,
+        ),
+    )
+
+
+async def sign_for(session: AsyncSession, principal: Principal, ticket_id: str, env: Env) -> Ticket:
+    ticket = await load_for_action(session, principal, ticket_id)
+    require_unit_staff(principal, SIGN_FOR, ticket)
+    if ticket.status != TicketStatus.DISPATCHED:
+        raise invalid_state(ticket, "sign for")
+    await mark_signed(session, ticket, env, at=env.now, actor=Actor.of(principal))
+    return ticket
+
+
 async def feedback(session: AsyncSession, principal: Principal, ticket_id: str, outcome: str, env: Env) -> Ticket:
     ticket = await load_for_action(session, principal, ticket_id)
     require_unit_staff(principal, FEEDBACK, ticket)
@@ -355,7 +448,7 @@ async def return_ticket(session: AsyncSession, principal: Principal, ticket_id: 
     """退单: the unit sends a ticket outside its remit back to the centre, within the return window."""
     ticket = await load_for_action(session, principal, ticket_id)
     require_unit_staff(principal, RETURN, ticket)
-    if ticket.status != "dispatched":
+    if ticket.status not in rules.RETURN_FROM:
         raise invalid_state(ticket, "return")
     assert ticket.assigned_at is not None
     if not rules.may_return(env.calendar, ticket.assigned_at, env.now, workdays=env.rules.return_window_workdays):
@@ -370,12 +463,13 @@ async def return_ticket(session: AsyncSession, principal: Principal, ticket_id: 
         )
     unit = ticket.unit
     assert unit is not None
-    ticket.status = "returned"
+    ticket.status = TicketStatus.RETURNED
     ticket.state_at = env.now
     ticket.updated_at = env.now
-    # the centre must dispatch it again within the category's dispatch limit
-    ticket.dispatch_due_at = env.now + dt.timedelta(minutes=ticket.dispatch_limit_minutes)
-    add_step(session, ticket, "returned", f"{unit.name} 退回：{reason}", env.now, Actor.of(principal))
+    # the centre must dispatch it again within the category's dispatch limit (supervised: a returned
+    # ticket never sits undispatched unwatched)
+    start_dispatch_clock(ticket, env, env.now)
+    add_step(session, ticket, StepKind.RETURNED, f"{unit.name} 退回：{reason}", env.now, Actor.of(principal))
     await publish(
         session,
         ticket,
@@ -425,12 +519,81 @@ async def reassign(
             "Invalid request",
             "this is a functional department's matter and cannot be given to a township organ (国办函〔2025〕66号)",
         )
-    if ticket.status == "dispatched" and ticket.unit_code == unit.code:
+    if ticket.status in (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED) and ticket.unit_code == unit.code:
         raise Problem(422, "already_assigned", "Invalid request", f"the ticket is already with {unit.name}")
     note = f"改派至 {unit.name}" + (f"：{reason}" if reason else "")
     cooperating = [UnitRef(**u) for u in ticket.cooperating_units]
+    from_unit = ticket.unit
+    after_return = ticket.status == TicketStatus.RETURNED
     await assign(
-        session, ticket, unit, cooperating, env, at=env.now, step=("reassigned", note), actor=Actor.of(principal)
+        session, ticket, unit, cooperating, env, at=env.now, step=(StepKind.REASSIGNED, note), actor=Actor.of(principal)
+    )
+    if from_unit is not None and from_unit.code != unit.code:
+        await publish_reassigned(
+            session, ticket, from_unit, unit, "return" if after_return else "reassignment", reason or "", env.now
+        )
+    return ticket
+
+
+async def publish_reassigned(
+    session: AsyncSession,
+    ticket: Ticket,
+    from_unit: UnitRef,
+    to_unit: UnitRef,
+    reason_kind: str,
+    reason: str,
+    at: dt.datetime,
+) -> None:
+    """For assessment: the ticket counts for the unit that finally handles it, not against the one it left."""
+    await publish(
+        session,
+        ticket,
+        contracts.TicketReassigned(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            category=ticket.category,
+            township_code=ticket.township_code,
+            from_unit=from_unit,
+            to_unit=to_unit,
+            reason_kind=reason_kind,
+            reason=reason,
+            reassigned_at=at,
+        ),
+    )
+
+
+async def void(
+    session: AsyncSession, principal: Principal, ticket_id: str, reason: VoidReason, note: str | None, env: Env
+) -> Ticket:
+    """作废: the centre finds the report is not a valid ticket; it leaves every list of open work."""
+    ticket = await load_for_action(session, principal, ticket_id)
+    require_scope(principal, VOID, ticket.area_code)
+    if ticket.status not in rules.VOID_FROM:
+        raise invalid_state(ticket, "void")
+    now = env.now
+    ticket.status = TicketStatus.VOIDED
+    ticket.void_reason = reason
+    stop_dispatch_clock(ticket)
+    stop_response_clock(ticket)
+    ticket.closed_at = now
+    ticket.state_at = now
+    ticket.updated_at = now
+    text = reason.label_zh + (f"：{note}" if note else "")
+    add_step(session, ticket, StepKind.VOIDED, f"作废：{text}", now, Actor.of(principal))
+    await publish(
+        session,
+        ticket,
+        contracts.TicketVoided(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            category=ticket.category,
+            township_code=ticket.township_code,
+            area_code=ticket.area_code,
+            source=ticket.source,
+            source_ref=ticket.source_ref,
+            reason=reason.value + (f": {note}" if note else ""),
+            voided_at=now,
+        ),
     )
     return ticket
 
@@ -441,7 +604,7 @@ async def verify(
     """核查: on-site check of the unit's feedback; passing closes the ticket, failing sends it back (返工)."""
     ticket = await load_for_action(session, principal, ticket_id)
     require_scope(principal, VERIFY, ticket.area_code)
-    if ticket.status != "handled":
+    if ticket.status != TicketStatus.HANDLED:
         raise invalid_state(ticket, "verify")
     if not passed and not (note and note.strip()):
         raise Problem(422, "note_required", "Invalid request", "note: say what was found when the verification fails")
@@ -452,37 +615,84 @@ async def verify(
     ticket.state_at = now
     ticket.updated_at = now
     if passed:
-        add_step(session, ticket, "verification_passed", "核查通过" + (f"：{note}" if note else ""), now, actor)
-        ticket.status = "closed"
-        ticket.closed_at = now
+        add_step(session, ticket, StepKind.VERIFICATION_PASSED, "核查通过" + (f"：{note}" if note else ""), now, actor)
+        ticket.verified_at = now
+        # on time is judged when the work is verified: the callback that follows does not make it late
         ticket.on_time = rules.on_time(now, ticket.deadline)
-        add_step(session, ticket, "closed", "工单办结" + ("" if ticket.on_time else "（超期）"), now, actor)
+        awaiting = rules.needs_callback(ticket.source, bool(ticket.caller_name or ticket.caller_phone))
         await publish(
             session,
             ticket,
-            contracts.TicketClosed(
+            contracts.TicketVerified(
                 ticket_id=ticket.id,
                 number=ticket.number,
-                category=ticket.category,
                 township_code=ticket.township_code,
-                area_code=ticket.area_code,
                 unit=unit,
                 source=ticket.source,
                 source_ref=ticket.source_ref,
-                outcome=ticket.outcome or "",
-                deadline=ticket.deadline,
-                closed_at=now,
-                handled_at=ticket.handled_at,
+                awaiting_callback=awaiting,
                 on_time=ticket.on_time,
-                rework_count=ticket.rework_count,
+                verified_at=now,
             ),
         )
+        if awaiting:
+            ticket.status = TicketStatus.CALLBACK_PENDING
+            return ticket
+        await close(session, ticket, env, actor)
         return ticket
-    reason = (note or "").strip()
-    ticket.status = "reopened"
+    await reopen(session, ticket, env, actor, (note or "").strip(), failed_step=StepKind.VERIFICATION_FAILED)
+    return ticket
+
+
+async def close(session: AsyncSession, ticket: Ticket, env: Env, actor: Actor) -> None:
+    now = env.now
+    unit = ticket.unit
+    assert unit is not None
+    ticket.status = TicketStatus.CLOSED
+    ticket.closed_at = now
+    ticket.state_at = now
+    ticket.updated_at = now
+    if ticket.on_time is None:
+        ticket.on_time = rules.on_time(now, ticket.deadline)
+    add_step(session, ticket, StepKind.CLOSED, "工单办结" + ("" if ticket.on_time else "（超期）"), now, actor)
+    await publish(
+        session,
+        ticket,
+        contracts.TicketClosed(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            category=ticket.category,
+            township_code=ticket.township_code,
+            area_code=ticket.area_code,
+            unit=unit,
+            source=ticket.source,
+            source_ref=ticket.source_ref,
+            outcome=ticket.outcome or "",
+            deadline=ticket.deadline,
+            closed_at=now,
+            handled_at=ticket.handled_at,
+            on_time=ticket.on_time,
+            rework_count=ticket.rework_count,
+        ),
+    )
+
+
+async def reopen(
+    session: AsyncSession, ticket: Ticket, env: Env, actor: Actor, reason: str, *, failed_step: StepKind
+) -> None:
+    """返工: back to the handling unit (after a failed verification or a dissatisfied callback)."""
+    now = env.now
+    unit = ticket.unit
+    assert unit is not None
+    ticket.state_at = now
+    ticket.updated_at = now
+    ticket.on_time = None
+    ticket.verified_at = None
+    ticket.status = TicketStatus.REOPENED
     ticket.rework_count += 1
-    add_step(session, ticket, "verification_failed", f"核查未通过：{reason}", now, actor)
-    add_step(session, ticket, "reopened", f"退回 {unit.name} 返工（第{ticket.rework_count}次）", now, actor)
+    if failed_step == StepKind.VERIFICATION_FAILED:
+        add_step(session, ticket, failed_step, f"核查未通过：{reason}", now, actor)
+    add_step(session, ticket, StepKind.REOPENED, f"退回 {unit.name} 返工（第{ticket.rework_count}次）", now, actor)
     await publish(
         session,
         ticket,
@@ -498,4 +708,25 @@ async def verify(
             reopened_at=now,
         ),
     )
-    return ticket
+
+
+def cooperating_parts(
+    ticket: Ticket, primary: UnitRef, cooperating: list[UnitRef], now: dt.datetime
+) -> list[TicketPart]:
+    """The parts of the cooperating units a routing named (配合 the primary unit)."""
+    return [
+        TicketPart(
+            id=new_id(),
+            ticket_id=ticket.id,
+            area_code=ticket.area_code,
+            unit_code=u.code,
+            unit_dept=u.dept,
+            unit_kind=u.kind,
+            unit_name=u.name,
+            unit_area_code=u.area_code,
+            role=PartRole.COOPERATING,
+            task=f"配合 {primary.name} 处置",
+            created_at=now,
+        )
+        for u in cooperating
+    ]

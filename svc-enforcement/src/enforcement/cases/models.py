@@ -33,8 +33,19 @@ class Case(Base):
     #: investigating | decided | closed
     status: Mapped[str] = mapped_column(String(20), index=True)
     registered_at: Mapped[dt.datetime]
-    #: a decision within 90 days of registration (行政处罚法 art. 60)
+    #: a decision within 90 days of registration (行政处罚法 art. 60), later if extended
     decision_deadline: Mapped[dt.datetime]
+    #: the one extension (30 days) approved by the office's head, with its reasons
+    extended_days: Mapped[int] = mapped_column(default=0)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extended_by: Mapped[str | None] = mapped_column(String(64))
+    extended_by_name: Mapped[str | None] = mapped_column(String(100))
+    extended_at: Mapped[dt.datetime | None]
+    #: the file went to legal review (送审) then; the review is due by (10 working days)
+    review_submitted_at: Mapped[dt.datetime | None]
+    review_due: Mapped[dt.datetime | None]
+    #: when the scan found the case past its deadline undecided (reported once)
+    overdue_reported_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     decided_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
     outcome: Mapped[str | None] = mapped_column(Text)

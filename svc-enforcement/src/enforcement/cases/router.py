@@ -7,11 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from enforcement.cases import service
-from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut
-from jiceng_shared.db import utcnow
+from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, Tx, require
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -23,7 +22,7 @@ def _config(ctx: Ctx) -> service.CaseRules:
 
 
 async def _detail(ctx: Ctx, principal: Principal, case_id: str) -> CaseDetail:
-    return await service.read_detail(ctx.db, principal, case_id, ctx.calendar)
+    return await service.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.get("", response_model=Page[CaseOut], summary="Cases in your scope, newest first")
@@ -50,7 +49,7 @@ async def list_cases(
     async with ctx.db.session() as session:
         rows = await service.list_cases(session, principal, filters=filters, limit=limit, cursor=cursor)
     items, next_cursor = page_of(rows, limit)
-    now = utcnow()
+    now = ctx.now()
     return Page[CaseOut](items=[service.to_out(c, ctx.calendar, now) for c in items], next_cursor=next_cursor)
 
 
@@ -64,7 +63,9 @@ async def open_case(
     body: CaseOpen, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.OPEN))]
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
-        case = await service.open_case(session, principal, body, calendar=ctx.calendar, config=_config(ctx))
+        case = await service.open_case(
+            session, principal, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
+        )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/cases/{case.id}"
     return await _detail(ctx, principal, case.id)
 
@@ -79,5 +80,22 @@ async def close_case(
     case_id: str, body: CaseClose, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.CLOSE))]
 ) -> CaseDetail:
     async with ctx.db.transaction() as session:
-        await service.close(session, principal, case_id, body, calendar=ctx.calendar)
+        await service.close(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
     return await _detail(ctx, principal, case_id)
+
+
+@router.post(
+    "/{case_id}/extension",
+    response_model=CaseDetail,
+    summary="Extend the decision limit once by 30 days (the office's head, with reasons)",
+)
+async def extend_case(
+    case_id: str,
+    body: CaseExtensionIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.EXTEND))],
+) -> CaseDetail:
+    now = ctx.now()
+    await service.extend(session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=now)
+    return await service.detail_in(session, case_id, ctx.calendar, now)

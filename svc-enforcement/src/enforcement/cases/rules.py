@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 STATUS_LABELS = {"investigating": "调查取证", "decided": "已作出决定", "closed": "已结案"}
+#: the record's actor for what the service itself finds (an overdue case)
+SYSTEM_NAME = "svc-enforcement"
 
 
 class Calendar(Protocol):
@@ -18,6 +20,16 @@ class Calendar(Protocol):
 def decision_deadline(registered_at: dt.datetime, calendar: Calendar, days: int = 90) -> dt.datetime:
     """Art. 60: decide within ``days`` (calendar) days of registration; end of that day, county time."""
     return calendar.add_calendar_days(registered_at, days)
+
+
+def extended_deadline(deadline: dt.datetime, calendar: Calendar, days: int = 30) -> dt.datetime:
+    """Rules-reference §7.4 (市场监督管理行政处罚程序规定 art. 64): once, ``days`` more with the head's approval."""
+    return calendar.add_calendar_days(deadline, days)
+
+
+def in_time(now: dt.datetime, deadline: dt.datetime) -> bool:
+    """Decided in time through the last second of the deadline's day."""
+    return now <= deadline
 
 
 def days_left(deadline: dt.datetime, now: dt.datetime, calendar: Calendar) -> int:

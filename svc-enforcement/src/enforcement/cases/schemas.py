@@ -6,7 +6,10 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enforcement.decisions.schemas import DecisionOut, LegalReviewOut, RightsNoticeOut
+from enforcement.decisions.schemas import DecisionOut, DeliberationOut, LegalReviewOut, RightsNoticeOut
+from enforcement.hearings.schemas import HearingOut, StatementOut
+from enforcement.payments.schemas import PaymentPlanOut
+from enforcement.service_of_documents.schemas import ServiceOut
 
 
 class CaseOpen(BaseModel):
@@ -25,6 +28,13 @@ class CaseClose(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"outcome": "当事人已改正，给予警告，结案"}]}
     )
     outcome: str = Field(min_length=1, max_length=2000)
+
+
+class CaseExtensionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "案情复杂，需委托鉴定，经负责人批准延长30日"}]}
+    )
+    reason: str = Field(min_length=2, max_length=2000)
 
 
 class OfficerRef(BaseModel):
@@ -55,6 +65,12 @@ class CaseOut(BaseModel):
     #: calendar days left to decide (negative when late); null once decided
     decision_days_left: int | None
     decision_overdue: bool
+    extended_days: int
+    extension_reason: str | None
+    extended_by_name: str | None
+    extended_at: dt.datetime | None
+    review_submitted_at: dt.datetime | None
+    review_due: dt.datetime | None
     decided_at: dt.datetime | None
     closed_at: dt.datetime | None
     outcome: str | None
@@ -70,3 +86,8 @@ class CaseDetail(CaseOut):
     decision: DecisionOut | None = None
     rights_notices: list[RightsNoticeOut] = []
     legal_reviews: list[LegalReviewOut] = []
+    deliberations: list[DeliberationOut] = []
+    hearings: list[HearingOut] = []
+    statements: list[StatementOut] = []
+    service: ServiceOut | None = None
+    payment: PaymentPlanOut | None = None

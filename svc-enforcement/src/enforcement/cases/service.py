@@ -16,22 +16,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.cases import rules
 from enforcement.cases.models import Case
-from enforcement.cases.schemas import CaseClose, CaseDetail, CaseOpen, CaseOut, OfficerRef
+from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut, OfficerRef
 from enforcement.config import EnforcementSettings
-from enforcement.decisions.models import Decision, LegalReview, RightsNotice
-from enforcement.decisions.schemas import DecisionOut, LegalReviewOut, RightsNoticeOut
+from enforcement.decisions import rules as decision_rules
+from enforcement.decisions.models import Decision, Deliberation, LegalReview, RightsNotice
+from enforcement.decisions.schemas import DecisionOut, DeliberationOut, LegalReviewOut, RightsNoticeOut
+from enforcement.hearings.models import Hearing, Statement
+from enforcement.hearings.schemas import HearingOut, StatementOut
 from enforcement.items import rules as item_rules
 from enforcement.items import service as items
 from enforcement.leads import service as leads
 from enforcement.leads.models import Lead
 from enforcement.officers import rules as officer_rules
 from enforcement.officers import service as officers
+from enforcement.payments import queries as payment_queries
 from enforcement.records import service as records
 from enforcement.records.models import RecordEntry
 from enforcement.records.schemas import EntryIn
+from enforcement.service_of_documents.models import DocumentService
+from enforcement.service_of_documents.schemas import ServiceOut
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.enforcement import CaseClosed, CaseOpened
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
@@ -44,6 +50,8 @@ READ = "enforcement.case.read"
 OPEN = "enforcement.case.open"
 RECORD = "enforcement.case.record"
 CLOSE = "enforcement.case.close"
+#: approve the 30-day extension of the decision limit (the office's head)
+EXTEND = "enforcement.case.extend"
 
 
 @dataclass(frozen=True)
@@ -52,10 +60,11 @@ class CaseRules:
 
     min_officers: int = 2
     decision_days: int = 90
+    extension_days: int = 30
 
     @classmethod
     def from_settings(cls, s: EnforcementSettings) -> "CaseRules":
-        return cls(min_officers=s.min_officers, decision_days=s.decision_days)
+        return cls(min_officers=s.min_officers, decision_days=s.decision_days, extension_days=s.decision_extension_days)
 
 
 def visible(principal: Principal, permission: str = READ) -> Any:
@@ -103,22 +112,52 @@ async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, n
             select(LegalReview).where(LegalReview.case_id == case.id).order_by(LegalReview.reviewed_at)
         )
     ).all()
+    deliberations = (
+        await session.scalars(
+            select(Deliberation).where(Deliberation.case_id == case.id).order_by(Deliberation.deliberated_at)
+        )
+    ).all()
+    hearings = (
+        await session.scalars(select(Hearing).where(Hearing.case_id == case.id).order_by(Hearing.requested_at))
+    ).all()
+    statements = (
+        await session.scalars(select(Statement).where(Statement.case_id == case.id).order_by(Statement.recorded_at))
+    ).all()
+    served = await session.scalar(select(DocumentService).where(DocumentService.case_id == case.id))
+    plan = await payment_queries.plan_of(session, case.id)
+    paid = await payment_queries.payments_of(session, case.id) if plan else []
     return to_out(  # type: ignore[return-value]
         case,
         calendar,
         now,
         CaseDetail,
+        service=None if served is None else ServiceOut.of(served),
+        payment=None if plan is None else payment_queries.plan_out(plan, paid, calendar, now),
         decision=None if decision is None else DecisionOut.of(decision),
         rights_notices=[RightsNoticeOut.of(n) for n in notices],
         legal_reviews=[LegalReviewOut.of(r) for r in reviews],
+        deliberations=[DeliberationOut.of(d) for d in deliberations],
+        hearings=[HearingOut.of(h) for h in hearings],
+        statements=[StatementOut.of(s) for s in statements],
     )
 
 
-async def read_detail(db: Any, principal: Principal, case_id: str, calendar: WorkdayCalendar) -> CaseDetail:
+async def detail_in(session: AsyncSession, case_id: str, calendar: WorkdayCalendar, now: dt.datetime) -> CaseDetail:
+    """The case as written in this transaction (the caller has already passed its scope check)."""
+    await session.flush()
+    case = await session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        raise not_found("case", case_id)
+    return await detail(session, case, calendar, now)
+
+
+async def read_detail(
+    db: Any, principal: Principal, case_id: str, calendar: WorkdayCalendar, now: dt.datetime
+) -> CaseDetail:
     """A case as its reader may see it (own session: after a write, what was committed)."""
     async with db.session() as session:
         case = await get_case(session, principal, case_id)
-        return await detail(session, case, calendar, utcnow())
+        return await detail(session, case, calendar, now)
 
 
 async def list_cases(
@@ -141,13 +180,18 @@ async def get_case(session: AsyncSession, principal: Principal, case_id: str, *,
 
 
 async def open_case(
-    session: AsyncSession, principal: Principal, body: CaseOpen, *, calendar: WorkdayCalendar, config: CaseRules
+    session: AsyncSession,
+    principal: Principal,
+    body: CaseOpen,
+    *,
+    calendar: WorkdayCalendar,
+    config: CaseRules,
+    now: dt.datetime,
 ) -> Case:
     lead = await leads.get_lead(session, principal, body.lead_id, lock=True)
     require_scope(principal, OPEN, lead.area_code, lead.handling_dept)
     if lead.status != "received":
         raise Problem(409, "invalid_state", "Not allowed now", f"a lead in status {lead.status} cannot become a case")
-    now = utcnow()
     today = calendar.local_date(now)
     # the list in force today decides, and the case keeps this revision whatever the list says later
     item = await items.in_force_for_code(session, lead.item_code, today) if lead.item_code else None
@@ -204,6 +248,7 @@ async def open_case(
     session.add(case)
     lead.status = "case_opened"
     lead.case_id = case.id
+    leads.mark_decided(lead, now)
     lead.updated_at = now
     await session.flush()  # the case row exists before its record entries point at it
     records.append(
@@ -241,15 +286,77 @@ async def open_case(
     return case
 
 
+def overdue(case: Case, now: dt.datetime) -> Problem:
+    extend = "" if case.extended_days else "; the office's head may extend it once, before it ends"
+    return Problem(
+        409,
+        "decision_overdue",
+        "Decision limit passed",
+        f"the decision was due by {case.decision_deadline.isoformat()} (行政处罚法 art. 60){extend}",
+        deadline=case.decision_deadline.isoformat(),
+    )
+
+
+async def extend(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: CaseExtensionIn,
+    *,
+    calendar: WorkdayCalendar,
+    config: CaseRules,
+    now: dt.datetime,
+) -> Case:
+    """The office's head approves the one extension of the decision limit, with its reasons."""
+    case = await get_case(session, principal, case_id, lock=True)
+    require_scope(principal, EXTEND, case.area_code, case.handling_dept)
+    if case.status != "investigating":
+        raise invalid_state(case, "be extended")
+    if case.extended_days:
+        raise Problem(409, "already_extended", "Already extended", "the decision limit is extended once only")
+    if not rules.in_time(now, case.decision_deadline):
+        raise overdue(case, now)
+    before = case.decision_deadline
+    case.decision_deadline = rules.extended_deadline(before, calendar, config.extension_days)
+    case.extended_days = config.extension_days
+    case.extension_reason = body.reason
+    case.extended_by = principal.subject
+    case.extended_by_name = principal.name
+    case.extended_at = now
+    case.updated_at = now
+    records.append(
+        session,
+        case,
+        kind="extension",
+        actor=principal,
+        at=now,
+        content=f"负责人批准延长办案期限{config.extension_days}日至{calendar.local_date(case.decision_deadline)}："
+        f"{body.reason}",
+        data={
+            "days": config.extension_days,
+            "from": before.isoformat(),
+            "until": case.decision_deadline.isoformat(),
+            "reason": body.reason,
+        },
+    )
+    await session.flush()
+    return case
+
+
 async def act_on(
-    session: AsyncSession, principal: Principal, case_id: str, permission: str, calendar: WorkdayCalendar
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    permission: str,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
 ) -> Case:
     """The case locked for an act of a case officer holding ``permission`` over it, with a valid certificate."""
     case = await get_case(session, principal, case_id, lock=True)
     require_scope(principal, permission, case.area_code, case.handling_dept)
     _require_case_officer(case, principal)
     assert principal.username is not None  # a case officer has a login name
-    today = calendar.local_date(utcnow())
+    today = calendar.local_date(now)
     officer = (await officers.officers_by_username(session, [principal.username])).get(principal.username)
     if officer is None or not officer_rules.certificate_valid(officer, today):
         # enforcement acts need a valid certificate (access.md; 行政处罚法 art. 42)
@@ -271,12 +378,12 @@ async def add_entry(
     *,
     calendar: WorkdayCalendar,
     max_chars: int,
+    now: dt.datetime,
 ) -> RecordEntry:
-    case = await act_on(session, principal, case_id, RECORD, calendar)
+    case = await act_on(session, principal, case_id, RECORD, calendar, now)
     if case.status == "closed":
         raise invalid_state(case, "take new record entries")
     records.check_entry(body, max_chars=max_chars)
-    now = utcnow()
     entry = records.append(
         session,
         case,
@@ -291,17 +398,41 @@ async def add_entry(
     return entry
 
 
+async def _require_executed(session: AsyncSession, case: Case) -> None:
+    """A case closes when its penalty is executed, exempted or handed to the court, not when decided."""
+    decision = await session.scalar(select(Decision).where(Decision.case_id == case.id))
+    assert decision is not None  # a decided case has its decision
+    if not decision_rules.PENALTIES[decision.penalty].adverse:
+        return  # nothing to execute: no penalty, facts not established, or handed to the judiciary
+    if await session.scalar(select(DocumentService.id).where(DocumentService.case_id == case.id)) is None:
+        raise Problem(409, "not_served", "Not served", "the decision is served before the case can close (art. 61)")
+    plan = await payment_queries.plan_of(session, case.id)
+    if plan is not None and not payment_queries.settled(plan, await payment_queries.payments_of(session, case.id)):
+        raise Problem(
+            409,
+            "unpaid",
+            "Fine unpaid",
+            "the fine is paid, or the court is applied to for its enforcement, before the case can close",
+        )
+
+
 async def close(
-    session: AsyncSession, principal: Principal, case_id: str, body: CaseClose, *, calendar: WorkdayCalendar
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: CaseClose,
+    *,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
 ) -> Case:
-    case = await act_on(session, principal, case_id, CLOSE, calendar)
+    case = await act_on(session, principal, case_id, CLOSE, calendar, now)
     if case.status != "decided":
         raise invalid_state(
             case, "be closed (a decision comes first)" if case.status == "investigating" else "be closed"
         )
+    await _require_executed(session, case)
     lead = await session.scalar(select(Lead).where(Lead.id == case.lead_id).with_for_update())
     assert lead is not None  # a case always has its lead (foreign key)
-    now = utcnow()
     case.status = "closed"
     case.closed_at = now
     case.outcome = body.outcome

@@ -33,6 +33,23 @@ class RightsNotice(Base):
     notified_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
+class ReviewerQualification(Base):
+    """A legal reviewer's national legal professional qualification (法律职业资格, 行政处罚法 art. 58):
+    only a reviewer holding a valid one reviews the township's decisions."""
+
+    __tablename__ = "reviewer_qualifications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    township_code: Mapped[str] = mapped_column(String(12), index=True)
+    certificate_number: Mapped[str] = mapped_column(String(40), unique=True)
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
 class LegalReview(Base):
     """法制审核 of a proposed decision (art. 58)."""
 
@@ -49,6 +66,28 @@ class LegalReview(Base):
     reviewer_id: Mapped[str] = mapped_column(String(64))
     reviewer_name: Mapped[str] = mapped_column(String(100))
     reviewed_at: Mapped[dt.datetime] = mapped_column(index=True)
+    #: the file was submitted then and the review was due by (10 working days); late when after it
+    submitted_at: Mapped[dt.datetime | None]
+    due: Mapped[dt.datetime | None]
+    late: Mapped[bool] = mapped_column(default=False)
+
+
+class Deliberation(Base):
+    """集体讨论: the office's leaders decide a major case together (行政处罚法 art. 57), minuted."""
+
+    __tablename__ = "deliberations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: the names of the leaders present
+    members: Mapped[list[Any]]
+    opinion: Mapped[str] = mapped_column(Text)
+    penalty: Mapped[str] = mapped_column(String(40))
+    fine_yuan: Mapped[int]
+    confiscated_value_yuan: Mapped[int]
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_by_name: Mapped[str] = mapped_column(String(100))
+    deliberated_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Decision(Base):

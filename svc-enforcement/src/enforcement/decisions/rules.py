@@ -7,10 +7,16 @@ heavy penalties that carry a hearing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from jiceng_shared.errors import FieldErrors, Problem
+
+
+class Calendar(Protocol):
+    def deadline(self, start: dt.datetime, n: int) -> dt.datetime: ...
+
 
 PROCEDURE_LABELS = {"summary": "简易程序", "ordinary": "普通程序"}
 PARTY_LABELS = {"person": "公民", "organisation": "法人或者其他组织"}
@@ -126,6 +132,31 @@ def is_heavy(
     """Art. 63: a heavy penalty (hearing offered, legal review required)."""
     threshold = large.person_yuan if party_kind == "person" else large.organisation_yuan
     return PENALTIES[penalty].heavy or fine_yuan >= threshold or confiscated_value_yuan >= threshold
+
+
+def legal_review_due(submitted_at: dt.datetime, calendar: Calendar, workdays: int = 10) -> dt.datetime:
+    """Rules-reference §7.4: the legal review is completed within ``workdays`` working days of the file."""
+    return calendar.deadline(submitted_at, workdays)
+
+
+def review_late(reviewed_at: dt.datetime, due: dt.datetime | None) -> bool:
+    return due is not None and reviewed_at > due
+
+
+def reviewer_certified(qualification: object | None, township_code: str, on: dt.date) -> bool:
+    """Art. 58: the reviewer holds a legal qualification valid that day, for the case's township."""
+    if qualification is None:
+        return False
+    q: Any = qualification
+    return q.township_code == township_code and q.valid_from <= on and (q.valid_until is None or on <= q.valid_until)
+
+
+def check_members(members: list[str], min_members: int = 3) -> FieldErrors:
+    """Art. 57: the leaders deliberate collectively; at least ``min_members`` distinct people, minuted."""
+    errors = FieldErrors()
+    if len({m.strip() for m in members if m.strip()}) < min_members:
+        errors.add("members", "too_few_members", f"a collective deliberation needs at least {min_members} leaders")
+    return errors
 
 
 @dataclass(frozen=True)

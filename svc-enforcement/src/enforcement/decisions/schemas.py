@@ -41,6 +41,27 @@ class LegalReviewIn(BaseModel):
     confiscated_value_yuan: int | None = Field(None, ge=0, le=1_000_000_000)
 
 
+class DeliberationIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "members": ["镇长", "分管副镇长", "综合执法局局长"],
+                    "opinion": "同意罚款六万元",
+                    "penalty": "fine",
+                    "fine_yuan": 60000,
+                }
+            ]
+        },
+    )
+    members: list[str] = Field(min_length=1, max_length=30)
+    opinion: str = Field(min_length=1, max_length=10000)
+    penalty: PenaltyCode
+    fine_yuan: int = Field(0, ge=0, le=100_000_000)
+    confiscated_value_yuan: int = Field(0, ge=0, le=1_000_000_000)
+
+
 class DecisionIn(ProposalFields):
     model_config = ConfigDict(
         extra="forbid",
@@ -100,6 +121,9 @@ class LegalReviewOut(BaseModel):
     confiscated_value_yuan: int
     reviewer_name: str
     reviewed_at: dt.datetime
+    submitted_at: dt.datetime | None
+    due: dt.datetime | None
+    late: bool
 
     @classmethod
     def of(cls, row: Any) -> "LegalReviewOut":
@@ -132,3 +156,50 @@ class DecisionOut(BaseModel):
             penalty_zh=rules.PENALTIES[row.penalty].label_zh,
             party_kind_zh=rules.PARTY_LABELS[row.party_kind],
         )
+
+
+class DeliberationOut(BaseModel):
+    id: str
+    members: list[str]
+    opinion: str
+    penalty: str
+    penalty_zh: str
+    fine_yuan: int
+    confiscated_value_yuan: int
+    recorded_by_name: str
+    deliberated_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Any) -> "DeliberationOut":
+        return cls(**_attrs(row, cls), penalty_zh=rules.PENALTIES[row.penalty].label_zh)
+
+
+class QualificationIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "步凤镇法制审核员",
+                    "township_code": "320971100000",
+                    "certificate_number": "A20151000001",
+                    "valid_from": "2015-09-01",
+                }
+            ]
+        },
+    )
+    name: str = Field(min_length=1, max_length=100)
+    township_code: str = Field(pattern=r"^\d{12}$")
+    certificate_number: str = Field(min_length=4, max_length=40)
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+
+
+class QualificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    username: str
+    name: str
+    township_code: str
+    certificate_number: str
+    valid_from: dt.date
+    valid_until: dt.date | None

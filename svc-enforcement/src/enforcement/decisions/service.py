@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.cases import rules as case_rules
@@ -19,13 +20,17 @@ from enforcement.cases import service as cases
 from enforcement.cases.models import Case
 from enforcement.config import EnforcementSettings
 from enforcement.decisions import rules
-from enforcement.decisions.models import Decision, LegalReview, RightsNotice
-from enforcement.decisions.schemas import DecisionIn, LegalReviewIn, RightsNoticeIn
+from enforcement.decisions.models import Decision, Deliberation, LegalReview, ReviewerQualification, RightsNotice
+from enforcement.decisions.schemas import DecisionIn, DeliberationIn, LegalReviewIn, QualificationIn, RightsNoticeIn
+from enforcement.hearings import rules as hearing_rules
+from enforcement.hearings import service as hearings
 from enforcement.officers import rules as officer_rules
 from enforcement.officers import service as officers
 from enforcement.records import service as records
+from enforcement.service_of_documents import service as documents
+from enforcement.service_of_documents.rules import ExecutionRules, ServiceMethod
 from jiceng_shared.contracts.enforcement import DecisionMade
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
@@ -35,6 +40,8 @@ from jiceng_shared.workdays import WorkdayCalendar
 NOTIFY = "enforcement.case.notify"
 REVIEW = "enforcement.case.legal_review"
 DECIDE = "enforcement.case.decide"
+#: minute the collective deliberation of the office's leaders (art. 57)
+DELIBERATE = "enforcement.case.deliberate"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class DecisionRules:
     summary: rules.SummaryLimits = rules.SummaryLimits()
     large: rules.LargeAmounts = rules.LargeAmounts()
     hearing_request_workdays: int = 5
+    legal_review_workdays: int = 10
+    deliberation_min_members: int = 3
 
     @classmethod
     def from_settings(cls, s: EnforcementSettings) -> "DecisionRules":
@@ -53,6 +62,8 @@ class DecisionRules:
             summary=rules.SummaryLimits(s.summary_fine_max_person_yuan, s.summary_fine_max_organisation_yuan),
             large=rules.LargeAmounts(s.large_fine_person_yuan, s.large_fine_organisation_yuan),
             hearing_request_workdays=s.hearing_request_workdays,
+            legal_review_workdays=s.legal_review_workdays,
+            deliberation_min_members=s.deliberation_min_members,
         )
 
 
@@ -64,15 +75,15 @@ async def notify_rights(
     *,
     calendar: WorkdayCalendar,
     config: DecisionRules,
+    now: dt.datetime,
 ) -> RightsNotice:
-    case = await cases.act_on(session, principal, case_id, NOTIFY, calendar)
+    case = await cases.act_on(session, principal, case_id, NOTIFY, calendar, now)
     if case.status != "investigating":
         raise cases.invalid_state(case, "notify the party")
     errors = rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
     if not rules.PENALTIES[body.penalty].adverse:
         errors.add("penalty", "not_adverse", "a decision without penalty needs no prior notice")
     errors.raise_if_any()
-    now = utcnow()
     heavy = rules.is_heavy(body.penalty, body.fine_yuan, body.confiscated_value_yuan, body.party.kind, config.large)
     notice = RightsNotice(
         id=new_id(),
@@ -85,7 +96,9 @@ async def notify_rights(
         facts=body.facts,
         legal_basis=body.legal_basis,
         hearing_offered=heavy,
-        hearing_request_deadline=calendar.deadline(now, config.hearing_request_workdays) if heavy else None,
+        hearing_request_deadline=(
+            hearing_rules.request_deadline(now, calendar, config.hearing_request_workdays) if heavy else None
+        ),
         notified_by=principal.subject,
         notified_by_name=principal.name,
         notified_at=now,
@@ -127,7 +140,141 @@ async def _latest_review(session: AsyncSession, case_id: str) -> LegalReview | N
     )
 
 
-async def legal_review(session: AsyncSession, principal: Principal, case_id: str, body: LegalReviewIn) -> LegalReview:
+QUALIFY = "enforcement.officer.manage"
+
+
+async def put_qualification(
+    session: AsyncSession, principal: Principal, username: str, body: QualificationIn, *, now: dt.datetime
+) -> tuple[ReviewerQualification, bool]:
+    """Register or renew a legal reviewer's qualification (the county's officer register keeper)."""
+    require_scope(principal, QUALIFY, body.township_code, None)
+    if body.valid_until is not None and body.valid_until < body.valid_from:
+        raise Problem(
+            422,
+            "invalid_period",
+            "Invalid request",
+            "valid_until: not before valid_from",
+            errors=[{"field": "valid_until", "code": "invalid_period", "message": "not before valid_from"}],
+        )
+    row = await session.scalar(
+        select(ReviewerQualification).where(ReviewerQualification.username == username).with_for_update()
+    )
+    created = row is None
+    if row is None:
+        row = ReviewerQualification(id=new_id(), username=username, created_at=now)
+        session.add(row)
+    row.name = body.name
+    row.township_code = body.township_code
+    row.certificate_number = body.certificate_number
+    row.valid_from = body.valid_from
+    row.valid_until = body.valid_until
+    row.updated_at = now
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Problem(
+            409, "certificate_number_taken", "Certificate number in use", "the number belongs to another reviewer"
+        ) from exc
+    return row, created
+
+
+async def _latest_deliberation(session: AsyncSession, case_id: str) -> Deliberation | None:
+    return await session.scalar(
+        select(Deliberation)
+        .where(Deliberation.case_id == case_id)
+        .order_by(Deliberation.deliberated_at.desc())
+        .limit(1)
+    )
+
+
+async def submit_for_review(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    *,
+    calendar: WorkdayCalendar,
+    config: DecisionRules,
+    now: dt.datetime,
+) -> Case:
+    """送审: the officers hand the file to legal review; the review is due within 10 working days."""
+    case = await cases.act_on(session, principal, case_id, DECIDE, calendar, now)
+    if case.status != "investigating":
+        raise cases.invalid_state(case, "go to legal review")
+    case.review_submitted_at = now
+    case.review_due = rules.legal_review_due(now, calendar, config.legal_review_workdays)
+    case.updated_at = now
+    records.append(
+        session,
+        case,
+        kind="review_submitted",
+        actor=principal,
+        at=now,
+        content=f"送法制审核，应于{case.review_due.astimezone(calendar.zone):%Y-%m-%d}前审核完毕",
+        data={"due": case.review_due.isoformat()},
+    )
+    await session.flush()
+    return case
+
+
+async def deliberate(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: DeliberationIn,
+    *,
+    config: DecisionRules,
+    now: dt.datetime,
+) -> Deliberation:
+    """集体讨论 of a major case by the office's leaders (art. 57), minuted in the case record."""
+    case = await cases.get_case(session, principal, case_id, lock=True)
+    require_scope(principal, DELIBERATE, case.area_code, case.handling_dept)
+    if case.status != "investigating":
+        raise cases.invalid_state(case, "be deliberated")
+    errors = rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
+    errors.errors += rules.check_members(body.members, config.deliberation_min_members).errors
+    errors.raise_if_any()
+    deliberation = Deliberation(
+        id=new_id(),
+        case_id=case.id,
+        members=list(body.members),
+        opinion=body.opinion,
+        penalty=body.penalty,
+        fine_yuan=body.fine_yuan,
+        confiscated_value_yuan=body.confiscated_value_yuan,
+        recorded_by=principal.subject,
+        recorded_by_name=principal.name,
+        deliberated_at=now,
+    )
+    session.add(deliberation)
+    records.append(
+        session,
+        case,
+        kind="deliberation",
+        actor=principal,
+        at=now,
+        content=f"集体讨论（{'、'.join(body.members)}）：{body.opinion}",
+        data={
+            "deliberation_id": deliberation.id,
+            "members": list(body.members),
+            "penalty": body.penalty,
+            "fine_yuan": body.fine_yuan,
+            "confiscated_value_yuan": body.confiscated_value_yuan,
+        },
+    )
+    case.updated_at = now
+    await session.flush()
+    return deliberation
+
+
+async def legal_review(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: str,
+    body: LegalReviewIn,
+    *,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
+) -> LegalReview:
     case = await cases.get_case(session, principal, case_id, lock=True)
     require_scope(principal, REVIEW, case.area_code, case.handling_dept)
     if case.status != "investigating":
@@ -138,6 +285,18 @@ async def legal_review(session: AsyncSession, principal: Principal, case_id: str
             "reviewer_is_case_officer",
             "Reviewer is an officer of the case",
             "the legal review is made by someone who did not investigate the case",
+        )
+    qualification = await session.scalar(
+        select(ReviewerQualification).where(ReviewerQualification.username == principal.username)
+    )
+    today = calendar.local_date(now)
+    if not rules.reviewer_certified(qualification, case.township_code, today):
+        raise Problem(
+            422,
+            "reviewer_not_certified",
+            "Reviewer not certified",
+            f"the legal review needs a reviewer holding a legal professional qualification valid on {today} "
+            "(法律职业资格, 行政处罚法 art. 58)",
         )
     if body.penalty is None:
         notice = await _latest_notice(session, case.id)
@@ -152,7 +311,6 @@ async def legal_review(session: AsyncSession, principal: Principal, case_id: str
     else:
         proposal = rules.Proposal(body.penalty, body.fine_yuan or 0, body.confiscated_value_yuan or 0)
     rules.check_amounts(proposal.penalty, proposal.fine_yuan, proposal.confiscated_value_yuan).raise_if_any()
-    now = utcnow()
     review = LegalReview(
         id=new_id(),
         case_id=case.id,
@@ -164,6 +322,9 @@ async def legal_review(session: AsyncSession, principal: Principal, case_id: str
         reviewer_id=principal.subject,
         reviewer_name=principal.name,
         reviewed_at=now,
+        submitted_at=case.review_submitted_at,
+        due=case.review_due,
+        late=rules.review_late(now, case.review_due),
     )
     session.add(review)
     records.append(
@@ -194,12 +355,15 @@ async def decide(
     *,
     calendar: WorkdayCalendar,
     config: DecisionRules,
+    execution: ExecutionRules,
+    now: dt.datetime,
 ) -> Decision:
-    case = await cases.act_on(session, principal, case_id, DECIDE, calendar)
+    case = await cases.act_on(session, principal, case_id, DECIDE, calendar, now)
     if case.status != "investigating":
         raise cases.invalid_state(case, "be decided")
+    if not case_rules.in_time(now, case.decision_deadline):
+        raise cases.overdue(case, now)
     rules.check_amounts(body.penalty, body.fine_yuan, body.confiscated_value_yuan).raise_if_any()
-    now = utcnow()
     today = calendar.local_date(now)
     decided = rules.Proposal(body.penalty, body.fine_yuan, body.confiscated_value_yuan)
     major = body.major or rules.is_heavy(
@@ -238,6 +402,7 @@ async def decide(
                     "the decision may not be heavier than the proposal notified to the party "
                     "(行政处罚法 art. 45); notify the party again",
                 )
+            await hearings.decision_blocked(session, notice, now)
         if major:
             review = await _latest_review(session, case.id)
             reviewed = (
@@ -252,6 +417,20 @@ async def decide(
                     "Legal review required",
                     "a major decision needs a passed legal review (法制审核) of this proposal first "
                     "(行政处罚法 art. 58)",
+                )
+            deliberation = await _latest_deliberation(session, case.id)
+            agreed = (
+                None
+                if deliberation is None
+                else rules.Proposal(deliberation.penalty, deliberation.fine_yuan, deliberation.confiscated_value_yuan)
+            )
+            if agreed is None or not rules.within(decided, agreed):
+                raise Problem(
+                    422,
+                    "collective_deliberation_required",
+                    "Collective deliberation required",
+                    "a major case is decided by the collective deliberation of the office's leaders "
+                    "(集体讨论, 行政处罚法 art. 57): minute it first, for this penalty or a heavier one",
                 )
     decision = Decision(
         id=new_id(),
@@ -314,6 +493,23 @@ async def decide(
         township=case.township_code,
         correlation_id=case.correlation_id,
     )
+    if body.procedure == "summary":
+        # art. 52: the decision made on the spot is handed to the party there and then
+        await session.flush()
+        documents.record_service(
+            session,
+            case,
+            decision,
+            method=ServiceMethod.ON_THE_SPOT,
+            served_at=now,
+            proof="当场交付行政处罚决定书，当事人签收（简易程序）",
+            consent=False,
+            announcement_reason=None,
+            actor=principal,
+            calendar=calendar,
+            config=execution,
+            now=now,
+        )
     await session.flush()
     return decision
 

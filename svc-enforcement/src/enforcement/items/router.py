@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from enforcement.items import service
 from enforcement.items.schemas import ItemCreate, ItemOut, ItemRevise
-from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, require
@@ -22,7 +21,7 @@ OnQuery = Annotated[dt.date | None, Query(description="the date asked about; def
 
 
 def _today(ctx: Ctx) -> dt.date:
-    return ctx.calendar.local_date(utcnow())
+    return ctx.calendar.local_date(ctx.now())
 
 
 @router.get("", response_model=Page[ItemOut], summary="The enforcement-item list in force on a date")
@@ -54,7 +53,7 @@ async def list_items(
 async def create_item(body: ItemCreate, response: Response, ctx: Ctx, principal: Manager) -> ItemOut:
     today = _today(ctx)
     async with ctx.db.transaction() as session:
-        revision = await service.create_item(session, principal, body, today)
+        revision = await service.create_item(session, principal, body, today, now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/items/{revision.code}"
     return service.to_out(revision, max(today, revision.effective_from))
 
@@ -73,7 +72,7 @@ async def get_item(
 async def revise_item(code: str, body: ItemRevise, ctx: Ctx, principal: Manager) -> ItemOut:
     today = _today(ctx)
     async with ctx.db.transaction() as session:
-        revision = await service.revise_item(session, principal, code, body, today)
+        revision = await service.revise_item(session, principal, code, body, today, now=ctx.now())
     return service.to_out(revision, max(today, revision.effective_from))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from jiceng_shared import county
+from jiceng_shared import county, versioning
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import FieldErrors
 
@@ -32,14 +32,9 @@ class DelegationLike(Protocol):
 
 
 def in_force(revisions: Iterable[RevisionLike], on: dt.date) -> RevisionLike | None:
-    """The revision of one item that applies on ``on``: the latest that took effect by then, unless repealed."""
-    started = [r for r in revisions if r.effective_from <= on]
-    if not started:
-        return None
-    current = max(started, key=lambda r: (r.effective_from, r.revision))
-    if current.effective_until is not None and on > current.effective_until:
-        return None
-    return current
+    """The revision of one item that applies on ``on``: the latest that took effect by then, unless
+    repealed (the shared rule of every versioned list, jiceng_shared.versioning)."""
+    return versioning.in_force(revisions, on, number="revision")
 
 
 def delegation_covers(delegation: DelegationLike, township_code: str, on: dt.date) -> bool:
@@ -84,9 +79,8 @@ def check_item(
     org = org or county.current()
     if competent_dept not in org.departments:
         errors.add("competent_dept", "unknown_department", f"{competent_dept!r} is not a county department")
-    if effective_from < today:
-        # a change never rewrites history: what applied before today stays as it was
-        errors.add("effective_from", "effective_from_in_past", f"{effective_from} is before today ({today})")
+    # a change never rewrites history: what applied before today stays as it was
+    versioning.check_effective_from(errors, effective_from, now=today, past_code="effective_from_in_past")
     if effective_until is not None and effective_until < effective_from:
         errors.add("effective_until", "invalid_period", "effective_until is before effective_from")
     never = restricts_personal_freedom or national_security

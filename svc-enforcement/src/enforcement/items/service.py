@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,34 +14,28 @@ from enforcement.items.models import Delegation, ItemRevision
 from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, ItemOut, ItemRevise
 from jiceng_shared import county
 from jiceng_shared.categories import CATEGORY_BY_CODE
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
+from jiceng_shared.versioning import VersionedList, check_effective_from
 
 READ = "enforcement.item.read"
 MANAGE = "enforcement.item.manage"
 
 
+#: the item list is versioned item by item (jiceng_shared.versioning): revisions per code, each in
+#: force from its effective day until a later one takes over or its ``effective_until`` has passed
+ITEM_VERSIONS = VersionedList(
+    number=ItemRevision.revision,
+    effective_from=ItemRevision.effective_from,
+    key=ItemRevision.code,
+    effective_until=ItemRevision.effective_until,
+)
+
+
 def _in_force_stmt(on: dt.date) -> Select[tuple[ItemRevision]]:
-    """Per code, the latest revision effective by ``on`` (rules.in_force, in SQL), unless repealed by then."""
-    ranked = (
-        select(
-            ItemRevision.id,
-            func.row_number()
-            .over(
-                partition_by=ItemRevision.code,
-                order_by=(ItemRevision.effective_from.desc(), ItemRevision.revision.desc()),
-            )
-            .label("rank"),
-        )
-        .where(ItemRevision.effective_from <= on)
-        .subquery()
-    )
-    return (
-        select(ItemRevision)
-        .join(ranked, ranked.c.id == ItemRevision.id)
-        .where(ranked.c.rank == 1, or_(ItemRevision.effective_until.is_(None), ItemRevision.effective_until >= on))
-    )
+    """Per code, the revision in force on ``on`` (rules.in_force, in SQL)."""
+    return ITEM_VERSIONS.in_force_stmt(on)
 
 
 def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None) -> ItemOut:
@@ -120,7 +114,7 @@ async def list_in_force(
 
 
 async def in_force_for_code(session: AsyncSession, code: str, on: dt.date) -> ItemRevision | None:
-    return await session.scalar(_in_force_stmt(on).where(ItemRevision.code == code))
+    return await ITEM_VERSIONS.in_force(session, on, code)
 
 
 async def get_in_force(session: AsyncSession, code: str, on: dt.date) -> ItemRevision:
@@ -131,11 +125,7 @@ async def get_in_force(session: AsyncSession, code: str, on: dt.date) -> ItemRev
 
 
 async def list_revisions(session: AsyncSession, code: str) -> list[ItemRevision]:
-    revisions = list(
-        (
-            await session.scalars(select(ItemRevision).where(ItemRevision.code == code).order_by(ItemRevision.revision))
-        ).all()
-    )
+    revisions = await ITEM_VERSIONS.history(session, code)
     if not revisions:
         raise not_found("enforcement item", code)
     return revisions
@@ -170,7 +160,9 @@ def _check(body: ItemFields, effective_from: dt.date, today: dt.date) -> None:
     ).raise_if_any()
 
 
-def _revision(principal: Principal, code: str, number: int, body: ItemFields, effective_from: dt.date) -> ItemRevision:
+def _revision(
+    principal: Principal, code: str, number: int, body: ItemFields, effective_from: dt.date, now: dt.datetime
+) -> ItemRevision:
     revision_id = new_id()
     return ItemRevision(
         id=revision_id,
@@ -186,7 +178,7 @@ def _revision(principal: Principal, code: str, number: int, body: ItemFields, ef
         national_security=body.national_security,
         effective_from=effective_from,
         effective_until=body.effective_until,
-        created_at=utcnow(),
+        created_at=now,
         created_by=principal.subject,
         created_by_name=principal.name,
         delegations=[
@@ -202,12 +194,14 @@ def _revision(principal: Principal, code: str, number: int, body: ItemFields, ef
     )
 
 
-async def create_item(session: AsyncSession, principal: Principal, body: ItemCreate, today: dt.date) -> ItemRevision:
+async def create_item(
+    session: AsyncSession, principal: Principal, body: ItemCreate, today: dt.date, *, now: dt.datetime
+) -> ItemRevision:
     effective_from = body.effective_from or today
     _check(body, effective_from, today)
     if await session.scalar(select(ItemRevision.id).where(ItemRevision.code == body.code).limit(1)):
         raise Problem(409, "item_exists", "Item exists", f"item {body.code} exists; PUT a new revision instead")
-    revision = _revision(principal, body.code, 1, body, effective_from)
+    revision = _revision(principal, body.code, 1, body, effective_from, now)
     session.add(revision)
     try:
         await session.flush()
@@ -217,11 +211,9 @@ async def create_item(session: AsyncSession, principal: Principal, body: ItemCre
 
 
 async def revise_item(
-    session: AsyncSession, principal: Principal, code: str, body: ItemRevise, today: dt.date
+    session: AsyncSession, principal: Principal, code: str, body: ItemRevise, today: dt.date, *, now: dt.datetime
 ) -> ItemRevision:
-    latest = await session.scalar(
-        select(ItemRevision).where(ItemRevision.code == code).order_by(ItemRevision.revision.desc()).limit(1)
-    )
+    latest = await ITEM_VERSIONS.latest(session, code)
     if latest is None:
         raise not_found("enforcement item", code)
     if body.base_revision is not None and body.base_revision != latest.revision:
@@ -233,7 +225,14 @@ async def revise_item(
         )
     effective_from = body.effective_from or today
     _check(body, effective_from, today)
-    revision = _revision(principal, code, latest.revision + 1, body, effective_from)
+    if effective_from < latest.effective_from:
+        # the shared rule of versioned lists: a later revision never starts before the latest one
+        errors = FieldErrors()
+        check_effective_from(
+            errors, effective_from, now=today, latest=latest.effective_from, past_code="effective_from_in_past"
+        )
+        errors.raise_if_any()
+    revision = _revision(principal, code, latest.revision + 1, body, effective_from, now)
     session.add(revision)
     try:
         await session.flush()

@@ -16,9 +16,9 @@ class Lead(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
-    #: one lead per ticket, however often the assignment is delivered
-    ticket_id: Mapped[str] = mapped_column(String(36), unique=True)
-    ticket_number: Mapped[str] = mapped_column(String(40))
+    #: one lead per ticket, however often the assignment is delivered; none for a lead found otherwise
+    ticket_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    ticket_number: Mapped[str | None] = mapped_column(String(40))
     township_code: Mapped[str] = mapped_column(String(12), index=True)
     #: scope key: the most specific area of the matter (grid, village or township code)
     area_code: Mapped[str] = mapped_column(String(15), index=True)
@@ -37,7 +37,7 @@ class Lead(Base):
     competent_dept: Mapped[str | None] = mapped_column(String(20))
     #: whether that item was delegated to the township on that day
     delegated: Mapped[bool] = mapped_column(index=True)
-    #: received | case_opened | transferred | case_closed
+    #: received | case_opened | not_filed | transferred | case_closed
     status: Mapped[str] = mapped_column(String(20), index=True)
     #: who handles the lead now (scope key ``dept``): the township office, or after a transfer the county department
     handling_unit_code: Mapped[str] = mapped_column(String(40))
@@ -46,6 +46,19 @@ class Lead(Base):
     received_at: Mapped[dt.datetime]
     #: decide whether to file by then (rules-reference §7.4)
     filing_deadline: Mapped[dt.datetime]
+    #: the one extension of the filing limit (15 working days) approved by the office's head
+    filing_extended_workdays: Mapped[int] = mapped_column(default=0)
+    filing_extension_reason: Mapped[str | None] = mapped_column(Text)
+    filing_extended_by_name: Mapped[str | None] = mapped_column(String(100))
+    #: when it was decided to file or not, and whether that was after the limit
+    filing_decided_at: Mapped[dt.datetime | None]
+    filing_decided_late: Mapped[bool] = mapped_column(default=False)
+    #: 不予立案: the ground and the reasons
+    not_filed_ground: Mapped[str | None] = mapped_column(String(40))
+    not_filed_reason: Mapped[str | None] = mapped_column(Text)
+    #: who recorded a lead found by the office itself (patrol, complaint, transfer...)
+    recorded_by_name: Mapped[str | None] = mapped_column(String(100))
+    overdue_reported_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     case_id: Mapped[str | None] = mapped_column(String(36))
     correlation_id: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(index=True)

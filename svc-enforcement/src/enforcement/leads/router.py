@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from enforcement.leads import service
-from enforcement.leads.schemas import LeadOut, TransferIn
-from jiceng_shared.db import utcnow
+from enforcement.leads.schemas import LeadExtensionIn, LeadIn, LeadOut, NotFiledIn, TransferIn
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, Tx, require
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
-LeadStatus = Literal["received", "case_opened", "transferred", "case_closed"]
+LeadStatus = Literal["received", "case_opened", "not_filed", "transferred", "case_closed"]
 
 
 @router.get("", response_model=Page[LeadOut], summary="Leads in your scope, newest first")
@@ -42,7 +41,7 @@ async def list_leads(
     async with ctx.db.session() as session:
         rows = await service.list_leads(session, principal, filters=filters, limit=limit, cursor=cursor)
     page, next_cursor = _page(rows, limit)
-    now = utcnow()
+    now = ctx.now()
     return Page[LeadOut](
         items=[service.to_out(lead, t, ctx.calendar, now) for lead, t in page], next_cursor=next_cursor
     )
@@ -59,7 +58,7 @@ async def get_lead(lead_id: str, ctx: Ctx, principal: Reader) -> LeadOut:
     async with ctx.db.session() as session:
         lead = await service.get_lead(session, principal, lead_id)
         transfer = await service.transfer_of(session, lead.id)
-    return service.to_out(lead, transfer, ctx.calendar, utcnow())
+    return service.to_out(lead, transfer, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -74,5 +73,64 @@ async def transfer_lead(
     principal: Annotated[Principal, Depends(require(service.TRANSFER))],
 ) -> LeadOut:
     async with ctx.db.transaction() as session:
-        lead, transfer = await service.transfer(session, principal, lead_id, body, calendar=ctx.calendar)
-    return service.to_out(lead, transfer, ctx.calendar, utcnow())
+        lead, transfer = await service.transfer(session, principal, lead_id, body, calendar=ctx.calendar, now=ctx.now())
+    return service.to_out(lead, transfer, ctx.calendar, ctx.now())
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=LeadOut,
+    summary="Record a lead the office found or received: patrol, complaint, report, a transfer in",
+)
+async def create_lead(
+    body: LeadIn,
+    response: Response,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.CREATE))],
+) -> LeadOut:
+    now = ctx.now()
+    lead = await service.create(
+        session, principal, body, calendar=ctx.calendar, filing_workdays=ctx.settings.filing_workdays, now=now
+    )
+    response.headers["Location"] = f"{ctx.spec.api_prefix}/leads/{lead.id}"
+    return service.to_out(lead, None, ctx.calendar, now)
+
+
+@router.post("/{lead_id}/not-filed", response_model=LeadOut, summary="Decide not to file (不予立案), with the ground")
+async def not_file(
+    lead_id: str,
+    body: NotFiledIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.DECIDE))],
+) -> LeadOut:
+    now = ctx.now()
+    lead = await service.not_file(session, principal, lead_id, body, now=now)
+    return service.to_out(lead, None, ctx.calendar, now)
+
+
+@router.post(
+    "/{lead_id}/extension",
+    response_model=LeadOut,
+    summary="Extend the filing limit once by 15 working days (the office's head, with reasons)",
+)
+async def extend_filing(
+    lead_id: str,
+    body: LeadExtensionIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.EXTEND))],
+) -> LeadOut:
+    now = ctx.now()
+    lead = await service.extend_filing(
+        session,
+        principal,
+        lead_id,
+        body,
+        calendar=ctx.calendar,
+        workdays=ctx.settings.filing_extension_workdays,
+        now=now,
+    )
+    return service.to_out(lead, None, ctx.calendar, now)

@@ -6,9 +6,53 @@ import datetime as dt
 from typing import Literal, Protocol
 
 from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.enums import LabelledEnum
 from jiceng_shared.errors import Problem
 
-STATUS_LABELS = {"received": "已接收", "case_opened": "已立案", "transferred": "已移送", "case_closed": "已结案"}
+STATUS_LABELS = {
+    "received": "已接收",
+    "case_opened": "已立案",
+    "not_filed": "不予立案",
+    "transferred": "已移送",
+    "case_closed": "已结案",
+}
+
+
+class LeadSource(LabelledEnum):
+    """Where a lead comes from (rules-reference §7.4: 监督检查、投诉举报、移送...)."""
+
+    GRID = "grid", "网格上报（指挥中心派遣）"
+    HOTLINE = "hotline", "12345热线（指挥中心派遣）"
+    PATROL = "patrol", "执法巡查发现"
+    COMPLAINT = "complaint", "投诉"
+    REPORT = "report", "举报"
+    DEPARTMENT_TRANSFER = "department_transfer", "县级部门移送"
+    TOWNSHIP_TRANSFER = "township_transfer", "其他乡镇移送"
+    INSPECTION = "inspection", "双随机抽查发现"
+
+
+class NotFiledGround(LabelledEnum):
+    """Why a lead is not filed (行政处罚法 art. 33, 36; rules-reference §7.4)."""
+
+    NO_VIOLATION = "no_violation", "违法事实不成立"
+    MINOR_CORRECTED = "minor_corrected", "违法行为轻微并及时改正，没有造成危害后果"
+    FIRST_MINOR = "first_minor", "初次违法且危害后果轻微并及时改正"
+    NO_FAULT = "no_fault", "当事人有证据足以证明没有主观过错"
+    TIME_BARRED = "time_barred", "超过行政处罚时效"
+    OTHER = "other", "其他依法不予立案的情形"
+
+
+#: sources recorded by an officer (the others arrive from dispatch)
+RECORDED_SOURCES = frozenset(
+    {
+        LeadSource.PATROL,
+        LeadSource.COMPLAINT,
+        LeadSource.REPORT,
+        LeadSource.DEPARTMENT_TRANSFER,
+        LeadSource.TOWNSHIP_TRANSFER,
+        LeadSource.INSPECTION,
+    }
+)
 TransferGround = Literal["outside_delegated_powers", "suspected_crime", "major_or_cross_area"]
 GROUND_LABELS = {
     "outside_delegated_powers": "不属于本乡镇赋权事项，移送主管部门",
@@ -33,6 +77,15 @@ def is_enforcement_office(unit: UnitRef) -> bool:
 def filing_deadline(received_at: dt.datetime, calendar: Calendar, workdays: int = 15) -> dt.datetime:
     """Decide whether to file a case within ``workdays`` working days of the lead (rules-reference §7.4)."""
     return calendar.deadline(received_at, workdays)
+
+
+def extended_filing_deadline(deadline: dt.datetime, calendar: Calendar, workdays: int = 15) -> dt.datetime:
+    """Rules-reference §7.4: once, ``workdays`` more working days with the head's approval."""
+    return calendar.deadline(deadline, workdays)
+
+
+def decided_late(now: dt.datetime, deadline: dt.datetime) -> bool:
+    return now > deadline
 
 
 def transfer_target(ground: TransferGround, *, delegated: bool, competent_dept: str | None, to_dept: str | None) -> str:

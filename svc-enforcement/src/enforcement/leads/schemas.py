@@ -6,7 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enforcement.leads.rules import TransferGround
+from enforcement.leads.rules import LeadSource, NotFiledGround, TransferGround
+from jiceng_shared.contracts.common import GeoPoint
 
 
 class TransferIn(BaseModel):
@@ -17,6 +18,51 @@ class TransferIn(BaseModel):
     reason: str = Field(min_length=2, max_length=2000)
     ground: TransferGround = "outside_delegated_powers"
     to_dept: str | None = Field(None, max_length=20, description="default: the item's competent department")
+
+
+class LeadIn(BaseModel):
+    """A lead the office finds or receives itself: patrol, complaint, report, a transfer in."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source": "patrol",
+                    "township_code": "320971100000",
+                    "area_code": "320971100201001",
+                    "category": "street_occupation",
+                    "description": "巡查发现某餐饮店占用人行道违法搭建经营棚",
+                }
+            ]
+        },
+    )
+    source: LeadSource
+    township_code: str = Field(pattern=r"^\d{12}$")
+    area_code: str = Field(pattern=r"^\d{12}(\d{3})?$", description="grid, village or township code")
+    category: str = Field(min_length=1, max_length=60)
+    description: str = Field(min_length=2, max_length=10000)
+    location: GeoPoint | None = None
+    #: the complaint's number, the transferring office's letter...
+    source_ref: str | None = Field(None, max_length=64)
+
+
+class NotFiledIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"ground": "minor_corrected", "reason": "当事人已当场自行清理，未造成危害后果"}]
+        },
+    )
+    ground: NotFiledGround
+    reason: str = Field(min_length=2, max_length=4000)
+
+
+class LeadExtensionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "需现场检测，经负责人批准延长立案期限"}]}
+    )
+    reason: str = Field(min_length=2, max_length=2000)
 
 
 class TransferOut(BaseModel):
@@ -33,8 +79,8 @@ class TransferOut(BaseModel):
 class LeadOut(BaseModel):
     id: str
     number: str
-    ticket_id: str
-    ticket_number: str
+    ticket_id: str | None
+    ticket_number: str | None
     township_code: str
     area_code: str
     category: str
@@ -42,6 +88,7 @@ class LeadOut(BaseModel):
     description: str
     location: dict | None
     source: str
+    source_zh: str
     source_ref: str | None
     item_id: str | None
     item_code: str | None
@@ -58,6 +105,14 @@ class LeadOut(BaseModel):
     filing_deadline: dt.datetime
     #: working days left to decide on filing (negative when late); null once decided
     filing_workdays_left: int | None
+    filing_extended_workdays: int
+    filing_extension_reason: str | None
+    filing_extended_by_name: str | None
+    filing_decided_at: dt.datetime | None
+    filing_decided_late: bool
+    not_filed_ground: str | None
+    not_filed_reason: str | None
+    recorded_by_name: str | None
     case_id: str | None
     correlation_id: str
     transfer: TransferOut | None = None

@@ -12,13 +12,13 @@ from enforcement.items import rules as item_rules
 from enforcement.items import service as items
 from enforcement.leads import rules
 from enforcement.leads.models import Lead, Transfer
-from enforcement.leads.schemas import LeadOut, TransferIn, TransferOut
+from enforcement.leads.schemas import LeadExtensionIn, LeadIn, LeadOut, NotFiledIn, TransferIn, TransferOut
 from jiceng_shared import units
 from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.contracts.enforcement import CaseTransferred, LeadReceived
-from jiceng_shared.db import new_id, utcnow
-from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.db import new_id
+from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
@@ -30,6 +30,12 @@ from jiceng_shared.workdays import WorkdayCalendar
 
 READ = "enforcement.lead.read"
 TRANSFER = "enforcement.lead.transfer"
+#: record a lead found or received by the office (patrol, complaint, report, transfer in)
+CREATE = "enforcement.lead.create"
+#: decide not to file (the officers who would file it)
+DECIDE = "enforcement.case.open"
+#: approve the 15-working-day extension of the filing limit (the office's head)
+EXTEND = "enforcement.case.extend"
 
 
 def visible(principal: Principal, permission: str = READ) -> Any:
@@ -45,6 +51,7 @@ def to_out(lead: Lead, transfer: Transfer | None, calendar: WorkdayCalendar, now
     return LeadOut(
         **data,
         category_zh=category.label_zh if category else lead.category,
+        source_zh=rules.LeadSource(lead.source).label_zh if lead.source in rules.LeadSource.labels() else lead.source,
         status_zh=rules.STATUS_LABELS[lead.status],
         filing_workdays_left=left,
         transfer=None if transfer is None else TransferOut.model_validate(transfer, from_attributes=True),
@@ -52,7 +59,13 @@ def to_out(lead: Lead, transfer: Transfer | None, calendar: WorkdayCalendar, now
 
 
 async def receive(
-    session: AsyncSession, event: CloudEvent, p: TicketAssigned, *, calendar: WorkdayCalendar, filing_workdays: int
+    session: AsyncSession,
+    event: CloudEvent,
+    p: TicketAssigned,
+    *,
+    calendar: WorkdayCalendar,
+    filing_workdays: int,
+    now: dt.datetime,
 ) -> Lead | None:
     """Record the lead of a ticket assigned to a township's enforcement office (once per ticket)."""
     if not rules.is_enforcement_office(p.unit):
@@ -61,7 +74,6 @@ async def receive(
         return None  # the same ticket again (another delivery, a re-assignment): still one lead
     on = calendar.local_date(p.assigned_at)
     item, delegated = await items.resolve_for_category(session, p.category, p.township_code, on)
-    now = utcnow()
     lead = Lead(
         id=new_id(),
         number=await business_number(session, "XS", p.township_code, on.year),
@@ -92,6 +104,75 @@ async def receive(
         updated_at=now,
     )
     session.add(lead)
+    await _received(session, lead)
+    await session.flush()
+    return lead
+
+
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    body: LeadIn,
+    *,
+    calendar: WorkdayCalendar,
+    filing_workdays: int,
+    now: dt.datetime,
+) -> Lead:
+    """A lead the office found or received itself; the filing limit runs from now."""
+    errors = FieldErrors()
+    if body.source not in rules.RECORDED_SOURCES:
+        errors.add("source", "source_from_dispatch", "grid and hotline leads arrive from dispatch as tickets")
+    if body.category not in CATEGORY_BY_CODE:
+        errors.add("category", "unknown_category", f"{body.category!r} is not in the event classification")
+    if body.area_code[:9] != body.township_code[:9]:
+        errors.add("area_code", "area_outside_township", f"{body.area_code} is not in township {body.township_code}")
+    try:
+        unit = units.township_office(body.township_code, rules.ENFORCEMENT_DEPT)
+    except units.UnknownUnit:
+        errors.add("township_code", "unknown_township", f"no township {body.township_code} with an enforcement office")
+        unit = None
+    errors.raise_if_any()
+    assert unit is not None
+    require_scope(principal, CREATE, body.area_code, unit.dept)
+    on = calendar.local_date(now)
+    item, delegated = await items.resolve_for_category(session, body.category, body.township_code, on)
+    lead = Lead(
+        id=new_id(),
+        number=await business_number(session, "XS", body.township_code, on.year),
+        ticket_id=None,
+        ticket_number=None,
+        township_code=body.township_code,
+        area_code=body.area_code,
+        category=body.category,
+        description=body.description,
+        location=body.location.model_dump() if body.location else None,
+        source=body.source,
+        source_ref=body.source_ref,
+        assigned_unit=unit.model_dump(),
+        item_id=item.id if item else None,
+        item_code=item.code if item else None,
+        item_revision=item.revision if item else None,
+        item_name_zh=item.name_zh if item else None,
+        competent_dept=item.competent_dept if item else None,
+        delegated=delegated,
+        status="received",
+        handling_unit_code=unit.code,
+        handling_unit_name=unit.name,
+        handling_dept=unit.dept,
+        received_at=now,
+        filing_deadline=rules.filing_deadline(now, calendar, filing_workdays),
+        recorded_by_name=principal.name,
+        correlation_id=new_id(),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(lead)
+    await _received(session, lead)
+    await session.flush()
+    return lead
+
+
+async def _received(session: AsyncSession, lead: Lead) -> None:
     await emit(
         session,
         LeadReceived(
@@ -107,6 +188,59 @@ async def receive(
         township=lead.township_code,
         correlation_id=lead.correlation_id,
     )
+
+
+def mark_decided(lead: Lead, now: dt.datetime) -> None:
+    """Filing decided (a case opened, or not filed): when, and whether after the limit."""
+    lead.filing_decided_at = now
+    lead.filing_decided_late = rules.decided_late(now, lead.filing_deadline)
+
+
+async def not_file(
+    session: AsyncSession, principal: Principal, lead_id: str, body: NotFiledIn, *, now: dt.datetime
+) -> Lead:
+    """不予立案: a reasoned decision not to file (行政处罚法 art. 33, 36)."""
+    lead = await get_lead(session, principal, lead_id, lock=True)
+    require_scope(principal, DECIDE, lead.area_code, lead.handling_dept)
+    if lead.status != "received":
+        raise Problem(409, "invalid_state", "Not allowed now", f"a lead in status {lead.status} cannot be decided")
+    lead.status = "not_filed"
+    lead.not_filed_ground = body.ground
+    lead.not_filed_reason = body.reason
+    mark_decided(lead, now)
+    lead.updated_at = now
+    await session.flush()
+    return lead
+
+
+async def extend_filing(
+    session: AsyncSession,
+    principal: Principal,
+    lead_id: str,
+    body: LeadExtensionIn,
+    *,
+    calendar: WorkdayCalendar,
+    workdays: int,
+    now: dt.datetime,
+) -> Lead:
+    lead = await get_lead(session, principal, lead_id, lock=True)
+    require_scope(principal, EXTEND, lead.area_code, lead.handling_dept)
+    if lead.status != "received":
+        raise Problem(409, "invalid_state", "Not allowed now", f"a lead in status {lead.status} cannot be extended")
+    if lead.filing_extended_workdays:
+        raise Problem(409, "already_extended", "Already extended", "the filing limit is extended once only")
+    if rules.decided_late(now, lead.filing_deadline):
+        raise Problem(
+            409,
+            "filing_overdue",
+            "Filing limit passed",
+            f"the filing limit ended on {lead.filing_deadline.isoformat()}: an extension is approved before it ends",
+        )
+    lead.filing_deadline = rules.extended_filing_deadline(lead.filing_deadline, calendar, workdays)
+    lead.filing_extended_workdays = workdays
+    lead.filing_extension_reason = body.reason
+    lead.filing_extended_by_name = principal.name
+    lead.updated_at = now
     await session.flush()
     return lead
 
@@ -140,13 +274,18 @@ async def transfer_of(session: AsyncSession, lead_id: str) -> Transfer | None:
 
 
 async def transfer(
-    session: AsyncSession, principal: Principal, lead_id: str, body: TransferIn, *, calendar: WorkdayCalendar
+    session: AsyncSession,
+    principal: Principal,
+    lead_id: str,
+    body: TransferIn,
+    *,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
 ) -> tuple[Lead, Transfer]:
     lead = await get_lead(session, principal, lead_id, lock=True)
     require_scope(principal, TRANSFER, lead.area_code, lead.handling_dept)
     if lead.status != "received":
         raise Problem(409, "invalid_state", "Not allowed now", f"a lead in status {lead.status} cannot be transferred")
-    now = utcnow()
     # delegation is judged on the list in force today, not the day the lead arrived
     today = calendar.local_date(now)
     item = await items.in_force_for_code(session, lead.item_code, today) if lead.item_code else None

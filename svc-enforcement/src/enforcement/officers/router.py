@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from enforcement.officers import service
 from enforcement.officers.schemas import OfficerOut, OfficerPut
-from jiceng_shared.db import utcnow
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
@@ -27,7 +26,7 @@ async def list_officers(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[OfficerOut]:
-    on = valid_on or ctx.calendar.local_date(utcnow())
+    on = valid_on or ctx.calendar.local_date(ctx.now())
     async with ctx.db.session() as session:
         rows = await service.list_officers(
             session, principal, township_code=township_code, valid_on=valid_on, limit=limit, cursor=cursor
@@ -40,7 +39,7 @@ async def list_officers(
 async def get_officer(username: str, ctx: Ctx, principal: Reader) -> OfficerOut:
     async with ctx.db.session() as session:
         officer = await service.get_officer(session, principal, username)
-    return service.to_out(officer, ctx.calendar.local_date(utcnow()))
+    return service.to_out(officer, ctx.calendar.local_date(ctx.now()))
 
 
 @router.put("/{username}", response_model=OfficerOut, summary="Register an officer or renew the certificate")
@@ -52,7 +51,7 @@ async def put_officer(
     principal: Annotated[Principal, Depends(require(service.MANAGE))],
 ) -> OfficerOut:
     async with ctx.db.transaction() as session:
-        officer, created = await service.put_officer(session, principal, username, body)
+        officer, created = await service.put_officer(session, principal, username, body, now=ctx.now())
     if created:
         response.status_code = 201
-    return service.to_out(officer, ctx.calendar.local_date(utcnow()))
+    return service.to_out(officer, ctx.calendar.local_date(ctx.now()))

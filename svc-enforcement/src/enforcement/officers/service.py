@@ -11,7 +11,7 @@ from enforcement.officers import rules
 from enforcement.officers.models import Officer
 from enforcement.officers.schemas import OfficerOut, OfficerPut
 from jiceng_shared import county
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate
@@ -63,7 +63,7 @@ async def officers_by_username(session: AsyncSession, usernames: list[str]) -> d
 
 
 async def put_officer(
-    session: AsyncSession, principal: Principal, username: str, body: OfficerPut
+    session: AsyncSession, principal: Principal, username: str, body: OfficerPut, *, now: dt.datetime
 ) -> tuple[Officer, bool]:
     """Register an officer or renew their certificate; True when the officer is new."""
     require_scope(principal, MANAGE, body.township_code, OFFICE_DEPT)
@@ -85,7 +85,6 @@ async def put_officer(
             "Certificate number in use",
             f"certificate {body.certificate_number} belongs to another officer",
         )
-    now = utcnow()
     officer = await session.scalar(select(Officer).where(Officer.username == username).with_for_update())
     created = officer is None
     if officer is None:

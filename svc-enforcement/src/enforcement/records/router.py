@@ -50,7 +50,13 @@ async def add_entry(
 ) -> EntryOut:
     async with ctx.db.transaction() as session:
         entry = await cases.add_entry(
-            session, principal, case_id, body, calendar=ctx.calendar, max_chars=ctx.settings.record_content_max_chars
+            session,
+            principal,
+            case_id,
+            body,
+            calendar=ctx.calendar,
+            max_chars=ctx.settings.record_content_max_chars,
+            now=ctx.now(),
         )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/cases/{case_id}/record"
     return service.to_out(entry)

@@ -1,4 +1,4 @@
-"""HTTP routes of areas: the county's area tree and grid polygons."""
+"""HTTP routes of areas: the county's area tree and grid polygons, and their administration."""
 
 from __future__ import annotations
 
@@ -6,14 +6,29 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from grid.areas import service
-from grid.areas.rules import GridSizeLimits
-from grid.areas.schemas import AreaDetail, AreaOut
+from grid.areas import queries, service
+from grid.areas.models import Area
+from grid.areas.rules import GridSizeLimits, Tolerance
+from grid.areas.schemas import (
+    AreaCreate,
+    AreaDetail,
+    AreaOut,
+    AreaRetire,
+    AreaStatus,
+    AreaVersionOut,
+    ChangeOut,
+    CountsUpdate,
+    GridMerge,
+    GridSplit,
+    LayerImport,
+    PolygonUpdate,
+)
 from jiceng_shared.identity import Principal
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/areas", tags=["areas"])
-Reader = Annotated[Principal, Depends(require(service.READ))]
+Reader = Annotated[Principal, Depends(require(queries.READ))]
+Manager = Annotated[Principal, Depends(require(service.MANAGE))]
 
 
 def limits(ctx: Ctx) -> GridSizeLimits:
@@ -23,20 +38,71 @@ def limits(ctx: Ctx) -> GridSizeLimits:
     )
 
 
+def env(ctx: Ctx) -> service.Env:
+    return service.Env(now=ctx.now(), tolerance=Tolerance(ctx.settings.area_tolerance_metres), limits=limits(ctx))
+
+
+def _changed(ctx: Ctx, areas: list[Area]) -> ChangeOut:
+    return ChangeOut(changed=[queries.to_out(a, limits(ctx), AreaDetail) for a in areas])  # type: ignore[misc]
+
+
 @router.get("", response_model=list[AreaOut], summary="Areas in your scope (and the areas above it)")
 async def list_areas(
     ctx: Ctx,
     principal: Reader,
+    session: ReadSession,
     level: Literal["county", "township", "village", "community", "grid"] | None = None,
     parent_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    status: Annotated[AreaStatus | None, Query(description="default: the areas in use now")] = AreaStatus.ACTIVE,
 ) -> list[AreaOut]:
-    async with ctx.db.session() as session:
-        areas = await service.list_areas(session, principal, level=level, parent_code=parent_code)
-    return [service.to_out(a, limits(ctx)) for a in areas]
+    areas = await queries.list_areas(
+        session, principal, level=level, parent_code=parent_code, status=status, now=ctx.now()
+    )
+    return [queries.to_out(a, limits(ctx)) for a in areas]
 
 
 @router.get("/{code}", response_model=AreaDetail, summary="One area with its polygon and size check")
-async def get_area(code: str, ctx: Ctx, principal: Reader) -> AreaOut:
-    async with ctx.db.session() as session:
-        area = await service.get_area(session, principal, code)
-    return service.to_out(area, limits(ctx), AreaDetail)
+async def get_area(code: str, ctx: Ctx, principal: Reader, session: ReadSession) -> AreaOut:
+    area = await queries.get_area(session, principal, code)
+    return queries.to_out(area, limits(ctx), AreaDetail)
+
+
+@router.get("/{code}/versions", response_model=list[AreaVersionOut], summary="Every version of an area")
+async def area_versions(code: str, principal: Reader, session: ReadSession) -> list[AreaVersionOut]:
+    rows = await queries.versions(session, principal, code)
+    return [AreaVersionOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("", status_code=201, response_model=ChangeOut, summary="Create a village/community or a grid")
+async def create_area(body: AreaCreate, ctx: Ctx, principal: Manager, session: Tx) -> ChangeOut:
+    return _changed(ctx, await service.create_area(session, principal, body, env(ctx)))
+
+
+@router.post("/import", response_model=ChangeOut, summary="Import a layer (GeoJSON FeatureCollection), all or nothing")
+async def import_layer(body: LayerImport, ctx: Ctx, principal: Manager, session: Tx) -> ChangeOut:
+    return _changed(ctx, await service.import_layer(session, principal, body, env(ctx)))
+
+
+@router.post("/merge", status_code=201, response_model=ChangeOut, summary="Merge grids of one village/community")
+async def merge_grids(body: GridMerge, ctx: Ctx, principal: Manager, session: Tx) -> ChangeOut:
+    return _changed(ctx, await service.merge(session, principal, body, env(ctx)))
+
+
+@router.put("/{code}/polygon", response_model=ChangeOut, summary="Redraw an area's boundary")
+async def redraw(code: str, body: PolygonUpdate, ctx: Ctx, principal: Manager, session: Tx) -> ChangeOut:
+    return _changed(ctx, await service.redraw(session, principal, code, body, env(ctx)))
+
+
+@router.put("/{code}/counts", response_model=ChangeOut, summary="Enter a grid's households and people")
+async def recount(code: str, body: CountsUpdate, ctx: Ctx, principal: Manager, session: Tx) -> ChangeOut:
+    return _changed(ctx, await service.recount(session, principal, code, body, env(ctx)))
+
+
+@router.post("/{code}/split", status_code=201, response_model=ChangeOut, summary="Split a grid into parts")
+async def split_grid(code: str, body: GridSplit, ctx: Ctx, principal: Manager, session: Tx) -> ChangeOut:
+    return _changed(ctx, await service.split(session, principal, code, body, env(ctx)))
+
+
+@router.post("/{code}/retire", response_model=ChangeOut, summary="Retire a village/community or grid")
+async def retire(code: str, body: AreaRetire, ctx: Ctx, principal: Manager, session: Tx) -> ChangeOut:
+    return _changed(ctx, await service.retire(session, principal, code, body, env(ctx)))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from grid.incidents import service
 from grid.incidents.rules import STATUS_LABELS
 from grid.incidents.schemas import IncidentCreate, IncidentDetail, IncidentOut, StepOut
+from grid.roster import service as roster
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, require
@@ -28,9 +29,19 @@ async def report_incident(
     ctx: Ctx,
     principal: Annotated[Principal, Depends(require(service.REPORT))],
 ) -> IncidentOut:
+    now = ctx.now()
     async with ctx.db.transaction() as session:
+        # the B post reports for the grid of an absent A (002 art. 22); the service checks everyone else
+        covering = not principal.covers(service.REPORT, body.grid_code) and body.grid_code in (
+            await roster.covered_grids(session, principal, ctx.calendar.local_date(now))
+        )
         incident = await service.report(
-            session, principal, body, attachment_max_bytes=ctx.settings.attachment_max_bytes
+            session,
+            principal,
+            body,
+            attachment_max_bytes=ctx.settings.attachment_max_bytes,
+            now=now,
+            authorised=covering,
         )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/incidents/{incident.id}"
     return _out(incident)
@@ -48,9 +59,11 @@ async def list_incidents(
     cursor: str | None = None,
 ) -> Page[IncidentOut]:
     async with ctx.db.session() as session:
+        covered = await roster.covered_grids(session, principal, ctx.calendar.local_date(ctx.now()))
         rows = await service.list_incidents(
             session,
             principal,
+            covered=covered,
             status=status,
             grid_code=grid_code,
             category=category,

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import FieldErrors
-from jiceng_shared.geo import point_in_polygon
 
 STATUS_LABELS = {
     "reported": "已上报",
@@ -21,18 +17,19 @@ STATUS_LABELS = {
 
 def check_report(
     *,
+    category_open: bool,
     category: str,
-    point: tuple[float, float],
-    grid_polygon: dict[str, Any] | None,
+    point_inside: bool,
     attachment_sizes: list[int],
     attachment_max_bytes: int,
 ) -> FieldErrors:
     """Every reason the report cannot be accepted, each with its field and stable code."""
     errors = FieldErrors()
-    if category not in CATEGORY_BY_CODE:
+    if not category_open:
+        # grid's copy of dispatch's dictionary (kept from dispatch.category.changed): unknown or retired
         errors.add("category", "unknown_category", f"{category!r} is not in the event classification")
-    if grid_polygon is None or not point_in_polygon(point, grid_polygon):
-        errors.add("location", "point_outside_grid", "the point does not lie inside the grid")
+    if not point_inside:
+        errors.add("location", "point_outside_grid", "the point does not lie inside the grid (as in force now)")
     for i, size in enumerate(attachment_sizes):
         if size > attachment_max_bytes:
             errors.add(f"attachments.{i}.size", "attachment_too_large", f"{size} bytes > {attachment_max_bytes}")

@@ -9,12 +9,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
+from grid.areas.queries import locate, predecessors
+from grid.categories import service as categories
 from grid.incidents import rules
 from grid.incidents.models import Incident, IncidentStep
 from grid.incidents.schemas import IncidentCreate
 from jiceng_shared.contracts.common import GeoPoint
 from jiceng_shared.contracts.grid import AttachmentMeta, IncidentReported
-from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
@@ -32,23 +34,42 @@ def _step(incident: Incident, status: str, note: str, at: dt.datetime) -> Incide
 
 
 async def report(
-    session: AsyncSession, principal: Principal, body: IncidentCreate, *, attachment_max_bytes: int
+    session: AsyncSession,
+    principal: Principal,
+    body: IncidentCreate,
+    *,
+    attachment_max_bytes: int,
+    now: dt.datetime,
+    authorised: bool = False,
 ) -> Incident:
-    grid = await session.scalar(select(Area).where(Area.code == body.grid_code, Area.level == "grid"))
-    if grid is None:
+    """``authorised``: the caller's right on the grid was checked already (a B post covering an absent A)."""
+    named = await session.scalar(select(Area).where(Area.code == body.grid_code, Area.level == "grid"))
+    if named is None:
         raise Problem(422, "unknown_grid", "Invalid request", f"grid_code: no grid {body.grid_code}")
-    # the reporter must be a grid worker of that grid (A or B post)
-    require_scope(principal, REPORT, grid.code)
+    # the grid is the one in force at the report's instant that holds the point: after a split,
+    # a report naming the old grid lands in the part it lies in
+    point = body.location.coordinates
+    grid = await locate(session, named, point, now)
+    # the reporter must be a grid worker of that grid (A or B post), or of a grid it replaced
+    # (split or merged) until the roster names them on the new one
+    if authorised:
+        pass
+    elif grid is None:
+        require_scope(principal, REPORT, named.code)
+    elif not principal.covers(REPORT, grid.code):
+        replaced = await predecessors(session, grid.code)
+        if not any(principal.covers(REPORT, code) for code in replaced):
+            require_scope(principal, REPORT, grid.code)
     errors = rules.check_report(
+        category_open=await categories.is_open_category(session, body.category),
         category=body.category,
-        point=body.location.coordinates,
-        grid_polygon=grid.polygon,
+        point_inside=grid is not None,
         attachment_sizes=[a.size for a in body.attachments],
         attachment_max_bytes=attachment_max_bytes,
     )
     errors.raise_if_any()
+    assert grid is not None
 
-    now = utcnow()
     incident_id = new_id()
     incident = Incident(
         id=incident_id,
@@ -100,8 +121,13 @@ async def list_incidents(
     correlation_id: str | None,
     limit: int,
     cursor: str | None,
+    covered: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[Incident]:
-    stmt = select(Incident).where(scope_filter(principal, READ, Incident.grid_code))
+    """``covered``: grids the caller covers today as the B post of an absent A (002 art. 22)."""
+    clause = scope_filter(principal, READ, Incident.grid_code)
+    if covered and principal.can(READ):
+        clause = or_(clause, Incident.grid_code.in_(sorted(covered)))
+    stmt = select(Incident).where(clause)
     stmt = where_equal(
         stmt,
         (
@@ -159,5 +185,6 @@ async def apply_ticket_event(
                 incident.status = status
             for name, value in fields.items():
                 setattr(incident, name, value)
-        incident.updated_at = utcnow()
+        # the change happened when the ticket moved (the event's time, by dispatch's clock)
+        incident.updated_at = max(incident.updated_at, at)
         session.add(_step(incident, status or incident.status, note, at))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grid.db import Base
@@ -14,7 +14,10 @@ from grid.db import Base
 class Resident(Base):
     __tablename__ = "residents"
     # one record per person and township (a person who moves is registered again where they live)
-    __table_args__ = (UniqueConstraint("township_code", "id_number"),)
+    __table_args__ = (
+        UniqueConstraint("township_code", "id_number"),
+        Index("ix_residents_grid_status", "grid_code", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(15), index=True)
@@ -29,9 +32,44 @@ class Resident(Base):
     household_head: Mapped[bool] = mapped_column(default=False)
     #: codes of the special-group registers the person is on (002 art. 11)
     special_groups: Mapped[list[Any]]
+    # --- the information of 002 art. 11: population, housing, social security, employment, income, safety
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    education: Mapped[str | None] = mapped_column(String(20))
+    #: the building (房) the person lives in, and the house/room in it
+    building_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    house_no: Mapped[str | None] = mapped_column(String(20))
+    #: owned | rented | public | other (Housing)
+    housing: Mapped[str | None] = mapped_column(String(20))
+    #: codes of SocialSecurity (pension, medical, minimum_living, ...)
+    social_security: Mapped[list[Any]] = mapped_column(default=list)
+    #: Employment code, and the employer
+    employment: Mapped[str | None] = mapped_column(String(20))
+    employer: Mapped[str | None] = mapped_column(String(200))
+    #: IncomeBand code
+    income_band: Mapped[str | None] = mapped_column(String(20))
+    safety_notes: Mapped[str | None] = mapped_column(Text)
+    #: the fields a register needs for the person ({"community_corrections": {"term_end": ...}})
+    group_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the day the person came to live in the grid, when before their registration (records taken over
+    #: from paper): the visit schedule counts from it
+    lives_here_since: Mapped[dt.date | None]
+    #: active | moved_away | deceased
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    deregistered_on: Mapped[dt.date | None]
     registered_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
     updated_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ResidentGroup(Base):
+    """One row per person and register: the registers are filtered and counted through it (indexed)."""
+
+    __tablename__ = "resident_groups"
+    __table_args__ = (Index("ix_resident_groups_group_grid", "group", "grid_code"),)
+
+    resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    group: Mapped[str] = mapped_column(String(40), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(15))

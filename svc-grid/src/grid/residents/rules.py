@@ -6,8 +6,10 @@ import datetime as dt
 import re
 
 from jiceng_shared.errors import FieldErrors
+from jiceng_shared.masking import MOBILE
 
-#: the special-group registers a grid keeps (002 art. 11), with their official labels
+#: the special-group registers a grid keeps (002 art. 11) and the care groups of the visit schedule
+#: (002 art. 19), with their official labels
 SPECIAL_GROUPS = {
     "families_in_difficulty": "困难家庭",
     "single_parent_family": "单亲家庭",
@@ -19,12 +21,16 @@ SPECIAL_GROUPS = {
     "community_corrections": "社区矫正对象",
     "drug_rehabilitation": "戒毒康复人员",
     "released_prisoners": "刑满释放人员",
+    # the further groups the visit schedule names (002 art. 19)
+    "solitary_elderly": "独居老人",
+    "orphan": "孤儿",
+    "single_mother_in_difficulty": "困难单亲母亲",
+    "entitled_group": "优抚对象",
 }
 
 #: GB 11643-1999: weights of the 17 digits, and the check character for each remainder mod 11
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
@@ -43,18 +49,9 @@ def valid_id_number(number: str) -> bool:
     return check_character(number[:17]) == number[17]
 
 
-def mask_phone(phone: str | None, *, keep_start: int = 3, keep_end: int = 4) -> str | None:
-    """Mobile numbers keep their first 3 and last 4 digits (138****5678); others the last 4."""
-    if phone is None:
-        return None
-    if not MOBILE.match(phone):
-        keep_start = 0
-    return phone[:keep_start] + "*" * (len(phone) - keep_start - keep_end) + phone[-keep_end:]
-
-
-def check_resident(*, id_number: str, phone: str | None, special_groups: list[str]) -> FieldErrors:
+def check_resident(*, id_number: str | None, phone: str | None, special_groups: list[str]) -> FieldErrors:
     errors = FieldErrors()
-    if not valid_id_number(id_number):
+    if id_number is not None and not valid_id_number(id_number):
         errors.add("id_number", "invalid_id_number", "not a valid 18-character resident identity number (GB 11643)")
     if phone is not None and not (MOBILE.match(phone) or LANDLINE.match(phone)):
         errors.add("phone", "invalid_phone", "an 11-digit mobile number or a landline with its area code")
@@ -62,3 +59,52 @@ def check_resident(*, id_number: str, phone: str | None, special_groups: list[st
         if group not in SPECIAL_GROUPS:
             errors.add(f"special_groups.{i}", "unknown_special_group", f"{group!r} is not a special-group register")
     return errors
+
+
+#: the fields each register keeps for its people beyond the common record (002 art. 11); dates are ISO
+GROUP_FIELDS: dict[str, dict[str, str]] = {
+    "community_corrections": {"term_start": "date", "term_end": "date", "supervising_office": "text"},
+    "drug_rehabilitation": {"programme_start": "date", "programme_end": "date", "supervising_office": "text"},
+    "released_prisoners": {"released_on": "date", "resettlement_contact": "text"},
+    "disabled": {"certificate_no": "text", "grade": "text", "kind": "text"},
+    "floating_population": {"arrived_on": "date", "from_place": "text", "residence_permit_no": "text"},
+    "families_in_difficulty": {"assistance": "text"},
+    "left_behind_children": {"guardian": "text", "parents_working_in": "text"},
+    "entitled_group": {"category": "text"},
+}
+#: pairs of date fields that make a term: the end may not be before the start
+TERMS = (("term_start", "term_end"), ("programme_start", "programme_end"))
+
+
+def check_group_details(groups: list[str], details: dict[str, dict[str, object]]) -> FieldErrors:
+    errors = FieldErrors()
+    for group, fields in details.items():
+        if group not in groups:
+            errors.add(f"group_details.{group}", "group_details_without_group", "the person is not on this register")
+            continue
+        allowed = GROUP_FIELDS.get(group, {})
+        for name, value in fields.items():
+            kind = allowed.get(name)
+            where = f"group_details.{group}.{name}"
+            if kind is None:
+                errors.add(where, "unknown_group_field", f"the {group} register has no field {name!r}")
+            elif kind == "date":
+                try:
+                    dt.date.fromisoformat(str(value))
+                except ValueError:
+                    errors.add(where, "invalid_date", "an ISO date (YYYY-MM-DD)")
+            elif not isinstance(value, str) or len(value) > 200:
+                errors.add(where, "invalid_text", "a text of at most 200 characters")
+        for start, end in TERMS:
+            if start in fields and end in fields:
+                try:
+                    if dt.date.fromisoformat(str(fields[end])) < dt.date.fromisoformat(str(fields[start])):
+                        errors.add(f"group_details.{group}.{end}", "period_reversed", "the term ends before it starts")
+                except ValueError:
+                    pass
+    return errors
+
+
+def visible_groups(groups: list[str], sensitive: frozenset[str], may_see_sensitive: bool) -> list[str]:
+    """Least privilege: membership of a sensitive register is shown only to those who need it."""
+    return [g for g in groups if may_see_sensitive or g not in sensitive]

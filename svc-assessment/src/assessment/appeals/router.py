@@ -1,0 +1,79 @@
+"""HTTP routes of appeals (申诉)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from assessment.appeals import rules, service
+from assessment.appeals.models import Appeal
+from assessment.appeals.schemas import AppealCreate, AppealDecision, AppealOut
+from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
+
+router = APIRouter(prefix="/appeals", tags=["appeals"])
+
+
+def appeal_out(a: Appeal) -> AppealOut:
+    return AppealOut(
+        id=a.id,
+        subject_kind=a.subject_kind,
+        subject_id=a.subject_id,
+        area_code=a.area_code,
+        dept=a.dept,
+        period=a.period,
+        figure=a.figure,
+        reasons=a.reasons,
+        assessing_level=a.assessing_level,
+        filed_by=a.filed_by,
+        filed_at=a.filed_at,
+        window_ends_at=a.window_ends_at,
+        status=a.status,
+        status_zh=rules.AppealStatus(a.status).label_zh,
+        decided_by=a.decided_by,
+        decided_at=a.decided_at,
+        decision_note=a.decision_note,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AppealOut,
+    summary="Appeal a score or a count of a period",
+    openapi_extra=problems({409: ["period_not_ended", "appeal_window_closed"]}),
+)
+async def file_appeal(
+    body: AppealCreate, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.FILE))]
+) -> AppealOut:
+    appeal = await service.file_appeal(
+        session, principal, body, now=ctx.now(), window_days=ctx.settings.appeal_window_days
+    )
+    return appeal_out(appeal)
+
+
+@router.get("", response_model=list[AppealOut], summary="Appeals in your scope, newest first")
+async def list_appeals(
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    status: rules.AppealStatus | None = None,
+    subject_id: Annotated[str | None, Query(max_length=80)] = None,
+) -> list[AppealOut]:
+    found = await service.list_appeals(
+        session, principal, status=status.value if status else None, subject_id=subject_id
+    )
+    return [appeal_out(a) for a in found]
+
+
+@router.post(
+    "/decisions",
+    response_model=AppealOut,
+    summary="Decide an appeal (the assessing level)",
+    openapi_extra=problems({409: ["appeal_decided"]}),
+)
+async def decide(
+    body: AppealDecision, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.DECIDE))]
+) -> AppealOut:
+    return appeal_out(await service.decide(session, principal, body, now=ctx.now()))

@@ -1,0 +1,1 @@
+"""Dispatch centres (指挥中心): on-time and accurate dispatch per township (the dispatchers' indicators)."""

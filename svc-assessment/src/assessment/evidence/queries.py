@@ -1,0 +1,236 @@
+"""The facts behind a subject's figures for a period: which tickets, visits, ratings... each with the
+counts it feeds and the correlation id of the events it came from (the journey in the logs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assessment.gridworkers import service as gridworkers
+from assessment.gridworkers.models import WorkerFact
+from assessment.units import service as units
+from assessment.units.models import (
+    CaseClosure,
+    CaseOverdue,
+    Summons,
+    TicketAssignment,
+    TicketClosure,
+    TicketEscalation,
+    TicketExtension,
+    TicketHandoff,
+    TicketRework,
+)
+from assessment.window import service as window
+from assessment.window.models import WindowFact
+from jiceng_shared.identity import Principal
+
+KIND_LABELS = {
+    "assignment": "派单",
+    "closure": "结案",
+    "rework": "返工",
+    "escalation": "督办",
+    "extension": "延期",
+    "return": "退单",
+    "transfer": "移送",
+    "reassignment": "改派",
+    "summons": "吹哨报到",
+    "case_closed": "案件办结",
+    "case_overdue": "案件超期",
+    "accepted": "受理",
+    "completed": "办结",
+    "overdue": "超期",
+    "notice": "一次性告知",
+    "rating": "好差评",
+    "rectification": "差评整改",
+    "visit": "走访",
+    "visit_overdue": "走访超期",
+    "diary": "民情日志",
+    "report": "上报",
+    "report_voided": "上报作废",
+    "task": "准入任务",
+}
+
+#: the counts each kind of fact feeds
+FEEDS = {
+    "assignment": ["received", "assigned"],
+    "closure": ["closed", "closed_on_time"],
+    "rework": ["reworked"],
+    "escalation": ["escalated"],
+    "extension": ["extended"],
+    "return": ["returned", "returned_in_window", "handed_off"],
+    "transfer": ["transferred", "handed_off"],
+    "reassignment": ["reassigned_away", "handed_off"],
+    "summons": ["summons_issued", "summons_answered", "summons_answered_on_time", "summons_missed"],
+    "case_closed": ["cases_closed", "cases_closed_in_time"],
+    "case_overdue": ["cases_overdue"],
+    "accepted": ["accepted"],
+    "completed": ["completed", "completed_on_time"],
+    "overdue": ["overdue"],
+    "notice": ["notices_issued", "notices_in_time"],
+    "rating": ["ratings", "bad_ratings", "rating_average"],
+    "rectification": ["rectified", "rectified_on_time"],
+    "visit": ["visits"],
+    "visit_overdue": ["visits_overdue"],
+    "diary": ["diaries"],
+    "report": ["reports"],
+    "task": ["tasks", "tasks_on_time"],
+}
+
+
+@dataclass
+class Fact:
+    kind: str
+    ref: str
+    at: dt.datetime | None
+    period: str
+    on_time: bool | None = None
+    detail: dict[str, object] = field(default_factory=dict)
+    correlation_id: str | None = None
+
+
+async def unit_facts(session: AsyncSession, principal: Principal, unit_code: str, months: Sequence[str]) -> list[Fact]:
+    await units.get_unit_row(session, principal, unit_code)
+    m = list(months)
+    out: list[Fact] = []
+    for a in await session.scalars(
+        select(TicketAssignment).where(TicketAssignment.unit_code == unit_code, TicketAssignment.period.in_(m))
+    ):
+        out.append(
+            Fact(
+                "assignment",
+                a.ticket_id,
+                a.assigned_at,
+                a.period,
+                None,
+                {"deadline": a.deadline, "return_by": a.return_by},
+                a.correlation_id,
+            )
+        )
+    for c in await session.scalars(
+        select(TicketClosure).where(TicketClosure.unit_code == unit_code, TicketClosure.period.in_(m))
+    ):
+        out.append(Fact("closure", c.ticket_id, c.closed_at, c.period, c.on_time, {}, c.correlation_id))
+    for r in await session.scalars(
+        select(TicketRework).where(TicketRework.unit_code == unit_code, TicketRework.period.in_(m))
+    ):
+        out.append(
+            Fact(
+                "rework", r.ticket_id, r.reopened_at, r.period, None, {"rework_count": r.rework_count}, r.correlation_id
+            )
+        )
+    for e in await session.scalars(
+        select(TicketEscalation).where(TicketEscalation.unit_code == unit_code, TicketEscalation.period.in_(m))
+    ):
+        out.append(
+            Fact("escalation", e.ticket_id, e.escalated_at, e.period, None, {"level": e.level}, e.correlation_id)
+        )
+    for x in await session.scalars(
+        select(TicketExtension).where(TicketExtension.unit_code == unit_code, TicketExtension.period.in_(m))
+    ):
+        out.append(
+            Fact("extension", x.ticket_id, x.approved_at, x.period, None, {"deadline": x.deadline}, x.correlation_id)
+        )
+    for h in await session.scalars(
+        select(TicketHandoff).where(TicketHandoff.unit_code == unit_code, TicketHandoff.period.in_(m))
+    ):
+        out.append(Fact(h.kind, h.ticket_id, h.at, h.period, None, {"to_unit": h.to_unit_code}, h.correlation_id))
+    for s in await session.scalars(select(Summons).where(Summons.unit_code == unit_code, Summons.period.in_(m))):
+        out.append(
+            Fact(
+                "summons",
+                s.summons_id,
+                s.issued_at,
+                s.period,
+                s.answered_on_time,
+                {"ticket_id": s.ticket_id, "respond_by": s.respond_by, "answered_at": s.answered_at},
+                s.correlation_id,
+            )
+        )
+    for k in await session.scalars(
+        select(CaseClosure).where(CaseClosure.unit_code == unit_code, CaseClosure.period.in_(m))
+    ):
+        out.append(
+            Fact(
+                "case_closed",
+                k.case_id,
+                k.closed_at,
+                k.period,
+                None,
+                {"duration_days": k.duration_days},
+                k.correlation_id,
+            )
+        )
+    for o in await session.scalars(
+        select(CaseOverdue).where(CaseOverdue.unit_code == unit_code, CaseOverdue.period.in_(m))
+    ):
+        out.append(
+            Fact("case_overdue", o.case_id, o.detected_at, o.period, None, {"deadline": o.deadline}, o.correlation_id)
+        )
+    return sorted(out, key=lambda f: (f.at or dt.datetime.min.replace(tzinfo=dt.timezone.utc), f.kind, f.ref))
+
+
+async def clerk_facts(session: AsyncSession, principal: Principal, clerk_id: str, months: Sequence[str]) -> list[Fact]:
+    await window.get_clerk_row(session, principal, clerk_id)
+    rows = await session.scalars(
+        select(WindowFact).where(WindowFact.clerk_id == clerk_id, WindowFact.period.in_(list(months)))
+    )
+    return sorted(
+        (
+            Fact(
+                f.kind,
+                f.key,
+                f.occurred_at,
+                f.period,
+                f.on_time,
+                {
+                    k: v
+                    for k, v in (("application_id", f.application_id), ("rating_id", f.rating_id), ("level", f.level))
+                    if v is not None
+                },
+                f.correlation_id,
+            )
+            for f in rows
+        ),
+        key=lambda f: (f.at, f.kind, f.ref),
+    )
+
+
+async def worker_facts(
+    session: AsyncSession, principal: Principal, worker_id: str, months: Sequence[str]
+) -> list[Fact]:
+    await gridworkers.get_worker(session, principal, worker_id, gridworkers.READ)
+    rows = list(
+        (
+            await session.scalars(
+                select(WorkerFact).where(WorkerFact.worker_id == worker_id, WorkerFact.period.in_(list(months)))
+            )
+        ).all()
+    )
+    voided = set(
+        (
+            await session.scalars(
+                select(WorkerFact.key).where(
+                    WorkerFact.kind == "report_voided", WorkerFact.key.in_([f.key for f in rows if f.kind == "report"])
+                )
+            )
+        ).all()
+    )
+    return sorted(
+        (
+            Fact(
+                f.kind,
+                f.key,
+                f.at,
+                f.period,
+                f.on_time,
+                {"voided": f.key in voided} if f.kind == "report" else {},
+                f.correlation_id,
+            )
+            for f in rows
+        ),
+        key=lambda f: (f.at, f.kind, f.ref),
+    )

@@ -1,0 +1,79 @@
+"""HTTP routes of the facts behind the figures (explainable scores)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from assessment.evidence import queries
+from assessment.evidence.schemas import Evidence, FactOut
+from assessment.gridworkers import service as gridworkers
+from assessment.periods.params import PeriodParam
+from assessment.units import service as units
+from assessment.window import service as window
+from jiceng_shared.identity import Principal
+from jiceng_shared.service import ReadSession, require
+
+router = APIRouter(prefix="/evidence", tags=["evidence"])
+
+
+def _evidence(subject_kind: str, subject_id: str, period: str, facts: list[queries.Fact]) -> Evidence:
+    return Evidence(
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        period=period,
+        items=[
+            FactOut(
+                kind=f.kind,
+                kind_zh=queries.KIND_LABELS.get(f.kind, f.kind),
+                ref=f.ref,
+                at=f.at,
+                period=f.period,
+                on_time=f.on_time,
+                feeds=queries.FEEDS.get(f.kind, []),
+                detail=f.detail,
+                correlation_id=f.correlation_id,
+            )
+            for f in facts
+        ],
+    )
+
+
+@router.get("/units", response_model=Evidence, summary="The tickets, summons and cases behind a unit's figures")
+async def unit_evidence(
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(units.READ))],
+    period: PeriodParam,
+    unit_code: Annotated[str, Query(max_length=80)],
+) -> Evidence:
+    return _evidence(
+        "unit", unit_code, period.text, await queries.unit_facts(session, principal, unit_code, period.months)
+    )
+
+
+@router.get(
+    "/clerks", response_model=Evidence, summary="The applications, notices and ratings behind a clerk's figures"
+)
+async def clerk_evidence(
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(window.READ))],
+    period: PeriodParam,
+    clerk_id: Annotated[str, Query(max_length=64)],
+) -> Evidence:
+    return _evidence(
+        "clerk", clerk_id, period.text, await queries.clerk_facts(session, principal, clerk_id, period.months)
+    )
+
+
+@router.get(
+    "/grid-workers", response_model=Evidence, summary="The visits, diaries, reports and tasks behind a worker's score"
+)
+async def worker_evidence(
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(gridworkers.READ))],
+    period: PeriodParam,
+    worker_id: Annotated[str, Query(max_length=64)],
+) -> Evidence:
+    facts = await queries.worker_facts(session, principal, worker_id, period.months)
+    return _evidence("grid_worker", worker_id, period.text, facts)

@@ -1,0 +1,1 @@
+"""A period's results per level as CSV and XLSX with Chinese headers."""

@@ -1,0 +1,328 @@
+"""HTTP routes of the grid workers' assessment: scores, surveys, quarter and year, complaints,
+dismissal reviews, the finance export of awards."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from assessment import export
+from assessment.gridworkers import rules, service
+from assessment.gridworkers.schemas import (
+    AnswerCreate,
+    AnswerOut,
+    AssessOut,
+    AssessRequest,
+    ComplaintCreate,
+    ComplaintOut,
+    DrawCheck,
+    ResultOut,
+    ReviewOut,
+    SatisfactionOut,
+    SurveyCreate,
+    SurveyOut,
+    WorkerScoreOut,
+)
+from assessment.gridworkers.views import result_out, review_out, worker_out
+from assessment.periods.params import PeriodParam
+from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
+
+router = APIRouter(prefix="/grid-workers", tags=["grid workers"])
+
+Reader = Annotated[Principal, Depends(require(service.READ))]
+Assessor = Annotated[Principal, Depends(require(service.ASSESS))]
+Grader = Annotated[Principal, Depends(require(service.GRADE))]
+
+
+@router.get("", response_model=list[WorkerScoreOut], summary="Grid workers in your scope with their score for a period")
+async def list_scores(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Reader,
+    period: PeriodParam,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    worker_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[WorkerScoreOut]:
+    workers = await service.workers_in_scope(
+        session,
+        principal,
+        service.READ,
+        township_code=township_code,
+        worker_id=worker_id,
+        active_between=service.period_days(period),
+    )
+    weight = ctx.settings.grid_satisfaction_weight
+    scored = await service.scores(
+        session,
+        workers,
+        period,
+        today=ctx.calendar.local_date(ctx.now()),
+        satisfaction_weight=weight,
+        diaries_per_month=ctx.settings.grid_diaries_per_month,
+    )
+    return [
+        WorkerScoreOut(
+            worker=worker_out(s.worker),
+            period=period.text,
+            period_kind=period.kind,
+            counts=s.counts,
+            rates=s.rates,
+            formulas=s.formulas,
+            work_score=s.work_score,
+            satisfaction=None
+            if period.kind == "month"
+            else SatisfactionOut(
+                survey_id=s.satisfaction.survey_id,
+                drawn=s.satisfaction.drawn,
+                answers=s.satisfaction.answers,
+                rate=s.satisfaction.rate,
+            ),
+            satisfaction_weight=weight,
+            score=s.score,
+        )
+        for s in scored
+    ]
+
+
+async def _survey_out(session, survey) -> SurveyOut:  # type: ignore[no-untyped-def]
+    answers = await service.answers_of(session, survey.id)
+    return SurveyOut(
+        id=survey.id,
+        worker_id=survey.worker_id,
+        grid_code=survey.grid_code,
+        township_code=survey.township_code,
+        period=survey.period,
+        seed=survey.seed,
+        candidates=survey.candidates,
+        sample_size=survey.sample_size,
+        drawn=survey.drawn,
+        answers={a.household_id: a.result for a in answers},
+        created_at=survey.created_at,
+        created_by=survey.created_by,
+    )
+
+
+@router.post(
+    "/surveys",
+    status_code=201,
+    response_model=SurveyOut,
+    summary="Draw a worker's respondents at random",
+    openapi_extra=problems({409: ["survey_exists"], 422: ["invalid_period", "no_households"]}),
+)
+async def draw_survey(body: SurveyCreate, ctx: Ctx, session: Tx, principal: Assessor) -> SurveyOut:
+    survey = await service.draw_survey(
+        session,
+        principal,
+        worker_id=body.worker_id,
+        period=body.period,
+        sample_size=body.sample_size or ctx.settings.grid_survey_sample_size,
+        now=ctx.now(),
+    )
+    return await _survey_out(session, survey)
+
+
+@router.get("/surveys", response_model=list[SurveyOut], summary="Surveys of a worker or a period")
+async def list_surveys(
+    session: ReadSession,
+    principal: Reader,
+    worker_id: Annotated[str | None, Query(max_length=64)] = None,
+    period: Annotated[str | None, Query(pattern=r"^\d{4}(-Q[1-4])?$")] = None,
+) -> list[SurveyOut]:
+    found = await service.list_surveys(session, principal, worker_id=worker_id, period=period)
+    return [await _survey_out(session, s) for s in found]
+
+
+@router.get("/surveys/draw-check", response_model=DrawCheck, summary="Redraw a survey from its seed and candidates")
+async def draw_check(
+    session: ReadSession, principal: Reader, survey_id: Annotated[str, Query(max_length=36)]
+) -> DrawCheck:
+    survey = await service.get_survey(session, principal, survey_id)
+    redrawn = rules.draw(survey.seed, survey.candidates, survey.sample_size)
+    return DrawCheck(
+        survey_id=survey.id,
+        seed=survey.seed,
+        candidates=survey.candidates,
+        sample_size=survey.sample_size,
+        drawn=survey.drawn,
+        redrawn=redrawn,
+        reproduced=redrawn == survey.drawn,
+        method="candidates ordered by SHA-256 of 'seed:household_id' (hex), the first sample_size drawn",
+    )
+
+
+@router.post(
+    "/surveys/answers",
+    status_code=201,
+    response_model=AnswerOut,
+    summary="Record a respondent's answer",
+    openapi_extra=problems({409: ["already_answered", "period_assessed"], 422: ["not_drawn"]}),
+)
+async def record_answer(body: AnswerCreate, ctx: Ctx, session: Tx, principal: Assessor) -> AnswerOut:
+    answer = await service.record_answer(
+        session,
+        principal,
+        survey_id=body.survey_id,
+        household_id=body.household_id,
+        result=body.result.value,
+        now=ctx.now(),
+    )
+    return AnswerOut(
+        survey_id=answer.survey_id,
+        household_id=answer.household_id,
+        result=body.result,
+        result_zh=body.result.label_zh,
+        recorded_at=answer.recorded_at,
+    )
+
+
+@router.post(
+    "/quarters/{quarter}/assess",
+    status_code=201,
+    response_model=AssessOut,
+    summary="The township's quarterly assessment of its grid workers",
+    openapi_extra=problems(
+        {
+            409: ["period_not_ended", "already_assessed", "satisfaction_missing"],
+            422: ["not_a_township", "no_grid_workers"],
+        }
+    ),
+)
+async def assess_quarter(
+    quarter: Annotated[str, Path(pattern=r"^\d{4}-Q[1-4]$")],
+    body: AssessRequest,
+    ctx: Ctx,
+    session: Tx,
+    principal: Assessor,
+) -> AssessOut:
+    results, reviews = await service.assess_quarter(
+        session, principal, quarter, body.township_code, settings=ctx.settings, now=ctx.now()
+    )
+    return AssessOut(
+        period=quarter,
+        township_code=body.township_code,
+        results=[result_out(r) for r in results],
+        reviews_opened=[review_out(r) for r in reviews],
+    )
+
+
+@router.post(
+    "/years/{year}/grade",
+    status_code=201,
+    response_model=AssessOut,
+    summary="The county's annual grades of a township's grid workers (cap and bars applied)",
+    openapi_extra=problems(
+        {
+            409: ["period_not_ended", "already_assessed", "satisfaction_missing"],
+            422: ["not_a_township", "no_grid_workers"],
+        }
+    ),
+)
+async def grade_year(
+    year: Annotated[str, Path(pattern=r"^\d{4}$")],
+    body: AssessRequest,
+    ctx: Ctx,
+    session: Tx,
+    principal: Grader,
+) -> AssessOut:
+    results, reviews = await service.grade_year(
+        session, principal, year, body.township_code, settings=ctx.settings, now=ctx.now()
+    )
+    return AssessOut(
+        period=year,
+        township_code=body.township_code,
+        results=[result_out(r) for r in results],
+        reviews_opened=[review_out(r) for r in reviews],
+    )
+
+
+@router.get("/results", response_model=list[ResultOut], summary="Quarterly or annual results as assessed")
+async def list_grid_worker_results(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Reader,
+    period: Annotated[
+        str | None, Query(pattern=r"^\d{4}(-Q[1-4])?$", description="a quarter or a year; default: last year")
+    ] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> list[ResultOut]:
+    chosen = period or _last_year(ctx)
+    return [result_out(r) for r in await service.results(session, principal, chosen, township_code=township_code)]
+
+
+def _last_year(ctx: Ctx) -> str:
+    return str(ctx.calendar.local_date(ctx.now()).year - 1)
+
+
+@router.post(
+    "/complaints",
+    status_code=201,
+    response_model=ComplaintOut,
+    summary="Record a verified complaint",
+    openapi_extra=problems({409: ["complaint_exists"], 422: ["verified_in_future"]}),
+)
+async def record_complaint(body: ComplaintCreate, ctx: Ctx, session: Tx, principal: Assessor) -> ComplaintOut:
+    complaint, review = await service.record_complaint(
+        session,
+        principal,
+        worker_id=body.worker_id,
+        reference=body.reference,
+        verified_on=body.verified_on,
+        note=body.note,
+        threshold=ctx.settings.grid_dismissal_complaints,
+        now=ctx.now(),
+    )
+    return ComplaintOut(
+        id=complaint.id,
+        worker_id=complaint.worker_id,
+        township_code=complaint.township_code,
+        reference=complaint.reference,
+        verified_on=complaint.verified_on,
+        review_opened=review_out(review) if review else None,
+    )
+
+
+@router.get("/dismissal-reviews", response_model=list[ReviewOut], summary="Dismissal reviews (解聘审查)")
+async def list_reviews(
+    session: ReadSession,
+    principal: Reader,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    status: rules.ReviewStatus | None = None,
+) -> list[ReviewOut]:
+    found = await service.reviews(
+        session, principal, township_code=township_code, status=status.value if status else None
+    )
+    return [review_out(r) for r in found]
+
+
+AWARD_HEADERS = ("序号", "乡镇(街道)代码", "网格编码", "姓名", "账号", "考核年度", "年度等次", "奖励金额(元)", "依据")
+
+
+@router.get("/awards", summary="The year's 优秀 awards for finance (CSV or XLSX)", response_class=Response)
+async def export_awards(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Reader,
+    year: Annotated[str | None, Query(pattern=r"^\d{4}$", description="default: last year")] = None,
+    format: export.Format = "csv",
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> Response:
+    year = year or _last_year(ctx)
+    rows = await service.awards(session, principal, year, township_code=township_code)
+    data = [
+        (
+            i,
+            r.township_code,
+            r.grid_code,
+            w.name,
+            w.username or "",
+            r.period,
+            rules.Grade(r.grade).label_zh,
+            r.award_yuan,
+            "《网格员管理办法》第三十三条：年度考核优秀，一次性奖励",
+        )
+        for i, (r, w) in enumerate(rows, start=1)
+    ]
+    return export.download(f"grid-worker-awards-{year}", format, f"{year}网格员年度优秀奖励", AWARD_HEADERS, data)

@@ -1,0 +1,107 @@
+"""HTTP routes of the hotline's three rates (接诉即办 三率) and the recurring problems (每月一题)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from assessment.hotline import rules, service
+from assessment.hotline.schemas import (
+    HotlineCounts,
+    HotlineRanking,
+    HotlineRates,
+    HotlineStanding,
+    RecurringList,
+    RecurringMonth,
+    RecurringProblem,
+)
+from assessment.periods.params import PeriodParam
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
+from jiceng_shared.service import Ctx, ReadSession, require
+
+router = APIRouter(prefix="/hotline", tags=["hotline"])
+
+
+@router.get(
+    "/rankings", response_model=HotlineRanking, summary="The three rates, score and rank per township or department"
+)
+async def ranking(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+    level: Literal["township", "department"] = "township",
+) -> HotlineRanking:
+    settings = ctx.settings
+    rows = await service.standings(
+        session,
+        principal,
+        level,
+        period.months,
+        sources=settings.hotline_sources,
+        weights=settings.hotline_score_weights,
+        org=ctx.org,
+    )
+    return HotlineRanking(
+        period=period.text,
+        level=level,
+        level_zh=rules.LEVEL_LABELS[level],
+        weights=settings.hotline_score_weights,
+        items=[
+            HotlineStanding(
+                subject=r.subject,
+                name=r.name,
+                counts=HotlineCounts(**r.counts),
+                rates=HotlineRates(**r.rates),
+                formulas=r.formulas,
+                score=r.score,
+                rank=r.rank,
+                ranked=r.of,
+            )
+            for r in rows
+        ],
+    )
+
+
+@router.get(
+    "/recurring",
+    response_model=RecurringList,
+    summary="每月一题: the same problem in the same area month after month",
+    openapi_extra=problems({422: ["invalid_period"]}),
+)
+async def recurring(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(service.READ))],
+    period: PeriodParam,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> RecurringList:
+    if period.kind != "month":
+        raise Problem(422, "invalid_period", "Invalid request", "period: recurring problems are listed per month")
+    settings = ctx.settings
+    rows = await service.recurring(
+        session,
+        principal,
+        period.text,
+        township_code=township_code,
+        min_months=settings.recurring_min_months,
+        min_tickets=settings.recurring_min_tickets,
+    )
+    return RecurringList(
+        period=period.text,
+        min_months=settings.recurring_min_months,
+        min_tickets=settings.recurring_min_tickets,
+        items=[
+            RecurringProblem(
+                township_code=r.township_code,
+                area_code=r.area_code,
+                category=r.category,
+                streak=r.streak,
+                months=[RecurringMonth(period=m, tickets=n) for m, n in r.months],
+            )
+            for r in rows
+        ],
+    )

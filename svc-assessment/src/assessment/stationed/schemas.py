@@ -1,0 +1,39 @@
+"""API shapes of the stationed units' two-part result."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assessment.stationed.rules import Part
+from assessment.units.schemas import UnitOut
+
+
+class PartCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unit_code: str = Field(max_length=80, examples=["320971100000:psb"])
+    period: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
+    part: Part
+    score: float = Field(ge=0, le=100)
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class PartOut(BaseModel):
+    part: Part
+    part_zh: str
+    score: float
+    weight: int
+    note: str
+    rated_by: str
+    rated_at: dt.datetime
+
+
+class DualResult(BaseModel):
+    unit: UnitOut
+    period: str
+    township_weight: int = Field(description="the township's share in %, at least 60 (001, 002)")
+    township: PartOut | None
+    county: PartOut | None
+    result: float | None = Field(description="township_weight × township + (100 − township_weight) × county, / 100")
+    formula: str

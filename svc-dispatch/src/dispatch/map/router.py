@@ -1,0 +1,82 @@
+"""HTTP routes of the situational picture (GeoJSON) and early warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from dispatch.map import service
+from dispatch.tickets.queries import READ
+from jiceng_shared.errors import Problem
+from jiceng_shared.identity import Principal
+from jiceng_shared.service import Ctx, ReadSession, require
+from jiceng_shared.workdays import COUNTY_ZONE
+
+router = APIRouter(prefix="/map", tags=["situational picture"])
+GEOJSON = {"200": {"content": {"application/geo+json": {}}}}
+
+
+class WarningOut(BaseModel):
+    id: str
+    category: str
+    area_code: str
+    day: str
+    count: int
+    baseline: float
+    threshold: float
+    raised_at: dt.datetime
+
+
+@router.get("/tickets", summary="Open tickets in your scope as GeoJSON points (status, category, unit, overdue)")
+async def tickets(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(READ))],
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    category: str | None = None,
+) -> dict[str, Any]:
+    return await service.ticket_features(session, principal, ctx.now(), township_code=township_code, category=category)
+
+
+@router.get("/grids", summary="Grids in your scope as GeoJSON polygons with open and overdue ticket counts")
+async def grids(
+    ctx: Ctx, session: ReadSession, principal: Annotated[Principal, Depends(require(READ))]
+) -> dict[str, Any]:
+    return await service.grid_features(session, principal, ctx.now())
+
+
+@router.get("/stats", summary="Tickets received in a period: counts by category, unit and overdue state")
+async def stats(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(READ))],
+    start: Annotated[dt.date | None, Query(alias="from", description="default: 30 days before to")] = None,
+    end: Annotated[dt.date | None, Query(alias="to", description="exclusive; default: tomorrow")] = None,
+) -> dict[str, Any]:
+    end = end or (ctx.now().astimezone(COUNTY_ZONE).date() + dt.timedelta(days=1))
+    start = start or end - dt.timedelta(days=30)
+    if end <= start or (end - start).days > 366:
+        raise Problem(422, "invalid_period", "Invalid request", "to: after from, at most a year later")
+    zone = COUNTY_ZONE
+    return await service.stats(
+        session,
+        principal,
+        ctx.now(),
+        dt.datetime.combine(start, dt.time(0), tzinfo=zone),
+        dt.datetime.combine(end, dt.time(0), tzinfo=zone),
+    )
+
+
+@router.get(
+    "/warnings", response_model=list[WarningOut], summary="Early warnings (研判预警) in your scope, newest first"
+)
+async def warnings(
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(READ))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[WarningOut]:
+    rows = await service.list_warnings(session, principal, limit=limit)
+    return [WarningOut.model_validate(w, from_attributes=True) for w in rows]

@@ -1,0 +1,246 @@
+"""The situational picture (一张图) and early warning (研判预警).
+
+GeoJSON FeatureCollections, scoped like every list (the tickets the caller may read): open tickets
+as points with status, category, unit and overdue state; grids as polygons with counts of open and
+overdue tickets; counts by category, unit and overdue state for a period. The early-warning pass
+compares each township's reports of a category today with the trailing mean of the same weekday
+and raises a warning once per category, township and day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.map.models import EarlyWarning
+from dispatch.tickets import rules
+from dispatch.tickets.enums import TicketStatus
+from dispatch.tickets.models import Ticket, TicketReport
+from dispatch.tickets.queries import READ, readable
+from dispatch.tickets.service import Env
+from jiceng_shared import county
+from jiceng_shared.contracts.dispatch import SpikeDetected
+from jiceng_shared.db import new_id
+from jiceng_shared.identity import Principal
+from jiceng_shared.outbox import emit
+from jiceng_shared.scope import scope_filter
+from jiceng_shared.workdays import COUNTY_ZONE
+
+#: at most this many points in one FeatureCollection (a township's open tickets fit)
+MAX_FEATURES = 20_000
+
+
+def _overdue(now: dt.datetime) -> Any:
+    return Ticket.status.in_(rules.SUPERVISED_STATUSES) & (Ticket.deadline < now)
+
+
+async def ticket_features(
+    session: AsyncSession,
+    principal: Principal,
+    now: dt.datetime,
+    *,
+    township_code: str | None,
+    category: str | None,
+) -> dict[str, Any]:
+    stmt = select(
+        Ticket.id,
+        Ticket.number,
+        Ticket.status,
+        Ticket.category,
+        Ticket.unit_code,
+        Ticket.unit_name,
+        Ticket.area_code,
+        Ticket.location,
+        Ticket.deadline,
+        Ticket.warning,
+        Ticket.escalation_level,
+    ).where(readable(principal), Ticket.status.in_(rules.OPEN_STATUSES))
+    if township_code:
+        stmt = stmt.where(Ticket.township_code == township_code)
+    if category:
+        stmt = stmt.where(Ticket.category == category)
+    rows = (await session.execute(stmt.order_by(Ticket.created_at.desc()).limit(MAX_FEATURES))).all()
+    features = []
+    for r in rows:
+        if not r.location:
+            continue  # a call without an address has no place on the map
+        overdue = r.status in rules.SUPERVISED_STATUSES and r.deadline is not None and r.deadline < now
+        features.append(
+            {
+                "type": "Feature",
+                "id": r.id,
+                "geometry": r.location,
+                "properties": {
+                    "number": r.number,
+                    "status": r.status,
+                    "status_zh": TicketStatus(r.status).label_zh,
+                    "category": r.category,
+                    "unit_code": r.unit_code,
+                    "unit_name": r.unit_name,
+                    "area_code": r.area_code,
+                    "overdue": overdue,
+                    "warning": r.warning,
+                    "escalation_level": r.escalation_level,
+                    "deadline": r.deadline.isoformat() if r.deadline else None,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _visible_grids(principal: Principal) -> list[county.Grid]:
+    """The grids of the county in force (the registry follows grid's area changes) in the caller's scope."""
+    prefixes = [b.prefix for b in principal.bindings_for(READ)]
+    return [
+        g
+        for g in county.current().grids
+        if not g.retired and any(g.code.startswith(p) or p.startswith(g.code) for p in prefixes)
+    ]
+
+
+async def grid_features(session: AsyncSession, principal: Principal, now: dt.datetime) -> dict[str, Any]:
+    """Grids as polygons with the counts of the open and overdue tickets in them the caller may read."""
+    stmt = (
+        select(
+            Ticket.area_code,
+            func.count().label("open"),
+            func.sum(case((_overdue(now), 1), else_=0)).label("overdue"),
+        )
+        .where(readable(principal), Ticket.status.in_(rules.OPEN_STATUSES))
+        .group_by(Ticket.area_code)
+    )
+    counts = {r.area_code: (r.open, int(r.overdue or 0)) for r in (await session.execute(stmt)).all()}
+    features = []
+    for g in _visible_grids(principal):
+        open_count, overdue = counts.get(g.code, (0, 0))
+        features.append(
+            {
+                "type": "Feature",
+                "id": g.code,
+                "geometry": g.polygon,
+                "properties": {
+                    "code": g.code,
+                    "name": g.name,
+                    "area_code": g.code,
+                    "open": open_count,
+                    "overdue": overdue,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+async def stats(
+    session: AsyncSession, principal: Principal, now: dt.datetime, start: dt.datetime, end: dt.datetime
+) -> dict[str, Any]:
+    """Tickets received in [start, end): counts by category, by unit and by overdue state."""
+    base = [readable(principal), Ticket.created_at >= start, Ticket.created_at < end]
+    by_category = dict(
+        (await session.execute(select(Ticket.category, func.count()).where(*base).group_by(Ticket.category))).all()
+    )
+    by_unit = {
+        (code or "unassigned"): n
+        for code, n in (
+            await session.execute(select(Ticket.unit_code, func.count()).where(*base).group_by(Ticket.unit_code))
+        ).all()
+    }
+    late = func.sum(case((_overdue(now), 1), else_=0))
+    closed_late = func.sum(case(((Ticket.status == TicketStatus.CLOSED) & Ticket.on_time.is_(False), 1), else_=0))
+    total, overdue_open, overdue_closed = (
+        await session.execute(select(func.count(), late, closed_late).where(*base))
+    ).one()
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "total": total,
+        "by_category": by_category,
+        "by_unit": by_unit,
+        "by_overdue": {"open_overdue": int(overdue_open or 0), "closed_late": int(overdue_closed or 0)},
+    }
+
+
+# --- early warning --------------------------------------------------------------------------------
+
+
+def _day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=COUNTY_ZONE)
+    return start.astimezone(dt.timezone.utc), (start + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+
+
+async def _counts(session: AsyncSession, day: dt.date) -> dict[tuple[str, str], int]:
+    """Reports (merged ones too) of each township and category on a local day."""
+    start, end = _day_window(day)
+    stmt = (
+        select(Ticket.township_code, Ticket.category, func.count())
+        .select_from(TicketReport)
+        .join(Ticket, Ticket.id == TicketReport.ticket_id)
+        .where(TicketReport.reported_at >= start, TicketReport.reported_at < end)
+        .group_by(Ticket.township_code, Ticket.category)
+    )
+    return {(t, c): n for t, c, n in (await session.execute(stmt)).all()}
+
+
+async def spike_pass(session: AsyncSession, env: Env) -> list[EarlyWarning]:
+    """Raise a warning for each township and category whose reports today spike (once per day)."""
+    r = env.rules
+    today = env.now.astimezone(COUNTY_ZONE).date()
+    current = {k: n for k, n in (await _counts(session, today)).items() if n >= r.spike_min_count}
+    if not current:
+        return []
+    history: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for week in range(1, r.spike_weeks + 1):
+        past = await _counts(session, today - dt.timedelta(weeks=week))
+        for key in current:
+            history[key].append(past.get(key, 0))
+    raised = []
+    for (township, category), count in sorted(current.items()):
+        baseline = rules.spike_baseline(history[(township, category)])
+        if not rules.is_spike(count, baseline, ratio=r.spike_ratio, min_count=r.spike_min_count):
+            continue
+        warning = EarlyWarning(
+            id=new_id(),
+            category=category,
+            area_code=township,
+            day=today.isoformat(),
+            count=count,
+            baseline=baseline,
+            threshold=rules.spike_threshold(baseline, ratio=r.spike_ratio, min_count=r.spike_min_count),
+            raised_at=env.now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(warning)
+        except IntegrityError:
+            continue  # raised already today (another pass or replica)
+        await emit(
+            session,
+            SpikeDetected(
+                warning_id=warning.id,
+                category=category,
+                township_code=township,
+                day=today,
+                count=count,
+                baseline=baseline,
+                threshold=warning.threshold,
+                raised_at=env.now,
+            ),
+            subject=warning.id,
+            township=township,
+        )
+        raised.append(warning)
+    return raised
+
+
+async def list_warnings(session: AsyncSession, principal: Principal, *, limit: int) -> list[EarlyWarning]:
+    stmt = (
+        select(EarlyWarning)
+        .where(scope_filter(principal, READ, EarlyWarning.area_code))
+        .order_by(EarlyWarning.raised_at.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())

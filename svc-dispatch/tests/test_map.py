@@ -1,0 +1,86 @@
+"""The situational picture (一张图): GeoJSON of open tickets and grids, scoped like every list;
+counts for a period; early warning (研判预警) once per category, township and day, on both sides of
+the configured baseline."""
+
+import datetime as dt
+
+from dispatch.map.service import spike_pass
+from dispatch.tickets import rules
+from dispatch.tickets.service import env_of
+from jiceng_shared import demo
+from jiceng_shared.testing.plugin import demo_principal, headers_for
+from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
+
+BUFENG, XINCHENG = demo.BUFENG.code, demo.XINCHENG.code
+dispatcher = demo_principal("dispatcher.bufeng")
+other = demo_principal("dispatcher.xincheng")
+
+
+async def get(desk, path: str, who, **params):
+    response = await desk.running.client.get(f"/api/dispatch/v1{path}", params=params, headers=headers_for(who))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_open_tickets_and_grids_as_geojson_in_scope(desk):
+    incident = desk.incident(category="public_security_hazard")
+    await desk.report(incident)
+    ticket = await desk.ticket_for(incident)
+    points = await get(desk, "/map/tickets", dispatcher)
+    assert points["type"] == "FeatureCollection"
+    mine = next(f for f in points["features"] if f["id"] == ticket["id"])
+    assert mine["geometry"]["type"] == "Point" and mine["properties"]["status"] == "dispatched"
+    assert mine["properties"]["unit_code"] == f"{BUFENG}:psb" and mine["properties"]["overdue"] is False
+    assert all(f["properties"]["area_code"].startswith(BUFENG[:9]) for f in points["features"])
+    assert ticket["id"] not in {f["id"] for f in (await get(desk, "/map/tickets", other))["features"]}
+    grids = await get(desk, "/map/grids", dispatcher)
+    grid = next(f for f in grids["features"] if f["id"] == desk.grid_of[BUFENG])
+    assert grid["geometry"]["type"] == "Polygon" and grid["properties"]["open"] >= 1
+    assert {f["id"][:9] for f in grids["features"]} == {BUFENG[:9]}
+    today = dt.datetime.now(SHANGHAI).date()
+    counted = await get(
+        desk,
+        "/map/stats",
+        dispatcher,
+        **{"from": str(today - dt.timedelta(days=1)), "to": str(today + dt.timedelta(days=2))},
+    )
+    assert counted["by_category"]["public_security_hazard"] >= 1 and counted["total"] >= 1
+
+
+def test_a_spike_is_three_times_the_same_weekday_mean_and_at_least_the_minimum():
+    assert rules.spike_baseline([2, 2, 2, 2]) == 2.0
+    assert rules.is_spike(6, 2.0) and not rules.is_spike(5, 2.0)
+    assert rules.is_spike(5, 0.0) and not rules.is_spike(4, 0.0)  # the minimum count
+    assert rules.is_spike(4, 2.0, ratio=2.0, min_count=3)
+    r = rules.TicketRules()
+    assert (r.spike_ratio, r.spike_min_count, r.spike_weeks) == (3.0, 5, 4)
+
+
+async def test_a_spike_is_raised_once_and_published(dispatch, desk, clock):
+    day = dt.datetime(2026, 10, 20, 10, 0, tzinfo=SHANGHAI)  # a Tuesday of its own for this test
+    # one report on each of the four Tuesdays before: baseline 1, threshold max(5, 3) = 5
+    for week in range(1, 5):
+        clock.set(day - dt.timedelta(weeks=week))
+        incident = desk.incident(category="environment_pollution")
+        await desk.report(incident)
+        await desk.ticket_for(incident)
+    clock.set(day)
+    for _ in range(4):
+        incident = desk.incident(category="environment_pollution")
+        await desk.report(incident)
+        await desk.ticket_for(incident)
+    async with dispatch.ctx.db.transaction() as session:
+        assert await spike_pass(session, env_of(dispatch.ctx)) == []
+    incident = desk.incident(category="environment_pollution")
+    await desk.report(incident)
+    await desk.ticket_for(incident)
+    async with dispatch.ctx.db.transaction() as session:
+        [warning] = await spike_pass(session, env_of(dispatch.ctx))
+    assert (warning.count, warning.baseline, warning.threshold) == (5, 1.0, 5.0)
+    async with dispatch.ctx.db.transaction() as session:
+        assert await spike_pass(session, env_of(dispatch.ctx)) == []
+    listed = await get(desk, "/map/warnings", dispatcher)
+    assert [(w["category"], w["area_code"], w["day"]) for w in listed][:1] == [
+        ("environment_pollution", BUFENG, "2026-10-20")
+    ]
+    assert await get(desk, "/map/warnings", other) == []

@@ -1,0 +1,138 @@
+"""Reads of areas: the tree in the caller's scope, an area's versions, and which grid a point
+lies in at a given instant (the version in force then)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grid.areas.models import Area, AreaVersion
+from grid.areas.rules import GridSizeLimits, grid_oversize
+from grid.areas.schemas import LEVEL_LABELS, AreaOut, AreaStatus
+from jiceng_shared.errors import not_found
+from jiceng_shared.geo import point_in_polygon
+from jiceng_shared.identity import Principal
+from jiceng_shared.scope import scope_filter
+
+READ = "grid.area.read"
+
+
+def readable(principal: Principal) -> Any:
+    """An area is visible when it lies inside a scope of the caller, or contains one (its ancestors)."""
+    # equalities, not IN: an IN list is re-rendered on every execution, these are cached
+    ancestors = [Area.code == code for code in sorted(_ancestor_codes(principal))]
+    return or_(scope_filter(principal, READ, Area.code), *ancestors)
+
+
+def _ancestor_codes(principal: Principal) -> set[str]:
+    codes: set[str] = set()
+    for b in principal.bindings_for(READ):
+        area = b.area
+        codes.add(area[:6] + "000000")
+        if len(b.prefix) >= 9:
+            codes.add(area[:9] + "000")
+        if len(b.prefix) >= 12:
+            codes.add(area[:12])
+    return codes
+
+
+def to_out(area: Area, limits: GridSizeLimits, model: type[AreaOut] = AreaOut) -> AreaOut:
+    active_grid = area.level == "grid" and area.status == AreaStatus.ACTIVE
+    reasons = grid_oversize(area.households or 0, area.people or 0, area.dense, limits) if active_grid else []
+    data = {c: getattr(area, c) for c in model.model_fields if hasattr(area, c)}
+    return model(**data, level_zh=LEVEL_LABELS[area.level], needs_split=bool(reasons), split_reasons=reasons)
+
+
+async def list_areas(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    level: str | None,
+    parent_code: str | None,
+    status: str | None = AreaStatus.ACTIVE,
+    now: dt.datetime | None = None,
+) -> list[Area]:
+    """Areas by their latest version; ``status`` as of ``now`` when given: a grid whose split takes
+    effect later is still active until then, and its parts are not yet."""
+    stmt = select(Area).where(readable(principal))
+    if level:
+        stmt = stmt.where(Area.level == level)
+    if parent_code:
+        stmt = stmt.where(Area.parent_code == parent_code)
+    if status and now is not None:
+        pending = Area.effective_from > now
+        retired_later = and_(Area.status == AreaStatus.RETIRED, pending, Area.version > 1)
+        new_later = and_(Area.status == AreaStatus.ACTIVE, pending, Area.version == 1)
+        if status == AreaStatus.ACTIVE:
+            stmt = stmt.where(or_(and_(Area.status == status, ~new_later), retired_later))
+        else:
+            stmt = stmt.where(Area.status == status, ~retired_later)
+    elif status:
+        stmt = stmt.where(Area.status == status)
+    return list((await session.scalars(stmt.order_by(Area.code))).all())
+
+
+async def get_area(session: AsyncSession, principal: Principal, code: str) -> Area:
+    area = await session.scalar(select(Area).where(Area.code == code, readable(principal)))
+    if area is None:
+        raise not_found("area", code)
+    return area
+
+
+async def versions(session: AsyncSession, principal: Principal, code: str) -> list[AreaVersion]:
+    await get_area(session, principal, code)
+    rows = await session.scalars(select(AreaVersion).where(AreaVersion.code == code).order_by(AreaVersion.version))
+    return list(rows.all())
+
+
+def _in_force(at: dt.datetime) -> Any:
+    return (AreaVersion.effective_from <= at) & or_(AreaVersion.effective_to.is_(None), AreaVersion.effective_to > at)
+
+
+async def grid_in_force(session: AsyncSession, code: str, at: dt.datetime) -> AreaVersion | None:
+    """The version of grid ``code`` in force at ``at`` (None if it was not an active grid then)."""
+    return await session.scalar(
+        select(AreaVersion).where(
+            AreaVersion.code == code,
+            AreaVersion.level == "grid",
+            AreaVersion.status == AreaStatus.ACTIVE,
+            _in_force(at),
+        )
+    )
+
+
+async def locate(session: AsyncSession, named: Area, point: tuple[float, float], at: dt.datetime) -> AreaVersion | None:
+    """The grid a point reported at ``at`` lies in, for a report naming grid ``named``.
+
+    The named grid when it was in force then and covers the point; when it was split, merged or
+    retired by then, the grid of the same village/community in force then that covers the point
+    (a worker whose app still shows the old grid reports into the new one).
+    """
+    current = await grid_in_force(session, named.code, at)
+    if current is not None:
+        return current if current.polygon and point_in_polygon(point, current.polygon) else None
+    grids = await session.scalars(
+        select(AreaVersion).where(
+            AreaVersion.parent_code == named.parent_code,
+            AreaVersion.level == "grid",
+            AreaVersion.status == AreaStatus.ACTIVE,
+            _in_force(at),
+        )
+    )
+    return next((g for g in grids.all() if g.polygon and point_in_polygon(point, g.polygon)), None)
+
+
+async def predecessors(session: AsyncSession, code: str, depth: int = 5) -> set[str]:
+    """The grids ``code`` replaced, directly or through a few splits/merges."""
+    found: set[str] = set()
+    frontier = {code}
+    for _ in range(depth):
+        rows = await session.scalars(select(AreaVersion.predecessors).where(AreaVersion.code.in_(frontier)))
+        frontier = {p for preds in rows.all() for p in (preds or [])} - found
+        if not frontier:
+            break
+        found |= frontier
+    return found

@@ -1,0 +1,195 @@
+"""HTTP routes of visits: record one, list them, the due list of a grid, a found problem → incident."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from grid.incidents.router import _out as incident_out
+from grid.incidents.schemas import IncidentOut
+from grid.roster import service as roster
+from grid.visits import queries, service
+from grid.visits.models import Visit
+from grid.visits.schemas import DueItem, DueList, ScanOut, VisitCreate, VisitIncident, VisitKind, VisitOut
+from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
+from jiceng_shared.pagination import MAX_LIMIT
+from jiceng_shared.scope import scope_filter
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
+
+router = APIRouter(prefix="/visits", tags=["visits"])
+Reader = Annotated[Principal, Depends(require(service.READ))]
+
+
+def to_out(v: Visit) -> VisitOut:
+    kind = VisitKind(v.kind)
+    return VisitOut(
+        id=v.id,
+        grid_code=v.grid_code,
+        township_code=v.township_code,
+        kind=kind,
+        kind_zh=kind.label_zh,
+        resident_id=v.resident_id,
+        household_no=v.household_no,
+        visited_at=v.visited_at,
+        location=v.location,
+        outside_grid=v.outside_grid,
+        found=v.found,
+        done=v.done,
+        attachments=v.attachments,
+        worker_id=v.worker_id,
+        worker_name=v.worker_name,
+        covering_for=v.covering_for,
+        incident_id=v.incident_id,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=VisitOut,
+    summary="Record a visit or a patrol of a grid",
+    openapi_extra=problems(
+        {
+            422: [
+                "unknown_grid",
+                "visited_in_future",
+                "unknown_resident",
+                "unknown_household",
+                "household_mismatch",
+                "visit_target_missing",
+                "attachment_too_large",
+            ]
+        }
+    ),
+)
+async def record_visit(
+    body: VisitCreate,
+    response: Response,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.RECORD))],
+) -> VisitOut:
+    visit = await service.record(
+        session,
+        principal,
+        body,
+        now=ctx.now(),
+        cal=ctx.calendar,
+        attachment_max_bytes=ctx.settings.attachment_max_bytes,
+    )
+    response.headers["Location"] = f"{ctx.spec.api_prefix}/visits/{visit.id}"
+    return to_out(visit)
+
+
+@router.get("", response_model=list[VisitOut], summary="Visits in your scope, newest first")
+async def list_visits(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Reader,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    worker_id: str | None = None,
+    day: dt.date | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> list[VisitOut]:
+    clause = scope_filter(principal, service.READ, Visit.grid_code)
+    covered = await roster.covered_grids(session, principal, ctx.calendar.local_date(ctx.now()))
+    if covered:
+        clause = clause | Visit.grid_code.in_(sorted(covered))
+    rows = await queries.list_visits(session, clause, grid_code=grid_code, worker_id=worker_id, day=day, limit=limit)
+    return [to_out(v) for v in rows]
+
+
+@router.get(
+    "/due",
+    response_model=list[DueList],
+    summary="Who is due and who is overdue for a visit (002 art. 19): a grid's list, or the counts of every grid in your scope",
+)
+async def due_lists(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Reader,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    include_done: bool = False,
+) -> list[DueList]:
+    today = ctx.calendar.local_date(ctx.now())
+    visit_rules = service.rules_of(ctx.settings)
+    if grid_code is not None:
+        acting = await roster.acting_on(session, principal, service.READ, grid_code, today)
+        dues = await queries.obligations(
+            session, today=today, visit_rules=visit_rules, cal=ctx.calendar, grid_code=grid_code
+        )
+        return [_due_list(grid_code, today, dues, include_done, covering=acting.covering)]
+    covered = await roster.covered_grids(session, principal, today)
+    grids = await queries.visible_grids(session, principal, service.READ, covered, township_code=township_code)
+    out = []
+    for township in sorted({t for _, t in grids}):
+        counts = await queries.township_counts(
+            session, today=today, visit_rules=visit_rules, cal=ctx.calendar, township_code=township
+        )
+        empty = {"due": 0, "overdue": 0, "done": 0}
+        out += [
+            DueList(grid_code=code, day=today, covering=code in covered, **counts.get(code, empty), items=[])
+            for code, t in grids
+            if t == township
+        ]
+    return out
+
+
+def _due_list(
+    grid_code: str, today: dt.date, dues: list[queries.Due], include_done: bool, *, covering: bool
+) -> DueList:
+    order = {"overdue": 0, "due": 1, "done": 2}
+    shown = sorted(
+        (d for d in dues if include_done or d.state != "done"), key=lambda d: (order[d.state], d.due_on, d.key)
+    )
+    return DueList(
+        grid_code=grid_code,
+        day=today,
+        covering=covering,
+        **queries.counts(dues),
+        items=[DueItem(**d.item()) for d in shown],
+    )
+
+
+@router.post(
+    "/overdue-scan",
+    response_model=ScanOut,
+    summary="Run the overdue scan now (operations; it also runs every visit_overdue_scan_seconds)",
+)
+async def overdue_scan(ctx: Ctx, _principal: Annotated[Principal, Depends(require(service.SCAN))]) -> ScanOut:
+    return ScanOut(published=await service.scan(ctx))
+
+
+@router.get("/{visit_id}", response_model=VisitOut, summary="One visit")
+async def get_visit(visit_id: str, ctx: Ctx, session: ReadSession, principal: Reader) -> VisitOut:
+    return to_out(await service.visible_visit(session, principal, visit_id, ctx.calendar.local_date(ctx.now())))
+
+
+@router.post(
+    "/{visit_id}/incident",
+    status_code=201,
+    response_model=IncidentOut,
+    summary="Turn the problem a visit found into an incident (one step)",
+    openapi_extra=problems({409: ["incident_already_reported"], 422: ["unknown_category", "point_outside_grid"]}),
+)
+async def visit_incident(
+    visit_id: str,
+    body: VisitIncident,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.RECORD))],
+) -> IncidentOut:
+    incident = await service.to_incident(
+        session,
+        principal,
+        visit_id,
+        body,
+        now=ctx.now(),
+        cal=ctx.calendar,
+        attachment_max_bytes=ctx.settings.attachment_max_bytes,
+    )
+    return incident_out(incident)
