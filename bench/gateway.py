@@ -13,15 +13,14 @@ import httpx
 from load import run_load
 
 from jiceng_shared import devkeys
+from jiceng_shared.devkeys import demo_login_form
 from jiceng_shared.identity import INTERNAL_HEADER, Binding, InternalTokenSigner, Principal
 
 PATH = "/api/grid/v1/areas/320971100201001"
 
 
 def login(gateway: str, username: str, password: str) -> tuple[str, Principal]:
-    token = httpx.post(
-        f"{gateway}/auth/token", data={"grant_type": "password", "username": username, "password": password}
-    ).json()["access_token"]
+    token = httpx.post(f"{gateway}/auth/token", data=demo_login_form(username, password)).json()["access_token"]
     me = httpx.get(f"{gateway}/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
     principal = Principal(
         subject=me["subject"],

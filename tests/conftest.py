@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from jiceng_shared.devkeys import demo_login_form
 from jiceng_shared.identity import Binding, Principal
 
 DEMO_PASSWORD = "demo"
@@ -39,15 +40,16 @@ class Platform:
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=30, **kwargs)
 
-    async def login(self, name: str) -> Caller:
-        """Log in a demo user or a demo department system (client id ``client.*``), once per session."""
-        if name in self.callers:
+    async def login(self, name: str, *, fresh: bool = False) -> Caller:
+        """Log in a demo user or a demo department system (client id ``client.*``), once per session
+        (``fresh``: a session of its own, not kept, e.g. to log out of)."""
+        if name in self.callers and not fresh:
             return self.callers[name]
         async with self.client() as c:
             if name.startswith("client."):
                 data = {"grant_type": "client_credentials", "client_id": name, "client_secret": client_secret(name)}
             else:
-                data = {"grant_type": "password", "username": name, "password": DEMO_PASSWORD}
+                data = demo_login_form(name, DEMO_PASSWORD)
             response = await c.post("/auth/token", data=data)
             assert response.status_code == 200, f"{name} cannot log in: {response.text}"
             token = response.json()["access_token"]
@@ -59,8 +61,10 @@ class Platform:
             client_id=me["client_id"],
             bindings=tuple(Binding(b["role"], b["area"], b["dept"]) for b in me["bindings"]),
         )
-        self.callers[name] = Caller(name, token, principal)
-        return self.callers[name]
+        caller = Caller(name, token, principal)
+        if not fresh:
+            self.callers[name] = caller
+        return caller
 
 
 @pytest.fixture(scope="session")

@@ -62,6 +62,8 @@ ROLE_IDENTITIES: dict[str, str] = {
     "township_leader": "township_leader.bufeng",
     "assessor": "assessor.bufeng",
     "county_admin": "county_admin",
+    "security_admin": "security_admin",
+    "audit_admin": "audit_admin",
     "auditor": "auditor",
     "dept_system": "client.hotline12345",
 }
@@ -260,6 +262,39 @@ async def throwaway_client_params(ctx: Ctx, t: demo.Township, p: Principal) -> S
     return {"client_id": client["id"]}, client["area"], None
 
 
+def admin_account(role: str = "audit_admin") -> dict:
+    return {
+        "username": f"matrix.admin.{uuid.uuid4().hex[:8]}",
+        "display_name": "矩阵管理员",
+        "area": demo.COUNTY_CODE,
+        "password": "matrix passphrase 26",
+        "bindings": [{"role": role, "area": demo.COUNTY_CODE}],
+    }
+
+
+async def admin_body(_ctx: Ctx, _t: demo.Township, _p: Principal) -> tuple[Any, str | None, str | None]:
+    """A new administrative account: the security administrator's to create (三员分立)."""
+    return admin_account(), None, None
+
+
+async def admin_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
+    if not p.can("iam.admin.manage"):
+        return {"user_id": str(uuid.uuid4())}, demo.COUNTY_CODE, None
+    user = await ctx.once(
+        ("admin-account", t.code),
+        lambda: ctx.call("security_admin", "POST", "/api/iam/v1/admins", json=admin_account()),
+    )
+    return {"user_id": user["id"]}, user["area"], None
+
+
+async def admin_noop_body(ctx: Ctx, t: demo.Township, p: Principal) -> tuple[Any, str | None, str | None]:
+    if not p.can("iam.admin.manage"):
+        return {"version": 1}, None, None
+    params, _, _ = await admin_params(ctx, t, p)
+    user = await ctx.call("security_admin", "GET", f"/api/iam/v1/users/{params['user_id']}")
+    return {"version": user["version"], "display_name": user["display_name"]}, None, None
+
+
 async def throwaway_binding_params(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
     if not p.can("iam.binding.manage"):
         return {"binding_id": str(uuid.uuid4())}, t.code, None
@@ -273,7 +308,7 @@ async def throwaway_binding_params(ctx: Ctx, t: demo.Township, p: Principal) -> 
                 "username": f"matrix.{t.slug}.{uuid.uuid4().hex[:6]}",
                 "display_name": "矩阵",
                 "area": t.code,
-                "password": "matrix passphrase",
+                "password": "matrix passphrase 26",
             },
         )
 
@@ -446,10 +481,10 @@ async def extension_requested(ctx: Ctx, t: demo.Township, _p: Principal) -> Scop
     return application_scoped(app, extension_id=app["extensions"][0]["id"])
 
 
-async def public_status_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+async def public_status_body(ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, str, str | None]:
     app = await shared_application(ctx, t)
-    # the status page asks for the check code printed on the receipt, as a query parameter
-    return {"receipt_number": f"{app['receipt_number']}?check_code={app['check_code']}"}, t.code, None
+    # the status page takes the check code printed on the receipt in the body, never in the URL
+    return {"receipt_number": app["receipt_number"], "check_code": app["check_code"]}, t.code, None
 
 
 async def bad_rating(ctx: Ctx, t: demo.Township) -> dict:
@@ -1632,6 +1667,14 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("POST", "/api/webhooks/v1/deliveries/{delivery_id}/replay"): Fixture(
         params=webhook_delivery_params, ok=frozenset({404}), unscoped=True
     ),
+    ("POST", "/auth/logout"): Fixture(ok=frozenset({204}), unscoped=True),
+    ("POST", "/api/iam/v1/admins"): Fixture(body=admin_body, ok=frozenset({201}), unscoped=True),
+    ("DELETE", "/api/iam/v1/admins/{user_id}/second-factor"): Fixture(
+        params=admin_params, ok=frozenset({204}), unscoped=True
+    ),
+    ("PATCH", "/api/iam/v1/admins/{user_id}"): Fixture(
+        params=admin_params, body=admin_noop_body, ok=frozenset({200}), unscoped=True
+    ),
     # --- approval ---
     ("GET", "/api/approval/v1/catalogue/items/{code}"): Fixture(params=catalogue_params, unscoped=True),
     ("GET", "/api/approval/v1/catalogue/items/{code}/versions"): Fixture(params=catalogue_params, unscoped=True),
@@ -1642,7 +1685,7 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         unscoped=True,
     ),
     ("GET", "/api/approval/v1/public/guides/{code}"): Fixture(params=catalogue_params, unscoped=True),
-    ("GET", "/api/approval/v1/public/applications/{receipt_number}"): Fixture(params=public_status_params),
+    ("POST", "/api/approval/v1/public/applications/lookup"): Fixture(body=public_status_body, ok=frozenset({200})),
     ("GET", "/api/approval/v1/applications/{application_id}"): Fixture(params=application_params),
     ("POST", "/api/approval/v1/applications/{application_id}/accept"): Fixture(
         params=fresh_application("approval.application.accept", COMMITTED, COMMITTED_MATERIALS, check_later=True),
@@ -2118,7 +2161,9 @@ def _params_in(path: str) -> bool:
 
 async def run_cell(ctx: Ctx, route: Route, role: str, scope: str) -> Cell:
     platform = ctx.platform
-    caller = None if role == ANONYMOUS else await platform.login(ROLE_IDENTITIES[role])
+    # logging out ends the session: a session of its own, so the shared one of the role lives on
+    fresh = route.path == "/auth/logout"
+    caller = None if role == ANONYMOUS else await platform.login(ROLE_IDENTITIES[role], fresh=fresh)
     principal = caller.principal if caller else None
     township = SCOPES[scope]
     fixture = FIXTURES.get((route.method, route.path), Fixture())

@@ -67,8 +67,9 @@ async def test_an_application_goes_from_notice_to_rectified_bad_rating(journey):
     # the resident, anonymous, with the receipt number and the rating code handed out
     public = httpx.AsyncClient(base_url=journey.gateway)
     try:
-        status = await public.get(
-            f"{API}/public/applications/{done['receipt_number']}", params={"check_code": received["check_code"]}
+        status = await public.post(  # the check code in the body, never in the URL
+            f"{API}/public/applications/lookup",
+            json={"receipt_number": done["receipt_number"], "check_code": received["check_code"]},
         )
         assert status.status_code == 200
         rated = await public.post(

@@ -4,15 +4,14 @@ import httpx
 import pytest
 
 from jiceng_shared import demo
+from jiceng_shared.devkeys import demo_login_form
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "demo"
 
 
 def login(gateway: str, username: str) -> dict[str, str]:
-    response = httpx.post(
-        f"{gateway}/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
-    )
+    response = httpx.post(f"{gateway}/auth/token", data=demo_login_form(username, PASSWORD))
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 

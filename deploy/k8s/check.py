@@ -21,7 +21,14 @@ import yaml
 ROOT = Path(__file__).resolve().parent
 KUBERNETES_VERSION = "1.33.0"
 #: secrets created out of band in an overlay (documented in its kustomization.yaml)
-EXTERNAL = {"production": {"Secret/jiceng-secrets", "Secret/jiceng-keys", "Secret/jiceng-pgbouncer"}}
+EXTERNAL = {
+    "production": {
+        "Secret/jiceng-secrets",
+        "Secret/jiceng-pgbouncer",
+        "Secret/jiceng-gateway-keys",
+        "Secret/jiceng-public-keys",
+    }
+}
 SUPPORTED = {
     "apiVersion",
     "kind",

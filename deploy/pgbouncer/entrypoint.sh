@@ -4,7 +4,22 @@
 set -eu
 conf=/tmp/pgbouncer
 mkdir -p "$conf"
-printf '"%s" "%s"\n' "${PGBOUNCER_USER:?}" "${PGBOUNCER_PASSWORD:?}" > "$conf/userlist.txt"
+# the roles the processes log in with: PGBOUNCER_USERS, whitespace-separated role:password pairs
+# (one database role per process), and/or a single PGBOUNCER_USER with PGBOUNCER_PASSWORD
+umask 077
+: > "$conf/userlist.txt"
+if [ -n "${PGBOUNCER_USER:-}" ]; then
+  printf '"%s" "%s"\n' "$PGBOUNCER_USER" "${PGBOUNCER_PASSWORD:?}" >> "$conf/userlist.txt"
+fi
+set -f  # split on whitespace only, no globbing
+for pair in ${PGBOUNCER_USERS:-}; do
+  printf '"%s" "%s"\n' "${pair%%:*}" "${pair#*:}" >> "$conf/userlist.txt"
+done
+if [ ! -s "$conf/userlist.txt" ]; then
+  echo "pgbouncer: set PGBOUNCER_USERS (role:password ...) or PGBOUNCER_USER and PGBOUNCER_PASSWORD" >&2
+  exit 1
+fi
+set +f
 chmod 0600 "$conf/userlist.txt"
 cat > "$conf/pgbouncer.ini" <<INI
 [databases]

@@ -17,6 +17,7 @@ import pytest
 from gateway.config import GatewaySettings
 from gateway.main import create_app
 from gateway.seed import seed
+from jiceng_shared.devkeys import demo_login_form
 from jiceng_shared.policy import Policy
 from jiceng_shared.stack import free_port
 from jiceng_shared.testing.plugin import delete_stream
@@ -38,9 +39,7 @@ class RunningGateway:
 
     async def token(self, username: str, password: str = "demo", address: str | None = None) -> str:
         async with self.client(address or f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}") as c:
-            response = await c.post(
-                "/auth/token", data={"grant_type": "password", "username": username, "password": password}
-            )
+            response = await c.post("/auth/token", data=demo_login_form(username, password))
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 

@@ -48,7 +48,7 @@ async def test_a_grid_retired_in_svc_grid_takes_no_binding_and_its_successor_doe
         user = await c.post(
             "/api/iam/v1/users",
             headers=admin,
-            json={"username": "split.worker", "display_name": "x", "password": "a long passphrase", "area": BUFENG},
+            json={"username": "split.worker", "display_name": "x", "password": "a long passphrase 26", "area": BUFENG},
         )
         assert user.status_code == 201, user.text
         refused = await c.post(

@@ -22,13 +22,13 @@ async def test_disabling_on_one_replica_revokes_the_token_on_another_long_before
                 json={
                     "username": "replica.test",
                     "display_name": "副本测试",
-                    "password": "a long passphrase",
+                    "password": "a long passphrase 26",
                     "area": "320971100000",
                     "bindings": [{"role": "dispatcher", "area": "320971100000"}],
                 },
             )
             user = created.json()
-            token = await a.token("replica.test", "a long passphrase")
+            token = await a.token("replica.test", "a long passphrase 26")
             assert (await cb.get("/auth/me", headers=bearer(token))).status_code == 200  # cached on B for 10 min
             assert (
                 await ca.patch(

@@ -266,17 +266,20 @@ async def test_the_public_status_page_needs_the_check_code_and_shows_only_public
         approval, app["id"], "notes", {"text": "申请人态度强硬，注意沟通", "public": False}, who=CLERK, expect=201
     )
     await act(approval, app["id"], "notes", {"text": "请携带村委会盖章的意见", "public": True}, who=CLERK, expect=201)
-    url = f"{API}/public/applications/{app['receipt_number']}"
-    response = await approval.client.get(url, params={"check_code": app["check_code"].lower()}, headers=public())
+    url = f"{API}/public/applications/lookup"
+    number = app["receipt_number"]
+    response = await approval.client.post(
+        url, json={"receipt_number": number, "check_code": app["check_code"].lower()}, headers=public()
+    )
     assert response.status_code == 200
     status = response.json()
     notes = " ".join(s["note"] for s in status["timeline"])
     assert "请携带村委会盖章的意见" in notes and "态度强硬" not in notes
     assert {m["code"] for m in status["missing_materials"]} == {"application_form", "village_opinion"}
     assert "clerk_id" not in status and "applicant_id_number" not in status
-    wrong = await approval.client.get(url, params={"check_code": "WRONG123"}, headers=public())
-    unknown = await approval.client.get(
-        f"{API}/public/applications/SL-0-0-1", params={"check_code": app["check_code"]}, headers=public()
+    wrong = await approval.client.post(url, json={"receipt_number": number, "check_code": "WRONG123"}, headers=public())
+    unknown = await approval.client.post(
+        url, json={"receipt_number": "SL-0-0-1", "check_code": app["check_code"]}, headers=public()
     )
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json()["detail"] == unknown.json()["detail"]

@@ -16,7 +16,7 @@ def test_only_the_public_routes_are_anonymous():
     assert public == {
         ("GET", "/api/approval/v1/public/guides"),
         ("GET", "/api/approval/v1/public/guides/{code}"),
-        ("GET", "/api/approval/v1/public/applications/{receipt_number}"),
+        ("POST", "/api/approval/v1/public/applications/lookup"),
         ("POST", "/api/approval/v1/public/ratings"),
     }
 

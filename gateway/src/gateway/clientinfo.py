@@ -10,7 +10,11 @@ from starlette.types import Scope
 
 class AddressResolver:
     """The client's address: the peer's, or, when the peer is a trusted proxy, the last address of
-    ``X-Forwarded-For`` that is not itself a trusted proxy (the leftmost entries are client-supplied)."""
+    ``X-Forwarded-For`` that is not itself a trusted proxy (the leftmost entries are client-supplied).
+
+    Only ``GATEWAY_TRUSTED_PROXIES`` count: a loopback peer is not trusted unless listed, and the
+    server runs without uvicorn's own proxy-header rewriting (``proxy_headers=False``), so no
+    caller can choose the address the login lockout, the rate limits and the audit log see."""
 
     def __init__(self, trusted: list[str]) -> None:
         self.networks = tuple(ipaddress.ip_network(t, strict=False) for t in trusted)
@@ -22,6 +26,22 @@ class AddressResolver:
         except ValueError:
             return False
         return any(ip in net for net in self.networks)
+
+    def _from_trusted_proxy(self, scope: Scope) -> bool:
+        client = scope.get("client")
+        return bool(client) and bool(self.networks) and self._trusted(client[0])
+
+    def tls(self, scope: Scope) -> bool:
+        """Whether the client reached us over TLS: directly, or per a trusted proxy's X-Forwarded-Proto
+        (the header of any other caller is ignored)."""
+        if scope.get("scheme") == "https":
+            return True
+        if not self._from_trusted_proxy(scope):
+            return False
+        for key, value in scope["headers"]:
+            if key == b"x-forwarded-proto":
+                return value.split(b",")[0].strip().lower() == b"https"
+        return False
 
     def __call__(self, scope: Scope) -> str | None:
         client = scope.get("client")

@@ -56,8 +56,28 @@ class GatewaySettings(CommonSettings):
     public_rate_limit_per_minute: int = 60
     #: proxies whose X-Forwarded-For is believed when finding the client address (IPs or CIDRs)
     trusted_proxies: list[str] = []
-    #: shortest password the administration API accepts for a person
+    #: browser origins allowed to call the API cross-origin (CORS), e.g. ["https://gov.example.cn"];
+    #: none by default: same-origin only
+    cors_origins: list[str] = []
+    #: sessions (refresh tokens, rotated at each use): a session unused this long ends (等保 level 3
+    #: idle timeout, 8.1.4.1 b), and none lasts longer than the maximum
+    session_idle_timeout_seconds: int = 30 * 60
+    session_max_seconds: int = 12 * 3600
+    #: accounts holding a privileged role (roles.toml: the three administrators, auditors) log in
+    #: with a TOTP code besides the password (GB/T 22239-2019 level 3, 8.1.4.1 c)
+    mfa_for_privileged_roles: bool = True
+    #: the issuer an authenticator app shows beside the account
+    totp_issuer: str = "Jiceng"
+    #: recovery codes handed out at enrolment (each usable once instead of a TOTP code)
+    recovery_code_count: int = 10
+    #: password rules for people (GB/T 22239-2019 level 3, 8.1.4.1 a: complexity and periodic
+    #: change): the shortest length; how many of the four classes (lower case, upper case, digits,
+    #: others) it mixes; how many previous passwords may not come back; after how many days a
+    #: password expires and the login asks for a new one (POST /auth/password)
     password_min_length: int = 10
+    password_min_classes: int = 3
+    password_history: int = 5
+    password_max_age_days: int = 90
     #: audit entries that need not hold the response (denials, logins, write outcomes) are
     #: written in batches; at most this many wait in memory
     audit_queue_size: int = 10_000

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway import docs, seed
@@ -25,8 +26,10 @@ from gateway.auth.service import Authenticator
 from gateway.auth.tokens import AccessTokens
 from gateway.clientinfo import AddressResolver
 from gateway.config import GatewaySettings
+from gateway.edge import Edge
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.router import router as iam_router
+from gateway.iam.rules import privileged_roles
 from gateway.idempotency import IdempotencyStore
 from gateway.limits import LoginLimits, SharedLoginThrottle, SharedRateLimiter
 from gateway.models import metadata
@@ -97,7 +100,8 @@ class Gateway:
                     await answer_problem(scope, receive, send, problem)
                     return
             path = scope["path"]
-            app = self.guarded if path.startswith("/api/") or path == "/auth/me" else self.api
+            guarded = path.startswith("/api/") or path in ("/auth/me", "/auth/logout")
+            app = self.guarded if guarded else self.api
             await app(scope, receive, send)
 
 
@@ -199,7 +203,17 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     )
     public_limiter = SharedRateLimiter(db, settings.public_rate_limit_per_minute)
     authenticator = Authenticator(
-        db, tokens, cache_seconds=settings.principal_cache_seconds, throttle=throttle, audit=audit
+        db,
+        tokens,
+        cache_seconds=settings.principal_cache_seconds,
+        throttle=throttle,
+        audit=audit,
+        mfa_roles=privileged_roles(policy) if settings.mfa_for_privileged_roles else frozenset(),
+        totp_issuer=settings.totp_issuer,
+        recovery_code_count=settings.recovery_code_count,
+        session_idle_seconds=settings.session_idle_timeout_seconds,
+        session_max_seconds=settings.session_max_seconds,
+        password_max_age_days=settings.password_max_age_days,
     )
     signer = InternalTokenSigner(settings.internal_private_key, ttl_seconds=settings.internal_token_ttl_seconds)
     address = AddressResolver(settings.trusted_proxies)
@@ -367,7 +381,17 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         return JSONResponse({"status": "ready", "checks": checks | {"calendar": coverage}})
 
     api.add_api_route("/metrics", metrics_response, include_in_schema=False)
-    app = ObservabilityMiddleware(Gateway(api, proxy, guard, settings.max_body_bytes), service="gateway")
+    gateway: Any = Gateway(api, proxy, guard, settings.max_body_bytes)
+    gateway = CORSMiddleware(
+        gateway,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id"],
+        expose_headers=["Location", "Retry-After", "ETag", "X-Request-Id"],
+        allow_credentials=False,  # bearer tokens, never cookies
+        max_age=600,
+    )
+    app = ObservabilityMiddleware(Edge(gateway, address), service="gateway")
     app.api = api  # type: ignore[attr-defined] - tests and tools reach the FastAPI app (state, lifespan)
     return app
 

@@ -24,6 +24,15 @@ class User(Base):
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: the second factor (TOTP, base32): set at enrolment, counted once confirmed with a first code
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_enrolled: Mapped[bool] = mapped_column(default=False, server_default="false")
+    #: SHA-256 hashes of the unused recovery codes (JSON list)
+    recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
+    #: when the password was last set (None: at creation); it expires after password_max_age_days
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: hashes of the previous passwords, newest first (JSON list), which may not come back
+    password_history: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -92,6 +101,33 @@ class AuditEntry(Base):
 
 
 metadata = Base.metadata
+
+
+class LoginSession(Base):
+    """One login of a person: its refresh tokens rotate within it; revoked at logout, on reuse of a
+    rotated refresh token, on disable and on a password change; ends when idle or too old."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(36), index=True)
+    created_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class RefreshToken(Base):
+    """A refresh token (only its SHA-256 is kept); used once, then replaced by the next."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(36), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class IdempotencyRecord(Base):

@@ -76,7 +76,13 @@ def unique_title(service: str, name: str) -> str:
 
 
 #: public routes of the gateway itself (no token)
-GATEWAY_PUBLIC = {("post", "/auth/token"), ("get", "/auth/jwks.json")}
+GATEWAY_PUBLIC = {
+    ("post", "/auth/token"),
+    ("get", "/auth/jwks.json"),
+    ("post", "/auth/password"),
+    ("post", "/auth/mfa/enrolment"),
+    ("post", "/auth/mfa/confirmation"),
+}
 
 
 def document_gateway_problems(operation: dict[str, Any], *, proxied: bool, public: bool) -> None:

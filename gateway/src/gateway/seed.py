@@ -7,11 +7,13 @@ from sqlalchemy import select
 
 from gateway.auth.passwords import hash_secret
 from gateway.config import MIN_SECRET_LENGTH
-from gateway.iam.rules import township_home
+from gateway.iam.rules import privileged_roles, township_home
 from gateway.models import Client, RoleBinding, User
 from jiceng_shared import county, demo
 from jiceng_shared.county import Organisation
 from jiceng_shared.db import new_id, utcnow
+from jiceng_shared.devkeys import DEMO_TOTP_SECRET
+from jiceng_shared.policy import load_policy
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.settings import InsecureConfiguration
 
@@ -37,6 +39,7 @@ async def seed(ctx: ServiceContext) -> None:
     org = getattr(ctx, "org", None) or county.registry(ctx.settings.county_dir)
     password_hash = await hash_secret(password)  # one hash for all demo users keeps the seed fast
     now = utcnow()
+    privileged = privileged_roles(load_policy())
     async with ctx.db.transaction() as session:
         existing = set((await session.scalars(select(User.username))).all())
         for demo_user in demo.users_for(org):
@@ -51,6 +54,10 @@ async def seed(ctx: ServiceContext) -> None:
                 created_at=now,
                 updated_at=now,
             )
+            if ctx.settings.env != "production" and any(role in privileged for role, _, _ in demo_user.bindings):
+                # the demo administrators' second factor: devkeys.DEMO_TOTP_SECRET (in production
+                # they enrol their own at /auth/mfa/enrolment)
+                user.totp_secret, user.totp_enrolled = DEMO_TOTP_SECRET, True
             session.add(user)
             for role, area, dept in demo_user.bindings:
                 session.add(

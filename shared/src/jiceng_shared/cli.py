@@ -29,18 +29,22 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
         return 0
     import uvicorn
 
-    uvicorn.run(
-        app_path,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_config=None,
-        timeout_graceful_shutdown=10,
-        factory=True,
-    )
+    uvicorn.run(app_path, host=settings.host, port=settings.port, **SERVER_OPTIONS)
     return 0
+
+
+#: how every process is served. ``proxy_headers=False``: uvicorn would otherwise rewrite the
+#: client address from X-Forwarded-For for any loopback caller; the gateway alone decides which
+#: proxies to believe (GATEWAY_TRUSTED_PROXIES), and the services never read the address
+SERVER_OPTIONS: dict[str, object] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "access_log": False,
+    "log_config": None,
+    "timeout_graceful_shutdown": 10,
+    "factory": True,
+    "proxy_headers": False,
+}
 
 
 async def _seed(spec: ServiceSpec, settings: object) -> None:

@@ -82,6 +82,8 @@ def _township_users(org: Organisation, t: Township) -> list[DemoUser]:
 _COUNTY_USERS = (
     ("county_admin", "县级管理员", "county_admin", None),
     ("auditor", "纪检监察", "auditor", None),
+    ("security_admin", "安全管理员", "security_admin", None),
+    ("audit_admin", "审计管理员", "audit_admin", None),
     ("dept_staff.nrp", "自然资源和规划局工作人员", "dept_staff", "nrp"),
     ("dept_staff.cle", "综合行政执法局工作人员", "dept_staff", "cle"),
     # back office of the county department deciding the approval items not delegated to townships

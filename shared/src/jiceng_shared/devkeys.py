@@ -57,3 +57,20 @@ PwIDAQAB
 
 #: passwords and secrets of the demo data
 DEMO_PASSWORD = "demo"
+
+#: TOTP secret (RFC 6238, base32) of the demo administrative accounts: their second factor in
+#: development and tests (any authenticator app, or ``pyotp.TOTP(DEMO_TOTP_SECRET).now()``)
+DEMO_TOTP_SECRET = "JICENGDEMOTOTPSECRETJICENGDEMO22"
+
+
+def demo_login_form(username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    """The password-grant form of a demo user, with the demo second factor (ignored by accounts
+    that need none): for tests, benchmarks and scripts against a development stack."""
+    import pyotp
+
+    return {
+        "grant_type": "password",
+        "username": username,
+        "password": password,
+        "totp": pyotp.TOTP(DEMO_TOTP_SECRET).now(),
+    }

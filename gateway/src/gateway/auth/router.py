@@ -45,12 +45,50 @@ class TokenRequest(BaseModel):
     client_secret: str | None = Field(None, max_length=256)
     #: accepted for OAuth2 clients; roles decide access
     scope: str | None = Field(None, max_length=1000)
+    #: the refresh_token grant (RFC 6749 §6): the refresh token of the last answer (used once)
+    refresh_token: str | None = Field(None, max_length=200)
+    #: the second factor of administrative accounts: a TOTP code, or one of the recovery codes
+    totp: str | None = Field(None, max_length=10)
+    recovery_code: str | None = Field(None, max_length=20)
+
+
+class EnrolmentRequest(BaseModel):
+    """Enrolment of the second factor authenticates with the password (form-encoded)."""
+
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=256)
+
+
+class ConfirmationRequest(EnrolmentRequest):
+    totp: str = Field(min_length=6, max_length=10, description="the first code the authenticator shows")
+
+
+class PasswordChange(EnrolmentRequest):
+    new_password: str = Field(min_length=1, max_length=256)
+    #: administrative accounts: the second factor too
+    totp: str | None = Field(None, max_length=10)
+    recovery_code: str | None = Field(None, max_length=20)
+
+
+class EnrolmentOut(BaseModel):
+    #: base32 secret for the authenticator app (shown once)
+    secret: str
+    #: the same as an otpauth:// URI (for a QR code)
+    otpauth_uri: str
+
+
+class ConfirmationOut(BaseModel):
+    #: single-use codes to log in without the authenticator (shown once: keep them offline)
+    recovery_codes: list[str]
 
 
 class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    #: people only: exchange it once at grant_type=refresh_token for the next pair; the session
+    #: ends when it is unused for GATEWAY_SESSION_IDLE_TIMEOUT_SECONDS, at logout, or on its reuse
+    refresh_token: str | None = None
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -87,7 +125,13 @@ async def token(
                 "username and password are required",
                 error="invalid_request",
             )
-        access, ttl, _ = await auth.password_grant(username, password, request.app.state.address(request.scope))
+        access, ttl, _, refresh = await auth.password_grant(
+            username,
+            password,
+            request.app.state.address(request.scope),
+            totp=form.totp,
+            recovery_code=form.recovery_code,
+        )
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         cid, secret = basic if basic else (client_id, client_secret)
@@ -100,16 +144,93 @@ async def token(
                 error="invalid_request",
             )
         access, ttl, _ = await auth.client_credentials_grant(cid, secret, request.app.state.address(request.scope))
+        refresh = None
+    elif grant_type == "refresh_token":
+        if not form.refresh_token:
+            raise Problem(
+                400, "invalid_request", "Missing credentials", "refresh_token is required", error="invalid_request"
+            )
+        access, ttl, _, refresh = await auth.refresh_grant(form.refresh_token, request.app.state.address(request.scope))
     else:
         raise Problem(
             400,
             "unsupported_grant_type",
             "Unsupported grant type",
-            "use password or client_credentials",
+            "use password, refresh_token or client_credentials",
             error="unsupported_grant_type",
         )
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
-    return TokenResponse(access_token=access, expires_in=ttl)
+    return TokenResponse(access_token=access, expires_in=ttl, refresh_token=refresh)
+
+
+@router.post("/logout", status_code=204, summary="Log out: end this session (its refresh token and access tokens)")
+async def logout(request: Request, auth: Annotated[Authenticator, Depends(authenticator)]) -> Response:
+    token = (request.headers.get("authorization") or "").partition(" ")[2].strip()
+    claims = auth.tokens.verify(token)  # the access guard has verified it already (cached)
+    subject, sid = claims["sub"], claims.get("sid")
+    if sid is not None:
+        await auth.end_sessions(subject, "logout", sid)
+        await request.app.state.identity_changes.changed(subject)
+    request.app.state.audit.write_later(
+        action="logout", outcome="success", subject_id=subject, address=request.app.state.address(request.scope)
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    summary="Change your own password (also once it expired); every session of the account ends",
+)
+async def change_password(
+    request: Request,
+    auth: Annotated[Authenticator, Depends(authenticator)],
+    form: Annotated[PasswordChange, Form()],
+) -> Response:
+    settings = request.app.state.settings
+    subject = await auth.change_password(
+        form.username,
+        form.password,
+        form.new_password,
+        request.app.state.address(request.scope),
+        totp=form.totp,
+        recovery_code=form.recovery_code,
+        min_length=settings.password_min_length,
+        min_classes=settings.password_min_classes,
+        history=settings.password_history,
+    )
+    await request.app.state.identity_changes.changed(subject)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/mfa/enrolment",
+    response_model=EnrolmentOut,
+    summary="Start enrolling the second factor (TOTP): a new secret for your authenticator",
+)
+async def start_mfa_enrolment(
+    request: Request,
+    auth: Annotated[Authenticator, Depends(authenticator)],
+    form: Annotated[EnrolmentRequest, Form()],
+) -> EnrolmentOut:
+    secret, uri = await auth.start_enrolment(form.username, form.password, request.app.state.address(request.scope))
+    return EnrolmentOut(secret=secret, otpauth_uri=uri)
+
+
+@router.post(
+    "/mfa/confirmation",
+    response_model=ConfirmationOut,
+    summary="Confirm the second factor with a first code; returns the recovery codes once",
+)
+async def confirm_mfa_enrolment(
+    request: Request,
+    auth: Annotated[Authenticator, Depends(authenticator)],
+    form: Annotated[ConfirmationRequest, Form()],
+) -> ConfirmationOut:
+    codes = await auth.confirm_enrolment(
+        form.username, form.password, form.totp, request.app.state.address(request.scope)
+    )
+    return ConfirmationOut(recovery_codes=codes)
 
 
 class MyBindingOut(BaseModel):

@@ -35,16 +35,21 @@ class AccessTokens:
         self.kid = base64.urlsafe_b64encode(hashlib.sha256(der).digest()[:12]).decode().rstrip("=")
         self._verified: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
 
-    def issue(self, principal: Principal) -> tuple[str, int]:
+    def issue(self, principal: Principal, session_id: str | None = None) -> tuple[str, int]:
         now = int(time.time())
-        claims = principal.claims() | {
-            "iss": self.issuer,
-            "aud": self.audience,
-            "iat": now,
-            "nbf": now,
-            "exp": now + self.ttl,
-            "jti": uuid.uuid4().hex,
-        }
+        extra = {"sid": session_id} if session_id else {}
+        claims = (
+            principal.claims()
+            | extra
+            | {
+                "iss": self.issuer,
+                "aud": self.audience,
+                "iat": now,
+                "nbf": now,
+                "exp": now + self.ttl,
+                "jti": uuid.uuid4().hex,
+            }
+        )
         token = jwt.encode(claims, self._private, algorithm=ALGORITHM, headers={"kid": self.kid})
         return token, self.ttl
 

@@ -15,6 +15,8 @@ from gateway.auth.passwords import hash_secret
 from gateway.iam import rules, service
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.schemas import (
+    AdminCreate,
+    AdminUpdate,
     AuditOut,
     BindingCreate,
     BindingOut,
@@ -69,6 +71,10 @@ def _policy() -> Policy:
 
 def _min_length(request: Request) -> int:
     return request.app.state.settings.password_min_length
+
+
+def _min_classes(request: Request) -> int:
+    return request.app.state.settings.password_min_classes
 
 
 # --- roles ------------------------------------------------------------------------------------
@@ -129,12 +135,87 @@ async def create_user(
     password_hash = await hash_secret(body.password)
     async with db.transaction() as session:
         user = await service.create_user(
-            session, _policy(), trail(request, principal), body, password_hash, password_min_length=_min_length(request)
+            session,
+            _policy(),
+            trail(request, principal),
+            body,
+            password_hash,
+            password_min_length=_min_length(request),
+            password_min_classes=_min_classes(request),
         )
         bindings = await service.bindings_of(session, [user.id])
     await changes.changed(user.id)
     response.headers["Location"] = f"/api/iam/v1/users/{user.id}"
     return service.user_out(_policy(), user, bindings[user.id])
+
+
+@router.post(
+    "/admins",
+    status_code=201,
+    response_model=UserOut,
+    summary="Create an administrative account (system, security or audit administrator, auditor)",
+)
+async def create_admin(
+    body: AdminCreate,
+    request: Request,
+    response: Response,
+    db: Db,
+    changes: Changes,
+    principal: Annotated[Principal, Depends(require(rules.ADMIN_MANAGE))],
+) -> UserOut:
+    password_hash = await hash_secret(body.password)
+    async with db.transaction() as session:
+        user = await service.create_admin(
+            session,
+            _policy(),
+            trail(request, principal),
+            body,
+            password_hash,
+            password_min_length=_min_length(request),
+            password_min_classes=_min_classes(request),
+        )
+        bindings = await service.bindings_of(session, [user.id])
+    await changes.changed(user.id)
+    response.headers["Location"] = f"/api/iam/v1/users/{user.id}"
+    return service.user_out(_policy(), user, bindings[user.id])
+
+
+@router.patch(
+    "/admins/{user_id}",
+    response_model=UserOut,
+    summary="Rename, disable or enable an administrative account (never your own; takes effect at once)",
+)
+async def update_admin(
+    user_id: str,
+    body: AdminUpdate,
+    request: Request,
+    db: Db,
+    changes: Changes,
+    principal: Annotated[Principal, Depends(require(rules.ADMIN_MANAGE))],
+) -> UserOut:
+    async with db.transaction() as session:
+        user = await service.update_admin(session, _policy(), trail(request, principal), user_id, body)
+        bindings = await service.bindings_of(session, [user.id])
+    await changes.changed(user.id)
+    return service.user_out(_policy(), user, bindings[user.id])
+
+
+@router.delete(
+    "/admins/{user_id}/second-factor",
+    status_code=204,
+    summary="Reset an administrative account's second factor (lost authenticator): its holder enrols again",
+)
+async def reset_second_factor(
+    user_id: str,
+    request: Request,
+    db: Db,
+    changes: Changes,
+    principal: Annotated[Principal, Depends(require(rules.ADMIN_MANAGE))],
+) -> Response:
+    async with db.transaction() as session:
+        await service.reset_second_factor(session, _policy(), trail(request, principal), user_id)
+    await changes.changed(user_id)
+    return Response(status_code=204)
 
 
 @router.get("/users/{user_id}", response_model=UserOut, summary="One user account with its bindings")
@@ -161,7 +242,14 @@ async def update_user(
     password_hash = await hash_secret(body.password) if body.password is not None else None
     async with db.transaction() as session:
         user = await service.update_user(
-            session, trail(request, principal), user_id, body, password_hash, password_min_length=_min_length(request)
+            session,
+            _policy(),
+            trail(request, principal),
+            user_id,
+            body,
+            password_hash,
+            password_min_length=_min_length(request),
+            password_min_classes=_min_classes(request),
         )
         bindings = await service.bindings_of(session, [user.id])
     await changes.changed(user.id)
@@ -301,7 +389,7 @@ async def revoke_binding(
     principal: Annotated[Principal, Depends(require(rules.BINDING_MANAGE))],
 ) -> Response:
     async with db.transaction() as session:
-        binding = await service.revoke(session, trail(request, principal), binding_id)
+        binding = await service.revoke(session, _policy(), trail(request, principal), binding_id)
     await changes.changed(binding.subject_id)
     return Response(status_code=204)
 

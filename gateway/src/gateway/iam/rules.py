@@ -16,6 +16,8 @@ CLIENT_READ = "iam.client.read"
 CLIENT_MANAGE = "iam.client.manage"
 BINDING_MANAGE = "iam.binding.manage"
 AUDIT_READ = "iam.audit.read"
+#: the security administrator's: accounts and bindings of the privileged roles (roles.toml)
+ADMIN_MANAGE = "iam.admin.manage"
 
 #: the role a department system gets over each township it serves
 CLIENT_ROLE = "dept_system"
@@ -66,7 +68,28 @@ def check_binding(
     return errors
 
 
-def grant_problem(granter: Principal, binding: Binding, *, to_self: bool) -> Problem | None:
+def privileged_roles(policy: Policy) -> frozenset[str]:
+    """The roles of 三员分立 and of the auditors (``privileged = true`` in roles.toml)."""
+    return frozenset(name for name, role in policy.roles.items() if role.privileged)
+
+
+def privileged_account() -> Problem:
+    return Problem(
+        403,
+        "privileged_account",
+        "An administrative account",
+        "accounts and bindings of administrative and audit roles are created and changed only by the security "
+        "administrator, at /api/iam/v1/admins",
+    )
+
+
+def own_account() -> Problem:
+    return Problem(403, "own_account", "Your own account", "nobody changes their own account's status or privileges")
+
+
+def grant_problem(
+    granter: Principal, binding: Binding, *, to_self: bool, permission: str = BINDING_MANAGE
+) -> Problem | None:
     """Why ``granter`` may not grant ``binding`` (None when they may).
 
     - Only over areas where the granter administers bindings: a county administrator cannot grant
@@ -74,7 +97,7 @@ def grant_problem(granter: Principal, binding: Binding, *, to_self: bool) -> Pro
     - Nobody grants themselves more than they hold: a grant to oneself must already be covered by
       a binding of the same role (403 ``self_grant_denied``).
     """
-    if not granter.covers(BINDING_MANAGE, binding.area, binding.dept):
+    if not granter.covers(permission, binding.area, binding.dept):
         return Problem(403, "scope_denied", "Outside your scope", f"you do not administer bindings over {binding.area}")
     if to_self and not any(
         held.role == binding.role and held.covers(binding.area, binding.dept) for held in granter.bindings
@@ -88,10 +111,28 @@ def grant_problem(granter: Principal, binding: Binding, *, to_self: bool) -> Pro
     return None
 
 
-def check_password(password: str, username: str, *, min_length: int) -> FieldErrors:
+def character_classes(password: str) -> int:
+    """How many of lower case, upper case, digits and other characters the password mixes."""
+    return sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+
+
+def check_password(password: str, username: str, *, min_length: int, min_classes: int = 3) -> FieldErrors:
     errors = FieldErrors()
     if len(password) < min_length:
         errors.add("password", "password_too_short", f"at least {min_length} characters")
+    if character_classes(password) < min_classes:
+        errors.add(
+            "password",
+            "password_too_simple",
+            f"mix at least {min_classes} of: lower case, upper case, digits, other characters",
+        )
     if password.lower() == username.lower():
         errors.add("password", "password_is_username", "the password may not be the user name")
     return errors

@@ -42,7 +42,7 @@ class UserCreate(BaseModel):
                 {
                     "username": "grid_worker2.bufeng",
                     "display_name": "步凤村网格员乙",
-                    "password": "a long passphrase",
+                    "password": "a long passphrase 26",
                     "area": "320971100000",
                     "bindings": [{"role": "grid_worker", "area": "320971100201002"}],
                 }
@@ -61,6 +61,39 @@ class UserUpdate(BaseModel):
     version: int = Field(ge=1, description="the version you read (optimistic concurrency)")
     display_name: str | None = Field(None, min_length=1, max_length=100)
     password: str | None = Field(None, min_length=1, max_length=256)
+    disabled: bool | None = None
+
+
+class AdminCreate(BaseModel):
+    """An administrative account (system, security or audit administrator, auditor)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "audit_admin2",
+                    "display_name": "审计管理员乙",
+                    "password": "a long passphrase 26",
+                    "area": "320971000000",
+                    "bindings": [{"role": "audit_admin", "area": "320971000000"}],
+                }
+            ]
+        },
+    )
+    username: str = Field(pattern=r"^[A-Za-z0-9._-]{3,100}$")
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=256)
+    area: str = AreaCode
+    bindings: list[BindingSpec] = Field(min_length=1, max_length=5)
+
+
+class AdminUpdate(BaseModel):
+    """No password here: only the holder of an administrative account changes its password."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, description="the version you read (optimistic concurrency)")
+    display_name: str | None = Field(None, min_length=1, max_length=100)
     disabled: bool | None = None
 
 

@@ -16,8 +16,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.audit import AuditLog, who
+from gateway.auth.service import revoke_sessions
 from gateway.iam import rules
 from gateway.iam.schemas import (
+    AdminCreate,
+    AdminUpdate,
     BindingCreate,
     BindingOut,
     BindingSpec,
@@ -123,13 +126,28 @@ def _new_binding(
     client_dept: str | None,
     now: dt.datetime,
     field: str = "",
+    privileged: bool = False,
     areas: AreaCopy | None = None,
 ) -> RoleBinding:
+    """A new binding; ``privileged``: the security administrator's (privileged roles only), else the
+    system administrator's (ordinary roles only)."""
     rules.check_binding(
         policy, spec.role, spec.area, spec.dept, client_dept=client_dept, field=field, areas=areas, now=now
     ).raise_if_any()
+    if (spec.role in rules.privileged_roles(policy)) != privileged:
+        if not privileged:
+            raise rules.privileged_account()
+        raise Problem(
+            422,
+            "not_privileged_role",
+            "Invalid request",
+            f"{field}role: {spec.role} is not an administrative role; the system administrator grants it",
+        )
     problem = rules.grant_problem(
-        granter, Binding(spec.role, spec.area, spec.dept), to_self=subject_id == granter.subject
+        granter,
+        Binding(spec.role, spec.area, spec.dept),
+        to_self=subject_id == granter.subject,
+        permission=rules.ADMIN_MANAGE if privileged else rules.BINDING_MANAGE,
     )
     if problem is not None:
         raise problem
@@ -143,6 +161,16 @@ def _new_binding(
         granted_by=granter.subject,
         created_at=now,
     )
+
+
+async def is_privileged(session: AsyncSession, policy: Policy, subject_id: str) -> bool:
+    """Whether the account holds a privileged role (its changes are the security administrator's)."""
+    found = await session.scalar(
+        select(RoleBinding.id).where(
+            RoleBinding.subject_id == subject_id, RoleBinding.role.in_(rules.privileged_roles(policy))
+        )
+    )
+    return found is not None
 
 
 async def _exists(session: AsyncSession, subject_id: str, spec: BindingSpec) -> bool:
@@ -167,6 +195,8 @@ async def grant(session: AsyncSession, policy: Policy, trail: Trail, body: Bindi
         )
         if client is None:
             raise not_found("user or client", body.subject_id)
+    if user is not None and await is_privileged(session, policy, user.id):
+        raise rules.privileged_account()
     binding = _new_binding(
         policy,
         granter,
@@ -192,7 +222,7 @@ async def grant(session: AsyncSession, policy: Policy, trail: Trail, body: Bindi
     return binding
 
 
-async def revoke(session: AsyncSession, trail: Trail, binding_id: str) -> RoleBinding:
+async def revoke(session: AsyncSession, policy: Policy, trail: Trail, binding_id: str) -> RoleBinding:
     binding = await session.scalar(
         select(RoleBinding).where(
             RoleBinding.id == binding_id, scope_filter(trail.principal, rules.BINDING_MANAGE, RoleBinding.area)
@@ -200,6 +230,8 @@ async def revoke(session: AsyncSession, trail: Trail, binding_id: str) -> RoleBi
     )
     if binding is None:
         raise not_found("binding", binding_id)
+    if await is_privileged(session, policy, binding.subject_id):
+        raise rules.privileged_account()
     await session.delete(binding)
     trail.add(
         session,
@@ -263,9 +295,12 @@ async def create_user(
     password_hash: str,
     *,
     password_min_length: int,
+    password_min_classes: int = 3,
 ) -> User:
     require_scope(trail.principal, rules.USER_MANAGE, body.area)
-    errors = rules.check_password(body.password, body.username, min_length=password_min_length)
+    errors = rules.check_password(
+        body.password, body.username, min_length=password_min_length, min_classes=password_min_classes
+    )
     errors.raise_if_any()
     if await session.scalar(select(User.id).where(User.username == body.username)) is not None:
         raise Problem(409, "username_taken", "User name taken", f"{body.username} already exists")
@@ -316,18 +351,24 @@ async def create_user(
 
 async def update_user(
     session: AsyncSession,
+    policy: Policy,
     trail: Trail,
     user_id: str,
     body: UserUpdate,
     password_hash: str | None,
     *,
     password_min_length: int,
+    password_min_classes: int = 3,
 ) -> User:
     user = await get_user(session, trail.principal, user_id, rules.USER_MANAGE)
+    if await is_privileged(session, policy, user.id):
+        raise rules.privileged_account()
     if user.version != body.version:
         raise concurrent_update()
     if body.password is not None:
-        rules.check_password(body.password, user.username, min_length=password_min_length).raise_if_any()
+        rules.check_password(
+            body.password, user.username, min_length=password_min_length, min_classes=password_min_classes
+        ).raise_if_any()
     if body.disabled and user.id == trail.principal.subject:
         raise Problem(422, "cannot_disable_self", "Invalid request", "disabled: you cannot disable your own account")
     changed: dict[str, Any] = {}
@@ -336,12 +377,128 @@ async def update_user(
     if body.disabled is not None and body.disabled != user.disabled:
         user.disabled = changed["disabled"] = body.disabled
     if password_hash is not None:
+        user.password_history = json.dumps(([user.password_hash] + json.loads(user.password_history or "[]"))[:20])
         user.password_hash = password_hash
+        user.password_changed_at = utcnow()
         changed["password"] = "changed"
     if changed:
         user.updated_at = utcnow()
         trail.add(session, "iam.user.updated", rules.USER_MANAGE, 200, {"username": user.username, **changed})
         await session.flush()
+    if password_hash is not None or body.disabled:  # every session of the account ends with it
+        await revoke_sessions(session, user.id, "password_changed" if password_hash is not None else "disabled")
+    return user
+
+
+# --- administrative accounts (三员分立): the security administrator's alone --------------------
+
+
+async def create_admin(
+    session: AsyncSession,
+    policy: Policy,
+    trail: Trail,
+    body: AdminCreate,
+    password_hash: str,
+    *,
+    password_min_length: int,
+    password_min_classes: int = 3,
+) -> User:
+    """An account of the system administrator, security administrator, audit administrator or
+    auditor role: only privileged bindings, granted by the security administrator (audited)."""
+    require_scope(trail.principal, rules.ADMIN_MANAGE, body.area)
+    rules.check_password(
+        body.password, body.username, min_length=password_min_length, min_classes=password_min_classes
+    ).raise_if_any()
+    if await session.scalar(select(User.id).where(User.username == body.username)) is not None:
+        raise Problem(409, "username_taken", "User name taken", f"{body.username} already exists")
+    now = utcnow()
+    user = User(
+        id=new_id(),
+        username=body.username,
+        display_name=body.display_name,
+        password_hash=password_hash,
+        area=body.area,
+        disabled=False,
+        created_at=now,
+        updated_at=now,
+    )
+    bindings = [
+        _new_binding(
+            policy,
+            trail.principal,
+            user.id,
+            "user",
+            spec,
+            client_dept=None,
+            now=now,
+            field=f"bindings.{i}.",
+            privileged=True,
+            areas=trail.areas,
+        )
+        for i, spec in enumerate(body.bindings)
+    ]
+    if len({(b.role, b.area, b.dept) for b in bindings}) != len(bindings):
+        raise Problem(422, "duplicate_binding", "Invalid request", "bindings: the same binding is listed twice")
+    session.add(user)
+    session.add_all(bindings)
+    trail.resource = f"/api/iam/v1/users/{user.id}"
+    trail.add(
+        session,
+        "iam.admin.created",
+        rules.ADMIN_MANAGE,
+        201,
+        {"username": user.username, "area": user.area, "bindings": [[b.role, b.area, b.dept] for b in bindings]},
+    )
+    await session.flush()
+    return user
+
+
+async def update_admin(session: AsyncSession, policy: Policy, trail: Trail, user_id: str, body: AdminUpdate) -> User:
+    """Rename, disable or enable an administrative account: never one's own, never its password
+    (only its holder changes that), never an ordinary account (the system administrator's)."""
+    user = await get_user(session, trail.principal, user_id, rules.ADMIN_MANAGE)
+    if user.id == trail.principal.subject:
+        raise rules.own_account()
+    if not await is_privileged(session, policy, user.id):
+        raise Problem(
+            409,
+            "not_privileged_account",
+            "Not an administrative account",
+            "ordinary accounts are the system administrator's (/api/iam/v1/users)",
+        )
+    if user.version != body.version:
+        raise concurrent_update()
+    changed: dict[str, Any] = {}
+    if body.display_name is not None and body.display_name != user.display_name:
+        user.display_name = changed["display_name"] = body.display_name
+    if body.disabled is not None and body.disabled != user.disabled:
+        user.disabled = changed["disabled"] = body.disabled
+    if changed:
+        user.updated_at = utcnow()
+        trail.add(session, "iam.admin.updated", rules.ADMIN_MANAGE, 200, {"username": user.username, **changed})
+        await session.flush()
+    if body.disabled:
+        await revoke_sessions(session, user.id, "disabled")
+    return user
+
+
+async def reset_second_factor(session: AsyncSession, policy: Policy, trail: Trail, user_id: str) -> User:
+    """Recovery of a lost authenticator: the holder enrols again (with their password, which the
+    security administrator never learns nor sets). Never one's own; audited."""
+    user = await get_user(session, trail.principal, user_id, rules.ADMIN_MANAGE)
+    if user.id == trail.principal.subject:
+        raise rules.own_account()
+    if not await is_privileged(session, policy, user.id):
+        raise Problem(
+            409,
+            "not_privileged_account",
+            "Not an administrative account",
+            "ordinary accounts have no second factor to reset",
+        )
+    user.totp_secret, user.totp_enrolled, user.recovery_codes = None, False, None
+    user.updated_at = utcnow()
+    trail.add(session, "iam.admin.second_factor_reset", rules.ADMIN_MANAGE, 204, {"username": user.username})
+    await session.flush()
     return user
 
 

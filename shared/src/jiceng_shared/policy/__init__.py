@@ -32,6 +32,9 @@ class Role:
     scope_levels: tuple[str, ...]
     #: whether a binding of this role names a department
     department: str  # "required" | "optional" | "none"
+    #: an administrative role of 三员分立 (or one whose holders audit them): its accounts and
+    #: bindings are created and changed only by the security administrator
+    privileged: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,13 @@ def _read(name: str) -> dict:
 def load_policy() -> Policy:
     roles_doc = _read("roles.toml")
     roles = {
-        name: Role(name, spec["label_zh"], tuple(spec["scope_levels"]), spec.get("department", "none"))
+        name: Role(
+            name,
+            spec["label_zh"],
+            tuple(spec["scope_levels"]),
+            spec.get("department", "none"),
+            bool(spec.get("privileged", False)),
+        )
         for name, spec in roles_doc["roles"].items()
     }
     role_permissions: dict[str, set[str]] = {name: set() for name in roles}

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from jiceng_shared.devkeys import demo_login_form
 from jiceng_shared.testing.plugin import eventually
 
 PASSWORD = "demo"
@@ -39,9 +40,7 @@ class Journey:
 
     async def _headers(self, username: str) -> dict[str, str]:
         if username not in self._tokens:
-            response = await self.client.post(
-                "/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
-            )
+            response = await self.client.post("/auth/token", data=demo_login_form(username, PASSWORD))
             assert response.status_code == 200, response.text
             self._tokens[username] = response.json()["access_token"]
         return {"Authorization": f"Bearer {self._tokens[username]}"}

@@ -312,6 +312,18 @@ class ApplicationCompletedOut(ApplicationDetail):
 # --- public ----------------------------------------------------------------------------------
 
 
+class PublicStatusLookup(BaseModel):
+    """The receipt number and the check code printed on the receipt, in the body: never in a URL,
+    where secrets end up in access logs, browser history and Referer headers."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"receipt_number": "SL-320971100-2026-000001", "check_code": "Q7M2K9XA"}]},
+    )
+    receipt_number: str = Field(min_length=1, max_length=40)
+    check_code: str = Field(min_length=4, max_length=16, description="printed on the receipt")
+
+
 class PublicStep(BaseModel):
     at: dt.datetime
     status: str

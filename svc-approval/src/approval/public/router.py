@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from approval.applications import rules as app_rules
 from approval.applications import service as applications
 from approval.applications.router import notice_out, receipt_out
-from approval.applications.schemas import PublicStatus, PublicStep
+from approval.applications.schemas import PublicStatus, PublicStatusLookup, PublicStep
 from approval.catalogue import rules as cat_rules
 from approval.catalogue import service as catalogue
 from approval.catalogue.models import CatalogueItem
@@ -101,16 +101,15 @@ async def get_guide(code: str, ctx: Ctx) -> GuideOut:
     )
 
 
-@router.get(
-    "/applications/{receipt_number}",
+@router.post(
+    "/applications/lookup",
     response_model=PublicStatus,
     summary="Status of an application by receipt number and check code (public notes only)",
 )
-async def application_status(
-    receipt_number: str, ctx: Ctx, check_code: Annotated[str, Query(min_length=4, max_length=16)]
-) -> PublicStatus:
+async def application_status(body: PublicStatusLookup, ctx: Ctx) -> PublicStatus:
+    """The codes come in the body (a POST that changes nothing), so the check code never appears in a URL."""
     async with ctx.db.session() as session:
-        d = await applications.public_status(session, receipt_number, check_code)
+        d = await applications.public_status(session, body.receipt_number, body.check_code)
     app = d.app
     pending = d.notices[-1] if d.notices and app.status == "awaiting_materials" else None
     return PublicStatus(
