@@ -148,6 +148,24 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     return ctx
 
 
+async def cancel_and_wait(tasks: list[asyncio.Task[Any]], *, timeout: float = 5.0) -> None:
+    """Cancel ``tasks`` and wait until they end, cancelling again any that is still running.
+
+    A single ``cancel()`` is not always enough: in Python 3.11 ``asyncio.wait_for`` swallows a
+    cancellation that arrives just as its inner future completes, and a task that then waits on
+    something that never comes (a watcher's next update) would keep the shutdown waiting forever.
+    """
+    pending = {t for t in tasks if not t.done()}
+    for _round in range(3):
+        for task in pending:
+            task.cancel()
+        if not pending:
+            return
+        _done, pending = await asyncio.wait(pending, timeout=timeout / 3)
+    for task in pending:
+        log.warning("task did not stop when cancelled", extra={"task": task.get_name()})
+
+
 async def _supervise(name: str, job: BackgroundJob, ctx: ServiceContext) -> None:
     while True:
         try:
@@ -200,9 +218,7 @@ async def run_jobs_as_leader(ctx: ServiceContext, retry_seconds: float | None = 
                         await conn.commit()
                 finally:
                     ctx.extras["job_leader"] = False
-                    for task in running:
-                        task.cancel()
-                    await asyncio.gather(*running, return_exceptions=True)
+                    await cancel_and_wait(running)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - lost the database: try to lead again later
@@ -265,9 +281,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
             yield
         finally:
             await ctx.consumers.stop()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_and_wait(tasks)
             await ctx.bus.close()
             await ctx.db.dispose()
 
