@@ -84,7 +84,10 @@ class EventBus:
         except Exception:  # noqa: BLE001 - closing anyway
             pass
         if not self.nc.is_closed:
-            await self.nc.close()
+            try:  # bounded: a client caught mid-reconnect may never finish closing
+                await asyncio.wait_for(self.nc.close(), timeout=5)
+            except Exception:  # noqa: BLE001 - closing anyway
+                log.warning("nats client did not close in time", extra={"nats_url": self.url})
 
     # nats-py logs every failed attempt with a traceback by default; one line is enough
     async def _on_error(self, exc: Exception) -> None:

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiceng_shared.aio import cancel_and_wait
 from jiceng_shared.bus import EventBus
 from jiceng_shared.db import Database, dialect_insert, new_id, utcnow
 from jiceng_shared.errors import database_unavailable
@@ -122,9 +123,7 @@ class ConsumerGroup:
             self._tasks.append(asyncio.create_task(self._run(sub), name=f"consumer:{sub.name}"))
 
     async def stop(self, grace_seconds: float = 5.0) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(list(self._tasks))
         if self._inflight:
             await asyncio.wait(self._inflight, timeout=grace_seconds)
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiceng_shared import county, errors
+from jiceng_shared.aio import cancel_and_wait
 from jiceng_shared.areafeed import AreaCopy, follow_in_registry, watch_areas
 from jiceng_shared.bus import EventBus
 from jiceng_shared.consumers import ConsumerGroup, Subscription
@@ -146,24 +147,6 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         ack_wait_seconds=settings.consumer_ack_wait_seconds,
     )
     return ctx
-
-
-async def cancel_and_wait(tasks: list[asyncio.Task[Any]], *, timeout: float = 5.0) -> None:
-    """Cancel ``tasks`` and wait until they end, cancelling again any that is still running.
-
-    A single ``cancel()`` is not always enough: in Python 3.11 ``asyncio.wait_for`` swallows a
-    cancellation that arrives just as its inner future completes, and a task that then waits on
-    something that never comes (a watcher's next update) would keep the shutdown waiting forever.
-    """
-    pending = {t for t in tasks if not t.done()}
-    for _round in range(3):
-        for task in pending:
-            task.cancel()
-        if not pending:
-            return
-        _done, pending = await asyncio.wait(pending, timeout=timeout / 3)
-    for task in pending:
-        log.warning("task did not stop when cancelled", extra={"task": task.get_name()})
 
 
 async def _supervise(name: str, job: BackgroundJob, ctx: ServiceContext) -> None:
