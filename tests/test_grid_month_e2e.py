@@ -93,7 +93,7 @@ async def test_a_grid_workers_month(journey, stack):
     username = f"grid_worker_b.{uuid.uuid4().hex[:6]}"
     created = await j.client.post(
         "/api/iam/v1/users",
-        json={"username": username, "display_name": "网格员乙", "area": BUFENG, "password": "b-post passphrase"},
+        json={"username": username, "display_name": "网格员乙", "area": BUFENG, "password": "B-post passphrase 2"},
         headers=admin,
     )
     assert created.status_code < 300, created.text
@@ -105,7 +105,7 @@ async def test_a_grid_workers_month(journey, stack):
     )
     assert bound.status_code < 300, bound.text
     token = await j.client.post(
-        "/auth/token", data={"grant_type": "password", "username": username, "password": "b-post passphrase"}
+        "/auth/token", data={"grant_type": "password", "username": username, "password": "B-post passphrase 2"}
     )
     b_post = {"Authorization": f"Bearer {token.json()['access_token']}"}
     a_id, b_id = await subject_of(j, worker), await subject_of(j, b_post)

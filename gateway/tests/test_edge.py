@@ -257,3 +257,12 @@ async def test_cors_allows_only_the_listed_origins(make_gateway):
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://gov.example.cn"
     assert ok.headers["x-content-type-options"] == "nosniff"
     assert other.status_code == 400 and "access-control-allow-origin" not in other.headers
+
+
+async def test_the_docs_pages_keep_their_own_policy_which_still_forbids_framing(egw):
+    async with egw.client() as c:
+        pages = {path: await c.get(path) for path in ("/docs", "/redoc")}
+    for path, page in pages.items():
+        policy = page.headers.get_list("content-security-policy")
+        assert len(policy) == 1, path
+        assert "img-src 'self' data:" in policy[0] and "frame-ancestors 'none'" in policy[0], path

@@ -112,6 +112,9 @@ class Edge:
     @staticmethod
     def _headed(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
         names = {name for name, _ in extra}
+        # a page that states its own policy keeps it (the docs pages: theirs adds what they may
+        # load to the frame-ancestors rule); every other response gets the edge's
+        own_policy = b"content-security-policy"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -119,8 +122,11 @@ class Edge:
                     (k if isinstance(k, bytes) else k.encode("latin-1"), v if isinstance(v, bytes) else v.encode())
                     for k, v in message.get("headers", [])
                 ]
-                headers = [(k, v) for k, v in headers if k.lower() not in names]
-                message = {**message, "headers": headers + extra}
+                kept = [(k, v) for k, v in headers if k.lower() not in names or k.lower() == own_policy]
+                added = extra
+                if any(k.lower() == own_policy for k, _ in kept):
+                    added = [(k, v) for k, v in extra if k != own_policy]
+                message = {**message, "headers": kept + added}
             await send(message)
 
         return send_with_headers

@@ -41,18 +41,34 @@ def headless_chromium() -> Iterator[Any]:
         driver.quit()
 
 
-def requested_urls(driver: Any) -> list[str]:
+def requested_urls(driver: Any, settle_seconds: float = 10.0) -> list[str]:
     """The URLs the page fetched so far (from Chromium's performance log): requests the page's
-    Content-Security-Policy blocked before they left are not counted."""
+    Content-Security-Policy blocked before they left are not counted.
+
+    Chromium logs a request before its fate, so a request read between the two would count as
+    fetched although the policy blocks it a moment later: the log is read until every request has
+    an outcome (a response, or a failure), for at most ``settle_seconds``."""
     import json
+    import time
 
     urls: dict[str, str] = {}
+    settled: set[str] = set()
     blocked: set[str] = set()
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        params = message.get("params", {})
-        if message.get("method") == "Network.requestWillBeSent":
-            urls[params["requestId"]] = params["request"]["url"]
-        elif message.get("method") == "Network.loadingFailed" and params.get("blockedReason") == "csp":
-            blocked.add(params["requestId"])
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        for entry in driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            method, params = message.get("method"), message.get("params", {})
+            if method == "Network.requestWillBeSent":
+                urls[params["requestId"]] = params["request"]["url"]
+            elif method in ("Network.responseReceived", "Network.loadingFinished"):
+                settled.add(params["requestId"])
+            elif method == "Network.loadingFailed":
+                settled.add(params["requestId"])
+                if params.get("blockedReason") == "csp":
+                    blocked.add(params["requestId"])
+        pending = [rid for rid, url in urls.items() if rid not in settled and url.startswith("http")]
+        if not pending or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     return [url for request_id, url in urls.items() if request_id not in blocked]
