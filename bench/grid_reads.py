@@ -45,46 +45,46 @@ def _grids() -> list[tuple[str, str]]:
 
 async def load(database_url: str) -> tuple[list[str], int]:
     engine = create_async_engine(database_url)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     today = now.date()
     rng = random.Random(7)
     grids = _grids()
     areas = [
-        dict(
-            code=t,
-            name=f"基准镇{i}",
-            level="township",
-            parent_code=COUNTY,
-            township_code=t,
-            created_at=now,
-            dense=False,
-        )
+        {
+            "code": t,
+            "name": f"基准镇{i}",
+            "level": "township",
+            "parent_code": COUNTY,
+            "township_code": t,
+            "created_at": now,
+            "dense": False,
+        }
         for i, t in enumerate(TOWNSHIPS)
     ]
     for village in sorted({g[:12] for g, _ in grids}):
         areas.append(
-            dict(
-                code=village,
-                name="基准村",
-                level="village",
-                parent_code=village[:9] + "000",
-                township_code=village[:9] + "000",
-                created_at=now,
-                dense=False,
-            )
+            {
+                "code": village,
+                "name": "基准村",
+                "level": "village",
+                "parent_code": village[:9] + "000",
+                "township_code": village[:9] + "000",
+                "created_at": now,
+                "dense": False,
+            }
         )
     for code, township in grids:
         areas.append(
-            dict(
-                code=code,
-                name="基准网格",
-                level="grid",
-                parent_code=code[:12],
-                township_code=township,
-                grid_type="basic",
-                created_at=now,
-                dense=True,
-            )
+            {
+                "code": code,
+                "name": "基准网格",
+                "level": "grid",
+                "parent_code": code[:12],
+                "township_code": township,
+                "grid_type": "basic",
+                "created_at": now,
+                "dense": True,
+            }
         )
     people = 0
     async with engine.begin() as conn:
@@ -100,63 +100,63 @@ async def load(database_url: str) -> tuple[list[str], int]:
             group = [GROUPS[p % 5]] if p % 10 == 0 else []
             created = now - dt.timedelta(days=400, seconds=p)
             residents.append(
-                dict(
-                    id=rid,
-                    grid_code=code,
-                    township_code=township,
-                    name="基准居民",
-                    id_number=first17 + check_character(first17),
-                    phone="13900000000",
-                    address="基准地址",
-                    household_no=household,
-                    household_head=p % 3 == 0,
-                    special_groups=group,
-                    social_security=[],
-                    group_details={},
-                    status="active",
-                    registered_by="bench",
-                    created_at=created,
-                    updated_at=created,
-                    version=1,
-                )
+                {
+                    "id": rid,
+                    "grid_code": code,
+                    "township_code": township,
+                    "name": "基准居民",
+                    "id_number": first17 + check_character(first17),
+                    "phone": "13900000000",
+                    "address": "基准地址",
+                    "household_no": household,
+                    "household_head": p % 3 == 0,
+                    "special_groups": group,
+                    "social_security": [],
+                    "group_details": {},
+                    "status": "active",
+                    "registered_by": "bench",
+                    "created_at": created,
+                    "updated_at": created,
+                    "version": 1,
+                }
             )
-            groups += [dict(resident_id=rid, group=g, grid_code=code) for g in group]
+            groups += [{"resident_id": rid, "group": g, "grid_code": code} for g in group]
             if p % 3 == 0:
                 households.append(
-                    dict(
-                        id=str(uuid.uuid4()),
-                        grid_code=code,
-                        township_code=township,
-                        household_no=household,
-                        address="基准地址",
-                        status="active",
-                        created_at=created,
-                        updated_at=created,
-                        version=1,
-                    )
+                    {
+                        "id": str(uuid.uuid4()),
+                        "grid_code": code,
+                        "township_code": township,
+                        "household_no": household,
+                        "address": "基准地址",
+                        "status": "active",
+                        "created_at": created,
+                        "updated_at": created,
+                        "version": 1,
+                    }
                 )
             if rng.random() < 0.33:
                 day = today - dt.timedelta(days=rng.randrange(0, 60))
-                at = dt.datetime.combine(day, dt.time(2), tzinfo=dt.timezone.utc)
+                at = dt.datetime.combine(day, dt.time(2), tzinfo=dt.UTC)
                 visits.append(
-                    dict(
-                        id=str(uuid.uuid4()),
-                        grid_code=code,
-                        township_code=township,
-                        kind="home_visit",
-                        resident_id=rid,
-                        household_no=household,
-                        visited_at=at,
-                        visited_on=day,
-                        location={"type": "Point", "coordinates": [120.0, 33.0]},
-                        outside_grid=False,
-                        found="",
-                        done="",
-                        attachments=[],
-                        worker_id="bench",
-                        worker_name="bench",
-                        created_at=at,
-                    )
+                    {
+                        "id": str(uuid.uuid4()),
+                        "grid_code": code,
+                        "township_code": township,
+                        "kind": "home_visit",
+                        "resident_id": rid,
+                        "household_no": household,
+                        "visited_at": at,
+                        "visited_on": day,
+                        "location": {"type": "Point", "coordinates": [120.0, 33.0]},
+                        "outside_grid": False,
+                        "found": "",
+                        "done": "",
+                        "attachments": [],
+                        "worker_id": "bench",
+                        "worker_name": "bench",
+                        "created_at": at,
+                    }
                 )
         async with engine.begin() as conn:
             await conn.execute(insert(Resident.__table__), residents)

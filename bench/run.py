@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -21,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import faults  # noqa: E402
-import grid_reads  # noqa: E402
-import loop1  # noqa: E402
+import faults
+import grid_reads
+import loop1
 
-import approval  # noqa: E402
-import gateway  # noqa: E402
-from jiceng_shared.stack import Stack, free_port  # noqa: E402
-from jiceng_shared.testing.infra import prepare  # noqa: E402
-from jiceng_shared.testing.plugin import Databases, delete_stream  # noqa: E402
-from jiceng_shared.topology import PROCESSES  # noqa: E402
+import approval
+import gateway
+from jiceng_shared.stack import Stack, free_port
+from jiceng_shared.testing.infra import prepare
+from jiceng_shared.testing.plugin import Databases, delete_stream
+from jiceng_shared.topology import PROCESSES
 
 RESULTS = Path(__file__).parent / "results.json"
 PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval, "grid": grid_reads, "faults": faults}
@@ -50,13 +51,11 @@ class ConnectionSampler:
         from jiceng_shared.testing.chaos import connections_of
 
         while not self._stop.is_set():
-            try:
+            with contextlib.suppress(Exception):  # a sample missed while the database is busy
                 self.peak = max(self.peak, await connections_of(self.infra.pg_admin_dsn, self.names))  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - a missed sample is no figure
-                pass
             await asyncio.sleep(0.25)
 
-    def __enter__(self) -> "ConnectionSampler":
+    def __enter__(self) -> ConnectionSampler:
         if self.infra.database == "postgres":  # type: ignore[attr-defined]
             self._thread.start()
         return self

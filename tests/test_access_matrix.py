@@ -1016,7 +1016,7 @@ async def hearing_requested_case(ctx: Ctx, t: demo.Township, _p: Principal) -> S
 
 
 async def hearing_schedule_body(_ctx: Ctx, t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
-    at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=8)
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
     return (
         {
             "scheduled_for": at.isoformat(),
@@ -1060,7 +1060,7 @@ async def shared_fined_case(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
 
 
 async def deferral_body(_ctx: Ctx, _t: demo.Township, _p: Principal) -> tuple[Any, None, None]:
-    until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=40)).date()
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).date()
     return (
         {
             "kind": "deferral",
@@ -2215,9 +2215,13 @@ async def run_cell(ctx: Ctx, route: Route, role: str, scope: str) -> Cell:
     if cell.status not in cell.expected:
         return cell
     # stronger checks behind the status
-    if cell.expected == frozenset({403}) and principal is not None and not holds(principal, route):
-        if code != "permission_denied":
-            cell.status, cell.note = -1, f"403 but code {code!r}, expected permission_denied"
+    if (
+        cell.expected == frozenset({403})
+        and principal is not None
+        and not holds(principal, route)
+        and code != "permission_denied"
+    ):
+        cell.status, cell.note = -1, f"403 but code {code!r}, expected permission_denied"
     if (
         cell.status == 200
         and route.method == "GET"

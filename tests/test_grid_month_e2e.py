@@ -13,7 +13,6 @@ are on the stream assessment consumes.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import uuid
@@ -73,7 +72,7 @@ async def grid_events(stack) -> list[dict]:
         while True:
             try:
                 msg = await sub.next_msg(timeout=1.0)
-            except (TimeoutError, asyncio.TimeoutError, nats.errors.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 return events
             events.append(json.loads(msg.data))
     finally:

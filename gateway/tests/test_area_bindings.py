@@ -11,7 +11,7 @@ from jiceng_shared.testing.plugin import eventually
 
 VILLAGE = "320971100201"
 BUFENG = "320971100000"
-SINCE = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+SINCE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 
 def grid(code: str, status: str, version: int, **links: list[str]) -> AreaChanged:

@@ -240,20 +240,19 @@ async def test_cors_is_closed_by_default(egw):
 
 
 async def test_cors_allows_only_the_listed_origins(make_gateway):
-    async with make_gateway(cors_origins=["https://gov.example.cn"]) as gw:
-        async with gw.client() as c:
-            ok = await c.options(
-                "/api/grid/v1/areas",
-                headers={
-                    "origin": "https://gov.example.cn",
-                    "access-control-request-method": "GET",
-                    "access-control-request-headers": "authorization",
-                },
-            )
-            other = await c.options(
-                "/api/grid/v1/areas",
-                headers={"origin": "https://evil.example", "access-control-request-method": "GET"},
-            )
+    async with make_gateway(cors_origins=["https://gov.example.cn"]) as gw, gw.client() as c:
+        ok = await c.options(
+            "/api/grid/v1/areas",
+            headers={
+                "origin": "https://gov.example.cn",
+                "access-control-request-method": "GET",
+                "access-control-request-headers": "authorization",
+            },
+        )
+        other = await c.options(
+            "/api/grid/v1/areas",
+            headers={"origin": "https://evil.example", "access-control-request-method": "GET"},
+        )
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://gov.example.cn"
     assert ok.headers["x-content-type-options"] == "nosniff"
     assert other.status_code == 400 and "access-control-allow-origin" not in other.headers

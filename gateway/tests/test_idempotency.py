@@ -153,7 +153,7 @@ async def test_a_failed_request_is_not_kept_so_its_retry_goes_through(post, crea
 
 async def test_a_key_is_remembered_24_hours_and_not_a_moment_longer(igw, post, creator):
     store = igw.state.idempotency
-    start = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
     try:
         store.clock = lambda: start
         key = uuid.uuid4().hex
@@ -169,7 +169,7 @@ async def test_a_key_is_remembered_24_hours_and_not_a_moment_longer(igw, post, c
         store.clock = lambda: start + dt.timedelta(hours=48, seconds=1)
         assert await store.prune() >= 1  # the housekeeping deletes expired keys
     finally:
-        store.clock = lambda: dt.datetime.now(dt.timezone.utc)
+        store.clock = lambda: dt.datetime.now(dt.UTC)
 
 
 async def test_a_malformed_key_is_refused(post):

@@ -152,7 +152,7 @@ def assigned(township: demo.Township, dept: str, source: str = "department") -> 
         township_code=township.code,
         area_code=township.code,
         unit=unit(township, dept),
-        assigned_at=dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc),
+        assigned_at=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC),
         source=source,
     )
 
@@ -202,7 +202,7 @@ def test_scope_rule_department_township_and_hotline_origin():
 
 
 def test_retry_schedule_boundary():
-    now = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
     schedule = [5.0, 300.0]
     assert rules.next_attempt(1, now, schedule) == now + dt.timedelta(seconds=5)
     assert rules.next_attempt(2, now, schedule) == now + dt.timedelta(seconds=300)
@@ -355,7 +355,7 @@ async def test_events_outside_the_scope_are_never_delivered(wgw, receiver, publi
         source="hotline",
         result="satisfied",
         resolved=True,
-        recorded_at=dt.datetime(2026, 11, 3, tzinfo=dt.timezone.utc),
+        recorded_at=dt.datetime(2026, 11, 3, tzinfo=dt.UTC),
     )
     called = await publish(callback, demo.BUFENG.code)
 
@@ -481,7 +481,7 @@ async def test_the_guides_standard_library_check_verifies_a_real_delivery(wgw, r
     guide = (Path(__file__).resolve().parents[2] / "README.zh-CN.md").read_text()
     [code] = [block for block in re.findall(r"```python\n(.*?)```", guide, re.S) if "def verify_webhook" in block]
     namespace: dict[str, Any] = {}
-    exec(compile(code, "README.zh-CN.md", "exec"), namespace)  # noqa: S102 - the guide's own example
+    exec(compile(code, "README.zh-CN.md", "exec"), namespace)
     verify_webhook = namespace["verify_webhook"]
 
     path = f"/guide/{uuid.uuid4().hex[:6]}"

@@ -92,7 +92,7 @@ async def test_rows_left_behind_are_published_under_steady_fresh_traffic(svc):
                     type="test.note.written",
                     envelope=event.model_dump_json().encode(),
                     headers={},
-                    created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=30),
+                    created_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30),
                     attempts=0,
                 )
             )
@@ -236,7 +236,7 @@ async def test_an_unauthenticated_caller_gets_401_not_the_field_list(svc):
 
 async def test_inbox_and_sent_outbox_rows_are_pruned_past_their_retention_and_not_before(svc):
     clock = ServiceClock(svc.ctx)
-    now = clock.set(dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.timezone.utc))
+    now = clock.set(dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC))
     try:
         inbox, outbox = svc.ctx.db.infra.inbox, svc.ctx.db.infra.outbox
         settings = svc.ctx.settings

@@ -54,8 +54,8 @@ def test_a_clock_file_stands_in_for_the_wall_clock_while_it_exists(tmp_path):
 
     path = tmp_path / "clock"
     now = file_clock(path)
-    assert abs((now() - _dt.datetime.now(_dt.timezone.utc)).total_seconds()) < 5
+    assert abs((now() - _dt.datetime.now(_dt.UTC)).total_seconds()) < 5
     path.write_text("2027-01-23T15:59:59+00:00")
-    assert now() == _dt.datetime(2027, 1, 23, 15, 59, 59, tzinfo=_dt.timezone.utc)
+    assert now() == _dt.datetime(2027, 1, 23, 15, 59, 59, tzinfo=_dt.UTC)
     path.write_text("")
-    assert now().year >= 2026 and now() != _dt.datetime(2027, 1, 23, 15, 59, 59, tzinfo=_dt.timezone.utc)
+    assert now().year >= 2026 and now() != _dt.datetime(2027, 1, 23, 15, 59, 59, tzinfo=_dt.UTC)

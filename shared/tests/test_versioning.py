@@ -16,7 +16,7 @@ from jiceng_shared.errors import FieldErrors
 from jiceng_shared.versioning import VersionedList, check_effective_from, in_force
 
 D = dt.date
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @dataclass

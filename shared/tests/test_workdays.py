@@ -37,7 +37,7 @@ def test_deadline_ends_at_the_end_of_the_nth_working_day_in_shanghai():
 
 def test_the_start_day_is_not_counted_even_late_in_the_evening_utc():
     # 2026-11-20 17:00 UTC is already Saturday 01:00 in Shanghai
-    start = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.UTC)
     assert cal.local_date(start) == dt.date(2026, 11, 21)
     assert cal.add_workdays(cal.local_date(start), 1) == dt.date(2026, 11, 23)
 

@@ -91,7 +91,7 @@ async def test_bad_catalogue_input_names_every_problem(approval):
 
 
 async def test_a_new_version_never_changes_an_accepted_application(approval, clock):
-    clock.set(dt.datetime(2026, 11, 16, 10, tzinfo=dt.timezone.utc))
+    clock.set(dt.datetime(2026, 11, 16, 10, tzinfo=dt.UTC))
     created = await approval.client.post(f"{API}/catalogue/items", json=item("versioned_item"), headers=as_(ADMIN))
     assert created.status_code == 201
     accepted = await approval.client.post(
@@ -130,7 +130,7 @@ async def test_a_new_version_never_changes_an_accepted_application(approval, clo
 
 
 async def test_a_version_cannot_be_backdated(approval, clock):
-    clock.set(dt.datetime(2026, 11, 16, 10, tzinfo=dt.timezone.utc))
+    clock.set(dt.datetime(2026, 11, 16, 10, tzinfo=dt.UTC))
     body = item("backdated_item", effective_from="2026-11-15")
     response = await approval.client.post(f"{API}/catalogue/items", json=body, headers=as_(ADMIN))
     assert response.status_code == 422 and response.json()["code"] == "effective_date_in_past"

@@ -130,8 +130,8 @@ def ticket(ticket_id: str, dept: str = "apv") -> TicketAssigned:
         township_code=BUFENG,
         area_code=BUFENG,
         unit=unit,
-        deadline=dt.datetime(2026, 11, 25, 15, 59, 59, tzinfo=dt.timezone.utc),
-        assigned_at=dt.datetime(2026, 11, 20, 2, tzinfo=dt.timezone.utc),
+        deadline=dt.datetime(2026, 11, 25, 15, 59, 59, tzinfo=dt.UTC),
+        assigned_at=dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC),
         source="hotline",
         source_ref="call-1",
     )

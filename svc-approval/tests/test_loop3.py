@@ -3,8 +3,6 @@
 The events are read back from JetStream (what svc-assessment consumes), not from the outbox.
 """
 
-import asyncio
-
 import nats
 from approval_testkit import API, BUFENG, BUFENG_VILLAGE, XINCHENG, act, applicant, as_, local, rate, receive
 
@@ -23,7 +21,7 @@ async def stream_events(svc) -> list[CloudEvent]:
         while True:
             try:
                 msg = await sub.next_msg(timeout=0.5)
-            except (asyncio.TimeoutError, nats.errors.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 return events
             events.append(CloudEvent.model_validate_json(msg.data))
     finally:

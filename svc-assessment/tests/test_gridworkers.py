@@ -29,7 +29,7 @@ async def survey_with_answers(feed, worker, period, results, who=assessor_b):
     )
     assert drawn.status_code == 201, drawn.text
     survey = drawn.json()
-    for household, result in zip(survey["drawn"], results):
+    for household, result in zip(survey["drawn"], results, strict=False):
         answer = await feed.post(
             "/grid-workers/surveys/answers",
             who,

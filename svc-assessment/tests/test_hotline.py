@@ -19,7 +19,7 @@ leader_b = principal(("township_leader", BUFENG))
 async def test_three_rates_score_and_rank_per_township_and_department(feed):
     t = [feed.uid("t-") for _ in range(7)]
     day = feed.local("2026-06-10 10:00")
-    for ticket, in_time in zip(t[:4], (True, True, True, False)):
+    for ticket, in_time in zip(t[:4], (True, True, True, False), strict=False):
         await feed.signed_for(ticket, CLE_B, day, within_limit=in_time)
     await feed.signed_for(t[4], CLE_B, day, within_limit=False, source="grid")  # not a citizen's call
     await feed.callback(t[0], CLE_B, day, result="satisfied", resolved=True)

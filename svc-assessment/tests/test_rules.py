@@ -12,7 +12,7 @@ from assessment.units import rules as unit_rules
 from assessment.window import rules as window
 from jiceng_shared.workdays import COUNTY_ZONE
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def local(text):

@@ -164,7 +164,7 @@ async def test_a_transfer_hands_the_ticket_to_the_county_department_whose_staff_
 
 
 async def test_late_enforcement_events_do_not_move_the_ticket_back(desk, dispatch, clock):
-    t0 = clock.set(dt.datetime(2026, 11, 10, 9, 0, tzinfo=dt.timezone.utc))
+    t0 = clock.set(dt.datetime(2026, 11, 10, 9, 0, tzinfo=dt.UTC))
     ticket = await new_ticket(desk)
     office = units.township_office(BUFENG, "cle")
     await enforcement_says(
@@ -242,7 +242,7 @@ async def test_events_about_leads_without_a_ticket_change_nothing(desk, dispatch
             township_code=BUFENG,
             category="street_occupation",
             delegated=True,
-            received_at=dt.datetime.now(dt.timezone.utc),
+            received_at=dt.datetime.now(dt.UTC),
         ),
         subject="patrol-1",
         township=BUFENG,

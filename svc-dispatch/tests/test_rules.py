@@ -52,7 +52,7 @@ def test_duplicates_are_within_50_metres_and_24_hours():
     near = (here[0] + 49.5 * metre, here[1])
     far = (here[0] + 50.5 * metre, here[1])
     assert 49 < rules.distance_meters(here, near) < 50 < rules.distance_meters(here, far) < 51
-    same = dict(open_point=here, open_reported_at=t0)
+    same = {"open_point": here, "open_reported_at": t0}
     assert rules.is_duplicate(point=near, reported_at=t0 + dt.timedelta(hours=24), **same)
     assert not rules.is_duplicate(point=far, reported_at=t0, **same)
     assert not rules.is_duplicate(point=near, reported_at=t0 + dt.timedelta(hours=24, seconds=1), **same)
@@ -162,14 +162,14 @@ def test_the_response_limit_is_the_categorys_else_the_default_for_urgent_or_norm
 def test_a_limit_is_kept_up_to_its_last_instant():
     from dispatch.tickets.rules import within_limit
 
-    due = dt.datetime(2026, 11, 2, 13, 0, tzinfo=dt.timezone.utc)
+    due = dt.datetime(2026, 11, 2, 13, 0, tzinfo=dt.UTC)
     assert within_limit(due, due) and not within_limit(due + dt.timedelta(seconds=1), due)
 
 
 def test_minute_limits_escalate_at_the_limit_then_an_hour_later():
     from dispatch.tickets.rules import TicketRules, next_minute_escalation_at
 
-    due = dt.datetime(2026, 11, 2, 13, 0, tzinfo=dt.timezone.utc)
+    due = dt.datetime(2026, 11, 2, 13, 0, tzinfo=dt.UTC)
     assert TicketRules().limit_escalation_steps_minutes == (0, 60)
     assert next_minute_escalation_at(due, 0) == due
     assert next_minute_escalation_at(due, 1) == due + dt.timedelta(minutes=60)

@@ -43,7 +43,7 @@ async def test_two_certified_officers_open_a_case_from_a_delegated_lead(enforcem
     assert response.status_code == 201, response.text
     case = response.json()
     assert response.headers["location"].endswith(case["id"])
-    year = dt.datetime.now(dt.timezone.utc).astimezone(enforcement.ctx.calendar.zone).year
+    year = dt.datetime.now(dt.UTC).astimezone(enforcement.ctx.calendar.zone).year
     assert case["number"].startswith(f"ZF-320971100-{year}-")
     assert case["status"] == "investigating" and case["status_zh"] == "调查取证"
     assert (case["lead_id"], case["ticket_id"], case["correlation_id"]) == (

@@ -235,17 +235,17 @@ def test_a_delegation_covers_its_township_from_its_first_to_its_last_day():
 
 
 def item_errors(**overrides):
-    base = dict(
-        categories=["street_occupation"],
-        competent_dept="cle",
-        delegable=True,
-        restricts_personal_freedom=False,
-        national_security=False,
-        effective_from=TODAY,
-        effective_until=None,
-        delegations=[items.DelegationSpec(BUFENG, TODAY, None)],
-        today=TODAY,
-    )
+    base = {
+        "categories": ["street_occupation"],
+        "competent_dept": "cle",
+        "delegable": True,
+        "restricts_personal_freedom": False,
+        "national_security": False,
+        "effective_from": TODAY,
+        "effective_until": None,
+        "delegations": [items.DelegationSpec(BUFENG, TODAY, None)],
+        "today": TODAY,
+    }
     return [e["code"] for e in items.check_item(**(base | overrides)).errors]
 
 
@@ -286,7 +286,7 @@ class Entry:
     actor_name: str = "执法人员甲"
     actor_username: str | None = "enforcement_officer.bufeng"
     request_id: str | None = None
-    recorded_at: dt.datetime = dt.datetime(2026, 11, 21, 4, 0, tzinfo=dt.timezone.utc)
+    recorded_at: dt.datetime = dt.datetime(2026, 11, 21, 4, 0, tzinfo=dt.UTC)
 
 
 def chain(n: int) -> list[Entry]:

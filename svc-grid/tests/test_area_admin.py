@@ -28,7 +28,7 @@ def admin() -> dict[str, str]:
 
 #: the tolerance of the tests (the default setting): 1 m
 TOL = 1.0
-T0 = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)
 
 
 def metres(m: float) -> float:

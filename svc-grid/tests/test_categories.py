@@ -33,7 +33,7 @@ def changed(code: str, *, version: int, retired: bool = False, label: str = "乱
         retired=retired,
         change="retired" if retired else "created" if version == 1 else "updated",
         category_version=version,
-        changed_at=dt.datetime(2026, 11, 29, 8, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=version),
+        changed_at=dt.datetime(2026, 11, 29, 8, tzinfo=dt.UTC) + dt.timedelta(minutes=version),
     )
 
 

@@ -145,7 +145,7 @@ async def test_lists_are_cursor_paginated_newest_first(grid):
 async def test_the_reporter_follows_the_ticket_and_late_events_do_not_go_backwards(grid):
     created = (await grid.client.post("/api/grid/v1/incidents", json=report(), headers=headers_for(worker))).json()
     unit = UnitRef(code=f"{BUFENG}:cle", area_code=BUFENG, dept="cle", name="步凤镇综合执法局", kind="township_office")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     common = {
         "ticket_id": "t-1",
         "number": "GD-1",
@@ -206,7 +206,7 @@ async def test_an_incident_merged_into_anothers_ticket_follows_that_ticket_to_cl
     first = (await grid.client.post("/api/grid/v1/incidents", json=report(), headers=headers_for(worker))).json()
     second = (await grid.client.post("/api/grid/v1/incidents", json=report(), headers=headers_for(worker))).json()
     unit = UnitRef(code=f"{BUFENG}:cle", area_code=BUFENG, dept="cle", name="步凤镇综合执法局", kind="township_office")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     await grid.publish(
         TicketCreated(
             ticket_id="t-9",

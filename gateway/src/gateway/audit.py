@@ -72,7 +72,7 @@ class AuditLog:
         self._task: asyncio.Task[None] | None = None
 
     def entry(self, *, action: str, outcome: str, **fields: Any) -> dict[str, Any]:
-        row = {c: None for c in COLUMNS} | {
+        row = dict.fromkeys(COLUMNS) | {
             "id": new_id(),
             "at": utcnow(),
             "action": action,
@@ -94,7 +94,7 @@ class AuditLog:
         try:
             async with self.db.transaction() as session:
                 await session.execute(insert(AuditEntry), [row])
-        except Exception:  # noqa: BLE001 - whatever failed, the entry is not safe
+        except Exception:
             log.exception("audit write failed")
             raise audit_unavailable() from None
 
@@ -121,7 +121,7 @@ class AuditLog:
             try:
                 async with self.db.transaction() as session:
                     await session.execute(insert(AuditEntry), batch)
-            except Exception:  # noqa: BLE001 - keep them for the next round, unless the queue is full
+            except Exception:
                 log.exception("audit batch failed; retrying", extra={"entries": len(batch)})
                 room = (self._queue.maxlen or 0) - len(self._queue)
                 self._queue.extendleft(reversed(batch[:room]))

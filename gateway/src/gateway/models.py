@@ -175,4 +175,4 @@ class RateBucket(Base):
 
 
 # the webhook tables (gateway.webhooks) belong to the same database and migrations
-import gateway.webhooks.models  # noqa: E402, F401
+import gateway.webhooks.models  # noqa: F401

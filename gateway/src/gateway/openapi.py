@@ -158,7 +158,7 @@ class MergedOpenAPI:
             if self._cached and self._cached[1] > now:
                 return self._cached[0]
             docs = await asyncio.gather(*(self._fetch(name, url) for name, url in self.upstreams.items()))
-            available = {name: d for name, d in zip(self.upstreams, docs) if d is not None}
+            available = {name: d for name, d in zip(self.upstreams, docs, strict=False) if d is not None}
             merged = merge(self._base(), available, self.policy)
             missing = sorted(set(self.upstreams) - set(available))
             if missing:

@@ -278,7 +278,7 @@ class Proxy:
         assert self.idempotency is not None
         try:
             stored = await task
-        except Exception as exc:  # noqa: BLE001 - the service never answered
+        except Exception as exc:
             log.warning("keyed request failed after its 504", extra={"error": repr(exc)})
             if never_reached(exc):
                 await self.idempotency.release(*keyed)
@@ -292,7 +292,7 @@ class Proxy:
         assert self.idempotency is not None
         try:
             await self.idempotency.release(*keyed)
-        except Exception:  # noqa: BLE001 - the claim then expires on its own
+        except Exception:
             log.warning("could not release an idempotency key", exc_info=True)
 
     async def _send_stored(self, send: Send, stored: Stored, *, replayed: bool = False) -> None:

@@ -68,7 +68,7 @@ class AreaCopy:
         for listener in self._listeners:
             try:
                 listener(area)
-            except Exception:  # noqa: BLE001 - one bad listener must not stop the copy
+            except Exception:
                 log.exception("area listener failed", extra={"area": area.code})
         return True
 
@@ -155,7 +155,7 @@ async def open_bucket(js: JetStreamContext, events_prefix: str) -> KeyValue:
                     description="latest version of every area changed in svc-grid (grid.area.changed)",
                 )
             )
-        except Exception:  # noqa: BLE001 - a sibling process created it first
+        except Exception:
             return await js.key_value(bucket)
 
 
@@ -199,7 +199,7 @@ async def _store(kv: KeyValue, area: AreaChanged) -> None:
             try:
                 await kv.create(area.code, value)
                 return
-            except Exception:  # noqa: BLE001 - created meanwhile: compare with it
+            except Exception:
                 continue
         if entry.value and AreaChanged.model_validate_json(entry.value).area_version >= area.area_version:
             return

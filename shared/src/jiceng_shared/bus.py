@@ -52,7 +52,7 @@ class EventBus:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any failure means "try again"
+            except Exception as exc:
                 log.warning("nats not reachable, retrying", extra={"nats_url": self.url, "error": str(exc)})
                 if self.nc is not None and not self.nc.is_closed:
                     await self.nc.close()
@@ -81,12 +81,12 @@ class EventBus:
         try:
             if self.nc.is_connected:
                 await asyncio.wait_for(self.nc.drain(), timeout=5)
-        except Exception:  # noqa: BLE001 - closing anyway
+        except Exception:
             pass
         if not self.nc.is_closed:
             try:  # bounded: a client caught mid-reconnect may never finish closing
                 await asyncio.wait_for(self.nc.close(), timeout=5)
-            except Exception:  # noqa: BLE001 - closing anyway
+            except Exception:
                 log.warning("nats client did not close in time", extra={"nats_url": self.url})
 
     # nats-py logs every failed attempt with a traceback by default; one line is enough
@@ -120,7 +120,7 @@ async def ensure_stream(
         try:
             await js.add_stream(config)
             return
-        except Exception:  # noqa: BLE001 - a sibling process created it first
+        except Exception:
             info = await js.stream_info(name)
     current = info.config
     if current.subjects != subjects or current.max_age != config.max_age or (current.num_replicas or 1) != replicas:

@@ -73,9 +73,8 @@ def consumer_drift(current: ConsumerConfig, wanted: ConsumerConfig) -> dict[str,
     drift = {}
     for name in _CHECKED_FIELDS:
         have, want = getattr(current, name), getattr(wanted, name)
-        if name == "ack_wait" and have is not None and want is not None:
-            if abs(float(have) - float(want)) < 1e-3:
-                continue
+        if name == "ack_wait" and have is not None and want is not None and abs(float(have) - float(want)) < 1e-3:
+            continue
         if have != want:
             drift[name] = (have, want)
     return drift
@@ -201,7 +200,7 @@ class ConsumerGroup:
                         task.add_done_callback(lambda t: (self._inflight.discard(t), semaphore.release()))
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - reconnect and resume from the durable consumer
+            except Exception:
                 log.exception("consumer loop failed, restarting", extra={"consumer": sub.name})
                 await asyncio.sleep(1)
 
@@ -222,7 +221,7 @@ class ConsumerGroup:
         with tracer.start_as_current_span(f"consume {event.short_type}", context=ctx, kind=trace.SpanKind.CONSUMER):
             try:
                 applied = await self.apply(sub, event, handler)
-            except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+            except Exception as exc:
                 if database_unavailable(exc):
                     # the database's trouble, not the event's: retried until it is back, never
                     # dead-lettered for it (an outage longer than the back-off would lose events)
@@ -289,7 +288,7 @@ class ConsumerGroup:
             try:
                 headers = {"Jiceng-Error": error[:500].replace("\n", " "), "Jiceng-Original-Subject": msg.subject}
                 await js.publish(f"{self.bus.prefix}.dlq.{self.service}.{sub.name}", msg.data, headers=headers)
-            except Exception:  # noqa: BLE001 - the table row is the record; the subject is a notification
+            except Exception:
                 log.exception("could not publish to the dead-letter subject")
 
     async def replay(self, dead_letter_id: str) -> bool:

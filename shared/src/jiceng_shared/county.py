@@ -279,7 +279,7 @@ def _polygon_problems(geometry: dict) -> list[str]:
         return [f"a polygon must be a GeoJSON Polygon or MultiPolygon, not {geometry.get('type')!r}"]
     try:
         geom = shape(geometry)
-    except Exception as exc:  # noqa: BLE001 - any malformed geometry is the file's problem
+    except Exception as exc:
         return [f"not a valid GeoJSON polygon: {exc}"]
     if geom.is_empty or not geom.is_valid:
         return ["the polygon is empty or invalid (self-intersecting?)"]
@@ -318,7 +318,7 @@ def _read_areas(directory: Path, problems: list[str]) -> dict[str, tuple[str, di
     return out
 
 
-def load(directory: Path | str | None = None) -> "Organisation":
+def load(directory: Path | str | None = None) -> Organisation:
     """Load and validate the county in ``directory`` (default: the demo county); raise
     :class:`CountyFileError` naming every problem when it may not be used."""
     directory = Path(directory) if directory else DEMO_DIR
@@ -444,7 +444,7 @@ class Organisation:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_file(cls, data: CountyFile, polygons: dict[str, dict], source: Path | None = None) -> "Organisation":
+    def from_file(cls, data: CountyFile, polygons: dict[str, dict], source: Path | None = None) -> Organisation:
         townships = [Township(t.code, t.name, t.slug, t.kind) for t in data.townships]
         villages = [Village(v.code, v.name, v.kind, t.code) for t in data.townships for v in t.villages]
         grids = [

@@ -42,15 +42,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class JSONDocument(TypeDecorator[Any]):
@@ -70,7 +70,7 @@ def new_id() -> str:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def make_base(metadata: MetaData | None = None) -> type[DeclarativeBase]:
@@ -171,7 +171,7 @@ class Database:
         )
 
     @classmethod
-    def from_settings(cls, settings: Any, *, metadata: MetaData, source: str) -> "Database":
+    def from_settings(cls, settings: Any, *, metadata: MetaData, source: str) -> Database:
         """The database of a process as its settings (``CommonSettings``) describe it."""
         return cls(
             settings.database_url,

@@ -72,7 +72,7 @@ def build_event(
         type=full_type(payload.event_type),
         source=source,
         subject=subject,
-        time=time or dt.datetime.now(dt.timezone.utc),
+        time=time or dt.datetime.now(dt.UTC),
         dataschema=f"urn:jiceng:{payload.event_type}:v{payload.version}",
         township=township,
         correlationid=correlation_id or event_id,

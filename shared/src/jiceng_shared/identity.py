@@ -82,7 +82,7 @@ class Binding:
         return [self.role, self.area, self.dept]
 
     @classmethod
-    def from_claim(cls, claim: list[Any]) -> "Binding":
+    def from_claim(cls, claim: list[Any]) -> Binding:
         return cls(str(claim[0]), str(claim[1]), claim[2] if len(claim) > 2 and claim[2] else None)
 
 
@@ -142,7 +142,7 @@ class Principal:
         return claims
 
     @classmethod
-    def from_claims(cls, claims: dict[str, Any]) -> "Principal":
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
         return cls(
             subject=claims["sub"],
             name=claims.get("name", ""),

@@ -58,7 +58,7 @@ class _RFC3339JsonFormatter(JsonFormatter):
     log collectors parse without a format string (logging's default has a comma and no zone)."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
-        return dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds")
+        return dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds")
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

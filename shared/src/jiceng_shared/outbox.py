@@ -18,6 +18,7 @@ books: sent outbox rows and inbox entries older than their retention are deleted
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -133,16 +134,14 @@ class OutboxRelay:
         await self.bus.wait_ready()
         loop = asyncio.get_running_loop()
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
             self._wakeup.clear()
             try:
                 await self.pass_once(loop.time())
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost
+            except Exception:
                 log.exception("outbox relay pass failed")
                 self.backlog = True
                 await asyncio.sleep(self.poll_seconds)
@@ -176,7 +175,7 @@ class OutboxRelay:
         if js is None or not self.bus.connected:
             return 0
         results = await asyncio.gather(*(self._publish(js, row) for row in rows), return_exceptions=True)
-        sent = [row for row, result in zip(rows, results) if not isinstance(result, BaseException)]
+        sent = [row for row, result in zip(rows, results, strict=False) if not isinstance(result, BaseException)]
         if sent:
             now = utcnow()
             t = self.table
@@ -240,8 +239,14 @@ class OutboxRelay:
                 return 0, 0, 0
             results = await asyncio.gather(*(self._publish(js, row) for row in rows), return_exceptions=True)
             now = utcnow()
-            sent_ids = [row.id for row, result in zip(rows, results) if not isinstance(result, BaseException)]
-            failures = [(row.id, result) for row, result in zip(rows, results) if isinstance(result, BaseException)]
+            sent_ids = [
+                row.id for row, result in zip(rows, results, strict=False) if not isinstance(result, BaseException)
+            ]
+            failures = [
+                (row.id, result)
+                for row, result in zip(rows, results, strict=False)
+                if isinstance(result, BaseException)
+            ]
             if sent_ids:
                 await session.execute(update(t).where(t.c.id.in_(sent_ids)).values(sent_at=now))
             for row_id, error in failures:

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 class ServiceContext:
     """Everything a request handler or an event handler of the service may need."""
 
-    spec: "ServiceSpec"
+    spec: ServiceSpec
     settings: Any
     db: Database
     bus: EventBus
@@ -65,7 +65,7 @@ class ServiceContext:
         """The service's "now": the wall clock, or a clock a test puts in ``extras["clock"]`` to stand
         on a given day (a holiday eve, the day after a deadline) instead of waiting for it."""
         clock = self.extras.get("clock")
-        return clock().astimezone(dt.timezone.utc) if clock is not None else utcnow()
+        return clock().astimezone(dt.UTC) if clock is not None else utcnow()
 
 
 def file_clock(path: Path) -> Callable[[], dt.datetime]:
@@ -156,7 +156,7 @@ async def _supervise(name: str, job: BackgroundJob, ctx: ServiceContext) -> None
             return
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a job that fails is restarted, not lost
+        except Exception:
             log.exception("background job failed, restarting", extra={"job": name})
             await asyncio.sleep(2)
 
@@ -204,7 +204,7 @@ async def run_jobs_as_leader(ctx: ServiceContext, retry_seconds: float | None = 
                     await cancel_and_wait(running)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - lost the database: try to lead again later
+        except Exception as exc:
             log.warning("job leadership lost or not reachable", extra={"error": repr(exc)[:300]})
             await asyncio.sleep(retry)
 
@@ -321,7 +321,7 @@ async def _readyz(request: Request) -> JSONResponse:
         try:
             await asyncio.wait_for(ctx.db.ping(), timeout=2)
             required["database"] = True
-        except Exception:  # noqa: BLE001 - not ready is the answer
+        except Exception:
             pass
         required["nats"] = ctx.bus.connected
     checks: dict[str, Any] = dict(required)

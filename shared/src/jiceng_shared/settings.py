@@ -128,7 +128,7 @@ class CommonSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _retention_order(self) -> "CommonSettings":
+    def _retention_order(self) -> CommonSettings:
         from jiceng_shared.bus import DUPLICATE_WINDOW_SECONDS
 
         if self.inbox_retention_days <= self.events_retention_days:
@@ -146,7 +146,7 @@ class CommonSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _default_database(self) -> "CommonSettings":
+    def _default_database(self) -> CommonSettings:
         if not self.database_url:
             path = (self.data_dir / f"{self.service_name}.db").resolve()
             self.database_url = f"sqlite+aiosqlite:///{path}"

@@ -83,7 +83,7 @@ class _Holiday(BaseModel):
     workdays: list[dt.date] = []
 
     @model_validator(mode="after")
-    def _order(self) -> "_Holiday":
+    def _order(self) -> _Holiday:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -98,7 +98,7 @@ class _YearFile(BaseModel):
     holidays: list[_Holiday] = []
 
     @model_validator(mode="after")
-    def _in_year(self) -> "_YearFile":
+    def _in_year(self) -> _YearFile:
         wrong = [
             f"holidays[{i}] ({h.name}): {day} is not in {self.year}"
             for i, h in enumerate(self.holidays)
@@ -232,7 +232,7 @@ class WorkdayCalendar:
         self._reported: dt.date | None | bool = False
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "WorkdayCalendar":
+    def from_settings(cls, settings: Any) -> WorkdayCalendar:
         """The calendar of a process's settings (the common ``calendar_*`` settings)."""
         return cls(
             extra_holidays=settings.calendar_extra_holidays,

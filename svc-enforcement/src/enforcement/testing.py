@@ -53,7 +53,7 @@ def assignment(
         township_code=township,
         area_code=area,
         unit=unit or units.township_office(township, "cle"),
-        assigned_at=assigned_at or dt.datetime.now(dt.timezone.utc),
+        assigned_at=assigned_at or dt.datetime.now(dt.UTC),
         source="grid",
         source_ref=str(uuid.uuid4()),
     )

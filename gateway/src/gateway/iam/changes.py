@@ -58,7 +58,7 @@ class IdentityChanges:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - retry until NATS answers; the cache TTL covers the gap
+            except Exception as exc:
                 log.warning("nats unreachable for identity changes, retrying", extra={"error": repr(exc)})
                 if self.nc is not None and not self.nc.is_closed:
                     await self.nc.close()
@@ -84,7 +84,7 @@ class IdentityChanges:
             return
         try:
             await self.nc.publish(self.subject, json.dumps({"subject": subject, "origin": self.origin}).encode())
-        except Exception:  # noqa: BLE001 - the change is committed; the cache TTL is the safety net
+        except Exception:
             log.exception("identity change broadcast failed")
 
     async def close(self) -> None:

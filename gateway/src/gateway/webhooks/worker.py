@@ -9,6 +9,7 @@ and claim each due row with a conditional update before sending it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -99,15 +100,13 @@ class WebhookWorker:
                 sent = await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the rows stay due; the next pass tries again
+            except Exception:
                 log.exception("webhook delivery pass failed")
                 sent = 0
             if sent < BATCH and not self._stopping:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.settings.webhook_poll_seconds)
-                except TimeoutError:
-                    pass
 
     async def run_once(self) -> int:
         """Claim and send the due deliveries (at most BATCH); the number sent."""

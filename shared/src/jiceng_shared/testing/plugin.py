@@ -143,7 +143,7 @@ class ServiceClock:
         self.at: dt.datetime | None = None
 
     def set(self, at: dt.datetime) -> dt.datetime:
-        self.at = at.astimezone(dt.timezone.utc)
+        self.at = at.astimezone(dt.UTC)
         self.ctx.extras["clock"] = lambda: self.at
         return self.at
 
@@ -152,7 +152,7 @@ class ServiceClock:
         return self.set(self.at + dt.timedelta(**delta))
 
     def now(self) -> dt.datetime:
-        return self.at or dt.datetime.now(dt.timezone.utc)
+        return self.at or dt.datetime.now(dt.UTC)
 
     def reset(self) -> None:
         self.ctx.extras.pop("clock", None)
@@ -168,7 +168,7 @@ class StackClock:
         self.at: dt.datetime | None = None
 
     def set(self, at: dt.datetime) -> dt.datetime:
-        self.at = at.astimezone(dt.timezone.utc)
+        self.at = at.astimezone(dt.UTC)
         self.path.write_text(self.at.isoformat())
         return self.at
 
@@ -222,10 +222,8 @@ async def delete_stream(nats_url: str, prefix: str) -> None:
     nc = await nats.connect(nats_url)
     try:
         for stream in (prefix.upper(), f"KV_{bucket_name(prefix)}"):
-            try:
+            with contextlib.suppress(NotFoundError):
                 await nc.jetstream().delete_stream(stream)
-            except NotFoundError:
-                pass
     finally:
         await nc.close()
 

@@ -55,7 +55,7 @@ class WindowRules:
 
 def _utc(instant: dt.datetime) -> dt.datetime:
     """The API speaks UTC; the calendar answers in the county's zone."""
-    return instant.astimezone(dt.timezone.utc)
+    return instant.astimezone(dt.UTC)
 
 
 def instant_deadline(accepted_at: dt.datetime, *, limit_minutes: int = 15) -> dt.datetime:

@@ -21,7 +21,7 @@ def is_bad(level: int) -> bool:
 
 def rectification_due(calendar: WorkdayCalendar, rated_at: dt.datetime, *, workdays: int = 5) -> dt.datetime:
     """A bad rating is rectified within 5 working days (local rule; configurable, 15 in some places)."""
-    return calendar.deadline(rated_at, workdays).astimezone(dt.timezone.utc)
+    return calendar.deadline(rated_at, workdays).astimezone(dt.UTC)
 
 
 def invitation_due(completed_at: dt.datetime, at: dt.datetime, *, after_days: int = 3) -> bool:

@@ -170,7 +170,7 @@ async def unit_facts(session: AsyncSession, principal: Principal, unit_code: str
         out.append(
             Fact("case_overdue", o.case_id, o.detected_at, o.period, None, {"deadline": o.deadline}, o.correlation_id)
         )
-    return sorted(out, key=lambda f: (f.at or dt.datetime.min.replace(tzinfo=dt.timezone.utc), f.kind, f.ref))
+    return sorted(out, key=lambda f: (f.at or dt.datetime.min.replace(tzinfo=dt.UTC), f.kind, f.ref))
 
 
 async def clerk_facts(session: AsyncSession, principal: Principal, clerk_id: str, months: Sequence[str]) -> list[Fact]:

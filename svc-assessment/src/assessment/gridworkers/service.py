@@ -66,17 +66,17 @@ async def worker_rostered(
     now: dt.datetime,
 ) -> None:
     table = GridWorker.__table__
-    values = dict(
-        roster_id=roster_id,
-        username=username,
-        name=name,
-        post=post,
-        grid_code=grid_code,
-        township_code=township_code,
-        since=since,
-        until=None,
-        updated_at=now,
-    )
+    values = {
+        "roster_id": roster_id,
+        "username": username,
+        "name": name,
+        "post": post,
+        "grid_code": grid_code,
+        "township_code": township_code,
+        "since": since,
+        "until": None,
+        "updated_at": now,
+    }
     stmt = dialect_insert(session, table).values(worker_id=worker_id, **values)
     # the latest roster entry is the worker's post (a move to another grid is a new entry)
     await session.execute(

@@ -396,7 +396,7 @@ async def live_counts(
     def put(rows: object, *names: str) -> None:
         for unit_code, period, *values in rows:  # type: ignore[attr-defined]
             counts = out[unit_code][period]
-            for name, value in zip(names, values):
+            for name, value in zip(names, values, strict=False):
                 counts[name] = int(value or 0)
 
     a, h = TicketAssignment, TicketHandoff

@@ -31,7 +31,7 @@ async def list_categories(session: AsyncSession, *, retired: bool = False) -> li
 
 async def labels(session: AsyncSession) -> dict[str, str]:
     """code → Chinese label of every category, retired ones included (old lists name them)."""
-    return {code: label for code, label in (await session.execute(select(Category.code, Category.label_zh))).all()}
+    return dict((await session.execute(select(Category.code, Category.label_zh))).all())
 
 
 def _by(principal: Principal) -> str:

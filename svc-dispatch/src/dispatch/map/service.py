@@ -169,7 +169,7 @@ async def stats(
 
 def _day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(day, dt.time(0), tzinfo=COUNTY_ZONE)
-    return start.astimezone(dt.timezone.utc), (start + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+    return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
 
 
 async def _counts(session: AsyncSession, day: dt.date) -> dict[tuple[str, str], int]:

@@ -114,7 +114,7 @@ async def route(
 async def open_categories(session: AsyncSession) -> dict[str, str]:
     """Categories a list may route (not retired), code → Chinese label."""
     rows = await session.execute(select(Category.code, Category.label_zh).where(Category.retired_at.is_(None)))
-    return {code: label for code, label in rows.all()}
+    return dict(rows.all())
 
 
 #: the free-text fields of an item, and the first characters a spreadsheet takes for a formula

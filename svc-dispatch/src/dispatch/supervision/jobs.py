@@ -35,7 +35,7 @@ async def supervise(ctx: ServiceContext) -> None:
             await scan(ctx)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost meanwhile
+        except Exception:
             log.exception("supervision pass failed")
         await asyncio.sleep(ctx.settings.supervision_scan_seconds)
 
@@ -55,6 +55,6 @@ async def watch_spikes(ctx: ServiceContext) -> None:
             await spike_scan(ctx)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the next pass retries
+        except Exception:
             log.exception("early-warning pass failed")
         await asyncio.sleep(ctx.settings.spike_scan_seconds)

@@ -164,7 +164,7 @@ async def issue_order(
         demand = f"工单 {ticket.number}（{limit.label_zh}）：{demand}，请于 {_local(answer_by)} 前书面答复"
     order = SupervisionOrder(
         id=new_id(),
-        key=f"{ticket.id}:{limit}:{due.astimezone(dt.timezone.utc).isoformat()}:{level}:{unit.code if unit else '-'}",
+        key=f"{ticket.id}:{limit}:{due.astimezone(dt.UTC).isoformat()}:{level}:{unit.code if unit else '-'}",
         number=await business_number(session, "DB", ticket.township_code, now.astimezone(COUNTY_ZONE).year),
         ticket_id=ticket.id,
         ticket_number=ticket.number,

@@ -83,7 +83,7 @@ def handling_deadline(calendar: WorkdayCalendar, start: dt.datetime, limit: Hand
     """Working days end at 23:59:59 local of the N-th working day after the start's day (the start's day
     not counted); minutes and hours run from the instant."""
     if limit.unit == "working_days":
-        return calendar.deadline(start, limit.value).astimezone(dt.timezone.utc)
+        return calendar.deadline(start, limit.value).astimezone(dt.UTC)
     minutes = limit.value if limit.unit == "minutes" else limit.value * 60
     return start + dt.timedelta(minutes=minutes)
 
@@ -95,7 +95,7 @@ def warning_at(start: dt.datetime, deadline: dt.datetime, *, ratio: float = 0.8)
 
 def return_deadline(calendar: WorkdayCalendar, assigned_at: dt.datetime, *, workdays: int = 2) -> dt.datetime:
     """The last instant a unit may return the ticket: end of the N-th working day after assignment."""
-    return calendar.deadline(assigned_at, workdays).astimezone(dt.timezone.utc)
+    return calendar.deadline(assigned_at, workdays).astimezone(dt.UTC)
 
 
 def may_return(calendar: WorkdayCalendar, assigned_at: dt.datetime, now: dt.datetime, *, workdays: int = 2) -> bool:
@@ -133,10 +133,7 @@ def escalation_thresholds(
     calendar: WorkdayCalendar, deadline: dt.datetime, *, steps_workdays: tuple[int, ...] = (0, 5)
 ) -> list[dt.datetime]:
     """The instant each escalation level is reached; a step of 0 is the deadline itself."""
-    return [
-        deadline if step == 0 else calendar.deadline(deadline, step).astimezone(dt.timezone.utc)
-        for step in steps_workdays
-    ]
+    return [deadline if step == 0 else calendar.deadline(deadline, step).astimezone(dt.UTC) for step in steps_workdays]
 
 
 def next_escalation_at(
@@ -200,7 +197,7 @@ def addressee(limit: SupervisedLimit, level: int) -> Addressee:
 
 def supervision_answer_by(calendar: WorkdayCalendar, issued_at: dt.datetime, *, workdays: int = 1) -> dt.datetime:
     """A supervision order is answered by the end of the N-th working day after its issue."""
-    return calendar.deadline(issued_at, workdays).astimezone(dt.timezone.utc)
+    return calendar.deadline(issued_at, workdays).astimezone(dt.UTC)
 
 
 def needs_callback(source: str, has_caller: bool) -> bool:

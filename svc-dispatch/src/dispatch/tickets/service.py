@@ -55,11 +55,11 @@ class Actor:
     name: str
 
     @classmethod
-    def of(cls, principal: Principal) -> "Actor":
+    def of(cls, principal: Principal) -> Actor:
         return cls(principal.subject, principal.name or principal.username or principal.subject)
 
     @classmethod
-    def of_event(cls, event: CloudEvent) -> "Actor":
+    def of_event(cls, event: CloudEvent) -> Actor:
         return cls(None, event.source.lstrip("/") or "event")
 
 

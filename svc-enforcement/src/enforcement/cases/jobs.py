@@ -84,6 +84,6 @@ async def watch(ctx: ServiceContext) -> None:
             await lead_jobs.scan(ctx)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the next pass retries; nothing is lost meanwhile
+        except Exception:
             log.exception("overdue scan failed")
         await asyncio.sleep(ctx.settings.overdue_scan_seconds)

@@ -63,7 +63,7 @@ class CaseRules:
     extension_days: int = 30
 
     @classmethod
-    def from_settings(cls, s: EnforcementSettings) -> "CaseRules":
+    def from_settings(cls, s: EnforcementSettings) -> CaseRules:
         return cls(min_officers=s.min_officers, decision_days=s.decision_days, extension_days=s.decision_extension_days)
 
 

@@ -107,7 +107,7 @@ class RightsNoticeOut(BaseModel):
     notified_at: dt.datetime
 
     @classmethod
-    def of(cls, row: Any) -> "RightsNoticeOut":
+    def of(cls, row: Any) -> RightsNoticeOut:
         return cls(**_attrs(row, cls), penalty_zh=rules.PENALTIES[row.penalty].label_zh)
 
 
@@ -126,7 +126,7 @@ class LegalReviewOut(BaseModel):
     late: bool
 
     @classmethod
-    def of(cls, row: Any) -> "LegalReviewOut":
+    def of(cls, row: Any) -> LegalReviewOut:
         return cls(**_attrs(row, cls), outcome_zh=rules.REVIEW_LABELS[row.outcome])
 
 
@@ -149,7 +149,7 @@ class DecisionOut(BaseModel):
     decided_at: dt.datetime
 
     @classmethod
-    def of(cls, row: Any) -> "DecisionOut":
+    def of(cls, row: Any) -> DecisionOut:
         return cls(
             **_attrs(row, cls),
             procedure_zh=rules.PROCEDURE_LABELS[row.procedure],
@@ -170,7 +170,7 @@ class DeliberationOut(BaseModel):
     deliberated_at: dt.datetime
 
     @classmethod
-    def of(cls, row: Any) -> "DeliberationOut":
+    def of(cls, row: Any) -> DeliberationOut:
         return cls(**_attrs(row, cls), penalty_zh=rules.PENALTIES[row.penalty].label_zh)
 
 

@@ -56,7 +56,7 @@ class DecisionRules:
     deliberation_min_members: int = 3
 
     @classmethod
-    def from_settings(cls, s: EnforcementSettings) -> "DecisionRules":
+    def from_settings(cls, s: EnforcementSettings) -> DecisionRules:
         return cls(
             min_officers=s.min_officers,
             summary=rules.SummaryLimits(s.summary_fine_max_person_yuan, s.summary_fine_max_organisation_yuan),

@@ -46,7 +46,7 @@ class PublicDisclosure(BaseModel):
     published_at: dt.datetime
 
     @classmethod
-    def of(cls, row: Any) -> "PublicDisclosure":
+    def of(cls, row: Any) -> PublicDisclosure:
         data = {name: getattr(row, name) for name in cls.model_fields if hasattr(row, name)}
         return cls(**data, penalty_zh=PENALTIES[row.penalty].label_zh)
 
@@ -65,6 +65,6 @@ class DisclosureOut(PublicDisclosure):
     withdrawal_reason: str | None
 
     @classmethod
-    def of(cls, row: Any) -> "DisclosureOut":
+    def of(cls, row: Any) -> DisclosureOut:
         data = {name: getattr(row, name) for name in cls.model_fields if hasattr(row, name)}
         return cls(**data, penalty_zh=PENALTIES[row.penalty].label_zh, status_zh=DisclosureStatus(row.status).label_zh)

@@ -90,7 +90,7 @@ class HearingOut(BaseModel):
     transcript: str | None
 
     @classmethod
-    def of(cls, row: Any) -> "HearingOut":
+    def of(cls, row: Any) -> HearingOut:
         return cls(**_attrs(row, cls), status_zh=HearingStatus(row.status).label_zh)
 
 
@@ -105,5 +105,5 @@ class StatementOut(BaseModel):
     recorded_at: dt.datetime
 
     @classmethod
-    def of(cls, row: Any) -> "StatementOut":
+    def of(cls, row: Any) -> StatementOut:
         return cls(**_attrs(row, cls), kind_zh=StatementKind(row.kind).label_zh)

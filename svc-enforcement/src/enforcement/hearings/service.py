@@ -164,7 +164,7 @@ async def schedule(
         f"{'公开' if body.public else '不公开'}举行，听证主持人 {body.hearing_officer.name}",
         data={
             "hearing_id": hearing.id,
-            "scheduled_for": body.scheduled_for.astimezone(dt.timezone.utc).isoformat(),
+            "scheduled_for": body.scheduled_for.astimezone(dt.UTC).isoformat(),
             "place": body.place,
             "hearing_officer": body.hearing_officer.username,
             "public": body.public,

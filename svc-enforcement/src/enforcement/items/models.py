@@ -41,7 +41,7 @@ class ItemRevision(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_by_name: Mapped[str] = mapped_column(String(100))
 
-    delegations: Mapped[list["Delegation"]] = relationship(
+    delegations: Mapped[list[Delegation]] = relationship(
         lazy="selectin", order_by="Delegation.township_code", cascade="all, delete-orphan"
     )
 

@@ -28,7 +28,7 @@ def to_out(officer: Officer, on: dt.date) -> OfficerOut:
     return OfficerOut(**data, certificate_valid=rules.certificate_valid(officer, on), on=on)
 
 
-def _visible(principal: Principal):  # noqa: ANN202 - a SQL condition
+def _visible(principal: Principal):
     return scope_filter(principal, READ, Officer.township_code, Officer.dept)
 
 

@@ -65,7 +65,7 @@ class EntryLike(Protocol):
 
 
 def instant(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def hashed_fields(entry: EntryLike) -> dict[str, Any]:

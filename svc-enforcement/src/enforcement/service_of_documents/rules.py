@@ -98,7 +98,7 @@ class ExecutionRules:
     litigation_months: int = 6
 
     @classmethod
-    def from_settings(cls, s: Any) -> "ExecutionRules":
+    def from_settings(cls, s: Any) -> ExecutionRules:
         return cls(
             service_days=s.service_days,
             payment_days=s.payment_days,

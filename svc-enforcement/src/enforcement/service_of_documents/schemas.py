@@ -40,6 +40,6 @@ class ServiceOut(BaseModel):
     recorded_at: dt.datetime
 
     @classmethod
-    def of(cls, row: Any) -> "ServiceOut":
+    def of(cls, row: Any) -> ServiceOut:
         data = {name: getattr(row, name) for name in cls.model_fields if hasattr(row, name)}
         return cls(**data, method_zh=ServiceMethod(row.method).label_zh)

@@ -102,6 +102,6 @@ class JointOperationOut(BaseModel):
     completed_at: dt.datetime | None
 
     @classmethod
-    def of(cls, row: Any) -> "JointOperationOut":
+    def of(cls, row: Any) -> JointOperationOut:
         data = {name: getattr(row, name) for name in cls.model_fields if hasattr(row, name)}
         return cls(**data, status_zh=OperationStatus(row.status).label_zh)

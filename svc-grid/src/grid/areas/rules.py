@@ -87,7 +87,7 @@ def polygon_problem(geojson: dict[str, Any]) -> str | None:
         return "a boundary is a GeoJSON Polygon or MultiPolygon"
     try:
         geom = shape(geojson)
-    except Exception as exc:  # noqa: BLE001 - any malformed coordinate array is the caller's error
+    except Exception as exc:
         return f"not a valid GeoJSON geometry: {exc}"
     if geom.is_empty or geom.area == 0:
         return "the polygon is empty"

@@ -37,7 +37,7 @@ from jiceng_shared.scope import require_scope
 
 MANAGE = "grid.area.manage"
 #: the first version of the areas loaded from the county's files is in force since this instant
-ORIGIN = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+ORIGIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 #: an incident is open until its ticket is closed
 CLOSED_INCIDENT = "closed"
 
@@ -144,7 +144,7 @@ def _effective(requested: dt.datetime | None, now: dt.datetime, errors: FieldErr
         return now
     if requested < now:
         errors.add("effective_from", "effective_in_past", "a change takes effect now or later, never before")
-    return requested.astimezone(dt.timezone.utc)
+    return requested.astimezone(dt.UTC)
 
 
 def _changeable(area: Area, now: dt.datetime) -> None:
@@ -361,13 +361,16 @@ async def split(session: AsyncSession, principal: Principal, code: str, body: Gr
             (i, ga), (j, gb) = geoms[a], geoms[b]
             if rules.overlaps(ga, gb, env.tolerance):
                 errors.add(f"parts.{j}.polygon", "parts_overlap", f"part {j} overlaps part {i}")
-    if len(geoms) == len(body.parts) and old.polygon:
-        if not rules.covers_exactly(rules.geometry(old.polygon), [g for _, g in geoms], env.tolerance):
-            errors.add("parts", "split_not_covering", f"the parts' union must equal the boundary of {code}")
+    if (
+        len(geoms) == len(body.parts)
+        and old.polygon
+        and not rules.covers_exactly(rules.geometry(old.polygon), [g for _, g in geoms], env.tolerance)
+    ):
+        errors.add("parts", "split_not_covering", f"the parts' union must equal the boundary of {code}")
     await _check_residents(session, code, body, errors)
     errors.raise_if_any()
 
-    for part_code, part in zip(codes, body.parts):
+    for part_code, part in zip(codes, body.parts, strict=False):
         new = Area(
             code=part_code,
             name=part.name,

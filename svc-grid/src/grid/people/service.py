@@ -33,7 +33,7 @@ READ = "grid.resident.read"
 
 
 def _version(record: object, version: int) -> None:
-    if getattr(record, "version") != version:
+    if record.version != version:
         raise Problem(409, "concurrent_update", "Changed by someone else", "reload the record and retry")
 
 

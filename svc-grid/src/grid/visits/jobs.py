@@ -17,6 +17,6 @@ async def overdue_visits(ctx: ServiceContext) -> None:
             await scan(ctx)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the next pass retries; a notice not written is not lost
+        except Exception:
             log.exception("overdue visit scan failed")
         await asyncio.sleep(ctx.settings.visit_overdue_scan_seconds)

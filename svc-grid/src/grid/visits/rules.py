@@ -47,8 +47,8 @@ class VisitRules:
         for p in (self.patrol_period, self.weekly_period, self.monthly_period, self.household_period):
             if p not in PERIODS:
                 raise ValueError(f"unknown visit period {p!r}; one of {PERIODS}")
-        periods = {g: self.monthly_period for g in self.monthly_groups}
-        periods |= {g: self.weekly_period for g in self.weekly_groups}
+        periods = dict.fromkeys(self.monthly_groups, self.monthly_period)
+        periods |= dict.fromkeys(self.weekly_groups, self.weekly_period)
         object.__setattr__(self, "group_periods", periods)
 
     def person_rule(self, groups: Iterable[str]) -> tuple[str, str] | None:
