@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PACKAGES := shared gateway svc-approval svc-enforcement svc-grid svc-dispatch svc-assessment
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: run stop test chaos asyncapi-tools bench compose-check k8s-check check venv migration clean
+.PHONY: run stop test chaos asyncapi-tools typescript-tools bench compose-check k8s-check check venv migration clean
 
 # The virtualenv is rebuilt when a dependency list changes.
 $(VENV)/.installed: $(PYPROJECTS) requirements-dev.txt constraints.txt
@@ -27,7 +27,7 @@ stop: venv
 	$(PY) -m jiceng_shared.stack stop
 
 ## Run every test (PostgreSQL and NATS on 127.0.0.1; see README "Two commands" and "What is covered").
-test: venv asyncapi-tools
+test: venv asyncapi-tools typescript-tools
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest
@@ -41,6 +41,11 @@ asyncapi-tools:
 	@if command -v npm >/dev/null; then \
 		test -d tools/asyncapi/node_modules || (cd tools/asyncapi && npm ci --no-audit --no-fund --silent); \
 	else echo "npm not found: the AsyncAPI parser test will skip"; fi
+## openapi-typescript, openapi-fetch and tsc (pinned), which tests/test_typescript_client.py runs.
+typescript-tools:
+	@if command -v npm >/dev/null; then \
+		test -d tools/typescript/node_modules || (cd tools/typescript && npm ci --no-audit --no-fund --silent); \
+	else echo "npm not found: the TypeScript client test will skip"; fi
 
 ## Measure the gateway and loop 1; writes bench/results.json.
 bench: venv
