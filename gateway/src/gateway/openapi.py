@@ -86,9 +86,12 @@ GATEWAY_PUBLIC = {
 
 
 def document_gateway_problems(operation: dict[str, Any], *, proxied: bool, public: bool) -> None:
-    """What the gateway itself may answer on top of the service: throttling of public routes, a
-    body over the limit, and an upstream that failed or timed out."""
-    statuses = set()
+    """What the gateway itself may answer on top of the service: a path it refuses to decode
+    (the edge's ``ambiguous_path``, on any route), throttling of public routes, a body over the
+    limit, and an upstream that failed or timed out."""
+    statuses = {400}
+    own = operation.setdefault("x-problem-codes", {})
+    own["400"] = list(dict.fromkeys([*own.get("400", []), "ambiguous_path"]))
     if public:
         statuses.add(429)
     if operation.get("requestBody"):

@@ -23,6 +23,7 @@ from approval.ratings import rules as rating_rules
 from approval.ratings import service as ratings
 from approval.ratings.schemas import PublicRatingOut, RatingCreate
 from jiceng_shared.errors import not_found
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx
 
@@ -105,6 +106,7 @@ async def get_guide(code: str, ctx: Ctx) -> GuideOut:
     "/applications/lookup",
     response_model=PublicStatus,
     summary="Status of an application by receipt number and check code (public notes only)",
+    openapi_extra=problems({404: ["not_found"]}),  # no application with this receipt number and check code
 )
 async def application_status(body: PublicStatusLookup, ctx: Ctx) -> PublicStatus:
     """The codes come in the body (a POST that changes nothing), so the check code never appears in a URL."""
@@ -139,6 +141,7 @@ async def application_status(body: PublicStatusLookup, ctx: Ctx) -> PublicStatus
     status_code=201,
     response_model=PublicRatingOut,
     summary="Rate a finished service with its rating code (anonymous; once per service)",
+    openapi_extra=problems({403: ["rating_code_invalid"], 409: ["already_rated"]}),
 )
 async def rate(body: RatingCreate, ctx: Ctx) -> PublicRatingOut:
     async with ctx.db.transaction() as session:

@@ -13,6 +13,7 @@ from assessment.periods.params import PeriodParam
 from assessment.units import service as units
 from assessment.window import service as window
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import ReadSession, require
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
@@ -40,7 +41,16 @@ def _evidence(subject_kind: str, subject_id: str, period: str, facts: list[queri
     )
 
 
-@router.get("/units", response_model=Evidence, summary="The tickets, summons and cases behind a unit's figures")
+#: the subject (unit, clerk, worker) named in the query is unknown or outside the caller's scope
+SUBJECT_NOT_FOUND = problems({404: ["not_found"]})
+
+
+@router.get(
+    "/units",
+    response_model=Evidence,
+    summary="The tickets, summons and cases behind a unit's figures",
+    openapi_extra=SUBJECT_NOT_FOUND,
+)
 async def unit_evidence(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(units.READ))],
@@ -53,7 +63,10 @@ async def unit_evidence(
 
 
 @router.get(
-    "/clerks", response_model=Evidence, summary="The applications, notices and ratings behind a clerk's figures"
+    "/clerks",
+    response_model=Evidence,
+    summary="The applications, notices and ratings behind a clerk's figures",
+    openapi_extra=SUBJECT_NOT_FOUND,
 )
 async def clerk_evidence(
     session: ReadSession,
@@ -67,7 +80,10 @@ async def clerk_evidence(
 
 
 @router.get(
-    "/grid-workers", response_model=Evidence, summary="The visits, diaries, reports and tasks behind a worker's score"
+    "/grid-workers",
+    response_model=Evidence,
+    summary="The visits, diaries, reports and tasks behind a worker's score",
+    openapi_extra=SUBJECT_NOT_FOUND,
 )
 async def worker_evidence(
     session: ReadSession,

@@ -135,7 +135,12 @@ async def list_surveys(
     return [await _survey_out(session, s) for s in found]
 
 
-@router.get("/surveys/draw-check", response_model=DrawCheck, summary="Redraw a survey from its seed and candidates")
+@router.get(
+    "/surveys/draw-check",
+    response_model=DrawCheck,
+    summary="Redraw a survey from its seed and candidates",
+    openapi_extra=problems({404: ["not_found"]}),  # no such survey in your scope
+)
 async def draw_check(
     session: ReadSession, principal: Reader, survey_id: Annotated[str, Query(max_length=36)]
 ) -> DrawCheck:
