@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PACKAGES := shared gateway svc-approval svc-enforcement svc-grid svc-dispatch svc-assessment
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: run stop test chaos asyncapi-tools typescript-tools bench compose-check k8s-check check venv migration clean
+.PHONY: run stop test chaos asyncapi-tools typescript-tools fuzz bench compose-check k8s-check check venv migration clean
 
 # The virtualenv is rebuilt when a dependency list changes.
 $(VENV)/.installed: $(PYPROJECTS) requirements-dev.txt constraints.txt
@@ -36,6 +36,10 @@ test: venv asyncapi-tools typescript-tools
 ## private NATS, refused database connections, two replicas of every process; prints counts and times.
 chaos: venv
 	JICENG_CHAOS=full timeout 1800 $(PY) -m pytest tests/test_faults.py -s -q -p no:cacheprovider
+## Schemathesis's long form over the merged OpenAPI (make test runs the short form): every phase,
+## valid writes too, 25 examples per operation, as two roles, on a stack of its own.
+fuzz: venv
+	JICENG_SCHEMATHESIS=full timeout 3600 $(PY) -m pytest tests/test_schemathesis_e2e.py -q -p no:cacheprovider
 ## The official AsyncAPI parser (Node.js), which tests/test_asyncapi.py runs; skipped without npm.
 asyncapi-tools:
 	@if command -v npm >/dev/null; then \
