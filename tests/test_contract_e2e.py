@@ -121,3 +121,23 @@ def test_a_generated_python_client_keeps_every_operation_and_calls_the_gateway(s
         for name in [n for n in sys.modules if n == "jiceng_client" or n.startswith("jiceng_client.")]:
             del sys.modules[name]
 
+
+async def test_every_closed_set_has_its_values_and_labels_and_one_route_serves_them(stack, contract):
+    from jiceng_shared.testing.journey import Journey
+
+    schemas = contract["components"]["schemas"]
+    enums = {name: s for name, s in schemas.items() if "x-enum-labels" in s}
+    for name, schema in enums.items():
+        assert set(schema["enum"]) == set(schema["x-enum-labels"]), name
+        assert all(schema["x-enum-labels"].values()), name
+    # statuses a front end shows on every list (they were plain strings)
+    for status in ("grid.IncidentStatus", "approval.ApplicationStatus", "enforcement.CaseStatus"):
+        assert status in enums, status
+    journey = Journey(stack.url("gateway"))
+    try:
+        response = await journey.get("grid_worker.bufeng", "/api/meta/v1/labels")
+        assert response.status_code == 200
+        assert response.json() == {name: s["x-enum-labels"] for name, s in enums.items()}
+        assert response.json()["grid.IncidentStatus"]["closed"] == "已办结"
+    finally:
+        await journey.close()

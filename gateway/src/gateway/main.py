@@ -33,7 +33,7 @@ from gateway.iam.rules import privileged_roles
 from gateway.idempotency import IdempotencyStore
 from gateway.limits import LoginLimits, SharedLoginThrottle, SharedRateLimiter
 from gateway.models import metadata
-from gateway.openapi import MergedOpenAPI
+from gateway.openapi import MergedOpenAPI, enum_labels
 from gateway.proxy import BodyTooLarge, Proxy, read_body
 from gateway.webhooks.router import router as webhooks_router
 from gateway.webhooks.worker import WebhookWorker
@@ -342,6 +342,16 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         policy=policy,
         session_factory=lambda: proxy.session,
     )
+
+    @api.get(
+        "/api/meta/v1/labels",
+        tags=["contract"],
+        summary="The Chinese label of every value of every closed set, by schema name (load once)",
+    )
+    async def labels() -> dict[str, dict[str, str]]:
+        """``{"grid.IncidentStatus": {"closed": "已办结", ...}, ...}``: the ``x-enum-labels`` of the
+        merged document, so the labels a front end shows are the contract's."""
+        return enum_labels(await merged.document())
 
     @api.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:

@@ -135,6 +135,12 @@ def merge(base: dict[str, Any], service_docs: dict[str, dict[str, Any]], policy:
     return doc
 
 
+def enum_labels(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Every enum schema's ``x-enum-labels`` (value → label_zh), by its name in ``doc``."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    return {name: schema["x-enum-labels"] for name, schema in sorted(schemas.items()) if "x-enum-labels" in schema}
+
+
 class MergedOpenAPI:
     def __init__(
         self,
