@@ -40,7 +40,8 @@ def _schemathesis(spec: Path, gateway: str, token: str, report: Path, *args: str
     command = [str(st), "run", str(spec), "--url", gateway, "-H", f"Authorization: Bearer {token}"]
     command += ["--checks", CHECKS, "--seed", SEED, "--workers", "1", "--no-color", "--output-truncate", "true"]
     command += ["--report", "junit", "--report-junit-path", str(report), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=1800 if FULL else 300)
+    # in the test's directory: Schemathesis keeps its cache of failures beside where it runs
+    return subprocess.run(command, capture_output=True, text=True, cwd=report.parent, timeout=1800 if FULL else 300)
 
 
 @pytest.mark.parametrize("role", ROLES)
