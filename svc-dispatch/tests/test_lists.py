@@ -20,7 +20,7 @@ async def test_categories_carry_their_dispatch_and_handling_limits(desk):
     for who in (hotline, demo_principal("grid_worker.bufeng"), demo_principal("dept_staff.psb.bufeng")):
         response = await get(desk, "/categories", who)
         assert response.status_code == 200, response.text
-    by_code = {c["code"]: c for c in response.json()}
+    by_code = {c["code"]: c for c in response.json()["items"]}
     assert set(by_code) == {c.code for c in CATEGORIES}
     street = by_code["street_occupation"]
     assert street["label_zh"] == "占道经营"

@@ -108,8 +108,10 @@ async def put_item(code: str, body: ItemBody, ctx: Ctx, principal: Manager) -> I
     return item_out(item, materials)
 
 
-@router.get("/{code}/versions", response_model=list[ItemOut], summary="Every version of an item, oldest first")
-async def list_versions(code: str, ctx: Ctx, _principal: Reader) -> list[ItemOut]:
+@router.get(
+    "/{code}/versions", response_model=Page[ItemOut], summary="Every version of an item, oldest first (one page)"
+)
+async def list_versions(code: str, ctx: Ctx, _principal: Reader) -> Page[ItemOut]:
     async with ctx.db.session() as session:
         rows = await service.versions(session, code)
-        return [item_out(i, await service.materials_of(session, i.id)) for i in rows]
+        return Page(items=[item_out(i, await service.materials_of(session, i.id)) for i in rows])

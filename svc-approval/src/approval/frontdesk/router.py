@@ -53,10 +53,10 @@ def inquiry_detail(i: Inquiry, steps: list[InquiryStep], response: Response) -> 
     return inquiry_out(i, InquiryDetail, inquirer_contact=i.inquirer_contact, timeline=timeline)  # type: ignore[return-value]
 
 
-@router.get("/posts", response_model=list[PostOut], summary="Window posts with their A and B clerks")
-async def list_posts(ctx: Ctx, principal: Annotated[Principal, Depends(require(service.POST_READ))]) -> list[PostOut]:
+@router.get("/posts", response_model=Page[PostOut], summary="Window posts with their A and B clerks (one page)")
+async def list_posts(ctx: Ctx, principal: Annotated[Principal, Depends(require(service.POST_READ))]) -> Page[PostOut]:
     async with ctx.db.session() as session:
-        return [post_out(p) for p in await service.list_posts(session, principal)]
+        return Page(items=[post_out(p) for p in await service.list_posts(session, principal)])
 
 
 @router.post("/posts", status_code=201, response_model=PostOut, summary="Set up a window post and its backup")

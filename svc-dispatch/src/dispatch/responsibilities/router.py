@@ -13,6 +13,7 @@ from dispatch.responsibilities.schemas import ListOut, ListPublish, VersionSumma
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
+from jiceng_shared.pagination import Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/responsibilities", tags=["responsibility list"])
@@ -47,12 +48,14 @@ async def read_list(
 
 
 @router.get(
-    "/versions", response_model=list[VersionSummary], summary="The history of the list: every version, oldest first"
+    "/versions",
+    response_model=Page[VersionSummary],
+    summary="The history of the list: every version, oldest first (one page)",
 )
 async def list_versions(
     ctx: Ctx, session: ReadSession, _: Annotated[Principal, Depends(require(service.READ))]
-) -> list[VersionSummary]:
-    return await service.history(session, ctx.now())
+) -> Page[VersionSummary]:
+    return Page(items=await service.history(session, ctx.now()))
 
 
 @router.post("", status_code=201, response_model=ListOut, summary="Publish a new version of the list")

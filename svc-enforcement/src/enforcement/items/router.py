@@ -76,8 +76,10 @@ async def revise_item(code: str, body: ItemRevise, ctx: Ctx, principal: Manager)
     return service.to_out(revision, max(today, revision.effective_from))
 
 
-@router.get("/{code}/revisions", response_model=list[ItemOut], summary="Every revision of an item, oldest first")
-async def list_revisions(code: str, ctx: Ctx, _principal: Reader) -> list[ItemOut]:
+@router.get(
+    "/{code}/revisions", response_model=Page[ItemOut], summary="Every revision of an item, oldest first (one page)"
+)
+async def list_revisions(code: str, ctx: Ctx, _principal: Reader) -> Page[ItemOut]:
     async with ctx.db.session() as session:
         revisions = await service.list_revisions(session, code)
-    return [service.to_out(r, r.effective_from) for r in revisions]
+    return Page(items=[service.to_out(r, r.effective_from) for r in revisions])
