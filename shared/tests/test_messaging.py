@@ -12,6 +12,7 @@ import asyncio
 
 import nats
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from jiceng_shared.bus import EventBus
@@ -159,3 +160,42 @@ async def test_rows_written_while_nats_is_down_are_published_by_the_catch_up(ser
             assert msg.headers["Nats-Msg-Id"] == event.id
         finally:
             await bus.close()
+
+
+async def test_each_consumers_jetstream_backlog_is_a_prometheus_gauge(svc):
+    from jiceng_shared.consumers import ConsumerGroup
+
+    # a second group of the same subscriptions under another name: its durable consumers exist but
+    # nothing pulls from them, so what is published stays in their backlog
+    idle = ConsumerGroup(svc.ctx.db, svc.ctx.bus, svc.ctx.consumers.subscriptions, service="backlogtest")
+    sub = idle.subscriptions[0]
+    await idle.ensure_consumer(sub)
+    await idle.report_backlog()
+
+    def pending(service: str) -> float:
+        return REGISTRY.get_sample_value("jiceng_consumer_pending", {"service": service, "consumer": sub.name})
+
+    before = pending("backlogtest")
+    js = await svc.ctx.bus.wait_ready()
+    for i in range(3):
+        event = build_event(
+            NoteWritten(note_id=f"b{i}", text="backlog"), source="/test", subject=f"b{i}", township="320971100000"
+        )
+        await js.publish(nats_subject(svc.prefix, "test.note.written"), event.model_dump_json().encode())
+    await idle.report_backlog()
+    assert pending("backlogtest") == before + 3
+    # the running consumers take them: their backlog comes back to 0
+    await eventually(lambda: _count_at_least(svc, "backlog", 3))
+
+    async def drained() -> bool:
+        await svc.ctx.consumers.report_backlog()
+        return pending(svc.ctx.consumers.service) == 0
+
+    await eventually(drained)
+    metrics = (await svc.client.get("/metrics")).text
+    assert f'jiceng_consumer_pending{{consumer="{sub.name}",service="backlogtest"}}' in metrics
+    await js.delete_consumer(svc.ctx.bus.stream, idle.durable(sub))
+
+
+async def _count_at_least(svc, text: str, n: int) -> bool:
+    return await _count(svc, text) >= n

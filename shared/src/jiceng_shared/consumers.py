@@ -21,7 +21,7 @@ import nats.errors
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from opentelemetry import trace
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,17 @@ HANDLED = Counter("jiceng_events_handled_total", "Events handled by consumers", 
 DEAD_LETTERED = Counter(
     "jiceng_events_dead_lettered_total", "Events sent to the dead-letter subject", ["service", "consumer"]
 )
+# the JetStream backlog of each durable consumer, as the server counts it (consumer info)
+BACKLOG = Gauge(
+    "jiceng_consumer_pending", "Events in the stream not yet delivered to this consumer", ["service", "consumer"]
+)
+UNACKED = Gauge(
+    "jiceng_consumer_ack_pending",
+    "Events delivered to this consumer and not yet acknowledged (being handled, or awaiting redelivery)",
+    ["service", "consumer"],
+)
+#: how often each process reads its consumers' backlog from the server
+BACKLOG_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,29 @@ class ConsumerGroup:
     async def start(self) -> None:
         for sub in self.subscriptions:
             self._tasks.append(asyncio.create_task(self._run(sub), name=f"consumer:{sub.name}"))
+        if self.subscriptions:
+            self._tasks.append(asyncio.create_task(self._watch_backlog(), name="consumer:backlog"))
+
+    async def report_backlog(self) -> None:
+        """Set the backlog gauges of every consumer of this group from the server's consumer info."""
+        js = await self.bus.wait_ready()
+        for sub in self.subscriptions:
+            try:
+                info = await js.consumer_info(self.bus.stream, self.durable(sub))
+            except NotFoundError:
+                continue  # not created yet: its loop creates it
+            BACKLOG.labels(self.service, sub.name).set(info.num_pending or 0)
+            UNACKED.labels(self.service, sub.name).set(info.num_ack_pending or 0)
+
+    async def _watch_backlog(self) -> None:
+        while True:
+            try:
+                await self.report_backlog()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS away: the gauges keep their last value until it is back
+                log.debug("consumer backlog not read", extra={"error": repr(exc)})
+            await asyncio.sleep(BACKLOG_SECONDS)
 
     async def stop(self, grace_seconds: float = 5.0) -> None:
         await cancel_and_wait(list(self._tasks))
