@@ -87,7 +87,8 @@ class LeadOut(BaseModel):
     category_zh: str
     description: str
     location: dict | None
-    source: LeadSource
+    # a manual lead's LeadSource, or the source of the ticket a dispatched lead came with
+    source: str
     source_zh: str
     source_ref: str | None
     item_id: str | None
