@@ -7,21 +7,18 @@ items other end-to-end tests find in the shared stack's lists."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
-import jiceng_shared
+from jiceng_shared.county import DEMO_DIR
 from jiceng_shared.journeys import seed_journeys
 from jiceng_shared.testing.journey import Journey
 
 pytestmark = pytest.mark.e2e
 
-DEMO_COUNTY = Path(jiceng_shared.__file__).parent / "counties" / "demo"
-
 
 async def test_the_demo_journeys_leave_history_in_every_loops_lists(stack_for):
-    stack = await stack_for(DEMO_COUNTY)
+    stack = await stack_for(DEMO_DIR)
     done = await asyncio.to_thread(seed_journeys, stack.url("gateway"), "demo")
     assert len(done) == 4
     journey = Journey(stack.url("gateway"))
