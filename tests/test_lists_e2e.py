@@ -104,6 +104,8 @@ async def test_a_new_category_reaches_grid_and_a_new_list_routes_it(journey):
         "dispatcher.bufeng", "/api/dispatch/v1/tickets", correlation_id=incident["correlation_id"]
     )
     assert ticket["unit"]["code"] == f"{BUFENG}:hud" and ticket["responsibility_version"] == version
+    # labelled from the live dictionary (the category is in no county file)
+    assert ticket["category_zh"] == "乱倒建筑垃圾"
 
     workbook = await journey.get("dispatcher.bufeng", "/api/dispatch/v1/responsibilities/export.xlsx", version=version)
     assert workbook.status_code == 200 and workbook.headers["content-type"] == XLSX
