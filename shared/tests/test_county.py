@@ -171,6 +171,29 @@ def test_a_process_refuses_to_start_on_a_bad_county(tmp_path):
         create_service_app(spec(), Settings(county_dir=bad, env="test"))
 
 
+def test_every_command_refuses_a_bad_county_with_the_message_alone(tmp_path, monkeypatch, capsys):
+    from jiceng_shared.cli import service_main
+    from jiceng_shared.testing.tiny import spec
+
+    bad = county_dir(tmp_path, lambda t: t.replace('department = "samr"', 'department = "tax"'))
+    (bad / "categories.csv").write_text(
+        (bad / "categories.csv").read_text(encoding="utf-8").replace(",2,working_days,", ",0,working_days,", 1),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JICENG_COUNTY_DIR", str(bad))
+    for command in ("serve", "migrate", "seed"):
+        assert service_main(spec, "nowhere:create_app", [command]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("refused to start: the county in") and "Traceback" not in err
+        assert "county.toml: stationed_offices[1] (tax): unknown department 'tax'" in err
+    # the county file right, its categories file wrong: the file, the line and the problem
+    (bad / "county.toml").write_text((county.DEMO_DIR / "county.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert service_main(spec, "nowhere:create_app", ["serve"]) == 2
+    err = capsys.readouterr().err
+    assert f"{(bad / 'categories.csv').resolve()}: line 2: handle_limit_value must be a positive whole number" in err
+    county.install(None)  # the demo county again for the tests after this one
+
+
 # --- area changes at run time (svc-grid's area events call these) -----------------------------
 
 
