@@ -194,6 +194,24 @@ def test_every_command_refuses_a_bad_county_with_the_message_alone(tmp_path, mon
     county.install(None)  # the demo county again for the tests after this one
 
 
+def test_jiceng_county_file_points_a_process_at_another_county(tmp_path, monkeypatch):
+    from pydantic import ValidationError
+
+    from jiceng_shared.testing.tiny import Settings
+
+    monkeypatch.setenv("JICENG_COUNTY_FILE", str(SECOND_COUNTY / "county.toml"))
+    settings = Settings()
+    assert settings.county_dir == SECOND_COUNTY
+    assert county.registry(settings.county_dir).code == "320899000000"
+    # the same directory twice is fine; another directory, or a file that is not a county.toml, is refused
+    assert Settings(county_dir=SECOND_COUNTY).county_dir == SECOND_COUNTY
+    with pytest.raises(ValidationError, match="is not in county_dir"):
+        Settings(county_dir=county.DEMO_DIR)
+    monkeypatch.setenv("JICENG_COUNTY_FILE", str(SECOND_COUNTY / "categories.csv"))
+    with pytest.raises(ValidationError, match="must name a county directory's county.toml"):
+        Settings()
+
+
 # --- area changes at run time (svc-grid's area events call these) -----------------------------
 
 
