@@ -139,3 +139,44 @@ def test_the_clock_check_sees_every_wall_clock_read():
     ):
         assert wall_clock_reads(path, ast.parse(source)), source
     assert not wall_clock_reads(path, ast.parse("ctx.now()\nenv.now\nclock.now()\n"))
+
+
+# --- the live category dictionary (issue 8, part 4): categories are administered in svc-dispatch
+# through its API; service code checks and labels them from its own table (dispatch's, or a copy
+# kept with jiceng_shared.categorycopy), never from the county file as shipped.
+
+FILE_DICTIONARY = {"CATEGORIES", "CATEGORY_BY_CODE"}
+
+
+def file_dictionary_reads(path: Path, tree: ast.AST) -> list[str]:
+    """``file:line`` of every use of the county file's categories (``CATEGORIES``, ``CATEGORY_BY_CODE``)."""
+    relative = path.relative_to(ROOT).as_posix()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "jiceng_shared.categories":
+            if any(alias.name in FILE_DICTIONARY for alias in node.names):
+                found.append(f"{relative}:{node.lineno}")
+        elif isinstance(node, ast.Attribute) and node.attr in FILE_DICTIONARY:
+            found.append(f"{relative}:{node.lineno}")
+    return found
+
+
+def test_service_code_checks_categories_against_the_live_dictionary():
+    offenders = []
+    for directory in sorted(ROOT.glob("svc-*/src")):
+        for path in sorted(directory.rglob("*.py")):
+            if path.name in ("seed.py", "testing.py"):
+                continue
+            offenders += file_dictionary_reads(path, ast.parse(path.read_text(), filename=str(path)))
+    assert not offenders, f"categories come from the live dictionary, not the county file: {offenders}"
+
+
+def test_the_category_check_sees_every_form_of_use():
+    path = ROOT / "svc-x" / "src" / "x" / "service.py"
+    for source in (
+        "from jiceng_shared.categories import CATEGORY_BY_CODE\n",
+        "from jiceng_shared.categories import CATEGORIES, county_dir\n",
+        "from jiceng_shared import categories\ncategories.CATEGORY_BY_CODE.get('x')\n",
+    ):
+        assert file_dictionary_reads(path, ast.parse(source)), source
+    assert not file_dictionary_reads(path, ast.parse("from jiceng_shared.categories import county_dir\n"))

@@ -9,10 +9,11 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grid.areas.models import Area, AreaVersion
 from grid.areas.rules import METRES_PER_DEGREE
+from grid.people.models import Household
 from grid.residents.models import Resident
 from jiceng_shared.testing.plugin import ServiceClock, headers_for, principal
 
@@ -251,6 +252,34 @@ async def test_the_split_flag_follows_the_counts(grid, clock):
     versions = (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json()
     assert [v["change"] for v in versions] == ["created", "recounted", "recounted", "recounted"]
     assert versions[0]["effective_to"] == versions[1]["effective_from"]
+
+
+async def test_the_counts_can_be_taken_from_the_base_data_and_are_either_entered_or_counted(grid, clock):
+    code = "320971001001001"  # a demo grid of Xincheng: 420 households and 1,300 people entered
+    async with grid.ctx.db.session() as session:
+        households = await session.scalar(
+            select(func.count()).where(Household.grid_code == code, Household.status == "active")
+        )
+        people = await session.scalar(
+            select(func.count()).where(Resident.grid_code == code, Resident.status == "active")
+        )
+    assert people > 0 and (households, people) != (420, 1300)
+    before = await grid.client.get(f"{API}/{code}/versions", headers=admin())
+    both = await grid.client.put(
+        f"{API}/{code}/counts", json={"households": 1, "from_base_data": True}, headers=admin()
+    )
+    assert both.status_code == 422 and errors_of(both) == {"households": "counts_from_base_data"}
+    neither = await grid.client.put(f"{API}/{code}/counts", json={"dense": True}, headers=admin())
+    assert neither.status_code == 422 and errors_of(neither) == {"households": "required", "people": "required"}
+    assert (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json() == before.json()
+
+    counted = await grid.client.put(f"{API}/{code}/counts", json={"from_base_data": True}, headers=admin())
+    assert counted.status_code == 200, counted.text
+    area = (await grid.client.get(f"{API}/{code}", headers=admin())).json()
+    assert (area["households"], area["people"]) == (households, people)
+    assert area["split_reasons"] == []  # the flag follows the counted figures
+    versions = (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json()
+    assert versions[-1]["change"] == "recounted" and len(versions) == len(before.json()) + 1
 
 
 async def test_merged_grids_become_one_with_their_union_and_summed_counts(grid, clock):

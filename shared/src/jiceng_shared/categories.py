@@ -2,9 +2,11 @@
 
 The file is where a county's dictionary STARTS: svc-dispatch seeds its categories table from it
 and administers them from then on (create, change limits, retire), publishing every change as
-``dispatch.category.changed``; svc-grid seeds its own copy from the same file and keeps it current
-from those events. ``CATEGORIES`` below is the file as shipped for the configured county, for
-code that needs the initial dictionary (seeding, tests); live checks use the service's own table.
+``dispatch.category.changed``; svc-grid and svc-enforcement seed their own copies from the same
+file and keep them current from those events (:mod:`jiceng_shared.categorycopy`). ``CATEGORIES``
+below is the file as shipped for the configured county, for code that needs the initial dictionary
+(seeding, tests); live checks and labels use the service's own table (the conventions test keeps
+``CATEGORIES``/``CATEGORY_BY_CODE`` out of service code).
 
 Format (UTF-8 CSV, header row, one category per row; README "Deploying for your county"):
 

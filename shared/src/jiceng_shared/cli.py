@@ -18,6 +18,10 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
     spec = spec_factory()
     settings = spec.settings_cls()
     settings.check_production()
+    refused = county_files_refused(settings)
+    if refused is not None:
+        print(refused, file=sys.stderr)
+        return 2
     if args.command == "migrate":
         run_migrations(spec.migrations_dir, settings.migration_url)
         return 0
@@ -31,6 +35,25 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
 
     uvicorn.run(app_path, host=settings.host, port=settings.port, **SERVER_OPTIONS)
     return 0
+
+
+def county_files_refused(settings: object) -> str | None:
+    """Why the county's files (``JICENG_COUNTY_DIR``: ``county.toml``, ``areas.geojson``,
+    ``categories.csv``) or the calendar's (``JICENG_CALENDAR_DIR``) cannot be used, else None.
+
+    Checked before anything starts, so a bad file stops every command with its message alone (the
+    file, the record or line, every problem), not a traceback from inside the server."""
+    from jiceng_shared import county
+    from jiceng_shared.categories import CategoryFileError, county_categories
+    from jiceng_shared.workdays import CalendarFileError, WorkdayCalendar
+
+    try:
+        county.install(settings.county_dir)  # type: ignore[attr-defined]
+        county_categories()
+        WorkdayCalendar.from_settings(settings)
+    except (county.CountyFileError, CategoryFileError, CalendarFileError) as exc:
+        return f"refused to start: {exc}"
+    return None
 
 
 #: how every process is served. ``proxy_headers=False``: uvicorn would otherwise rewrite the

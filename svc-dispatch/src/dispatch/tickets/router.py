@@ -45,8 +45,18 @@ async def detail_of(session: AsyncSession, ticket: Ticket, principal: Principal,
     summons = [summons_service.to_out(s, now) for s in await summons_service.of_ticket(session, ticket.id)]
     parts = [joint_service.to_out(p) for p in await joint_service.of_ticket(session, ticket.id)]
     masked = not queries.sees_callers(principal, ticket)
+    labels = await queries.category_labels(session, [ticket])
     return queries.to_detail(
-        ticket, now, steps, reports, orders=orders, callbacks=callbacks, summons=summons, parts=parts, masked=masked
+        ticket,
+        now,
+        steps,
+        reports,
+        orders=orders,
+        callbacks=callbacks,
+        summons=summons,
+        parts=parts,
+        labels=labels,
+        masked=masked,
     )
 
 
@@ -106,8 +116,10 @@ async def list_tickets(
         )
         items, next_cursor = page_of(rows, limit)
         involved = await queries.involved_units(session, [t.id for t in items])
+        labels = await queries.category_labels(session, items)
     return Page[TicketOut](
-        items=[queries.to_out(t, env.now, involved=involved[t.id]) for t in items], next_cursor=next_cursor
+        items=[queries.to_out(t, env.now, labels=labels, involved=involved[t.id]) for t in items],
+        next_cursor=next_cursor,
     )
 
 

@@ -46,7 +46,10 @@ async def list_items(
             limit=limit,
             cursor=cursor,
         )
-    return Page[ItemOut](items=[service.to_out(r, day, township_code) for r in revisions], next_cursor=next_cursor)
+        labels = await service.labels_of(session, revisions)
+    return Page[ItemOut](
+        items=[service.to_out(r, day, labels, township_code) for r in revisions], next_cursor=next_cursor
+    )
 
 
 @router.post("", status_code=201, response_model=ItemOut, summary="Publish a new enforcement item (revision 1)")
@@ -54,8 +57,9 @@ async def create_item(body: ItemCreate, response: Response, ctx: Ctx, principal:
     today = _today(ctx)
     async with ctx.db.transaction() as session:
         revision = await service.create_item(session, principal, body, today, now=ctx.now())
+        labels = await service.labels_of(session, [revision])
     response.headers["Location"] = f"{ctx.spec.api_prefix}/items/{revision.code}"
-    return service.to_out(revision, max(today, revision.effective_from))
+    return service.to_out(revision, max(today, revision.effective_from), labels)
 
 
 @router.get("/{code}", response_model=ItemOut, summary="One item as in force on a date")
@@ -65,7 +69,8 @@ async def get_item(
     day = on or _today(ctx)
     async with ctx.db.session() as session:
         revision = await service.get_in_force(session, code, day)
-    return service.to_out(revision, day, township_code)
+        labels = await service.labels_of(session, [revision])
+    return service.to_out(revision, day, labels, township_code)
 
 
 @router.put("/{code}", response_model=ItemOut, summary="Publish a new revision of an item (history is kept)")
@@ -73,11 +78,13 @@ async def revise_item(code: str, body: ItemRevise, ctx: Ctx, principal: Manager)
     today = _today(ctx)
     async with ctx.db.transaction() as session:
         revision = await service.revise_item(session, principal, code, body, today, now=ctx.now())
-    return service.to_out(revision, max(today, revision.effective_from))
+        labels = await service.labels_of(session, [revision])
+    return service.to_out(revision, max(today, revision.effective_from), labels)
 
 
 @router.get("/{code}/revisions", response_model=list[ItemOut], summary="Every revision of an item, oldest first")
 async def list_revisions(code: str, ctx: Ctx, _principal: Reader) -> list[ItemOut]:
     async with ctx.db.session() as session:
         revisions = await service.list_revisions(session, code)
-    return [service.to_out(r, r.effective_from) for r in revisions]
+        labels = await service.labels_of(session, revisions)
+    return [service.to_out(r, r.effective_from, labels) for r in revisions]

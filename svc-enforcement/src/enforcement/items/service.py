@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Mapping
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.categories import service as categories
 from enforcement.items import rules
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, ItemOut, ItemRevise
 from jiceng_shared import county
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
@@ -38,7 +39,12 @@ def _in_force_stmt(on: dt.date) -> Select[tuple[ItemRevision]]:
     return ITEM_VERSIONS.in_force_stmt(on)
 
 
-def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None) -> ItemOut:
+async def labels_of(session: AsyncSession, revisions: list[ItemRevision]) -> dict[str, str]:
+    """The live labels of the categories the revisions name (retired ones keep theirs)."""
+    return await categories.labels(session, {c for r in revisions for c in r.categories})
+
+
+def to_out(revision: ItemRevision, on: dt.date, labels: Mapping[str, str], township_code: str | None = None) -> ItemOut:
     delegated_to = sorted(
         {d.township_code for d in revision.delegations if rules.delegation_covers(d, d.township_code, on)}
     )
@@ -48,7 +54,7 @@ def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None
         revision=revision.revision,
         name_zh=revision.name_zh,
         categories=list(revision.categories),
-        categories_zh=[CATEGORY_BY_CODE[c].label_zh if c in CATEGORY_BY_CODE else c for c in revision.categories],
+        categories_zh=[labels.get(c, c) for c in revision.categories],
         competent_dept=revision.competent_dept,
         competent_dept_zh=county.current().departments.get(revision.competent_dept),
         legal_basis=revision.legal_basis,
@@ -146,9 +152,10 @@ async def resolve_for_category(
     return (candidates[0], False) if candidates else (None, False)
 
 
-def _check(body: ItemFields, effective_from: dt.date, today: dt.date) -> None:
+async def _check(session: AsyncSession, body: ItemFields, effective_from: dt.date, today: dt.date) -> None:
     rules.check_item(
         categories=body.categories,
+        open_categories=await categories.open_codes(session, body.categories),
         competent_dept=body.competent_dept,
         delegable=body.delegable,
         restricts_personal_freedom=body.restricts_personal_freedom,
@@ -198,7 +205,7 @@ async def create_item(
     session: AsyncSession, principal: Principal, body: ItemCreate, today: dt.date, *, now: dt.datetime
 ) -> ItemRevision:
     effective_from = body.effective_from or today
-    _check(body, effective_from, today)
+    await _check(session, body, effective_from, today)
     if await session.scalar(select(ItemRevision.id).where(ItemRevision.code == body.code).limit(1)):
         raise Problem(409, "item_exists", "Item exists", f"item {body.code} exists; PUT a new revision instead")
     revision = _revision(principal, body.code, 1, body, effective_from, now)
@@ -224,7 +231,7 @@ async def revise_item(
             f"revision {latest.revision} was published after revision {body.base_revision}; reload and retry",
         )
     effective_from = body.effective_from or today
-    _check(body, effective_from, today)
+    await _check(session, body, effective_from, today)
     if effective_from < latest.effective_from:
         # the shared rule of versioned lists: a later revision never starts before the latest one
         errors = FieldErrors()

@@ -40,10 +40,11 @@ async def list_leads(
     }
     async with ctx.db.session() as session:
         rows = await service.list_leads(session, principal, filters=filters, limit=limit, cursor=cursor)
-    page, next_cursor = _page(rows, limit)
+        page, next_cursor = _page(rows, limit)
+        labels = await service.labels_of(session, [lead for lead, _ in page])
     now = ctx.now()
     return Page[LeadOut](
-        items=[service.to_out(lead, t, ctx.calendar, now) for lead, t in page], next_cursor=next_cursor
+        items=[service.to_out(lead, t, ctx.calendar, now, labels) for lead, t in page], next_cursor=next_cursor
     )
 
 
@@ -58,7 +59,8 @@ async def get_lead(lead_id: str, ctx: Ctx, principal: Reader) -> LeadOut:
     async with ctx.db.session() as session:
         lead = await service.get_lead(session, principal, lead_id)
         transfer = await service.transfer_of(session, lead.id)
-    return service.to_out(lead, transfer, ctx.calendar, ctx.now())
+        labels = await service.labels_of(session, [lead])
+    return service.to_out(lead, transfer, ctx.calendar, ctx.now(), labels)
 
 
 @router.post(
@@ -74,7 +76,8 @@ async def transfer_lead(
 ) -> LeadOut:
     async with ctx.db.transaction() as session:
         lead, transfer = await service.transfer(session, principal, lead_id, body, calendar=ctx.calendar, now=ctx.now())
-    return service.to_out(lead, transfer, ctx.calendar, ctx.now())
+        labels = await service.labels_of(session, [lead])
+    return service.to_out(lead, transfer, ctx.calendar, ctx.now(), labels)
 
 
 @router.post(
@@ -95,7 +98,7 @@ async def create_lead(
         session, principal, body, calendar=ctx.calendar, filing_workdays=ctx.settings.filing_workdays, now=now
     )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/leads/{lead.id}"
-    return service.to_out(lead, None, ctx.calendar, now)
+    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))
 
 
 @router.post("/{lead_id}/not-filed", response_model=LeadOut, summary="Decide not to file (不予立案), with the ground")
@@ -108,7 +111,7 @@ async def not_file(
 ) -> LeadOut:
     now = ctx.now()
     lead = await service.not_file(session, principal, lead_id, body, now=now)
-    return service.to_out(lead, None, ctx.calendar, now)
+    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))
 
 
 @router.post(
@@ -133,4 +136,4 @@ async def extend_filing(
         workdays=ctx.settings.filing_extension_workdays,
         now=now,
     )
-    return service.to_out(lead, None, ctx.calendar, now)
+    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))

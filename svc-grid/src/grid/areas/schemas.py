@@ -129,8 +129,16 @@ class PolygonUpdate(Effective):
 
 
 class CountsUpdate(Effective):
-    households: Count
-    people: Count
+    """Enter a grid's households and people, or take them from grid's base data
+    (``from_base_data``: the households and residents registered in the grid and still there)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"households": 301, "people": 1000}, {"from_base_data": True}]},
+    )
+    households: Count | None = None
+    people: Count | None = None
+    from_base_data: bool = False
     dense: bool | None = None
 
 

@@ -27,7 +27,10 @@ from grid.areas.schemas import (
     PolygonUpdate,
 )
 from grid.incidents.models import Incident
+from grid.people.models import Household
+from grid.people.schemas import HouseholdStatus
 from grid.residents.models import Resident
+from grid.residents.schemas import ResidentStatus
 from jiceng_shared.contracts.grid import AreaChanged
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
@@ -328,12 +331,32 @@ async def recount(session: AsyncSession, principal: Principal, code: str, body: 
     _changeable(area, env.now)
     errors = FieldErrors()
     effective = _effective(body.effective_from, env.now, errors)
+    for name in ("households", "people"):
+        given = getattr(body, name) is not None
+        if body.from_base_data and given:
+            errors.add(name, "counts_from_base_data", f"{name} is counted from the base data; leave it out")
+        elif not body.from_base_data and not given:
+            errors.add(name, "required", f"enter {name}, or set from_base_data")
     errors.raise_if_any()
-    area.households, area.people = body.households, body.people
+    if body.from_base_data:
+        area.households, area.people = await base_data_counts(session, code)
+    else:
+        area.households, area.people = body.households, body.people
     if body.dense is not None:
         area.dense = body.dense
     await _record(session, area, AreaChange.RECOUNTED, effective_from=effective, actor=principal.subject, now=env.now)
     return [area]
+
+
+async def base_data_counts(session: AsyncSession, grid_code: str) -> tuple[int, int]:
+    """The households and the people of grid's base data registered in the grid and still there."""
+    households = await session.scalar(
+        select(func.count()).where(Household.grid_code == grid_code, Household.status == HouseholdStatus.ACTIVE)
+    )
+    people = await session.scalar(
+        select(func.count()).where(Resident.grid_code == grid_code, Resident.status == ResidentStatus.ACTIVE)
+    )
+    return households or 0, people or 0
 
 
 async def split(session: AsyncSession, principal: Principal, code: str, body: GridSplit, env: Env) -> list[Area]:
