@@ -180,7 +180,8 @@ async def to_incident(
 
 
 async def publish_overdue(session: AsyncSession, ctx: ServiceContext, township_code: str) -> int:
-    """Publish ``grid.visit.overdue`` once for every missed person/household obligation of a township."""
+    """Publish ``grid.visit.overdue`` once for every missed patrol, person and household obligation of a
+    township."""
     now = ctx.now()
     today = ctx.calendar.local_date(now)
     overdue = await queries.township_overdue(
@@ -206,9 +207,9 @@ async def publish_overdue(session: AsyncSession, ctx: ServiceContext, township_c
         if (d.grid_code, d.due_on) not in workers:
             entry = await roster.full_time_worker(session, d.grid_code, d.due_on)
             workers[(d.grid_code, d.due_on)] = entry.worker_id if entry else None
-        resident_id = d.resident_id or await queries.household_representative(
-            session, d.grid_code, d.household_no or ""
-        )
+        resident_id = d.resident_id
+        if d.subject == "household":
+            resident_id = await queries.household_representative(session, d.grid_code, d.household_no or "")
         session.add(
             OverdueNotice(subject_key=d.key, group=d.group, due_on=d.due_on, grid_code=d.grid_code, published_at=now)
         )
@@ -218,7 +219,8 @@ async def publish_overdue(session: AsyncSession, ctx: ServiceContext, township_c
                 grid_code=d.grid_code,
                 township_code=d.township_code,
                 worker_id=workers[(d.grid_code, d.due_on)],
-                resident_id=resident_id or "",
+                subject=d.subject,
+                resident_id=resident_id,
                 group=d.group,
                 due_on=d.due_on,
                 household_no=d.household_no,
