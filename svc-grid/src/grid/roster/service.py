@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grid.areas import rules as areas
 from grid.areas.models import Area
 from grid.roster import rules
 from grid.roster.models import Absence, BackupPost, RosterEntry
@@ -160,13 +161,20 @@ async def list_entries(
     return list((await session.scalars(stmt.order_by(RosterEntry.grid_code, RosterEntry.since, RosterEntry.id))).all())
 
 
-async def set_backup(session: AsyncSession, principal: Principal, body: BackupSet, *, now: dt.datetime) -> None:
-    """Pair two grids of one community as each other's A/B post (互为AB岗), replacing earlier pairs."""
+async def set_backup(
+    session: AsyncSession, principal: Principal, body: BackupSet, *, now: dt.datetime, tolerance: areas.Tolerance
+) -> None:
+    """Pair two adjacent grids of one community as each other's A/B post (互为AB岗), replacing earlier pairs."""
     grid = await grid_area(session, body.grid_code)
     backup = await grid_area(session, body.backup_grid_code, "backup_grid_code")
     require_scope(principal, MANAGE, grid.code)
     require_scope(principal, MANAGE, backup.code)
-    rules.check_backup(grid.code, backup.code).raise_if_any()
+    adjacent = (
+        areas.adjacent(areas.geometry(grid.polygon), areas.geometry(backup.polygon), tolerance)
+        if grid.polygon and backup.polygon
+        else None
+    )
+    rules.check_backup(grid.code, backup.code, adjacent=adjacent).raise_if_any()
     for a, b in ((grid, backup), (backup, grid)):
         row = await session.get(BackupPost, a.code)
         if row is None:
