@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas import rules as areas
@@ -190,6 +190,78 @@ async def set_backup(
         else:
             row.backup_grid_code, row.set_by, row.set_at = b.code, principal.subject, now
     await session.flush()
+
+
+async def entries_on(session: AsyncSession, grid_code: str, day: dt.date) -> list[RosterEntry]:
+    """The posts held on a grid on ``day``."""
+    return list(
+        (
+            await session.scalars(
+                select(RosterEntry).where(RosterEntry.grid_code == grid_code, _active(day)).order_by(RosterEntry.id)
+            )
+        ).all()
+    )
+
+
+async def move_entry(
+    session: AsyncSession, entry: RosterEntry, to: Area | None, *, day: dt.date, actor: str, now: dt.datetime
+) -> RosterEntry | None:
+    """A grid redrawn into others (a split): the post on the old grid ends the day before ``day``
+    and, when the person goes with a part, the same post starts there on ``day`` (both published)."""
+    entry.until = max(entry.since, day - dt.timedelta(days=1))
+    await emit(
+        session,
+        WorkerLeft(
+            roster_id=entry.id,
+            worker_id=entry.worker_id,
+            grid_code=entry.grid_code,
+            township_code=entry.township_code,
+            until=entry.until,
+        ),
+        subject=entry.id,
+        township=entry.township_code,
+    )
+    if to is None:
+        return None
+    moved = RosterEntry(
+        id=new_id(),
+        grid_code=to.code,
+        community_code=to.code[:12],
+        township_code=township_of(to),
+        worker_id=entry.worker_id,
+        username=entry.username,
+        name=entry.name,
+        post=entry.post,
+        committee_member=entry.committee_member,
+        since=day,
+        until=None,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(moved)
+    await emit(
+        session,
+        WorkerRostered(
+            roster_id=moved.id,
+            worker_id=moved.worker_id,
+            username=moved.username,
+            name=moved.name,
+            post=moved.post,
+            grid_code=moved.grid_code,
+            township_code=moved.township_code,
+            since=moved.since,
+        ),
+        subject=moved.id,
+        township=moved.township_code,
+    )
+    return moved
+
+
+async def drop_backups(session: AsyncSession, grid_code: str) -> None:
+    """A retired grid backs no one up and has no backup: its A/B pairs end."""
+    await session.execute(
+        delete(BackupPost).where(or_(BackupPost.grid_code == grid_code, BackupPost.backup_grid_code == grid_code))
+    )
 
 
 async def full_time_worker(session: AsyncSession, grid_code: str, day: dt.date) -> RosterEntry | None:
