@@ -11,18 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas import rules as areas
 from grid.areas.models import Area
+from grid.roster import queries as roster_queries
 from grid.roster import rules
 from grid.roster.models import Absence, BackupPost, RosterEntry
+from grid.roster.queries import readable
 from grid.roster.schemas import AbsenceCreate, BackupSet, RosterEntryCreate
 from jiceng_shared.contracts.grid import WorkerLeft, WorkerRostered
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
-from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.scope import require_scope
 
 MANAGE = "grid.roster.manage"
-READ = "grid.roster.read"
+READ = roster_queries.READ
 
 
 def rules_of(settings: object) -> rules.RosterRules:
@@ -117,9 +119,7 @@ async def add_entry(
 
 
 async def leave(session: AsyncSession, principal: Principal, entry_id: str, until: dt.date) -> RosterEntry:
-    entry = await session.scalar(
-        select(RosterEntry).where(RosterEntry.id == entry_id, scope_filter(principal, READ, RosterEntry.grid_code))
-    )
+    entry = await session.scalar(select(RosterEntry).where(RosterEntry.id == entry_id, readable(principal)))
     if entry is None:
         raise not_found("roster entry", entry_id)
     require_scope(principal, MANAGE, entry.grid_code)
@@ -153,7 +153,7 @@ async def leave(session: AsyncSession, principal: Principal, entry_id: str, unti
 async def list_entries(
     session: AsyncSession, principal: Principal, *, grid_code: str | None, active_on: dt.date | None
 ) -> list[RosterEntry]:
-    stmt = select(RosterEntry).where(scope_filter(principal, READ, RosterEntry.grid_code))
+    stmt = select(RosterEntry).where(readable(principal))
     if grid_code is not None:
         stmt = stmt.where(RosterEntry.grid_code == grid_code)
     if active_on is not None:

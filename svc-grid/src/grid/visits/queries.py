@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
@@ -20,6 +20,7 @@ from jiceng_shared.masking import mask_person_name
 from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
+READ = "grid.visit.read"
 GROUP_LABELS = SPECIAL_GROUPS | {"household": "一般居民家庭", "patrol": "网格巡查"}
 
 
@@ -193,6 +194,15 @@ async def obligations(
             )
         )
     return out
+
+
+def readable(principal: Principal, covered: set[str] | frozenset[str] = frozenset()) -> ColumnElement[bool]:
+    """The scope filter of visits: those of grids in the caller's scope, and of the grids it covers
+    as the B post of an absent A (the scope's code range written into the SQL)."""
+    clause = scope_filter(principal, READ, Visit.grid_code, inline=True)
+    if covered and principal.can(READ):
+        clause = clause | Visit.grid_code.in_(sorted(covered))
+    return clause
 
 
 async def visible_grids(

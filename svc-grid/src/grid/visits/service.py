@@ -25,12 +25,11 @@ from jiceng_shared.geo import point_in_polygon
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
 from jiceng_shared.schemas import PointIn
-from jiceng_shared.scope import scope_filter
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.workdays import WorkdayCalendar
 
 RECORD = "grid.visit.record"
-READ = "grid.visit.read"
+READ = queries.READ
 SCAN = "grid.visit.scan"
 
 
@@ -131,10 +130,7 @@ async def record(
 
 async def visible_visit(session: AsyncSession, principal: Principal, visit_id: str, today: dt.date) -> Visit:
     covered = await roster.covered_grids(session, principal, today)
-    clause = scope_filter(principal, READ, Visit.grid_code)
-    if covered and principal.can(READ):
-        clause = clause | Visit.grid_code.in_(sorted(covered))
-    visit = await session.scalar(select(Visit).where(Visit.id == visit_id, clause))
+    visit = await session.scalar(select(Visit).where(Visit.id == visit_id, queries.readable(principal, covered)))
     if visit is None:
         raise not_found("visit", visit_id)
     return visit
