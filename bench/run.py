@@ -109,6 +109,7 @@ def main() -> int:
             ctx = {
                 "gateway": stack.url("gateway") if stack else None,
                 "services": {name: stack.url(name) for name in stack.ports} if stack else {},
+                "pids": {name: proc.pid for name, proc in stack.procs.items()} if stack else {},
                 "password": password,
                 "nats_url": infra.nats_url,  # type: ignore[attr-defined]
                 "prefix": prefix,

@@ -499,6 +499,23 @@ class Feed:
             township=township,
         )
 
+    async def patrol_overdue(self, worker: str | None, grid_code: str, due_on: dt.date) -> str:
+        """A grid's missed daily patrol (grid.visit.overdue version 2: no resident)."""
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.VisitOverdue(
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                subject="patrol",
+                group="patrol",
+                due_on=due_on,
+                period="day",
+            ),
+            subject=f"patrol:{grid_code}",
+            township=township,
+        )
+
     async def diary(self, worker: str, grid_code: str, day: dt.date) -> str:
         township = grid_code[:9] + "000"
         return await self.send(

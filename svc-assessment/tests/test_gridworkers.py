@@ -263,3 +263,30 @@ async def test_the_county_grades_a_year_with_the_cap_and_the_bars_and_exports_th
     parsed = list(csv.reader(io.StringIO(csv_rows.content.decode("utf-8-sig"))))
     assert parsed[0] == table[0] and len(parsed) == 8
     clock.reset()
+
+
+async def test_missed_patrols_of_two_grids_on_one_day_count_for_each_grids_worker(feed):
+    from sqlalchemy import func, select
+
+    from assessment.gridworkers.models import WorkerFact
+
+    one, two = feed.uid("w-"), feed.uid("w-")
+    g_one, g_two = grid_of(31), grid_of(32)
+    await feed.rostered(one, g_one, dt.date(2026, 1, 1))
+    await feed.rostered(two, g_two, dt.date(2026, 1, 1))
+    day = dt.date(2026, 8, 3)
+    await feed.patrol_overdue(one, g_one, day)
+    await feed.patrol_overdue(None, g_two, day)  # no worker named: the grid's worker
+    await feed.patrol_overdue(one, g_one, day)  # the same obligation published again: counted once
+    await feed.settle()
+    async with feed.running.ctx.db.session() as session:
+        counted = dict(
+            (
+                await session.execute(
+                    select(WorkerFact.worker_id, func.count())
+                    .where(WorkerFact.kind == "visit_overdue", WorkerFact.worker_id.in_([one, two]))
+                    .group_by(WorkerFact.worker_id)
+                )
+            ).all()
+        )
+    assert counted == {one: 1, two: 1}

@@ -399,12 +399,18 @@ async def on_visit_recorded(session: AsyncSession, event: CloudEvent, ctx: Servi
     )
 
 
+def _obligation(p: grid.VisitOverdue) -> str:
+    """Who the missed obligation was owed to: the person (or household head) as in version 1, else
+    the grid's patrol or the household (version 2 names no resident for a patrol)."""
+    return p.resident_id or f"{p.subject}:{p.grid_code}:{p.household_no or ''}"
+
+
 async def on_visit_overdue(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(grid.VisitOverdue)
     await gridworkers.record_fact(
         session,
         kind="visit_overdue",
-        key=f"{p.resident_id}:{p.group}:{p.due_on.isoformat()}",
+        key=f"{_obligation(p)}:{p.group}:{p.due_on.isoformat()}",
         worker_id=p.worker_id,
         grid_code=p.grid_code,
         township_code=p.township_code,

@@ -152,6 +152,12 @@ class SplitPart(BaseModel):
     dense: bool = False
     #: the residents registered in the old grid who live in this part
     resident_ids: list[str] = []
+    #: households of the old grid with no registered member that lie in this part (a household
+    #: with members goes where its members go)
+    household_ids: list[str] = []
+    #: the roster entries of the old grid whose people take the same post on this part; every
+    #: other post on the old grid ends the day before the split takes effect
+    roster_entry_ids: list[str] = []
 
 
 class GridSplit(Effective):

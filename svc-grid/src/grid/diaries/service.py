@@ -11,21 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.diaries import rules
 from grid.diaries.models import Diary
+from grid.diaries.queries import READ, readable
 from grid.diaries.schemas import DiaryCreate, DiaryUpdate
 from grid.incidents.models import Incident
 from grid.roster import service as roster
 from grid.roster.models import Absence, RosterEntry
+from grid.roster.queries import readable as roster_readable
 from grid.visits.models import Visit
 from jiceng_shared.contracts.grid import DiarySigned
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
-from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
 WRITE = "grid.diary.write"
-READ = "grid.diary.read"
 SIGN = "grid.diary.sign"
 
 
@@ -105,9 +105,7 @@ async def open_diary(
 
 
 async def visible(session: AsyncSession, principal: Principal, diary_id: str, *, for_update: bool = False) -> Diary:
-    stmt = select(Diary).where(
-        Diary.id == diary_id, scope_filter(principal, READ, Diary.grid_code) | (Diary.worker_id == principal.subject)
-    )
+    stmt = select(Diary).where(Diary.id == diary_id, readable(principal))
     diary = await session.scalar(stmt.with_for_update() if for_update else stmt)
     if diary is None:
         raise not_found("diary", diary_id)
@@ -183,7 +181,7 @@ async def list_diaries(
     last: dt.date | None,
     limit: int,
 ) -> list[Diary]:
-    stmt = select(Diary).where(scope_filter(principal, READ, Diary.grid_code) | (Diary.worker_id == principal.subject))
+    stmt = select(Diary).where(readable(principal))
     for column, value in ((Diary.grid_code, grid_code), (Diary.worker_id, worker_id), (Diary.status, status)):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -210,7 +208,7 @@ async def missing(
     if not days:
         return []
     entries_stmt = select(RosterEntry).where(
-        scope_filter(principal, READ, RosterEntry.grid_code),
+        roster_readable(principal, READ),
         RosterEntry.post == "full_time",
         RosterEntry.since <= last,
         (RosterEntry.until.is_(None)) | (RosterEntry.until >= first),
