@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from assessment import formulas
+from assessment.counting import count_where, insert_once
 from assessment.gridworkers import rules
 from assessment.gridworkers.models import (
     Complaint,
@@ -159,7 +160,9 @@ async def record_fact(
     if worker_id is None and grid_code is not None and kind == "visit_overdue":
         # an overdue visit names no worker when the schedule's household has none: the grid's worker
         worker_id = await _worker_of_grid(session, grid_code, at.astimezone(COUNTY_ZONE).date())
-    stmt = dialect_insert(session, WorkerFact.__table__).values(
+    await insert_once(
+        session,
+        WorkerFact,
         id=new_id(),
         kind=kind,
         key=key,
@@ -172,7 +175,6 @@ async def record_fact(
         event_id=event_id,
         correlation_id=correlation_id,
     )
-    await session.execute(stmt.on_conflict_do_nothing())
 
 
 # --- counting the evidence -----------------------------------------------------------------------
@@ -186,7 +188,7 @@ async def evidence_counts(
         return out
     f, voided = WorkerFact, aliased(WorkerFact)
     rows = await session.execute(
-        select(f.worker_id, f.kind, func.count(), func.coalesce(func.sum(case((f.on_time.is_(True), 1), else_=0)), 0))
+        select(f.worker_id, f.kind, func.count(), count_where(f.on_time.is_(True)))
         .where(f.worker_id.in_(list(worker_ids)), f.period.in_(list(months)))
         .group_by(f.worker_id, f.kind)
     )
