@@ -4,6 +4,7 @@ that publishes the other services' events as they would, on the service's own st
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -55,6 +56,15 @@ class Feed:
             counts = [await session.scalar(select(func.count()).select_from(m)) for m in models]
             counts.append(await session.scalar(select(func.count()).select_from(outbox)))
         return tuple(counts)
+
+    async def published(self, event_type: str) -> list[dict[str, Any]]:
+        """The events of ``event_type`` this service wrote to its outbox, as CloudEvent dicts."""
+        outbox = self.running.ctx.db.infra.outbox
+        async with self.running.ctx.db.session() as session:
+            rows = await session.scalars(
+                select(outbox.c.envelope).where(outbox.c.type == event_type).order_by(outbox.c.created_at)
+            )
+            return [json.loads(r) for r in rows]
 
     async def send(
         self,

@@ -167,6 +167,45 @@ async def test_a_quarter_assessed_by_the_township_and_two_failing_quarters_open_
     clock.reset()
 
 
+async def test_a_dismissal_review_is_decided_once_by_the_assessing_level_with_its_reasons(feed):
+    worker = feed.uid("w-")
+    await feed.rostered(worker, grid_of(71), dt.date(2026, 1, 1))
+    await feed.settle()
+    for n, day in enumerate(("2026-02-01", "2026-03-02", "2026-04-06")):
+        done = await feed.post(
+            "/grid-workers/complaints",
+            assessor_b,
+            {"worker_id": worker, "reference": f"DR-{n}", "verified_on": day, "note": "查证属实"},
+        )
+        assert done.status_code == 201, done.text
+    review = done.json()["review_opened"]
+    path = f"/grid-workers/dismissal-reviews/{review['id']}/decision"
+
+    # every bad field named at once; another township's assessor does not see the review
+    bad = await feed.post(path, assessor_b, {"decision": "promoted", "note": ""})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} >= {"decision", "note"}
+    assert (await feed.post(path, assessor_x, {"decision": "retained", "note": "x"})).status_code == 404
+    # a grid worker may read reviews but not decide them
+    reader = principal(("grid_chief", BUFENG))
+    assert (await feed.post(path, reader, {"decision": "retained", "note": "x"})).status_code == 403
+
+    leader = principal(("township_leader", BUFENG), username="leader.bufeng")
+    decided = await feed.post(path, leader, {"decision": "dismissed", "note": "经党委会研究，予以解聘"})
+    assert decided.status_code == 200, decided.text
+    body = decided.json()
+    assert (body["status"], body["status_zh"], body["decided_by"]) == ("dismissed", "予以解聘", "leader.bufeng")
+    assert body["decision_note"] == "经党委会研究，予以解聘" and body["decided_at"] is not None
+    again = await feed.post(path, assessor_b, {"decision": "retained", "note": "复议"})
+    assert again.status_code == 409 and again.json()["code"] == "review_decided"
+    listed = await feed.get("/grid-workers/dismissal-reviews", assessor_b, status="dismissed")
+    assert [r["id"] for r in listed if r["worker_id"] == worker] == [review["id"]]
+    (event,) = [
+        e for e in await feed.published("assessment.dismissal_review.decided") if e["data"]["review_id"] == review["id"]
+    ]
+    assert (event["data"]["decision"], event["data"]["reason"]) == ("dismissed", "verified_complaints")
+
+
 async def test_the_county_grades_a_year_with_the_cap_and_the_bars_and_exports_the_awards(feed):
     clock = ServiceClock(feed.running.ctx)
     clock.set(feed.local("2026-12-01 09:00"))

@@ -54,6 +54,10 @@ class ReviewStatus(LabelledEnum):
     RETAINED = "retained", "不予解聘"
 
 
+#: what a review is decided to (解聘 or not); an open review is undecided
+DECISIONS = (ReviewStatus.DISMISSED, ReviewStatus.RETAINED)
+
+
 GRADE_ORDER = (Grade.EXCELLENT, Grade.PASS, Grade.BASIC_PASS, Grade.FAIL)
 
 COUNT_FIELDS = (

@@ -42,6 +42,8 @@ READ = "assessment.grid_worker.read"
 ASSESS = "assessment.grid_worker.assess"
 #: the annual grades, by a county-level binding (002 art. 31)
 GRADE = "assessment.grid_worker.grade"
+#: a dismissal review decided by the township that employs the worker (or the county above it)
+DECIDE_REVIEW = "assessment.dismissal_review.decide"
 
 POST_ORDER = {"full_time": 0, "chief": 1, "auxiliary": 2}
 
@@ -855,3 +857,54 @@ async def reviews(
     if status is not None:
         stmt = stmt.where(DismissalReview.status == status)
     return list((await session.scalars(stmt.order_by(DismissalReview.opened_at.desc(), DismissalReview.id))).all())
+
+
+async def decide_review(
+    session: AsyncSession,
+    principal: Principal,
+    review_id: str,
+    *,
+    decision: rules.ReviewStatus,
+    note: str,
+    now: dt.datetime,
+) -> DismissalReview:
+    """Decide an open review once (解聘 or not), with the reasons, and publish the decision."""
+    review = await session.scalar(
+        select(DismissalReview)
+        .join(GridWorker, GridWorker.worker_id == DismissalReview.worker_id)
+        .where(DismissalReview.id == review_id, scope_filter(principal, READ, GridWorker.grid_code))
+        .with_for_update(of=DismissalReview)
+    )
+    if review is None:
+        raise not_found("dismissal_review", review_id)
+    worker = await session.get(GridWorker, review.worker_id)
+    assert worker is not None
+    require_scope(principal, DECIDE_REVIEW, worker.grid_code)
+    if review.status != rules.ReviewStatus.OPEN.value:
+        raise Problem(
+            409,
+            "review_decided",
+            "Review decided",
+            f"the review was decided ({rules.ReviewStatus(review.status).label_zh}) on {review.decided_at}",
+        )
+    review.status = decision.value
+    review.decided_at = now
+    review.decided_by = who(principal)
+    review.decision_note = note
+    await session.flush()
+    await emit(
+        session,
+        contract.DismissalReviewDecided(
+            review_id=review.id,
+            worker_id=review.worker_id,
+            township_code=review.township_code,
+            reason=review.reason,
+            decision=decision.value,
+            note=note,
+            decided_by=review.decided_by,
+            decided_at=now,
+        ),
+        subject=review.worker_id,
+        township=review.township_code,
+    )
+    return review
