@@ -448,6 +448,33 @@ class Feed:
             township=township,
         )
 
+    async def squad(
+        self,
+        squad_id: str,
+        township: str,
+        *,
+        kind: str = "stationed",
+        county_dept: str | None = "psb",
+        weight: int = 60,
+        **kw: Any,
+    ) -> str:
+        return await self.send(
+            enforcement.SquadRegistered(
+                squad_id=squad_id,
+                name=f"执法中队{squad_id[-4:]}",
+                township_code=township,
+                kind=kind,
+                county_dept=county_dept if kind == "stationed" else None,
+                members=["officer.a", "officer.b"],
+                township_weight_percent=weight if kind == "stationed" else 100,
+                county_weight_percent=100 - weight if kind == "stationed" else 0,
+                registered_at=local("2026-01-02 09:00"),
+            ),
+            subject=squad_id,
+            township=township,
+            **kw,
+        )
+
     # --- grid ---------------------------------------------------------------------------------
 
     async def rostered(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assessment.centres import service as centres
 from assessment.gridworkers import service as gridworkers
 from assessment.hotline import service as hotline
+from assessment.stationed import service as stationed
 from assessment.units import service as units
 from assessment.window import service as window
 from jiceng_shared.consumers import Handler, Subscription
@@ -493,6 +494,22 @@ async def on_supervision_issued(session: AsyncSession, event: CloudEvent, ctx: S
     )
 
 
+async def on_squad_registered(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    """A squad becomes a subject of the two-part assessment with the weights it was registered with."""
+    p = event.payload(enforcement.SquadRegistered)
+    await stationed.squad_registered(
+        session,
+        squad_id=p.squad_id,
+        name=p.name,
+        township_code=p.township_code,
+        kind=p.kind,
+        county_dept=p.county_dept,
+        township_weight_percent=p.township_weight_percent,
+        county_weight_percent=p.county_weight_percent,
+        registered_at=p.registered_at,
+    )
+
+
 def _bound(
     ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, ServiceContext], Awaitable[None]]
 ) -> Handler:
@@ -563,6 +580,11 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
             "case-overdue",
             "enforcement.case.overdue",
             {enforcement.CaseOverdue.event_type: _bound(ctx, on_case_overdue)},
+        ),
+        Subscription(
+            "squads",
+            enforcement.SquadRegistered.event_type,
+            {enforcement.SquadRegistered.event_type: _bound(ctx, on_squad_registered)},
         ),
         Subscription(
             "approval",
