@@ -132,7 +132,16 @@ class Feed:
             **kw,
         )
 
-    async def reopened(self, ticket: str, unit: UnitRef, at: dt.datetime, rework_count: int = 1) -> str:
+    async def reopened(
+        self,
+        ticket: str,
+        unit: UnitRef,
+        at: dt.datetime,
+        rework_count: int = 1,
+        *,
+        verified_by: str | None = None,
+        handled_at: dt.datetime | None = None,
+    ) -> str:
         return await self.send(
             dispatch.TicketReopened(
                 ticket_id=ticket,
@@ -143,9 +152,39 @@ class Feed:
                 reason="核查未通过",
                 rework_count=rework_count,
                 reopened_at=at,
+                verified_by=verified_by,
+                handled_at=handled_at,
             ),
             subject=ticket,
             township=BUFENG,
+        )
+
+    async def verified(
+        self,
+        ticket: str,
+        unit: UnitRef,
+        at: dt.datetime,
+        *,
+        verified_by: str | None,
+        handled_at: dt.datetime | None,
+        **kw: Any,
+    ) -> str:
+        return await self.send(
+            dispatch.TicketVerified(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                township_code=BUFENG,
+                unit=unit,
+                source="grid",
+                awaiting_callback=False,
+                on_time=True,
+                verified_at=at,
+                verified_by=verified_by,
+                handled_at=handled_at,
+            ),
+            subject=ticket,
+            township=BUFENG,
+            **kw,
         )
 
     async def escalated(self, ticket: str, unit: UnitRef, at: dt.datetime, level: int = 1) -> str:

@@ -112,6 +112,7 @@ async def test_a_quarter_assessed_by_the_township_and_two_failing_quarters_open_
         "diary_rate": 1.0,
         "valid_report_rate": 0.5,
         "task_on_time_rate": 1.0,
+        "verification_on_time_rate": None,  # no verification: left out of the work score
     }
     assert s["formulas"]["valid_report_rate"]["shown"] == "有效上报率 = 1 / 2 = 50.00%"
     assert s["work_score"] == 87.5 and s["satisfaction"]["rate"] == 0.75
@@ -302,3 +303,44 @@ async def test_the_county_grades_a_year_with_the_cap_and_the_bars_and_exports_th
     parsed = list(csv.reader(io.StringIO(csv_rows.content.decode("utf-8-sig"))))
     assert parsed[0] == table[0] and len(parsed) == 8
     clock.reset()
+
+
+async def test_a_grid_workers_verifications_count_on_time_within_the_limit_of_the_feedback(feed):
+    from jiceng_shared import units
+
+    worker, other = feed.uid("w-"), feed.uid("w-")
+    grid = grid_of(72)
+    await feed.rostered(worker, grid, dt.date(2026, 1, 1))
+    await feed.rostered(other, grid_of(73), dt.date(2026, 1, 1))
+    unit = units.township_office(BUFENG, "cle")
+    handled = feed.local("2026-03-10 09:00")
+    tickets = [feed.uid("t-") for _ in range(4)]
+    # exactly at the limit (2 h) is on time; a minute past it is not
+    await feed.verified(
+        tickets[0], unit, handled + dt.timedelta(hours=2), verified_by=f"grid.{worker}", handled_at=handled
+    )
+    await feed.verified(
+        tickets[1], unit, handled + dt.timedelta(hours=2, minutes=1), verified_by=f"grid.{worker}", handled_at=handled
+    )
+    # a failed verification is a verification too; redelivered, it counts once
+    await feed.reopened(
+        tickets[2], unit, handled + dt.timedelta(minutes=30), verified_by=f"grid.{worker}", handled_at=handled
+    )
+    # a dispatcher's verification and a reopen by callback are no grid worker's figure
+    await feed.verified(tickets[3], unit, handled, verified_by="dispatcher.bufeng", handled_at=handled, twice=True)
+    await feed.reopened(tickets[3], unit, handled + dt.timedelta(hours=1))
+    await feed.settle()
+
+    (row,) = await feed.get("/grid-workers", assessor_b, period="2026-03", worker_id=worker)
+    assert (row["counts"]["verifications"], row["counts"]["verifications_on_time"]) == (3, 2)
+    formula = row["formulas"]["verification_on_time_rate"]
+    assert formula["shown"] == "按时核查率 = 2 / 3 = 66.67%" and row["rates"]["verification_on_time_rate"] == 0.6667
+    (none,) = await feed.get("/grid-workers", assessor_b, period="2026-03", worker_id=other)
+    assert none["counts"]["verifications"] == 0 and none["rates"]["verification_on_time_rate"] is None
+    evidence = await feed.get("/evidence/grid-workers", assessor_b, period="2026-03", worker_id=worker)
+    checks = [i for i in evidence["items"] if i["kind"] == "verification"]
+    assert sorted(i["on_time"] for i in checks) == [False, True, True]
+    assert {i["kind_zh"] for i in checks} == {"核查"} and checks[0]["feeds"] == [
+        "verifications",
+        "verifications_on_time",
+    ]

@@ -54,8 +54,36 @@ async def on_ticket_closed(session: AsyncSession, event: CloudEvent, ctx: Servic
     )
 
 
+async def on_ticket_verified(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    """A passed on-site verification: the verifier's figure (按时核查) when a grid worker verified."""
+    p = event.payload(dispatch.TicketVerified)
+    await gridworkers.record_verification(
+        session,
+        ticket_id=p.ticket_id,
+        verified_by=p.verified_by,
+        handled_at=p.handled_at,
+        verified_at=p.verified_at,
+        township_code=p.township_code,
+        limit_hours=ctx.settings.grid_verification_limit_hours,
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
+
+
 async def on_ticket_reopened(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(dispatch.TicketReopened)
+    # a failed verification is a verification done too (its verifier's figure), then the rework
+    await gridworkers.record_verification(
+        session,
+        ticket_id=p.ticket_id,
+        verified_by=p.verified_by,
+        handled_at=p.handled_at,
+        verified_at=p.reopened_at,
+        township_code=p.township_code,
+        limit_hours=ctx.settings.grid_verification_limit_hours,
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
     await units.record_rework(
         session,
         ticket_id=p.ticket_id,
@@ -538,6 +566,7 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 dispatch.TicketCreated.event_type: _bound(ctx, on_ticket_created),
                 dispatch.TicketSignedFor.event_type: _bound(ctx, on_ticket_signed_for),
                 dispatch.TicketVoided.event_type: _bound(ctx, on_ticket_voided),
+                dispatch.TicketVerified.event_type: _bound(ctx, on_ticket_verified),
             },
         ),
         Subscription(

@@ -52,6 +52,7 @@ KIND_LABELS = {
     "report": "上报",
     "report_voided": "上报作废",
     "task": "准入任务",
+    "verification": "核查",
 }
 
 #: the counts each kind of fact feeds
@@ -78,6 +79,7 @@ FEEDS = {
     "diary": ["diaries"],
     "report": ["reports"],
     "task": ["tasks", "tasks_on_time"],
+    "verification": ["verifications", "verifications_on_time"],
 }
 
 

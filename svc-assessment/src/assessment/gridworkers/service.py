@@ -179,6 +179,50 @@ async def record_fact(
     )
 
 
+async def record_verification(
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    verified_by: str | None,
+    handled_at: dt.datetime | None,
+    verified_at: dt.datetime,
+    township_code: str,
+    limit_hours: float,
+    event_id: str,
+    correlation_id: str,
+) -> None:
+    """An on-site verification (核查) by a grid worker on the roster that day; anyone else's
+    (a dispatcher's) is not a grid worker's figure."""
+    if not verified_by:
+        return
+    day = verified_at.astimezone(COUNTY_ZONE).date()
+    worker = (
+        await session.scalars(
+            select(GridWorker)
+            .where(
+                GridWorker.username == verified_by,
+                GridWorker.since <= day,
+                or_(GridWorker.until.is_(None), GridWorker.until >= day),
+            )
+            .order_by(GridWorker.since.desc())
+        )
+    ).first()
+    if worker is None:
+        return
+    await record_fact(
+        session,
+        kind="verification",
+        key=f"{ticket_id}:{verified_at.isoformat()}",
+        worker_id=worker.worker_id,
+        grid_code=worker.grid_code,
+        township_code=township_code,
+        at=verified_at,
+        on_time=rules.verification_on_time(handled_at, verified_at, limit_hours=limit_hours),
+        event_id=event_id,
+        correlation_id=correlation_id,
+    )
+
+
 # --- counting the evidence -----------------------------------------------------------------------
 
 
@@ -206,6 +250,8 @@ async def evidence_counts(
             counts["reports"] = int(n)
         elif kind == "task":
             counts["tasks"], counts["tasks_on_time"] = int(n), int(on_time or 0)
+        elif kind == "verification":
+            counts["verifications"], counts["verifications_on_time"] = int(n), int(on_time or 0)
     rows = await session.execute(
         select(f.worker_id, func.count())
         .where(
