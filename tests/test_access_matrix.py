@@ -2078,6 +2078,7 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/assessment/v1/evidence/units"): Fixture(ok=frozenset({422})),
     ("GET", "/api/assessment/v1/evidence/clerks"): Fixture(ok=frozenset({422})),
     ("GET", "/api/assessment/v1/evidence/grid-workers"): Fixture(ok=frozenset({422})),
+    ("GET", "/api/assessment/v1/evidence/hotline"): Fixture(ok=frozenset({422})),
     # no review is open in the matrix's county: 404 says the caller reached the service
     ("POST", "/api/assessment/v1/grid-workers/dismissal-reviews/{review_id}/decision"): Fixture(
         params=review_params,

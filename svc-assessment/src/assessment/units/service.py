@@ -556,9 +556,9 @@ async def list_units(
     return await indicators_for(session, units, months, now=now, case_limit_days=case_limit_days)
 
 
-async def get_unit_row(session: AsyncSession, principal: Principal, unit_code: str) -> Unit:
+async def get_unit_row(session: AsyncSession, principal: Principal, unit_code: str, *, permission: str = READ) -> Unit:
     unit = await session.scalar(
-        select(Unit).where(Unit.code == unit_code, scope_filter(principal, READ, Unit.area_code, Unit.dept))
+        select(Unit).where(Unit.code == unit_code, scope_filter(principal, permission, Unit.area_code, Unit.dept))
     )
     if unit is None:
         raise not_found("unit", unit_code)
