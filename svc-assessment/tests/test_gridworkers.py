@@ -312,6 +312,8 @@ async def test_a_grid_workers_verifications_count_on_time_within_the_limit_of_th
     grid = grid_of(72)
     await feed.rostered(worker, grid, dt.date(2026, 1, 1))
     await feed.rostered(other, grid_of(73), dt.date(2026, 1, 1))
+    # the roster comes on grid's stream, the verifications on dispatch's: on the roster first
+    await feed.settle()
     unit = units.township_office(BUFENG, "cle")
     handled = feed.local("2026-03-10 09:00")
     tickets = [feed.uid("t-") for _ in range(4)]
