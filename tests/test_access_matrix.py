@@ -1329,6 +1329,10 @@ async def grid_quarter_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Sco
     return {"quarter": "2024-Q1"}, t.code, None
 
 
+async def item_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    return {"code": "window.discipline"}, demo.COUNTY_CODE, None
+
+
 async def review_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
     return {"review_id": str(uuid.uuid4())}, demo.COUNTY_CODE, None
 
@@ -2079,6 +2083,15 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/assessment/v1/evidence/clerks"): Fixture(ok=frozenset({422})),
     ("GET", "/api/assessment/v1/evidence/grid-workers"): Fixture(ok=frozenset({422})),
     ("GET", "/api/assessment/v1/evidence/hotline"): Fixture(ok=frozenset({422})),
+    # the list is the county's, public inside the platform: the seeded item's history; a new version
+    # from a holder is refused on the merits (422: it would take effect in the past)
+    ("GET", "/api/assessment/v1/items/{code}/versions"): Fixture(params=item_params, unscoped=True),
+    ("POST", "/api/assessment/v1/items/{code}/versions"): Fixture(
+        params=item_params,
+        body=body_of({"label_zh": "工作纪律", "max_points": 30, "basis": MATRIX, "effective_from": "2024-01-01"}),
+        ok=frozenset({422}),
+        unscoped=True,
+    ),
     # no review is open in the matrix's county: 404 says the caller reached the service
     ("POST", "/api/assessment/v1/grid-workers/dismissal-reviews/{review_id}/decision"): Fixture(
         params=review_params,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from assessment.items import service
-from assessment.items.schemas import ItemCreate, ItemOut, ManualRatingCreate, ManualRatingOut
+from assessment.items.schemas import ItemCreate, ItemOut, ItemRevise, ManualRatingCreate, ManualRatingOut
 from assessment.items.views import item_out, rating_out
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
@@ -40,6 +41,34 @@ async def create_item(
     item = await service.create_item(session, principal, body, now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/items?code={item.code}"
     return item_out(item)
+
+
+@router.post(
+    "/items/{code}/versions",
+    status_code=201,
+    response_model=ItemOut,
+    summary="Publish the next version of an item (the earlier ones stay as history)",
+    openapi_extra=problems(
+        {409: ["concurrent_update"], 422: ["effective_from_in_past", "effective_date_before_latest"]}
+    ),
+)
+async def revise_item(
+    code: Annotated[str, Path(max_length=60)],
+    body: ItemRevise,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.ITEM_MANAGE))],
+) -> ItemOut:
+    return item_out(await service.revise_item(session, principal, code, body, now=ctx.now()))
+
+
+@router.get("/items/{code}/versions", response_model=list[ItemOut], summary="Every version of an item, oldest first")
+async def item_versions(
+    code: Annotated[str, Path(max_length=60)],
+    session: ReadSession,
+    _principal: Annotated[Principal, Depends(require(service.ITEM_READ))],
+) -> list[ItemOut]:
+    return [item_out(i) for i in await service.item_history(session, code)]
 
 
 @router.post(
