@@ -1333,6 +1333,11 @@ async def item_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
     return {"code": "window.discipline"}, demo.COUNTY_CODE, None
 
 
+async def township_item_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    """The county's list read from a township: every holder of the permission reads it anywhere."""
+    return {"code": "window.discipline"}, t.code, None
+
+
 async def review_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
     return {"review_id": str(uuid.uuid4())}, demo.COUNTY_CODE, None
 
@@ -2085,7 +2090,7 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/assessment/v1/evidence/hotline"): Fixture(ok=frozenset({422})),
     # the list is the county's, public inside the platform: the seeded item's history; a new version
     # from a holder is refused on the merits (422: it would take effect in the past)
-    ("GET", "/api/assessment/v1/items/{code}/versions"): Fixture(params=item_params, unscoped=True),
+    ("GET", "/api/assessment/v1/items/{code}/versions"): Fixture(params=township_item_params, outside=frozenset({200})),
     ("POST", "/api/assessment/v1/items/{code}/versions"): Fixture(
         params=item_params,
         body=body_of({"label_zh": "工作纪律", "max_points": 30, "basis": MATRIX, "effective_from": "2024-01-01"}),
