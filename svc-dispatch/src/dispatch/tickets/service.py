@@ -633,6 +633,8 @@ async def verify(
                 awaiting_callback=awaiting,
                 on_time=ticket.on_time,
                 verified_at=now,
+                verified_by=principal.username,
+                handled_at=ticket.handled_at,
             ),
         )
         if awaiting:
@@ -640,7 +642,15 @@ async def verify(
             return ticket
         await close(session, ticket, env, actor)
         return ticket
-    await reopen(session, ticket, env, actor, (note or "").strip(), failed_step=StepKind.VERIFICATION_FAILED)
+    await reopen(
+        session,
+        ticket,
+        env,
+        actor,
+        (note or "").strip(),
+        failed_step=StepKind.VERIFICATION_FAILED,
+        verified_by=principal.username,
+    )
     return ticket
 
 
@@ -678,7 +688,14 @@ async def close(session: AsyncSession, ticket: Ticket, env: Env, actor: Actor) -
 
 
 async def reopen(
-    session: AsyncSession, ticket: Ticket, env: Env, actor: Actor, reason: str, *, failed_step: StepKind
+    session: AsyncSession,
+    ticket: Ticket,
+    env: Env,
+    actor: Actor,
+    reason: str,
+    *,
+    failed_step: StepKind,
+    verified_by: str | None = None,
 ) -> None:
     """返工: back to the handling unit (after a failed verification or a dissatisfied callback)."""
     now = env.now
@@ -706,6 +723,8 @@ async def reopen(
             reason=reason,
             rework_count=ticket.rework_count,
             reopened_at=now,
+            verified_by=verified_by if failed_step == StepKind.VERIFICATION_FAILED else None,
+            handled_at=ticket.handled_at if failed_step == StepKind.VERIFICATION_FAILED else None,
         ),
     )
 
