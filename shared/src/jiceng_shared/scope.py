@@ -7,7 +7,7 @@ lookup by id outside every scope finds nothing (404, nothing leaks).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
@@ -27,7 +27,7 @@ def binding_clause(binding: Binding, area_col: Any, dept_col: Any | None) -> Col
     low, high = _area_range(binding.prefix)
     clause: ColumnElement[bool] = true() if len(binding.prefix) == 0 else and_(area_col >= low, area_col < high)
     if binding.dept is not None:
-        clause = and_(clause, dept_col == binding.dept)
+        clause = and_(clause, cast(ColumnElement[bool], dept_col == binding.dept))
     return clause
 
 
