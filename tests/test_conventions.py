@@ -139,3 +139,34 @@ def test_the_clock_check_sees_every_wall_clock_read():
     ):
         assert wall_clock_reads(path, ast.parse(source)), source
     assert not wall_clock_reads(path, ast.parse("ctx.now()\nenv.now\nclock.now()\n"))
+
+
+# --- one name for the scope filter (issue 17): a sub-domain's "what may this principal read" is
+# `readable(principal)` (a loader built on it may be `load_readable`), never a second name.
+
+SECOND_NAMES = {"visible", "_visible", "_readable", "is_visible", "visible_to", "scope", "_scope"}
+
+
+def second_scope_filter_names(path: Path, tree: ast.AST) -> list[str]:
+    """``file:line name`` of every function named as the scope filter under another name."""
+    relative = path.relative_to(ROOT).as_posix()
+    return [
+        f"{relative}:{node.lineno} {node.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in SECOND_NAMES
+    ]
+
+
+def test_the_scope_filter_has_one_name():
+    offenders = []
+    for directory in sorted(ROOT.glob("svc-*/src")):
+        for path in sorted(directory.rglob("*.py")):
+            offenders += second_scope_filter_names(path, ast.parse(path.read_text(), filename=str(path)))
+    assert not offenders, f"name the scope filter readable(principal): {offenders}"
+
+
+def test_the_scope_filter_check_sees_a_second_name():
+    path = ROOT / "svc-x" / "src" / "x" / "queries.py"
+    for source in ("def visible(principal): ...\n", "def _visible(p): ...\n", "async def _readable(p): ...\n"):
+        assert second_scope_filter_names(path, ast.parse(source)), source
+    assert not second_scope_filter_names(path, ast.parse("def readable(principal): ...\ndef visible_groups(): ...\n"))

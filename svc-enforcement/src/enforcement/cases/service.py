@@ -67,7 +67,7 @@ class CaseRules:
         return cls(min_officers=s.min_officers, decision_days=s.decision_days, extension_days=s.decision_extension_days)
 
 
-def visible(principal: Principal, permission: str = READ) -> Any:
+def readable(principal: Principal, permission: str = READ) -> Any:
     return scope_filter(principal, permission, Case.area_code, Case.handling_dept)
 
 
@@ -163,14 +163,14 @@ async def read_detail(
 async def list_cases(
     session: AsyncSession, principal: Principal, *, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> list[Case]:
-    stmt = select(Case).where(visible(principal))
+    stmt = select(Case).where(readable(principal))
     stmt = where_equal(stmt, ((getattr(Case, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Case.created_at, Case.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: str, *, lock: bool = False) -> Case:
-    stmt = select(Case).where(Case.id == case_id, visible(principal))
+    stmt = select(Case).where(Case.id == case_id, readable(principal))
     if lock:
         stmt = stmt.with_for_update()
     case = await session.scalar(stmt)

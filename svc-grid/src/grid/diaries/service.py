@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.diaries import rules
@@ -104,10 +104,15 @@ async def open_diary(
     return diary
 
 
-async def visible(session: AsyncSession, principal: Principal, diary_id: str, *, for_update: bool = False) -> Diary:
-    stmt = select(Diary).where(
-        Diary.id == diary_id, scope_filter(principal, READ, Diary.grid_code) | (Diary.worker_id == principal.subject)
-    )
+def readable(principal: Principal) -> ColumnElement[bool]:
+    """The diaries of the principal's grids, and the worker's own."""
+    return scope_filter(principal, READ, Diary.grid_code) | (Diary.worker_id == principal.subject)
+
+
+async def load_readable(
+    session: AsyncSession, principal: Principal, diary_id: str, *, for_update: bool = False
+) -> Diary:
+    stmt = select(Diary).where(Diary.id == diary_id, readable(principal))
     diary = await session.scalar(stmt.with_for_update() if for_update else stmt)
     if diary is None:
         raise not_found("diary", diary_id)
@@ -128,7 +133,7 @@ async def complete(
     now: dt.datetime,
     cal: WorkdayCalendar,
 ) -> Diary:
-    diary = await visible(session, principal, diary_id, for_update=True)
+    diary = await load_readable(session, principal, diary_id, for_update=True)
     if diary.worker_id != principal.subject:
         raise Problem(403, "not_diary_author", "Not yours", "only the worker who keeps the diary completes it")
     _mutable(diary)
@@ -143,7 +148,7 @@ async def complete(
 
 async def sign(session: AsyncSession, principal: Principal, diary_id: str, *, now: dt.datetime) -> Diary:
     """The community director of the diary's grid signs it (002 art. 20); it is immutable from then on."""
-    diary = await visible(session, principal, diary_id, for_update=True)
+    diary = await load_readable(session, principal, diary_id, for_update=True)
     if not principal.covers(SIGN, diary.grid_code):
         raise Problem(
             403,
@@ -183,7 +188,7 @@ async def list_diaries(
     last: dt.date | None,
     limit: int,
 ) -> list[Diary]:
-    stmt = select(Diary).where(scope_filter(principal, READ, Diary.grid_code) | (Diary.worker_id == principal.subject))
+    stmt = select(Diary).where(readable(principal))
     for column, value in ((Diary.grid_code, grid_code), (Diary.worker_id, worker_id), (Diary.status, status)):
         if value is not None:
             stmt = stmt.where(column == value)

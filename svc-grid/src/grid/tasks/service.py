@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
@@ -125,7 +125,7 @@ async def assign(
     return task, assignments
 
 
-def _readable(principal: Principal) -> object:
+def readable(principal: Principal) -> ColumnElement[bool]:
     return scope_filter(principal, READ, TaskAssignment.grid_code, TaskAssignment.dept) | scope_filter(
         principal, READ, TaskAssignment.grid_code
     )
@@ -142,7 +142,7 @@ async def list_assignments(
     stmt = (
         select(TaskAssignment, GridTask)
         .join(GridTask, GridTask.id == TaskAssignment.task_id)
-        .where(_readable(principal))
+        .where(readable(principal))
     )
     if grid_code is not None:
         stmt = stmt.where(TaskAssignment.grid_code == grid_code)
@@ -165,7 +165,7 @@ async def report(
         await session.execute(
             select(TaskAssignment, GridTask)
             .join(GridTask, GridTask.id == TaskAssignment.task_id)
-            .where(TaskAssignment.id == assignment_id, _readable(principal))
+            .where(TaskAssignment.id == assignment_id, readable(principal))
         )
     ).first()
     if row is None:
