@@ -10,7 +10,7 @@ from enforcement.cases import service
 from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, Tx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -28,6 +28,7 @@ async def _detail(ctx: Ctx, principal: Principal, case_id: str) -> CaseDetail:
 @router.get("", response_model=Page[CaseOut], summary="Cases in your scope, newest first")
 async def list_cases(
     ctx: Ctx,
+    session: ReadSession,
     principal: Reader,
     status: CaseStatus | None = None,
     lead_id: str | None = None,
@@ -46,8 +47,7 @@ async def list_cases(
         "number": number,
         "township_code": township_code,
     }
-    async with ctx.db.session() as session:
-        rows = await service.list_cases(session, principal, filters=filters, limit=limit, cursor=cursor)
+    rows = await service.list_cases(session, principal, filters=filters, limit=limit, cursor=cursor)
     items, next_cursor = page_of(rows, limit)
     now = ctx.now()
     return Page[CaseOut](items=[service.to_out(c, ctx.calendar, now) for c in items], next_cursor=next_cursor)
@@ -60,12 +60,13 @@ async def list_cases(
     summary="Register (立案) a case from a lead, with at least two certified officers",
 )
 async def open_case(
-    body: CaseOpen, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.OPEN))]
+    body: CaseOpen,
+    response: Response,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.OPEN))],
 ) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        case = await service.open_case(
-            session, principal, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
-        )
+    case = await service.open_case(session, principal, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/cases/{case.id}"
     return await _detail(ctx, principal, case.id)
 
@@ -77,10 +78,13 @@ async def get_case(case_id: str, ctx: Ctx, principal: Reader) -> CaseDetail:
 
 @router.post("/{case_id}/close", response_model=CaseDetail, summary="Close a decided case (结案) with its outcome")
 async def close_case(
-    case_id: str, body: CaseClose, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.CLOSE))]
+    case_id: str,
+    body: CaseClose,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.CLOSE))],
 ) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        await service.close(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
+    await service.close(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
     return await _detail(ctx, principal, case_id)
 
 
