@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.cases import service
 from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut
@@ -21,8 +22,8 @@ def _config(ctx: Ctx) -> service.CaseRules:
     return service.CaseRules.from_settings(ctx.settings)
 
 
-async def _detail(ctx: Ctx, principal: Principal, case_id: str) -> CaseDetail:
-    return await service.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+async def _detail(ctx: Ctx, session: AsyncSession, principal: Principal, case_id: str) -> CaseDetail:
+    return await service.read_detail(session, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.get("", response_model=Page[CaseOut], summary="Cases in your scope, newest first")
@@ -68,12 +69,12 @@ async def open_case(
 ) -> CaseDetail:
     case = await service.open_case(session, principal, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/cases/{case.id}"
-    return await _detail(ctx, principal, case.id)
+    return await _detail(ctx, session, principal, case.id)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its notices, reviews and decision")
-async def get_case(case_id: str, ctx: Ctx, principal: Reader) -> CaseDetail:
-    return await _detail(ctx, principal, case_id)
+async def get_case(case_id: str, ctx: Ctx, session: ReadSession, principal: Reader) -> CaseDetail:
+    return await _detail(ctx, session, principal, case_id)
 
 
 @router.post("/{case_id}/close", response_model=CaseDetail, summary="Close a decided case (结案) with its outcome")
@@ -85,7 +86,7 @@ async def close_case(
     principal: Annotated[Principal, Depends(require(service.CLOSE))],
 ) -> CaseDetail:
     await service.close(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
-    return await _detail(ctx, principal, case_id)
+    return await _detail(ctx, session, principal, case_id)
 
 
 @router.post(

@@ -45,7 +45,7 @@ async def notify_rights(
     await service.notify_rights(
         session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
     )
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+    return await cases.read_detail(session, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -62,7 +62,7 @@ async def legal_review(
     principal: Annotated[Principal, Depends(require(service.REVIEW))],
 ) -> CaseDetail:
     await service.legal_review(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+    return await cases.read_detail(session, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -85,7 +85,7 @@ async def decide(
         execution=ExecutionRules.from_settings(ctx.settings),
         now=ctx.now(),
     )
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+    return await cases.read_detail(session, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.post(
