@@ -392,7 +392,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         max_age=600,
     )
     app = ObservabilityMiddleware(Edge(gateway, address), service="gateway")
-    app.api = api  # type: ignore[attr-defined] - tests and tools reach the FastAPI app (state, lifespan)
+    app.api = api  # type: ignore[attr-defined]  # tests and tools reach the FastAPI app (state, lifespan)
     return app
 
 

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: the demo county shipped with the platform (demo-data.md)
 DEMO_COUNTY_DIR = Path(__file__).resolve().parent / "counties" / "demo"
@@ -133,10 +134,10 @@ def load_categories(path: Path) -> tuple[Category, ...]:
                     label_zh=row["label_zh"].strip(),
                     major=row["major"].strip(),
                     urgent=bool(flags["urgent"]),
-                    dispatch_limit_minutes=numbers["dispatch_limit_minutes"],  # type: ignore[arg-type]
-                    handle_limit_value=numbers["handle_limit_value"],  # type: ignore[arg-type]
+                    dispatch_limit_minutes=numbers["dispatch_limit_minutes"],  # type: ignore[arg-type]  # a str went to `bad`
+                    handle_limit_value=numbers["handle_limit_value"],  # type: ignore[arg-type]  # a str went to `bad`
                     handle_limit_unit=unit,
-                    extension_max_value=numbers["extension_max_value"],  # type: ignore[arg-type]
+                    extension_max_value=numbers["extension_max_value"],  # type: ignore[arg-type]  # a str went to `bad`
                     functional_department=bool(flags["functional_department"]),
                 )
             )
@@ -173,7 +174,7 @@ class _CountyCategories(Sequence[Category]):
     """The configured county's categories, read when first used (after the process installed its
     county), so importing this module reads no file."""
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    def __getitem__(self, index: Any) -> Any:  # an int gives a Category, a slice a sequence
         return county_categories()[index]
 
     def __len__(self) -> int:

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.service import ServiceSpec, build_context
+from jiceng_shared.settings import CommonSettings
 
 
 def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: list[str] | None = None) -> int:
@@ -59,7 +61,7 @@ def county_files_refused(settings: object) -> str | None:
 #: how every process is served. ``proxy_headers=False``: uvicorn would otherwise rewrite the
 #: client address from X-Forwarded-For for any loopback caller; the gateway alone decides which
 #: proxies to believe (GATEWAY_TRUSTED_PROXIES), and the services never read the address
-SERVER_OPTIONS: dict[str, object] = {
+SERVER_OPTIONS: dict[str, Any] = {
     "loop": "uvloop",
     "http": "httptools",
     "access_log": False,
@@ -70,8 +72,8 @@ SERVER_OPTIONS: dict[str, object] = {
 }
 
 
-async def _seed(spec: ServiceSpec, settings: object) -> None:
-    ctx = build_context(spec, settings)  # type: ignore[arg-type]
+async def _seed(spec: ServiceSpec, settings: CommonSettings) -> None:
+    ctx = build_context(spec, settings)
     try:
         assert spec.seed is not None
         await spec.seed(ctx)

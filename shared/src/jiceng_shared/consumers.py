@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.aio import cancel_and_wait
 from jiceng_shared.bus import EventBus
-from jiceng_shared.db import Database, dialect_insert, new_id, utcnow
+from jiceng_shared.db import Database, dialect_insert, new_id, rowcount, utcnow
 from jiceng_shared.errors import database_unavailable
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.observability import extract_context, tracer
@@ -147,6 +147,7 @@ class ConsumerGroup:
         """
         js = await self.bus.wait_ready()
         config = self.consumer_config(sub)
+        assert config.durable_name is not None  # consumer_config names it
         try:
             info = await js.consumer_info(self.bus.stream, config.durable_name)
         except NotFoundError:
@@ -197,7 +198,8 @@ class ConsumerGroup:
                         await semaphore.acquire()
                         task = asyncio.create_task(self._handle(sub, msg))
                         self._inflight.add(task)
-                        task.add_done_callback(lambda t: (self._inflight.discard(t), semaphore.release()))
+                        task.add_done_callback(self._inflight.discard)
+                        task.add_done_callback(lambda _: semaphore.release())
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -259,7 +261,7 @@ class ConsumerGroup:
                 .on_conflict_do_nothing()
             )
             result = await session.execute(stmt)
-            if result.rowcount == 0:
+            if rowcount(result) == 0:
                 return False
             await handler(session, event)
         return True

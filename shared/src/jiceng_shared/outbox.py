@@ -26,11 +26,11 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.bus import EventBus
-from jiceng_shared.db import Database, utcnow
+from jiceng_shared.db import Database, rowcount, utcnow
 from jiceng_shared.events import CloudEvent, EventPayload, build_event, nats_subject
 from jiceng_shared.observability import current_traceparent
 
@@ -222,7 +222,7 @@ class OutboxRelay:
         if js is None or not self.bus.connected:
             return 0, 1, 0
         t = self.table
-        unsent = t.c.sent_at.is_(None)
+        unsent: ColumnElement[bool] = t.c.sent_at.is_(None)
         if older_than is not None:  # younger rows are the fast path's, unless it failed
             unsent = unsent & (t.c.created_at < utcnow() - older_than)
         async with self.db.transaction() as session:
@@ -277,7 +277,7 @@ class OutboxRelay:
             if self.inbox_retention is not None:
                 inbox = self.db.infra.inbox
                 result = await session.execute(delete(inbox).where(inbox.c.processed_at < now - self.inbox_retention))
-                inbox_deleted = result.rowcount or 0
-        PRUNED.labels(self.service, "outbox").inc(outbox.rowcount or 0)
+                inbox_deleted = rowcount(result) or 0
+        PRUNED.labels(self.service, "outbox").inc(rowcount(outbox) or 0)
         PRUNED.labels(self.service, "inbox").inc(inbox_deleted)
-        return outbox.rowcount or 0, inbox_deleted
+        return rowcount(outbox) or 0, inbox_deleted

@@ -7,7 +7,7 @@ lookup by id outside every scope finds nothing (404, nothing leaks).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, false, literal, or_, true
 
@@ -34,7 +34,7 @@ def binding_clause(
         true() if len(binding.prefix) == 0 else and_(area_col >= bounds[0], area_col < bounds[1])
     )
     if binding.dept is not None:
-        clause = and_(clause, dept_col == binding.dept)
+        clause = and_(clause, cast(ColumnElement[bool], dept_col == binding.dept))
     return clause
 
 

@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
-from dispatch.tickets.rules import TicketRules
+from dispatch.tickets.rules import RETURN_WINDOW_WORKDAYS, TicketRules
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.topology import SERVICE_BY_NAME
 
@@ -19,8 +19,7 @@ class DispatchSettings(CommonSettings):
     #: ... and this close in time (hours between the two reports; 0 disables)
     duplicate_window_hours: float = 24.0
     #: a unit may return a wrongly routed ticket within this many working days of assignment
-    #: (Shandong 政务服务热线管理办法 2020, rules-reference §4.2)
-    return_window_workdays: int = 2
+    return_window_workdays: int = RETURN_WINDOW_WORKDAYS
     #: the warning flag is raised when this share of the handling period has passed
     warn_before_ratio: float = 0.8
     #: escalation levels (督办): level n is reached this many working days after the deadline

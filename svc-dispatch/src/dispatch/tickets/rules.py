@@ -53,11 +53,16 @@ UNDISPATCHED_STATUSES = (S.REGISTERED, S.RETURNED)
 CITIZEN_SOURCES = (TicketSource.HOTLINE,)
 
 
+#: a unit may return (退单) a wrongly routed ticket within this many working days of assignment
+#: (Shandong 政务服务热线管理办法 2020, rules-reference §4.2); the one place the default is written
+RETURN_WINDOW_WORKDAYS = 2
+
+
 @dataclass(frozen=True)
 class TicketRules:
     duplicate_radius_meters: float = 50.0
     duplicate_window_hours: float = 24.0
-    return_window_workdays: int = 2
+    return_window_workdays: int = RETURN_WINDOW_WORKDAYS
     warn_before_ratio: float = 0.8
     escalation_steps_workdays: tuple[int, ...] = (0, 5)
     default_handle_workdays: int = 5

@@ -39,7 +39,7 @@ DECIDE = "enforcement.case.open"
 EXTEND = "enforcement.case.extend"
 
 
-def visible(principal: Principal, permission: str = READ) -> Any:
+def readable(principal: Principal, permission: str = READ) -> Any:
     """Leads whose area and handling department lie in a scope where the caller holds ``permission``."""
     return scope_filter(principal, permission, Lead.area_code, Lead.handling_dept)
 
@@ -260,14 +260,14 @@ async def list_leads(
     limit: int,
     cursor: str | None,
 ) -> list[tuple[Lead, Transfer | None]]:
-    stmt = select(Lead, Transfer).outerjoin(Transfer, Transfer.lead_id == Lead.id).where(visible(principal))
+    stmt = select(Lead, Transfer).outerjoin(Transfer, Transfer.lead_id == Lead.id).where(readable(principal))
     stmt = where_equal(stmt, ((getattr(Lead, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Lead.created_at, Lead.id, limit=limit, cursor=cursor)
     return [(row.Lead, row.Transfer) for row in (await session.execute(stmt)).all()]
 
 
 async def get_lead(session: AsyncSession, principal: Principal, lead_id: str, *, lock: bool = False) -> Lead:
-    stmt = select(Lead).where(Lead.id == lead_id, visible(principal))
+    stmt = select(Lead).where(Lead.id == lead_id, readable(principal))
     if lock:
         stmt = stmt.with_for_update()
     lead = await session.scalar(stmt)

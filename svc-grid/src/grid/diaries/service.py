@@ -104,7 +104,9 @@ async def open_diary(
     return diary
 
 
-async def visible(session: AsyncSession, principal: Principal, diary_id: str, *, for_update: bool = False) -> Diary:
+async def load_readable(
+    session: AsyncSession, principal: Principal, diary_id: str, *, for_update: bool = False
+) -> Diary:
     stmt = select(Diary).where(Diary.id == diary_id, readable(principal))
     diary = await session.scalar(stmt.with_for_update() if for_update else stmt)
     if diary is None:
@@ -126,7 +128,7 @@ async def complete(
     now: dt.datetime,
     cal: WorkdayCalendar,
 ) -> Diary:
-    diary = await visible(session, principal, diary_id, for_update=True)
+    diary = await load_readable(session, principal, diary_id, for_update=True)
     if diary.worker_id != principal.subject:
         raise Problem(403, "not_diary_author", "Not yours", "only the worker who keeps the diary completes it")
     _mutable(diary)
@@ -141,7 +143,7 @@ async def complete(
 
 async def sign(session: AsyncSession, principal: Principal, diary_id: str, *, now: dt.datetime) -> Diary:
     """The community director of the diary's grid signs it (002 art. 20); it is immutable from then on."""
-    diary = await visible(session, principal, diary_id, for_update=True)
+    diary = await load_readable(session, principal, diary_id, for_update=True)
     if not principal.covers(SIGN, diary.grid_code):
         raise Problem(
             403,

@@ -274,19 +274,8 @@ async def update_building(
         raise not_found("building", building_id)
     require_scope(principal, WRITE, building.grid_code)
     _version(building, body.version)
-    changes = history.diff(building, body.model_dump(exclude={"version"}, exclude_unset=True))
-    if changes:
-        building.updated_at = now
-        history.record(
-            session,
-            entity="building",
-            entity_id=building.id,
-            grid_code=building.grid_code,
-            action="updated",
-            changes=changes,
-            principal=principal,
-            now=now,
-        )
+    fields = body.model_dump(exclude={"version"}, exclude_unset=True)
+    history.update(session, building, fields, entity="building", principal=principal, now=now)
     await session.flush()
     return building
 
@@ -364,19 +353,7 @@ async def update_enterprise(
     if "building_id" in fields:
         await _building_in_grid(session, fields["building_id"], enterprise.grid_code, errors)
     errors.raise_if_any()
-    changes = history.diff(enterprise, fields)
-    if changes:
-        enterprise.updated_at = now
-        history.record(
-            session,
-            entity="enterprise",
-            entity_id=enterprise.id,
-            grid_code=enterprise.grid_code,
-            action="updated",
-            changes=changes,
-            principal=principal,
-            now=now,
-        )
+    history.update(session, enterprise, fields, entity="enterprise", principal=principal, now=now)
     await session.flush()
     return enterprise
 

@@ -185,22 +185,10 @@ async def update(
             building_id=fields.get("building_id"),
         )
     ).raise_if_any()
-    changes = history.diff(resident, fields)
-    if changes:
-        resident.updated_at = now
-        if "special_groups" in changes:
-            await session.execute(delete(ResidentGroup).where(ResidentGroup.resident_id == resident.id))
-            _set_groups(session, resident)
-        history.record(
-            session,
-            entity="resident",
-            entity_id=resident.id,
-            grid_code=resident.grid_code,
-            action="updated",
-            changes=changes,
-            principal=principal,
-            now=now,
-        )
+    changes = history.update(session, resident, fields, entity="resident", principal=principal, now=now)
+    if "special_groups" in changes:
+        await session.execute(delete(ResidentGroup).where(ResidentGroup.resident_id == resident.id))
+        _set_groups(session, resident)
     await session.flush()
     return resident
 
