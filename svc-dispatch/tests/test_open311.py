@@ -86,15 +86,15 @@ async def test_without_lat_long_the_township_attribute_places_the_request(desk, 
 async def test_every_bad_field_is_named_and_nothing_is_written(desk, dispatch):
     before = await desk.counts()
     response = await post(dispatch, {"lat": "95", "service_code": "", "attribute[colour]": "red"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"service_code", "description", "lat"} <= fields
     no_place = await post(dispatch, form(lat=None, long=None))
-    assert no_place.status_code == 400 and no_place.json()["code"] == "location_required"
+    assert no_place.status_code == 422 and no_place.json()["code"] == "location_required"
     no_township = await post(dispatch, form(lat=None, long=None, address_string="人民路8号"))
-    assert no_township.status_code == 400 and no_township.json()["code"] == "township_required"
+    assert no_township.status_code == 422 and no_township.json()["code"] == "township_required"
     outside = await post(dispatch, form(lat="39.9", long="116.4"))
-    assert outside.status_code == 400 and outside.json()["code"] == "outside_jurisdiction"
+    assert outside.status_code == 422 and outside.json()["code"] == "outside_jurisdiction"
     assert await desk.counts() == before
 
 
@@ -134,9 +134,9 @@ async def test_a_search_spans_at_most_ninety_days(dispatch):
     longer = await public_get(
         dispatch, "requests.json", start_date="2026-01-01T00:00:00Z", end_date="2026-04-01T00:00:01Z"
     )
-    assert longer.status_code == 400 and longer.json()["code"] == "invalid_search"
+    assert longer.status_code == 422 and longer.json()["code"] == "invalid_search"
     bad = await public_get(dispatch, "requests.json", status="pending", start_date="2026-01-01T00:00:00")
-    assert bad.status_code == 400 and {e["field"] for e in bad.json()["errors"]} == {"status", "start_date"}
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"status", "start_date"}
 
 
 def test_the_search_window_defaults_to_the_last_ninety_days_and_refuses_more():

@@ -1,7 +1,8 @@
 """HTTP routes of Open311 GeoReport v2 (JSON), behind the gateway's ``/open311/v2``.
 
 The reads are public (the gateway rate-limits them); posting a request needs the intake
-permission of a department client, whose ``api_key`` the gateway turns into its identity.
+permission of a department client, whose ``api_key`` the gateway turns into its identity. Bad
+input answers 422 like every route here; the gateway gives Open311 clients the spec's 400.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _list(value: str | None) -> list[str] | None:
 @router.get(
     "/public/open311/requests.json",
     summary="Open311: service requests of citizens' channels, newest first (at most 90 days)",
-    openapi_extra=problems({400: ["invalid_search"], 404: ["unknown_jurisdiction"]}),
+    openapi_extra=problems({422: ["invalid_search"], 404: ["unknown_jurisdiction"]}),
 )
 async def list_requests(
     ctx: Ctx,
@@ -87,7 +88,7 @@ async def list_requests(
             window = rules.search_window(start_date, end_date, ctx.now(), max_days=ctx.settings.open311_max_days)
         except ValueError as exc:
             errors.add("end_date", "invalid_search", str(exc))
-    errors.raise_if_any(400)
+    errors.raise_if_any()
     assert window is not None
     return await queries.list_requests(
         session,
@@ -124,7 +125,7 @@ def _form_fields(form: Any) -> dict[str, Any]:
     "/open311/requests.json",
     status_code=201,
     summary="Open311: post a service request (form-encoded); it becomes a ticket routed like any other",
-    openapi_extra=problems({400: ["location_required", "township_required", "outside_jurisdiction"]}),
+    openapi_extra=problems({422: ["location_required", "township_required", "outside_jurisdiction"]}),
 )
 async def post_request(
     request: Request, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(INTAKE))]
@@ -136,7 +137,7 @@ async def post_request(
         errors = FieldErrors()
         for e in exc.errors():
             errors.add(".".join(str(p) for p in e["loc"]) or "request", e["type"], e["msg"])
-        errors.raise_if_any(400)
-        raise Problem(400, "bad_request", "Invalid request") from exc
+        errors.raise_if_any()
+        raise Problem(422, "validation_failed", "Invalid request") from exc
     ticket, _ = await service.submit(session, principal, body, env_of(ctx), ctx.org)
     return [RequestCreated(service_request_id=ticket.id, service_notice=f"工单号 {ticket.number}")]

@@ -63,7 +63,7 @@ async def submit(
         errors.add(
             f"attribute[{TOWNSHIP_ATTRIBUTE}]", "township_required", "without lat/long, name the township (its code)"
         )
-    errors.raise_if_any(400)
+    errors.raise_if_any()
     parts = [p for p in (body.last_name, body.first_name) if p]
     # a Chinese name is written family name first without a space (王小明); others "Last First"
     name = ("" if all(ord(c) >= 0x2E80 for c in "".join(parts)) else " ").join(parts) or None
