@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import JSON, case, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,8 @@ from jiceng_shared.workdays import COUNTY_ZONE
 MAX_FEATURES = 20_000
 STATUS_LABELS = TicketStatus.labels()
 SUPERVISED = frozenset(rules.SUPERVISED_STATUSES)
+#: a ticket's place is a GeoJSON Point (intake and grid incidents take nothing else)
+_LOCATION = type_coerce(Ticket.location, JSON)
 
 
 def _overdue(now: dt.datetime) -> Any:
@@ -57,7 +59,9 @@ async def ticket_features(
         Ticket.unit_code,
         Ticket.unit_name,
         Ticket.area_code,
-        Ticket.location,
+        # the point's coordinates as numbers: no JSON document decoded per ticket
+        _LOCATION[("coordinates", 0)].as_float(),
+        _LOCATION[("coordinates", 1)].as_float(),
         Ticket.deadline,
         Ticket.warning,
         Ticket.escalation_level,
@@ -74,14 +78,14 @@ async def ticket_features(
     labels = STATUS_LABELS
     supervised = SUPERVISED
     features = []
-    for tid, number, status, cat, unit_code, unit_name, area, location, deadline, warning, level in rows:
-        if not location:
+    for tid, number, status, cat, unit_code, unit_name, area, lng, lat, deadline, warning, level in rows:
+        if lng is None or lat is None:
             continue  # a call without an address has no place on the map
         features.append(
             {
                 "type": "Feature",
                 "id": tid,
-                "geometry": location,
+                "geometry": {"type": "Point", "coordinates": [lng, lat]},
                 "properties": {
                     "number": number,
                     "status": status,
