@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import command_map
 import faults
 import grid_reads
 import loop1
@@ -34,7 +35,14 @@ from jiceng_shared.testing.plugin import Databases, delete_stream
 from jiceng_shared.topology import PROCESSES
 
 RESULTS = Path(__file__).parent / "results.json"
-PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval, "grid": grid_reads, "faults": faults}
+PARTS = {
+    "gateway": gateway,
+    "loop1": loop1,
+    "approval": approval,
+    "grid": grid_reads,
+    "map": command_map,
+    "faults": faults,
+}
 
 
 class ConnectionSampler:
@@ -116,6 +124,7 @@ def main() -> int:
                 "env": stack.env,
                 "infra": infra,
                 "databases": databases,
+                "stack": stack,
             }
             with ConnectionSampler(infra, databases) as sampler:
                 for name in parts:

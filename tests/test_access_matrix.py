@@ -602,6 +602,16 @@ CATALOGUE_ITEM = {
 }
 
 
+async def open311_service_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    return {"service_code": "consumer_complaint"}, None, None
+
+
+async def open311_request_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    # public: any caller gets the same answer (404 for an id of no citizen's request);
+    # tests/test_open311_e2e.py reads real ones
+    return {"service_request_id": str(uuid.uuid4())}, None, None
+
+
 async def catalogue_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
     return {"code": INSTANT}, None, None
 
@@ -1698,6 +1708,12 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         unscoped=True,
     ),
     ("GET", "/api/approval/v1/public/guides/{code}"): Fixture(params=catalogue_params, unscoped=True),
+    ("GET", "/api/dispatch/v1/public/open311/services/{service_code}.json"): Fixture(
+        params=open311_service_params, unscoped=True
+    ),
+    ("GET", "/api/dispatch/v1/public/open311/requests/{service_request_id}.json"): Fixture(
+        params=open311_request_params, unscoped=True
+    ),
     ("POST", "/api/approval/v1/public/applications/lookup"): Fixture(body=public_status_body, ok=frozenset({200})),
     ("GET", "/api/approval/v1/applications/{application_id}"): Fixture(params=application_params),
     ("POST", "/api/approval/v1/applications/{application_id}/accept"): Fixture(

@@ -56,6 +56,10 @@ class DispatchSettings(CommonSettings):
     default_handle_workdays: int = 5
     #: how often the supervision job looks for tickets near or past their deadline (seconds)
     supervision_scan_seconds: float = 30.0
+    #: Open311 GeoReport v2: GET requests.json covers at most this many days (the spec's 90)
+    open311_max_days: int = 90
+    #: ... and answers at most this many requests (the spec lets a server cap the list; 1000 as its example)
+    open311_max_requests: int = 1000
 
     def ticket_rules(self) -> TicketRules:
         return TicketRules(

@@ -50,7 +50,7 @@ PARK_FROM = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 #: states where the centre's dispatch clock runs (nobody holds the ticket)
 UNDISPATCHED_STATUSES = (S.REGISTERED, S.RETURNED)
 #: sources of a citizen's matter: the ticket gets a satisfaction callback (回访) before it closes
-CITIZEN_SOURCES = (TicketSource.HOTLINE,)
+CITIZEN_SOURCES = (TicketSource.HOTLINE, TicketSource.OPEN311)
 
 
 #: a unit may return (退单) a wrongly routed ticket within this many working days of assignment
