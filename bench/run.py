@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import faults
 import grid_reads
 import loop1
+import loop1cpu
 
 import approval
 import gateway
@@ -34,7 +35,14 @@ from jiceng_shared.testing.plugin import Databases, delete_stream
 from jiceng_shared.topology import PROCESSES
 
 RESULTS = Path(__file__).parent / "results.json"
-PARTS = {"gateway": gateway, "loop1": loop1, "approval": approval, "grid": grid_reads, "faults": faults}
+PARTS = {
+    "loop1cpu": loop1cpu,
+    "gateway": gateway,
+    "loop1": loop1,
+    "approval": approval,
+    "grid": grid_reads,
+    "faults": faults,
+}
 
 
 class ConnectionSampler:
@@ -115,6 +123,7 @@ def main() -> int:
                 "env": stack.env,
                 "infra": infra,
                 "databases": databases,
+                "pids": {name: proc.pid for name, proc in stack.procs.items()} if stack else {},
             }
             with ConnectionSampler(infra, databases) as sampler:
                 for name in parts:
