@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -56,12 +60,47 @@ async def _phase(gateway: str, nats_url: str, prefix: str, password: str, meter:
         idle0 = await asyncio.to_thread(meter.snapshot)
         await asyncio.sleep(IDLE_SECONDS)
         idle1 = await asyncio.to_thread(meter.snapshot)
+        profilers = _profile(meter.pids)
         result = await _run(gateway, token, arrivals, rate=RATE, seconds=SECONDS, drain_seconds=30)
         await asyncio.sleep(SETTLE_SECONDS)
         work1 = await asyncio.to_thread(meter.snapshot)
+        for proc in profilers:
+            proc.wait()
     finally:
         await nc.close()
     return {"idle": CpuMeter.delta(idle0, idle1), "work": CpuMeter.delta(idle1, work1), "result": result}
+
+
+def _profile(pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
+    """With BENCH_PROFILE=<dir> (and py-spy installed): sample every process through the phase,
+    collapsed stacks per process in <dir> (to see where loop 1's CPU goes)."""
+    out = os.environ.get("BENCH_PROFILE")
+    spy = shutil.which("py-spy", path=os.path.dirname(sys.executable)) or shutil.which("py-spy")
+    if not out or not spy:
+        return []
+    os.makedirs(out, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(SECONDS),
+                "--rate",
+                "200",
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--output",
+                f"{out}/{name}.txt",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in pids.items()
+    ]
 
 
 def measure(ctx: dict[str, Any]) -> dict[str, Any]:
