@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import faults
 import grid_reads
+import lists
 import loop1
 import loop1cpu
 
@@ -42,6 +43,7 @@ PARTS = {
     "approval": approval,
     "grid": grid_reads,
     "faults": faults,
+    "lists": lists,
 }
 
 
