@@ -29,7 +29,6 @@ from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenSigner
 
 ROWS = int(os.environ.get("BENCH_LIST_ROWS", "200000"))
 REQUESTS = 40
-OTHER_AREA = "320971100201002"
 
 #: service, table, list path, query parameter → column; the value of each filter comes from a
 #: template row (the newest), and the bulk rows get another value in every such column
@@ -47,8 +46,9 @@ LISTS = [
         {"status": "status", "grid_code": "grid_code", "category": "category"},
     ),
 ]
-#: bulk values: never equal to a template's, valid for the column's length
-OTHER = {"area_code": OTHER_AREA, "grid_code": OTHER_AREA}
+#: bulk values of area columns: one of the two grids loop 1 reports into, never the template's
+#: (and in the caller's scope, so the bulk rows are read past, not filtered out by the scope)
+GRIDS = ("320971100201001", "320971100201002")
 
 
 def _dsn(env: dict[str, str], service: str) -> str:
@@ -66,7 +66,14 @@ async def _template(dsn: str, table: str, columns: list[str]) -> dict[str, Any]:
     return {"row": dict(row), "count": count}
 
 
-async def _bulk(dsn: str, table: str, filtered: dict[str, str], template_id: str, rows: int) -> float:
+def _other(column: str, template: dict[str, Any]) -> str:
+    """A value of ``column`` no template row has: the other grid for areas, else a marker."""
+    if column in ("area_code", "grid_code"):
+        return next(g for g in GRIDS if g != template[column])
+    return "bench_other"
+
+
+async def _bulk(dsn: str, table: str, filtered: dict[str, str], template: dict[str, Any], rows: int) -> float:
     """Insert ``rows`` copies of the template, newer than all, matching none of the filters."""
     conn = await asyncpg.connect(dsn)
     started = time.perf_counter()
@@ -89,13 +96,13 @@ async def _bulk(dsn: str, table: str, filtered: dict[str, str], template_id: str
             elif c == "correlation_id":
                 exprs.append("md5(g::text)")
             elif c in filtered.values():
-                exprs.append(f"'{OTHER.get(c, 'bench_other')}'")
+                exprs.append(f"'{_other(c, template)}'")
             else:
                 exprs.append(c)
         await conn.execute(
             f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} "
             f"FROM {table} t, generate_series(1, {rows}) g WHERE t.id = $1",
-            template_id,
+            template["id"],
         )
         await conn.execute(f"ANALYZE {table}")
     finally:
@@ -146,7 +153,7 @@ def measure(ctx: dict[str, Any]) -> dict[str, Any]:
         if "unit" in params:  # the API's unit parameter is the unit code as stored
             params["unit"] = str(template["row"]["unit_code"])
         small = _p95s(ctx["services"][service], path, headers, params)
-        seconds = asyncio.run(_bulk(dsn, table, filtered, template["row"]["id"], ROWS))
+        seconds = asyncio.run(_bulk(dsn, table, filtered, template["row"], ROWS))
         large = _p95s(ctx["services"][service], path, headers, params)
         per_filter = {q: round(large[q] / small[q], 2) for q in params}
         ratios += per_filter.values()
