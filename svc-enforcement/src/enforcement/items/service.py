@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,15 +138,61 @@ async def list_revisions(session: AsyncSession, code: str) -> list[ItemRevision]
     return revisions
 
 
+@dataclass(frozen=True)
+class ResolvedItem:
+    """What a lead records of the item covering it (a revision in force, with its delegations)."""
+
+    id: str
+    code: str
+    revision: int
+    name_zh: str
+    competent_dept: str
+    categories: frozenset[str]
+    delegations: tuple[rules.DelegationSpec, ...]
+
+
+#: (day, fingerprint of the revisions table) → the revisions in force that day, by code. Revisions
+#: and their delegations are never edited (a change is a new revision, with a new id) and never
+#: deleted, so the set in force on a day changes only when a revision is added: the fingerprint
+#: (count and extreme ids) changes then, in every replica, without an event to follow
+_IN_FORCE: dict[tuple[dt.date, tuple[object, ...]], list[ResolvedItem]] = {}
+_IN_FORCE_KEPT = 8
+
+
+async def _in_force_resolved(session: AsyncSession, on: dt.date) -> list[ResolvedItem]:
+    fingerprint = tuple(
+        (await session.execute(select(func.count(), func.min(ItemRevision.id), func.max(ItemRevision.id)))).one()
+    )
+    key = (on, fingerprint)
+    cached = _IN_FORCE.get(key)
+    if cached is not None:
+        return cached
+    revisions = (await session.scalars(_in_force_stmt(on).order_by(ItemRevision.code))).all()
+    resolved = [
+        ResolvedItem(
+            id=r.id,
+            code=r.code,
+            revision=r.revision,
+            name_zh=r.name_zh,
+            competent_dept=r.competent_dept,
+            categories=frozenset(r.categories),
+            delegations=tuple(
+                rules.DelegationSpec(d.township_code, d.valid_from, d.valid_until) for d in r.delegations
+            ),
+        )
+        for r in revisions
+    ]
+    if len(_IN_FORCE) >= _IN_FORCE_KEPT:
+        _IN_FORCE.pop(next(iter(_IN_FORCE)))
+    _IN_FORCE[key] = resolved
+    return resolved
+
+
 async def resolve_for_category(
     session: AsyncSession, category: str, township_code: str, on: dt.date
-) -> tuple[ItemRevision | None, bool]:
+) -> tuple[ResolvedItem | None, bool]:
     """The item covering an event category on a date, preferring one delegated to the township."""
-    candidates = [
-        r
-        for r in (await session.scalars(_in_force_stmt(on).order_by(ItemRevision.code))).all()
-        if category in r.categories
-    ]
+    candidates = [r for r in await _in_force_resolved(session, on) if category in r.categories]
     for revision in candidates:
         if rules.is_delegated(revision.delegations, township_code, on):
             return revision, True
