@@ -179,9 +179,12 @@ class OutboxRelay:
         if sent:
             now = utcnow()
             t = self.table
+            # stamped on the service clock, the one the retention prune reads
             async with self.db.transaction() as session:
                 await session.execute(
-                    update(t).where(t.c.id.in_([r.id for r in sent]), t.c.sent_at.is_(None)).values(sent_at=now)
+                    update(t)
+                    .where(t.c.id.in_([r.id for r in sent]), t.c.sent_at.is_(None))
+                    .values(sent_at=self.clock())
                 )
             for row in sent:
                 LAG.labels(self.service).observe((now - row.created_at).total_seconds())
@@ -248,7 +251,7 @@ class OutboxRelay:
                 if isinstance(result, BaseException)
             ]
             if sent_ids:
-                await session.execute(update(t).where(t.c.id.in_(sent_ids)).values(sent_at=now))
+                await session.execute(update(t).where(t.c.id.in_(sent_ids)).values(sent_at=self.clock()))
             for row_id, error in failures:
                 await session.execute(
                     update(t).where(t.c.id == row_id).values(attempts=t.c.attempts + 1, last_error=repr(error)[:2000])

@@ -146,6 +146,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         backoff_seconds=settings.consumer_backoff_seconds,
         concurrency=settings.consumer_concurrency,
         ack_wait_seconds=settings.consumer_ack_wait_seconds,
+        clock=ctx.now,
     )
     return ctx
 
