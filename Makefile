@@ -30,6 +30,7 @@ stop: venv
 test: venv asyncapi-tools typescript-tools
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 ## The full fault suite (make test runs its short form): SIGKILL of each process, kill -9 of a

@@ -71,6 +71,28 @@ async def test_a_changed_limit_applies_to_new_tickets_only(desk):
     )
 
 
+async def test_tickets_read_their_category_label_from_the_live_dictionary_not_the_county_file(desk):
+    incident = desk.incident(category="environment_pollution")
+    await desk.report(incident)
+    ticket = await desk.ticket_for(incident)
+    assert ticket["category_zh"] == "环境污染"
+    current = (await get(desk, "/categories/environment_pollution", admin)).json()
+    relabelled = await desk.running.client.patch(
+        "/api/dispatch/v1/categories/environment_pollution",
+        json={"version": current["version"], "label_zh": "生态环境污染"},
+        headers=headers_for(admin),
+    )
+    assert relabelled.status_code == 200, relabelled.text
+    assert (await desk.get(ticket["id"]))["category_zh"] == "生态环境污染"
+    listed = await desk.listed(admin, category="environment_pollution")
+    assert {t["category_zh"] for t in listed} == {"生态环境污染"}
+    back = {"version": relabelled.json()["version"], "label_zh": "环境污染"}
+    restored = await desk.running.client.patch(
+        "/api/dispatch/v1/categories/environment_pollution", json=back, headers=headers_for(admin)
+    )
+    assert restored.status_code == 200, restored.text
+
+
 async def test_a_category_the_list_gives_to_a_township_organ_cannot_become_a_department_matter(desk):
     current = (await get(desk, "/categories/street_occupation", admin)).json()
     response = await desk.running.client.patch(

@@ -50,7 +50,8 @@ class _Gateway:
         answer = self.client.post(path, json=body if body is not None else {}, headers=headers)
         if answer.status_code not in (200, 201):
             raise JourneyFailed(f"POST {path} as {user}: {answer.status_code} {answer.text}")
-        return answer.json()
+        created: dict[str, Any] = answer.json()
+        return created
 
     def wait(self, user: str, path: str, found: Callable[[Any], Any], timeout: float = 60, **params: Any) -> Any:
         """What ``found`` picks from ``GET path`` once the events have carried the journey there."""

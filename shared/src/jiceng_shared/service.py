@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from pydantic import BaseModel
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,7 +87,7 @@ BackgroundJob = Callable[[ServiceContext], Awaitable[None]]
 
 #: FastAPI's own OpenTelemetry would open a second server span (and one per dependency) inside
 #: ObservabilityMiddleware's; one span per request, shared by the gateway's raw ASGI path, is enough.
-NO_NATIVE_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 @dataclass
@@ -131,7 +132,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     )
     calendar = WorkdayCalendar.from_settings(settings)
     org = county.install(settings.county_dir)
-    ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]
+    ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]  # set below: the group needs ctx.now
     relay.clock = ctx.now
     if settings.env == "test" and settings.clock_file is not None:
         ctx.extras["clock"] = file_clock(settings.clock_file)
@@ -146,6 +147,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         backoff_seconds=settings.consumer_backoff_seconds,
         concurrency=settings.consumer_concurrency,
         ack_wait_seconds=settings.consumer_ack_wait_seconds,
+        clock=ctx.now,
     )
     return ctx
 
@@ -308,7 +310,7 @@ def _document_problems(app: FastAPI) -> None:
             app.openapi_schema = document_problems(plain())
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
 
 
 async def _healthz() -> dict[str, str]:

@@ -18,6 +18,7 @@ from assessment.gridworkers.schemas import (
     ComplaintOut,
     DrawCheck,
     ResultOut,
+    ReviewDecision,
     ReviewOut,
     SatisfactionOut,
     SurveyCreate,
@@ -300,6 +301,25 @@ async def list_reviews(
         session, principal, township_code=township_code, status=status.value if status else None
     )
     return [review_out(r) for r in found]
+
+
+@router.post(
+    "/dismissal-reviews/{review_id}/decision",
+    response_model=ReviewOut,
+    summary="Decide a dismissal review (解聘 or not), with the reasons",
+    openapi_extra=problems({409: ["review_decided"]}),
+)
+async def decide_review(
+    review_id: str,
+    body: ReviewDecision,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.DECIDE_REVIEW))],
+) -> ReviewOut:
+    review = await service.decide_review(
+        session, principal, review_id, decision=rules.ReviewStatus(body.decision), note=body.note, now=ctx.now()
+    )
+    return review_out(review)
 
 
 AWARD_HEADERS = ("序号", "乡镇(街道)代码", "网格编码", "姓名", "账号", "考核年度", "年度等次", "奖励金额(元)", "依据")
