@@ -41,6 +41,9 @@ with contextlib.suppress(ImportError):
 
 _signer = InternalTokenSigner(devkeys.INTERNAL_PRIVATE_KEY)
 
+#: a retention-prune interval no test run reaches (a year)
+NO_TIMED_PRUNE = 365 * 24 * 3600
+
 
 def principal(
     *bindings: tuple[str, str] | tuple[str, str, str | None],
@@ -276,6 +279,9 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
                 "consumer_backoff_seconds": [0.05, 0.1, 0.2],
                 # several suites (and developers) share one PostgreSQL of 100 connections
                 "database_pool_size": 3,
+                # tests travel in time, both ways: the retention prune runs when a test calls it,
+                # never on a timer while another test stands the clock weeks away from its rows
+                "retention_prune_seconds": NO_TIMED_PRUNE,
                 **overrides,
             }
         )
@@ -322,6 +328,8 @@ async def stack_env(
             "GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
             # absent: the wall clock; ``StackClock`` writes it to travel in every service at once
             "JICENG_CLOCK_FILE": str(data_dir / "clock"),
+            # as in the service runner: no timed retention prune while tests move the clock
+            "JICENG_RETENTION_PRUNE_SECONDS": str(NO_TIMED_PRUNE),
         }
         | extra
     )
