@@ -100,6 +100,7 @@ async def worker_evidence(
     "/hotline",
     response_model=Evidence,
     summary="The citizen tickets behind a township's or a department's three rates (signings for, callbacks)",
+    openapi_extra=SUBJECT_NOT_FOUND,
 )
 async def hotline_evidence(
     ctx: Ctx,

@@ -33,7 +33,11 @@ router = APIRouter(tags=["Open311 GeoReport v2"])
 Jurisdiction = Annotated[str | None, Query(description="the county's code (optional: this server serves one)")]
 
 
-@router.get("/public/open311/services.json", summary="Open311: the services (ticket categories)")
+@router.get(
+    "/public/open311/services.json",
+    summary="Open311: the services (ticket categories)",
+    openapi_extra=problems({404: ["unknown_jurisdiction"]}),
+)
 async def list_services(ctx: Ctx, session: ReadSession, jurisdiction_id: Jurisdiction = None) -> list[ServiceOut]:
     service.check_jurisdiction(ctx.org, jurisdiction_id)
     return await queries.services(session)
@@ -100,7 +104,11 @@ async def list_requests(
     )
 
 
-@router.get("/public/open311/requests/{service_request_id}.json", summary="Open311: one service request")
+@router.get(
+    "/public/open311/requests/{service_request_id}.json",
+    summary="Open311: one service request",
+    openapi_extra=problems({404: ["unknown_jurisdiction"]}),
+)
 async def get_request(
     service_request_id: str, ctx: Ctx, session: ReadSession, jurisdiction_id: Jurisdiction = None
 ) -> list[RequestOut]:
