@@ -48,7 +48,17 @@ async def test_the_hotline_posts_a_complaint_routed_to_the_stationed_market_regu
 async def test_the_caller_contact_is_masked_in_lists(desk):
     ticket = (await desk.post("/tickets", complaint(), hotline)).json()
     listed = next(t for t in await desk.listed(hotline) if t["id"] == ticket["id"])
-    assert listed["caller"] == {"name": "王**", "phone": "138****1234"}
+    assert listed["caller_masked"] == {"name_masked": "王**", "phone_masked": "138****1234"}
+    assert "caller" not in listed  # the full contact is in the detail only
+
+
+async def test_the_centre_reads_the_full_caller_in_the_detail_only(desk):
+    ticket = (await desk.post("/tickets", complaint(), hotline)).json()
+    dispatcher = demo_principal("dispatcher.xincheng")
+    detail = await desk.get(ticket["id"], dispatcher)
+    assert detail["caller"] == {"name": "王小明", "phone": "13800001234"}
+    listed = next(t for t in await desk.listed(dispatcher) if t["id"] == ticket["id"])
+    assert listed["caller_masked"]["phone_masked"] == "138****1234" and "caller" not in listed
 
 
 async def test_a_department_system_and_the_centre_post_with_their_own_source(desk):

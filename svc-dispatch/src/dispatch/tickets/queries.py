@@ -17,6 +17,7 @@ from dispatch.tickets import rules
 from dispatch.tickets.enums import CallbackResult, TicketSource, TicketStatus
 from dispatch.tickets.models import Ticket, TicketCallback, TicketReport, TicketStep
 from dispatch.tickets.schemas import (
+    CallerMaskedOut,
     CallerOut,
     ExtensionOut,
     LimitOut,
@@ -193,8 +194,8 @@ async def involved_units(session: AsyncSession, ticket_ids: list[str]) -> dict[s
     return {i: sorted(codes) for i, codes in out.items()}
 
 
-def to_out(ticket: Ticket, now: dt.datetime, *, masked: bool = True, involved: list[str] | None = None) -> TicketOut:
-    return TicketOut(**_fields(ticket, now, masked=masked), involved_units=involved or [])
+def to_out(ticket: Ticket, now: dt.datetime, *, involved: list[str] | None = None) -> TicketOut:
+    return TicketOut(**_fields(ticket, now), involved_units=involved or [])
 
 
 def to_detail(
@@ -210,7 +211,8 @@ def to_detail(
     masked: bool,
 ) -> TicketDetail:
     return TicketDetail(
-        **_fields(ticket, now, masked=masked),
+        **_fields(ticket, now),
+        caller=_caller(ticket, masked=masked),
         involved_units=sorted({p.unit_code for p in parts} | {s.unit_code for s in summons}),
         parts=parts,
         summons=summons,
@@ -238,13 +240,17 @@ def to_detail(
     )
 
 
-def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
-    caller = None
-    if ticket.caller_name or ticket.caller_phone:
-        caller = CallerOut(
-            name=mask_person_name(ticket.caller_name) if masked and ticket.caller_name else ticket.caller_name,
-            phone=mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
-        )
+def _caller(ticket: Ticket, *, masked: bool) -> CallerOut | None:
+    if not (ticket.caller_name or ticket.caller_phone):
+        return None
+    return CallerOut(
+        name=mask_person_name(ticket.caller_name) if masked and ticket.caller_name else ticket.caller_name,
+        phone=mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
+    )
+
+
+def _fields(ticket: Ticket, now: dt.datetime) -> dict:
+    masked = _caller(ticket, masked=True)
     unit = ticket.unit
     category = CATEGORY_BY_CODE.get(ticket.category)
     return {
@@ -295,7 +301,7 @@ def _fields(ticket: Ticket, now: dt.datetime, *, masked: bool) -> dict:
         "handled_at": ticket.handled_at,
         "closed_at": ticket.closed_at,
         "on_time": ticket.on_time,
-        "caller": caller,
+        "caller_masked": CallerMaskedOut(name_masked=masked.name, phone_masked=masked.phone) if masked else None,
         "reporter_id": ticket.reporter_id,
         "correlation_id": ticket.correlation_id,
         "reported_at": ticket.reported_at,
