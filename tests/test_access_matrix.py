@@ -1642,6 +1642,7 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ),
     ("GET", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params),
     ("PATCH", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params, body=user_noop_body, ok=frozenset({200})),
+    ("POST", "/api/iam/v1/users/{user_id}/unlock"): Fixture(params=user_params, ok=frozenset({204})),
     ("GET", "/api/iam/v1/clients/{client_id}"): Fixture(params=client_params, unscoped=True),
     ("PATCH", "/api/iam/v1/clients/{client_id}"): Fixture(
         params=client_params, body=client_noop_body, ok=frozenset({200}), unscoped=True

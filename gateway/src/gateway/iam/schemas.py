@@ -186,3 +186,24 @@ class AuditOut(BaseModel):
     trace_id: str | None
     address: str | None
     detail: str | None
+    #: its place in the hash chain and its hash (None for the second or so before it is sealed)
+    seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+    hash_alg: str | None = None
+
+
+class AuditVerificationOut(BaseModel):
+    """The audit chain recomputed from its anchor (the last entry deleted by retention) to its head."""
+
+    ok: bool
+    checked: int
+    anchor_seq: int
+    last_seq: int
+    last_hash: str
+    #: entries written but not yet sealed into the chain (sealed within seconds)
+    unsealed: int
+    #: where the chain breaks: the entry changed, missing or out of place, and why
+    broken_seq: int | None
+    broken_id: str | None
+    reason: str | None
