@@ -71,7 +71,7 @@ async def list_appeals(
     "/decisions",
     response_model=AppealOut,
     summary="Decide an appeal (the assessing level)",
-    openapi_extra=problems({409: ["appeal_decided"]}),
+    openapi_extra=problems({403: ["own_appeal"], 409: ["appeal_decided"]}),
 )
 async def decide(
     body: AppealDecision, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.DECIDE))]
