@@ -1568,6 +1568,11 @@ async def webhook_delivery_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -
     return {"delivery_id": str(uuid.uuid4())}, None, None
 
 
+async def record_access_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    # any record id: the access record of one nobody reached is an empty page
+    return {"record_id": str(uuid.uuid4())}, None, None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/areas/{code}/versions"): Fixture(params=area_params),
@@ -1669,6 +1674,9 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         params=webhook_delivery_params, ok=frozenset({404}), unscoped=True
     ),
     ("POST", "/auth/logout"): Fixture(ok=frozenset({204}), unscoped=True),
+    ("GET", "/api/iam/v1/audit/record-accesses/{record_id}"): Fixture(
+        params=record_access_params, ok=frozenset({200}), unscoped=True
+    ),
     ("POST", "/api/iam/v1/admins"): Fixture(body=admin_body, ok=frozenset({201}), unscoped=True),
     ("DELETE", "/api/iam/v1/admins/{user_id}/second-factor"): Fixture(
         params=admin_params, ok=frozenset({204}), unscoped=True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from gateway import auditchain
@@ -29,6 +29,7 @@ from gateway.iam.schemas import (
     ClientOut,
     ClientSecret,
     ClientUpdate,
+    PersonalAccessOut,
     RoleOut,
     UserCreate,
     UserOut,
@@ -499,4 +500,42 @@ async def export_audit(
         auditchain.export_lines(db, since=since, until=until),
         media_type="application/x-ndjson",
         headers={"Content-Disposition": 'attachment; filename="audit-log.ndjson"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/audit/record-accesses/{record_id}",
+    response_model=Page[PersonalAccessOut],
+    summary="Who read, changed or tried to reach a person's record, when and on which right (个人信息查阅)",
+)
+async def record_accesses(
+    record_id: Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")],
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(require(rules.AUDIT_READ))],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[PersonalAccessOut]:
+    await request.app.state.audit.write_now(
+        action="personal_access_record",
+        outcome="success",
+        method=request.method,
+        resource=request.url.path,
+        permission=rules.AUDIT_READ,
+        address=request.app.state.address(request.scope),
+        **who(principal),
+    )
+    async with db.session() as session:
+        rows = await service.record_accesses(session, record_id, limit=limit, cursor=cursor)
+    items, next_cursor = page_of(rows, limit, created="at")
+    labels = _policy().permission_labels
+    return Page[PersonalAccessOut](
+        items=[
+            PersonalAccessOut(
+                **{k: getattr(e, k) for k in PersonalAccessOut.model_fields if k != "permission_zh"},
+                permission_zh=labels.get(e.permission or ""),
+            )
+            for e in items
+        ],
+        next_cursor=next_cursor,
     )

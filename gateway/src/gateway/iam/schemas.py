@@ -207,3 +207,21 @@ class AuditVerificationOut(BaseModel):
     broken_seq: int | None
     broken_id: str | None
     reason: str | None
+
+
+class PersonalAccessOut(BaseModel):
+    """One time someone read, changed or tried to reach a person's record (个人信息查阅, PIPL art. 45):
+    who, on whose behalf, when, what, and on which right (the permission and its label)."""
+
+    at: dt.datetime
+    action: str
+    outcome: str
+    subject: str | None
+    on_behalf_of: str | None
+    client_id: str | None
+    method: str | None
+    resource: str | None
+    status: int | None
+    permission: str | None
+    permission_zh: str | None
+    request_id: str | None

@@ -674,3 +674,19 @@ async def query_audit(
         stmt = stmt.where(AuditEntry.at < until)
     stmt = paginate(stmt, AuditEntry.at, AuditEntry.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
+
+
+async def record_accesses(session: AsyncSession, record_id: str, *, limit: int, cursor: str | None) -> list[AuditEntry]:
+    """Every audit entry of a call whose path names the record (reads of the full record, changes,
+    its history, refusals), newest first: the access record a person may ask for."""
+    escaped = record_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = select(AuditEntry).where(
+        or_(
+            AuditEntry.resource.like(f"%/{escaped}", escape="\\"),
+            AuditEntry.resource.like(f"%/{escaped}/%", escape="\\"),
+        ),
+        # look-ups of the access record itself hold no personal data: not part of it
+        AuditEntry.resource.not_like("/api/iam/v1/audit/%"),
+    )
+    stmt = paginate(stmt, AuditEntry.at, AuditEntry.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
