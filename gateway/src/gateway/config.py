@@ -16,6 +16,8 @@ class GatewaySettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
     service_name: ClassVar[str] = "gateway"
     default_port: ClassVar[int] = GATEWAY.port
+    #: the gateway keeps accounts and the audit log, no residents' or applicants' records
+    holds_personal_data: ClassVar[bool] = False
 
     #: RS256 key pair of access tokens (PEM); the public half is served at /auth/jwks.json
     access_private_key: str = devkeys.ACCESS_PRIVATE_KEY

@@ -55,6 +55,12 @@ PwIDAQAB
 -----END PUBLIC KEY-----
 """
 
+#: personal data at rest (jiceng_shared.personaldata): a 16-byte SM4 key, and the HMAC-SM3 key of
+#: the look-up hashes
+PERSONAL_DATA_KEYS = "dev1:amljZW5nLWRldi1zbTQtaw=="
+PERSONAL_DATA_KEY_ID = "dev1"
+PERSONAL_DATA_LOOKUP_KEY = "amljZW5nLWRldmVsb3BtZW50LWxvb2t1cC1rZXk="
+
 #: passwords and secrets of the demo data
 DEMO_PASSWORD = "demo"
 
