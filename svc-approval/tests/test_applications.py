@@ -15,6 +15,7 @@ from approval_testkit import (
     public,
     receive,
 )
+from sqlalchemy import text
 
 from approval import jobs
 from approval.applications.models import Application, Notice
@@ -303,6 +304,18 @@ async def test_the_detail_alone_carries_the_full_id_number_and_phone(approval):
     detail = await get(approval, app["id"])
     assert detail["applicant_id_number"] == "320911195001011234" and detail["applicant_phone"] == "13800000000"
     assert detail["applicant_id_number_masked"] == "320911********1234"
+
+
+async def test_the_applicant_s_id_number_and_phone_are_encrypted_in_the_table(approval):
+    app = await receive(approval, "elderly_card", ["id_card", "photo"])
+    async with approval.ctx.db.session() as s:
+        number, phone = (
+            await s.execute(
+                text("SELECT applicant_id_number, applicant_phone FROM applications WHERE id = :id"), {"id": app["id"]}
+            )
+        ).one()
+    assert number.startswith("enc:1:sm4:") and "320911" not in number
+    assert phone.startswith("enc:1:sm4:") and "13800000000" not in phone
 
 
 async def test_proxy_flags_and_green_channel_are_kept(approval):
