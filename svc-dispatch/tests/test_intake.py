@@ -133,3 +133,21 @@ async def test_the_hotline_reads_back_only_the_tickets_it_posted(desk):
     # the market-regulation system reads what it posted and what its department handles
     samr_view = {t["id"] for t in await desk.listed(samr_system)}
     assert {mine["id"], by_samr["id"]} <= samr_view and grid_ticket["id"] not in samr_view
+
+
+async def test_the_caller_is_encrypted_in_the_table_and_found_by_the_phone_s_keyed_hash(desk):
+    from sqlalchemy import text
+
+    from jiceng_shared import personaldata
+
+    ticket = (await desk.post("/tickets", complaint(), hotline)).json()
+    async with desk.running.ctx.db.session() as s:
+        name, phone, phone_hash = (
+            await s.execute(
+                text("SELECT caller_name, caller_phone, caller_phone_hash FROM tickets WHERE id = :id"),
+                {"id": ticket["id"]},
+            )
+        ).one()
+    assert name.startswith("enc:1:sm4:") and "王小明" not in name
+    assert phone.startswith("enc:1:sm4:") and "13800001234" not in phone
+    assert phone_hash == personaldata.lookup("13800001234")
