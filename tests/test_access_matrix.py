@@ -399,12 +399,18 @@ INSTANT, INSTANT_MATERIALS = "elderly_card", ("id_card", "photo")
 
 
 async def window_application(
-    ctx: Ctx, t: demo.Township, item: str, materials: tuple[str, ...], *, check_later: bool = False
+    ctx: Ctx,
+    t: demo.Township,
+    item: str,
+    materials: tuple[str, ...],
+    *,
+    check_later: bool = False,
+    clerk: str | None = None,
 ) -> dict:
     """Received at the window of ``t`` by its clerk: accepted when complete (unless checked later),
     else notified once (awaiting materials)."""
     return await ctx.call(
-        f"window_clerk.{t.slug}",
+        clerk or f"window_clerk.{t.slug}",
         "POST",
         "/api/approval/v1/applications",
         json={
@@ -487,11 +493,13 @@ async def public_status_body(ctx: Ctx, t: demo.Township, _p: Principal) -> tuple
     return {"receipt_number": app["receipt_number"], "check_code": app["check_code"]}, t.code, None
 
 
-async def bad_rating(ctx: Ctx, t: demo.Township) -> dict:
-    """An instant item handed out, rated 不满意 with its rating code: its rectification (open)."""
-    app = await window_application(ctx, t, INSTANT, INSTANT_MATERIALS)
+async def bad_rating(ctx: Ctx, t: demo.Township, clerk: str | None = None) -> dict:
+    """An instant item handed out by ``clerk`` (the township's window clerk), rated 不满意 with its
+    rating code: its rectification (open)."""
+    clerk = clerk or f"window_clerk.{t.slug}"
+    app = await window_application(ctx, t, INSTANT, INSTANT_MATERIALS, clerk=clerk)
     done = await ctx.call(
-        f"window_clerk.{t.slug}",
+        clerk,
         "POST",
         f"/api/approval/v1/applications/{app['id']}/handout",
         json={"delivery": "window"},
@@ -521,8 +529,10 @@ async def rectification_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Sco
 
 
 async def assigned_to_caller(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
-    """Open, and the caller's to handle: assigned to them (the township leader handles any anyway)."""
-    rect = await bad_rating(ctx, t)
+    """Open, and the caller's to handle: assigned to them (the township leader handles any anyway).
+    Served by another clerk when the caller is the window clerk: the rated clerk never handles it."""
+    served_by = f"window_clerk2.{t.slug}" if login_of(ctx, p) == f"window_clerk.{t.slug}" else None
+    rect = await bad_rating(ctx, t, served_by)
     if not p.can("approval.rectification.assign"):
         rect = await ctx.call(
             f"township_leader.{t.slug}",

@@ -32,6 +32,8 @@ class RunningGateway:
     settings: GatewaySettings
     #: the demo TOTP steps this gateway's database has seen
     totp_steps: dict[str, int] = field(default_factory=dict)
+    #: tokens handed out by token(), reused while they work
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def state(self) -> Any:
@@ -43,9 +45,17 @@ class RunningGateway:
         return httpx.AsyncClient(transport=transport, base_url="http://gateway")
 
     async def token(self, username: str, password: str = "demo", address: str | None = None) -> str:
+        """An access token of a demo user: the one from an earlier call while it still works (a TOTP
+        code logs in once, so the administrators' logins are few), else a new login."""
         async with self.client(address or f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}") as c:
+            kept = self.tokens.get((username, password))
+            if kept is not None:
+                me = await c.get("/auth/me", headers={"Authorization": f"Bearer {kept}"})
+                if me.status_code == 200:
+                    return kept
             response = await c.post("/auth/token", data=demo_login_form(username, password, self.totp_steps))
         assert response.status_code == 200, response.text
+        self.tokens[(username, password)] = response.json()["access_token"]
         return response.json()["access_token"]
 
     async def flush_audit(self) -> None:
