@@ -7,7 +7,8 @@ and looked up through a keyed hash.
   equal values look different in the table: the table read directly shows nothing.
 - The keys come from the environment (``<P>_PERSONAL_DATA_KEYS``: ``id:base64key`` pairs, a
   Kubernetes Secret), the current one by ``<P>_PERSONAL_DATA_KEY_ID``. Rotation: add a key, make it
-  current, then :func:`reencrypt` rewrites what the older keys sealed; the old key is removed after.
+  current, then :func:`reencrypt` (``python -m <service> reencrypt``) rewrites what the older keys
+  sealed; the old key is removed after.
   A value written before encryption was turned on (no ``enc:`` prefix) reads as it is until then.
 - Equality look-ups (a person by ID number) go through :meth:`FieldCipher.lookup`: HMAC-SM3 with a
   key of its own (``<P>_PERSONAL_DATA_LOOKUP_KEY``), stored beside the ciphertext.
@@ -25,9 +26,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import MetaData, String, Table, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.types import TypeDecorator
 
 PREFIX = "enc:1:"
@@ -160,21 +160,32 @@ class Encrypted(TypeDecorator[str]):
         return None if value is None else cipher().decrypt(value)
 
 
-async def reencrypt(session: AsyncSession, model: Any, columns: Iterable[str]) -> int:
-    """Rewrite, with the current key, the rows of ``model`` whose encrypted ``columns`` were sealed
-    by another key or not at all (key rotation; turning encryption on). How many rows changed."""
-    columns = list(columns)
-    table = model.__table__
+def encrypted_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, Encrypted)]
+
+
+async def reencrypt(session: AsyncSession, table: Any, columns: Iterable[str] | None = None) -> int:
+    """Rewrite, with the current key, the rows of ``table`` (a Table or a mapped class) whose
+    encrypted columns were sealed by another key or not at all (key rotation; turning encryption
+    on). How many rows changed. Look-up hashes stay: their key is not the encryption key."""
+    table = getattr(table, "__table__", table)
+    names = list(columns) if columns is not None else encrypted_columns(table)
+    if not names:
+        return 0
     pk = next(iter(table.primary_key.columns))
-    stored_text = [type_coerce(table.c[c], String()) for c in columns]  # as stored, not decrypted
+    stored_text = [type_coerce(table.c[c], String()) for c in names]  # as stored, not decrypted
     current = cipher()
     changed = 0
     for key, *stored in (await session.execute(select(pk, *stored_text))).all():
         if all(current.is_current(v) for v in stored):
             continue
-        obj = await session.get(model, key)
-        for column in columns:  # decrypted on load; marked so the current key writes it again
-            flag_modified(obj, column)
+        plain = {c: current.decrypt(v) if v is not None else None for c, v in zip(names, stored, strict=True)}
+        await session.execute(update(table).where(pk == key).values(plain))  # the column type encrypts
         changed += 1
-    await session.flush()
     return changed
+
+
+async def reencrypt_all(session: AsyncSession, metadata: MetaData) -> dict[str, int]:
+    """:func:`reencrypt` over every table of a service with encrypted columns (``python -m <service>
+    reencrypt``, after a key rotation)."""
+    return {t.name: await reencrypt(session, t) for t in metadata.sorted_tables if encrypted_columns(t)}
