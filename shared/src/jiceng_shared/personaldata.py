@@ -150,8 +150,12 @@ class Encrypted(TypeDecorator[str]):
     """A string column stored encrypted (see the module). Never compare it in SQL: compare its
     lookup column, or decrypt after loading."""
 
-    impl = String(255)
+    impl = String
     cache_ok = True
+
+    def __init__(self, length: int = 255) -> None:
+        """``length``: of the stored text, about 4/3 × (the value's UTF-8 bytes + 28) + 30."""
+        super().__init__(length)
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
         return None if value is None else cipher().encrypt(value)
