@@ -2228,7 +2228,9 @@ async def run_cell(ctx: Ctx, route: Route, role: str, scope: str) -> Cell:
             **({"json": body} if body is not None and route.path != "/auth/token" else {}),
         )
     cell.status = response.status_code
-    problem = response.json() if response.headers.get("content-type", "").endswith("json") and response.content else {}
+    # JSON or a problem (not NDJSON, the audit export's lines)
+    is_json = response.headers.get("content-type", "").split(";")[0].endswith(("/json", "+json"))
+    problem = response.json() if is_json and response.content else {}
     code = problem.get("code") if isinstance(problem, dict) else None
     cell.note = f"[{code}] {headers['x-request-id']}" if code else headers["x-request-id"]
     if cell.status not in cell.expected:
