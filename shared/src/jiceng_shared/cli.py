@@ -19,6 +19,8 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
     spec = spec_factory()
     settings = spec.settings_cls()
     settings.check_production()
+    # the migrations that encrypt existing rows, the seed and reencrypt use this process's keys
+    personaldata.configure(settings)
     if args.command == "migrate":
         run_migrations(spec.migrations_dir, settings.migration_url)
         return 0
@@ -30,7 +32,6 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
         return 0
     if args.command == "reencrypt":
         # after a personal-data key rotation: what older keys sealed, sealed again by the current one
-        personaldata.configure(settings)
         for table, count in asyncio.run(_reencrypt(spec, settings)).items():
             print(f"{table}: {count} rows re-encrypted")
         return 0
