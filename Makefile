@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PACKAGES := shared gateway svc-approval svc-enforcement svc-grid svc-dispatch svc-assessment
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: run stop test chaos asyncapi-tools bench compose-check k8s-check check venv migration clean
+.PHONY: run stop test chaos asyncapi-tools typescript-tools fuzz bench compose-check k8s-check check venv migration clean
 
 # The virtualenv is rebuilt when a dependency list changes.
 $(VENV)/.installed: $(PYPROJECTS) requirements-dev.txt constraints.txt
@@ -27,20 +27,30 @@ stop: venv
 	$(PY) -m jiceng_shared.stack stop
 
 ## Run every test (PostgreSQL and NATS on 127.0.0.1; see README "Two commands" and "What is covered").
-test: venv asyncapi-tools
+test: venv asyncapi-tools typescript-tools
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 ## The full fault suite (make test runs its short form): SIGKILL of each process, kill -9 of a
 ## private NATS, refused database connections, two replicas of every process; prints counts and times.
 chaos: venv
 	JICENG_CHAOS=full timeout 1800 $(PY) -m pytest tests/test_faults.py -s -q -p no:cacheprovider
+## Schemathesis's long form over the merged OpenAPI (make test runs the short form): every phase,
+## valid writes too, 25 examples per operation, as two roles, on a stack of its own.
+fuzz: venv
+	JICENG_SCHEMATHESIS=full timeout 3600 $(PY) -m pytest tests/test_schemathesis_e2e.py -q -p no:cacheprovider
 ## The official AsyncAPI parser (Node.js), which tests/test_asyncapi.py runs; skipped without npm.
 asyncapi-tools:
 	@if command -v npm >/dev/null; then \
 		test -d tools/asyncapi/node_modules || (cd tools/asyncapi && npm ci --no-audit --no-fund --silent); \
 	else echo "npm not found: the AsyncAPI parser test will skip"; fi
+## openapi-typescript, openapi-fetch and tsc (pinned), which tests/test_typescript_client.py runs.
+typescript-tools:
+	@if command -v npm >/dev/null; then \
+		test -d tools/typescript/node_modules || (cd tools/typescript && npm ci --no-audit --no-fund --silent); \
+	else echo "npm not found: the TypeScript client test will skip"; fi
 
 ## Measure the gateway and loop 1; writes bench/results.json.
 bench: venv

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import httpx
+from cpu import CpuMeter, load_average, per_unit_ms
 from load import run_load
 
 PATH = "/api/approval/v1/applications"
@@ -32,11 +33,24 @@ def measure(ctx: dict[str, Any], *, connections: int = 16, seconds: int = 15) ->
     first = httpx.post(gateway + PATH, headers=headers, content=body)
     assert first.status_code == 201 and first.json()["status"] == "accepted", first.text
     run_load(gateway + PATH, headers, 4, 3, "POST", body)  # warm-up
+    meter = CpuMeter(ctx)
+    load_before = load_average()
+    before = meter.snapshot()
     result = run_load(gateway + PATH, headers, connections, seconds, "POST", body)
+    after = meter.snapshot()
+    # every process of the stack (gateway, approval, any consumer of its events) and PostgreSQL,
+    # per accepted application; idle not subtracted (saturated phase: idle is a rounding error)
+    cpu = per_unit_ms(CpuMeter.delta(before, after), None, result.requests)
     light = run_load(gateway + PATH, headers, 2, seconds, "POST", body)  # latency away from saturation
     return {
         "approval_accept_rps": round(result.rps, 1),
         "approval_accept_p95_ms": round(result.p95_ms, 2),
+        "approval_cpu_ms_per_acceptance": cpu["total"],
+        "approval_cpu_detail": {
+            "per_process_ms": cpu,
+            "load_average_before": load_before,
+            "load_average_after": load_average(),
+        },
         "approval_detail": {
             "connections": connections,
             "seconds": seconds,

@@ -10,6 +10,7 @@ import statistics
 from typing import Any
 
 import httpx
+from cpu import CpuMeter, load_average
 from load import run_load
 
 from jiceng_shared import devkeys
@@ -43,9 +44,17 @@ def measure(ctx: dict[str, Any], *, seconds: int = 8, rounds: int = 2) -> dict[s
         assert httpx.get(url, headers=headers).status_code == 200, url
         run_load(url, headers, 8, 2)  # warm caches and connection pools
     runs: dict[str, list[Any]] = {"direct": [], "proxied": [], "direct_1": [], "proxied_1": []}
+    meter = CpuMeter(ctx)
+    load_before = load_average()
+    gateway_cpu_s, proxied_requests = 0.0, 0
     for _ in range(rounds):
         runs["direct"].append(run_load(direct_url, direct_headers, 32, seconds))
+        before = meter.snapshot()
         runs["proxied"].append(run_load(proxied_url, proxied_headers, 32, seconds))
+        after = meter.snapshot()
+        # the direct path has no gateway: the gateway's own CPU is what proxying adds
+        gateway_cpu_s += CpuMeter.delta(before, after)["gateway"]
+        proxied_requests += runs["proxied"][-1].requests
         runs["direct_1"].append(run_load(direct_url, direct_headers, 1, seconds // 2))
         runs["proxied_1"].append(run_load(proxied_url, proxied_headers, 1, seconds // 2))
     med = {
@@ -63,6 +72,13 @@ def measure(ctx: dict[str, Any], *, seconds: int = 8, rounds: int = 2) -> dict[s
         "gateway_throughput_ratio": round(med["proxied"]["rps"] / med["direct"]["rps"], 3),
         "gateway_added_p50_ms": round(med["proxied_1"]["p50"] - med["direct_1"]["p50"], 3),
         "gateway_added_p99_ms": round(med["proxied_1"]["p99"] - med["direct_1"]["p99"], 3),
+        "gateway_added_cpu_ms": round(gateway_cpu_s * 1000 / max(proxied_requests, 1), 3),
+        "gateway_cpu_detail": {
+            "proxied_requests": proxied_requests,
+            "gateway_cpu_s": round(gateway_cpu_s, 2),
+            "load_average_before": load_before,
+            "load_average_after": load_average(),
+        },
         "gateway_detail": {
             "path": PATH,
             "tool": runs["direct"][0].tool,

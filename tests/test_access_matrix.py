@@ -612,6 +612,16 @@ CATALOGUE_ITEM = {
 }
 
 
+async def open311_service_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    return {"service_code": "consumer_complaint"}, None, None
+
+
+async def open311_request_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    # public: any caller gets the same answer (404 for an id of no citizen's request);
+    # tests/test_open311_e2e.py reads real ones
+    return {"service_request_id": str(uuid.uuid4())}, None, None
+
+
 async def catalogue_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
     return {"code": INSTANT}, None, None
 
@@ -1339,6 +1349,19 @@ async def grid_quarter_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Sco
     return {"quarter": "2024-Q1"}, t.code, None
 
 
+async def item_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    return {"code": "window.discipline"}, demo.COUNTY_CODE, None
+
+
+async def township_item_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
+    """The county's list read from a township: every holder of the permission reads it anywhere."""
+    return {"code": "window.discipline"}, t.code, None
+
+
+async def review_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    return {"review_id": str(uuid.uuid4())}, demo.COUNTY_CODE, None
+
+
 async def grid_year_params(_ctx: Ctx, t: demo.Township, _p: Principal) -> Scoped:
     return {"year": "2024"}, t.code, None
 
@@ -1704,6 +1727,12 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         unscoped=True,
     ),
     ("GET", "/api/approval/v1/public/guides/{code}"): Fixture(params=catalogue_params, unscoped=True),
+    ("GET", "/api/dispatch/v1/public/open311/services/{service_code}.json"): Fixture(
+        params=open311_service_params, unscoped=True
+    ),
+    ("GET", "/api/dispatch/v1/public/open311/requests/{service_request_id}.json"): Fixture(
+        params=open311_request_params, unscoped=True
+    ),
     ("POST", "/api/approval/v1/public/applications/lookup"): Fixture(body=public_status_body, ok=frozenset({200})),
     ("GET", "/api/approval/v1/applications/{application_id}"): Fixture(params=application_params),
     ("POST", "/api/approval/v1/applications/{application_id}/accept"): Fixture(
@@ -2093,6 +2122,23 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/assessment/v1/evidence/units"): Fixture(ok=frozenset({422})),
     ("GET", "/api/assessment/v1/evidence/clerks"): Fixture(ok=frozenset({422})),
     ("GET", "/api/assessment/v1/evidence/grid-workers"): Fixture(ok=frozenset({422})),
+    ("GET", "/api/assessment/v1/evidence/hotline"): Fixture(ok=frozenset({422})),
+    # the list is the county's, public inside the platform: the seeded item's history; a new version
+    # from a holder is refused on the merits (422: it would take effect in the past)
+    ("GET", "/api/assessment/v1/items/{code}/versions"): Fixture(params=township_item_params, outside=frozenset({200})),
+    ("POST", "/api/assessment/v1/items/{code}/versions"): Fixture(
+        params=item_params,
+        body=body_of({"label_zh": "工作纪律", "max_points": 30, "basis": MATRIX, "effective_from": "2024-01-01"}),
+        ok=frozenset({422}),
+        unscoped=True,
+    ),
+    # no review is open in the matrix's county: 404 says the caller reached the service
+    ("POST", "/api/assessment/v1/grid-workers/dismissal-reviews/{review_id}/decision"): Fixture(
+        params=review_params,
+        body=body_of({"decision": "retained", "note": f"{MATRIX}：不予解聘"}),
+        ok=frozenset({404}),
+        unscoped=True,
+    ),
     **{
         ("POST", f"/api/{s}/v1/admin/dead-letters/{{dead_letter_id}}/replay"): Fixture(
             params=dead_letter_params, ok=frozenset({404}), unscoped=True

@@ -80,8 +80,11 @@ async def test_a_documented_error_is_what_the_gateway_answers(stack, contract):
 def test_a_generated_python_client_keeps_every_operation_and_calls_the_gateway(stack, contract, tmp_path: Path):
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(contract))
+    # the generator reads the spreadsheet export's own media type as a download when told to
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     (tmp_path / "config.yaml").write_text(
         "package_name_override: jiceng_client\nproject_name_override: jiceng-client\n"
+        f"content_type_overrides:\n  {xlsx}: application/octet-stream\n"
     )
     bin_dir = Path(sys.executable).parent
     generated = subprocess.run(
@@ -94,9 +97,9 @@ def test_a_generated_python_client_keeps_every_operation_and_calls_the_gateway(s
         timeout=120,
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    # the generator names what it had to drop; no endpoint may be (it only notes the spreadsheet
-    # content types it reads as raw bytes)
-    assert "will not be generated" not in generated.stdout + generated.stderr, generated.stdout + generated.stderr
+    # the generator names what it had to drop: no endpoint and no response may be
+    said = generated.stdout + generated.stderr
+    assert "will not be generated" not in said and "will be omitted" not in said, said
     modules = list((tmp_path / "jiceng_client" / "api").glob("*/*.py"))
     operations = [m for m in modules if m.name != "__init__.py"]
     assert len(operations) == sum(1 for _ in _operations(contract))
@@ -117,3 +120,24 @@ def test_a_generated_python_client_keeps_every_operation_and_calls_the_gateway(s
         sys.path.remove(str(tmp_path))
         for name in [n for n in sys.modules if n == "jiceng_client" or n.startswith("jiceng_client.")]:
             del sys.modules[name]
+
+
+async def test_every_closed_set_has_its_values_and_labels_and_one_route_serves_them(stack, contract):
+    from jiceng_shared.testing.journey import Journey
+
+    schemas = contract["components"]["schemas"]
+    enums = {name: s for name, s in schemas.items() if "x-enum-labels" in s}
+    for name, schema in enums.items():
+        assert set(schema["enum"]) == set(schema["x-enum-labels"]), name
+        assert all(schema["x-enum-labels"].values()), name
+    # statuses a front end shows on every list (they were plain strings)
+    for status in ("grid.IncidentStatus", "approval.ApplicationStatus", "enforcement.CaseStatus"):
+        assert status in enums, status
+    journey = Journey(stack.url("gateway"))
+    try:
+        response = await journey.get("grid_worker.bufeng", "/api/meta/v1/labels")
+        assert response.status_code == 200
+        assert response.json() == {name: s["x-enum-labels"] for name, s in enums.items()}
+        assert response.json()["grid.IncidentStatus"]["closed"] == "已办结"
+    finally:
+        await journey.close()

@@ -139,3 +139,134 @@ def test_the_clock_check_sees_every_wall_clock_read():
     ):
         assert wall_clock_reads(path, ast.parse(source)), source
     assert not wall_clock_reads(path, ast.parse("ctx.now()\nenv.now\nclock.now()\n"))
+
+
+# --- the live category dictionary (issue 8, part 4): categories are administered in svc-dispatch
+# through its API; service code checks and labels them from its own table (dispatch's, or a copy
+# kept with jiceng_shared.categorycopy), never from the county file as shipped.
+
+FILE_DICTIONARY = {"CATEGORIES", "CATEGORY_BY_CODE"}
+
+
+def file_dictionary_reads(path: Path, tree: ast.AST) -> list[str]:
+    """``file:line`` of every use of the county file's categories (``CATEGORIES``, ``CATEGORY_BY_CODE``)."""
+    relative = path.relative_to(ROOT).as_posix()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "jiceng_shared.categories":
+            if any(alias.name in FILE_DICTIONARY for alias in node.names):
+                found.append(f"{relative}:{node.lineno}")
+        elif isinstance(node, ast.Attribute) and node.attr in FILE_DICTIONARY:
+            found.append(f"{relative}:{node.lineno}")
+    return found
+
+
+def test_service_code_checks_categories_against_the_live_dictionary():
+    offenders = []
+    for directory in sorted(ROOT.glob("svc-*/src")):
+        for path in sorted(directory.rglob("*.py")):
+            if path.name in ("seed.py", "testing.py"):
+                continue
+            offenders += file_dictionary_reads(path, ast.parse(path.read_text(), filename=str(path)))
+    assert not offenders, f"categories come from the live dictionary, not the county file: {offenders}"
+
+
+def test_the_category_check_sees_every_form_of_use():
+    path = ROOT / "svc-x" / "src" / "x" / "service.py"
+    for source in (
+        "from jiceng_shared.categories import CATEGORY_BY_CODE\n",
+        "from jiceng_shared.categories import CATEGORIES, county_dir\n",
+        "from jiceng_shared import categories\ncategories.CATEGORY_BY_CODE.get('x')\n",
+    ):
+        assert file_dictionary_reads(path, ast.parse(source)), source
+    assert not file_dictionary_reads(path, ast.parse("from jiceng_shared.categories import county_dir\n"))
+
+
+# --- one name for the scope filter (issue 17): a sub-domain's "what may this principal read" is
+# `readable(principal)` (a loader built on it may be `load_readable`), never a second name.
+
+SECOND_NAMES = {"visible", "_visible", "_readable", "is_visible", "visible_to", "scope", "_scope"}
+
+
+def second_scope_filter_names(path: Path, tree: ast.AST) -> list[str]:
+    """``file:line name`` of every function named as the scope filter under another name."""
+    relative = path.relative_to(ROOT).as_posix()
+    return [
+        f"{relative}:{node.lineno} {node.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in SECOND_NAMES
+    ]
+
+
+def test_the_scope_filter_has_one_name():
+    offenders = []
+    for directory in sorted(ROOT.glob("svc-*/src")):
+        for path in sorted(directory.rglob("*.py")):
+            offenders += second_scope_filter_names(path, ast.parse(path.read_text(), filename=str(path)))
+    assert not offenders, f"name the scope filter readable(principal): {offenders}"
+
+
+def test_the_scope_filter_check_sees_a_second_name():
+    path = ROOT / "svc-x" / "src" / "x" / "queries.py"
+    for source in ("def visible(principal): ...\n", "def _visible(p): ...\n", "async def _readable(p): ...\n"):
+        assert second_scope_filter_names(path, ast.parse(source)), source
+    assert not second_scope_filter_names(path, ast.parse("def readable(principal): ...\ndef visible_groups(): ...\n"))
+
+
+# --- no import cycle in the shared library (issue 17: db.py and tables.py imported each other,
+# one of them from inside a function to dodge the cycle). Imports inside functions count; only
+# imports under TYPE_CHECKING (annotations) do not.
+
+
+def _runtime_imports(tree: ast.AST) -> list[ast.AST]:
+    """Every import the module runs, at module level or inside a function (not under TYPE_CHECKING)."""
+    found: list[ast.AST] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                found.extend(_runtime_imports(ast.Module(body=child.orelse, type_ignores=[])))
+                continue
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                found.append(child)
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def shared_import_cycles() -> list[list[str]]:
+    source = ROOT / "shared" / "src"
+    modules = {}
+    for path in source.rglob("*.py"):
+        parts = path.relative_to(source).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for node in _runtime_imports(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                targets.add(node.module)
+                targets.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    cycles, state = [], {}
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = "open"
+        for target in sorted(graph[name]):
+            if state.get(target) == "open":
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    return cycles
+
+
+def test_the_shared_library_has_no_import_cycle():
+    assert not shared_import_cycles()

@@ -8,7 +8,7 @@ and the disabled person due; a visit is recorded; the overdue scan publishes the
 the day's diary is prefilled, completed and signed by the director; A is recorded absent and B
 sees and does A's work, recorded for A's grid; a dispute is mediated and resolved in the grid; a
 task outside the admission list is refused and a listed one reported back; and the grid's events
-are on the stream assessment consumes.
+reach assessment, whose grid-worker figures (read through the gateway) count them for the worker.
 """
 
 from __future__ import annotations
@@ -333,3 +333,30 @@ async def test_a_grid_workers_month(journey, stack):
         e["data"] for e in events if e["type"].endswith("grid.visit.recorded") and e["data"]["visit_id"] == patrol["id"]
     ]
     assert covered and covered[0]["covering_for"] == a_id
+
+    # --- and assessment counts them: the worker's figures of each month, through the gateway
+    expected: dict[str, dict[str, int]] = {}
+
+    def expect(month: str, field: str) -> None:
+        expected.setdefault(month, {}).setdefault(field, 0)
+        expected[month][field] += 1
+
+    expect(visited.strftime("%Y-%m"), "visits")
+    weekly = next(o for o in overdue if o["group"] == "solitary_elderly")
+    expect(weekly["due_on"][:7], "visits_overdue")
+    expect(day.strftime("%Y-%m"), "diaries")
+    expect(dt.datetime.now(COUNTY_ZONE).strftime("%Y-%m"), "tasks")
+
+    async def counted() -> bool:
+        for month, fields in expected.items():
+            response = await j.client.get(
+                "/api/assessment/v1/grid-workers", params={"period": month, "worker_id": a_id}, headers=leader
+            )
+            assert response.status_code == 200, response.text
+            [figures] = response.json()
+            assert figures["worker"]["worker_id"] == a_id
+            short = {f: n for f, n in fields.items() if figures["counts"].get(f, 0) < n}
+            assert not short, f"{month}: assessment counts {figures['counts']}, expected at least {fields}"
+        return True
+
+    await eventually(counted, timeout=30, interval=1)

@@ -1,7 +1,8 @@
 """Categories and the responsibility list administered as data through the gateway, with all six
-processes: a category created in dispatch reaches grid's copy without a restart (grid refuses it
-before, accepts it after); a list imported from a spreadsheet routes it; the list downloads as
-XLSX in the import format."""
+processes: a category created in dispatch reaches grid's and enforcement's copies without a restart
+(grid refuses it before, accepts it after; an enforcement item may name it, labelled); a list
+imported from a spreadsheet routes it and its ticket is labelled from the live dictionary; the
+list downloads as XLSX in the import format."""
 
 from __future__ import annotations
 
@@ -56,6 +57,26 @@ async def test_a_new_category_reaches_grid_and_a_new_list_routes_it(journey):
     )
     assert created["code"] == code
 
+    # svc-enforcement's copy follows dispatch.category.changed too: an item may name it at once
+    async def item_accepted():
+        response = await journey.post(
+            ADMIN,
+            "/api/enforcement/v1/items",
+            {
+                "code": f"ZF-CJ-{code[-6:].upper()}",
+                "name_zh": "对随意倾倒建筑垃圾的行政处罚",
+                "categories": [code],
+                "competent_dept": "hud",
+                "legal_basis": "《城市建筑垃圾管理规定》第二十六条",
+                "delegable": True,
+            },
+        )
+        assert response.status_code in (201, 422), response.text
+        return response.json() if response.status_code == 201 else None
+
+    item = await eventually(item_accepted, timeout=30)
+    assert item["categories_zh"] == ["乱倒建筑垃圾"]
+
     # the list in force, exported as CSV, plus one item routing the new category to the township
     exported = await journey.get(ADMIN, "/api/dispatch/v1/responsibilities/export.csv")
     assert exported.status_code == 200, exported.text
@@ -104,6 +125,8 @@ async def test_a_new_category_reaches_grid_and_a_new_list_routes_it(journey):
         "dispatcher.bufeng", "/api/dispatch/v1/tickets", correlation_id=incident["correlation_id"]
     )
     assert ticket["unit"]["code"] == f"{BUFENG}:hud" and ticket["responsibility_version"] == version
+    # labelled from the live dictionary (the category is in no county file)
+    assert ticket["category_zh"] == "乱倒建筑垃圾"
 
     workbook = await journey.get("dispatcher.bufeng", "/api/dispatch/v1/responsibilities/export.xlsx", version=version)
     assert workbook.status_code == 200 and workbook.headers["content-type"] == XLSX

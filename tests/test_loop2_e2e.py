@@ -7,13 +7,15 @@ so the ticket is reopened and reworked; the centre calls back again: satisfied, 
 closes. The hotline reads the outcome back through its own API, the caller is masked for the
 office, and assessment counts the closure and the rework for the office. Bufeng sees none of it.
 
-Not here: the variant where the handling limit passes first (five working days cannot pass in an
-end-to-end run of real processes); svc-dispatch's tests drive it with the service clock
-(test_limit_supervision.py, test_supervision.py).
+The variant where the handling limit passes first stands every process on one clock
+(``stack.clock``) and travels past the deadline: the supervision job escalates the ticket (督办)
+with a supervision order to the office's head, the ticket still closes after its callback, late,
+and assessment counts the escalation for the office.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from urllib.parse import quote
 
@@ -21,6 +23,7 @@ import pytest
 
 from jiceng_shared import demo
 from jiceng_shared.testing.journey import Journey, current_period
+from jiceng_shared.workdays import COUNTY_ZONE
 
 pytestmark = pytest.mark.e2e
 
@@ -99,3 +102,47 @@ async def test_a_hotline_complaint_is_handled_called_back_reworked_and_closed(jo
     # Bufeng sees none of it
     for user in ("dispatcher.bufeng", "dept_staff.samr.bufeng", "township_leader.bufeng"):
         assert (await journey.get(user, path)).status_code == 404, user
+
+
+async def test_the_handling_limit_passes_first_and_the_ticket_is_escalated_then_closed_late(stack, journey):
+    now = dt.datetime.now(COUNTY_ZONE)
+    unit_path = f"/api/assessment/v1/units/{quote(OFFICE, safe='')}/indicators?period={current_period()}"
+    before = (await journey.get("township_leader.xincheng", unit_path)).json()["counts"]["escalated"]
+    # the first working hours of this month: the deadline and its 督办 fall in the same period
+    start = dt.datetime(now.year, now.month, 2, 9, tzinfo=COUNTY_ZONE)
+    stack.clock.set(start)
+    try:
+        ticket = await journey.ok(
+            HOTLINE,
+            "/api/dispatch/v1/tickets",
+            {
+                "category": "consumer_complaint",
+                "description": "市民来电：商场消防通道被占用",
+                "township_code": XINCHENG,
+                "caller": {"name": "李四", "phone": "13900004321"},
+                "external_ref": f"12345-{uuid.uuid4().hex[:10]}",
+            },
+            status=201,
+        )
+        path = f"/api/dispatch/v1/tickets/{ticket['id']}"
+        await journey.ok(STAFF, f"{path}/sign-for")
+        deadline = dt.datetime.fromisoformat(ticket["deadline"])
+        assert deadline > start
+
+        stack.clock.set(deadline + dt.timedelta(minutes=5))  # the limit passed: the job escalates
+        escalated = await journey.until(CENTRE, path, lambda t: t["escalation_level"] >= 1, timeout=90)
+        assert "escalated" in [s["kind"] for s in escalated["timeline"]]
+        orders = [o for o in escalated["supervision_orders"] if o["limit"] == "handling"]
+        assert orders and orders[0]["addressee"] == "unit_head"
+
+        await journey.ok(STAFF, f"{path}/feedback", {"outcome": "已清理消防通道"})
+        await journey.ok(CENTRE, f"{path}/verification", {"passed": True})
+        closed = await journey.ok(CENTRE, f"{path}/callback", {"result": "satisfied"})
+        assert closed["status"] == "closed" and closed["on_time"] is False
+    finally:
+        stack.clock.reset()
+
+    indicators = await journey.until(
+        "township_leader.xincheng", unit_path, lambda body: body["counts"]["escalated"] > before, timeout=60
+    )
+    assert indicators["unit"]["code"] == OFFICE

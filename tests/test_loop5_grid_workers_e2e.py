@@ -4,7 +4,8 @@ Grid's events (the roster, the households, visits, diaries, tasks) are published
 own event stream as svc-grid publishes them; svc-assessment counts them. Through the gateway,
 Bufeng's assessor draws each worker's respondents at random and records their answers; the
 county grades the year: 15 % of seven workers is one 优秀, the satisfaction bars hold, the 800
-yuan award goes to finance in CSV and XLSX; three verified complaints open a dismissal review.
+yuan award goes to finance in CSV and XLSX; three verified complaints open a dismissal review,
+which the township decides.
 """
 
 from __future__ import annotations
@@ -236,7 +237,15 @@ async def test_a_township_s_grid_workers_through_a_year(feed, journey):
         )
     assert done["review_opened"]["reason"] == "verified_complaints"
     reviews = (await journey.get(COUNTY, f"{API}/dismissal-reviews", township_code=BUFENG)).json()
-    assert any(r["worker_id"] == ids["absent"] and r["status"] == "open" for r in reviews)
+    (review,) = [r for r in reviews if r["worker_id"] == ids["absent"] and r["status"] == "open"]
+    # decided by the township, with its reasons, once
+    decision = {"decision": "dismissed", "note": "经镇党委研究，予以解聘"}
+    decided = await journey.ok(
+        "township_leader.bufeng", f"{API}/dismissal-reviews/{review['id']}/decision", decision, status=200
+    )
+    assert (decided["status"], decided["decision_note"]) == ("dismissed", "经镇党委研究，予以解聘")
+    again = await journey.post(ASSESSOR, f"{API}/dismissal-reviews/{review['id']}/decision", decision)
+    assert again.status_code == 409 and again.json()["code"] == "review_decided"
 
     # the award, exported to finance
     exported = await journey.get(COUNTY, f"{API}/awards", year=str(YEAR), township_code=BUFENG)

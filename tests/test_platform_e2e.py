@@ -81,6 +81,7 @@ async def test_each_service_answers_a_read_through_the_gateway(stack):
     for name in ("approval", "enforcement", "grid", "dispatch", "assessment"):
         response = httpx.get(f"{gateway}/api/{name}/v1/admin/dead-letters", headers=admin)
         assert response.status_code == 200, (name, response.text)
+        assert set(response.json()) == {"items", "next_cursor"}  # paginated like every list
     worker = login(gateway, "grid_worker.bufeng")
     areas = httpx.get(f"{gateway}/api/grid/v1/areas", headers=worker)
     # county, township, village, and the two grids (A post and B post)

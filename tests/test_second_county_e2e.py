@@ -113,7 +113,7 @@ async def test_in_a_township_without_an_enforcement_office_the_ticket_waits_for_
 
 
 async def test_the_county_has_its_own_categories_and_responsibility_list(journey):
-    categories = (await journey.get("dispatcher.qingshan", "/api/dispatch/v1/categories")).json()
+    categories = (await journey.get("dispatcher.qingshan", "/api/dispatch/v1/categories")).json()["items"]
     by_code = {c["code"]: c for c in categories}
     assert len(by_code) == 11 and "tea_garden_fire_hazard" in by_code and "straw_burning" not in by_code
     assert by_code["street_occupation"]["limits"]["handle"]["value"] == 3  # this county's limit, not the demo's 2

@@ -16,8 +16,10 @@ SECOND_COUNTY = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "se
 
 
 def test_the_demo_county_of_demo_data_md_is_the_default():
-    org = county.registry()
-    assert org is county.registry(county.DEMO_DIR)  # loaded once per process
+    assert county.registry() is county.registry(county.DEMO_DIR)  # loaded once per process
+    # the files as shipped: the process registry may already follow area changes of earlier tests
+    # in this process (tests/test_area_feed.py splits a demo grid), so a private copy is checked
+    org = county.load(county.DEMO_DIR)
     assert (org.code, org.name) == ("320971000000", "盐城经济技术开发区")
     assert [(t.slug, t.kind) for t in org.townships] == [("bufeng", "town"), ("xincheng", "subdistrict")]
     assert [g.code for g in org.grids] == [
@@ -169,6 +171,47 @@ def test_a_process_refuses_to_start_on_a_bad_county(tmp_path):
     bad = county_dir(tmp_path, lambda t: t.replace('department = "samr"', 'department = "tax"'))
     with pytest.raises(CountyFileError, match="stationed_offices"):
         create_service_app(spec(), Settings(county_dir=bad, env="test"))
+
+
+def test_every_command_refuses_a_bad_county_with_the_message_alone(tmp_path, monkeypatch, capsys):
+    from jiceng_shared.cli import service_main
+    from jiceng_shared.testing.tiny import spec
+
+    bad = county_dir(tmp_path, lambda t: t.replace('department = "samr"', 'department = "tax"'))
+    (bad / "categories.csv").write_text(
+        (bad / "categories.csv").read_text(encoding="utf-8").replace(",2,working_days,", ",0,working_days,", 1),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JICENG_COUNTY_DIR", str(bad))
+    for command in ("serve", "migrate", "seed"):
+        assert service_main(spec, "nowhere:create_app", [command]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("refused to start: the county in") and "Traceback" not in err
+        assert "county.toml: stationed_offices[1] (tax): unknown department 'tax'" in err
+    # the county file right, its categories file wrong: the file, the line and the problem
+    (bad / "county.toml").write_text((county.DEMO_DIR / "county.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert service_main(spec, "nowhere:create_app", ["serve"]) == 2
+    err = capsys.readouterr().err
+    assert f"{(bad / 'categories.csv').resolve()}: line 2: handle_limit_value must be a positive whole number" in err
+    county.install(None)  # the demo county again for the tests after this one
+
+
+def test_jiceng_county_file_points_a_process_at_another_county(tmp_path, monkeypatch):
+    from pydantic import ValidationError
+
+    from jiceng_shared.testing.tiny import Settings
+
+    monkeypatch.setenv("JICENG_COUNTY_FILE", str(SECOND_COUNTY / "county.toml"))
+    settings = Settings()
+    assert settings.county_dir == SECOND_COUNTY
+    assert county.registry(settings.county_dir).code == "320899000000"
+    # the same directory twice is fine; another directory, or a file that is not a county.toml, is refused
+    assert Settings(county_dir=SECOND_COUNTY).county_dir == SECOND_COUNTY
+    with pytest.raises(ValidationError, match="is not in county_dir"):
+        Settings(county_dir=county.DEMO_DIR)
+    monkeypatch.setenv("JICENG_COUNTY_FILE", str(SECOND_COUNTY / "categories.csv"))
+    with pytest.raises(ValidationError, match="must name a county directory's county.toml"):
+        Settings()
 
 
 # --- area changes at run time (svc-grid's area events call these) -----------------------------

@@ -12,6 +12,7 @@ import asyncio
 
 import nats
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from jiceng_shared.bus import EventBus
@@ -123,6 +124,46 @@ async def test_a_failing_event_is_retried_then_dead_lettered_then_replayed_once_
     assert await svc.ctx.consumers.replay(row.id) is False  # the inbox remembers it
 
 
+async def test_a_batch_applies_each_event_once_in_order_and_skips_those_applied_before(svc):
+    sub = svc.ctx.consumers.subscriptions[0]
+    handler = sub.handlers["test.note.written"]
+    seen = build_event(NoteWritten(note_id="b0", text="batch-seen"), source="/t", subject="b0", township="320971100000")
+    fresh = build_event(NoteWritten(note_id="b1", text="batch-new"), source="/t", subject="b1", township="320971100000")
+    assert await svc.ctx.consumers.apply_batch(sub, [(seen, handler)]) == [True]
+    applied = await svc.ctx.consumers.apply_batch(sub, [(seen, handler), (fresh, handler), (fresh, handler)])
+    assert applied == [False, True, False]
+    assert await _count(svc, "batch-seen") == 1 and await _count(svc, "batch-new") == 1
+
+
+async def test_a_failing_event_in_a_pull_leaves_the_others_of_it_applied(svc):
+    BROKEN.add("batch-poison")
+    js = await svc.ctx.bus.wait_ready()
+    subject = nats_subject(svc.prefix, "test.note.written")
+    texts = ["batch-ok", "batch-poison", "batch-ok", "batch-ok"]
+    events = [
+        build_event(NoteWritten(note_id=f"p{i}", text=t), source="/t", subject=f"p{i}", township="320971100000")
+        for i, t in enumerate(texts)
+    ]
+    # published together, so that they are likely pulled together (either way the guarantee holds)
+    await asyncio.gather(
+        *(js.publish(subject, e.model_dump_json().encode(), headers={"Nats-Msg-Id": e.id}) for e in events)
+    )
+    await eventually(lambda: _count_is(svc, "batch-ok", 3))
+    table = svc.ctx.db.infra.dead_letters
+
+    async def dead_letter():
+        async with svc.ctx.db.session() as session:
+            return (await session.execute(select(table).where(table.c.event_id == events[1].id))).one_or_none()
+
+    assert (await eventually(dead_letter)).deliveries == 3
+    BROKEN.discard("batch-poison")
+    assert await _count(svc, "batch-ok") == 3 and await _count(svc, "batch-poison") == 0
+
+
+async def _count_is(svc, text: str, n: int) -> bool:
+    return await _count(svc, text) == n
+
+
 async def test_a_message_that_is_not_a_cloudevent_goes_straight_to_the_dead_letters(svc):
     js = await svc.ctx.bus.wait_ready()
     await js.publish(nats_subject(svc.prefix, "test.note.written"), b"{not json", headers={"Nats-Msg-Id": "garbage-1"})
@@ -159,3 +200,42 @@ async def test_rows_written_while_nats_is_down_are_published_by_the_catch_up(ser
             assert msg.headers["Nats-Msg-Id"] == event.id
         finally:
             await bus.close()
+
+
+async def test_each_consumers_jetstream_backlog_is_a_prometheus_gauge(svc):
+    from jiceng_shared.consumers import ConsumerGroup
+
+    # a second group of the same subscriptions under another name: its durable consumers exist but
+    # nothing pulls from them, so what is published stays in their backlog
+    idle = ConsumerGroup(svc.ctx.db, svc.ctx.bus, svc.ctx.consumers.subscriptions, service="backlogtest")
+    sub = idle.subscriptions[0]
+    await idle.ensure_consumer(sub)
+    await idle.report_backlog()
+
+    def pending(service: str) -> float:
+        return REGISTRY.get_sample_value("jiceng_consumer_pending", {"service": service, "consumer": sub.name})
+
+    before = pending("backlogtest")
+    js = await svc.ctx.bus.wait_ready()
+    for i in range(3):
+        event = build_event(
+            NoteWritten(note_id=f"b{i}", text="backlog"), source="/test", subject=f"b{i}", township="320971100000"
+        )
+        await js.publish(nats_subject(svc.prefix, "test.note.written"), event.model_dump_json().encode())
+    await idle.report_backlog()
+    assert pending("backlogtest") == before + 3
+    # the running consumers take them: their backlog comes back to 0
+    await eventually(lambda: _count_at_least(svc, "backlog", 3))
+
+    async def drained() -> bool:
+        await svc.ctx.consumers.report_backlog()
+        return pending(svc.ctx.consumers.service) == 0
+
+    await eventually(drained)
+    metrics = (await svc.client.get("/metrics")).text
+    assert f'jiceng_consumer_pending{{consumer="{sub.name}",service="backlogtest"}}' in metrics
+    await js.delete_consumer(svc.ctx.bus.stream, idle.durable(sub))
+
+
+async def _count_at_least(svc, text: str, n: int) -> bool:
+    return await _count(svc, text) >= n

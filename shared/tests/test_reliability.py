@@ -234,6 +234,23 @@ async def test_an_unauthenticated_caller_gets_401_not_the_field_list(svc):
 # --- 6. retention ----------------------------------------------------------------------------
 
 
+async def test_a_row_sent_while_the_service_clock_stands_weeks_ahead_is_not_pruned_at_once(svc):
+    """sent_at and the prune read one clock, the service's: a test (or a county) that stands the
+    clock weeks ahead does not lose the events it just sent to the next prune."""
+    clock = ServiceClock(svc.ctx)
+    clock.set(dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
+    try:
+        event_id = await _emit(svc, f"ahead-{uuid.uuid4().hex[:6]}")
+        await eventually(lambda: _no_unsent(svc, [event_id]), timeout=10, interval=0.1)
+        await svc.ctx.relay.prune()
+        outbox = svc.ctx.db.infra.outbox
+        async with svc.ctx.db.session() as session:
+            kept = await session.scalar(select(func.count()).where(outbox.c.id == event_id))
+        assert kept == 1
+    finally:
+        clock.reset()
+
+
 async def test_inbox_and_sent_outbox_rows_are_pruned_past_their_retention_and_not_before(svc):
     clock = ServiceClock(svc.ctx)
     now = clock.set(dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC))

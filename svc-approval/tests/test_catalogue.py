@@ -125,7 +125,9 @@ async def test_a_new_version_never_changes_an_accepted_application(approval, clo
     detail = (await approval.client.get(f"{API}/applications/{app['id']}", headers=as_("window_clerk.bufeng"))).json()
     assert detail["item_version"] == 1 and detail["limit_workdays"] == 10 and detail["deadline"] == app["deadline"]
     assert [m["code"] for m in detail["materials"]] == [m["code"] for m in app["materials"]]
-    versions = (await approval.client.get(f"{API}/catalogue/items/versioned_item/versions", headers=as_(ADMIN))).json()
+    versions = (await approval.client.get(f"{API}/catalogue/items/versioned_item/versions", headers=as_(ADMIN))).json()[
+        "items"
+    ]
     assert [v["version"] for v in versions] == [1, 2]
 
 

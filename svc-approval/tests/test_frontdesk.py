@@ -26,7 +26,7 @@ async def inquiry_action(svc, inquiry_id: str, action: str, body: dict | None = 
 
 
 async def bufeng_post(svc) -> dict:
-    posts = (await svc.client.get(f"{API}/posts", headers=as_(LEADER))).json()
+    posts = (await svc.client.get(f"{API}/posts", headers=as_(LEADER))).json()["items"]
     [post] = [p for p in posts if p["name"] == "综合受理1号窗口"]
     return post
 
@@ -111,7 +111,7 @@ async def test_every_post_has_another_clerk_as_its_backup(approval):
         headers=as_(LEADER),
     )
     assert ok.status_code == 201
-    xincheng = (await approval.client.get(f"{API}/posts", headers=as_("window_clerk.xincheng"))).json()
+    xincheng = (await approval.client.get(f"{API}/posts", headers=as_("window_clerk.xincheng"))).json()["items"]
     assert {p["area_code"] for p in xincheng} == {XINCHENG}
 
 

@@ -4,6 +4,7 @@ that publishes the other services' events as they would, on the service's own st
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -55,6 +56,15 @@ class Feed:
             counts = [await session.scalar(select(func.count()).select_from(m)) for m in models]
             counts.append(await session.scalar(select(func.count()).select_from(outbox)))
         return tuple(counts)
+
+    async def published(self, event_type: str) -> list[dict[str, Any]]:
+        """The events of ``event_type`` this service wrote to its outbox, as CloudEvent dicts."""
+        outbox = self.running.ctx.db.infra.outbox
+        async with self.running.ctx.db.session() as session:
+            rows = await session.scalars(
+                select(outbox.c.envelope).where(outbox.c.type == event_type).order_by(outbox.c.created_at)
+            )
+            return [json.loads(r) for r in rows]
 
     async def send(
         self,
@@ -122,7 +132,16 @@ class Feed:
             **kw,
         )
 
-    async def reopened(self, ticket: str, unit: UnitRef, at: dt.datetime, rework_count: int = 1) -> str:
+    async def reopened(
+        self,
+        ticket: str,
+        unit: UnitRef,
+        at: dt.datetime,
+        rework_count: int = 1,
+        *,
+        verified_by: str | None = None,
+        handled_at: dt.datetime | None = None,
+    ) -> str:
         return await self.send(
             dispatch.TicketReopened(
                 ticket_id=ticket,
@@ -133,9 +152,39 @@ class Feed:
                 reason="核查未通过",
                 rework_count=rework_count,
                 reopened_at=at,
+                verified_by=verified_by,
+                handled_at=handled_at,
             ),
             subject=ticket,
             township=BUFENG,
+        )
+
+    async def verified(
+        self,
+        ticket: str,
+        unit: UnitRef,
+        at: dt.datetime,
+        *,
+        verified_by: str | None,
+        handled_at: dt.datetime | None,
+        **kw: Any,
+    ) -> str:
+        return await self.send(
+            dispatch.TicketVerified(
+                ticket_id=ticket,
+                number=f"GD-{ticket}",
+                township_code=BUFENG,
+                unit=unit,
+                source="grid",
+                awaiting_callback=False,
+                on_time=True,
+                verified_at=at,
+                verified_by=verified_by,
+                handled_at=handled_at,
+            ),
+            subject=ticket,
+            township=BUFENG,
+            **kw,
         )
 
     async def escalated(self, ticket: str, unit: UnitRef, at: dt.datetime, level: int = 1) -> str:
@@ -438,6 +487,33 @@ class Feed:
             township=township,
         )
 
+    async def squad(
+        self,
+        squad_id: str,
+        township: str,
+        *,
+        kind: str = "stationed",
+        county_dept: str | None = "psb",
+        weight: int = 60,
+        **kw: Any,
+    ) -> str:
+        return await self.send(
+            enforcement.SquadRegistered(
+                squad_id=squad_id,
+                name=f"执法中队{squad_id[-4:]}",
+                township_code=township,
+                kind=kind,
+                county_dept=county_dept if kind == "stationed" else None,
+                members=["officer.a", "officer.b"],
+                township_weight_percent=weight if kind == "stationed" else 100,
+                county_weight_percent=100 - weight if kind == "stationed" else 0,
+                registered_at=local("2026-01-02 09:00"),
+            ),
+            subject=squad_id,
+            township=township,
+            **kw,
+        )
+
     # --- grid ---------------------------------------------------------------------------------
 
     async def rostered(
@@ -496,6 +572,23 @@ class Feed:
                 due_on=due_on,
             ),
             subject=grid_code,
+            township=township,
+        )
+
+    async def patrol_overdue(self, worker: str | None, grid_code: str, due_on: dt.date) -> str:
+        """A grid's missed daily patrol (grid.visit.overdue version 2: no resident)."""
+        township = grid_code[:9] + "000"
+        return await self.send(
+            grid.VisitOverdue(
+                grid_code=grid_code,
+                township_code=township,
+                worker_id=worker,
+                subject="patrol",
+                group="patrol",
+                due_on=due_on,
+                period="day",
+            ),
+            subject=f"patrol:{grid_code}",
             township=township,
         )
 

@@ -104,3 +104,16 @@ def test_work_score_is_the_mean_of_the_known_rates():
         {"visits": 9, "visits_overdue": 1, "diaries": 50, "reports": 4, "reports_voided": 1}, 48
     )
     assert (derived["visits_due"], derived["diaries_counted"], derived["reports_valid"]) == (10, 48, 3)
+
+
+def test_a_verification_is_on_time_up_to_the_limit_after_the_feedback():
+    import datetime as dt
+
+    handled = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC)
+    assert rules.verification_on_time(handled, handled + dt.timedelta(hours=2), limit_hours=2)
+    assert not rules.verification_on_time(handled, handled + dt.timedelta(hours=2, seconds=1), limit_hours=2)
+    assert rules.verification_on_time(handled, handled + dt.timedelta(minutes=59), limit_hours=1)
+    assert not rules.verification_on_time(None, handled, limit_hours=2)
+    assert AssessmentSettings().grid_verification_limit_hours == 2
+    with pytest.raises(ValueError):
+        AssessmentSettings(grid_verification_limit_hours=0)

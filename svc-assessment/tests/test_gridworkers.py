@@ -112,6 +112,7 @@ async def test_a_quarter_assessed_by_the_township_and_two_failing_quarters_open_
         "diary_rate": 1.0,
         "valid_report_rate": 0.5,
         "task_on_time_rate": 1.0,
+        "verification_on_time_rate": None,  # no verification: left out of the work score
     }
     assert s["formulas"]["valid_report_rate"]["shown"] == "有效上报率 = 1 / 2 = 50.00%"
     assert s["work_score"] == 87.5 and s["satisfaction"]["rate"] == 0.75
@@ -165,6 +166,45 @@ async def test_a_quarter_assessed_by_the_township_and_two_failing_quarters_open_
     }
     assert await feed.get("/grid-workers/dismissal-reviews", assessor_x) == []
     clock.reset()
+
+
+async def test_a_dismissal_review_is_decided_once_by_the_assessing_level_with_its_reasons(feed):
+    worker = feed.uid("w-")
+    await feed.rostered(worker, grid_of(71), dt.date(2026, 1, 1))
+    await feed.settle()
+    for n, day in enumerate(("2026-02-01", "2026-03-02", "2026-04-06")):
+        done = await feed.post(
+            "/grid-workers/complaints",
+            assessor_b,
+            {"worker_id": worker, "reference": f"DR-{n}", "verified_on": day, "note": "查证属实"},
+        )
+        assert done.status_code == 201, done.text
+    review = done.json()["review_opened"]
+    path = f"/grid-workers/dismissal-reviews/{review['id']}/decision"
+
+    # every bad field named at once; another township's assessor does not see the review
+    bad = await feed.post(path, assessor_b, {"decision": "promoted", "note": ""})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} >= {"decision", "note"}
+    assert (await feed.post(path, assessor_x, {"decision": "retained", "note": "x"})).status_code == 404
+    # a grid worker may read reviews but not decide them
+    reader = principal(("grid_chief", BUFENG))
+    assert (await feed.post(path, reader, {"decision": "retained", "note": "x"})).status_code == 403
+
+    leader = principal(("township_leader", BUFENG), username="leader.bufeng")
+    decided = await feed.post(path, leader, {"decision": "dismissed", "note": "经党委会研究，予以解聘"})
+    assert decided.status_code == 200, decided.text
+    body = decided.json()
+    assert (body["status"], body["status_zh"], body["decided_by"]) == ("dismissed", "予以解聘", "leader.bufeng")
+    assert body["decision_note"] == "经党委会研究，予以解聘" and body["decided_at"] is not None
+    again = await feed.post(path, assessor_b, {"decision": "retained", "note": "复议"})
+    assert again.status_code == 409 and again.json()["code"] == "review_decided"
+    listed = await feed.get("/grid-workers/dismissal-reviews", assessor_b, status="dismissed")
+    assert [r["id"] for r in listed if r["worker_id"] == worker] == [review["id"]]
+    (event,) = [
+        e for e in await feed.published("assessment.dismissal_review.decided") if e["data"]["review_id"] == review["id"]
+    ]
+    assert (event["data"]["decision"], event["data"]["reason"]) == ("dismissed", "verified_complaints")
 
 
 async def test_the_county_grades_a_year_with_the_cap_and_the_bars_and_exports_the_awards(feed):
@@ -263,3 +303,73 @@ async def test_the_county_grades_a_year_with_the_cap_and_the_bars_and_exports_th
     parsed = list(csv.reader(io.StringIO(csv_rows.content.decode("utf-8-sig"))))
     assert parsed[0] == table[0] and len(parsed) == 8
     clock.reset()
+
+
+async def test_missed_patrols_of_two_grids_on_one_day_count_for_each_grids_worker(feed):
+    from sqlalchemy import func, select
+
+    from assessment.gridworkers.models import WorkerFact
+
+    one, two = feed.uid("w-"), feed.uid("w-")
+    g_one, g_two = grid_of(31), grid_of(32)
+    await feed.rostered(one, g_one, dt.date(2026, 1, 1))
+    await feed.rostered(two, g_two, dt.date(2026, 1, 1))
+    day = dt.date(2026, 8, 3)
+    await feed.patrol_overdue(one, g_one, day)
+    await feed.patrol_overdue(None, g_two, day)  # no worker named: the grid's worker
+    await feed.patrol_overdue(one, g_one, day)  # the same obligation published again: counted once
+    await feed.settle()
+    async with feed.running.ctx.db.session() as session:
+        counted = dict(
+            (
+                await session.execute(
+                    select(WorkerFact.worker_id, func.count())
+                    .where(WorkerFact.kind == "visit_overdue", WorkerFact.worker_id.in_([one, two]))
+                    .group_by(WorkerFact.worker_id)
+                )
+            ).all()
+        )
+    assert counted == {one: 1, two: 1}
+
+
+async def test_a_grid_workers_verifications_count_on_time_within_the_limit_of_the_feedback(feed):
+    from jiceng_shared import units
+
+    worker, other = feed.uid("w-"), feed.uid("w-")
+    grid = grid_of(72)
+    await feed.rostered(worker, grid, dt.date(2026, 1, 1))
+    await feed.rostered(other, grid_of(73), dt.date(2026, 1, 1))
+    # the roster comes on grid's stream, the verifications on dispatch's: on the roster first
+    await feed.settle()
+    unit = units.township_office(BUFENG, "cle")
+    handled = feed.local("2026-03-10 09:00")
+    tickets = [feed.uid("t-") for _ in range(4)]
+    # exactly at the limit (2 h) is on time; a minute past it is not
+    await feed.verified(
+        tickets[0], unit, handled + dt.timedelta(hours=2), verified_by=f"grid.{worker}", handled_at=handled
+    )
+    await feed.verified(
+        tickets[1], unit, handled + dt.timedelta(hours=2, minutes=1), verified_by=f"grid.{worker}", handled_at=handled
+    )
+    # a failed verification is a verification too; redelivered, it counts once
+    await feed.reopened(
+        tickets[2], unit, handled + dt.timedelta(minutes=30), verified_by=f"grid.{worker}", handled_at=handled
+    )
+    # a dispatcher's verification and a reopen by callback are no grid worker's figure
+    await feed.verified(tickets[3], unit, handled, verified_by="dispatcher.bufeng", handled_at=handled, twice=True)
+    await feed.reopened(tickets[3], unit, handled + dt.timedelta(hours=1))
+    await feed.settle()
+
+    (row,) = await feed.get("/grid-workers", assessor_b, period="2026-03", worker_id=worker)
+    assert (row["counts"]["verifications"], row["counts"]["verifications_on_time"]) == (3, 2)
+    formula = row["formulas"]["verification_on_time_rate"]
+    assert formula["shown"] == "按时核查率 = 2 / 3 = 66.67%" and row["rates"]["verification_on_time_rate"] == 0.6667
+    (none,) = await feed.get("/grid-workers", assessor_b, period="2026-03", worker_id=other)
+    assert none["counts"]["verifications"] == 0 and none["rates"]["verification_on_time_rate"] is None
+    evidence = await feed.get("/evidence/grid-workers", assessor_b, period="2026-03", worker_id=worker)
+    checks = [i for i in evidence["items"] if i["kind"] == "verification"]
+    assert sorted(i["on_time"] for i in checks) == [False, True, True]
+    assert {i["kind_zh"] for i in checks} == {"核查"} and checks[0]["feeds"] == [
+        "verifications",
+        "verifications_on_time",
+    ]

@@ -51,6 +51,42 @@ async def test_three_rates_score_and_rank_per_township_and_department(feed):
     assert (await feed.get("/hotline/rankings", admin, period="2026-05"))["items"] == []
 
 
+async def test_every_ranking_links_to_the_tickets_behind_its_rates(feed):
+    t = [feed.uid("t-") for _ in range(3)]
+    day = feed.local("2026-08-10 10:00")
+    await feed.signed_for(t[0], CLE_B, day, within_limit=True)
+    await feed.signed_for(t[1], CLE_B, day, within_limit=False)
+    await feed.signed_for(t[2], CLE_B, day, within_limit=True, source="grid")  # not a citizen's call
+    await feed.callback(t[0], CLE_B, day, result="dissatisfied", resolved=False)
+    await feed.callback(t[0], CLE_B, feed.local("2026-08-20 10:00"), result="satisfied", resolved=True, attempt=2)
+    await feed.settle()
+
+    ranking = await feed.get("/hotline/rankings", admin, period="2026-08", level="department")
+    (standing,) = [i for i in ranking["items"] if i["subject"] == CLE_B.code]
+    link = standing["evidence"]
+    assert link.startswith("/api/assessment/v1/evidence/hotline?")
+    response = await feed.running.client.get(link, headers=headers_for(admin))
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    signed = {i["ref"]: i["on_time"] for i in items if i["kind"] == "signed_for"}
+    assert signed == {t[0]: True, t[1]: False}  # the counts: signed 2, responded in time 1
+    calls = sorted((i["detail"]["attempt"], i["detail"]["counted"]) for i in items if i["kind"] == "callback")
+    assert calls == [(1, False), (2, True)]  # called back 1: the latest attempt counts
+    assert all(i["correlation_id"] for i in items)
+    assert standing["counts"]["signed"] == 2 and standing["counts"]["called_back"] == 1
+
+    township = (await feed.get("/hotline/rankings", leader_b, period="2026-08"))["items"][0]
+    mine = await feed.running.client.get(township["evidence"], headers=headers_for(leader_b))
+    assert mine.status_code == 200 and {i["ref"] for i in mine.json()["items"]} == {t[0], t[1]}
+    # another township's evidence is not shown to the township (404, not a leak)
+    other = await feed.running.client.get(
+        "/api/assessment/v1/evidence/hotline",
+        params={"period": "2026-08", "subject": XINCHENG},
+        headers=headers_for(leader_b),
+    )
+    assert other.status_code == 404
+
+
 def test_the_score_follows_the_configured_weights_and_ties_share_a_rank():
     rates = {"response_rate": 1.0, "resolution_rate": 0.5, "satisfaction_rate": 0.8}
     assert rules.score(rates, {"response": 10, "resolution": 45, "satisfaction": 45}) == 68.5

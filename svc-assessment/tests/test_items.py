@@ -195,3 +195,61 @@ async def test_manual_ratings_stay_in_scope_and_off_closed_months(feed, clerk):
     assert (await feed.get("/manual-ratings", assessor_x))["items"] == []
     mine = await feed.get("/manual-ratings", assessor_b, subject_id=clerk)
     assert mine["items"] and all(r["area_code"] == BUFENG for r in mine["items"])
+
+
+async def test_the_list_is_versioned_item_by_item_and_a_rating_keeps_its_version(feed, clerk):
+    from jiceng_shared.testing.plugin import ServiceClock
+
+    clock = ServiceClock(feed.running.ctx)
+    clock.set(feed.local("2026-11-15 10:00"))
+    code = "clerk." + feed.uid("v").replace("-", "_").lower()
+    first = await post(
+        feed,
+        "/items",
+        {
+            "code": code,
+            "kind": "score",
+            "subject_kind": "clerk",
+            "label_zh": "窗口环境",
+            "max_points": 10,
+            "basis": "细则（2026）",
+            "effective_from": "2026-01-01",
+        },
+        admin,
+    )
+    assert first.status_code == 201 and first.json()["version"] == 1
+    october = await post(feed, "/manual-ratings", rating(clerk, code, period="2026-10", points=9), assessor_b)
+    assert october.status_code == 201 and october.json()["item_version"] == 1
+
+    change = {"label_zh": "窗口环境（修订）", "max_points": 20, "basis": "细则（2026 修订）"}
+    path = f"/items/{code}/versions"
+    # a new version never takes effect in the past
+    past = await post(feed, path, change | {"effective_from": "2026-11-14"}, admin)
+    assert past.status_code == 422 and past.json()["errors"][0]["code"] == "effective_from_in_past"
+    refused = await post(feed, path, change | {"effective_from": "2026-12-01"}, assessor_b)
+    assert refused.status_code == 403
+    second = await post(feed, path, change | {"effective_from": "2026-12-01", "base_version": 1}, admin)
+    assert second.status_code == 201, second.text
+    assert (second.json()["version"], second.json()["kind"], second.json()["max_points"]) == (2, "score", 20)
+    stale = await post(feed, path, change | {"effective_from": "2026-12-05", "base_version": 1}, admin)
+    assert stale.status_code == 409 and stale.json()["code"] == "concurrent_update"
+    before_latest = await post(feed, path, change | {"effective_from": "2026-11-30"}, admin)
+    assert before_latest.status_code == 422
+    assert before_latest.json()["errors"][0]["code"] == "effective_date_before_latest"
+
+    # both sides of the effective day
+    on_30th = await feed.get("/items", assessor_b, in_force_on="2026-11-30")
+    on_1st = await feed.get("/items", assessor_b, in_force_on="2026-12-01")
+    assert [(i["version"], i["max_points"]) for i in on_30th if i["code"] == code] == [(1, 10)]
+    assert [(i["version"], i["max_points"]) for i in on_1st if i["code"] == code] == [(2, 20)]
+    assert [(i["version"]) for i in await feed.get("/items", assessor_b) if i["code"] == code] == [2]
+    assert [v["version"] for v in await feed.get(path, assessor_b)] == [1, 2]
+
+    # a month is rated against its version: 15 points exceed November's 10, fit December's 20
+    november = await post(feed, "/manual-ratings", rating(clerk, code, period="2026-11", points=15), assessor_b)
+    assert november.status_code == 422 and november.json()["code"] == "points_out_of_range"
+    december = await post(feed, "/manual-ratings", rating(clerk, code, period="2026-12", points=15), assessor_b)
+    assert december.status_code == 201 and december.json()["item_version"] == 2
+    kept = await feed.get("/manual-ratings", assessor_b, subject_id=clerk, period="2026-10")
+    assert [r["item_version"] for r in kept["items"] if r["item_code"] == code] == [1]
+    clock.reset()

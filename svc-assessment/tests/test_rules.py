@@ -140,10 +140,6 @@ def test_a_rating_against_the_list_carries_what_its_item_asks_for():
     assert [e["code"] for e in items.check_rating("score", 30, -0.01, None).errors] == ["points_out_of_range"]
     assert not items.check_rating("veto", None, None, "triggered")
     assert [e["code"] for e in items.check_rating("pledge", None, None, "triggered").errors] == ["invalid_outcome"]
-    day = dt.date
-    assert items.in_force(day(2026, 1, 1), None, day(2026, 1, 1), day(2026, 1, 31))
-    assert not items.in_force(day(2026, 2, 1), None, day(2026, 1, 1), day(2026, 1, 31))
-    assert not items.in_force(day(2025, 1, 1), day(2025, 12, 31), day(2026, 1, 1), day(2026, 1, 31))
 
 
 def test_exported_text_never_runs_as_a_formula():

@@ -58,3 +58,53 @@ async def test_each_level_records_its_part_and_both_stay_visible(feed):
     assert all(
         r["unit"]["kind"] == "stationed_office" for r in await feed.get("/stationed/results", leader_b, period="2026")
     )
+
+
+def test_a_squad_weighs_the_township_at_least_the_minimum_and_its_own_squad_alone():
+    assert rules.squad_township_weight(rules.SquadKind.STATIONED, 60, minimum=60) == 60
+    assert rules.squad_township_weight(rules.SquadKind.STATIONED, 59, minimum=60) == 60
+    assert rules.squad_township_weight(rules.SquadKind.STATIONED, 61, minimum=60) == 61
+    assert rules.squad_township_weight(rules.SquadKind.TOWNSHIP, 60, minimum=60) == 100
+    # assessed by the township alone: the township's part is the result
+    assert rules.combined(77, None, township_weight=100) == 77
+
+
+async def test_squads_from_enforcement_are_assessed_in_two_parts_with_their_weights(feed):
+    stationed_squad, own_squad = feed.uid("sq-"), feed.uid("sq-")
+    await feed.squad(stationed_squad, BUFENG, kind="stationed", county_dept="psb", weight=70)
+    await feed.squad(own_squad, BUFENG, kind="township")
+    await feed.squad(stationed_squad, BUFENG, kind="stationed", county_dept="psb", weight=70, twice=True)
+    await feed.settle()
+    body = {"squad_id": stationed_squad, "period": "2026-Q2", "note": "季度考核"}
+
+    town = await feed.post("/stationed/parts", assessor_b, {**body, "part": "township", "score": 90})
+    assert town.status_code == 201, town.text
+    assert town.json()["weight"] == 70
+    county = await feed.post("/stationed/parts", assessor_county, {**body, "part": "county", "score": 80})
+    assert county.status_code == 201 and county.json()["weight"] == 30
+    assert (
+        await feed.post("/stationed/parts", assessor_x, {**body, "part": "township", "score": 1})
+    ).status_code == 404
+
+    own = {"squad_id": own_squad, "period": "2026-Q2", "note": "季度考核"}
+    no_county = await feed.post("/stationed/parts", assessor_county, {**own, "part": "county", "score": 80})
+    assert no_county.status_code == 422 and no_county.json()["code"] == "part_not_applicable"
+    assert (
+        await feed.post("/stationed/parts", assessor_b, {**own, "part": "township", "score": 88})
+    ).status_code == 201
+
+    both = await feed.post(
+        "/stationed/parts", assessor_b, {**body, "unit_code": PSB_B.code, "part": "township", "score": 1}
+    )
+    assert both.status_code == 422
+    assert {e["field"] for e in both.json()["errors"]} == {"unit_code", "squad_id"}
+
+    results = await feed.get("/stationed/results", leader_b, period="2026-Q2", township_code=BUFENG)
+    by_code = {r["unit"]["code"]: r for r in results}
+    s = by_code[stationed_squad]
+    assert (s["subject_kind"], s["unit"]["kind"], s["unit"]["kind_zh"]) == ("squad", "squad_stationed", "派驻执法中队")
+    assert (s["township_weight"], s["township"]["score"], s["county"]["score"], s["result"]) == (70, 90, 80, 87.0)
+    assert s["formula"] == "70% × 乡镇(街道)考核 + 30% × 县级主管部门考核"
+    o = by_code[own_squad]
+    assert (o["township_weight"], o["county"], o["result"], o["formula"]) == (100, None, 88, "100% × 乡镇(街道)考核")
+    assert by_code[PSB_B.code]["subject_kind"] == "unit"

@@ -115,7 +115,7 @@ async def test_a_rating_level_outside_1_to_5_is_dead_lettered_not_counted(feed):
 
     async def dead_lettered():
         response = await feed.running.client.get("/api/assessment/v1/admin/dead-letters", headers=headers_for(admin))
-        return any(d["event_id"] == event_id for d in response.json())
+        return any(d["event_id"] == event_id for d in response.json()["items"])
 
     await eventually(dead_lettered)
     response = await feed.running.client.get(f"/api/assessment/v1/window/clerks/{me}", headers=headers_for(admin))

@@ -94,11 +94,11 @@ async def test_the_demo_list_imported_from_xlsx_exports_back_identical(desk, clo
     assert f"responsibilities-v{version}.xlsx" in exported.headers["content-disposition"]
     expected = [[v if v != "" else None for v in row] for row in table]
     assert cells(exported.content) == expected  # cell for cell
-    history = (await get(desk, "/responsibilities/versions")).json()
+    history = (await get(desk, "/responsibilities/versions")).json()["items"]
     assert [v["version"] for v in history][-1] == version and history[-1]["in_force"] is False
     assert history[-1]["items"] == len(table) - 1 and history[-1]["note"] == "XLSX 导入"
     clock.set(effective)
-    assert (await get(desk, "/responsibilities/versions")).json()[-1]["in_force"] is True
+    assert (await get(desk, "/responsibilities/versions")).json()["items"][-1]["in_force"] is True
     as_csv = await get(desk, "/responsibilities/export.csv")
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.content.decode() == DEMO_LIST.read_text(encoding="utf-8")
@@ -224,8 +224,8 @@ async def test_a_created_category_is_published_takes_tickets_and_can_be_retired(
     events = [e for e in await outbox_events(desk, "dispatch.category.changed") if e["subject"] == "illegal_dumping"]
     assert [e["data"]["change"] for e in events] == ["created", "retired"]
     assert events[-1]["data"]["retired"] is True and events[-1]["data"]["category_version"] == 2
-    assert "illegal_dumping" not in {c["code"] for c in (await get(desk, "/categories")).json()}
-    assert "illegal_dumping" in {c["code"] for c in (await get(desk, "/categories", retired="true")).json()}
+    assert "illegal_dumping" not in {c["code"] for c in (await get(desk, "/categories")).json()["items"]}
+    assert "illegal_dumping" in {c["code"] for c in (await get(desk, "/categories", retired="true")).json()["items"]}
     late = await desk.post("/tickets", intake, hotline)
     assert late.status_code == 422 and late.json()["code"] == "unknown_category"
 

@@ -20,7 +20,7 @@ async def test_categories_carry_their_dispatch_and_handling_limits(desk):
     for who in (hotline, demo_principal("grid_worker.bufeng"), demo_principal("dept_staff.psb.bufeng")):
         response = await get(desk, "/categories", who)
         assert response.status_code == 200, response.text
-    by_code = {c["code"]: c for c in response.json()}
+    by_code = {c["code"]: c for c in response.json()["items"]}
     assert set(by_code) == {c.code for c in CATEGORIES}
     street = by_code["street_occupation"]
     assert street["label_zh"] == "占道经营"
@@ -69,6 +69,28 @@ async def test_a_changed_limit_applies_to_new_tickets_only(desk):
     assert dt.datetime.fromisoformat(new["deadline"]) - dt.datetime.fromisoformat(new["assigned_at"]) == dt.timedelta(
         hours=8
     )
+
+
+async def test_tickets_read_their_category_label_from_the_live_dictionary_not_the_county_file(desk):
+    incident = desk.incident(category="environment_pollution")
+    await desk.report(incident)
+    ticket = await desk.ticket_for(incident)
+    assert ticket["category_zh"] == "环境污染"
+    current = (await get(desk, "/categories/environment_pollution", admin)).json()
+    relabelled = await desk.running.client.patch(
+        "/api/dispatch/v1/categories/environment_pollution",
+        json={"version": current["version"], "label_zh": "生态环境污染"},
+        headers=headers_for(admin),
+    )
+    assert relabelled.status_code == 200, relabelled.text
+    assert (await desk.get(ticket["id"]))["category_zh"] == "生态环境污染"
+    listed = await desk.listed(admin, category="environment_pollution")
+    assert {t["category_zh"] for t in listed} == {"生态环境污染"}
+    back = {"version": relabelled.json()["version"], "label_zh": "环境污染"}
+    restored = await desk.running.client.patch(
+        "/api/dispatch/v1/categories/environment_pollution", json=back, headers=headers_for(admin)
+    )
+    assert restored.status_code == 200, restored.text
 
 
 async def test_a_category_the_list_gives_to_a_township_organ_cannot_become_a_department_matter(desk):

@@ -50,6 +50,23 @@ async def test_only_the_staff_of_the_handling_unit_give_feedback(desk):
     assert response.status_code == 404
 
 
+async def test_a_verification_names_its_verifier_and_when_the_feedback_came(desk):
+    """For assessment's on-time verification (按时核查) of grid workers: passed and failed alike."""
+    passed = await handled_ticket(desk)
+    assert (await desk.post(f"/tickets/{passed['id']}/verification", {"passed": True}, worker)).status_code == 200
+    (verified,) = [e["data"] for k, e in await desk.events_of(passed["id"]) if k == "dispatch.ticket.verified"]
+    assert verified["verified_by"] == worker.username
+    assert verified["handled_at"] == passed["handled_at"] or verified["handled_at"].startswith(
+        passed["handled_at"][:19]
+    )
+
+    failed = await handled_ticket(desk)
+    response = await desk.post(f"/tickets/{failed['id']}/verification", {"passed": False, "note": "仍未整改"}, worker)
+    assert response.status_code == 200, response.text
+    (reopened,) = [e["data"] for k, e in await desk.events_of(failed["id"]) if k == "dispatch.ticket.reopened"]
+    assert reopened["verified_by"] == worker.username and reopened["handled_at"] is not None
+
+
 async def test_verification_passed_closes_the_ticket_on_time(desk):
     ticket = await handled_ticket(desk)
     response = await desk.post(f"/tickets/{ticket['id']}/verification", {"passed": True, "note": "现场已整改"}, worker)

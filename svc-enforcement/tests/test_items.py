@@ -83,7 +83,9 @@ async def test_the_county_admin_publishes_an_item_and_each_edit_is_a_new_revisio
     )
     assert revised.status_code == 200, revised.text
     assert revised.json()["revision"] == 2 and revised.json()["delegated_townships"] == sorted([BUFENG, XINCHENG])
-    history = (await enforcement.client.get(f"{API}/items/ZF-SR-011/revisions", headers=headers_for(LEADER))).json()
+    history = (await enforcement.client.get(f"{API}/items/ZF-SR-011/revisions", headers=headers_for(LEADER))).json()[
+        "items"
+    ]
     assert [r["revision"] for r in history] == [1, 2]
     current = (
         await enforcement.client.get(

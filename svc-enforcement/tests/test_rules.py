@@ -237,6 +237,7 @@ def test_a_delegation_covers_its_township_from_its_first_to_its_last_day():
 def item_errors(**overrides):
     base = {
         "categories": ["street_occupation"],
+        "open_categories": {"street_occupation"},
         "competent_dept": "cle",
         "delegable": True,
         "restricts_personal_freedom": False,

@@ -9,11 +9,13 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grid.areas.models import Area, AreaVersion
 from grid.areas.rules import METRES_PER_DEGREE
+from grid.people.models import Household
 from grid.residents.models import Resident
+from grid.roster.models import BackupPost, RosterEntry
 from jiceng_shared.testing.plugin import ServiceClock, headers_for, principal
 
 BUFENG = "320971100000"
@@ -253,6 +255,34 @@ async def test_the_split_flag_follows_the_counts(grid, clock):
     assert versions[0]["effective_to"] == versions[1]["effective_from"]
 
 
+async def test_the_counts_can_be_taken_from_the_base_data_and_are_either_entered_or_counted(grid, clock):
+    code = "320971001001001"  # a demo grid of Xincheng: 420 households and 1,300 people entered
+    async with grid.ctx.db.session() as session:
+        households = await session.scalar(
+            select(func.count()).where(Household.grid_code == code, Household.status == "active")
+        )
+        people = await session.scalar(
+            select(func.count()).where(Resident.grid_code == code, Resident.status == "active")
+        )
+    assert people > 0 and (households, people) != (420, 1300)
+    before = await grid.client.get(f"{API}/{code}/versions", headers=admin())
+    both = await grid.client.put(
+        f"{API}/{code}/counts", json={"households": 1, "from_base_data": True}, headers=admin()
+    )
+    assert both.status_code == 422 and errors_of(both) == {"households": "counts_from_base_data"}
+    neither = await grid.client.put(f"{API}/{code}/counts", json={"dense": True}, headers=admin())
+    assert neither.status_code == 422 and errors_of(neither) == {"households": "required", "people": "required"}
+    assert (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json() == before.json()
+
+    counted = await grid.client.put(f"{API}/{code}/counts", json={"from_base_data": True}, headers=admin())
+    assert counted.status_code == 200, counted.text
+    area = (await grid.client.get(f"{API}/{code}", headers=admin())).json()
+    assert (area["households"], area["people"]) == (households, people)
+    assert area["split_reasons"] == []  # the flag follows the counted figures
+    versions = (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json()
+    assert versions[-1]["change"] == "recounted" and len(versions) == len(before.json()) + 1
+
+
 async def test_merged_grids_become_one_with_their_union_and_summed_counts(grid, clock):
     village, x = await new_village(grid)
     a = (await new_grid(grid, village, box(x, 33.0, x + 0.01, 33.01), 100, 300)).json()["changed"][0]["code"]
@@ -490,34 +520,99 @@ async def test_a_layer_is_imported_all_or_nothing_naming_every_bad_feature(grid,
     assert sorted(r.version for r in rows) == [1, 2]
 
 
-async def test_the_residents_of_a_split_grid_each_go_to_one_part(grid, clock):
-    code = "320971001001002"  # a demo grid of Xincheng with three residents
+async def test_a_split_grid_hands_its_residents_households_and_posts_to_its_parts(grid, clock):
+    code = "320971001001002"  # a demo grid of Xincheng: three residents in two households
     async with grid.ctx.db.session() as session:
         ids = sorted((await session.scalars(select(Resident.id).where(Resident.grid_code == code))).all())
-    assert len(ids) == 3
+    assert len(ids) == 3  # ids[0] alone in household -0000, ids[1] and ids[2] in -0001
+    since = dt.date(2026, 11, 1)
+    async with grid.ctx.db.transaction() as session:
+        empty = Household(
+            id="hh-empty-" + code,
+            grid_code=code,
+            township_code=XINCHENG,
+            household_no=code + "-0099",
+            address="新城社区空户",
+            status="active",
+            created_at=T0,
+            updated_at=T0,
+        )
+        worker, helper = (
+            RosterEntry(
+                id=f"re-{post}-{code}",
+                grid_code=code,
+                community_code=code[:12],
+                township_code=XINCHENG,
+                worker_id=f"w-{post}",
+                name="网格员",
+                post=post,
+                since=since,
+                created_by="test",
+                created_at=T0,
+            )
+            for post in ("full_time", "auxiliary")
+        )
+        pair = BackupPost(
+            grid_code=code, backup_grid_code=code[:12] + "001", township_code=XINCHENG, set_by="t", set_at=T0
+        )
+        session.add_all([empty, worker, helper, pair])
     a, b = halves(120.21, 33.38, 33.39)
 
-    def body(first: list[str], second: list[str]) -> dict:
-        return {
-            "parts": [
-                {"name": "西", "polygon": a, "households": 140, "people": 450, "resident_ids": first},
-                {"name": "东", "polygon": b, "households": 140, "people": 450, "resident_ids": second},
-            ]
-        }
+    def body(first: list[str], second: list[str], *, households=(), posts=(), unknown_post=False) -> dict:
+        west = {"name": "西", "polygon": a, "households": 140, "people": 450, "resident_ids": first}
+        east = {"name": "东", "polygon": b, "households": 140, "people": 450, "resident_ids": second}
+        west["roster_entry_ids"] = [*posts, *(["nobody"] if unknown_post else [])]
+        east["household_ids"] = list(households)
+        return {"parts": [west, east]}
 
-    refused = await grid.client.post(f"{API}/{code}/split", json=body([ids[0], "nobody"], [ids[0]]), headers=admin())
-    assert refused.status_code == 422
-    assert errors_of(refused) == {
-        "parts.0.resident_ids.1": "unknown_resident",
-        "parts.1.resident_ids.0": "resident_twice",
-        "parts": "residents_unassigned",
-    }
-    done = await grid.client.post(f"{API}/{code}/split", json=body(ids[:1], ids[1:]), headers=admin())
+    async def refused(payload: dict) -> list[tuple[str, str]]:
+        response = await grid.client.post(f"{API}/{code}/split", json=payload, headers=admin())
+        assert response.status_code == 422, response.text
+        return [(e["field"], e["code"]) for e in response.json()["errors"]]
+
+    bad = await refused(body([ids[0], "nobody"], [ids[0]], households=[empty.id]))
+    assert ("parts.0.resident_ids.1", "unknown_resident") in bad
+    assert ("parts.1.resident_ids.0", "resident_twice") in bad and ("parts", "residents_unassigned") in bad
+    divided = await refused(body([ids[1]], [ids[0], ids[2]], households=[empty.id]))
+    assert divided == [("parts", "household_divided")]  # a household lives in one grid
+    assert await refused(body(ids[:1], ids[1:])) == [("parts", "households_unassigned")]
+    assert await refused(body(ids[:1], ids[1:], households=[empty.id], unknown_post=True)) == [
+        ("parts.0.roster_entry_ids.0", "unknown_roster_entry")
+    ]
+
+    done = await grid.client.post(
+        f"{API}/{code}/split", json=body(ids[:1], ids[1:], households=[empty.id], posts=[worker.id]), headers=admin()
+    )
     assert done.status_code == 201, done.text
     west, east = sorted(c["code"] for c in done.json()["changed"] if c["code"] != code)
+    day = T0.astimezone(grid.ctx.calendar.zone).date()
     async with grid.ctx.db.session() as session:
         moved = dict((await session.execute(select(Resident.id, Resident.grid_code).where(Resident.id.in_(ids)))).all())
+        homes = dict(
+            (
+                await session.execute(
+                    select(Household.household_no, Household.grid_code).where(Household.household_no.like(code + "%"))
+                )
+            ).all()
+        )
+        posts = (
+            await session.scalars(select(RosterEntry).where(RosterEntry.worker_id.in_(["w-full_time", "w-auxiliary"])))
+        ).all()
+        pairs = (
+            await session.scalars(
+                select(BackupPost).where((BackupPost.grid_code == code) | (BackupPost.backup_grid_code == code))
+            )
+        ).all()
     assert moved == {ids[0]: west, ids[1]: east, ids[2]: east}
+    assert homes == {code + "-0000": west, code + "-0001": east, code + "-0099": east}
+    held = sorted((p.worker_id, p.grid_code, p.since, p.until) for p in posts)
+    ended = max(since, day - dt.timedelta(days=1))
+    assert held == [
+        ("w-auxiliary", code, since, ended),  # not taken to a part: the post ends
+        ("w-full_time", code, since, ended),
+        ("w-full_time", west, day, None),  # the full-time worker takes the western part
+    ]
+    assert pairs == []  # the retired grid's A/B pair ends
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from grid.areas import rules as area_rules
 from grid.config import GridSettings
 from grid.roster import rules as roster_rules
 from grid.visits import rules
@@ -52,11 +53,36 @@ def test_an_urban_grid_worker_may_not_sit_on_the_two_committees():
     entry(committee=True, urban=True, r=roster_rules.RosterRules(urban_worker_not_committee_member=False))
 
 
-def test_a_b_posts_pair_two_grids_of_one_community():
-    assert not roster_rules.check_backup("320971100201001", "320971100201002")
-    assert roster_rules.check_backup("320971100201001", "320971100201001").errors[0]["code"] == "backup_is_same_grid"
-    bad = roster_rules.check_backup("320971100201001", "320971001001001")
-    assert bad.errors[0]["code"] == "backup_not_same_community"
+def test_a_b_posts_pair_two_adjacent_grids_of_one_community():
+    def check(a: str, b: str, adjacent: bool | None = True) -> list[str]:
+        return [e["code"] for e in roster_rules.check_backup(a, b, adjacent=adjacent).errors]
+
+    assert check("320971100201001", "320971100201002") == []
+    assert check("320971100201001", "320971100201001") == ["backup_is_same_grid"]
+    assert check("320971100201001", "320971001001001") == ["backup_not_same_community"]
+    assert check("320971100201001", "320971100201002", adjacent=False) == ["backup_not_adjacent"]
+    assert check("320971100201001", "320971100201002", adjacent=None) == ["grid_not_drawn"]
+
+
+def square(x0: float, y0: float, side: float = 0.01) -> object:
+    return area_rules.geometry(
+        {
+            "type": "Polygon",
+            "coordinates": [[[x0, y0], [x0 + side, y0], [x0 + side, y0 + side], [x0, y0 + side], [x0, y0]]],
+        }
+    )
+
+
+def test_grids_are_adjacent_when_they_share_a_stretch_of_boundary():
+    tol = area_rules.Tolerance(1.0)  # 1 m ≈ 0.000009°
+    a = square(120.30, 33.30)
+    assert area_rules.adjacent(a, square(120.31, 33.30), tol)  # a whole shared edge
+    assert area_rules.adjacent(a, square(120.31, 33.305), tol)  # half an edge
+    assert area_rules.adjacent(a, square(120.31 + 0.000004, 33.30), tol)  # a gap of ~0.4 m: digitising noise
+    assert not area_rules.adjacent(a, square(120.31 + 0.00005, 33.30), tol)  # a gap of ~5 m
+    assert not area_rules.adjacent(a, square(120.31, 33.31), tol)  # only a corner touches
+    assert not area_rules.adjacent(a, square(120.32, 33.30), tol)  # a grid in between
+    assert not area_rules.adjacent(a, square(120.305, 33.30), tol)  # overlapping is not adjacent
 
 
 # --- visit schedule ----------------------------------------------------------------------------

@@ -125,3 +125,45 @@ async def test_a_b_posts_and_absences(grid):
         {"grid_code": GRID_1, "first_day": "2026-12-03", "last_day": "2026-12-01", "reason": "x"},
     )
     assert reversed_.status_code == 422 and reversed_.json()["code"] == "period_reversed"
+
+
+async def test_a_b_posts_refuse_grids_that_are_not_adjacent(grid):
+    import datetime as dt
+
+    from grid.areas.models import Area
+    from grid.roster.models import BackupPost
+
+    far, undrawn = BUFENG_VILLAGE + "081", BUFENG_VILLAGE + "082"
+    square = [[120.33, 33.3], [120.34, 33.3], [120.34, 33.31], [120.33, 33.31], [120.33, 33.3]]
+    async with grid.ctx.db.transaction() as s:
+        for code, polygon in ((far, {"type": "Polygon", "coordinates": [square]}), (undrawn, None)):
+            s.add(
+                Area(
+                    code=code,
+                    name="测试网格",
+                    level="grid",
+                    parent_code=BUFENG_VILLAGE,
+                    township_code="320971100000",
+                    grid_type="basic",
+                    polygon=polygon,
+                    created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                )
+            )
+
+    async def pair(a: str, b: str):
+        return await grid.client.put(
+            "/api/grid/v1/roster/backups", json={"grid_code": a, "backup_grid_code": b}, headers=headers_for(director)
+        )
+
+    async def pairs() -> list[tuple[str, str]]:
+        async with grid.ctx.db.session() as s:
+            return sorted((await s.execute(select(BackupPost.grid_code, BackupPost.backup_grid_code))).all())
+
+    before = await pairs()
+    refused = await pair(GRID_2, far)  # GRID_1 lies between them
+    assert refused.status_code == 422 and refused.json()["code"] == "backup_not_adjacent"
+    assert refused.json()["errors"][0]["field"] == "backup_grid_code"
+    not_drawn = await pair(GRID_2, undrawn)
+    assert not_drawn.status_code == 422 and not_drawn.json()["code"] == "grid_not_drawn"
+    assert await pairs() == before  # nothing written
+    assert (await pair(GRID_1, GRID_2)).status_code == 200  # sharing an edge

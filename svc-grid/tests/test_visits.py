@@ -254,9 +254,28 @@ async def test_the_township_counts_in_the_database_agree_with_the_rules(grid, cl
         for d in dues:
             expected.setdefault(d.grid_code, {"due": 0, "overdue": 0, "done": 0})[d.state] += 1
         assert counted == expected, today
-        python_overdue = {(d.key, d.group, d.due_on) for d in dues if d.state == "overdue" and d.subject != "patrol"}
+        python_overdue = {(d.key, d.group, d.due_on) for d in dues if d.state == "overdue"}
         assert {(d.key, d.group, d.due_on) for d in overdue} == python_overdue, today
     clock.set(at(2027, 4, 14))
     summary = (await api(grid, "GET", "/visits/due", worker_a)).json()
     assert {d["grid_code"] for d in summary} == {GRID_A} and summary[0]["items"] == []
     assert summary[0]["overdue"] >= 1
+
+
+async def test_a_missed_patrol_is_published_once_and_names_no_resident(grid, clock):
+    def patrols(events: list[dict], day: str) -> list[dict]:
+        return [e for e in events if e["subject"] == "patrol" and e["grid_code"] == GRID_A and e["due_on"] == day]
+
+    clock.set(at(2027, 5, 10))
+    patrol = visit(kind="patrol", resident_id=None, when=at(2027, 5, 9, 10), found="", done="")
+    assert (await api(grid, "POST", "/visits", worker_a, json=patrol)).status_code == 201
+    await service.scan(grid.ctx)
+    assert patrols(await overdue_events(grid), "2027-05-09") == []  # patrolled the day before: nothing owed
+
+    clock.set(at(2027, 5, 11))  # no patrol on 10 May
+    await service.scan(grid.ctx)
+    await service.scan(grid.ctx)
+    missed = patrols(await overdue_events(grid), "2027-05-10")
+    assert len(missed) == 1
+    assert missed[0]["resident_id"] is None and missed[0]["group"] == "patrol" and missed[0]["period"] == "day"
+    assert missed[0]["worker_id"] == "worker-a"

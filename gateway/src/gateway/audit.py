@@ -84,7 +84,7 @@ class AuditLog:
             if key not in COLUMNS:
                 raise TypeError(f"no audit column {key}")
             if isinstance(value, str):
-                value = value[: AuditEntry.__table__.c[key].type.length or None]  # type: ignore[attr-defined]
+                value = value[: AuditEntry.__table__.c[key].type.length or None]  # type: ignore[attr-defined]  # str columns are String(n)
             row[key] = value
         return row
 

@@ -155,7 +155,7 @@ async def verify(session: AsyncSession, *, page: int = 2000) -> Verification:
                 return broken(entry.seq, entry.id, "entry changed after it was sealed")
             expected_prev, expected_seq = entry.hash, entry.seq + 1
             checked += 1
-        after = rows[-1].seq
+        after = _sealed(rows[-1])[0]
     if expected_seq - 1 != head.last_seq or expected_prev != head.last_hash:
         return broken(expected_seq, None, "entries at the end of the chain are missing")
     return Verification(True, checked, anchor_seq, head.last_seq, head.last_hash, unsealed or 0)
@@ -181,12 +181,18 @@ async def prune(db: Database, now: dt.datetime, retention_days: int) -> int:
         last = await session.scalar(query.order_by(AuditEntry.seq.desc()).limit(1))
         if last is None:
             return 0
-        head.anchor_seq, head.anchor_hash = last.seq, last.hash
+        head.anchor_seq, head.anchor_hash = _sealed(last)
         await session.flush()  # the trigger lets entries up to the anchor go, and no others
         result = await session.execute(delete(AuditEntry).where(AuditEntry.seq <= last.seq))
     deleted = result.rowcount or 0  # type: ignore[attr-defined]
     log.info("audit entries past retention deleted", extra={"deleted": deleted, "anchor_seq": last.seq})
     return deleted
+
+
+def _sealed(entry: AuditEntry) -> tuple[int, str]:
+    """A sealed entry's place in the chain and its hash (the reads here select sealed entries only)."""
+    assert entry.seq is not None and entry.hash is not None
+    return entry.seq, entry.hash
 
 
 EXPORTED = tuple(c.name for c in AuditEntry.__table__.columns)
@@ -214,4 +220,4 @@ async def export_lines(
             return
         for entry in rows:
             yield json.dumps({c: _plain(getattr(entry, c)) for c in EXPORTED}, ensure_ascii=False).encode() + b"\n"
-        after = rows[-1].seq
+        after = _sealed(rows[-1])[0]

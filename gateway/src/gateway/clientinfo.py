@@ -29,7 +29,7 @@ class AddressResolver:
 
     def _from_trusted_proxy(self, scope: Scope) -> bool:
         client = scope.get("client")
-        return bool(client) and bool(self.networks) and self._trusted(client[0])
+        return bool(client and self.networks and self._trusted(client[0]))
 
     def tls(self, scope: Scope) -> bool:
         """Whether the client reached us over TLS: directly, or per a trusted proxy's X-Forwarded-Proto

@@ -149,7 +149,7 @@ def key_problems(settings: GatewaySettings) -> list[str]:
         problems.append("GATEWAY_ACCESS_PRIVATE_KEY must be an RSA key (RS256)")
     elif private.key_size < MIN_RSA_BITS:
         problems.append(f"GATEWAY_ACCESS_PRIVATE_KEY has {private.key_size} bits; at least {MIN_RSA_BITS} are required")
-    elif public.public_numbers() != private.public_key().public_numbers():  # type: ignore[union-attr]
+    elif public.public_numbers() != private.public_key().public_numbers():  # type: ignore[union-attr]  # any key type loads; RSA is meant
         problems.append("GATEWAY_ACCESS_PUBLIC_KEY is not the public half of GATEWAY_ACCESS_PRIVATE_KEY")
     try:
         internal = serialization.load_pem_private_key(settings.internal_private_key.encode(), password=None)

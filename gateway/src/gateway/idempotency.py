@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from gateway.models import IdempotencyRecord
-from jiceng_shared.db import Database, dialect_insert, utcnow
+from jiceng_shared.db import Database, dialect_insert, rowcount, utcnow
 from jiceng_shared.errors import Problem
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class IdempotencyStore:
                 .values(owner=owner, key=key, fingerprint=fp, method=method, path=path[:500], created_at=now)
                 .on_conflict_do_nothing()
             )
-            if claimed.rowcount == 1:
+            if rowcount(claimed) == 1:
                 return None
             row = (
                 await session.execute(select(table).where(table.c.owner == owner, table.c.key == key).with_for_update())
@@ -144,7 +144,7 @@ class IdempotencyStore:
                 "the first request with this Idempotency-Key is still being processed; retry shortly",
                 headers={"Retry-After": "1"},
             )
-        return Stored(row.status, [tuple(h) for h in row.headers or []], row.body or b"")  # type: ignore[misc]
+        return Stored(row.status, [tuple(h) for h in row.headers or []], row.body or b"")
 
     async def complete(self, owner: str, key: str, stored: Stored) -> None:
         table = IdempotencyRecord.__table__
@@ -172,7 +172,7 @@ class IdempotencyStore:
         table = IdempotencyRecord.__table__
         async with self.db.transaction() as session:
             result = await session.execute(delete(table).where(table.c.created_at <= self.clock() - self.retention))
-        return result.rowcount or 0
+        return rowcount(result) or 0
 
 
 def replay_headers(stored: Stored) -> list[tuple[bytes, bytes]]:

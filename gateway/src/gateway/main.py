@@ -33,7 +33,8 @@ from gateway.iam.rules import privileged_roles
 from gateway.idempotency import IdempotencyStore
 from gateway.limits import LoginLimits, SharedLoginThrottle, SharedRateLimiter
 from gateway.models import metadata
-from gateway.openapi import MergedOpenAPI
+from gateway.open311 import Open311Adapter
+from gateway.openapi import MergedOpenAPI, enum_labels
 from gateway.proxy import BodyTooLarge, Proxy, read_body
 from gateway.webhooks.router import router as webhooks_router
 from gateway.webhooks.worker import WebhookWorker
@@ -81,9 +82,12 @@ class Gateway:
     """ASGI entry: the proxy takes service paths, the guard then the FastAPI app take ``/api/iam``,
     the FastAPI app takes the rest (and the lifespan). Bodies are limited on every path."""
 
-    def __init__(self, api: FastAPI, proxy: Proxy, guard: AccessGuard, max_body_bytes: int) -> None:
+    def __init__(
+        self, api: FastAPI, proxy: Proxy, guard: AccessGuard, max_body_bytes: int, open311: Open311Adapter
+    ) -> None:
         self.api = BadCharactersGuard(api)  # the services guard their own paths
         self.proxy = proxy
+        self.open311 = open311
         self.guarded = GuardedApp(self.api, guard)
         self.max_body_bytes = max_body_bytes
 
@@ -92,6 +96,8 @@ class Gateway:
             await self.api(scope, receive, send)
         elif self.proxy.handles(scope["path"]):
             await self.proxy(scope, receive, send)  # reads and limits the body itself
+        elif self.open311.handles(scope["path"]):
+            await self.open311(scope, receive, send)  # onto the proxy, with the client's identity
         else:
             if scope["method"] in ("POST", "PUT", "PATCH"):
                 try:
@@ -356,6 +362,16 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         session_factory=lambda: proxy.session,
     )
 
+    @api.get(
+        "/api/meta/v1/labels",
+        tags=["contract"],
+        summary="The Chinese label of every value of every closed set, by schema name (load once)",
+    )
+    async def labels() -> dict[str, dict[str, str]]:
+        """``{"grid.IncidentStatus": {"closed": "已办结", ...}, ...}``: the ``x-enum-labels`` of the
+        merged document, so the labels a front end shows are the contract's."""
+        return enum_labels(await merged.document())
+
     @api.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:
         return JSONResponse(await merged.document())
@@ -394,7 +410,13 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         return JSONResponse({"status": "ready", "checks": checks | {"calendar": coverage}})
 
     api.add_api_route("/metrics", metrics_response, include_in_schema=False)
-    gateway: Any = Gateway(api, proxy, guard, settings.max_body_bytes)
+
+    async def exchange(client_id: str, secret: str, at: str | None) -> str:
+        token, _, _ = await authenticator.client_credentials_grant(client_id, secret, at)
+        return token
+
+    open311 = Open311Adapter(proxy, exchange=exchange, address=address, max_body_bytes=settings.max_body_bytes)
+    gateway: Any = Gateway(api, proxy, guard, settings.max_body_bytes, open311)
     gateway = CORSMiddleware(
         gateway,
         allow_origins=settings.cors_origins,
@@ -405,7 +427,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
         max_age=600,
     )
     app = ObservabilityMiddleware(Edge(gateway, address), service="gateway")
-    app.api = api  # type: ignore[attr-defined] - tests and tools reach the FastAPI app (state, lifespan)
+    app.api = api  # type: ignore[attr-defined]  # tests and tools reach the FastAPI app (state, lifespan)
     return app
 
 

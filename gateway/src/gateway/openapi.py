@@ -86,9 +86,12 @@ GATEWAY_PUBLIC = {
 
 
 def document_gateway_problems(operation: dict[str, Any], *, proxied: bool, public: bool) -> None:
-    """What the gateway itself may answer on top of the service: throttling of public routes, a
-    body over the limit, and an upstream that failed or timed out."""
-    statuses = set()
+    """What the gateway itself may answer on top of the service: a path it refuses to decode
+    (the edge's ``ambiguous_path``, on any route), throttling of public routes, a body over the
+    limit, and an upstream that failed or timed out."""
+    statuses = {400}
+    own = operation.setdefault("x-problem-codes", {})
+    own["400"] = list(dict.fromkeys([*own.get("400", []), "ambiguous_path"]))
     if public:
         statuses.add(429)
     if operation.get("requestBody"):
@@ -130,6 +133,12 @@ def merge(base: dict[str, Any], service_docs: dict[str, dict[str, Any]], policy:
             if kept:
                 doc["paths"][path] = kept
     return doc
+
+
+def enum_labels(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Every enum schema's ``x-enum-labels`` (value → label_zh), by its name in ``doc``."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    return {name: schema["x-enum-labels"] for name, schema in sorted(schemas.items()) if "x-enum-labels" in schema}
 
 
 class MergedOpenAPI:

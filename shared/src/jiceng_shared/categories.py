@@ -2,9 +2,11 @@
 
 The file is where a county's dictionary STARTS: svc-dispatch seeds its categories table from it
 and administers them from then on (create, change limits, retire), publishing every change as
-``dispatch.category.changed``; svc-grid seeds its own copy from the same file and keeps it current
-from those events. ``CATEGORIES`` below is the file as shipped for the configured county, for
-code that needs the initial dictionary (seeding, tests); live checks use the service's own table.
+``dispatch.category.changed``; svc-grid and svc-enforcement seed their own copies from the same
+file and keep them current from those events (:mod:`jiceng_shared.categorycopy`). ``CATEGORIES``
+below is the file as shipped for the configured county, for code that needs the initial dictionary
+(seeding, tests); live checks and labels use the service's own table (the conventions test keeps
+``CATEGORIES``/``CATEGORY_BY_CODE`` out of service code).
 
 Format (UTF-8 CSV, header row, one category per row; README "Deploying for your county"):
 
@@ -32,6 +34,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: the demo county shipped with the platform (demo-data.md)
 DEMO_COUNTY_DIR = Path(__file__).resolve().parent / "counties" / "demo"
@@ -131,10 +134,10 @@ def load_categories(path: Path) -> tuple[Category, ...]:
                     label_zh=row["label_zh"].strip(),
                     major=row["major"].strip(),
                     urgent=bool(flags["urgent"]),
-                    dispatch_limit_minutes=numbers["dispatch_limit_minutes"],  # type: ignore[arg-type]
-                    handle_limit_value=numbers["handle_limit_value"],  # type: ignore[arg-type]
+                    dispatch_limit_minutes=numbers["dispatch_limit_minutes"],  # type: ignore[arg-type]  # a str went to `bad`
+                    handle_limit_value=numbers["handle_limit_value"],  # type: ignore[arg-type]  # a str went to `bad`
                     handle_limit_unit=unit,
-                    extension_max_value=numbers["extension_max_value"],  # type: ignore[arg-type]
+                    extension_max_value=numbers["extension_max_value"],  # type: ignore[arg-type]  # a str went to `bad`
                     functional_department=bool(flags["functional_department"]),
                 )
             )
@@ -171,7 +174,7 @@ class _CountyCategories(Sequence[Category]):
     """The configured county's categories, read when first used (after the process installed its
     county), so importing this module reads no file."""
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    def __getitem__(self, index: Any) -> Any:  # an int gives a Category, a slice a sequence
         return county_categories()[index]
 
     def __len__(self) -> int:

@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from jiceng_shared import personaldata
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.service import ServiceSpec, build_context
+from jiceng_shared.settings import CommonSettings
 
 
 def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: list[str] | None = None) -> int:
@@ -21,6 +23,10 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
     settings.check_production()
     # the migrations that encrypt existing rows, the seed and reencrypt use this process's keys
     personaldata.configure(settings)
+    refused = county_files_refused(settings)
+    if refused is not None:
+        print(refused, file=sys.stderr)
+        return 2
     if args.command == "migrate":
         run_migrations(spec.migrations_dir, settings.migration_url)
         return 0
@@ -41,10 +47,29 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
     return 0
 
 
+def county_files_refused(settings: object) -> str | None:
+    """Why the county's files (``JICENG_COUNTY_DIR``: ``county.toml``, ``areas.geojson``,
+    ``categories.csv``) or the calendar's (``JICENG_CALENDAR_DIR``) cannot be used, else None.
+
+    Checked before anything starts, so a bad file stops every command with its message alone (the
+    file, the record or line, every problem), not a traceback from inside the server."""
+    from jiceng_shared import county
+    from jiceng_shared.categories import CategoryFileError, county_categories
+    from jiceng_shared.workdays import CalendarFileError, WorkdayCalendar
+
+    try:
+        county.install(settings.county_dir)  # type: ignore[attr-defined]
+        county_categories()
+        WorkdayCalendar.from_settings(settings)
+    except (county.CountyFileError, CategoryFileError, CalendarFileError) as exc:
+        return f"refused to start: {exc}"
+    return None
+
+
 #: how every process is served. ``proxy_headers=False``: uvicorn would otherwise rewrite the
 #: client address from X-Forwarded-For for any loopback caller; the gateway alone decides which
 #: proxies to believe (GATEWAY_TRUSTED_PROXIES), and the services never read the address
-SERVER_OPTIONS: dict[str, object] = {
+SERVER_OPTIONS: dict[str, Any] = {
     "loop": "uvloop",
     "http": "httptools",
     "access_log": False,
@@ -55,8 +80,8 @@ SERVER_OPTIONS: dict[str, object] = {
 }
 
 
-async def _reencrypt(spec: ServiceSpec, settings: object) -> dict[str, int]:
-    ctx = build_context(spec, settings)  # type: ignore[arg-type]
+async def _reencrypt(spec: ServiceSpec, settings: CommonSettings) -> dict[str, int]:
+    ctx = build_context(spec, settings)
     try:
         async with ctx.db.transaction() as session:
             return await personaldata.reencrypt_all(session, spec.metadata)
@@ -64,8 +89,8 @@ async def _reencrypt(spec: ServiceSpec, settings: object) -> dict[str, int]:
         await ctx.db.dispose()
 
 
-async def _seed(spec: ServiceSpec, settings: object) -> None:
-    ctx = build_context(spec, settings)  # type: ignore[arg-type]
+async def _seed(spec: ServiceSpec, settings: CommonSettings) -> None:
+    ctx = build_context(spec, settings)
     try:
         assert spec.seed is not None
         await spec.seed(ctx)

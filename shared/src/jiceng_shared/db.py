@@ -10,59 +10,19 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import CursorResult, MetaData, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import NullPool
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def make_metadata() -> MetaData:
-    return MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timezone-aware datetimes on both databases (SQLite drops the offset; we keep UTC)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTCDateTime column")
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
-
-
-class JSONDocument(TypeDecorator[Any]):
-    """JSON on SQLite, JSONB on PostgreSQL."""
-
-    impl = JSON()
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.JSONB())
-        return dialect.type_descriptor(JSON())
+from jiceng_shared.columns import NAMING_CONVENTION as NAMING_CONVENTION
+from jiceng_shared.columns import JSONDocument as JSONDocument
+from jiceng_shared.columns import UTCDateTime as UTCDateTime
+from jiceng_shared.columns import make_metadata as make_metadata
+from jiceng_shared.tables import add_infrastructure_tables
 
 
 def new_id() -> str:
@@ -73,14 +33,32 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: how the declarative bases map annotations to column types
+TYPE_ANNOTATION_MAP: dict[Any, Any] = {
+    dt.datetime: UTCDateTime(),
+    dict[str, Any]: JSONDocument(),
+    list[Any]: JSONDocument(),
+}
+
+
 def make_base(metadata: MetaData | None = None) -> type[DeclarativeBase]:
+    """A declarative base on a fresh ``MetaData``. A module the type checker reads declares its
+    base as a class instead (``class Base(DeclarativeBase)`` with ``metadata = make_metadata()``
+    and ``type_annotation_map = TYPE_ANNOTATION_MAP``): a base returned by a call is not a type to it.
+    """
     md = metadata or make_metadata()
 
     class Base(DeclarativeBase):
         metadata = md
-        type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSONDocument(), list[Any]: JSONDocument()}
+        type_annotation_map = TYPE_ANNOTATION_MAP
 
     return Base
+
+
+def rowcount(result: Any) -> int:
+    """The rows an INSERT, UPDATE or DELETE touched (``session.execute`` is typed as returning a
+    plain ``Result``; for those statements it is a ``CursorResult``, which has the count)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def dialect_insert(session_or_conn: Any, table: Any) -> Any:
@@ -108,8 +86,6 @@ class Database:
         pgbouncer: bool = False,
         direct_url: str = "",
     ) -> None:
-        from jiceng_shared.tables import add_infrastructure_tables  # tables.py imports the types above
-
         self.url = url
         self.infra = add_infrastructure_tables(metadata)
         self.is_sqlite = url.startswith("sqlite")

@@ -19,9 +19,8 @@ ORG = registry()
 COUNTY_CODE = ORG.code
 COUNTY_NAME = ORG.name
 TOWNSHIPS: tuple[Township, ...] = ORG.townships
-TOWNSHIP_BY_SLUG = {t.slug: t for t in TOWNSHIPS}
-BUFENG = TOWNSHIP_BY_SLUG["bufeng"]
-XINCHENG = TOWNSHIP_BY_SLUG["xincheng"]
+BUFENG = next(t for t in TOWNSHIPS if t.slug == "bufeng")
+XINCHENG = next(t for t in TOWNSHIPS if t.slug == "xincheng")
 VILLAGES: tuple[Village, ...] = ORG.villages
 GRIDS: tuple[Grid, ...] = ORG.grids
 DEPARTMENTS = dict(ORG.departments)

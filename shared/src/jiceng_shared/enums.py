@@ -8,8 +8,9 @@ Declare one per set, next to its sub-domain's schemas::
 
 A member is its English snake_case value everywhere (JSON, database, comparisons with plain
 strings); ``member.label_zh`` is the term users know. The OpenAPI schema of the enum lists its
-values and carries their labels as ``x-enum-labels``, and every service serves all of its enums'
-labels at ``GET /api/<service>/v1/labels`` so a front end loads them once.
+values and carries their labels as ``x-enum-labels``; the gateway serves the labels of every
+enum of the merged document, by schema name, at ``GET /api/meta/v1/labels``, so a front end
+loads them once.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import uuid
 from typing import Any, ClassVar, Literal
@@ -44,7 +45,7 @@ class CloudEvent(BaseModel):
     def short_type(self) -> str:
         return self.type.removeprefix(TYPE_NAMESPACE)
 
-    def payload(self, model: type[EventPayload]) -> Any:
+    def payload(self, model: builtins.type[EventPayload]) -> Any:  # `type` is a field here
         return model.model_validate(self.data)
 
 

@@ -74,7 +74,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.addFilter(_ContextFilter(service))
     # the logging module's documented optimisations: records carry no caller frame, thread or
     # process details (the JSON line prints none of them), which saves a stack walk per record
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

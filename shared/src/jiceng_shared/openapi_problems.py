@@ -97,15 +97,21 @@ def statuses_of(path: str, method: str, operation: dict[str, Any], *, public: bo
         found.add(404)
     if operation.get("parameters") or operation.get("requestBody"):
         found.add(422)
-    if operation.get("requestBody"):
+    if operation.get("requestBody") or _has_cursor(operation):
         found.add(400)
     if method != "get":
         found.add(409)
     return found
 
 
+def _has_cursor(operation: dict[str, Any]) -> bool:
+    return any(p.get("name") == "cursor" and p.get("in") == "query" for p in operation.get("parameters", []))
+
+
 def document_operation(operation: dict[str, Any], statuses: set[int]) -> None:
     declared = {int(k): v for k, v in operation.pop(_CODES_KEY, {}).items()}
+    if _has_cursor(operation):  # a cursor this API did not issue (jiceng_shared.pagination)
+        declared[400] = [*declared.get(400, []), "invalid_cursor"]
     responses = operation.setdefault("responses", {})
     for status in sorted(statuses | set(declared)):
         codes = list(dict.fromkeys(GENERIC.get(status, ("", []))[1] + declared.get(status, [])))

@@ -26,11 +26,11 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.bus import EventBus
-from jiceng_shared.db import Database, utcnow
+from jiceng_shared.db import Database, rowcount, utcnow
 from jiceng_shared.events import CloudEvent, EventPayload, build_event, nats_subject
 from jiceng_shared.observability import current_traceparent
 
@@ -179,9 +179,12 @@ class OutboxRelay:
         if sent:
             now = utcnow()
             t = self.table
+            # stamped on the service clock, the one the retention prune reads
             async with self.db.transaction() as session:
                 await session.execute(
-                    update(t).where(t.c.id.in_([r.id for r in sent]), t.c.sent_at.is_(None)).values(sent_at=now)
+                    update(t)
+                    .where(t.c.id.in_([r.id for r in sent]), t.c.sent_at.is_(None))
+                    .values(sent_at=self.clock())
                 )
             for row in sent:
                 LAG.labels(self.service).observe((now - row.created_at).total_seconds())
@@ -222,7 +225,7 @@ class OutboxRelay:
         if js is None or not self.bus.connected:
             return 0, 1, 0
         t = self.table
-        unsent = t.c.sent_at.is_(None)
+        unsent: ColumnElement[bool] = t.c.sent_at.is_(None)
         if older_than is not None:  # younger rows are the fast path's, unless it failed
             unsent = unsent & (t.c.created_at < utcnow() - older_than)
         async with self.db.transaction() as session:
@@ -248,7 +251,7 @@ class OutboxRelay:
                 if isinstance(result, BaseException)
             ]
             if sent_ids:
-                await session.execute(update(t).where(t.c.id.in_(sent_ids)).values(sent_at=now))
+                await session.execute(update(t).where(t.c.id.in_(sent_ids)).values(sent_at=self.clock()))
             for row_id, error in failures:
                 await session.execute(
                     update(t).where(t.c.id == row_id).values(attempts=t.c.attempts + 1, last_error=repr(error)[:2000])
@@ -277,7 +280,7 @@ class OutboxRelay:
             if self.inbox_retention is not None:
                 inbox = self.db.infra.inbox
                 result = await session.execute(delete(inbox).where(inbox.c.processed_at < now - self.inbox_retention))
-                inbox_deleted = result.rowcount or 0
-        PRUNED.labels(self.service, "outbox").inc(outbox.rowcount or 0)
+                inbox_deleted = rowcount(result) or 0
+        PRUNED.labels(self.service, "outbox").inc(rowcount(outbox) or 0)
         PRUNED.labels(self.service, "inbox").inc(inbox_deleted)
-        return outbox.rowcount or 0, inbox_deleted
+        return rowcount(outbox) or 0, inbox_deleted

@@ -7,9 +7,9 @@ lookup by id outside every scope finds nothing (404, nothing leaks).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, literal, or_, true
 
 from jiceng_shared.errors import Problem, not_found, permission_denied
 from jiceng_shared.identity import Binding, Principal
@@ -21,22 +21,37 @@ def _area_range(prefix: str) -> tuple[str, str]:
     return prefix, upper
 
 
-def binding_clause(binding: Binding, area_col: Any, dept_col: Any | None) -> ColumnElement[bool] | None:
+def binding_clause(
+    binding: Binding, area_col: Any, dept_col: Any | None, *, inline: bool = False
+) -> ColumnElement[bool] | None:
     if binding.dept is not None and dept_col is None:
         return None  # a department binding never covers resources that have no department
     low, high = _area_range(binding.prefix)
-    clause: ColumnElement[bool] = true() if len(binding.prefix) == 0 else and_(area_col >= low, area_col < high)
+    bounds: tuple[Any, Any] = (
+        (literal(low, literal_execute=True), literal(high, literal_execute=True)) if inline else (low, high)
+    )
+    clause: ColumnElement[bool] = (
+        true() if len(binding.prefix) == 0 else and_(area_col >= bounds[0], area_col < bounds[1])
+    )
     if binding.dept is not None:
-        clause = and_(clause, dept_col == binding.dept)
+        clause = and_(clause, cast(ColumnElement[bool], dept_col == binding.dept))
     return clause
 
 
 def scope_filter(
-    principal: Principal, permission: str, area_col: Any, dept_col: Any | None = None
+    principal: Principal, permission: str, area_col: Any, dept_col: Any | None = None, *, inline: bool = False
 ) -> ColumnElement[bool]:
-    """SQL condition: the row's area (and department) lies in a scope where the caller holds ``permission``."""
+    """SQL condition: the row's area (and department) lies in a scope where the caller holds ``permission``.
+
+    ``inline`` writes the scope's code range into the SQL text instead of binding it: PostgreSQL
+    then plans each scope with its real selectivity. With bound values a prepared statement falls
+    back to a generic plan after five runs, which takes any range for a small slice of the table
+    (a county-wide list of a large table then hash-joins every row instead of walking an index).
+    Scopes are few, so the statements stay few."""
     clauses = [
-        c for b in principal.bindings_for(permission) if (c := binding_clause(b, area_col, dept_col)) is not None
+        c
+        for b in principal.bindings_for(permission)
+        if (c := binding_clause(b, area_col, dept_col, inline=inline)) is not None
     ]
     if not clauses:
         return false()

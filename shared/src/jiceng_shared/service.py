@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from pydantic import BaseModel
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
 from jiceng_shared.openapi_problems import document_problems
 from jiceng_shared.outbox import OutboxRelay
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of, paginate
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.textguard import BadCharactersGuard
 from jiceng_shared.workdays import WorkdayCalendar, report_coverage
@@ -85,7 +87,7 @@ BackgroundJob = Callable[[ServiceContext], Awaitable[None]]
 
 #: FastAPI's own OpenTelemetry would open a second server span (and one per dependency) inside
 #: ObservabilityMiddleware's; one span per request, shared by the gateway's raw ASGI path, is enough.
-NO_NATIVE_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 @dataclass
@@ -130,7 +132,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     )
     calendar = WorkdayCalendar.from_settings(settings)
     org = county.install(settings.county_dir)
-    ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]
+    ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]  # set below: the group needs ctx.now
     relay.clock = ctx.now
     if settings.env == "test" and settings.clock_file is not None:
         ctx.extras["clock"] = file_clock(settings.clock_file)
@@ -145,6 +147,7 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         backoff_seconds=settings.consumer_backoff_seconds,
         concurrency=settings.consumer_concurrency,
         ack_wait_seconds=settings.consumer_ack_wait_seconds,
+        clock=ctx.now,
     )
     return ctx
 
@@ -308,7 +311,7 @@ def _document_problems(app: FastAPI) -> None:
             app.openapi_schema = document_problems(plain())
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
 
 
 async def _healthz() -> dict[str, str]:
@@ -410,12 +413,17 @@ def _dead_letter_router(spec: ServiceSpec) -> APIRouter:
     permission = f"{spec.name}.dead_letter.manage"
     router = APIRouter(prefix="/admin/dead-letters", tags=["operations"], dependencies=[Depends(require(permission))])
 
-    @router.get("", response_model=list[DeadLetterOut], summary="Events that failed every delivery")
-    async def list_dead_letters(ctx: Ctx) -> list[Any]:
+    @router.get("", response_model=Page[DeadLetterOut], summary="Events that failed every delivery, newest first")
+    async def list_dead_letters(
+        ctx: Ctx,
+        session: ReadSession,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> Page[DeadLetterOut]:
         table = ctx.db.infra.dead_letters
-        async with ctx.db.session() as session:
-            rows = (await session.execute(select(table).order_by(table.c.failed_at.desc()).limit(200))).all()
-        return [DeadLetterOut.model_validate(dict(r._mapping)) for r in rows]
+        stmt = paginate(select(table), table.c.failed_at, table.c.id, limit=limit, cursor=cursor)
+        rows, next_cursor = page_of(list((await session.execute(stmt)).all()), limit, created="failed_at")
+        return Page(items=[DeadLetterOut.model_validate(dict(r._mapping)) for r in rows], next_cursor=next_cursor)
 
     @router.post("/{dead_letter_id}/replay", summary="Apply a dead-lettered event again")
     async def replay(dead_letter_id: str, ctx: Ctx) -> dict[str, Any]:

@@ -101,6 +101,9 @@ class CommonSettings(BaseSettings):
     #: the county's organisation (``county.toml``, ``areas.geojson`` ...); empty: the demo county
     #: shipped in ``jiceng_shared/counties/demo``
     county_dir: Path | None = None
+    #: the same county named by its ``county.toml`` (``JICENG_COUNTY_FILE``): the county directory is
+    #: the file's; given with ``county_dir``, both must name the same directory
+    county_file: Path | None = None
     #: OTLP endpoint for traces; empty keeps trace context in logs and headers only
     otel_exporter_otlp_endpoint: str = ""
     #: personal data at rest (jiceng_shared.personaldata): the cipher, ``sm4`` (SM4-GCM, GB/T 32907)
@@ -153,6 +156,20 @@ class CommonSettings(BaseSettings):
             )
         if self.events_stream_replicas < 1:
             raise ValueError("events_stream_replicas must be at least 1")
+        return self
+
+    @model_validator(mode="after")
+    def _county_from_file(self) -> CommonSettings:
+        if self.county_file is None:
+            return self
+        if self.county_file.name != "county.toml":
+            raise ValueError(
+                f"county_file {self.county_file} must name a county directory's county.toml (README: Deploying for your county)"
+            )
+        directory = self.county_file.parent
+        if self.county_dir is not None and self.county_dir.resolve() != directory.resolve():
+            raise ValueError(f"county_file {self.county_file} is not in county_dir {self.county_dir}")
+        self.county_dir = directory
         return self
 
     @model_validator(mode="after")

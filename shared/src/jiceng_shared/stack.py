@@ -196,6 +196,24 @@ def print_banner(stack: Stack, password: str) -> None:
     print("\n".join(lines), flush=True)
 
 
+def seed_journeys_once(stack: Stack, data_dir: Path, password: str, env: dict[str, str]) -> None:
+    """The demo county's history (jiceng_shared.journeys), driven through the gateway the first
+    time the platform runs on this data directory; ``JICENG_DEMO_JOURNEYS=false`` skips it."""
+    marker = data_dir / "journeys.done"
+    if marker.exists() or env.get("JICENG_DEMO_JOURNEYS", "true").lower() == "false" or env.get("JICENG_COUNTY_DIR"):
+        return
+    from jiceng_shared.journeys import seed_journeys
+
+    print("Seeding the demo journeys (an incident closed, a case under way, applications, a bad rating)...", flush=True)
+    try:
+        done = seed_journeys(stack.url("gateway"), password)
+    except Exception as exc:  # the platform runs without them; the next start tries again
+        print(f"The demo journeys were not seeded: {exc}", flush=True)
+        return
+    marker.write_text("\n".join(done) + "\n", encoding="utf-8")
+    print("\n".join(f"  {line}" for line in done), flush=True)
+
+
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start the whole Jiceng platform locally.")
     parser.add_argument("--data-dir", default=os.environ.get("JICENG_DATA_DIR", "data"))
@@ -233,6 +251,7 @@ def run(argv: list[str] | None = None) -> int:
         stack.seed()
         stack.start()
         stack.wait_ready(timeout=90)
+        seed_journeys_once(stack, data_dir, password, env)
         print_banner(stack, password)
         while not stopping:
             for name, proc in stack.procs.items():

@@ -13,10 +13,11 @@ migration calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
-from jiceng_shared.db import JSONDocument, UTCDateTime
+from jiceng_shared.columns import NAMING_CONVENTION, JSONDocument, UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -75,20 +76,14 @@ def add_infrastructure_tables(metadata: MetaData) -> InfrastructureTables:
     return InfrastructureTables(outbox, inbox, dead_letters, counters)
 
 
-def create_infrastructure_tables(op: object) -> None:
+def create_infrastructure_tables(op: Any) -> None:
     """Create the infrastructure tables inside an Alembic migration (``op`` is ``alembic.op``)."""
-    tables = add_infrastructure_tables(MetaData(naming_convention=_naming()))
-    bind = op.get_bind()  # type: ignore[attr-defined]
+    tables = add_infrastructure_tables(MetaData(naming_convention=NAMING_CONVENTION))
+    bind = op.get_bind()
     for table in (tables.outbox, tables.inbox, tables.dead_letters, tables.counters):
         table.create(bind)
 
 
-def drop_infrastructure_tables(op: object) -> None:
+def drop_infrastructure_tables(op: Any) -> None:
     for name in ("counters", "dead_letters", "inbox", "outbox"):
-        op.drop_table(name)  # type: ignore[attr-defined]
-
-
-def _naming() -> dict[str, str]:
-    from jiceng_shared.db import NAMING_CONVENTION
-
-    return NAMING_CONVENTION
+        op.drop_table(name)

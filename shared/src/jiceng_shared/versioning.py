@@ -23,11 +23,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import QueryableAttribute
 
 from jiceng_shared.errors import FieldErrors
 
@@ -83,6 +83,10 @@ def check_effective_from(
         )
 
 
+#: _COLUMN: mypy applies a mapped attribute's descriptor to a dataclass field of that type, so
+#: it takes ``self.key`` for the row's value (a str) where it is the column
+
+
 @dataclass(frozen=True)
 class VersionedList(Generic[Row]):
     """The versions of a list held in one table.
@@ -92,14 +96,14 @@ class VersionedList(Generic[Row]):
     inclusive end column, when versions can be repealed without a successor.
     """
 
-    number: InstrumentedAttribute[int]
-    effective_from: InstrumentedAttribute[Any]
-    key: InstrumentedAttribute[str] | None = None
-    effective_until: InstrumentedAttribute[Any] | None = None
+    number: QueryableAttribute[int]
+    effective_from: QueryableAttribute[Any]
+    key: QueryableAttribute[str] | None = None
+    effective_until: QueryableAttribute[Any] | None = None
 
     @property
     def model(self) -> type[Row]:
-        return self.number.class_  # type: ignore[no-any-return]
+        return cast(type[Row], self.number.class_)
 
     def _order(self) -> tuple[Any, Any]:
         return (self.effective_from.desc(), self.number.desc())
@@ -107,10 +111,10 @@ class VersionedList(Generic[Row]):
     def _of(self, stmt: Select[Any], key: str | None) -> Select[Any]:
         if key is not None:
             assert self.key is not None, "a whole-list version has no item key"
-            stmt = stmt.where(self.key == key)
+            stmt = stmt.where(self.key == key)  # type: ignore[arg-type]  # see _COLUMN
         return stmt
 
-    def in_force_stmt(self, at: dt.date | dt.datetime) -> Select[tuple[Row]]:
+    def in_force_stmt(self, at: dt.date | dt.datetime) -> Select[Any]:
         """The versions in force at ``at``: one per item (or the one whole-list version), in SQL."""
         model = self.model
         if self.key is None:
@@ -119,7 +123,7 @@ class VersionedList(Generic[Row]):
             ranked = (
                 select(
                     self.number.label("n"),
-                    self.key.label("k"),
+                    self.key.label("k"),  # type: ignore[attr-defined]  # see _COLUMN
                     func.row_number().over(partition_by=self.key, order_by=self._order()).label("rank"),
                 )
                 .where(self.effective_from <= at)

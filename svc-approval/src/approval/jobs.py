@@ -14,7 +14,7 @@ import logging
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from approval.applications import scanner
+from approval.applications import jobs as application_jobs
 from approval.deps import window_env
 from approval.ratings import service as ratings
 from jiceng_shared.service import ServiceContext
@@ -29,9 +29,9 @@ async def scan(ctx: ServiceContext, at: dt.datetime | None = None) -> dict[str, 
         env = dataclasses.replace(env, now=at)
     batch = ctx.settings.scan_batch_size
     async with ctx.db.transaction() as session:
-        deemed = await scanner.deem_accepted(session, env, batch=batch)
+        deemed = await application_jobs.deem_accepted(session, env, batch=batch)
     async with ctx.db.transaction() as session:
-        overdue = await scanner.report_overdue(session, env, batch=batch)
+        overdue = await application_jobs.report_overdue(session, env, batch=batch)
     async with ctx.db.transaction() as session:
         invited = await ratings.invite_unrated(
             session, now=env.now, after_days=ctx.settings.rating_invite_after_days, batch=batch

@@ -71,6 +71,9 @@ class AssessmentSettings(CommonSettings):
     grid_dismissal_complaints: int = 3
     #: signed diaries (民情日志) due per month on the roster (weekly; the county's 细则 sets it)
     grid_diaries_per_month: int = 4
+    #: a grid worker's on-site verification (核查) is on time when done within this many hours of the
+    #: unit's feedback (rules-reference §3.4, Taiyuan: urban and urban-rural fringe ≤ 1 h, rural ≤ 2 h)
+    grid_verification_limit_hours: float = 2
     #: respondents drawn per survey unless the assessor asks for another number
     grid_survey_sample_size: int = 10
 
@@ -101,6 +104,8 @@ class AssessmentSettings(CommonSettings):
             raise ValueError("grid_grade_min_scores needs excellent >= pass >= basic_pass")
         if not 0 <= self.grid_excellent_cap_percent <= 100:
             raise ValueError("grid_excellent_cap_percent must lie in 0..100")
+        if self.grid_verification_limit_hours <= 0:
+            raise ValueError("grid_verification_limit_hours must be positive")
         if self.grid_dismissal_failing_quarters < 1 or self.grid_dismissal_complaints < 1:
             raise ValueError("dismissal thresholds must be at least 1")
         if not 1 <= self.bad_rating_max_level < 5:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assessment.centres import service as centres
 from assessment.gridworkers import service as gridworkers
 from assessment.hotline import service as hotline
+from assessment.stationed import service as stationed
 from assessment.units import service as units
 from assessment.window import service as window
 from jiceng_shared.consumers import Handler, Subscription
@@ -53,8 +54,36 @@ async def on_ticket_closed(session: AsyncSession, event: CloudEvent, ctx: Servic
     )
 
 
+async def on_ticket_verified(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    """A passed on-site verification: the verifier's figure (按时核查) when a grid worker verified."""
+    p = event.payload(dispatch.TicketVerified)
+    await gridworkers.record_verification(
+        session,
+        ticket_id=p.ticket_id,
+        verified_by=p.verified_by,
+        handled_at=p.handled_at,
+        verified_at=p.verified_at,
+        township_code=p.township_code,
+        limit_hours=ctx.settings.grid_verification_limit_hours,
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
+
+
 async def on_ticket_reopened(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(dispatch.TicketReopened)
+    # a failed verification is a verification done too (its verifier's figure), then the rework
+    await gridworkers.record_verification(
+        session,
+        ticket_id=p.ticket_id,
+        verified_by=p.verified_by,
+        handled_at=p.handled_at,
+        verified_at=p.reopened_at,
+        township_code=p.township_code,
+        limit_hours=ctx.settings.grid_verification_limit_hours,
+        event_id=event.id,
+        correlation_id=event.correlationid,
+    )
     await units.record_rework(
         session,
         ticket_id=p.ticket_id,
@@ -399,12 +428,18 @@ async def on_visit_recorded(session: AsyncSession, event: CloudEvent, ctx: Servi
     )
 
 
+def _obligation(p: grid.VisitOverdue) -> str:
+    """Who the missed obligation was owed to: the person (or household head) as in version 1, else
+    the grid's patrol or the household (version 2 names no resident for a patrol)."""
+    return p.resident_id or f"{p.subject}:{p.grid_code}:{p.household_no or ''}"
+
+
 async def on_visit_overdue(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
     p = event.payload(grid.VisitOverdue)
     await gridworkers.record_fact(
         session,
         kind="visit_overdue",
-        key=f"{p.resident_id}:{p.group}:{p.due_on.isoformat()}",
+        key=f"{_obligation(p)}:{p.group}:{p.due_on.isoformat()}",
         worker_id=p.worker_id,
         grid_code=p.grid_code,
         township_code=p.township_code,
@@ -493,6 +528,22 @@ async def on_supervision_issued(session: AsyncSession, event: CloudEvent, ctx: S
     )
 
 
+async def on_squad_registered(session: AsyncSession, event: CloudEvent, ctx: ServiceContext) -> None:
+    """A squad becomes a subject of the two-part assessment with the weights it was registered with."""
+    p = event.payload(enforcement.SquadRegistered)
+    await stationed.squad_registered(
+        session,
+        squad_id=p.squad_id,
+        name=p.name,
+        township_code=p.township_code,
+        kind=p.kind,
+        county_dept=p.county_dept,
+        township_weight_percent=p.township_weight_percent,
+        county_weight_percent=p.county_weight_percent,
+        registered_at=p.registered_at,
+    )
+
+
 def _bound(
     ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, ServiceContext], Awaitable[None]]
 ) -> Handler:
@@ -521,6 +572,7 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 dispatch.TicketCreated.event_type: _bound(ctx, on_ticket_created),
                 dispatch.TicketSignedFor.event_type: _bound(ctx, on_ticket_signed_for),
                 dispatch.TicketVoided.event_type: _bound(ctx, on_ticket_voided),
+                dispatch.TicketVerified.event_type: _bound(ctx, on_ticket_verified),
             },
         ),
         Subscription(
@@ -563,6 +615,11 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
             "case-overdue",
             "enforcement.case.overdue",
             {enforcement.CaseOverdue.event_type: _bound(ctx, on_case_overdue)},
+        ),
+        Subscription(
+            "squads",
+            enforcement.SquadRegistered.event_type,
+            {enforcement.SquadRegistered.event_type: _bound(ctx, on_squad_registered)},
         ),
         Subscription(
             "approval",

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from fastapi import Response
-from openpyxl import Workbook
+
+from jiceng_shared.spreadsheets import write_xlsx
 
 Format = Literal["csv", "xlsx"]
 
@@ -38,15 +39,7 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
 
 
 def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append([safe(v) for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return write_xlsx(title, headers, ([safe(v) for v in row] for row in rows))
 
 
 def download(name: str, fmt: Format, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:

@@ -16,7 +16,7 @@ from assessment.gridworkers.models import (
 from assessment.hotline.models import HotlineCallback, HotlineResponse, TicketOpened
 from assessment.items.models import AssessmentItem, ManualRating
 from assessment.periods.models import FrozenResult, PeriodClosure
-from assessment.stationed.models import DualPart
+from assessment.stationed.models import DualPart, Squad
 from assessment.units.models import (
     CaseClosure,
     CaseOverdue,
@@ -38,6 +38,7 @@ __all__ = [
     "Complaint",
     "DismissalReview",
     "DualPart",
+    "Squad",
     "GridWorker",
     "Household",
     "PeriodResult",

@@ -30,6 +30,7 @@ def staff_items(weights: dict[str, int], now: dt.datetime) -> list[AssessmentIte
             basis="窗口工作人员考核细则（002 附件）",
             effective_from=LIST_START,
             effective_to=None,
+            revision=1,
             created_at=now,
             created_by="seed",
         )
@@ -53,5 +54,5 @@ async def seed(ctx: ServiceContext) -> None:
                     )
                 )
         for item in staff_items(ctx.settings.staff_score_weights, ctx.now()):
-            if await session.get(AssessmentItem, item.code) is None:
+            if await session.get(AssessmentItem, (item.code, 1)) is None:
                 session.add(item)

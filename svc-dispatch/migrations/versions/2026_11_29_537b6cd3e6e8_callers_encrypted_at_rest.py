@@ -2,7 +2,7 @@
 existing rows are encrypted and hashed here, with the process's keys
 
 Revision ID: 537b6cd3e6e8
-Revises: d4e6f8a0b2c3
+Revises: f649ba2fe810
 Create Date: 2026-11-29 23:26:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from jiceng_shared import personaldata
 
 revision: str = "537b6cd3e6e8"
-down_revision: str | None = "d4e6f8a0b2c3"
+down_revision: str | None = "f649ba2fe810"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
-from dispatch.tickets.rules import TicketRules
+from dispatch.tickets.rules import RETURN_WINDOW_WORKDAYS, TicketRules
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.topology import SERVICE_BY_NAME
 
@@ -19,8 +19,7 @@ class DispatchSettings(CommonSettings):
     #: ... and this close in time (hours between the two reports; 0 disables)
     duplicate_window_hours: float = 24.0
     #: a unit may return a wrongly routed ticket within this many working days of assignment
-    #: (Shandong 政务服务热线管理办法 2020, rules-reference §4.2)
-    return_window_workdays: int = 2
+    return_window_workdays: int = RETURN_WINDOW_WORKDAYS
     #: the warning flag is raised when this share of the handling period has passed
     warn_before_ratio: float = 0.8
     #: escalation levels (督办): level n is reached this many working days after the deadline
@@ -57,6 +56,10 @@ class DispatchSettings(CommonSettings):
     default_handle_workdays: int = 5
     #: how often the supervision job looks for tickets near or past their deadline (seconds)
     supervision_scan_seconds: float = 30.0
+    #: Open311 GeoReport v2: GET requests.json covers at most this many days (the spec's 90)
+    open311_max_days: int = 90
+    #: ... and answers at most this many requests (the spec lets a server cap the list; 1000 as its example)
+    open311_max_requests: int = 1000
 
     def ticket_rules(self) -> TicketRules:
         return TicketRules(

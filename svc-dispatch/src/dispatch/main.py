@@ -13,6 +13,7 @@ from dispatch.config import DispatchSettings
 from dispatch.joint.router import router as joint_router
 from dispatch.map.router import router as map_router
 from dispatch.models import metadata
+from dispatch.open311.router import router as open311_router
 from dispatch.responsibilities.router import router as responsibilities_router
 from dispatch.summons.router import router as summons_router
 from dispatch.supervision.jobs import supervise, watch_spikes
@@ -40,6 +41,7 @@ def spec() -> ServiceSpec:
             summons_router,
             joint_router,
             map_router,
+            open311_router,
         ],
         subscriptions=consumers.subscriptions,
         background=[supervise, watch_spikes],

@@ -2,7 +2,7 @@
 are encrypted here, with the process's keys
 
 Revision ID: 0474b4d60e2d
-Revises: e9d1e3cff52e
+Revises: c95f0f4c46bd
 Create Date: 2026-11-29 23:45:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from jiceng_shared import personaldata
 
 revision: str = "0474b4d60e2d"
-down_revision: str | None = "e9d1e3cff52e"
+down_revision: str | None = "c95f0f4c46bd"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,9 +1,11 @@
-"""Events svc-enforcement consumes: tickets dispatch assigns to a township's enforcement office."""
+"""Events svc-enforcement consumes: tickets dispatch assigns to a township's enforcement office, and
+the changes of dispatch's category dictionary."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.categories import service as categories
 from enforcement.leads import rules
 from enforcement.leads import service as leads
 from jiceng_shared.consumers import OnlyIf, Subscription
@@ -28,4 +30,8 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
         return rules.is_enforcement_office(UnitRef.model_validate(event.data["unit"]))
 
     handler = OnlyIf(for_an_enforcement_office, on_ticket_assigned)
-    return [Subscription("ticket-assigned", TicketAssigned.event_type, {TicketAssigned.event_type: handler})]
+    return [
+        Subscription("ticket-assigned", TicketAssigned.event_type, {TicketAssigned.event_type: handler}),
+        # the live category dictionary items and leads are checked against (jiceng_shared.categorycopy)
+        categories.SUBSCRIPTION,
+    ]

@@ -1,6 +1,7 @@
 """Every table of svc-enforcement, imported in one place for Alembic and the app."""
 
 from enforcement.cases.models import Case
+from enforcement.categories.models import KnownCategory
 from enforcement.db import Base
 from enforcement.decisions.models import Decision, Deliberation, LegalReview, ReviewerQualification, RightsNotice
 from enforcement.disclosure.models import Disclosure
@@ -29,6 +30,7 @@ __all__ = [
     "InspectorConflict",
     "ItemRevision",
     "JointOperation",
+    "KnownCategory",
     "Lead",
     "LegalReview",
     "Officer",

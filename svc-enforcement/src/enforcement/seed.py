@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from enforcement.categories import service as categories
 from enforcement.decisions.models import ReviewerQualification
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.officers.models import Officer
@@ -149,6 +150,8 @@ def _townships(delegated_to: tuple[str, ...], org: Organisation) -> tuple[str, .
 async def seed(ctx: ServiceContext) -> None:
     now = ctx.now()
     async with ctx.db.transaction() as session:
+        # the first copy of the category dictionary (county file); dispatch.category.changed keeps it current
+        await categories.seed_from_county(session, now)
         existing = set((await session.scalars(select(ItemRevision.code))).all())
         for item in ITEMS:
             if item.code in existing:

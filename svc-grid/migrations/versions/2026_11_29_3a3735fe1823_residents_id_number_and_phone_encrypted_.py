@@ -2,7 +2,7 @@
 keyed hash: existing rows are encrypted and hashed here, with the process's keys
 
 Revision ID: 3a3735fe1823
-Revises: 1ce0497ec0b6
+Revises: 0e3952084ec1
 Create Date: 2026-11-29 23:20:15.857848
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from jiceng_shared import personaldata
 
 revision: str = "3a3735fe1823"
-down_revision: str | None = "1ce0497ec0b6"
+down_revision: str | None = "0e3952084ec1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

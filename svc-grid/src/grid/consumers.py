@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.categories.handlers import on_category_changed
+from grid.categories.handlers import SUBSCRIPTION as CATEGORIES
 from grid.incidents.service import apply_ticket_event
 from jiceng_shared.areafeed import state_subscription
 from jiceng_shared.consumers import OnlyIf, Subscription
@@ -113,9 +113,5 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
         Subscription("tickets", "dispatch.ticket.*", {t: OnlyIf(from_the_grid, h) for t, h in handlers.items()}),
         # the latest version of every changed area, for every process's copy (jiceng_shared.areafeed)
         state_subscription(ctx),
-        Subscription(
-            "categories",
-            contracts.CategoryChanged.event_type,
-            {contracts.CategoryChanged.event_type: on_category_changed},
-        ),
+        CATEGORIES,
     ]

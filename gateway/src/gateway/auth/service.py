@@ -479,7 +479,7 @@ class Authenticator:
         async with self.db.session() as session:
             user = await session.get(User, subject)
             client = None if user is not None else await session.get(Client, subject)
-            if (user is None and client is None) or (user or client).disabled:  # type: ignore[union-attr]
+            if (user is None and client is None) or (user or client).disabled:  # type: ignore[union-attr]  # one of them is set here
                 return None
             rows = (
                 await session.scalars(

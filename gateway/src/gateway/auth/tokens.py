@@ -7,10 +7,11 @@ import hashlib
 import time
 import uuid
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from jiceng_shared.identity import Principal
@@ -26,8 +27,11 @@ class AccessTokens:
     def __init__(
         self, private_key_pem: str, public_key_pem: str, *, issuer: str, audience: str, ttl_seconds: int
     ) -> None:
-        self._private = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-        self._public = serialization.load_pem_public_key(public_key_pem.encode())
+        # RS256 keys (config.py checks the pair); the loaders are typed for every kind of key
+        self._private = cast(
+            rsa.RSAPrivateKey, serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+        )
+        self._public = cast(rsa.RSAPublicKey, serialization.load_pem_public_key(public_key_pem.encode()))
         self.issuer = issuer
         self.audience = audience
         self.ttl = ttl_seconds

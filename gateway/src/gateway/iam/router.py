@@ -35,6 +35,7 @@ from gateway.iam.schemas import (
     UserOut,
     UserUpdate,
 )
+from gateway.open311 import open311_api_key
 from jiceng_shared.db import Database
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
@@ -324,7 +325,14 @@ async def create_client(
     await changes.changed(client.id)
     response.headers["Location"] = f"/api/iam/v1/clients/{client.id}"
     response.headers["Cache-Control"] = "no-store"
-    return service.client_out(_policy(), client, bindings[client.id], ClientCreated, client_secret=secret)
+    return service.client_out(
+        _policy(),
+        client,
+        bindings[client.id],
+        ClientCreated,
+        client_secret=secret,
+        open311_api_key=open311_api_key(client.client_id, secret),
+    )
 
 
 @router.get("/clients/{client_id}", response_model=ClientOut, summary="One department system with its bindings")
@@ -374,7 +382,9 @@ async def rotate_client_secret(
     async with db.transaction() as session:
         client = await service.rotate_secret(session, trail(request, principal), client_id, secret_hash)
     response.headers["Cache-Control"] = "no-store"
-    return ClientSecret(client_id=client.client_id, client_secret=secret)
+    return ClientSecret(
+        client_id=client.client_id, client_secret=secret, open311_api_key=open311_api_key(client.client_id, secret)
+    )
 
 
 # --- bindings ---------------------------------------------------------------------------------

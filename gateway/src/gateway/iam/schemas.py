@@ -152,13 +152,20 @@ class ClientOut(BaseModel):
     bindings: list[BindingOut]
 
 
+OPEN311_KEY = (
+    "the api_key of Open311 GeoReport v2 (POST /open311/v2/requests.json): client id and secret in one, shown once"
+)
+
+
 class ClientCreated(ClientOut):
     client_secret: str = Field(description="shown once: only its hash is kept")
+    open311_api_key: str = Field(description=OPEN311_KEY)
 
 
 class ClientSecret(BaseModel):
     client_id: str
     client_secret: str = Field(description="shown once: only its hash is kept")
+    open311_api_key: str = Field(description=OPEN311_KEY)
 
 
 class RoleOut(BaseModel):

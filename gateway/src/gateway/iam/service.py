@@ -303,6 +303,23 @@ async def create_user(
         body.password, body.username, min_length=password_min_length, min_classes=password_min_classes
     )
     errors.raise_if_any()
+    return await _new_account(
+        session, policy, trail, body, password_hash, event="iam.user.created", permission=rules.USER_MANAGE
+    )
+
+
+async def _new_account(
+    session: AsyncSession,
+    policy: Policy,
+    trail: Trail,
+    body: UserCreate | AdminCreate,
+    password_hash: str,
+    *,
+    event: str,
+    permission: str,
+    privileged: bool = False,
+) -> User:
+    """The account with its bindings (each one checked, none listed twice), audited as ``event``."""
     if await session.scalar(select(User.id).where(User.username == body.username)) is not None:
         raise Problem(409, "username_taken", "User name taken", f"{body.username} already exists")
     now = utcnow()
@@ -326,6 +343,7 @@ async def create_user(
             client_dept=None,
             now=now,
             field=f"bindings.{i}.",
+            privileged=privileged,
             areas=trail.areas,
         )
         for i, spec in enumerate(body.bindings)
@@ -337,17 +355,23 @@ async def create_user(
     trail.resource = f"/api/iam/v1/users/{user.id}"
     trail.add(
         session,
-        "iam.user.created",
-        rules.USER_MANAGE,
+        event,
+        permission,
         201,
-        {
-            "username": user.username,
-            "area": user.area,
-            "bindings": [[b.role, b.area, b.dept] for b in bindings],
-        },
+        {"username": user.username, "area": user.area, "bindings": [[b.role, b.area, b.dept] for b in bindings]},
     )
     await session.flush()
     return user
+
+
+def _rename_or_disable(user: User, body: UserUpdate | AdminUpdate) -> dict[str, Any]:
+    """Apply a new display name or disabled flag; returns what really changed (for the audit)."""
+    changed: dict[str, Any] = {}
+    if body.display_name is not None and body.display_name != user.display_name:
+        user.display_name = changed["display_name"] = body.display_name
+    if body.disabled is not None and body.disabled != user.disabled:
+        user.disabled = changed["disabled"] = body.disabled
+    return changed
 
 
 async def update_user(
@@ -372,11 +396,7 @@ async def update_user(
         ).raise_if_any()
     if body.disabled and user.id == trail.principal.subject:
         raise Problem(422, "cannot_disable_self", "Invalid request", "disabled: you cannot disable your own account")
-    changed: dict[str, Any] = {}
-    if body.display_name is not None and body.display_name != user.display_name:
-        user.display_name = changed["display_name"] = body.display_name
-    if body.disabled is not None and body.disabled != user.disabled:
-        user.disabled = changed["disabled"] = body.disabled
+    changed = _rename_or_disable(user, body)
     if password_hash is not None:
         user.password_history = json.dumps(([user.password_hash] + json.loads(user.password_history or "[]"))[:20])
         user.password_hash = password_hash
@@ -410,48 +430,16 @@ async def create_admin(
     rules.check_password(
         body.password, body.username, min_length=password_min_length, min_classes=password_min_classes
     ).raise_if_any()
-    if await session.scalar(select(User.id).where(User.username == body.username)) is not None:
-        raise Problem(409, "username_taken", "User name taken", f"{body.username} already exists")
-    now = utcnow()
-    user = User(
-        id=new_id(),
-        username=body.username,
-        display_name=body.display_name,
-        password_hash=password_hash,
-        area=body.area,
-        disabled=False,
-        created_at=now,
-        updated_at=now,
-    )
-    bindings = [
-        _new_binding(
-            policy,
-            trail.principal,
-            user.id,
-            "user",
-            spec,
-            client_dept=None,
-            now=now,
-            field=f"bindings.{i}.",
-            privileged=True,
-            areas=trail.areas,
-        )
-        for i, spec in enumerate(body.bindings)
-    ]
-    if len({(b.role, b.area, b.dept) for b in bindings}) != len(bindings):
-        raise Problem(422, "duplicate_binding", "Invalid request", "bindings: the same binding is listed twice")
-    session.add(user)
-    session.add_all(bindings)
-    trail.resource = f"/api/iam/v1/users/{user.id}"
-    trail.add(
+    return await _new_account(
         session,
-        "iam.admin.created",
-        rules.ADMIN_MANAGE,
-        201,
-        {"username": user.username, "area": user.area, "bindings": [[b.role, b.area, b.dept] for b in bindings]},
+        policy,
+        trail,
+        body,
+        password_hash,
+        event="iam.admin.created",
+        permission=rules.ADMIN_MANAGE,
+        privileged=True,
     )
-    await session.flush()
-    return user
 
 
 async def update_admin(session: AsyncSession, policy: Policy, trail: Trail, user_id: str, body: AdminUpdate) -> User:
@@ -469,11 +457,7 @@ async def update_admin(session: AsyncSession, policy: Policy, trail: Trail, user
         )
     if user.version != body.version:
         raise concurrent_update()
-    changed: dict[str, Any] = {}
-    if body.display_name is not None and body.display_name != user.display_name:
-        user.display_name = changed["display_name"] = body.display_name
-    if body.disabled is not None and body.disabled != user.disabled:
-        user.disabled = changed["disabled"] = body.disabled
+    changed = _rename_or_disable(user, body)
     if changed:
         user.updated_at = utcnow()
         trail.add(session, "iam.admin.updated", rules.ADMIN_MANAGE, 200, {"username": user.username, **changed})

@@ -16,7 +16,7 @@ from gateway.webhooks import rules
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from gateway.webhooks.rules import DeliveryStatus, SubscriptionStatus
 from gateway.webhooks.schemas import AttemptOut, DeliveryOut, SubscriptionIn, SubscriptionOut
-from jiceng_shared.db import dialect_insert, new_id
+from jiceng_shared.db import dialect_insert, new_id, rowcount
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.identity import Binding, Principal
@@ -146,7 +146,7 @@ def delivery_out(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> D
         subscription_id=delivery.subscription_id,
         event_id=delivery.event_id,
         event_type=delivery.event_type,
-        status=DeliveryStatus(delivery.status),
+        status=DeliveryStatus(delivery.status),  # type: ignore[call-arg]  # a lookup by value, not a new member
         attempts=delivery.attempts,
         next_attempt_at=delivery.next_attempt_at,
         last_status_code=delivery.last_status_code,
@@ -224,5 +224,5 @@ async def match(session: AsyncSession, event: CloudEvent, now: dt.datetime) -> i
             )
             .on_conflict_do_nothing()
         )
-        queued += (await session.execute(stmt)).rowcount or 0
+        queued += rowcount(await session.execute(stmt)) or 0
     return queued

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import aiohttp
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from gateway.config import GatewaySettings
@@ -24,8 +25,8 @@ from gateway.webhooks import rules, service
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from gateway.webhooks.rules import AttemptOutcome, DeliveryStatus, SubscriptionStatus
 from jiceng_shared.bus import EventBus
-from jiceng_shared.consumers import ConsumerGroup, Subscription
-from jiceng_shared.db import Database, new_id, utcnow
+from jiceng_shared.consumers import ConsumerGroup, Handler, Subscription
+from jiceng_shared.db import Database, new_id, rowcount, utcnow
 from jiceng_shared.events import CloudEvent
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,11 @@ class WebhookWorker:
         self.settings = settings
         #: the signatures' timestamps are the wall clock: receivers check them against theirs
         self.now = now
-        handlers = {t.value: self._on_event for t in rules.EventType}
+        handlers: dict[str, Handler] = {t.value: self._on_event for t in rules.EventType}
         self.consumers = ConsumerGroup(
             db,
             bus,
-            [Subscription(CONSUMER, "dispatch.>", handlers)],  # type: ignore[dict-item]
+            [Subscription(CONSUMER, "dispatch.>", handlers)],
             service="gateway",
             max_deliver=settings.consumer_max_deliver,
             backoff_seconds=settings.consumer_backoff_seconds,
@@ -67,7 +68,7 @@ class WebhookWorker:
         self._http: aiohttp.ClientSession | None = None
         self._stopping = False
 
-    async def _on_event(self, session, event: CloudEvent) -> None:  # type: ignore[no-untyped-def]
+    async def _on_event(self, session: AsyncSession, event: CloudEvent) -> None:
         if await service.match(session, event, self.now()):
             self._wake.set()
 
@@ -120,7 +121,7 @@ class WebhookWorker:
                     .limit(BATCH)
                 )
             ).all()
-        claimed = [d for d in [await self._claim(i, at, now) for i, at in due] if d is not None]
+        claimed = [d for d in [await self._claim(i, at, now) for i, at in due if at is not None] if d is not None]
         await asyncio.gather(*(self._send(d) for d in claimed))
         return len(claimed)
 
@@ -138,7 +139,7 @@ class WebhookWorker:
                 )
                 .values(next_attempt_at=lease)
             )
-        return delivery_id if result.rowcount == 1 else None
+        return delivery_id if rowcount(result) == 1 else None
 
     async def _send(self, delivery_id: str) -> None:
         async with self.db.session() as session:
@@ -146,6 +147,7 @@ class WebhookWorker:
             sub = await session.get(WebhookSubscription, delivery.subscription_id) if delivery else None
         if delivery is None or sub is None:
             return
+        error: str | None
         if sub.status != SubscriptionStatus.ACTIVE:
             outcome, status_code, error, elapsed = AttemptOutcome.FAILED, None, "unsubscribed", 0
         else:

@@ -60,3 +60,19 @@ class DismissalReviewOpened(EventPayload):
     reason: str
     basis: dict[str, object] = {}
     opened_at: dt.datetime
+
+
+class DismissalReviewDecided(EventPayload):
+    """A grid worker's dismissal review was decided by the assessing level, with its reasons:
+    ``decision`` is dismissed (予以解聘) or retained (不予解聘); ``reason`` repeats why it was opened."""
+
+    event_type = "assessment.dismissal_review.decided"
+
+    review_id: str
+    worker_id: str
+    township_code: str
+    reason: str
+    decision: str
+    note: str
+    decided_by: str
+    decided_at: dt.datetime

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field
+
 from jiceng_shared.contracts.common import GeoPoint, UnitRef
 from jiceng_shared.events import EventPayload
 
@@ -104,6 +106,14 @@ class TicketReopened(EventPayload):
     reason: str
     rework_count: int
     reopened_at: dt.datetime
+    #: added to version 1 as optional fields (additive: a consumer that does not know them ignores
+    #: them): set when the reopen is a failed on-site verification (核查未通过)
+    verified_by: str | None = Field(
+        default=None, description="username of whoever verified on site, when a failed verification reopened it"
+    )
+    handled_at: dt.datetime | None = Field(
+        default=None, description="when the unit's feedback came: the start of the verification clock"
+    )
 
 
 class TicketHandled(EventPayload):
@@ -283,6 +293,12 @@ class TicketVerified(EventPayload):
     awaiting_callback: bool
     on_time: bool
     verified_at: dt.datetime
+    #: added to version 1 as optional fields (additive: a consumer that does not know them ignores
+    #: them), so assessment can count the verifier's on-time verifications (按时核查, rules-reference §3.5)
+    verified_by: str | None = Field(default=None, description="username of whoever verified on site (核查人)")
+    handled_at: dt.datetime | None = Field(
+        default=None, description="when the unit's feedback came: the start of the verification clock"
+    )
 
 
 class TicketParked(EventPayload):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -51,12 +51,25 @@ class VisitRecorded(EventPayload):
 
 
 class VisitOverdue(EventPayload):
+    """One missed obligation of the visit schedule (002 art. 19), published once.
+
+    Version 2 (2026-11): the grid's daily patrol is an obligation too, so ``resident_id`` is
+    ``None`` for ``subject`` ``patrol`` (version 1 required it and left patrols unpublished).
+    ``subject`` tells the three apart; the event's CloudEvents ``subject`` is the obligation's key
+    (the resident id, ``household:<household_no>`` or ``patrol:<grid_code>``).
+    """
+
     event_type = "grid.visit.overdue"
+    version: ClassVar[int] = 2
 
     grid_code: str
     township_code: str
     worker_id: str | None = None
-    resident_id: str
+    #: person | household | patrol
+    subject: str = "person"
+    #: the person visited; for a household its head; None for a patrol
+    resident_id: str | None = None
+    #: the register (solitary_elderly, ...), ``household`` or ``patrol``
     group: str
     due_on: dt.date
     #: for a household's obligation: the household (``resident_id`` is then its head)

@@ -53,7 +53,7 @@ def principal(
     return Principal(
         subject=subject or f"test-{uuid.uuid4().hex[:8]}",
         name=name,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,  # type: ignore[arg-type]  # tests also build kinds the gateway never issues
         bindings=tuple(Binding(b[0], b[1], b[2] if len(b) > 2 else None) for b in bindings),
         username=username,
     )
@@ -71,7 +71,7 @@ def headers_for(who: Principal) -> dict[str, str]:
     return {INTERNAL_HEADER: _signer.token_for(who)}
 
 
-async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 15.0, interval: float = 0.05) -> T:
+async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0, interval: float = 0.05) -> T:
     """Await ``check()`` until it returns a truthy value (or raise its last AssertionError)."""
     deadline = asyncio.get_running_loop().time() + timeout
     last: BaseException | None = None
@@ -352,7 +352,7 @@ async def _running_stack(
         infra, databases, nats_url=infra.nats_url, prefix=prefix, data_dir=data_dir, **(extra_env or {})
     )
     running = Stack(env=env, log_dir=data_dir / "logs", ports={p.name: free_port() for p in PROCESSES})
-    running.clock = StackClock(data_dir / "clock")  # type: ignore[attr-defined]
+    running.clock = StackClock(data_dir / "clock")  # type: ignore[attr-defined]  # the tests' handle on the stack's clock
     try:
         await asyncio.to_thread(running.seed)
         running.start()

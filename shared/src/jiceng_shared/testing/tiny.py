@@ -8,17 +8,23 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from sqlalchemy import select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from jiceng_shared.consumers import Subscription
-from jiceng_shared.db import make_base, utcnow
+from jiceng_shared.db import TYPE_ANNOTATION_MAP, make_metadata, utcnow
 from jiceng_shared.errors import Problem
 from jiceng_shared.events import CloudEvent, EventPayload
 from jiceng_shared.service import ReadSession, ServiceContext, ServiceSpec, Tx
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.tables import add_infrastructure_tables
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    metadata = make_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
 add_infrastructure_tables(Base.metadata)
 
 
@@ -43,7 +49,7 @@ class Settings(CommonSettings):
 BROKEN: set[str] = set()
 
 
-async def on_note(session, event: CloudEvent) -> None:
+async def on_note(session: AsyncSession, event: CloudEvent) -> None:
     payload = event.payload(NoteWritten)
     if payload.text in BROKEN:
         raise RuntimeError(f"cannot handle {payload.text}")

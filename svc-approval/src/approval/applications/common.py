@@ -55,7 +55,7 @@ class Env:
 # --- scope helpers ---------------------------------------------------------------------------
 
 
-def visible(principal: Principal, permission: str = READ) -> ColumnElement[bool]:
+def readable(principal: Principal, permission: str = READ) -> ColumnElement[bool]:
     """Rows of the accepting side or of the competent side (cross-township: both see it)."""
     return or_(
         scope_filter(principal, permission, Application.area_code, Application.competent_dept),
@@ -80,7 +80,7 @@ def require_either(principal: Principal, permission: str, app: Application) -> N
 async def load(
     session: AsyncSession, principal: Principal, application_id: str, if_match: int | None = None
 ) -> Application:
-    app = await session.scalar(select(Application).where(Application.id == application_id, visible(principal)))
+    app = await session.scalar(select(Application).where(Application.id == application_id, readable(principal)))
     if app is None:
         raise not_found("application", application_id)
     if if_match is not None and app.version != if_match:

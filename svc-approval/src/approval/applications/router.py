@@ -39,7 +39,7 @@ from approval.deps import if_match, set_etag, window_env
 from jiceng_shared.identity import Principal
 from jiceng_shared.masking import mask_id_number
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(tags=["applications"])
 IfMatch = Annotated[int | None, Depends(if_match)]
@@ -177,10 +177,10 @@ async def receive(
     body: WindowApplicationCreate,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationReceived:
-    async with ctx.db.transaction() as session:
-        received = await service.receive_at_window(session, principal, body, window_env(ctx))
+    received = await service.receive_at_window(session, principal, body, window_env(ctx))
     response.headers["Location"] = f"{ctx.spec.api_prefix}/applications/{received.app.id}"
     set_etag(response, received.app.version)
     return received_out(received)
@@ -196,10 +196,10 @@ async def submit_proxy(
     body: ProxyApplicationCreate,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(common.PROXY))],
 ) -> ApplicationReceived:
-    async with ctx.db.transaction() as session:
-        received = await service.submit_proxy(session, principal, body, window_env(ctx))
+    received = await service.submit_proxy(session, principal, body, window_env(ctx))
     response.headers["Location"] = f"{ctx.spec.api_prefix}/applications/{received.app.id}"
     set_etag(response, received.app.version)
     return received_out(received)
@@ -207,7 +207,7 @@ async def submit_proxy(
 
 @router.get("/applications", response_model=Page[ApplicationOut], summary="Applications in your scope, newest first")
 async def list_applications(
-    ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(common.READ))],
     status: Literal["received", "awaiting_materials", "accepted", "decided", "completed", "not_accepted"] | None = None,
     item_code: str | None = None,
@@ -223,34 +223,35 @@ async def list_applications(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ApplicationOut]:
-    async with ctx.db.session() as session:
-        rows = await service.list_applications(
-            session,
-            principal,
-            limit=limit,
-            cursor=cursor,
-            status=status,
-            item_code=item_code,
-            township_code=township_code,
-            competent_area_code=competent_area_code,
-            channel=channel,
-            overdue=overdue,
-            priority=priority,
-            cross_township=cross_township,
-            clerk_id=clerk_id,
-            receipt_number=receipt_number,
-            correlation_id=correlation_id,
-        )
+    rows = await service.list_applications(
+        session,
+        principal,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        item_code=item_code,
+        township_code=township_code,
+        competent_area_code=competent_area_code,
+        channel=channel,
+        overdue=overdue,
+        priority=priority,
+        cross_township=cross_township,
+        clerk_id=clerk_id,
+        receipt_number=receipt_number,
+        correlation_id=correlation_id,
+    )
     items, next_cursor = page_of(rows, limit)
     return Page[ApplicationOut](items=[application_out(a) for a in items], next_cursor=next_cursor)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationDetail, summary="One application, all of it")
 async def get_application(
-    application_id: str, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(common.READ))]
+    application_id: str,
+    response: Response,
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(common.READ))],
 ) -> ApplicationDetail:
-    async with ctx.db.session() as session:
-        out = detail_out(await service.get_detail(session, principal, application_id))
+    out = detail_out(await service.get_detail(session, principal, application_id))
     set_etag(response, out.version)
     return out
 
@@ -264,12 +265,12 @@ async def accept(
     application_id: str,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        app = await service.accept(session, principal, application_id, version, window_env(ctx))
-        return await _detail(session, app, response, principal)
+    app = await service.accept(session, principal, application_id, version, window_env(ctx))
+    return await _detail(session, app, response, principal)
 
 
 @router.post(
@@ -282,12 +283,12 @@ async def refuse_acceptance(
     body: NonAcceptanceBody,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.ACCEPT))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        app = await service.refuse_acceptance(session, principal, application_id, body, version, window_env(ctx))
-        return await _detail(session, app, response, principal)
+    app = await service.refuse_acceptance(session, principal, application_id, body, version, window_env(ctx))
+    return await _detail(session, app, response, principal)
 
 
 @router.post(
@@ -305,6 +306,7 @@ async def issue_notice(
     principal: Annotated[Principal, Depends(require(common.NOTIFY))],
 ) -> ApplicationDetail:
     env = window_env(ctx)
+    # two transactions of its own, not Tx: a refused notice rolls back, yet its attempt is kept
     try:
         async with ctx.db.transaction() as session:
             notice = await service.issue_notice(session, principal, application_id, body, version, env)
@@ -328,12 +330,12 @@ async def supplement(
     body: SupplementBody,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.SUPPLEMENT))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        app = await service.supplement(session, principal, application_id, body, version, window_env(ctx))
-        return await _detail(session, app, response, principal)
+    app = await service.supplement(session, principal, application_id, body, version, window_env(ctx))
+    return await _detail(session, app, response, principal)
 
 
 @router.post(
@@ -346,12 +348,12 @@ async def decide(
     body: DecisionBody,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.DECIDE))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        app = await backoffice.decide(session, principal, application_id, body, version, window_env(ctx))
-        return await _detail(session, app, response, principal)
+    app = await backoffice.decide(session, principal, application_id, body, version, window_env(ctx))
+    return await _detail(session, app, response, principal)
 
 
 @router.post(
@@ -364,14 +366,12 @@ async def handout(
     body: HandoutBody,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.HANDOUT))],
 ) -> ApplicationCompletedOut:
-    async with ctx.db.transaction() as session:
-        app, rating_code = await backoffice.handout(session, principal, application_id, body, version, window_env(ctx))
-        out = detail_out(
-            await service.detail_of(session, app, principal), ApplicationCompletedOut, rating_code=rating_code
-        )
+    app, rating_code = await backoffice.handout(session, principal, application_id, body, version, window_env(ctx))
+    out = detail_out(await service.detail_of(session, app, principal), ApplicationCompletedOut, rating_code=rating_code)
     set_etag(response, out.version)
     return out  # type: ignore[return-value]
 
@@ -387,14 +387,14 @@ async def start_pause(
     body: PauseCreate,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.PAUSE))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        pause = await backoffice.start_pause(session, principal, application_id, body, version, window_env(ctx))
-        app = await session.get(Application, pause.application_id)
-        assert app is not None
-        return await _detail(session, app, response, principal)
+    pause = await backoffice.start_pause(session, principal, application_id, body, version, window_env(ctx))
+    app = await session.get(Application, pause.application_id)
+    assert app is not None
+    return await _detail(session, app, response, principal)
 
 
 @router.post(
@@ -407,12 +407,12 @@ async def end_pause(
     pause_id: str,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.PAUSE))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        app = await backoffice.end_pause(session, principal, application_id, pause_id, version, window_env(ctx))
-        return await _detail(session, app, response, principal)
+    app = await backoffice.end_pause(session, principal, application_id, pause_id, version, window_env(ctx))
+    return await _detail(session, app, response, principal)
 
 
 @router.post(
@@ -426,14 +426,14 @@ async def request_extension(
     body: ExtensionCreate,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.EXTEND))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        ext = await backoffice.request_extension(session, principal, application_id, body, version, window_env(ctx))
-        app = await session.get(Application, ext.application_id)
-        assert app is not None
-        return await _detail(session, app, response, principal)
+    ext = await backoffice.request_extension(session, principal, application_id, body, version, window_env(ctx))
+    app = await session.get(Application, ext.application_id)
+    assert app is not None
+    return await _detail(session, app, response, principal)
 
 
 @router.post(
@@ -447,16 +447,16 @@ async def decide_extension(
     body: ExtensionDecision,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(common.APPROVE_EXTENSION))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        ext = await backoffice.decide_extension(
-            session, principal, application_id, extension_id, body, version, window_env(ctx)
-        )
-        app = await session.get(Application, ext.application_id)
-        assert app is not None
-        return await _detail(session, app, response, principal)
+    ext = await backoffice.decide_extension(
+        session, principal, application_id, extension_id, body, version, window_env(ctx)
+    )
+    app = await session.get(Application, ext.application_id)
+    assert app is not None
+    return await _detail(session, app, response, principal)
 
 
 @router.post(
@@ -470,26 +470,25 @@ async def add_note(
     body: NoteCreate,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(common.NOTE))],
 ) -> ApplicationDetail:
-    async with ctx.db.transaction() as session:
-        app = await backoffice.add_note(session, principal, application_id, body, window_env(ctx))
-        return await _detail(session, app, response, principal)
+    app = await backoffice.add_note(session, principal, application_id, body, window_env(ctx))
+    return await _detail(session, app, response, principal)
 
 
 @router.get("/violations", response_model=Page[ViolationOut], summary="Refused attempts against the one-time notice")
 async def list_violations(
-    ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(common.VIOLATION_READ))],
     application_id: str | None = None,
     clerk_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ViolationOut]:
-    async with ctx.db.session() as session:
-        rows = await service.list_violations(
-            session, principal, application_id=application_id, clerk_id=clerk_id, limit=limit, cursor=cursor
-        )
+    rows = await service.list_violations(
+        session, principal, application_id=application_id, clerk_id=clerk_id, limit=limit, cursor=cursor
+    )
     items, next_cursor = page_of(rows, limit, created="at")
     return Page[ViolationOut](
         items=[ViolationOut.model_validate(v, from_attributes=True) for v in items], next_cursor=next_cursor

@@ -10,35 +10,26 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from approval.applications.schemas import (
+    ApplicationChannel,
+    ApplicationOutcome,
+    ApplicationStatus,
+    ExtensionStatus,
+    GreenChannel,
+    ReceiptKind,
+)
 from approval.catalogue.rules import StatutoryLimits
 from jiceng_shared import county, units
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.workdays import WorkdayCalendar
 
-STATUS_LABELS = {
-    "received": "已收件待审查",
-    "awaiting_materials": "待补正材料",
-    "accepted": "已受理",
-    "decided": "已决定待出件",
-    "completed": "已办结",
-    "not_accepted": "不予受理",
-}
-OUTCOME_LABELS = {"approved": "准予", "rejected": "不予准予"}
-CHANNEL_LABELS = {"window": "窗口受理", "proxy": "代办"}
-GREEN_CHANNEL_LABELS = {
-    "elderly": "老年人",
-    "disabled": "残疾人",
-    "veteran": "退役军人",
-    "investment_enterprise": "招商引资企业",
-}
+STATUS_LABELS = ApplicationStatus.labels()
+OUTCOME_LABELS = ApplicationOutcome.labels()
+CHANNEL_LABELS = ApplicationChannel.labels()
+GREEN_CHANNEL_LABELS = GreenChannel.labels()
 PAUSE_REASONS = {"hearing": "听证", "testing": "检验检测", "appraisal": "鉴定", "expert_review": "专家评审"}
-EXTENSION_LABELS = {"requested": "待批准", "approved": "已批准", "refused": "不予批准"}
-RECEIPT_LABELS = {
-    "acceptance": "受理通知书",
-    "non_acceptance": "不予受理决定书",
-    "notice": "一次性告知书",
-    "decision": "决定书",
-}
+EXTENSION_LABELS = ExtensionStatus.labels()
+RECEIPT_LABELS = ReceiptKind.labels()
 DELIVERY_LABELS = {"window": "窗口领取", "mail": "邮寄送达", "door_to_door": "上门送达"}
 PROBLEM_LABELS = {"missing": "缺少", "defective": "不符合法定形式"}
 

@@ -7,8 +7,52 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiceng_shared.enums import LabelledEnum
+
 AreaCode = Field(pattern=r"^\d{12}(\d{3})?$")
-GreenChannel = Literal["elderly", "disabled", "veteran", "investment_enterprise"]
+
+
+class ApplicationStatus(LabelledEnum):
+    """Where an application is (also the status each step of its timeline leaves it in)."""
+
+    RECEIVED = "received", "已收件待审查"
+    AWAITING_MATERIALS = "awaiting_materials", "待补正材料"
+    ACCEPTED = "accepted", "已受理"
+    DECIDED = "decided", "已决定待出件"
+    COMPLETED = "completed", "已办结"
+    NOT_ACCEPTED = "not_accepted", "不予受理"
+
+
+class ApplicationOutcome(LabelledEnum):
+    APPROVED = "approved", "准予"
+    REJECTED = "rejected", "不予准予"
+
+
+class ApplicationChannel(LabelledEnum):
+    WINDOW = "window", "窗口受理"
+    PROXY = "proxy", "代办"
+
+
+class GreenChannel(LabelledEnum):
+    """Who is handled first (绿色通道)."""
+
+    ELDERLY = "elderly", "老年人"
+    DISABLED = "disabled", "残疾人"
+    VETERAN = "veteran", "退役军人"
+    INVESTMENT_ENTERPRISE = "investment_enterprise", "招商引资企业"
+
+
+class ExtensionStatus(LabelledEnum):
+    REQUESTED = "requested", "待批准"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "不予批准"
+
+
+class ReceiptKind(LabelledEnum):
+    ACCEPTANCE = "acceptance", "受理通知书"
+    NON_ACCEPTANCE = "non_acceptance", "不予受理决定书"
+    NOTICE = "notice", "一次性告知书"
+    DECISION = "decision", "决定书"
 
 
 class ApplicantIn(BaseModel):
@@ -99,7 +143,7 @@ class SupplementBody(BaseModel):
 
 class DecisionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    outcome: Literal["approved", "rejected"]
+    outcome: ApplicationOutcome
     reasons: str | None = Field(None, max_length=4000, description="required for a refusal (law art. 38)")
 
 
@@ -107,7 +151,7 @@ class HandoutBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     delivery: Literal["window", "mail", "door_to_door"] = "window"
     note: str | None = Field(None, max_length=2000)
-    outcome: Literal["approved", "rejected"] | None = Field(
+    outcome: ApplicationOutcome | None = Field(
         None, description="instant items only: the window decides and hands out at once (default approved)"
     )
     reasons: str | None = Field(None, max_length=4000, description="required when an instant item is refused")
@@ -168,7 +212,7 @@ class NoticeOut(BaseModel):
 
 
 class ReceiptOut(BaseModel):
-    kind: str
+    kind: ReceiptKind
     kind_zh: str
     number: str
     issued_at: dt.datetime
@@ -179,7 +223,7 @@ class ReceiptOut(BaseModel):
 class StepOut(BaseModel):
     at: dt.datetime
     action: str
-    status: str
+    status: ApplicationStatus
     status_zh: str
     note: str
     public: bool
@@ -200,7 +244,7 @@ class ExtensionOut(BaseModel):
     id: str
     days: int
     reason: str
-    status: str
+    status: ExtensionStatus
     status_zh: str
     requested_by_name: str
     requested_at: dt.datetime
@@ -231,7 +275,7 @@ class ApplicationOut(BaseModel):
     kind: str
     kind_zh: str
     limit_workdays: int | None
-    channel: str
+    channel: ApplicationChannel
     channel_zh: str
     applicant_kind: str
     applicant_name: str
@@ -243,7 +287,7 @@ class ApplicationOut(BaseModel):
     door_to_door: bool
     extended_hours: bool
     holiday: bool
-    green_channel: str | None
+    green_channel: GreenChannel | None
     green_channel_zh: str | None
     priority: bool
     area_code: str
@@ -252,9 +296,9 @@ class ApplicationOut(BaseModel):
     competent_unit_name: str
     competent_township_code: str
     cross_township: bool
-    status: str
+    status: ApplicationStatus
     status_zh: str
-    outcome: str | None
+    outcome: ApplicationOutcome | None
     outcome_zh: str | None
     received_at: dt.datetime
     received_by_name: str
@@ -330,7 +374,7 @@ class PublicStatusLookup(BaseModel):
 
 class PublicStep(BaseModel):
     at: dt.datetime
-    status: str
+    status: ApplicationStatus
     status_zh: str
     note: str
 
@@ -338,9 +382,9 @@ class PublicStep(BaseModel):
 class PublicStatus(BaseModel):
     receipt_number: str
     item_name: str
-    status: str
+    status: ApplicationStatus
     status_zh: str
-    outcome: str | None
+    outcome: ApplicationOutcome | None
     outcome_zh: str | None
     received_at: dt.datetime
     accepted_on: dt.date | None

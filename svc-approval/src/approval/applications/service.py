@@ -28,8 +28,8 @@ from approval.applications.common import (
     invalid_state,
     load,
     local_time,
+    readable,
     set_deadline,
-    visible,
 )
 from approval.applications.models import (
     Application,
@@ -661,7 +661,7 @@ async def supplement(
 async def list_applications(
     session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None, **filters: Any
 ) -> list[Application]:
-    stmt = select(Application).where(visible(principal))
+    stmt = select(Application).where(readable(principal))
     stmt = where_equal(stmt, ((getattr(Application, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Application.created_at, Application.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())

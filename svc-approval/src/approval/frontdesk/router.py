@@ -24,7 +24,7 @@ from approval.frontdesk.schemas import (
 )
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(tags=["front desk"])
 IfMatch = Annotated[int | None, Depends(if_match)]
@@ -53,10 +53,11 @@ def inquiry_detail(i: Inquiry, steps: list[InquiryStep], response: Response) -> 
     return inquiry_out(i, InquiryDetail, inquirer_contact=i.inquirer_contact, timeline=timeline)  # type: ignore[return-value]
 
 
-@router.get("/posts", response_model=list[PostOut], summary="Window posts with their A and B clerks")
-async def list_posts(ctx: Ctx, principal: Annotated[Principal, Depends(require(service.POST_READ))]) -> list[PostOut]:
-    async with ctx.db.session() as session:
-        return [post_out(p) for p in await service.list_posts(session, principal)]
+@router.get("/posts", response_model=Page[PostOut], summary="Window posts with their A and B clerks (one page)")
+async def list_posts(
+    session: ReadSession, principal: Annotated[Principal, Depends(require(service.POST_READ))]
+) -> Page[PostOut]:
+    return Page(items=[post_out(p) for p in await service.list_posts(session, principal)])
 
 
 @router.post("/posts", status_code=201, response_model=PostOut, summary="Set up a window post and its backup")
@@ -64,10 +65,10 @@ async def create_post(
     body: PostCreate,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(service.POST_MANAGE))],
 ) -> PostOut:
-    async with ctx.db.transaction() as session:
-        post = await service.create_post(session, principal, body, ctx.now())
+    post = await service.create_post(session, principal, body, ctx.now())
     set_etag(response, post.version)
     return post_out(post)
 
@@ -82,19 +83,18 @@ async def set_absence(
     body: AbsenceBody,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.POST_MANAGE))],
 ) -> PostOut:
-    async with ctx.db.transaction() as session:
-        post = await service.set_absence(session, principal, post_id, body, version, ctx.now())
+    post = await service.set_absence(session, principal, post_id, body, version, ctx.now())
     set_etag(response, post.version)
     return post_out(post)
 
 
 @router.get("/queue", response_model=QueueOut, summary="Your queue: your matters, an absent A's, the unclaimed")
-async def my_queue(ctx: Ctx, principal: Handler) -> QueueOut:
-    async with ctx.db.session() as session:
-        serving, inquiries, applications = await service.queue(session, principal)
+async def my_queue(session: ReadSession, principal: Handler) -> QueueOut:
+    serving, inquiries, applications = await service.queue(session, principal)
     return QueueOut(
         serving=sorted(serving),
         inquiries=[inquiry_out(i) for i in inquiries],
@@ -104,7 +104,7 @@ async def my_queue(ctx: Ctx, principal: Handler) -> QueueOut:
 
 @router.get("/inquiries", response_model=Page[InquiryOut], summary="Inquiries in your scope, newest first")
 async def list_inquiries(
-    ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.INQUIRY_READ))],
     status: Literal["queued", "open", "answered"] | None = None,
     owner_username: str | None = None,
@@ -112,25 +112,25 @@ async def list_inquiries(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[InquiryOut]:
-    async with ctx.db.session() as session:
-        rows = await service.list_inquiries(
-            session,
-            principal,
-            status=status,
-            owner_username=owner_username,
-            correlation_id=correlation_id,
-            limit=limit,
-            cursor=cursor,
-        )
+    rows = await service.list_inquiries(
+        session,
+        principal,
+        status=status,
+        owner_username=owner_username,
+        correlation_id=correlation_id,
+        limit=limit,
+        cursor=cursor,
+    )
     items, next_cursor = page_of(rows, limit)
     return Page[InquiryOut](items=[inquiry_out(i) for i in items], next_cursor=next_cursor)
 
 
 @router.post("/inquiries", status_code=201, response_model=InquiryDetail, summary="Receive an inquiry: you own it")
-async def create_inquiry(body: InquiryCreate, response: Response, ctx: Ctx, principal: Handler) -> InquiryDetail:
-    async with ctx.db.transaction() as session:
-        row = await service.create_inquiry(session, principal, body, ctx.now())
-        _, steps = await service.get_inquiry(session, principal, row.id)
+async def create_inquiry(
+    body: InquiryCreate, response: Response, ctx: Ctx, session: Tx, principal: Handler
+) -> InquiryDetail:
+    row = await service.create_inquiry(session, principal, body, ctx.now())
+    _, steps = await service.get_inquiry(session, principal, row.id)
     response.headers["Location"] = f"{ctx.spec.api_prefix}/inquiries/{row.id}"
     return inquiry_detail(row, steps, response)
 
@@ -139,11 +139,10 @@ async def create_inquiry(body: InquiryCreate, response: Response, ctx: Ctx, prin
 async def get_inquiry(
     inquiry_id: str,
     response: Response,
-    ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.INQUIRY_READ))],
 ) -> InquiryDetail:
-    async with ctx.db.session() as session:
-        row, steps = await service.get_inquiry(session, principal, inquiry_id)
+    row, steps = await service.get_inquiry(session, principal, inquiry_id)
     return inquiry_detail(row, steps, response)
 
 
@@ -152,10 +151,11 @@ async def get_inquiry(
     response_model=InquiryDetail,
     summary="Take an unclaimed inquiry from the centre's queue: you own it",
 )
-async def take(inquiry_id: str, response: Response, ctx: Ctx, version: IfMatch, principal: Handler) -> InquiryDetail:
-    async with ctx.db.transaction() as session:
-        row = await service.take(session, principal, inquiry_id, version, ctx.now())
-        _, steps = await service.get_inquiry(session, principal, row.id)
+async def take(
+    inquiry_id: str, response: Response, ctx: Ctx, session: Tx, version: IfMatch, principal: Handler
+) -> InquiryDetail:
+    row = await service.take(session, principal, inquiry_id, version, ctx.now())
+    _, steps = await service.get_inquiry(session, principal, row.id)
     return inquiry_detail(row, steps, response)
 
 
@@ -165,19 +165,17 @@ async def take(inquiry_id: str, response: Response, ctx: Ctx, version: IfMatch, 
     summary="Hand the inquiry over explicitly (the only way ownership moves)",
 )
 async def handover(
-    inquiry_id: str, body: HandoverBody, response: Response, ctx: Ctx, version: IfMatch, principal: Handler
+    inquiry_id: str, body: HandoverBody, response: Response, ctx: Ctx, session: Tx, version: IfMatch, principal: Handler
 ) -> InquiryDetail:
-    async with ctx.db.transaction() as session:
-        row = await service.handover(session, principal, inquiry_id, body, version, ctx.now())
-        _, steps = await service.get_inquiry(session, principal, row.id)
+    row = await service.handover(session, principal, inquiry_id, body, version, ctx.now())
+    _, steps = await service.get_inquiry(session, principal, row.id)
     return inquiry_detail(row, steps, response)
 
 
 @router.post("/inquiries/{inquiry_id}/answer", response_model=InquiryDetail, summary="Answer and close the inquiry")
 async def answer(
-    inquiry_id: str, body: AnswerBody, response: Response, ctx: Ctx, version: IfMatch, principal: Handler
+    inquiry_id: str, body: AnswerBody, response: Response, ctx: Ctx, session: Tx, version: IfMatch, principal: Handler
 ) -> InquiryDetail:
-    async with ctx.db.transaction() as session:
-        row = await service.answer(session, principal, inquiry_id, body, version, ctx.now())
-        _, steps = await service.get_inquiry(session, principal, row.id)
+    row = await service.answer(session, principal, inquiry_id, body, version, ctx.now())
+    _, steps = await service.get_inquiry(session, principal, row.id)
     return inquiry_detail(row, steps, response)

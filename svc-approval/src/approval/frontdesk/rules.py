@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-STATUS_LABELS = {"queued": "待认领", "open": "首问负责办理中", "answered": "已答复"}
-CHANNEL_LABELS = {
-    "window": "窗口咨询",
-    "phone": "电话咨询",
-    "online": "网上咨询",
-    "hotline_12345": "12345热线转办",
-    "dispatch": "指挥中心转办",
-}
+from approval.frontdesk.schemas import InquiryChannel, InquiryStatus
+
+STATUS_LABELS = InquiryStatus.labels()
+CHANNEL_LABELS = InquiryChannel.labels()
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,25 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from approval.applications.schemas import ApplicationOut
+from jiceng_shared.enums import LabelledEnum
 
 TownshipCode = Field(None, pattern=r"^\d{12}$", description="your township, if you serve several")
+
+
+class InquiryStatus(LabelledEnum):
+    QUEUED = "queued", "待认领"
+    OPEN = "open", "首问负责办理中"
+    ANSWERED = "answered", "已答复"
+
+
+class InquiryChannel(LabelledEnum):
+    """How an inquiry came in (the window takes the first three; the others are handed on)."""
+
+    WINDOW = "window", "窗口咨询"
+    PHONE = "phone", "电话咨询"
+    ONLINE = "online", "网上咨询"
+    HOTLINE_12345 = "hotline_12345", "12345热线转办"
+    DISPATCH = "dispatch", "指挥中心转办"
 
 
 class PostCreate(BaseModel):
@@ -74,12 +91,12 @@ class InquiryOut(BaseModel):
     id: str
     number: str
     area_code: str
-    channel: str
+    channel: InquiryChannel
     channel_zh: str
     subject: str
     category: str | None
     inquirer_name: str | None
-    status: str
+    status: InquiryStatus
     status_zh: str
     owner_username: str | None
     owner_name: str | None

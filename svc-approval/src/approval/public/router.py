@@ -23,8 +23,9 @@ from approval.ratings import rules as rating_rules
 from approval.ratings import service as ratings
 from approval.ratings.schemas import PublicRatingOut, RatingCreate
 from jiceng_shared.errors import not_found
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx
+from jiceng_shared.service import Ctx, ReadSession, Tx
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -46,34 +47,33 @@ def _summary(item: CatalogueItem, ctx: Ctx, model: type[GuideSummary] = GuideSum
 @router.get("/guides", response_model=Page[GuideSummary], summary="Service guides (办事指南) of the items in force")
 async def list_guides(
     ctx: Ctx,
+    session: ReadSession,
     kind: Literal["instant", "committed"] | None = None,
     cross_township: bool | None = None,
     proxy: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[GuideSummary]:
-    async with ctx.db.session() as session:
-        rows = await catalogue.list_current(
-            session,
-            today(ctx),
-            kind=kind,
-            cross_township=cross_township,
-            proxy=proxy,
-            in_service=True,
-            limit=limit,
-            cursor=cursor,
-        )
+    rows = await catalogue.list_current(
+        session,
+        today(ctx),
+        kind=kind,
+        cross_township=cross_township,
+        proxy=proxy,
+        in_service=True,
+        limit=limit,
+        cursor=cursor,
+    )
     items, next_cursor = page_of(rows, limit)
     return Page[GuideSummary](items=[_summary(i, ctx) for i in items], next_cursor=next_cursor)
 
 
 @router.get("/guides/{code}", response_model=GuideOut, summary="The service guide of one item")
-async def get_guide(code: str, ctx: Ctx) -> GuideOut:
-    async with ctx.db.session() as session:
-        item = await catalogue.current(session, code, today(ctx))
-        if item is None or not item.in_service:
-            raise not_found("service guide", code)
-        materials = await catalogue.materials_of(session, item.id)
+async def get_guide(code: str, ctx: Ctx, session: ReadSession) -> GuideOut:
+    item = await catalogue.current(session, code, today(ctx))
+    if item is None or not item.in_service:
+        raise not_found("service guide", code)
+    materials = await catalogue.materials_of(session, item.id)
     return _summary(  # type: ignore[return-value]
         item,
         ctx,
@@ -105,11 +105,11 @@ async def get_guide(code: str, ctx: Ctx) -> GuideOut:
     "/applications/lookup",
     response_model=PublicStatus,
     summary="Status of an application by receipt number and check code (public notes only)",
+    openapi_extra=problems({404: ["not_found"]}),  # no application with this receipt number and check code
 )
-async def application_status(body: PublicStatusLookup, ctx: Ctx) -> PublicStatus:
+async def application_status(body: PublicStatusLookup, session: ReadSession) -> PublicStatus:
     """The codes come in the body (a POST that changes nothing), so the check code never appears in a URL."""
-    async with ctx.db.session() as session:
-        d = await applications.public_status(session, body.receipt_number, body.check_code)
+    d = await applications.public_status(session, body.receipt_number, body.check_code)
     app = d.app
     pending = d.notices[-1] if d.notices and app.status == "awaiting_materials" else None
     return PublicStatus(
@@ -139,16 +139,16 @@ async def application_status(body: PublicStatusLookup, ctx: Ctx) -> PublicStatus
     status_code=201,
     response_model=PublicRatingOut,
     summary="Rate a finished service with its rating code (anonymous; once per service)",
+    openapi_extra=problems({403: ["rating_code_invalid"], 409: ["already_rated"]}),
 )
-async def rate(body: RatingCreate, ctx: Ctx) -> PublicRatingOut:
-    async with ctx.db.transaction() as session:
-        rating = await ratings.submit(
-            session,
-            body,
-            now=ctx.now(),
-            calendar=ctx.calendar,
-            rectification_workdays=ctx.settings.rectification_workdays,
-        )
+async def rate(body: RatingCreate, ctx: Ctx, session: Tx) -> PublicRatingOut:
+    rating = await ratings.submit(
+        session,
+        body,
+        now=ctx.now(),
+        calendar=ctx.calendar,
+        rectification_workdays=ctx.settings.rectification_workdays,
+    )
     return PublicRatingOut(
         receipt_number=body.receipt_number,
         level=rating.level,

@@ -20,7 +20,7 @@ from approval.ratings.schemas import (
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(tags=["ratings"])
 IfMatch = Annotated[int | None, Depends(if_match)]
@@ -61,7 +61,7 @@ def rectification_detail(principal: Principal, row: Rectification, response: Res
     openapi_extra=problems({403: ["rater_protected"]}),
 )
 async def list_ratings(
-    ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     clerk_id: str | None = None,
     item_code: str | None = None,
@@ -73,18 +73,17 @@ async def list_ratings(
 ) -> Page[RatingOut]:
     if application_id is not None and not service.reaches_raters(principal):
         raise service.rater_protected()
-    async with ctx.db.session() as session:
-        rows = await service.list_ratings(
-            session,
-            principal,
-            limit=limit,
-            cursor=cursor,
-            clerk_id=clerk_id,
-            item_code=item_code,
-            level=level,
-            bad=bad,
-            application_id=application_id,
-        )
+    rows = await service.list_ratings(
+        session,
+        principal,
+        limit=limit,
+        cursor=cursor,
+        clerk_id=clerk_id,
+        item_code=item_code,
+        level=level,
+        bad=bad,
+        application_id=application_id,
+    )
     items, next_cursor = page_of(rows, limit, created="rated_at")
     return Page[RatingOut](items=[rating_out(r, principal) for r in items], next_cursor=next_cursor)
 
@@ -96,7 +95,7 @@ async def list_ratings(
     openapi_extra=problems({403: ["rater_protected"]}),
 )
 async def list_rectifications(
-    ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.RECTIFICATION_READ))],
     status: Literal["open", "closed"] | None = None,
     clerk_id: str | None = None,
@@ -107,17 +106,16 @@ async def list_rectifications(
 ) -> Page[RectificationOut]:
     if application_id is not None and not service.reaches_raters(principal):
         raise service.rater_protected()
-    async with ctx.db.session() as session:
-        rows = await service.list_rectifications(
-            session,
-            principal,
-            limit=limit,
-            cursor=cursor,
-            status=status,
-            clerk_id=clerk_id,
-            assignee_username=assignee_username,
-            application_id=application_id,
-        )
+    rows = await service.list_rectifications(
+        session,
+        principal,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        clerk_id=clerk_id,
+        assignee_username=assignee_username,
+        application_id=application_id,
+    )
     items, next_cursor = page_of(rows, limit)
     return Page[RectificationOut](items=[rectification_out(r, principal) for r in items], next_cursor=next_cursor)
 
@@ -126,11 +124,10 @@ async def list_rectifications(
 async def get_rectification(
     rectification_id: str,
     response: Response,
-    ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.RECTIFICATION_READ))],
 ) -> RectificationDetail:
-    async with ctx.db.session() as session:
-        row = await service.get_rectification(session, principal, rectification_id)
+    row = await service.get_rectification(session, principal, rectification_id)
     return rectification_detail(principal, row, response)
 
 
@@ -145,11 +142,11 @@ async def assign(
     body: AssignBody,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.ASSIGN))],
 ) -> RectificationDetail:
-    async with ctx.db.transaction() as session:
-        row = await service.assign(session, principal, rectification_id, body, version, ctx.now())
+    row = await service.assign(session, principal, rectification_id, body, version, ctx.now())
     return rectification_detail(principal, row, response)
 
 
@@ -163,11 +160,11 @@ async def callback(
     body: CallbackBody,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.HANDLE))],
 ) -> RectificationDetail:
-    async with ctx.db.transaction() as session:
-        row = await service.record_callback(session, principal, rectification_id, body, version, ctx.now())
+    row = await service.record_callback(session, principal, rectification_id, body, version, ctx.now())
     return rectification_detail(principal, row, response)
 
 
@@ -181,9 +178,9 @@ async def close(
     body: CloseBody,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     version: IfMatch,
     principal: Annotated[Principal, Depends(require(service.HANDLE))],
 ) -> RectificationDetail:
-    async with ctx.db.transaction() as session:
-        row = await service.close(session, principal, rectification_id, body, version, ctx.now())
+    row = await service.close(session, principal, rectification_id, body, version, ctx.now())
     return rectification_detail(principal, row, response)

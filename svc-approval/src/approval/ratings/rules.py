@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from approval.ratings.schemas import RatingChannel, RectificationOutcome, RectificationStatus
 from jiceng_shared.workdays import WorkdayCalendar
 
 #: five levels, ★5 to ★1
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 #: the two bad levels (差评): 不满意 and 非常不满意
 BAD_LEVELS = frozenset({1, 2})
-CHANNEL_LABELS = {"online": "网上评价（一事一评）", "on_site": "现场评价（一次一评）"}
-OUTCOME_LABELS = {"fixed": "已整改", "explained": "已解释说明", "appeal_upheld": "申诉复核成立"}
-STATUS_LABELS = {"open": "整改中", "closed": "已办结"}
+CHANNEL_LABELS = RatingChannel.labels()
+OUTCOME_LABELS = RectificationOutcome.labels()
+STATUS_LABELS = RectificationStatus.labels()
 
 
 def is_bad(level: int) -> bool:

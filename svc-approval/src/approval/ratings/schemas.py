@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from jiceng_shared.enums import LabelledEnum
+
+
+class RatingChannel(LabelledEnum):
+    ONLINE = "online", "网上评价（一事一评）"
+    ON_SITE = "on_site", "现场评价（一次一评）"
+
+
+class RectificationStatus(LabelledEnum):
+    OPEN = "open", "整改中"
+    CLOSED = "closed", "已办结"
+
+
+class RectificationOutcome(LabelledEnum):
+    FIXED = "fixed", "已整改"
+    EXPLAINED = "explained", "已解释说明"
+    APPEAL_UPHELD = "appeal_upheld", "申诉复核成立"
 
 
 class RatingCreate(BaseModel):
@@ -26,7 +43,7 @@ class RatingCreate(BaseModel):
     rating_code: str = Field(min_length=4, max_length=16, description="handed out with the result")
     level: int = Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
     comment: str | None = Field(None, max_length=500)
-    channel: Literal["online", "on_site"] = "online"
+    channel: RatingChannel = RatingChannel.ONLINE
     contact: str | None = Field(
         None, pattern=r"^[0-9+\- ]{5,20}$", description="a number for the call-back on a bad rating (optional)"
     )
@@ -54,7 +71,7 @@ class RatingOut(BaseModel):
     level: int
     level_zh: str
     bad: bool
-    channel: str
+    channel: RatingChannel
     channel_zh: str
     comment: str | None
     rated_at: dt.datetime
@@ -75,7 +92,7 @@ class CallbackBody(BaseModel):
 
 class CloseBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    outcome: Literal["fixed", "explained", "appeal_upheld"]
+    outcome: RectificationOutcome
     note: str = Field(min_length=1, max_length=2000)
 
 
@@ -91,7 +108,7 @@ class RectificationOut(BaseModel):
     level: int
     level_zh: str
     comment: str | None
-    status: str
+    status: RectificationStatus
     status_zh: str
     assignee_username: str | None
     assignee_name: str | None
@@ -101,7 +118,7 @@ class RectificationOut(BaseModel):
     callback_at: dt.datetime | None
     callback_reached: bool | None
     callback_note: str | None
-    outcome: str | None
+    outcome: RectificationOutcome | None
     outcome_zh: str | None
     outcome_note: str | None
     closed_at: dt.datetime | None

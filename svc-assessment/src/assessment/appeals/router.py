@@ -43,7 +43,8 @@ def appeal_out(a: Appeal) -> AppealOut:
     status_code=201,
     response_model=AppealOut,
     summary="Appeal a score or a count of a period",
-    openapi_extra=problems({409: ["period_not_ended", "appeal_window_closed"]}),
+    # 404: the appealed subject (unit, clerk, worker) is unknown or outside your scope
+    openapi_extra=problems({404: ["not_found"], 409: ["period_not_ended", "appeal_window_closed"]}),
 )
 async def file_appeal(
     body: AppealCreate, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.FILE))]
@@ -71,7 +72,8 @@ async def list_appeals(
     "/decisions",
     response_model=AppealOut,
     summary="Decide an appeal (the assessing level)",
-    openapi_extra=problems({403: ["own_appeal"], 409: ["appeal_decided"]}),
+    # 404: no such appeal in your scope
+    openapi_extra=problems({403: ["own_appeal"], 404: ["not_found"], 409: ["appeal_decided"]}),
 )
 async def decide(
     body: AppealDecision, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.DECIDE))]

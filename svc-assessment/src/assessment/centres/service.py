@@ -12,15 +12,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from assessment import formulas
 from assessment.centres.models import SupervisionOrder
+from assessment.counting import count_where, insert_once
 from assessment.periods.rules import month_of
 from assessment.units.models import TicketAssignment, TicketHandoff
-from jiceng_shared.db import dialect_insert
 from jiceng_shared.identity import Principal
 from jiceng_shared.scope import scope_filter
 
@@ -46,7 +46,9 @@ async def record_supervision(
     issued_at: dt.datetime,
     correlation_id: str,
 ) -> None:
-    stmt = dialect_insert(session, SupervisionOrder.__table__).values(
+    await insert_once(
+        session,
+        SupervisionOrder,
         order_id=order_id,
         ticket_id=ticket_id,
         unit_code=unit_code,
@@ -57,7 +59,6 @@ async def record_supervision(
         issued_at=issued_at,
         correlation_id=correlation_id,
     )
-    await session.execute(stmt.on_conflict_do_nothing())
 
 
 async def centre_counts(
@@ -76,8 +77,8 @@ async def centre_counts(
         select(
             a.township_code,
             func.count(),
-            func.coalesce(func.sum(case((late, 0), else_=1)), 0),
-            func.coalesce(func.sum(case((wrong, 0), else_=1)), 0),
+            count_where(~late),
+            count_where(~wrong),
         )
         .where(a.period.in_(list(months)), first, scope_filter(principal, READ, a.township_code))
         .group_by(a.township_code)

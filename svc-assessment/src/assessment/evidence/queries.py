@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment.gridworkers import service as gridworkers
 from assessment.gridworkers.models import WorkerFact
+from assessment.hotline import rules as hotline_rules
+from assessment.hotline import service as hotline
+from assessment.hotline.models import HotlineCallback, HotlineResponse
 from assessment.units import service as units
 from assessment.units.models import (
     CaseClosure,
@@ -26,6 +29,7 @@ from assessment.units.models import (
 )
 from assessment.window import service as window
 from assessment.window.models import WindowFact
+from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 
 KIND_LABELS = {
@@ -52,6 +56,9 @@ KIND_LABELS = {
     "report": "上报",
     "report_voided": "上报作废",
     "task": "准入任务",
+    "verification": "核查",
+    "signed_for": "签收",
+    "callback": "回访",
 }
 
 #: the counts each kind of fact feeds
@@ -78,6 +85,9 @@ FEEDS = {
     "diary": ["diaries"],
     "report": ["reports"],
     "task": ["tasks", "tasks_on_time"],
+    "verification": ["verifications", "verifications_on_time"],
+    "signed_for": ["signed", "responded_in_time"],
+    "callback": ["called_back", "resolved", "satisfied"],
 }
 
 
@@ -234,3 +244,65 @@ async def worker_facts(
         ),
         key=lambda f: (f.at, f.kind, f.ref),
     )
+
+
+async def hotline_facts(
+    session: AsyncSession,
+    principal: Principal,
+    level: str,
+    subject: str,
+    months: Sequence[str],
+    sources: Sequence[str],
+) -> list[Fact]:
+    """The citizen tickets behind a township's or a unit's three rates: each signing-for (响应率)
+    and each callback (解决率, 满意率; an earlier attempt superseded by a later one feeds nothing)."""
+    if level == "township":
+        if not principal.covers(hotline.READ, subject, None):
+            raise not_found("township", subject)
+    else:
+        await units.get_unit_row(session, principal, subject, permission=hotline.READ)
+    r, c = HotlineResponse, HotlineCallback
+    m, src = list(months), list(sources)
+    r_key = r.township_code if level == "township" else r.unit_code
+    c_key = c.township_code if level == "township" else c.unit_code
+    out: list[Fact] = []
+    for row in await session.scalars(select(r).where(r_key == subject, r.period.in_(m), r.source.in_(src))):
+        out.append(
+            Fact(
+                "signed_for",
+                row.ticket_id,
+                row.signed_at,
+                row.period,
+                row.within_limit,
+                {"unit_code": row.unit_code, "category": row.category, "area_code": row.area_code},
+                row.correlation_id,
+            )
+        )
+    callbacks = list(
+        (await session.scalars(select(c).where(c_key == subject, c.period.in_(m), c.source.in_(src)))).all()
+    )
+    latest: dict[tuple[str, str], int] = {}
+    for cb in callbacks:
+        key = (cb.ticket_id, cb.unit_code)
+        latest[key] = max(latest.get(key, 0), cb.attempt)
+    for cb in callbacks:
+        counted = latest[(cb.ticket_id, cb.unit_code)] == cb.attempt
+        out.append(
+            Fact(
+                "callback",
+                cb.ticket_id,
+                cb.recorded_at,
+                cb.period,
+                None,
+                {
+                    "unit_code": cb.unit_code,
+                    "attempt": cb.attempt,
+                    "result": cb.result,
+                    "resolved": cb.resolved,
+                    "satisfied": cb.result in hotline_rules.SATISFIED_RESULTS,
+                    "counted": counted,
+                },
+                cb.correlation_id,
+            )
+        )
+    return sorted(out, key=lambda f: (f.at or dt.datetime.min.replace(tzinfo=dt.UTC), f.kind, f.ref))

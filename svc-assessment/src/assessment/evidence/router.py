@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from assessment.evidence import queries
 from assessment.evidence.schemas import Evidence, FactOut
 from assessment.gridworkers import service as gridworkers
+from assessment.hotline import service as hotline
 from assessment.periods.params import PeriodParam
 from assessment.units import service as units
 from assessment.window import service as window
 from jiceng_shared.identity import Principal
-from jiceng_shared.service import ReadSession, require
+from jiceng_shared.openapi_problems import problems
+from jiceng_shared.service import Ctx, ReadSession, require
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 
@@ -40,7 +42,16 @@ def _evidence(subject_kind: str, subject_id: str, period: str, facts: list[queri
     )
 
 
-@router.get("/units", response_model=Evidence, summary="The tickets, summons and cases behind a unit's figures")
+#: the subject (unit, clerk, worker) named in the query is unknown or outside the caller's scope
+SUBJECT_NOT_FOUND = problems({404: ["not_found"]})
+
+
+@router.get(
+    "/units",
+    response_model=Evidence,
+    summary="The tickets, summons and cases behind a unit's figures",
+    openapi_extra=SUBJECT_NOT_FOUND,
+)
 async def unit_evidence(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(units.READ))],
@@ -53,7 +64,10 @@ async def unit_evidence(
 
 
 @router.get(
-    "/clerks", response_model=Evidence, summary="The applications, notices and ratings behind a clerk's figures"
+    "/clerks",
+    response_model=Evidence,
+    summary="The applications, notices and ratings behind a clerk's figures",
+    openapi_extra=SUBJECT_NOT_FOUND,
 )
 async def clerk_evidence(
     session: ReadSession,
@@ -67,7 +81,10 @@ async def clerk_evidence(
 
 
 @router.get(
-    "/grid-workers", response_model=Evidence, summary="The visits, diaries, reports and tasks behind a worker's score"
+    "/grid-workers",
+    response_model=Evidence,
+    summary="The visits, diaries, reports and tasks behind a worker's score",
+    openapi_extra=SUBJECT_NOT_FOUND,
 )
 async def worker_evidence(
     session: ReadSession,
@@ -77,3 +94,20 @@ async def worker_evidence(
 ) -> Evidence:
     facts = await queries.worker_facts(session, principal, worker_id, period.months)
     return _evidence("grid_worker", worker_id, period.text, facts)
+
+
+@router.get(
+    "/hotline",
+    response_model=Evidence,
+    summary="The citizen tickets behind a township's or a department's three rates (signings for, callbacks)",
+)
+async def hotline_evidence(
+    ctx: Ctx,
+    session: ReadSession,
+    principal: Annotated[Principal, Depends(require(hotline.READ))],
+    period: PeriodParam,
+    subject: Annotated[str, Query(max_length=80, description="a township code, or a unit code for department")],
+    level: Literal["township", "department"] = "township",
+) -> Evidence:
+    facts = await queries.hotline_facts(session, principal, level, subject, period.months, ctx.settings.hotline_sources)
+    return _evidence(f"hotline_{level}", subject, period.text, facts)

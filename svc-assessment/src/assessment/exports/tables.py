@@ -167,17 +167,20 @@ async def stationed_units(
     session: AsyncSession, principal: Principal, period: Period, township_code: str | None, settings: Any
 ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     _need(principal, stationed.READ)
-    weight = settings.stationed_township_weight
     rows = []
-    for i, (unit, parts) in enumerate(
-        await stationed.results(session, principal, period.text, township_code=township_code), start=1
+    for i, (subject, parts) in enumerate(
+        await stationed.results(
+            session, principal, period.text, township_code=township_code, minimum=settings.stationed_township_weight
+        ),
+        start=1,
     ):
         town, county = parts.get("township"), parts.get("county")
+        weight = subject.township_weight
         rows.append(
             (
                 i,
-                unit.name,
-                unit.code,
+                subject.name,
+                subject.code,
                 town.score if town else None,
                 weight,
                 county.score if county else None,

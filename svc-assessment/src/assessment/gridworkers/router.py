@@ -18,6 +18,7 @@ from assessment.gridworkers.schemas import (
     ComplaintOut,
     DrawCheck,
     ResultOut,
+    ReviewDecision,
     ReviewOut,
     SatisfactionOut,
     SurveyCreate,
@@ -135,7 +136,12 @@ async def list_surveys(
     return [await _survey_out(session, s) for s in found]
 
 
-@router.get("/surveys/draw-check", response_model=DrawCheck, summary="Redraw a survey from its seed and candidates")
+@router.get(
+    "/surveys/draw-check",
+    response_model=DrawCheck,
+    summary="Redraw a survey from its seed and candidates",
+    openapi_extra=problems({404: ["not_found"]}),  # no such survey in your scope
+)
 async def draw_check(
     session: ReadSession, principal: Reader, survey_id: Annotated[str, Query(max_length=36)]
 ) -> DrawCheck:
@@ -295,6 +301,25 @@ async def list_reviews(
         session, principal, township_code=township_code, status=status.value if status else None
     )
     return [review_out(r) for r in found]
+
+
+@router.post(
+    "/dismissal-reviews/{review_id}/decision",
+    response_model=ReviewOut,
+    summary="Decide a dismissal review (解聘 or not), with the reasons",
+    openapi_extra=problems({409: ["review_decided"]}),
+)
+async def decide_review(
+    review_id: str,
+    body: ReviewDecision,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.DECIDE_REVIEW))],
+) -> ReviewOut:
+    review = await service.decide_review(
+        session, principal, review_id, decision=rules.ReviewStatus(body.decision), note=body.note, now=ctx.now()
+    )
+    return review_out(review)
 
 
 AWARD_HEADERS = ("序号", "乡镇(街道)代码", "网格编码", "姓名", "账号", "考核年度", "年度等次", "奖励金额(元)", "依据")

@@ -3,7 +3,8 @@
 - Monthly by the village or community: the evidence only, no grade (art. 31).
 - Quarterly by the township and annual by the county: the score is the residents' satisfaction
   (at least 40 % of it, art. 32) plus the work the grid's events show: visits done against the
-  schedule, diaries signed, valid reports, tasks of the admission list done on time. Each work
+  schedule, diaries signed, valid reports, on-time verifications (按时核查: within the limit of
+  the unit's feedback), tasks of the admission list done on time. Each work
   part is a rate; the work score is 100 × their mean (parts without a denominator left out).
   ``score = w × satisfaction + (100 − w) × work / 100`` with ``w`` the satisfaction weight.
 - Annual grades 优秀 / 合格 / 基本合格 / 不合格 by score, then the bars of art. 32 (satisfaction
@@ -16,6 +17,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +56,10 @@ class ReviewStatus(LabelledEnum):
     RETAINED = "retained", "不予解聘"
 
 
+#: what a review is decided to (解聘 or not); an open review is undecided
+DECISIONS = (ReviewStatus.DISMISSED, ReviewStatus.RETAINED)
+
+
 GRADE_ORDER = (Grade.EXCELLENT, Grade.PASS, Grade.BASIC_PASS, Grade.FAIL)
 
 COUNT_FIELDS = (
@@ -64,6 +70,8 @@ COUNT_FIELDS = (
     "reports_voided",
     "tasks",
     "tasks_on_time",
+    "verifications",
+    "verifications_on_time",
 )
 
 #: the work parts, each a rate with its formula
@@ -72,9 +80,20 @@ WORK_RATE_DEFS = {
     "diary_rate": RateDef("民情日志签署率", "diaries_counted", "已签署日志数", "diaries_expected", "应签署日志数"),
     "valid_report_rate": RateDef("有效上报率", "reports_valid", "有效上报数", "reports", "上报数"),
     "task_on_time_rate": RateDef("准入任务按时完成率", "tasks_on_time", "按时完成任务数", "tasks", "完成任务数"),
+    "verification_on_time_rate": RateDef(
+        "按时核查率", "verifications_on_time", "按时核查数", "verifications", "核查数"
+    ),
 }
 
 SCORE_DECIMALS = 2
+
+
+def verification_on_time(handled_at: dt.datetime | None, verified_at: dt.datetime, *, limit_hours: float) -> bool:
+    """Verified within ``limit_hours`` of the unit's feedback (the limit itself is on time); a
+    verification whose feedback time is unknown is not on time."""
+    if handled_at is None:
+        return False
+    return verified_at - handled_at <= dt.timedelta(hours=limit_hours)
 
 
 def derived_counts(c: Mapping[str, int], diaries_expected: int) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -126,6 +127,17 @@ class ReviewOut(BaseModel):
     status: str
     status_zh: str
     opened_at: dt.datetime
+    decided_at: dt.datetime | None = None
+    decided_by: str | None = None
+    decision_note: str | None = None
+
+
+class ReviewDecision(BaseModel):
+    """The decision of a dismissal review (解聘审查), with its reasons, on the record."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["dismissed", "retained"] = Field(description="dismissed (予以解聘) or retained (不予解聘)")
+    note: str = Field(min_length=1, max_length=2000, description="the reasons of the decision")
 
 
 class AssessOut(BaseModel):

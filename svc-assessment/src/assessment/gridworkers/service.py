@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from assessment import formulas
+from assessment.counting import count_where, insert_once
 from assessment.gridworkers import rules
 from assessment.gridworkers.models import (
     Complaint,
@@ -41,6 +42,8 @@ READ = "assessment.grid_worker.read"
 ASSESS = "assessment.grid_worker.assess"
 #: the annual grades, by a county-level binding (002 art. 31)
 GRADE = "assessment.grid_worker.grade"
+#: a dismissal review decided by the township that employs the worker (or the county above it)
+DECIDE_REVIEW = "assessment.dismissal_review.decide"
 
 POST_ORDER = {"full_time": 0, "chief": 1, "auxiliary": 2}
 
@@ -159,7 +162,9 @@ async def record_fact(
     if worker_id is None and grid_code is not None and kind == "visit_overdue":
         # an overdue visit names no worker when the schedule's household has none: the grid's worker
         worker_id = await _worker_of_grid(session, grid_code, at.astimezone(COUNTY_ZONE).date())
-    stmt = dialect_insert(session, WorkerFact.__table__).values(
+    await insert_once(
+        session,
+        WorkerFact,
         id=new_id(),
         kind=kind,
         key=key,
@@ -172,7 +177,50 @@ async def record_fact(
         event_id=event_id,
         correlation_id=correlation_id,
     )
-    await session.execute(stmt.on_conflict_do_nothing())
+
+
+async def record_verification(
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    verified_by: str | None,
+    handled_at: dt.datetime | None,
+    verified_at: dt.datetime,
+    township_code: str,
+    limit_hours: float,
+    event_id: str,
+    correlation_id: str,
+) -> None:
+    """An on-site verification (核查) by a grid worker on the roster that day; anyone else's
+    (a dispatcher's) is not a grid worker's figure."""
+    if not verified_by:
+        return
+    day = verified_at.astimezone(COUNTY_ZONE).date()
+    worker = (
+        await session.scalars(
+            select(GridWorker)
+            .where(
+                GridWorker.username == verified_by,
+                GridWorker.since <= day,
+                or_(GridWorker.until.is_(None), GridWorker.until >= day),
+            )
+            .order_by(GridWorker.since.desc())
+        )
+    ).first()
+    if worker is None:
+        return
+    await record_fact(
+        session,
+        kind="verification",
+        key=f"{ticket_id}:{verified_at.isoformat()}",
+        worker_id=worker.worker_id,
+        grid_code=worker.grid_code,
+        township_code=township_code,
+        at=verified_at,
+        on_time=rules.verification_on_time(handled_at, verified_at, limit_hours=limit_hours),
+        event_id=event_id,
+        correlation_id=correlation_id,
+    )
 
 
 # --- counting the evidence -----------------------------------------------------------------------
@@ -186,7 +234,7 @@ async def evidence_counts(
         return out
     f, voided = WorkerFact, aliased(WorkerFact)
     rows = await session.execute(
-        select(f.worker_id, f.kind, func.count(), func.coalesce(func.sum(case((f.on_time.is_(True), 1), else_=0)), 0))
+        select(f.worker_id, f.kind, func.count(), count_where(f.on_time.is_(True)))
         .where(f.worker_id.in_(list(worker_ids)), f.period.in_(list(months)))
         .group_by(f.worker_id, f.kind)
     )
@@ -202,6 +250,8 @@ async def evidence_counts(
             counts["reports"] = int(n)
         elif kind == "task":
             counts["tasks"], counts["tasks_on_time"] = int(n), int(on_time or 0)
+        elif kind == "verification":
+            counts["verifications"], counts["verifications_on_time"] = int(n), int(on_time or 0)
     rows = await session.execute(
         select(f.worker_id, func.count())
         .where(
@@ -853,3 +903,54 @@ async def reviews(
     if status is not None:
         stmt = stmt.where(DismissalReview.status == status)
     return list((await session.scalars(stmt.order_by(DismissalReview.opened_at.desc(), DismissalReview.id))).all())
+
+
+async def decide_review(
+    session: AsyncSession,
+    principal: Principal,
+    review_id: str,
+    *,
+    decision: rules.ReviewStatus,
+    note: str,
+    now: dt.datetime,
+) -> DismissalReview:
+    """Decide an open review once (解聘 or not), with the reasons, and publish the decision."""
+    review = await session.scalar(
+        select(DismissalReview)
+        .join(GridWorker, GridWorker.worker_id == DismissalReview.worker_id)
+        .where(DismissalReview.id == review_id, scope_filter(principal, READ, GridWorker.grid_code))
+        .with_for_update(of=DismissalReview)
+    )
+    if review is None:
+        raise not_found("dismissal_review", review_id)
+    worker = await session.get(GridWorker, review.worker_id)
+    assert worker is not None
+    require_scope(principal, DECIDE_REVIEW, worker.grid_code)
+    if review.status != rules.ReviewStatus.OPEN.value:
+        raise Problem(
+            409,
+            "review_decided",
+            "Review decided",
+            f"the review was decided ({rules.ReviewStatus(review.status).label_zh}) on {review.decided_at}",
+        )
+    review.status = decision.value
+    review.decided_at = now
+    review.decided_by = who(principal)
+    review.decision_note = note
+    await session.flush()
+    await emit(
+        session,
+        contract.DismissalReviewDecided(
+            review_id=review.id,
+            worker_id=review.worker_id,
+            township_code=review.township_code,
+            reason=review.reason,
+            decision=decision.value,
+            note=note,
+            decided_by=review.decided_by,
+            decided_at=now,
+        ),
+        subject=review.worker_id,
+        township=review.township_code,
+    )
+    return review

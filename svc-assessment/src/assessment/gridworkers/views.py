@@ -55,4 +55,7 @@ def review_out(r: DismissalReview) -> ReviewOut:
         status=r.status,
         status_zh=rules.ReviewStatus(r.status).label_zh,
         opened_at=r.opened_at,
+        decided_at=r.decided_at,
+        decided_by=r.decided_by,
+        decision_note=r.decision_note,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
 
@@ -60,6 +61,8 @@ async def ranking(
                 score=r.score,
                 rank=r.rank,
                 ranked=r.of,
+                evidence=f"{ctx.spec.api_prefix}/evidence/hotline?"
+                + urlencode({"period": period.text, "level": level, "subject": r.subject}),
             )
             for r in rows
         ],

@@ -30,6 +30,7 @@ class HotlineStanding(BaseModel):
     score: float | None = Field(description="Σ weight × rate on 100 points; null when a rate is missing")
     rank: int | None = Field(description="competition rank among every subject of the level (1, 2, 2, 4)")
     ranked: int = Field(description="subjects of the level with a score")
+    evidence: str = Field(description="the tickets behind the figures: signings for and callbacks, with their events")
 
 
 class HotlineRanking(BaseModel):

@@ -8,11 +8,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from assessment import formulas
+from assessment.counting import count_where, insert_once
 from assessment.hotline import rules
 from assessment.hotline.models import HotlineCallback, HotlineResponse, TicketOpened
 from assessment.periods.rules import month_of, months_up_to
@@ -20,7 +21,6 @@ from assessment.units.models import Unit
 from assessment.units.service import remember_unit
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.county import Organisation
-from jiceng_shared.db import dialect_insert
 from jiceng_shared.identity import Principal
 from jiceng_shared.scope import scope_filter
 
@@ -28,10 +28,6 @@ READ = "assessment.hotline.read"
 
 
 # --- recording facts (event handlers) ---------------------------------------------------------
-
-
-async def _insert_once(session: AsyncSession, model: type, **values: object) -> None:
-    await session.execute(dialect_insert(session, model.__table__).values(**values).on_conflict_do_nothing())
 
 
 async def record_signed_for(
@@ -49,7 +45,7 @@ async def record_signed_for(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    await _insert_once(
+    await insert_once(
         session,
         HotlineResponse,
         ticket_id=ticket_id,
@@ -82,7 +78,7 @@ async def record_callback(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    await _insert_once(
+    await insert_once(
         session,
         HotlineCallback,
         ticket_id=ticket_id,
@@ -111,7 +107,7 @@ async def record_ticket_opened(
     created_at: dt.datetime,
     correlation_id: str,
 ) -> None:
-    await _insert_once(
+    await insert_once(
         session,
         TicketOpened,
         ticket_id=ticket_id,
@@ -128,10 +124,6 @@ async def record_ticket_opened(
 # --- the three rates ---------------------------------------------------------------------------
 
 
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 async def counts_by_subject(
     session: AsyncSession, level: str, months: Sequence[str], sources: Sequence[str]
 ) -> dict[str, dict[str, int]]:
@@ -140,7 +132,7 @@ async def counts_by_subject(
     r, c, later = HotlineResponse, HotlineCallback, aliased(HotlineCallback)
     r_key = r.township_code if level == "township" else r.unit_code
     rows = await session.execute(
-        select(r_key, func.count(), _flag(r.within_limit))
+        select(r_key, func.count(), count_where(r.within_limit))
         .where(r.period.in_(list(months)), r.source.in_(list(sources)))
         .group_by(r_key)
     )
@@ -149,7 +141,7 @@ async def counts_by_subject(
     c_key = c.township_code if level == "township" else c.unit_code
     latest = ~exists().where(later.ticket_id == c.ticket_id, later.unit_code == c.unit_code, later.attempt > c.attempt)
     rows = await session.execute(
-        select(c_key, func.count(), _flag(c.resolved), _flag(c.result.in_(rules.SATISFIED_RESULTS)))
+        select(c_key, func.count(), count_where(c.resolved), count_where(c.result.in_(rules.SATISFIED_RESULTS)))
         .where(c.period.in_(list(months)), c.source.in_(list(sources)), latest)
         .group_by(c_key)
     )

@@ -1,8 +1,10 @@
 """The published list of assessment items (score items, pledges, veto items) and manual ratings.
 
 The list is data kept by the county (000 §23, 003): an assessor may rate only what is on it, in
-force for the period rated. An item is never rewritten; a change is a new item and the old one
-gets an end date, so a rating keeps the item it was given against.
+force for the period rated. It is a versioned list (``jiceng_shared.versioning``), versioned item
+by item: a version is never rewritten; a change is the item's next version with the day it takes
+effect (``effective_to``, inclusive, repeals it), and a rating is pinned to the version it was
+given against (``ManualRating.item_revision``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ from assessment.db import Base
 
 
 class AssessmentItem(Base):
-    __tablename__ = "assessment_items"
+    """One version of a list item: ``(code, revision)``; the version in force on a day is the latest
+    that took effect by then, unless its ``effective_to`` has passed."""
+
+    __tablename__ = "assessment_item_versions"
 
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    #: the version number of the item: 1, 2, ...
+    revision: Mapped[int] = mapped_column(primary_key=True)
     #: score (points up to max_points) | pledge (责任书: fulfilled or breached) | veto (一票否决: triggered)
     kind: Mapped[str] = mapped_column(String(10))
     #: who it applies to: clerk | unit
@@ -27,16 +34,14 @@ class AssessmentItem(Base):
     max_points: Mapped[int | None]
     #: the document that publishes it (e.g. "002 附件", a provincial notice)
     basis: Mapped[str] = mapped_column(Text)
-    effective_from: Mapped[dt.date]
+    effective_from: Mapped[dt.date] = mapped_column(index=True)
+    #: the last day it applies (inclusive), when repealed without a successor
     effective_to: Mapped[dt.date | None]
     #: the townships the item applies to, as the list says; ``None``: every township. A veto item
     #: always names them (000 §23, 003: a veto applies to a township only where the list says so)
     township_codes: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class ManualRating(Base):
@@ -56,6 +61,8 @@ class ManualRating(Base):
     area_code: Mapped[str] = mapped_column(String(15), index=True)
     dept: Mapped[str | None] = mapped_column(String(40))
     item_code: Mapped[str] = mapped_column(String(60))
+    #: the version of the item the rating was given against (pinned)
+    item_revision: Mapped[int] = mapped_column(default=1, server_default="1")
     item_kind: Mapped[str] = mapped_column(String(10))
     points: Mapped[float | None] = mapped_column(Numeric(6, 2, asdecimal=False))
     #: pledge: fulfilled | breached; veto: triggered

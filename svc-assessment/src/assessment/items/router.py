@@ -5,28 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from assessment.items import service
-from assessment.items.schemas import ItemCreate, ItemOut, ManualRatingCreate, ManualRatingOut
+from assessment.items.schemas import ItemCreate, ItemOut, ItemRevise, ManualRatingCreate, ManualRatingOut
 from assessment.items.views import item_out, rating_out
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(tags=["list and manual ratings"])
 
 
 @router.get("/items", response_model=list[ItemOut], summary="The published list: score items, pledges, veto items")
 async def list_items(
-    ctx: Ctx,
+    session: ReadSession,
     _principal: Annotated[Principal, Depends(require(service.ITEM_READ))],
     kind: Literal["score", "pledge", "veto"] | None = None,
     subject_kind: Literal["clerk", "unit"] | None = None,
     in_force_on: dt.date | None = None,
 ) -> list[ItemOut]:
-    async with ctx.db.session() as session:
-        items = await service.list_items(session, kind=kind, subject_kind=subject_kind, in_force_on=in_force_on)
+    items = await service.list_items(session, kind=kind, subject_kind=subject_kind, in_force_on=in_force_on)
     return [item_out(i) for i in items]
 
 
@@ -35,12 +35,40 @@ async def create_item(
     body: ItemCreate,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(service.ITEM_MANAGE))],
 ) -> ItemOut:
-    async with ctx.db.transaction() as session:
-        item = await service.create_item(session, principal, body, now=ctx.now())
+    item = await service.create_item(session, principal, body, now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/items?code={item.code}"
     return item_out(item)
+
+
+@router.post(
+    "/items/{code}/versions",
+    status_code=201,
+    response_model=ItemOut,
+    summary="Publish the next version of an item (the earlier ones stay as history)",
+    openapi_extra=problems(
+        {409: ["concurrent_update"], 422: ["effective_from_in_past", "effective_date_before_latest"]}
+    ),
+)
+async def revise_item(
+    code: Annotated[str, Path(max_length=60)],
+    body: ItemRevise,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.ITEM_MANAGE))],
+) -> ItemOut:
+    return item_out(await service.revise_item(session, principal, code, body, now=ctx.now()))
+
+
+@router.get("/items/{code}/versions", response_model=list[ItemOut], summary="Every version of an item, oldest first")
+async def item_versions(
+    code: Annotated[str, Path(max_length=60)],
+    session: ReadSession,
+    _principal: Annotated[Principal, Depends(require(service.ITEM_READ))],
+) -> list[ItemOut]:
+    return [item_out(i) for i in await service.item_history(session, code)]
 
 
 @router.post(
@@ -49,10 +77,10 @@ async def create_item(
 async def create_manual_rating(
     body: ManualRatingCreate,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(service.RATING_WRITE))],
 ) -> ManualRatingOut:
-    async with ctx.db.transaction() as session:
-        rating = await service.create_rating(session, principal, body, now=ctx.now())
+    rating = await service.create_rating(session, principal, body, now=ctx.now())
     return rating_out(rating)
 
 
@@ -60,7 +88,7 @@ async def create_manual_rating(
     "/manual-ratings", response_model=Page[ManualRatingOut], summary="Manual ratings in your scope, newest first"
 )
 async def list_manual_ratings(
-    ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.RATING_READ))],
     period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
     subject_kind: Literal["clerk", "unit"] | None = None,
@@ -68,15 +96,14 @@ async def list_manual_ratings(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ManualRatingOut]:
-    async with ctx.db.session() as session:
-        rows = await service.list_ratings(
-            session,
-            principal,
-            period=period,
-            subject_kind=subject_kind,
-            subject_id=subject_id,
-            limit=limit,
-            cursor=cursor,
-        )
+    rows = await service.list_ratings(
+        session,
+        principal,
+        period=period,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        limit=limit,
+        cursor=cursor,
+    )
     items, next_cursor = page_of(rows, limit)
     return Page[ManualRatingOut](items=[rating_out(r) for r in items], next_cursor=next_cursor)

@@ -20,11 +20,6 @@ OUTCOMES = {"score": (), "pledge": ("fulfilled", "breached"), "veto": ("triggere
 OUTCOME_LABELS = {"fulfilled": "已履行", "breached": "未履行", "triggered": "触发否决"}
 
 
-def in_force(effective_from: dt.date, effective_to: dt.date | None, first_day: dt.date, last_day: dt.date) -> bool:
-    """Whether the item was in force on some day of the period rated."""
-    return effective_from <= last_day and (effective_to is None or effective_to >= first_day)
-
-
 def check_item(
     kind: str,
     max_points: int | None,

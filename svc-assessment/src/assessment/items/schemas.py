@@ -55,7 +55,22 @@ class ItemOut(BaseModel):
     township_codes: list[str] | None
     created_at: dt.datetime
     created_by: str
-    version: int
+    version: int = Field(description="the item's version number (1, 2, ...): a change is the next version")
+
+
+class ItemRevise(BaseModel):
+    """The next version of an item: its code, kind and subject stay; the rest is stated anew."""
+
+    model_config = ConfigDict(extra="forbid")
+    label_zh: str = Field(min_length=1, max_length=200)
+    max_points: int | None = Field(default=None, ge=1, le=100)
+    basis: str = Field(min_length=1, max_length=500, description="the document that publishes the change")
+    effective_from: dt.date = Field(description="the day it takes effect: not in the past, not before the latest")
+    effective_to: dt.date | None = Field(default=None, description="the last day it applies (a repeal)")
+    township_codes: list[Annotated[str, Field(pattern=r"^\d{12}$")]] | None = Field(default=None, max_length=200)
+    base_version: int | None = Field(
+        default=None, ge=1, description="the version the change was made from: 409 when another came since"
+    )
 
 
 class ManualRatingCreate(BaseModel):
@@ -92,6 +107,7 @@ class ManualRatingOut(BaseModel):
     area_code: str
     dept: str | None
     item_code: str
+    item_version: int
     item_kind: str
     item_kind_zh: str
     points: float | None

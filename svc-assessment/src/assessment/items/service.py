@@ -6,13 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment.items import rules
 from assessment.items.models import AssessmentItem, ManualRating
-from assessment.items.schemas import ItemCreate, ManualRatingCreate
+from assessment.items.schemas import ItemCreate, ItemRevise, ManualRatingCreate
 from assessment.periods.overlay import closed_months, load_closures
 from assessment.periods.rules import month_bounds
 from assessment.units import service as units
@@ -20,11 +20,13 @@ from assessment.units.models import Unit
 from assessment.window import service as window
 from assessment.window.models import Clerk
 from jiceng_shared.db import new_id
-from jiceng_shared.errors import Problem, not_found
+from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.observability import request_id_var
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.versioning import VersionedList, check_effective_from
+from jiceng_shared.workdays import COUNTY_ZONE
 
 ITEM_READ = "assessment.item.read"
 ITEM_MANAGE = "assessment.item.manage"
@@ -38,11 +40,29 @@ def _days(months: Sequence[str]) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _in_force_clause(first: dt.date, last: dt.date) -> object:
-    return and_(
-        AssessmentItem.effective_from <= last,
-        or_(AssessmentItem.effective_to.is_(None), AssessmentItem.effective_to >= first),
-    )
+#: the list is versioned item by item (jiceng_shared.versioning): versions per code, each in force
+#: from its effective day until a later one takes over or its ``effective_to`` has passed
+ITEM_VERSIONS = VersionedList(
+    number=AssessmentItem.revision,
+    effective_from=AssessmentItem.effective_from,
+    key=AssessmentItem.code,
+    effective_until=AssessmentItem.effective_to,
+)
+
+
+async def in_force_during(
+    session: AsyncSession, first: dt.date, last: dt.date, *, code: str | None = None
+) -> dict[str, AssessmentItem]:
+    """Per code, the version that applies to a period: the one in force on its last day, else (an
+    item repealed during the period) the one in force on its first day."""
+    out: dict[str, AssessmentItem] = {}
+    for day in (first, last):
+        stmt = ITEM_VERSIONS.in_force_stmt(day)
+        if code is not None:
+            stmt = stmt.where(AssessmentItem.code == code)
+        for item in (await session.scalars(stmt)).all():
+            out[item.code] = item
+    return out
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -51,14 +71,23 @@ def _in_force_clause(first: dt.date, last: dt.date) -> object:
 async def list_items(
     session: AsyncSession, *, kind: str | None, subject_kind: str | None, in_force_on: dt.date | None
 ) -> list[AssessmentItem]:
-    """The county's published list is public inside the platform: everyone assessed may read it."""
-    stmt = select(AssessmentItem)
+    """The county's published list is public inside the platform: everyone assessed may read it.
+    With ``in_force_on``, the versions in force that day; without, the latest version of each item."""
+    if in_force_on is not None:
+        stmt = ITEM_VERSIONS.in_force_stmt(in_force_on)
+    else:
+        latest = (
+            select(AssessmentItem.code.label("c"), func.max(AssessmentItem.revision).label("n"))
+            .group_by(AssessmentItem.code)
+            .subquery()
+        )
+        stmt = select(AssessmentItem).join(
+            latest, (latest.c.c == AssessmentItem.code) & (latest.c.n == AssessmentItem.revision)
+        )
     if kind is not None:
         stmt = stmt.where(AssessmentItem.kind == kind)
     if subject_kind is not None:
         stmt = stmt.where(AssessmentItem.subject_kind == subject_kind)
-    if in_force_on is not None:
-        stmt = stmt.where(_in_force_clause(in_force_on, in_force_on))
     return list((await session.scalars(stmt.order_by(AssessmentItem.code))).all())
 
 
@@ -68,9 +97,13 @@ async def create_item(
     rules.check_item(
         body.kind, body.max_points, body.effective_from, body.effective_to, body.township_codes
     ).raise_if_any()
-    if await session.get(AssessmentItem, body.code) is not None:
-        raise Problem(409, "item_exists", "Item exists", f"the list already holds {body.code}; publish a new code")
-    item = AssessmentItem(**body.model_dump(), created_at=now, created_by=principal.username or principal.subject)
+    if await ITEM_VERSIONS.latest(session, body.code) is not None:
+        raise Problem(
+            409, "item_exists", "Item exists", f"the list already holds {body.code}; publish its next version"
+        )
+    item = AssessmentItem(
+        **body.model_dump(), revision=1, created_at=now, created_by=principal.username or principal.subject
+    )
     session.add(item)
     try:
         await session.flush()
@@ -79,13 +112,71 @@ async def create_item(
     return item
 
 
+async def revise_item(
+    session: AsyncSession, principal: Principal, code: str, body: ItemRevise, *, now: dt.datetime
+) -> AssessmentItem:
+    """The item's next version, taking effect on its day (never in the past, never before the
+    latest version): ratings already given keep the version they were given against."""
+    latest = await ITEM_VERSIONS.latest(session, code, for_update=True)
+    if latest is None:
+        raise not_found("item", code)
+    if body.base_version is not None and body.base_version != latest.revision:
+        raise Problem(
+            409,
+            "concurrent_update",
+            "Changed by someone else",
+            f"version {latest.revision} was published after version {body.base_version}; reload and retry",
+        )
+    errors = FieldErrors()
+    errors.errors += rules.check_item(
+        latest.kind, body.max_points, body.effective_from, body.effective_to, body.township_codes
+    ).errors
+    check_effective_from(
+        errors,
+        body.effective_from,
+        now=now.astimezone(COUNTY_ZONE).date(),
+        latest=latest.effective_from,
+        past_code="effective_from_in_past",
+    )
+    errors.raise_if_any()
+    item = AssessmentItem(
+        code=code,
+        revision=latest.revision + 1,
+        kind=latest.kind,
+        subject_kind=latest.subject_kind,
+        label_zh=body.label_zh,
+        max_points=body.max_points,
+        basis=body.basis,
+        effective_from=body.effective_from,
+        effective_to=body.effective_to,
+        township_codes=body.township_codes,
+        created_at=now,
+        created_by=principal.username or principal.subject,
+    )
+    session.add(item)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Problem(
+            409, "concurrent_update", "Changed by someone else", "another version was published meanwhile"
+        ) from None
+    return item
+
+
+async def item_history(session: AsyncSession, code: str) -> list[AssessmentItem]:
+    versions = await ITEM_VERSIONS.history(session, code)
+    if not versions:
+        raise not_found("item", code)
+    return versions
+
+
 async def score_items(session: AsyncSession, subject_kind: str, months: Sequence[str]) -> list[AssessmentItem]:
     """The score items of the list in force during the period, for one kind of subject."""
     first, last = _days(months)
-    stmt = select(AssessmentItem).where(
-        AssessmentItem.kind == "score", AssessmentItem.subject_kind == subject_kind, _in_force_clause(first, last)
+    found = await in_force_during(session, first, last)
+    return sorted(
+        (i for i in found.values() if i.kind == "score" and i.subject_kind == subject_kind), key=lambda i: i.code
     )
-    return list((await session.scalars(stmt.order_by(AssessmentItem.code))).all())
 
 
 # --- manual ratings ---------------------------------------------------------------------------
@@ -115,9 +206,9 @@ async def create_rating(
     session: AsyncSession, principal: Principal, body: ManualRatingCreate, *, now: dt.datetime
 ) -> ManualRating:
     area, dept = await _subject_scope(session, principal, body.subject_kind, body.subject_id)
-    item = await session.get(AssessmentItem, body.item_code)
     first, last = _days([body.period])
-    if item is None or not rules.in_force(item.effective_from, item.effective_to, first, last):
+    item = (await in_force_during(session, first, last, code=body.item_code)).get(body.item_code)
+    if item is None:
         raise Problem(
             422,
             "item_not_in_list",
@@ -166,6 +257,7 @@ async def create_rating(
         area_code=area,
         dept=dept,
         item_code=item.code,
+        item_revision=item.revision,
         item_kind=item.kind,
         points=body.points,
         outcome=body.outcome,

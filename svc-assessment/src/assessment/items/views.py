@@ -22,7 +22,7 @@ def item_out(item: AssessmentItem) -> ItemOut:
         township_codes=item.township_codes,
         created_at=item.created_at,
         created_by=item.created_by,
-        version=item.version,
+        version=item.revision,
     )
 
 
@@ -36,6 +36,7 @@ def rating_out(r: ManualRating) -> ManualRatingOut:
         area_code=r.area_code,
         dept=r.dept,
         item_code=r.item_code,
+        item_version=r.item_revision,
         item_kind=r.item_kind,
         item_kind_zh=rules.KIND_LABELS[r.item_kind],
         points=r.points,

@@ -10,7 +10,7 @@ from assessment.periods.params import PeriodParam
 from assessment.stationed import rules, service
 from assessment.stationed.models import DualPart
 from assessment.stationed.schemas import DualResult, PartCreate, PartOut
-from assessment.units.views import unit_out
+from assessment.units.schemas import UnitOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
@@ -33,12 +33,16 @@ def _part(p: DualPart | None, weight: int) -> PartOut | None:
     )
 
 
+def subject_out(s: service.Subject) -> UnitOut:
+    return UnitOut(code=s.code, name=s.name, dept=s.dept, area_code=s.area_code, kind=s.kind, kind_zh=s.kind_zh)
+
+
 @router.post(
     "/parts",
     status_code=201,
     response_model=PartOut,
     summary="Record the township's or the county's part",
-    openapi_extra=problems({409: ["part_recorded"], 422: ["not_stationed"]}),
+    openapi_extra=problems({409: ["part_recorded"], 422: ["not_stationed", "part_not_applicable", "one_subject"]}),
 )
 async def record_part(
     body: PartCreate,
@@ -46,17 +50,19 @@ async def record_part(
     session: Tx,
     principal: Annotated[Principal, Depends(require(service.WRITE))],
 ) -> PartOut:
-    row = await service.record_part(
+    row, subject = await service.record_part(
         session,
         principal,
         unit_code=body.unit_code,
+        squad_id=body.squad_id,
         period=body.period,
         part=body.part,
         score=body.score,
         note=body.note,
+        minimum=ctx.settings.stationed_township_weight,
         now=ctx.now(),
     )
-    return _part(row, ctx.settings.stationed_township_weight)  # type: ignore[return-value]
+    return _part(row, subject.township_weight)  # type: ignore[return-value]
 
 
 @router.get("/results", response_model=list[DualResult], summary="Stationed units with both parts and the result")
@@ -67,14 +73,17 @@ async def list_stationed_results(
     period: PeriodParam,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[DualResult]:
-    weight = ctx.settings.stationed_township_weight
-    rows = await service.results(session, principal, period.text, township_code=township_code)
+    rows = await service.results(
+        session, principal, period.text, township_code=township_code, minimum=ctx.settings.stationed_township_weight
+    )
     out = []
-    for unit, parts in rows:
+    for subject, parts in rows:
+        weight = subject.township_weight
         town, county = parts.get("township"), parts.get("county")
         out.append(
             DualResult(
-                unit=unit_out(unit),
+                subject_kind=subject.subject_kind,
+                unit=subject_out(subject),
                 period=period.text,
                 township_weight=weight,
                 township=_part(town, weight),
@@ -82,7 +91,11 @@ async def list_stationed_results(
                 result=rules.combined(
                     town.score if town else None, county.score if county else None, township_weight=weight
                 ),
-                formula=f"{weight}% × 乡镇(街道)考核 + {100 - weight}% × 县级主管部门考核",
+                formula=(
+                    "100% × 乡镇(街道)考核"
+                    if weight == 100
+                    else f"{weight}% × 乡镇(街道)考核 + {100 - weight}% × 县级主管部门考核"
+                ),
             )
         )
     return out

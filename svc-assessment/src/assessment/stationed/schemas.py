@@ -12,7 +12,10 @@ from assessment.units.schemas import UnitOut
 
 class PartCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    unit_code: str = Field(max_length=80, examples=["320971100000:psb"])
+    unit_code: str | None = Field(
+        default=None, max_length=80, examples=["320971100000:psb"], description="a stationed office (or squad_id)"
+    )
+    squad_id: str | None = Field(default=None, max_length=36, description="an enforcement squad (or unit_code)")
     period: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
     part: Part
     score: float = Field(ge=0, le=100)
@@ -30,7 +33,8 @@ class PartOut(BaseModel):
 
 
 class DualResult(BaseModel):
-    unit: UnitOut
+    subject_kind: str = Field(description="unit (a stationed office) or squad (an enforcement squad)")
+    unit: UnitOut = Field(description="the office, or the squad (code: its id; kind: squad_stationed | squad_township)")
     period: str
     township_weight: int = Field(description="the township's share in %, at least 60 (001, 002)")
     township: PartOut | None

@@ -23,6 +23,7 @@ router = APIRouter(prefix="/units", tags=["handling units"])
 @router.get("", response_model=Page[UnitIndicators], summary="Handling units in your scope with their indicators")
 async def list_units(
     ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$", description="units of this township")] = None,
@@ -30,18 +31,17 @@ async def list_units(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[UnitIndicators]:
-    async with ctx.db.session() as session:
-        results = await service.list_units(
-            session,
-            principal,
-            period.months,
-            township_code=township_code,
-            dept=dept,
-            limit=limit,
-            cursor=cursor,
-            now=ctx.now(),
-            case_limit_days=ctx.settings.case_time_limit_days,
-        )
+    results = await service.list_units(
+        session,
+        principal,
+        period.months,
+        township_code=township_code,
+        dept=dept,
+        limit=limit,
+        cursor=cursor,
+        now=ctx.now(),
+        case_limit_days=ctx.settings.case_time_limit_days,
+    )
     results, next_cursor = page_by_key(results, limit, lambda r: r.unit.code)
     return Page[UnitIndicators](
         items=[unit_indicators(r.unit, period, r.indicators.total) for r in results], next_cursor=next_cursor
@@ -90,19 +90,19 @@ async def list_area_totals(
 async def get_unit_indicators(
     unit_code: str,
     ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
 ) -> UnitIndicatorsDetail:
-    async with ctx.db.session() as session:
-        result = await service.get_unit(
-            session,
-            principal,
-            unit_code,
-            period.months,
-            now=ctx.now(),
-            case_limit_days=ctx.settings.case_time_limit_days,
-        )
-        manual = await items.ratings_of(session, "unit", [unit_code], period.months)
+    result = await service.get_unit(
+        session,
+        principal,
+        unit_code,
+        period.months,
+        now=ctx.now(),
+        case_limit_days=ctx.settings.case_time_limit_days,
+    )
+    manual = await items.ratings_of(session, "unit", [unit_code], period.months)
     base = unit_indicators(result.unit, period, result.indicators.total)
     return UnitIndicatorsDetail(
         **base.model_dump(),

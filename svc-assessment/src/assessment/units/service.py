@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from assessment.counting import count_where, insert_once
 from assessment.paging import decode_key
 from assessment.periods.overlay import ByMonth, Overlaid, overlay
 from assessment.periods.rules import month_of
@@ -157,7 +158,7 @@ async def record_extension(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    await _insert_once(
+    await insert_once(
         session,
         TicketExtension,
         id=new_id(),
@@ -169,11 +170,6 @@ async def record_extension(
         township_code=township_code,
         correlation_id=correlation_id,
     )
-
-
-async def _insert_once(session: AsyncSession, model: type, **values: object) -> None:
-    stmt = dialect_insert(session, model.__table__).values(**values)
-    await session.execute(stmt.on_conflict_do_nothing())
 
 
 async def record_closure(
@@ -188,7 +184,7 @@ async def record_closure(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    await _insert_once(
+    await insert_once(
         session,
         TicketClosure,
         id=new_id(),
@@ -214,7 +210,7 @@ async def record_rework(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    await _insert_once(
+    await insert_once(
         session,
         TicketRework,
         id=new_id(),
@@ -240,7 +236,7 @@ async def record_escalation(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    await _insert_once(
+    await insert_once(
         session,
         TicketEscalation,
         id=new_id(),
@@ -336,7 +332,7 @@ async def record_case_closed(
 ) -> None:
     """Case timeliness only: the decision's penalty and any fine are not even read (行政处罚法 art. 74)."""
     await remember_unit(session, unit, now)
-    await _insert_once(
+    await insert_once(
         session,
         CaseClosure,
         case_id=case_id,
@@ -363,7 +359,7 @@ async def record_case_overdue(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    await _insert_once(
+    await insert_once(
         session,
         CaseOverdue,
         case_id=case_id,
@@ -378,10 +374,6 @@ async def record_case_overdue(
 
 
 # --- counting ---------------------------------------------------------------------------------
-
-
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 async def live_counts(
@@ -412,7 +404,7 @@ async def live_counts(
     )
     put(
         await session.execute(
-            select(a.unit_code, a.period, func.count(), _flag(handed_off))
+            select(a.unit_code, a.period, func.count(), count_where(handed_off))
             .where(a.unit_code.in_(codes), a.period.in_(months))
             .group_by(a.unit_code, a.period)
         ),
@@ -429,10 +421,10 @@ async def live_counts(
             select(
                 h.unit_code,
                 h.period,
-                _flag(h.kind == "return"),
-                _flag(and_(h.kind == "return", in_window)),
-                _flag(h.kind == "transfer"),
-                _flag(h.kind == "reassignment"),
+                count_where(h.kind == "return"),
+                count_where(and_(h.kind == "return", in_window)),
+                count_where(h.kind == "transfer"),
+                count_where(h.kind == "reassignment"),
             )
             .select_from(h)
             .outerjoin(a, and_(a.ticket_id == h.ticket_id, a.unit_code == h.unit_code))
@@ -466,7 +458,7 @@ async def live_counts(
     )
     put(
         await session.execute(
-            select(c.unit_code, c.period, func.count(), _flag(c.on_time.is_(True)))
+            select(c.unit_code, c.period, func.count(), count_where(c.on_time.is_(True)))
             .where(c.unit_code.in_(codes), c.period.in_(months), ~superseded_by_closure, ~superseded_by_reopen)
             .group_by(c.unit_code, c.period)
         ),
@@ -490,10 +482,10 @@ async def live_counts(
             select(
                 s.unit_code,
                 s.period,
-                _flag(s.issued_at.is_not(None)),
-                _flag(s.answered_at.is_not(None)),
-                _flag(and_(s.issued_at.is_not(None), s.answered_on_time.is_(True))),
-                _flag(and_(s.issued_at.is_not(None), s.answered_at.is_(None), s.respond_by < now)),
+                count_where(s.issued_at.is_not(None)),
+                count_where(s.answered_at.is_not(None)),
+                count_where(and_(s.issued_at.is_not(None), s.answered_on_time.is_(True))),
+                count_where(and_(s.issued_at.is_not(None), s.answered_at.is_(None), s.respond_by < now)),
             )
             .where(s.unit_code.in_(codes), s.period.in_(months))
             .group_by(s.unit_code, s.period)
@@ -508,7 +500,7 @@ async def live_counts(
     put(
         await session.execute(
             # rules.case_in_time, in SQL: closed within the limit of calendar days
-            select(k.unit_code, k.period, func.count(), _flag(k.duration_days <= case_limit_days))
+            select(k.unit_code, k.period, func.count(), count_where(k.duration_days <= case_limit_days))
             .where(k.unit_code.in_(codes), k.period.in_(months))
             .group_by(k.unit_code, k.period)
         ),
@@ -564,9 +556,9 @@ async def list_units(
     return await indicators_for(session, units, months, now=now, case_limit_days=case_limit_days)
 
 
-async def get_unit_row(session: AsyncSession, principal: Principal, unit_code: str) -> Unit:
+async def get_unit_row(session: AsyncSession, principal: Principal, unit_code: str, *, permission: str = READ) -> Unit:
     unit = await session.scalar(
-        select(Unit).where(Unit.code == unit_code, scope_filter(principal, READ, Unit.area_code, Unit.dept))
+        select(Unit).where(Unit.code == unit_code, scope_filter(principal, permission, Unit.area_code, Unit.dept))
     )
     if unit is None:
         raise not_found("unit", unit_code)

@@ -15,7 +15,7 @@ from assessment.window.scoring import staff_scores
 from assessment.window.views import figures, month_view, period_fields
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, require
 
 router = APIRouter(prefix="/window", tags=["window staff"])
 
@@ -37,6 +37,7 @@ def _clerk_out(result: service.ClerkResult) -> ClerkOut:
 )
 async def list_clerks(
     ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
     township_code: Annotated[
@@ -46,25 +47,24 @@ async def list_clerks(
     cursor: str | None = None,
 ) -> Page[ClerkIndicators]:
     weights = _weights(ctx)
-    async with ctx.db.session() as session:
-        results = await service.list_clerks(
-            session,
-            principal,
-            period.months,
-            township_code=township_code,
-            limit=limit,
-            cursor=cursor,
-            bad_max_level=weights["bad_max_level"],
-        )
-        results, next_cursor = page_by_key(results, limit, lambda r: r.clerk.clerk_id)
-        shown = {r.clerk.clerk_id: figures(r.indicators.total, **weights) for r in results}
-        scores = await staff_scores(
-            session,
-            list(shown),
-            period.months,
-            {k: v["public_rating_points"] for k, v in shown.items()},
-            weights["public_rating_weight"],
-        )
+    results = await service.list_clerks(
+        session,
+        principal,
+        period.months,
+        township_code=township_code,
+        limit=limit,
+        cursor=cursor,
+        bad_max_level=weights["bad_max_level"],
+    )
+    results, next_cursor = page_by_key(results, limit, lambda r: r.clerk.clerk_id)
+    shown = {r.clerk.clerk_id: figures(r.indicators.total, **weights) for r in results}
+    scores = await staff_scores(
+        session,
+        list(shown),
+        period.months,
+        {k: v["public_rating_points"] for k, v in shown.items()},
+        weights["public_rating_weight"],
+    )
     items = [
         ClerkIndicators(
             clerk=_clerk_out(r),
@@ -81,22 +81,22 @@ async def list_clerks(
 async def get_clerk(
     clerk_id: str,
     ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
 ) -> ClerkDetail:
     weights = _weights(ctx)
-    async with ctx.db.session() as session:
-        result = await service.get_clerk(
-            session, principal, clerk_id, period.months, bad_max_level=weights["bad_max_level"]
-        )
-        shown = figures(result.indicators.total, **weights)
-        scores = await staff_scores(
-            session,
-            [clerk_id],
-            period.months,
-            {clerk_id: shown["public_rating_points"]},
-            weights["public_rating_weight"],
-        )
+    result = await service.get_clerk(
+        session, principal, clerk_id, period.months, bad_max_level=weights["bad_max_level"]
+    )
+    shown = figures(result.indicators.total, **weights)
+    scores = await staff_scores(
+        session,
+        [clerk_id],
+        period.months,
+        {clerk_id: shown["public_rating_points"]},
+        weights["public_rating_weight"],
+    )
     score, manual = scores[clerk_id]
     return ClerkDetail(
         clerk=_clerk_out(result),
@@ -114,16 +114,16 @@ async def get_clerk(
 )
 async def list_centres(
     ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[CentreIndicators]:
     weights = _weights(ctx)
-    async with ctx.db.session() as session:
-        results = await service.list_centres(
-            session, principal, period.months, limit=limit, cursor=cursor, bad_max_level=weights["bad_max_level"]
-        )
+    results = await service.list_centres(
+        session, principal, period.months, limit=limit, cursor=cursor, bad_max_level=weights["bad_max_level"]
+    )
     results, next_cursor = page_by_key(results, limit, lambda r: r.township_code)
     items = [
         CentreIndicators(

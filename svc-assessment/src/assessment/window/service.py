@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, case, distinct, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from assessment.counting import count_where, insert_once
 from assessment.paging import decode_key
 from assessment.periods.overlay import ByMonth, Overlaid, overlay
 from assessment.periods.rules import month_of
@@ -35,11 +36,7 @@ SubjectKind = Literal["clerk", "centre"]
 async def _remember(
     session: AsyncSession, clerk_id: str | None, clerk_username: str | None, township_code: str, at: dt.datetime
 ) -> None:
-    await session.execute(
-        dialect_insert(session, Centre.__table__)
-        .values(township_code=township_code, first_seen_at=at)
-        .on_conflict_do_nothing()
-    )
+    await insert_once(session, Centre, township_code=township_code, first_seen_at=at)
     if clerk_id is None:
         return
     table = Clerk.__table__
@@ -79,7 +76,9 @@ async def record_fact(
         # a contract violation: fail so the event is retried and then dead-lettered, visible to ops
         raise ValueError(f"rating level {level} outside {rules.MIN_LEVEL}..{rules.MAX_LEVEL}")
     await _remember(session, clerk_id, clerk_username, township_code, occurred_at)
-    stmt = dialect_insert(session, WindowFact.__table__).values(
+    await insert_once(
+        session,
+        WindowFact,
         id=new_id(),
         kind=kind,
         key=key,
@@ -93,7 +92,6 @@ async def record_fact(
         level=level,
         correlation_id=correlation_id,
     )
-    await session.execute(stmt.on_conflict_do_nothing())
 
 
 # --- counting ---------------------------------------------------------------------------------
@@ -101,10 +99,6 @@ async def record_fact(
 
 def _subject(fact: type[WindowFact], kind: SubjectKind) -> ColumnElement[str]:
     return fact.clerk_id if kind == "clerk" else fact.township_code  # type: ignore[return-value]
-
-
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 async def live_counts(
@@ -123,7 +117,7 @@ async def live_counts(
         "notice": ("notices_issued", "notices_in_time"),
     }
     rows = await session.execute(
-        select(subject, f.period, f.kind, func.count(), _flag(f.on_time.is_(True)))
+        select(subject, f.period, f.kind, func.count(), count_where(f.on_time.is_(True)))
         .where(subject.in_(ids), f.period.in_(months), f.kind.in_(list(names)))
         .group_by(subject, f.period, f.kind)
     )

@@ -9,18 +9,21 @@ from fastapi import APIRouter, Depends, Query, Response
 from dispatch.categories import service
 from dispatch.categories.schemas import CategoryCreate, CategoryOut, CategoryRetire, CategoryUpdate
 from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/categories", tags=["categories"])
 
 
-@router.get("", response_model=list[CategoryOut], summary="Event categories with their dispatch and handling limits")
+@router.get(
+    "", response_model=Page[CategoryOut], summary="Event categories with their dispatch and handling limits (one page)"
+)
 async def list_categories(
     session: ReadSession,
     _: Annotated[Principal, Depends(require(service.READ))],
     retired: Annotated[bool, Query(description="include retired categories")] = False,
-) -> list[CategoryOut]:
-    return [service.to_out(c) for c in await service.list_categories(session, retired=retired)]
+) -> Page[CategoryOut]:
+    return Page(items=[service.to_out(c) for c in await service.list_categories(session, retired=retired)])
 
 
 @router.post("", status_code=201, response_model=CategoryOut, summary="Create a category (published to grid)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,9 +30,13 @@ async def list_categories(session: AsyncSession, *, retired: bool = False) -> li
     return list((await session.scalars(stmt)).all())
 
 
-async def labels(session: AsyncSession) -> dict[str, str]:
-    """code → Chinese label of every category, retired ones included (old lists name them)."""
-    return dict((await session.execute(select(Category.code, Category.label_zh))).all())
+async def labels(session: AsyncSession, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """code → Chinese label of every category (of ``codes`` when given), retired ones included (old
+    lists and tickets name them): the live dictionary, never the county file."""
+    stmt = select(Category.code, Category.label_zh)
+    if codes is not None:
+        stmt = stmt.where(Category.code.in_(set(codes)))
+    return {row.code: row.label_zh for row in (await session.execute(stmt)).all()}
 
 
 def _by(principal: Principal) -> str:

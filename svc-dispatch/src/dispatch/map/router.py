@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from dispatch.map import service
 from dispatch.tickets.queries import READ
@@ -30,15 +31,24 @@ class WarningOut(BaseModel):
     raised_at: dt.datetime
 
 
-@router.get("/tickets", summary="Open tickets in your scope as GeoJSON points (status, category, unit, overdue)")
+@router.get(
+    "/tickets",
+    summary="Open tickets in your scope as GeoJSON points (status, category, unit, overdue)",
+    response_class=Response,
+    responses=GEOJSON,
+)
 async def tickets(
     ctx: Ctx,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(READ))],
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     category: str | None = None,
-) -> dict[str, Any]:
-    return await service.ticket_features(session, principal, ctx.now(), township_code=township_code, category=category)
+) -> Response:
+    collection = await service.ticket_features(
+        session, principal, ctx.now(), township_code=township_code, category=category
+    )
+    # encoded at once (pydantic-core): a township's 10,000 points skip the response-model walk
+    return Response(to_json(collection), media_type="application/geo+json")
 
 
 @router.get("/grids", summary="Grids in your scope as GeoJSON polygons with open and overdue ticket counts")

@@ -12,6 +12,8 @@ from dispatch.responsibilities import service, spreadsheet
 from dispatch.responsibilities.schemas import ListOut, ListPublish, VersionSummary
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
+from jiceng_shared.pagination import Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/responsibilities", tags=["responsibility list"])
@@ -22,7 +24,12 @@ Version = Annotated[int | None, Query(ge=1, description="this version, whenever 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-@router.get("", response_model=ListOut, summary="The responsibility list in force (or a given version or date)")
+@router.get(
+    "",
+    response_model=ListOut,
+    summary="The responsibility list in force (or a given version or date)",
+    openapi_extra=problems({404: ["not_found"]}),  # no version in force at `at`, or no such version
+)
 async def read_list(
     ctx: Ctx,
     session: ReadSession,
@@ -41,12 +48,14 @@ async def read_list(
 
 
 @router.get(
-    "/versions", response_model=list[VersionSummary], summary="The history of the list: every version, oldest first"
+    "/versions",
+    response_model=Page[VersionSummary],
+    summary="The history of the list: every version, oldest first (one page)",
 )
 async def list_versions(
     ctx: Ctx, session: ReadSession, _: Annotated[Principal, Depends(require(service.READ))]
-) -> list[VersionSummary]:
-    return await service.history(session, ctx.now())
+) -> Page[VersionSummary]:
+    return Page(items=await service.history(session, ctx.now()))
 
 
 @router.post("", status_code=201, response_model=ListOut, summary="Publish a new version of the list")
@@ -123,6 +132,7 @@ def _download(data: bytes, media_type: str, version: int, ext: str) -> Response:
 @router.get(
     "/export.csv",
     response_class=Response,
+    openapi_extra=problems({404: ["not_found"]}),
     summary="The list in force (or a given version or date) as CSV, in the import format",
     responses={200: {"content": {spreadsheet.CSV_TYPE: {}}}},
 )
@@ -140,12 +150,13 @@ async def export_csv(
 @router.get(
     "/export.xlsx",
     response_class=Response,
+    openapi_extra=problems({404: ["not_found"]}),
     summary="The list in force (or a given version or date) as XLSX, in the import format",
     responses={
         200: {
-            "description": f"the workbook (Content-Type: {spreadsheet.XLSX_TYPE})",
-            # documented as binary, which every client generator reads as a file download
-            "content": {spreadsheet.BINARY_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the workbook",
+            # its own media type, as sent; binary, which client generators read as a file download
+            "content": {spreadsheet.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}},
         }
     },
 )

@@ -84,31 +84,63 @@ async def current_and_future(session: AsyncSession, now: dt.datetime) -> list[Li
     return out
 
 
+@dataclass(frozen=True)
+class _RouteEntry:
+    primary_kind: str
+    primary_dept: str
+    cooperating: tuple[tuple[str, str], ...]
+
+
+#: list id → category → what routing needs of its item. A published version is never edited (a
+#: change is a new version with a new id), so an entry cached once stays true: no invalidation;
+#: only which version is in force is asked of the database for every ticket
+_ROUTES: dict[str, dict[str, _RouteEntry]] = {}
+_ROUTES_KEPT = 32
+
+
+async def _routes_of(session: AsyncSession, list_id: str) -> dict[str, _RouteEntry]:
+    routes = _ROUTES.get(list_id)
+    if routes is None:
+        e = ResponsibilityEntry
+        rows = await session.execute(
+            select(e.category, e.primary_kind, e.primary_dept, e.cooperating).where(
+                e.list_id == list_id, e.category.is_not(None)
+            )
+        )
+        routes = {
+            category: _RouteEntry(kind, dept, tuple((c["kind"], c["dept"]) for c in cooperating or ()))
+            for category, kind, dept, cooperating in rows.all()
+        }
+        if len(_ROUTES) >= _ROUTES_KEPT:
+            _ROUTES.pop(next(iter(_ROUTES)))
+        _ROUTES[list_id] = routes
+    return routes
+
+
 async def route(
     session: AsyncSession, category: str, township_code: str, at: dt.datetime, *, functional_department: bool
 ) -> Routing:
     """The primary and cooperating units of ``category`` in ``township_code`` by the list in force at ``at``."""
-    version = await in_force(session, at)
-    if version is None:
+    lst = await VERSIONS.in_force(session, at)
+    if lst is None:
         return Routing(None, None, problem="没有生效的属地管理责任清单")
-    entry = version.entry(category)
+    version = lst.version
+    entry = (await _routes_of(session, lst.id)).get(category)
     if entry is None:
-        return Routing(version.list.version, None, problem=f"责任清单 v{version.list.version} 未列明该类事件")
+        return Routing(version, None, problem=f"责任清单 v{version} 未列明该类事件")
     try:
         primary = rules.resolve(entry.primary_kind, entry.primary_dept, township_code)
     except units.UnknownUnit:
-        return Routing(
-            version.list.version, None, problem=f"本镇街没有责任单位 {entry.primary_kind}:{entry.primary_dept}"
-        )
+        return Routing(version, None, problem=f"本镇街没有责任单位 {entry.primary_kind}:{entry.primary_dept}")
     if not rules.may_handle(primary.kind, functional_department=functional_department):
-        return Routing(version.list.version, None, problem="职能部门事项不得派给镇街（国办函〔2025〕66号）")
+        return Routing(version, None, problem="职能部门事项不得派给镇街（国办函〔2025〕66号）")
     cooperating = []
-    for coop in entry.cooperating:
+    for kind, dept in entry.cooperating:
         try:
-            cooperating.append(rules.resolve(coop["kind"], coop["dept"], township_code))
+            cooperating.append(rules.resolve(kind, dept, township_code))
         except units.UnknownUnit:
             continue  # a cooperating unit the township does not have is simply not involved there
-    return Routing(version.list.version, primary, cooperating)
+    return Routing(version, primary, cooperating)
 
 
 async def open_categories(session: AsyncSession) -> dict[str, str]:

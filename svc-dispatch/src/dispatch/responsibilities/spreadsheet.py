@@ -30,7 +30,9 @@ import csv
 import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
+
+from jiceng_shared import spreadsheets
 
 COLUMNS = (
     "domain_code",
@@ -45,7 +47,7 @@ COLUMNS = (
     "basis",
 )
 CSV_TYPE = "text/csv"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = spreadsheets.XLSX_MEDIA_TYPE
 #: a file of either format, told apart by its content (an XLSX workbook is a ZIP archive)
 BINARY_TYPE = "application/octet-stream"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -118,14 +120,6 @@ def write_csv(rows: list[list[str]]) -> bytes:
 
 
 def write_xlsx(rows: list[list[str]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET_TITLE
-    sheet.append(list(COLUMNS))
-    for row in rows:
-        # empty cells stay empty (None), so a round trip reads back what was written
-        sheet.append([value if value != "" else None for value in row])
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    # empty cells stay empty (None), so a round trip reads back what was written
+    cells = ([value if value != "" else None for value in row] for row in rows)
+    return spreadsheets.write_xlsx(SHEET_TITLE, COLUMNS, cells, freeze_header=True)

@@ -25,6 +25,8 @@ class TicketSource(LabelledEnum):
     HOTLINE = "hotline", "12345热线"
     DEPARTMENT = "department", "部门系统"
     CENTRE = "centre", "指挥中心登记"
+    #: a request of a third-party client through Open311 GeoReport v2 (a citizen's app or portal)
+    OPEN311 = "open311", "Open311接口"
 
 
 class StepKind(LabelledEnum):

@@ -180,8 +180,12 @@ async def merge(
 # --- intake by department systems and the centre ----------------------------------------------
 
 
-async def intake(session: AsyncSession, principal: Principal, body: TicketIntake, env: Env) -> tuple[Ticket, bool]:
-    """Register a matter posted through the API; returns the ticket and whether it is new."""
+async def intake(
+    session: AsyncSession, principal: Principal, body: TicketIntake, env: Env, *, source: str | None = None
+) -> tuple[Ticket, bool]:
+    """Register a matter posted through the API; returns the ticket and whether it is new.
+
+    ``source``: the channel when the poster's department does not tell it (``open311``)."""
     covering = [b for b in principal.bindings_for(INTAKE) if body.township_code.startswith(b.prefix)]
     if not covering:
         if not principal.can(INTAKE):
@@ -196,7 +200,8 @@ async def intake(session: AsyncSession, principal: Principal, body: TicketIntake
         errors.add("township_code", "unknown_township", f"{body.township_code} is not a township of the county")
     errors.raise_if_any()
 
-    source = "hotline" if intake_dept == HOTLINE_DEPT else "department" if intake_dept else "centre"
+    if source is None:
+        source = "hotline" if intake_dept == HOTLINE_DEPT else "department" if intake_dept else "centre"
     origin = intake_dept or "centre"
     if body.external_ref is not None:
         known = await session.scalar(

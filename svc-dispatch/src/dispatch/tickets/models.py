@@ -18,6 +18,13 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_township_category_status", "township_code", "category", "status"),
         Index("ix_tickets_created", "created_at", "id"),
+        # a list filtered on one column, newest first: without these the newest-first walk of
+        # ix_tickets_created reads every newer row that does not match (linear in the table)
+        Index("ix_tickets_status_created", "status", "created_at", "id"),
+        Index("ix_tickets_unit_created", "unit_code", "created_at", "id"),
+        Index("ix_tickets_category_created", "category", "created_at", "id"),
+        Index("ix_tickets_source_created", "source", "created_at", "id"),
+        Index("ix_tickets_area_created", "area_code", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

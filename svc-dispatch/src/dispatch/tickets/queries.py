@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.callbacks.schemas import CallbackOut
+from dispatch.categories import service as categories
 from dispatch.joint.models import TicketPart
 from dispatch.joint.schemas import PartOut
 from dispatch.summons.models import Summons
@@ -27,7 +29,6 @@ from dispatch.tickets.schemas import (
     TicketOut,
     UnitOut,
 )
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Binding, Principal
 from jiceng_shared.masking import mask_person_name, mask_phone
@@ -194,8 +195,16 @@ async def involved_units(session: AsyncSession, ticket_ids: list[str]) -> dict[s
     return {i: sorted(codes) for i, codes in out.items()}
 
 
-def to_out(ticket: Ticket, now: dt.datetime, *, involved: list[str] | None = None) -> TicketOut:
-    return TicketOut(**_fields(ticket, now), involved_units=involved or [])
+async def category_labels(session: AsyncSession, tickets: Iterable[Ticket]) -> dict[str, str]:
+    """The tickets' category labels from the live dictionary (a category created or relabelled
+    through the API included; retired ones keep theirs)."""
+    return await categories.labels(session, {t.category for t in tickets})
+
+
+def to_out(
+    ticket: Ticket, now: dt.datetime, *, labels: Mapping[str, str], involved: list[str] | None = None
+) -> TicketOut:
+    return TicketOut(**_fields(ticket, now, labels), involved_units=involved or [])
 
 
 def to_detail(
@@ -208,10 +217,11 @@ def to_detail(
     callbacks: list[CallbackOut],
     summons: list[SummonsOut],
     parts: list[PartOut],
+    labels: Mapping[str, str],
     masked: bool,
 ) -> TicketDetail:
     return TicketDetail(
-        **_fields(ticket, now),
+        **_fields(ticket, now, labels),
         caller=_caller(ticket, masked=masked),
         involved_units=sorted({p.unit_code for p in parts} | {s.unit_code for s in summons}),
         parts=parts,
@@ -249,17 +259,16 @@ def _caller(ticket: Ticket, *, masked: bool) -> CallerOut | None:
     )
 
 
-def _fields(ticket: Ticket, now: dt.datetime) -> dict:
+def _fields(ticket: Ticket, now: dt.datetime, labels: Mapping[str, str]) -> dict:
     masked = _caller(ticket, masked=True)
     unit = ticket.unit
-    category = CATEGORY_BY_CODE.get(ticket.category)
     return {
         "id": ticket.id,
         "number": ticket.number,
         "status": ticket.status,
         "status_zh": TicketStatus(ticket.status).label_zh,
         "category": ticket.category,
-        "category_zh": category.label_zh if category else None,
+        "category_zh": labels.get(ticket.category),
         "description": ticket.description,
         "source": ticket.source,
         "source_zh": rules.SOURCE_LABELS[ticket.source],

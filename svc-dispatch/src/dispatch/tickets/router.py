@@ -32,7 +32,7 @@ from dispatch.tickets.schemas import (
 )
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, Tx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -45,8 +45,18 @@ async def detail_of(session: AsyncSession, ticket: Ticket, principal: Principal,
     summons = [summons_service.to_out(s, now) for s in await summons_service.of_ticket(session, ticket.id)]
     parts = [joint_service.to_out(p) for p in await joint_service.of_ticket(session, ticket.id)]
     masked = not queries.sees_callers(principal, ticket)
+    labels = await queries.category_labels(session, [ticket])
     return queries.to_detail(
-        ticket, now, steps, reports, orders=orders, callbacks=callbacks, summons=summons, parts=parts, masked=masked
+        ticket,
+        now,
+        steps,
+        reports,
+        orders=orders,
+        callbacks=callbacks,
+        summons=summons,
+        parts=parts,
+        labels=labels,
+        masked=masked,
     )
 
 
@@ -61,12 +71,12 @@ async def register_ticket(
     body: TicketIntake,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(intake.INTAKE))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
-    async with ctx.db.transaction() as session:
-        ticket, created = await intake.intake(session, principal, body, env)
-        detail = await detail_of(session, ticket, principal, env.now)
+    ticket, created = await intake.intake(session, principal, body, env)
+    detail = await detail_of(session, ticket, principal, env.now)
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"{ctx.spec.api_prefix}/tickets/{ticket.id}"
@@ -76,6 +86,7 @@ async def register_ticket(
 @router.get("", response_model=Page[TicketOut], summary="Tickets in your scope, newest first")
 async def list_tickets(
     ctx: Ctx,
+    session: ReadSession,
     principal: Annotated[Principal, Depends(require(queries.READ))],
     status: Status | None = None,
     unit: Annotated[str | None, Query(description="unit code <area code>:<department>")] = None,
@@ -100,69 +111,81 @@ async def list_tickets(
         "area_code": area_code,
         "incident_id": incident_id,
     }
-    async with ctx.db.session() as session:
-        rows = await queries.list_tickets(
-            session, principal, filters=filters, overdue=overdue, now=env.now, limit=limit, cursor=cursor
-        )
-        items, next_cursor = page_of(rows, limit)
-        involved = await queries.involved_units(session, [t.id for t in items])
+    rows = await queries.list_tickets(
+        session, principal, filters=filters, overdue=overdue, now=env.now, limit=limit, cursor=cursor
+    )
+    items, next_cursor = page_of(rows, limit)
+    involved = await queries.involved_units(session, [t.id for t in items])
+    labels = await queries.category_labels(session, items)
     return Page[TicketOut](
-        items=[queries.to_out(t, env.now, involved=involved[t.id]) for t in items], next_cursor=next_cursor
+        items=[queries.to_out(t, env.now, labels=labels, involved=involved[t.id]) for t in items],
+        next_cursor=next_cursor,
     )
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail, summary="One ticket with its timeline")
 async def get_ticket(
-    ticket_id: str, ctx: Ctx, principal: Annotated[Principal, Depends(require(queries.READ))]
+    ticket_id: str, ctx: Ctx, session: ReadSession, principal: Annotated[Principal, Depends(require(queries.READ))]
 ) -> TicketDetail:
     env = service.env_of(ctx)
-    async with ctx.db.session() as session:
-        ticket = await queries.get_ticket(session, principal, ticket_id)
-        return await detail_of(session, ticket, principal, env.now)
+    ticket = await queries.get_ticket(session, principal, ticket_id)
+    return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post("/{ticket_id}/feedback", response_model=TicketDetail, summary="The handling unit reports what it did")
 async def give_feedback(
-    ticket_id: str, body: FeedbackIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.FEEDBACK))]
+    ticket_id: str,
+    body: FeedbackIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.FEEDBACK))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
-    async with ctx.db.transaction() as session:
-        ticket = await service.feedback(session, principal, ticket_id, body.outcome, env)
-        return await detail_of(session, ticket, principal, env.now)
+    ticket = await service.feedback(session, principal, ticket_id, body.outcome, env)
+    return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post("/{ticket_id}/return", response_model=TicketDetail, summary="The unit returns a ticket outside its remit")
 async def return_ticket(
-    ticket_id: str, body: ReturnIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.RETURN))]
+    ticket_id: str,
+    body: ReturnIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.RETURN))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
-    async with ctx.db.transaction() as session:
-        ticket = await service.return_ticket(session, principal, ticket_id, body.reason, env)
-        return await detail_of(session, ticket, principal, env.now)
+    ticket = await service.return_ticket(session, principal, ticket_id, body.reason, env)
+    return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
     "/{ticket_id}/reassign", response_model=TicketDetail, summary="The centre gives the ticket to another unit"
 )
 async def reassign(
-    ticket_id: str, body: ReassignIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.REASSIGN))]
+    ticket_id: str,
+    body: ReassignIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.REASSIGN))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
-    async with ctx.db.transaction() as session:
-        ticket = await service.reassign(session, principal, ticket_id, body.unit_code, body.reason, env)
-        return await detail_of(session, ticket, principal, env.now)
+    ticket = await service.reassign(session, principal, ticket_id, body.unit_code, body.reason, env)
+    return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
     "/{ticket_id}/verification", response_model=TicketDetail, summary="On-site verification of the feedback (核查)"
 )
 async def verify(
-    ticket_id: str, body: VerificationIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.VERIFY))]
+    ticket_id: str,
+    body: VerificationIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.VERIFY))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
-    async with ctx.db.transaction() as session:
-        ticket = await service.verify(session, principal, ticket_id, body.passed, body.note, env)
-        return await detail_of(session, ticket, principal, env.now)
+    ticket = await service.verify(session, principal, ticket_id, body.passed, body.note, env)
+    return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -172,12 +195,12 @@ async def request_extension(
     ticket_id: str,
     body: ExtensionRequestIn,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(extension.REQUEST))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
-    async with ctx.db.transaction() as session:
-        ticket = await extension.request(session, principal, ticket_id, body.value, body.reason, env)
-        return await detail_of(session, ticket, principal, env.now)
+    ticket = await extension.request(session, principal, ticket_id, body.value, body.reason, env)
+    return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -189,12 +212,12 @@ async def decide_extension(
     ticket_id: str,
     body: ExtensionDecisionIn,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(extension.DECIDE))],
 ) -> TicketDetail:
     env = service.env_of(ctx)
-    async with ctx.db.transaction() as session:
-        ticket = await extension.decide(session, principal, ticket_id, body.approved, body.note, env)
-        return await detail_of(session, ticket, principal, env.now)
+    ticket = await extension.decide(session, principal, ticket_id, body.approved, body.note, env)
+    return await detail_of(session, ticket, principal, env.now)
 
 
 @router.post(

@@ -50,14 +50,19 @@ PARK_FROM = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 #: states where the centre's dispatch clock runs (nobody holds the ticket)
 UNDISPATCHED_STATUSES = (S.REGISTERED, S.RETURNED)
 #: sources of a citizen's matter: the ticket gets a satisfaction callback (回访) before it closes
-CITIZEN_SOURCES = (TicketSource.HOTLINE,)
+CITIZEN_SOURCES = (TicketSource.HOTLINE, TicketSource.OPEN311)
+
+
+#: a unit may return (退单) a wrongly routed ticket within this many working days of assignment
+#: (Shandong 政务服务热线管理办法 2020, rules-reference §4.2); the one place the default is written
+RETURN_WINDOW_WORKDAYS = 2
 
 
 @dataclass(frozen=True)
 class TicketRules:
     duplicate_radius_meters: float = 50.0
     duplicate_window_hours: float = 24.0
-    return_window_workdays: int = 2
+    return_window_workdays: int = RETURN_WINDOW_WORKDAYS
     warn_before_ratio: float = 0.8
     escalation_steps_workdays: tuple[int, ...] = (0, 5)
     default_handle_workdays: int = 5

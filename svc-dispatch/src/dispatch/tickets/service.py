@@ -5,6 +5,7 @@ transaction. Where tickets come from (grid incidents, intake, duplicates) is ``i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -355,6 +356,28 @@ def invalid_state(ticket: Ticket, action: str) -> Problem:
     )
 
 
+async def load_in_state(
+    session: AsyncSession,
+    principal: Principal,
+    ticket_id: str,
+    permission: str,
+    allowed: Collection[str],
+    action: str,
+    *,
+    by_unit: bool = False,
+) -> Ticket:
+    """The ticket locked for ``action``: the caller holds ``permission`` over its area (or, with
+    ``by_unit``, is staff of its unit), then its status is one the action starts from (else 409)."""
+    ticket = await load_for_action(session, principal, ticket_id)
+    if by_unit:
+        require_unit_staff(principal, permission, ticket)
+    else:
+        require_scope(principal, permission, ticket.area_code)
+    if ticket.status not in allowed:
+        raise invalid_state(ticket, action)
+    return ticket
+
+
 async def mark_handled(
     session: AsyncSession,
     ticket: Ticket,
@@ -425,19 +448,17 @@ async def mark_signed(
 
 
 async def sign_for(session: AsyncSession, principal: Principal, ticket_id: str, env: Env) -> Ticket:
-    ticket = await load_for_action(session, principal, ticket_id)
-    require_unit_staff(principal, SIGN_FOR, ticket)
-    if ticket.status != TicketStatus.DISPATCHED:
-        raise invalid_state(ticket, "sign for")
+    ticket = await load_in_state(
+        session, principal, ticket_id, SIGN_FOR, (TicketStatus.DISPATCHED,), "sign for", by_unit=True
+    )
     await mark_signed(session, ticket, env, at=env.now, actor=Actor.of(principal))
     return ticket
 
 
 async def feedback(session: AsyncSession, principal: Principal, ticket_id: str, outcome: str, env: Env) -> Ticket:
-    ticket = await load_for_action(session, principal, ticket_id)
-    require_unit_staff(principal, FEEDBACK, ticket)
-    if ticket.status not in rules.FEEDBACK_FROM:
-        raise invalid_state(ticket, "give feedback on")
+    ticket = await load_in_state(
+        session, principal, ticket_id, FEEDBACK, rules.FEEDBACK_FROM, "give feedback on", by_unit=True
+    )
     await mark_handled(
         session, ticket, outcome, env, at=env.now, actor=Actor.of(principal), note=f"处置反馈：{outcome}"
     )
@@ -446,10 +467,7 @@ async def feedback(session: AsyncSession, principal: Principal, ticket_id: str, 
 
 async def return_ticket(session: AsyncSession, principal: Principal, ticket_id: str, reason: str, env: Env) -> Ticket:
     """退单: the unit sends a ticket outside its remit back to the centre, within the return window."""
-    ticket = await load_for_action(session, principal, ticket_id)
-    require_unit_staff(principal, RETURN, ticket)
-    if ticket.status not in rules.RETURN_FROM:
-        raise invalid_state(ticket, "return")
+    ticket = await load_in_state(session, principal, ticket_id, RETURN, rules.RETURN_FROM, "return", by_unit=True)
     assert ticket.assigned_at is not None
     if not rules.may_return(env.calendar, ticket.assigned_at, env.now, workdays=env.rules.return_window_workdays):
         last = rules.return_deadline(env.calendar, ticket.assigned_at, workdays=env.rules.return_window_workdays)
@@ -494,10 +512,7 @@ async def reassign(
     session: AsyncSession, principal: Principal, ticket_id: str, unit_code: str, reason: str | None, env: Env
 ) -> Ticket:
     """改派: the centre decides a routing dispute (or dispatches a returned or unroutable ticket)."""
-    ticket = await load_for_action(session, principal, ticket_id)
-    require_scope(principal, REASSIGN, ticket.area_code)
-    if ticket.status not in rules.REASSIGN_FROM:
-        raise invalid_state(ticket, "reassign")
+    ticket = await load_in_state(session, principal, ticket_id, REASSIGN, rules.REASSIGN_FROM, "reassign")
     try:
         unit = units.unit_by_code(unit_code)
     except (units.UnknownUnit, ValueError):
@@ -566,10 +581,7 @@ async def void(
     session: AsyncSession, principal: Principal, ticket_id: str, reason: VoidReason, note: str | None, env: Env
 ) -> Ticket:
     """作废: the centre finds the report is not a valid ticket; it leaves every list of open work."""
-    ticket = await load_for_action(session, principal, ticket_id)
-    require_scope(principal, VOID, ticket.area_code)
-    if ticket.status not in rules.VOID_FROM:
-        raise invalid_state(ticket, "void")
+    ticket = await load_in_state(session, principal, ticket_id, VOID, rules.VOID_FROM, "void")
     now = env.now
     ticket.status = TicketStatus.VOIDED
     ticket.void_reason = reason
@@ -602,10 +614,7 @@ async def verify(
     session: AsyncSession, principal: Principal, ticket_id: str, passed: bool, note: str | None, env: Env
 ) -> Ticket:
     """核查: on-site check of the unit's feedback; passing closes the ticket, failing sends it back (返工)."""
-    ticket = await load_for_action(session, principal, ticket_id)
-    require_scope(principal, VERIFY, ticket.area_code)
-    if ticket.status != TicketStatus.HANDLED:
-        raise invalid_state(ticket, "verify")
+    ticket = await load_in_state(session, principal, ticket_id, VERIFY, (TicketStatus.HANDLED,), "verify")
     if not passed and not (note and note.strip()):
         raise Problem(422, "note_required", "Invalid request", "note: say what was found when the verification fails")
     actor = Actor.of(principal)
@@ -633,6 +642,8 @@ async def verify(
                 awaiting_callback=awaiting,
                 on_time=ticket.on_time,
                 verified_at=now,
+                verified_by=principal.username,
+                handled_at=ticket.handled_at,
             ),
         )
         if awaiting:
@@ -640,7 +651,15 @@ async def verify(
             return ticket
         await close(session, ticket, env, actor)
         return ticket
-    await reopen(session, ticket, env, actor, (note or "").strip(), failed_step=StepKind.VERIFICATION_FAILED)
+    await reopen(
+        session,
+        ticket,
+        env,
+        actor,
+        (note or "").strip(),
+        failed_step=StepKind.VERIFICATION_FAILED,
+        verified_by=principal.username,
+    )
     return ticket
 
 
@@ -678,7 +697,14 @@ async def close(session: AsyncSession, ticket: Ticket, env: Env, actor: Actor) -
 
 
 async def reopen(
-    session: AsyncSession, ticket: Ticket, env: Env, actor: Actor, reason: str, *, failed_step: StepKind
+    session: AsyncSession,
+    ticket: Ticket,
+    env: Env,
+    actor: Actor,
+    reason: str,
+    *,
+    failed_step: StepKind,
+    verified_by: str | None = None,
 ) -> None:
     """返工: back to the handling unit (after a failed verification or a dissatisfied callback)."""
     now = env.now
@@ -706,6 +732,8 @@ async def reopen(
             reason=reason,
             rework_count=ticket.rework_count,
             reopened_at=now,
+            verified_by=verified_by if failed_step == StepKind.VERIFICATION_FAILED else None,
+            handled_at=ticket.handled_at if failed_step == StepKind.VERIFICATION_FAILED else None,
         ),
     )
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.cases import service
 from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, Tx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -21,13 +22,14 @@ def _config(ctx: Ctx) -> service.CaseRules:
     return service.CaseRules.from_settings(ctx.settings)
 
 
-async def _detail(ctx: Ctx, principal: Principal, case_id: str) -> CaseDetail:
-    return await service.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+async def _detail(ctx: Ctx, session: AsyncSession, principal: Principal, case_id: str) -> CaseDetail:
+    return await service.read_detail(session, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.get("", response_model=Page[CaseOut], summary="Cases in your scope, newest first")
 async def list_cases(
     ctx: Ctx,
+    session: ReadSession,
     principal: Reader,
     status: CaseStatus | None = None,
     lead_id: str | None = None,
@@ -46,8 +48,7 @@ async def list_cases(
         "number": number,
         "township_code": township_code,
     }
-    async with ctx.db.session() as session:
-        rows = await service.list_cases(session, principal, filters=filters, limit=limit, cursor=cursor)
+    rows = await service.list_cases(session, principal, filters=filters, limit=limit, cursor=cursor)
     items, next_cursor = page_of(rows, limit)
     now = ctx.now()
     return Page[CaseOut](items=[service.to_out(c, ctx.calendar, now) for c in items], next_cursor=next_cursor)
@@ -60,28 +61,32 @@ async def list_cases(
     summary="Register (立案) a case from a lead, with at least two certified officers",
 )
 async def open_case(
-    body: CaseOpen, response: Response, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.OPEN))]
+    body: CaseOpen,
+    response: Response,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.OPEN))],
 ) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        case = await service.open_case(
-            session, principal, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
-        )
+    case = await service.open_case(session, principal, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/cases/{case.id}"
-    return await _detail(ctx, principal, case.id)
+    return await _detail(ctx, session, principal, case.id)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its notices, reviews and decision")
-async def get_case(case_id: str, ctx: Ctx, principal: Reader) -> CaseDetail:
-    return await _detail(ctx, principal, case_id)
+async def get_case(case_id: str, ctx: Ctx, session: ReadSession, principal: Reader) -> CaseDetail:
+    return await _detail(ctx, session, principal, case_id)
 
 
 @router.post("/{case_id}/close", response_model=CaseDetail, summary="Close a decided case (结案) with its outcome")
 async def close_case(
-    case_id: str, body: CaseClose, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.CLOSE))]
+    case_id: str,
+    body: CaseClose,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.CLOSE))],
 ) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        await service.close(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
-    return await _detail(ctx, principal, case_id)
+    await service.close(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
+    return await _detail(ctx, session, principal, case_id)
 
 
 @router.post(

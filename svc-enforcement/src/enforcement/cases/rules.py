@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-STATUS_LABELS = {"investigating": "调查取证", "decided": "已作出决定", "closed": "已结案"}
+from enforcement.cases.schemas import CaseStatus
+
+STATUS_LABELS = CaseStatus.labels()
 #: the record's actor for what the service itself finds (an overdue case)
 SYSTEM_NAME = "svc-enforcement"
 

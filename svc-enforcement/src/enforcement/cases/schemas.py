@@ -10,6 +10,15 @@ from enforcement.decisions.schemas import DecisionOut, DeliberationOut, LegalRev
 from enforcement.hearings.schemas import HearingOut, StatementOut
 from enforcement.payments.schemas import PaymentPlanOut
 from enforcement.service_of_documents.schemas import ServiceOut
+from jiceng_shared.enums import LabelledEnum
+
+
+class CaseStatus(LabelledEnum):
+    """A case's stage."""
+
+    INVESTIGATING = "investigating", "调查取证"
+    DECIDED = "decided", "已作出决定"
+    CLOSED = "closed", "已结案"
 
 
 class CaseOpen(BaseModel):
@@ -58,7 +67,7 @@ class CaseOut(BaseModel):
     item_name_zh: str
     item_legal_basis: str
     officers: list[OfficerRef]
-    status: str
+    status: CaseStatus
     status_zh: str
     registered_at: dt.datetime
     decision_deadline: dt.datetime

@@ -67,7 +67,7 @@ class CaseRules:
         return cls(min_officers=s.min_officers, decision_days=s.decision_days, extension_days=s.decision_extension_days)
 
 
-def visible(principal: Principal, permission: str = READ) -> Any:
+def readable(principal: Principal, permission: str = READ) -> Any:
     return scope_filter(principal, permission, Case.area_code, Case.handling_dept)
 
 
@@ -152,27 +152,32 @@ async def detail_in(session: AsyncSession, case_id: str, calendar: WorkdayCalend
 
 
 async def read_detail(
-    db: Any, principal: Principal, case_id: str, calendar: WorkdayCalendar, now: dt.datetime
+    session: AsyncSession, principal: Principal, case_id: str, calendar: WorkdayCalendar, now: dt.datetime
 ) -> CaseDetail:
-    """A case as its reader may see it (own session: after a write, what was committed)."""
-    async with db.session() as session:
-        case = await get_case(session, principal, case_id)
-        return await detail(session, case, calendar, now)
+    """A case as its reader may see it; after a write in this session, as written (flushed, and the
+    case reloaded so server-set columns are current)."""
+    await session.flush()
+    case = await get_case(session, principal, case_id, reload=True)
+    return await detail(session, case, calendar, now)
 
 
 async def list_cases(
     session: AsyncSession, principal: Principal, *, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> list[Case]:
-    stmt = select(Case).where(visible(principal))
+    stmt = select(Case).where(readable(principal))
     stmt = where_equal(stmt, ((getattr(Case, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Case.created_at, Case.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
 
 
-async def get_case(session: AsyncSession, principal: Principal, case_id: str, *, lock: bool = False) -> Case:
-    stmt = select(Case).where(Case.id == case_id, visible(principal))
+async def get_case(
+    session: AsyncSession, principal: Principal, case_id: str, *, lock: bool = False, reload: bool = False
+) -> Case:
+    stmt = select(Case).where(Case.id == case_id, readable(principal))
     if lock:
         stmt = stmt.with_for_update()
+    if reload:
+        stmt = stmt.execution_options(populate_existing=True)
     case = await session.scalar(stmt)
     if case is None:
         raise not_found("case", case_id)

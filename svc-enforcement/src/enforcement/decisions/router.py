@@ -39,13 +39,13 @@ async def notify_rights(
     case_id: str,
     body: RightsNoticeIn,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(service.NOTIFY))],
 ) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        await service.notify_rights(
-            session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
-        )
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+    await service.notify_rights(
+        session, principal, case_id, body, calendar=ctx.calendar, config=_config(ctx), now=ctx.now()
+    )
+    return await cases.read_detail(session, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -58,31 +58,34 @@ async def legal_review(
     case_id: str,
     body: LegalReviewIn,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(service.REVIEW))],
 ) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        await service.legal_review(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+    await service.legal_review(session, principal, case_id, body, calendar=ctx.calendar, now=ctx.now())
+    return await cases.read_detail(session, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.post(
     "/decision", status_code=201, response_model=CaseDetail, summary="Decide the case (summary or ordinary procedure)"
 )
 async def decide(
-    case_id: str, body: DecisionIn, ctx: Ctx, principal: Annotated[Principal, Depends(require(service.DECIDE))]
+    case_id: str,
+    body: DecisionIn,
+    ctx: Ctx,
+    session: Tx,
+    principal: Annotated[Principal, Depends(require(service.DECIDE))],
 ) -> CaseDetail:
-    async with ctx.db.transaction() as session:
-        await service.decide(
-            session,
-            principal,
-            case_id,
-            body,
-            calendar=ctx.calendar,
-            config=_config(ctx),
-            execution=ExecutionRules.from_settings(ctx.settings),
-            now=ctx.now(),
-        )
-    return await cases.read_detail(ctx.db, principal, case_id, ctx.calendar, ctx.now())
+    await service.decide(
+        session,
+        principal,
+        case_id,
+        body,
+        calendar=ctx.calendar,
+        config=_config(ctx),
+        execution=ExecutionRules.from_settings(ctx.settings),
+        now=ctx.now(),
+    )
+    return await cases.read_detail(session, principal, case_id, ctx.calendar, ctx.now())
 
 
 @router.post(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.categories import service as categories
 from enforcement.inspections import rules
 from enforcement.inspections.models import InspectionPlan, InspectionTarget, InspectorConflict
 from enforcement.inspections.rules import Outcome, PlanStatus
@@ -32,7 +33,6 @@ from enforcement.leads.rules import ENFORCEMENT_DEPT, LeadSource
 from enforcement.leads.schemas import LeadIn
 from enforcement.officers import rules as officer_rules
 from enforcement.officers.models import Officer
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
@@ -227,11 +227,12 @@ async def record_results(
     if plan.status != PlanStatus.DRAWN:
         raise Problem(409, "already_published", "Already published", "the results of this plan are published")
     drawn = [a["target_id"] for a in plan.assignments]
+    open_categories = await categories.open_codes(session, [r.category for r in body.results if r.category])
     errors = FieldErrors()
     for n, r in enumerate(body.results):
         if r.target_id not in drawn:
             errors.add(f"results.{n}.target_id", "target_not_drawn", "this target was not drawn in the plan")
-        if r.outcome == Outcome.VIOLATION and (r.category is None or r.category not in CATEGORY_BY_CODE):
+        if r.outcome == Outcome.VIOLATION and (r.category is None or r.category not in open_categories):
             errors.add(f"results.{n}.category", "category_required", "a violation names its event category")
     given = [r.target_id for r in body.results]
     if sorted(given) != sorted(drawn):

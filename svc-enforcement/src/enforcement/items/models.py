@@ -24,7 +24,7 @@ class ItemRevision(Base):
     #: 1, 2, 3 ... per code
     revision: Mapped[int]
     name_zh: Mapped[str] = mapped_column(String(300))
-    #: event categories (jiceng_shared.categories) the item covers
+    #: event categories (codes of dispatch's dictionary, as enforcement's copy knows it) the item covers
     categories: Mapped[list[Any]]
     #: the county department competent for the item (where a lead goes when it is not delegated)
     competent_dept: Mapped[str] = mapped_column(String(20))

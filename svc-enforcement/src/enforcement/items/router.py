@@ -11,7 +11,7 @@ from enforcement.items import service
 from enforcement.items.schemas import ItemCreate, ItemOut, ItemRevise
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/items", tags=["enforcement items"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -27,6 +27,7 @@ def _today(ctx: Ctx) -> dt.date:
 @router.get("", response_model=Page[ItemOut], summary="The enforcement-item list in force on a date")
 async def list_items(
     ctx: Ctx,
+    session: ReadSession,
     _principal: Reader,
     township_code: TownshipQuery = None,
     on: OnQuery = None,
@@ -36,48 +37,57 @@ async def list_items(
     cursor: str | None = None,
 ) -> Page[ItemOut]:
     day = on or _today(ctx)
-    async with ctx.db.session() as session:
-        revisions, next_cursor = await service.list_in_force(
-            session,
-            on=day,
-            township_code=township_code,
-            delegated=delegated,
-            category=category,
-            limit=limit,
-            cursor=cursor,
-        )
-    return Page[ItemOut](items=[service.to_out(r, day, township_code) for r in revisions], next_cursor=next_cursor)
+    revisions, next_cursor = await service.list_in_force(
+        session,
+        on=day,
+        township_code=township_code,
+        delegated=delegated,
+        category=category,
+        limit=limit,
+        cursor=cursor,
+    )
+    labels = await service.labels_of(session, revisions)
+    return Page[ItemOut](
+        items=[service.to_out(r, day, labels, township_code) for r in revisions], next_cursor=next_cursor
+    )
 
 
 @router.post("", status_code=201, response_model=ItemOut, summary="Publish a new enforcement item (revision 1)")
-async def create_item(body: ItemCreate, response: Response, ctx: Ctx, principal: Manager) -> ItemOut:
+async def create_item(body: ItemCreate, response: Response, ctx: Ctx, session: Tx, principal: Manager) -> ItemOut:
     today = _today(ctx)
-    async with ctx.db.transaction() as session:
-        revision = await service.create_item(session, principal, body, today, now=ctx.now())
+    revision = await service.create_item(session, principal, body, today, now=ctx.now())
+    labels = await service.labels_of(session, [revision])
     response.headers["Location"] = f"{ctx.spec.api_prefix}/items/{revision.code}"
-    return service.to_out(revision, max(today, revision.effective_from))
+    return service.to_out(revision, max(today, revision.effective_from), labels)
 
 
 @router.get("/{code}", response_model=ItemOut, summary="One item as in force on a date")
 async def get_item(
-    code: str, ctx: Ctx, _principal: Reader, township_code: TownshipQuery = None, on: OnQuery = None
+    code: str,
+    ctx: Ctx,
+    session: ReadSession,
+    _principal: Reader,
+    township_code: TownshipQuery = None,
+    on: OnQuery = None,
 ) -> ItemOut:
     day = on or _today(ctx)
-    async with ctx.db.session() as session:
-        revision = await service.get_in_force(session, code, day)
-    return service.to_out(revision, day, township_code)
+    revision = await service.get_in_force(session, code, day)
+    labels = await service.labels_of(session, [revision])
+    return service.to_out(revision, day, labels, township_code)
 
 
 @router.put("/{code}", response_model=ItemOut, summary="Publish a new revision of an item (history is kept)")
-async def revise_item(code: str, body: ItemRevise, ctx: Ctx, principal: Manager) -> ItemOut:
+async def revise_item(code: str, body: ItemRevise, ctx: Ctx, session: Tx, principal: Manager) -> ItemOut:
     today = _today(ctx)
-    async with ctx.db.transaction() as session:
-        revision = await service.revise_item(session, principal, code, body, today, now=ctx.now())
-    return service.to_out(revision, max(today, revision.effective_from))
+    revision = await service.revise_item(session, principal, code, body, today, now=ctx.now())
+    labels = await service.labels_of(session, [revision])
+    return service.to_out(revision, max(today, revision.effective_from), labels)
 
 
-@router.get("/{code}/revisions", response_model=list[ItemOut], summary="Every revision of an item, oldest first")
-async def list_revisions(code: str, ctx: Ctx, _principal: Reader) -> list[ItemOut]:
-    async with ctx.db.session() as session:
-        revisions = await service.list_revisions(session, code)
-    return [service.to_out(r, r.effective_from) for r in revisions]
+@router.get(
+    "/{code}/revisions", response_model=Page[ItemOut], summary="Every revision of an item, oldest first (one page)"
+)
+async def list_revisions(code: str, session: ReadSession, _principal: Reader) -> Page[ItemOut]:
+    revisions = await service.list_revisions(session, code)
+    labels = await service.labels_of(session, revisions)
+    return Page(items=[service.to_out(r, r.effective_from, labels) for r in revisions])

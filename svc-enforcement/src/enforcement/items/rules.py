@@ -7,12 +7,11 @@ township (002; 行政强制法 art. 17: coercive measures may not be entrusted).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from jiceng_shared import county, versioning
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.errors import FieldErrors
 
 KIND_LABELS = {"penalty": "行政处罚", "coercive_measure": "行政强制措施", "inspection": "行政检查"}
@@ -59,6 +58,7 @@ class DelegationSpec:
 def check_item(
     *,
     categories: Sequence[str],
+    open_categories: Collection[str],
     competent_dept: str,
     delegable: bool,
     restricts_personal_freedom: bool,
@@ -69,11 +69,16 @@ def check_item(
     today: dt.date,
     org: county.Organisation | None = None,
 ) -> FieldErrors:
-    """Every reason a revision cannot be published, each with its field and stable code."""
+    """Every reason a revision cannot be published, each with its field and stable code.
+
+    ``open_categories``: those of ``categories`` the live dictionary holds and has not retired
+    (svc-dispatch's, as this service's copy knows it)."""
     errors = FieldErrors()
     for i, category in enumerate(categories):
-        if category not in CATEGORY_BY_CODE:
-            errors.add(f"categories.{i}", "unknown_category", f"{category!r} is not in the event classification")
+        if category not in open_categories:
+            errors.add(
+                f"categories.{i}", "unknown_category", f"{category!r} is not an open category of the event dictionary"
+            )
     if len(set(categories)) != len(categories):
         errors.add("categories", "duplicate_category", "a category is listed twice")
     org = org or county.current()

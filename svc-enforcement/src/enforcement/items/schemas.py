@@ -20,7 +20,11 @@ class DelegationIn(BaseModel):
 class ItemFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name_zh: str = Field(min_length=1, max_length=300)
-    categories: list[str] = Field(min_length=1, max_length=20, description="codes of jiceng_shared.categories")
+    categories: list[str] = Field(
+        min_length=1,
+        max_length=20,
+        description="codes of the category dictionary (GET /api/dispatch/v1/categories), not retired",
+    )
     competent_dept: str = Field(min_length=1, max_length=20, description="the competent county department")
     legal_basis: str = Field(min_length=1, max_length=4000)
     kind: Literal["penalty", "coercive_measure", "inspection"] = "penalty"

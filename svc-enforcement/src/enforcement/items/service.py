@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.categories import service as categories
 from enforcement.items import rules
 from enforcement.items.models import Delegation, ItemRevision
 from enforcement.items.schemas import DelegationOut, ItemCreate, ItemFields, ItemOut, ItemRevise
 from jiceng_shared import county
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
@@ -38,7 +40,12 @@ def _in_force_stmt(on: dt.date) -> Select[tuple[ItemRevision]]:
     return ITEM_VERSIONS.in_force_stmt(on)
 
 
-def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None) -> ItemOut:
+async def labels_of(session: AsyncSession, revisions: list[ItemRevision]) -> dict[str, str]:
+    """The live labels of the categories the revisions name (retired ones keep theirs)."""
+    return await categories.labels(session, {c for r in revisions for c in r.categories})
+
+
+def to_out(revision: ItemRevision, on: dt.date, labels: Mapping[str, str], township_code: str | None = None) -> ItemOut:
     delegated_to = sorted(
         {d.township_code for d in revision.delegations if rules.delegation_covers(d, d.township_code, on)}
     )
@@ -48,7 +55,7 @@ def to_out(revision: ItemRevision, on: dt.date, township_code: str | None = None
         revision=revision.revision,
         name_zh=revision.name_zh,
         categories=list(revision.categories),
-        categories_zh=[CATEGORY_BY_CODE[c].label_zh if c in CATEGORY_BY_CODE else c for c in revision.categories],
+        categories_zh=[labels.get(c, c) for c in revision.categories],
         competent_dept=revision.competent_dept,
         competent_dept_zh=county.current().departments.get(revision.competent_dept),
         legal_basis=revision.legal_basis,
@@ -131,24 +138,71 @@ async def list_revisions(session: AsyncSession, code: str) -> list[ItemRevision]
     return revisions
 
 
+@dataclass(frozen=True)
+class ResolvedItem:
+    """What a lead records of the item covering it (a revision in force, with its delegations)."""
+
+    id: str
+    code: str
+    revision: int
+    name_zh: str
+    competent_dept: str
+    categories: frozenset[str]
+    delegations: tuple[rules.DelegationSpec, ...]
+
+
+#: (day, fingerprint of the revisions table) → the revisions in force that day, by code. Revisions
+#: and their delegations are never edited (a change is a new revision, with a new id) and never
+#: deleted, so the set in force on a day changes only when a revision is added: the fingerprint
+#: (count and extreme ids) changes then, in every replica, without an event to follow
+_IN_FORCE: dict[tuple[dt.date, tuple[object, ...]], list[ResolvedItem]] = {}
+_IN_FORCE_KEPT = 8
+
+
+async def _in_force_resolved(session: AsyncSession, on: dt.date) -> list[ResolvedItem]:
+    fingerprint = tuple(
+        (await session.execute(select(func.count(), func.min(ItemRevision.id), func.max(ItemRevision.id)))).one()
+    )
+    key = (on, fingerprint)
+    cached = _IN_FORCE.get(key)
+    if cached is not None:
+        return cached
+    revisions = (await session.scalars(_in_force_stmt(on).order_by(ItemRevision.code))).all()
+    resolved = [
+        ResolvedItem(
+            id=r.id,
+            code=r.code,
+            revision=r.revision,
+            name_zh=r.name_zh,
+            competent_dept=r.competent_dept,
+            categories=frozenset(r.categories),
+            delegations=tuple(
+                rules.DelegationSpec(d.township_code, d.valid_from, d.valid_until) for d in r.delegations
+            ),
+        )
+        for r in revisions
+    ]
+    if len(_IN_FORCE) >= _IN_FORCE_KEPT:
+        _IN_FORCE.pop(next(iter(_IN_FORCE)))
+    _IN_FORCE[key] = resolved
+    return resolved
+
+
 async def resolve_for_category(
     session: AsyncSession, category: str, township_code: str, on: dt.date
-) -> tuple[ItemRevision | None, bool]:
+) -> tuple[ResolvedItem | None, bool]:
     """The item covering an event category on a date, preferring one delegated to the township."""
-    candidates = [
-        r
-        for r in (await session.scalars(_in_force_stmt(on).order_by(ItemRevision.code))).all()
-        if category in r.categories
-    ]
+    candidates = [r for r in await _in_force_resolved(session, on) if category in r.categories]
     for revision in candidates:
         if rules.is_delegated(revision.delegations, township_code, on):
             return revision, True
     return (candidates[0], False) if candidates else (None, False)
 
 
-def _check(body: ItemFields, effective_from: dt.date, today: dt.date) -> None:
+async def _check(session: AsyncSession, body: ItemFields, effective_from: dt.date, today: dt.date) -> None:
     rules.check_item(
         categories=body.categories,
+        open_categories=await categories.open_codes(session, body.categories),
         competent_dept=body.competent_dept,
         delegable=body.delegable,
         restricts_personal_freedom=body.restricts_personal_freedom,
@@ -198,7 +252,7 @@ async def create_item(
     session: AsyncSession, principal: Principal, body: ItemCreate, today: dt.date, *, now: dt.datetime
 ) -> ItemRevision:
     effective_from = body.effective_from or today
-    _check(body, effective_from, today)
+    await _check(session, body, effective_from, today)
     if await session.scalar(select(ItemRevision.id).where(ItemRevision.code == body.code).limit(1)):
         raise Problem(409, "item_exists", "Item exists", f"item {body.code} exists; PUT a new revision instead")
     revision = _revision(principal, body.code, 1, body, effective_from, now)
@@ -224,7 +278,7 @@ async def revise_item(
             f"revision {latest.revision} was published after revision {body.base_revision}; reload and retry",
         )
     effective_from = body.effective_from or today
-    _check(body, effective_from, today)
+    await _check(session, body, effective_from, today)
     if effective_from < latest.effective_from:
         # the shared rule of versioned lists: a later revision never starts before the latest one
         errors = FieldErrors()

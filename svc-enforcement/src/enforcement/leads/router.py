@@ -10,7 +10,7 @@ from enforcement.leads import service
 from enforcement.leads.schemas import LeadExtensionIn, LeadIn, LeadOut, NotFiledIn, TransferIn
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, Tx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -20,6 +20,7 @@ LeadStatus = Literal["received", "case_opened", "not_filed", "transferred", "cas
 @router.get("", response_model=Page[LeadOut], summary="Leads in your scope, newest first")
 async def list_leads(
     ctx: Ctx,
+    session: ReadSession,
     principal: Reader,
     status: LeadStatus | None = None,
     ticket_id: str | None = None,
@@ -38,12 +39,12 @@ async def list_leads(
         "category": category,
         "township_code": township_code,
     }
-    async with ctx.db.session() as session:
-        rows = await service.list_leads(session, principal, filters=filters, limit=limit, cursor=cursor)
+    rows = await service.list_leads(session, principal, filters=filters, limit=limit, cursor=cursor)
     page, next_cursor = _page(rows, limit)
+    labels = await service.labels_of(session, [lead for lead, _ in page])
     now = ctx.now()
     return Page[LeadOut](
-        items=[service.to_out(lead, t, ctx.calendar, now) for lead, t in page], next_cursor=next_cursor
+        items=[service.to_out(lead, t, ctx.calendar, now, labels) for lead, t in page], next_cursor=next_cursor
     )
 
 
@@ -54,11 +55,11 @@ def _page(rows: list, limit: int) -> tuple[list, str | None]:
 
 
 @router.get("/{lead_id}", response_model=LeadOut, summary="One lead, with its transfer if any")
-async def get_lead(lead_id: str, ctx: Ctx, principal: Reader) -> LeadOut:
-    async with ctx.db.session() as session:
-        lead = await service.get_lead(session, principal, lead_id)
-        transfer = await service.transfer_of(session, lead.id)
-    return service.to_out(lead, transfer, ctx.calendar, ctx.now())
+async def get_lead(lead_id: str, ctx: Ctx, session: ReadSession, principal: Reader) -> LeadOut:
+    lead = await service.get_lead(session, principal, lead_id)
+    transfer = await service.transfer_of(session, lead.id)
+    labels = await service.labels_of(session, [lead])
+    return service.to_out(lead, transfer, ctx.calendar, ctx.now(), labels)
 
 
 @router.post(
@@ -70,11 +71,12 @@ async def transfer_lead(
     lead_id: str,
     body: TransferIn,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(service.TRANSFER))],
 ) -> LeadOut:
-    async with ctx.db.transaction() as session:
-        lead, transfer = await service.transfer(session, principal, lead_id, body, calendar=ctx.calendar, now=ctx.now())
-    return service.to_out(lead, transfer, ctx.calendar, ctx.now())
+    lead, transfer = await service.transfer(session, principal, lead_id, body, calendar=ctx.calendar, now=ctx.now())
+    labels = await service.labels_of(session, [lead])
+    return service.to_out(lead, transfer, ctx.calendar, ctx.now(), labels)
 
 
 @router.post(
@@ -95,7 +97,7 @@ async def create_lead(
         session, principal, body, calendar=ctx.calendar, filing_workdays=ctx.settings.filing_workdays, now=now
     )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/leads/{lead.id}"
-    return service.to_out(lead, None, ctx.calendar, now)
+    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))
 
 
 @router.post("/{lead_id}/not-filed", response_model=LeadOut, summary="Decide not to file (不予立案), with the ground")
@@ -108,7 +110,7 @@ async def not_file(
 ) -> LeadOut:
     now = ctx.now()
     lead = await service.not_file(session, principal, lead_id, body, now=now)
-    return service.to_out(lead, None, ctx.calendar, now)
+    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))
 
 
 @router.post(
@@ -133,4 +135,4 @@ async def extend_filing(
         workdays=ctx.settings.filing_extension_workdays,
         now=now,
     )
-    return service.to_out(lead, None, ctx.calendar, now)
+    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))

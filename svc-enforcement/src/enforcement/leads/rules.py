@@ -9,13 +9,18 @@ from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.enums import LabelledEnum
 from jiceng_shared.errors import Problem
 
-STATUS_LABELS = {
-    "received": "已接收",
-    "case_opened": "已立案",
-    "not_filed": "不予立案",
-    "transferred": "已移送",
-    "case_closed": "已结案",
-}
+
+class LeadStatus(LabelledEnum):
+    """Where a lead is: received, then filed as a case (and closed), not filed, or transferred."""
+
+    RECEIVED = "received", "已接收"
+    CASE_OPENED = "case_opened", "已立案"
+    NOT_FILED = "not_filed", "不予立案"
+    TRANSFERRED = "transferred", "已移送"
+    CASE_CLOSED = "case_closed", "已结案"
+
+
+STATUS_LABELS = LeadStatus.labels()
 
 
 class LeadSource(LabelledEnum):

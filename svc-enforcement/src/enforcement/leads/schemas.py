@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enforcement.leads.rules import LeadSource, NotFiledGround, TransferGround
+from enforcement.leads.rules import LeadSource, LeadStatus, NotFiledGround, TransferGround
 from jiceng_shared.contracts.common import GeoPoint
 
 
@@ -87,6 +87,7 @@ class LeadOut(BaseModel):
     category_zh: str
     description: str
     location: dict | None
+    # a manual lead's LeadSource, or the source of the ticket a dispatched lead came with
     source: str
     source_zh: str
     source_ref: str | None
@@ -96,7 +97,7 @@ class LeadOut(BaseModel):
     item_name_zh: str | None
     competent_dept: str | None
     delegated: bool
-    status: str
+    status: LeadStatus
     status_zh: str
     handling_unit_code: str
     handling_unit_name: str

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement.categories import service as categories
 from enforcement.items import rules as item_rules
 from enforcement.items import service as items
 from enforcement.leads import rules
 from enforcement.leads.models import Lead, Transfer
 from enforcement.leads.schemas import LeadExtensionIn, LeadIn, LeadOut, NotFiledIn, TransferIn, TransferOut
 from jiceng_shared import units
-from jiceng_shared.categories import CATEGORY_BY_CODE
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.contracts.enforcement import CaseTransferred, LeadReceived
 from jiceng_shared.db import new_id
@@ -38,19 +39,25 @@ DECIDE = "enforcement.case.open"
 EXTEND = "enforcement.case.extend"
 
 
-def visible(principal: Principal, permission: str = READ) -> Any:
+def readable(principal: Principal, permission: str = READ) -> Any:
     """Leads whose area and handling department lie in a scope where the caller holds ``permission``."""
     return scope_filter(principal, permission, Lead.area_code, Lead.handling_dept)
 
 
-def to_out(lead: Lead, transfer: Transfer | None, calendar: WorkdayCalendar, now: dt.datetime) -> LeadOut:
+async def labels_of(session: AsyncSession, leads: list[Lead]) -> dict[str, str]:
+    """The live labels of the leads' categories (svc-dispatch's dictionary, as this service's copy knows it)."""
+    return await categories.labels(session, {lead.category for lead in leads})
+
+
+def to_out(
+    lead: Lead, transfer: Transfer | None, calendar: WorkdayCalendar, now: dt.datetime, labels: Mapping[str, str]
+) -> LeadOut:
     data = {name: getattr(lead, name) for name in LeadOut.model_fields if hasattr(lead, name)}
     data.pop("transfer", None)
     left = calendar.workdays_between(now, lead.filing_deadline) if lead.status == "received" else None
-    category = CATEGORY_BY_CODE.get(lead.category)
     return LeadOut(
         **data,
-        category_zh=category.label_zh if category else lead.category,
+        category_zh=labels.get(lead.category, lead.category),
         source_zh=rules.LeadSource(lead.source).label_zh if lead.source in rules.LeadSource.labels() else lead.source,
         status_zh=rules.STATUS_LABELS[lead.status],
         filing_workdays_left=left,
@@ -122,8 +129,8 @@ async def create(
     errors = FieldErrors()
     if body.source not in rules.RECORDED_SOURCES:
         errors.add("source", "source_from_dispatch", "grid and hotline leads arrive from dispatch as tickets")
-    if body.category not in CATEGORY_BY_CODE:
-        errors.add("category", "unknown_category", f"{body.category!r} is not in the event classification")
+    if not await categories.open_codes(session, [body.category]):
+        errors.add("category", "unknown_category", f"{body.category!r} is not an open category of the event dictionary")
     if body.area_code[:9] != body.township_code[:9]:
         errors.add("area_code", "area_outside_township", f"{body.area_code} is not in township {body.township_code}")
     try:
@@ -253,14 +260,14 @@ async def list_leads(
     limit: int,
     cursor: str | None,
 ) -> list[tuple[Lead, Transfer | None]]:
-    stmt = select(Lead, Transfer).outerjoin(Transfer, Transfer.lead_id == Lead.id).where(visible(principal))
+    stmt = select(Lead, Transfer).outerjoin(Transfer, Transfer.lead_id == Lead.id).where(readable(principal))
     stmt = where_equal(stmt, ((getattr(Lead, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Lead.created_at, Lead.id, limit=limit, cursor=cursor)
     return [(row.Lead, row.Transfer) for row in (await session.execute(stmt)).all()]
 
 
 async def get_lead(session: AsyncSession, principal: Principal, lead_id: str, *, lock: bool = False) -> Lead:
-    stmt = select(Lead).where(Lead.id == lead_id, visible(principal))
+    stmt = select(Lead).where(Lead.id == lead_id, readable(principal))
     if lock:
         stmt = stmt.with_for_update()
     lead = await session.scalar(stmt)

@@ -11,7 +11,7 @@ from enforcement.officers import service
 from enforcement.officers.schemas import OfficerOut, OfficerPut
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/officers", tags=["officers"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
@@ -20,6 +20,7 @@ Reader = Annotated[Principal, Depends(require(service.READ))]
 @router.get("", response_model=Page[OfficerOut], summary="Enforcement officers in your scope, with certificates")
 async def list_officers(
     ctx: Ctx,
+    session: ReadSession,
     principal: Reader,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     valid_on: Annotated[dt.date | None, Query(description="only officers whose certificate is valid that day")] = None,
@@ -27,18 +28,16 @@ async def list_officers(
     cursor: str | None = None,
 ) -> Page[OfficerOut]:
     on = valid_on or ctx.calendar.local_date(ctx.now())
-    async with ctx.db.session() as session:
-        rows = await service.list_officers(
-            session, principal, township_code=township_code, valid_on=valid_on, limit=limit, cursor=cursor
-        )
+    rows = await service.list_officers(
+        session, principal, township_code=township_code, valid_on=valid_on, limit=limit, cursor=cursor
+    )
     items, next_cursor = page_of(rows, limit)
     return Page[OfficerOut](items=[service.to_out(o, on) for o in items], next_cursor=next_cursor)
 
 
 @router.get("/{username}", response_model=OfficerOut, summary="One officer and their certificate")
-async def get_officer(username: str, ctx: Ctx, principal: Reader) -> OfficerOut:
-    async with ctx.db.session() as session:
-        officer = await service.get_officer(session, principal, username)
+async def get_officer(username: str, ctx: Ctx, session: ReadSession, principal: Reader) -> OfficerOut:
+    officer = await service.get_officer(session, principal, username)
     return service.to_out(officer, ctx.calendar.local_date(ctx.now()))
 
 
@@ -48,10 +47,10 @@ async def put_officer(
     body: OfficerPut,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(service.MANAGE))],
 ) -> OfficerOut:
-    async with ctx.db.transaction() as session:
-        officer, created = await service.put_officer(session, principal, username, body, now=ctx.now())
+    officer, created = await service.put_officer(session, principal, username, body, now=ctx.now())
     if created:
         response.status_code = 201
     return service.to_out(officer, ctx.calendar.local_date(ctx.now()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.officers import rules
@@ -28,7 +28,7 @@ def to_out(officer: Officer, on: dt.date) -> OfficerOut:
     return OfficerOut(**data, certificate_valid=rules.certificate_valid(officer, on), on=on)
 
 
-def _visible(principal: Principal):
+def readable(principal: Principal) -> ColumnElement[bool]:
     return scope_filter(principal, READ, Officer.township_code, Officer.dept)
 
 
@@ -41,7 +41,7 @@ async def list_officers(
     limit: int,
     cursor: str | None,
 ) -> list[Officer]:
-    stmt = select(Officer).where(_visible(principal))
+    stmt = select(Officer).where(readable(principal))
     if township_code:
         stmt = stmt.where(Officer.township_code == township_code)
     if valid_on:
@@ -51,7 +51,7 @@ async def list_officers(
 
 
 async def get_officer(session: AsyncSession, principal: Principal, username: str) -> Officer:
-    officer = await session.scalar(select(Officer).where(Officer.username == username, _visible(principal)))
+    officer = await session.scalar(select(Officer).where(Officer.username == username, readable(principal)))
     if officer is None:
         raise not_found("officer", username)
     return officer

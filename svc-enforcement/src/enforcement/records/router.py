@@ -13,7 +13,7 @@ from enforcement.records.schemas import EntryIn, EntryOut, VerificationOut
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import MAX_LIMIT, Page
-from jiceng_shared.service import Ctx, require
+from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["whole-process record"])
 Reader = Annotated[Principal, Depends(require(cases.READ))]
@@ -46,18 +46,18 @@ async def add_entry(
     body: EntryIn,
     response: Response,
     ctx: Ctx,
+    session: Tx,
     principal: Annotated[Principal, Depends(require(cases.RECORD))],
 ) -> EntryOut:
-    async with ctx.db.transaction() as session:
-        entry = await cases.add_entry(
-            session,
-            principal,
-            case_id,
-            body,
-            calendar=ctx.calendar,
-            max_chars=ctx.settings.record_content_max_chars,
-            now=ctx.now(),
-        )
+    entry = await cases.add_entry(
+        session,
+        principal,
+        case_id,
+        body,
+        calendar=ctx.calendar,
+        max_chars=ctx.settings.record_content_max_chars,
+        now=ctx.now(),
+    )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/cases/{case_id}/record"
     return service.to_out(entry)
 
@@ -65,25 +65,23 @@ async def add_entry(
 @router.get("/record", response_model=Page[EntryOut], summary="The record, oldest entry first")
 async def read_record(
     case_id: str,
-    ctx: Ctx,
+    session: ReadSession,
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
     cursor: str | None = None,
 ) -> Page[EntryOut]:
     after = _after(cursor)
-    async with ctx.db.session() as session:
-        case = await cases.get_case(session, principal, case_id)
-        rows = await service.entries(session, case.id, after_seq=after, limit=limit + 1)
+    case = await cases.get_case(session, principal, case_id)
+    rows = await service.entries(session, case.id, after_seq=after, limit=limit + 1)
     page = rows[:limit]
     next_cursor = _cursor(page[-1].seq) if len(rows) > limit else None
     return Page[EntryOut](items=[service.to_out(e) for e in page], next_cursor=next_cursor)
 
 
 @router.get("/record/verify", response_model=VerificationOut, summary="Recompute the hash chain of the record")
-async def verify_record(case_id: str, ctx: Ctx, principal: Reader) -> VerificationOut:
-    async with ctx.db.session() as session:
-        case = await cases.get_case(session, principal, case_id)
-        result = await service.verify(session, case)
+async def verify_record(case_id: str, session: ReadSession, principal: Reader) -> VerificationOut:
+    case = await cases.get_case(session, principal, case_id)
+    result = await service.verify(session, case)
     return VerificationOut(
         case_id=case.id,
         valid=result.valid,

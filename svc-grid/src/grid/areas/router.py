@@ -39,7 +39,13 @@ def limits(ctx: Ctx) -> GridSizeLimits:
 
 
 def env(ctx: Ctx) -> service.Env:
-    return service.Env(now=ctx.now(), tolerance=Tolerance(ctx.settings.area_tolerance_metres), limits=limits(ctx))
+    return service.Env(
+        now=ctx.now(),
+        tolerance=Tolerance(ctx.settings.area_tolerance_metres),
+        limits=limits(ctx),
+        cal=ctx.calendar,
+        full_time_per_grid=ctx.settings.full_time_workers_per_grid,
+    )
 
 
 def _changed(ctx: Ctx, areas: list[Area]) -> ChangeOut:

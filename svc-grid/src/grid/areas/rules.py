@@ -124,6 +124,15 @@ def covers_exactly(whole: BaseGeometry, parts: list[BaseGeometry], tol: Toleranc
     return whole.symmetric_difference(union).buffer(-tol.erosion).is_empty
 
 
+def adjacent(a: BaseGeometry, b: BaseGeometry, tol: Tolerance) -> bool:
+    """Two grids are adjacent (相邻) when they share a stretch of boundary: the part of a's boundary
+    lying within the tolerance of b is longer than four tolerances (touching at a corner gives at
+    most about three), and they do not overlap."""
+    reach = tol.erosion * 2
+    shared = a.boundary.intersection(b.buffer(reach))
+    return shared.length > 4 * reach and not overlaps(a, b, tol)
+
+
 def union_geojson(parts: list[BaseGeometry]) -> dict[str, Any]:
     union = make_valid(unary_union(parts))
     return dict(mapping(union))

@@ -129,8 +129,16 @@ class PolygonUpdate(Effective):
 
 
 class CountsUpdate(Effective):
-    households: Count
-    people: Count
+    """Enter a grid's households and people, or take them from grid's base data
+    (``from_base_data``: the households and residents registered in the grid and still there)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"households": 301, "people": 1000}, {"from_base_data": True}]},
+    )
+    households: Count | None = None
+    people: Count | None = None
+    from_base_data: bool = False
     dense: bool | None = None
 
 
@@ -144,6 +152,12 @@ class SplitPart(BaseModel):
     dense: bool = False
     #: the residents registered in the old grid who live in this part
     resident_ids: list[str] = []
+    #: households of the old grid with no registered member that lie in this part (a household
+    #: with members goes where its members go)
+    household_ids: list[str] = []
+    #: the roster entries of the old grid whose people take the same post on this part; every
+    #: other post on the old grid ends the day before the split takes effect
+    roster_entry_ids: list[str] = []
 
 
 class GridSplit(Effective):

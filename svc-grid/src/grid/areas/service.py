@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,13 +27,19 @@ from grid.areas.schemas import (
     PolygonUpdate,
 )
 from grid.incidents.models import Incident
+from grid.people.models import Household
+from grid.people.schemas import HouseholdStatus
 from grid.residents.models import Resident
+from grid.residents.schemas import ResidentStatus
+from grid.roster import service as roster
+from grid.roster.models import RosterEntry
 from jiceng_shared.contracts.grid import AreaChanged
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
 from jiceng_shared.scope import require_scope
+from jiceng_shared.workdays import WorkdayCalendar
 
 MANAGE = "grid.area.manage"
 #: the first version of the areas loaded from the county's files is in force since this instant
@@ -47,6 +53,10 @@ class Env:
     now: dt.datetime
     tolerance: Tolerance
     limits: GridSizeLimits
+    #: the county's calendar (the local day a change takes effect on)
+    cal: WorkdayCalendar = field(default_factory=WorkdayCalendar)
+    #: 002 art. 2: full-time grid workers per grid (a split's parts keep to it)
+    full_time_per_grid: int = 1
 
 
 # --- versions and events --------------------------------------------------------------------------
@@ -328,12 +338,32 @@ async def recount(session: AsyncSession, principal: Principal, code: str, body: 
     _changeable(area, env.now)
     errors = FieldErrors()
     effective = _effective(body.effective_from, env.now, errors)
+    for name in ("households", "people"):
+        given = getattr(body, name) is not None
+        if body.from_base_data and given:
+            errors.add(name, "counts_from_base_data", f"{name} is counted from the base data; leave it out")
+        elif not body.from_base_data and not given:
+            errors.add(name, "required", f"enter {name}, or set from_base_data")
     errors.raise_if_any()
-    area.households, area.people = body.households, body.people
+    if body.from_base_data:
+        area.households, area.people = await base_data_counts(session, code)
+    else:
+        area.households, area.people = body.households, body.people
     if body.dense is not None:
         area.dense = body.dense
     await _record(session, area, AreaChange.RECOUNTED, effective_from=effective, actor=principal.subject, now=env.now)
     return [area]
+
+
+async def base_data_counts(session: AsyncSession, grid_code: str) -> tuple[int, int]:
+    """The households and the people of grid's base data registered in the grid and still there."""
+    households = await session.scalar(
+        select(func.count()).where(Household.grid_code == grid_code, Household.status == HouseholdStatus.ACTIVE)
+    )
+    people = await session.scalar(
+        select(func.count()).where(Resident.grid_code == grid_code, Resident.status == ResidentStatus.ACTIVE)
+    )
+    return households or 0, people or 0
 
 
 async def split(session: AsyncSession, principal: Principal, code: str, body: GridSplit, env: Env) -> list[Area]:
@@ -368,6 +398,9 @@ async def split(session: AsyncSession, principal: Principal, code: str, body: Gr
     ):
         errors.add("parts", "split_not_covering", f"the parts' union must equal the boundary of {code}")
     await _check_residents(session, code, body, errors)
+    households = await _place_households(session, code, body, errors)
+    day = env.cal.local_date(effective)
+    posts = await _carry_roster(session, code, body, day, env.full_time_per_grid, errors)
     errors.raise_if_any()
 
     for part_code, part in zip(codes, body.parts, strict=False):
@@ -398,11 +431,103 @@ async def split(session: AsyncSession, principal: Principal, code: str, body: Gr
         for resident_id in part.resident_ids:
             resident = await session.get_one(Resident, resident_id)
             resident.grid_code, resident.updated_at = part_code, env.now
+    for household, i in households:
+        household.grid_code, household.updated_at = codes[i], env.now
+    await session.flush()
+    for entry, i in posts:
+        to = None if i is None else await session.get_one(Area, codes[i])
+        await roster.move_entry(session, entry, to, day=day, actor=principal.subject, now=env.now)
+    await roster.drop_backups(session, code)
     old.status = AreaStatus.RETIRED
     await _record(
         session, old, AreaChange.SPLIT, effective_from=effective, actor=principal.subject, now=env.now, successors=codes
     )
     return [old, *[await session.get_one(Area, c) for c in codes]]
+
+
+async def _place_households(
+    session: AsyncSession, code: str, body: GridSplit, errors: FieldErrors
+) -> list[tuple[Household, int]]:
+    """Each active household of the split grid goes to the part its members go to (a household
+    lives in one grid); one with no registered member goes to the part that names it."""
+    part_of = {rid: i for i, part in enumerate(body.parts) for rid in part.resident_ids}
+    parts_of: dict[str, set[int]] = {}
+    for rid, household_no in (
+        await session.execute(select(Resident.id, Resident.household_no).where(Resident.grid_code == code))
+    ).all():
+        if rid in part_of:
+            parts_of.setdefault(household_no, set()).add(part_of[rid])
+    households = (
+        await session.scalars(
+            select(Household)
+            .where(Household.grid_code == code, Household.status == "active")
+            .order_by(Household.household_no)
+        )
+    ).all()
+    by_id = {h.id: h for h in households}
+    named: dict[str, int] = {}
+    for i, part in enumerate(body.parts):
+        for k, household_id in enumerate(part.household_ids):
+            field_ = f"parts.{i}.household_ids.{k}"
+            household = by_id.get(household_id)
+            if household is None:
+                errors.add(field_, "unknown_household", f"{household_id} is not an active household of {code}")
+            elif household_id in named:
+                errors.add(field_, "household_twice", f"{household_id} is already in part {named[household_id]}")
+            elif parts_of.get(household.household_no, {i}) != {i}:
+                errors.add(field_, "household_divided", f"the members of {household.household_no} go elsewhere")
+            else:
+                named[household_id] = i
+    placed: list[tuple[Household, int]] = []
+    divided, left = [], []
+    for h in households:
+        parts = parts_of.get(h.household_no, set())
+        if len(parts) > 1:
+            divided.append(h.household_no)
+        elif parts:
+            placed.append((h, next(iter(parts))))
+        elif h.id in named:
+            placed.append((h, named[h.id]))
+        else:
+            left.append(h.household_no)
+    if divided:
+        errors.add(
+            "parts", "household_divided", f"a household lives in one grid; members split apart: {', '.join(divided)}"
+        )
+    if left:
+        errors.add(
+            "parts",
+            "households_unassigned",
+            f"{len(left)} households of {code} have no member in a part and are named by none: {', '.join(left[:20])}",
+        )
+    return placed
+
+
+async def _carry_roster(
+    session: AsyncSession, code: str, body: GridSplit, day: dt.date, full_time_per_grid: int, errors: FieldErrors
+) -> list[tuple[RosterEntry, int | None]]:
+    """Every post held on the split grid on ``day``, with the part its person takes it to (None: it ends)."""
+    entries = {e.id: e for e in await roster.entries_on(session, code, day)}
+    going: dict[str, int] = {}
+    for i, part in enumerate(body.parts):
+        full_time = 0
+        for k, entry_id in enumerate(part.roster_entry_ids):
+            field_ = f"parts.{i}.roster_entry_ids.{k}"
+            entry = entries.get(entry_id)
+            if entry is None:
+                errors.add(field_, "unknown_roster_entry", f"{entry_id} is no post held on {code} on {day}")
+            elif entry_id in going:
+                errors.add(field_, "roster_entry_twice", f"{entry_id} already goes to part {going[entry_id]}")
+            else:
+                going[entry_id] = i
+                full_time += entry.post == "full_time"
+        if full_time > full_time_per_grid:
+            errors.add(
+                f"parts.{i}.roster_entry_ids",
+                "full_time_post_taken",
+                f"at most {full_time_per_grid} full-time grid worker(s) per grid (002 art. 2)",
+            )
+    return [(e, going.get(e.id)) for e in entries.values()]
 
 
 async def _check_residents(session: AsyncSession, code: str, body: GridSplit, errors: FieldErrors) -> None:
@@ -489,6 +614,12 @@ async def merge(session: AsyncSession, principal: Principal, body: GridMerge, en
     )
     for resident in (await session.scalars(select(Resident).where(Resident.grid_code.in_(merged_codes)))).all():
         resident.grid_code, resident.updated_at = code, env.now
+    for household in (
+        await session.scalars(
+            select(Household).where(Household.grid_code.in_(merged_codes), Household.status == "active")
+        )
+    ).all():
+        household.grid_code, household.updated_at = code, env.now
     for grid in grids:
         grid.status = AreaStatus.RETIRED
         await _record(

@@ -104,7 +104,7 @@ async def missing(
 
 @router.get("/{diary_id}", response_model=DiaryOut, summary="One diary")
 async def get_diary(diary_id: str, session: ReadSession, principal: Reader) -> DiaryOut:
-    return to_out(await service.visible(session, principal, diary_id))
+    return to_out(await service.load_readable(session, principal, diary_id))
 
 
 @router.patch(

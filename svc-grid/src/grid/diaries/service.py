@@ -11,21 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.diaries import rules
 from grid.diaries.models import Diary
+from grid.diaries.queries import READ, readable
 from grid.diaries.schemas import DiaryCreate, DiaryUpdate
 from grid.incidents.models import Incident
 from grid.roster import service as roster
 from grid.roster.models import Absence, RosterEntry
+from grid.roster.queries import readable as roster_readable
 from grid.visits.models import Visit
 from jiceng_shared.contracts.grid import DiarySigned
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
-from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
 WRITE = "grid.diary.write"
-READ = "grid.diary.read"
 SIGN = "grid.diary.sign"
 
 
@@ -104,10 +104,10 @@ async def open_diary(
     return diary
 
 
-async def visible(session: AsyncSession, principal: Principal, diary_id: str, *, for_update: bool = False) -> Diary:
-    stmt = select(Diary).where(
-        Diary.id == diary_id, scope_filter(principal, READ, Diary.grid_code) | (Diary.worker_id == principal.subject)
-    )
+async def load_readable(
+    session: AsyncSession, principal: Principal, diary_id: str, *, for_update: bool = False
+) -> Diary:
+    stmt = select(Diary).where(Diary.id == diary_id, readable(principal))
     diary = await session.scalar(stmt.with_for_update() if for_update else stmt)
     if diary is None:
         raise not_found("diary", diary_id)
@@ -128,7 +128,7 @@ async def complete(
     now: dt.datetime,
     cal: WorkdayCalendar,
 ) -> Diary:
-    diary = await visible(session, principal, diary_id, for_update=True)
+    diary = await load_readable(session, principal, diary_id, for_update=True)
     if diary.worker_id != principal.subject:
         raise Problem(403, "not_diary_author", "Not yours", "only the worker who keeps the diary completes it")
     _mutable(diary)
@@ -143,7 +143,7 @@ async def complete(
 
 async def sign(session: AsyncSession, principal: Principal, diary_id: str, *, now: dt.datetime) -> Diary:
     """The community director of the diary's grid signs it (002 art. 20); it is immutable from then on."""
-    diary = await visible(session, principal, diary_id, for_update=True)
+    diary = await load_readable(session, principal, diary_id, for_update=True)
     if not principal.covers(SIGN, diary.grid_code):
         raise Problem(
             403,
@@ -183,7 +183,7 @@ async def list_diaries(
     last: dt.date | None,
     limit: int,
 ) -> list[Diary]:
-    stmt = select(Diary).where(scope_filter(principal, READ, Diary.grid_code) | (Diary.worker_id == principal.subject))
+    stmt = select(Diary).where(readable(principal))
     for column, value in ((Diary.grid_code, grid_code), (Diary.worker_id, worker_id), (Diary.status, status)):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -210,7 +210,7 @@ async def missing(
     if not days:
         return []
     entries_stmt = select(RosterEntry).where(
-        scope_filter(principal, READ, RosterEntry.grid_code),
+        roster_readable(principal, READ),
         RosterEntry.post == "full_time",
         RosterEntry.since <= last,
         (RosterEntry.until.is_(None)) | (RosterEntry.until >= first),

@@ -8,8 +8,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grid.disputes import queries as disputes_queries
 from grid.disputes import rules
 from grid.disputes.models import Dispute, MediationStep
+from grid.disputes.queries import LIST, readable
 from grid.disputes.schemas import DisputeCreate, HandOver, Resolve, StepCreate
 from grid.incidents import service as incidents
 from grid.incidents.schemas import IncidentCreate
@@ -18,12 +20,10 @@ from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.schemas import PointIn
-from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
 RECORD = "grid.dispute.record"
-LIST = "grid.dispute.list"
-READ = "grid.dispute.read"
+READ = disputes_queries.READ
 
 
 def _step(dispute: Dispute, kind: str, note: str, principal: Principal, now: dt.datetime) -> MediationStep:
@@ -62,7 +62,7 @@ async def _open_for(
     session: AsyncSession, principal: Principal, dispute_id: str, version: int, cal: WorkdayCalendar, now: dt.datetime
 ) -> Dispute:
     covered = await roster.covered_grids(session, principal, cal.local_date(now))
-    clause = scope_filter(principal, LIST, Dispute.grid_code)
+    clause = readable(principal, LIST)
     if covered:
         clause = clause | Dispute.grid_code.in_(sorted(covered))
     dispute = await session.scalar(select(Dispute).where(Dispute.id == dispute_id, clause).with_for_update())
@@ -142,7 +142,7 @@ async def hand_over(
 async def list_disputes(
     session: AsyncSession, principal: Principal, *, grid_code: str | None, status: str | None, limit: int
 ) -> list[Dispute]:
-    stmt = select(Dispute).where(scope_filter(principal, LIST, Dispute.grid_code))
+    stmt = select(Dispute).where(readable(principal, LIST))
     if grid_code is not None:
         stmt = stmt.where(Dispute.grid_code == grid_code)
     if status is not None:
@@ -153,9 +153,7 @@ async def list_disputes(
 async def get_dispute(
     session: AsyncSession, principal: Principal, dispute_id: str
 ) -> tuple[Dispute, list[MediationStep]]:
-    dispute = await session.scalar(
-        select(Dispute).where(Dispute.id == dispute_id, scope_filter(principal, READ, Dispute.grid_code))
-    )
+    dispute = await session.scalar(select(Dispute).where(Dispute.id == dispute_id, readable(principal)))
     if dispute is None:
         raise not_found("dispute", dispute_id)
     steps = await session.scalars(

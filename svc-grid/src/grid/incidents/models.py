@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grid.db import Base
@@ -39,6 +39,12 @@ class Incident(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    # a list filtered on one column, newest first, reads only matching rows (cursor pagination)
+    __table_args__ = (
+        Index("ix_incidents_status_created", "status", "created_at", "id"),
+        Index("ix_incidents_grid_created", "grid_code", "created_at", "id"),
+        Index("ix_incidents_category_created", "category", "created_at", "id"),
+    )
 
 
 class IncidentStep(Base):

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
+from grid.incidents.schemas import IncidentStatus
 from jiceng_shared.errors import FieldErrors
 
-STATUS_LABELS = {
-    "reported": "已上报",
-    "registered": "已登记",
-    "merged": "已并单",
-    "dispatched": "已派遣",
-    "handled": "已处置待核查",
-    "closed": "已办结",
-    "reopened": "返工",
-}
+STATUS_LABELS = IncidentStatus.labels()
 
 
 def check_report(

@@ -6,7 +6,20 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiceng_shared.enums import LabelledEnum
 from jiceng_shared.schemas import AttachmentIn, PointIn
+
+
+class IncidentStatus(LabelledEnum):
+    """Where an incident is; it follows its ticket in the command centre."""
+
+    REPORTED = "reported", "已上报"
+    REGISTERED = "registered", "已登记"
+    MERGED = "merged", "已并单"
+    DISPATCHED = "dispatched", "已派遣"
+    HANDLED = "handled", "已处置待核查"
+    CLOSED = "closed", "已办结"
+    REOPENED = "reopened", "返工"
 
 
 class IncidentCreate(BaseModel):
@@ -35,7 +48,7 @@ class IncidentCreate(BaseModel):
 
 class StepOut(BaseModel):
     at: dt.datetime
-    status: str
+    status: IncidentStatus
     note: str
 
 
@@ -50,7 +63,7 @@ class IncidentOut(BaseModel):
     reporter_id: str
     reporter_name: str
     attachments: list[dict]
-    status: str
+    status: IncidentStatus
     status_zh: str
     ticket_id: str | None
     ticket_number: str | None

@@ -176,7 +176,12 @@ async def apply_ticket_event(
     conditions = [Incident.ticket_id == ticket_id]
     if source_ref:
         conditions.append(Incident.id == source_ref)
-    incidents = (await session.scalars(select(Incident).where(or_(*conditions)))).all()
+    # the ticket's events arrive close together (created, assigned) and are handled concurrently:
+    # lock the incidents (in id order, so two events never wait on each other) and read their
+    # latest committed version, instead of losing the optimistic-lock race and redoing the event
+    incidents = (
+        await session.scalars(select(Incident).where(or_(*conditions)).order_by(Incident.id).with_for_update())
+    ).all()
     for incident in incidents:
         incident.ticket_id, incident.ticket_number = ticket_id, ticket_number
         if incident.last_event_at is None or at >= incident.last_event_at:

@@ -57,3 +57,30 @@ def record(
             changed_at=now,
         )
     )
+
+
+def update(
+    session: AsyncSession,
+    row: Any,
+    fields: dict[str, Any],
+    *,
+    entity: str,
+    principal: Principal,
+    now: dt.datetime,
+) -> dict[str, list[Any]]:
+    """Apply ``fields`` to a base-data row (resident, building, enterprise); when a value really
+    changes, stamp the row and keep the change in the history. Returns ``{field: [old, new]}``."""
+    changes = diff(row, fields)
+    if changes:
+        row.updated_at = now
+        record(
+            session,
+            entity=entity,
+            entity_id=row.id,
+            grid_code=row.grid_code,
+            action="updated",
+            changes=changes,
+            principal=principal,
+            now=now,
+        )
+    return changes

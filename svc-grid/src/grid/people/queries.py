@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.people.models import BaseDataChange, Building, Enterprise, Household
 from grid.residents.models import Resident, ResidentGroup
+from grid.residents.queries import readable
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
-from jiceng_shared.scope import scope_filter
 
 ENTITIES = {"resident": Resident, "household": Household, "building": Building, "enterprise": Enterprise}
 
@@ -26,7 +26,7 @@ async def register_members(
     stmt = (
         select(Resident)
         .join(ResidentGroup, ResidentGroup.resident_id == Resident.id)
-        .where(ResidentGroup.group == group, scope_filter(principal, permission, ResidentGroup.grid_code))
+        .where(ResidentGroup.group == group, readable(principal, permission, ResidentGroup.grid_code))
     )
     if grid_code is not None:
         stmt = stmt.where(ResidentGroup.grid_code == grid_code)
@@ -38,7 +38,7 @@ async def changes_of(
 ) -> list[BaseDataChange]:
     model = ENTITIES[entity]
     exists = await session.scalar(
-        select(model.id).where(model.id == entity_id, scope_filter(principal, permission, model.grid_code))
+        select(model.id).where(model.id == entity_id, readable(principal, permission, model.grid_code))
     )
     if exists is None:
         raise not_found(entity, entity_id)

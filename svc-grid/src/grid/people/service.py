@@ -18,13 +18,14 @@ from grid.people.schemas import (
     HouseholdDeregister,
 )
 from grid.residents.models import Resident
+from grid.residents.queries import readable
 from grid.roster.service import grid_area, township_of
 from jiceng_shared.contracts.grid import HouseholdDeregistered, HouseholdRegistered
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
-from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.scope import require_scope
 
 WRITE = "grid.basedata.write"
 LIST = "grid.basedata.list"
@@ -170,7 +171,7 @@ async def deregister_household_by_id(
     session: AsyncSession, principal: Principal, household_id: str, body: HouseholdDeregister, *, now: dt.datetime
 ) -> Household:
     household = await session.scalar(
-        select(Household).where(Household.id == household_id, scope_filter(principal, LIST, Household.grid_code))
+        select(Household).where(Household.id == household_id, readable(principal, LIST, Household.grid_code))
     )
     if household is None:
         raise not_found("household", household_id)
@@ -223,7 +224,7 @@ async def list_households(
         )
         .scalar_subquery()
     )
-    stmt = select(Household, members).where(scope_filter(principal, LIST, Household.grid_code))
+    stmt = select(Household, members).where(readable(principal, LIST, Household.grid_code))
     if grid_code is not None:
         stmt = stmt.where(Household.grid_code == grid_code)
     if status is not None:
@@ -267,25 +268,14 @@ async def update_building(
     session: AsyncSession, principal: Principal, building_id: str, body: BuildingUpdate, *, now: dt.datetime
 ) -> Building:
     building = await session.scalar(
-        select(Building).where(Building.id == building_id, scope_filter(principal, LIST, Building.grid_code))
+        select(Building).where(Building.id == building_id, readable(principal, LIST, Building.grid_code))
     )
     if building is None:
         raise not_found("building", building_id)
     require_scope(principal, WRITE, building.grid_code)
     _version(building, body.version)
-    changes = history.diff(building, body.model_dump(exclude={"version"}, exclude_unset=True))
-    if changes:
-        building.updated_at = now
-        history.record(
-            session,
-            entity="building",
-            entity_id=building.id,
-            grid_code=building.grid_code,
-            action="updated",
-            changes=changes,
-            principal=principal,
-            now=now,
-        )
+    fields = body.model_dump(exclude={"version"}, exclude_unset=True)
+    history.update(session, building, fields, entity="building", principal=principal, now=now)
     await session.flush()
     return building
 
@@ -293,7 +283,7 @@ async def update_building(
 async def list_buildings(
     session: AsyncSession, principal: Principal, *, grid_code: str | None, limit: int
 ) -> list[Building]:
-    stmt = select(Building).where(scope_filter(principal, LIST, Building.grid_code))
+    stmt = select(Building).where(readable(principal, LIST, Building.grid_code))
     if grid_code is not None:
         stmt = stmt.where(Building.grid_code == grid_code)
     return list((await session.scalars(stmt.order_by(Building.created_at.desc(), Building.id).limit(limit))).all())
@@ -345,9 +335,7 @@ async def visible_enterprise(
     session: AsyncSession, principal: Principal, enterprise_id: str, permission: str
 ) -> Enterprise:
     enterprise = await session.scalar(
-        select(Enterprise).where(
-            Enterprise.id == enterprise_id, scope_filter(principal, permission, Enterprise.grid_code)
-        )
+        select(Enterprise).where(Enterprise.id == enterprise_id, readable(principal, permission, Enterprise.grid_code))
     )
     if enterprise is None:
         raise not_found("enterprise", enterprise_id)
@@ -365,19 +353,7 @@ async def update_enterprise(
     if "building_id" in fields:
         await _building_in_grid(session, fields["building_id"], enterprise.grid_code, errors)
     errors.raise_if_any()
-    changes = history.diff(enterprise, fields)
-    if changes:
-        enterprise.updated_at = now
-        history.record(
-            session,
-            entity="enterprise",
-            entity_id=enterprise.id,
-            grid_code=enterprise.grid_code,
-            action="updated",
-            changes=changes,
-            principal=principal,
-            now=now,
-        )
+    history.update(session, enterprise, fields, entity="enterprise", principal=principal, now=now)
     await session.flush()
     return enterprise
 
@@ -385,7 +361,7 @@ async def update_enterprise(
 async def list_enterprises(
     session: AsyncSession, principal: Principal, *, grid_code: str | None, credit_code: str | None, limit: int
 ) -> list[Enterprise]:
-    stmt = select(Enterprise).where(scope_filter(principal, LIST, Enterprise.grid_code))
+    stmt = select(Enterprise).where(readable(principal, LIST, Enterprise.grid_code))
     if grid_code is not None:
         stmt = stmt.where(Enterprise.grid_code == grid_code)
     if credit_code is not None:

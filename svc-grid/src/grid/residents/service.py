@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.people import history
 from grid.people import service as people
+from grid.residents import queries as residents_queries
 from grid.residents import rules
 from grid.residents.models import Resident, ResidentGroup
+from grid.residents.queries import readable
 from grid.residents.schemas import Deregistration, ResidentCreate, ResidentUpdate
 from grid.roster.service import grid_area, township_of
 from jiceng_shared import personaldata
@@ -20,11 +22,11 @@ from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate, where_equal
-from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.scope import require_scope
 from jiceng_shared.workdays import COUNTY_ZONE
 
 REGISTER = "grid.resident.register"
-LIST = "grid.resident.list"
+LIST = residents_queries.LIST
 READ = "grid.resident.read"
 #: membership of the sensitive registers (community corrections, drug rehabilitation, released prisoners)
 SENSITIVE = "grid.register.sensitive"
@@ -155,9 +157,7 @@ async def register(session: AsyncSession, principal: Principal, body: ResidentCr
 
 
 async def _for_change(session: AsyncSession, principal: Principal, resident_id: str, version: int) -> Resident:
-    resident = await session.scalar(
-        select(Resident).where(Resident.id == resident_id, scope_filter(principal, LIST, Resident.grid_code))
-    )
+    resident = await session.scalar(select(Resident).where(Resident.id == resident_id, readable(principal)))
     if resident is None:
         raise not_found("resident", resident_id)
     require_scope(principal, REGISTER, resident.grid_code)
@@ -188,22 +188,10 @@ async def update(
             building_id=fields.get("building_id"),
         )
     ).raise_if_any()
-    changes = history.diff(resident, fields)
-    if changes:
-        resident.updated_at = now
-        if "special_groups" in changes:
-            await session.execute(delete(ResidentGroup).where(ResidentGroup.resident_id == resident.id))
-            _set_groups(session, resident)
-        history.record(
-            session,
-            entity="resident",
-            entity_id=resident.id,
-            grid_code=resident.grid_code,
-            action="updated",
-            changes=changes,
-            principal=principal,
-            now=now,
-        )
+    changes = history.update(session, resident, fields, entity="resident", principal=principal, now=now)
+    if "special_groups" in changes:
+        await session.execute(delete(ResidentGroup).where(ResidentGroup.resident_id == resident.id))
+        _set_groups(session, resident)
     await session.flush()
     return resident
 
@@ -256,7 +244,7 @@ async def list_residents(
     building_id: str | None = None,
     sensitive: frozenset[str] = frozenset(),
 ) -> list[Resident]:
-    stmt = select(Resident).where(scope_filter(principal, LIST, Resident.grid_code))
+    stmt = select(Resident).where(readable(principal))
     stmt = where_equal(
         stmt,
         (
@@ -269,7 +257,7 @@ async def list_residents(
     if special_group is not None:
         if special_group in sensitive:
             # a sensitive register: only within the grids where the caller may see its membership
-            stmt = stmt.where(scope_filter(principal, SENSITIVE, Resident.grid_code))
+            stmt = stmt.where(readable(principal, SENSITIVE))
         members = select(ResidentGroup.resident_id).where(ResidentGroup.group == special_group)
         stmt = stmt.where(Resident.id.in_(members))
     stmt = paginate(stmt, Resident.created_at, Resident.id, limit=limit, cursor=cursor)
@@ -277,9 +265,7 @@ async def list_residents(
 
 
 async def get_resident(session: AsyncSession, principal: Principal, resident_id: str) -> Resident:
-    resident = await session.scalar(
-        select(Resident).where(Resident.id == resident_id, scope_filter(principal, READ, Resident.grid_code))
-    )
+    resident = await session.scalar(select(Resident).where(Resident.id == resident_id, readable(principal, READ)))
     if resident is None:
         raise not_found("resident", resident_id)
     return resident

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from grid.areas.rules import Tolerance
 from grid.roster import service
 from grid.roster.models import RosterEntry
 from grid.roster.schemas import (
@@ -90,11 +91,22 @@ async def leave(entry_id: str, body: RosterLeave, session: Tx, principal: Manage
 @router.put(
     "/backups",
     response_model=list[BackupOut],
-    summary="Pair two grids of a community as A/B posts",
-    openapi_extra=problems({422: ["unknown_grid", "backup_is_same_grid", "backup_not_same_community"]}),
+    summary="Pair two adjacent grids of a community as A/B posts (002 art. 22)",
+    openapi_extra=problems(
+        {
+            422: [
+                "unknown_grid",
+                "backup_is_same_grid",
+                "backup_not_same_community",
+                "backup_not_adjacent",
+                "grid_not_drawn",
+            ]
+        }
+    ),
 )
 async def set_backup(body: BackupSet, ctx: Ctx, session: Tx, principal: Manager) -> list[BackupOut]:
-    await service.set_backup(session, principal, body, now=ctx.now())
+    tolerance = Tolerance(ctx.settings.area_tolerance_metres)
+    await service.set_backup(session, principal, body, now=ctx.now(), tolerance=tolerance)
     return [
         BackupOut(grid_code=body.grid_code, backup_grid_code=body.backup_grid_code),
         BackupOut(grid_code=body.backup_grid_code, backup_grid_code=body.grid_code),

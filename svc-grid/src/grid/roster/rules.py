@@ -47,13 +47,24 @@ def check_entry(
     errors.raise_if_any()
 
 
-def check_backup(grid_code: str, backup_grid_code: str) -> FieldErrors:
-    """A/B posts pair two different grids of one village or community (002 art. 22)."""
+def check_backup(grid_code: str, backup_grid_code: str, *, adjacent: bool | None) -> FieldErrors:
+    """A/B posts pair two adjacent grids of one village or community (002 art. 22 "相邻网格互为AB岗").
+
+    ``adjacent``: whether the two boundaries share a stretch (None when a grid has no boundary
+    drawn, so adjacency cannot be shown)."""
     errors = FieldErrors()
     if grid_code == backup_grid_code:
         errors.add("backup_grid_code", "backup_is_same_grid", "a grid cannot back itself up")
     elif grid_code[:12] != backup_grid_code[:12]:
         errors.add("backup_grid_code", "backup_not_same_community", "A/B posts pair grids of one community")
+    elif adjacent is None:
+        errors.add(
+            "backup_grid_code", "grid_not_drawn", "both grids need a boundary to show they are adjacent (002 art. 22)"
+        )
+    elif not adjacent:
+        errors.add(
+            "backup_grid_code", "backup_not_adjacent", "A/B posts pair adjacent grids (a shared boundary, 002 art. 22)"
+        )
     return errors
 
 

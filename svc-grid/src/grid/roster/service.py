@@ -6,22 +6,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grid.areas import rules as areas
 from grid.areas.models import Area
+from grid.roster import queries as roster_queries
 from grid.roster import rules
 from grid.roster.models import Absence, BackupPost, RosterEntry
+from grid.roster.queries import readable
 from grid.roster.schemas import AbsenceCreate, BackupSet, RosterEntryCreate
 from jiceng_shared.contracts.grid import WorkerLeft, WorkerRostered
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
-from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.scope import require_scope
 
 MANAGE = "grid.roster.manage"
-READ = "grid.roster.read"
+READ = roster_queries.READ
 
 
 def rules_of(settings: object) -> rules.RosterRules:
@@ -116,9 +119,7 @@ async def add_entry(
 
 
 async def leave(session: AsyncSession, principal: Principal, entry_id: str, until: dt.date) -> RosterEntry:
-    entry = await session.scalar(
-        select(RosterEntry).where(RosterEntry.id == entry_id, scope_filter(principal, READ, RosterEntry.grid_code))
-    )
+    entry = await session.scalar(select(RosterEntry).where(RosterEntry.id == entry_id, readable(principal)))
     if entry is None:
         raise not_found("roster entry", entry_id)
     require_scope(principal, MANAGE, entry.grid_code)
@@ -152,7 +153,7 @@ async def leave(session: AsyncSession, principal: Principal, entry_id: str, unti
 async def list_entries(
     session: AsyncSession, principal: Principal, *, grid_code: str | None, active_on: dt.date | None
 ) -> list[RosterEntry]:
-    stmt = select(RosterEntry).where(scope_filter(principal, READ, RosterEntry.grid_code))
+    stmt = select(RosterEntry).where(readable(principal))
     if grid_code is not None:
         stmt = stmt.where(RosterEntry.grid_code == grid_code)
     if active_on is not None:
@@ -160,13 +161,20 @@ async def list_entries(
     return list((await session.scalars(stmt.order_by(RosterEntry.grid_code, RosterEntry.since, RosterEntry.id))).all())
 
 
-async def set_backup(session: AsyncSession, principal: Principal, body: BackupSet, *, now: dt.datetime) -> None:
-    """Pair two grids of one community as each other's A/B post (互为AB岗), replacing earlier pairs."""
+async def set_backup(
+    session: AsyncSession, principal: Principal, body: BackupSet, *, now: dt.datetime, tolerance: areas.Tolerance
+) -> None:
+    """Pair two adjacent grids of one community as each other's A/B post (互为AB岗), replacing earlier pairs."""
     grid = await grid_area(session, body.grid_code)
     backup = await grid_area(session, body.backup_grid_code, "backup_grid_code")
     require_scope(principal, MANAGE, grid.code)
     require_scope(principal, MANAGE, backup.code)
-    rules.check_backup(grid.code, backup.code).raise_if_any()
+    adjacent = (
+        areas.adjacent(areas.geometry(grid.polygon), areas.geometry(backup.polygon), tolerance)
+        if grid.polygon and backup.polygon
+        else None
+    )
+    rules.check_backup(grid.code, backup.code, adjacent=adjacent).raise_if_any()
     for a, b in ((grid, backup), (backup, grid)):
         row = await session.get(BackupPost, a.code)
         if row is None:
@@ -182,6 +190,78 @@ async def set_backup(session: AsyncSession, principal: Principal, body: BackupSe
         else:
             row.backup_grid_code, row.set_by, row.set_at = b.code, principal.subject, now
     await session.flush()
+
+
+async def entries_on(session: AsyncSession, grid_code: str, day: dt.date) -> list[RosterEntry]:
+    """The posts held on a grid on ``day``."""
+    return list(
+        (
+            await session.scalars(
+                select(RosterEntry).where(RosterEntry.grid_code == grid_code, _active(day)).order_by(RosterEntry.id)
+            )
+        ).all()
+    )
+
+
+async def move_entry(
+    session: AsyncSession, entry: RosterEntry, to: Area | None, *, day: dt.date, actor: str, now: dt.datetime
+) -> RosterEntry | None:
+    """A grid redrawn into others (a split): the post on the old grid ends the day before ``day``
+    and, when the person goes with a part, the same post starts there on ``day`` (both published)."""
+    entry.until = max(entry.since, day - dt.timedelta(days=1))
+    await emit(
+        session,
+        WorkerLeft(
+            roster_id=entry.id,
+            worker_id=entry.worker_id,
+            grid_code=entry.grid_code,
+            township_code=entry.township_code,
+            until=entry.until,
+        ),
+        subject=entry.id,
+        township=entry.township_code,
+    )
+    if to is None:
+        return None
+    moved = RosterEntry(
+        id=new_id(),
+        grid_code=to.code,
+        community_code=to.code[:12],
+        township_code=township_of(to),
+        worker_id=entry.worker_id,
+        username=entry.username,
+        name=entry.name,
+        post=entry.post,
+        committee_member=entry.committee_member,
+        since=day,
+        until=None,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(moved)
+    await emit(
+        session,
+        WorkerRostered(
+            roster_id=moved.id,
+            worker_id=moved.worker_id,
+            username=moved.username,
+            name=moved.name,
+            post=moved.post,
+            grid_code=moved.grid_code,
+            township_code=moved.township_code,
+            since=moved.since,
+        ),
+        subject=moved.id,
+        township=moved.township_code,
+    )
+    return moved
+
+
+async def drop_backups(session: AsyncSession, grid_code: str) -> None:
+    """A retired grid backs no one up and has no backup: its A/B pairs end."""
+    await session.execute(
+        delete(BackupPost).where(or_(BackupPost.grid_code == grid_code, BackupPost.backup_grid_code == grid_code))
+    )
 
 
 async def full_time_worker(session: AsyncSession, grid_code: str, day: dt.date) -> RosterEntry | None:

@@ -9,23 +9,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
+from grid.tasks import queries as tasks_queries
 from grid.tasks import rules
 from grid.tasks.models import AdmissionList, GridTask, TaskAssignment
+from grid.tasks.queries import readable
 from grid.tasks.schemas import AdmissionListCreate, TaskCreate, TaskReport
 from jiceng_shared.contracts.grid import TaskCompleted
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
-from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.scope import require_scope
 from jiceng_shared.versioning import VersionedList, check_effective_from
 from jiceng_shared.workdays import COUNTY_ZONE
 
 MANAGE_LIST = "grid.admission.manage"
 READ_LIST = "grid.admission.read"
 ASSIGN = "grid.task.assign"
-READ = "grid.task.read"
 REPORT = "grid.task.report"
+READ = tasks_queries.READ
 
 
 #: the admission list's versions, one series per county (the platform's one versioned-list mechanism)
@@ -125,12 +127,6 @@ async def assign(
     return task, assignments
 
 
-def _readable(principal: Principal) -> object:
-    return scope_filter(principal, READ, TaskAssignment.grid_code, TaskAssignment.dept) | scope_filter(
-        principal, READ, TaskAssignment.grid_code
-    )
-
-
 async def list_assignments(
     session: AsyncSession,
     principal: Principal,
@@ -142,7 +138,7 @@ async def list_assignments(
     stmt = (
         select(TaskAssignment, GridTask)
         .join(GridTask, GridTask.id == TaskAssignment.task_id)
-        .where(_readable(principal))
+        .where(readable(principal))
     )
     if grid_code is not None:
         stmt = stmt.where(TaskAssignment.grid_code == grid_code)
@@ -165,7 +161,7 @@ async def report(
         await session.execute(
             select(TaskAssignment, GridTask)
             .join(GridTask, GridTask.id == TaskAssignment.task_id)
-            .where(TaskAssignment.id == assignment_id, _readable(principal))
+            .where(TaskAssignment.id == assignment_id, readable(principal))
         )
     ).first()
     if row is None:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
@@ -20,6 +20,7 @@ from jiceng_shared.masking import mask_person_name
 from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
+READ = "grid.visit.read"
 GROUP_LABELS = SPECIAL_GROUPS | {"household": "一般居民家庭", "patrol": "网格巡查"}
 
 
@@ -88,7 +89,9 @@ async def obligations(
     grid_where = Area.code == grid_code if grid_code else Area.township_code == township_code
     grids = (
         await conn.execute(
-            select(Area.code, Area.township_code, Area.created_at).where(grid_where, Area.level == "grid")
+            select(Area.code, Area.township_code, Area.created_at).where(
+                grid_where, Area.level == "grid", Area.status == "active"
+            )
         )
     ).all()
     res_where = (Resident.grid_code == grid_code) if grid_code else (Resident.township_code == township_code)
@@ -191,6 +194,15 @@ async def obligations(
             )
         )
     return out
+
+
+def readable(principal: Principal, covered: set[str] | frozenset[str] = frozenset()) -> ColumnElement[bool]:
+    """The scope filter of visits: those of grids in the caller's scope, and of the grids it covers
+    as the B post of an absent A (the scope's code range written into the SQL)."""
+    clause = scope_filter(principal, READ, Visit.grid_code, inline=True)
+    if covered and principal.can(READ):
+        clause = clause | Visit.grid_code.in_(sorted(covered))
+    return clause
 
 
 async def visible_grids(
@@ -354,10 +366,33 @@ async def township_counts(
     def add(grid: str, state: str, n: int) -> None:
         counts.setdefault(grid, {"due": 0, "overdue": 0, "done": 0})[state] += n
 
+    for d in await township_patrols(
+        session, today=today, visit_rules=visit_rules, cal=cal, township_code=township_code
+    ):
+        add(d.grid_code, d.state, 1)
+    for _subject, _group, _period, sub in _obligation_selects(township_code, today, visit_rules, cal):
+        rows = await conn.execute(select(sub.c.g, sub.c.state, func.count()).group_by(sub.c.g, sub.c.state))
+        for grid, state, n in rows.all():
+            add(grid, state, n)
+    return counts
+
+
+async def township_patrols(
+    session: AsyncSession,
+    *,
+    today: dt.date,
+    visit_rules: rules.VisitRules,
+    cal: WorkdayCalendar,
+    township_code: str,
+) -> list[Due]:
+    """The daily patrol obligation of every active grid of a township."""
+    conn = await session.connection()
     lookback = rules.lookback_start(visit_rules, today, cal)
     grids = (
         await conn.execute(
-            select(Area.code, Area.created_at).where(Area.township_code == township_code, Area.level == "grid")
+            select(Area.code, Area.created_at).where(
+                Area.township_code == township_code, Area.level == "grid", Area.status == "active"
+            )
         )
     ).all()
     patrols = dict(
@@ -369,16 +404,12 @@ async def township_counts(
             )
         ).all()
     )
+    period = visit_rules.patrol_period
+    out = []
     for code, created in grids:
-        o = rules.obligation(
-            visit_rules.patrol_period, today, last_visit=patrols.get(code), since=cal.local_date(created), cal=cal
-        )
-        add(code, o.state, 1)
-    for _subject, _group, _period, sub in _obligation_selects(township_code, today, visit_rules, cal):
-        rows = await conn.execute(select(sub.c.g, sub.c.state, func.count()).group_by(sub.c.g, sub.c.state))
-        for grid, state, n in rows.all():
-            add(grid, state, n)
-    return counts
+        o = rules.obligation(period, today, last_visit=patrols.get(code), since=cal.local_date(created), cal=cal)
+        out.append(Due(code, township_code, "patrol", "patrol", period, o.state, o.due_on, o.last_visit))
+    return out
 
 
 async def township_overdue(
@@ -389,10 +420,13 @@ async def township_overdue(
     cal: WorkdayCalendar,
     township_code: str,
 ) -> list[Due]:
-    """The overdue person and household obligations of a township, found in the database (what the
-    overdue scan publishes, without loading the township's people)."""
+    """The overdue patrol, person and household obligations of a township, found in the database
+    (what the overdue scan publishes, without loading the township's people)."""
     conn = await session.connection()
-    out: list[Due] = []
+    patrols = await township_patrols(
+        session, today=today, visit_rules=visit_rules, cal=cal, township_code=township_code
+    )
+    out: list[Due] = [d for d in patrols if d.state == "overdue"]
     for subject, group, period, sub in _obligation_selects(township_code, today, visit_rules, cal):
         cols = [sub.c.g, sub.c.key, sub.c.name, sub.c.household, sub.c.last]
         if subject == "person":

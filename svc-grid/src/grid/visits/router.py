@@ -16,7 +16,6 @@ from grid.visits.schemas import DueItem, DueList, ScanOut, VisitCreate, VisitInc
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import MAX_LIMIT
-from jiceng_shared.scope import scope_filter
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/visits", tags=["visits"])
@@ -94,10 +93,8 @@ async def list_visits(
     day: dt.date | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> list[VisitOut]:
-    clause = scope_filter(principal, service.READ, Visit.grid_code)
     covered = await roster.covered_grids(session, principal, ctx.calendar.local_date(ctx.now()))
-    if covered:
-        clause = clause | Visit.grid_code.in_(sorted(covered))
+    clause = queries.readable(principal, covered)
     rows = await queries.list_visits(session, clause, grid_code=grid_code, worker_id=worker_id, day=day, limit=limit)
     return [to_out(v) for v in rows]
 

@@ -25,12 +25,11 @@ from jiceng_shared.geo import point_in_polygon
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
 from jiceng_shared.schemas import PointIn
-from jiceng_shared.scope import scope_filter
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.workdays import WorkdayCalendar
 
 RECORD = "grid.visit.record"
-READ = "grid.visit.read"
+READ = queries.READ
 SCAN = "grid.visit.scan"
 
 
@@ -131,10 +130,7 @@ async def record(
 
 async def visible_visit(session: AsyncSession, principal: Principal, visit_id: str, today: dt.date) -> Visit:
     covered = await roster.covered_grids(session, principal, today)
-    clause = scope_filter(principal, READ, Visit.grid_code)
-    if covered and principal.can(READ):
-        clause = clause | Visit.grid_code.in_(sorted(covered))
-    visit = await session.scalar(select(Visit).where(Visit.id == visit_id, clause))
+    visit = await session.scalar(select(Visit).where(Visit.id == visit_id, queries.readable(principal, covered)))
     if visit is None:
         raise not_found("visit", visit_id)
     return visit
@@ -180,7 +176,8 @@ async def to_incident(
 
 
 async def publish_overdue(session: AsyncSession, ctx: ServiceContext, township_code: str) -> int:
-    """Publish ``grid.visit.overdue`` once for every missed person/household obligation of a township."""
+    """Publish ``grid.visit.overdue`` once for every missed patrol, person and household obligation of a
+    township."""
     now = ctx.now()
     today = ctx.calendar.local_date(now)
     overdue = await queries.township_overdue(
@@ -206,9 +203,9 @@ async def publish_overdue(session: AsyncSession, ctx: ServiceContext, township_c
         if (d.grid_code, d.due_on) not in workers:
             entry = await roster.full_time_worker(session, d.grid_code, d.due_on)
             workers[(d.grid_code, d.due_on)] = entry.worker_id if entry else None
-        resident_id = d.resident_id or await queries.household_representative(
-            session, d.grid_code, d.household_no or ""
-        )
+        resident_id = d.resident_id
+        if d.subject == "household":
+            resident_id = await queries.household_representative(session, d.grid_code, d.household_no or "")
         session.add(
             OverdueNotice(subject_key=d.key, group=d.group, due_on=d.due_on, grid_code=d.grid_code, published_at=now)
         )
@@ -218,7 +215,8 @@ async def publish_overdue(session: AsyncSession, ctx: ServiceContext, township_c
                 grid_code=d.grid_code,
                 township_code=d.township_code,
                 worker_id=workers[(d.grid_code, d.due_on)],
-                resident_id=resident_id or "",
+                subject=d.subject,
+                resident_id=resident_id,
                 group=d.group,
                 due_on=d.due_on,
                 household_no=d.household_no,

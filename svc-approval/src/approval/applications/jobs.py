@@ -1,4 +1,5 @@
-"""The deadline scanner's queries: deemed acceptances (law art. 32) and overdue reports, once each.
+"""Background scans of applications (approval/jobs.py runs them): deemed acceptances (law art. 32)
+and overdue reports, each once.
 
 Rows are taken with SKIP LOCKED, so replicas can scan side by side.
 """

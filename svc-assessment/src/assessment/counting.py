@@ -1,0 +1,22 @@
+"""Counting the facts recorded from events, one way for every sub-domain: a fact is inserted once
+(a redelivered event finds its row and changes nothing), and a rate's numerator is the number of
+rows of a group that meet a condition (0, not NULL, for a group with none)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiceng_shared.db import dialect_insert
+
+
+def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """In a grouped SELECT: how many rows of the group meet ``condition``."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def insert_once(session: AsyncSession, model: Any, **values: object) -> None:
+    """Insert a fact unless its key is there already (the event was delivered before)."""
+    await session.execute(dialect_insert(session, model.__table__).values(**values).on_conflict_do_nothing())

@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2: services and service requests for third-party clients."""
