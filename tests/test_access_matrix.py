@@ -399,12 +399,18 @@ INSTANT, INSTANT_MATERIALS = "elderly_card", ("id_card", "photo")
 
 
 async def window_application(
-    ctx: Ctx, t: demo.Township, item: str, materials: tuple[str, ...], *, check_later: bool = False
+    ctx: Ctx,
+    t: demo.Township,
+    item: str,
+    materials: tuple[str, ...],
+    *,
+    check_later: bool = False,
+    clerk: str | None = None,
 ) -> dict:
     """Received at the window of ``t`` by its clerk: accepted when complete (unless checked later),
     else notified once (awaiting materials)."""
     return await ctx.call(
-        f"window_clerk.{t.slug}",
+        clerk or f"window_clerk.{t.slug}",
         "POST",
         "/api/approval/v1/applications",
         json={
@@ -487,11 +493,13 @@ async def public_status_body(ctx: Ctx, t: demo.Township, _p: Principal) -> tuple
     return {"receipt_number": app["receipt_number"], "check_code": app["check_code"]}, t.code, None
 
 
-async def bad_rating(ctx: Ctx, t: demo.Township) -> dict:
-    """An instant item handed out, rated 不满意 with its rating code: its rectification (open)."""
-    app = await window_application(ctx, t, INSTANT, INSTANT_MATERIALS)
+async def bad_rating(ctx: Ctx, t: demo.Township, clerk: str | None = None) -> dict:
+    """An instant item handed out by ``clerk`` (the township's window clerk), rated 不满意 with its
+    rating code: its rectification (open)."""
+    clerk = clerk or f"window_clerk.{t.slug}"
+    app = await window_application(ctx, t, INSTANT, INSTANT_MATERIALS, clerk=clerk)
     done = await ctx.call(
-        f"window_clerk.{t.slug}",
+        clerk,
         "POST",
         f"/api/approval/v1/applications/{app['id']}/handout",
         json={"delivery": "window"},
@@ -521,8 +529,10 @@ async def rectification_params(ctx: Ctx, t: demo.Township, _p: Principal) -> Sco
 
 
 async def assigned_to_caller(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
-    """Open, and the caller's to handle: assigned to them (the township leader handles any anyway)."""
-    rect = await bad_rating(ctx, t)
+    """Open, and the caller's to handle: assigned to them (the township leader handles any anyway).
+    Served by another clerk when the caller is the window clerk: the rated clerk never handles it."""
+    served_by = f"window_clerk2.{t.slug}" if login_of(ctx, p) == f"window_clerk.{t.slug}" else None
+    rect = await bad_rating(ctx, t, served_by)
     if not p.can("approval.rectification.assign"):
         rect = await ctx.call(
             f"township_leader.{t.slug}",
@@ -1591,6 +1601,11 @@ async def webhook_delivery_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -
     return {"delivery_id": str(uuid.uuid4())}, None, None
 
 
+async def record_access_params(_ctx: Ctx, _t: demo.Township, _p: Principal) -> Scoped:
+    # any record id: the access record of one nobody reached is an empty page
+    return {"record_id": str(uuid.uuid4())}, None, None
+
+
 FIXTURES: dict[tuple[str, str], Fixture] = {
     ("GET", "/api/grid/v1/areas/{code}"): Fixture(params=area_params),
     ("GET", "/api/grid/v1/areas/{code}/versions"): Fixture(params=area_params),
@@ -1665,6 +1680,7 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
     ),
     ("GET", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params),
     ("PATCH", "/api/iam/v1/users/{user_id}"): Fixture(params=user_params, body=user_noop_body, ok=frozenset({200})),
+    ("POST", "/api/iam/v1/users/{user_id}/unlock"): Fixture(params=user_params, ok=frozenset({204})),
     ("GET", "/api/iam/v1/clients/{client_id}"): Fixture(params=client_params, unscoped=True),
     ("PATCH", "/api/iam/v1/clients/{client_id}"): Fixture(
         params=client_params, body=client_noop_body, ok=frozenset({200}), unscoped=True
@@ -1691,6 +1707,9 @@ FIXTURES: dict[tuple[str, str], Fixture] = {
         params=webhook_delivery_params, ok=frozenset({404}), unscoped=True
     ),
     ("POST", "/auth/logout"): Fixture(ok=frozenset({204}), unscoped=True),
+    ("GET", "/api/iam/v1/audit/record-accesses/{record_id}"): Fixture(
+        params=record_access_params, ok=frozenset({200}), unscoped=True
+    ),
     ("POST", "/api/iam/v1/admins"): Fixture(body=admin_body, ok=frozenset({201}), unscoped=True),
     ("DELETE", "/api/iam/v1/admins/{user_id}/second-factor"): Fixture(
         params=admin_params, ok=frozenset({204}), unscoped=True
@@ -2255,7 +2274,9 @@ async def run_cell(ctx: Ctx, route: Route, role: str, scope: str) -> Cell:
             **({"json": body} if body is not None and route.path != "/auth/token" else {}),
         )
     cell.status = response.status_code
-    problem = response.json() if response.headers.get("content-type", "").endswith("json") and response.content else {}
+    # JSON or a problem (not NDJSON, the audit export's lines)
+    is_json = response.headers.get("content-type", "").split(";")[0].endswith(("/json", "+json"))
+    problem = response.json() if is_json and response.content else {}
     code = problem.get("code") if isinstance(problem, dict) else None
     cell.note = f"[{code}] {headers['x-request-id']}" if code else headers["x-request-id"]
     if cell.status not in cell.expected:

@@ -62,7 +62,7 @@ def test_only_the_gateways_pods_get_the_private_signing_keys():
         if deployment["metadata"]["name"] == "gateway":
             assert secrets == {"jiceng-gateway-keys"}
         else:
-            assert secrets == {"jiceng-public-keys"}, deployment["metadata"]["name"]
+            assert secrets == {"jiceng-public-keys", "jiceng-personal-data-keys"}, deployment["metadata"]["name"]
 
 
 def test_each_process_connects_with_its_own_database_role():

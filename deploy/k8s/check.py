@@ -27,6 +27,7 @@ EXTERNAL = {
         "Secret/jiceng-pgbouncer",
         "Secret/jiceng-gateway-keys",
         "Secret/jiceng-public-keys",
+        "Secret/jiceng-personal-data-keys",
     }
 }
 SUPPORTED = {

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,11 +22,18 @@ from jiceng_shared.policy import Policy
 from jiceng_shared.stack import free_port
 from jiceng_shared.testing.plugin import delete_stream
 
+#: per gateway database, the demo TOTP steps its logins have used (each code logs in once)
+TOTP_STEPS: dict[str, dict[str, int]] = {}
+
 
 @dataclass
 class RunningGateway:
     app: Any
     settings: GatewaySettings
+    #: the demo TOTP steps this gateway's database has seen
+    totp_steps: dict[str, int] = field(default_factory=dict)
+    #: tokens handed out by token(), reused while they work
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def state(self) -> Any:
@@ -38,9 +45,17 @@ class RunningGateway:
         return httpx.AsyncClient(transport=transport, base_url="http://gateway")
 
     async def token(self, username: str, password: str = "demo", address: str | None = None) -> str:
+        """An access token of a demo user: the one from an earlier call while it still works (a TOTP
+        code logs in once, so the administrators' logins are few), else a new login."""
         async with self.client(address or f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}") as c:
-            response = await c.post("/auth/token", data=demo_login_form(username, password))
+            kept = self.tokens.get((username, password))
+            if kept is not None:
+                me = await c.get("/auth/me", headers={"Authorization": f"Bearer {kept}"})
+                if me.status_code == 200:
+                    return kept
+            response = await c.post("/auth/token", data=demo_login_form(username, password, self.totp_steps))
         assert response.status_code == 200, response.text
+        self.tokens[(username, password)] = response.json()["access_token"]
         return response.json()["access_token"]
 
     async def flush_audit(self) -> None:
@@ -83,7 +98,8 @@ def make_gateway(infra, databases):
                 if fresh:
                     await seed(SimpleNamespace(settings=settings, db=app.api.state.db))  # type: ignore[arg-type]
                 await asyncio.wait_for(app.api.state.identity_changes.subscribed.wait(), timeout=15)
-                yield RunningGateway(app, settings)
+                # replicas on one database share what their demo logins have used
+                yield RunningGateway(app, settings, TOTP_STEPS.setdefault(database_url, {}))
         finally:
             if own_stream:  # the stream and area bucket the gateway made for its area feed
                 await delete_stream(infra.nats_url, prefix)

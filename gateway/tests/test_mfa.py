@@ -3,6 +3,8 @@ code or a single-use recovery code, reset by the security administrator (never b
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import uuid
 
 import pyotp
@@ -43,6 +45,12 @@ async def _new_admin(gw, role: str = "audit_admin") -> dict:
     return response.json()
 
 
+def _code(secret: str, steps_ahead: int = 0) -> str:
+    """The code of the current step (or one ahead, which the drift window accepts)."""
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(dt.datetime.now(dt.UTC)) + steps_ahead)
+
+
 async def _enrol(c, username: str) -> tuple[str, list[str]]:
     started = await c.post("/auth/mfa/enrolment", data={"username": username, "password": PASSWORD})
     assert started.status_code == 200, started.text
@@ -53,7 +61,7 @@ async def _enrol(c, username: str) -> tuple[str, list[str]]:
     assert wrong.status_code == 400 and wrong.json()["code"] == "mfa_invalid"
     confirmed = await c.post(
         "/auth/mfa/confirmation",
-        data={"username": username, "password": PASSWORD, "totp": pyotp.TOTP(secret).now()},
+        data={"username": username, "password": PASSWORD, "totp": _code(secret)},
     )
     assert confirmed.status_code == 200, confirmed.text
     return secret, confirmed.json()["recovery_codes"]
@@ -69,7 +77,7 @@ async def test_an_administrator_enrols_a_totp_and_logs_in_only_with_a_code(gw):
         assert len(codes) == gw.settings.recovery_code_count == 10
         assert (await _login(c, name)).json()["code"] == "mfa_required"
         assert (await _login(c, name, totp="123456")).json()["code"] == "mfa_invalid"
-        ok = await _login(c, name, totp=pyotp.TOTP(secret).now())
+        ok = await _login(c, name, totp=_code(secret, 1))  # the confirming code was spent: the next one
         assert ok.status_code == 200 and ok.json()["access_token"]
         again = await c.post("/auth/mfa/enrolment", data={"username": name, "password": PASSWORD})
         assert again.status_code == 409 and again.json()["code"] == "mfa_already_enrolled"
@@ -93,7 +101,7 @@ async def test_ordinary_accounts_need_no_second_factor_and_a_wrong_password_neve
         assert (await _login(c, "dispatcher.bufeng", DEMO_PASSWORD)).status_code == 200
         wrong = await _login(c, "county_admin", "not the password", totp=pyotp.TOTP("A" * 32).now())
         assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_grant"
-        demo_admin = await c.post("/auth/token", data=demo_login_form("county_admin"))
+        demo_admin = await c.post("/auth/token", data=demo_login_form("county_admin", steps=gw.totp_steps))
         assert demo_admin.status_code == 200
         without = await _login(c, "county_admin", DEMO_PASSWORD)
         assert without.status_code == 400 and without.json()["code"] == "mfa_required"
@@ -115,3 +123,44 @@ async def test_the_security_administrator_resets_a_lost_second_factor_but_not_th
         after = await _login(c, admin["username"])
         assert after.json()["code"] == "mfa_enrolment_required"  # the holder enrols again, with their password
         await _enrol(c, admin["username"])
+
+
+async def test_a_totp_code_logs_in_once_within_its_window(gw):
+    admin = await _new_admin(gw)
+    name = admin["username"]
+    async with gw.client("10.77.0.5") as c:
+        started = await c.post("/auth/mfa/enrolment", data={"username": name, "password": PASSWORD})
+        secret = started.json()["secret"]
+        totp = pyotp.TOTP(secret)
+        step = totp.timecode(dt.datetime.now(dt.UTC))
+        confirming = totp.generate_otp(step)
+        confirmed = await c.post(
+            "/auth/mfa/confirmation", data={"username": name, "password": PASSWORD, "totp": confirming}
+        )
+        assert confirmed.status_code == 200
+        # the code that confirmed the enrolment does not log in (still inside the drift window)
+        spent = await _login(c, name, totp=confirming)
+        assert spent.status_code == 400 and spent.json()["code"] == "mfa_code_used"
+        nxt = totp.generate_otp(step + 1)
+        assert (await _login(c, name, totp=nxt)).status_code == 200
+        again = await _login(c, name, totp=nxt)
+        assert again.status_code == 400 and again.json()["code"] == "mfa_code_used"
+        # an older code of the window is refused too once a later one was accepted
+        assert (await _login(c, name, totp=confirming)).json()["code"] == "mfa_code_used"
+    async with gw.state.db.session() as s:
+        failures = (
+            await s.scalars(
+                select(AuditEntry.detail).where(AuditEntry.subject == name, AuditEntry.outcome == "failure")
+            )
+        ).all()
+    assert any("TOTP code used before" in (d or "") for d in failures)
+
+
+async def test_two_logins_racing_with_one_code_let_one_in(gw):
+    admin = await _new_admin(gw)
+    name = admin["username"]
+    async with gw.client("10.77.0.6") as c:
+        secret, _ = await _enrol(c, name)
+        code = _code(secret, 1)
+        first, second = await asyncio.gather(_login(c, name, totp=code), _login(c, name, totp=code))
+    assert sorted([first.status_code, second.status_code]) == [200, 400]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.models import AuditEntry
+from jiceng_shared.devkeys import demo_login_form
 
 COUNTY = "320971000000"
 BUFENG = "320971100000"
@@ -77,7 +78,9 @@ async def test_the_system_administrator_cannot_touch_administrative_accounts_or_
         )
         assert promote.status_code == 403 and promote.json()["code"] == "privileged_account"
         assert (await c.post("/api/iam/v1/admins", headers=admin, json={})).status_code == 403
-    assert (await gw.token("auditor")) is not None  # the auditor's password is unchanged
+    async with gw.client() as c:  # the auditor's password is unchanged: a new login works
+        login = await c.post("/auth/token", data=demo_login_form("auditor", steps=gw.totp_steps))
+    assert login.status_code == 200, login.text
 
 
 async def test_only_the_security_administrator_creates_administrators_and_it_is_audited(gw, tokens):
@@ -178,3 +181,38 @@ async def test_the_audit_administrator_reads_the_audit_log_and_nothing_else(gw, 
         ):
             response = await c.request(method, path, headers=audit_admin, json={} if method == "POST" else None)
             assert response.status_code == 403, (method, path)
+
+
+async def test_the_security_administrator_alone_unlocks_an_account_locked_by_failed_logins(gw, tokens):
+    user = await _user(gw, tokens["security_admin"], "window_clerk.xincheng")
+    # a token of its own: an earlier test disabled and re-enabled the county administrator
+    others = {"county_admin": bearer(await gw.token("county_admin")), "audit_admin": tokens["audit_admin"]}
+    others["auditor"] = tokens["auditor"]
+    async with gw.client("10.66.0.1") as c:
+        for _ in range(5):
+            failed = await c.post(
+                "/auth/token", data={"grant_type": "password", "username": user["username"], "password": "wrong"}
+            )
+            assert failed.status_code == 400
+    form = {"grant_type": "password", "username": user["username"], "password": "demo"}
+    async with gw.client("10.66.0.2") as c:
+        assert (await c.post("/auth/token", data=form)).status_code == 429
+        for role, headers in others.items():
+            refused = await c.post(f"/api/iam/v1/users/{user['id']}/unlock", headers=headers)
+            assert refused.status_code == 403, role
+        assert (await c.post("/auth/token", data=form)).status_code == 429
+        unlocked = await c.post(f"/api/iam/v1/users/{user['id']}/unlock", headers=tokens["security_admin"])
+        assert unlocked.status_code == 204
+        assert (await c.post("/auth/token", data=form)).status_code == 200
+        me = (await c.get("/auth/me", headers=tokens["security_admin"])).json()
+        own = await c.post(f"/api/iam/v1/users/{me['subject']}/unlock", headers=tokens["security_admin"])
+        assert own.status_code == 403 and own.json()["code"] == "own_account"
+    async with gw.state.db.session() as s:
+        [entry] = (
+            await s.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.action == "iam.account.unlocked", AuditEntry.resource.contains(user["id"])
+                )
+            )
+        ).all()
+    assert entry.subject == "security_admin" and '"failures": 5' in entry.detail

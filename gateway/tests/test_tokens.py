@@ -104,7 +104,7 @@ async def test_no_token_or_garbage_is_a_401_and_public_keys_need_none(gw):
 
 async def test_the_token_endpoint_says_no_store_and_refuses_unknown_grants(gw):
     async with gw.client("10.1.0.1") as c:
-        ok = await c.post("/auth/token", data=demo_login_form("auditor"))
+        ok = await c.post("/auth/token", data=demo_login_form("auditor", steps=gw.totp_steps))
         assert ok.headers["cache-control"] == "no-store"
         bad = await c.post("/auth/token", data={"grant_type": "implicit"})
         assert bad.status_code == 400 and bad.json()["error"] == "unsupported_grant_type"

@@ -15,6 +15,7 @@ from approval_testkit import (
     public,
     receive,
 )
+from sqlalchemy import text
 
 from approval import jobs
 from approval.applications.models import Application, Notice
@@ -289,12 +290,32 @@ async def test_lists_filter_and_mask_the_id_number(approval):
     app = await receive(approval, "elderly_card", ["id_card", "photo"], green_channel="veteran")
     listed = await approval.client.get(f"{API}/applications", params={"correlation_id": app["id"]}, headers=as_(CLERK))
     [row] = listed.json()["items"]
-    assert row["applicant_id_number"] == "320911********1234" and row["green_channel_zh"] == "退役军人"
+    assert row["applicant_id_number_masked"] == "320911********1234" and row["green_channel_zh"] == "退役军人"
+    assert "applicant_id_number" not in row and "applicant_phone" not in row
     priority = await approval.client.get(
         f"{API}/applications", params={"priority": True, "limit": 200}, headers=as_(CLERK)
     )
     assert app["id"] in {a["id"] for a in priority.json()["items"]}
     assert all(a["priority"] for a in priority.json()["items"])
+
+
+async def test_the_detail_alone_carries_the_full_id_number_and_phone(approval):
+    app = await receive(approval, "elderly_card", ["id_card", "photo"])
+    detail = await get(approval, app["id"])
+    assert detail["applicant_id_number"] == "320911195001011234" and detail["applicant_phone"] == "13800000000"
+    assert detail["applicant_id_number_masked"] == "320911********1234"
+
+
+async def test_the_applicant_s_id_number_and_phone_are_encrypted_in_the_table(approval):
+    app = await receive(approval, "elderly_card", ["id_card", "photo"])
+    async with approval.ctx.db.session() as s:
+        number, phone = (
+            await s.execute(
+                text("SELECT applicant_id_number, applicant_phone FROM applications WHERE id = :id"), {"id": app["id"]}
+            )
+        ).one()
+    assert number.startswith("enc:1:sm4:") and "320911" not in number
+    assert phone.startswith("enc:1:sm4:") and "13800000000" not in phone
 
 
 async def test_proxy_flags_and_green_channel_are_kept(approval):

@@ -74,7 +74,8 @@ async def test_when_the_a_post_is_absent_the_b_post_takes_its_queue(approval):
         queue_b = (await approval.client.get(f"{API}/queue", headers=as_(B))).json()
         assert queue_b["serving"] == sorted([A, B])
         assert inquiry["id"] in {i["id"] for i in queue_b["inquiries"]}
-        assert application["id"] in {a["id"] for a in queue_b["applications"]}
+        [queued] = [a for a in queue_b["applications"] if a["id"] == application["id"]]
+        assert "*" in queued["applicant_id_number_masked"] and "applicant_id_number" not in queued
         answered = await inquiry_action(approval, inquiry["id"], "answer", {"answer": "B岗代为答复"}, who=B)
         assert answered.status_code == 200 and answered.json()["answered_at"]
     finally:

@@ -54,9 +54,10 @@ async def test_loop_3_a_residents_application_at_the_window(approval, clock):
     [row] = rectifications.json()["items"]
     assert row["due_at"] == "2026-10-20T15:59:59Z"  # five working days after Oct 13
     for path, body, who in (
-        ("assign", {"assignee_username": CLERK, "assignee_name": "步凤镇窗口人员"}, LEADER),
-        ("callback", {"reached": True, "note": "已回访致歉"}, CLERK),
-        ("close", {"outcome": "fixed", "note": "推行材料预审，一次办好"}, CLERK),
+        # another clerk handles it: the rated clerk never reaches the rater (51号)
+        ("assign", {"assignee_username": "window_clerk2.bufeng", "assignee_name": "步凤镇窗口人员乙"}, LEADER),
+        ("callback", {"reached": True, "note": "已回访致歉"}, "window_clerk2.bufeng"),
+        ("close", {"outcome": "fixed", "note": "推行材料预审，一次办好"}, "window_clerk2.bufeng"),
     ):
         clock.advance(days=1)
         response = await approval.client.post(f"{API}/rectifications/{row['id']}/{path}", json=body, headers=as_(who))

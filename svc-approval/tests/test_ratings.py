@@ -6,9 +6,12 @@ from approval_testkit import API, as_, count, finished, get, local, outbox, rate
 
 from approval import jobs
 from approval.ratings.models import Rating, Rectification
+from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
 
 LEADER = "township_leader.bufeng"
 CLERK = "window_clerk.bufeng"
+#: another clerk of the township: the rated clerk never handles their own bad rating
+HANDLER = "window_clerk2.bufeng"
 
 
 async def written(svc) -> tuple[int, int, int]:
@@ -87,25 +90,25 @@ async def test_a_bad_rating_is_called_back_and_rectified_within_five_working_day
     assert response.status_code == 403 and response.json()["code"] == "not_assignee"
     assigned = await approval.client.post(
         f"{API}/rectifications/{row['id']}/assign",
-        json={"assignee_username": CLERK, "assignee_name": "步凤镇窗口人员"},
+        json={"assignee_username": HANDLER, "assignee_name": "步凤镇窗口人员乙"},
         headers=as_(LEADER),
     )
     assert assigned.status_code == 200 and assigned.json()["callback_contact"] == "13900000000"
-    mine = await approval.client.get(f"{API}/rectifications/{row['id']}", headers=as_(CLERK))
+    mine = await approval.client.get(f"{API}/rectifications/{row['id']}", headers=as_(HANDLER))
     assert mine.json()["callback_contact"] == "13900000000"
     early = await approval.client.post(
-        f"{API}/rectifications/{row['id']}/close", json={"outcome": "fixed", "note": "已增设窗口"}, headers=as_(CLERK)
+        f"{API}/rectifications/{row['id']}/close", json={"outcome": "fixed", "note": "已增设窗口"}, headers=as_(HANDLER)
     )
     assert early.status_code == 409 and early.json()["code"] == "callback_missing"
     called = await approval.client.post(
         f"{API}/rectifications/{row['id']}/callback",
         json={"reached": True, "note": "已致歉并说明改进措施"},
-        headers=as_(CLERK),
+        headers=as_(HANDLER),
     )
     assert called.status_code == 200 and called.json()["callback_reached"] is True
     clock.set(local(2026, 10, 13, 23, 59))  # the fifth working day after Sep 30
     closed = await approval.client.post(
-        f"{API}/rectifications/{row['id']}/close", json={"outcome": "fixed", "note": "已增设窗口"}, headers=as_(CLERK)
+        f"{API}/rectifications/{row['id']}/close", json={"outcome": "fixed", "note": "已增设窗口"}, headers=as_(HANDLER)
     )
     assert closed.status_code == 200 and closed.json()["on_time"] is True and closed.json()["outcome_zh"] == "已整改"
     [event] = [
@@ -176,3 +179,46 @@ async def test_a_finished_unrated_service_is_invited_after_three_days_and_only_o
     again = await jobs.scan(approval.ctx, done_at + dt.timedelta(days=4))
     assert [s["action"] for s in (await get(approval, unrated["id"]))["timeline"]].count("rating_invited") == 1
     assert again["invited"] == 0
+
+
+async def test_the_rated_clerk_neither_handles_nor_decides_the_appeal_of_their_bad_rating(approval):
+    app = await finished(approval)
+    assert app["clerk_username"] == CLERK
+    await rate(approval, app, 1, contact="13922223333", comment="乱评")
+    row = await rectification_of(approval, app["id"])
+    refused = await approval.client.post(
+        f"{API}/rectifications/{row['id']}/assign",
+        json={"assignee_username": CLERK, "assignee_name": "步凤镇窗口人员"},
+        headers=as_(LEADER),
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "rated_clerk"
+    # even holding the leader's right to step in, the rated clerk may not close it as an upheld appeal
+    clerk = demo_principal(CLERK)
+    leader = demo_principal(LEADER)
+    both = headers_for(
+        principal(
+            *[(b.role, b.area, b.dept) for b in clerk.bindings + leader.bindings], subject=clerk.subject, username=CLERK
+        )
+    )
+    mine = await approval.client.get(f"{API}/rectifications/{row['id']}", headers=both)
+    assert mine.json()["callback_contact"] is None
+    closed = await approval.client.post(
+        f"{API}/rectifications/{row['id']}/close", json={"outcome": "appeal_upheld", "note": "x"}, headers=both
+    )
+    assert closed.status_code == 403 and closed.json()["code"] == "not_assignee"
+
+
+async def test_window_clerks_never_reach_the_rater_through_the_application(approval):
+    app = await finished(approval)
+    await rate(approval, app, 2, comment="态度差")
+    listed = await approval.client.get(f"{API}/ratings", params={"clerk_id": app["clerk_id"]}, headers=as_(CLERK))
+    assert listed.status_code == 200 and listed.json()["items"]
+    assert all(r["application_id"] is None for r in listed.json()["items"])
+    for path in ("/ratings", "/rectifications"):
+        by_application = await approval.client.get(
+            f"{API}{path}", params={"application_id": app["id"]}, headers=as_(CLERK)
+        )
+        assert by_application.status_code == 403 and by_application.json()["code"] == "rater_protected"
+    # the back office and the leader still see which application a rating is about
+    leader = await approval.client.get(f"{API}/ratings", params={"application_id": app["id"]}, headers=as_(LEADER))
+    assert leader.json()["items"][0]["application_id"] == app["id"]

@@ -121,3 +121,34 @@ async def test_an_appeal_is_filed_within_the_window_and_decided_by_the_assessing
     assert (await feed.post("/appeals/decisions", assessor_b, ruling)).status_code == 403
     assert (await feed.post("/appeals/decisions", assessor_county, ruling)).json()["status"] == "rejected"
     clock.reset()
+
+
+async def test_nobody_decides_an_appeal_they_filed_or_that_is_their_own(feed):
+    clock = ServiceClock(feed.running.ctx)
+    # a township officer who assesses and also files for the unit on its behalf
+    both = principal(("township_leader", BUFENG), ("assessor", BUFENG), username="leader.and.assessor")
+    body = {"subject_kind": "unit", "subject_id": CLE_B.code, "period": "2026-05", "figure": "closure_rate"}
+    body["reasons"] = "5月工单已依法移送"
+    clock.set(feed.local("2026-06-03 10:00"))
+    await feed.post("/periods/2026-05/close", assessor_b, {"township_code": BUFENG})
+    filed = await feed.post("/appeals", both, body)
+    assert filed.status_code == 201, filed.text
+    decision = {"appeal_id": filed.json()["id"], "outcome": "upheld", "note": "自己决定"}
+    own = await feed.post("/appeals/decisions", both, decision)
+    assert own.status_code == 403 and own.json()["code"] == "own_appeal"
+    assert (await feed.post("/appeals/decisions", assessor_b, decision)).status_code == 200
+
+    # a grid worker who is also an assessor of the county never rules on their own grade
+    worker = feed.uid("w-")
+    await feed.rostered(worker, GRID, dt.date(2026, 1, 1))
+    await feed.settle()
+    me = principal(("grid_worker", GRID), ("assessor", COUNTY), username=f"grid.{worker}")
+    clock.set(feed.local("2027-01-05 20:00"))
+    grade = {"subject_kind": "grid_worker", "subject_id": worker, "period": "2026", "figure": "grade"}
+    grade["reasons"] = "测评对象不在本网格"
+    mine = await feed.post("/appeals", me, grade)
+    assert mine.status_code == 201, mine.text
+    ruling = {"appeal_id": mine.json()["id"], "outcome": "upheld", "note": "x"}
+    assert (await feed.post("/appeals/decisions", me, ruling)).json()["code"] == "own_appeal"
+    assert (await feed.post("/appeals/decisions", assessor_county, ruling)).status_code == 200
+    clock.reset()

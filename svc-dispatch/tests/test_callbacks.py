@@ -136,7 +136,9 @@ async def test_callers_are_masked_for_everyone_but_the_centre(desk):
     assert (await desk.get(ticket["id"], market))["caller"] == masked
     assert (await desk.get(ticket["id"], demo_principal("county_admin")))["caller"] == masked
     listed = {t["id"]: t for t in await desk.listed(dispatcher)}
-    assert listed[ticket["id"]]["caller"] == masked  # lists are masked for everyone
+    # lists are masked for everyone, in fields of their own
+    assert listed[ticket["id"]]["caller_masked"] == {"name_masked": "王**", "phone_masked": "138****1234"}
+    assert "caller" not in listed[ticket["id"]]
 
 
 def test_a_dissatisfied_callback_reopens_exactly_callback_reopen_max_times():

@@ -48,7 +48,17 @@ async def test_the_hotline_posts_a_complaint_routed_to_the_stationed_market_regu
 async def test_the_caller_contact_is_masked_in_lists(desk):
     ticket = (await desk.post("/tickets", complaint(), hotline)).json()
     listed = next(t for t in await desk.listed(hotline) if t["id"] == ticket["id"])
-    assert listed["caller"] == {"name": "王**", "phone": "138****1234"}
+    assert listed["caller_masked"] == {"name_masked": "王**", "phone_masked": "138****1234"}
+    assert "caller" not in listed  # the full contact is in the detail only
+
+
+async def test_the_centre_reads_the_full_caller_in_the_detail_only(desk):
+    ticket = (await desk.post("/tickets", complaint(), hotline)).json()
+    dispatcher = demo_principal("dispatcher.xincheng")
+    detail = await desk.get(ticket["id"], dispatcher)
+    assert detail["caller"] == {"name": "王小明", "phone": "13800001234"}
+    listed = next(t for t in await desk.listed(dispatcher) if t["id"] == ticket["id"])
+    assert listed["caller_masked"]["phone_masked"] == "138****1234" and "caller" not in listed
 
 
 async def test_a_department_system_and_the_centre_post_with_their_own_source(desk):
@@ -123,3 +133,21 @@ async def test_the_hotline_reads_back_only_the_tickets_it_posted(desk):
     # the market-regulation system reads what it posted and what its department handles
     samr_view = {t["id"] for t in await desk.listed(samr_system)}
     assert {mine["id"], by_samr["id"]} <= samr_view and grid_ticket["id"] not in samr_view
+
+
+async def test_the_caller_is_encrypted_in_the_table_and_found_by_the_phone_s_keyed_hash(desk):
+    from sqlalchemy import text
+
+    from jiceng_shared import personaldata
+
+    ticket = (await desk.post("/tickets", complaint(), hotline)).json()
+    async with desk.running.ctx.db.session() as s:
+        name, phone, phone_hash = (
+            await s.execute(
+                text("SELECT caller_name, caller_phone, caller_phone_hash FROM tickets WHERE id = :id"),
+                {"id": ticket["id"]},
+            )
+        ).one()
+    assert name.startswith("enc:1:sm4:") and "王小明" not in name
+    assert phone.startswith("enc:1:sm4:") and "13800001234" not in phone
+    assert phone_hash == personaldata.lookup("13800001234")

@@ -363,3 +363,24 @@ async def test_registration_and_its_deadline_follow_the_service_clock(enforcemen
     clock.advance(minutes=1)
     late = (await enforcement.client.get(f"{API}/cases/{case['id']}", headers=headers_for(OFFICER))).json()
     assert (late["decision_days_left"], late["decision_overdue"]) == (-1, True)
+
+
+async def test_the_party_s_name_is_encrypted_in_the_tables(enforcement, new_case):
+    from sqlalchemy import text
+
+    case = await new_case()
+    party = {"kind": "person", "name": "王晓明"}
+    notified = await post(
+        enforcement,
+        f"/cases/{case['id']}/rights-notice",
+        {"penalty": "fine", "fine_yuan": 1000, "party": party, **FACTS},
+    )
+    assert notified.status_code == 201, notified.text
+    decided = await post(enforcement, f"/cases/{case['id']}/decision", decision("ordinary", "fine", 800, party=party))
+    assert decided.status_code == 201, decided.text
+    async with enforcement.ctx.db.session() as s:
+        for table in ("rights_notices", "decisions"):
+            [stored] = (
+                await s.execute(text(f"SELECT party_name FROM {table} WHERE case_id = :id"), {"id": case["id"]})
+            ).scalars()
+            assert stored.startswith("enc:1:sm4:") and "王晓明" not in stored, table

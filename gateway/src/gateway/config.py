@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from jiceng_shared import devkeys
@@ -15,6 +16,8 @@ class GatewaySettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
     service_name: ClassVar[str] = "gateway"
     default_port: ClassVar[int] = GATEWAY.port
+    #: the gateway keeps accounts and the audit log, no residents' or applicants' records
+    holds_personal_data: ClassVar[bool] = False
 
     #: RS256 key pair of access tokens (PEM); the public half is served at /auth/jwks.json
     access_private_key: str = devkeys.ACCESS_PRIVATE_KEY
@@ -82,6 +85,14 @@ class GatewaySettings(CommonSettings):
     #: written in batches; at most this many wait in memory
     audit_queue_size: int = 10_000
     audit_flush_seconds: float = 0.2
+    #: the audit log's hash chain (gateway.auditchain): its hash function, ``sm3`` (GB/T 32905, the
+    #: commercial-cryptography choice, GB/T 39786-2021) or ``sha256``, and how often the entries
+    #: written meanwhile are sealed into it (seconds)
+    audit_chain_algorithm: Literal["sm3", "sha256"] = "sm3"
+    audit_seal_seconds: float = 1.0
+    #: audit entries are kept at least this many days, then deleted from the start of the chain
+    #: (网络安全法 art. 21: network logs kept no less than six months)
+    audit_retention_days: int = Field(default=180, ge=180)
 
     #: webhooks (gateway.webhooks): delays before the 2nd, 3rd... attempt of a failed delivery
     #: (seconds; the Standard Webhooks example schedule); after the last one the delivery fails

@@ -23,6 +23,11 @@ from gateway.models import LoginFailure, RateBucket
 from jiceng_shared.db import Database, dialect_insert
 
 
+def account_key(account: str) -> str:
+    """The ``login_failures`` key counting an account's failed logins (its lockout)."""
+    return f"account:{account.lower()}"[:200]
+
+
 def window_retry_after(times: Sequence[float], limit: int, window: float, now: float) -> float | None:
     """Seconds until one more attempt may go, given the failures ``times`` (oldest first) still in
     the window; None when it may now. Allowed again once enough old failures left the window."""
@@ -177,7 +182,7 @@ class SharedLoginThrottle:
         self.clock = clock
 
     def _keys(self, account: str, address: str | None) -> dict[str, int]:
-        keys = {f"account:{account.lower()}"[:200]: self.limits.max_per_account}
+        keys = {account_key(account): self.limits.max_per_account}
         if address:
             keys[f"address:{address}"[:200]] = self.limits.max_per_address
         return keys
@@ -217,9 +222,7 @@ class SharedLoginThrottle:
         """A right password clears the account's count; the address keeps its other failures."""
         table = LoginFailure.__table__
         async with self.db.transaction() as session:
-            await session.execute(
-                delete(table).where((table.c.key == f"account:{account.lower()}"[:200]) | table.c.id.in_(attempt))
-            )
+            await session.execute(delete(table).where((table.c.key == account_key(account)) | table.c.id.in_(attempt)))
 
     async def prune(self) -> None:
         table = LoginFailure.__table__

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
-from gateway import docs, seed
+from gateway import auditchain, docs, seed
 from gateway.access import AccessGuard, GuardedApp, answer_problem
 from gateway.audit import AuditLog
 from gateway.auth.router import router as auth_router
@@ -268,12 +268,24 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     # webhooks for department systems: a durable consumer of the events and the delivery loop
     webhooks = WebhookWorker(db, bus, settings)
 
+    async def prune_audit() -> None:
+        await auditchain.prune(db, utcnow(), settings.audit_retention_days)
+
+    async def sealing() -> None:
+        """Chain the audit entries written meanwhile (every replica: they queue on the chain's head)."""
+        while True:
+            await asyncio.sleep(settings.audit_seal_seconds)
+            try:
+                await auditchain.seal_all(db, settings.audit_chain_algorithm)
+            except Exception:
+                log.warning("audit sealing failed; retrying", exc_info=True)
+
     async def housekeeping() -> None:
         """Expired idempotency keys, login failures and idle rate buckets are deleted regularly
         (by every replica: the deletes are idempotent)."""
         while True:
             await asyncio.sleep(settings.retention_prune_seconds)
-            for prune in (idempotency.prune, throttle.prune, public_limiter.prune):
+            for prune in (idempotency.prune, throttle.prune, public_limiter.prune, prune_audit):
                 try:
                     await prune()
                 except Exception:
@@ -297,6 +309,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             asyncio.create_task(bus.connect_forever(), name="nats-connect"),
             asyncio.create_task(_follow_areas(bus, areas), name="areas"),
             asyncio.create_task(housekeeping(), name="housekeeping"),
+            asyncio.create_task(sealing(), name="audit-sealing"),
         ]
         await webhooks.start()
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Float, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
@@ -27,6 +27,8 @@ class User(Base):
     #: the second factor (TOTP, base32): set at enrolment, counted once confirmed with a first code
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_enrolled: Mapped[bool] = mapped_column(default=False, server_default="false")
+    #: the time step (RFC 6238 T) of the last code accepted: a code is good once (RFC 6238 §5.2)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
     #: SHA-256 hashes of the unused recovery codes (JSON list)
     recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
     #: when the password was last set (None: at creation); it expires after password_max_age_days
@@ -74,8 +76,9 @@ class RoleBinding(Base):
 
 
 class AuditEntry(Base):
-    """Append-only (no API changes it; a database trigger refuses UPDATE and DELETE):
-    who did what, on whose behalf, when, from which request and client."""
+    """Append-only (no API changes it; a database trigger refuses any UPDATE but the sealing into
+    the hash chain, and any DELETE but retention's): who did what, on whose behalf, when, from
+    which request and client."""
 
     __tablename__ = "audit_log"
 
@@ -98,6 +101,25 @@ class AuditEntry(Base):
     trace_id: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+    #: the hash chain (gateway.auditchain), set once when the entry is sealed, a moment after it is
+    #: written: its place in the chain, the previous entry's hash, its own and the hash function
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    hash_alg: Mapped[str | None] = mapped_column(String(8), default=None)
+
+
+class AuditChainHead(Base):
+    """The one row of the audit chain's state: its last entry, and its anchor (the last entry
+    deleted by retention, where verification starts)."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    anchor_seq: Mapped[int] = mapped_column(BigInteger)
+    anchor_hash: Mapped[str] = mapped_column(String(64))
 
 
 metadata = Base.metadata

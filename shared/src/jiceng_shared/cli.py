@@ -1,4 +1,4 @@
-"""The command line of every service: ``python -m <service> serve | migrate | seed``."""
+"""The command line of every service: ``python -m <service> serve | migrate | seed | reencrypt``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from jiceng_shared import personaldata
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.service import ServiceSpec, build_context
 from jiceng_shared.settings import CommonSettings
@@ -15,11 +16,13 @@ from jiceng_shared.settings import CommonSettings
 
 def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=app_path.split(".")[0])
-    parser.add_argument("command", choices=["serve", "migrate", "seed"])
+    parser.add_argument("command", choices=["serve", "migrate", "seed", "reencrypt"])
     args = parser.parse_args(argv)
     spec = spec_factory()
     settings = spec.settings_cls()
     settings.check_production()
+    # the migrations that encrypt existing rows, the seed and reencrypt use this process's keys
+    personaldata.configure(settings)
     refused = county_files_refused(settings)
     if refused is not None:
         print(refused, file=sys.stderr)
@@ -32,6 +35,11 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
         run_migrations(spec.migrations_dir, settings.migration_url)
         if spec.seed is not None:
             asyncio.run(_seed(spec, settings))
+        return 0
+    if args.command == "reencrypt":
+        # after a personal-data key rotation: what older keys sealed, sealed again by the current one
+        for table, count in asyncio.run(_reencrypt(spec, settings)).items():
+            print(f"{table}: {count} rows re-encrypted")
         return 0
     import uvicorn
 
@@ -70,6 +78,15 @@ SERVER_OPTIONS: dict[str, Any] = {
     "factory": True,
     "proxy_headers": False,
 }
+
+
+async def _reencrypt(spec: ServiceSpec, settings: CommonSettings) -> dict[str, int]:
+    ctx = build_context(spec, settings)
+    try:
+        async with ctx.db.transaction() as session:
+            return await personaldata.reencrypt_all(session, spec.metadata)
+    finally:
+        await ctx.db.dispose()
 
 
 async def _seed(spec: ServiceSpec, settings: CommonSettings) -> None:

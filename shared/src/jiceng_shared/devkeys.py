@@ -55,6 +55,12 @@ PwIDAQAB
 -----END PUBLIC KEY-----
 """
 
+#: personal data at rest (jiceng_shared.personaldata): a 16-byte SM4 key, and the HMAC-SM3 key of
+#: the look-up hashes
+PERSONAL_DATA_KEYS = "dev1:amljZW5nLWRldi1zbTQtaw=="
+PERSONAL_DATA_KEY_ID = "dev1"
+PERSONAL_DATA_LOOKUP_KEY = "amljZW5nLWRldmVsb3BtZW50LWxvb2t1cC1rZXk="
+
 #: passwords and secrets of the demo data
 DEMO_PASSWORD = "demo"
 
@@ -63,14 +69,37 @@ DEMO_PASSWORD = "demo"
 DEMO_TOTP_SECRET = "JICENGDEMOTOTPSECRETJICENGDEMO22"
 
 
-def demo_login_form(username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
-    """The password-grant form of a demo user, with the demo second factor (ignored by accounts
-    that need none): for tests, benchmarks and scripts against a development stack."""
+#: per account, the last demo TOTP step handed out by :func:`demo_totp` in this process
+_DEMO_STEPS: dict[str, int] = {}
+
+
+def demo_totp(username: str, steps: dict[str, int] | None = None) -> str:
+    """A demo TOTP code for ``username`` that the gateway has not seen yet: a code counts once (RFC
+    6238 §5.2), so a second login within the same 30 s takes the next step's code (accepted as
+    drift), and a third waits until that step is the current one. ``steps`` remembers what was
+    handed out (per gateway, in tests that run several; one per process otherwise)."""
+    import time
+
     import pyotp
 
+    steps = _DEMO_STEPS if steps is None else steps
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    current = int(time.time()) // totp.interval
+    step = max(current, steps.get(username, current - 1) + 1)
+    if step > current + 1:  # wait until the step before it is the current one
+        time.sleep((step - 1) * totp.interval - time.time() + 0.05)
+    steps[username] = step
+    return totp.generate_otp(step)
+
+
+def demo_login_form(
+    username: str, password: str = DEMO_PASSWORD, steps: dict[str, int] | None = None
+) -> dict[str, str]:
+    """The password-grant form of a demo user, with an unused demo second factor (ignored by
+    accounts that need none): for tests, benchmarks and scripts against a development stack."""
     return {
         "grant_type": "password",
         "username": username,
         "password": password,
-        "totp": pyotp.TOTP(DEMO_TOTP_SECRET).now(),
+        "totp": demo_totp(username, steps),
     }

@@ -25,7 +25,7 @@ from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from jiceng_shared import county, errors
+from jiceng_shared import county, errors, personaldata
 from jiceng_shared.aio import cancel_and_wait
 from jiceng_shared.areafeed import AreaCopy, follow_in_registry, watch_areas
 from jiceng_shared.bus import EventBus
@@ -240,6 +240,7 @@ class InternalAuthMiddleware:
 def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None) -> FastAPI:
     settings = settings or spec.settings_cls()
     settings.check_production()
+    personaldata.configure(settings)
     configure_logging(f"svc-{spec.name}", settings.log_level)
     configure_tracing(f"svc-{spec.name}", settings.otel_exporter_otlp_endpoint)
     # a county or a calendar file with an error stops the process here, naming file, record, problem

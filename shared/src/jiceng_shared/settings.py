@@ -106,6 +106,16 @@ class CommonSettings(BaseSettings):
     county_file: Path | None = None
     #: OTLP endpoint for traces; empty keeps trace context in logs and headers only
     otel_exporter_otlp_endpoint: str = ""
+    #: personal data at rest (jiceng_shared.personaldata): the cipher, ``sm4`` (SM4-GCM, GB/T 32907)
+    #: or ``aes-256-gcm``; the keys as ``id:base64key`` pairs (a Kubernetes Secret) and which one
+    #: encrypts now (rotation: add one, make it current, re-encrypt, remove the old); the key of
+    #: the keyed hash (HMAC-SM3) that equality look-ups such as an ID number compare
+    personal_data_cipher: Literal["sm4", "aes-256-gcm"] = "sm4"
+    #: whether the process stores personal data (then production refuses the development keys)
+    holds_personal_data: ClassVar[bool] = True
+    personal_data_keys: str = devkeys.PERSONAL_DATA_KEYS
+    personal_data_key_id: str = devkeys.PERSONAL_DATA_KEY_ID
+    personal_data_lookup_key: str = devkeys.PERSONAL_DATA_LOOKUP_KEY
 
     @classmethod
     def settings_customise_sources(
@@ -192,6 +202,10 @@ class CommonSettings(BaseSettings):
             problems.append(f"{self.env_name('internal_public_key')} is the development key")
         if self.is_sqlite:
             problems.append(f"{self.env_name('database_url')} must point at PostgreSQL, not SQLite")
+        if self.holds_personal_data and self.personal_data_keys.strip() == devkeys.PERSONAL_DATA_KEYS:
+            problems.append(f"{self.env_name('personal_data_keys')} are the development keys")
+        if self.holds_personal_data and self.personal_data_lookup_key.strip() == devkeys.PERSONAL_DATA_LOOKUP_KEY:
+            problems.append(f"{self.env_name('personal_data_lookup_key')} is the development key")
         return problems
 
     def env_name(self, field: str) -> str:

@@ -31,7 +31,20 @@ def provisioning_uri(secret: str, username: str, issuer: str) -> str:
 
 
 def code_ok(secret: str, code: str, at: dt.datetime) -> bool:
-    return pyotp.TOTP(secret).verify(code.strip(), for_time=at, valid_window=VALID_WINDOW)
+    return matching_step(secret, code, at) is not None
+
+
+def matching_step(secret: str, code: str, at: dt.datetime) -> int | None:
+    """The time step (RFC 6238 T) whose code ``code`` is, within the drift window, else None.
+    The caller refuses a step at or before the last one accepted: a code counts once (§5.2), so a
+    code seen over a shoulder or in a proxy log cannot log in again within its 90 seconds."""
+    totp = pyotp.TOTP(secret)
+    code = code.strip()
+    current = totp.timecode(at)
+    for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def _hash(code: str) -> str:

@@ -329,8 +329,14 @@ class Authenticator:
                 "POST /auth/mfa/confirmation",
             )
         if totp:
-            if mfa.code_ok(user.totp_secret, totp, utcnow()):
-                return
+            step = mfa.matching_step(user.totp_secret, totp, utcnow())
+            if step is not None:
+                if await self._spend_step(user.id, step):
+                    return
+                self._failed(user.username, address, "password", "TOTP code used before", 400)
+                raise mfa_problem(
+                    "mfa_code_used", "this TOTP code has been used already: wait for the next one of the authenticator"
+                )
         elif recovery_code:
             async with self.db.transaction() as session:
                 row = await session.get(User, user.id, with_for_update=True)
@@ -350,6 +356,16 @@ class Authenticator:
             raise mfa_problem("mfa_required", "this account logs in with a TOTP code (field totp) or a recovery code")
         self._failed(user.username, address, "password", "wrong second factor", 400)
         raise mfa_problem("mfa_invalid", "wrong TOTP or recovery code")
+
+    async def _spend_step(self, user_id: str, step: int) -> bool:
+        """Record ``step`` as the account's last accepted one; False when it (or a later one) was
+        accepted before. The row lock makes two logins racing with the same code count once."""
+        async with self.db.transaction() as session:
+            row = await session.get(User, user_id, with_for_update=True)
+            if row is None or (row.totp_last_step is not None and step <= row.totp_last_step):
+                return False
+            row.totp_last_step = step
+        return True
 
     async def start_enrolment(self, username: str, password: str, address: str | None) -> tuple[str, str]:
         """A new TOTP secret for the account (not counted until confirmed with a first code)."""
@@ -374,7 +390,8 @@ class Authenticator:
             raise already_enrolled()
         if not user.totp_secret:
             raise Problem(409, "mfa_not_started", "No enrolment under way", "start at POST /auth/mfa/enrolment")
-        if not mfa.code_ok(user.totp_secret, totp, utcnow()):
+        step = mfa.matching_step(user.totp_secret, totp, utcnow())
+        if step is None:
             self._failed(username, address, "mfa_enrolment", "wrong TOTP code", 400)
             raise mfa_problem("mfa_invalid", "wrong TOTP code")
         codes, stored = mfa.new_recovery_codes(self.recovery_code_count)
@@ -383,6 +400,7 @@ class Authenticator:
             assert row is not None
             row.totp_enrolled = True
             row.recovery_codes = stored
+            row.totp_last_step = step  # the confirming code does not log in afterwards
         await self.throttle.succeeded(username, address, started)
         self.audit.write_later(
             action="mfa.enrolled", outcome="success", subject=username, subject_id=user.id, address=address

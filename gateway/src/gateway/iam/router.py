@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
+from gateway import auditchain
+from gateway.audit import who
 from gateway.auth.passwords import hash_secret
 from gateway.iam import rules, service
 from gateway.iam.changes import IdentityChanges
@@ -18,6 +21,7 @@ from gateway.iam.schemas import (
     AdminCreate,
     AdminUpdate,
     AuditOut,
+    AuditVerificationOut,
     BindingCreate,
     BindingOut,
     ClientCreate,
@@ -25,6 +29,7 @@ from gateway.iam.schemas import (
     ClientOut,
     ClientSecret,
     ClientUpdate,
+    PersonalAccessOut,
     RoleOut,
     UserCreate,
     UserOut,
@@ -216,6 +221,22 @@ async def reset_second_factor(
     async with db.transaction() as session:
         await service.reset_second_factor(session, _policy(), trail(request, principal), user_id)
     await changes.changed(user_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/users/{user_id}/unlock",
+    status_code=204,
+    summary="Lift the login lockout of an account (security administrator; never your own; audited)",
+)
+async def unlock_account(
+    user_id: str,
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(require(rules.ACCOUNT_UNLOCK))],
+) -> Response:
+    async with db.transaction() as session:
+        await service.unlock_account(session, trail(request, principal), user_id)
     return Response(status_code=204)
 
 
@@ -444,4 +465,87 @@ async def query_audit(
     items, next_cursor = page_of(rows, limit, created="at")
     return Page[AuditOut](
         items=[AuditOut.model_validate(e, from_attributes=True) for e in items], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/audit/verification",
+    response_model=AuditVerificationOut,
+    summary="Recompute the audit log's hash chain: is every entry as it was written, none missing?",
+)
+async def verify_audit(db: Db, _: Annotated[Principal, Depends(require(rules.AUDIT_READ))]) -> AuditVerificationOut:
+    async with db.session() as session:
+        result = await auditchain.verify(session)
+    return AuditVerificationOut(**result.__dict__)
+
+
+@router.get(
+    "/audit/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON entry a line, chain order"}},
+    summary="Export the audit log with its hashes (NDJSON, chain order; the audit administrator's)",
+)
+async def export_audit(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(require(rules.AUDIT_EXPORT))],
+    since: Annotated[dt.datetime | None, Query(description="from this time (inclusive, RFC 3339)")] = None,
+    until: Annotated[dt.datetime | None, Query(description="before this time (RFC 3339)")] = None,
+) -> StreamingResponse:
+    for value in (since, until):
+        if value is not None and value.tzinfo is None:
+            raise Problem(422, "naive_datetime", "Invalid request", "since/until need a time-zone offset")
+    # on file before the first byte leaves
+    await request.app.state.audit.write_now(
+        action="iam.audit.exported",
+        outcome="started",
+        method=request.method,
+        resource=request.url.path,
+        permission=rules.AUDIT_EXPORT,
+        address=request.app.state.address(request.scope),
+        detail=f"since={since.isoformat() if since else ''} until={until.isoformat() if until else ''}",
+        **who(principal),
+    )
+    return StreamingResponse(
+        auditchain.export_lines(db, since=since, until=until),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.ndjson"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/audit/record-accesses/{record_id}",
+    response_model=Page[PersonalAccessOut],
+    summary="Who read, changed or tried to reach a person's record, when and on which right (个人信息查阅)",
+)
+async def record_accesses(
+    record_id: Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")],
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(require(rules.AUDIT_READ))],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[PersonalAccessOut]:
+    await request.app.state.audit.write_now(
+        action="personal_access_record",
+        outcome="success",
+        method=request.method,
+        resource=request.url.path,
+        permission=rules.AUDIT_READ,
+        address=request.app.state.address(request.scope),
+        **who(principal),
+    )
+    async with db.session() as session:
+        rows = await service.record_accesses(session, record_id, limit=limit, cursor=cursor)
+    items, next_cursor = page_of(rows, limit, created="at")
+    labels = _policy().permission_labels
+    return Page[PersonalAccessOut](
+        items=[
+            PersonalAccessOut(
+                **{k: getattr(e, k) for k in PersonalAccessOut.model_fields if k != "permission_zh"},
+                permission_zh=labels.get(e.permission or ""),
+            )
+            for e in items
+        ],
+        next_cursor=next_cursor,
     )

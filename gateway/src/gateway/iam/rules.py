@@ -16,8 +16,12 @@ CLIENT_READ = "iam.client.read"
 CLIENT_MANAGE = "iam.client.manage"
 BINDING_MANAGE = "iam.binding.manage"
 AUDIT_READ = "iam.audit.read"
+#: the audit administrator's alone: the whole log with its hashes, for safekeeping elsewhere
+AUDIT_EXPORT = "iam.audit.export"
 #: the security administrator's: accounts and bindings of the privileged roles (roles.toml)
 ADMIN_MANAGE = "iam.admin.manage"
+#: the security administrator's too: lift an account's login lockout
+ACCOUNT_UNLOCK = "iam.account.unlock"
 
 #: the role a department system gets over each township it serves
 CLIENT_ROLE = "dept_system"

@@ -193,3 +193,42 @@ class AuditOut(BaseModel):
     trace_id: str | None
     address: str | None
     detail: str | None
+    #: its place in the hash chain and its hash (None for the second or so before it is sealed)
+    seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+    hash_alg: str | None = None
+
+
+class AuditVerificationOut(BaseModel):
+    """The audit chain recomputed from its anchor (the last entry deleted by retention) to its head."""
+
+    ok: bool
+    checked: int
+    anchor_seq: int
+    last_seq: int
+    last_hash: str
+    #: entries written but not yet sealed into the chain (sealed within seconds)
+    unsealed: int
+    #: where the chain breaks: the entry changed, missing or out of place, and why
+    broken_seq: int | None
+    broken_id: str | None
+    reason: str | None
+
+
+class PersonalAccessOut(BaseModel):
+    """One time someone read, changed or tried to reach a person's record (个人信息查阅, PIPL art. 45):
+    who, on whose behalf, when, what, and on which right (the permission and its label)."""
+
+    at: dt.datetime
+    action: str
+    outcome: str
+    subject: str | None
+    on_behalf_of: str | None
+    client_id: str | None
+    method: str | None
+    resource: str | None
+    status: int | None
+    permission: str | None
+    permission_zh: str | None
+    request_id: str | None

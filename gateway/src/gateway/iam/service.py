@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.audit import AuditLog, who
@@ -31,7 +31,8 @@ from gateway.iam.schemas import (
     UserOut,
     UserUpdate,
 )
-from gateway.models import AuditEntry, Client, RoleBinding, User
+from gateway.limits import account_key
+from gateway.models import AuditEntry, Client, LoginFailure, RoleBinding, User
 from jiceng_shared.areafeed import AreaCopy
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
@@ -479,11 +480,27 @@ async def reset_second_factor(session: AsyncSession, policy: Policy, trail: Trai
             "Not an administrative account",
             "ordinary accounts have no second factor to reset",
         )
-    user.totp_secret, user.totp_enrolled, user.recovery_codes = None, False, None
+    user.totp_secret, user.totp_enrolled, user.recovery_codes, user.totp_last_step = None, False, None, None
     user.updated_at = utcnow()
     trail.add(session, "iam.admin.second_factor_reset", rules.ADMIN_MANAGE, 204, {"username": user.username})
     await session.flush()
     return user
+
+
+async def unlock_account(session: AsyncSession, trail: Trail, user_id: str) -> int:
+    """Lift the lockout of an account locked by failed logins (the security administrator's, 三员分立):
+    its failures are forgotten, so it may log in again at once. Never one's own; audited with the
+    number of failures cleared. Failures counted against a caller's address stay."""
+    user = await get_user(session, trail.principal, user_id, rules.ACCOUNT_UNLOCK)
+    if user.id == trail.principal.subject:
+        raise rules.own_account()
+    key = account_key(user.username)
+    cleared = await session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key)) or 0
+    await session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+    trail.add(
+        session, "iam.account.unlocked", rules.ACCOUNT_UNLOCK, 204, {"username": user.username, "failures": cleared}
+    )
+    return cleared
 
 
 # --- clients ----------------------------------------------------------------------------------
@@ -639,5 +656,21 @@ async def query_audit(
         stmt = stmt.where(AuditEntry.at >= since)
     if until is not None:
         stmt = stmt.where(AuditEntry.at < until)
+    stmt = paginate(stmt, AuditEntry.at, AuditEntry.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
+
+
+async def record_accesses(session: AsyncSession, record_id: str, *, limit: int, cursor: str | None) -> list[AuditEntry]:
+    """Every audit entry of a call whose path names the record (reads of the full record, changes,
+    its history, refusals), newest first: the access record a person may ask for."""
+    escaped = record_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = select(AuditEntry).where(
+        or_(
+            AuditEntry.resource.like(f"%/{escaped}", escape="\\"),
+            AuditEntry.resource.like(f"%/{escaped}/%", escape="\\"),
+        ),
+        # look-ups of the access record itself hold no personal data: not part of it
+        AuditEntry.resource.not_like("/api/iam/v1/audit/%"),
+    )
     stmt = paginate(stmt, AuditEntry.at, AuditEntry.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())

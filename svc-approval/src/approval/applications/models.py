@@ -9,6 +9,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from approval.db import Base
+from jiceng_shared.personaldata import Encrypted
 
 
 class Application(Base):
@@ -36,8 +37,9 @@ class Application(Base):
     channel: Mapped[str] = mapped_column(String(10))
     applicant_kind: Mapped[str] = mapped_column(String(12))
     applicant_name: Mapped[str] = mapped_column(String(100))
-    applicant_id_number: Mapped[str] = mapped_column(String(40))
-    applicant_phone: Mapped[str | None] = mapped_column(String(30))
+    #: encrypted at rest (SM4, jiceng_shared.personaldata): never compared in SQL
+    applicant_id_number: Mapped[str] = mapped_column(Encrypted())
+    applicant_phone: Mapped[str | None] = mapped_column(Encrypted())
     applicant_area_code: Mapped[str] = mapped_column(String(15))
     proxy_agent_id: Mapped[str | None] = mapped_column(String(64))
     proxy_agent_username: Mapped[str | None] = mapped_column(String(100))

@@ -45,12 +45,11 @@ router = APIRouter(tags=["applications"])
 IfMatch = Annotated[int | None, Depends(if_match)]
 
 
-def application_out(
-    app: Application, model: type[ApplicationOut] = ApplicationOut, *, masked: bool = False, **extra: object
-) -> ApplicationOut:
+def application_out(app: Application, model: type[ApplicationOut] = ApplicationOut, **extra: object) -> ApplicationOut:
+    """The application as lists show it (ID number masked); ``model`` and ``extra`` make the fuller
+    answers, which add the full ID number themselves."""
     data = {name: getattr(app, name) for name in ApplicationOut.model_fields if hasattr(app, name)}
-    if masked:
-        data["applicant_id_number"] = mask_id_number(app.applicant_id_number)
+    data["applicant_id_number_masked"] = mask_id_number(app.applicant_id_number)
     return model(
         **data,
         kind_zh=KIND_LABELS[app.kind],
@@ -104,6 +103,7 @@ def detail_out(
     return application_out(  # type: ignore[return-value]
         app,
         model,
+        applicant_id_number=app.applicant_id_number,
         applicant_phone=app.applicant_phone,
         decision_reasons=app.decision_reasons,
         appeal_route=app.appeal_route,
@@ -152,6 +152,7 @@ def received_out(r: service.Received) -> ApplicationReceived:
     return application_out(  # type: ignore[return-value]
         r.app,
         ApplicationReceived,
+        applicant_id_number=r.app.applicant_id_number,
         materials=[material_out(m) for m in r.materials],
         notices=[notice_out(r.notice)] if r.notice else [],
         check_code=r.check_code,
@@ -240,7 +241,7 @@ async def list_applications(
         correlation_id=correlation_id,
     )
     items, next_cursor = page_of(rows, limit)
-    return Page[ApplicationOut](items=[application_out(a, masked=True) for a in items], next_cursor=next_cursor)
+    return Page[ApplicationOut](items=[application_out(a) for a in items], next_cursor=next_cursor)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationDetail, summary="One application, all of it")

@@ -279,7 +279,9 @@ class ApplicationOut(BaseModel):
     channel_zh: str
     applicant_kind: str
     applicant_name: str
-    applicant_id_number: str
+    #: lists carry the ID number masked (320911********1234); the full number is in the detail only,
+    #: whose every reading the gateway audits
+    applicant_id_number_masked: str
     applicant_area_code: str
     proxy_agent_name: str | None
     door_to_door: bool
@@ -327,6 +329,7 @@ class ApplicationOut(BaseModel):
 
 
 class ApplicationDetail(ApplicationOut):
+    applicant_id_number: str
     applicant_phone: str | None
     decision_reasons: str | None
     appeal_route: str | None
@@ -342,6 +345,7 @@ class ApplicationDetail(ApplicationOut):
 
 
 class ApplicationReceived(ApplicationOut):
+    applicant_id_number: str
     materials: list[MaterialOut]
     notices: list[NoticeOut]
     #: printed on the receipt; with the receipt number it opens the public status lookup (shown once)

@@ -98,7 +98,7 @@ async def my_queue(session: ReadSession, principal: Handler) -> QueueOut:
     return QueueOut(
         serving=sorted(serving),
         inquiries=[inquiry_out(i) for i in inquiries],
-        applications=[application_out(a, masked=True) for a in applications],
+        applications=[application_out(a) for a in applications],
     )
 
 

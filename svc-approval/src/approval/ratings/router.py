@@ -18,6 +18,7 @@ from approval.ratings.schemas import (
     RectificationOut,
 )
 from jiceng_shared.identity import Principal
+from jiceng_shared.openapi_problems import problems
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
@@ -25,19 +26,21 @@ router = APIRouter(tags=["ratings"])
 IfMatch = Annotated[int | None, Depends(if_match)]
 
 
-def rating_out(r: Rating) -> RatingOut:
-    return RatingOut(
-        **{k: getattr(r, k) for k in RatingOut.model_fields if hasattr(r, k)},
-        level_zh=rules.LEVELS[r.level],
-        channel_zh=rules.CHANNEL_LABELS[r.channel],
-    )
+def rating_out(r: Rating, principal: Principal) -> RatingOut:
+    data = {k: getattr(r, k) for k in RatingOut.model_fields if hasattr(r, k)}
+    if not service.reaches_raters(principal):
+        data["application_id"] = None
+    return RatingOut(**data, level_zh=rules.LEVELS[r.level], channel_zh=rules.CHANNEL_LABELS[r.channel])
 
 
 def rectification_out(
-    row: Rectification, model: type[RectificationOut] = RectificationOut, **extra: object
+    row: Rectification, principal: Principal, model: type[RectificationOut] = RectificationOut, **extra: object
 ) -> RectificationOut:
+    data = {k: getattr(row, k) for k in RectificationOut.model_fields if hasattr(row, k)}
+    if not (service.reaches_raters(principal) or service.may_handle(principal, row)):
+        data["application_id"] = None
     return model(
-        **{k: getattr(row, k) for k in RectificationOut.model_fields if hasattr(row, k)},
+        **data,
         level_zh=rules.LEVELS[row.level],
         status_zh=rules.STATUS_LABELS[row.status],
         outcome_zh=rules.OUTCOME_LABELS.get(row.outcome or ""),
@@ -48,10 +51,15 @@ def rectification_out(
 def rectification_detail(principal: Principal, row: Rectification, response: Response) -> RectificationDetail:
     set_etag(response, row.version)
     contact = row.callback_contact if service.may_handle(principal, row) else None
-    return rectification_out(row, RectificationDetail, callback_contact=contact)  # type: ignore[return-value]
+    return rectification_out(row, principal, RectificationDetail, callback_contact=contact)  # type: ignore[return-value]
 
 
-@router.get("/ratings", response_model=Page[RatingOut], summary="Ratings in your scope (never who rated)")
+@router.get(
+    "/ratings",
+    response_model=Page[RatingOut],
+    summary="Ratings in your scope (never who rated)",
+    openapi_extra=problems({403: ["rater_protected"]}),
+)
 async def list_ratings(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
@@ -63,6 +71,8 @@ async def list_ratings(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[RatingOut]:
+    if application_id is not None and not service.reaches_raters(principal):
+        raise service.rater_protected()
     rows = await service.list_ratings(
         session,
         principal,
@@ -75,10 +85,15 @@ async def list_ratings(
         application_id=application_id,
     )
     items, next_cursor = page_of(rows, limit, created="rated_at")
-    return Page[RatingOut](items=[rating_out(r) for r in items], next_cursor=next_cursor)
+    return Page[RatingOut](items=[rating_out(r, principal) for r in items], next_cursor=next_cursor)
 
 
-@router.get("/rectifications", response_model=Page[RectificationOut], summary="Rectifications of bad ratings")
+@router.get(
+    "/rectifications",
+    response_model=Page[RectificationOut],
+    summary="Rectifications of bad ratings",
+    openapi_extra=problems({403: ["rater_protected"]}),
+)
 async def list_rectifications(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.RECTIFICATION_READ))],
@@ -89,6 +104,8 @@ async def list_rectifications(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[RectificationOut]:
+    if application_id is not None and not service.reaches_raters(principal):
+        raise service.rater_protected()
     rows = await service.list_rectifications(
         session,
         principal,
@@ -100,7 +117,7 @@ async def list_rectifications(
         application_id=application_id,
     )
     items, next_cursor = page_of(rows, limit)
-    return Page[RectificationOut](items=[rectification_out(r) for r in items], next_cursor=next_cursor)
+    return Page[RectificationOut](items=[rectification_out(r, principal) for r in items], next_cursor=next_cursor)
 
 
 @router.get("/rectifications/{rectification_id}", response_model=RectificationDetail, summary="One rectification")
@@ -117,7 +134,8 @@ async def get_rectification(
 @router.post(
     "/rectifications/{rectification_id}/assign",
     response_model=RectificationDetail,
-    summary="Assign the rectification to its handler",
+    summary="Assign the rectification to its handler (never the rated clerk)",
+    openapi_extra=problems({422: ["rated_clerk"]}),
 )
 async def assign(
     rectification_id: str,

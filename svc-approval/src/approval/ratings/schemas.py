@@ -60,7 +60,8 @@ class PublicRatingOut(BaseModel):
 
 class RatingOut(BaseModel):
     id: str
-    application_id: str
+    #: None for window clerks: the application would name the rater (51号)
+    application_id: str | None
     area_code: str
     township_code: str
     item_code: str
@@ -98,7 +99,8 @@ class CloseBody(BaseModel):
 class RectificationOut(BaseModel):
     id: str
     rating_id: str
-    application_id: str
+    #: None for window clerks but the handler: the application would name the rater (51号)
+    application_id: str | None
     area_code: str
     township_code: str
     clerk_id: str | None

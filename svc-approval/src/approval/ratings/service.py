@@ -168,8 +168,33 @@ async def get_rectification(
     return row
 
 
+def is_rated_clerk(principal: Principal, clerk_id: str | None, clerk_username: str | None) -> bool:
+    return (clerk_id is not None and principal.subject == clerk_id) or (
+        clerk_username is not None and principal.username == clerk_username
+    )
+
+
+def reaches_raters(principal: Principal) -> bool:
+    """Whether the reader may see which application a rating is about, and so who rated (51号: the
+    rated clerk never reaches the rater). Window clerks may not: they served the applicants and
+    would know them by the application; the back office, leaders and supervisors may."""
+    return any(b.role != "window_clerk" for b in principal.bindings_for(READ))
+
+
+def rater_protected() -> Problem:
+    return Problem(
+        403,
+        "rater_protected",
+        "Rater protected",
+        "window clerks do not look ratings up by application: that would name the rater",
+    )
+
+
 def may_handle(principal: Principal, row: Rectification) -> bool:
-    """The assignee handles it (谁办理、谁负责); the township leader may step in."""
+    """The assignee handles it (谁办理、谁负责); the township leader may step in. Never the rated
+    clerk: the handler calls the rater back and decides whether the appeal is upheld."""
+    if is_rated_clerk(principal, row.clerk_id, row.clerk_username):
+        return False
     if principal.covers(ASSIGN, row.area_code):
         return True
     me = principal.username or principal.subject
@@ -196,6 +221,13 @@ async def assign(
     require_scope(principal, ASSIGN, row.area_code)
     if row.status != "open":
         raise Problem(409, "invalid_state", "Not allowed now", "the rectification is closed")
+    if row.clerk_username is not None and body.assignee_username == row.clerk_username:
+        raise Problem(
+            422,
+            "rated_clerk",
+            "The rated clerk",
+            "assignee_username: the clerk who was rated neither calls the rater back nor decides the appeal",
+        )
     row.assignee_id = None
     row.assignee_username, row.assignee_name, row.assigned_at = body.assignee_username, body.assignee_name, now
     await session.flush()

@@ -72,7 +72,8 @@ async def list_appeals(
     "/decisions",
     response_model=AppealOut,
     summary="Decide an appeal (the assessing level)",
-    openapi_extra=problems({404: ["not_found"], 409: ["appeal_decided"]}),  # 404: no such appeal in your scope
+    # 404: no such appeal in your scope
+    openapi_extra=problems({403: ["own_appeal"], 404: ["not_found"], 409: ["appeal_decided"]}),
 )
 async def decide(
     body: AppealDecision, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.DECIDE))]

@@ -35,3 +35,10 @@ def window_end(start: dt.datetime, days: int) -> dt.datetime:
 
 def assessing_level(subject_kind: str, period_kind: str) -> str:
     return "county" if subject_kind == SubjectKind.GRID_WORKER and period_kind == "year" else "township"
+
+
+def decider_conflicted(decider: set[str], filed_by: str, subject_people: set[str]) -> bool:
+    """Whether the would-be decider is the one who filed the appeal or the person appealing (a
+    clerk, a grid worker): nobody decides their own appeal (51号; 三员 of the assessment). ``decider``
+    holds the decider's subject id and login name."""
+    return filed_by in decider or bool(decider & subject_people)

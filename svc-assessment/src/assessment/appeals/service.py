@@ -11,7 +11,7 @@ from assessment.appeals import rules
 from assessment.appeals.models import Appeal
 from assessment.appeals.schemas import AppealCreate, AppealDecision
 from assessment.gridworkers import service as gridworkers
-from assessment.gridworkers.models import PeriodResult
+from assessment.gridworkers.models import GridWorker, PeriodResult
 from assessment.periods.overlay import load_closures
 from assessment.periods.rules import month_bounds, parse_period
 from assessment.units import service as units
@@ -105,6 +105,16 @@ async def list_appeals(
     return list((await session.scalars(stmt.order_by(Appeal.filed_at.desc(), Appeal.id).limit(500))).all())
 
 
+async def _subject_people(session: AsyncSession, appeal: Appeal) -> set[str]:
+    """The ids and login names of the person appealing, when the subject is a person."""
+    if appeal.subject_kind == rules.SubjectKind.CLERK:
+        return {appeal.subject_id}
+    if appeal.subject_kind == rules.SubjectKind.GRID_WORKER:
+        username = await session.scalar(select(GridWorker.username).where(GridWorker.worker_id == appeal.subject_id))
+        return {appeal.subject_id} | ({username} if username else set())
+    return set()
+
+
 async def decide(session: AsyncSession, principal: Principal, body: AppealDecision, *, now: dt.datetime) -> Appeal:
     appeal = await session.scalar(
         select(Appeal).where(Appeal.id == body.appeal_id, scope_filter(principal, READ, Appeal.area_code, Appeal.dept))
@@ -119,6 +129,11 @@ async def decide(session: AsyncSession, principal: Principal, body: AppealDecisi
         raise scope_denied(f"the {appeal.assessing_level} that assessed decides this appeal")
     if appeal.status != rules.AppealStatus.FILED:
         raise Problem(409, "appeal_decided", "Appeal decided", f"the appeal was {appeal.status} already")
+    decider = {principal.subject} | ({principal.username} if principal.username else set())
+    if rules.decider_conflicted(decider, appeal.filed_by, await _subject_people(session, appeal)):
+        raise Problem(
+            403, "own_appeal", "Your own appeal", "another assessor of the assessing level decides this appeal"
+        )
     appeal.status = body.outcome
     appeal.decided_by = principal.username or principal.subject
     appeal.decided_at = now

@@ -15,7 +15,7 @@ from dispatch.tickets import rules
 from dispatch.tickets.models import Ticket, TicketReport
 from dispatch.tickets.schemas import TicketIntake
 from dispatch.tickets.service import Actor, Env, NewReport, add_step, open_ticket, report_row
-from jiceng_shared import county
+from jiceng_shared import county, personaldata
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.contracts.grid import IncidentReported
 from jiceng_shared.errors import FieldErrors, Problem, permission_denied, scope_denied
@@ -85,7 +85,7 @@ async def find_same_caller(
         await session.scalars(
             select(Ticket).where(
                 Ticket.township_code == township_code,
-                Ticket.caller_phone == phone,
+                Ticket.caller_phone_hash == personaldata.lookup(phone),
                 Ticket.status.in_(rules.OPEN_STATUSES),
                 Ticket.reported_at >= env.now - window,
             )

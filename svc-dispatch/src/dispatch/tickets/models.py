@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from dispatch.db import Base
 from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.personaldata import Encrypted, lookup
 
 
 class Ticket(Base):
@@ -41,8 +42,11 @@ class Ticket(Base):
     #: the department whose system (or the hotline) posted the ticket; it may read it back
     intake_dept: Mapped[str | None] = mapped_column(String(20), index=True)
     reporter_id: Mapped[str | None] = mapped_column(String(64))
-    caller_name: Mapped[str | None] = mapped_column(String(50))
-    caller_phone: Mapped[str | None] = mapped_column(String(20))
+    #: the caller's contact, encrypted at rest (SM4, jiceng_shared.personaldata); the phone found
+    #: by its keyed hash (the same caller's duplicate)
+    caller_name: Mapped[str | None] = mapped_column(Encrypted())
+    caller_phone: Mapped[str | None] = mapped_column(Encrypted())
+    caller_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     correlation_id: Mapped[str] = mapped_column(String(64), index=True)
     #: when the (first) report was made: the reference time of duplicate detection
     reported_at: Mapped[dt.datetime]
@@ -118,6 +122,12 @@ class Ticket(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("caller_phone")
+    def _hash_caller_phone(self, _key: str, value: str | None) -> str | None:
+        """Every assignment of the phone sets its look-up hash too."""
+        self.caller_phone_hash = lookup(value) if value is not None else None
+        return value
 
     @property
     def unit(self) -> UnitRef | None:

@@ -19,6 +19,7 @@ from dispatch.tickets import rules
 from dispatch.tickets.enums import CallbackResult, TicketSource, TicketStatus
 from dispatch.tickets.models import Ticket, TicketCallback, TicketReport, TicketStep
 from dispatch.tickets.schemas import (
+    CallerMaskedOut,
     CallerOut,
     ExtensionOut,
     LimitOut,
@@ -201,14 +202,9 @@ async def category_labels(session: AsyncSession, tickets: Iterable[Ticket]) -> d
 
 
 def to_out(
-    ticket: Ticket,
-    now: dt.datetime,
-    *,
-    labels: Mapping[str, str],
-    masked: bool = True,
-    involved: list[str] | None = None,
+    ticket: Ticket, now: dt.datetime, *, labels: Mapping[str, str], involved: list[str] | None = None
 ) -> TicketOut:
-    return TicketOut(**_fields(ticket, now, labels, masked=masked), involved_units=involved or [])
+    return TicketOut(**_fields(ticket, now, labels), involved_units=involved or [])
 
 
 def to_detail(
@@ -225,7 +221,8 @@ def to_detail(
     masked: bool,
 ) -> TicketDetail:
     return TicketDetail(
-        **_fields(ticket, now, labels, masked=masked),
+        **_fields(ticket, now, labels),
+        caller=_caller(ticket, masked=masked),
         involved_units=sorted({p.unit_code for p in parts} | {s.unit_code for s in summons}),
         parts=parts,
         summons=summons,
@@ -253,13 +250,17 @@ def to_detail(
     )
 
 
-def _fields(ticket: Ticket, now: dt.datetime, labels: Mapping[str, str], *, masked: bool) -> dict:
-    caller = None
-    if ticket.caller_name or ticket.caller_phone:
-        caller = CallerOut(
-            name=mask_person_name(ticket.caller_name) if masked and ticket.caller_name else ticket.caller_name,
-            phone=mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
-        )
+def _caller(ticket: Ticket, *, masked: bool) -> CallerOut | None:
+    if not (ticket.caller_name or ticket.caller_phone):
+        return None
+    return CallerOut(
+        name=mask_person_name(ticket.caller_name) if masked and ticket.caller_name else ticket.caller_name,
+        phone=mask_phone(ticket.caller_phone) if masked else ticket.caller_phone,
+    )
+
+
+def _fields(ticket: Ticket, now: dt.datetime, labels: Mapping[str, str]) -> dict:
+    masked = _caller(ticket, masked=True)
     unit = ticket.unit
     return {
         "id": ticket.id,
@@ -309,7 +310,7 @@ def _fields(ticket: Ticket, now: dt.datetime, labels: Mapping[str, str], *, mask
         "handled_at": ticket.handled_at,
         "closed_at": ticket.closed_at,
         "on_time": ticket.on_time,
-        "caller": caller,
+        "caller_masked": CallerMaskedOut(name_masked=masked.name, phone_masked=masked.phone) if masked else None,
         "reporter_id": ticket.reporter_id,
         "correlation_id": ticket.correlation_id,
         "reported_at": ticket.reported_at,

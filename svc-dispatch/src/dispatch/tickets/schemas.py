@@ -142,6 +142,13 @@ class CallerOut(BaseModel):
     phone: str | None
 
 
+class CallerMaskedOut(BaseModel):
+    """The caller as lists show them (王**, 138****1234): the full contact is in the detail only."""
+
+    name_masked: str | None
+    phone_masked: str | None
+
+
 class StepOut(BaseModel):
     at: dt.datetime
     kind: str
@@ -209,7 +216,7 @@ class TicketOut(BaseModel):
     handled_at: dt.datetime | None
     closed_at: dt.datetime | None
     on_time: bool | None
-    caller: CallerOut | None
+    caller_masked: CallerMaskedOut | None
     reporter_id: str | None
     correlation_id: str
     reported_at: dt.datetime
@@ -219,6 +226,8 @@ class TicketOut(BaseModel):
 
 
 class TicketDetail(TicketOut):
+    #: in full for the centre and the system that took the call, masked for everyone else
+    caller: CallerOut | None
     timeline: list[StepOut]
     reports: list[ReportOut]
     supervision_orders: list[SupervisionOrderOut]

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enforcement.db import Base
+from jiceng_shared.personaldata import Encrypted
 
 
 class RightsNotice(Base):
@@ -19,7 +20,8 @@ class RightsNotice(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     party_kind: Mapped[str] = mapped_column(String(20))
-    party_name: Mapped[str] = mapped_column(String(200))
+    #: encrypted at rest (SM4, jiceng_shared.personaldata): up to 200 characters
+    party_name: Mapped[str] = mapped_column(Encrypted(1000))
     penalty: Mapped[str] = mapped_column(String(40))
     fine_yuan: Mapped[int]
     confiscated_value_yuan: Mapped[int]
@@ -101,7 +103,8 @@ class Decision(Base):
     fine_yuan: Mapped[int]
     confiscated_value_yuan: Mapped[int]
     party_kind: Mapped[str] = mapped_column(String(20))
-    party_name: Mapped[str] = mapped_column(String(200))
+    #: encrypted at rest (SM4, jiceng_shared.personaldata): up to 200 characters
+    party_name: Mapped[str] = mapped_column(Encrypted(1000))
     facts: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
     major: Mapped[bool]

@@ -6,16 +6,17 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from grid.db import Base
+from jiceng_shared.personaldata import Encrypted, lookup
 
 
 class Resident(Base):
     __tablename__ = "residents"
     # one record per person and township (a person who moves is registered again where they live)
     __table_args__ = (
-        UniqueConstraint("township_code", "id_number"),
+        UniqueConstraint("township_code", "id_number_hash"),
         Index("ix_residents_grid_status", "grid_code", "status"),
     )
 
@@ -23,9 +24,11 @@ class Resident(Base):
     grid_code: Mapped[str] = mapped_column(String(15), index=True)
     township_code: Mapped[str] = mapped_column(String(12), index=True)
     name: Mapped[str] = mapped_column(String(50))
-    #: resident identity card number (GB 11643), 18 characters
-    id_number: Mapped[str] = mapped_column(String(18))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    #: resident identity card number (GB 11643), 18 characters: encrypted at rest (SM4), found by
+    #: its keyed hash (jiceng_shared.personaldata)
+    id_number: Mapped[str] = mapped_column(Encrypted())
+    id_number_hash: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(Encrypted())
     address: Mapped[str] = mapped_column(String(200))
     #: household register number (户号); members of one household share it
     household_no: Mapped[str] = mapped_column(String(30), index=True)
@@ -62,6 +65,12 @@ class Resident(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("id_number")
+    def _hash_id_number(self, _key: str, value: str) -> str:
+        """Every assignment of the number sets its look-up hash too."""
+        self.id_number_hash = lookup(value)
+        return value
 
 
 class ResidentGroup(Base):

@@ -17,6 +17,7 @@ from grid.residents.models import Resident, ResidentGroup
 from grid.residents.queries import readable
 from grid.residents.schemas import Deregistration, ResidentCreate, ResidentUpdate
 from grid.roster.service import grid_area, township_of
+from jiceng_shared import personaldata
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
@@ -99,7 +100,9 @@ async def register(session: AsyncSession, principal: Principal, body: ResidentCr
     errors.raise_if_any()
     township = township_of(grid)
     taken = await session.scalar(
-        select(Resident.id).where(Resident.township_code == township, Resident.id_number == body.id_number)
+        select(Resident.id).where(
+            Resident.township_code == township, Resident.id_number_hash == personaldata.lookup(body.id_number)
+        )
     )
     if taken is not None:
         raise Problem(409, "resident_exists", "Already registered", "this person is already registered in the township")

@@ -1,0 +1,195 @@
+"""Personal data encrypted at rest (PIPL art. 51; GB/T 39786-2021, confidentiality of stored data),
+and looked up through a keyed hash.
+
+- A column typed :class:`Encrypted` holds ``enc:1:<cipher>:<key id>:<base64 nonce|ciphertext|tag>``:
+  SM4-GCM (GB/T 32907, the commercial-cryptography choice) or AES-256-GCM, by the setting
+  ``personal_data_cipher``; through ``cryptography``, never hand-written. The nonce is random, so
+  equal values look different in the table: the table read directly shows nothing.
+- The keys come from the environment (``<P>_PERSONAL_DATA_KEYS``: ``id:base64key`` pairs, a
+  Kubernetes Secret), the current one by ``<P>_PERSONAL_DATA_KEY_ID``. Rotation: add a key, make it
+  current, then :func:`reencrypt` (``python -m <service> reencrypt``) rewrites what the older keys
+  sealed; the old key is removed after.
+  A value written before encryption was turned on (no ``enc:`` prefix) reads as it is until then.
+- Equality look-ups (a person by ID number) go through :meth:`FieldCipher.lookup`: HMAC-SM3 with a
+  key of its own (``<P>_PERSONAL_DATA_LOOKUP_KEY``), stored beside the ciphertext.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import MetaData, String, Table, select, type_coerce, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeDecorator
+
+PREFIX = "enc:1:"
+#: key length of each cipher (bytes)
+KEY_BYTES = {"sm4": 16, "aes-256-gcm": 32}
+NONCE_BYTES = 12
+TAG_BYTES = 16
+
+
+class PersonalDataKeyError(ValueError):
+    pass
+
+
+def _sm4_gcm_encrypt(key: bytes, nonce: bytes, data: bytes) -> bytes:
+    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    return encryptor.update(data) + encryptor.finalize() + encryptor.tag
+
+
+def _sm4_gcm_decrypt(key: bytes, nonce: bytes, data: bytes) -> bytes:
+    body, tag = data[:-TAG_BYTES], data[-TAG_BYTES:]
+    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    return decryptor.update(body) + decryptor.finalize()
+
+
+def parse_keys(text: str) -> dict[str, bytes]:
+    """``id:base64key[,id:base64key...]`` → {id: key}."""
+    keys: dict[str, bytes] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        key_id, sep, encoded = part.partition(":")
+        if not sep or not key_id.isalnum():
+            raise PersonalDataKeyError(f"personal data key {key_id!r}: expected id:base64key")
+        try:
+            keys[key_id] = base64.b64decode(encoded, validate=True)
+        except binascii.Error as exc:
+            raise PersonalDataKeyError(f"personal data key {key_id!r} is not base64") from exc
+    return keys
+
+
+@dataclass(frozen=True)
+class FieldCipher:
+    cipher: str
+    keys: dict[str, bytes]
+    current: str
+    lookup_key: bytes
+
+    def __post_init__(self) -> None:
+        if self.cipher not in KEY_BYTES:
+            raise PersonalDataKeyError(f"unknown personal data cipher {self.cipher!r} (sm4 or aes-256-gcm)")
+        if self.current not in self.keys:
+            raise PersonalDataKeyError(f"the current personal data key {self.current!r} is not among the keys")
+        for key_id, key in self.keys.items():
+            if len(key) not in KEY_BYTES.values():
+                raise PersonalDataKeyError(f"personal data key {key_id!r}: 16 bytes (SM4) or 32 (AES-256)")
+        if len(self.keys[self.current]) != KEY_BYTES[self.cipher]:
+            raise PersonalDataKeyError(f"{self.cipher} needs a {KEY_BYTES[self.cipher]}-byte current key")
+        if len(self.lookup_key) < 16:
+            raise PersonalDataKeyError("the personal data lookup key needs at least 16 bytes")
+
+    def encrypt(self, plaintext: str) -> str:
+        key, nonce = self.keys[self.current], os.urandom(NONCE_BYTES)
+        if self.cipher == "sm4":
+            sealed = _sm4_gcm_encrypt(key, nonce, plaintext.encode())
+        else:
+            sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), None)
+        return f"{PREFIX}{self.cipher}:{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, stored: str) -> str:
+        if not stored.startswith(PREFIX):
+            return stored  # written before encryption was turned on: re-encrypted by reencrypt()
+        cipher, key_id, encoded = stored[len(PREFIX) :].split(":", 2)
+        if key_id not in self.keys:
+            raise PersonalDataKeyError(f"personal data sealed with key {key_id!r}, which is not configured")
+        raw = base64.b64decode(encoded)
+        nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+        if cipher == "sm4":
+            return _sm4_gcm_decrypt(self.keys[key_id], nonce, sealed).decode()
+        return AESGCM(self.keys[key_id]).decrypt(nonce, sealed, None).decode()
+
+    def is_current(self, stored: str | None) -> bool:
+        return stored is None or stored.startswith(f"{PREFIX}{self.cipher}:{self.current}:")
+
+    def lookup(self, value: str) -> str:
+        """The keyed hash (HMAC-SM3) an equality look-up compares; the value is trimmed and upper-cased
+        (an ID number's check character X)."""
+        mac = hmac.HMAC(self.lookup_key, hashes.SM3())
+        mac.update(value.strip().upper().encode())
+        return mac.finalize().hex()
+
+
+_cipher: FieldCipher | None = None
+
+
+def configure(settings: Any) -> FieldCipher:
+    """Install the process's cipher from its settings (at start; tests may call it again)."""
+    global _cipher
+    _cipher = FieldCipher(
+        cipher=settings.personal_data_cipher,
+        keys=parse_keys(settings.personal_data_keys),
+        current=settings.personal_data_key_id,
+        lookup_key=base64.b64decode(settings.personal_data_lookup_key),
+    )
+    return _cipher
+
+
+def cipher() -> FieldCipher:
+    if _cipher is None:
+        from jiceng_shared.settings import CommonSettings
+
+        return configure(CommonSettings())
+    return _cipher
+
+
+def lookup(value: str) -> str:
+    return cipher().lookup(value)
+
+
+class Encrypted(TypeDecorator[str]):
+    """A string column stored encrypted (see the module). Never compare it in SQL: compare its
+    lookup column, or decrypt after loading."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int = 255) -> None:
+        """``length``: of the stored text, about 4/3 × (the value's UTF-8 bytes + 28) + 30."""
+        super().__init__(length)
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else cipher().encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else cipher().decrypt(value)
+
+
+def encrypted_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, Encrypted)]
+
+
+async def reencrypt(session: AsyncSession, table: Any, columns: Iterable[str] | None = None) -> int:
+    """Rewrite, with the current key, the rows of ``table`` (a Table or a mapped class) whose
+    encrypted columns were sealed by another key or not at all (key rotation; turning encryption
+    on). How many rows changed. Look-up hashes stay: their key is not the encryption key."""
+    table = getattr(table, "__table__", table)
+    names = list(columns) if columns is not None else encrypted_columns(table)
+    if not names:
+        return 0
+    pk = next(iter(table.primary_key.columns))
+    stored_text = [type_coerce(table.c[c], String()) for c in names]  # as stored, not decrypted
+    current = cipher()
+    changed = 0
+    for key, *stored in (await session.execute(select(pk, *stored_text))).all():
+        if all(current.is_current(v) for v in stored):
+            continue
+        plain = {c: current.decrypt(v) if v is not None else None for c, v in zip(names, stored, strict=True)}
+        await session.execute(update(table).where(pk == key).values(plain))  # the column type encrypts
+        changed += 1
+    return changed
+
+
+async def reencrypt_all(session: AsyncSession, metadata: MetaData) -> dict[str, int]:
+    """:func:`reencrypt` over every table of a service with encrypted columns (``python -m <service>
+    reencrypt``, after a key rotation)."""
+    return {t.name: await reencrypt(session, t) for t in metadata.sorted_tables if encrypted_columns(t)}
