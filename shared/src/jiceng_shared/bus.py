@@ -7,6 +7,7 @@ reports not-ready) while NATS is down, and catches up when it comes back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import nats
@@ -78,11 +79,11 @@ class EventBus:
     async def close(self) -> None:
         if self.nc is None or self.nc.is_closed:
             return
-        try:
+        # flush, not drain: the readers of this client's subscriptions (consumers, area watchers)
+        # are stopped before it closes, so a drain would wait its whole timeout on their queues
+        with contextlib.suppress(Exception):
             if self.nc.is_connected:
-                await asyncio.wait_for(self.nc.drain(), timeout=5)
-        except Exception:
-            pass
+                await self.nc.flush(timeout=2)
         if not self.nc.is_closed:
             try:  # bounded: a client caught mid-reconnect may never finish closing
                 await asyncio.wait_for(self.nc.close(), timeout=5)
