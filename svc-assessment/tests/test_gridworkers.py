@@ -373,3 +373,19 @@ async def test_a_grid_workers_verifications_count_on_time_within_the_limit_of_th
         "verifications",
         "verifications_on_time",
     ]
+
+
+async def test_a_verification_that_overtakes_its_verifiers_roster_entry_is_counted_when_the_entry_comes(feed):
+    from jiceng_shared import units
+
+    worker = feed.uid("w-")
+    unit = units.township_office(BUFENG, "cle")
+    handled = feed.local("2026-04-08 10:00")
+    ticket = feed.uid("t-")
+    # dispatch's stream runs ahead of grid's: the verification comes before the roster entry
+    await feed.verified(ticket, unit, handled + dt.timedelta(hours=1), verified_by=f"grid.{worker}", handled_at=handled)
+    await feed.settle()
+    await feed.rostered(worker, grid_of(74), dt.date(2026, 1, 1))
+    await feed.settle()
+    (row,) = await feed.get("/grid-workers", assessor_b, period="2026-04", worker_id=worker)
+    assert (row["counts"]["verifications"], row["counts"]["verifications_on_time"]) == (1, 1)

@@ -63,6 +63,9 @@ class WorkerFact(Base):
     on_time: Mapped[bool | None]
     event_id: Mapped[str] = mapped_column(String(64))
     correlation_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: a verification that came before its verifier's roster entry (two streams, no order between
+    #: them): the verifier's username, until ``worker_rostered`` gives the fact its worker
+    verifier: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
 
 
 class Survey(Base):

@@ -87,6 +87,25 @@ async def worker_rostered(
             index_elements=[table.c.worker_id], set_=values, where=table.c.since <= stmt.excluded.since
         )
     )
+    if username:
+        await _claim_verifications(session, username, worker_id, grid_code, since)
+
+
+async def _claim_verifications(
+    session: AsyncSession, username: str, worker_id: str, grid_code: str, since: dt.date
+) -> None:
+    """The verifications this worker made from ``since`` on that arrived before the roster entry."""
+    start = dt.datetime.combine(since, dt.time(), tzinfo=COUNTY_ZONE)
+    await session.execute(
+        update(WorkerFact)
+        .where(
+            WorkerFact.kind == "verification",
+            WorkerFact.worker_id.is_(None),
+            WorkerFact.verifier == username,
+            WorkerFact.at >= start,
+        )
+        .values(worker_id=worker_id, grid_code=grid_code, verifier=None)
+    )
 
 
 async def worker_left(
@@ -158,6 +177,7 @@ async def record_fact(
     on_time: bool | None = None,
     event_id: str,
     correlation_id: str,
+    verifier: str | None = None,
 ) -> None:
     if worker_id is None and grid_code is not None and kind == "visit_overdue":
         # an overdue visit names no worker when the schedule's household has none: the grid's worker
@@ -176,6 +196,7 @@ async def record_fact(
         on_time=on_time,
         event_id=event_id,
         correlation_id=correlation_id,
+        verifier=verifier,
     )
 
 
@@ -207,19 +228,20 @@ async def record_verification(
             .order_by(GridWorker.since.desc())
         )
     ).first()
-    if worker is None:
-        return
+    # no roster entry yet: kept under the verifier's name for the entry to claim when it comes
+    # (a dispatcher's verification stays unclaimed: no grid worker's figure)
     await record_fact(
         session,
         kind="verification",
         key=f"{ticket_id}:{verified_at.isoformat()}",
-        worker_id=worker.worker_id,
-        grid_code=worker.grid_code,
+        worker_id=worker.worker_id if worker else None,
+        grid_code=worker.grid_code if worker else None,
         township_code=township_code,
         at=verified_at,
         on_time=rules.verification_on_time(handled_at, verified_at, limit_hours=limit_hours),
         event_id=event_id,
         correlation_id=correlation_id,
+        verifier=None if worker else verified_by,
     )
 
 
