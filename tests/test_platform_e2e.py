@@ -38,10 +38,10 @@ async def test_a_wrong_password_a_missing_token_and_a_forged_token_are_refused(s
 
 
 async def test_a_service_reached_around_the_gateway_gives_nothing_away(stack):
+    user_token = login(stack.url("gateway"), "county_admin")
     for name in ("approval", "enforcement", "grid", "dispatch", "assessment"):
         response = httpx.get(f"{stack.url(name)}/api/{name}/v1/openapi.json")
         assert response.status_code == 401
-        user_token = login(stack.url("gateway"), "county_admin")
         assert httpx.get(f"{stack.url(name)}/api/{name}/v1/admin/dead-letters", headers=user_token).status_code == 401
 
 

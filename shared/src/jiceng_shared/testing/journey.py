@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,28 @@ BUFENG = "320971100000"
 BUFENG_GRIDS = ("320971100201001", "320971100201002")
 #: the south-west corners of the demo grids of Bufeng (each a 0.01° square)
 GRID_ORIGIN = {"320971100201001": (120.300, 33.300), "320971100201002": (120.310, 33.300)}
+
+#: a demo user's token is reused by every journey of the test process for this long (well inside
+#: the gateway's 15-minute token lifetime and 30-minute idle timeout): an administrative login
+#: takes a TOTP code, which counts once (RFC 6238 §5.2), so logging county_admin in for every
+#: test would wait for fresh codes, 30 s at a time
+TOKEN_REUSE_SECONDS = 300.0
+#: (gateway, username) → (access token, monotonic time of its login)
+_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
+
+
+async def demo_token(client: httpx.AsyncClient, username: str) -> str:
+    """A demo user's access token at the gateway ``client`` speaks to, logged in once per
+    ``TOKEN_REUSE_SECONDS``."""
+    key = (str(client.base_url), username)
+    cached = _TOKENS.get(key)
+    if cached is not None and time.monotonic() - cached[1] < TOKEN_REUSE_SECONDS:
+        return cached[0]
+    response = await client.post("/auth/token", data=demo_login_form(username, PASSWORD))
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    _TOKENS[key] = (token, time.monotonic())
+    return token
 
 
 class Journey:
@@ -40,9 +63,7 @@ class Journey:
 
     async def _headers(self, username: str) -> dict[str, str]:
         if username not in self._tokens:
-            response = await self.client.post("/auth/token", data=demo_login_form(username, PASSWORD))
-            assert response.status_code == 200, response.text
-            self._tokens[username] = response.json()["access_token"]
+            self._tokens[username] = await demo_token(self.client, username)
         return {"Authorization": f"Bearer {self._tokens[username]}"}
 
     async def get(self, username: str, path: str, **params: Any) -> httpx.Response:
