@@ -80,11 +80,13 @@ async def test_a_documented_error_is_what_the_gateway_answers(stack, contract):
 def test_a_generated_python_client_keeps_every_operation_and_calls_the_gateway(stack, contract, tmp_path: Path):
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(contract))
-    # the generator reads the spreadsheet export's own media type as a download when told to
+    # the generator reads the spreadsheet export's and the audit export's own media types as
+    # downloads when told to
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     (tmp_path / "config.yaml").write_text(
         "package_name_override: jiceng_client\nproject_name_override: jiceng-client\n"
         f"content_type_overrides:\n  {xlsx}: application/octet-stream\n"
+        "  application/x-ndjson: application/octet-stream\n"
     )
     bin_dir = Path(sys.executable).parent
     generated = subprocess.run(
