@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -121,7 +120,6 @@ class ConsumerGroup:
         concurrency: int = 16,
         ack_wait_seconds: float = 30.0,
         batch_size: int = 64,
-        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -132,8 +130,6 @@ class ConsumerGroup:
         self.concurrency = 1 if db.is_sqlite else concurrency
         self.ack_wait = ack_wait_seconds
         self.batch_size = max(1, batch_size)
-        #: stamps the inbox on the service clock, the one the retention prune reads
-        self.clock = clock
         self._tasks: list[asyncio.Task[None]] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self.by_name = {s.name: s for s in subscriptions}
@@ -372,7 +368,7 @@ class ConsumerGroup:
         async with self.db.transaction() as session:
             stmt = (
                 dialect_insert(session, inbox)
-                .values(consumer=self.durable(sub), event_id=event.id, processed_at=self.clock())
+                .values(consumer=self.durable(sub), event_id=event.id, processed_at=utcnow())
                 .on_conflict_do_nothing()
             )
             result = await session.execute(stmt)

@@ -114,6 +114,9 @@ class OutboxRelay:
         self.sent_retention = sent_retention
         self.inbox_retention = inbox_retention
         self.prune_interval_seconds = prune_interval_seconds
+        #: the wall clock, not the service's: retention is bookkeeping of when rows were really
+        #: written and sent, and the service clock travels (tests stand it months back or weeks
+        #: ahead), so a prune on it deleted rows other tests were counting
         self.clock = clock
         self.table = db.infra.outbox
         self._wakeup = asyncio.Event()
@@ -179,7 +182,6 @@ class OutboxRelay:
         if sent:
             now = utcnow()
             t = self.table
-            # stamped on the service clock, the one the retention prune reads
             async with self.db.transaction() as session:
                 await session.execute(
                     update(t)

@@ -133,7 +133,6 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
     calendar = WorkdayCalendar.from_settings(settings)
     org = county.install(settings.county_dir)
     ctx = ServiceContext(spec, settings, db, bus, relay, consumers=None, calendar=calendar, org=org)  # type: ignore[arg-type]  # set below: the group needs ctx.now
-    relay.clock = ctx.now
     if settings.env == "test" and settings.clock_file is not None:
         ctx.extras["clock"] = file_clock(settings.clock_file)
     # areas changed in svc-grid reach this process's registry when they take effect (no restart)
@@ -147,7 +146,6 @@ def build_context(spec: ServiceSpec, settings: CommonSettings) -> ServiceContext
         backoff_seconds=settings.consumer_backoff_seconds,
         concurrency=settings.consumer_concurrency,
         ack_wait_seconds=settings.consumer_ack_wait_seconds,
-        clock=ctx.now,
     )
     return ctx
 
