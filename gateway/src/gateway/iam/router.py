@@ -7,6 +7,7 @@ the ``require`` dependencies repeat the route-level check and the service functi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -35,6 +36,7 @@ from gateway.iam.schemas import (
     UserOut,
     UserUpdate,
 )
+from gateway.models import User
 from gateway.open311 import open311_api_key
 from jiceng_shared.db import Database
 from jiceng_shared.errors import Problem
@@ -129,18 +131,20 @@ async def list_users(
     return Page[UserOut](items=[service.user_out(policy, u, bindings[u.id]) for u in items], next_cursor=next_cursor)
 
 
-@router.post("/users", status_code=201, response_model=UserOut, summary="Create a user account, with its bindings")
-async def create_user(
-    body: UserCreate,
+async def _create_account(
+    create: Callable[..., Awaitable[User]],
+    body: UserCreate | AdminCreate,
     request: Request,
     response: Response,
-    db: Db,
-    changes: Changes,
-    principal: Annotated[Principal, Depends(require(rules.USER_MANAGE))],
+    db: Database,
+    changes: IdentityChanges,
+    principal: Principal,
 ) -> UserOut:
+    """An ordinary or an administrative account: ``create`` (the service's use case) checks who
+    may create which; hashing, the transaction, the change notice and the answer are the same."""
     password_hash = await hash_secret(body.password)
     async with db.transaction() as session:
-        user = await service.create_user(
+        user = await create(
             session,
             _policy(),
             trail(request, principal),
@@ -153,6 +157,18 @@ async def create_user(
     await changes.changed(user.id)
     response.headers["Location"] = f"/api/iam/v1/users/{user.id}"
     return service.user_out(_policy(), user, bindings[user.id])
+
+
+@router.post("/users", status_code=201, response_model=UserOut, summary="Create a user account, with its bindings")
+async def create_user(
+    body: UserCreate,
+    request: Request,
+    response: Response,
+    db: Db,
+    changes: Changes,
+    principal: Annotated[Principal, Depends(require(rules.USER_MANAGE))],
+) -> UserOut:
+    return await _create_account(service.create_user, body, request, response, db, changes, principal)
 
 
 @router.post(
@@ -169,21 +185,7 @@ async def create_admin(
     changes: Changes,
     principal: Annotated[Principal, Depends(require(rules.ADMIN_MANAGE))],
 ) -> UserOut:
-    password_hash = await hash_secret(body.password)
-    async with db.transaction() as session:
-        user = await service.create_admin(
-            session,
-            _policy(),
-            trail(request, principal),
-            body,
-            password_hash,
-            password_min_length=_min_length(request),
-            password_min_classes=_min_classes(request),
-        )
-        bindings = await service.bindings_of(session, [user.id])
-    await changes.changed(user.id)
-    response.headers["Location"] = f"/api/iam/v1/users/{user.id}"
-    return service.user_out(_policy(), user, bindings[user.id])
+    return await _create_account(service.create_admin, body, request, response, db, changes, principal)
 
 
 @router.patch(
