@@ -3,6 +3,7 @@ every process reads; every relative link and every `make` target they name exist
 guide's roles page is generated from the gateway's policy tables."""
 
 import importlib
+import json
 import re
 from pathlib import Path
 
@@ -89,3 +90,31 @@ def test_the_chinese_guides_roles_page_is_the_gateways_policy_tables():
     # every role of the tables has its section
     for role in load_policy().roles:
         assert f'<a id="{role}"></a>' in page.read_text(encoding="utf-8")
+
+
+def test_the_chinese_guides_signature_checks_accept_what_the_gateway_signs_and_refuse_a_forgery():
+    import datetime as dt
+
+    from standardwebhooks.webhooks import Webhook
+
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.zh-CN.md").read_text(encoding="utf-8"), flags=re.S)
+    [library] = [b for b in blocks if "def receive" in b]
+    [stdlib] = [b for b in blocks if "def verify_webhook" in b]
+    secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = b'{"type":"dispatch.ticket.closed","data":{"ticket_id":"t1"}}'
+    now = dt.datetime.now(dt.UTC)
+    # as the gateway's worker signs a delivery (gateway/webhooks/worker.py)
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(int(now.timestamp()))}
+    headers["webhook-signature"] = Webhook(secret).sign("msg_1", now, body.decode())
+    forged = headers | {"webhook-signature": "v1,AAAA" + headers["webhook-signature"][7:]}
+
+    saved: list[tuple[str, object]] = []
+    scope: dict[str, object] = {"save_for_processing": lambda *args: saved.append(args)}
+    exec(library.replace('"whsec_..."', repr(secret)), scope)  # the guide's own example
+    assert scope["receive"](body, headers) == 204 and saved == [("msg_1", json.loads(body))]
+    assert scope["receive"](body, forged) == 400
+
+    exec(stdlib, scope)  # the guide's own example
+    scope["verify_webhook"](secret, headers, body)
+    with pytest.raises(ValueError):
+        scope["verify_webhook"](secret, forged, body)
