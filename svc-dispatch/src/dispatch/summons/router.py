@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dispatch.summons import service
 from dispatch.summons.models import Summons
-from dispatch.summons.schemas import SummonsAnswerIn, SummonsIn, SummonsOut
+from dispatch.summons.schemas import SummonsAnswerIn, SummonsIn, SummonsIssued, SummonsOut
 from dispatch.tickets.service import env_of
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of, paginate, where_equal
@@ -21,7 +21,7 @@ router = APIRouter(tags=["summons"])
 @router.post(
     "/tickets/{ticket_id}/summons",
     status_code=201,
-    response_model=list[SummonsOut],
+    response_model=SummonsIssued,
     summary="Summon departments to a ticket (街乡吹哨) with a time to report",
 )
 async def summon(
@@ -30,10 +30,10 @@ async def summon(
     ctx: Ctx,
     session: Tx,
     principal: Annotated[Principal, Depends(require(service.ISSUE))],
-) -> list[SummonsOut]:
+) -> SummonsIssued:
     env = env_of(ctx)
     made = await service.issue(session, principal, ticket_id, body, env)
-    return [service.to_out(s, env.now) for s in made]
+    return SummonsIssued(items=[service.to_out(s, env.now) for s in made])
 
 
 @router.post(
