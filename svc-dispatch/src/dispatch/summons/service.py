@@ -39,7 +39,7 @@ def readable(principal: Principal) -> ColumnElement[bool]:
 
 
 def unit_of(s: Summons) -> UnitRef:
-    return UnitRef(code=s.unit_code, area_code=s.unit_area_code, dept=s.unit_dept, name=s.unit_name, kind=s.unit_kind)  # type: ignore[arg-type]
+    return UnitRef(code=s.unit_code, area_code=s.unit_area_code, dept=s.unit_dept, name=s.unit_name, kind=s.unit_kind)
 
 
 def _local(at: dt.datetime) -> str:
