@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from dispatch.joint import service
+from dispatch.joint import queries, service
 from dispatch.joint.schemas import JointActionIn, JointActionOut, PartFeedbackIn, PartOut
 from dispatch.tickets.service import env_of
 from jiceng_shared.identity import Principal
@@ -29,7 +29,7 @@ async def joint_action(
     principal: Annotated[Principal, Depends(require(service.JOINT))],
 ) -> JointActionOut:
     parts = await service.joint_action(session, principal, ticket_id, body, env_of(ctx))
-    return JointActionOut(items=[service.to_out(p) for p in parts])
+    return JointActionOut(items=[queries.to_out(p) for p in parts])
 
 
 @router.post(
@@ -46,4 +46,4 @@ async def part_feedback(
     principal: Annotated[Principal, Depends(require(service.PART_FEEDBACK))],
 ) -> PartOut:
     part = await service.part_feedback(session, principal, ticket_id, part_id, body.outcome, env_of(ctx))
-    return service.to_out(part)
+    return queries.to_out(part)

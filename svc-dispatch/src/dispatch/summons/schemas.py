@@ -58,7 +58,7 @@ class SummonsOut(BaseModel):
     missed_at: dt.datetime | None
 
 
-class SummonsIssued(BaseModel):
+class SummonsMade(BaseModel):
     """The summons made by one call, one per unit, in the order of ``unit_codes``."""
 
     items: list[SummonsOut]
