@@ -214,7 +214,7 @@ def summons_answered(gw: _Gateway) -> str:
             "respond_within_minutes": 120,
         },
     )
-    police = next(s for s in summons if s["unit_code"] == f"{BUFENG}:psb")
+    police = next(s for s in summons["items"] if s["unit_code"] == f"{BUFENG}:psb")
     gw.post(POLICE, f"{DISPATCH}/summons/{police['id']}/answer", {"arrived": True, "action": "已到场维持秩序（演示）"})
     return f"incident {incident['number']}: two departments summoned to ticket {ticket['number']}, one reported"
 
