@@ -67,7 +67,7 @@ async def receiver():
     rec = Receiver(port=free_port())
     app = web.Application()
     app.router.add_post("/{tail:.*}", rec.handle)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=1)  # a client keeping its connection open would hold the teardown 60 s
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", rec.port).start()
     yield rec
