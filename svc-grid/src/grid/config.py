@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
+from grid.roster.rules import RosterRules
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.topology import SERVICE_BY_NAME
 
@@ -62,3 +63,10 @@ class GridSettings(CommonSettings):
     # --- base data (002 art. 11) ---
     #: registers whose membership only roles holding grid.register.sensitive see (least privilege)
     sensitive_groups: list[str] = ["community_corrections", "drug_rehabilitation", "released_prisoners"]
+
+    def roster_rules(self) -> RosterRules:
+        """The numbers of the roster's rules (taking a post)."""
+        return RosterRules(
+            full_time_workers_per_grid=self.full_time_workers_per_grid,
+            urban_worker_not_committee_member=self.urban_worker_not_committee_member,
+        )

@@ -24,6 +24,11 @@ class BuildingUse(LabelledEnum):
     OTHER = "other", "其他"
 
 
+class EnterpriseStatus(LabelledEnum):
+    ACTIVE = "active", "在营"
+    CLOSED = "closed", "已关闭"
+
+
 class HouseholdCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grid_code: str = Field(pattern=r"^\d{15}$")
@@ -126,7 +131,7 @@ class EnterpriseUpdate(BaseModel):
     industry: str | None = Field(None, max_length=100)
     employees: int | None = None
     safety_notes: str | None = Field(None, max_length=2000)
-    status: str | None = Field(None, pattern=r"^(active|closed)$")
+    status: EnterpriseStatus | None = None
 
 
 class EnterpriseOut(BaseModel):
@@ -139,7 +144,7 @@ class EnterpriseOut(BaseModel):
     phone_masked: str | None
     industry: str | None
     employees: int | None
-    status: str
+    status: EnterpriseStatus
     version: int
 
 

@@ -15,6 +15,14 @@ class VisitKind(LabelledEnum):
     HOME_VISIT = "home_visit", "入户走访"
 
 
+class DueSubject(LabelledEnum):
+    """What an obligation is owed to: a person on a register, a household, or the grid (patrol)."""
+
+    PERSON = "person", "重点人员"
+    HOUSEHOLD = "household", "居民家庭"
+    PATROL = "patrol", "网格巡查"
+
+
 class ObligationState(LabelledEnum):
     DONE = "done", "已完成"
     DUE = "due", "待走访"
@@ -79,8 +87,7 @@ class VisitIncident(BaseModel):
 
 
 class DueItem(BaseModel):
-    #: person | household | patrol
-    subject: str
+    subject: DueSubject
     resident_id: str | None = None
     name_masked: str | None = None
     household_no: str | None = None
