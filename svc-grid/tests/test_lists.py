@@ -222,3 +222,14 @@ async def test_an_unknown_value_of_a_closed_set_is_refused_naming_the_field(grid
     refused = await api(grid, "POST", "/areas/import", admin, json=layer)
     assert refused.status_code == 422, refused.text
     assert "features.0.properties.grid_type" in [e["field"] for e in refused.json()["errors"]]
+
+    # "overdue" is a state computed from the due date, not a stored status to filter on
+    refused = await api(grid, "GET", "/tasks", leader, params={"status": "overdue"})
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["status"]
+
+
+def test_the_period_enum_is_the_rules_periods():
+    from grid.visits.rules import PERIODS
+    from grid.visits.schemas import VisitPeriod
+
+    assert tuple(VisitPeriod) == PERIODS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -10,6 +10,7 @@ from grid.areas.rules import GridSizeLimits
 from grid.people import queries, service
 from grid.people.schemas import (
     BaseDataChangeOut,
+    BaseDataEntity,
     BuildingCreate,
     BuildingOut,
     BuildingUpdate,
@@ -185,7 +186,7 @@ async def update_enterprise(
     summary="Who changed what in a base-data record, and when, oldest first (audited)",
 )
 async def history(
-    entity: Literal["resident", "household", "building", "enterprise"],
+    entity: BaseDataEntity,
     entity_id: str,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],

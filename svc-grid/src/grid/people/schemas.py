@@ -29,6 +29,19 @@ class EnterpriseStatus(LabelledEnum):
     CLOSED = "closed", "已关闭"
 
 
+class BaseDataEntity(LabelledEnum):
+    RESIDENT = "resident", "人口"
+    HOUSEHOLD = "household", "户"
+    BUILDING = "building", "房屋"
+    ENTERPRISE = "enterprise", "企业"
+
+
+class ChangeAction(LabelledEnum):
+    CREATED = "created", "新增"
+    UPDATED = "updated", "修改"
+    DEREGISTERED = "deregistered", "注销"
+
+
 class HouseholdCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grid_code: str = Field(pattern=r"^\d{15}$")
@@ -158,9 +171,9 @@ class EnterpriseDetail(EnterpriseOut):
 
 class BaseDataChangeOut(BaseModel):
     id: str
-    entity: str
+    entity: BaseDataEntity
     entity_id: str
-    action: str
+    action: ChangeAction
     changes: dict[str, Any]
     changed_by: str
     changed_by_name: str

@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from grid.tasks import queries, service
-from grid.tasks.schemas import AdmissionListCreate, AdmissionListOut, AssignmentOut, TaskCreate, TaskOut, TaskReport
+from grid.tasks.schemas import (
+    AdmissionListCreate,
+    AdmissionListOut,
+    AssignmentOut,
+    AssignmentStatus,
+    TaskCreate,
+    TaskOut,
+    TaskReport,
+)
 from jiceng_shared.identity import Principal
 from jiceng_shared.keyset import page_by_key, page_in_memory
 from jiceng_shared.openapi_problems import problems
@@ -78,7 +86,7 @@ async def list_tasks(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
-    status: Annotated[str | None, Query(pattern=r"^(assigned|completed)$")] = None,
+    status: AssignmentStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[AssignmentOut]:

@@ -23,6 +23,17 @@ class DueSubject(LabelledEnum):
     PATROL = "patrol", "网格巡查"
 
 
+class VisitPeriod(LabelledEnum):
+    """The period an obligation is counted in (rules.PERIODS)."""
+
+    DAY = "day", "每日"
+    WORKDAY = "workday", "每个工作日"
+    WEEK = "week", "每周"
+    MONTH = "month", "每月"
+    HALF_YEAR = "half_year", "每半年"
+    YEAR = "year", "每年"
+
+
 class ObligationState(LabelledEnum):
     DONE = "done", "已完成"
     DUE = "due", "待走访"
@@ -93,7 +104,7 @@ class DueItem(BaseModel):
     household_no: str | None = None
     group: str
     group_zh: str
-    period: str
+    period: VisitPeriod
     state: ObligationState
     due_on: dt.date
     last_visit: dt.date | None
