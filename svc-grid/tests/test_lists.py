@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from grid.people.rules import CREDIT_CHARS, credit_check_character
+from grid.residents.rules import check_character
 from jiceng_shared.testing.plugin import headers_for, principal
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -143,6 +144,33 @@ async def test_base_data_lists_and_a_record_s_history_page(grid):
         assert (await api(grid, "PATCH", f"/enterprises/{record['id']}", worker, json=body)).status_code == 200
     history = await assert_pages_make_the_list(grid, f"/history/enterprise/{record['id']}", worker)
     assert [h["action"] for h in history][0] == "created"
+
+
+async def test_a_special_register_pages_by_grid(grid):
+    for n in range(3):
+        first17 = f"32097119600101{n}23"
+        body = {
+            "grid_code": GRID,
+            "name": f"残疾人{n}",
+            "id_number": first17 + check_character(first17),
+            "address": "步凤村十一组",
+            "household_no": f"R-{n}",
+            "household_head": True,
+            "special_groups": ["disabled"],
+        }
+        created = await api(grid, "POST", "/residents", worker, json=body)
+        assert created.status_code == 201, created.text
+    whole = (await api(grid, "GET", "/registers/disabled", worker, params={"limit": 200})).json()
+    assert whole["next_cursor"] is None and len(whole["items"]) >= 3
+    walked, cursor = [], None
+    while True:
+        query = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await api(grid, "GET", "/registers/disabled", worker, params=query)).json()
+        assert page["group"] == "disabled" and len(page["items"]) <= 2
+        walked += page["items"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert [m["resident_id"] for m in walked] == [m["resident_id"] for m in whole["items"]]
 
 
 async def test_admission_lists_tasks_and_disputes_page(grid, clock):

@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
+from grid.areas.rules import GridSizeLimits
 from grid.roster.rules import RosterRules
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.topology import SERVICE_BY_NAME
@@ -63,6 +64,12 @@ class GridSettings(CommonSettings):
     # --- base data (002 art. 11) ---
     #: registers whose membership only roles holding grid.register.sensitive see (least privilege)
     sensitive_groups: list[str] = ["community_corrections", "drug_rehabilitation", "released_prisoners"]
+
+    def size_limits(self) -> GridSizeLimits:
+        """The grid size limits of 001 (ordinary and dense grids)."""
+        return GridSizeLimits(
+            self.grid_max_households, self.grid_max_people, self.dense_grid_max_households, self.dense_grid_max_people
+        )
 
     def roster_rules(self) -> RosterRules:
         """The numbers of the roster's rules (taking a post)."""

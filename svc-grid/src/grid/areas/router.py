@@ -34,10 +34,8 @@ Manager = Annotated[Principal, Depends(require(service.MANAGE))]
 
 
 def limits(ctx: Ctx) -> GridSizeLimits:
-    s = ctx.settings
-    return GridSizeLimits(
-        s.grid_max_households, s.grid_max_people, s.dense_grid_max_households, s.dense_grid_max_people
-    )
+    size_limits: GridSizeLimits = ctx.settings.size_limits()  # ctx.settings is the service's GridSettings
+    return size_limits
 
 
 def env(ctx: Ctx) -> service.Env:

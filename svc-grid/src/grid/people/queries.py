@@ -22,10 +22,12 @@ from grid.people.schemas import (
     HouseholdOut,
     HouseholdStatus,
     RegisterEntry,
+    RegisterOut,
 )
 from grid.people.size import grid_counts
 from grid.residents.models import Resident, ResidentGroup
 from grid.residents.queries import readable
+from grid.residents.rules import GROUP_FIELDS, SPECIAL_GROUPS
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.keyset import ASC, DESC, after_key
@@ -43,7 +45,9 @@ async def register_members(
     *,
     grid_code: str | None,
     limit: int,
+    cursor: str | None = None,
 ) -> list[Resident]:
+    """The register's members by grid, from after ``cursor``, ``limit + 1`` of them."""
     stmt = (
         select(Resident)
         .join(ResidentGroup, ResidentGroup.resident_id == Resident.id)
@@ -51,7 +55,12 @@ async def register_members(
     )
     if grid_code is not None:
         stmt = stmt.where(ResidentGroup.grid_code == grid_code)
-    return list((await session.scalars(stmt.order_by(Resident.grid_code, Resident.id).limit(limit))).all())
+    order = [(Resident.grid_code, ASC), (Resident.id, ASC)]
+    return list((await session.scalars(after_key(stmt, order, limit=limit, cursor=cursor))).all())
+
+
+def member_key(r: Resident) -> tuple[str, str]:
+    return r.grid_code, r.id
 
 
 async def changes_of(
@@ -158,6 +167,18 @@ def register_entry(r: Resident, group: str) -> RegisterEntry:
         phone_masked=mask_phone(r.phone),
         household_no=r.household_no,
         details=(r.group_details or {}).get(group, {}),
+    )
+
+
+def register_out(group: str, sensitive: bool, members: list[Resident], next_cursor: str | None) -> RegisterOut:
+    """One page of a special register: its members masked, with the register's own fields."""
+    return RegisterOut(
+        group=group,
+        group_zh=SPECIAL_GROUPS[group],
+        sensitive=sensitive,
+        fields=GROUP_FIELDS.get(group, {}),
+        items=[register_entry(r, group) for r in members],
+        next_cursor=next_cursor,
     )
 
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from grid.areas.rules import GridSizeLimits
 from grid.people import queries, service
 from grid.people.schemas import (
     BaseDataChangeOut,
@@ -210,7 +209,8 @@ async def register(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(REGISTER_READ))],
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
 ) -> RegisterOut:
     if group not in resident_rules.SPECIAL_GROUPS:
         raise Problem(404, "not_found", "Not found", f"no register {group!r}")
@@ -220,14 +220,11 @@ async def register(
         raise Problem(
             403, "sensitive_register", "Permission denied", "this register is visible only to roles that need it"
         )
-    rows = await queries.register_members(session, principal, permission, group, grid_code=grid_code, limit=limit)
-    return RegisterOut(
-        group=group,
-        group_zh=resident_rules.SPECIAL_GROUPS[group],
-        sensitive=sensitive,
-        fields=resident_rules.GROUP_FIELDS.get(group, {}),
-        items=[queries.register_entry(r, group) for r in rows],
+    rows = await queries.register_members(
+        session, principal, permission, group, grid_code=grid_code, limit=limit, cursor=cursor
     )
+    members, next_cursor = page_by_key(rows, limit, queries.member_key)
+    return queries.register_out(group, sensitive, members, next_cursor)
 
 
 @router.get(
@@ -243,12 +240,8 @@ async def grid_sizes(
     limit: Limit = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[GridSize]:
-    s = ctx.settings
-    limits = GridSizeLimits(
-        s.grid_max_households, s.grid_max_people, s.dense_grid_max_households, s.dense_grid_max_people
-    )
     rows = await queries.grid_sizes(
-        session, principal, service.LIST, limits, grid_code=grid_code, limit=limit, cursor=cursor
+        session, principal, service.LIST, ctx.settings.size_limits(), grid_code=grid_code, limit=limit, cursor=cursor
     )
     page, next_cursor = page_by_key(rows, limit, lambda g: (g.grid_code,))
     return Page[GridSize](items=page, next_cursor=next_cursor)

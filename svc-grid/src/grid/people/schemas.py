@@ -198,6 +198,7 @@ class RegisterOut(BaseModel):
     sensitive: bool
     fields: dict[str, str]
     items: list[RegisterEntry]
+    next_cursor: str | None = None
 
 
 class GridSize(BaseModel):
