@@ -288,6 +288,35 @@ def to_out(v: Visit) -> VisitOut:
     )
 
 
+def grid_key(grid: tuple[str, str]) -> tuple[str, str]:
+    """The order of the due summaries: a (grid code, township code) by township, then code."""
+    code, township = grid
+    return township, code
+
+
+async def due_summaries(
+    session: AsyncSession,
+    grids: list[tuple[str, str]],
+    covered: set[str],
+    *,
+    today: dt.date,
+    visit_rules: rules.VisitRules,
+    cal: WorkdayCalendar,
+) -> list[DueList]:
+    """The counts of each (grid code, township code), without items; each township's counts are
+    computed once, for the grids given."""
+    out = []
+    empty = {"due": 0, "overdue": 0, "done": 0}
+    for township in sorted({t for _, t in grids}):
+        counts = await township_counts(session, today=today, visit_rules=visit_rules, cal=cal, township_code=township)
+        out += [
+            DueList(grid_code=code, day=today, covering=code in covered, **counts.get(code, empty), items=[])
+            for code, t in grids
+            if t == township
+        ]
+    return out
+
+
 def due_list(grid_code: str, today: dt.date, dues: list[Due], include_done: bool, *, covering: bool) -> DueList:
     """A grid's due list: overdue first, then due, then (when asked) done, each by due date."""
     order = {"overdue": 0, "due": 1, "done": 2}

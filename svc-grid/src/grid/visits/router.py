@@ -106,19 +106,11 @@ async def due_lists(
     covered = await roster.covered_grids(session, principal, today)
     grids = await queries.visible_grids(session, principal, service.READ, covered, township_code=township_code)
     # by township, then code: each township's counts are computed once, for the grids of the page
-    page, next_cursor = page_in_memory(sorted(grids, key=lambda g: (g[1], g[0])), limit, cursor, lambda g: (g[1], g[0]))
-    out = []
-    for township in sorted({t for _, t in page}):
-        counts = await queries.township_counts(
-            session, today=today, visit_rules=visit_rules, cal=ctx.calendar, township_code=township
-        )
-        empty = {"due": 0, "overdue": 0, "done": 0}
-        out += [
-            DueList(grid_code=code, day=today, covering=code in covered, **counts.get(code, empty), items=[])
-            for code, t in page
-            if t == township
-        ]
-    return Page[DueList](items=out, next_cursor=next_cursor)
+    page, next_cursor = page_in_memory(sorted(grids, key=queries.grid_key), limit, cursor, queries.grid_key)
+    summaries = await queries.due_summaries(
+        session, page, covered, today=today, visit_rules=visit_rules, cal=ctx.calendar
+    )
+    return Page[DueList](items=summaries, next_cursor=next_cursor)
 
 
 @router.post(
