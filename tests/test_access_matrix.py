@@ -1517,7 +1517,7 @@ async def admitted(ctx: Ctx, task_type: dict) -> None:
     async with ctx.lock:
         if ctx.cache.get(("admitted", task_type["code"])):
             return
-        current = await ctx.call("county_admin", "GET", "/api/grid/v1/admission-lists")
+        current = (await ctx.call("county_admin", "GET", "/api/grid/v1/admission-lists"))["items"]
         types = current[-1]["task_types"] if current else []  # the latest version
         if task_type["code"] not in {t["code"] for t in types}:
             await ctx.call(

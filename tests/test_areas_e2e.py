@@ -124,7 +124,7 @@ async def test_split_a_grid_through_the_gateway(journey):
     )
     flagged = (await journey.get(admin, f"/api/grid/v1/areas/{east}")).json()
     assert flagged["needs_split"] is True and flagged["split_reasons"] == ["301 households > 300"]
-    grids = (await journey.get(admin, "/api/grid/v1/areas", parent_code=VILLAGE, level="grid")).json()
+    grids = (await journey.get(admin, "/api/grid/v1/areas", parent_code=VILLAGE, level="grid")).json()["items"]
     assert {g["code"] for g in grids} >= {west, east} and old["code"] not in {g["code"] for g in grids}
 
     # scope checks: Bufeng's village and township roles see the new grids' incidents, Xincheng's do not

@@ -169,7 +169,7 @@ async def test_a_grid_workers_month(journey, stack):
     assert bad_code.status_code == 422 and bad_code.json()["code"] == "invalid_credit_code"
 
     # --- the due list: the elderly person's weekly visit was missed, the disabled person's is due
-    [due] = await call(j, worker, "GET", f"/visits/due?grid_code={GRID_A}")
+    [due] = (await call(j, worker, "GET", f"/visits/due?grid_code={GRID_A}"))["items"]
     states = {i["resident_id"]: i for i in due["items"] if i["subject"] == "person"}
     assert states[elder["id"]]["state"] == "overdue" and states[elder["id"]]["name_masked"] == "孙**"
     assert states[disabled["id"]]["state"] == "due"
@@ -236,7 +236,7 @@ async def test_a_grid_workers_month(journey, stack):
         {"grid_code": GRID_A, "first_day": today.isoformat(), "last_day": today.isoformat(), "reason": "病假"},
         status=(201,),
     )
-    [covering] = await call(j, b_post, "GET", f"/visits/due?grid_code={GRID_A}")
+    [covering] = (await call(j, b_post, "GET", f"/visits/due?grid_code={GRID_A}"))["items"]
     assert covering["covering"] is True
     patrol = await call(
         j,
@@ -275,7 +275,7 @@ async def test_a_grid_workers_month(journey, stack):
     assert resolved["status"] == "resolved" and resolved["parties"][0]["name_masked"] == "张**"
 
     # --- the admission list: an unlisted task is refused, a listed one reported back
-    current = await call(j, admin, "GET", "/admission-lists")
+    current = (await call(j, admin, "GET", "/admission-lists"))["items"]
     types = current[0]["task_types"] if current else []
     if "population_survey" not in {t["code"] for t in types}:
         types = [*types, {"code": "population_survey", "name": "人口信息核查"}]

@@ -85,7 +85,7 @@ async def test_each_service_answers_a_read_through_the_gateway(stack):
     worker = login(gateway, "grid_worker.bufeng")
     areas = httpx.get(f"{gateway}/api/grid/v1/areas", headers=worker)
     # county, township, village, and the two grids (A post and B post)
-    assert areas.status_code == 200 and len(areas.json()) == 5
+    assert areas.status_code == 200 and len(areas.json()["items"]) == 5
     assert areas.headers["x-request-id"]
     metrics = httpx.get(f"{gateway}/metrics").text
     assert 'route="/api/grid/v1/areas",service="gateway",status="200"' in metrics

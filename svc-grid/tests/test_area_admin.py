@@ -250,7 +250,7 @@ async def test_the_split_flag_follows_the_counts(grid, clock):
     assert await flag() == []
     await grid.client.put(f"{API}/{code}/counts", json={"households": 501, "people": 1501}, headers=admin())
     assert await flag() == ["501 households > 500", "1501 people > 1500"]
-    versions = (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json()
+    versions = (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json()["items"]
     assert [v["change"] for v in versions] == ["created", "recounted", "recounted", "recounted"]
     assert versions[0]["effective_to"] == versions[1]["effective_from"]
 
@@ -279,8 +279,8 @@ async def test_the_counts_can_be_taken_from_the_base_data_and_are_either_entered
     area = (await grid.client.get(f"{API}/{code}", headers=admin())).json()
     assert (area["households"], area["people"]) == (households, people)
     assert area["split_reasons"] == []  # the flag follows the counted figures
-    versions = (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json()
-    assert versions[-1]["change"] == "recounted" and len(versions) == len(before.json()) + 1
+    versions = (await grid.client.get(f"{API}/{code}/versions", headers=admin())).json()["items"]
+    assert versions[-1]["change"] == "recounted" and len(versions) == len(before.json()["items"]) + 1
 
 
 async def test_merged_grids_become_one_with_their_union_and_summed_counts(grid, clock):
@@ -378,7 +378,7 @@ async def test_an_incident_keeps_the_grid_it_was_reported_in_and_later_ones_land
 
     async def in_use() -> list[str]:
         response = await grid.client.get(API, params={"parent_code": village}, headers=admin())
-        return [a["code"] for a in response.json()]
+        return [a["code"] for a in response.json()["items"]]
 
     assert await in_use() == [old]
 

@@ -31,15 +31,15 @@ def test_grid_codes_are_village_code_plus_three_digits():
 
 async def test_the_oversized_demo_grid_is_flagged_for_splitting(grid):
     admin = headers_for(principal(("county_admin", "320971000000")))
-    response = await grid.client.get("/api/grid/v1/areas", params={"level": "grid"}, headers=admin)
-    assert response.status_code == 200
-    flagged = {a["code"]: a["split_reasons"] for a in response.json() if a["needs_split"]}
+    response = await grid.client.get("/api/grid/v1/areas", params={"level": "grid", "limit": 200}, headers=admin)
+    assert response.status_code == 200 and response.json()["next_cursor"] is None
+    flagged = {a["code"]: a["split_reasons"] for a in response.json()["items"] if a["needs_split"]}
     assert flagged == {"320971100201002": ["340 households > 300", "1100 people > 1000"]}
 
 
 async def test_a_grid_worker_sees_their_grids_and_the_areas_above_but_not_the_other_township(grid):
     worker = headers_for(principal(("grid_worker", BUFENG_GRID_1)))
-    codes = [a["code"] for a in (await grid.client.get("/api/grid/v1/areas", headers=worker)).json()]
+    codes = [a["code"] for a in (await grid.client.get("/api/grid/v1/areas", headers=worker)).json()["items"]]
     assert codes == ["320971000000", "320971100000", "320971100201", BUFENG_GRID_1]
     assert (await grid.client.get(f"/api/grid/v1/areas/{XINCHENG}", headers=worker)).status_code == 404
     detail = (await grid.client.get(f"/api/grid/v1/areas/{BUFENG_GRID_1}", headers=worker)).json()

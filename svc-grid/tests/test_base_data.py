@@ -74,7 +74,7 @@ async def test_a_person_with_art_11_fields_and_a_register_term_history_and_dereg
     assert resident["group_details"]["community_corrections"]["term_end"] == "2027-06-30"
     assert resident["social_security"] == ["pension", "medical"] and resident["housing"] == "owned"
     households = await api(grid, "GET", "/households", params={"grid_code": GRID})
-    mine = next(h for h in households.json() if h["household_no"] == "B-0001")
+    mine = next(h for h in households.json()["items"] if h["household_no"] == "B-0001")
     assert mine["members"] == 1 and "*" in mine["address_masked"]
     assert [e for e in await events(grid, "grid.household.registered") if e["household_id"] == mine["id"]]
 
@@ -85,7 +85,7 @@ async def test_a_person_with_art_11_fields_and_a_register_term_history_and_dereg
     assert changed.status_code == 200 and changed.json()["phone"] == "13900004444"
     stale = await api(grid, "PATCH", path, json={"version": resident["version"], "phone": "13900005555"})
     assert stale.status_code == 409
-    history = (await api(grid, "GET", f"/history/resident/{resident['id']}")).json()
+    history = (await api(grid, "GET", f"/history/resident/{resident['id']}")).json()["items"]
     assert [h["action"] for h in history] == ["created", "updated"]
     assert history[1]["changes"] == {"phone": ["13900003333", "13900004444"], "employment": ["farming", "migrant_work"]}
     assert history[1]["changed_by"] == worker.subject and history[1]["changed_by_name"] == "网格员甲"
@@ -170,7 +170,7 @@ async def test_enterprises_have_a_valid_credit_code_and_a_masked_representative(
     assert created.status_code == 201, created.text
     twice = await api(grid, "POST", "/enterprises", json=body)
     assert twice.status_code == 409 and twice.json()["code"] == "enterprise_exists"
-    listed = (await api(grid, "GET", "/enterprises", agent)).json()
+    listed = (await api(grid, "GET", "/enterprises", agent)).json()["items"]
     line = next(e for e in listed if e["id"] == created.json()["id"])
     assert line["legal_representative_masked"] == "赵**" and "legal_representative" not in line
     full = await api(grid, "GET", f"/enterprises/{created.json()['id']}", worker)
@@ -178,7 +178,7 @@ async def test_enterprises_have_a_valid_credit_code_and_a_masked_representative(
     assert (await api(grid, "GET", f"/enterprises/{created.json()['id']}", agent)).status_code == 403
     changed = await api(grid, "PATCH", f"/enterprises/{created.json()['id']}", json={"version": 1, "employees": 15})
     assert changed.status_code == 200 and changed.json()["employees"] == 15
-    history = (await api(grid, "GET", f"/history/enterprise/{created.json()['id']}")).json()
+    history = (await api(grid, "GET", f"/history/enterprise/{created.json()['id']}")).json()["items"]
     assert history[-1]["changes"] == {"employees": [12, 15]}
 
 
@@ -187,7 +187,10 @@ async def test_the_size_flag_counts_the_base_data_on_both_sides_of_the_limit(gri
     from grid.people.size import grid_counts
 
     other = "320971100201002"
-    sizes = {s["grid_code"]: s for s in (await api(grid, "GET", "/grid-sizes", leader)).json()}
+    sizes = {
+        s["grid_code"]: s
+        for s in (await api(grid, "GET", "/grid-sizes", leader, params={"limit": 200})).json()["items"]
+    }
     assert set(sizes) == {GRID, other}  # the township's grids only
     async with grid.ctx.db.session() as s:
         households, people = (await grid_counts(s, [other]))[other]
@@ -200,6 +203,6 @@ async def test_the_size_flag_counts_the_base_data_on_both_sides_of_the_limit(gri
     first17 = "32097119900101081"
     body = person(first17, grid_code=other, household_no="S-0001")
     assert (await api(grid, "POST", "/residents", principal(("grid_worker", other)), json=body)).status_code == 201
-    after = {s["grid_code"]: s for s in (await api(grid, "GET", "/grid-sizes", leader)).json()}[other]
+    after = {s["grid_code"]: s for s in (await api(grid, "GET", "/grid-sizes", leader)).json()["items"]}[other]
     assert (after["households"], after["people"]) == (households + 1, people + 1)
     assert grid_oversize(after["households"], after["people"], False, at_limit)

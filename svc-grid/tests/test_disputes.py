@@ -44,7 +44,7 @@ async def test_a_dispute_mediated_and_resolved_in_the_grid(grid):
     d = created.json()
     assert [p["name_masked"] for p in d["parties"]] == ["张**", "李**"] and d["status"] == "recorded"
     listed = await api(grid, "GET", "/disputes", dispatcher)
-    line = next(x for x in listed.json() if x["id"] == d["id"])
+    line = next(x for x in listed.json()["items"] if x["id"] == d["id"])
     assert "parties_full" not in line and line["parties"][0]["name_masked"] == "张**"
     assert (await api(grid, "GET", f"/disputes/{d['id']}", dispatcher)).status_code == 403
 
@@ -81,7 +81,7 @@ async def test_a_dispute_not_resolved_goes_to_the_command_centre_as_an_incident(
 
 
 async def test_bad_parties_are_named_and_nothing_is_written(grid):
-    before = len((await api(grid, "GET", "/disputes")).json())
+    before = len((await api(grid, "GET", "/disputes")).json()["items"])
     bad = await api(
         grid,
         "POST",
@@ -96,4 +96,4 @@ async def test_bad_parties_are_named_and_nothing_is_written(grid):
         grid, "POST", "/disputes", json=dispute(location={"type": "LineString", "coordinates": [1, 2]})
     )
     assert not_a_point.status_code == 422
-    assert len((await api(grid, "GET", "/disputes")).json()) == before
+    assert len((await api(grid, "GET", "/disputes")).json()["items"]) == before

@@ -63,7 +63,7 @@ async def test_a_grid_takes_one_full_time_worker_and_any_auxiliaries(grid):
         assert ok.status_code == 201, ok.text
 
     listed = await grid.client.get("/api/grid/v1/roster", params={"grid_code": GRID_1}, headers=headers_for(worker))
-    assert listed.status_code == 200 and len(listed.json()) == 4
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 4
 
 
 async def test_the_post_is_free_again_once_its_holder_left(grid):
@@ -106,7 +106,7 @@ async def test_a_b_posts_and_absences(grid):
         json={"grid_code": GRID_1, "backup_grid_code": GRID_2},
         headers=headers_for(director),
     )
-    assert pair.status_code == 200 and len(pair.json()) == 2
+    assert pair.status_code == 200 and len(pair.json()["items"]) == 2
     across = await grid.client.put(
         "/api/grid/v1/roster/backups",
         json={"grid_code": GRID_1, "backup_grid_code": URBAN_1},

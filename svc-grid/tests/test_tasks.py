@@ -64,10 +64,10 @@ async def test_tasks_only_of_listed_types_reach_grid_workers(grid, clock):
 
     early = await api(grid, "POST", "/tasks", leader, json=task())
     assert early.status_code == 422 and early.json()["code"] == "not_on_admission_list"  # not in force yet
-    assert (await api(grid, "GET", "/admission-lists", worker)).json() == []
+    assert (await api(grid, "GET", "/admission-lists", worker)).json()["items"] == []
 
     clock.set(at(2026, 12, 1))
-    assert [v["version"] for v in (await api(grid, "GET", "/admission-lists", worker)).json()] == [1]
+    assert [v["version"] for v in (await api(grid, "GET", "/admission-lists", worker)).json()["items"]] == [1]
     refused = await api(grid, "POST", "/tasks", leader, json=task("fire_safety_check"))
     assert refused.status_code == 422 and refused.json()["code"] == "not_on_admission_list"
     both = await api(grid, "POST", "/tasks", leader, json=task("fire_safety_check", "2026-11-30"))
@@ -77,15 +77,15 @@ async def test_tasks_only_of_listed_types_reach_grid_workers(grid, clock):
     assert assigned.json()["dept"] == "civil_affairs" and assigned.json()["list_version"] == 1
     assignment = assigned.json()["assignments"][0]
 
-    mine = (await api(grid, "GET", "/tasks", worker)).json()
+    mine = (await api(grid, "GET", "/tasks", worker)).json()["items"]
     assert [a["id"] for a in mine] == [assignment["id"]] and mine[0]["state"] == "assigned"
-    assert (await api(grid, "GET", "/tasks", other_worker)).json() == []
-    assert [a["id"] for a in (await api(grid, "GET", "/tasks", civil)).json()] == [assignment["id"]]
+    assert (await api(grid, "GET", "/tasks", other_worker)).json()["items"] == []
+    assert [a["id"] for a in (await api(grid, "GET", "/tasks", civil)).json()["items"]] == [assignment["id"]]
     police = principal(("dept_staff", "320971100000", "psb"))
-    assert (await api(grid, "GET", "/tasks", police)).json() == []
+    assert (await api(grid, "GET", "/tasks", police)).json()["items"] == []
 
     clock.set(at(2026, 12, 11))
-    assert (await api(grid, "GET", "/tasks", worker)).json()[0]["state"] == "overdue"
+    assert (await api(grid, "GET", "/tasks", worker)).json()["items"][0]["state"] == "overdue"
     path = f"/tasks/{assignment['id']}/report"
     assert (await api(grid, "POST", path, other_worker, json={"report": "x", "version": 1})).status_code == 404
     done = await api(grid, "POST", path, worker, json={"report": "已核查12户", "version": 1})

@@ -79,7 +79,7 @@ async def test_the_schedule_of_a_grid_overdue_once_then_done_after_a_visit(grid,
     clock.set(at(2027, 1, 12))  # Tuesday of the next week: the weekly visit of 4-10 January was missed
     due = await api(grid, "GET", "/visits/due", worker_a, params={"grid_code": GRID_A})
     assert due.status_code == 200, due.text
-    items = {(i["subject"], i["resident_id"] or i["household_no"]): i for i in due.json()[0]["items"]}
+    items = {(i["subject"], i["resident_id"] or i["household_no"]): i for i in due.json()["items"][0]["items"]}
     assert items[("person", elder["id"])]["state"] == "overdue"
     assert items[("person", elder["id"])]["due_on"] == "2027-01-10"
     assert items[("person", elder["id"])]["name_masked"] == "孙**"
@@ -99,7 +99,7 @@ async def test_the_schedule_of_a_grid_overdue_once_then_done_after_a_visit(grid,
     assert recorded.json()["household_no"] == "V-0001" and not recorded.json()["outside_grid"]
     after = (
         await api(grid, "GET", "/visits/due", worker_a, params={"grid_code": GRID_A, "include_done": True})
-    ).json()[0]
+    ).json()["items"][0]
     states = {(i["subject"], i["resident_id"] or i["household_no"]): i["state"] for i in after["items"]}
     assert states[("person", elder["id"])] == "done" and states[("household", "V-0001")] == "done"
 
@@ -109,7 +109,7 @@ async def test_the_schedule_of_a_grid_overdue_once_then_done_after_a_visit(grid,
     assert patrol.status_code == 201
     after = (
         await api(grid, "GET", "/visits/due", worker_a, params={"grid_code": GRID_A, "include_done": True})
-    ).json()[0]
+    ).json()["items"][0]
     assert next(i for i in after["items"] if i["subject"] == "patrol")["state"] == "done"
 
 
@@ -162,11 +162,11 @@ async def test_the_b_post_covers_the_absent_a_and_its_work_counts_for_a(grid, cl
 
     clock.set(at(2027, 3, 2, 15))
     due = await api(grid, "GET", "/visits/due", worker_b, params={"grid_code": GRID_A})
-    assert due.status_code == 200 and due.json()[0]["covering"] is True
+    assert due.status_code == 200 and due.json()["items"][0]["covering"] is True
     mine = await api(grid, "GET", "/visits/due", worker_b)
-    assert {d["grid_code"]: d["covering"] for d in mine.json()} == {GRID_A: True, GRID_B: False}
+    assert {d["grid_code"]: d["covering"] for d in mine.json()["items"]} == {GRID_A: True, GRID_B: False}
     other_township = principal(("township_leader", "320971001000"))
-    theirs = (await api(grid, "GET", "/visits/due", other_township)).json()
+    theirs = (await api(grid, "GET", "/visits/due", other_township)).json()["items"]
     assert theirs and all(d["grid_code"].startswith("320971001") for d in theirs)
     done = await api(grid, "POST", "/visits", worker_b, json=visit(None, at(2027, 3, 2, 10), household_no="V-0002"))
     assert done.status_code == 201, done.text
@@ -222,7 +222,7 @@ async def test_a_person_living_here_before_registration_is_owed_visits_from_then
     future = await api(grid, "POST", "/residents", worker_a, json=body | {"lives_here_since": "2027-04-15"})
     assert future.status_code == 422 and future.json()["code"] == "date_in_future"
     orphan = (await api(grid, "POST", "/residents", worker_a, json=body)).json()
-    due = (await api(grid, "GET", "/visits/due", worker_a, params={"grid_code": GRID_A})).json()[0]["items"]
+    due = (await api(grid, "GET", "/visits/due", worker_a, params={"grid_code": GRID_A})).json()["items"][0]["items"]
     mine = next(i for i in due if i["resident_id"] == orphan["id"])
     assert mine["state"] == "overdue" and mine["due_on"] == "2027-04-11" and mine["group_zh"] == "孤儿"
 
@@ -257,7 +257,7 @@ async def test_the_township_counts_in_the_database_agree_with_the_rules(grid, cl
         python_overdue = {(d.key, d.group, d.due_on) for d in dues if d.state == "overdue"}
         assert {(d.key, d.group, d.due_on) for d in overdue} == python_overdue, today
     clock.set(at(2027, 4, 14))
-    summary = (await api(grid, "GET", "/visits/due", worker_a)).json()
+    summary = (await api(grid, "GET", "/visits/due", worker_a)).json()["items"]
     assert {d["grid_code"] for d in summary} == {GRID_A} and summary[0]["items"] == []
     assert summary[0]["overdue"] >= 1
 

@@ -4,6 +4,8 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
+from grid.areas.rules import GridSizeLimits
+from grid.roster.rules import RosterRules
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.topology import SERVICE_BY_NAME
 
@@ -62,3 +64,16 @@ class GridSettings(CommonSettings):
     # --- base data (002 art. 11) ---
     #: registers whose membership only roles holding grid.register.sensitive see (least privilege)
     sensitive_groups: list[str] = ["community_corrections", "drug_rehabilitation", "released_prisoners"]
+
+    def size_limits(self) -> GridSizeLimits:
+        """The grid size limits of 001 (ordinary and dense grids)."""
+        return GridSizeLimits(
+            self.grid_max_households, self.grid_max_people, self.dense_grid_max_households, self.dense_grid_max_people
+        )
+
+    def roster_rules(self) -> RosterRules:
+        """The numbers of the roster's rules (taking a post)."""
+        return RosterRules(
+            full_time_workers_per_grid=self.full_time_workers_per_grid,
+            urban_worker_not_committee_member=self.urban_worker_not_committee_member,
+        )

@@ -4,20 +4,22 @@ lies in at a given instant (the version in force then)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area, AreaVersion
 from grid.areas.rules import GridSizeLimits, grid_oversize
-from grid.areas.schemas import LEVEL_LABELS, AreaOut, AreaStatus
+from grid.areas.schemas import LEVEL_LABELS, AreaDetail, AreaOut, AreaStatus, AreaVersionOut, ChangeOut
 from jiceng_shared.errors import not_found
 from jiceng_shared.geo import point_in_polygon
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import ASC, after_key
 from jiceng_shared.scope import scope_filter
 
 READ = "grid.area.read"
+Shape = TypeVar("Shape", bound=AreaOut)
 
 
 def readable(principal: Principal) -> Any:
@@ -39,11 +41,28 @@ def _ancestor_codes(principal: Principal) -> set[str]:
     return codes
 
 
-def to_out(area: Area, limits: GridSizeLimits, model: type[AreaOut] = AreaOut) -> AreaOut:
+def _shape(area: Area, limits: GridSizeLimits, model: type[Shape]) -> Shape:
     active_grid = area.level == "grid" and area.status == AreaStatus.ACTIVE
     reasons = grid_oversize(area.households or 0, area.people or 0, area.dense, limits) if active_grid else []
     data = {c: getattr(area, c) for c in model.model_fields if hasattr(area, c)}
     return model(**data, level_zh=LEVEL_LABELS[area.level], needs_split=bool(reasons), split_reasons=reasons)
+
+
+def to_out(area: Area, limits: GridSizeLimits) -> AreaOut:
+    return _shape(area, limits, AreaOut)
+
+
+def to_detail(area: Area, limits: GridSizeLimits) -> AreaDetail:
+    return _shape(area, limits, AreaDetail)
+
+
+def changed(areas: list[Area], limits: GridSizeLimits) -> ChangeOut:
+    """The answer of an administrative write: the areas it changed, each with its polygon."""
+    return ChangeOut(changed=[to_detail(a, limits) for a in areas])
+
+
+def version_out(row: AreaVersion) -> AreaVersionOut:
+    return AreaVersionOut.model_validate(row, from_attributes=True)
 
 
 async def list_areas(
@@ -54,9 +73,12 @@ async def list_areas(
     parent_code: str | None,
     status: str | None = AreaStatus.ACTIVE,
     now: dt.datetime | None = None,
+    limit: int,
+    cursor: str | None = None,
 ) -> list[Area]:
-    """Areas by their latest version; ``status`` as of ``now`` when given: a grid whose split takes
-    effect later is still active until then, and its parts are not yet."""
+    """Areas by their latest version, by code, from after ``cursor``, ``limit + 1`` of them;
+    ``status`` as of ``now`` when given: a grid whose split takes effect later is still active
+    until then, and its parts are not yet."""
     stmt = select(Area).where(readable(principal))
     if level:
         stmt = stmt.where(Area.level == level)
@@ -72,7 +94,8 @@ async def list_areas(
             stmt = stmt.where(Area.status == status, ~retired_later)
     elif status:
         stmt = stmt.where(Area.status == status)
-    return list((await session.scalars(stmt.order_by(Area.code))).all())
+    stmt = after_key(stmt, [(Area.code, ASC)], limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
 
 
 async def get_area(session: AsyncSession, principal: Principal, code: str) -> Area:
@@ -82,10 +105,15 @@ async def get_area(session: AsyncSession, principal: Principal, code: str) -> Ar
     return area
 
 
-async def versions(session: AsyncSession, principal: Principal, code: str) -> list[AreaVersion]:
+async def versions(
+    session: AsyncSession, principal: Principal, code: str, *, limit: int, cursor: str | None = None
+) -> list[AreaVersion]:
+    """An area's versions, oldest first, from after ``cursor``, ``limit + 1`` of them."""
     await get_area(session, principal, code)
-    rows = await session.scalars(select(AreaVersion).where(AreaVersion.code == code).order_by(AreaVersion.version))
-    return list(rows.all())
+    stmt = after_key(
+        select(AreaVersion).where(AreaVersion.code == code), [(AreaVersion.version, ASC)], limit=limit, cursor=cursor
+    )
+    return list((await session.scalars(stmt)).all())
 
 
 def _in_force(at: dt.datetime) -> Any:

@@ -24,6 +24,8 @@ from grid.areas.schemas import (
     PolygonUpdate,
 )
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import page_by_key
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/areas", tags=["areas"])
@@ -32,10 +34,8 @@ Manager = Annotated[Principal, Depends(require(service.MANAGE))]
 
 
 def limits(ctx: Ctx) -> GridSizeLimits:
-    s = ctx.settings
-    return GridSizeLimits(
-        s.grid_max_households, s.grid_max_people, s.dense_grid_max_households, s.dense_grid_max_people
-    )
+    size_limits: GridSizeLimits = ctx.settings.size_limits()  # ctx.settings is the service's GridSettings
+    return size_limits
 
 
 def env(ctx: Ctx) -> service.Env:
@@ -49,10 +49,10 @@ def env(ctx: Ctx) -> service.Env:
 
 
 def _changed(ctx: Ctx, areas: list[Area]) -> ChangeOut:
-    return ChangeOut(changed=[queries.to_out(a, limits(ctx), AreaDetail) for a in areas])  # type: ignore[misc]
+    return queries.changed(areas, limits(ctx))
 
 
-@router.get("", response_model=list[AreaOut], summary="Areas in your scope (and the areas above it)")
+@router.get("", response_model=Page[AreaOut], summary="Areas in your scope (and the areas above it), by code")
 async def list_areas(
     ctx: Ctx,
     principal: Reader,
@@ -60,23 +60,39 @@ async def list_areas(
     level: Literal["county", "township", "village", "community", "grid"] | None = None,
     parent_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: Annotated[AreaStatus | None, Query(description="default: the areas in use now")] = AreaStatus.ACTIVE,
-) -> list[AreaOut]:
-    areas = await queries.list_areas(
-        session, principal, level=level, parent_code=parent_code, status=status, now=ctx.now()
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AreaOut]:
+    rows = await queries.list_areas(
+        session,
+        principal,
+        level=level,
+        parent_code=parent_code,
+        status=status,
+        now=ctx.now(),
+        limit=limit,
+        cursor=cursor,
     )
-    return [queries.to_out(a, limits(ctx)) for a in areas]
+    areas, next_cursor = page_by_key(rows, limit, lambda a: (a.code,))
+    return Page[AreaOut](items=[queries.to_out(a, limits(ctx)) for a in areas], next_cursor=next_cursor)
 
 
 @router.get("/{code}", response_model=AreaDetail, summary="One area with its polygon and size check")
-async def get_area(code: str, ctx: Ctx, principal: Reader, session: ReadSession) -> AreaOut:
-    area = await queries.get_area(session, principal, code)
-    return queries.to_out(area, limits(ctx), AreaDetail)
+async def get_area(code: str, ctx: Ctx, principal: Reader, session: ReadSession) -> AreaDetail:
+    return queries.to_detail(await queries.get_area(session, principal, code), limits(ctx))
 
 
-@router.get("/{code}/versions", response_model=list[AreaVersionOut], summary="Every version of an area")
-async def area_versions(code: str, principal: Reader, session: ReadSession) -> list[AreaVersionOut]:
-    rows = await queries.versions(session, principal, code)
-    return [AreaVersionOut.model_validate(r, from_attributes=True) for r in rows]
+@router.get("/{code}/versions", response_model=Page[AreaVersionOut], summary="Every version of an area, oldest first")
+async def area_versions(
+    code: str,
+    principal: Reader,
+    session: ReadSession,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AreaVersionOut]:
+    rows = await queries.versions(session, principal, code, limit=limit, cursor=cursor)
+    versions, next_cursor = page_by_key(rows, limit, lambda v: (v.version,))
+    return Page[AreaVersionOut](items=[queries.version_out(v) for v in versions], next_cursor=next_cursor)
 
 
 @router.post("", status_code=201, response_model=ChangeOut, summary="Create a village/community or a grid")

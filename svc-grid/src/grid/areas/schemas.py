@@ -40,7 +40,7 @@ class AreaOut(BaseModel):
     level_zh: str
     parent_code: str | None
     township_code: str | None
-    grid_type: str | None = None
+    grid_type: GridType | None = None
     households: int | None = None
     people: int | None = None
     dense: bool = False

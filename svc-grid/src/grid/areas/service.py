@@ -23,6 +23,7 @@ from grid.areas.schemas import (
     CountsUpdate,
     GridMerge,
     GridSplit,
+    GridType,
     LayerImport,
     PolygonUpdate,
 )
@@ -710,6 +711,8 @@ async def import_layer(session: AsyncSession, principal: Principal, body: LayerI
                     errors.add(f"{f}.properties.code", "code_not_under_parent", f"{code} must extend {parent_code}")
             if code in by_code:
                 errors.add(f"{f}.properties.code", "duplicate_feature", f"{code} is also feature {by_code[code]}")
+        if p.get("grid_type") is not None and p.get("grid_type") not in tuple(GridType):
+            errors.add(f"{f}.properties.grid_type", "invalid_grid_type", f"grid_type is one of {', '.join(GridType)}")
         counts: dict[str, Any] = {}
         if level == "grid":
             for key in ("households", "people"):

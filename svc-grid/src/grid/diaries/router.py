@@ -7,37 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from grid.diaries import rules, service
-from grid.diaries.models import Diary
+from grid.diaries import queries, rules, service
 from grid.diaries.schemas import DiaryCreate, DiaryOut, DiaryStatus, DiaryUpdate, MissingDiary
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import page_by_key, page_in_memory
 from jiceng_shared.openapi_problems import problems
-from jiceng_shared.pagination import MAX_LIMIT
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/diaries", tags=["diaries"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
 Writer = Annotated[Principal, Depends(require(service.WRITE))]
-
-
-def to_out(d: Diary) -> DiaryOut:
-    status = DiaryStatus(d.status)
-    return DiaryOut(
-        id=d.id,
-        worker_id=d.worker_id,
-        worker_name=d.worker_name,
-        grid_code=d.grid_code,
-        township_code=d.township_code,
-        day=d.day,
-        summary=d.summary,
-        content=d.content,
-        status=status,
-        status_zh=status.label_zh,
-        signed_by=d.signed_by,
-        signed_by_name=d.signed_by_name,
-        signed_at=d.signed_at,
-        version=d.version,
-    )
 
 
 @router.post(
@@ -52,10 +32,10 @@ async def open_diary(body: DiaryCreate, response: Response, ctx: Ctx, session: T
         session, principal, body, now=ctx.now(), cal=ctx.calendar, workdays_only=ctx.settings.diary_workdays_only
     )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/diaries/{diary.id}"
-    return to_out(diary)
+    return queries.to_out(diary)
 
 
-@router.get("", response_model=list[DiaryOut], summary="Diaries in your scope (and your own), newest day first")
+@router.get("", response_model=Page[DiaryOut], summary="Diaries in your scope (and your own), newest day first")
 async def list_diaries(
     session: ReadSession,
     principal: Reader,
@@ -64,18 +44,28 @@ async def list_diaries(
     status: DiaryStatus | None = None,
     from_: Annotated[dt.date | None, Query(alias="from")] = None,
     to: dt.date | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-) -> list[DiaryOut]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[DiaryOut]:
     rows = await service.list_diaries(
-        session, principal, grid_code=grid_code, worker_id=worker_id, status=status, first=from_, last=to, limit=limit
+        session,
+        principal,
+        grid_code=grid_code,
+        worker_id=worker_id,
+        status=status,
+        first=from_,
+        last=to,
+        limit=limit,
+        cursor=cursor,
     )
-    return [to_out(d) for d in rows]
+    diaries, next_cursor = page_by_key(rows, limit, queries.diary_key)
+    return Page[DiaryOut](items=[queries.to_out(d) for d in diaries], next_cursor=next_cursor)
 
 
 @router.get(
     "/missing",
-    response_model=list[MissingDiary],
-    summary="Working days a grid worker wrote no diary for",
+    response_model=Page[MissingDiary],
+    summary="Working days a grid worker wrote no diary for, by grid and day",
     openapi_extra=problems({422: ["period_reversed", "period_too_long"]}),
 )
 async def missing(
@@ -85,7 +75,9 @@ async def missing(
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     from_: Annotated[dt.date | None, Query(alias="from")] = None,
     to: dt.date | None = None,
-) -> list[MissingDiary]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[MissingDiary]:
     """By default the 30 days up to yesterday (today's diary is not missing yet)."""
     last = to or ctx.calendar.local_date(ctx.now()) - dt.timedelta(days=1)
     first = from_ or last - dt.timedelta(days=29)
@@ -99,12 +91,16 @@ async def missing(
         cal=ctx.calendar,
         workdays_only=ctx.settings.diary_workdays_only,
     )
-    return [MissingDiary(grid_code=g, worker_id=w, worker_name=n, day=d) for g, w, n, d in rows]
+    found = sorted(
+        (MissingDiary(grid_code=g, worker_id=w, worker_name=n, day=d) for g, w, n, d in rows), key=queries.missing_key
+    )
+    items, next_cursor = page_in_memory(found, limit, cursor, queries.missing_key)
+    return Page[MissingDiary](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{diary_id}", response_model=DiaryOut, summary="One diary")
 async def get_diary(diary_id: str, session: ReadSession, principal: Reader) -> DiaryOut:
-    return to_out(await service.load_readable(session, principal, diary_id))
+    return queries.to_out(await service.load_readable(session, principal, diary_id))
 
 
 @router.patch(
@@ -114,7 +110,7 @@ async def get_diary(diary_id: str, session: ReadSession, principal: Reader) -> D
     openapi_extra=problems({403: ["not_diary_author"], 409: ["diary_signed"]}),
 )
 async def complete(diary_id: str, body: DiaryUpdate, ctx: Ctx, session: Tx, principal: Writer) -> DiaryOut:
-    return to_out(await service.complete(session, principal, diary_id, body, now=ctx.now(), cal=ctx.calendar))
+    return queries.to_out(await service.complete(session, principal, diary_id, body, now=ctx.now(), cal=ctx.calendar))
 
 
 @router.post(
@@ -126,4 +122,4 @@ async def complete(diary_id: str, body: DiaryUpdate, ctx: Ctx, session: Tx, prin
 async def sign(
     diary_id: str, ctx: Ctx, session: Tx, principal: Annotated[Principal, Depends(require(service.SIGN))]
 ) -> DiaryOut:
-    return to_out(await service.sign(session, principal, diary_id, now=ctx.now()))
+    return queries.to_out(await service.sign(session, principal, diary_id, now=ctx.now()))

@@ -22,6 +22,7 @@ from jiceng_shared.contracts.grid import DiarySigned
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import ASC, DESC, after_key
 from jiceng_shared.outbox import emit
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -182,7 +183,9 @@ async def list_diaries(
     first: dt.date | None,
     last: dt.date | None,
     limit: int,
+    cursor: str | None = None,
 ) -> list[Diary]:
+    """Newest day first, from after ``cursor``, ``limit + 1`` of them."""
     stmt = select(Diary).where(readable(principal))
     for column, value in ((Diary.grid_code, grid_code), (Diary.worker_id, worker_id), (Diary.status, status)):
         if value is not None:
@@ -191,7 +194,8 @@ async def list_diaries(
         stmt = stmt.where(Diary.day >= first)
     if last is not None:
         stmt = stmt.where(Diary.day <= last)
-    return list((await session.scalars(stmt.order_by(Diary.day.desc(), Diary.id).limit(limit))).all())
+    stmt = after_key(stmt, [(Diary.day, DESC), (Diary.id, ASC)], limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
 
 
 async def missing(

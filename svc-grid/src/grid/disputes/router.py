@@ -6,60 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from grid.disputes import service
-from grid.disputes.models import Dispute, MediationStep
-from grid.disputes.schemas import (
-    DisputeCreate,
-    DisputeDetail,
-    DisputeKind,
-    DisputeOut,
-    DisputeParty,
-    DisputePartyMasked,
-    DisputeStatus,
-    HandOver,
-    MediationStepOut,
-    Resolve,
-    StepCreate,
-)
+from grid.disputes import queries, service
+from grid.disputes.schemas import DisputeCreate, DisputeDetail, DisputeOut, DisputeStatus, HandOver, Resolve, StepCreate
 from jiceng_shared.identity import Principal
-from jiceng_shared.masking import mask_person_name
+from jiceng_shared.keyset import page_by_key
 from jiceng_shared.openapi_problems import problems
-from jiceng_shared.pagination import MAX_LIMIT
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/disputes", tags=["disputes"])
 Recorder = Annotated[Principal, Depends(require(service.RECORD))]
-
-
-def to_out(d: Dispute) -> DisputeOut:
-    kind, status = DisputeKind(d.kind), DisputeStatus(d.status)
-    return DisputeOut(
-        id=d.id,
-        grid_code=d.grid_code,
-        township_code=d.township_code,
-        kind=kind,
-        kind_zh=kind.label_zh,
-        description=d.description,
-        status=status,
-        status_zh=status.label_zh,
-        parties=[
-            DisputePartyMasked(name_masked=mask_person_name(p["name"]), role=p.get("role", "party")) for p in d.parties
-        ],
-        outcome=d.outcome,
-        incident_id=d.incident_id,
-        created_at=d.created_at,
-        closed_at=d.closed_at,
-        version=d.version,
-    )
-
-
-def to_detail(d: Dispute, steps: list[MediationStep]) -> DisputeDetail:
-    return DisputeDetail(
-        **to_out(d).model_dump(),
-        parties_full=[DisputeParty(**p) for p in d.parties],
-        location=d.location,
-        steps=[MediationStepOut(at=s.at, kind=s.kind, note=s.note, by_name=s.by_name) for s in steps],
-    )
 
 
 @router.post(
@@ -72,26 +28,30 @@ def to_detail(d: Dispute, steps: list[MediationStep]) -> DisputeDetail:
 async def record(body: DisputeCreate, response: Response, ctx: Ctx, session: Tx, principal: Recorder) -> DisputeOut:
     dispute = await service.record(session, principal, body, now=ctx.now(), cal=ctx.calendar)
     response.headers["Location"] = f"{ctx.spec.api_prefix}/disputes/{dispute.id}"
-    return to_out(dispute)
+    return queries.to_out(dispute)
 
 
-@router.get("", response_model=list[DisputeOut], summary="Disputes in your scope (parties masked)")
+@router.get("", response_model=Page[DisputeOut], summary="Disputes in your scope (parties masked), newest first")
 async def list_disputes(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.LIST))],
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     status: DisputeStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-) -> list[DisputeOut]:
-    rows = await service.list_disputes(session, principal, grid_code=grid_code, status=status, limit=limit)
-    return [to_out(d) for d in rows]
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[DisputeOut]:
+    rows = await service.list_disputes(
+        session, principal, grid_code=grid_code, status=status, limit=limit, cursor=cursor
+    )
+    page, next_cursor = page_by_key(rows, limit, queries.dispute_key)
+    return Page[DisputeOut](items=[queries.to_out(d) for d in page], next_cursor=next_cursor)
 
 
 @router.get("/{dispute_id}", response_model=DisputeDetail, summary="One dispute with its parties and steps (audited)")
 async def get_dispute(
     dispute_id: str, session: ReadSession, principal: Annotated[Principal, Depends(require(service.READ))]
 ) -> DisputeDetail:
-    return to_detail(*await service.get_dispute(session, principal, dispute_id))
+    return queries.to_detail(*await service.get_dispute(session, principal, dispute_id))
 
 
 @router.post(
@@ -101,7 +61,7 @@ async def get_dispute(
     openapi_extra=problems({409: ["dispute_closed"]}),
 )
 async def mediate(dispute_id: str, body: StepCreate, ctx: Ctx, session: Tx, principal: Recorder) -> DisputeOut:
-    return to_out(await service.mediate(session, principal, dispute_id, body, now=ctx.now(), cal=ctx.calendar))
+    return queries.to_out(await service.mediate(session, principal, dispute_id, body, now=ctx.now(), cal=ctx.calendar))
 
 
 @router.post(
@@ -111,7 +71,7 @@ async def mediate(dispute_id: str, body: StepCreate, ctx: Ctx, session: Tx, prin
     openapi_extra=problems({409: ["dispute_closed"]}),
 )
 async def resolve(dispute_id: str, body: Resolve, ctx: Ctx, session: Tx, principal: Recorder) -> DisputeOut:
-    return to_out(await service.resolve(session, principal, dispute_id, body, now=ctx.now(), cal=ctx.calendar))
+    return queries.to_out(await service.resolve(session, principal, dispute_id, body, now=ctx.now(), cal=ctx.calendar))
 
 
 @router.post(
@@ -130,4 +90,4 @@ async def hand_over(dispute_id: str, body: HandOver, ctx: Ctx, session: Tx, prin
         cal=ctx.calendar,
         attachment_max_bytes=ctx.settings.attachment_max_bytes,
     )
-    return to_out(dispute)
+    return queries.to_out(dispute)

@@ -27,12 +27,25 @@ class DisputeStatus(LabelledEnum):
     HANDED_OVER = "handed_over", "已移交指挥中心"
 
 
+class PartyRole(LabelledEnum):
+    APPLICANT = "applicant", "申请人"
+    RESPONDENT = "respondent", "被申请人"
+    PARTY = "party", "当事人"
+
+
+class MediationStepKind(LabelledEnum):
+    RECORDED = "recorded", "登记"
+    MEDIATION = "mediation", "调解"
+    RESOLVED = "resolved", "化解"
+    HANDED_OVER = "handed_over", "移交指挥中心"
+
+
 class DisputeParty(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=50)
     id_number: str | None = Field(None, min_length=18, max_length=18)
     phone: str | None = Field(None, max_length=20)
-    role: str = Field("party", max_length=20, description="applicant, respondent, party ...")
+    role: PartyRole = PartyRole.PARTY
 
 
 class DisputeCreate(BaseModel):
@@ -80,14 +93,15 @@ class HandOver(BaseModel):
 
 class MediationStepOut(BaseModel):
     at: dt.datetime
-    kind: str
+    kind: MediationStepKind
+    kind_zh: str
     note: str
     by_name: str
 
 
 class DisputePartyMasked(BaseModel):
     name_masked: str
-    role: str
+    role: PartyRole
 
 
 class DisputeOut(BaseModel):

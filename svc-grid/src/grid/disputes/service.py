@@ -19,6 +19,7 @@ from grid.roster import service as roster
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import ASC, DESC, after_key
 from jiceng_shared.schemas import PointIn
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -140,14 +141,22 @@ async def hand_over(
 
 
 async def list_disputes(
-    session: AsyncSession, principal: Principal, *, grid_code: str | None, status: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    grid_code: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None = None,
 ) -> list[Dispute]:
+    """Newest first, from after ``cursor``, ``limit + 1`` of them."""
     stmt = select(Dispute).where(readable(principal, LIST))
     if grid_code is not None:
         stmt = stmt.where(Dispute.grid_code == grid_code)
     if status is not None:
         stmt = stmt.where(Dispute.status == status)
-    return list((await session.scalars(stmt.order_by(Dispute.created_at.desc(), Dispute.id).limit(limit))).all())
+    order = [(Dispute.created_at, DESC), (Dispute.id, ASC)]
+    return list((await session.scalars(after_key(stmt, order, limit=limit, cursor=cursor))).all())
 
 
 async def get_dispute(

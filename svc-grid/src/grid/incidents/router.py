@@ -6,20 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from grid.incidents import service
-from grid.incidents.rules import STATUS_LABELS
-from grid.incidents.schemas import IncidentCreate, IncidentDetail, IncidentOut, StepOut
+from grid.incidents import queries, service
+from grid.incidents.schemas import IncidentCreate, IncidentDetail, IncidentOut
 from grid.roster import service as roster
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
-
-
-def _out(incident: object, model: type[IncidentOut] = IncidentOut, **extra: object) -> IncidentOut:
-    data = {name: getattr(incident, name) for name in IncidentOut.model_fields if hasattr(incident, name)}
-    return model(**data, status_zh=STATUS_LABELS[data["status"]], **extra)
 
 
 @router.post("", status_code=201, response_model=IncidentOut, summary="Report an incident found in your grid")
@@ -44,7 +38,7 @@ async def report_incident(
         authorised=covering,
     )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/incidents/{incident.id}"
-    return _out(incident)
+    return queries.to_out(incident)
 
 
 @router.get("", response_model=Page[IncidentOut], summary="Incidents in your scope, newest first")
@@ -72,13 +66,11 @@ async def list_incidents(
         cursor=cursor,
     )
     items, next_cursor = page_of(rows, limit)
-    return Page[IncidentOut](items=[_out(i) for i in items], next_cursor=next_cursor)
+    return Page[IncidentOut](items=[queries.to_out(i) for i in items], next_cursor=next_cursor)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, summary="One incident with its timeline")
 async def get_incident(
     incident_id: str, session: ReadSession, principal: Annotated[Principal, Depends(require(service.READ))]
-) -> IncidentOut:
-    incident, steps = await service.get_incident(session, principal, incident_id)
-    timeline = [StepOut(at=s.at, status=s.status, note=s.note) for s in steps]
-    return _out(incident, IncidentDetail, timeline=timeline)
+) -> IncidentDetail:
+    return queries.to_detail(*await service.get_incident(session, principal, incident_id))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from grid.incidents.schemas import IncidentStatus
 from jiceng_shared.errors import FieldErrors
-
-STATUS_LABELS = IncidentStatus.labels()
 
 
 def check_report(

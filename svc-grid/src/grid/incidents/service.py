@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -121,7 +122,7 @@ async def list_incidents(
     correlation_id: str | None,
     limit: int,
     cursor: str | None,
-    covered: set[str] = frozenset(),  # type: ignore[assignment]
+    covered: Collection[str] = frozenset(),
 ) -> list[Incident]:
     """``covered``: grids the caller covers today as the B post of an absent A (002 art. 22)."""
     clause = scope_filter(principal, READ, Incident.grid_code)

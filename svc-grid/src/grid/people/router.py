@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 
-from grid.areas.models import Area
-from grid.areas.rules import GridSizeLimits, grid_oversize
 from grid.people import queries, service
-from grid.people.models import Enterprise, Household
 from grid.people.schemas import (
     BaseDataChangeOut,
+    BaseDataEntity,
     BuildingCreate,
     BuildingOut,
     BuildingUpdate,
@@ -25,18 +22,15 @@ from grid.people.schemas import (
     HouseholdDeregister,
     HouseholdOut,
     HouseholdStatus,
-    RegisterEntry,
     RegisterOut,
 )
-from grid.people.size import grid_counts
 from grid.residents import rules as resident_rules
 from grid.residents import service as residents
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
-from jiceng_shared.masking import mask_id_number, mask_person_name, mask_phone
+from jiceng_shared.keyset import page_by_key
 from jiceng_shared.openapi_problems import problems
-from jiceng_shared.pagination import MAX_LIMIT
-from jiceng_shared.scope import scope_filter
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(tags=["base data"])
@@ -44,51 +38,6 @@ Writer = Annotated[Principal, Depends(require(service.WRITE))]
 Lister = Annotated[Principal, Depends(require(service.LIST))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 REGISTER_READ = "grid.register.read"
-
-
-def _mask_address(address: str) -> str:
-    return address[:4] + "****" if len(address) > 4 else "****"
-
-
-def household_out(h: Household, members: int = 0) -> HouseholdOut:
-    return HouseholdOut(
-        id=h.id,
-        grid_code=h.grid_code,
-        township_code=h.township_code,
-        household_no=h.household_no,
-        address_masked=_mask_address(h.address),
-        building_id=h.building_id,
-        status=HouseholdStatus(h.status),
-        members=members,
-        created_at=h.created_at,
-        version=h.version,
-    )
-
-
-def enterprise_out(e: Enterprise, model: type[EnterpriseOut] = EnterpriseOut) -> EnterpriseOut:
-    extra = {}
-    if model is EnterpriseDetail:
-        extra = {
-            "legal_representative": e.legal_representative,
-            "phone": e.phone,
-            "address": e.address,
-            "building_id": e.building_id,
-            "safety_notes": e.safety_notes,
-        }
-    return model(
-        id=e.id,
-        grid_code=e.grid_code,
-        township_code=e.township_code,
-        name=e.name,
-        credit_code=e.credit_code,
-        legal_representative_masked=mask_person_name(e.legal_representative),
-        phone_masked=mask_phone(e.phone),
-        industry=e.industry,
-        employees=e.employees,
-        status=e.status,
-        version=e.version,
-        **extra,
-    )
 
 
 # --- households -------------------------------------------------------------------------------
@@ -102,19 +51,27 @@ def enterprise_out(e: Enterprise, model: type[EnterpriseOut] = EnterpriseOut) ->
     openapi_extra=problems({409: ["household_exists"], 422: ["unknown_building", "unknown_grid"]}),
 )
 async def register_household(body: HouseholdCreate, ctx: Ctx, session: Tx, principal: Writer) -> HouseholdOut:
-    return household_out(await service.register_household(session, principal, body, now=ctx.now()))
+    return queries.household_out(await service.register_household(session, principal, body, now=ctx.now()))
 
 
-@router.get("/households", response_model=list[HouseholdOut], summary="Households in your scope (addresses masked)")
+@router.get(
+    "/households",
+    response_model=Page[HouseholdOut],
+    summary="Households in your scope (addresses masked), newest first",
+)
 async def list_households(
     session: ReadSession,
     principal: Lister,
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     status: HouseholdStatus | None = None,
-    limit: Limit = 50,
-) -> list[HouseholdOut]:
-    rows = await service.list_households(session, principal, grid_code=grid_code, status=status, limit=limit)
-    return [household_out(h, n) for h, n in rows]
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[HouseholdOut]:
+    rows = await service.list_households(
+        session, principal, grid_code=grid_code, status=status, limit=limit, cursor=cursor
+    )
+    page, next_cursor = page_by_key(rows, limit, lambda row: queries.created_key(row[0]))
+    return Page[HouseholdOut](items=[queries.household_out(h, n) for h, n in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -126,7 +83,7 @@ async def list_households(
 async def deregister_household(
     household_id: str, body: HouseholdDeregister, ctx: Ctx, session: Tx, principal: Writer
 ) -> HouseholdOut:
-    return household_out(
+    return queries.household_out(
         await service.deregister_household_by_id(session, principal, household_id, body, now=ctx.now())
     )
 
@@ -136,28 +93,27 @@ async def deregister_household(
 
 @router.post("/buildings", status_code=201, response_model=BuildingOut, summary="Register a building (房)")
 async def add_building(body: BuildingCreate, ctx: Ctx, session: Tx, principal: Writer) -> BuildingOut:
-    return BuildingOut.model_validate(
-        await service.add_building(session, principal, body, now=ctx.now()), from_attributes=True
-    )
+    return queries.building_out(await service.add_building(session, principal, body, now=ctx.now()))
 
 
-@router.get("/buildings", response_model=list[BuildingOut], summary="Buildings in your scope")
+@router.get("/buildings", response_model=Page[BuildingOut], summary="Buildings in your scope, newest first")
 async def list_buildings(
     session: ReadSession,
     principal: Lister,
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
-    limit: Limit = 50,
-) -> list[BuildingOut]:
-    rows = await service.list_buildings(session, principal, grid_code=grid_code, limit=limit)
-    return [BuildingOut.model_validate(b, from_attributes=True) for b in rows]
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[BuildingOut]:
+    rows = await service.list_buildings(session, principal, grid_code=grid_code, limit=limit, cursor=cursor)
+    page, next_cursor = page_by_key(rows, limit, queries.created_key)
+    return Page[BuildingOut](items=[queries.building_out(b) for b in page], next_cursor=next_cursor)
 
 
 @router.patch("/buildings/{building_id}", response_model=BuildingOut, summary="Keep a building's record current")
 async def update_building(
     building_id: str, body: BuildingUpdate, ctx: Ctx, session: Tx, principal: Writer
 ) -> BuildingOut:
-    building = await service.update_building(session, principal, building_id, body, now=ctx.now())
-    return BuildingOut.model_validate(building, from_attributes=True)
+    return queries.building_out(await service.update_building(session, principal, building_id, body, now=ctx.now()))
 
 
 # --- enterprises ------------------------------------------------------------------------------
@@ -177,21 +133,27 @@ async def add_enterprise(
 ) -> EnterpriseOut:
     enterprise = await service.add_enterprise(session, principal, body, now=ctx.now())
     response.headers["Location"] = f"{ctx.spec.api_prefix}/enterprises/{enterprise.id}"
-    return enterprise_out(enterprise, EnterpriseDetail)
+    return queries.enterprise_detail(enterprise)
 
 
 @router.get(
-    "/enterprises", response_model=list[EnterpriseOut], summary="Enterprises in your scope (representatives masked)"
+    "/enterprises",
+    response_model=Page[EnterpriseOut],
+    summary="Enterprises in your scope (representatives masked), newest first",
 )
 async def list_enterprises(
     session: ReadSession,
     principal: Lister,
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     credit_code: str | None = None,
-    limit: Limit = 50,
-) -> list[EnterpriseOut]:
-    rows = await service.list_enterprises(session, principal, grid_code=grid_code, credit_code=credit_code, limit=limit)
-    return [enterprise_out(e) for e in rows]
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[EnterpriseOut]:
+    rows = await service.list_enterprises(
+        session, principal, grid_code=grid_code, credit_code=credit_code, limit=limit, cursor=cursor
+    )
+    page, next_cursor = page_by_key(rows, limit, queries.created_key)
+    return Page[EnterpriseOut](items=[queries.enterprise_out(e) for e in page], next_cursor=next_cursor)
 
 
 @router.get(
@@ -199,10 +161,8 @@ async def list_enterprises(
 )
 async def get_enterprise(
     enterprise_id: str, session: ReadSession, principal: Annotated[Principal, Depends(require(service.READ))]
-) -> EnterpriseOut:
-    return enterprise_out(
-        await service.visible_enterprise(session, principal, enterprise_id, service.READ), EnterpriseDetail
-    )
+) -> EnterpriseDetail:
+    return queries.enterprise_detail(await service.visible_enterprise(session, principal, enterprise_id, service.READ))
 
 
 @router.patch(
@@ -210,9 +170,9 @@ async def get_enterprise(
 )
 async def update_enterprise(
     enterprise_id: str, body: EnterpriseUpdate, ctx: Ctx, session: Tx, principal: Writer
-) -> EnterpriseOut:
-    return enterprise_out(
-        await service.update_enterprise(session, principal, enterprise_id, body, now=ctx.now()), EnterpriseDetail
+) -> EnterpriseDetail:
+    return queries.enterprise_detail(
+        await service.update_enterprise(session, principal, enterprise_id, body, now=ctx.now())
     )
 
 
@@ -221,17 +181,20 @@ async def update_enterprise(
 
 @router.get(
     "/history/{entity}/{entity_id}",
-    response_model=list[BaseDataChangeOut],
-    summary="Who changed what in a base-data record, and when (audited)",
+    response_model=Page[BaseDataChangeOut],
+    summary="Who changed what in a base-data record, and when, oldest first (audited)",
 )
 async def history(
-    entity: Literal["resident", "household", "building", "enterprise"],
+    entity: BaseDataEntity,
     entity_id: str,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
-) -> list[BaseDataChangeOut]:
-    rows = await queries.changes_of(session, principal, service.READ, entity, entity_id)
-    return [BaseDataChangeOut.model_validate(c, from_attributes=True) for c in rows]
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[BaseDataChangeOut]:
+    rows = await queries.changes_of(session, principal, service.READ, entity, entity_id, limit=limit, cursor=cursor)
+    page, next_cursor = page_by_key(rows, limit, queries.change_key)
+    return Page[BaseDataChangeOut](items=[queries.change_out(c) for c in page], next_cursor=next_cursor)
 
 
 @router.get(
@@ -246,7 +209,8 @@ async def register(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(REGISTER_READ))],
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
 ) -> RegisterOut:
     if group not in resident_rules.SPECIAL_GROUPS:
         raise Problem(404, "not_found", "Not found", f"no register {group!r}")
@@ -256,59 +220,28 @@ async def register(
         raise Problem(
             403, "sensitive_register", "Permission denied", "this register is visible only to roles that need it"
         )
-    rows = await queries.register_members(session, principal, permission, group, grid_code=grid_code, limit=limit)
-    return RegisterOut(
-        group=group,
-        group_zh=resident_rules.SPECIAL_GROUPS[group],
-        sensitive=sensitive,
-        fields=resident_rules.GROUP_FIELDS.get(group, {}),
-        items=[
-            RegisterEntry(
-                resident_id=r.id,
-                grid_code=r.grid_code,
-                name_masked=mask_person_name(r.name),
-                id_number_masked=mask_id_number(r.id_number),
-                phone_masked=mask_phone(r.phone),
-                household_no=r.household_no,
-                details=(r.group_details or {}).get(group, {}),
-            )
-            for r in rows
-        ],
+    rows = await queries.register_members(
+        session, principal, permission, group, grid_code=grid_code, limit=limit, cursor=cursor
     )
+    members, next_cursor = page_by_key(rows, limit, queries.member_key)
+    return queries.register_out(group, sensitive, members, next_cursor)
 
 
 @router.get(
     "/grid-sizes",
-    response_model=list[GridSize],
-    summary="Each grid's households and people from its base data, and whether it must be split (001)",
+    response_model=Page[GridSize],
+    summary="Each grid's households and people from its base data, and whether it must be split (001), by code",
 )
 async def grid_sizes(
     ctx: Ctx,
     session: ReadSession,
     principal: Lister,
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
-) -> list[GridSize]:
-    stmt = select(Area.code, Area.dense).where(Area.level == "grid", scope_filter(principal, service.LIST, Area.code))
-    if grid_code is not None:
-        stmt = stmt.where(Area.code == grid_code)
-    grids = (await session.execute(stmt.order_by(Area.code))).all()
-    counts = await grid_counts(session, [code for code, _ in grids])
-    s = ctx.settings
-    limits = GridSizeLimits(
-        s.grid_max_households, s.grid_max_people, s.dense_grid_max_households, s.dense_grid_max_people
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[GridSize]:
+    rows = await queries.grid_sizes(
+        session, principal, service.LIST, ctx.settings.size_limits(), grid_code=grid_code, limit=limit, cursor=cursor
     )
-    out = []
-    for code, dense in grids:
-        households, people = counts[code]
-        reasons = grid_oversize(households, people, bool(dense), limits)
-        out.append(
-            GridSize(
-                grid_code=code,
-                households=households,
-                people=people,
-                dense=bool(dense),
-                needs_split=bool(reasons),
-                split_reasons=reasons,
-            )
-        )
-    return out
+    page, next_cursor = page_by_key(rows, limit, lambda g: (g.grid_code,))
+    return Page[GridSize](items=page, next_cursor=next_cursor)

@@ -24,6 +24,24 @@ class BuildingUse(LabelledEnum):
     OTHER = "other", "其他"
 
 
+class EnterpriseStatus(LabelledEnum):
+    ACTIVE = "active", "在营"
+    CLOSED = "closed", "已关闭"
+
+
+class BaseDataEntity(LabelledEnum):
+    RESIDENT = "resident", "人口"
+    HOUSEHOLD = "household", "户"
+    BUILDING = "building", "房屋"
+    ENTERPRISE = "enterprise", "企业"
+
+
+class ChangeAction(LabelledEnum):
+    CREATED = "created", "新增"
+    UPDATED = "updated", "修改"
+    DEREGISTERED = "deregistered", "注销"
+
+
 class HouseholdCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grid_code: str = Field(pattern=r"^\d{15}$")
@@ -126,7 +144,7 @@ class EnterpriseUpdate(BaseModel):
     industry: str | None = Field(None, max_length=100)
     employees: int | None = None
     safety_notes: str | None = Field(None, max_length=2000)
-    status: str | None = Field(None, pattern=r"^(active|closed)$")
+    status: EnterpriseStatus | None = None
 
 
 class EnterpriseOut(BaseModel):
@@ -139,7 +157,7 @@ class EnterpriseOut(BaseModel):
     phone_masked: str | None
     industry: str | None
     employees: int | None
-    status: str
+    status: EnterpriseStatus
     version: int
 
 
@@ -153,9 +171,9 @@ class EnterpriseDetail(EnterpriseOut):
 
 class BaseDataChangeOut(BaseModel):
     id: str
-    entity: str
+    entity: BaseDataEntity
     entity_id: str
-    action: str
+    action: ChangeAction
     changes: dict[str, Any]
     changed_by: str
     changed_by_name: str
@@ -180,6 +198,7 @@ class RegisterOut(BaseModel):
     sensitive: bool
     fields: dict[str, str]
     items: list[RegisterEntry]
+    next_cursor: str | None = None
 
 
 class GridSize(BaseModel):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.people import history, rules
 from grid.people.models import Building, Enterprise, Household
+from grid.people.queries import newest_first
 from grid.people.schemas import (
     BuildingCreate,
     BuildingUpdate,
@@ -24,6 +25,7 @@ from jiceng_shared.contracts.grid import HouseholdDeregistered, HouseholdRegiste
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import after_key
 from jiceng_shared.outbox import emit
 from jiceng_shared.scope import require_scope
 
@@ -212,8 +214,15 @@ async def household_if_emptied(
 
 
 async def list_households(
-    session: AsyncSession, principal: Principal, *, grid_code: str | None, status: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    grid_code: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None = None,
 ) -> list[tuple[Household, int]]:
+    """Newest first, from after ``cursor``, ``limit + 1`` of them, each with its active members."""
     members = (
         select(func.count())
         .select_from(Resident)
@@ -229,7 +238,7 @@ async def list_households(
         stmt = stmt.where(Household.grid_code == grid_code)
     if status is not None:
         stmt = stmt.where(Household.status == status)
-    rows = await session.execute(stmt.order_by(Household.created_at.desc(), Household.id).limit(limit))
+    rows = await session.execute(after_key(stmt, newest_first(Household), limit=limit, cursor=cursor))
     return [(h, n) for h, n in rows.all()]
 
 
@@ -281,12 +290,13 @@ async def update_building(
 
 
 async def list_buildings(
-    session: AsyncSession, principal: Principal, *, grid_code: str | None, limit: int
+    session: AsyncSession, principal: Principal, *, grid_code: str | None, limit: int, cursor: str | None = None
 ) -> list[Building]:
+    """Newest first, from after ``cursor``, ``limit + 1`` of them."""
     stmt = select(Building).where(readable(principal, LIST, Building.grid_code))
     if grid_code is not None:
         stmt = stmt.where(Building.grid_code == grid_code)
-    return list((await session.scalars(stmt.order_by(Building.created_at.desc(), Building.id).limit(limit))).all())
+    return list((await session.scalars(after_key(stmt, newest_first(Building), limit=limit, cursor=cursor))).all())
 
 
 # --- enterprises ------------------------------------------------------------------------------
@@ -359,11 +369,18 @@ async def update_enterprise(
 
 
 async def list_enterprises(
-    session: AsyncSession, principal: Principal, *, grid_code: str | None, credit_code: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    grid_code: str | None,
+    credit_code: str | None,
+    limit: int,
+    cursor: str | None = None,
 ) -> list[Enterprise]:
+    """Newest first, from after ``cursor``, ``limit + 1`` of them."""
     stmt = select(Enterprise).where(readable(principal, LIST, Enterprise.grid_code))
     if grid_code is not None:
         stmt = stmt.where(Enterprise.grid_code == grid_code)
     if credit_code is not None:
         stmt = stmt.where(Enterprise.credit_code == credit_code)
-    return list((await session.scalars(stmt.order_by(Enterprise.created_at.desc(), Enterprise.id).limit(limit))).all())
+    return list((await session.scalars(after_key(stmt, newest_first(Enterprise), limit=limit, cursor=cursor))).all())

@@ -9,19 +9,21 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from grid.areas.rules import Tolerance
 from grid.roster import service
-from grid.roster.models import RosterEntry
+from grid.roster.queries import absence_out, to_out
 from grid.roster.schemas import (
     AbsenceCreate,
     AbsenceOut,
     BackupOut,
+    BackupPairOut,
     BackupSet,
     RosterEntryCreate,
     RosterEntryOut,
     RosterLeave,
-    RosterPost,
 )
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import page_by_key
 from jiceng_shared.openapi_problems import problems
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/roster", tags=["roster"])
@@ -30,25 +32,6 @@ Manager = Annotated[Principal, Depends(require(service.MANAGE))]
 
 def today(ctx: Ctx) -> dt.date:
     return ctx.calendar.local_date(ctx.now())
-
-
-def to_out(e: RosterEntry) -> RosterEntryOut:
-    post = RosterPost(e.post)
-    return RosterEntryOut(
-        id=e.id,
-        grid_code=e.grid_code,
-        community_code=e.community_code,
-        township_code=e.township_code,
-        worker_id=e.worker_id,
-        username=e.username,
-        name=e.name,
-        post=post,
-        post_zh=post.label_zh,
-        committee_member=e.committee_member,
-        since=e.since,
-        until=e.until,
-        version=e.version,
-    )
 
 
 @router.post(
@@ -61,21 +44,27 @@ def to_out(e: RosterEntry) -> RosterEntryOut:
 async def add_entry(
     body: RosterEntryCreate, response: Response, ctx: Ctx, session: Tx, principal: Manager
 ) -> RosterEntryOut:
-    entry = await service.add_entry(session, principal, body, now=ctx.now(), today=today(ctx), settings=ctx.settings)
+    entry = await service.add_entry(
+        session, principal, body, now=ctx.now(), today=today(ctx), roster_rules=ctx.settings.roster_rules()
+    )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/roster?grid_code={entry.grid_code}"
     return to_out(entry)
 
 
-@router.get("", response_model=list[RosterEntryOut], summary="The roster of the grids in your scope")
+@router.get("", response_model=Page[RosterEntryOut], summary="The roster of the grids in your scope, by grid")
 async def list_entries(
-    ctx: Ctx,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     active_on: dt.date | None = None,
-) -> list[RosterEntryOut]:
-    entries = await service.list_entries(session, principal, grid_code=grid_code, active_on=active_on)
-    return [to_out(e) for e in entries]
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[RosterEntryOut]:
+    rows = await service.list_entries(
+        session, principal, grid_code=grid_code, active_on=active_on, limit=limit, cursor=cursor
+    )
+    entries, next_cursor = page_by_key(rows, limit, service.entry_key)
+    return Page[RosterEntryOut](items=[to_out(e) for e in entries], next_cursor=next_cursor)
 
 
 @router.post(
@@ -90,7 +79,7 @@ async def leave(entry_id: str, body: RosterLeave, session: Tx, principal: Manage
 
 @router.put(
     "/backups",
-    response_model=list[BackupOut],
+    response_model=BackupPairOut,
     summary="Pair two adjacent grids of a community as A/B posts (002 art. 22)",
     openapi_extra=problems(
         {
@@ -104,13 +93,15 @@ async def leave(entry_id: str, body: RosterLeave, session: Tx, principal: Manage
         }
     ),
 )
-async def set_backup(body: BackupSet, ctx: Ctx, session: Tx, principal: Manager) -> list[BackupOut]:
+async def set_backup(body: BackupSet, ctx: Ctx, session: Tx, principal: Manager) -> BackupPairOut:
     tolerance = Tolerance(ctx.settings.area_tolerance_metres)
     await service.set_backup(session, principal, body, now=ctx.now(), tolerance=tolerance)
-    return [
-        BackupOut(grid_code=body.grid_code, backup_grid_code=body.backup_grid_code),
-        BackupOut(grid_code=body.backup_grid_code, backup_grid_code=body.grid_code),
-    ]
+    return BackupPairOut(
+        items=[
+            BackupOut(grid_code=body.grid_code, backup_grid_code=body.backup_grid_code),
+            BackupOut(grid_code=body.backup_grid_code, backup_grid_code=body.grid_code),
+        ]
+    )
 
 
 @router.post(
@@ -122,12 +113,4 @@ async def set_backup(body: BackupSet, ctx: Ctx, session: Tx, principal: Manager)
 )
 async def record_absence(body: AbsenceCreate, ctx: Ctx, session: Tx, principal: Manager) -> AbsenceOut:
     absence, covered_by = await service.record_absence(session, principal, body, now=ctx.now())
-    return AbsenceOut(
-        id=absence.id,
-        grid_code=absence.grid_code,
-        worker_id=absence.worker_id,
-        first_day=absence.first_day,
-        last_day=absence.last_day,
-        reason=absence.reason,
-        covered_by_grid=covered_by,
-    )
+    return absence_out(absence, covered_by)

@@ -73,6 +73,12 @@ class BackupOut(BaseModel):
     backup_grid_code: str
 
 
+class BackupPairOut(BaseModel):
+    """The two A/B posts a pairing sets: each grid with the grid that backs it."""
+
+    items: list[BackupOut]
+
+
 class AbsenceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grid_code: str = Field(pattern=r"^\d{15}$")

@@ -20,18 +20,12 @@ from jiceng_shared.contracts.grid import WorkerLeft, WorkerRostered
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import ASC, after_key
 from jiceng_shared.outbox import emit
 from jiceng_shared.scope import require_scope
 
 MANAGE = "grid.roster.manage"
 READ = roster_queries.READ
-
-
-def rules_of(settings: object) -> rules.RosterRules:
-    return rules.RosterRules(
-        full_time_workers_per_grid=settings.full_time_workers_per_grid,  # type: ignore[attr-defined]
-        urban_worker_not_committee_member=settings.urban_worker_not_committee_member,  # type: ignore[attr-defined]
-    )
 
 
 async def grid_area(session: AsyncSession, grid_code: str, field: str = "grid_code") -> Area:
@@ -62,7 +56,7 @@ async def add_entry(
     *,
     now: dt.datetime,
     today: dt.date,
-    settings: object,
+    roster_rules: rules.RosterRules,
 ) -> RosterEntry:
     grid = await grid_area(session, body.grid_code)
     require_scope(principal, MANAGE, grid.code)
@@ -81,7 +75,7 @@ async def add_entry(
         committee_member=body.committee_member,
         urban_community=community is not None and community.level == "community",
         full_time_on_grid=full_time or 0,
-        rules=rules_of(settings),
+        rules=roster_rules,
     )
     entry = RosterEntry(
         id=new_id(),
@@ -150,15 +144,29 @@ async def leave(session: AsyncSession, principal: Principal, entry_id: str, unti
     return entry
 
 
+ENTRY_ORDER = [(RosterEntry.grid_code, ASC), (RosterEntry.since, ASC), (RosterEntry.id, ASC)]
+
+
+def entry_key(e: RosterEntry) -> tuple[str, dt.date, str]:
+    return e.grid_code, e.since, e.id
+
+
 async def list_entries(
-    session: AsyncSession, principal: Principal, *, grid_code: str | None, active_on: dt.date | None
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    grid_code: str | None,
+    active_on: dt.date | None,
+    limit: int,
+    cursor: str | None = None,
 ) -> list[RosterEntry]:
+    """Entries by grid and start, from after ``cursor``, ``limit + 1`` of them."""
     stmt = select(RosterEntry).where(readable(principal))
     if grid_code is not None:
         stmt = stmt.where(RosterEntry.grid_code == grid_code)
     if active_on is not None:
         stmt = stmt.where(_active(active_on))
-    return list((await session.scalars(stmt.order_by(RosterEntry.grid_code, RosterEntry.since, RosterEntry.id))).all())
+    return list((await session.scalars(after_key(stmt, ENTRY_ORDER, limit=limit, cursor=cursor))).all())
 
 
 async def set_backup(

@@ -7,47 +7,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from grid.tasks import rules, service
-from grid.tasks.models import AdmissionList, GridTask, TaskAssignment
+from grid.tasks import queries, service
 from grid.tasks.schemas import (
     AdmissionListCreate,
     AdmissionListOut,
     AssignmentOut,
+    AssignmentStatus,
     TaskCreate,
     TaskOut,
     TaskReport,
-    TaskState,
 )
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import page_by_key, page_in_memory
 from jiceng_shared.openapi_problems import problems
-from jiceng_shared.pagination import MAX_LIMIT
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(tags=["tasks"])
-
-
-def list_out(v: AdmissionList) -> AdmissionListOut:
-    return AdmissionListOut.model_validate(v, from_attributes=True)
-
-
-def assignment_out(a: TaskAssignment, t: GridTask, today: dt.date) -> AssignmentOut:
-    state = TaskState(rules.state(a.status, t.due_on, today))
-    return AssignmentOut(
-        id=a.id,
-        task_id=t.id,
-        task_type=t.task_type,
-        title=t.title,
-        instructions=t.instructions,
-        grid_code=a.grid_code,
-        dept=a.dept,
-        due_on=t.due_on,
-        state=state,
-        state_zh=state.label_zh,
-        report=a.report,
-        completed_at=a.completed_at,
-        on_time=a.on_time,
-        version=a.version,
-    )
 
 
 @router.post(
@@ -63,13 +39,13 @@ async def publish_list(
     session: Tx,
     principal: Annotated[Principal, Depends(require(service.MANAGE_LIST))],
 ) -> AdmissionListOut:
-    return list_out(await service.publish_list(session, principal, body, now=ctx.now()))
+    return queries.list_out(await service.publish_list(session, principal, body, now=ctx.now()))
 
 
 @router.get(
     "/admission-lists",
-    response_model=list[AdmissionListOut],
-    summary="The grid admission list: the version in force (``all=true``: every version)",
+    response_model=Page[AdmissionListOut],
+    summary="The grid admission list: the version in force of each county (``all=true``: every version)",
 )
 async def admission_lists(
     ctx: Ctx,
@@ -77,16 +53,13 @@ async def admission_lists(
     _principal: Annotated[Principal, Depends(require(service.READ_LIST))],
     all: bool = False,
     on: dt.date | None = None,
-) -> list[AdmissionListOut]:
-    rows = await service.versions(session)
-    if all:
-        return [list_out(v) for v in rows]
-    day = on or ctx.calendar.local_date(ctx.now())
-    by_county: dict[str, list[AdmissionList]] = {}
-    for v in rows:
-        by_county.setdefault(v.county_code, []).append(v)
-    current = [rules.in_force(vs, day) for vs in by_county.values()]
-    return [list_out(v) for v in current if v is not None]
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AdmissionListOut]:
+    day = None if all else on or ctx.calendar.local_date(ctx.now())
+    shown = await service.lists_in_force(session, day)
+    page, next_cursor = page_in_memory(shown, limit, cursor, queries.list_key)
+    return Page[AdmissionListOut](items=[queries.list_out(v) for v in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -104,29 +77,25 @@ async def assign(
     now = ctx.now()
     today = ctx.calendar.local_date(now)
     task, assignments = await service.assign(session, principal, body, now=now, today=today)
-    return TaskOut(
-        id=task.id,
-        task_type=task.task_type,
-        title=task.title,
-        due_on=task.due_on,
-        list_version=task.list_version,
-        dept=task.dept,
-        assignments=[assignment_out(a, task, today) for a in assignments],
-    )
+    return queries.task_out(task, assignments, today)
 
 
-@router.get("/tasks", response_model=list[AssignmentOut], summary="Tasks on the grids in your scope, by due date")
+@router.get("/tasks", response_model=Page[AssignmentOut], summary="Tasks on the grids in your scope, by due date")
 async def list_tasks(
     ctx: Ctx,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
-    status: Annotated[str | None, Query(pattern=r"^(assigned|completed)$")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-) -> list[AssignmentOut]:
+    status: AssignmentStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AssignmentOut]:
     today = ctx.calendar.local_date(ctx.now())
-    rows = await service.list_assignments(session, principal, grid_code=grid_code, status=status, limit=limit)
-    return [assignment_out(a, t, today) for a, t in rows]
+    rows = await service.list_assignments(
+        session, principal, grid_code=grid_code, status=status, limit=limit, cursor=cursor
+    )
+    page, next_cursor = page_by_key(rows, limit, queries.assignment_key)
+    return Page[AssignmentOut](items=[queries.assignment_out(a, t, today) for a, t in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -145,4 +114,4 @@ async def report(
     now = ctx.now()
     today = ctx.calendar.local_date(now)
     assignment, task = await service.report(session, principal, assignment_id, body, now=now, today=today)
-    return assignment_out(assignment, task, today)
+    return queries.assignment_out(assignment, task, today)

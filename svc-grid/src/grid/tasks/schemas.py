@@ -15,6 +15,13 @@ class TaskState(LabelledEnum):
     COMPLETED = "completed", "已完成"
 
 
+class AssignmentStatus(LabelledEnum):
+    """Where an assignment is as stored (its ``state`` adds "overdue" from the due date)."""
+
+    ASSIGNED = "assigned", "已派发"
+    COMPLETED = "completed", "已完成"
+
+
 class TaskType(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")

@@ -18,6 +18,7 @@ from jiceng_shared.contracts.grid import TaskCompleted
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import ASC, after_key
 from jiceng_shared.outbox import emit
 from jiceng_shared.scope import require_scope
 from jiceng_shared.versioning import VersionedList, check_effective_from
@@ -73,6 +74,18 @@ async def versions(session: AsyncSession, county_code: str | None = None) -> lis
     return list((await session.scalars(stmt.order_by(AdmissionList.county_code, AdmissionList.version))).all())
 
 
+async def lists_in_force(session: AsyncSession, day: dt.date | None) -> list[AdmissionList]:
+    """The version of each county's list in force on ``day`` (every version when no day is given),
+    by county and version."""
+    rows = await versions(session)
+    if day is None:
+        return rows
+    by_county: dict[str, list[AdmissionList]] = {}
+    for v in rows:
+        by_county.setdefault(v.county_code, []).append(v)
+    return [current for vs in by_county.values() if (current := rules.in_force(vs, day)) is not None]
+
+
 async def assign(
     session: AsyncSession, principal: Principal, body: TaskCreate, *, now: dt.datetime, today: dt.date
 ) -> tuple[GridTask, list[TaskAssignment]]:
@@ -100,6 +113,8 @@ async def assign(
             require_scope(principal, ASSIGN, code)
         dept = binding.dept if binding else None
     errors.raise_if_any()
+    # check_task refuses every task while no list is in force, so one is here
+    assert current is not None
     township = townships.pop()
     task = GridTask(
         id=new_id(),
@@ -109,7 +124,7 @@ async def assign(
         township_code=township,
         dept=dept,
         due_on=body.due_on,
-        list_version=current.version,  # type: ignore[union-attr]  # admitted: a list is in force
+        list_version=current.version,
         assigned_by=principal.subject,
         assigned_by_name=principal.name,
         created_at=now,
@@ -134,7 +149,9 @@ async def list_assignments(
     grid_code: str | None,
     status: str | None,
     limit: int,
+    cursor: str | None = None,
 ) -> list[tuple[TaskAssignment, GridTask]]:
+    """By due date, from after ``cursor``, ``limit + 1`` of them."""
     stmt = (
         select(TaskAssignment, GridTask)
         .join(GridTask, GridTask.id == TaskAssignment.task_id)
@@ -144,7 +161,8 @@ async def list_assignments(
         stmt = stmt.where(TaskAssignment.grid_code == grid_code)
     if status is not None:
         stmt = stmt.where(TaskAssignment.status == status)
-    rows = await session.execute(stmt.order_by(GridTask.due_on, TaskAssignment.id).limit(limit))
+    order = [(GridTask.due_on, ASC), (TaskAssignment.id, ASC)]
+    rows = await session.execute(after_key(stmt, order, limit=limit, cursor=cursor))
     return [(a, t) for a, t in rows.all()]
 
 

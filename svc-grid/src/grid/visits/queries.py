@@ -15,7 +15,9 @@ from grid.residents.models import Resident, ResidentGroup
 from grid.residents.rules import SPECIAL_GROUPS
 from grid.visits import rules
 from grid.visits.models import Visit
+from grid.visits.schemas import DueItem, DueList, VisitKind, VisitOut
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import ASC, DESC, after_key
 from jiceng_shared.masking import mask_person_name
 from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
@@ -245,7 +247,9 @@ async def list_visits(
     worker_id: str | None,
     day: dt.date | None,
     limit: int,
+    cursor: str | None = None,
 ) -> list[Visit]:
+    """Newest first, from after ``cursor``, ``limit + 1`` of them."""
     stmt = select(Visit).where(scope_clause)
     if grid_code is not None:
         stmt = stmt.where(Visit.grid_code == grid_code)
@@ -253,7 +257,79 @@ async def list_visits(
         stmt = stmt.where(Visit.worker_id == worker_id)
     if day is not None:
         stmt = stmt.where(Visit.visited_on == day)
-    return list((await session.scalars(stmt.order_by(Visit.visited_at.desc(), Visit.id).limit(limit))).all())
+    stmt = after_key(stmt, [(Visit.visited_at, DESC), (Visit.id, ASC)], limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
+
+
+def visit_key(v: Visit) -> tuple[dt.datetime, str]:
+    return v.visited_at, v.id
+
+
+def to_out(v: Visit) -> VisitOut:
+    kind = VisitKind(v.kind)
+    return VisitOut(
+        id=v.id,
+        grid_code=v.grid_code,
+        township_code=v.township_code,
+        kind=kind,
+        kind_zh=kind.label_zh,
+        resident_id=v.resident_id,
+        household_no=v.household_no,
+        visited_at=v.visited_at,
+        location=v.location,
+        outside_grid=v.outside_grid,
+        found=v.found,
+        done=v.done,
+        attachments=v.attachments,
+        worker_id=v.worker_id,
+        worker_name=v.worker_name,
+        covering_for=v.covering_for,
+        incident_id=v.incident_id,
+    )
+
+
+def grid_key(grid: tuple[str, str]) -> tuple[str, str]:
+    """The order of the due summaries: a (grid code, township code) by township, then code."""
+    code, township = grid
+    return township, code
+
+
+async def due_summaries(
+    session: AsyncSession,
+    grids: list[tuple[str, str]],
+    covered: set[str],
+    *,
+    today: dt.date,
+    visit_rules: rules.VisitRules,
+    cal: WorkdayCalendar,
+) -> list[DueList]:
+    """The counts of each (grid code, township code), without items; each township's counts are
+    computed once, for the grids given."""
+    out = []
+    empty = {"due": 0, "overdue": 0, "done": 0}
+    for township in sorted({t for _, t in grids}):
+        counts = await township_counts(session, today=today, visit_rules=visit_rules, cal=cal, township_code=township)
+        out += [
+            DueList(grid_code=code, day=today, covering=code in covered, **counts.get(code, empty), items=[])
+            for code, t in grids
+            if t == township
+        ]
+    return out
+
+
+def due_list(grid_code: str, today: dt.date, dues: list[Due], include_done: bool, *, covering: bool) -> DueList:
+    """A grid's due list: overdue first, then due, then (when asked) done, each by due date."""
+    order = {"overdue": 0, "due": 1, "done": 2}
+    shown = sorted(
+        (d for d in dues if include_done or d.state != "done"), key=lambda d: (order[d.state], d.due_on, d.key)
+    )
+    return DueList(
+        grid_code=grid_code,
+        day=today,
+        covering=covering,
+        **counts(dues),
+        items=[DueItem(**d.item()) for d in shown],
+    )
 
 
 def _state(last: Any, created: Any, lives: Any, period: str, today: dt.date, cal: WorkdayCalendar) -> Any:

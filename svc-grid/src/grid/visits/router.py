@@ -7,42 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from grid.incidents.router import _out as incident_out
+from grid.incidents import queries as incidents
 from grid.incidents.schemas import IncidentOut
 from grid.roster import service as roster
 from grid.visits import queries, service
-from grid.visits.models import Visit
-from grid.visits.schemas import DueItem, DueList, ScanOut, VisitCreate, VisitIncident, VisitKind, VisitOut
+from grid.visits.schemas import DueList, ScanOut, VisitCreate, VisitIncident, VisitOut
 from jiceng_shared.identity import Principal
+from jiceng_shared.keyset import page_by_key, page_in_memory
 from jiceng_shared.openapi_problems import problems
-from jiceng_shared.pagination import MAX_LIMIT
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/visits", tags=["visits"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
-
-
-def to_out(v: Visit) -> VisitOut:
-    kind = VisitKind(v.kind)
-    return VisitOut(
-        id=v.id,
-        grid_code=v.grid_code,
-        township_code=v.township_code,
-        kind=kind,
-        kind_zh=kind.label_zh,
-        resident_id=v.resident_id,
-        household_no=v.household_no,
-        visited_at=v.visited_at,
-        location=v.location,
-        outside_grid=v.outside_grid,
-        found=v.found,
-        done=v.done,
-        attachments=v.attachments,
-        worker_id=v.worker_id,
-        worker_name=v.worker_name,
-        covering_for=v.covering_for,
-        incident_id=v.incident_id,
-    )
 
 
 @router.post(
@@ -80,10 +57,10 @@ async def record_visit(
         attachment_max_bytes=ctx.settings.attachment_max_bytes,
     )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/visits/{visit.id}"
-    return to_out(visit)
+    return queries.to_out(visit)
 
 
-@router.get("", response_model=list[VisitOut], summary="Visits in your scope, newest first")
+@router.get("", response_model=Page[VisitOut], summary="Visits in your scope, newest first")
 async def list_visits(
     ctx: Ctx,
     session: ReadSession,
@@ -91,17 +68,21 @@ async def list_visits(
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     worker_id: str | None = None,
     day: dt.date | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-) -> list[VisitOut]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[VisitOut]:
     covered = await roster.covered_grids(session, principal, ctx.calendar.local_date(ctx.now()))
     clause = queries.readable(principal, covered)
-    rows = await queries.list_visits(session, clause, grid_code=grid_code, worker_id=worker_id, day=day, limit=limit)
-    return [to_out(v) for v in rows]
+    rows = await queries.list_visits(
+        session, clause, grid_code=grid_code, worker_id=worker_id, day=day, limit=limit, cursor=cursor
+    )
+    visits, next_cursor = page_by_key(rows, limit, queries.visit_key)
+    return Page[VisitOut](items=[queries.to_out(v) for v in visits], next_cursor=next_cursor)
 
 
 @router.get(
     "/due",
-    response_model=list[DueList],
+    response_model=Page[DueList],
     summary="Who is due and who is overdue for a visit (002 art. 19): a grid's list, or the counts of every grid in your scope",
 )
 async def due_lists(
@@ -111,7 +92,9 @@ async def due_lists(
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     include_done: bool = False,
-) -> list[DueList]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[DueList]:
     today = ctx.calendar.local_date(ctx.now())
     visit_rules = service.rules_of(ctx.settings)
     if grid_code is not None:
@@ -119,37 +102,15 @@ async def due_lists(
         dues = await queries.obligations(
             session, today=today, visit_rules=visit_rules, cal=ctx.calendar, grid_code=grid_code
         )
-        return [_due_list(grid_code, today, dues, include_done, covering=acting.covering)]
+        return Page[DueList](items=[queries.due_list(grid_code, today, dues, include_done, covering=acting.covering)])
     covered = await roster.covered_grids(session, principal, today)
     grids = await queries.visible_grids(session, principal, service.READ, covered, township_code=township_code)
-    out = []
-    for township in sorted({t for _, t in grids}):
-        counts = await queries.township_counts(
-            session, today=today, visit_rules=visit_rules, cal=ctx.calendar, township_code=township
-        )
-        empty = {"due": 0, "overdue": 0, "done": 0}
-        out += [
-            DueList(grid_code=code, day=today, covering=code in covered, **counts.get(code, empty), items=[])
-            for code, t in grids
-            if t == township
-        ]
-    return out
-
-
-def _due_list(
-    grid_code: str, today: dt.date, dues: list[queries.Due], include_done: bool, *, covering: bool
-) -> DueList:
-    order = {"overdue": 0, "due": 1, "done": 2}
-    shown = sorted(
-        (d for d in dues if include_done or d.state != "done"), key=lambda d: (order[d.state], d.due_on, d.key)
+    # by township, then code: each township's counts are computed once, for the grids of the page
+    page, next_cursor = page_in_memory(sorted(grids, key=queries.grid_key), limit, cursor, queries.grid_key)
+    summaries = await queries.due_summaries(
+        session, page, covered, today=today, visit_rules=visit_rules, cal=ctx.calendar
     )
-    return DueList(
-        grid_code=grid_code,
-        day=today,
-        covering=covering,
-        **queries.counts(dues),
-        items=[DueItem(**d.item()) for d in shown],
-    )
+    return Page[DueList](items=summaries, next_cursor=next_cursor)
 
 
 @router.post(
@@ -163,7 +124,7 @@ async def overdue_scan(ctx: Ctx, _principal: Annotated[Principal, Depends(requir
 
 @router.get("/{visit_id}", response_model=VisitOut, summary="One visit")
 async def get_visit(visit_id: str, ctx: Ctx, session: ReadSession, principal: Reader) -> VisitOut:
-    return to_out(await service.visible_visit(session, principal, visit_id, ctx.calendar.local_date(ctx.now())))
+    return queries.to_out(await service.visible_visit(session, principal, visit_id, ctx.calendar.local_date(ctx.now())))
 
 
 @router.post(
@@ -189,4 +150,4 @@ async def visit_incident(
         cal=ctx.calendar,
         attachment_max_bytes=ctx.settings.attachment_max_bytes,
     )
-    return incident_out(incident)
+    return incidents.to_out(incident)

@@ -15,6 +15,25 @@ class VisitKind(LabelledEnum):
     HOME_VISIT = "home_visit", "入户走访"
 
 
+class DueSubject(LabelledEnum):
+    """What an obligation is owed to: a person on a register, a household, or the grid (patrol)."""
+
+    PERSON = "person", "重点人员"
+    HOUSEHOLD = "household", "居民家庭"
+    PATROL = "patrol", "网格巡查"
+
+
+class VisitPeriod(LabelledEnum):
+    """The period an obligation is counted in (rules.PERIODS)."""
+
+    DAY = "day", "每日"
+    WORKDAY = "workday", "每个工作日"
+    WEEK = "week", "每周"
+    MONTH = "month", "每月"
+    HALF_YEAR = "half_year", "每半年"
+    YEAR = "year", "每年"
+
+
 class ObligationState(LabelledEnum):
     DONE = "done", "已完成"
     DUE = "due", "待走访"
@@ -79,14 +98,13 @@ class VisitIncident(BaseModel):
 
 
 class DueItem(BaseModel):
-    #: person | household | patrol
-    subject: str
+    subject: DueSubject
     resident_id: str | None = None
     name_masked: str | None = None
     household_no: str | None = None
     group: str
     group_zh: str
-    period: str
+    period: VisitPeriod
     state: ObligationState
     due_on: dt.date
     last_visit: dt.date | None
