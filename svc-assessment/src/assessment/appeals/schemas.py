@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment.appeals.rules import SubjectKind
+from assessment.appeals.rules import AppealStatus, SubjectKind
+from assessment.periods.schemas import AreaLevel
 
 
 class AppealCreate(BaseModel):
@@ -28,18 +29,18 @@ class AppealDecision(BaseModel):
 
 class AppealOut(BaseModel):
     id: str
-    subject_kind: str
+    subject_kind: SubjectKind
     subject_id: str
     area_code: str
     dept: str | None
     period: str
     figure: str
     reasons: str
-    assessing_level: str
+    assessing_level: AreaLevel = Field(description="who decides: the township, or the county for a worker's year")
     filed_by: str
     filed_at: dt.datetime
     window_ends_at: dt.datetime
-    status: str
+    status: AppealStatus
     status_zh: str
     decided_by: str | None
     decided_at: dt.datetime | None

@@ -32,35 +32,6 @@ from assessment.window.models import WindowFact
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 
-KIND_LABELS = {
-    "assignment": "派单",
-    "closure": "结案",
-    "rework": "返工",
-    "escalation": "督办",
-    "extension": "延期",
-    "return": "退单",
-    "transfer": "移送",
-    "reassignment": "改派",
-    "summons": "吹哨报到",
-    "case_closed": "案件办结",
-    "case_overdue": "案件超期",
-    "accepted": "受理",
-    "completed": "办结",
-    "overdue": "超期",
-    "notice": "一次性告知",
-    "rating": "好差评",
-    "rectification": "差评整改",
-    "visit": "走访",
-    "visit_overdue": "走访超期",
-    "diary": "民情日志",
-    "report": "上报",
-    "report_voided": "上报作废",
-    "task": "准入任务",
-    "verification": "核查",
-    "signed_for": "签收",
-    "callback": "回访",
-}
-
 #: the counts each kind of fact feeds
 FEEDS = {
     "assignment": ["received", "assigned"],

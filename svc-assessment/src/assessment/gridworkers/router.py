@@ -26,9 +26,12 @@ from assessment.gridworkers.schemas import (
     WorkerScoreOut,
 )
 from assessment.gridworkers.views import result_out, review_out, worker_out
+from assessment.paging import page_by_key, page_by_keys
 from assessment.periods.params import PeriodParam
+from assessment.periods.schemas import PeriodKind
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/grid-workers", tags=["grid workers"])
@@ -38,7 +41,7 @@ Assessor = Annotated[Principal, Depends(require(service.ASSESS))]
 Grader = Annotated[Principal, Depends(require(service.GRADE))]
 
 
-@router.get("", response_model=list[WorkerScoreOut], summary="Grid workers in your scope with their score for a period")
+@router.get("", response_model=Page[WorkerScoreOut], summary="Grid workers in your scope with their score for a period")
 async def list_scores(
     ctx: Ctx,
     session: ReadSession,
@@ -46,15 +49,20 @@ async def list_scores(
     period: PeriodParam,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     worker_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[WorkerScoreOut]:
-    workers = await service.workers_in_scope(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[WorkerScoreOut]:
+    found = await service.workers_in_scope(
         session,
         principal,
         service.READ,
         township_code=township_code,
         worker_id=worker_id,
         active_between=service.period_days(period),
+        limit=limit,
+        cursor=cursor,
     )
+    workers, next_cursor = page_by_key(found, limit, lambda w: w.worker_id)
     weight = ctx.settings.grid_satisfaction_weight
     scored = await service.scores(
         session,
@@ -64,11 +72,11 @@ async def list_scores(
         satisfaction_weight=weight,
         diaries_per_month=ctx.settings.grid_diaries_per_month,
     )
-    return [
+    items = [
         WorkerScoreOut(
             worker=worker_out(s.worker),
             period=period.text,
-            period_kind=period.kind,
+            period_kind=PeriodKind(period.kind),
             counts=s.counts,
             rates=s.rates,
             formulas=s.formulas,
@@ -86,6 +94,7 @@ async def list_scores(
         )
         for s in scored
     ]
+    return Page[WorkerScoreOut](items=items, next_cursor=next_cursor)
 
 
 async def _survey_out(session, survey) -> SurveyOut:  # type: ignore[no-untyped-def]
@@ -125,15 +134,20 @@ async def draw_survey(body: SurveyCreate, ctx: Ctx, session: Tx, principal: Asse
     return await _survey_out(session, survey)
 
 
-@router.get("/surveys", response_model=list[SurveyOut], summary="Surveys of a worker or a period")
+@router.get("/surveys", response_model=Page[SurveyOut], summary="Surveys of a worker or a period")
 async def list_surveys(
     session: ReadSession,
     principal: Reader,
     worker_id: Annotated[str | None, Query(max_length=64)] = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}(-Q[1-4])?$")] = None,
-) -> list[SurveyOut]:
-    found = await service.list_surveys(session, principal, worker_id=worker_id, period=period)
-    return [await _survey_out(session, s) for s in found]
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[SurveyOut]:
+    found = await service.list_surveys(
+        session, principal, worker_id=worker_id, period=period, limit=limit, cursor=cursor
+    )
+    surveys, next_cursor = page_by_keys(found, limit, lambda s: (s.period, s.worker_id))
+    return Page[SurveyOut](items=[await _survey_out(session, s) for s in surveys], next_cursor=next_cursor)
 
 
 @router.get(
@@ -244,7 +258,7 @@ async def grade_year(
     )
 
 
-@router.get("/results", response_model=list[ResultOut], summary="Quarterly or annual results as assessed")
+@router.get("/results", response_model=Page[ResultOut], summary="Quarterly or annual results as assessed")
 async def list_grid_worker_results(
     ctx: Ctx,
     session: ReadSession,
@@ -253,9 +267,13 @@ async def list_grid_worker_results(
         str | None, Query(pattern=r"^\d{4}(-Q[1-4])?$", description="a quarter or a year; default: last year")
     ] = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-) -> list[ResultOut]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ResultOut]:
     chosen = period or _last_year(ctx)
-    return [result_out(r) for r in await service.results(session, principal, chosen, township_code=township_code)]
+    found = await service.results(session, principal, chosen, township_code=township_code, limit=limit, cursor=cursor)
+    results, next_cursor = page_by_keys(found, limit, lambda r: (r.township_code, r.worker_id))
+    return Page[ResultOut](items=[result_out(r) for r in results], next_cursor=next_cursor)
 
 
 def _last_year(ctx: Ctx) -> str:
@@ -290,17 +308,25 @@ async def record_complaint(body: ComplaintCreate, ctx: Ctx, session: Tx, princip
     )
 
 
-@router.get("/dismissal-reviews", response_model=list[ReviewOut], summary="Dismissal reviews (解聘审查)")
+@router.get("/dismissal-reviews", response_model=Page[ReviewOut], summary="Dismissal reviews (解聘审查), newest first")
 async def list_reviews(
     session: ReadSession,
     principal: Reader,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: rules.ReviewStatus | None = None,
-) -> list[ReviewOut]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ReviewOut]:
     found = await service.reviews(
-        session, principal, township_code=township_code, status=status.value if status else None
+        session,
+        principal,
+        township_code=township_code,
+        status=status.value if status else None,
+        limit=limit,
+        cursor=cursor,
     )
-    return [review_out(r) for r in found]
+    reviews, next_cursor = page_of(found, limit, created="opened_at")
+    return Page[ReviewOut](items=[review_out(r) for r in reviews], next_cursor=next_cursor)
 
 
 @router.post(

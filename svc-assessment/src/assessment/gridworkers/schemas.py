@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.formulas import Formula
-from assessment.gridworkers.rules import SurveyResult
+from assessment.gridworkers.rules import Bar, Grade, ReviewReason, ReviewStatus, SurveyResult
+from assessment.periods.schemas import PeriodKind
 
 
 class WorkerOut(BaseModel):
@@ -32,7 +33,7 @@ class SatisfactionOut(BaseModel):
 class WorkerScoreOut(BaseModel):
     worker: WorkerOut
     period: str
-    period_kind: str
+    period_kind: PeriodKind
     counts: dict[str, int] = Field(description="the evidence counted, with the denominators of the rates")
     rates: dict[str, float | None]
     formulas: dict[str, Formula]
@@ -98,18 +99,18 @@ class AssessRequest(BaseModel):
 class ResultOut(BaseModel):
     worker_id: str
     period: str
-    kind: str
+    kind: PeriodKind = Field(description="quarter (the township's) or year (the county's)")
     township_code: str
     grid_code: str
     work_score: float
     satisfaction_rate: float
     score: float
     failing: bool
-    grade_by_score: str | None
-    bar: str | None
+    grade_by_score: Grade | None
+    bar: Bar | None
     bar_zh: str | None
     capped: bool
-    grade: str | None
+    grade: Grade | None
     grade_zh: str | None
     award_yuan: int
     parts: dict
@@ -121,10 +122,10 @@ class ReviewOut(BaseModel):
     id: str
     worker_id: str
     township_code: str
-    reason: str
+    reason: ReviewReason
     reason_zh: str
     basis: dict
-    status: str
+    status: ReviewStatus
     status_zh: str
     opened_at: dt.datetime
     decided_at: dt.datetime | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from assessment.gridworkers import rules
 from assessment.gridworkers.models import DismissalReview, GridWorker, PeriodResult
 from assessment.gridworkers.schemas import ResultOut, ReviewOut, WorkerOut
+from assessment.periods.schemas import PeriodKind
 
 
 def worker_out(w: GridWorker) -> WorkerOut:
@@ -24,18 +25,18 @@ def result_out(r: PeriodResult) -> ResultOut:
     return ResultOut(
         worker_id=r.worker_id,
         period=r.period,
-        kind=r.kind,
+        kind=PeriodKind(r.kind),
         township_code=r.township_code,
         grid_code=r.grid_code,
         work_score=r.work_score,
         satisfaction_rate=r.satisfaction_rate,
         score=r.score,
         failing=r.failing,
-        grade_by_score=r.grade_by_score,
-        bar=r.bar,
+        grade_by_score=rules.Grade(r.grade_by_score) if r.grade_by_score else None,
+        bar=rules.Bar(r.bar) if r.bar else None,
         bar_zh=rules.Bar(r.bar).label_zh if r.bar else None,
         capped=r.capped,
-        grade=r.grade,
+        grade=rules.Grade(r.grade) if r.grade else None,
         grade_zh=rules.Grade(r.grade).label_zh if r.grade else None,
         award_yuan=r.award_yuan,
         parts=r.parts,
@@ -49,10 +50,10 @@ def review_out(r: DismissalReview) -> ReviewOut:
         id=r.id,
         worker_id=r.worker_id,
         township_code=r.township_code,
-        reason=r.reason,
+        reason=rules.ReviewReason(r.reason),
         reason_zh=rules.ReviewReason(r.reason).label_zh,
         basis=r.basis,
-        status=r.status,
+        status=rules.ReviewStatus(r.status),
         status_zh=rules.ReviewStatus(r.status).label_zh,
         opened_at=r.opened_at,
         decided_at=r.decided_at,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
 
-from assessment.hotline import rules, service
+from assessment.hotline import service
 from assessment.hotline.schemas import (
     HotlineCounts,
+    HotlineLevel,
     HotlineRanking,
     HotlineRates,
     HotlineStanding,
@@ -34,7 +35,7 @@ async def ranking(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
-    level: Literal["township", "department"] = "township",
+    level: HotlineLevel = HotlineLevel.TOWNSHIP,
 ) -> HotlineRanking:
     settings = ctx.settings
     rows = await service.standings(
@@ -49,7 +50,7 @@ async def ranking(
     return HotlineRanking(
         period=period.text,
         level=level,
-        level_zh=rules.LEVEL_LABELS[level],
+        level_zh=level.label_zh,
         weights=settings.hotline_score_weights,
         items=[
             HotlineStanding(
@@ -62,7 +63,7 @@ async def ranking(
                 rank=r.rank,
                 ranked=r.of,
                 evidence=f"{ctx.spec.api_prefix}/evidence/hotline?"
-                + urlencode({"period": period.text, "level": level, "subject": r.subject}),
+                + urlencode({"period": period.text, "level": level.value, "subject": r.subject}),
             )
             for r in rows
         ],

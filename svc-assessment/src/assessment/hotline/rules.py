@@ -28,7 +28,6 @@ RATE_DEFS = {
 WEIGHT_KEYS = {"response_rate": "response", "resolution_rate": "resolution", "satisfaction_rate": "satisfaction"}
 
 SATISFIED_RESULTS = ("satisfied", "basically_satisfied")
-LEVEL_LABELS = {"township": "乡镇(街道)", "department": "部门(承办单位)"}
 SCORE_DECIMALS = 2
 
 

@@ -8,14 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from assessment.periods import service
 from assessment.periods.models import PeriodClosure
-from assessment.periods.schemas import CloseRequest, CloseResult, ClosureOut
+from assessment.periods.schemas import AreaLevel, CloseRequest, CloseResult, ClosureOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/periods", tags=["periods"])
-
-AREA_LEVEL_LABELS = {"township": "乡镇(街道)", "county": "县(区)"}
 
 
 def _out(c: PeriodClosure) -> ClosureOut:
@@ -23,8 +21,8 @@ def _out(c: PeriodClosure) -> ClosureOut:
         id=c.id,
         period=c.period,
         area_code=c.area_code,
-        area_level=c.area_level,
-        area_level_zh=AREA_LEVEL_LABELS[c.area_level],
+        area_level=AreaLevel(c.area_level),
+        area_level_zh=AreaLevel(c.area_level).label_zh,
         closed_at=c.closed_at,
         closed_by=c.closed_by,
         closed_by_name=c.closed_by_name,

@@ -6,13 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from assessment.paging import page_after
 from assessment.periods.params import PeriodParam
 from assessment.stationed import rules, service
 from assessment.stationed.models import DualPart
-from assessment.stationed.schemas import DualResult, PartCreate, PartOut
+from assessment.stationed.schemas import DualResult, DualSubjectKind, PartCreate, PartOut
 from assessment.units.schemas import UnitOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/stationed", tags=["stationed units"])
@@ -65,24 +67,28 @@ async def record_part(
     return _part(row, subject.township_weight)  # type: ignore[return-value]
 
 
-@router.get("/results", response_model=list[DualResult], summary="Stationed units with both parts and the result")
+@router.get("/results", response_model=Page[DualResult], summary="Stationed units with both parts and the result")
 async def list_stationed_results(
     ctx: Ctx,
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-) -> list[DualResult]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[DualResult]:
     rows = await service.results(
         session, principal, period.text, township_code=township_code, minimum=ctx.settings.stationed_township_weight
     )
+    ordered = sorted(rows, key=lambda row: service.order_key(row[0]))
+    shown, next_cursor = page_after(ordered, limit, cursor, lambda row: service.order_key(row[0]))
     out = []
-    for subject, parts in rows:
+    for subject, parts in shown:
         weight = subject.township_weight
         town, county = parts.get("township"), parts.get("county")
         out.append(
             DualResult(
-                subject_kind=subject.subject_kind,
+                subject_kind=DualSubjectKind(subject.subject_kind),
                 unit=subject_out(subject),
                 period=period.text,
                 township_weight=weight,
@@ -98,4 +104,4 @@ async def list_stationed_results(
                 ),
             )
         )
-    return out
+    return Page[DualResult](items=out, next_cursor=next_cursor)

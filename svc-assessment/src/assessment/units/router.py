@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from assessment.items import service as items
 from assessment.items.views import rating_out
-from assessment.paging import page_by_key
+from assessment.paging import page_after, page_by_key
 from assessment.periods.params import PeriodParam
 from assessment.units import rules, service
 from assessment.units.schemas import AreaIndicators, UnitCounts, UnitIndicators, UnitIndicatorsDetail, UnitRates
@@ -50,7 +50,7 @@ async def list_units(
 
 @router.get(
     "/by-area",
-    response_model=list[AreaIndicators],
+    response_model=Page[AreaIndicators],
     summary="Unit indicators summed per township (and the county's departments)",
 )
 async def list_area_totals(
@@ -58,14 +58,18 @@ async def list_area_totals(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
-) -> list[AreaIndicators]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AreaIndicators]:
     totals = await service.area_totals(
         session, principal, period.months, now=ctx.now(), case_limit_days=ctx.settings.case_time_limit_days
     )
     # a caller who sees one department's units only sees that department's sum, named as such
     by_dept = all(b.dept is not None for b in principal.bindings_for(service.READ))
+    areas, next_cursor = page_after(sorted(totals), limit, cursor, lambda area: (area,))
     out = []
-    for area, (n, counts, depts) in sorted(totals.items()):
+    for area in areas:
+        n, counts, depts = totals[area]
         township = ctx.org.township(area)
         out.append(
             AreaIndicators(
@@ -79,7 +83,7 @@ async def list_area_totals(
                 formulas=rules.unit_formulas(counts),
             )
         )
-    return out
+    return Page[AreaIndicators](items=out, next_cursor=next_cursor)
 
 
 @router.get(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from assessment.periods.rules import KIND_LABELS as PERIOD_KIND_LABELS
-from assessment.periods.rules import STATUS_LABELS, Effective, Period
+from assessment.periods.rules import Effective, Period
+from assessment.periods.schemas import PeriodKind, PeriodStatus
 from assessment.units import rules
 from assessment.units.models import Unit
-from assessment.units.schemas import UnitCounts, UnitIndicators, UnitMonth, UnitOut, UnitRates
+from assessment.units.schemas import UnitCounts, UnitIndicators, UnitKind, UnitMonth, UnitOut, UnitRates
 
 
 def unit_out(unit: Unit) -> UnitOut:
@@ -15,8 +15,8 @@ def unit_out(unit: Unit) -> UnitOut:
         name=unit.name,
         dept=unit.dept,
         area_code=unit.area_code,
-        kind=unit.kind,
-        kind_zh=rules.KIND_LABELS.get(unit.kind, unit.kind),
+        kind=UnitKind(unit.kind),
+        kind_zh=UnitKind(unit.kind).label_zh,
     )
 
 
@@ -24,10 +24,10 @@ def unit_indicators(unit: Unit, period: Period, total: Effective) -> UnitIndicat
     return UnitIndicators(
         unit=unit_out(unit),
         period=period.text,
-        period_kind=period.kind,
-        period_kind_zh=PERIOD_KIND_LABELS[period.kind],
-        status=total.status,
-        status_zh=STATUS_LABELS[total.status],
+        period_kind=PeriodKind(period.kind),
+        period_kind_zh=PeriodKind(period.kind).label_zh,
+        status=PeriodStatus(total.status),
+        status_zh=PeriodStatus(total.status).label_zh,
         closed_months=total.closed_months,
         counts=UnitCounts(**total.counts),
         rates=UnitRates(**rules.unit_rates(total.counts)),
@@ -39,8 +39,8 @@ def unit_indicators(unit: Unit, period: Period, total: Effective) -> UnitIndicat
 def unit_month(month: str, effective: Effective) -> UnitMonth:
     return UnitMonth(
         period=month,
-        status=effective.status,
-        status_zh=STATUS_LABELS[effective.status],
+        status=PeriodStatus(effective.status),
+        status_zh=PeriodStatus(effective.status).label_zh,
         counts=UnitCounts(**effective.counts),
         rates=UnitRates(**rules.unit_rates(effective.counts)),
         formulas=rules.unit_formulas(effective.counts),

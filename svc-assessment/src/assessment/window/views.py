@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from assessment.periods.rules import KIND_LABELS as PERIOD_KIND_LABELS
-from assessment.periods.rules import STATUS_LABELS, Effective, Period
+from assessment.periods.rules import Effective, Period
+from assessment.periods.schemas import PeriodKind, PeriodStatus
 from assessment.window import rules
 from assessment.window.schemas import RatingSummary, WindowCounts, WindowMonth, WindowRates
 
@@ -36,10 +36,10 @@ def figures(effective: Effective, *, bad_max_level: int, public_rating_weight: f
 def period_fields(period: Period, total: Effective) -> dict[str, Any]:
     return {
         "period": period.text,
-        "period_kind": period.kind,
-        "period_kind_zh": PERIOD_KIND_LABELS[period.kind],
-        "status": total.status,
-        "status_zh": STATUS_LABELS[total.status],
+        "period_kind": PeriodKind(period.kind),
+        "period_kind_zh": PeriodKind(period.kind).label_zh,
+        "status": PeriodStatus(total.status),
+        "status_zh": PeriodStatus(total.status).label_zh,
         "closed_months": total.closed_months,
     }
 
@@ -47,7 +47,7 @@ def period_fields(period: Period, total: Effective) -> dict[str, Any]:
 def month_view(month: str, effective: Effective, **weights: Any) -> WindowMonth:
     return WindowMonth(
         period=month,
-        status=effective.status,
-        status_zh=STATUS_LABELS[effective.status],
+        status=PeriodStatus(effective.status),
+        status_zh=PeriodStatus(effective.status).label_zh,
         **figures(effective, **weights),
     )
