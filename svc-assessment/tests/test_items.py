@@ -255,3 +255,14 @@ async def test_the_list_is_versioned_item_by_item_and_a_rating_keeps_its_version
     kept = await feed.get("/manual-ratings", assessor_b, subject_id=clerk, period="2026-10")
     assert [r["item_version"] for r in kept["items"] if r["item_code"] == code] == [1]
     clock.reset()
+
+
+async def test_a_value_outside_a_closed_set_is_refused_naming_every_such_field(feed):
+    body = {"period": "2026-10", "subject_kind": "robot", "subject_id": "x", "item_code": "x", "outcome": "maybe"}
+    refused = await post(feed, "/manual-ratings", body, assessor_b)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")
+    assert {e["field"] for e in refused.json()["errors"]} == {"subject_kind", "outcome"}
+    listed = await feed.running.client.get(
+        "/api/assessment/v1/items", params={"kind": "bonus"}, headers=headers_for(assessor_b)
+    )
+    assert listed.status_code == 422 and [e["field"] for e in listed.json()["errors"]] == ["kind"]
