@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from assessment import export
 from assessment.gridworkers import rules, service
+from assessment.gridworkers.queries import result_out, review_out, worker_out
 from assessment.gridworkers.schemas import (
     AnswerCreate,
     AnswerOut,
@@ -25,7 +26,6 @@ from assessment.gridworkers.schemas import (
     SurveyOut,
     WorkerScoreOut,
 )
-from assessment.gridworkers.views import result_out, review_out, worker_out
 from assessment.paging import page_by_key, page_by_keys
 from assessment.periods.params import PeriodParam
 from assessment.periods.schemas import PeriodKind

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from assessment.items import service
+from assessment.items.queries import item_out, rating_out
 from assessment.items.schemas import (
     ItemCreate,
     ItemKind,
@@ -17,7 +18,6 @@ from assessment.items.schemas import (
     ManualRatingOut,
     RatedSubjectKind,
 )
-from assessment.items.views import item_out, rating_out
 from assessment.paging import page_after, page_by_key
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from assessment.items import service as items
-from assessment.items.views import rating_out
+from assessment.items.queries import rating_out
 from assessment.paging import page_after, page_by_key
 from assessment.periods.params import PeriodParam
 from assessment.units import rules, service
+from assessment.units.queries import unit_indicators, unit_month
 from assessment.units.schemas import AreaIndicators, UnitCounts, UnitIndicators, UnitIndicatorsDetail, UnitRates
-from assessment.units.views import unit_indicators, unit_month
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, require

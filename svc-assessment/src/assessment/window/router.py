@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from assessment.items.views import rating_out
+from assessment.items.queries import rating_out
 from assessment.paging import page_by_key
 from assessment.periods.params import PeriodParam
 from assessment.window import service
+from assessment.window.queries import figures, month_view, period_fields
 from assessment.window.schemas import CentreIndicators, ClerkDetail, ClerkIndicators, ClerkOut
 from assessment.window.scoring import staff_scores
-from assessment.window.views import figures, month_view, period_fields
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, require
