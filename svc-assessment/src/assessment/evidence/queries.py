@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment.evidence.schemas import Evidence, EvidenceSubject, FactKind, FactOut
 from assessment.gridworkers import service as gridworkers
 from assessment.gridworkers.models import WorkerFact
 from assessment.hotline import rules as hotline_rules
@@ -277,3 +278,25 @@ async def hotline_facts(
             )
         )
     return sorted(out, key=lambda f: (f.at or dt.datetime.min.replace(tzinfo=dt.UTC), f.kind, f.ref))
+
+
+def evidence_out(subject_kind: EvidenceSubject, subject_id: str, period: str, facts: list[Fact]) -> Evidence:
+    return Evidence(
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        period=period,
+        items=[
+            FactOut(
+                kind=FactKind(f.kind),
+                kind_zh=FactKind(f.kind).label_zh,
+                ref=f.ref,
+                at=f.at,
+                period=f.period,
+                on_time=f.on_time,
+                feeds=FEEDS.get(f.kind, []),
+                detail=f.detail,
+                correlation_id=f.correlation_id,
+            )
+            for f in facts
+        ],
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from assessment.evidence import queries
-from assessment.evidence.schemas import Evidence, EvidenceSubject, FactKind, FactOut
+from assessment.evidence.schemas import Evidence, EvidenceSubject
 from assessment.gridworkers import service as gridworkers
 from assessment.hotline import service as hotline
 from assessment.hotline.schemas import HotlineLevel
@@ -19,28 +19,6 @@ from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, require
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
-
-
-def _evidence(subject_kind: EvidenceSubject, subject_id: str, period: str, facts: list[queries.Fact]) -> Evidence:
-    return Evidence(
-        subject_kind=subject_kind,
-        subject_id=subject_id,
-        period=period,
-        items=[
-            FactOut(
-                kind=FactKind(f.kind),
-                kind_zh=FactKind(f.kind).label_zh,
-                ref=f.ref,
-                at=f.at,
-                period=f.period,
-                on_time=f.on_time,
-                feeds=queries.FEEDS.get(f.kind, []),
-                detail=f.detail,
-                correlation_id=f.correlation_id,
-            )
-            for f in facts
-        ],
-    )
 
 
 #: the subject (unit, clerk, worker) named in the query is unknown or outside the caller's scope
@@ -59,7 +37,7 @@ async def unit_evidence(
     period: PeriodParam,
     unit_code: Annotated[str, Query(max_length=80)],
 ) -> Evidence:
-    return _evidence(
+    return queries.evidence_out(
         EvidenceSubject.UNIT,
         unit_code,
         period.text,
@@ -79,7 +57,7 @@ async def clerk_evidence(
     period: PeriodParam,
     clerk_id: Annotated[str, Query(max_length=64)],
 ) -> Evidence:
-    return _evidence(
+    return queries.evidence_out(
         EvidenceSubject.CLERK,
         clerk_id,
         period.text,
@@ -100,7 +78,7 @@ async def worker_evidence(
     worker_id: Annotated[str, Query(max_length=64)],
 ) -> Evidence:
     facts = await queries.worker_facts(session, principal, worker_id, period.months)
-    return _evidence(EvidenceSubject.GRID_WORKER, worker_id, period.text, facts)
+    return queries.evidence_out(EvidenceSubject.GRID_WORKER, worker_id, period.text, facts)
 
 
 @router.get(
@@ -118,4 +96,4 @@ async def hotline_evidence(
     level: HotlineLevel = HotlineLevel.TOWNSHIP,
 ) -> Evidence:
     facts = await queries.hotline_facts(session, principal, level, subject, period.months, ctx.settings.hotline_sources)
-    return _evidence(EvidenceSubject(f"hotline_{level.value}"), subject, period.text, facts)
+    return queries.evidence_out(EvidenceSubject(f"hotline_{level.value}"), subject, period.text, facts)

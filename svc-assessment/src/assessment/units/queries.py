@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from assessment.items.models import ManualRating
+from assessment.items.queries import rating_out
 from assessment.periods.rules import Effective, Period
 from assessment.periods.schemas import PeriodKind, PeriodStatus
 from assessment.units import rules
 from assessment.units.models import Unit
-from assessment.units.schemas import UnitCounts, UnitIndicators, UnitKind, UnitMonth, UnitOut, UnitRates
+from assessment.units.schemas import (
+    AreaIndicators,
+    UnitCounts,
+    UnitIndicators,
+    UnitIndicatorsDetail,
+    UnitKind,
+    UnitMonth,
+    UnitOut,
+    UnitRates,
+)
+from assessment.units.service import UnitResult
+from jiceng_shared.county import Organisation
 
 
 def unit_out(unit: Unit) -> UnitOut:
@@ -45,4 +60,31 @@ def unit_month(month: str, effective: Effective) -> UnitMonth:
         rates=UnitRates(**rules.unit_rates(effective.counts)),
         formulas=rules.unit_formulas(effective.counts),
         late_adjustments=effective.late_adjustments,
+    )
+
+
+def area_indicators(
+    org: Organisation, area: str, total: tuple[int, dict[str, int], set[str]], period: Period, *, by_dept: bool
+) -> AreaIndicators:
+    """An area's sum (``service.area_totals``); named for its department when the caller sees one only."""
+    n, counts, depts = total
+    township = org.township(area)
+    return AreaIndicators(
+        area_code=area,
+        dept=next(iter(depts)) if by_dept and len(depts) == 1 else None,
+        name=township.name if township else None,
+        period=period.text,
+        units=n,
+        counts=UnitCounts(**counts),
+        rates=UnitRates(**rules.unit_rates(counts)),
+        formulas=rules.unit_formulas(counts),
+    )
+
+
+def unit_detail(result: UnitResult, period: Period, manual: Sequence[ManualRating]) -> UnitIndicatorsDetail:
+    base = unit_indicators(result.unit, period, result.indicators.total)
+    return UnitIndicatorsDetail(
+        **base.model_dump(),
+        months=[unit_month(m, e) for m, e in result.indicators.by_month],
+        manual_ratings=[rating_out(r) for r in manual],
     )

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assessment.items.queries import rating_out
 from assessment.periods.rules import Effective, Period
 from assessment.periods.schemas import PeriodKind, PeriodStatus
 from assessment.window import rules
-from assessment.window.schemas import RatingSummary, WindowCounts, WindowMonth, WindowRates
+from assessment.window.schemas import (
+    CentreIndicators,
+    ClerkDetail,
+    ClerkIndicators,
+    ClerkOut,
+    RatingSummary,
+    WindowCounts,
+    WindowMonth,
+    WindowRates,
+)
+from assessment.window.scoring import staff_scores
+from assessment.window.service import CentreResult, ClerkResult
 
 LEVEL_LABELS = {str(level): label for level, label in sorted(rules.LEVEL_LABELS.items())}
 
@@ -50,4 +65,60 @@ def month_view(month: str, effective: Effective, **weights: Any) -> WindowMonth:
         status=PeriodStatus(effective.status),
         status_zh=PeriodStatus(effective.status).label_zh,
         **figures(effective, **weights),
+    )
+
+
+def clerk_out(result: ClerkResult) -> ClerkOut:
+    c = result.clerk
+    return ClerkOut(clerk_id=c.clerk_id, clerk_username=c.clerk_username, township_code=c.township_code)
+
+
+async def clerks_out(
+    session: AsyncSession, results: Sequence[ClerkResult], period: Period, weights: dict[str, int]
+) -> list[ClerkIndicators]:
+    """The clerks' indicators with their staff score so far (the list's items read once for all)."""
+    shown = {r.clerk.clerk_id: figures(r.indicators.total, **weights) for r in results}
+    scores = await staff_scores(
+        session,
+        list(shown),
+        period.months,
+        {k: v["public_rating_points"] for k, v in shown.items()},
+        weights["public_rating_weight"],
+    )
+    return [
+        ClerkIndicators(
+            clerk=clerk_out(r),
+            **period_fields(period, r.indicators.total),
+            **shown[r.clerk.clerk_id],
+            score_total=scores[r.clerk.clerk_id][0].total,
+        )
+        for r in results
+    ]
+
+
+async def clerk_detail(
+    session: AsyncSession, result: ClerkResult, period: Period, weights: dict[str, int]
+) -> ClerkDetail:
+    clerk_id = result.clerk.clerk_id
+    shown = figures(result.indicators.total, **weights)
+    scores = await staff_scores(
+        session, [clerk_id], period.months, {clerk_id: shown["public_rating_points"]}, weights["public_rating_weight"]
+    )
+    score, manual = scores[clerk_id]
+    return ClerkDetail(
+        clerk=clerk_out(result),
+        **period_fields(period, result.indicators.total),
+        **shown,
+        score_total=score.total,
+        months=[month_view(m, e, **weights) for m, e in result.indicators.by_month],
+        score=score,
+        manual_ratings=[rating_out(r) for r in manual],
+    )
+
+
+def centre_out(result: CentreResult, period: Period, weights: dict[str, int]) -> CentreIndicators:
+    return CentreIndicators(
+        township_code=result.township_code,
+        **period_fields(period, result.indicators.total),
+        **figures(result.indicators.total, **weights),
     )
