@@ -182,7 +182,7 @@ def award_rows(rows: Sequence[tuple[PeriodResult, GridWorker]]) -> list[tuple[ob
             w.name,
             w.username or "",
             r.period,
-            rules.Grade(r.grade).label_zh,
+            rules.Grade(r.grade).label_zh if r.grade else "",
             r.award_yuan,
             "《网格员管理办法》第三十三条：年度考核优秀，一次性奖励",
         )

@@ -566,6 +566,14 @@ def _check_township(principal: Principal, township_code: str, permission: str = 
     require_scope(principal, permission, township_code)
 
 
+def _known(figure: float | None) -> float:
+    """A figure of a worker scored for assessment: ``_scored_for_assessment`` refuses a period with
+    a worker without a score, and a score is known only with its satisfaction rate."""
+    if figure is None:
+        raise AssertionError("a worker scored for assessment has a score and a satisfaction rate")
+    return figure
+
+
 async def _scored_for_assessment(
     session: AsyncSession,
     principal: Principal,
@@ -648,7 +656,7 @@ async def assess_quarter(
     scored = await _scored_for_assessment(session, principal, period, township_code, settings=settings, now=now)
     results = []
     for s in scored:
-        failing = rules.failing_quarter(s.score, settings.grid_quarter_pass_score)  # type: ignore[arg-type]
+        failing = rules.failing_quarter(_known(s.score), settings.grid_quarter_pass_score)
         results.append(_result(s, "quarter", principal, now, failing=failing))
     session.add_all(results)
     await session.flush()
@@ -729,7 +737,7 @@ async def grade_year(
         session, principal, period, township_code, settings=settings, now=now, permission=GRADE
     )
     graded = rules.grade_township(
-        [rules.Candidate(s.worker.worker_id, s.score, s.satisfaction.rate) for s in scored],  # type: ignore[arg-type]
+        [rules.Candidate(s.worker.worker_id, _known(s.score), _known(s.satisfaction.rate)) for s in scored],
         min_scores=settings.grid_grade_min_scores,
         excellent_min_satisfaction=settings.grid_excellent_min_satisfaction,
         pass_min_satisfaction=settings.grid_pass_min_satisfaction,
