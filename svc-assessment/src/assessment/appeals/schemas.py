@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.appeals.rules import AppealStatus, SubjectKind
 from assessment.periods.schemas import AreaLevel
+from jiceng_shared.enums import LabelledEnum
+
+
+class AppealOutcome(LabelledEnum):
+    """A decision of an appeal: the status it leaves the appeal in."""
+
+    UPHELD = AppealStatus.UPHELD.value, AppealStatus.UPHELD.label_zh
+    REJECTED = AppealStatus.REJECTED.value, AppealStatus.REJECTED.label_zh
 
 
 class AppealCreate(BaseModel):
@@ -23,7 +30,7 @@ class AppealCreate(BaseModel):
 class AppealDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
     appeal_id: str = Field(max_length=36)
-    outcome: Literal["upheld", "rejected"]
+    outcome: AppealOutcome
     note: str = Field(min_length=1, max_length=4000)
 
 

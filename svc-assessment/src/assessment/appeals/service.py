@@ -143,7 +143,7 @@ async def decide(session: AsyncSession, principal: Principal, body: AppealDecisi
         raise Problem(
             403, "own_appeal", "Your own appeal", "another assessor of the assessing level decides this appeal"
         )
-    appeal.status = body.outcome
+    appeal.status = rules.AppealStatus(body.outcome.value)
     appeal.decided_by = principal.username or principal.subject
     appeal.decided_at = now
     appeal.decision_note = body.note

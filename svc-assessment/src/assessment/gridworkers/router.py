@@ -280,7 +280,7 @@ async def decide_review(
     principal: Annotated[Principal, Depends(require(service.DECIDE_REVIEW))],
 ) -> ReviewOut:
     review = await service.decide_review(
-        session, principal, review_id, decision=rules.ReviewStatus(body.decision), note=body.note, now=ctx.now()
+        session, principal, review_id, decision=rules.ReviewStatus(body.decision.value), note=body.note, now=ctx.now()
     )
     return review_out(review)
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.formulas import Formula
 from assessment.gridworkers.rules import Bar, Grade, ReviewReason, ReviewStatus, SurveyResult
 from assessment.periods.schemas import PeriodKind
+from jiceng_shared.enums import LabelledEnum
+
+
+class ReviewDecisionKind(LabelledEnum):
+    """A decision of a dismissal review: the status it leaves the review in."""
+
+    DISMISSED = ReviewStatus.DISMISSED.value, ReviewStatus.DISMISSED.label_zh
+    RETAINED = ReviewStatus.RETAINED.value, ReviewStatus.RETAINED.label_zh
 
 
 class WorkerOut(BaseModel):
@@ -137,7 +144,7 @@ class ReviewDecision(BaseModel):
     """The decision of a dismissal review (解聘审查), with its reasons, on the record."""
 
     model_config = ConfigDict(extra="forbid")
-    decision: Literal["dismissed", "retained"] = Field(description="dismissed (予以解聘) or retained (不予解聘)")
+    decision: ReviewDecisionKind
     note: str = Field(min_length=1, max_length=2000, description="the reasons of the decision")
 
 
