@@ -353,7 +353,7 @@ async def test_a_grid_workers_month(journey, stack):
                 "/api/assessment/v1/grid-workers", params={"period": month, "worker_id": a_id}, headers=leader
             )
             assert response.status_code == 200, response.text
-            [figures] = response.json()
+            [figures] = response.json()["items"]
             assert figures["worker"]["worker_id"] == a_id
             short = {f: n for f, n in fields.items() if figures["counts"].get(f, 0) < n}
             assert not short, f"{month}: assessment counts {figures['counts']}, expected at least {fields}"

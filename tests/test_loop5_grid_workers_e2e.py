@@ -166,9 +166,10 @@ async def test_a_township_s_grid_workers_through_a_year(feed, journey):
             )
 
     async def counted() -> dict | None:
-        response = await journey.get(ASSESSOR, API, period=str(YEAR), township_code=BUFENG)
+        response = await journey.get(ASSESSOR, API, period=str(YEAR), township_code=BUFENG, limit=200)
         assert response.status_code == 200, response.text
-        mine = {s["worker"]["worker_id"]: s for s in response.json() if s["worker"]["worker_id"] in ids.values()}
+        listed = response.json()["items"]
+        mine = {s["worker"]["worker_id"]: s for s in listed if s["worker"]["worker_id"] in ids.values()}
         if len(mine) < len(ids) or mine[ids["top"]]["counts"]["diaries"] < 48:
             return None
         if any(mine[ids[n]]["counts"]["tasks"] < WORKERS[n][3] for n in WORKERS):
@@ -236,7 +237,7 @@ async def test_a_township_s_grid_workers_through_a_year(feed, journey):
             status=201,
         )
     assert done["review_opened"]["reason"] == "verified_complaints"
-    reviews = (await journey.get(COUNTY, f"{API}/dismissal-reviews", township_code=BUFENG)).json()
+    reviews = (await journey.get(COUNTY, f"{API}/dismissal-reviews", township_code=BUFENG, limit=200)).json()["items"]
     (review,) = [r for r in reviews if r["worker_id"] == ids["absent"] and r["status"] == "open"]
     # decided by the township, with its reasons, once
     decision = {"decision": "dismissed", "note": "经镇党委研究，予以解聘"}

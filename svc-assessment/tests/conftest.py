@@ -49,6 +49,23 @@ class Feed:
         assert response.status_code == 200, response.text
         return response.json()
 
+    async def walk(self, path: str, who: Any, *, limit: int, **params: Any) -> list[Any]:
+        """Every item of a list, page by page of ``limit`` following ``next_cursor``; each page but
+        the last is full, and the walk is what one page of them all answers."""
+        items: list[Any] = []
+        cursor = None
+        while True:
+            page = await self.get(path, who, limit=limit, **params, **({"cursor": cursor} if cursor else {}))
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                assert len(page["items"]) <= limit
+                break
+            assert len(page["items"]) == limit
+        whole = await self.get(path, who, limit=200, **params)
+        assert whole["next_cursor"] is None and items == whole["items"]
+        return items
+
     async def rows(self, *models: Any) -> tuple[int, ...]:
         """Rows of the given tables and of the outbox: what a refused request must leave unchanged."""
         outbox = self.running.ctx.db.infra.outbox

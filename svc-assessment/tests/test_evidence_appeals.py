@@ -100,7 +100,7 @@ async def test_an_appeal_is_filed_within_the_window_and_decided_by_the_assessing
     )
     again = await feed.post("/appeals/decisions", assessor_b, {**decision, "outcome": "rejected"})
     assert again.status_code == 409 and again.json()["code"] == "appeal_decided"
-    listed = await feed.get("/appeals", leader_b, subject_id=CLE_B.code)
+    listed = (await feed.get("/appeals", leader_b, subject_id=CLE_B.code))["items"]
     assert [a["id"] for a in listed] == [appeal["id"]] and listed[0]["decision_note"]
 
     # a grid worker appeals their own annual grade; the county decides

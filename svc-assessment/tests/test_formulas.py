@@ -92,18 +92,20 @@ async def test_a_period_s_unit_results_export_as_csv_with_chinese_headers(feed):
 async def test_unit_indicators_sum_per_township_with_their_formulas(feed):
     from jiceng_shared.testing.plugin import principal as make
 
-    areas = {a["area_code"]: a for a in await feed.get("/units/by-area", admin, period="2026-05")}
+    areas = {a["area_code"]: a for a in (await feed.get("/units/by-area", admin, period="2026-05"))["items"]}
     bufeng = areas[BUFENG]
     # May: the four tickets of Bufeng's comprehensive enforcement office, two closed
     assert (bufeng["counts"]["assigned"], bufeng["counts"]["closed"]) == (4, 2) and bufeng["name"] == "步凤镇"
     assert bufeng["units"] >= 1 and bufeng["formulas"]["closure_rate"]["shown"] == "结案率 = 2 / 4 = 50.00%"
     xincheng = make(("township_leader", "320971001000"))
-    assert BUFENG not in {a["area_code"] for a in await feed.get("/units/by-area", xincheng, period="2026-05")}
+    assert BUFENG not in {
+        a["area_code"] for a in (await feed.get("/units/by-area", xincheng, period="2026-05"))["items"]
+    }
 
 
 async def test_a_department_s_staff_see_their_own_department_s_sum(feed):
     from jiceng_shared.testing.plugin import principal as make
 
     staff = make(("dept_staff", BUFENG, "cle"))
-    (mine,) = await feed.get("/units/by-area", staff, period="2026-05")
+    (mine,) = (await feed.get("/units/by-area", staff, period="2026-05"))["items"]
     assert (mine["area_code"], mine["dept"], mine["units"], mine["counts"]["assigned"]) == (BUFENG, "cle", 1, 4)

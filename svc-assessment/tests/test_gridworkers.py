@@ -103,7 +103,9 @@ async def test_a_quarter_assessed_by_the_township_and_two_failing_quarters_open_
     elsewhere = await feed.post("/grid-workers/quarters/2026-Q1/assess", assessor_x, {"township_code": BUFENG})
     assert elsewhere.status_code == 403
 
-    scores = {s["worker"]["worker_id"]: s for s in await feed.get("/grid-workers", assessor_b, period="2026-Q1")}
+    scores = {
+        s["worker"]["worker_id"]: s for s in (await feed.get("/grid-workers", assessor_b, period="2026-Q1"))["items"]
+    }
     s = scores[strong]
     assert s["counts"]["diaries"] == 12 and s["counts"]["diaries_expected"] == 12
     assert (s["counts"]["reports"], s["counts"]["reports_valid"]) == (2, 1)
@@ -159,12 +161,12 @@ async def test_a_quarter_assessed_by_the_township_and_two_failing_quarters_open_
     )
     assert third.json()["review_opened"]["reason"] == "verified_complaints"
     assert third.json()["review_opened"]["basis"]["complaints"] == ["TS-1", "TS-2", "TS-3"]
-    reviews = await feed.get("/grid-workers/dismissal-reviews", assessor_b, township_code=BUFENG)
+    reviews = (await feed.get("/grid-workers/dismissal-reviews", assessor_b, township_code=BUFENG))["items"]
     assert {(r["worker_id"], r["reason"]) for r in reviews} == {
         (weak, "failing_quarters"),
         (strong, "verified_complaints"),
     }
-    assert await feed.get("/grid-workers/dismissal-reviews", assessor_x) == []
+    assert (await feed.get("/grid-workers/dismissal-reviews", assessor_x))["items"] == []
     clock.reset()
 
 
@@ -199,7 +201,7 @@ async def test_a_dismissal_review_is_decided_once_by_the_assessing_level_with_it
     assert body["decision_note"] == "经党委会研究，予以解聘" and body["decided_at"] is not None
     again = await feed.post(path, assessor_b, {"decision": "retained", "note": "复议"})
     assert again.status_code == 409 and again.json()["code"] == "review_decided"
-    listed = await feed.get("/grid-workers/dismissal-reviews", assessor_b, status="dismissed")
+    listed = (await feed.get("/grid-workers/dismissal-reviews", assessor_b, status="dismissed"))["items"]
     assert [r["id"] for r in listed if r["worker_id"] == worker] == [review["id"]]
     (event,) = [
         e for e in await feed.published("assessment.dismissal_review.decided") if e["data"]["review_id"] == review["id"]
@@ -314,6 +316,7 @@ async def test_missed_patrols_of_two_grids_on_one_day_count_for_each_grids_worke
     g_one, g_two = grid_of(31), grid_of(32)
     await feed.rostered(one, g_one, dt.date(2026, 1, 1))
     await feed.rostered(two, g_two, dt.date(2026, 1, 1))
+    await feed.settle()  # the roster is known before the patrols (a patrol naming no worker is the grid's)
     day = dt.date(2026, 8, 3)
     await feed.patrol_overdue(one, g_one, day)
     await feed.patrol_overdue(None, g_two, day)  # no worker named: the grid's worker
@@ -360,11 +363,11 @@ async def test_a_grid_workers_verifications_count_on_time_within_the_limit_of_th
     await feed.reopened(tickets[3], unit, handled + dt.timedelta(hours=1))
     await feed.settle()
 
-    (row,) = await feed.get("/grid-workers", assessor_b, period="2026-03", worker_id=worker)
+    (row,) = (await feed.get("/grid-workers", assessor_b, period="2026-03", worker_id=worker))["items"]
     assert (row["counts"]["verifications"], row["counts"]["verifications_on_time"]) == (3, 2)
     formula = row["formulas"]["verification_on_time_rate"]
     assert formula["shown"] == "按时核查率 = 2 / 3 = 66.67%" and row["rates"]["verification_on_time_rate"] == 0.6667
-    (none,) = await feed.get("/grid-workers", assessor_b, period="2026-03", worker_id=other)
+    (none,) = (await feed.get("/grid-workers", assessor_b, period="2026-03", worker_id=other))["items"]
     assert none["counts"]["verifications"] == 0 and none["rates"]["verification_on_time_rate"] is None
     evidence = await feed.get("/evidence/grid-workers", assessor_b, period="2026-03", worker_id=worker)
     checks = [i for i in evidence["items"] if i["kind"] == "verification"]
@@ -387,5 +390,5 @@ async def test_a_verification_that_overtakes_its_verifiers_roster_entry_is_count
     await feed.settle()
     await feed.rostered(worker, grid_of(74), dt.date(2026, 1, 1))
     await feed.settle()
-    (row,) = await feed.get("/grid-workers", assessor_b, period="2026-04", worker_id=worker)
+    (row,) = (await feed.get("/grid-workers", assessor_b, period="2026-04", worker_id=worker))["items"]
     assert (row["counts"]["verifications"], row["counts"]["verifications_on_time"]) == (1, 1)

@@ -90,7 +90,7 @@ async def test_the_dispatchers_on_time_and_accurate_dispatch_per_township(feed):
     await feed.settle()
     # March: the six tickets of the first test and this one were first dispatched; one came back
     # within the window as outside the unit's remit (not accurate), one passed the dispatch limit
-    (centre,) = await feed.get("/dispatch-centres", admin, period="2026-03", township_code=BUFENG)
+    (centre,) = (await feed.get("/dispatch-centres", admin, period="2026-03", township_code=BUFENG))["items"]
     assert centre["counts"] == {"dispatched": 7, "dispatched_on_time": 6, "dispatched_accurately": 6}
     assert centre["formulas"]["accurate_dispatch_rate"]["shown"] == "准确派遣率 = 6 / 7 = 85.71%"
     assert centre["name"] == "步凤镇"

@@ -44,7 +44,7 @@ async def clerk(feed):
 
 
 async def test_the_seeded_list_holds_the_window_staff_score_items(feed):
-    items = await feed.get("/items", assessor_b, subject_kind="clerk", kind="score")
+    items = (await feed.get("/items", assessor_b, subject_kind="clerk", kind="score", limit=200))["items"]
     assert {(i["code"], i["max_points"]) for i in items} == {
         ("window.discipline", 30),
         ("window.skills", 30),
@@ -238,12 +238,14 @@ async def test_the_list_is_versioned_item_by_item_and_a_rating_keeps_its_version
     assert before_latest.json()["errors"][0]["code"] == "effective_date_before_latest"
 
     # both sides of the effective day
-    on_30th = await feed.get("/items", assessor_b, in_force_on="2026-11-30")
-    on_1st = await feed.get("/items", assessor_b, in_force_on="2026-12-01")
+    on_30th = (await feed.get("/items", assessor_b, in_force_on="2026-11-30", limit=200))["items"]
+    on_1st = (await feed.get("/items", assessor_b, in_force_on="2026-12-01", limit=200))["items"]
     assert [(i["version"], i["max_points"]) for i in on_30th if i["code"] == code] == [(1, 10)]
     assert [(i["version"], i["max_points"]) for i in on_1st if i["code"] == code] == [(2, 20)]
-    assert [(i["version"]) for i in await feed.get("/items", assessor_b) if i["code"] == code] == [2]
-    assert [v["version"] for v in await feed.get(path, assessor_b)] == [1, 2]
+    assert [
+        (i["version"]) for i in (await feed.get("/items", assessor_b, limit=200))["items"] if i["code"] == code
+    ] == [2]
+    assert [v["version"] for v in (await feed.get(path, assessor_b))["items"]] == [1, 2]
 
     # a month is rated against its version: 15 points exceed November's 10, fit December's 20
     november = await post(feed, "/manual-ratings", rating(clerk, code, period="2026-11", points=15), assessor_b)
@@ -253,3 +255,14 @@ async def test_the_list_is_versioned_item_by_item_and_a_rating_keeps_its_version
     kept = await feed.get("/manual-ratings", assessor_b, subject_id=clerk, period="2026-10")
     assert [r["item_version"] for r in kept["items"] if r["item_code"] == code] == [1]
     clock.reset()
+
+
+async def test_a_value_outside_a_closed_set_is_refused_naming_every_such_field(feed):
+    body = {"period": "2026-10", "subject_kind": "robot", "subject_id": "x", "item_code": "x", "outcome": "maybe"}
+    refused = await post(feed, "/manual-ratings", body, assessor_b)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")
+    assert {e["field"] for e in refused.json()["errors"]} == {"subject_kind", "outcome"}
+    listed = await feed.running.client.get(
+        "/api/assessment/v1/items", params={"kind": "bonus"}, headers=headers_for(assessor_b)
+    )
+    assert listed.status_code == 422 and [e["field"] for e in listed.json()["errors"]] == ["kind"]

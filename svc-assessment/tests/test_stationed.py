@@ -45,18 +45,21 @@ async def test_each_level_records_its_part_and_both_stay_visible(feed):
     again = await feed.post("/stationed/parts", assessor_b, {**body, "part": "township", "score": 90})
     assert again.status_code == 409 and again.json()["code"] == "part_recorded"
 
-    half = await feed.get("/stationed/results", leader_b, period="2026")
+    half = (await feed.get("/stationed/results", leader_b, period="2026"))["items"]
     psb = next(r for r in half if r["unit"]["code"] == PSB_B.code)
     assert psb["township"]["score"] == 80 and psb["county"] is None and psb["result"] is None
     county = await feed.post("/stationed/parts", assessor_county, {**body, "part": "county", "score": 90})
     assert county.status_code == 201 and county.json()["weight"] == 40
     psb = next(
-        r for r in await feed.get("/stationed/results", leader_b, period="2026") if r["unit"]["code"] == PSB_B.code
+        r
+        for r in (await feed.get("/stationed/results", leader_b, period="2026"))["items"]
+        if r["unit"]["code"] == PSB_B.code
     )
     assert (psb["township"]["score"], psb["county"]["score"], psb["result"]) == (80, 90, 84.0)
     assert psb["formula"] == "60% × 乡镇(街道)考核 + 40% × 县级主管部门考核"
     assert all(
-        r["unit"]["kind"] == "stationed_office" for r in await feed.get("/stationed/results", leader_b, period="2026")
+        r["unit"]["kind"] == "stationed_office"
+        for r in (await feed.get("/stationed/results", leader_b, period="2026"))["items"]
     )
 
 
@@ -99,7 +102,7 @@ async def test_squads_from_enforcement_are_assessed_in_two_parts_with_their_weig
     assert both.status_code == 422
     assert {e["field"] for e in both.json()["errors"]} == {"unit_code", "squad_id"}
 
-    results = await feed.get("/stationed/results", leader_b, period="2026-Q2", township_code=BUFENG)
+    results = (await feed.get("/stationed/results", leader_b, period="2026-Q2", township_code=BUFENG))["items"]
     by_code = {r["unit"]["code"]: r for r in results}
     s = by_code[stationed_squad]
     assert (s["subject_kind"], s["unit"]["kind"], s["unit"]["kind_zh"]) == ("squad", "squad_stationed", "派驻执法中队")

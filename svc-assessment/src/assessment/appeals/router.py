@@ -7,35 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from assessment.appeals import rules, service
-from assessment.appeals.models import Appeal
+from assessment.appeals.queries import appeal_out
 from assessment.appeals.schemas import AppealCreate, AppealDecision, AppealOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/appeals", tags=["appeals"])
-
-
-def appeal_out(a: Appeal) -> AppealOut:
-    return AppealOut(
-        id=a.id,
-        subject_kind=a.subject_kind,
-        subject_id=a.subject_id,
-        area_code=a.area_code,
-        dept=a.dept,
-        period=a.period,
-        figure=a.figure,
-        reasons=a.reasons,
-        assessing_level=a.assessing_level,
-        filed_by=a.filed_by,
-        filed_at=a.filed_at,
-        window_ends_at=a.window_ends_at,
-        status=a.status,
-        status_zh=rules.AppealStatus(a.status).label_zh,
-        decided_by=a.decided_by,
-        decided_at=a.decided_at,
-        decision_note=a.decision_note,
-    )
 
 
 @router.post(
@@ -55,17 +34,25 @@ async def file_appeal(
     return appeal_out(appeal)
 
 
-@router.get("", response_model=list[AppealOut], summary="Appeals in your scope, newest first")
+@router.get("", response_model=Page[AppealOut], summary="Appeals in your scope, newest first")
 async def list_appeals(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     status: rules.AppealStatus | None = None,
     subject_id: Annotated[str | None, Query(max_length=80)] = None,
-) -> list[AppealOut]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AppealOut]:
     found = await service.list_appeals(
-        session, principal, status=status.value if status else None, subject_id=subject_id
+        session,
+        principal,
+        status=status.value if status else None,
+        subject_id=subject_id,
+        limit=limit,
+        cursor=cursor,
     )
-    return [appeal_out(a) for a in found]
+    rows, next_cursor = page_of(found, limit, created="filed_at")
+    return Page[AppealOut](items=[appeal_out(a) for a in rows], next_cursor=next_cursor)
 
 
 @router.post(

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment.appeals.rules import SubjectKind
+from assessment.appeals.rules import AppealStatus, SubjectKind
+from assessment.periods.schemas import AreaLevel
+from jiceng_shared.enums import LabelledEnum
+
+
+class AppealOutcome(LabelledEnum):
+    """A decision of an appeal: the status it leaves the appeal in."""
+
+    UPHELD = AppealStatus.UPHELD.value, AppealStatus.UPHELD.label_zh
+    REJECTED = AppealStatus.REJECTED.value, AppealStatus.REJECTED.label_zh
 
 
 class AppealCreate(BaseModel):
@@ -22,24 +30,24 @@ class AppealCreate(BaseModel):
 class AppealDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
     appeal_id: str = Field(max_length=36)
-    outcome: Literal["upheld", "rejected"]
+    outcome: AppealOutcome
     note: str = Field(min_length=1, max_length=4000)
 
 
 class AppealOut(BaseModel):
     id: str
-    subject_kind: str
+    subject_kind: SubjectKind
     subject_id: str
     area_code: str
     dept: str | None
     period: str
     figure: str
     reasons: str
-    assessing_level: str
+    assessing_level: AreaLevel = Field(description="who decides: the township, or the county for a worker's year")
     filed_by: str
     filed_at: dt.datetime
     window_ends_at: dt.datetime
-    status: str
+    status: AppealStatus
     status_zh: str
     decided_by: str | None
     decided_at: dt.datetime | None

@@ -19,6 +19,7 @@ from assessment.window import service as window
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found, scope_denied
 from jiceng_shared.identity import Principal, area_level, area_prefix
+from jiceng_shared.pagination import paginate
 from jiceng_shared.scope import scope_filter
 
 FILE = "assessment.appeal.file"
@@ -95,14 +96,22 @@ async def file_appeal(
 
 
 async def list_appeals(
-    session: AsyncSession, principal: Principal, *, status: str | None, subject_id: str | None
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: str | None,
+    subject_id: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[Appeal]:
+    """Newest first, one more than ``limit`` (``page_of`` cuts it)."""
     stmt = select(Appeal).where(scope_filter(principal, READ, Appeal.area_code, Appeal.dept))
     if status is not None:
         stmt = stmt.where(Appeal.status == status)
     if subject_id is not None:
         stmt = stmt.where(Appeal.subject_id == subject_id)
-    return list((await session.scalars(stmt.order_by(Appeal.filed_at.desc(), Appeal.id).limit(500))).all())
+    stmt = paginate(stmt, Appeal.filed_at, Appeal.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
 
 
 async def _subject_people(session: AsyncSession, appeal: Appeal) -> set[str]:
@@ -134,7 +143,7 @@ async def decide(session: AsyncSession, principal: Principal, body: AppealDecisi
         raise Problem(
             403, "own_appeal", "Your own appeal", "another assessor of the assessing level decides this appeal"
         )
-    appeal.status = body.outcome
+    appeal.status = rules.AppealStatus(body.outcome.value)
     appeal.decided_by = principal.username or principal.subject
     appeal.decided_at = now
     appeal.decision_note = body.note

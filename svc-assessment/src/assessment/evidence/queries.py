@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment.evidence.schemas import Evidence, EvidenceSubject, FactKind, FactOut
 from assessment.gridworkers import service as gridworkers
 from assessment.gridworkers.models import WorkerFact
 from assessment.hotline import rules as hotline_rules
@@ -31,35 +32,6 @@ from assessment.window import service as window
 from assessment.window.models import WindowFact
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
-
-KIND_LABELS = {
-    "assignment": "派单",
-    "closure": "结案",
-    "rework": "返工",
-    "escalation": "督办",
-    "extension": "延期",
-    "return": "退单",
-    "transfer": "移送",
-    "reassignment": "改派",
-    "summons": "吹哨报到",
-    "case_closed": "案件办结",
-    "case_overdue": "案件超期",
-    "accepted": "受理",
-    "completed": "办结",
-    "overdue": "超期",
-    "notice": "一次性告知",
-    "rating": "好差评",
-    "rectification": "差评整改",
-    "visit": "走访",
-    "visit_overdue": "走访超期",
-    "diary": "民情日志",
-    "report": "上报",
-    "report_voided": "上报作废",
-    "task": "准入任务",
-    "verification": "核查",
-    "signed_for": "签收",
-    "callback": "回访",
-}
 
 #: the counts each kind of fact feeds
 FEEDS = {
@@ -306,3 +278,25 @@ async def hotline_facts(
             )
         )
     return sorted(out, key=lambda f: (f.at or dt.datetime.min.replace(tzinfo=dt.UTC), f.kind, f.ref))
+
+
+def evidence_out(subject_kind: EvidenceSubject, subject_id: str, period: str, facts: list[Fact]) -> Evidence:
+    return Evidence(
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        period=period,
+        items=[
+            FactOut(
+                kind=FactKind(f.kind),
+                kind_zh=FactKind(f.kind).label_zh,
+                ref=f.ref,
+                at=f.at,
+                period=f.period,
+                on_time=f.on_time,
+                feeds=FEEDS.get(f.kind, []),
+                detail=f.detail,
+                correlation_id=f.correlation_id,
+            )
+            for f in facts
+        ],
+    )

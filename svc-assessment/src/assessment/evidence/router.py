@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from assessment.evidence import queries
-from assessment.evidence.schemas import Evidence, FactOut
+from assessment.evidence.schemas import Evidence, EvidenceSubject
 from assessment.gridworkers import service as gridworkers
 from assessment.hotline import service as hotline
+from assessment.hotline.schemas import HotlineLevel
 from assessment.periods.params import PeriodParam
 from assessment.units import service as units
 from assessment.window import service as window
@@ -18,28 +19,6 @@ from jiceng_shared.openapi_problems import problems
 from jiceng_shared.service import Ctx, ReadSession, require
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
-
-
-def _evidence(subject_kind: str, subject_id: str, period: str, facts: list[queries.Fact]) -> Evidence:
-    return Evidence(
-        subject_kind=subject_kind,
-        subject_id=subject_id,
-        period=period,
-        items=[
-            FactOut(
-                kind=f.kind,
-                kind_zh=queries.KIND_LABELS.get(f.kind, f.kind),
-                ref=f.ref,
-                at=f.at,
-                period=f.period,
-                on_time=f.on_time,
-                feeds=queries.FEEDS.get(f.kind, []),
-                detail=f.detail,
-                correlation_id=f.correlation_id,
-            )
-            for f in facts
-        ],
-    )
 
 
 #: the subject (unit, clerk, worker) named in the query is unknown or outside the caller's scope
@@ -58,8 +37,11 @@ async def unit_evidence(
     period: PeriodParam,
     unit_code: Annotated[str, Query(max_length=80)],
 ) -> Evidence:
-    return _evidence(
-        "unit", unit_code, period.text, await queries.unit_facts(session, principal, unit_code, period.months)
+    return queries.evidence_out(
+        EvidenceSubject.UNIT,
+        unit_code,
+        period.text,
+        await queries.unit_facts(session, principal, unit_code, period.months),
     )
 
 
@@ -75,8 +57,11 @@ async def clerk_evidence(
     period: PeriodParam,
     clerk_id: Annotated[str, Query(max_length=64)],
 ) -> Evidence:
-    return _evidence(
-        "clerk", clerk_id, period.text, await queries.clerk_facts(session, principal, clerk_id, period.months)
+    return queries.evidence_out(
+        EvidenceSubject.CLERK,
+        clerk_id,
+        period.text,
+        await queries.clerk_facts(session, principal, clerk_id, period.months),
     )
 
 
@@ -93,7 +78,7 @@ async def worker_evidence(
     worker_id: Annotated[str, Query(max_length=64)],
 ) -> Evidence:
     facts = await queries.worker_facts(session, principal, worker_id, period.months)
-    return _evidence("grid_worker", worker_id, period.text, facts)
+    return queries.evidence_out(EvidenceSubject.GRID_WORKER, worker_id, period.text, facts)
 
 
 @router.get(
@@ -108,7 +93,7 @@ async def hotline_evidence(
     principal: Annotated[Principal, Depends(require(hotline.READ))],
     period: PeriodParam,
     subject: Annotated[str, Query(max_length=80, description="a township code, or a unit code for department")],
-    level: Literal["township", "department"] = "township",
+    level: HotlineLevel = HotlineLevel.TOWNSHIP,
 ) -> Evidence:
     facts = await queries.hotline_facts(session, principal, level, subject, period.months, ctx.settings.hotline_sources)
-    return _evidence(f"hotline_{level}", subject, period.text, facts)
+    return queries.evidence_out(EvidenceSubject(f"hotline_{level.value}"), subject, period.text, facts)

@@ -18,6 +18,7 @@ from assessment.stationed import rules as stationed_rules
 from assessment.stationed import service as stationed
 from assessment.units import rules as unit_rules
 from assessment.units import service as units
+from assessment.units.schemas import UnitKind
 from jiceng_shared.errors import Problem, permission_denied
 from jiceng_shared.identity import Principal
 
@@ -110,7 +111,7 @@ async def handling_units(
         rates = unit_rules.unit_rates(c)
         rows.append(
             (
-                i, r.unit.name, r.unit.code, unit_rules.KIND_LABELS.get(r.unit.kind, r.unit.kind),
+                i, r.unit.name, r.unit.code, UnitKind(r.unit.kind).label_zh,
                 c["received"], c["assigned"], c["closed"], _pct(rates["closure_rate"]), c["closed_on_time"],
                 _pct(rates["on_time_closure_rate"]), c["reworked"], _pct(rates["rework_rate"]), c["extended"],
                 _pct(rates["extension_rate"]), c["returned"], c["returned_in_window"], c["transferred"],

@@ -9,6 +9,18 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from assessment import export
 from assessment.gridworkers import rules, service
+from assessment.gridworkers.queries import (
+    AWARD_HEADERS,
+    answer_out,
+    assess_out,
+    award_rows,
+    complaint_out,
+    draw_check_out,
+    result_out,
+    review_out,
+    score_out,
+    survey_out,
+)
 from assessment.gridworkers.schemas import (
     AnswerCreate,
     AnswerOut,
@@ -20,15 +32,15 @@ from assessment.gridworkers.schemas import (
     ResultOut,
     ReviewDecision,
     ReviewOut,
-    SatisfactionOut,
     SurveyCreate,
     SurveyOut,
     WorkerScoreOut,
 )
-from assessment.gridworkers.views import result_out, review_out, worker_out
+from assessment.paging import page_by_key, page_by_keys
 from assessment.periods.params import PeriodParam
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/grid-workers", tags=["grid workers"])
@@ -38,7 +50,7 @@ Assessor = Annotated[Principal, Depends(require(service.ASSESS))]
 Grader = Annotated[Principal, Depends(require(service.GRADE))]
 
 
-@router.get("", response_model=list[WorkerScoreOut], summary="Grid workers in your scope with their score for a period")
+@router.get("", response_model=Page[WorkerScoreOut], summary="Grid workers in your scope with their score for a period")
 async def list_scores(
     ctx: Ctx,
     session: ReadSession,
@@ -46,15 +58,20 @@ async def list_scores(
     period: PeriodParam,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     worker_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[WorkerScoreOut]:
-    workers = await service.workers_in_scope(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[WorkerScoreOut]:
+    found = await service.workers_in_scope(
         session,
         principal,
         service.READ,
         township_code=township_code,
         worker_id=worker_id,
         active_between=service.period_days(period),
+        limit=limit,
+        cursor=cursor,
     )
+    workers, next_cursor = page_by_key(found, limit, lambda w: w.worker_id)
     weight = ctx.settings.grid_satisfaction_weight
     scored = await service.scores(
         session,
@@ -64,46 +81,8 @@ async def list_scores(
         satisfaction_weight=weight,
         diaries_per_month=ctx.settings.grid_diaries_per_month,
     )
-    return [
-        WorkerScoreOut(
-            worker=worker_out(s.worker),
-            period=period.text,
-            period_kind=period.kind,
-            counts=s.counts,
-            rates=s.rates,
-            formulas=s.formulas,
-            work_score=s.work_score,
-            satisfaction=None
-            if period.kind == "month"
-            else SatisfactionOut(
-                survey_id=s.satisfaction.survey_id,
-                drawn=s.satisfaction.drawn,
-                answers=s.satisfaction.answers,
-                rate=s.satisfaction.rate,
-            ),
-            satisfaction_weight=weight,
-            score=s.score,
-        )
-        for s in scored
-    ]
-
-
-async def _survey_out(session, survey) -> SurveyOut:  # type: ignore[no-untyped-def]
-    answers = await service.answers_of(session, survey.id)
-    return SurveyOut(
-        id=survey.id,
-        worker_id=survey.worker_id,
-        grid_code=survey.grid_code,
-        township_code=survey.township_code,
-        period=survey.period,
-        seed=survey.seed,
-        candidates=survey.candidates,
-        sample_size=survey.sample_size,
-        drawn=survey.drawn,
-        answers={a.household_id: a.result for a in answers},
-        created_at=survey.created_at,
-        created_by=survey.created_by,
-    )
+    items = [score_out(s, weight) for s in scored]
+    return Page[WorkerScoreOut](items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -122,18 +101,23 @@ async def draw_survey(body: SurveyCreate, ctx: Ctx, session: Tx, principal: Asse
         sample_size=body.sample_size or ctx.settings.grid_survey_sample_size,
         now=ctx.now(),
     )
-    return await _survey_out(session, survey)
+    return await survey_out(session, survey)
 
 
-@router.get("/surveys", response_model=list[SurveyOut], summary="Surveys of a worker or a period")
+@router.get("/surveys", response_model=Page[SurveyOut], summary="Surveys of a worker or a period")
 async def list_surveys(
     session: ReadSession,
     principal: Reader,
     worker_id: Annotated[str | None, Query(max_length=64)] = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}(-Q[1-4])?$")] = None,
-) -> list[SurveyOut]:
-    found = await service.list_surveys(session, principal, worker_id=worker_id, period=period)
-    return [await _survey_out(session, s) for s in found]
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[SurveyOut]:
+    found = await service.list_surveys(
+        session, principal, worker_id=worker_id, period=period, limit=limit, cursor=cursor
+    )
+    surveys, next_cursor = page_by_keys(found, limit, lambda s: (s.period, s.worker_id))
+    return Page[SurveyOut](items=[await survey_out(session, s) for s in surveys], next_cursor=next_cursor)
 
 
 @router.get(
@@ -146,17 +130,7 @@ async def draw_check(
     session: ReadSession, principal: Reader, survey_id: Annotated[str, Query(max_length=36)]
 ) -> DrawCheck:
     survey = await service.get_survey(session, principal, survey_id)
-    redrawn = rules.draw(survey.seed, survey.candidates, survey.sample_size)
-    return DrawCheck(
-        survey_id=survey.id,
-        seed=survey.seed,
-        candidates=survey.candidates,
-        sample_size=survey.sample_size,
-        drawn=survey.drawn,
-        redrawn=redrawn,
-        reproduced=redrawn == survey.drawn,
-        method="candidates ordered by SHA-256 of 'seed:household_id' (hex), the first sample_size drawn",
-    )
+    return draw_check_out(survey)
 
 
 @router.post(
@@ -175,13 +149,7 @@ async def record_answer(body: AnswerCreate, ctx: Ctx, session: Tx, principal: As
         result=body.result.value,
         now=ctx.now(),
     )
-    return AnswerOut(
-        survey_id=answer.survey_id,
-        household_id=answer.household_id,
-        result=body.result,
-        result_zh=body.result.label_zh,
-        recorded_at=answer.recorded_at,
-    )
+    return answer_out(answer)
 
 
 @router.post(
@@ -206,12 +174,7 @@ async def assess_quarter(
     results, reviews = await service.assess_quarter(
         session, principal, quarter, body.township_code, settings=ctx.settings, now=ctx.now()
     )
-    return AssessOut(
-        period=quarter,
-        township_code=body.township_code,
-        results=[result_out(r) for r in results],
-        reviews_opened=[review_out(r) for r in reviews],
-    )
+    return assess_out(quarter, body.township_code, results, reviews)
 
 
 @router.post(
@@ -236,15 +199,10 @@ async def grade_year(
     results, reviews = await service.grade_year(
         session, principal, year, body.township_code, settings=ctx.settings, now=ctx.now()
     )
-    return AssessOut(
-        period=year,
-        township_code=body.township_code,
-        results=[result_out(r) for r in results],
-        reviews_opened=[review_out(r) for r in reviews],
-    )
+    return assess_out(year, body.township_code, results, reviews)
 
 
-@router.get("/results", response_model=list[ResultOut], summary="Quarterly or annual results as assessed")
+@router.get("/results", response_model=Page[ResultOut], summary="Quarterly or annual results as assessed")
 async def list_grid_worker_results(
     ctx: Ctx,
     session: ReadSession,
@@ -253,9 +211,13 @@ async def list_grid_worker_results(
         str | None, Query(pattern=r"^\d{4}(-Q[1-4])?$", description="a quarter or a year; default: last year")
     ] = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-) -> list[ResultOut]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ResultOut]:
     chosen = period or _last_year(ctx)
-    return [result_out(r) for r in await service.results(session, principal, chosen, township_code=township_code)]
+    found = await service.results(session, principal, chosen, township_code=township_code, limit=limit, cursor=cursor)
+    results, next_cursor = page_by_keys(found, limit, lambda r: (r.township_code, r.worker_id))
+    return Page[ResultOut](items=[result_out(r) for r in results], next_cursor=next_cursor)
 
 
 def _last_year(ctx: Ctx) -> str:
@@ -280,27 +242,28 @@ async def record_complaint(body: ComplaintCreate, ctx: Ctx, session: Tx, princip
         threshold=ctx.settings.grid_dismissal_complaints,
         now=ctx.now(),
     )
-    return ComplaintOut(
-        id=complaint.id,
-        worker_id=complaint.worker_id,
-        township_code=complaint.township_code,
-        reference=complaint.reference,
-        verified_on=complaint.verified_on,
-        review_opened=review_out(review) if review else None,
-    )
+    return complaint_out(complaint, review)
 
 
-@router.get("/dismissal-reviews", response_model=list[ReviewOut], summary="Dismissal reviews (解聘审查)")
+@router.get("/dismissal-reviews", response_model=Page[ReviewOut], summary="Dismissal reviews (解聘审查), newest first")
 async def list_reviews(
     session: ReadSession,
     principal: Reader,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: rules.ReviewStatus | None = None,
-) -> list[ReviewOut]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ReviewOut]:
     found = await service.reviews(
-        session, principal, township_code=township_code, status=status.value if status else None
+        session,
+        principal,
+        township_code=township_code,
+        status=status.value if status else None,
+        limit=limit,
+        cursor=cursor,
     )
-    return [review_out(r) for r in found]
+    reviews, next_cursor = page_of(found, limit, created="opened_at")
+    return Page[ReviewOut](items=[review_out(r) for r in reviews], next_cursor=next_cursor)
 
 
 @router.post(
@@ -317,12 +280,9 @@ async def decide_review(
     principal: Annotated[Principal, Depends(require(service.DECIDE_REVIEW))],
 ) -> ReviewOut:
     review = await service.decide_review(
-        session, principal, review_id, decision=rules.ReviewStatus(body.decision), note=body.note, now=ctx.now()
+        session, principal, review_id, decision=rules.ReviewStatus(body.decision.value), note=body.note, now=ctx.now()
     )
     return review_out(review)
-
-
-AWARD_HEADERS = ("序号", "乡镇(街道)代码", "网格编码", "姓名", "账号", "考核年度", "年度等次", "奖励金额(元)", "依据")
 
 
 @router.get("/awards", summary="The year's 优秀 awards for finance (CSV or XLSX)", response_class=Response)
@@ -336,18 +296,6 @@ async def export_awards(
 ) -> Response:
     year = year or _last_year(ctx)
     rows = await service.awards(session, principal, year, township_code=township_code)
-    data = [
-        (
-            i,
-            r.township_code,
-            r.grid_code,
-            w.name,
-            w.username or "",
-            r.period,
-            rules.Grade(r.grade).label_zh,
-            r.award_yuan,
-            "《网格员管理办法》第三十三条：年度考核优秀，一次性奖励",
-        )
-        for i, (r, w) in enumerate(rows, start=1)
-    ]
-    return export.download(f"grid-worker-awards-{year}", format, f"{year}网格员年度优秀奖励", AWARD_HEADERS, data)
+    return export.download(
+        f"grid-worker-awards-{year}", format, f"{year}网格员年度优秀奖励", AWARD_HEADERS, award_rows(rows)
+    )

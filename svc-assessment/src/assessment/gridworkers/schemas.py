@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.formulas import Formula
-from assessment.gridworkers.rules import SurveyResult
+from assessment.gridworkers.rules import Bar, Grade, ReviewReason, ReviewStatus, SurveyResult
+from assessment.periods.schemas import PeriodKind
+from jiceng_shared.enums import LabelledEnum
+
+
+class ReviewDecisionKind(LabelledEnum):
+    """A decision of a dismissal review: the status it leaves the review in."""
+
+    DISMISSED = ReviewStatus.DISMISSED.value, ReviewStatus.DISMISSED.label_zh
+    RETAINED = ReviewStatus.RETAINED.value, ReviewStatus.RETAINED.label_zh
 
 
 class WorkerOut(BaseModel):
@@ -32,7 +40,7 @@ class SatisfactionOut(BaseModel):
 class WorkerScoreOut(BaseModel):
     worker: WorkerOut
     period: str
-    period_kind: str
+    period_kind: PeriodKind
     counts: dict[str, int] = Field(description="the evidence counted, with the denominators of the rates")
     rates: dict[str, float | None]
     formulas: dict[str, Formula]
@@ -98,18 +106,18 @@ class AssessRequest(BaseModel):
 class ResultOut(BaseModel):
     worker_id: str
     period: str
-    kind: str
+    kind: PeriodKind = Field(description="quarter (the township's) or year (the county's)")
     township_code: str
     grid_code: str
     work_score: float
     satisfaction_rate: float
     score: float
     failing: bool
-    grade_by_score: str | None
-    bar: str | None
+    grade_by_score: Grade | None
+    bar: Bar | None
     bar_zh: str | None
     capped: bool
-    grade: str | None
+    grade: Grade | None
     grade_zh: str | None
     award_yuan: int
     parts: dict
@@ -121,10 +129,10 @@ class ReviewOut(BaseModel):
     id: str
     worker_id: str
     township_code: str
-    reason: str
+    reason: ReviewReason
     reason_zh: str
     basis: dict
-    status: str
+    status: ReviewStatus
     status_zh: str
     opened_at: dt.datetime
     decided_at: dt.datetime | None = None
@@ -136,7 +144,7 @@ class ReviewDecision(BaseModel):
     """The decision of a dismissal review (解聘审查), with its reasons, on the record."""
 
     model_config = ConfigDict(extra="forbid")
-    decision: Literal["dismissed", "retained"] = Field(description="dismissed (予以解聘) or retained (不予解聘)")
+    decision: ReviewDecisionKind
     note: str = Field(min_length=1, max_length=2000, description="the reasons of the decision")
 
 

@@ -29,12 +29,14 @@ from assessment.gridworkers.models import (
     SurveyAnswer,
     WorkerFact,
 )
+from assessment.paging import keyset
 from assessment.periods.rules import Period, month_bounds, month_of, parse_period
 from jiceng_shared.contracts import assessment as contract
 from jiceng_shared.db import dialect_insert, new_id
 from jiceng_shared.errors import Problem, not_found, scope_denied
 from jiceng_shared.identity import Principal, area_level
 from jiceng_shared.outbox import emit
+from jiceng_shared.pagination import paginate
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE
 
@@ -46,6 +48,9 @@ GRADE = "assessment.grid_worker.grade"
 DECIDE_REVIEW = "assessment.dismissal_review.decide"
 
 POST_ORDER = {"full_time": 0, "chief": 1, "auxiliary": 2}
+#: the order of the survey and result lists, which their cursors follow
+SURVEY_ORDER = (Survey.period, Survey.worker_id)
+RESULT_ORDER = (PeriodResult.township_code, PeriodResult.worker_id)
 
 
 def who(principal: Principal) -> str:
@@ -385,7 +390,10 @@ async def workers_in_scope(
     township_code: str | None = None,
     worker_id: str | None = None,
     active_between: tuple[dt.date, dt.date] | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> list[GridWorker]:
+    """By worker id; with ``limit``, one page after ``cursor`` and one row more (``page_by_key``)."""
     stmt = select(GridWorker).where(scope_filter(principal, permission, GridWorker.grid_code))
     if township_code is not None:
         stmt = stmt.where(GridWorker.township_code == township_code)
@@ -394,6 +402,8 @@ async def workers_in_scope(
     if active_between is not None:
         first, last = active_between
         stmt = stmt.where(GridWorker.since <= last, or_(GridWorker.until.is_(None), GridWorker.until >= first))
+    if limit is not None:
+        return list((await session.scalars(keyset(stmt, [GridWorker.worker_id], limit=limit, cursor=cursor))).all())
     return list((await session.scalars(stmt.order_by(GridWorker.worker_id))).all())
 
 
@@ -479,14 +489,22 @@ async def get_survey(session: AsyncSession, principal: Principal, survey_id: str
 
 
 async def list_surveys(
-    session: AsyncSession, principal: Principal, *, worker_id: str | None, period: str | None
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    worker_id: str | None,
+    period: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[Survey]:
+    """By period and worker, one page after ``cursor`` and one row more (``page_by_keys`` cuts it)."""
     stmt = select(Survey).where(scope_filter(principal, READ, Survey.grid_code))
     if worker_id is not None:
         stmt = stmt.where(Survey.worker_id == worker_id)
     if period is not None:
         stmt = stmt.where(Survey.period == period)
-    return list((await session.scalars(stmt.order_by(Survey.period, Survey.worker_id).limit(500))).all())
+    stmt = keyset(stmt, SURVEY_ORDER, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
 
 
 async def answers_of(session: AsyncSession, survey_id: str) -> list[SurveyAnswer]:
@@ -546,6 +564,14 @@ def _check_township(principal: Principal, township_code: str, permission: str = 
     if level != "township":
         raise Problem(422, "not_a_township", "Invalid request", f"township_code: {township_code} is not a township")
     require_scope(principal, permission, township_code)
+
+
+def _known(figure: float | None) -> float:
+    """A figure of a worker scored for assessment: ``_scored_for_assessment`` refuses a period with
+    a worker without a score, and a score is known only with its satisfaction rate."""
+    if figure is None:
+        raise AssertionError("a worker scored for assessment has a score and a satisfaction rate")
+    return figure
 
 
 async def _scored_for_assessment(
@@ -630,7 +656,7 @@ async def assess_quarter(
     scored = await _scored_for_assessment(session, principal, period, township_code, settings=settings, now=now)
     results = []
     for s in scored:
-        failing = rules.failing_quarter(s.score, settings.grid_quarter_pass_score)  # type: ignore[arg-type]
+        failing = rules.failing_quarter(_known(s.score), settings.grid_quarter_pass_score)
         results.append(_result(s, "quarter", principal, now, failing=failing))
     session.add_all(results)
     await session.flush()
@@ -711,7 +737,7 @@ async def grade_year(
         session, principal, period, township_code, settings=settings, now=now, permission=GRADE
     )
     graded = rules.grade_township(
-        [rules.Candidate(s.worker.worker_id, s.score, s.satisfaction.rate) for s in scored],  # type: ignore[arg-type]
+        [rules.Candidate(s.worker.worker_id, _known(s.score), _known(s.satisfaction.rate)) for s in scored],
         min_scores=settings.grid_grade_min_scores,
         excellent_min_satisfaction=settings.grid_excellent_min_satisfaction,
         pass_min_satisfaction=settings.grid_pass_min_satisfaction,
@@ -770,14 +796,24 @@ async def grade_year(
 
 
 async def results(
-    session: AsyncSession, principal: Principal, period: str, *, township_code: str | None
+    session: AsyncSession,
+    principal: Principal,
+    period: str,
+    *,
+    township_code: str | None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> list[PeriodResult]:
+    """By township and worker; with ``limit``, one page after ``cursor`` and one row more
+    (``page_by_keys`` cuts it), without, all of them (the export)."""
     stmt = select(PeriodResult).where(
         PeriodResult.period == period, scope_filter(principal, READ, PeriodResult.grid_code)
     )
     if township_code is not None:
         stmt = stmt.where(PeriodResult.township_code == township_code)
-    return list((await session.scalars(stmt.order_by(PeriodResult.township_code, PeriodResult.worker_id))).all())
+    if limit is None:
+        return list((await session.scalars(stmt.order_by(*RESULT_ORDER))).all())
+    return list((await session.scalars(keyset(stmt, RESULT_ORDER, limit=limit, cursor=cursor))).all())
 
 
 async def awards(
@@ -913,8 +949,15 @@ async def record_complaint(
 
 
 async def reviews(
-    session: AsyncSession, principal: Principal, *, township_code: str | None, status: str | None
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    township_code: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[DismissalReview]:
+    """Newest first, one more than ``limit`` (``page_of`` cuts it)."""
     stmt = (
         select(DismissalReview)
         .join(GridWorker, GridWorker.worker_id == DismissalReview.worker_id)
@@ -924,7 +967,8 @@ async def reviews(
         stmt = stmt.where(DismissalReview.township_code == township_code)
     if status is not None:
         stmt = stmt.where(DismissalReview.status == status)
-    return list((await session.scalars(stmt.order_by(DismissalReview.opened_at.desc(), DismissalReview.id))).all())
+    stmt = paginate(stmt, DismissalReview.opened_at, DismissalReview.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
 
 
 async def decide_review(

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-from urllib.parse import urlencode
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from assessment.hotline import rules, service
-from assessment.hotline.schemas import (
-    HotlineCounts,
-    HotlineRanking,
-    HotlineRates,
-    HotlineStanding,
-    RecurringList,
-    RecurringMonth,
-    RecurringProblem,
-)
+from assessment.hotline import service
+from assessment.hotline.queries import ranking_out, recurring_out
+from assessment.hotline.schemas import HotlineLevel, HotlineRanking, RecurringList
 from assessment.periods.params import PeriodParam
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
@@ -34,7 +26,7 @@ async def ranking(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
-    level: Literal["township", "department"] = "township",
+    level: HotlineLevel = HotlineLevel.TOWNSHIP,
 ) -> HotlineRanking:
     settings = ctx.settings
     rows = await service.standings(
@@ -46,26 +38,12 @@ async def ranking(
         weights=settings.hotline_score_weights,
         org=ctx.org,
     )
-    return HotlineRanking(
+    return ranking_out(
+        rows,
         period=period.text,
         level=level,
-        level_zh=rules.LEVEL_LABELS[level],
         weights=settings.hotline_score_weights,
-        items=[
-            HotlineStanding(
-                subject=r.subject,
-                name=r.name,
-                counts=HotlineCounts(**r.counts),
-                rates=HotlineRates(**r.rates),
-                formulas=r.formulas,
-                score=r.score,
-                rank=r.rank,
-                ranked=r.of,
-                evidence=f"{ctx.spec.api_prefix}/evidence/hotline?"
-                + urlencode({"period": period.text, "level": level, "subject": r.subject}),
-            )
-            for r in rows
-        ],
+        api_prefix=ctx.spec.api_prefix,
     )
 
 
@@ -93,18 +71,6 @@ async def recurring(
         min_months=settings.recurring_min_months,
         min_tickets=settings.recurring_min_tickets,
     )
-    return RecurringList(
-        period=period.text,
-        min_months=settings.recurring_min_months,
-        min_tickets=settings.recurring_min_tickets,
-        items=[
-            RecurringProblem(
-                township_code=r.township_code,
-                area_code=r.area_code,
-                category=r.category,
-                streak=r.streak,
-                months=[RecurringMonth(period=m, tickets=n) for m, n in r.months],
-            )
-            for r in rows
-        ],
+    return recurring_out(
+        rows, period=period.text, min_months=settings.recurring_min_months, min_tickets=settings.recurring_min_tickets
     )

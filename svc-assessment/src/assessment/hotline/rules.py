@@ -28,21 +28,21 @@ RATE_DEFS = {
 WEIGHT_KEYS = {"response_rate": "response", "resolution_rate": "resolution", "satisfaction_rate": "satisfaction"}
 
 SATISFIED_RESULTS = ("satisfied", "basically_satisfied")
-LEVEL_LABELS = {"township": "乡镇(街道)", "department": "部门(承办单位)"}
 SCORE_DECIMALS = 2
 
 
 def score(rates: Mapping[str, float | None], weights: Mapping[str, int]) -> float | None:
     """Σ weight × rate, on 100 points when the weights add up to 100; ``None`` if a rate is missing."""
-    if any(rates.get(name) is None for name in WEIGHT_KEYS):
+    known = {name: rate for name in WEIGHT_KEYS if (rate := rates.get(name)) is not None}
+    if len(known) < len(WEIGHT_KEYS):
         return None
-    return round(sum(weights[key] * rates[name] for name, key in WEIGHT_KEYS.items()), SCORE_DECIMALS)  # type: ignore[operator]
+    return round(sum((weights[WEIGHT_KEYS[name]] * rate for name, rate in known.items()), 0.0), SCORE_DECIMALS)
 
 
 def competition_ranks(scores: Mapping[str, float | None]) -> dict[str, int | None]:
     """1, 2, 2, 4: subjects with equal scores share a rank; no score, no rank."""
     ordered = sorted((s for s in scores.values() if s is not None), reverse=True)
-    first = {}
+    first: dict[float, int] = {}
     for position, value in enumerate(ordered, start=1):
         first.setdefault(value, position)
     return {subject: (first[s] if s is not None else None) for subject, s in scores.items()}

@@ -5,6 +5,14 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from assessment.formulas import Formula
+from jiceng_shared.enums import LabelledEnum
+
+
+class HotlineLevel(LabelledEnum):
+    """Whose three rates are ranked: the townships', or the departments' (handling units')."""
+
+    TOWNSHIP = "township", "乡镇(街道)"
+    DEPARTMENT = "department", "部门(承办单位)"
 
 
 class HotlineCounts(BaseModel):
@@ -35,7 +43,7 @@ class HotlineStanding(BaseModel):
 
 class HotlineRanking(BaseModel):
     period: str
-    level: str
+    level: HotlineLevel
     level_zh: str
     weights: dict[str, int]
     items: list[HotlineStanding]

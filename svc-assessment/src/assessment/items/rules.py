@@ -12,12 +12,9 @@ from jiceng_shared.errors import FieldErrors
 from jiceng_shared.identity import area_level
 
 KINDS = ("score", "pledge", "veto")
-KIND_LABELS = {"score": "评分项", "pledge": "责任书", "veto": "一票否决"}
 SUBJECT_KINDS = ("clerk", "unit")
-SUBJECT_LABELS = {"clerk": "窗口人员", "unit": "承办单位"}
 #: what a rating of each kind of item says
 OUTCOMES = {"score": (), "pledge": ("fulfilled", "breached"), "veto": ("triggered",)}
-OUTCOME_LABELS = {"fulfilled": "已履行", "breached": "未履行", "triggered": "触发否决"}
 
 
 def check_item(

@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from jiceng_shared.enums import LabelledEnum
+
+
+class ItemKind(LabelledEnum):
+    SCORE = "score", "评分项"
+    PLEDGE = "pledge", "责任书"
+    VETO = "veto", "一票否决"
+
+
+class RatedSubjectKind(LabelledEnum):
+    """Who a list item rates."""
+
+    CLERK = "clerk", "窗口人员"
+    UNIT = "unit", "承办单位"
+
+
+class RatingOutcome(LabelledEnum):
+    """What a rating against a pledge or a veto item says."""
+
+    FULFILLED = "fulfilled", "已履行"
+    BREACHED = "breached", "未履行"
+    TRIGGERED = "triggered", "触发否决"
+
 
 Month = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month, e.g. 2026-11")
 
@@ -27,8 +51,8 @@ class ItemCreate(BaseModel):
         },
     )
     code: str = Field(pattern=r"^[a-z][a-z0-9_.]{1,59}$")
-    kind: Literal["score", "pledge", "veto"]
-    subject_kind: Literal["clerk", "unit"]
+    kind: ItemKind
+    subject_kind: RatedSubjectKind
     label_zh: str = Field(min_length=1, max_length=200)
     max_points: int | None = Field(default=None, ge=1, le=100)
     basis: str = Field(min_length=1, max_length=500, description="the document that publishes the item")
@@ -43,9 +67,9 @@ class ItemCreate(BaseModel):
 
 class ItemOut(BaseModel):
     code: str
-    kind: str
+    kind: ItemKind
     kind_zh: str
-    subject_kind: str
+    subject_kind: RatedSubjectKind
     subject_kind_zh: str
     label_zh: str
     max_points: int | None
@@ -90,28 +114,28 @@ class ManualRatingCreate(BaseModel):
         },
     )
     period: str = Month
-    subject_kind: Literal["clerk", "unit"]
+    subject_kind: RatedSubjectKind
     subject_id: str = Field(min_length=1, max_length=80, description="a clerk id or a unit code")
     item_code: str = Field(min_length=1, max_length=60)
     points: float | None = Field(default=None, ge=0, le=100)
-    outcome: Literal["fulfilled", "breached", "triggered"] | None = None
+    outcome: RatingOutcome | None = None
     note: str = Field(default="", max_length=2000)
 
 
 class ManualRatingOut(BaseModel):
     id: str
     period: str
-    subject_kind: str
+    subject_kind: RatedSubjectKind
     subject_kind_zh: str
     subject_id: str
     area_code: str
     dept: str | None
     item_code: str
     item_version: int
-    item_kind: str
+    item_kind: ItemKind
     item_kind_zh: str
     points: float | None
-    outcome: str | None
+    outcome: RatingOutcome | None
     outcome_zh: str | None
     note: str
     rated_by: str

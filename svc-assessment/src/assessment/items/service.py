@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assessment.items import rules
 from assessment.items.models import AssessmentItem, ManualRating
 from assessment.items.schemas import ItemCreate, ItemRevise, ManualRatingCreate
+from assessment.paging import keyset
 from assessment.periods.overlay import closed_months, load_closures
 from assessment.periods.rules import month_bounds
 from assessment.units import service as units
@@ -69,10 +70,17 @@ async def in_force_during(
 
 
 async def list_items(
-    session: AsyncSession, *, kind: str | None, subject_kind: str | None, in_force_on: dt.date | None
+    session: AsyncSession,
+    *,
+    kind: str | None,
+    subject_kind: str | None,
+    in_force_on: dt.date | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[AssessmentItem]:
     """The county's published list is public inside the platform: everyone assessed may read it.
-    With ``in_force_on``, the versions in force that day; without, the latest version of each item."""
+    With ``in_force_on``, the versions in force that day; without, the latest version of each item.
+    By code, one more than ``limit`` (``page_by_key`` cuts it)."""
     if in_force_on is not None:
         stmt = ITEM_VERSIONS.in_force_stmt(in_force_on)
     else:
@@ -88,7 +96,7 @@ async def list_items(
         stmt = stmt.where(AssessmentItem.kind == kind)
     if subject_kind is not None:
         stmt = stmt.where(AssessmentItem.subject_kind == subject_kind)
-    return list((await session.scalars(stmt.order_by(AssessmentItem.code))).all())
+    return list((await session.scalars(keyset(stmt, [AssessmentItem.code], limit=limit, cursor=cursor))).all())
 
 
 async def create_item(

@@ -7,29 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from assessment.periods import service
-from assessment.periods.models import PeriodClosure
+from assessment.periods.queries import closure_out
 from assessment.periods.schemas import CloseRequest, CloseResult, ClosureOut
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/periods", tags=["periods"])
-
-AREA_LEVEL_LABELS = {"township": "乡镇(街道)", "county": "县(区)"}
-
-
-def _out(c: PeriodClosure) -> ClosureOut:
-    return ClosureOut(
-        id=c.id,
-        period=c.period,
-        area_code=c.area_code,
-        area_level=c.area_level,
-        area_level_zh=AREA_LEVEL_LABELS[c.area_level],
-        closed_at=c.closed_at,
-        closed_by=c.closed_by,
-        closed_by_name=c.closed_by_name,
-        frozen=c.frozen,
-    )
 
 
 @router.post(
@@ -56,7 +40,7 @@ async def close_period(
         bad_max_level=settings.bad_rating_max_level,
         public_rating_weight=settings.staff_score_weights["public_rating"],
     )
-    return CloseResult(period=period, closures=[_out(c) for c in closures])
+    return CloseResult(period=period, closures=[closure_out(c) for c in closures])
 
 
 @router.get("", response_model=Page[ClosureOut], summary="Closed months of your areas, newest first")
@@ -72,4 +56,4 @@ async def list_closures(
         session, principal, period=period, township_code=township_code, limit=limit, cursor=cursor
     )
     items, next_cursor = page_of(rows, limit, created="closed_at")
-    return Page[ClosureOut](items=[_out(c) for c in items], next_cursor=next_cursor)
+    return Page[ClosureOut](items=[closure_out(c) for c in items], next_cursor=next_cursor)

@@ -20,9 +20,6 @@ from jiceng_shared.workdays import COUNTY_ZONE
 PeriodKind = Literal["month", "quarter", "year"]
 Status = Literal["open", "closed", "partly_closed"]
 
-KIND_LABELS = {"month": "月度", "quarter": "季度", "year": "年度"}
-STATUS_LABELS = {"open": "未关账", "closed": "已关账", "partly_closed": "部分关账"}
-
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")

@@ -6,6 +6,29 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiceng_shared.enums import LabelledEnum
+
+
+class PeriodKind(LabelledEnum):
+    MONTH = "month", "月度"
+    QUARTER = "quarter", "季度"
+    YEAR = "year", "年度"
+
+
+class PeriodStatus(LabelledEnum):
+    """Whether the months of a period are closed (frozen)."""
+
+    OPEN = "open", "未关账"
+    CLOSED = "closed", "已关账"
+    PARTLY_CLOSED = "partly_closed", "部分关账"
+
+
+class AreaLevel(LabelledEnum):
+    """The level of an area that closes a month, or that assesses (decides an appeal)."""
+
+    TOWNSHIP = "township", "乡镇(街道)"
+    COUNTY = "county", "县(区)"
+
 
 class CloseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"township_code": "320971100000"}]})
@@ -20,7 +43,7 @@ class ClosureOut(BaseModel):
     id: str
     period: str
     area_code: str
-    area_level: str
+    area_level: AreaLevel
     area_level_zh: str
     closed_at: dt.datetime
     closed_by: str

@@ -22,12 +22,12 @@ from assessment.periods.overlay import load_closures
 from assessment.units import rules as unit_rules
 from assessment.units import service as units
 from assessment.units.models import Unit
-from assessment.units.views import unit_indicators
+from assessment.units.queries import unit_indicators
 from assessment.window import rules as window_rules
 from assessment.window import service as window
 from assessment.window.models import Centre, Clerk
+from assessment.window.queries import figures
 from assessment.window.scoring import staff_scores
-from assessment.window.views import figures
 from jiceng_shared.contracts.assessment import PeriodClosed
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem

@@ -8,6 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.stationed.rules import Part
 from assessment.units.schemas import UnitOut
+from jiceng_shared.enums import LabelledEnum
+
+
+class DualSubjectKind(LabelledEnum):
+    """What is assessed in two parts: a stationed office, or an enforcement squad."""
+
+    UNIT = "unit", "派驻机构"
+    SQUAD = "squad", "执法中队"
 
 
 class PartCreate(BaseModel):
@@ -33,7 +41,7 @@ class PartOut(BaseModel):
 
 
 class DualResult(BaseModel):
-    subject_kind: str = Field(description="unit (a stationed office) or squad (an enforcement squad)")
+    subject_kind: DualSubjectKind
     unit: UnitOut = Field(description="the office, or the squad (code: its id; kind: squad_stationed | squad_township)")
     period: str
     township_weight: int = Field(description="the township's share in %, at least 60 (001, 002)")

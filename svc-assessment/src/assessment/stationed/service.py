@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment.counting import insert_once
+from assessment.paging import Key
 from assessment.stationed import rules
 from assessment.stationed.models import DualPart, Squad
-from assessment.units import rules as unit_rules
 from assessment.units.models import Unit
+from assessment.units.schemas import UnitKind
 from jiceng_shared.errors import FieldErrors, Problem, not_found, scope_denied
 from jiceng_shared.identity import Principal, area_level
 from jiceng_shared.scope import scope_filter
@@ -39,10 +40,13 @@ class Subject:
     township_weight: int
 
 
+def order_key(s: Subject) -> Key:
+    """The order of ``results``: units by code, then squads by township, name and id."""
+    return (0, s.code) if s.subject_kind == "unit" else (1, s.area_code, s.name, s.code)
+
+
 def _unit_subject(u: Unit, weight: int) -> Subject:
-    return Subject(
-        "unit", u.code, u.name, u.dept, u.area_code, u.kind, unit_rules.KIND_LABELS.get(u.kind, u.kind), weight
-    )
+    return Subject("unit", u.code, u.name, u.dept, u.area_code, u.kind, UnitKind(u.kind).label_zh, weight)
 
 
 def _squad_subject(s: Squad, minimum: int) -> Subject:

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from assessment.items import service as items
-from assessment.items.views import rating_out
-from assessment.paging import page_by_key
+from assessment.paging import page_after, page_by_key
 from assessment.periods.params import PeriodParam
-from assessment.units import rules, service
-from assessment.units.schemas import AreaIndicators, UnitCounts, UnitIndicators, UnitIndicatorsDetail, UnitRates
-from assessment.units.views import unit_indicators, unit_month
+from assessment.units import service
+from assessment.units.queries import area_indicators, unit_detail, unit_indicators
+from assessment.units.schemas import AreaIndicators, UnitIndicators, UnitIndicatorsDetail
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, require
@@ -50,7 +49,7 @@ async def list_units(
 
 @router.get(
     "/by-area",
-    response_model=list[AreaIndicators],
+    response_model=Page[AreaIndicators],
     summary="Unit indicators summed per township (and the county's departments)",
 )
 async def list_area_totals(
@@ -58,28 +57,19 @@ async def list_area_totals(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.READ))],
     period: PeriodParam,
-) -> list[AreaIndicators]:
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AreaIndicators]:
     totals = await service.area_totals(
         session, principal, period.months, now=ctx.now(), case_limit_days=ctx.settings.case_time_limit_days
     )
     # a caller who sees one department's units only sees that department's sum, named as such
     by_dept = all(b.dept is not None for b in principal.bindings_for(service.READ))
-    out = []
-    for area, (n, counts, depts) in sorted(totals.items()):
-        township = ctx.org.township(area)
-        out.append(
-            AreaIndicators(
-                area_code=area,
-                dept=next(iter(depts)) if by_dept and len(depts) == 1 else None,
-                name=township.name if township else None,
-                period=period.text,
-                units=n,
-                counts=UnitCounts(**counts),
-                rates=UnitRates(**rules.unit_rates(counts)),
-                formulas=rules.unit_formulas(counts),
-            )
-        )
-    return out
+    areas, next_cursor = page_after(sorted(totals), limit, cursor, lambda area: (area,))
+    return Page[AreaIndicators](
+        items=[area_indicators(ctx.org, area, totals[area], period, by_dept=by_dept) for area in areas],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get(
@@ -103,9 +93,4 @@ async def get_unit_indicators(
         case_limit_days=ctx.settings.case_time_limit_days,
     )
     manual = await items.ratings_of(session, "unit", [unit_code], period.months)
-    base = unit_indicators(result.unit, period, result.indicators.total)
-    return UnitIndicatorsDetail(
-        **base.model_dump(),
-        months=[unit_month(m, e) for m, e in result.indicators.by_month],
-        manual_ratings=[rating_out(r) for r in manual.get(unit_code, [])],
-    )
+    return unit_detail(result, period, manual.get(unit_code, []))

@@ -41,8 +41,6 @@ COUNT_FIELDS = (
     "cases_overdue",
 )
 
-KIND_LABELS = {"township_office": "乡镇(街道)机构", "stationed_office": "派驻机构", "county_department": "县级部门"}
-
 #: every rate of a unit, declared once: its value and the formula shown next to it
 RATE_DEFS = {
     "closure_rate": RateDef("结案率", "closed", "结案数", "assigned", "应结案数"),

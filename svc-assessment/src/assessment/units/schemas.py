@@ -6,6 +6,19 @@ from pydantic import BaseModel, Field
 
 from assessment.formulas import Formula
 from assessment.items.schemas import ManualRatingOut
+from assessment.periods.schemas import PeriodKind, PeriodStatus
+from assessment.stationed.rules import SquadKind
+from jiceng_shared.enums import LabelledEnum
+
+
+class UnitKind(LabelledEnum):
+    """A handling unit's kind; the stationed results also list enforcement squads as units."""
+
+    TOWNSHIP_OFFICE = "township_office", "乡镇(街道)机构"
+    STATIONED_OFFICE = "stationed_office", "派驻机构"
+    COUNTY_DEPARTMENT = "county_department", "县级部门"
+    SQUAD_STATIONED = "squad_stationed", SquadKind.STATIONED.label_zh
+    SQUAD_TOWNSHIP = "squad_township", SquadKind.TOWNSHIP.label_zh
 
 
 class UnitOut(BaseModel):
@@ -13,7 +26,7 @@ class UnitOut(BaseModel):
     name: str
     dept: str
     area_code: str
-    kind: str
+    kind: UnitKind
     kind_zh: str
 
 
@@ -60,7 +73,7 @@ class UnitRates(BaseModel):
 
 class UnitMonth(BaseModel):
     period: str
-    status: str
+    status: PeriodStatus
     status_zh: str
     counts: UnitCounts
     rates: UnitRates
@@ -71,9 +84,9 @@ class UnitMonth(BaseModel):
 class UnitIndicators(BaseModel):
     unit: UnitOut
     period: str
-    period_kind: str
+    period_kind: PeriodKind
     period_kind_zh: str
-    status: str = Field(description="open | closed | partly_closed (some months of a quarter or year closed)")
+    status: PeriodStatus = Field(description="partly_closed: some months of a quarter or year are closed")
     status_zh: str
     closed_months: list[str]
     counts: UnitCounts = Field(description="frozen counts for closed months, live counts for open ones")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -385,8 +386,8 @@ async def live_counts(
         return out
     codes, months = list(unit_codes), list(months)
 
-    def put(rows: object, *names: str) -> None:
-        for unit_code, period, *values in rows:  # type: ignore[attr-defined]
+    def put(rows: Iterable[Sequence[Any]], *names: str) -> None:
+        for unit_code, period, *values in rows:
             counts = out[unit_code][period]
             for name, value in zip(names, values, strict=False):
                 counts[name] = int(value or 0)

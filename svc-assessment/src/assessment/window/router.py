@@ -6,13 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from assessment.items.views import rating_out
 from assessment.paging import page_by_key
 from assessment.periods.params import PeriodParam
 from assessment.window import service
-from assessment.window.schemas import CentreIndicators, ClerkDetail, ClerkIndicators, ClerkOut
-from assessment.window.scoring import staff_scores
-from assessment.window.views import figures, month_view, period_fields
+from assessment.window.queries import centre_out, clerk_detail, clerks_out
+from assessment.window.schemas import CentreIndicators, ClerkDetail, ClerkIndicators
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, require
@@ -25,11 +23,6 @@ def _weights(ctx: Ctx) -> dict[str, int]:
         "bad_max_level": ctx.settings.bad_rating_max_level,
         "public_rating_weight": ctx.settings.staff_score_weights["public_rating"],
     }
-
-
-def _clerk_out(result: service.ClerkResult) -> ClerkOut:
-    c = result.clerk
-    return ClerkOut(clerk_id=c.clerk_id, clerk_username=c.clerk_username, township_code=c.township_code)
 
 
 @router.get(
@@ -57,23 +50,7 @@ async def list_clerks(
         bad_max_level=weights["bad_max_level"],
     )
     results, next_cursor = page_by_key(results, limit, lambda r: r.clerk.clerk_id)
-    shown = {r.clerk.clerk_id: figures(r.indicators.total, **weights) for r in results}
-    scores = await staff_scores(
-        session,
-        list(shown),
-        period.months,
-        {k: v["public_rating_points"] for k, v in shown.items()},
-        weights["public_rating_weight"],
-    )
-    items = [
-        ClerkIndicators(
-            clerk=_clerk_out(r),
-            **period_fields(period, r.indicators.total),
-            **shown[r.clerk.clerk_id],
-            score_total=scores[r.clerk.clerk_id][0].total,
-        )
-        for r in results
-    ]
+    items = await clerks_out(session, results, period, weights)
     return Page[ClerkIndicators](items=items, next_cursor=next_cursor)
 
 
@@ -89,24 +66,7 @@ async def get_clerk(
     result = await service.get_clerk(
         session, principal, clerk_id, period.months, bad_max_level=weights["bad_max_level"]
     )
-    shown = figures(result.indicators.total, **weights)
-    scores = await staff_scores(
-        session,
-        [clerk_id],
-        period.months,
-        {clerk_id: shown["public_rating_points"]},
-        weights["public_rating_weight"],
-    )
-    score, manual = scores[clerk_id]
-    return ClerkDetail(
-        clerk=_clerk_out(result),
-        **period_fields(period, result.indicators.total),
-        **shown,
-        score_total=score.total,
-        months=[month_view(m, e, **weights) for m, e in result.indicators.by_month],
-        score=score,
-        manual_ratings=[rating_out(r) for r in manual],
-    )
+    return await clerk_detail(session, result, period, weights)
 
 
 @router.get(
@@ -125,12 +85,5 @@ async def list_centres(
         session, principal, period.months, limit=limit, cursor=cursor, bad_max_level=weights["bad_max_level"]
     )
     results, next_cursor = page_by_key(results, limit, lambda r: r.township_code)
-    items = [
-        CentreIndicators(
-            township_code=r.township_code,
-            **period_fields(period, r.indicators.total),
-            **figures(r.indicators.total, **weights),
-        )
-        for r in results
-    ]
+    items = [centre_out(r, period, weights) for r in results]
     return Page[CentreIndicators](items=items, next_cursor=next_cursor)

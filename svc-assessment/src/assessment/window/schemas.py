@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from assessment.formulas import Formula
 from assessment.items.schemas import ManualRatingOut
+from assessment.periods.schemas import PeriodKind, PeriodStatus
 
 
 class ClerkOut(BaseModel):
@@ -56,15 +57,15 @@ class WindowFigures(BaseModel):
 
 class WindowMonth(WindowFigures):
     period: str
-    status: str
+    status: PeriodStatus
     status_zh: str
 
 
 class WindowIndicators(WindowFigures):
     period: str
-    period_kind: str
+    period_kind: PeriodKind
     period_kind_zh: str
-    status: str
+    status: PeriodStatus
     status_zh: str
     closed_months: list[str]
 
