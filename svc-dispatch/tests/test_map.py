@@ -3,8 +3,9 @@ counts for a period; early warning (研判预警) once per category, township an
 the configured baseline."""
 
 import datetime as dt
+import json
 
-from dispatch.map.service import spike_pass
+from dispatch.map.service import _encode_features, _features_on_postgres, _open_points, spike_pass
 from dispatch.tickets import rules
 from dispatch.tickets.service import env_of
 from jiceng_shared import demo
@@ -45,6 +46,27 @@ async def test_open_tickets_and_grids_as_geojson_in_scope(desk):
         **{"from": str(today - dt.timedelta(days=1)), "to": str(today + dt.timedelta(days=2))},
     )
     assert counted["by_category"]["public_security_hazard"] >= 1 and counted["total"] >= 1
+
+
+async def test_postgres_writes_the_same_geojson_as_the_portable_encoding(dispatch, desk, clock):
+    """PostgreSQL builds the township map's document itself; SQLite's path shapes rows and encodes
+    them with orjson: both give the same features, properties and key order."""
+    for category in ("public_security_hazard", "street_occupation"):
+        incident = desk.incident(category=category)
+        await desk.report(incident)
+        await desk.ticket_for(incident)
+    now = clock.now() + dt.timedelta(days=60)  # past the handling limit: overdue on both paths
+    for at in (clock.now(), now):
+        points = _open_points(dispatcher, at, township_code=BUFENG, category=None)
+        async with dispatch.ctx.db.transaction() as session:
+            connection = await session.connection()
+            portable = json.loads(_encode_features((await connection.execute(points)).all()))
+            if connection.dialect.name != "postgresql":
+                continue
+            built = json.loads(await _features_on_postgres(connection, points))
+        assert len(portable["features"]) >= 2 and portable["features"][0]["properties"]["deadline"]
+        assert json.dumps(built) == json.dumps(portable)
+    assert any(f["properties"]["overdue"] for f in portable["features"])
 
 
 def test_a_spike_is_three_times_the_same_weekday_mean_and_at_least_the_minimum():
