@@ -5,10 +5,12 @@ the configured baseline."""
 import datetime as dt
 import json
 
+from dispatch.map.models import EarlyWarning
 from dispatch.map.service import _encode_features, _features_on_postgres, _open_points, spike_pass
 from dispatch.tickets import rules
 from dispatch.tickets.service import env_of
 from jiceng_shared import demo
+from jiceng_shared.db import new_id
 from jiceng_shared.testing.plugin import demo_principal, headers_for
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
 
@@ -102,7 +104,34 @@ async def test_a_spike_is_raised_once_and_published(dispatch, desk, clock):
     async with dispatch.ctx.db.transaction() as session:
         assert await spike_pass(session, env_of(dispatch.ctx)) == []
     listed = await get(desk, "/map/warnings", dispatcher)
-    assert [(w["category"], w["area_code"], w["day"]) for w in listed][:1] == [
+    assert [(w["category"], w["area_code"], w["day"]) for w in listed["items"]][:1] == [
         ("environment_pollution", BUFENG, "2026-10-20")
     ]
-    assert await get(desk, "/map/warnings", other) == []
+    assert await get(desk, "/map/warnings", other) == {"items": [], "next_cursor": None}
+
+
+async def test_early_warnings_are_listed_a_page_at_a_time(dispatch, desk):
+    async with dispatch.ctx.db.transaction() as session:
+        for hour, category in enumerate(("street_occupation", "consumer_complaint", "environment_pollution")):
+            raised = dt.datetime(2031, 10, 21, hour, tzinfo=SHANGHAI)  # newer than any other test's
+            session.add(
+                EarlyWarning(
+                    id=new_id(),
+                    category=category,
+                    area_code=BUFENG,
+                    day="2031-10-21",
+                    count=9,
+                    baseline=1.0,
+                    threshold=5.0,
+                    raised_at=raised,
+                )
+            )
+    first = await get(desk, "/map/warnings", dispatcher, limit=2)
+    assert [w["category"] for w in first["items"]] == ["environment_pollution", "consumer_complaint"]
+    rest = await get(desk, "/map/warnings", dispatcher, limit=2, cursor=first["next_cursor"])
+    # the warnings other tests raised come after these
+    assert [w["category"] for w in rest["items"]][:1] == ["street_occupation"]
+    bad = await desk.running.client.get(
+        "/api/dispatch/v1/map/warnings", params={"cursor": "x", "limit": 0}, headers=headers_for(dispatcher)
+    )
+    assert bad.status_code in (400, 422), bad.text

@@ -6,28 +6,18 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
 
 from dispatch.map import service
+from dispatch.map.schemas import WarningOut
 from dispatch.tickets.queries import READ
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, require
 from jiceng_shared.workdays import COUNTY_ZONE
 
 router = APIRouter(prefix="/map", tags=["situational picture"])
 GEOJSON = {"200": {"content": {"application/geo+json": {}}}}
-
-
-class WarningOut(BaseModel):
-    id: str
-    category: str
-    area_code: str
-    day: str
-    count: int
-    baseline: float
-    threshold: float
-    raised_at: dt.datetime
 
 
 @router.get(
@@ -81,12 +71,12 @@ async def stats(
 
 
 @router.get(
-    "/warnings", response_model=list[WarningOut], summary="Early warnings (研判预警) in your scope, newest first"
+    "/warnings", response_model=Page[WarningOut], summary="Early warnings (研判预警) in your scope, newest first"
 )
 async def warnings(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(READ))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[WarningOut]:
-    rows = await service.list_warnings(session, principal, limit=limit)
-    return [WarningOut.model_validate(w, from_attributes=True) for w in rows]
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[WarningOut]:
+    return await service.list_warnings(session, principal, limit=limit, cursor=cursor)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from dispatch.map.models import EarlyWarning
+from dispatch.map.schemas import WarningOut
 from dispatch.tickets import rules
 from dispatch.tickets.enums import TicketStatus
 from dispatch.tickets.models import Ticket, TicketReport
@@ -45,6 +46,7 @@ from jiceng_shared.contracts.dispatch import SpikeDetected
 from jiceng_shared.db import new_id
 from jiceng_shared.identity import Principal
 from jiceng_shared.outbox import emit
+from jiceng_shared.pagination import Page, page_of, paginate
 from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE
 
@@ -321,11 +323,17 @@ async def spike_pass(session: AsyncSession, env: Env) -> list[EarlyWarning]:
     return raised
 
 
-async def list_warnings(session: AsyncSession, principal: Principal, *, limit: int) -> list[EarlyWarning]:
-    stmt = (
-        select(EarlyWarning)
-        .where(scope_filter(principal, READ, EarlyWarning.area_code))
-        .order_by(EarlyWarning.raised_at.desc())
-        .limit(limit)
+async def list_warnings(
+    session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None
+) -> Page[WarningOut]:
+    """Early warnings in the caller's scope, newest first, one page."""
+    stmt = select(EarlyWarning).where(scope_filter(principal, READ, EarlyWarning.area_code))
+    rows = list(
+        (
+            await session.scalars(paginate(stmt, EarlyWarning.raised_at, EarlyWarning.id, limit=limit, cursor=cursor))
+        ).all()
     )
-    return list((await session.scalars(stmt)).all())
+    items, next_cursor = page_of(rows, limit, created="raised_at")
+    return Page[WarningOut](
+        items=[WarningOut.model_validate(w, from_attributes=True) for w in items], next_cursor=next_cursor
+    )
