@@ -101,8 +101,17 @@ async def test_a_spike_is_raised_once_and_published(dispatch, desk, clock):
     async with dispatch.ctx.db.transaction() as session:
         [warning] = await spike_pass(session, env_of(dispatch.ctx))
     assert (warning.count, warning.baseline, warning.threshold) == (5, 1.0, 5.0)
+    # published once, for assessment and the centre's screens
+    [event] = [e["data"] for t, e in await desk.events_of(warning.id) if t == "dispatch.warning.spike"]
+    assert (event["category"], event["township_code"], event["day"], event["count"]) == (
+        "environment_pollution",
+        BUFENG,
+        "2026-10-20",
+        5,
+    )
     async with dispatch.ctx.db.transaction() as session:
         assert await spike_pass(session, env_of(dispatch.ctx)) == []
+    assert len([t for t, _ in await desk.events_of(warning.id) if t == "dispatch.warning.spike"]) == 1
     listed = await get(desk, "/map/warnings", dispatcher)
     assert [(w["category"], w["area_code"], w["day"]) for w in listed["items"]][:1] == [
         ("environment_pollution", BUFENG, "2026-10-20")
