@@ -132,7 +132,8 @@ async def ticket_features(
     """The FeatureCollection of the open tickets, encoded (a township's 10,000 points: performance.md).
 
     On PostgreSQL the database writes the whole document and the service passes its bytes on; on
-    SQLite the rows are shaped into dicts and encoded with orjson. Both write the same JSON."""
+    SQLite the rows are shaped into dicts and encoded with orjson. Both write the same features,
+    keys in the same order (json_agg puts a blank after the comma between two features)."""
     points = _open_points(principal, now, township_code=township_code, category=category)
     # Core, not the ORM's loading: plain columns need none of its identity work
     connection = await session.connection()
