@@ -52,9 +52,10 @@ typescript-tools:
 		test -d tools/typescript/node_modules || (cd tools/typescript && npm ci --no-audit --no-fund --silent); \
 	else echo "npm not found: the TypeScript client test will skip"; fi
 
-## Measure the gateway and loop 1; writes bench/results.json.
+## Measure the gateway and loop 1; writes bench/results.json. One part: make bench ONLY=map
+## (parts: bench/run.py --help; the others keep their figures in results.json).
 bench: venv
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY))
 
 ## Validate deploy/compose.yaml offline (no Docker engine needed).
 compose-check: venv

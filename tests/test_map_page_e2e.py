@@ -62,3 +62,4 @@ async def test_the_map_page_shows_the_demo_grids_and_an_open_ticket(stack, journ
     assert "320971100201001" in dom and "网格" in dom  # the demo grids of Bufeng
     assert "leaflet-interactive" in dom  # the grids drawn as polygons
     assert ticket["number"] in dom  # the open ticket listed under its grid
+    assert "暂无预警" in dom  # the early warnings read (one page of {items}): none in the demo

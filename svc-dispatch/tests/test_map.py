@@ -3,11 +3,14 @@ counts for a period; early warning (研判预警) once per category, township an
 the configured baseline."""
 
 import datetime as dt
+import json
 
-from dispatch.map.service import spike_pass
+from dispatch.map.models import EarlyWarning
+from dispatch.map.service import _encode_features, _features_on_postgres, _open_points, spike_pass
 from dispatch.tickets import rules
 from dispatch.tickets.service import env_of
 from jiceng_shared import demo
+from jiceng_shared.db import new_id
 from jiceng_shared.testing.plugin import demo_principal, headers_for
 from jiceng_shared.workdays import COUNTY_ZONE as SHANGHAI
 
@@ -47,6 +50,27 @@ async def test_open_tickets_and_grids_as_geojson_in_scope(desk):
     assert counted["by_category"]["public_security_hazard"] >= 1 and counted["total"] >= 1
 
 
+async def test_postgres_writes_the_same_geojson_as_the_portable_encoding(dispatch, desk, clock):
+    """PostgreSQL builds the township map's document itself; SQLite's path shapes rows and encodes
+    them with orjson: both give the same features, properties and key order."""
+    for category in ("public_security_hazard", "street_occupation"):
+        incident = desk.incident(category=category)
+        await desk.report(incident)
+        await desk.ticket_for(incident)
+    now = clock.now() + dt.timedelta(days=60)  # past the handling limit: overdue on both paths
+    for at in (clock.now(), now):
+        points = _open_points(dispatcher, at, township_code=BUFENG, category=None)
+        async with dispatch.ctx.db.transaction() as session:
+            connection = await session.connection()
+            portable = json.loads(_encode_features((await connection.execute(points)).all()))
+            if connection.dialect.name != "postgresql":
+                continue
+            built = json.loads(await _features_on_postgres(connection, points))
+        assert len(portable["features"]) >= 2 and portable["features"][0]["properties"]["deadline"]
+        assert json.dumps(built) == json.dumps(portable)
+    assert any(f["properties"]["overdue"] for f in portable["features"])
+
+
 def test_a_spike_is_three_times_the_same_weekday_mean_and_at_least_the_minimum():
     assert rules.spike_baseline([2, 2, 2, 2]) == 2.0
     assert rules.is_spike(6, 2.0) and not rules.is_spike(5, 2.0)
@@ -77,10 +101,46 @@ async def test_a_spike_is_raised_once_and_published(dispatch, desk, clock):
     async with dispatch.ctx.db.transaction() as session:
         [warning] = await spike_pass(session, env_of(dispatch.ctx))
     assert (warning.count, warning.baseline, warning.threshold) == (5, 1.0, 5.0)
+    # published once, for assessment and the centre's screens
+    [event] = [e["data"] for t, e in await desk.events_of(warning.id) if t == "dispatch.warning.spike"]
+    assert (event["category"], event["township_code"], event["day"], event["count"]) == (
+        "environment_pollution",
+        BUFENG,
+        "2026-10-20",
+        5,
+    )
     async with dispatch.ctx.db.transaction() as session:
         assert await spike_pass(session, env_of(dispatch.ctx)) == []
+    assert len([t for t, _ in await desk.events_of(warning.id) if t == "dispatch.warning.spike"]) == 1
     listed = await get(desk, "/map/warnings", dispatcher)
-    assert [(w["category"], w["area_code"], w["day"]) for w in listed][:1] == [
+    assert [(w["category"], w["area_code"], w["day"]) for w in listed["items"]][:1] == [
         ("environment_pollution", BUFENG, "2026-10-20")
     ]
-    assert await get(desk, "/map/warnings", other) == []
+    assert await get(desk, "/map/warnings", other) == {"items": [], "next_cursor": None}
+
+
+async def test_early_warnings_are_listed_a_page_at_a_time(dispatch, desk):
+    async with dispatch.ctx.db.transaction() as session:
+        for hour, category in enumerate(("street_occupation", "consumer_complaint", "environment_pollution")):
+            raised = dt.datetime(2031, 10, 21, hour, tzinfo=SHANGHAI)  # newer than any other test's
+            session.add(
+                EarlyWarning(
+                    id=new_id(),
+                    category=category,
+                    area_code=BUFENG,
+                    day="2031-10-21",
+                    count=9,
+                    baseline=1.0,
+                    threshold=5.0,
+                    raised_at=raised,
+                )
+            )
+    first = await get(desk, "/map/warnings", dispatcher, limit=2)
+    assert [w["category"] for w in first["items"]] == ["environment_pollution", "consumer_complaint"]
+    rest = await get(desk, "/map/warnings", dispatcher, limit=2, cursor=first["next_cursor"])
+    # the warnings other tests raised come after these
+    assert [w["category"] for w in rest["items"]][:1] == ["street_occupation"]
+    bad = await desk.running.client.get(
+        "/api/dispatch/v1/map/warnings", params={"cursor": "x", "limit": 0}, headers=headers_for(dispatcher)
+    )
+    assert bad.status_code in (400, 422), bad.text

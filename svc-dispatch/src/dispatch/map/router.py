@@ -6,29 +6,18 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
-from pydantic_core import to_json
 
 from dispatch.map import service
+from dispatch.map.schemas import WarningOut
 from dispatch.tickets.queries import READ
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, require
 from jiceng_shared.workdays import COUNTY_ZONE
 
 router = APIRouter(prefix="/map", tags=["situational picture"])
 GEOJSON = {"200": {"content": {"application/geo+json": {}}}}
-
-
-class WarningOut(BaseModel):
-    id: str
-    category: str
-    area_code: str
-    day: str
-    count: int
-    baseline: float
-    threshold: float
-    raised_at: dt.datetime
 
 
 @router.get(
@@ -44,11 +33,12 @@ async def tickets(
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     category: str | None = None,
 ) -> Response:
-    collection = await service.ticket_features(
+    document = await service.ticket_features(
         session, principal, ctx.now(), township_code=township_code, category=category
     )
-    # encoded at once (pydantic-core): a township's 10,000 points skip the response-model walk
-    return Response(to_json(collection), media_type="application/geo+json")
+    # encoded already (by PostgreSQL, or orjson on SQLite): a township's 10,000 points skip the
+    # response-model walk
+    return Response(document, media_type="application/geo+json")
 
 
 @router.get("/grids", summary="Grids in your scope as GeoJSON polygons with open and overdue ticket counts")
@@ -81,12 +71,12 @@ async def stats(
 
 
 @router.get(
-    "/warnings", response_model=list[WarningOut], summary="Early warnings (研判预警) in your scope, newest first"
+    "/warnings", response_model=Page[WarningOut], summary="Early warnings (研判预警) in your scope, newest first"
 )
 async def warnings(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(READ))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[WarningOut]:
-    rows = await service.list_warnings(session, principal, limit=limit)
-    return [WarningOut.model_validate(w, from_attributes=True) for w in rows]
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[WarningOut]:
+    return await service.list_warnings(session, principal, limit=limit, cursor=cursor)
