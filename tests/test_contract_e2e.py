@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +144,88 @@ async def test_every_closed_set_has_its_values_and_labels_and_one_route_serves_t
         assert response.json()["grid.IncidentStatus"]["closed"] == "已办结"
     finally:
         await journey.close()
+
+
+# A list is a page: {items, next_cursor}. Open311 answers bare arrays because its spec says so.
+SPEC_MANDATED_ARRAYS = "/open311/"
+
+
+def test_every_list_answers_items_and_next_cursor(contract):
+    bare = []
+    for path, method, operation in _operations(contract):
+        if SPEC_MANDATED_ARRAYS in path:
+            continue
+        for status, response in operation["responses"].items():
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            if status.startswith("2") and schema.get("type") == "array":
+                bare.append(f"{method} {path}")
+    assert bare == []
+
+
+# Names that hold a code from a closed set; a string under one of them without an enum is a status
+# the front end cannot know. The exceptions are free text or codes of an open set, each with why.
+CLOSED_SET_NAME = re.compile(
+    r"(status|state|kind|type|result|outcome|level|decision|channel|source|role|priority|subject|verdict|answer|mode|severity)$"
+)
+OPEN_BY_NATURE = {
+    "ProblemFieldError.type": "the problem's error type URI, RFC 9457",
+    "DeadLetterOut.event_type": "any CloudEvents type a service consumes",
+    "DeadLetterOut.subject": "any NATS subject",
+    "DeliveryOut.event_type": "the event type delivered: stored as sent, even one no longer offered",
+    "TokenRequest.grant_type": "RFC 6749 answers an unknown grant with 400 unsupported_grant_type, not a 422",
+    "AuditOut.subject": "a login name or client id",
+    "AuditOut.resource": "a path",
+    "PersonalAccessOut.subject": "a login name or client id",
+    "PersonalAccessOut.resource": "a path",
+    "MeOut.subject": "the subject id",
+    # roles are the policy tables' data (a county may add one); each comes with role_zh
+    "BindingCreate.role": "a role of the policy tables",
+    "BindingSpec.role": "a role of the policy tables",
+    "BindingOut.role": "a role of the policy tables",
+    "MyBindingOut.role": "a role of the policy tables",
+    "AnswerBody.answer": "the window's written answer",
+    "InquiryCreate.subject": "what the citizen asks about, in their words",
+    "InquiryOut.subject": "what the citizen asks about, in their words",
+    "InquiryDetail.subject": "what the citizen asks about, in their words",
+    "InquiryOut.answer": "the window's written answer",
+    "InquiryDetail.answer": "the window's written answer",
+    "approval__catalogue__schemas__MaterialIn.shared_source": "the catalogue item a shared material comes from",
+    "approval__catalogue__schemas__MaterialOut.shared_source": "the catalogue item a shared material comes from",
+    "AttachmentIn.media_type": "a MIME type",
+    "CaseClose.outcome": "the case's written outcome",
+    "CaseOut.outcome": "the case's written outcome",
+    "CaseDetail.outcome": "the case's written outcome",
+    "PartIn.outcome": "a joint operation part's written outcome",
+    "LeadOut.source": "dispatch's event contract leaves a ticket's source open; a new one must stay readable",
+    "TaskCreate.task_type": "a task code of the county's admission list (data)",
+    "TaskOut.task_type": "a task code of the county's admission list (data)",
+    "AssignmentOut.task_type": "a task code of the county's admission list (data)",
+    "DisputeOut.outcome": "the mediation's written outcome",
+    "DisputeDetail.outcome": "the mediation's written outcome",
+    "IncidentOut.outcome": "the handling's written outcome",
+    "IncidentDetail.outcome": "the handling's written outcome",
+    "Resolve.outcome": "the handling's written outcome",
+    "CallbackOut.channel": "the centre, or the code of the department system that called back",
+    "FeedbackIn.outcome": "the unit's written feedback",
+    "PartFeedbackIn.outcome": "a cooperating unit's written feedback",
+    "PartOut.answer": "a cooperating unit's written answer",
+    "SupervisionAnswerIn.answer": "the addressee's written answer to a supervision order",
+    "SupervisionOrderOut.answer": "the addressee's written answer to a supervision order",
+    "TicketOut.outcome": "the unit's written feedback",
+    "TicketDetail.outcome": "the unit's written feedback",
+    "HotlineStanding.subject": "a unit or township code",
+}
+
+
+def test_every_closed_set_is_an_enum(contract):
+    plain = []
+    for name, schema in contract["components"]["schemas"].items():
+        for prop, spec in schema.get("properties", {}).items():
+            options = spec.get("anyOf", [spec])
+            strings = [o for o in options if o.get("type") == "string"]
+            if not strings or any("$ref" in o or "enum" in o or "const" in o or "format" in o for o in options):
+                continue
+            short = f"{name.rsplit('.', 1)[-1]}.{prop}"
+            if CLOSED_SET_NAME.search(prop) and short not in OPEN_BY_NATURE:
+                plain.append(f"{name}.{prop}")
+    assert plain == []

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel, Field
 
 from gateway.auth.service import Authenticator
+from gateway.iam.schemas import AreaLevel, SubjectKind
 from jiceng_shared.errors import Problem, unauthenticated
 from jiceng_shared.identity import Principal, area_level
 from jiceng_shared.policy import load_policy
@@ -239,7 +240,7 @@ class MyBindingOut(BaseModel):
     role: str
     role_zh: str
     area: str
-    area_level: str
+    area_level: AreaLevel
     dept: str | None
     #: what this binding grants, over its area (and department)
     permissions: list[str]
@@ -248,7 +249,7 @@ class MyBindingOut(BaseModel):
 class MeOut(BaseModel):
     subject: str
     name: str
-    kind: str
+    kind: SubjectKind
     client_id: str | None
     bindings: list[MyBindingOut]
     permissions: list[str]

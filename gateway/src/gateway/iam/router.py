@@ -22,6 +22,7 @@ from gateway.iam.schemas import (
     AdminCreate,
     AdminUpdate,
     AuditOut,
+    AuditOutcome,
     AuditVerificationOut,
     BindingCreate,
     BindingOut,
@@ -90,21 +91,23 @@ def _min_classes(request: Request) -> int:
 
 @router.get(
     "/roles",
-    response_model=list[RoleOut],
-    summary="The roles, the scope levels each is granted at, and what each may do",
+    response_model=Page[RoleOut],
+    summary="The roles, the scope levels each is granted at, and what each may do (one page: the policy's few roles)",
 )
-async def list_roles(_: Annotated[Principal, Depends(require(rules.USER_READ))]) -> list[RoleOut]:
+async def list_roles(_: Annotated[Principal, Depends(require(rules.USER_READ))]) -> Page[RoleOut]:
     policy = _policy()
-    return [
-        RoleOut(
-            name=r.name,
-            label_zh=r.label_zh,
-            scope_levels=list(r.scope_levels),
-            department=r.department,
-            permissions=sorted(policy.role_permissions.get(r.name, ())),
-        )
-        for r in policy.roles.values()
-    ]
+    return Page(
+        items=[
+            RoleOut(
+                name=r.name,
+                label_zh=r.label_zh,
+                scope_levels=list(r.scope_levels),
+                department=r.department,
+                permissions=sorted(policy.role_permissions.get(r.name, ())),
+            )
+            for r in policy.roles.values()
+        ]
+    )
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -441,7 +444,7 @@ async def query_audit(
     subject: Annotated[str | None, Query(description="login name, client id or subject id")] = None,
     resource: Annotated[str | None, Query(description="a path or the start of one", max_length=500)] = None,
     action: str | None = None,
-    outcome: str | None = None,
+    outcome: AuditOutcome | None = None,
     request_id: str | None = None,
     since: Annotated[dt.datetime | None, Query(description="from this time (inclusive, RFC 3339)")] = None,
     until: Annotated[dt.datetime | None, Query(description="before this time (RFC 3339)")] = None,

@@ -6,7 +6,40 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiceng_shared.enums import LabelledEnum
+
 AreaCode = Field(pattern=r"^\d{12}$", description="12-digit division code (county or township)")
+
+
+class SubjectKind(LabelledEnum):
+    """Who holds a binding or a token: a person, or a department's system (client credentials)."""
+
+    USER = ("user", "人员")
+    CLIENT = ("client", "系统")
+
+
+class AreaLevel(LabelledEnum):
+    """The level of the area a binding is granted at (from the code's shape)."""
+
+    COUNTY = ("county", "县（区）")
+    TOWNSHIP = ("township", "乡镇（街道）")
+    VILLAGE = ("village", "村（社区）")
+    GRID = ("grid", "网格")
+
+
+class AuditOutcome(LabelledEnum):
+    """How an audited action ended (a write is on file as started before it is forwarded)."""
+
+    SUCCESS = ("success", "成功")
+    FAILURE = ("failure", "失败")
+    DENIED = ("denied", "拒绝")
+    THROTTLED = ("throttled", "限流")
+    REVOKED = ("revoked", "已吊销")
+    STARTED = ("started", "已受理")
+    COMPLETED = ("completed", "已完成")
+    REPLAYED = ("replayed", "重复请求，重放应答")
+
+
 ScopeCode = Field(pattern=r"^(\d{12}|\d{15})$", description="area code: county, township, village/community or grid")
 
 
@@ -24,11 +57,11 @@ class BindingCreate(BindingSpec):
 class BindingOut(BaseModel):
     id: str
     subject_id: str
-    subject_kind: str
+    subject_kind: SubjectKind
     role: str
     role_zh: str
     area: str
-    area_level: str
+    area_level: AreaLevel
     dept: str | None
     granted_by: str | None
     created_at: dt.datetime
@@ -180,7 +213,7 @@ class AuditOut(BaseModel):
     id: str
     at: dt.datetime
     action: str
-    outcome: str
+    outcome: AuditOutcome
     subject: str | None
     subject_id: str | None
     on_behalf_of: str | None
@@ -222,7 +255,7 @@ class PersonalAccessOut(BaseModel):
 
     at: dt.datetime
     action: str
-    outcome: str
+    outcome: AuditOutcome
     subject: str | None
     on_behalf_of: str | None
     client_id: str | None

@@ -55,10 +55,12 @@ def _wake(request: Request) -> None:
 
 
 @router.get(
-    "/event-types", response_model=list[EventTypeOut], summary="The event types a department system may subscribe to"
+    "/event-types",
+    response_model=Page[EventTypeOut],
+    summary="The event types a department system may subscribe to (one page: the few there are)",
 )
-async def list_event_types(_: Subscriber) -> list[EventTypeOut]:
-    return [EventTypeOut(type=t, label_zh=t.label_zh) for t in EventType]
+async def list_event_types(_: Subscriber) -> Page[EventTypeOut]:
+    return Page(items=[EventTypeOut(type=t, label_zh=t.label_zh) for t in EventType])
 
 
 @router.post(
