@@ -17,6 +17,12 @@ and looked up through a keyed hash.
   like the encryption key: make the new key current and the old one previous, run ``reencrypt``
   (which also recomputes every look-up hash under the current key, :func:`rehash`), then drop the
   previous key.
+- A column declared ``Encrypted(subject="id_number")`` (or ``"phone"``, ``"name"``) identifies the
+  person the row is about: every value of it decrypted or written while a request is answered is
+  noted, and
+  :class:`DisclosureMiddleware` hands them to the gateway in the internal response header
+  ``x-jiceng-data-subjects``; the gateway keeps only their keyed hashes in the audit entry of a
+  full-record read or a write and drops the header (the person's access record, 个人信息查阅).
 - A list or a mapping (special-group membership, a history entry) is stored as encrypted JSON
   (:class:`EncryptedJSON`); an index over a small closed set of codes (the special groups) holds
   their keyed hashes (:func:`code_hash`), rehashed through the same code list.
@@ -29,6 +35,7 @@ import binascii
 import json
 import os
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,6 +198,68 @@ def code_of(column: Any, namespace: str, codes: Iterable[str]) -> ColumnElement[
     return case({h: code for code in codes for h in lookups(f"{namespace}:{code}")}, value=column, else_=None)
 
 
+#: the kinds of identifier a person is known by across services (``Encrypted(subject=...)``)
+SUBJECT_KINDS = ("id_number", "phone", "name")
+#: the internal response header carrying the persons whose data a response disclosed
+SUBJECT_HEADER = "x-jiceng-data-subjects"
+#: at most this many persons are named per response (a full record names one or two)
+MAX_SUBJECTS = 20
+
+_disclosed: ContextVar[list[tuple[str, str]] | None] = ContextVar("personal_data_disclosed", default=None)
+
+
+def _note(kind: str, value: str) -> None:
+    noted = _disclosed.get()
+    if noted is not None and len(noted) < MAX_SUBJECTS and (kind, value) not in noted and value.strip():
+        noted.append((kind, value))
+
+
+def encode_subjects(subjects: Iterable[tuple[str, str]]) -> str:
+    """The header value: base64url of the JSON pairs (names are not Latin-1)."""
+    text = json.dumps([list(s) for s in subjects], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def decode_subjects(header: str) -> list[tuple[str, str]]:
+    """The pairs of a header value; nothing for a malformed one (the audit entry is still written)."""
+    try:
+        pairs = json.loads(base64.urlsafe_b64decode(header.encode()))
+        return [(str(k), str(v)) for k, v in pairs if k in SUBJECT_KINDS][:MAX_SUBJECTS]
+    except (ValueError, TypeError, binascii.Error):
+        return []
+
+
+def subject_hash(kind: str, value: str) -> str:
+    """The keyed hash a person's identifier is recorded under in the audit log."""
+    return lookup(f"person:{kind}:{value}")
+
+
+class DisclosureMiddleware:
+    """ASGI: collects the persons whose encrypted identifiers the request decrypted and names them in
+    :data:`SUBJECT_HEADER` (for the gateway's audit entry; the gateway never forwards it)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        noted: list[tuple[str, str]] = []
+        token = _disclosed.set(noted)
+
+        async def send_naming(message: Any) -> None:
+            if message["type"] == "http.response.start" and noted:
+                header = (SUBJECT_HEADER.encode(), encode_subjects(noted).encode())
+                message = {**message, "headers": [*message.get("headers", []), header]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_naming)
+        finally:
+            _disclosed.reset(token)
+
+
 class Encrypted(TypeDecorator[str]):
     """A string column stored encrypted (see the module). Never compare it in SQL: compare its
     lookup column, or decrypt after loading."""
@@ -198,15 +267,29 @@ class Encrypted(TypeDecorator[str]):
     impl = String
     cache_ok = True
 
-    def __init__(self, length: int = 255) -> None:
-        """``length``: of the stored text, about 4/3 × (the value's UTF-8 bytes + 28) + 30."""
+    def __init__(self, length: int = 255, subject: str | None = None) -> None:
+        """``length``: of the stored text, about 4/3 × (the value's UTF-8 bytes + 28) + 30;
+        ``subject``: the kind of identifier of the person the row is about (:data:`SUBJECT_KINDS`),
+        noted when a request decrypts it."""
+        if subject is not None and subject not in SUBJECT_KINDS:
+            raise ValueError(f"subject: one of {SUBJECT_KINDS}")
         super().__init__(length)
+        self.subject = subject
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
-        return None if value is None else cipher().encrypt(value)
+        if value is None:
+            return None
+        if self.subject is not None:  # written: the person's data changes
+            _note(self.subject, value)
+        return cipher().encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        return None if value is None else cipher().decrypt(value)
+        if value is None:
+            return None
+        plain = cipher().decrypt(value)
+        if self.subject is not None:
+            _note(self.subject, plain)
+        return plain
 
 
 class EncryptedJSON(TypeDecorator[Any]):

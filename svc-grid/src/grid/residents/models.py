@@ -30,9 +30,9 @@ class Resident(Base):
     name: Mapped[str] = mapped_column(String(50))
     #: resident identity card number (GB 11643), 18 characters: encrypted at rest (SM4), found by
     #: its keyed hash (jiceng_shared.personaldata)
-    id_number: Mapped[str] = mapped_column(Encrypted())
+    id_number: Mapped[str] = mapped_column(Encrypted(subject="id_number"))
     id_number_hash: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(Encrypted())
+    phone: Mapped[str | None] = mapped_column(Encrypted(subject="phone"))
     address: Mapped[str] = mapped_column(String(200))
     #: household register number (户号); members of one household share it
     household_no: Mapped[str] = mapped_column(String(30), index=True)
