@@ -294,8 +294,9 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     app.add_api_route("/healthz", _healthz, include_in_schema=False)
     app.add_api_route("/readyz", _readyz, include_in_schema=False)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
-    # inside the authentication: an unauthenticated caller learns nothing but 401
+    # innermost: names the persons the answer is about, for the gateway's audit entry
     app.add_middleware(DisclosureMiddleware)
+    # inside the authentication: an unauthenticated caller learns nothing but 401
     app.add_middleware(BadCharactersGuard)
     app.add_middleware(InternalAuthMiddleware, verifier=InternalTokenVerifier(settings.internal_public_key))
     app.add_middleware(ObservabilityMiddleware, service=f"svc-{spec.name}")
