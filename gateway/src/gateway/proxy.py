@@ -375,7 +375,9 @@ class Proxy:
                 scope["method"], url, headers=self._headers(scope, principal), data=body or None, allow_redirects=False
             ) as upstream:
                 UPSTREAM_LATENCY.labels(route.service).observe(loop.time() - started)
-                subjects = data_subjects(upstream.headers.get(SUBJECT_HEADER))
+                # hashed only for the entries that keep them: a full record's reading, a write
+                audited = route.audit is not None or scope["method"] not in READ_METHODS
+                subjects = data_subjects(upstream.headers.get(SUBJECT_HEADER)) if audited else None
                 scope.setdefault("state", {})["data_subjects"] = subjects
                 if route.audit and 200 <= upstream.status < 300:
                     # the record's body leaves only once its reading is on file
