@@ -834,12 +834,13 @@ async def summons_for(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
     """A summons of the caller's unit (the township's police station for a caller without one)."""
     unit = staff_unit(p, "dispatch.summons.answer", t) or f"{t.code}:psb"
     ticket = await fresh_ticket(ctx, t, "neighbour_dispute")
-    [made] = await ctx.call(
+    issued = await ctx.call(
         f"dispatcher.{t.slug}",
         "POST",
         f"/api/dispatch/v1/tickets/{ticket['id']}/summons",
         json={"unit_codes": [unit], "purpose": MATRIX},
     )
+    [made] = issued["items"]
     return {"summons_id": made["id"]}, made["area_code"], made["dept"]
 
 
@@ -864,7 +865,7 @@ async def cooperating_part(ctx: Ctx, t: demo.Township, p: Principal) -> Scoped:
             "departments": [{"unit_code": unit, "task": MATRIX}],
         },
     )
-    part = next(x for x in parts if x["unit_code"] == unit)
+    part = next(x for x in parts["items"] if x["unit_code"] == unit)
     return {"ticket_id": ticket["id"], "part_id": part["id"]}, ticket["area_code"], unit.split(":")[1]
 
 

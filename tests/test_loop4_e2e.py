@@ -51,7 +51,7 @@ async def _summon_and_miss(journey, stack, ticket, path):
         {"unit_codes": [NRP, PSB], "purpose": "违法建设现场联合处置", "respond_within_minutes": 1},
         status=201,
     )
-    by_unit = {s["unit_code"]: s for s in summons}
+    by_unit = {s["unit_code"]: s for s in summons["items"]}
     # the summoned department sees the ticket and its summons
     seen = await journey.get("dept_staff.nrp", path)
     assert seen.status_code == 200 and {s["unit_code"] for s in seen.json()["summons"]} == {NRP, PSB}

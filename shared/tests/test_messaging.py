@@ -9,6 +9,7 @@ and replay once fixed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import nats
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from jiceng_shared.bus import EventBus
 from jiceng_shared.events import CloudEvent, build_event, nats_subject
 from jiceng_shared.outbox import OutboxRelay, emit
+from jiceng_shared.service import ServiceSpec
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
 from jiceng_shared.testing.tiny import BROKEN, Note, NoteWritten, create_tables, spec
 
@@ -239,3 +241,30 @@ async def test_each_consumers_jetstream_backlog_is_a_prometheus_gauge(svc):
 
 async def _count_at_least(svc, text: str, n: int) -> bool:
     return await _count(svc, text) >= n
+
+
+async def test_each_processs_outbox_backlog_is_a_prometheus_gauge_beside_the_jetstream_ones(service_runner):
+    # a process of its own name (its gauge is not the shared module service's) that cannot reach
+    # NATS: what it writes stays in its outbox, and /metrics counts it
+    def lonely() -> ServiceSpec:
+        return dataclasses.replace(spec(), name="outboxgauge")
+
+    async with service_runner(
+        lonely, wait_for_nats=False, migrate_on_start=False, nats_url="nats://127.0.0.1:1", outbox_poll_seconds=0.1
+    ) as down:
+        await create_tables(down.ctx)
+        async with down.ctx.db.transaction() as session:
+            for i in range(2):
+                await emit(
+                    session, NoteWritten(note_id=f"g{i}", text="gauge"), subject=f"g{i}", township="320971100000"
+                )
+
+        async def scraped() -> str | None:
+            text = (await down.client.get("/metrics")).text
+            return text if 'jiceng_outbox_pending{service="outboxgauge"} 2.0' in text else None
+
+        metrics = await eventually(scraped)
+        assert 'jiceng_outbox_backlog{service="outboxgauge"} 1.0' in metrics
+        # the JetStream backlog gauges are exported by the same process
+        assert "# TYPE jiceng_consumer_pending gauge" in metrics
+        assert "# TYPE jiceng_consumer_ack_pending gauge" in metrics

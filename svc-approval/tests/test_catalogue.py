@@ -90,6 +90,16 @@ async def test_bad_catalogue_input_names_every_problem(approval):
     assert again.status_code == 409 and again.json()["code"] == "item_exists"
 
 
+async def test_an_unknown_kind_or_requirement_is_refused_naming_each_field(approval):
+    body = item("bad_enums", kind="urgent")
+    body["materials"][0]["requirement"] = "maybe"
+    before = await count(approval, CatalogueItem)
+    response = await approval.client.post(f"{API}/catalogue/items", json=body, headers=as_(ADMIN))
+    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+    assert {e["field"] for e in response.json()["errors"]} == {"kind", "materials.0.requirement"}
+    assert await count(approval, CatalogueItem) == before
+
+
 async def test_a_new_version_never_changes_an_accepted_application(approval, clock):
     clock.set(dt.datetime(2026, 11, 16, 10, tzinfo=dt.UTC))
     created = await approval.client.post(f"{API}/catalogue/items", json=item("versioned_item"), headers=as_(ADMIN))

@@ -70,7 +70,7 @@ async def test_a_joint_action_brings_a_squad_and_n_departments_each_with_its_tas
     }
     response = await desk.post(f"/tickets/{ticket['id']}/joint-action", body, dispatcher)
     assert response.status_code == 201, response.text
-    parts = {p["unit_code"]: p for p in response.json()}
+    parts = {p["unit_code"]: p for p in response.json()["items"]}
     assert parts[f"{BUFENG}:cle"]["role"] == "squad" and parts[f"{COUNTY}:nrp"]["role"] == "department"
     seen = await desk.get(ticket["id"], nrp)
     assert seen["timeline"][-1]["kind"] == "joint_action" and len(seen["parts"]) == 3

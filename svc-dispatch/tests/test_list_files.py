@@ -61,7 +61,11 @@ async def get(desk, path: str, who=admin, **params):
 async def outbox_events(desk, event_type: str) -> list[dict]:
     outbox = desk.running.ctx.db.infra.outbox
     async with desk.running.ctx.db.session() as session:
-        rows = (await session.execute(select(outbox.c.envelope).where(outbox.c.type == event_type))).all()
+        rows = (
+            await session.execute(
+                select(outbox.c.envelope).where(outbox.c.type == event_type).order_by(outbox.c.created_at)
+            )
+        ).all()
     return [json.loads(r.envelope) for r in rows]
 
 
@@ -246,3 +250,13 @@ def test_a_county_list_file_with_bad_rows_stops_the_seed_naming_the_file_and_row
     assert f"{path}: rows.3.item_code: duplicate_item" in message
     assert f"{path}: rows.3.category: duplicate_category" in message
     assert len(county_list_entries(DEMO_LIST, categories=categories, functional=set())) == len(demo_table()) - 1
+
+
+async def test_a_version_beyond_a_database_integer_is_a_422_on_every_route_that_takes_one(desk):
+    largest = 2**31 - 1
+    for path in ("/responsibilities", "/responsibilities/export.csv", "/responsibilities/export.xlsx"):
+        unknown = await get(desk, path, version=largest)
+        assert unknown.status_code == 404, (path, unknown.text)  # the largest is a version that could exist
+        beyond = await get(desk, path, version=largest + 1)
+        assert beyond.status_code == 422, (path, beyond.text)
+        assert [e["field"] for e in beyond.json()["errors"]] == ["version"]

@@ -193,3 +193,12 @@ async def test_a_list_giving_a_department_matter_to_a_township_organ_is_refused_
         "/responsibilities", {"entries": bad["entries"][2:3]}, demo_principal("dispatcher.bufeng")
     )
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+
+
+async def test_an_unknown_unit_kind_is_refused_naming_the_field_and_nothing_is_written(desk):
+    before = await desk.counts()
+    body = {"entries": [{"category": "street_occupation", "primary": {"kind": "village_office", "dept": "cle"}}]}
+    response = await desk.post("/responsibilities", body, admin)
+    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in response.json()["errors"]] == ["entries.0.primary.kind"]
+    assert await desk.counts() == before

@@ -28,7 +28,7 @@ async def summon(desk, ticket: dict, **overrides) -> list[dict]:
     body = {"unit_codes": [f"{COUNTY}:nrp", f"{BUFENG}:psb"], "purpose": "违法建设现场联合处置"} | overrides
     response = await desk.post(f"/tickets/{ticket['id']}/summons", body, dispatcher)
     assert response.status_code == 201, response.text
-    return response.json()
+    return response.json()["items"]
 
 
 async def test_two_departments_are_summoned_one_answers_one_misses(dispatch, desk, clock):
@@ -117,7 +117,7 @@ async def test_only_the_centre_or_the_leader_summons_and_only_the_summoned_unit_
     assert other.status_code == 404
     response = await desk.post(f"/tickets/{ticket['id']}/summons", body, leader)
     assert response.status_code == 201
-    [s] = response.json()
+    [s] = response.json()["items"]
     # the county's natural-resources staff do not see a summons of the police station
     wrong = await desk.post(f"/summons/{s['id']}/answer", {"arrived": True, "action": "x"}, nrp)
     assert wrong.status_code == 404

@@ -60,6 +60,17 @@ async def test_a_ticket_assigned_to_the_enforcement_office_becomes_a_lead(enforc
     assert event.data["item_code"] == "ZF-CG-001"
 
 
+async def test_a_lead_from_a_ticket_the_centre_registered_carries_the_chinese_label_of_its_source(enforcement):
+    payload = assignment("street_occupation").model_copy(update={"source": "centre"})
+    await enforcement.publish(payload, subject=payload.ticket_id, township=BUFENG)
+
+    async def arrived():
+        return await lead_of_ticket(enforcement, payload.ticket_id)
+
+    lead = await eventually(arrived)
+    assert (lead["source"], lead["source_zh"]) == ("centre", "指挥中心登记（指挥中心派遣）")
+
+
 async def test_the_same_assignment_delivered_twice_and_a_reassignment_still_make_one_lead(enforcement):
     payload = assignment("street_occupation")
     event = build_event(payload, source="/svc-dispatch", subject=payload.ticket_id, township=BUFENG)

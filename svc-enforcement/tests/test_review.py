@@ -121,3 +121,21 @@ async def test_only_a_reviewer_with_a_valid_legal_qualification_reviews(enforcem
     )
     assert renewed.status_code == 200 and renewed.json()["valid_until"] is None
     assert (await post(enforcement, f"/cases/{case['id']}/legal-review", PASSED, reviewer)).status_code == 201
+
+
+async def test_an_unknown_review_outcome_or_party_kind_is_refused_naming_the_field(enforcement, new_case):
+    case = await new_case()
+    submitted = await post(enforcement, f"/cases/{case['id']}/legal-review/submit", None)
+    assert submitted.status_code == 200, submitted.text
+    before = await count_rows(enforcement, RecordEntry)
+    refused = await post(enforcement, f"/cases/{case['id']}/legal-review", PASSED | {"outcome": "approved"}, REVIEWER)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in refused.json()["errors"]] == ["outcome"]
+    assert await count_rows(enforcement, RecordEntry) == before
+    notice = await post(
+        enforcement,
+        f"/cases/{case['id']}/rights-notice",
+        {"party": {"kind": "company", "name": "某公司"}, "penalty": "fine", "fine_yuan": 500} | FACTS,
+    )
+    assert notice.status_code == 422
+    assert [e["field"] for e in notice.json()["errors"]] == ["party.kind"]

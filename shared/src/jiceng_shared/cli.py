@@ -78,6 +78,10 @@ SERVER_OPTIONS: dict[str, Any] = {
     "timeout_graceful_shutdown": 10,
     "factory": True,
     "proxy_headers": False,
+    # an idle keep-alive connection is closed by the client, never under it: uvicorn's default (5 s)
+    # equals httpx's pool expiry and is below aiohttp's (the gateway's, 15 s), so a request sent on
+    # a connection the server was closing at that instant failed with "Server disconnected"
+    "timeout_keep_alive": 75,
 }
 
 

@@ -134,7 +134,7 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
-        await self.bus.wait_ready()
+        await self._wait_for_bus()
         loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
@@ -216,6 +216,23 @@ class OutboxRelay:
                 return False
             if seen < self.batch_size:
                 return True
+
+    async def _wait_for_bus(self) -> None:
+        """Wait until NATS answers, counting the unsent rows meanwhile: the outbox backlog gauge
+        matters most while nothing can be published (a process that starts with NATS down)."""
+        ready = asyncio.ensure_future(self.bus.wait_ready())
+        try:
+            while not ready.done():
+                await asyncio.wait({ready}, timeout=self.poll_seconds)
+                if not ready.done():
+                    BACKLOG.labels(self.service).set(1)
+                    try:
+                        await self._update_pending_gauge()
+                    except Exception as exc:  # the tables may not exist yet (migrations run later)
+                        log.debug("outbox not counted yet", extra={"error": repr(exc)})
+            await ready
+        finally:
+            ready.cancel()
 
     async def _update_pending_gauge(self) -> None:
         async with self.db.session() as session:

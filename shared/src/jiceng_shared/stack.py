@@ -200,11 +200,17 @@ def seed_journeys_once(stack: Stack, data_dir: Path, password: str, env: dict[st
     """The demo county's history (jiceng_shared.journeys), driven through the gateway the first
     time the platform runs on this data directory; ``JICENG_DEMO_JOURNEYS=false`` skips it."""
     marker = data_dir / "journeys.done"
-    if marker.exists() or env.get("JICENG_DEMO_JOURNEYS", "true").lower() == "false" or env.get("JICENG_COUNTY_DIR"):
+    # a county of its own (JICENG_COUNTY_DIR or JICENG_COUNTY_FILE) gets no demo history
+    own_county = env.get("JICENG_COUNTY_DIR") or env.get("JICENG_COUNTY_FILE")
+    if marker.exists() or env.get("JICENG_DEMO_JOURNEYS", "true").lower() == "false" or own_county:
         return
     from jiceng_shared.journeys import seed_journeys
 
-    print("Seeding the demo journeys (an incident closed, a case under way, applications, a bad rating)...", flush=True)
+    print(
+        "Seeding the demo journeys (incidents closed and overdue, a hotline call, applications, a bad rating,"
+        " a summons)...",
+        flush=True,
+    )
     try:
         done = seed_journeys(stack.url("gateway"), password)
     except Exception as exc:  # the platform runs without them; the next start tries again

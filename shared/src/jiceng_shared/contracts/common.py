@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+#: the kinds of handling unit; a column holding a unit's kind is typed with it
+UnitKindValue = Literal["township_office", "stationed_office", "county_department"]
+
 
 class GeoPoint(BaseModel):
     """A GeoJSON point, ``[longitude, latitude]`` in WGS-84."""
@@ -24,4 +27,4 @@ class UnitRef(BaseModel):
     area_code: str
     dept: str
     name: str
-    kind: Literal["township_office", "stationed_office", "county_department"]
+    kind: UnitKindValue

@@ -122,6 +122,10 @@ class SquadRegistered(EventPayload):
     registered_at: dt.datetime
 
 
+#: the kinds of enforcement squad; a column holding a squad's kind is typed with it
+SquadKindValue = Literal["township", "stationed"]
+
+
 class JointOperationCompleted(EventPayload):
     """A 1+1+N joint operation done: one ticket, one squad, N departments, each part recorded."""
 
@@ -132,7 +136,7 @@ class JointOperationCompleted(EventPayload):
     ticket_id: str
     township_code: str
     squad_id: str
-    squad_kind: Literal["township", "stationed"]
+    squad_kind: SquadKindValue
     township_weight_percent: int
     county_weight_percent: int
     departments: list[str]

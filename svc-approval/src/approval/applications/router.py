@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from approval.applications import backoffice, common, rules, service
-from approval.applications.models import Application, ApplicationMaterial, Notice, Receipt
+from approval.applications import backoffice, common, queries, service
+from approval.applications.models import Application
 from approval.applications.schemas import (
+    ApplicationChannel,
     ApplicationCompletedOut,
     ApplicationDetail,
     ApplicationOut,
     ApplicationReceived,
+    ApplicationStatus,
     DecisionBody,
     ExtensionCreate,
     ExtensionDecision,
-    ExtensionOut,
     HandoutBody,
-    MaterialOut,
     NonAcceptanceBody,
     NoteCreate,
     NoticeCreate,
-    NoticeItemOut,
-    NoticeOut,
     PauseCreate,
-    PauseOut,
     ProxyApplicationCreate,
-    ReceiptOut,
-    StepOut,
     SupplementBody,
     ViolationOut,
     WindowApplicationCreate,
 )
-from approval.catalogue.rules import KIND_LABELS
 from approval.deps import if_match, set_etag, window_env
 from jiceng_shared.identity import Principal
-from jiceng_shared.masking import mask_id_number
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
@@ -45,124 +38,10 @@ router = APIRouter(tags=["applications"])
 IfMatch = Annotated[int | None, Depends(if_match)]
 
 
-def application_out(app: Application, model: type[ApplicationOut] = ApplicationOut, **extra: object) -> ApplicationOut:
-    """The application as lists show it (ID number masked); ``model`` and ``extra`` make the fuller
-    answers, which add the full ID number themselves."""
-    data = {name: getattr(app, name) for name in ApplicationOut.model_fields if hasattr(app, name)}
-    data["applicant_id_number_masked"] = mask_id_number(app.applicant_id_number)
-    return model(
-        **data,
-        kind_zh=KIND_LABELS[app.kind],
-        channel_zh=rules.CHANNEL_LABELS[app.channel],
-        green_channel_zh=rules.GREEN_CHANNEL_LABELS.get(app.green_channel or ""),
-        status_zh=rules.STATUS_LABELS[app.status],
-        outcome_zh=rules.OUTCOME_LABELS.get(app.outcome or ""),
-        paused=app.paused_since is not None,
-        **extra,
-    )
-
-
-def material_out(m: ApplicationMaterial) -> MaterialOut:
-    return MaterialOut(
-        code=m.code,
-        name=m.name,
-        requirement=m.requirement,
-        present=m.present,
-        defect=m.defect,
-        supplied_at=m.supplied_at,
-    )
-
-
-def notice_out(n: Notice) -> NoticeOut:
-    return NoticeOut(
-        id=n.id,
-        number=n.number,
-        sequence=n.sequence,
-        issued_at=n.issued_at,
-        in_time=n.in_time,
-        issued_by_name=n.issued_by_name,
-        items=[NoticeItemOut(**i, problem_zh=rules.PROBLEM_LABELS[i["problem"]]) for i in n.items],
-    )
-
-
-def receipt_out(r: Receipt) -> ReceiptOut:
-    return ReceiptOut(
-        kind=r.kind,
-        kind_zh=rules.RECEIPT_LABELS[r.kind],
-        number=r.number,
-        issued_at=r.issued_at,
-        issued_on=r.issued_on,
-        content=r.content,
-    )
-
-
-def detail_out(
-    d: service.Detail, model: type[ApplicationDetail] = ApplicationDetail, **extra: object
-) -> ApplicationDetail:
-    app = d.app
-    return application_out(  # type: ignore[return-value]
-        app,
-        model,
-        applicant_id_number=app.applicant_id_number,
-        applicant_phone=app.applicant_phone,
-        decision_reasons=app.decision_reasons,
-        appeal_route=app.appeal_route,
-        non_acceptance_reason=app.non_acceptance_reason,
-        delivery=app.delivery,
-        materials=[material_out(m) for m in d.materials],
-        notices=[notice_out(n) for n in d.notices],
-        receipts=[receipt_out(r) for r in d.receipts],
-        timeline=[
-            StepOut(
-                at=s.at,
-                action=s.action,
-                status=s.status,
-                status_zh=rules.STATUS_LABELS[s.status],
-                note=s.note,
-                public=s.public,
-                actor_name=s.actor_name,
-            )
-            for s in d.steps
-        ],
-        pauses=[
-            PauseOut(
-                id=p.id,
-                reason=p.reason,
-                reason_zh=rules.PAUSE_REASONS[p.reason],
-                note=p.note,
-                started_at=p.started_at,
-                ended_at=p.ended_at,
-                workdays=p.workdays,
-            )
-            for p in d.pauses
-        ],
-        extensions=[
-            ExtensionOut(
-                **{k: getattr(e, k) for k in ExtensionOut.model_fields if k != "status_zh"},
-                status_zh=rules.EXTENSION_LABELS[e.status],
-            )
-            for e in d.extensions
-        ],
-        violations=[ViolationOut.model_validate(v, from_attributes=True) for v in d.violations],
-        **extra,
-    )
-
-
-def received_out(r: service.Received) -> ApplicationReceived:
-    return application_out(  # type: ignore[return-value]
-        r.app,
-        ApplicationReceived,
-        applicant_id_number=r.app.applicant_id_number,
-        materials=[material_out(m) for m in r.materials],
-        notices=[notice_out(r.notice)] if r.notice else [],
-        check_code=r.check_code,
-    )
-
-
 async def _detail(
     session: AsyncSession, app: Application, response: Response, principal: Principal
 ) -> ApplicationDetail:
-    out = detail_out(await service.detail_of(session, app, principal))
+    out = queries.detail_out(await service.detail_of(session, app, principal), ApplicationDetail)
     set_etag(response, out.version)
     return out
 
@@ -183,7 +62,7 @@ async def receive(
     received = await service.receive_at_window(session, principal, body, window_env(ctx))
     response.headers["Location"] = f"{ctx.spec.api_prefix}/applications/{received.app.id}"
     set_etag(response, received.app.version)
-    return received_out(received)
+    return queries.received_out(received)
 
 
 @router.post(
@@ -202,18 +81,18 @@ async def submit_proxy(
     received = await service.submit_proxy(session, principal, body, window_env(ctx))
     response.headers["Location"] = f"{ctx.spec.api_prefix}/applications/{received.app.id}"
     set_etag(response, received.app.version)
-    return received_out(received)
+    return queries.received_out(received)
 
 
 @router.get("/applications", response_model=Page[ApplicationOut], summary="Applications in your scope, newest first")
 async def list_applications(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(common.READ))],
-    status: Literal["received", "awaiting_materials", "accepted", "decided", "completed", "not_accepted"] | None = None,
+    status: ApplicationStatus | None = None,
     item_code: str | None = None,
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     competent_area_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    channel: Literal["window", "proxy"] | None = None,
+    channel: ApplicationChannel | None = None,
     overdue: bool | None = None,
     priority: bool | None = None,
     cross_township: bool | None = None,
@@ -241,7 +120,9 @@ async def list_applications(
         correlation_id=correlation_id,
     )
     items, next_cursor = page_of(rows, limit)
-    return Page[ApplicationOut](items=[application_out(a) for a in items], next_cursor=next_cursor)
+    return Page[ApplicationOut](
+        items=[queries.application_out(a, ApplicationOut) for a in items], next_cursor=next_cursor
+    )
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationDetail, summary="One application, all of it")
@@ -251,7 +132,7 @@ async def get_application(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(common.READ))],
 ) -> ApplicationDetail:
-    out = detail_out(await service.get_detail(session, principal, application_id))
+    out = queries.detail_out(await service.get_detail(session, principal, application_id), ApplicationDetail)
     set_etag(response, out.version)
     return out
 
@@ -371,9 +252,11 @@ async def handout(
     principal: Annotated[Principal, Depends(require(common.HANDOUT))],
 ) -> ApplicationCompletedOut:
     app, rating_code = await backoffice.handout(session, principal, application_id, body, version, window_env(ctx))
-    out = detail_out(await service.detail_of(session, app, principal), ApplicationCompletedOut, rating_code=rating_code)
+    out = queries.detail_out(
+        await service.detail_of(session, app, principal), ApplicationCompletedOut, rating_code=rating_code
+    )
     set_etag(response, out.version)
-    return out  # type: ignore[return-value]
+    return out
 
 
 @router.post(

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from approval.catalogue.schemas import ItemKind
 from jiceng_shared.enums import LabelledEnum
 
 AreaCode = Field(pattern=r"^\d{12}(\d{3})?$")
@@ -55,9 +56,21 @@ class ReceiptKind(LabelledEnum):
     DECISION = "decision", "决定书"
 
 
+class ApplicantKind(LabelledEnum):
+    PERSON = "person", "自然人"
+    ENTERPRISE = "enterprise", "法人或者其他组织"
+
+
+class ViolationKind(LabelledEnum):
+    """How a clerk broke the one-time-notice rule (一次性告知), the refused attempt kept."""
+
+    MATERIAL_WAS_PRESENT = "material_was_present", "首次审查时已齐全合格的材料又要求补正"
+    NOT_IN_FIRST_NOTICE = "not_in_first_notice", "要求补正一次性告知书未列明的材料"
+
+
 class ApplicantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["person", "enterprise"] = "person"
+    kind: ApplicantKind = ApplicantKind.PERSON
     name: str = Field(min_length=1, max_length=100)
     id_number: str = Field(pattern=r"^[0-9A-Z]{15,18}$", description="resident ID or unified social credit code")
     phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
@@ -257,7 +270,7 @@ class ExtensionOut(BaseModel):
 class ViolationOut(BaseModel):
     id: str
     application_id: str
-    kind: str
+    kind: ViolationKind
     clerk_id: str
     clerk_username: str | None
     clerk_name: str
@@ -272,12 +285,12 @@ class ApplicationOut(BaseModel):
     item_code: str
     item_version: int
     item_name: str
-    kind: str
+    kind: ItemKind
     kind_zh: str
     limit_workdays: int | None
     channel: ApplicationChannel
     channel_zh: str
-    applicant_kind: str
+    applicant_kind: ApplicantKind
     applicant_name: str
     #: lists carry the ID number masked (320911********1234); the full number is in the detail only,
     #: whose every reading the gateway audits

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from approval.catalogue import rules, service
-from approval.catalogue.models import CatalogueItem
-from approval.catalogue.schemas import ItemBody, ItemCreate, ItemOut, MaterialOut
+from approval.catalogue import queries, service
+from approval.catalogue.schemas import ItemBody, ItemCreate, ItemKind, ItemOut
 from approval.deps import statutory_limits, today
-from jiceng_shared import county
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
@@ -22,32 +20,13 @@ Reader = Annotated[Principal, Depends(require(service.READ))]
 Manager = Annotated[Principal, Depends(require(service.MANAGE))]
 
 
-def item_out(item: CatalogueItem, materials: tuple[service.MaterialSpec, ...]) -> ItemOut:
-    return ItemOut(
-        **{name: getattr(item, name) for name in ItemOut.model_fields if hasattr(item, name) and name != "materials"},
-        department_zh=county.current().department_name(item.department),
-        kind_zh=rules.KIND_LABELS[item.kind],
-        materials=[
-            MaterialOut(
-                code=m.code,
-                name=m.name,
-                requirement=m.requirement,
-                requirement_zh=rules.REQUIREMENT_LABELS[m.requirement],
-                shared_source=m.shared_source,
-                description=m.description,
-            )
-            for m in materials
-        ],
-    )
-
-
 @router.get("", response_model=Page[ItemOut], summary="Catalogue items in force (on a date), newest version first")
 async def list_items(
     ctx: Ctx,
     session: ReadSession,
     _principal: Reader,
     as_of: Annotated[dt.date | None, Query(description="default: today")] = None,
-    kind: Literal["instant", "committed"] | None = None,
+    kind: ItemKind | None = None,
     department: str | None = None,
     cross_township: bool | None = None,
     proxy: bool | None = None,
@@ -67,7 +46,7 @@ async def list_items(
         cursor=cursor,
     )
     items, next_cursor = page_of(rows, limit)
-    out = [item_out(i, await service.materials_of(session, i.id)) for i in items]
+    out = [queries.item_out(i, await service.materials_of(session, i.id)) for i in items]
     return Page[ItemOut](items=out, next_cursor=next_cursor)
 
 
@@ -78,7 +57,7 @@ async def create_item(body: ItemCreate, response: Response, ctx: Ctx, session: T
     )
     materials = await service.materials_of(session, item.id)
     response.headers["Location"] = f"{ctx.spec.api_prefix}/catalogue/items/{item.code}"
-    return item_out(item, materials)
+    return queries.item_out(item, materials)
 
 
 @router.get("/{code}", response_model=ItemOut, summary="The version of an item in force on a date")
@@ -92,7 +71,7 @@ async def get_item(
     item = await service.current(session, code, as_of or today(ctx))
     if item is None:
         raise not_found("catalogue item", code)
-    return item_out(item, await service.materials_of(session, item.id))
+    return queries.item_out(item, await service.materials_of(session, item.id))
 
 
 @router.put(
@@ -103,7 +82,7 @@ async def put_item(code: str, body: ItemBody, ctx: Ctx, session: Tx, principal: 
         session, principal, code, body, today=today(ctx), now=ctx.now(), limits=statutory_limits(ctx)
     )
     materials = await service.materials_of(session, item.id)
-    return item_out(item, materials)
+    return queries.item_out(item, materials)
 
 
 @router.get(
@@ -111,4 +90,4 @@ async def put_item(code: str, body: ItemBody, ctx: Ctx, session: Tx, principal: 
 )
 async def list_versions(code: str, session: ReadSession, _principal: Reader) -> Page[ItemOut]:
     rows = await service.versions(session, code)
-    return Page(items=[item_out(i, await service.materials_of(session, i.id)) for i in rows])
+    return Page(items=[queries.item_out(i, await service.materials_of(session, i.id)) for i in rows])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from approval.catalogue.schemas import ItemKind, MaterialRequirement
 from jiceng_shared import county
 from jiceng_shared.errors import FieldErrors
 
-KIND_LABELS = {"instant": "即办件", "committed": "承诺件"}
-REQUIREMENT_LABELS = {"required": "必要材料", "optional": "视情形提交", "shared": "数据共享获取，无需提交"}
+KIND_LABELS = ItemKind.labels()
+REQUIREMENT_LABELS = MaterialRequirement.labels()
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiceng_shared.enums import LabelledEnum
+
 Code = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
 TownshipCode = Field(pattern=r"^\d{12}$")
+
+
+class ItemKind(LabelledEnum):
+    """How an item is handled: at once (即办件) or within a promised limit (承诺件)."""
+
+    INSTANT = "instant", "即办件"
+    COMMITTED = "committed", "承诺件"
+
+
+class MaterialRequirement(LabelledEnum):
+    REQUIRED = "required", "必要材料"
+    OPTIONAL = "optional", "视情形提交"
+    SHARED = "shared", "数据共享获取，无需提交"
 
 
 class MaterialIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Code
     name: str = Field(min_length=1, max_length=200)
-    requirement: Literal["required", "optional", "shared"] = Field(
+    requirement: MaterialRequirement = Field(
         description="required; optional (only in some situations); shared (obtained by data sharing, never asked)"
     )
     shared_source: str | None = Field(None, max_length=200, description="the system it is shared from")
@@ -30,7 +44,7 @@ class ItemBody(BaseModel):
         default_factory=list, max_length=50, description="townships the power is delegated to (赋权)"
     )
     township_window: bool = Field(True, description="accepted at township service centres")
-    kind: Literal["instant", "committed"]
+    kind: ItemKind
     limit_workdays: int | None = Field(None, ge=1, le=365, description="promised limit (committed items)")
     joint: bool = Field(False, description="joint or centralised handling (ceiling 45 working days)")
     cross_township: bool = False
@@ -76,7 +90,7 @@ class ItemCreate(ItemBody):
 class MaterialOut(BaseModel):
     code: str
     name: str
-    requirement: str
+    requirement: MaterialRequirement
     requirement_zh: str
     shared_source: str | None
     description: str | None
@@ -91,7 +105,7 @@ class ItemOut(BaseModel):
     department_zh: str
     delegated_townships: list[str]
     township_window: bool
-    kind: str
+    kind: ItemKind
     kind_zh: str
     limit_workdays: int | None
     joint: bool
@@ -113,7 +127,7 @@ class ItemOut(BaseModel):
 class GuideMaterial(BaseModel):
     code: str
     name: str
-    requirement: str
+    requirement: MaterialRequirement
     requirement_zh: str
     #: false for materials the centre obtains by data sharing
     applicant_provides: bool
@@ -123,7 +137,7 @@ class GuideMaterial(BaseModel):
 class GuideSummary(BaseModel):
     code: str
     name: str
-    kind: str
+    kind: ItemKind
     kind_zh: str
     time_limit_zh: str
     cross_township: bool

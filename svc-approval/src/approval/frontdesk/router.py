@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from approval.applications.router import application_out
 from approval.deps import if_match, set_etag
-from approval.frontdesk import rules, service
-from approval.frontdesk.models import Inquiry, InquiryStep, Post
+from approval.frontdesk import queries, service
+from approval.frontdesk.models import Inquiry, InquiryStep
 from approval.frontdesk.schemas import (
     AbsenceBody,
     AnswerBody,
@@ -17,7 +16,7 @@ from approval.frontdesk.schemas import (
     InquiryCreate,
     InquiryDetail,
     InquiryOut,
-    InquiryStepOut,
+    InquiryStatus,
     PostCreate,
     PostOut,
     QueueOut,
@@ -31,33 +30,16 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 Handler = Annotated[Principal, Depends(require(service.INQUIRY_HANDLE))]
 
 
-def post_out(p: Post) -> PostOut:
-    return PostOut(
-        **{k: getattr(p, k) for k in PostOut.model_fields if hasattr(p, k)},
-        on_duty_username=p.b_username if p.a_absent else p.a_username,
-    )
-
-
-def inquiry_out(i: Inquiry, model: type[InquiryOut] = InquiryOut, **extra: object) -> InquiryOut:
-    return model(
-        **{k: getattr(i, k) for k in InquiryOut.model_fields if hasattr(i, k)},
-        channel_zh=rules.CHANNEL_LABELS.get(i.channel, i.channel),
-        status_zh=rules.STATUS_LABELS[i.status],
-        **extra,
-    )
-
-
 def inquiry_detail(i: Inquiry, steps: list[InquiryStep], response: Response) -> InquiryDetail:
     set_etag(response, i.version)
-    timeline = [InquiryStepOut(at=s.at, action=s.action, note=s.note, actor_name=s.actor_name) for s in steps]
-    return inquiry_out(i, InquiryDetail, inquirer_contact=i.inquirer_contact, timeline=timeline)  # type: ignore[return-value]
+    return queries.inquiry_detail(i, steps)
 
 
 @router.get("/posts", response_model=Page[PostOut], summary="Window posts with their A and B clerks (one page)")
 async def list_posts(
     session: ReadSession, principal: Annotated[Principal, Depends(require(service.POST_READ))]
 ) -> Page[PostOut]:
-    return Page(items=[post_out(p) for p in await service.list_posts(session, principal)])
+    return Page(items=[queries.post_out(p) for p in await service.list_posts(session, principal)])
 
 
 @router.post("/posts", status_code=201, response_model=PostOut, summary="Set up a window post and its backup")
@@ -70,7 +52,7 @@ async def create_post(
 ) -> PostOut:
     post = await service.create_post(session, principal, body, ctx.now())
     set_etag(response, post.version)
-    return post_out(post)
+    return queries.post_out(post)
 
 
 @router.post(
@@ -89,24 +71,20 @@ async def set_absence(
 ) -> PostOut:
     post = await service.set_absence(session, principal, post_id, body, version, ctx.now())
     set_etag(response, post.version)
-    return post_out(post)
+    return queries.post_out(post)
 
 
 @router.get("/queue", response_model=QueueOut, summary="Your queue: your matters, an absent A's, the unclaimed")
 async def my_queue(session: ReadSession, principal: Handler) -> QueueOut:
     serving, inquiries, applications = await service.queue(session, principal)
-    return QueueOut(
-        serving=sorted(serving),
-        inquiries=[inquiry_out(i) for i in inquiries],
-        applications=[application_out(a) for a in applications],
-    )
+    return queries.queue_out(serving, inquiries, applications)
 
 
 @router.get("/inquiries", response_model=Page[InquiryOut], summary="Inquiries in your scope, newest first")
 async def list_inquiries(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.INQUIRY_READ))],
-    status: Literal["queued", "open", "answered"] | None = None,
+    status: InquiryStatus | None = None,
     owner_username: str | None = None,
     correlation_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -122,7 +100,7 @@ async def list_inquiries(
         cursor=cursor,
     )
     items, next_cursor = page_of(rows, limit)
-    return Page[InquiryOut](items=[inquiry_out(i) for i in items], next_cursor=next_cursor)
+    return Page[InquiryOut](items=[queries.inquiry_out(i, InquiryOut) for i in items], next_cursor=next_cursor)
 
 
 @router.post("/inquiries", status_code=201, response_model=InquiryDetail, summary="Receive an inquiry: you own it")

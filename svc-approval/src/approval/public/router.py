@@ -6,20 +6,18 @@ reads who calls, and nothing a public route answers names a clerk's colleague or
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from approval.applications import rules as app_rules
+from approval.applications import queries as applications_queries
 from approval.applications import service as applications
-from approval.applications.router import notice_out, receipt_out
-from approval.applications.schemas import PublicStatus, PublicStatusLookup, PublicStep
-from approval.catalogue import rules as cat_rules
+from approval.applications.schemas import PublicStatus, PublicStatusLookup
+from approval.catalogue import queries as catalogue_queries
 from approval.catalogue import service as catalogue
-from approval.catalogue.models import CatalogueItem
-from approval.catalogue.schemas import GuideMaterial, GuideOut, GuideSummary
+from approval.catalogue.schemas import GuideOut, GuideSummary, ItemKind
 from approval.deps import statutory_limits, today
-from approval.ratings import rules as rating_rules
+from approval.ratings import queries as rating_queries
 from approval.ratings import service as ratings
 from approval.ratings.schemas import PublicRatingOut, RatingCreate
 from jiceng_shared.errors import not_found
@@ -30,25 +28,11 @@ from jiceng_shared.service import Ctx, ReadSession, Tx
 router = APIRouter(prefix="/public", tags=["public"])
 
 
-def _summary(item: CatalogueItem, ctx: Ctx, model: type[GuideSummary] = GuideSummary, **extra: object) -> GuideSummary:
-    return model(
-        code=item.code,
-        name=item.name,
-        kind=item.kind,
-        kind_zh=cat_rules.KIND_LABELS[item.kind],
-        time_limit_zh=catalogue.time_limit_zh(item, ctx.settings.instant_limit_minutes),
-        cross_township=item.cross_township,
-        proxy=item.proxy,
-        online=item.online,
-        **extra,
-    )
-
-
 @router.get("/guides", response_model=Page[GuideSummary], summary="Service guides (办事指南) of the items in force")
 async def list_guides(
     ctx: Ctx,
     session: ReadSession,
-    kind: Literal["instant", "committed"] | None = None,
+    kind: ItemKind | None = None,
     cross_township: bool | None = None,
     proxy: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -65,7 +49,10 @@ async def list_guides(
         cursor=cursor,
     )
     items, next_cursor = page_of(rows, limit)
-    return Page[GuideSummary](items=[_summary(i, ctx) for i in items], next_cursor=next_cursor)
+    return Page[GuideSummary](
+        items=[catalogue_queries.guide_summary(i, ctx.settings.instant_limit_minutes) for i in items],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/guides/{code}", response_model=GuideOut, summary="The service guide of one item")
@@ -74,30 +61,13 @@ async def get_guide(code: str, ctx: Ctx, session: ReadSession) -> GuideOut:
     if item is None or not item.in_service:
         raise not_found("service guide", code)
     materials = await catalogue.materials_of(session, item.id)
-    return _summary(  # type: ignore[return-value]
+    return catalogue_queries.guide_out(
         item,
-        ctx,
-        GuideOut,
-        version=item.version,
-        department_zh=ctx.org.department_name(item.department),
-        handled_by_zh=catalogue.handled_by_zh(item),
-        statutory_limit_zh=catalogue.statutory_limit_zh(item, statutory_limits(ctx)),
-        conditions=item.conditions,
-        legal_basis=item.legal_basis,
-        fee=item.fee,
-        materials=[
-            GuideMaterial(
-                code=m.code,
-                name=m.name,
-                requirement=m.requirement,
-                requirement_zh=cat_rules.REQUIREMENT_LABELS[m.requirement],
-                applicant_provides=m.requirement != "shared",
-                description=m.description,
-            )
-            for m in materials
-        ],
+        materials,
+        instant_limit_minutes=ctx.settings.instant_limit_minutes,
+        limits=statutory_limits(ctx),
         appeal_route=ctx.settings.appeal_route,
-        effective_from=item.effective_from,
+        org=ctx.org,
     )
 
 
@@ -110,28 +80,7 @@ async def get_guide(code: str, ctx: Ctx, session: ReadSession) -> GuideOut:
 async def application_status(body: PublicStatusLookup, session: ReadSession) -> PublicStatus:
     """The codes come in the body (a POST that changes nothing), so the check code never appears in a URL."""
     d = await applications.public_status(session, body.receipt_number, body.check_code)
-    app = d.app
-    pending = d.notices[-1] if d.notices and app.status == "awaiting_materials" else None
-    return PublicStatus(
-        receipt_number=app.receipt_number,
-        item_name=app.item_name,
-        status=app.status,
-        status_zh=app_rules.STATUS_LABELS[app.status],
-        outcome=app.outcome,
-        outcome_zh=app_rules.OUTCOME_LABELS.get(app.outcome or ""),
-        received_at=app.received_at,
-        accepted_on=app.accepted_on,
-        deadline=app.deadline,
-        completed_at=app.completed_at,
-        handled_by_zh=app.competent_unit_name,
-        missing_materials=notice_out(pending).items if pending else [],
-        receipts=[receipt_out(r) for r in d.receipts],
-        timeline=[
-            PublicStep(at=s.at, status=s.status, status_zh=app_rules.STATUS_LABELS[s.status], note=s.note)
-            for s in d.steps
-            if s.public
-        ],
-    )
+    return applications_queries.public_status_out(d)
 
 
 @router.post(
@@ -149,10 +98,4 @@ async def rate(body: RatingCreate, ctx: Ctx, session: Tx) -> PublicRatingOut:
         calendar=ctx.calendar,
         rectification_workdays=ctx.settings.rectification_workdays,
     )
-    return PublicRatingOut(
-        receipt_number=body.receipt_number,
-        level=rating.level,
-        level_zh=rating_rules.LEVELS[rating.level],
-        rated_at=rating.rated_at,
-        follow_up=rating.bad,
-    )
+    return rating_queries.public_rating_out(body.receipt_number, rating)

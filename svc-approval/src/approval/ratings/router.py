@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from approval.deps import if_match, set_etag
-from approval.ratings import rules, service
-from approval.ratings.models import Rating, Rectification
+from approval.ratings import queries, service
+from approval.ratings.models import Rectification
 from approval.ratings.schemas import (
     AssignBody,
     CallbackBody,
@@ -16,6 +16,7 @@ from approval.ratings.schemas import (
     RatingOut,
     RectificationDetail,
     RectificationOut,
+    RectificationStatus,
 )
 from jiceng_shared.identity import Principal
 from jiceng_shared.openapi_problems import problems
@@ -26,32 +27,9 @@ router = APIRouter(tags=["ratings"])
 IfMatch = Annotated[int | None, Depends(if_match)]
 
 
-def rating_out(r: Rating, principal: Principal) -> RatingOut:
-    data = {k: getattr(r, k) for k in RatingOut.model_fields if hasattr(r, k)}
-    if not service.reaches_raters(principal):
-        data["application_id"] = None
-    return RatingOut(**data, level_zh=rules.LEVELS[r.level], channel_zh=rules.CHANNEL_LABELS[r.channel])
-
-
-def rectification_out(
-    row: Rectification, principal: Principal, model: type[RectificationOut] = RectificationOut, **extra: object
-) -> RectificationOut:
-    data = {k: getattr(row, k) for k in RectificationOut.model_fields if hasattr(row, k)}
-    if not (service.reaches_raters(principal) or service.may_handle(principal, row)):
-        data["application_id"] = None
-    return model(
-        **data,
-        level_zh=rules.LEVELS[row.level],
-        status_zh=rules.STATUS_LABELS[row.status],
-        outcome_zh=rules.OUTCOME_LABELS.get(row.outcome or ""),
-        **extra,
-    )
-
-
 def rectification_detail(principal: Principal, row: Rectification, response: Response) -> RectificationDetail:
     set_etag(response, row.version)
-    contact = row.callback_contact if service.may_handle(principal, row) else None
-    return rectification_out(row, principal, RectificationDetail, callback_contact=contact)  # type: ignore[return-value]
+    return queries.rectification_detail(principal, row)
 
 
 @router.get(
@@ -85,7 +63,7 @@ async def list_ratings(
         application_id=application_id,
     )
     items, next_cursor = page_of(rows, limit, created="rated_at")
-    return Page[RatingOut](items=[rating_out(r, principal) for r in items], next_cursor=next_cursor)
+    return Page[RatingOut](items=[queries.rating_out(r, principal) for r in items], next_cursor=next_cursor)
 
 
 @router.get(
@@ -97,7 +75,7 @@ async def list_ratings(
 async def list_rectifications(
     session: ReadSession,
     principal: Annotated[Principal, Depends(require(service.RECTIFICATION_READ))],
-    status: Literal["open", "closed"] | None = None,
+    status: RectificationStatus | None = None,
     clerk_id: str | None = None,
     assignee_username: str | None = None,
     application_id: str | None = None,
@@ -117,7 +95,9 @@ async def list_rectifications(
         application_id=application_id,
     )
     items, next_cursor = page_of(rows, limit)
-    return Page[RectificationOut](items=[rectification_out(r, principal) for r in items], next_cursor=next_cursor)
+    return Page[RectificationOut](
+        items=[queries.rectification_out(r, principal, RectificationOut) for r in items], next_cursor=next_cursor
+    )
 
 
 @router.get("/rectifications/{rectification_id}", response_model=RectificationDetail, summary="One rectification")

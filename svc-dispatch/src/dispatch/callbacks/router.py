@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 
 from dispatch.callbacks import service
 from dispatch.callbacks.schemas import CallbackDecisionIn, CallbackIn
-from dispatch.tickets.router import detail_of
+from dispatch.tickets.queries import detail_of
 from dispatch.tickets.schemas import TicketDetail
 from dispatch.tickets.service import env_of
 from jiceng_shared.identity import Principal

@@ -35,6 +35,7 @@ class CallbackOut(BaseModel):
     result_zh: str
     resolved: bool
     note: str | None
+    #: who called the citizen back: "centre" or the code of the department system that posted the ticket
     channel: str
     recorded_at: dt.datetime
     recorded_by: str

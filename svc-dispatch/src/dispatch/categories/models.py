@@ -8,6 +8,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db import Base
+from dispatch.tickets.rules import LimitUnit
 
 
 class Category(Base):
@@ -24,7 +25,7 @@ class Category(Base):
     response_limit_minutes: Mapped[int | None]
     handle_limit_value: Mapped[int]
     #: minutes | hours | working_days
-    handle_limit_unit: Mapped[str] = mapped_column(String(20))
+    handle_limit_unit: Mapped[LimitUnit] = mapped_column(String(20))
     #: the longest extension allowed, in the unit of the handling limit (None: no extension)
     extension_max_value: Mapped[int | None]
     #: a matter of a functional department (国办函〔2025〕66号): never routed to a township organ

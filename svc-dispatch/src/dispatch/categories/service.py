@@ -147,7 +147,7 @@ async def get_category(session: AsyncSession, code: str) -> Category:
 
 
 def handle_limit(category: Category) -> HandleLimit:
-    return HandleLimit(category.handle_limit_value, category.handle_limit_unit)  # type: ignore[arg-type]
+    return HandleLimit(category.handle_limit_value, category.handle_limit_unit)
 
 
 async def update_category(
@@ -204,9 +204,9 @@ def to_out(category: Category) -> CategoryOut:
         limits=LimitsOut(
             urgent=category.urgent,
             dispatch_minutes=category.dispatch_limit_minutes,
-            handle=LimitOut(value=category.handle_limit_value, unit=unit, unit_zh=LIMIT_UNIT_LABELS[unit]),  # type: ignore[arg-type]
+            handle=LimitOut(value=category.handle_limit_value, unit=unit, unit_zh=LIMIT_UNIT_LABELS[unit]),
             extension_max=(
-                LimitOut(value=category.extension_max_value, unit=unit, unit_zh=LIMIT_UNIT_LABELS[unit])  # type: ignore[arg-type]
+                LimitOut(value=category.extension_max_value, unit=unit, unit_zh=LIMIT_UNIT_LABELS[unit])
                 if category.extension_max_value
                 else None
             ),

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db import Base
+from jiceng_shared.contracts.common import UnitKindValue
 
 
 class TicketPart(Base):
@@ -24,7 +25,7 @@ class TicketPart(Base):
     area_code: Mapped[str] = mapped_column(String(15))
     unit_code: Mapped[str] = mapped_column(String(40))
     unit_dept: Mapped[str] = mapped_column(String(20))
-    unit_kind: Mapped[str] = mapped_column(String(30))
+    unit_kind: Mapped[UnitKindValue] = mapped_column(String(30))
     unit_name: Mapped[str] = mapped_column(String(200))
     unit_area_code: Mapped[str] = mapped_column(String(12))
     #: PartRole: cooperating | squad | department

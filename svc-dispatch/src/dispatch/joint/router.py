@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from dispatch.joint import service
-from dispatch.joint.schemas import JointActionIn, PartFeedbackIn, PartOut
+from dispatch.joint import queries, service
+from dispatch.joint.schemas import JointActionIn, JointActionOut, PartFeedbackIn, PartOut
 from dispatch.tickets.service import env_of
 from jiceng_shared.identity import Principal
 from jiceng_shared.service import Ctx, Tx, require
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/tickets", tags=["joint action"])
 @router.post(
     "/{ticket_id}/joint-action",
     status_code=201,
-    response_model=list[PartOut],
+    response_model=JointActionOut,
     summary="Bring one enforcement squad and N departments onto the ticket (联合执法 1+1+N)",
 )
 async def joint_action(
@@ -27,9 +27,9 @@ async def joint_action(
     ctx: Ctx,
     session: Tx,
     principal: Annotated[Principal, Depends(require(service.JOINT))],
-) -> list[PartOut]:
+) -> JointActionOut:
     parts = await service.joint_action(session, principal, ticket_id, body, env_of(ctx))
-    return [service.to_out(p) for p in parts]
+    return JointActionOut(items=[queries.to_out(p) for p in parts])
 
 
 @router.post(
@@ -46,4 +46,4 @@ async def part_feedback(
     principal: Annotated[Principal, Depends(require(service.PART_FEEDBACK))],
 ) -> PartOut:
     part = await service.part_feedback(session, principal, ticket_id, part_id, body.outcome, env_of(ctx))
-    return service.to_out(part)
+    return queries.to_out(part)

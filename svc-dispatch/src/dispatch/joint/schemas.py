@@ -53,3 +53,9 @@ class PartOut(BaseModel):
     answer: str | None
     answered_at: dt.datetime | None
     answered_by: str | None
+
+
+class JointActionOut(BaseModel):
+    """The parts one joint action created: the squad's first, then the departments' in order."""
+
+    items: list[PartOut]

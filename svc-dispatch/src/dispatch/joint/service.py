@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.joint.models import TicketPart
-from dispatch.joint.schemas import JointActionIn, PartOut
+from dispatch.joint.schemas import JointActionIn
 from dispatch.tickets import rules
 from dispatch.tickets.enums import PartRole, StepKind
 from dispatch.tickets.models import Ticket
@@ -129,27 +129,3 @@ async def part_feedback(
     )
     ticket.updated_at = env.now
     return part
-
-
-async def of_ticket(session: AsyncSession, ticket_id: str) -> list[TicketPart]:
-    stmt = (
-        select(TicketPart)
-        .where(TicketPart.ticket_id == ticket_id)
-        .order_by(TicketPart.created_at, TicketPart.unit_code)
-    )
-    return list((await session.scalars(stmt)).all())
-
-
-def to_out(p: TicketPart) -> PartOut:
-    role = PartRole(p.role)
-    return PartOut(
-        id=p.id,
-        unit_code=p.unit_code,
-        unit_name=p.unit_name,
-        role=role,
-        role_zh=role.label_zh,
-        task=p.task,
-        answer=p.answer,
-        answered_at=p.answered_at,
-        answered_by=p.answered_by,
-    )

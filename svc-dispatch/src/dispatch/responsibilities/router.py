@@ -19,7 +19,8 @@ from jiceng_shared.service import Ctx, ReadSession, Tx, require
 router = APIRouter(prefix="/responsibilities", tags=["responsibility list"])
 
 At = Annotated[AwareDatetime | None, Query(description="the version in force at this instant (default: now)")]
-Version = Annotated[int | None, Query(ge=1, description="this version, whenever it is in force")]
+#: a version number is a PostgreSQL integer: a larger one is a 422, not the database's error
+Version = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="this version, whenever it is in force")]
 #: the largest spreadsheet accepted (a list of a thousand items is far smaller)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

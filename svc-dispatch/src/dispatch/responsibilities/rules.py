@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
+from dispatch.responsibilities.schemas import UnitKind
 from jiceng_shared import county, units
 from jiceng_shared.contracts.common import UnitRef
 
-UnitKind = Literal["township_office", "stationed_office", "county_department"]
-KIND_LABELS = {"township_office": "镇街内设机构", "stationed_office": "派驻机构", "county_department": "县级职能部门"}
+KIND_LABELS = UnitKind.labels()
 
 
 def resolve(kind: str, dept: str, township_code: str) -> UnitRef:

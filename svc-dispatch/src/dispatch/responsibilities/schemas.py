@@ -6,11 +6,19 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from dispatch.responsibilities.rules import UnitKind
 from jiceng_shared.contracts.common import UnitRef
+from jiceng_shared.enums import LabelledEnum
 
 #: the most items one version of the list may hold
 MAX_ITEMS = 1000
+
+
+class UnitKind(LabelledEnum):
+    """The kinds of handling unit (the values of ``UnitRef.kind``)."""
+
+    TOWNSHIP_OFFICE = "township_office", "镇街内设机构"
+    STATIONED_OFFICE = "stationed_office", "派驻机构"
+    COUNTY_DEPARTMENT = "county_department", "县级职能部门"
 
 
 class UnitKindIn(BaseModel):

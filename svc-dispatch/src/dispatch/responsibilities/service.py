@@ -20,6 +20,7 @@ from dispatch.responsibilities.schemas import (
     EntryOut,
     ListOut,
     ListPublish,
+    UnitKind,
     UnitKindOut,
     VersionSummary,
 )
@@ -463,7 +464,8 @@ def _kind_out(kind: str, dept: str, township_code: str | None) -> UnitKindOut:
             unit = rules.resolve(kind, dept, township_code or "")
         except units.UnknownUnit:
             unit = None
-    return UnitKindOut(kind=kind, kind_zh=rules.KIND_LABELS[kind], dept=dept, unit=unit)  # type: ignore[arg-type]
+    known = UnitKind(kind)
+    return UnitKindOut(kind=known, kind_zh=known.label_zh, dept=dept, unit=unit)
 
 
 def to_out(version: ListVersion, *, township_code: str | None, functional: set[str], labels: dict[str, str]) -> ListOut:

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db import Base
+from jiceng_shared.contracts.common import UnitKindValue
 
 
 class Summons(Base):
@@ -26,7 +27,7 @@ class Summons(Base):
     area_code: Mapped[str] = mapped_column(String(15))
     unit_code: Mapped[str] = mapped_column(String(40))
     unit_dept: Mapped[str] = mapped_column(String(20))
-    unit_kind: Mapped[str] = mapped_column(String(30))
+    unit_kind: Mapped[UnitKindValue] = mapped_column(String(30))
     unit_name: Mapped[str] = mapped_column(String(200))
     unit_area_code: Mapped[str] = mapped_column(String(12))
     purpose: Mapped[str] = mapped_column(Text)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
 
-from dispatch.summons import service
-from dispatch.summons.models import Summons
-from dispatch.summons.schemas import SummonsAnswerIn, SummonsIn, SummonsOut
+from dispatch.summons import queries, service
+from dispatch.summons.schemas import SummonsAnswerIn, SummonsIn, SummonsMade, SummonsOut
 from dispatch.tickets.service import env_of
 from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of, paginate, where_equal
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(tags=["summons"])
@@ -21,7 +19,7 @@ router = APIRouter(tags=["summons"])
 @router.post(
     "/tickets/{ticket_id}/summons",
     status_code=201,
-    response_model=list[SummonsOut],
+    response_model=SummonsMade,
     summary="Summon departments to a ticket (街乡吹哨) with a time to report",
 )
 async def summon(
@@ -30,10 +28,10 @@ async def summon(
     ctx: Ctx,
     session: Tx,
     principal: Annotated[Principal, Depends(require(service.ISSUE))],
-) -> list[SummonsOut]:
+) -> SummonsMade:
     env = env_of(ctx)
     made = await service.issue(session, principal, ticket_id, body, env)
-    return [service.to_out(s, env.now) for s in made]
+    return SummonsMade(items=[queries.to_out(s, env.now) for s in made])
 
 
 @router.post(
@@ -48,29 +46,20 @@ async def answer_summons(
 ) -> SummonsOut:
     env = env_of(ctx)
     s = await service.answer(session, principal, summons_id, body.arrived, body.action, env)
-    return service.to_out(s, env.now)
+    return queries.to_out(s, env.now)
 
 
 @router.get("/summons", response_model=Page[SummonsOut], summary="Summons in your scope, newest first")
 async def list_summons(
     ctx: Ctx,
     session: ReadSession,
-    principal: Annotated[Principal, Depends(require(service.READ))],
+    principal: Annotated[Principal, Depends(require(queries.READ))],
     ticket_id: str | None = None,
     unit: Annotated[str | None, Query(description="unit code <area code>:<department>")] = None,
     answered: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[SummonsOut]:
-    now = ctx.now()
-    stmt = where_equal(
-        select(Summons).where(service.readable(principal)),
-        [(Summons.ticket_id, ticket_id), (Summons.unit_code, unit)],
+    return await queries.page(
+        session, principal, ctx.now(), ticket_id=ticket_id, unit=unit, answered=answered, limit=limit, cursor=cursor
     )
-    if answered is not None:
-        stmt = stmt.where(Summons.answered_at.is_not(None) if answered else Summons.answered_at.is_(None))
-    rows = list(
-        (await session.scalars(paginate(stmt, Summons.issued_at, Summons.id, limit=limit, cursor=cursor))).all()
-    )
-    items, next_cursor = page_of(rows, limit)
-    return Page[SummonsOut](items=[service.to_out(s, now) for s in items], next_cursor=next_cursor)

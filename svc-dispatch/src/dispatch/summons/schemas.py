@@ -56,3 +56,9 @@ class SummonsOut(BaseModel):
     #: past the limit without an answer (also before the job has escalated it)
     missed: bool
     missed_at: dt.datetime | None
+
+
+class SummonsMade(BaseModel):
+    """The summons made by one call, one per unit, in the order of ``unit_codes``."""
+
+    items: list[SummonsOut]

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.summons.models import Summons
-from dispatch.summons.schemas import SummonsIn, SummonsOut
+from dispatch.summons.queries import readable
+from dispatch.summons.schemas import SummonsIn
 from dispatch.tickets import rules
 from dispatch.tickets.enums import Addressee, StepKind, SupervisedLimit
 from dispatch.tickets.models import Ticket
@@ -24,22 +25,16 @@ from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, not_found, permission_denied
 from jiceng_shared.identity import Principal, area_prefix
 from jiceng_shared.numbers import business_number
-from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.scope import require_scope
 from jiceng_shared.workdays import COUNTY_ZONE
 
 ISSUE = "dispatch.summons.issue"
 ANSWER = "dispatch.summons.answer"
-READ = "dispatch.ticket.read"
 BATCH = 200
 
 
-def readable(principal: Principal) -> ColumnElement[bool]:
-    """By place, and by the summoned unit's department for department bindings."""
-    return scope_filter(principal, READ, Summons.area_code, Summons.unit_dept)
-
-
 def unit_of(s: Summons) -> UnitRef:
-    return UnitRef(code=s.unit_code, area_code=s.unit_area_code, dept=s.unit_dept, name=s.unit_name, kind=s.unit_kind)  # type: ignore[arg-type]
+    return UnitRef(code=s.unit_code, area_code=s.unit_area_code, dept=s.unit_dept, name=s.unit_name, kind=s.unit_kind)
 
 
 def _local(at: dt.datetime) -> str:
@@ -214,31 +209,3 @@ async def mark_missed(session: AsyncSession, env: Env) -> int:
         )
         ticket.updated_at = now
     return len(rows)
-
-
-async def of_ticket(session: AsyncSession, ticket_id: str) -> list[Summons]:
-    stmt = select(Summons).where(Summons.ticket_id == ticket_id).order_by(Summons.issued_at, Summons.unit_code)
-    return list((await session.scalars(stmt)).all())
-
-
-def to_out(s: Summons, now: dt.datetime) -> SummonsOut:
-    return SummonsOut(
-        id=s.id,
-        number=s.number,
-        ticket_id=s.ticket_id,
-        ticket_number=s.ticket_number,
-        area_code=s.area_code,
-        dept=s.unit_dept,
-        unit_code=s.unit_code,
-        unit_name=s.unit_name,
-        purpose=s.purpose,
-        respond_by=s.respond_by,
-        issued_at=s.issued_at,
-        issued_by=s.issued_by,
-        answered_at=s.answered_at,
-        arrived=s.arrived,
-        action=s.action,
-        on_time=s.on_time,
-        missed=s.answered_at is None and now > s.respond_by,
-        missed_at=s.missed_at,
-    )

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.supervision.models import SupervisionOrder
 from dispatch.supervision.schemas import SupervisionOrderOut
-from dispatch.supervision.service import readable
 from dispatch.tickets.enums import Addressee, SupervisedLimit
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import paginate, where_equal
+from jiceng_shared.scope import scope_filter
+
+READ = "dispatch.supervision.read"
+
+
+def readable(principal: Principal) -> ColumnElement[bool]:
+    """By place, and by the addressed unit's department for department bindings."""
+    return scope_filter(principal, READ, SupervisionOrder.area_code, SupervisionOrder.unit_dept)
 
 
 async def list_orders(

@@ -25,7 +25,7 @@ router = APIRouter(tags=["supervision"])
 async def list_orders(
     ctx: Ctx,
     session: ReadSession,
-    principal: Annotated[Principal, Depends(require(service.READ))],
+    principal: Annotated[Principal, Depends(require(queries.READ))],
     ticket_id: str | None = None,
     limit_kind: Annotated[SupervisedLimit | None, Query(alias="limit_kind")] = None,
     answered: bool | None = None,

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.supervision.models import SupervisionOrder
+from dispatch.supervision.queries import readable
 from dispatch.tickets import rules
 from dispatch.tickets.enums import Addressee, StepKind, SupervisedLimit, TicketStatus
 from dispatch.tickets.models import Ticket
@@ -27,10 +28,9 @@ from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found, permission_denied
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
-from jiceng_shared.scope import require_scope, scope_filter
+from jiceng_shared.scope import require_scope
 from jiceng_shared.workdays import COUNTY_ZONE
 
-READ = "dispatch.supervision.read"
 ISSUE = "dispatch.supervision.issue"
 ANSWER = "dispatch.supervision.answer"
 BATCH = 200
@@ -240,10 +240,6 @@ async def issue_manual(
 
 
 # --- reading and answering orders ---------------------------------------------------------------
-
-
-def readable(principal: Principal) -> object:
-    return scope_filter(principal, READ, SupervisionOrder.area_code, SupervisionOrder.unit_dept)
 
 
 async def answer(session: AsyncSession, principal: Principal, order_id: str, text: str, env: Env) -> SupervisionOrder:

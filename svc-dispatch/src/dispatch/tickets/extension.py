@@ -73,7 +73,7 @@ async def decide(
         add_step(session, ticket, "extension_refused", "不同意延期" + (f"：{note}" if note else ""), env.now, actor)
         return ticket
     ticket.extended_value += value
-    limit = rules.HandleLimit(value, ticket.handle_limit_unit)  # type: ignore[arg-type]
+    limit = rules.HandleLimit(value, ticket.handle_limit_unit)
     ticket.deadline = rules.handling_deadline(env.calendar, ticket.deadline, limit)
     ticket.warn_at = rules.warning_at(ticket.assigned_at, ticket.deadline, ratio=env.rules.warn_before_ratio)
     ticket.warning = ticket.warning and ticket.warn_at <= env.now

@@ -9,7 +9,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from dispatch.db import Base
-from jiceng_shared.contracts.common import UnitRef
+from dispatch.tickets.rules import LimitUnit
+from jiceng_shared.contracts.common import UnitKindValue, UnitRef
 from jiceng_shared.personaldata import Encrypted, lookup
 
 
@@ -54,7 +55,7 @@ class Ticket(Base):
     # the handling unit (snapshot of its UnitRef); dept is the scope key of the unit's staff
     unit_code: Mapped[str | None] = mapped_column(String(40), index=True)
     unit_dept: Mapped[str | None] = mapped_column(String(20), index=True)
-    unit_kind: Mapped[str | None] = mapped_column(String(30))
+    unit_kind: Mapped[UnitKindValue | None] = mapped_column(String(30))
     unit_name: Mapped[str | None] = mapped_column(String(200))
     unit_area_code: Mapped[str | None] = mapped_column(String(12))
     cooperating_units: Mapped[list[Any]]
@@ -65,7 +66,7 @@ class Ticket(Base):
     urgent: Mapped[bool] = mapped_column(default=False)
     dispatch_limit_minutes: Mapped[int]
     handle_limit_value: Mapped[int]
-    handle_limit_unit: Mapped[str] = mapped_column(String(20))
+    handle_limit_unit: Mapped[LimitUnit] = mapped_column(String(20))
     #: by when a returned or unroutable ticket must be dispatched (again)
     dispatch_due_at: Mapped[dt.datetime | None]
     #: dispatch-limit supervision: when its warning is due (None once raised), the 督办 level reached
@@ -131,14 +132,14 @@ class Ticket(Base):
 
     @property
     def unit(self) -> UnitRef | None:
-        if self.unit_code is None:
+        if self.unit_code is None or self.unit_kind is None:
             return None
         return UnitRef(
             code=self.unit_code,
             area_code=self.unit_area_code or "",
             dept=self.unit_dept or "",
             name=self.unit_name or "",
-            kind=self.unit_kind,  # type: ignore[arg-type]
+            kind=self.unit_kind,
         )
 
     def set_unit(self, unit: UnitRef | None) -> None:

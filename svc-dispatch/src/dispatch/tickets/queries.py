@@ -10,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.callbacks.schemas import CallbackOut
 from dispatch.categories import service as categories
+from dispatch.joint import queries as joint_queries
 from dispatch.joint.models import TicketPart
 from dispatch.joint.schemas import PartOut
+from dispatch.summons import queries as summons_queries
 from dispatch.summons.models import Summons
 from dispatch.summons.schemas import SummonsOut
+from dispatch.supervision import queries as supervision_queries
 from dispatch.supervision.schemas import SupervisionOrderOut
 from dispatch.tickets import rules
 from dispatch.tickets.enums import CallbackResult, TicketSource, TicketStatus
@@ -318,3 +321,26 @@ def _fields(ticket: Ticket, now: dt.datetime, labels: Mapping[str, str]) -> dict
         "updated_at": ticket.updated_at,
         "version": ticket.version,
     }
+
+
+async def detail_of(session: AsyncSession, ticket: Ticket, principal: Principal, now: dt.datetime) -> TicketDetail:
+    """The ticket with its timeline, reports, supervision orders and callbacks; callers masked but for the centre."""
+    steps, reports = await timeline(session, ticket.id)
+    orders = [supervision_queries.to_out(o, now) for o in await supervision_queries.of_ticket(session, ticket.id)]
+    callbacks = await callbacks_of(session, ticket.id)
+    summons = [summons_queries.to_out(s, now) for s in await summons_queries.of_ticket(session, ticket.id)]
+    parts = [joint_queries.to_out(p) for p in await joint_queries.of_ticket(session, ticket.id)]
+    masked = not sees_callers(principal, ticket)
+    labels = await category_labels(session, [ticket])
+    return to_detail(
+        ticket,
+        now,
+        steps,
+        reports,
+        orders=orders,
+        callbacks=callbacks,
+        summons=summons,
+        parts=parts,
+        labels=labels,
+        masked=masked,
+    )

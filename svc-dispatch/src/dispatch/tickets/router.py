@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.joint import service as joint_service
-from dispatch.summons import service as summons_service
-from dispatch.supervision import queries as supervision_queries
 from dispatch.tickets import extension, intake, parking, queries, service
-from dispatch.tickets.models import Ticket
 from dispatch.tickets.schemas import (
     ExtensionDecisionIn,
     ExtensionRequestIn,
@@ -37,29 +31,6 @@ from jiceng_shared.service import Ctx, ReadSession, Tx, require
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
-async def detail_of(session: AsyncSession, ticket: Ticket, principal: Principal, now: dt.datetime) -> TicketDetail:
-    """The ticket with its timeline, reports, supervision orders and callbacks; callers masked but for the centre."""
-    steps, reports = await queries.timeline(session, ticket.id)
-    orders = [supervision_queries.to_out(o, now) for o in await supervision_queries.of_ticket(session, ticket.id)]
-    callbacks = await queries.callbacks_of(session, ticket.id)
-    summons = [summons_service.to_out(s, now) for s in await summons_service.of_ticket(session, ticket.id)]
-    parts = [joint_service.to_out(p) for p in await joint_service.of_ticket(session, ticket.id)]
-    masked = not queries.sees_callers(principal, ticket)
-    labels = await queries.category_labels(session, [ticket])
-    return queries.to_detail(
-        ticket,
-        now,
-        steps,
-        reports,
-        orders=orders,
-        callbacks=callbacks,
-        summons=summons,
-        parts=parts,
-        labels=labels,
-        masked=masked,
-    )
-
-
 @router.post(
     "",
     status_code=201,
@@ -76,7 +47,7 @@ async def register_ticket(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket, created = await intake.intake(session, principal, body, env)
-    detail = await detail_of(session, ticket, principal, env.now)
+    detail = await queries.detail_of(session, ticket, principal, env.now)
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"{ctx.spec.api_prefix}/tickets/{ticket.id}"
@@ -129,7 +100,7 @@ async def get_ticket(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await queries.get_ticket(session, principal, ticket_id)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post("/{ticket_id}/feedback", response_model=TicketDetail, summary="The handling unit reports what it did")
@@ -142,7 +113,7 @@ async def give_feedback(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await service.feedback(session, principal, ticket_id, body.outcome, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post("/{ticket_id}/return", response_model=TicketDetail, summary="The unit returns a ticket outside its remit")
@@ -155,7 +126,7 @@ async def return_ticket(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await service.return_ticket(session, principal, ticket_id, body.reason, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -170,7 +141,7 @@ async def reassign(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await service.reassign(session, principal, ticket_id, body.unit_code, body.reason, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -185,7 +156,7 @@ async def verify(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await service.verify(session, principal, ticket_id, body.passed, body.note, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -200,7 +171,7 @@ async def request_extension(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await extension.request(session, principal, ticket_id, body.value, body.reason, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -217,7 +188,7 @@ async def decide_extension(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await extension.decide(session, principal, ticket_id, body.approved, body.note, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -231,7 +202,7 @@ async def sign_for(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await service.sign_for(session, principal, ticket_id, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post("/{ticket_id}/void", response_model=TicketDetail, summary="The centre voids an invalid report (作废)")
@@ -244,7 +215,7 @@ async def void(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await service.void(session, principal, ticket_id, body.reason, body.note, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -259,7 +230,7 @@ async def request_park(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await parking.request(session, principal, ticket_id, body.reason, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post(
@@ -276,7 +247,7 @@ async def decide_park(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await parking.decide(session, principal, ticket_id, body.approved, body.note, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)
 
 
 @router.post("/{ticket_id}/resume", response_model=TicketDetail, summary="A parked ticket is taken up again (解除挂账)")
@@ -289,4 +260,4 @@ async def resume(
 ) -> TicketDetail:
     env = service.env_of(ctx)
     ticket = await parking.resume(session, principal, ticket_id, body.note, env)
-    return await detail_of(session, ticket, principal, env.now)
+    return await queries.detail_of(session, ticket, principal, env.now)

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.callbacks.schemas import CallbackOut
 from dispatch.joint.schemas import PartOut
+from dispatch.responsibilities.schemas import UnitKind
 from dispatch.summons.schemas import SummonsOut
 from dispatch.supervision.schemas import SupervisionOrderOut
-from dispatch.tickets.enums import TicketSource, TicketStatus, VoidReason
+from dispatch.tickets.enums import CallbackResult, StepKind, TicketSource, TicketStatus, VoidReason
 from dispatch.tickets.rules import LimitUnit
 from jiceng_shared.schemas import PointIn
 
@@ -128,7 +129,7 @@ class UnitOut(BaseModel):
     code: str
     name: str
     dept: str
-    kind: str
+    kind: UnitKind
     area_code: str
 
 
@@ -151,14 +152,14 @@ class CallerMaskedOut(BaseModel):
 
 class StepOut(BaseModel):
     at: dt.datetime
-    kind: str
+    kind: StepKind
     kind_zh: str
     note: str
     actor: str
 
 
 class ReportOut(BaseModel):
-    source: str
+    source: Source
     source_ref: str | None
     number: str | None
     reporter_id: str | None
@@ -208,10 +209,11 @@ class TicketOut(BaseModel):
     park_requested_reason: str | None
     parked_at: dt.datetime | None
     callback_count: int
-    callback_result: str | None
+    callback_result: CallbackResult | None
     verified_at: dt.datetime | None
     extension: ExtensionOut
     rework_count: int
+    #: what the unit did (处置结果), free text
     outcome: str | None
     handled_at: dt.datetime | None
     closed_at: dt.datetime | None

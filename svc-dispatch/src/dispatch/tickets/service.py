@@ -100,7 +100,7 @@ async def publish(session: AsyncSession, ticket: Ticket, payload: EventPayload) 
 
 
 def handle_limit(ticket: Ticket) -> rules.HandleLimit:
-    return rules.HandleLimit(ticket.handle_limit_value, ticket.handle_limit_unit)  # type: ignore[arg-type]
+    return rules.HandleLimit(ticket.handle_limit_value, ticket.handle_limit_unit)
 
 
 def _location_point(location: dict[str, Any] | None) -> GeoPoint | None:
@@ -136,7 +136,7 @@ async def open_ticket(
     """Register the report as a new ticket and dispatch it by the responsibility list in force."""
     category = await session.get(Category, report.category)
     if category is not None:
-        limit = rules.HandleLimit(category.handle_limit_value, category.handle_limit_unit)  # type: ignore[arg-type]
+        limit = rules.HandleLimit(category.handle_limit_value, category.handle_limit_unit)
         dispatch_minutes, urgent = category.dispatch_limit_minutes, category.urgent
         extension_max = category.extension_max_value
         response_minutes = category.response_limit_minutes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,9 +85,15 @@ def _require_case_officer(case: Case, principal: Principal) -> None:
         )
 
 
-def to_out(
-    case: Case, calendar: WorkdayCalendar, now: dt.datetime, model: type[CaseOut] = CaseOut, **extra: Any
-) -> CaseOut:
+#: the shape of a case answered: the summary or the detail
+Shaped = TypeVar("Shaped", bound=CaseOut)
+
+
+def to_out(case: Case, calendar: WorkdayCalendar, now: dt.datetime) -> CaseOut:
+    return _shape(case, calendar, now, CaseOut)
+
+
+def _shape(case: Case, calendar: WorkdayCalendar, now: dt.datetime, model: type[Shaped], **extra: Any) -> Shaped:
     data = {name: getattr(case, name) for name in CaseOut.model_fields if hasattr(case, name)}
     pending = case.status == "investigating"
     return model(
@@ -126,7 +132,7 @@ async def detail(session: AsyncSession, case: Case, calendar: WorkdayCalendar, n
     served = await session.scalar(select(DocumentService).where(DocumentService.case_id == case.id))
     plan = await payment_queries.plan_of(session, case.id)
     paid = await payment_queries.payments_of(session, case.id) if plan else []
-    return to_out(  # type: ignore[return-value]
+    return _shape(
         case,
         calendar,
         now,

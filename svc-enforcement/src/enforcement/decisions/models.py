@@ -59,7 +59,7 @@ class LegalReview(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    #: passed | failed
+    #: a ReviewOutcome: passed | failed
     outcome: Mapped[str] = mapped_column(String(20))
     opinion: Mapped[str] = mapped_column(Text)
     penalty: Mapped[str] = mapped_column(String(40))

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from jiceng_shared.enums import LabelledEnum
 from jiceng_shared.errors import FieldErrors, Problem
 
 
@@ -19,11 +20,26 @@ class Calendar(Protocol):
 
 
 PROCEDURE_LABELS = {"summary": "简易程序", "ordinary": "普通程序"}
-PARTY_LABELS = {"person": "公民", "organisation": "法人或者其他组织"}
-REVIEW_LABELS = {"passed": "审核通过", "failed": "审核未通过"}
 
 Procedure = Literal["summary", "ordinary"]
-PartyKind = Literal["person", "organisation"]
+
+
+class PartyKind(LabelledEnum):
+    """Who a rights notice or a decision is addressed to (当事人)."""
+
+    PERSON = "person", "公民"
+    ORGANISATION = "organisation", "法人或者其他组织"
+
+
+class ReviewOutcome(LabelledEnum):
+    """The outcome of a legal review (法制审核, art. 58)."""
+
+    PASSED = "passed", "审核通过"
+    FAILED = "failed", "审核未通过"
+
+
+PARTY_LABELS = PartyKind.labels()
+REVIEW_LABELS = ReviewOutcome.labels()
 
 
 @dataclass(frozen=True)

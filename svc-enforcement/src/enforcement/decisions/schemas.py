@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from enforcement.decisions import rules
-from enforcement.decisions.rules import PartyKind, PenaltyCode, Procedure
+from enforcement.decisions.rules import PartyKind, PenaltyCode, Procedure, ReviewOutcome
 
 
 class Party(BaseModel):
@@ -34,7 +34,7 @@ class RightsNoticeIn(ProposalFields):
 
 class LegalReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    outcome: Literal["passed", "failed"]
+    outcome: ReviewOutcome
     opinion: str = Field(min_length=1, max_length=10000)
     penalty: PenaltyCode | None = Field(None, description="the proposal reviewed; default: the latest rights notice")
     fine_yuan: int | None = Field(None, ge=0, le=100_000_000)
@@ -93,7 +93,7 @@ def _attrs(obj: Any, model: type[BaseModel]) -> dict[str, Any]:
 
 class RightsNoticeOut(BaseModel):
     id: str
-    party_kind: str
+    party_kind: PartyKind
     party_name: str
     penalty: str
     penalty_zh: str
@@ -113,7 +113,7 @@ class RightsNoticeOut(BaseModel):
 
 class LegalReviewOut(BaseModel):
     id: str
-    outcome: str
+    outcome: ReviewOutcome
     outcome_zh: str
     opinion: str
     penalty: str
@@ -138,7 +138,7 @@ class DecisionOut(BaseModel):
     penalty_zh: str
     fine_yuan: int
     confiscated_value_yuan: int
-    party_kind: str
+    party_kind: PartyKind
     party_kind_zh: str
     party_name: str
     facts: str

@@ -405,12 +405,13 @@ async def decide(
             await hearings.decision_blocked(session, notice, now)
         if major:
             review = await _latest_review(session, case.id)
-            reviewed = (
-                None
-                if review is None
-                else rules.Proposal(review.penalty, review.fine_yuan, review.confiscated_value_yuan)
-            )
-            if review is None or review.outcome != "passed" or not rules.within(decided, reviewed):  # type: ignore[arg-type]
+            if (
+                review is None
+                or review.outcome != rules.ReviewOutcome.PASSED
+                or not rules.within(
+                    decided, rules.Proposal(review.penalty, review.fine_yuan, review.confiscated_value_yuan)
+                )
+            ):
                 raise Problem(
                     422,
                     "legal_review_required",

@@ -53,7 +53,7 @@ class PublicDisclosure(BaseModel):
 
 class DisclosureOut(PublicDisclosure):
     case_id: str
-    status: str
+    status: DisclosureStatus
     status_zh: str
     due: dt.datetime
     late: bool

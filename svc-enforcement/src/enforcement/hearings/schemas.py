@@ -74,7 +74,7 @@ def _attrs(obj: Any, model: type[BaseModel]) -> dict[str, Any]:
 class HearingOut(BaseModel):
     id: str
     notice_id: str
-    status: str
+    status: HearingStatus
     status_zh: str
     requested_at: dt.datetime
     request_note: str | None
@@ -97,7 +97,7 @@ class HearingOut(BaseModel):
 class StatementOut(BaseModel):
     id: str
     notice_id: str
-    kind: str
+    kind: StatementKind
     kind_zh: str
     content: str
     review: str | None

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enforcement.inspections.rules import Outcome
+from enforcement.inspections.rules import Outcome, PlanStatus
 
 
 class TargetIn(BaseModel):
@@ -96,7 +96,7 @@ class PlanOut(BaseModel):
     inspector_candidates: list[str]
     conflicts: dict[str, list[str]]
     assignments: list[AssignmentOut]
-    status: str
+    status: PlanStatus
     drawn_by_name: str
     drawn_at: dt.datetime
     results: list[dict[str, Any]] | None
@@ -113,7 +113,7 @@ class VerificationOut(BaseModel):
 
 class PublicResult(BaseModel):
     target_name: str
-    outcome: str
+    outcome: Outcome
     outcome_zh: str
     finding: str
 

@@ -12,9 +12,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from jiceng_shared import county, versioning
+from jiceng_shared.enums import LabelledEnum
 from jiceng_shared.errors import FieldErrors
 
-KIND_LABELS = {"penalty": "行政处罚", "coercive_measure": "行政强制措施", "inspection": "行政检查"}
+
+class PowerKind(LabelledEnum):
+    """The kind of power an item of the enforcement list is (行政执法事项)."""
+
+    PENALTY = "penalty", "行政处罚"
+    COERCIVE_MEASURE = "coercive_measure", "行政强制措施"
+    INSPECTION = "inspection", "行政检查"
+
+
+KIND_LABELS = PowerKind.labels()
 
 
 class RevisionLike(Protocol):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from enforcement.items.rules import PowerKind
 
 TownshipCode = Field(pattern=r"^\d{12}$")
 
@@ -27,7 +28,7 @@ class ItemFields(BaseModel):
     )
     competent_dept: str = Field(min_length=1, max_length=20, description="the competent county department")
     legal_basis: str = Field(min_length=1, max_length=4000)
-    kind: Literal["penalty", "coercive_measure", "inspection"] = "penalty"
+    kind: PowerKind = PowerKind.PENALTY
     delegable: bool
     restricts_personal_freedom: bool = False
     national_security: bool = False
@@ -80,7 +81,7 @@ class ItemOut(BaseModel):
     competent_dept: str
     competent_dept_zh: str | None
     legal_basis: str
-    kind: str
+    kind: PowerKind
     kind_zh: str
     delegable: bool
     restricts_personal_freedom: bool

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from enforcement.leads import service
+from enforcement.leads.rules import LeadStatus
 from enforcement.leads.schemas import LeadExtensionIn, LeadIn, LeadOut, NotFiledIn, TransferIn
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
@@ -14,7 +15,6 @@ from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 Reader = Annotated[Principal, Depends(require(service.READ))]
-LeadStatus = Literal["received", "case_opened", "not_filed", "transferred", "case_closed"]
 
 
 @router.get("", response_model=Page[LeadOut], summary="Leads in your scope, newest first")

@@ -34,6 +34,10 @@ class LeadSource(LabelledEnum):
     DEPARTMENT_TRANSFER = "department_transfer", "县级部门移送"
     TOWNSHIP_TRANSFER = "township_transfer", "其他乡镇移送"
     INSPECTION = "inspection", "双随机抽查发现"
+    #: the other sources of a dispatch ticket (dispatch's TicketSource), so a dispatched lead has its label
+    DEPARTMENT = "department", "部门系统转办（指挥中心派遣）"
+    CENTRE = "centre", "指挥中心登记（指挥中心派遣）"
+    OPEN311 = "open311", "Open311接口（指挥中心派遣）"
 
 
 class NotFiledGround(LabelledEnum):

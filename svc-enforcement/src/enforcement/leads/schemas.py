@@ -87,7 +87,9 @@ class LeadOut(BaseModel):
     category_zh: str
     description: str
     location: dict | None
-    # a manual lead's LeadSource, or the source of the ticket a dispatched lead came with
+    #: a manual lead's LeadSource, or the source of the ticket a dispatched lead came with: a LeadSource
+    #: value for every ticket source dispatch has today, kept a string because dispatch's event contract
+    #: leaves the source open (a source added there must not make a lead unreadable here)
     source: str
     source_zh: str
     source_ref: str | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,29 +9,12 @@ from fastapi import APIRouter, Depends, Query, Response
 from enforcement.cases import service as cases
 from enforcement.records import service
 from enforcement.records.schemas import EntryIn, EntryOut, VerificationOut
-from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["whole-process record"])
 Reader = Annotated[Principal, Depends(require(cases.READ))]
-
-
-def _cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("seq:"):
-            raise ValueError(raw)
-        return int(raw[4:])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, "invalid_cursor", "Invalid cursor", "the cursor is not one this API issued") from exc
 
 
 @router.post(
@@ -70,22 +52,12 @@ async def read_record(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
     cursor: str | None = None,
 ) -> Page[EntryOut]:
-    after = _after(cursor)
+    after = service.after_seq(cursor)
     case = await cases.get_case(session, principal, case_id)
-    rows = await service.entries(session, case.id, after_seq=after, limit=limit + 1)
-    page = rows[:limit]
-    next_cursor = _cursor(page[-1].seq) if len(rows) > limit else None
-    return Page[EntryOut](items=[service.to_out(e) for e in page], next_cursor=next_cursor)
+    return await service.page(session, case.id, after_seq=after, limit=limit)
 
 
 @router.get("/record/verify", response_model=VerificationOut, summary="Recompute the hash chain of the record")
 async def verify_record(case_id: str, session: ReadSession, principal: Reader) -> VerificationOut:
     case = await cases.get_case(session, principal, case_id)
-    result = await service.verify(session, case)
-    return VerificationOut(
-        case_id=case.id,
-        valid=result.valid,
-        entries=result.entries,
-        broken_at=result.broken_at,
-        head_hash=result.head_hash,
-    )
+    return service.verification_out(case, await service.verify(session, case))

@@ -15,37 +15,45 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from jiceng_shared.enums import LabelledEnum
+
 GENESIS = "0" * 64
 
 USER_KINDS = ("note", "evidence", "inquiry", "photo", "video", "document")
-KIND_LABELS = {
-    "note": "工作记录",
-    "evidence": "证据",
-    "inquiry": "询问笔录",
-    "photo": "照片",
-    "video": "音视频",
-    "document": "文书",
-    "case_opened": "立案",
-    "rights_notice": "事先告知",
-    "review_submitted": "送法制审核",
-    "legal_review": "法制审核",
-    "deliberation": "集体讨论",
-    "statement": "陈述申辩",
-    "hearing_request": "听证申请",
-    "hearing_waived": "放弃听证",
-    "hearing_notice": "听证通知",
-    "hearing_record": "听证笔录",
-    "extension": "延长办案期限",
-    "overdue": "超期未决",
-    "decision": "处罚决定",
-    "service": "送达",
-    "payment": "缴纳罚款",
-    "payment_arrangement": "延期或分期缴纳",
-    "court_application": "申请法院强制执行",
-    "disclosure": "执法公示",
-    "disclosure_withdrawn": "撤回执法公示",
-    "case_closed": "结案",
-}
+
+
+class EntryKind(LabelledEnum):
+    """What an entry of the whole-process record is: one a user adds (USER_KINDS) or a step of the case."""
+
+    NOTE = "note", "工作记录"
+    EVIDENCE = "evidence", "证据"
+    INQUIRY = "inquiry", "询问笔录"
+    PHOTO = "photo", "照片"
+    VIDEO = "video", "音视频"
+    DOCUMENT = "document", "文书"
+    CASE_OPENED = "case_opened", "立案"
+    RIGHTS_NOTICE = "rights_notice", "事先告知"
+    REVIEW_SUBMITTED = "review_submitted", "送法制审核"
+    LEGAL_REVIEW = "legal_review", "法制审核"
+    DELIBERATION = "deliberation", "集体讨论"
+    STATEMENT = "statement", "陈述申辩"
+    HEARING_REQUEST = "hearing_request", "听证申请"
+    HEARING_WAIVED = "hearing_waived", "放弃听证"
+    HEARING_NOTICE = "hearing_notice", "听证通知"
+    HEARING_RECORD = "hearing_record", "听证笔录"
+    EXTENSION = "extension", "延长办案期限"
+    OVERDUE = "overdue", "超期未决"
+    DECISION = "decision", "处罚决定"
+    SERVICE = "service", "送达"
+    PAYMENT = "payment", "缴纳罚款"
+    PAYMENT_ARRANGEMENT = "payment_arrangement", "延期或分期缴纳"
+    COURT_APPLICATION = "court_application", "申请法院强制执行"
+    DISCLOSURE = "disclosure", "执法公示"
+    DISCLOSURE_WITHDRAWN = "disclosure_withdrawn", "撤回执法公示"
+    CASE_CLOSED = "case_closed", "结案"
+
+
+KIND_LABELS = EntryKind.labels()
 
 
 class EntryLike(Protocol):

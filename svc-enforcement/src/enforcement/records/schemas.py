@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from enforcement.records.rules import EntryKind
 from jiceng_shared.schemas import AttachmentIn
 
 
@@ -32,7 +33,7 @@ class EntryOut(BaseModel):
     id: str
     case_id: str
     seq: int
-    kind: str
+    kind: EntryKind
     kind_zh: str
     content: str
     data: dict[str, Any] | None

@@ -5,6 +5,7 @@ Appending takes the case row (locked by the caller) so the seq and the chain hea
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -14,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement.cases.models import Case
 from enforcement.records import rules
 from enforcement.records.models import RecordEntry
-from enforcement.records.schemas import EntryIn, EntryOut
+from enforcement.records.schemas import EntryIn, EntryOut, VerificationOut
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.observability import request_id_var
+from jiceng_shared.pagination import Page
 
 
 def append(
@@ -79,3 +81,37 @@ async def entries(
 
 async def verify(session: AsyncSession, case: Case) -> rules.Verification:
     return rules.verify(await entries(session, case.id), expected_count=case.record_seq, expected_head=case.record_head)
+
+
+def _cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def after_seq(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("seq:"):
+            raise ValueError(raw)
+        return int(raw[4:])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, "invalid_cursor", "Invalid cursor", "the cursor is not one this API issued") from exc
+
+
+async def page(session: AsyncSession, case_id: str, *, after_seq: int, limit: int) -> Page[EntryOut]:
+    """The record oldest entry first, from after ``after_seq``; the cursor is the last sequence number."""
+    rows = await entries(session, case_id, after_seq=after_seq, limit=limit + 1)
+    shown = rows[:limit]
+    next_cursor = _cursor(shown[-1].seq) if len(rows) > limit else None
+    return Page[EntryOut](items=[to_out(e) for e in shown], next_cursor=next_cursor)
+
+
+def verification_out(case: Case, result: rules.Verification) -> VerificationOut:
+    return VerificationOut(
+        case_id=case.id,
+        valid=result.valid,
+        entries=result.entries,
+        broken_at=result.broken_at,
+        head_hash=result.head_hash,
+    )

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enforcement.db import Base
+from jiceng_shared.contracts.enforcement import SquadKindValue
 
 
 class Squad(Base):
@@ -18,7 +19,7 @@ class Squad(Base):
     name: Mapped[str] = mapped_column(String(200))
     township_code: Mapped[str] = mapped_column(String(12), index=True)
     #: SquadKind: township | stationed
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[SquadKindValue] = mapped_column(String(20))
     #: the county department a stationed squad comes from (its second leadership)
     county_dept: Mapped[str | None] = mapped_column(String(20))
     #: usernames of the certified officers in it; the leader is one of them

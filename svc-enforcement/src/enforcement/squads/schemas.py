@@ -95,7 +95,7 @@ class JointOperationOut(BaseModel):
     squad_id: str
     title: str
     departments: list[dict[str, Any]]
-    status: str
+    status: OperationStatus
     status_zh: str
     created_by_name: str
     created_at: dt.datetime

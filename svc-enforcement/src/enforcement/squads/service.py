@@ -225,7 +225,7 @@ async def complete(
             ticket_id=operation.ticket_id,
             township_code=operation.township_code,
             squad_id=squad.id,
-            squad_kind=squad.kind,  # type: ignore[arg-type]
+            squad_kind=squad.kind,
             township_weight_percent=squad.township_weight_percent,
             county_weight_percent=squad.county_weight_percent,
             departments=[d["dept"] for d in operation.departments],
