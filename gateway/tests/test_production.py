@@ -40,6 +40,7 @@ def strong() -> dict[str, str]:
         "access_public_key": public,
         "internal_private_key": _ed25519(),
         "demo_password": "a-long-demo-secret",
+        "personal_data_lookup_key": "YSBsb29rdXAga2V5IG9mIHRoZSBhdWRpdCBsb2csIDMy",
     }
 
 
@@ -99,3 +100,10 @@ async def test_production_does_not_start_while_demo_accounts_open_with_the_demo_
     with pytest.raises(InsecureConfiguration, match="demo accounts"):
         async with app.api.router.lifespan_context(app.api):
             pass
+
+
+def test_production_refuses_the_development_key_of_the_audit_logs_person_hashes(strong):
+    from jiceng_shared import devkeys
+
+    weak = strong | {"personal_data_lookup_key": devkeys.PERSONAL_DATA_LOOKUP_KEY}
+    assert GatewaySettings(**weak).production_problems() == ["GATEWAY_PERSONAL_DATA_LOOKUP_KEY is the development key"]

@@ -19,6 +19,7 @@ from gateway.models import AuditEntry, metadata
 from jiceng_shared import devkeys
 from jiceng_shared.db import Database
 from jiceng_shared.identity import INTERNAL_HEADER, InternalTokenVerifier
+from jiceng_shared.personaldata import SUBJECT_HEADER, encode_subjects, subject_hash
 from jiceng_shared.policy import Policy, Route, load_policy
 from jiceng_shared.stack import free_port
 
@@ -27,6 +28,7 @@ RECORD_PATH = "/api/grid/v1/records/{record_id}"
 WRITE_PATH = "/api/grid/v1/things"
 FORBIDDEN_PATH = "/api/grid/v1/forbidden"
 WHOAMI_PATH = "/api/grid/v1/whoami"
+SUBJECTS = [("id_number", "32097119700101001X"), ("phone", "13900001111")]
 
 
 def _route(method: str, path: str, permission: str, audit: str | None = None) -> Route:
@@ -80,7 +82,11 @@ async def upstream():
             up.audited_before.append(entry is not None)
         if request.path == FORBIDDEN_PATH:
             return web.json_response({"code": "scope_denied"}, status=403)
-        return web.json_response({"ok": True, "path": request.path}, status=201 if request.method == "POST" else 200)
+        # a service names the persons its answer is about (jiceng_shared.personaldata.DisclosureMiddleware)
+        named = {SUBJECT_HEADER: encode_subjects(SUBJECTS)} if "x-test-subjects" in request.headers else {}
+        return web.json_response(
+            {"ok": True, "path": request.path}, status=201 if request.method == "POST" else 200, headers=named
+        )
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
@@ -248,3 +254,29 @@ async def test_a_department_system_may_act_on_behalf_of_a_person_and_people_may_
         person = await pgw.token("dispatcher.bufeng")
         refused = await c.post(WRITE_PATH, json={}, headers=bearer(person) | {"x-on-behalf-of": "someone"})
         assert refused.status_code == 400 and refused.json()["code"] == "on_behalf_not_allowed"
+
+
+async def test_the_persons_a_service_names_are_audited_as_keyed_hashes_and_the_header_never_leaves(pgw):
+    token = await pgw.token("grid_worker.bufeng")
+    wanted = " ".join(sorted(subject_hash(kind, value) for kind, value in SUBJECTS))
+    read_id, write_id, keyed_id = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+    named = {"x-test-subjects": "1"}
+    async with pgw.client() as c:
+        read = await c.get(
+            RECORD_PATH.format(record_id="r7"), headers=bearer(token) | named | {"x-request-id": read_id}
+        )
+        write = await c.post(WRITE_PATH, json={}, headers=bearer(token) | named | {"x-request-id": write_id})
+        keyed = await c.post(
+            WRITE_PATH,
+            json={"k": 1},
+            headers=bearer(token) | named | {"x-request-id": keyed_id, "Idempotency-Key": uuid.uuid4().hex},
+        )
+    for response in (read, write, keyed):
+        assert response.status_code in (200, 201) and SUBJECT_HEADER not in response.headers
+    await pgw.flush_audit()
+    [entry] = await _entries(pgw, read_id)
+    assert entry.action == "personal_record_read" and entry.data_subjects == wanted
+    for rid in (write_id, keyed_id):
+        done = {e.outcome: e for e in await _entries(pgw, rid)}
+        assert done["completed"].data_subjects == wanted and done["started"].data_subjects is None
+    assert all(len(h) == 64 and "13900001111" not in h for h in entry.data_subjects.split())  # hashes only

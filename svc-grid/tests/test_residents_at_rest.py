@@ -88,7 +88,7 @@ async def test_a_new_key_takes_over_and_the_old_rows_are_reencrypted(grid):
         personaldata._cipher = before
         async with grid.ctx.db.transaction() as s:  # leave the table readable by the usual key
             personaldata._cipher = dataclasses.replace(before, keys=before.keys | rotated.keys)
-            await personaldata.reencrypt(s, Resident)
+            await personaldata.reencrypt_all(s, Resident.metadata)
         personaldata._cipher = before
 
 
@@ -122,3 +122,103 @@ def test_production_refuses_the_development_personal_data_keys():
         personal_data_lookup_key=base64.b64encode(b"a lookup key of 32 bytes, random").decode(),
     )
     assert "PERSONAL_DATA" not in " ".join(real.production_problems())
+
+
+async def test_special_group_membership_is_not_in_any_table_read_directly(grid):
+    body = person("32097119850505041") | {
+        "household_no": "H-0779",
+        "special_groups": ["community_corrections", "empty_nest_elderly"],
+        "group_details": {"community_corrections": {"term_end": "2027-06-30"}},
+    }
+    created = await grid.client.post("/api/grid/v1/residents", json=body, headers=headers_for(worker))
+    assert created.status_code == 201, created.text
+    resident_id = created.json()["id"]
+    changed = await grid.client.patch(
+        f"/api/grid/v1/residents/{resident_id}",
+        json={
+            "version": created.json()["version"],
+            "special_groups": ["empty_nest_elderly", "disabled"],
+            "group_details": {},
+        },
+        headers=headers_for(worker),
+    )
+    assert changed.status_code == 200, changed.text
+    async with grid.ctx.db.session() as s:
+        resident = (
+            await s.execute(
+                text("SELECT special_groups, group_details FROM residents WHERE id = :id"), {"id": resident_id}
+            )
+        ).one()
+        index = (
+            await s.execute(text("SELECT * FROM resident_groups WHERE resident_id = :id"), {"id": resident_id})
+        ).all()
+        history = (
+            await s.execute(text("SELECT changes FROM base_data_changes WHERE entity_id = :id"), {"id": resident_id})
+        ).all()
+    raw = " ".join(str(v) for v in [*resident, *[c for row in index for c in row], *[row[0] for row in history]])
+    assert len(index) == 2 and len(history) == 2
+    for code in rules.SPECIAL_GROUPS:
+        assert code not in raw, code
+    assert "term_end" not in raw and "2027-06-30" not in raw and "13911112222" not in raw
+    assert str(resident[0]).startswith("enc:1:sm4:") and str(history[0][0]).startswith("enc:1:sm4:")
+    # the registers still find the person through the hashes, and the record reads as it was given
+    listed = await grid.client.get(
+        "/api/grid/v1/residents", params={"special_group": "disabled", "grid_code": GRID_1}, headers=headers_for(worker)
+    )
+    assert resident_id in [r["id"] for r in _items(listed.json())]
+    gone = await grid.client.get(
+        "/api/grid/v1/residents",
+        params={"special_group": "community_corrections", "grid_code": GRID_1},
+        headers=headers_for(worker),
+    )
+    assert resident_id not in [r["id"] for r in _items(gone.json())]
+    full = await grid.client.get(f"/api/grid/v1/residents/{resident_id}", headers=headers_for(worker))
+    assert full.json()["special_groups"] == ["disabled", "empty_nest_elderly"]
+
+
+def _items(body):
+    return body["items"] if isinstance(body, dict) else body
+
+
+async def test_a_new_lookup_key_finds_old_rows_until_the_rehash_and_then_only_its_own_hashes_remain(grid):
+    body = person("32097119850505051") | {"household_no": "H-0780", "special_groups": ["disabled"]}
+    created = await grid.client.post("/api/grid/v1/residents", json=body, headers=headers_for(worker))
+    assert created.status_code == 201, created.text
+    resident_id = created.json()["id"]
+    before = personaldata.cipher()
+    new_key = b"a new lookup key, 32 bytes, 2026"
+    rotated = dataclasses.replace(before, lookup_key=new_key, previous_lookup_keys=(before.lookup_key,))
+    personaldata._cipher = rotated
+    try:
+        # during the rotation, rows hashed under the old key are still found: the ID number (a second
+        # registration refused) and the register
+        again = body | {"household_no": "H-0781"}
+        refused = await grid.client.post("/api/grid/v1/residents", json=again, headers=headers_for(worker))
+        assert refused.status_code == 409 and refused.json()["code"] == "resident_exists"
+        params = {"special_group": "disabled", "grid_code": GRID_1}
+        listed = await grid.client.get("/api/grid/v1/residents", params=params, headers=headers_for(worker))
+        assert resident_id in [r["id"] for r in _items(listed.json())]
+        async with grid.ctx.db.transaction() as s:
+            counts = await personaldata.reencrypt_all(s, Resident.metadata)
+        assert counts["residents"] >= 1 and counts["resident_groups"] >= 1
+        # after the rehash the tables hold only hashes under the new key, and the old key can go
+        async with grid.ctx.db.session() as s:
+            numbers = (await s.execute(text("SELECT id_number_hash FROM residents"))).scalars().all()
+            groups = (await s.execute(text("SELECT group_hash FROM resident_groups"))).scalars().all()
+        only_new = dataclasses.replace(rotated, previous_lookup_keys=())
+        old_hashes = {before.lookup(f"special_group:{code}") for code in rules.SPECIAL_GROUPS}
+        new_hashes = {only_new.lookup(f"special_group:{code}") for code in rules.SPECIAL_GROUPS}
+        assert set(groups) <= new_hashes and not set(groups) & old_hashes
+        assert only_new.lookup(body["id_number"]) in numbers and before.lookup(body["id_number"]) not in numbers
+        personaldata._cipher = only_new
+        listed = await grid.client.get("/api/grid/v1/residents", params=params, headers=headers_for(worker))
+        assert resident_id in [r["id"] for r in _items(listed.json())]
+        refused = await grid.client.post("/api/grid/v1/residents", json=again, headers=headers_for(worker))
+        assert refused.status_code == 409 and refused.json()["code"] == "resident_exists"
+        async with grid.ctx.db.transaction() as s:
+            assert await personaldata.rehash(s, Resident) == 0  # nothing left to do
+    finally:
+        personaldata._cipher = dataclasses.replace(before, previous_lookup_keys=(new_key,))
+        async with grid.ctx.db.transaction() as s:  # leave the tables hashed by the usual key
+            await personaldata.reencrypt_all(s, Resident.metadata)
+        personaldata._cipher = before

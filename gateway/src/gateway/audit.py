@@ -26,6 +26,7 @@ from prometheus_client import Counter
 from sqlalchemy import insert
 
 from gateway.models import AuditEntry
+from jiceng_shared import personaldata
 from jiceng_shared.db import Database, new_id, utcnow
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
@@ -56,6 +57,16 @@ def who(principal: Principal | None) -> dict[str, Any]:
         "client_id": principal.client_id,
         "on_behalf_of": principal.on_behalf_of,
     }
+
+
+def data_subjects(header: str | None) -> str | None:
+    """The audit column of the persons a service named in its internal response header
+    (:data:`jiceng_shared.personaldata.SUBJECT_HEADER`): their identifiers' keyed hashes, never
+    the identifiers."""
+    if not header:
+        return None
+    hashes = sorted({personaldata.subject_hash(kind, value) for kind, value in personaldata.decode_subjects(header)})
+    return " ".join(hashes) or None
 
 
 def _trace_id() -> str | None:

@@ -41,6 +41,9 @@ ALGORITHMS: dict[str, type[hashes.HashAlgorithm]] = {"sha256": hashes.SHA256, "s
 GENESIS = "0" * 64
 #: the columns of an entry that its hash covers (everything but the hash itself)
 HASHED = tuple(c.name for c in AuditEntry.__table__.columns if c.name not in ("hash",))
+#: columns added after entries were sealed: covered when set, left out while empty, so the entries
+#: sealed before them still verify
+ADDED_LATER = frozenset({"data_subjects"})
 
 
 def _plain(value: Any) -> Any:
@@ -55,7 +58,7 @@ def canonical(entry: AuditEntry | dict[str, Any]) -> bytes:
     """The bytes an entry's hash covers: its columns (with its sequence number, previous hash and
     algorithm) as sorted, compact JSON."""
     get = entry.get if isinstance(entry, dict) else lambda name: getattr(entry, name)
-    fields = {name: _plain(get(name)) for name in HASHED}
+    fields = {name: _plain(get(name)) for name in HASHED if name not in ADDED_LATER or get(name) is not None}
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 

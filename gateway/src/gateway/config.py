@@ -115,7 +115,12 @@ class GatewaySettings(CommonSettings):
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         # the services verify with the public half; the gateway's own copy is checked as well
-        return [p for p in problems if "INTERNAL_PUBLIC_KEY" not in p] + key_problems(self)
+        problems = [p for p in problems if "INTERNAL_PUBLIC_KEY" not in p] + key_problems(self)
+        # the audit log keeps persons as keyed hashes (a person's access record): with the known
+        # development key anyone holding the log could test ID numbers against them
+        if self.personal_data_lookup_key.strip() == devkeys.PERSONAL_DATA_LOOKUP_KEY:
+            problems.append("GATEWAY_PERSONAL_DATA_LOOKUP_KEY is the development key")
+        return problems
 
     def weak_demo_password(self) -> bool:
         """Demo data may be seeded in production (a training copy) only with a strong password."""

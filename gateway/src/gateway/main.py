@@ -38,7 +38,7 @@ from gateway.openapi import MergedOpenAPI, enum_labels
 from gateway.proxy import BodyTooLarge, Proxy, read_body
 from gateway.webhooks.router import router as webhooks_router
 from gateway.webhooks.worker import WebhookWorker
-from jiceng_shared import county
+from jiceng_shared import county, personaldata
 from jiceng_shared.areafeed import AreaCopy, follow_bucket, follow_in_registry
 from jiceng_shared.asyncapi import asyncapi_document
 from jiceng_shared.bus import EventBus
@@ -186,6 +186,8 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     settings.check_production()
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
+    # the audit log keeps the keyed hashes of the persons a call disclosed (personal access record)
+    personaldata.configure(settings)
     policy = policy or load_policy()
     # a county or calendar file with an error stops the gateway here, naming file, record, problem
     county.install(settings.county_dir)

@@ -101,6 +101,10 @@ class AuditEntry(Base):
     trace_id: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+    #: the persons whose data the call disclosed or changed (a full record's reading, a write), as
+    #: the keyed hashes (HMAC-SM3, jiceng_shared.personaldata.subject_hash) of their ID number, phone
+    #: or name, space-separated: the person's access record (个人信息查阅) is found through them
+    data_subjects: Mapped[str | None] = mapped_column(Text, default=None)
     #: the hash chain (gateway.auditchain), set once when the entry is sealed, a moment after it is
     #: written: its place in the chain, the previous entry's hash, its own and the hash function
     seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)

@@ -19,11 +19,12 @@ from prometheus_client import Histogram
 from starlette.types import Receive, Scope, Send
 
 from gateway.access import AccessGuard, answer_problem
-from gateway.audit import AuditLog, who
+from gateway.audit import AuditLog, data_subjects, who
 from gateway.idempotency import IdempotencyStore, Stored, fingerprint, key_of, replay_headers
 from jiceng_shared.errors import Problem, database_unavailable, database_unavailable_problem
 from jiceng_shared.identity import ANONYMOUS, INTERNAL_HEADER, InternalTokenSigner, Principal
 from jiceng_shared.observability import current_traceparent, request_id_var
+from jiceng_shared.personaldata import SUBJECT_HEADER
 from jiceng_shared.policy import Route
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,19 @@ _DROP_REQUEST = frozenset(
         b"x-on-behalf-of",
     }
 )
+#: ``x-jiceng-data-subjects``: the persons a service's answer is about, for the audit entry only
 _DROP_RESPONSE = frozenset(
-    {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade", b"trailer", b"x-request-id", b"server", b"date"}
+    {
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"upgrade",
+        b"trailer",
+        b"x-request-id",
+        b"server",
+        b"date",
+        SUBJECT_HEADER.encode(),
+    }
 )
 
 #: methods that change nothing; every other method through the gateway is an audited write
@@ -184,7 +196,11 @@ class Proxy:
             return
         if write:
             self.audit.write_later(
-                action="write", outcome="completed", status=status, **self._what(scope, principal, route)
+                action="write",
+                outcome="completed",
+                status=status,
+                data_subjects=scope.get("state", {}).get("data_subjects"),
+                **self._what(scope, principal, route),
             )
         if status in (401, 403):
             self.guard.denied(scope, principal, route, status, f"denied by the {route.service} service")
@@ -245,6 +261,7 @@ class Proxy:
                 action="personal_record_read",
                 outcome="success",
                 status=stored.status,
+                data_subjects=scope.get("state", {}).get("data_subjects"),
                 **self._what(scope, principal, route),
             )
         await self._send_stored(send, stored)
@@ -267,6 +284,7 @@ class Proxy:
         ) as upstream:
             UPSTREAM_LATENCY.labels(route.service).observe(asyncio.get_running_loop().time() - started)
             content = await upstream.read()
+            scope.setdefault("state", {})["data_subjects"] = data_subjects(upstream.headers.get(SUBJECT_HEADER))
             headers = [
                 (k.decode("latin-1").lower(), v.decode("latin-1"))
                 for k, v in upstream.raw_headers
@@ -357,12 +375,17 @@ class Proxy:
                 scope["method"], url, headers=self._headers(scope, principal), data=body or None, allow_redirects=False
             ) as upstream:
                 UPSTREAM_LATENCY.labels(route.service).observe(loop.time() - started)
+                # hashed only for the entries that keep them: a full record's reading, a write
+                audited = route.audit is not None or scope["method"] not in READ_METHODS
+                subjects = data_subjects(upstream.headers.get(SUBJECT_HEADER)) if audited else None
+                scope.setdefault("state", {})["data_subjects"] = subjects
                 if route.audit and 200 <= upstream.status < 300:
                     # the record's body leaves only once its reading is on file
                     await self.audit.write_now(
                         action="personal_record_read",
                         outcome="success",
                         status=upstream.status,
+                        data_subjects=subjects,
                         **self._what(scope, principal, route),
                     )
                 headers = [(k.lower(), v) for k, v in upstream.raw_headers if k.lower() not in _DROP_RESPONSE]

@@ -37,9 +37,10 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
             asyncio.run(_seed(spec, settings))
         return 0
     if args.command == "reencrypt":
-        # after a personal-data key rotation: what older keys sealed, sealed again by the current one
+        # after a personal-data key rotation: what older keys sealed, sealed again by the current one,
+        # and every look-up hash recomputed under the current lookup key
         for table, count in asyncio.run(_reencrypt(spec, settings)).items():
-            print(f"{table}: {count} rows re-encrypted")
+            print(f"{table}: {count} rows re-encrypted or rehashed")
         return 0
     import uvicorn
 

@@ -38,6 +38,7 @@ from jiceng_shared.observability import ObservabilityMiddleware, configure_loggi
 from jiceng_shared.openapi_problems import document_problems
 from jiceng_shared.outbox import OutboxRelay
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of, paginate
+from jiceng_shared.personaldata import DisclosureMiddleware
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.textguard import BadCharactersGuard
 from jiceng_shared.workdays import WorkdayCalendar, report_coverage
@@ -293,6 +294,8 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
     app.add_api_route("/healthz", _healthz, include_in_schema=False)
     app.add_api_route("/readyz", _readyz, include_in_schema=False)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
+    # innermost: names the persons the answer is about, for the gateway's audit entry
+    app.add_middleware(DisclosureMiddleware)
     # inside the authentication: an unauthenticated caller learns nothing but 401
     app.add_middleware(BadCharactersGuard)
     app.add_middleware(InternalAuthMiddleware, verifier=InternalTokenVerifier(settings.internal_public_key))

@@ -116,6 +116,9 @@ class CommonSettings(BaseSettings):
     personal_data_keys: str = devkeys.PERSONAL_DATA_KEYS
     personal_data_key_id: str = devkeys.PERSONAL_DATA_KEY_ID
     personal_data_lookup_key: str = devkeys.PERSONAL_DATA_LOOKUP_KEY
+    #: lookup keys being rotated out (base64, comma-separated): still matched by look-ups until
+    #: ``python -m <service> reencrypt`` has recomputed every hash under the current key
+    personal_data_lookup_keys_previous: str = ""
 
     @classmethod
     def settings_customise_sources(

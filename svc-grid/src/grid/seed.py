@@ -113,9 +113,7 @@ async def seed(ctx: ServiceContext) -> None:
         new = [r for r in demo_residents(ctx.org) if r.id not in existing]
         session.add_all(new)
         await session.flush()
-        session.add_all(
-            ResidentGroup(resident_id=r.id, group=g, grid_code=r.grid_code) for r in new for g in r.special_groups
-        )
+        session.add_all(ResidentGroup.of(r, g) for r in new for g in r.special_groups)
         households = set((await session.execute(select(Household.township_code, Household.household_no))).all())
         for r in new:
             if (r.township_code, r.household_no) not in households:

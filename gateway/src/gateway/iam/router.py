@@ -31,6 +31,8 @@ from gateway.iam.schemas import (
     ClientOut,
     ClientSecret,
     ClientUpdate,
+    PersonAccessOut,
+    PersonAccessQuery,
     PersonalAccessOut,
     RoleOut,
     UserCreate,
@@ -553,4 +555,36 @@ async def record_accesses(
             for e in items
         ],
         next_cursor=next_cursor,
+    )
+
+
+@router.post(
+    "/audit/person-accesses",
+    response_model=Page[PersonAccessOut],
+    summary="Who read or changed a person's data in any service, when and on which right (个人信息查阅)",
+)
+async def person_accesses(
+    body: PersonAccessQuery,
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(require(rules.AUDIT_READ))],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[PersonAccessOut]:
+    kinds = service.person_hashes(body)
+    await request.app.state.audit.write_now(
+        action="personal_access_record",
+        outcome="success",
+        method=request.method,
+        resource=request.url.path,
+        permission=rules.AUDIT_READ,
+        address=request.app.state.address(request.scope),
+        **who(principal),
+    )
+    async with db.session() as session:
+        rows = await service.person_accesses(session, kinds, limit=limit, cursor=cursor)
+    items, next_cursor = page_of(rows, limit, created="at")
+    labels = _policy().permission_labels
+    return Page[PersonAccessOut](
+        items=[service.person_access_out(e, kinds, labels) for e in items], next_cursor=next_cursor
     )

@@ -265,3 +265,23 @@ class PersonalAccessOut(BaseModel):
     permission: str | None
     permission_zh: str | None
     request_id: str | None
+
+
+class PersonAccessQuery(BaseModel):
+    """Whose access record (个人信息查阅): the person's ID number, and the phone and name other services
+    know them by (a dispatch caller, an enforcement party). In the body, never in the URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str = Field(pattern=r"^\d{17}[\dXx]$", description="the resident identity card number (GB 11643)")
+    phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
+    name: str | None = Field(None, min_length=1, max_length=50)
+
+
+class PersonAccessOut(PersonalAccessOut):
+    """One call that disclosed or changed the person's data: who, when, on which right (why), in
+    which service, and by which of the person's identifiers it was recognised."""
+
+    service: str | None
+    #: id_number | phone | name: a phone or a name may be shared with another person
+    matched_by: list[str]

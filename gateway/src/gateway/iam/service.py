@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
@@ -27,12 +27,16 @@ from gateway.iam.schemas import (
     ClientCreate,
     ClientOut,
     ClientUpdate,
+    PersonAccessOut,
+    PersonAccessQuery,
+    PersonalAccessOut,
     UserCreate,
     UserOut,
     UserUpdate,
 )
 from gateway.limits import account_key
 from gateway.models import AuditEntry, Client, LoginFailure, RoleBinding, User
+from jiceng_shared import personaldata
 from jiceng_shared.areafeed import AreaCopy
 from jiceng_shared.db import new_id, utcnow
 from jiceng_shared.errors import Problem, not_found
@@ -674,3 +678,41 @@ async def record_accesses(session: AsyncSession, record_id: str, *, limit: int, 
     )
     stmt = paginate(stmt, AuditEntry.at, AuditEntry.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
+
+
+async def person_accesses(
+    session: AsyncSession, hashes: Iterable[str], *, limit: int, cursor: str | None
+) -> list[AuditEntry]:
+    """Every audit entry of a call that disclosed or changed data of the person whose identifiers hash
+    to ``hashes`` (the keyed hashes the gateway records, :func:`gateway.audit.data_subjects`), in
+    every service, newest first."""
+    stmt = select(AuditEntry).where(
+        AuditEntry.data_subjects.is_not(None),
+        or_(*(AuditEntry.data_subjects.contains(h, autoescape=True) for h in hashes)),
+        AuditEntry.resource.not_like("/api/iam/v1/audit/%"),
+    )
+    stmt = paginate(stmt, AuditEntry.at, AuditEntry.id, limit=limit, cursor=cursor)
+    return list((await session.scalars(stmt)).all())
+
+
+def person_hashes(query: PersonAccessQuery) -> dict[str, str]:
+    """{keyed hash: kind of identifier} of the person asked about, under the current lookup key and
+    every previous one still kept (audit entries are never rehashed)."""
+    wanted = {"id_number": query.id_number.upper(), "phone": query.phone, "name": query.name}
+    kinds: dict[str, str] = {}
+    for kind, value in wanted.items():
+        if value:
+            for h in personaldata.cipher().lookups(f"person:{kind}:{value}"):
+                kinds[h] = kind
+    return kinds
+
+
+def person_access_out(e: AuditEntry, kinds: Mapping[str, str], labels: Mapping[str, str]) -> PersonAccessOut:
+    recorded = set((e.data_subjects or "").split())
+    parts = (e.resource or "").split("/")
+    return PersonAccessOut(
+        **{k: getattr(e, k) for k in PersonalAccessOut.model_fields if k != "permission_zh"},
+        permission_zh=labels.get(e.permission or ""),
+        service=parts[2] if len(parts) > 2 and parts[1] == "api" else None,
+        matched_by=sorted({k for h, k in kinds.items() if h in recorded}),
+    )

@@ -38,8 +38,8 @@ class Application(Base):
     applicant_kind: Mapped[str] = mapped_column(String(12))
     applicant_name: Mapped[str] = mapped_column(String(100))
     #: encrypted at rest (SM4, jiceng_shared.personaldata): never compared in SQL
-    applicant_id_number: Mapped[str] = mapped_column(Encrypted())
-    applicant_phone: Mapped[str | None] = mapped_column(Encrypted())
+    applicant_id_number: Mapped[str] = mapped_column(Encrypted(subject="id_number"))
+    applicant_phone: Mapped[str | None] = mapped_column(Encrypted(subject="phone"))
     applicant_area_code: Mapped[str] = mapped_column(String(15))
     proxy_agent_id: Mapped[str | None] = mapped_column(String(64))
     proxy_agent_username: Mapped[str | None] = mapped_column(String(100))

@@ -85,7 +85,7 @@ async def find_same_caller(
         await session.scalars(
             select(Ticket).where(
                 Ticket.township_code == township_code,
-                Ticket.caller_phone_hash == personaldata.lookup(phone),
+                Ticket.caller_phone_hash.in_(personaldata.lookups(phone)),
                 Ticket.status.in_(rules.OPEN_STATUSES),
                 Ticket.reported_at >= env.now - window,
             )

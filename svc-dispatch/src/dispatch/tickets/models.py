@@ -45,8 +45,8 @@ class Ticket(Base):
     reporter_id: Mapped[str | None] = mapped_column(String(64))
     #: the caller's contact, encrypted at rest (SM4, jiceng_shared.personaldata); the phone found
     #: by its keyed hash (the same caller's duplicate)
-    caller_name: Mapped[str | None] = mapped_column(Encrypted())
-    caller_phone: Mapped[str | None] = mapped_column(Encrypted())
+    caller_name: Mapped[str | None] = mapped_column(Encrypted(subject="name"))
+    caller_phone: Mapped[str | None] = mapped_column(Encrypted(subject="phone"))
     caller_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     correlation_id: Mapped[str] = mapped_column(String(64), index=True)
     #: when the (first) report was made: the reference time of duplicate detection

@@ -21,7 +21,7 @@ class RightsNotice(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     party_kind: Mapped[str] = mapped_column(String(20))
     #: encrypted at rest (SM4, jiceng_shared.personaldata): up to 200 characters
-    party_name: Mapped[str] = mapped_column(Encrypted(1000))
+    party_name: Mapped[str] = mapped_column(Encrypted(1000, subject="name"))
     penalty: Mapped[str] = mapped_column(String(40))
     fine_yuan: Mapped[int]
     confiscated_value_yuan: Mapped[int]
@@ -104,7 +104,7 @@ class Decision(Base):
     confiscated_value_yuan: Mapped[int]
     party_kind: Mapped[str] = mapped_column(String(20))
     #: encrypted at rest (SM4, jiceng_shared.personaldata): up to 200 characters
-    party_name: Mapped[str] = mapped_column(Encrypted(1000))
+    party_name: Mapped[str] = mapped_column(Encrypted(1000, subject="name"))
     facts: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
     major: Mapped[bool]

@@ -10,6 +10,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grid.db import Base
+from jiceng_shared.personaldata import EncryptedJSON
 
 
 class Household(Base):
@@ -95,7 +96,8 @@ class BaseDataChange(Base):
     grid_code: Mapped[str] = mapped_column(String(15), index=True)
     #: created | updated | deregistered
     action: Mapped[str] = mapped_column(String(20))
-    changes: Mapped[dict[str, Any]]
+    #: encrypted at rest (jiceng_shared.personaldata): a change carries old and new phones and registers
+    changes: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_by_name: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[dt.datetime]

@@ -26,7 +26,7 @@ from grid.people.schemas import (
 )
 from grid.people.size import grid_counts
 from grid.residents.models import Resident, ResidentGroup
-from grid.residents.queries import readable
+from grid.residents.queries import in_groups, readable
 from grid.residents.rules import GROUP_FIELDS, SPECIAL_GROUPS
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
@@ -51,7 +51,7 @@ async def register_members(
     stmt = (
         select(Resident)
         .join(ResidentGroup, ResidentGroup.resident_id == Resident.id)
-        .where(ResidentGroup.group == group, readable(principal, permission, ResidentGroup.grid_code))
+        .where(in_groups([group]), readable(principal, permission, ResidentGroup.grid_code))
     )
     if grid_code is not None:
         stmt = stmt.where(ResidentGroup.grid_code == grid_code)

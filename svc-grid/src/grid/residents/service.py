@@ -78,7 +78,7 @@ async def _check(
 
 def _set_groups(session: AsyncSession, resident: Resident) -> None:
     for group in resident.special_groups:
-        session.add(ResidentGroup(resident_id=resident.id, group=group, grid_code=resident.grid_code))
+        session.add(ResidentGroup.of(resident, group))
 
 
 async def register(session: AsyncSession, principal: Principal, body: ResidentCreate, *, now: dt.datetime) -> Resident:
@@ -101,7 +101,7 @@ async def register(session: AsyncSession, principal: Principal, body: ResidentCr
     township = township_of(grid)
     taken = await session.scalar(
         select(Resident.id).where(
-            Resident.township_code == township, Resident.id_number_hash == personaldata.lookup(body.id_number)
+            Resident.township_code == township, Resident.id_number_hash.in_(personaldata.lookups(body.id_number))
         )
     )
     if taken is not None:
@@ -258,7 +258,7 @@ async def list_residents(
         if special_group in sensitive:
             # a sensitive register: only within the grids where the caller may see its membership
             stmt = stmt.where(readable(principal, SENSITIVE))
-        members = select(ResidentGroup.resident_id).where(ResidentGroup.group == special_group)
+        members = select(ResidentGroup.resident_id).where(residents_queries.in_groups([special_group]))
         stmt = stmt.where(Resident.id.in_(members))
     stmt = paginate(stmt, Resident.created_at, Resident.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())

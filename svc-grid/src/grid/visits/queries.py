@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
 from grid.residents.models import Resident, ResidentGroup
+from grid.residents.queries import group_code, in_groups
 from grid.residents.rules import SPECIAL_GROUPS
 from grid.visits import rules
 from grid.visits.models import Visit
@@ -122,10 +123,10 @@ async def obligations(
                 Resident.household_no,
                 Resident.created_at,
                 Resident.lives_here_since,
-                ResidentGroup.group,
+                group_code().label("group"),
             )
             .join(ResidentGroup, ResidentGroup.resident_id == Resident.id)
-            .where(res_where, active, ResidentGroup.group.in_(visiting))
+            .where(res_where, active, in_groups(visiting))
         )
     ).all()
     visit_where = Visit.grid_code == grid_code if grid_code else Visit.township_code == township_code
@@ -401,8 +402,8 @@ def _obligation_selects(
         groups = sorted(by_period[p])
         # the person's group: the first of this period's registers they are on
         group_of = (
-            select(func.min(ResidentGroup.group))
-            .where(ResidentGroup.resident_id == Resident.id, ResidentGroup.group.in_(groups))
+            select(func.min(group_code()))
+            .where(ResidentGroup.resident_id == Resident.id, in_groups(groups))
             .scalar_subquery()
         )
         stmt = (
@@ -416,12 +417,10 @@ def _obligation_selects(
                 group_of.label("grp"),
             )
             .outerjoin(pv, pv.c.r == Resident.id)
-            .where(active, Resident.id.in_(select(ResidentGroup.resident_id).where(ResidentGroup.group.in_(groups))))
+            .where(active, Resident.id.in_(select(ResidentGroup.resident_id).where(in_groups(groups))))
         )
         if stricter:
-            stmt = stmt.where(
-                Resident.id.not_in(select(ResidentGroup.resident_id).where(ResidentGroup.group.in_(stricter)))
-            )
+            stmt = stmt.where(Resident.id.not_in(select(ResidentGroup.resident_id).where(in_groups(stricter))))
         out.append(("person", "", p, stmt.subquery()))
         stricter += groups
     return out
