@@ -177,6 +177,8 @@ OPEN_BY_NATURE = {
     "AuditOut.resource": "a path",
     "PersonalAccessOut.subject": "a login name or client id",
     "PersonalAccessOut.resource": "a path",
+    "PersonAccessOut.subject": "a login name or client id",
+    "PersonAccessOut.resource": "a path",
     "MeOut.subject": "the subject id",
     # roles are the policy tables' data (a county may add one); each comes with role_zh
     "BindingCreate.role": "a role of the policy tables",

@@ -24,8 +24,9 @@ pytestmark = pytest.mark.e2e
 GRID = "320971100201001"
 XINCHENG = demo.XINCHENG.code
 #: a full ID number (GB 11643: 17 digits and a check character) and a mainland mobile number
-ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
-MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# standing alone: an event id's hex digits hold runs of eleven decimal digits now and then
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 
 
 def id_number() -> str:
@@ -153,9 +154,17 @@ async def test_the_access_record_of_a_person_lists_their_reads_and_changes_in_ev
 
 
 async def test_no_event_of_a_run_carries_a_full_id_number_or_phone(stack, journey):
-    """The events published so far in this run (every journey of the session before it, and one here
-    with personal data in each service) hold no full ID number and no mobile number."""
+    """The events published while this test records a person in each service hold no full ID number
+    and no mobile number. Only its own stretch of the stream: other tests' free text (a fuzzer's
+    description, a citizen dictating a number into a complaint) is the matter's content, not a
+    personal-data field; the contracts' fields are checked by name in tests/test_event_privacy.py."""
     number, phone = id_number(), mobile()
+    stream = stack.env["JICENG_EVENTS_PREFIX"].upper()
+    nc = await nats.connect(stack.env["JICENG_NATS_URL"])
+    try:
+        start = (await nc.jetstream().stream_info(stream)).state.last_seq + 1
+    finally:
+        await nc.close()
     await journey.ok(
         "grid_worker.bufeng",
         "/api/grid/v1/residents",
@@ -192,7 +201,6 @@ async def test_no_event_of_a_run_carries_a_full_id_number_or_phone(stack, journe
         },
         status=201,
     )
-    stream = stack.env["JICENG_EVENTS_PREFIX"].upper()
     nc = await nats.connect(stack.env["JICENG_NATS_URL"])
     try:
         js = nc.jetstream()
@@ -200,7 +208,7 @@ async def test_no_event_of_a_run_carries_a_full_id_number_or_phone(stack, journe
             info = await js.stream_info(stream)
             subjects = set()
             payloads: list[tuple[str, str]] = []
-            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            for seq in range(max(start, info.state.first_seq), info.state.last_seq + 1):
                 try:
                     msg = await js.get_msg(stream, seq)
                 except nats.js.errors.NotFoundError:
