@@ -5,6 +5,7 @@ from typing import ClassVar
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
+from jiceng_shared.contracts.dispatch import RETURN_WINDOW_WORKDAYS
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.topology import SERVICE_BY_NAME
 
@@ -28,10 +29,9 @@ class AssessmentSettings(CommonSettings):
     #: an enforcement case is closed in time when closed within this many calendar days of
     #: registration (行政处罚法 art. 60: decision within 90 days)
     case_time_limit_days: int = 90
-    #: a unit may return (退单) a ticket outside its remit within this many working days of its
-    #: assignment without it counting against the unit (Shandong 政务服务热线管理办法 2020: a wrongly
-    #: routed ticket is returned within 2 working days with the reason; rules-reference §4.2)
-    return_window_workdays: int = 2
+    #: a return (退单) within this many working days of assignment does not count against the unit
+    #: (the window dispatch enforces; its default is written once, in the dispatch contracts)
+    return_window_workdays: int = RETURN_WINDOW_WORKDAYS
     #: ticket sources that are citizens' calls, scored by the three rates (接诉即办)
     hotline_sources: list[str] = ["hotline"]
     hotline_score_weights: dict[str, int] = dict(DEFAULT_HOTLINE_WEIGHTS)

@@ -4,7 +4,8 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
-from dispatch.tickets.rules import RETURN_WINDOW_WORKDAYS, TicketRules
+from dispatch.tickets.rules import TicketRules
+from jiceng_shared.contracts.dispatch import RETURN_WINDOW_WORKDAYS
 from jiceng_shared.settings import CommonSettings
 from jiceng_shared.topology import SERVICE_BY_NAME
 

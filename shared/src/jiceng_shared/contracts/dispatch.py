@@ -9,6 +9,11 @@ from pydantic import Field
 from jiceng_shared.contracts.common import GeoPoint, UnitRef
 from jiceng_shared.events import EventPayload
 
+#: a unit may return (退单) a wrongly routed ticket within this many working days of its assignment
+#: (Shandong 政务服务热线管理办法 2020, rules-reference §4.2): dispatch refuses a later return and
+#: assessment counts an earlier one for the unit, so the default is written here, once, for both
+RETURN_WINDOW_WORKDAYS = 2
+
 
 class TicketCreated(EventPayload):
     event_type = "dispatch.ticket.created"

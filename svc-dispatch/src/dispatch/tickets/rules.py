@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dispatch.tickets.enums import Addressee, CallbackResult, StepKind, SupervisedLimit, TicketSource, TicketStatus
+from jiceng_shared.contracts.dispatch import RETURN_WINDOW_WORKDAYS
 from jiceng_shared.workdays import WorkdayCalendar
 
 LimitUnit = Literal["minutes", "hours", "working_days"]
@@ -51,11 +52,6 @@ PARK_FROM = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 UNDISPATCHED_STATUSES = (S.REGISTERED, S.RETURNED)
 #: sources of a citizen's matter: the ticket gets a satisfaction callback (回访) before it closes
 CITIZEN_SOURCES = (TicketSource.HOTLINE, TicketSource.OPEN311)
-
-
-#: a unit may return (退单) a wrongly routed ticket within this many working days of assignment
-#: (Shandong 政务服务热线管理办法 2020, rules-reference §4.2); the one place the default is written
-RETURN_WINDOW_WORKDAYS = 2
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement.cases import service
 from enforcement.cases.schemas import CaseClose, CaseDetail, CaseExtensionIn, CaseOpen, CaseOut, CaseStatus
 from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -47,10 +47,9 @@ async def list_cases(
         "number": number,
         "township_code": township_code,
     }
-    rows = await service.list_cases(session, principal, filters=filters, limit=limit, cursor=cursor)
-    items, next_cursor = page_of(rows, limit)
-    now = ctx.now()
-    return Page[CaseOut](items=[service.to_out(c, ctx.calendar, now) for c in items], next_cursor=next_cursor)
+    return await service.cases_page(
+        session, principal, filters=filters, limit=limit, cursor=cursor, calendar=ctx.calendar, now=ctx.now()
+    )
 
 
 @router.post(

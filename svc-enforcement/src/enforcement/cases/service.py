@@ -42,7 +42,7 @@ from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
 from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate, where_equal
+from jiceng_shared.pagination import Page, page_of, paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -174,6 +174,22 @@ async def list_cases(
     stmt = where_equal(stmt, ((getattr(Case, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Case.created_at, Case.id, limit=limit, cursor=cursor)
     return list((await session.scalars(stmt)).all())
+
+
+async def cases_page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    filters: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
+) -> Page[CaseOut]:
+    """A page of the cases in the caller's scope, newest first."""
+    rows = await list_cases(session, principal, filters=filters, limit=limit, cursor=cursor)
+    items, next_cursor = page_of(rows, limit)
+    return Page[CaseOut](items=[to_out(c, calendar, now) for c in items], next_cursor=next_cursor)
 
 
 async def get_case(

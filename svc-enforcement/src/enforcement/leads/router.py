@@ -10,7 +10,7 @@ from enforcement.leads import service
 from enforcement.leads.rules import LeadStatus
 from enforcement.leads.schemas import LeadExtensionIn, LeadIn, LeadOut, NotFiledIn, TransferIn
 from jiceng_shared.identity import Principal
-from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page_of
+from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from jiceng_shared.service import Ctx, ReadSession, Tx, require
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -39,27 +39,16 @@ async def list_leads(
         "category": category,
         "township_code": township_code,
     }
-    rows = await service.list_leads(session, principal, filters=filters, limit=limit, cursor=cursor)
-    page, next_cursor = _page(rows, limit)
-    labels = await service.labels_of(session, [lead for lead, _ in page])
-    now = ctx.now()
-    return Page[LeadOut](
-        items=[service.to_out(lead, t, ctx.calendar, now, labels) for lead, t in page], next_cursor=next_cursor
+    return await service.leads_page(
+        session, principal, filters=filters, limit=limit, cursor=cursor, calendar=ctx.calendar, now=ctx.now()
     )
-
-
-def _page(rows: list, limit: int) -> tuple[list, str | None]:
-    """page_of on the leads of (lead, transfer) rows."""
-    leads, next_cursor = page_of([lead for lead, _ in rows], limit)
-    return rows[: len(leads)], next_cursor
 
 
 @router.get("/{lead_id}", response_model=LeadOut, summary="One lead, with its transfer if any")
 async def get_lead(lead_id: str, ctx: Ctx, session: ReadSession, principal: Reader) -> LeadOut:
     lead = await service.get_lead(session, principal, lead_id)
     transfer = await service.transfer_of(session, lead.id)
-    labels = await service.labels_of(session, [lead])
-    return service.to_out(lead, transfer, ctx.calendar, ctx.now(), labels)
+    return await service.lead_out(session, lead, transfer, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -75,8 +64,7 @@ async def transfer_lead(
     principal: Annotated[Principal, Depends(require(service.TRANSFER))],
 ) -> LeadOut:
     lead, transfer = await service.transfer(session, principal, lead_id, body, calendar=ctx.calendar, now=ctx.now())
-    labels = await service.labels_of(session, [lead])
-    return service.to_out(lead, transfer, ctx.calendar, ctx.now(), labels)
+    return await service.lead_out(session, lead, transfer, ctx.calendar, ctx.now())
 
 
 @router.post(
@@ -97,7 +85,7 @@ async def create_lead(
         session, principal, body, calendar=ctx.calendar, filing_workdays=ctx.settings.filing_workdays, now=now
     )
     response.headers["Location"] = f"{ctx.spec.api_prefix}/leads/{lead.id}"
-    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))
+    return await service.lead_out(session, lead, None, ctx.calendar, now)
 
 
 @router.post("/{lead_id}/not-filed", response_model=LeadOut, summary="Decide not to file (不予立案), with the ground")
@@ -110,7 +98,7 @@ async def not_file(
 ) -> LeadOut:
     now = ctx.now()
     lead = await service.not_file(session, principal, lead_id, body, now=now)
-    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))
+    return await service.lead_out(session, lead, None, ctx.calendar, now)
 
 
 @router.post(
@@ -135,4 +123,4 @@ async def extend_filing(
         workdays=ctx.settings.filing_extension_workdays,
         now=now,
     )
-    return service.to_out(lead, None, ctx.calendar, now, await service.labels_of(session, [lead]))
+    return await service.lead_out(session, lead, None, ctx.calendar, now)

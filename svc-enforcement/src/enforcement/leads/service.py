@@ -25,7 +25,7 @@ from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
 from jiceng_shared.observability import request_id_var
 from jiceng_shared.outbox import emit
-from jiceng_shared.pagination import paginate, where_equal
+from jiceng_shared.pagination import Page, page_of, paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -264,6 +264,31 @@ async def list_leads(
     stmt = where_equal(stmt, ((getattr(Lead, name), value) for name, value in filters.items()))
     stmt = paginate(stmt, Lead.created_at, Lead.id, limit=limit, cursor=cursor)
     return [(row.Lead, row.Transfer) for row in (await session.execute(stmt)).all()]
+
+
+async def leads_page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    filters: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+    calendar: WorkdayCalendar,
+    now: dt.datetime,
+) -> Page[LeadOut]:
+    """A page of the leads in the caller's scope, newest first, shaped with their categories' labels."""
+    rows = await list_leads(session, principal, filters=filters, limit=limit, cursor=cursor)
+    leads, next_cursor = page_of([lead for lead, _ in rows], limit)
+    page = rows[: len(leads)]
+    labels = await labels_of(session, leads)
+    return Page[LeadOut](items=[to_out(lead, t, calendar, now, labels) for lead, t in page], next_cursor=next_cursor)
+
+
+async def lead_out(
+    session: AsyncSession, lead: Lead, transfer: Transfer | None, calendar: WorkdayCalendar, now: dt.datetime
+) -> LeadOut:
+    """One lead as the API answers it, with its category's live label."""
+    return to_out(lead, transfer, calendar, now, await labels_of(session, [lead]))
 
 
 async def get_lead(session: AsyncSession, principal: Principal, lead_id: str, *, lock: bool = False) -> Lead:
