@@ -73,6 +73,8 @@ def gateway_settings(database_url: str, nats_url: str, prefix: str, **overrides:
         "events_prefix": prefix,
         "env": "test",
         "audit_flush_seconds": 0.01,
+        # many gateways start in one test process (jiceng_shared.heap)
+        "freeze_heap_after_start": False,
     }
     return GatewaySettings(**(values | overrides))
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from dispatch.map.models import EarlyWarning
-from dispatch.map.service import _encode_features, _features_on_postgres, _open_points, spike_pass
+from dispatch.map.service import _encode_features, _open_points, spike_pass
 from dispatch.tickets import rules
 from dispatch.tickets.service import env_of
 from jiceng_shared import demo
@@ -50,25 +50,24 @@ async def test_open_tickets_and_grids_as_geojson_in_scope(desk):
     assert counted["by_category"]["public_security_hazard"] >= 1 and counted["total"] >= 1
 
 
-async def test_postgres_writes_the_same_geojson_as_the_portable_encoding(dispatch, desk, clock):
-    """PostgreSQL builds the township map's document itself; SQLite's path shapes rows and encodes
-    them with orjson: both give the same features, properties and key order."""
+async def test_the_township_document_carries_each_point_its_deadline_and_overdue_state(dispatch, desk, clock):
+    """The township map's document, shaped from plain rows and encoded with orjson: a deadline as
+    pydantic writes a UTC datetime (Z), overdue once the handling limit has passed."""
     for category in ("public_security_hazard", "street_occupation"):
         incident = desk.incident(category=category)
         await desk.report(incident)
         await desk.ticket_for(incident)
-    now = clock.now() + dt.timedelta(days=60)  # past the handling limit: overdue on both paths
-    for at in (clock.now(), now):
+    later = clock.now() + dt.timedelta(days=60)  # past the handling limit
+    for at, overdue in ((clock.now(), False), (later, True)):
         points = _open_points(dispatcher, at, township_code=BUFENG, category=None)
         async with dispatch.ctx.db.transaction() as session:
             connection = await session.connection()
-            portable = json.loads(_encode_features((await connection.execute(points)).all()))
-            if connection.dialect.name != "postgresql":
-                continue
-            built = json.loads(await _features_on_postgres(connection, points))
-        assert len(portable["features"]) >= 2 and portable["features"][0]["properties"]["deadline"]
-        assert json.dumps(built) == json.dumps(portable)
-    assert any(f["properties"]["overdue"] for f in portable["features"])
+            document = json.loads(_encode_features((await connection.execute(points)).all()))
+        assert document["type"] == "FeatureCollection" and len(document["features"]) >= 2
+        newest = document["features"][0]
+        assert newest["geometry"]["type"] == "Point" and len(newest["geometry"]["coordinates"]) == 2
+        assert newest["properties"]["deadline"].endswith("Z")
+        assert any(f["properties"]["overdue"] for f in document["features"]) is overdue
 
 
 def test_a_spike_is_three_times_the_same_weekday_mean_and_at_least_the_minimum():

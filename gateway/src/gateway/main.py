@@ -44,6 +44,7 @@ from jiceng_shared.asyncapi import asyncapi_document
 from jiceng_shared.bus import EventBus
 from jiceng_shared.db import Database, utcnow
 from jiceng_shared.errors import Problem, install_problem_handlers, problem_response
+from jiceng_shared.heap import freeze_startup_heap
 from jiceng_shared.identity import InternalTokenSigner
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
@@ -314,6 +315,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
             asyncio.create_task(sealing(), name="audit-sealing"),
         ]
         await webhooks.start()
+        freeze_startup_heap(settings.freeze_heap_after_start)
         try:
             yield
         finally:

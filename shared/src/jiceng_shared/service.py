@@ -32,6 +32,7 @@ from jiceng_shared.bus import EventBus
 from jiceng_shared.consumers import ConsumerGroup, Subscription
 from jiceng_shared.db import Database, utcnow
 from jiceng_shared.errors import install_problem_handlers, permission_denied, problem_response
+from jiceng_shared.heap import freeze_startup_heap
 from jiceng_shared.identity import InternalTokenError, InternalTokenVerifier, Principal
 from jiceng_shared.migrations import run_migrations
 from jiceng_shared.observability import ObservabilityMiddleware, configure_logging, configure_tracing, metrics_response
@@ -263,6 +264,7 @@ def create_service_app(spec: ServiceSpec, settings: CommonSettings | None = None
         if spec.background:
             tasks.append(asyncio.create_task(run_jobs_as_leader(ctx), name="jobs"))
         await ctx.consumers.start()
+        freeze_startup_heap(settings.freeze_heap_after_start)
         try:
             yield
         finally:

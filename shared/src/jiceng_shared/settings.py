@@ -74,6 +74,8 @@ class CommonSettings(BaseSettings):
     inbox_retention_days: float = 31
     #: how often the relay deletes outbox and inbox rows past their retention (seconds)
     retention_prune_seconds: float = 600
+    #: once started, leave the startup heap out of the cyclic collector's passes (jiceng_shared.heap)
+    freeze_heap_after_start: bool = True
     internal_public_key: str = devkeys.INTERNAL_PUBLIC_KEY
     log_level: str = "INFO"
     migrate_on_start: bool = True

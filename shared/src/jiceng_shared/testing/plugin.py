@@ -282,6 +282,8 @@ def service_runner(infra: TestInfra, databases: Databases) -> Callable[..., Any]
                 # tests travel in time, both ways: the retention prune runs when a test calls it,
                 # never on a timer while another test stands the clock weeks away from its rows
                 "retention_prune_seconds": NO_TIMED_PRUNE,
+                # hundreds of services start in one test process (jiceng_shared.heap)
+                "freeze_heap_after_start": False,
                 **overrides,
             }
         )
