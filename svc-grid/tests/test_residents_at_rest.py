@@ -129,6 +129,7 @@ async def test_special_group_membership_is_not_in_any_table_read_directly(grid):
         "household_no": "H-0779",
         "special_groups": ["community_corrections", "empty_nest_elderly"],
         "group_details": {"community_corrections": {"term_end": "2027-06-30"}},
+        "social_security": ["minimum_living"],
     }
     created = await grid.client.post("/api/grid/v1/residents", json=body, headers=headers_for(worker))
     assert created.status_code == 201, created.text
@@ -146,7 +147,8 @@ async def test_special_group_membership_is_not_in_any_table_read_directly(grid):
     async with grid.ctx.db.session() as s:
         resident = (
             await s.execute(
-                text("SELECT special_groups, group_details FROM residents WHERE id = :id"), {"id": resident_id}
+                text("SELECT special_groups, group_details, social_security FROM residents WHERE id = :id"),
+                {"id": resident_id},
             )
         ).one()
         index = (
@@ -160,6 +162,7 @@ async def test_special_group_membership_is_not_in_any_table_read_directly(grid):
     for code in rules.SPECIAL_GROUPS:
         assert code not in raw, code
     assert "term_end" not in raw and "2027-06-30" not in raw and "13911112222" not in raw
+    assert "minimum_living" not in raw and str(resident[2]).startswith("enc:1:sm4:")
     assert str(resident[0]).startswith("enc:1:sm4:") and str(history[0][0]).startswith("enc:1:sm4:")
     # the registers still find the person through the hashes, and the record reads as it was given
     listed = await grid.client.get(
@@ -174,6 +177,7 @@ async def test_special_group_membership_is_not_in_any_table_read_directly(grid):
     assert resident_id not in [r["id"] for r in _items(gone.json())]
     full = await grid.client.get(f"/api/grid/v1/residents/{resident_id}", headers=headers_for(worker))
     assert full.json()["special_groups"] == ["disabled", "empty_nest_elderly"]
+    assert full.json()["social_security"] == ["minimum_living"]
 
 
 def _items(body):

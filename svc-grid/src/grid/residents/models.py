@@ -48,8 +48,9 @@ class Resident(Base):
     house_no: Mapped[str | None] = mapped_column(String(20))
     #: owned | rented | public | other (Housing)
     housing: Mapped[str | None] = mapped_column(String(20))
-    #: codes of SocialSecurity (pension, medical, minimum_living, ...)
-    social_security: Mapped[list[Any]] = mapped_column(default=list)
+    #: codes of SocialSecurity (pension, medical, minimum_living, ...): encrypted, since minimum
+    #: living allowance and extreme-poverty support are sensitive like the special groups
+    social_security: Mapped[list[Any]] = mapped_column(EncryptedJSON(), default=list)
     #: Employment code, and the employer
     employment: Mapped[str | None] = mapped_column(String(20))
     employer: Mapped[str | None] = mapped_column(String(200))
