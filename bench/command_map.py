@@ -112,6 +112,8 @@ def _rows(township: str, now: dt.datetime, rng: random.Random) -> tuple[list[dic
                 "category": category,
                 "description": "基准工单",
                 "location": point,
+                "lng": point["coordinates"][0],
+                "lat": point["coordinates"][1],
                 "township_code": township,
                 "area_code": grid,
                 "source": "grid",

@@ -62,11 +62,12 @@ async def test_the_township_document_carries_each_point_its_deadline_and_overdue
         points = _open_points(dispatcher, at, township_code=BUFENG, category=None)
         async with dispatch.ctx.db.transaction() as session:
             connection = await session.connection()
-            document = json.loads(_encode_features((await connection.execute(points)).all()))
+            document = json.loads(_encode_features((await connection.execute(points)).all(), at))
         assert document["type"] == "FeatureCollection" and len(document["features"]) >= 2
         newest = document["features"][0]
         assert newest["geometry"]["type"] == "Point" and len(newest["geometry"]["coordinates"]) == 2
         assert newest["properties"]["deadline"].endswith("Z")
+        assert {f["properties"]["status_zh"] for f in document["features"]} == {"已派遣待签收"}
         assert any(f["properties"]["overdue"] for f in document["features"]) is overdue
 
 

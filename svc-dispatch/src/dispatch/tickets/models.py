@@ -34,6 +34,10 @@ class Ticket(Base):
     category: Mapped[str] = mapped_column(String(60), index=True)
     description: Mapped[str] = mapped_column(Text)
     location: Mapped[dict[str, Any] | None]
+    #: the location's longitude and latitude as numbers (set with it): the map reads a township's
+    #: 10,000 points without the database decoding 10,000 JSON documents
+    lng: Mapped[float | None]
+    lat: Mapped[float | None]
     township_code: Mapped[str] = mapped_column(String(12))
     #: the most specific area: the grid code for grid reports, else the township code (scope key)
     area_code: Mapped[str] = mapped_column(String(15), index=True)

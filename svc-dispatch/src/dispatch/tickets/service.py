@@ -146,6 +146,8 @@ async def open_ticket(
         response_minutes = None
     now = env.now
     ticket_id = new_id()
+    # a place is a GeoJSON Point (intake and grid incidents take nothing else)
+    lng, lat = report.location["coordinates"] if report.location else (None, None)
     ticket = Ticket(
         id=ticket_id,
         number=await business_number(session, "GD", report.township_code, now.astimezone(COUNTY_ZONE).year),
@@ -153,6 +155,8 @@ async def open_ticket(
         category=report.category,
         description=report.description,
         location=report.location,
+        lng=lng,
+        lat=lat,
         township_code=report.township_code,
         area_code=report.area_code,
         source=report.source,
