@@ -2,11 +2,13 @@
 
 :func:`emit` adds the event to the outbox table inside the caller's transaction. Right after the
 commit the rows are handed to the :class:`OutboxRelay` of the same process (in memory: no read
-back), which publishes them to JetStream with ``Nats-Msg-Id`` = event id and marks them sent, in
-one UPDATE per batch, only after JetStream acked them. A poll is the safety net: it picks up rows
-left unsent (a crash, an outage, a failed publish) once they are older than the poll interval.
-A row published twice (a crash between ack and mark) is dropped by JetStream's duplicate window
-and, past it, by the consumers' inbox.
+back), which publishes them to JetStream with ``Nats-Msg-Id`` = event id at once and marks them
+sent only after JetStream acked them. The marks are gathered for a moment (``mark_linger_seconds``)
+and written in one UPDATE: one transaction for the events of many commits instead of one per
+commit (the publish itself is not delayed). A poll is the safety net: it picks up rows left
+unsent (a crash, an outage, a failed publish) once they are older than the poll interval; pending
+marks are written before it looks. A row published twice (a crash between ack and mark) is
+dropped by JetStream's duplicate window and, past it, by the consumers' inbox.
 
 Recovery is bounded whatever the fresh traffic: the catch-up runs at least once per poll interval
 (not only in a quiet pass), and while a backlog is known (at start: rows a crashed process left;
@@ -105,6 +107,7 @@ class OutboxRelay:
         inbox_retention: dt.timedelta | None = None,
         prune_interval_seconds: float = 600.0,
         clock: Callable[[], dt.datetime] = utcnow,
+        mark_linger_seconds: float = 0.2,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -121,6 +124,12 @@ class OutboxRelay:
         self.table = db.infra.outbox
         self._wakeup = asyncio.Event()
         self._fresh: list[OutboxRow] = []
+        #: rows JetStream acked whose sent mark is not written yet, and when the oldest was acked
+        self._unmarked: list[OutboxRow] = []
+        self._unmarked_since = math.inf
+        #: marks wait this long for those of the next commits, so one UPDATE marks them all (kept
+        #: well under the poll interval: a row the catch-up sees unsent is published again)
+        self.mark_linger_seconds = min(mark_linger_seconds, poll_seconds / 2)
         self._last_prune = -math.inf
         self._last_catch_up = -math.inf
         #: unsent rows are known to wait (a crash before this start, a failed publish): until the
@@ -136,28 +145,41 @@ class OutboxRelay:
     async def run(self) -> None:
         await self._wait_for_bus()
         loop = asyncio.get_running_loop()
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
-            self._wakeup.clear()
-            try:
-                await self.pass_once(loop.time())
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay pass failed")
-                self.backlog = True
-                await asyncio.sleep(self.poll_seconds)
+        try:
+            while True:
+                # wake for a commit, for the marks waiting (when their linger ends), or to poll
+                timeout = min(
+                    self.poll_seconds, max(0.0, self._unmarked_since + self.mark_linger_seconds - loop.time())
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
+                self._wakeup.clear()
+                try:
+                    await self.pass_once(loop.time())
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("outbox relay pass failed")
+                    self.backlog = True
+                    await asyncio.sleep(self.poll_seconds)
+        finally:
+            # stopping: the marks still waiting are written (else their rows are published again
+            # at the next start, which the duplicate window and the inboxes absorb, at a cost)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.write_marks())
 
     async def pass_once(self, now: float) -> None:
         """One relay pass: fresh rows, then the catch-up when due (every poll interval, or at once
         while a backlog is being published), then the books."""
         fresh, self._fresh = self._fresh, []
         if fresh and not self.backlog:
-            sent = await self.publish_fresh(fresh)
+            sent = await self.publish_fresh(fresh, now)
             if sent < len(fresh):
                 self.backlog = True  # the failed ones, and all after them, go oldest first
-        if self.backlog or now - self._last_catch_up >= self.poll_seconds:
+        catch_up = self.backlog or now - self._last_catch_up >= self.poll_seconds
+        if self._unmarked and (catch_up or now - self._unmarked_since >= self.mark_linger_seconds):
+            await self.write_marks()
+        if catch_up:
             self._last_catch_up = now
             if self.backlog:
                 complete = await self.catch_up(older_than=None)
@@ -172,31 +194,48 @@ class OutboxRelay:
             self._last_prune = now
             await self.prune()
 
-    async def publish_fresh(self, rows: list[OutboxRow]) -> int:
-        """Publish rows just committed by this process; those that fail wait for the catch-up."""
+    async def publish_fresh(self, rows: list[OutboxRow], now: float | None = None) -> int:
+        """Publish rows just committed by this process; those that fail wait for the catch-up.
+        The sent marks of those published wait in memory for :meth:`write_marks`."""
         js = self.bus.js
         if js is None or not self.bus.connected:
             return 0
         results = await asyncio.gather(*(self._publish(js, row) for row in rows), return_exceptions=True)
         sent = [row for row, result in zip(rows, results, strict=False) if not isinstance(result, BaseException)]
         if sent:
-            now = utcnow()
-            t = self.table
-            async with self.db.transaction() as session:
-                await session.execute(
-                    update(t)
-                    .where(t.c.id.in_([r.id for r in sent]), t.c.sent_at.is_(None))
-                    .values(sent_at=self.clock())
-                )
+            acked = utcnow()
             for row in sent:
-                LAG.labels(self.service).observe((now - row.created_at).total_seconds())
+                LAG.labels(self.service).observe((acked - row.created_at).total_seconds())
             PUBLISHED.labels(self.service).inc(len(sent))
+            if not self._unmarked:
+                self._unmarked_since = asyncio.get_running_loop().time() if now is None else now
+            self._unmarked.extend(sent)
         failed = len(rows) - len(sent)
         if failed:
             PUBLISH_FAILURES.labels(self.service).inc(failed)
             error = next(r for r in results if isinstance(r, BaseException))
             log.warning("outbox publish failed; the catch-up retries", extra={"failed": failed, "error": repr(error)})
         return len(sent)
+
+    async def write_marks(self) -> None:
+        """Mark the rows published since the last call as sent, in one UPDATE."""
+        rows, self._unmarked, self._unmarked_since = self._unmarked, [], math.inf
+        if not rows:
+            return
+        t = self.table
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(t)
+                    .where(t.c.id.in_([r.id for r in rows]), t.c.sent_at.is_(None))
+                    .values(sent_at=self.clock())
+                )
+        except BaseException:
+            # not written (the database away): kept for the next try; the catch-up, which would
+            # publish them again meanwhile, only follows a successful write of the marks
+            self._unmarked = rows + self._unmarked
+            self._unmarked_since = -math.inf
+            raise
 
     async def drain(self, older_than: dt.timedelta | None = None) -> int:
         """Publish unsent rows (older than ``older_than``) until none are left; returns rows sent."""

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area
@@ -174,23 +174,41 @@ async def apply_ticket_event(
     Events may arrive out of order: the ticket's id and number are facts kept whenever they
     come; status and the other fields follow only events newer than the last one applied.
     """
-    conditions = [Incident.ticket_id == ticket_id]
+    # Core statements, not ORM loads: this runs for every ticket event of every incident, and
+    # the handler needs four columns of each row, not the incident object
+    incidents, steps = Incident.__table__, IncidentStep.__table__
+    conditions = [incidents.c.ticket_id == ticket_id]
     if source_ref:
-        conditions.append(Incident.id == source_ref)
+        conditions.append(incidents.c.id == source_ref)
     # the ticket's events arrive close together (created, assigned) and are handled concurrently:
     # lock the incidents (in id order, so two events never wait on each other) and read their
     # latest committed version, instead of losing the optimistic-lock race and redoing the event
-    incidents = (
-        await session.scalars(select(Incident).where(or_(*conditions)).order_by(Incident.id).with_for_update())
+    rows = (
+        await session.execute(
+            select(incidents.c.id, incidents.c.status, incidents.c.last_event_at, incidents.c.updated_at)
+            .where(or_(*conditions))
+            .order_by(incidents.c.id)
+            .with_for_update()
+        )
     ).all()
-    for incident in incidents:
-        incident.ticket_id, incident.ticket_number = ticket_id, ticket_number
-        if incident.last_event_at is None or at >= incident.last_event_at:
-            incident.last_event_at = at
+    new_steps = []
+    for row in rows:
+        # the change happened when the ticket moved (the event's time, by dispatch's clock);
+        # the version moves as the ORM's optimistic lock expects of every write of the row
+        values: dict[str, Any] = {
+            "ticket_id": ticket_id,
+            "ticket_number": ticket_number,
+            "updated_at": max(row.updated_at, at),
+            "version": incidents.c.version + 1,
+        }
+        if row.last_event_at is None or at >= row.last_event_at:
+            values["last_event_at"] = at
             if status:
-                incident.status = status
-            for name, value in fields.items():
-                setattr(incident, name, value)
-        # the change happened when the ticket moved (the event's time, by dispatch's clock)
-        incident.updated_at = max(incident.updated_at, at)
-        session.add(_step(incident, status or incident.status, note, at))
+                values["status"] = status
+            values.update(fields)
+        await session.execute(update(incidents).where(incidents.c.id == row.id).values(values))
+        new_steps.append(
+            {"id": new_id(), "incident_id": row.id, "at": at, "status": status or row.status, "note": note}
+        )
+    if new_steps:
+        await session.execute(insert(steps), new_steps)
