@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _PENDING = "assessment.known.pending"
+_MISSING = object()
 
 #: database (its engine) → (kind, key) → the value its row holds
 _KNOWN: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Hashable]] = weakref.WeakKeyDictionary()
@@ -45,6 +46,3 @@ def after_commit(session: AsyncSession, kind: str, key: str, value: Hashable) ->
         event.listen(sync_session, "after_commit", committed)
         event.listen(sync_session, "after_soft_rollback", rolled_back)
     pending[(kind, key)] = value
-
-
-_MISSING = object()
