@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.db import dialect_insert
+from assessment import prebuilt
 
 
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -19,4 +19,8 @@ def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 async def insert_once(session: AsyncSession, model: Any, **values: object) -> None:
     """Insert a fact unless its key is there already (the event was delivered before)."""
-    await session.execute(dialect_insert(session, model.__table__).values(**values).on_conflict_do_nothing())
+    table = model.__table__
+    stmt = prebuilt.statement(
+        session, f"insert_once:{table.name}", lambda insert: insert(table).on_conflict_do_nothing()
+    )
+    await session.execute(stmt, values)

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from assessment import known, prebuilt
 from assessment.counting import count_where, insert_once
 from assessment.paging import decode_key
 from assessment.periods.overlay import ByMonth, Overlaid, overlay
@@ -48,17 +49,31 @@ HANDOFF_KINDS = ("return", "transfer", "reassignment")
 # --- recording facts (event handlers) ---------------------------------------------------------
 
 
-async def remember_unit(session: AsyncSession, unit: UnitRef, now: dt.datetime) -> None:
+def _unit_upsert(insert: prebuilt.Insert) -> Any:
     table = Unit.__table__
-    stmt = dialect_insert(session, table).values(
-        code=unit.code, name=unit.name, area_code=unit.area_code, dept=unit.dept, kind=unit.kind, updated_at=now
-    )
+    stmt = insert(table)
     # the code fixes area and department; only the name may change
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.code], set_={"name": stmt.excluded.name, "updated_at": stmt.excluded.updated_at}
-        )
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.code], set_={"name": stmt.excluded.name, "updated_at": stmt.excluded.updated_at}
     )
+
+
+async def remember_unit(session: AsyncSession, unit: UnitRef, now: dt.datetime) -> None:
+    """The unit's row, written when it is new or its name changed (``updated_at``: when it was)."""
+    if known.holds(session, "unit", unit.code, unit.name):
+        return
+    await session.execute(
+        prebuilt.statement(session, "unit_upsert", _unit_upsert),
+        {
+            "code": unit.code,
+            "name": unit.name,
+            "area_code": unit.area_code,
+            "dept": unit.dept,
+            "kind": unit.kind,
+            "updated_at": now,
+        },
+    )
+    known.after_commit(session, "unit", unit.code, unit.name)
 
 
 async def record_assignment(
@@ -74,30 +89,35 @@ async def record_assignment(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    table = TicketAssignment.__table__
-    stmt = dialect_insert(session, table).values(
-        id=new_id(),
-        ticket_id=ticket_id,
-        unit_code=unit.code,
-        period=month_of(assigned_at),
-        assigned_at=assigned_at,
-        deadline=deadline,
-        return_by=return_by,
-        township_code=township_code,
-        correlation_id=correlation_id,
-    )
-    # a ticket given to the same unit again counts once, in the month of its first assignment
     await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.ticket_id, table.c.unit_code],
-            set_={
-                "assigned_at": stmt.excluded.assigned_at,
-                "period": stmt.excluded.period,
-                "deadline": stmt.excluded.deadline,
-                "return_by": stmt.excluded.return_by,
-            },
-            where=table.c.assigned_at > stmt.excluded.assigned_at,
-        )
+        prebuilt.statement(session, "assignment_upsert", _assignment_upsert),
+        {
+            "id": new_id(),
+            "ticket_id": ticket_id,
+            "unit_code": unit.code,
+            "period": month_of(assigned_at),
+            "assigned_at": assigned_at,
+            "deadline": deadline,
+            "return_by": return_by,
+            "township_code": township_code,
+            "correlation_id": correlation_id,
+        },
+    )
+
+
+def _assignment_upsert(insert: prebuilt.Insert) -> Any:
+    table = TicketAssignment.__table__
+    stmt = insert(table)
+    # a ticket given to the same unit again counts once, in the month of its first assignment
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.ticket_id, table.c.unit_code],
+        set_={
+            "assigned_at": stmt.excluded.assigned_at,
+            "period": stmt.excluded.period,
+            "deadline": stmt.excluded.deadline,
+            "return_by": stmt.excluded.return_by,
+        },
+        where=table.c.assigned_at > stmt.excluded.assigned_at,
     )
 
 

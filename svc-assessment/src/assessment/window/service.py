@@ -7,19 +7,20 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, case, distinct, func, select, update
+from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from assessment import known, prebuilt
 from assessment.counting import count_where, insert_once
 from assessment.paging import decode_key
 from assessment.periods.overlay import ByMonth, Overlaid, overlay
 from assessment.periods.rules import month_of
 from assessment.window import rules
 from assessment.window.models import Centre, Clerk, WindowFact
-from jiceng_shared.db import dialect_insert, new_id
+from jiceng_shared.db import new_id
 from jiceng_shared.errors import not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.scope import scope_filter
@@ -33,27 +34,40 @@ SubjectKind = Literal["clerk", "centre"]
 # --- recording facts (event handlers) ---------------------------------------------------------
 
 
+def _clerk_upsert(insert: prebuilt.Insert) -> Any:
+    table = Clerk.__table__
+    stmt = insert(table)
+    newer = table.c.last_seen_at < stmt.excluded.last_seen_at
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.clerk_id],
+        set_={
+            "clerk_username": func.coalesce(stmt.excluded.clerk_username, table.c.clerk_username),
+            # a clerk who moves to another centre is listed where their newest event happened
+            "township_code": case((newer, stmt.excluded.township_code), else_=table.c.township_code),
+            "last_seen_at": case((newer, stmt.excluded.last_seen_at), else_=table.c.last_seen_at),
+        },
+    )
+
+
 async def _remember(
     session: AsyncSession, clerk_id: str | None, clerk_username: str | None, township_code: str, at: dt.datetime
 ) -> None:
-    await insert_once(session, Centre, township_code=township_code, first_seen_at=at)
+    # a centre's row never changes once there: written by the first event of a centre this
+    # process has not seen committed, not by every one
+    if not known.holds(session, "centre", township_code, True):
+        await insert_once(session, Centre, township_code=township_code, first_seen_at=at)
+        known.after_commit(session, "centre", township_code, True)
     if clerk_id is None:
         return
-    table = Clerk.__table__
-    stmt = dialect_insert(session, table).values(
-        clerk_id=clerk_id, clerk_username=clerk_username, township_code=township_code, first_seen_at=at, last_seen_at=at
-    )
     await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.clerk_id],
-            set_={"clerk_username": func.coalesce(stmt.excluded.clerk_username, table.c.clerk_username)},
-        )
-    )
-    # a clerk who moves to another centre is listed where their newest event happened
-    await session.execute(
-        update(table)
-        .where(table.c.clerk_id == clerk_id, table.c.last_seen_at < at)
-        .values(township_code=township_code, last_seen_at=at)
+        prebuilt.statement(session, "clerk_upsert", _clerk_upsert),
+        {
+            "clerk_id": clerk_id,
+            "clerk_username": clerk_username,
+            "township_code": township_code,
+            "first_seen_at": at,
+            "last_seen_at": at,
+        },
     )
 
 

@@ -157,12 +157,12 @@ class ResolvedItem:
 #: (count and extreme ids) changes then, in every replica, without an event to follow
 _IN_FORCE: dict[tuple[dt.date, tuple[object, ...]], list[ResolvedItem]] = {}
 _IN_FORCE_KEPT = 8
+#: built once: the fingerprint is read for every lead, and building a query costs more than running it
+_FINGERPRINT = select(func.count(), func.min(ItemRevision.id), func.max(ItemRevision.id))
 
 
 async def _in_force_resolved(session: AsyncSession, on: dt.date) -> list[ResolvedItem]:
-    fingerprint = tuple(
-        (await session.execute(select(func.count(), func.min(ItemRevision.id), func.max(ItemRevision.id)))).one()
-    )
+    fingerprint = tuple((await session.execute(_FINGERPRINT)).one())
     key = (on, fingerprint)
     cached = _IN_FORCE.get(key)
     if cached is not None:

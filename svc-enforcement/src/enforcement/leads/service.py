@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.categories import service as categories
@@ -65,6 +65,11 @@ def to_out(
     )
 
 
+#: built once (building a statement and its cache key cost more CPU than running it, per lead)
+_LEAD_OF_TICKET = select(Lead.id).where(Lead.ticket_id == bindparam("ticket_id"))
+_INSERT_LEAD = insert(Lead.__table__)
+
+
 async def receive(
     session: AsyncSession,
     event: CloudEvent,
@@ -73,47 +78,63 @@ async def receive(
     calendar: WorkdayCalendar,
     filing_workdays: int,
     now: dt.datetime,
-) -> Lead | None:
-    """Record the lead of a ticket assigned to a township's enforcement office (once per ticket)."""
+) -> str | None:
+    """Record the lead of a ticket assigned to a township's enforcement office (once per ticket);
+    its id, or None when there is none to record. One INSERT, without the ORM: nothing reads the
+    lead back in this transaction."""
     if not rules.is_enforcement_office(p.unit):
         return None
-    if await session.scalar(select(Lead.id).where(Lead.ticket_id == p.ticket_id)):
+    if await session.scalar(_LEAD_OF_TICKET, {"ticket_id": p.ticket_id}):
         return None  # the same ticket again (another delivery, a re-assignment): still one lead
     on = calendar.local_date(p.assigned_at)
     item, delegated = await items.resolve_for_category(session, p.category, p.township_code, on)
-    lead = Lead(
-        id=new_id(),
-        number=await business_number(session, "XS", p.township_code, on.year),
-        ticket_id=p.ticket_id,
-        ticket_number=p.number,
-        township_code=p.township_code,
-        area_code=p.area_code,
-        category=p.category,
-        description=p.description,
-        location=p.location.model_dump() if p.location else None,
-        source=p.source,
-        source_ref=p.source_ref,
-        assigned_unit=p.unit.model_dump(),
-        item_id=item.id if item else None,
-        item_code=item.code if item else None,
-        item_revision=item.revision if item else None,
-        item_name_zh=item.name_zh if item else None,
-        competent_dept=item.competent_dept if item else None,
-        delegated=delegated,
-        status="received",
-        handling_unit_code=p.unit.code,
-        handling_unit_name=p.unit.name,
-        handling_dept=p.unit.dept,
-        received_at=p.assigned_at,
-        filing_deadline=rules.filing_deadline(p.assigned_at, calendar, filing_workdays),
-        correlation_id=event.correlationid,
-        created_at=now,
-        updated_at=now,
+    lead_id = new_id()
+    await session.execute(
+        _INSERT_LEAD,
+        {
+            "id": lead_id,
+            "number": await business_number(session, "XS", p.township_code, on.year),
+            "ticket_id": p.ticket_id,
+            "ticket_number": p.number,
+            "township_code": p.township_code,
+            "area_code": p.area_code,
+            "category": p.category,
+            "description": p.description,
+            "location": p.location.model_dump() if p.location else None,
+            "source": p.source,
+            "source_ref": p.source_ref,
+            "assigned_unit": p.unit.model_dump(),
+            "item_id": item.id if item else None,
+            "item_code": item.code if item else None,
+            "item_revision": item.revision if item else None,
+            "item_name_zh": item.name_zh if item else None,
+            "competent_dept": item.competent_dept if item else None,
+            "delegated": delegated,
+            "status": "received",
+            "handling_unit_code": p.unit.code,
+            "handling_unit_name": p.unit.name,
+            "handling_dept": p.unit.dept,
+            "received_at": p.assigned_at,
+            "filing_deadline": rules.filing_deadline(p.assigned_at, calendar, filing_workdays),
+            "correlation_id": event.correlationid,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    session.add(lead)
-    await _received(session, lead)
-    await session.flush()
-    return lead
+    await _received(
+        session,
+        LeadReceived(
+            lead_id=lead_id,
+            ticket_id=p.ticket_id,
+            township_code=p.township_code,
+            category=p.category,
+            item_code=item.code if item else None,
+            delegated=delegated,
+            received_at=p.assigned_at,
+        ),
+        correlation_id=event.correlationid,
+    )
+    return lead_id
 
 
 async def create(
@@ -174,27 +195,25 @@ async def create(
         updated_at=now,
     )
     session.add(lead)
-    await _received(session, lead)
+    await _received(session, _received_of(lead), correlation_id=lead.correlation_id)
     await session.flush()
     return lead
 
 
-async def _received(session: AsyncSession, lead: Lead) -> None:
-    await emit(
-        session,
-        LeadReceived(
-            lead_id=lead.id,
-            ticket_id=lead.ticket_id,
-            township_code=lead.township_code,
-            category=lead.category,
-            item_code=lead.item_code,
-            delegated=lead.delegated,
-            received_at=lead.received_at,
-        ),
-        subject=lead.id,
-        township=lead.township_code,
-        correlation_id=lead.correlation_id,
+def _received_of(lead: Lead) -> LeadReceived:
+    return LeadReceived(
+        lead_id=lead.id,
+        ticket_id=lead.ticket_id,
+        township_code=lead.township_code,
+        category=lead.category,
+        item_code=lead.item_code,
+        delegated=lead.delegated,
+        received_at=lead.received_at,
     )
+
+
+async def _received(session: AsyncSession, payload: LeadReceived, *, correlation_id: str) -> None:
+    await emit(session, payload, subject=payload.lead_id, township=payload.township_code, correlation_id=correlation_id)
 
 
 def mark_decided(lead: Lead, now: dt.datetime) -> None:
