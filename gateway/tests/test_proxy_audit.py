@@ -6,6 +6,7 @@ body leaves; when the audit log cannot take an entry, neither happens (503 audit
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -280,3 +281,40 @@ async def test_the_persons_a_service_names_are_audited_as_keyed_hashes_and_the_h
         done = {e.outcome: e for e in await _entries(pgw, rid)}
         assert done["completed"].data_subjects == wanted and done["started"].data_subjects is None
     assert all(len(h) == 64 and "13900001111" not in h for h in entry.data_subjects.split())  # hashes only
+
+
+async def test_concurrent_writes_are_each_on_file_before_the_service_sees_them(pgw, upstream):
+    """The "started" entries are group-committed; none is forwarded before the INSERT holding it."""
+    token = await pgw.token("dispatcher.bufeng")
+    seen = len(upstream.audited_before)
+    rids = [uuid.uuid4().hex for _ in range(20)]
+    async with pgw.client() as c:
+        responses = await asyncio.gather(
+            *(
+                c.post(WRITE_PATH, json={"n": i}, headers=bearer(token) | {"x-request-id": rid})
+                for i, rid in enumerate(rids)
+            )
+        )
+    assert [r.status_code for r in responses] == [201] * 20
+    assert upstream.audited_before[seen:] == [True] * 20
+
+
+async def test_entries_written_at_once_share_one_insert_and_are_all_committed(pgw):
+    audit = pgw.state.audit
+    batches: list[int] = []
+    write = audit._durable.write
+
+    async def counted(rows):  # the real INSERT, its batch size noted
+        batches.append(len(rows))
+        await write(rows)
+
+    audit._durable.write = counted
+    try:
+        details = [f"group-{uuid.uuid4().hex}" for _ in range(20)]
+        await asyncio.gather(*(audit.write_now(action="test", outcome="success", detail=d) for d in details))
+    finally:
+        audit._durable.write = write
+    assert batches == [20]  # all arrived before the first INSERT went out
+    async with pgw.state.db.session() as s:
+        stored = (await s.scalars(select(AuditEntry.detail).where(AuditEntry.detail.in_(details)))).all()
+    assert sorted(stored) == sorted(details)  # no flush: on file when write_now returned
