@@ -1,20 +1,20 @@
 """Lists at scale: the p95 of every filter of the tickets, incidents and applications lists at
-1,000 rows, then with ``ROWS`` (1,000,000) newer rows that match none of the filters (the worst
+1,000 rows and with ``ROWS`` (1,000,000) newer rows more that match none of the filters (the worst
 case of a newest-first list: every match is old).
 
 For each list a template row is taken (the newest: loop 1's, or one made here through the gateway
-when the run has none), copied straight into the service's database until the table holds 1,000
-rows (older than the template, same filtered values, so each filter still matches), and each
-filter is measured with the template's value (tickets also by the incident behind them and by
-overdue, both ways: the base copies are past their deadline). Then ``ROWS`` copies go into each
-table (the three databases side by side), newer than all and with another value in every filtered
-column (a real one where the API shows the row: statuses, channels), and the same filters are
-measured again. The ratio of the two p95s per filter shows
-whether a list stays flat as its table grows (composite indexes ``(filter, created_at, id)``);
-the largest ratio is the figure. Requests go straight to the service with the gateway's internal
-token for the same caller (the gateway's cost is measured elsewhere) and take turns between the
-filters, so a noisy moment on the shared machine does not land on one filter only. The key names
-the scale actually loaded.
+when the run has none) and copied straight into the service's database until the table holds 1,000
+rows (older than the template, same filtered values, so each filter matches them); each filter is
+asked with the template's value (tickets also by the incident behind them and by overdue, both
+ways: every other base copy is past its deadline). A twin table of the same shape and indexes gets
+those rows and ``ROWS`` copies more (the three databases load side by side), newer than all and
+with another value in every filtered column (a real one where the API shows the row: statuses,
+channels). The twins then trade names with the tables, round after round, so the two sizes are
+measured turn about under the same load of this shared machine; the ratio of the two p95s per
+filter shows whether a list stays flat as its table grows (composite indexes
+``(filter, created_at, id)``), and the largest ratio is the figure. Requests go straight to the
+service with the gateway's internal token for the same caller (the gateway's cost is measured
+elsewhere) and take turns between the filters. The key names the scale actually loaded.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ ROWS = int(os.environ.get("BENCH_LIST_ROWS", "1000000"))
 REPLACES = ("list_p95_ratio_200k_vs_1k",)
 BASE_ROWS = 1000
 REQUESTS = 40
+#: rounds per size: the 1,000-row and the 1,000,000-row tables take turns this many times
+ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ LISTS = [
         },
         # closed tickets are never overdue: the bulk rows match overdue=false and never overdue=true
         others={"status": ("closed", "handled"), "source": ("hotline", "centre")},
-        # the base copies are past their deadline (overdue=true matches them, not the template)
-        base={"deadline": "now() - interval '1 day'"},
+        # every other base copy is past its deadline: overdue=true and overdue=false both match
+        # a full page at 1,000 rows (at 1,000,000 overdue=false matches the newer closed ones)
+        base={"deadline": "CASE WHEN g % 2 = 0 THEN now() - interval '1 day' ELSE t.deadline END"},
     ),
     ListSpec(
         "grid",
@@ -179,55 +182,78 @@ def _other(column: str, kind: str, spec: ListSpec, template: dict[str, Any]) -> 
     return "'bench_other'"
 
 
+def _expressions(columns: list[Any], spec: ListSpec, template: dict[str, Any], *, bulk: bool) -> list[str]:
+    """SQL for each column of a copy of the template: older than it with its filtered values (the
+    base), or newer than all with other values in every filtered column (the bulk)."""
+    tag = f"{'n' if bulk else 'o'}{uuid.uuid4().hex[:4]}-"
+    exprs = []
+    for c in columns:
+        name, kind = c["column_name"], c["data_type"]
+        if name in UNIQUE:
+            exprs.append(f"'{tag}' || lpad(g::text, 7, '0')")
+        elif name == "created_at":
+            exprs.append("now() + g * interval '1 millisecond'" if bulk else "t.created_at - g * interval '1 second'")
+        elif bulk and name in spec.filters.values():
+            exprs.append(_other(name, kind, spec, template))
+        elif not bulk and name in spec.base:
+            exprs.append(spec.base[name])
+        else:
+            exprs.append(name)
+    return exprs
+
+
 async def _copy(dsn: str, spec: ListSpec, template: dict[str, Any], rows: int, *, bulk: bool) -> float:
-    """Insert ``rows`` copies of the template in one statement: older than it with its filtered
-    values (the base), or newer than all with other values in every filtered column (the bulk)."""
+    """The base: ``rows`` copies of the template into its table. The bulk: a second table of the
+    same shape and indexes (``<table>_large``) holding every row of the first and ``rows`` copies
+    more, which :func:`_swap` trades places with the first."""
     conn = await asyncpg.connect(dsn)
     started = time.perf_counter()
-    tag = f"{'n' if bulk else 'o'}{uuid.uuid4().hex[:4]}-"
+    table, large = spec.table, f"{spec.table}_large"
     try:
         columns = await conn.fetch(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 "
             "ORDER BY ordinal_position",
-            spec.table,
+            table,
         )
-        exprs = []
-        for c in columns:
-            name, kind = c["column_name"], c["data_type"]
-            if name in UNIQUE:
-                exprs.append(f"'{tag}' || lpad(g::text, 7, '0')")
-            elif name == "created_at":
-                exprs.append(
-                    "now() + g * interval '1 millisecond'" if bulk else "t.created_at - g * interval '1 second'"
-                )
-            elif bulk and name in spec.filters.values():
-                exprs.append(_other(name, kind, spec, template))
-            elif not bulk and name in spec.base:
-                exprs.append(spec.base[name])
-            else:
-                exprs.append(name)
+        names = ", ".join(c["column_name"] for c in columns)
+        copies = (
+            f"SELECT {', '.join(_expressions(columns, spec, template, bulk=bulk))} "
+            f"FROM {table} t, generate_series(1, {rows}) g WHERE t.id = $1"
+        )
+        if not bulk:
+            await conn.execute(f"INSERT INTO {table} ({names}) {copies}", template["id"])
+            return time.perf_counter() - started
         # a bench's scratch database: the commit need not wait for the disk, and a million rows go
-        # in faster with the secondary indexes built afterwards than kept up row by row
+        # in faster with the indexes built afterwards than kept up row by row
         await conn.execute("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'")
-        async with conn.transaction():
-            indexes = await conn.fetch(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1 AND indexname NOT IN "
-                "(SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass)",
-                spec.table,
+        await conn.execute(f"CREATE TABLE {large} (LIKE {table} INCLUDING DEFAULTS)")
+        await conn.execute(f"INSERT INTO {large} ({names}) SELECT {names} FROM {table}")
+        await conn.execute(f"INSERT INTO {large} ({names}) {copies}", template["id"])
+        for index in await conn.fetch("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1", table):
+            name = index["indexname"]
+            definition = index["indexdef"].replace(
+                f"INDEX {name} ON public.{table} ", f"INDEX {name}_l ON public.{large} "
             )
-            for index in indexes:
-                await conn.execute(f"DROP INDEX {index['indexname']}")
-            await conn.execute(
-                f"INSERT INTO {spec.table} ({', '.join(c['column_name'] for c in columns)}) "
-                f"SELECT {', '.join(exprs)} FROM {spec.table} t, generate_series(1, {rows}) g WHERE t.id = $1",
-                template["id"],
-            )
-            for index in indexes:
-                await conn.execute(index["indexdef"])
-        await conn.execute(f"VACUUM ANALYZE {spec.table}")
+            assert f"ON public.{large} " in definition, definition
+            await conn.execute(definition)
+        await conn.execute(f"VACUUM ANALYZE {large}")
     finally:
         await conn.close()
     return time.perf_counter() - started
+
+
+async def _swap(dsns: dict[str, str]) -> None:
+    """Each list's table trades names with its ``_large`` twin (the services' prepared statements
+    are re-analysed by name on their next run, so they read the other one)."""
+    for table, dsn in dsns.items():
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(
+                f"BEGIN; ALTER TABLE {table} RENAME TO {table}_swap; ALTER TABLE {table}_large RENAME TO {table}; "
+                f"ALTER TABLE {table}_swap RENAME TO {table}_large; COMMIT"
+            )
+        finally:
+            await conn.close()
 
 
 async def _computed_params(dsn: str, spec: ListSpec, template: dict[str, Any]) -> dict[str, str]:
@@ -255,12 +281,14 @@ def _log_tail() -> str:
     return "".join(errors)[-6000:]
 
 
-def _p95s(base: str, path: str, headers: Callable[[], dict[str, str]], params: dict[str, str]) -> dict[str, float]:
-    """p95 per filter (``name`` or ``name=value`` when one filter is asked with two values), the
-    filters taking turns request by request."""
+def _times(
+    base: str, path: str, headers: Callable[[], dict[str, str]], params: dict[str, str], count: int
+) -> dict[str, list[float]]:
+    """``count`` timed requests per filter (``name``, or ``name=value`` when one filter is asked
+    with two values) after one untimed, the filters taking turns request by request."""
     times: dict[str, list[float]] = {name: [] for name in params}
     with httpx.Client(base_url=base, timeout=60) as client:
-        for i in range(REQUESTS + 3):
+        for i in range(count + 1):
             for name, value in params.items():
                 query: dict[str, str | int] = {name.split("=")[0]: value, "limit": 50}
                 started = time.perf_counter()
@@ -269,9 +297,9 @@ def _p95s(base: str, path: str, headers: Callable[[], dict[str, str]], params: d
                 if response.status_code != 200:
                     raise AssertionError(f"{path}?{name}={value}: {response.text}\n{_log_tail()}")
                 assert response.json()["items"], f"{path}?{name}={value} matched nothing"
-                if i >= 3:  # warm-up
+                if i:  # the first is a warm-up (and replans after a swap)
                     times[name].append(elapsed)
-    return {name: round(percentile(t, 0.95), 2) for name, t in times.items()}
+    return times
 
 
 def _headers(ctx: dict[str, Any], username: str) -> Callable[[], dict[str, str]]:
@@ -288,9 +316,9 @@ def _value(value: Any) -> str:
 def measure(ctx: dict[str, Any]) -> dict[str, Any]:
     _LOG_DIR[:] = [os.path.join(ctx["env"]["JICENG_DATA_DIR"], "logs")]
     _seed(ctx)
-    detail: dict[str, Any] = {"rows_added": ROWS, "requests_per_filter": REQUESTS}
+    detail: dict[str, Any] = {"rows_added": ROWS, "requests_per_filter": REQUESTS, "rounds": ROUNDS}
     dsns = {spec.table: _dsn(ctx["env"], spec.service) for spec in LISTS}
-    templates, params, small = {}, {}, {}
+    templates, params = {}, {}
     for spec in LISTS:
         dsn = dsns[spec.table]
         template, count = asyncio.run(_template(dsn, spec.table))
@@ -301,33 +329,55 @@ def measure(ctx: dict[str, Any]) -> dict[str, Any]:
         params[spec.table] |= asyncio.run(_computed_params(dsn, spec, template))
         detail[f"{spec.service}_{spec.table}"] = {
             "rows_before": max(count, BASE_ROWS),
+            "rows_after": max(count, BASE_ROWS) + ROWS,
             "not_measured": sorted(q for q, c in spec.filters.items() if template[c] is None),
         }
-    detail["load_average_before"] = load_average()
-    for spec in LISTS:
-        small[spec.table] = _p95s(
-            ctx["services"][spec.service], spec.path, _headers(ctx, spec.reader), params[spec.table]
-        )
 
     async def load_all() -> list[float]:  # the three databases load side by side
         return await asyncio.gather(*(_copy(dsns[s.table], s, templates[s.table], ROWS, bulk=True) for s in LISTS))
 
     started = time.perf_counter()
     seconds = asyncio.run(load_all())
-    print(f"[bench] lists: {ROWS} rows into each list's table in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"[bench] lists: {ROWS} rows into each list's twin table in {time.perf_counter() - started:.0f} s", flush=True
+    )
+    detail["load_average_before"] = load_average()
+    # the two sizes take turns (a round at 1,000 rows, a round at 1,000,000, ...), so the
+    # machine's load, which on this shared box changes by the minute, weighs on both alike
+    times: dict[str, dict[str, dict[str, list[float]]]] = {s.table: {"small": {}, "large": {}} for s in LISTS}
+    headers = {spec.table: _headers(ctx, spec.reader) for spec in LISTS}
+    current = "small"
+    for round_ in range(ROUNDS):
+        # small first in even rounds, large first in odd ones: a load that drifts one way during
+        # the run is not counted against one size
+        for size in ("small", "large") if round_ % 2 == 0 else ("large", "small"):
+            if size != current:
+                asyncio.run(_swap(dsns))
+                current = size
+            for spec in LISTS:
+                got = _times(
+                    ctx["services"][spec.service],
+                    spec.path,
+                    headers[spec.table],
+                    params[spec.table],
+                    REQUESTS // ROUNDS,
+                )
+                for name, values in got.items():
+                    times[spec.table][size].setdefault(name, []).extend(values)
+    detail["load_average_after"] = load_average()
     ratios: list[float] = []
     for spec, load_seconds in zip(LISTS, seconds, strict=True):
-        large = _p95s(ctx["services"][spec.service], spec.path, _headers(ctx, spec.reader), params[spec.table])
-        per_filter = {q: round(large[q] / small[spec.table][q], 2) for q in large}
+        p95 = {
+            size: {name: round(percentile(values, 0.95), 2) for name, values in by_name.items()}
+            for size, by_name in times[spec.table].items()
+        }
+        per_filter = {q: round(p95["large"][q] / p95["small"][q], 2) for q in params[spec.table]}
         ratios += per_filter.values()
-        part = detail[f"{spec.service}_{spec.table}"]
-        part |= {
-            "rows_after": part["rows_before"] + ROWS,
+        detail[f"{spec.service}_{spec.table}"] |= {
             "load_seconds": round(load_seconds, 1),
-            "p95_ms_before": small[spec.table],
-            "p95_ms_after": large,
+            "p95_ms_before": p95["small"],
+            "p95_ms_after": p95["large"],
             "ratio": per_filter,
         }
-    detail["load_average_after"] = load_average()
     scale = f"{ROWS // 1_000_000}m" if ROWS >= 1_000_000 else f"{ROWS // 1000}k"
     return {f"list_p95_ratio_{scale}_vs_1k": max(ratios), "list_detail": detail}
