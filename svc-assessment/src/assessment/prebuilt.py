@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-#: an INSERT of the dialect, on a table: ``postgresql.insert`` or ``sqlite.insert``
+from jiceng_shared.db import dialect_insert
+
+#: an INSERT of the session's dialect on a table (``jiceng_shared.db.dialect_insert``)
 Insert = Callable[[Any], Any]
 
 _BUILT: dict[tuple[str, str], Any] = {}
@@ -26,5 +27,5 @@ def statement(session: AsyncSession, name: str, build: Callable[[Insert], Any]) 
     key = (dialect, name)
     stmt = _BUILT.get(key)
     if stmt is None:
-        stmt = _BUILT[key] = build(postgresql.insert if dialect == "postgresql" else sqlite.insert)
+        stmt = _BUILT[key] = build(lambda table: dialect_insert(session, table))
     return stmt
