@@ -148,7 +148,10 @@ class Verification:
 
 async def verify(session: AsyncSession, *, page: int = 2000) -> Verification:
     """Recompute the chain from its anchor to its head. The first entry whose hash, previous hash or
-    sequence number is not what the entries before it imply is reported (``broken_seq``)."""
+    sequence number is not what the entries before it imply is reported (``broken_seq``).
+
+    ``session`` must read one moment (:meth:`Database.snapshot`): the sealing commits every second,
+    and entries sealed after the head was read would look like entries the head does not know."""
     head = await _head(session, lock=False)
     anchor_seq, expected_prev, expected_seq = head.anchor_seq, head.anchor_hash, head.anchor_seq + 1
     checked = 0

@@ -145,6 +145,17 @@ class Database:
         self.read_sessionmaker = async_sessionmaker(
             read_engine, expire_on_commit=False, info={"source": source, "infra": self.infra}
         )
+        # a report made of several queries reads one moment: on PostgreSQL a read-only REPEATABLE
+        # READ transaction (autocommit gives each statement its own); SQLite's transaction
+        # (BEGIN IMMEDIATE) is one moment already
+        snapshot_engine = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        )
+        self.snapshot_sessionmaker = async_sessionmaker(
+            snapshot_engine, expire_on_commit=False, info={"source": source, "infra": self.infra}
+        )
 
     @classmethod
     def from_settings(cls, settings: Any, *, metadata: MetaData, source: str) -> Database:
@@ -183,6 +194,13 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only (autocommit on PostgreSQL): write with :meth:`transaction`."""
         async with self.read_sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads that must agree with each other: every statement sees the database
+        as it was at the first one, whatever commits meanwhile (a verification, a consistent report)."""
+        async with self.snapshot_sessionmaker() as session, session.begin():
             yield session
 
     @asynccontextmanager
