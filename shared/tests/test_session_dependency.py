@@ -59,3 +59,26 @@ def test_a_clock_file_stands_in_for_the_wall_clock_while_it_exists(tmp_path):
     assert now() == _dt.datetime(2027, 1, 23, 15, 59, 59, tzinfo=_dt.UTC)
     path.write_text("")
     assert now().year >= 2026 and now() != _dt.datetime(2027, 1, 23, 15, 59, 59, tzinfo=_dt.UTC)
+
+
+async def test_plan_for_these_values_holds_for_its_transaction_only(databases):
+    from sqlalchemy import MetaData, text
+
+    from jiceng_shared.db import Database, plan_for_these_values
+
+    db = Database(await databases.create("plans"), metadata=MetaData(), source="/test", pool_size=1)
+    try:
+        if db.is_sqlite:
+            async with db.snapshot() as session:
+                await plan_for_these_values(session)  # SQLite plans every statement anew: nothing to set
+            return
+        show = text("SHOW plan_cache_mode")
+        async with db.snapshot() as session:
+            assert await session.scalar(show) == "auto"
+            await plan_for_these_values(session)
+            assert await session.scalar(show) == "force_custom_plan"
+        # the one pooled connection is back to the default: the option did not outlive its transaction
+        async with db.session() as session:
+            assert await session.scalar(show) == "auto"
+    finally:
+        await db.dispose()

@@ -387,6 +387,11 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _snapshot_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.ctx.db.snapshot() as session:
+        yield session
+
+
 # The use case's session comes from a dependency instead of an ``async with ctx.db.transaction()``
 # preamble in every route. ``scope="function"`` ends it (commit, or rollback on an error) as soon
 # as the route function returns, before the response is sent: a failed commit is the caller's
@@ -395,6 +400,9 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 Tx = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 #: a read-only session (autocommit on PostgreSQL: no BEGIN/ROLLBACK round trips)
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+#: a read-only transaction seeing one moment: for reads of several statements that must agree, or
+#: that set options for the transaction (``plan_for_these_values``)
+SnapshotSession = Annotated[AsyncSession, Depends(_snapshot_session, scope="function")]
 
 
 # --- dead letters: inspect and replay (ops) --------------------------------------------------

@@ -13,7 +13,7 @@ from dispatch.tickets.queries import READ
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from jiceng_shared.service import Ctx, ReadSession, require
+from jiceng_shared.service import Ctx, ReadSession, SnapshotSession, require
 from jiceng_shared.workdays import COUNTY_ZONE
 
 router = APIRouter(prefix="/map", tags=["situational picture"])
@@ -28,7 +28,7 @@ GEOJSON = {"200": {"content": {"application/geo+json": {}}}}
 )
 async def tickets(
     ctx: Ctx,
-    session: ReadSession,
+    session: SnapshotSession,
     principal: Annotated[Principal, Depends(require(READ))],
     township_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     category: str | None = None,
@@ -36,8 +36,7 @@ async def tickets(
     document = await service.ticket_features(
         session, principal, ctx.now(), township_code=township_code, category=category
     )
-    # encoded already (by PostgreSQL, or orjson on SQLite): a township's 10,000 points skip the
-    # response-model walk
+    # encoded already (orjson): a township's 10,000 points skip the response-model walk
     return Response(document, media_type="application/geo+json")
 
 
