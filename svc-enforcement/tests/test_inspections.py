@@ -86,29 +86,6 @@ async def test_below_3_percent_or_with_one_inspector_nothing_is_drawn(enforcemen
     assert three.status_code == 201 and len(three.json()["assignments"]) == math.ceil(34 * 6 / 100) == 3
 
 
-async def test_an_inspector_with_a_conflict_of_interest_is_never_drawn_for_that_target(enforcement, register):
-    target = register[0]
-    declared = await post(
-        enforcement,
-        f"/inspection-targets/{target}/conflicts",
-        {"inspector": "enforcement_officer.bufeng", "reason": "店主系其近亲属"},
-    )
-    assert declared.status_code == 201, declared.text
-    everything = {"township_code": BUFENG, "name": "全覆盖检查", "ratio_percent": 100}
-    plan = (await post(enforcement, "/inspection-plans", everything)).json()
-    assert plan["conflicts"] == {target: ["enforcement_officer.bufeng"]}
-    [mine] = [a for a in plan["assignments"] if a["target_id"] == target]
-    assert "enforcement_officer.bufeng" not in mine["inspectors"] and len(mine["inspectors"]) == 2
-    assert (await get(enforcement, f"/inspection-plans/{plan['id']}/verify")).json()["reproduced"] is True
-    await post(
-        enforcement,
-        f"/inspection-targets/{target}/conflicts",
-        {"inspector": "enforcement_officer2.bufeng", "reason": "曾为其提供咨询"},
-    )
-    short = await post(enforcement, "/inspection-plans", everything)
-    assert short.status_code == 422 and short.json()["code"] == "not_enough_inspectors"
-
-
 async def test_results_are_published_and_a_violation_becomes_a_lead(enforcement, register):
     plan = (await post(enforcement, "/inspection-plans", {"township_code": BUFENG, "name": "结果公示"})).json()
     first, second = (a["target_id"] for a in plan["assignments"])
@@ -144,3 +121,28 @@ async def test_results_are_published_and_a_violation_becomes_a_lead(enforcement,
         f"{API}/public/inspections/{plan['id']}/verify", headers=headers_for(ANONYMOUS)
     )
     assert verified.status_code == 200 and verified.json()["reproduced"] is True
+
+
+# last in the module: two of the three inspectors are conflicted for register[0] from here on, so a
+# draw that picks it cannot staff it (not_enough_inspectors), and the tests above draw at random
+async def test_an_inspector_with_a_conflict_of_interest_is_never_drawn_for_that_target(enforcement, register):
+    target = register[0]
+    declared = await post(
+        enforcement,
+        f"/inspection-targets/{target}/conflicts",
+        {"inspector": "enforcement_officer.bufeng", "reason": "店主系其近亲属"},
+    )
+    assert declared.status_code == 201, declared.text
+    everything = {"township_code": BUFENG, "name": "全覆盖检查", "ratio_percent": 100}
+    plan = (await post(enforcement, "/inspection-plans", everything)).json()
+    assert plan["conflicts"] == {target: ["enforcement_officer.bufeng"]}
+    [mine] = [a for a in plan["assignments"] if a["target_id"] == target]
+    assert "enforcement_officer.bufeng" not in mine["inspectors"] and len(mine["inspectors"]) == 2
+    assert (await get(enforcement, f"/inspection-plans/{plan['id']}/verify")).json()["reproduced"] is True
+    await post(
+        enforcement,
+        f"/inspection-targets/{target}/conflicts",
+        {"inspector": "enforcement_officer2.bufeng", "reason": "曾为其提供咨询"},
+    )
+    short = await post(enforcement, "/inspection-plans", everything)
+    assert short.status_code == 422 and short.json()["code"] == "not_enough_inspectors"
