@@ -94,8 +94,7 @@ def start_stack(work: Path) -> tuple[Stack, Databases, str, object]:
     for process in PROCESSES:
         env[f"{process.env_prefix}DATABASE_URL"] = asyncio.run(databases.create(process.name))
     stack = Stack(env=env, log_dir=work / "logs", ports={p.name: free_port() for p in PROCESSES})
-    stack.seed()
-    stack.start()
+    stack.start(seed=True)
     stack.wait_ready(120)
     return stack, databases, prefix, infra
 

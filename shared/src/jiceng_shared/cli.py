@@ -17,6 +17,12 @@ from jiceng_shared.settings import CommonSettings
 def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=app_path.split(".")[0])
     parser.add_argument("command", choices=["serve", "migrate", "seed", "reencrypt"])
+    parser.add_argument(
+        "--seed",
+        action="store_true",
+        help="serve: migrate and load the demo data first, in this process (a local or test stack "
+        "starts each process once instead of twice: the imports are most of a seeding's time)",
+    )
     args = parser.parse_args(argv)
     spec = spec_factory()
     settings = spec.settings_cls()
@@ -30,12 +36,13 @@ def service_main(spec_factory: Callable[[], ServiceSpec], app_path: str, argv: l
     if args.command == "migrate":
         run_migrations(spec.migrations_dir, settings.migration_url)
         return 0
-    if args.command == "seed":
+    if args.command == "seed" or args.seed:
         # migrate even without demo data: `make run` and the test stack start with MIGRATE_ON_START=false
         run_migrations(spec.migrations_dir, settings.migration_url)
         if spec.seed is not None:
             asyncio.run(_seed(spec, settings))
-        return 0
+        if args.command == "seed":
+            return 0
     if args.command == "reencrypt":
         # after a personal-data key rotation: what older keys sealed, sealed again by the current one,
         # and every look-up hash recomputed under the current lookup key

@@ -95,40 +95,17 @@ class Stack:
     def url(self, name: str) -> str:
         return f"http://{self.host}:{self.ports[name]}"
 
-    def seed(self) -> None:
-        """Migrate and load the demo data of every process (idempotent), all at once: each process
-        has its own database."""
-        running = [
-            (
-                process,
-                subprocess.Popen(
-                    [self.python, "-m", process.package, "seed"],
-                    env=self.process_env(process),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                ),
-            )
-            for process in PROCESSES
-        ]
-        failures = []
-        for process, proc in running:
-            out, err = proc.communicate()
-            if proc.returncode != 0:
-                failures.append(f"seeding {process.name} failed:\n{out}\n{err}")
-        if failures:
-            raise RuntimeError("\n".join(failures))
-
-    def start(self, name: str | None = None) -> None:
+    def start(self, name: str | None = None, *, seed: bool = False) -> None:
+        """Start the processes (or one); ``seed``: each migrates and loads its demo data first
+        (idempotent; every process has its own database, so they seed side by side)."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for process in PROCESSES:
             if name is not None and process.name != name:
                 continue
             log = open(self.log_dir / f"{process.name}.log", "ab")  # noqa: SIM115 - closed with the process
             env = self.process_env(process) | {f"{process.env_prefix}MIGRATE_ON_START": "false"}
-            self.procs[process.name] = subprocess.Popen(
-                [self.python, "-m", process.package, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+            command = [self.python, "-m", process.package, "serve", *(["--seed"] if seed else [])]
+            self.procs[process.name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
@@ -254,9 +231,8 @@ def run(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop)
     try:
         print("Migrating and seeding the demo data...", flush=True)
-        stack.seed()
-        stack.start()
-        stack.wait_ready(timeout=90)
+        stack.start(seed=True)
+        stack.wait_ready(timeout=120)
         seed_journeys_once(stack, data_dir, password, env)
         print_banner(stack, password)
         while not stopping:

@@ -92,10 +92,12 @@ async def fault_stack(
             Stack(env=env, log_dir=work_dir / f"logs-{i}", ports={p.name: free_port() for p in PROCESSES})
             for i in range(replicas)
         ]
-        await asyncio.to_thread(stacks[0].seed)
-        for stack in stacks:
+        # the first seeds the shared databases; the replicas start on them once it is ready
+        stacks[0].start(seed=True)
+        await asyncio.to_thread(stacks[0].wait_ready, 120)
+        for stack in stacks[1:]:
             stack.start()
-        for stack in stacks:
+        for stack in stacks[1:]:
             await asyncio.to_thread(stack.wait_ready, 120)
         yield FaultStack(stacks, nats, prefix, urls, infra.pg_admin_dsn)
     finally:

@@ -205,17 +205,25 @@ class Databases:
             self.created.append(name)
         return self.infra.database_url(name, self.sqlite_dir)
 
-    async def drop_all(self) -> None:
+    async def drop_all(self, *, at_once: int = 8) -> None:
+        """Drop the session's databases, several at a time: each DROP DATABASE waits for a checkpoint
+        (1.7 s each on this machine), and drops waiting together share one (12 took 5 s, not 20)."""
         if self.infra.database != "postgres" or not self.created:
             return
         import asyncpg
 
-        conn = await asyncpg.connect(self.infra.pg_admin_dsn)
-        try:
-            for name in self.created:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        slots = asyncio.Semaphore(at_once)
+
+        async def drop(name: str) -> None:
+            async with slots:
+                conn = await asyncpg.connect(self.infra.pg_admin_dsn)
+                try:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                finally:
+                    await conn.close()
+
+        await asyncio.gather(*(drop(name) for name in self.created))
+        self.created.clear()
 
 
 async def delete_stream(nats_url: str, prefix: str) -> None:
@@ -364,9 +372,8 @@ async def _running_stack(
     running = Stack(env=env, log_dir=data_dir / "logs", ports={p.name: free_port() for p in PROCESSES})
     running.clock = StackClock(data_dir / "clock")  # type: ignore[attr-defined]  # the tests' handle on the stack's clock
     try:
-        await asyncio.to_thread(running.seed)
-        running.start()
-        await asyncio.to_thread(running.wait_ready, 90)
+        running.start(seed=True)
+        await asyncio.to_thread(running.wait_ready, 120)
         yield running
     finally:
         await asyncio.to_thread(running.stop)
@@ -384,12 +391,14 @@ async def stack(
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def stack_for(
     infra: TestInfra, databases: Databases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
     """A factory: ``await stack_for(county_dir)`` starts the six processes on another county
-    (``JICENG_COUNTY_DIR``; ``env`` adds variables), once per county directory and session."""
+    (``JICENG_COUNTY_DIR``; ``env`` adds variables), once per county directory and module: stopped
+    when the module ends, so it does not hold its 30 connections and its timers through the rest
+    of the session."""
     stacks = contextlib.AsyncExitStack()
     started: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
 
