@@ -340,6 +340,11 @@ async def stack_env(
             "JICENG_CLOCK_FILE": str(data_dir / "clock"),
             # as in the service runner: no timed retention prune while tests move the clock
             "JICENG_RETENTION_PRUNE_SECONDS": str(NO_TIMED_PRUNE),
+            # the deadline jobs look every 2 s, not every 30-60: a test that moves the clock past a
+            # limit sees the job's work in seconds instead of waiting out the interval
+            "DISPATCH_SUPERVISION_SCAN_SECONDS": "2",
+            "APPROVAL_SCAN_INTERVAL_SECONDS": "2",
+            "ENFORCEMENT_OVERDUE_SCAN_SECONDS": "2",
         }
         | extra
     )
