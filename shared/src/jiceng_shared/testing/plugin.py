@@ -345,6 +345,9 @@ async def stack_env(
             "DISPATCH_SUPERVISION_SCAN_SECONDS": "2",
             "APPROVAL_SCAN_INTERVAL_SECONDS": "2",
             "ENFORCEMENT_OVERDUE_SCAN_SECONDS": "2",
+            # an event delivered to a process killed by a crash test comes again 10 s later, not 30
+            # (applied twice it is not: the inbox drops a redelivery, whatever its timing)
+            "JICENG_CONSUMER_ACK_WAIT_SECONDS": "10",
         }
         | extra
     )
