@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from gateway.config import GatewaySettings
-from gateway.main import create_app
+from gateway.main import MIGRATIONS, create_app
 from gateway.seed import seed
 from jiceng_shared.devkeys import demo_login_form
 from jiceng_shared.policy import Policy
@@ -90,7 +90,9 @@ def make_gateway(infra, databases):
     @contextlib.asynccontextmanager
     async def run(*, policy: Policy | None = None, **overrides: Any) -> AsyncIterator[RunningGateway]:
         fresh = "database_url" not in overrides
-        database_url = overrides.pop("database_url", None) or await databases.create("gateway")
+        database_url = overrides.pop("database_url", None) or await databases.create(
+            "gateway", migrated_by=MIGRATIONS if overrides.get("migrate_on_start", True) else None
+        )
         own_stream = "events_prefix" not in overrides
         prefix = overrides.pop("events_prefix", None) or f"t{uuid.uuid4().hex[:10]}"
         settings = gateway_settings(database_url, infra.nats_url, prefix, **overrides)
