@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Insert, insert, inspect, or_, select
+from sqlalchemy import ColumnElement, Table, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from approval.applications import rules
 from approval.applications.models import Application, ApplicationMaterial, ApplicationStep, Receipt
+from jiceng_shared import outbox
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found, permission_denied, scope_denied
 from jiceng_shared.identity import Principal
 from jiceng_shared.observability import request_id_var
-from jiceng_shared.outbox import emit
 from jiceng_shared.scope import scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
 
@@ -150,27 +150,28 @@ def add_receipt(session: Adds, app: Application, kind: str, number: str, env: En
     )
 
 
-def _column_insert(model: type[Any]) -> tuple[Insert, tuple[tuple[str, str], ...]]:
-    """The table's INSERT, built once, and which attribute of a row fills which column."""
+def _columns(model: type[Any]) -> tuple[Table, tuple[tuple[str, str], ...]]:
+    """The model's table, and which attribute of a row fills which column."""
     mapper = inspect(model)
-    return insert(mapper.local_table), tuple((p.columns[0].key, p.key) for p in mapper.column_attrs)
+    return cast(Table, mapper.local_table), tuple((p.columns[0].key, p.key) for p in mapper.column_attrs)
 
 
 #: parents first (foreign keys); every class a new application's rows may be
-_NEW_ROW_INSERTS = {m: _column_insert(m) for m in (Application, ApplicationMaterial, ApplicationStep, Receipt)}
+_NEW_ROW_COLUMNS = {m: _columns(m) for m in (Application, ApplicationMaterial, ApplicationStep, Receipt)}
 
 
 class NewRows:
-    """The rows of an application received in this request, written at once with prebuilt Core INSERTs.
+    """The rows of an application received in this request, written at once with its event.
 
-    A new application is written once, in its final state: the ORM's unit of work (identity map,
-    change tracking, one flush per mapper) cost more CPU than the INSERTs themselves on every
-    acceptance at the window. Rows that change again in the request go to the session instead
-    (:meth:`to_session`), which then tracks them as before.
+    A new application is written once, in its final state, together with its event
+    (``emit(together_with=...)``: one statement on PostgreSQL): the ORM's unit of work (identity
+    map, change tracking, one flush and one round trip per table) cost more CPU than the INSERTs
+    themselves on every acceptance at the window. Rows that change again in the request go to the
+    session instead (:meth:`to_session`), which then tracks them as before.
     """
 
     def __init__(self) -> None:
-        self.rows: dict[type[Any], list[Any]] = {m: [] for m in _NEW_ROW_INSERTS}
+        self.rows: dict[type[Any], list[Any]] = {m: [] for m in _NEW_ROW_COLUMNS}
 
     def add(self, instance: object) -> None:
         self.rows[type(instance)].append(instance)
@@ -179,17 +180,26 @@ class NewRows:
         for rows in self.rows.values():
             session.add_all(rows)
 
-    async def insert(self, session: AsyncSession) -> None:
+    def tables(self) -> list[outbox.NewRows]:
+        """Each table's rows as column values, parents first."""
+        out = []
         for model, rows in self.rows.items():
-            if not rows:
-                continue
-            stmt, columns = _NEW_ROW_INSERTS[model]
-            values = [{column: getattr(row, attr) for column, attr in columns} for row in rows]
-            await session.execute(stmt, values if len(values) > 1 else values[0])
+            if rows:
+                table, columns = _NEW_ROW_COLUMNS[model]
+                out.append(outbox.NewRows(table, [{c: getattr(row, attr) for c, attr in columns} for row in rows]))
+        return out
 
 
-async def emit_for(session: AsyncSession, app: Application, payload: Any) -> None:
-    await emit(session, payload, subject=app.id, township=app.township_code, correlation_id=app.correlation_id)
+async def emit_for(session: AsyncSession, app: Application, payload: Any, new: NewRows | None = None) -> None:
+    """Emit ``payload`` about ``app``; with ``new``, the rows of the new application are written with it."""
+    await outbox.emit(
+        session,
+        payload,
+        subject=app.id,
+        township=app.township_code,
+        correlation_id=app.correlation_id,
+        together_with=new.tables() if new else (),
+    )
 
 
 def local_time(instant: dt.datetime | None) -> str:

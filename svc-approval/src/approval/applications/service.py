@@ -267,10 +267,8 @@ async def receive_at_window(
     notice = None
     missing, defective = rules.gaps(_states(rows))
     if authority is None and not (missing or defective) and not body.check_later:
-        # the common case, accepted at once: written in its final state with Core INSERTs
-        payload = _acceptance(new, app, env, clerk=principal)
-        await new.insert(session)
-        await emit_for(session, app, payload)
+        # the common case, accepted at once: written in its final state, with its event
+        await emit_for(session, app, _acceptance(new, app, env, clerk=principal), new)
         return Received(app, rows, notice, check_code)
     new.to_session(session)
     if authority is not None:
