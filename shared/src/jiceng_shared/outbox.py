@@ -129,15 +129,19 @@ def _param(table_no: int, row_no: int, column: str) -> str:
 def _one_statement(
     outbox: Table, event: dict[str, Any], together_with: Sequence[NewRows]
 ) -> tuple[Insert, dict[str, Any]]:
-    """``WITH t0 AS (INSERT ...), t1 AS (INSERT ...) INSERT INTO outbox ...`` and its parameters.
+    """``WITH new_0_0 AS (INSERT ...), new_1_0 AS (INSERT ...) INSERT INTO outbox ...`` and its parameters.
     The foreign keys between them hold: PostgreSQL checks them at the end of the statement."""
     shape = (outbox, tuple((table, len(rows), tuple(rows[0])) for table, rows in together_with))
     stmt = _COMBINED.get(shape)
     if stmt is None:
-        ctes = []
-        for t, (table, count, columns) in enumerate(shape[1]):
-            values = [{c: bindparam(_param(t, r, c), type_=table.c[c].type) for c in columns} for r in range(count)]
-            ctes.append(insert(table).values(values).cte(f"new_{t}"))
+        # one INSERT per row: SQLAlchemy does not cache the compiled form of a multi-row VALUES
+        ctes = [
+            insert(table)
+            .values({c: bindparam(_param(t, r, c), type_=table.c[c].type) for c in columns})
+            .cte(f"new_{t}_{r}")
+            for t, (table, count, columns) in enumerate(shape[1])
+            for r in range(count)
+        ]
         event_values = {c: bindparam(f"event_{c}", type_=outbox.c[c].type) for c in event}
         stmt = insert(outbox).values(event_values).add_cte(*ctes)
         if len(_COMBINED) > 1000:  # shapes are few (rows per table); bound anyway
