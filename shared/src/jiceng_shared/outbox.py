@@ -143,7 +143,9 @@ def _one_statement(
             for r in range(count)
         ]
         event_values = {c: bindparam(f"event_{c}", type_=outbox.c[c].type) for c in event}
-        stmt = insert(outbox).values(event_values).add_cte(*ctes)
+        # PostgreSQL runs the INSERTs of a WITH clause last one first: listed in reverse, the rows
+        # land in the order given (a timeline's steps of one instant read back in that order)
+        stmt = insert(outbox).values(event_values).add_cte(*reversed(ctes))
         if len(_COMBINED) > 1000:  # shapes are few (rows per table); bound anyway
             _COMBINED.clear()
         _COMBINED[shape] = stmt
