@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from jiceng_shared.bus import EventBus
 from jiceng_shared.events import CloudEvent, build_event, nats_subject
-from jiceng_shared.outbox import OutboxRelay, emit
+from jiceng_shared.outbox import NewRows, OutboxRelay, emit
 from jiceng_shared.service import ServiceSpec
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
 from jiceng_shared.testing.tiny import BROKEN, Note, NoteWritten, create_tables, spec
@@ -85,6 +85,47 @@ async def test_a_rolled_back_transaction_publishes_nothing(svc):
     outbox = svc.ctx.db.infra.outbox
     async with svc.ctx.db.session() as session:
         assert await session.scalar(select(func.count()).where(outbox.c.id == event.id)) == 0
+
+
+async def test_rows_written_together_with_an_event_commit_with_it_and_roll_back_with_it(svc):
+    notes = Note.__table__
+    rows = [{"id": f"tw{i}", "text": f"together {i}", "created_at": svc.ctx.now()} for i in range(3)]
+    async with svc.ctx.db.transaction() as session:
+        event = await emit(
+            session,
+            NoteWritten(note_id="tw0", text="together"),
+            subject="tw0",
+            township="320971100000",
+            together_with=[NewRows(notes, rows[:2])],
+        )
+    with pytest.raises(RuntimeError):
+        async with svc.ctx.db.transaction() as session:
+            await emit(
+                session,
+                NoteWritten(note_id="tw2", text="rolled back"),
+                subject="tw2",
+                township="320971100000",
+                together_with=[NewRows(notes, rows[2:])],
+            )
+            raise RuntimeError("business rule failed")
+    async with svc.ctx.db.session() as session:
+        # no ORDER BY: the order the rows were stored in, which rows of one instant read back in
+        written = list(await session.scalars(select(notes.c.id).where(notes.c.id.like("tw%"))))
+    assert written == ["tw0", "tw1"]
+    assert await eventually(lambda: _find(svc.ctx.settings.nats_url, svc.prefix, event.id))
+
+
+def test_the_statement_of_rows_together_with_an_event_is_compiled_once(svc):
+    """Prebuilt per shape, and of a form SQLAlchemy caches compiled (a multi-row VALUES is not)."""
+    from jiceng_shared.outbox import _one_statement
+
+    notes, outbox = Note.__table__, svc.ctx.db.infra.outbox
+    event = {"id": "e", "type": "t", "envelope": b"", "headers": {}, "created_at": None, "attempts": 0}
+    rows = [{"id": "a", "text": "a", "created_at": None}, {"id": "b", "text": "b", "created_at": None}]
+    first, params = _one_statement(outbox, event, [NewRows(notes, rows)])
+    again, _ = _one_statement(outbox, event, [NewRows(notes, rows)])
+    assert first is again and first._generate_cache_key() is not None
+    assert len(params) == len(event) + 2 * 3
 
 
 async def test_the_consumer_applies_the_event_exactly_once_even_when_delivered_twice(svc):

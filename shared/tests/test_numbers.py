@@ -41,3 +41,14 @@ async def test_a_rolled_back_transaction_leaves_a_gap_not_a_duplicate(svc):
     async with svc.ctx.db.transaction() as session:
         third = await next_in_series(session, "gap-test")
     assert third > first
+
+
+async def test_counter_connections_do_not_wait_for_their_own_wal_flush(svc):
+    """The business transaction's commit flushes the counter's increment with it (see db.py)."""
+    engine = svc.ctx.db.counter_engine
+    if engine is None:
+        pytest.skip("SQLite: numbers are drawn in the caller's transaction")
+    async with engine.connect() as conn:
+        assert (await conn.exec_driver_sql("SHOW synchronous_commit")).scalar_one() == "off"
+    async with svc.ctx.db.engine.connect() as conn:
+        assert (await conn.exec_driver_sql("SHOW synchronous_commit")).scalar_one() == "on"

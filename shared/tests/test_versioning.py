@@ -146,3 +146,17 @@ async def test_a_case_stays_pinned_and_history_and_numbers_follow_the_versions(s
     assert await LISTS.next_number(session) == 3
     assert [v.version for v in await LISTS.in_force_and_future(session, T0 - dt.timedelta(days=1))] == [1, 2]
     assert [v.version for v in await LISTS.in_force_and_future(session, T0)] == [2]
+
+
+async def test_the_prebuilt_statement_of_one_item_agrees_with_the_ranking_on_every_day(session):
+    """Per-item lists that are never repealed (the catalogue) run one prebuilt statement per item."""
+    unrepealable = VersionedList(number=Item.revision, effective_from=Item.effective_from, key=Item.code)
+    stmt = unrepealable.in_force_of_an_item_stmt()
+    session.add(Item(code="A", revision=3, effective_from=D(2026, 12, 1)))  # a tie: the higher number wins
+    await session.flush()
+    for on in (D(2025, 12, 31), D(2026, 1, 1), D(2026, 11, 30), D(2026, 12, 1)):
+        for code in ("A", "C"):
+            ranked = await session.scalar(unrepealable._of(unrepealable.in_force_stmt(on), code))
+            assert await session.scalar(stmt, {"key": code, "at": on}) is ranked, (on, code)
+    with pytest.raises(AssertionError):
+        ITEMS.in_force_of_an_item_stmt()  # repealable: a repealed first version needs the ranking

@@ -43,6 +43,16 @@ async def test_complete_materials_are_accepted_at_once_with_a_dated_receipt_and_
     assert event.data["instant"] is False and event.data["priority"] is True and event.correlationid == app["id"]
 
 
+async def test_an_application_accepted_at_once_has_its_timeline_in_order_and_its_materials_on_file(approval):
+    app = await receive(approval, "homestead_building", HOMESTEAD_COMPLETE, note="申请人携带原件")
+    detail = await get(approval, app["id"])
+    # received, the clerk's note and accepted share one instant: they read back in the order written
+    assert [s["action"] for s in detail["timeline"]] == ["received", "note", "accepted"]
+    assert [m["code"] for m in detail["materials"]] == [m["code"] for m in app["materials"]]
+    assert all(m["present"] for m in detail["materials"] if m["code"] in HOMESTEAD_COMPLETE)
+    assert detail["version"] == app["version"] == 1
+
+
 async def test_incomplete_materials_get_one_notice_listing_every_missing_and_defective_item(approval):
     app = await receive(approval, "homestead_building", [{"code": "id_card", "defect": "身份证已过期"}])
     assert app["status"] == "awaiting_materials"

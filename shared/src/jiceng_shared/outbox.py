@@ -24,11 +24,11 @@ import contextlib
 import datetime as dt
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.bus import EventBus
@@ -63,8 +63,15 @@ async def emit(
     subject: str,
     township: str,
     correlation_id: str | None = None,
+    together_with: Sequence[NewRows] = (),
 ) -> CloudEvent:
-    """Write ``payload`` as a CloudEvent into the outbox of the session's transaction."""
+    """Write ``payload`` as a CloudEvent into the outbox of the session's transaction.
+
+    ``together_with``: new rows of other tables (parents first), written with the event. On
+    PostgreSQL they and the event are one statement (INSERTs in a WITH clause, prebuilt per shape):
+    a use case that creates its aggregate and announces it saves a round trip per table. SQLite has
+    no INSERT in WITH: there each table gets its own INSERT first.
+    """
     info = session.info
     event = build_event(
         payload,
@@ -81,9 +88,72 @@ async def emit(
         headers={"traceparent": event.traceparent} if event.traceparent else {},
         created_at=utcnow(),
     )
-    await session.execute(insert(info["infra"].outbox).values(**row._asdict(), attempts=0))
+    values = {**row._asdict(), "attempts": 0}
+    outbox = info["infra"].outbox
+    if not together_with:
+        await session.execute(_insert_of(outbox), values)
+    elif session.get_bind().dialect.name == "postgresql":
+        await session.execute(*_one_statement(outbox, values, together_with))
+    else:
+        for table, rows in together_with:
+            await session.execute(_insert_of(table), rows)
+        await session.execute(_insert_of(outbox), values)
     info.setdefault("outbox", []).append(row)
     return event
+
+
+class NewRows(NamedTuple):
+    """New rows of one table, each a dict of every column to write (the same keys in each)."""
+
+    table: Table
+    rows: list[dict[str, Any]]
+
+
+#: INSERTs built once (per table; per shape of rows for the combined statement): a statement
+#: built with its values on every event is compiled again and its cache key computed again each time
+_INSERTS: dict[Table, Insert] = {}
+_COMBINED: dict[tuple[Any, ...], Insert] = {}
+
+
+def _insert_of(table: Table) -> Insert:
+    stmt = _INSERTS.get(table)
+    if stmt is None:
+        stmt = _INSERTS[table] = insert(table)
+    return stmt
+
+
+def _param(table_no: int, row_no: int, column: str) -> str:
+    return f"t{table_no}_{row_no}_{column}"
+
+
+def _one_statement(
+    outbox: Table, event: dict[str, Any], together_with: Sequence[NewRows]
+) -> tuple[Insert, dict[str, Any]]:
+    """``WITH new_0_0 AS (INSERT ...), new_1_0 AS (INSERT ...) INSERT INTO outbox ...`` and its parameters.
+    The foreign keys between them hold: PostgreSQL checks them at the end of the statement."""
+    shape = (outbox, tuple((table, len(rows), tuple(rows[0])) for table, rows in together_with))
+    stmt = _COMBINED.get(shape)
+    if stmt is None:
+        # one INSERT per row: SQLAlchemy does not cache the compiled form of a multi-row VALUES
+        ctes = [
+            insert(table)
+            .values({c: bindparam(_param(t, r, c), type_=table.c[c].type) for c in columns})
+            .cte(f"new_{t}_{r}")
+            for t, (table, count, columns) in enumerate(shape[1])
+            for r in range(count)
+        ]
+        event_values = {c: bindparam(f"event_{c}", type_=outbox.c[c].type) for c in event}
+        # PostgreSQL runs the INSERTs of a WITH clause last one first: listed in reverse, the rows
+        # land in the order given (a timeline's steps of one instant read back in that order)
+        stmt = insert(outbox).values(event_values).add_cte(*reversed(ctes))
+        if len(_COMBINED) > 1000:  # shapes are few (rows per table); bound anyway
+            _COMBINED.clear()
+        _COMBINED[shape] = stmt
+    params = {f"event_{c}": v for c, v in event.items()}
+    for t, (_table, rows) in enumerate(together_with):
+        for r, row in enumerate(rows):
+            params.update({_param(t, r, c): v for c, v in row.items()})
+    return stmt, params
 
 
 class OutboxRow(NamedTuple):

@@ -21,7 +21,9 @@ from approval.applications.common import (
     PROXY,
     SUPPLEMENT,
     VIOLATION_READ,
+    Adds,
     Env,
+    NewRows,
     add_receipt,
     add_step,
     emit_for,
@@ -53,6 +55,7 @@ from approval.applications.schemas import (
 from approval.catalogue import service as catalogue
 from approval.catalogue.models import CatalogueItem
 from jiceng_shared import county
+from jiceng_shared.contracts.approval import ApplicationAccepted
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import FieldErrors, Problem, scope_denied
 from jiceng_shared.identity import Principal, area_level, is_area_code, township_of
@@ -122,6 +125,7 @@ def _window_township(principal: Principal, requested: str | None) -> str:
 
 async def _new_application(
     session: AsyncSession,
+    adds: Adds,
     principal: Principal,
     body: ApplicationBody,
     item: CatalogueItem,
@@ -191,8 +195,9 @@ async def _new_application(
         correlation_id=app_id,  # the application starts the journey
         created_at=now,
         updated_at=now,
+        version=1,
     )
-    session.add(app)
+    adds.add(app)
     given = {m.code: m for m in body.materials}
     rows = [
         ApplicationMaterial(
@@ -208,11 +213,12 @@ async def _new_application(
         )
         for i, spec in enumerate(specs)
     ]
-    session.add_all(rows)
+    for row in rows:
+        adds.add(row)
     how = "窗口收件" if channel == "window" else f"代办员{principal.name}代为提交"
-    add_step(session, app, "received", f"{how}：{item.name}，收件编号{number}", now, public=True, actor=principal)
+    add_step(adds, app, "received", f"{how}：{item.name}，收件编号{number}", now, public=True, actor=principal)
     if body.note:
-        add_step(session, app, "note", body.note, now, public=False, actor=principal)
+        add_step(adds, app, "note", body.note, now, public=False, actor=principal)
     return app, rows, check_code
 
 
@@ -236,8 +242,10 @@ async def receive_at_window(
     applicant_township = _applicant_township(errors, applicant_area)
     errors.raise_if_any()
 
+    new = NewRows()
     app, rows, check_code = await _new_application(
         session,
+        new,
         principal,
         body,
         item,
@@ -257,6 +265,12 @@ async def receive_at_window(
         applicant_township=applicant_township,
     )
     notice = None
+    missing, defective = rules.gaps(_states(rows))
+    if authority is None and not (missing or defective) and not body.check_later:
+        # the common case, accepted at once: written in its final state, with its event
+        await emit_for(session, app, _acceptance(new, app, env, clerk=principal), new)
+        return Received(app, rows, notice, check_code)
+    new.to_session(session)
     if authority is not None:
         reason = (
             "本事项不属于本中心受理范围"
@@ -265,7 +279,6 @@ async def receive_at_window(
         )
         await _refuse_acceptance(session, principal, app, reason, authority, env)
     else:
-        missing, defective = rules.gaps(_states(rows))
         if missing or defective:
             if not body.check_later:
                 notice = await _issue_notice(session, principal, app, rows, {}, env)
@@ -308,6 +321,7 @@ async def submit_proxy(session: AsyncSession, principal: Principal, body: ProxyA
         )
 
     app, rows, check_code = await _new_application(
+        session,
         session,
         principal,
         body,
@@ -357,6 +371,11 @@ async def _materials(session: AsyncSession, app: Application) -> list[Applicatio
 
 
 async def accept_application(session: AsyncSession, app: Application, env: Env, *, clerk: Principal | None) -> None:
+    await emit_for(session, app, _acceptance(session, app, env, clerk=clerk))
+
+
+def _acceptance(adds: Adds, app: Application, env: Env, *, clerk: Principal | None) -> ApplicationAccepted:
+    """Accept ``app``: its new state, the receipt and the step (into ``adds``), and the event to emit."""
     accepted_at, deemed = rules.acceptance_time(
         env.calendar, app.materials_received_at, env.now, window_workdays=env.rules.notice_window_workdays
     )
@@ -382,7 +401,7 @@ async def accept_application(session: AsyncSession, app: Application, env: Env, 
     )
     deemed_note = "（未在法定期限内一次性告知，自收到申请材料之日起即为受理）" if deemed else ""
     add_receipt(
-        session,
+        adds,
         app,
         "acceptance",
         app.receipt_number,
@@ -396,7 +415,7 @@ async def accept_application(session: AsyncSession, app: Application, env: Env, 
         },
     )
     add_step(
-        session,
+        adds,
         app,
         "accepted",
         f"已受理{deemed_note}；{limit}；审批单位：{app.competent_unit_name}",
@@ -404,7 +423,7 @@ async def accept_application(session: AsyncSession, app: Application, env: Env, 
         public=True,
         actor=clerk,
     )
-    await emit_for(session, app, events.accepted(app))
+    return events.accepted(app)
 
 
 async def _refuse_acceptance(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from approval.catalogue import rules
@@ -56,26 +56,16 @@ CATALOGUE_VERSIONS = VersionedList(
 )
 
 
-#: the in-force query of one item code (a parameter), per day: its ranked subquery and cache key
-#: took more CPU to build than the lookup took to run, on every application received
-_IN_FORCE_BY_DAY: dict[dt.date, Select[tuple[CatalogueItem]]] = {}
-
-
-def _in_force_of_a_code(on: dt.date) -> Select[tuple[CatalogueItem]]:
-    stmt = _IN_FORCE_BY_DAY.get(on)
-    if stmt is None:
-        if len(_IN_FORCE_BY_DAY) > 16:  # past days (and test clocks) are not asked again
-            _IN_FORCE_BY_DAY.clear()
-        stmt = _IN_FORCE_BY_DAY[on] = CATALOGUE_VERSIONS.in_force_stmt(on).where(
-            CatalogueItem.code == bindparam("code")
-        )
-    return stmt
+#: the in-force version of one item code, code and day as parameters, built once: building a query
+#: (and its cache key) per application cost more CPU than running it; and walking the code's
+#: versions is cheaper for PostgreSQL than ranking every item's
+_IN_FORCE_OF_A_CODE = CATALOGUE_VERSIONS.in_force_of_an_item_stmt()
 
 
 async def current(session: AsyncSession, code: str, on: dt.date) -> CatalogueItem | None:
     """The version of ``code`` in force on ``on`` (withdrawn versions included; callers check ``in_service``).
     An application is pinned to it: it keeps that version's id whatever is published later."""
-    return await session.scalar(_in_force_of_a_code(on), {"code": code})
+    return await session.scalar(_IN_FORCE_OF_A_CODE, {"key": code, "at": on})
 
 
 async def list_current(
