@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 
@@ -83,10 +83,16 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)  # our middleware logs requests
+    # our middleware logs requests. uvicorn's access line stays off (it writes only that line, at
+    # INFO): it asks only whether its logger has a handler, its parents' included, and if so builds
+    # the line's arguments on every response before the level drops it, so it reaches none
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
+    access.setLevel(logging.WARNING)
 
 
 #: True once :func:`configure_tracing` installed a provider that exports nowhere: a request's
@@ -118,9 +124,12 @@ tracer = trace.get_tracer("jiceng")
 
 
 def current_traceparent() -> str | None:
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
-    return carrier.get("traceparent")
+    """The current span's W3C ``traceparent``, as the propagator's ``inject`` writes it (without
+    its carrier: the gateway asks on every request)."""
+    span = trace.get_current_span().get_span_context()
+    if span == trace.INVALID_SPAN_CONTEXT:
+        return None
+    return f"00-{span.trace_id:032x}-{span.span_id:016x}-{span.trace_flags:02x}"
 
 
 def extract_context(headers: Mapping[str, str] | None) -> otel_context.Context:
@@ -157,7 +166,12 @@ class _ContextOnly:
 def new_request_id(given: str | None) -> str:
     if given and _REQUEST_ID_OK.match(given):
         return given
-    return uuid.uuid4().hex
+    # uuid.uuid4().hex (version and variant bits set) without building a UUID: most requests
+    # come without an id of their own
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    return raw.hex()
 
 
 class ObservabilityMiddleware:
