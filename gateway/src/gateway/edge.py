@@ -36,6 +36,9 @@ _NEVER_ENCODED = (
     | {0x7F}
 )
 
+#: characters refused in a decoded path: controls and the backslash
+_REFUSED = re.compile(r"[\x00-\x1f\x7f\\]")
+
 HSTS = b"max-age=31536000; includeSubDomains"
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -71,7 +74,7 @@ def canonical_path(raw: bytes) -> str:
         path = decoded.decode("utf-8")
     except UnicodeDecodeError:
         raise ambiguous("the path is not UTF-8") from None
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path) or "\\" in path:
+    if _REFUSED.search(path):
         raise ambiguous("control characters and backslashes are not allowed in a path")
     segments = path.split("/")[1:]
     for i, segment in enumerate(segments):

@@ -15,7 +15,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway import auditchain, docs, seed
@@ -26,6 +25,7 @@ from gateway.auth.service import Authenticator
 from gateway.auth.tokens import AccessTokens
 from gateway.clientinfo import AddressResolver
 from gateway.config import GatewaySettings
+from gateway.cors import GatewayCORS
 from gateway.edge import Edge
 from gateway.iam.changes import IdentityChanges
 from gateway.iam.router import router as iam_router
@@ -421,7 +421,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
 
     open311 = Open311Adapter(proxy, exchange=exchange, address=address, max_body_bytes=settings.max_body_bytes)
     gateway: Any = Gateway(api, proxy, guard, settings.max_body_bytes, open311)
-    gateway = CORSMiddleware(
+    gateway = GatewayCORS(
         gateway,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -76,6 +76,10 @@ _DROP_RESPONSE = frozenset(
     }
 )
 
+#: an answer with a Content-Length up to this is read whole and sent on in one body message;
+#: a longer one (or one without a length) is streamed as it comes
+WHOLE_BODY_BYTES = 64 * 1024
+
 #: methods that change nothing; every other method through the gateway is an audited write
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -122,6 +126,8 @@ class Proxy:
         completion_seconds: float = 300.0,
     ) -> None:
         self.upstreams = upstreams
+        #: the latency histogram of each service, labelled once (``labels()`` locks on every call)
+        self.upstream_latency = {service: UPSTREAM_LATENCY.labels(service) for service in upstreams}
         self.guard = guard
         self.signer = signer
         self.audit = audit
@@ -282,7 +288,7 @@ class Proxy:
             allow_redirects=False,
             timeout=timeout,
         ) as upstream:
-            UPSTREAM_LATENCY.labels(route.service).observe(asyncio.get_running_loop().time() - started)
+            self.upstream_latency[route.service].observe(asyncio.get_running_loop().time() - started)
             content = await upstream.read()
             scope.setdefault("state", {})["data_subjects"] = data_subjects(upstream.headers.get(SUBJECT_HEADER))
             headers = [
@@ -374,7 +380,7 @@ class Proxy:
             async with self.session.request(
                 scope["method"], url, headers=self._headers(scope, principal), data=body or None, allow_redirects=False
             ) as upstream:
-                UPSTREAM_LATENCY.labels(route.service).observe(loop.time() - started)
+                self.upstream_latency[route.service].observe(loop.time() - started)
                 # hashed only for the entries that keep them: a full record's reading, a write
                 audited = route.audit is not None or scope["method"] not in READ_METHODS
                 subjects = data_subjects(upstream.headers.get(SUBJECT_HEADER)) if audited else None
@@ -392,6 +398,11 @@ class Proxy:
                 await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
                 response_started = True
                 scope.setdefault("state", {})["response_started"] = True
+                length = upstream.content_length
+                if length is not None and length <= WHOLE_BODY_BYTES:
+                    # a small answer leaves in one message: one pass through the layers, not two
+                    await send({"type": "http.response.body", "body": await upstream.read(), "more_body": False})
+                    return upstream.status
                 async for chunk in upstream.content.iter_any():
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
