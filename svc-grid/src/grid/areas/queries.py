@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area, AreaVersion
@@ -122,14 +122,24 @@ def _in_force(at: dt.datetime) -> Any:
 
 async def grid_in_force(session: AsyncSession, code: str, at: dt.datetime) -> AreaVersion | None:
     """The version of grid ``code`` in force at ``at`` (None if it was not an active grid then)."""
-    return await session.scalar(
-        select(AreaVersion).where(
-            AreaVersion.code == code,
-            AreaVersion.level == "grid",
-            AreaVersion.status == AreaStatus.ACTIVE,
-            _in_force(at),
-        )
-    )
+    return await session.scalar(_GRID_IN_FORCE, {"code": code, "at": at})
+
+
+#: built once, code and instant as parameters: every report looks its grid up
+_GRID_IN_FORCE = select(AreaVersion).where(
+    AreaVersion.code == bindparam("code"),
+    AreaVersion.level == "grid",
+    AreaVersion.status == AreaStatus.ACTIVE,
+    _in_force(bindparam("at", type_=AreaVersion.effective_from.type)),
+)
+
+
+async def grid_named(session: AsyncSession, code: str) -> Area | None:
+    """The grid (any status) whose code is ``code``."""
+    return await session.scalar(_GRID_NAMED, {"code": code})
+
+
+_GRID_NAMED = select(Area).where(Area.code == bindparam("code"), Area.level == "grid")
 
 
 async def locate(session: AsyncSession, named: Area, point: tuple[float, float], at: dt.datetime) -> AreaVersion | None:

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Select, Update, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.areas.models import Area
-from grid.areas.queries import locate, predecessors
+from grid.areas.queries import grid_named, locate, predecessors
 from grid.categories import service as categories
 from grid.incidents import rules
 from grid.incidents.models import Incident, IncidentStep
@@ -44,7 +43,7 @@ async def report(
     authorised: bool = False,
 ) -> Incident:
     """``authorised``: the caller's right on the grid was checked already (a B post covering an absent A)."""
-    named = await session.scalar(select(Area).where(Area.code == body.grid_code, Area.level == "grid"))
+    named = await grid_named(session, body.grid_code)
     if named is None:
         raise Problem(422, "unknown_grid", "Invalid request", f"grid_code: no grid {body.grid_code}")
     # the grid is the one in force at the report's instant that holds the point: after a split,
