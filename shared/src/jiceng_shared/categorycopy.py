@@ -106,8 +106,9 @@ async def is_open_code(session: AsyncSession, model: Any, code: str) -> bool:
     """Like :func:`is_open`, with one prebuilt statement."""
     stmt = _OPEN_ONE.get(model)
     if stmt is None:
+        table = model.__table__  # its columns, not the entity's: a Core statement skips the ORM's path
         stmt = _OPEN_ONE[model] = (
-            select(model.code).where(model.code == bindparam("code"), model.retired.is_(False)).limit(1)
+            select(table.c.code).where(table.c.code == bindparam("code"), table.c.retired.is_(False)).limit(1)
         )
     return await session.scalar(stmt, {"code": code}) is not None
 

@@ -4,7 +4,7 @@ lies in at a given instant (the version in force then)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,15 +134,27 @@ _GRID_IN_FORCE = select(AreaVersion).where(
 )
 
 
-async def grid_named(session: AsyncSession, code: str) -> Area | None:
-    """The grid (any status) whose code is ``code``."""
-    return await session.scalar(_GRID_NAMED, {"code": code})
+class NamedGrid(NamedTuple):
+    code: str
+    parent_code: str | None
 
 
-_GRID_NAMED = select(Area).where(Area.code == bindparam("code"), Area.level == "grid")
+async def grid_named(session: AsyncSession, code: str) -> NamedGrid | None:
+    """The grid (any status) whose code is ``code``: what a report needs of it, not its polygon."""
+    row = (await session.execute(_GRID_NAMED, {"code": code})).first()
+    return None if row is None else NamedGrid(row.code, row.parent_code)
 
 
-async def locate(session: AsyncSession, named: Area, point: tuple[float, float], at: dt.datetime) -> AreaVersion | None:
+#: table columns, not the entity's attributes: a Core statement skips the ORM's execution path
+_AREAS = Area.__table__
+_GRID_NAMED = select(_AREAS.c.code, _AREAS.c.parent_code).where(
+    _AREAS.c.code == bindparam("code"), _AREAS.c.level == "grid"
+)
+
+
+async def locate(
+    session: AsyncSession, named: NamedGrid, point: tuple[float, float], at: dt.datetime
+) -> AreaVersion | None:
     """The grid a point reported at ``at`` lies in, for a report naming grid ``named``.
 
     The named grid when it was in force then and covers the point; when it was split, merged or

@@ -187,8 +187,11 @@ async def apply_ticket_event(
     # The ticket's events arrive close together (created, assigned) and are handled concurrently:
     # lock the incidents (in id order, so two events never wait on each other) and read their
     # latest committed version, instead of losing the optimistic-lock race and redoing the event
-    params = {"ticket_id": ticket_id, "source_ref": source_ref} if source_ref else {"ticket_id": ticket_id}
-    rows = (await session.execute(_LOCK_OF_TICKET[bool(source_ref)], params)).all()
+    ticket = {"ticket_id": ticket_id, "source_ref": source_ref} if source_ref else {"ticket_id": ticket_id}
+    rows = (await session.execute(_LOCK_OF_TICKET[bool(source_ref)], ticket)).all()
+    # on PostgreSQL each incident's step is written by its UPDATE (an INSERT in its WITH clause):
+    # one round trip per incident instead of two; SQLite has no INSERT in WITH
+    together = session.get_bind().dialect.name == "postgresql"
     new_steps = []
     for row in rows:
         # the change happened when the ticket moved (the event's time, by dispatch's clock);
@@ -203,12 +206,13 @@ async def apply_ticket_event(
             if status:
                 values["status"] = status
             values.update(fields)
-        await session.execute(
-            _update_of(tuple(values)), {"row_id": row.id, **{f"new_{k}": v for k, v in values.items()}}
-        )
-        new_steps.append(
-            {"id": new_id(), "incident_id": row.id, "at": at, "status": status or row.status, "note": note}
-        )
+        step = {"id": new_id(), "incident_id": row.id, "at": at, "status": status or row.status, "note": note}
+        params = {"row_id": row.id, **{f"new_{k}": v for k, v in values.items()}}
+        if together:
+            params.update({f"step_{k}": v for k, v in step.items()})
+        else:
+            new_steps.append(step)
+        await session.execute(_update_of(tuple(values), with_step=together), params)
     if new_steps:
         # one row (the usual case) is one execution, not an executemany
         await session.execute(_INSERT_STEP, new_steps[0] if len(new_steps) == 1 else new_steps)
@@ -234,18 +238,23 @@ def _lock_of_ticket(with_source: bool) -> Select[Any]:
 #: statements built once: one built per event was built and its cache key computed every time
 _LOCK_OF_TICKET = {flag: _lock_of_ticket(flag) for flag in (False, True)}
 _INSERT_STEP = insert(_STEPS)
-_UPDATES: dict[tuple[str, ...], Update] = {}
+_UPDATES: dict[tuple[tuple[str, ...], bool], Update] = {}
 
 
-def _update_of(columns: tuple[str, ...]) -> Update:
-    """The UPDATE of one incident setting ``columns`` (parameters ``new_<column>``), per set of columns."""
-    stmt = _UPDATES.get(columns)
+def _update_of(columns: tuple[str, ...], *, with_step: bool) -> Update:
+    """The UPDATE of one incident setting ``columns`` (parameters ``new_<column>``), per set of
+    columns; ``with_step``: and the INSERT of its step (parameters ``step_<column>``) in its WITH clause."""
+    stmt = _UPDATES.get((columns, with_step))
     if stmt is None:
         incidents = _INCIDENTS
-        stmt = _UPDATES[columns] = (
+        stmt = (
             update(incidents)
             .where(incidents.c.id == bindparam("row_id"))
             .values({c: bindparam(f"new_{c}", type_=incidents.c[c].type) for c in columns})
             .values(version=incidents.c.version + 1)
         )
+        if with_step:
+            step = {c.key: bindparam(f"step_{c.key}", type_=c.type) for c in _STEPS.c}
+            stmt = stmt.add_cte(insert(_STEPS).values(step).cte("new_step"))
+        _UPDATES[(columns, with_step)] = stmt
     return stmt
