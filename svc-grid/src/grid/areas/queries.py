@@ -116,21 +116,35 @@ async def versions(
     return list((await session.scalars(stmt)).all())
 
 
-def _in_force(at: dt.datetime) -> Any:
-    return (AreaVersion.effective_from <= at) & or_(AreaVersion.effective_to.is_(None), AreaVersion.effective_to > at)
+class GridVersion(NamedTuple):
+    """What a report needs of the grid version a point lies in."""
+
+    code: str
+    township_code: str | None
+    polygon: dict[str, Any] | None
 
 
-async def grid_in_force(session: AsyncSession, code: str, at: dt.datetime) -> AreaVersion | None:
+async def grid_in_force(session: AsyncSession, code: str, at: dt.datetime) -> GridVersion | None:
     """The version of grid ``code`` in force at ``at`` (None if it was not an active grid then)."""
-    return await session.scalar(_GRID_IN_FORCE, {"code": code, "at": at})
+    row = (await session.execute(_GRID_IN_FORCE, {"code": code, "at": at})).first()
+    return None if row is None else GridVersion(*row)
 
 
-#: built once, code and instant as parameters: every report looks its grid up
-_GRID_IN_FORCE = select(AreaVersion).where(
-    AreaVersion.code == bindparam("code"),
-    AreaVersion.level == "grid",
-    AreaVersion.status == AreaStatus.ACTIVE,
-    _in_force(bindparam("at", type_=AreaVersion.effective_from.type)),
+#: Core statements on the table's columns, not ORM loads of the version (a report needs three
+#: columns of it); the one of every report built once, code and instant as parameters
+_VERSIONS = AreaVersion.__table__
+_GRID_COLUMNS = (_VERSIONS.c.code, _VERSIONS.c.township_code, _VERSIONS.c.polygon)
+
+
+def _active_grid_in_force(at: Any) -> Any:
+    v = _VERSIONS.c
+    in_force = (v.effective_from <= at) & or_(v.effective_to.is_(None), v.effective_to > at)
+    return (v.level == "grid") & (v.status == AreaStatus.ACTIVE) & in_force
+
+
+_GRID_IN_FORCE = select(*_GRID_COLUMNS).where(
+    _VERSIONS.c.code == bindparam("code"),
+    _active_grid_in_force(bindparam("at", type_=_VERSIONS.c.effective_from.type)),
 )
 
 
@@ -154,7 +168,7 @@ _GRID_NAMED = select(_AREAS.c.code, _AREAS.c.parent_code).where(
 
 async def locate(
     session: AsyncSession, named: NamedGrid, point: tuple[float, float], at: dt.datetime
-) -> AreaVersion | None:
+) -> GridVersion | None:
     """The grid a point reported at ``at`` lies in, for a report naming grid ``named``.
 
     The named grid when it was in force then and covers the point; when it was split, merged or
@@ -164,15 +178,11 @@ async def locate(
     current = await grid_in_force(session, named.code, at)
     if current is not None:
         return current if current.polygon and point_in_polygon(point, current.polygon) else None
-    grids = await session.scalars(
-        select(AreaVersion).where(
-            AreaVersion.parent_code == named.parent_code,
-            AreaVersion.level == "grid",
-            AreaVersion.status == AreaStatus.ACTIVE,
-            _in_force(at),
-        )
+    grids = await session.execute(
+        select(*_GRID_COLUMNS).where(_VERSIONS.c.parent_code == named.parent_code, _active_grid_in_force(at))
     )
-    return next((g for g in grids.all() if g.polygon and point_in_polygon(point, g.polygon)), None)
+    found = (GridVersion(*g) for g in grids.all())
+    return next((g for g in found if g.polygon and point_in_polygon(point, g.polygon)), None)
 
 
 async def predecessors(session: AsyncSession, code: str, depth: int = 5) -> set[str]:
