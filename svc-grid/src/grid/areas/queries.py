@@ -124,14 +124,8 @@ class GridVersion(NamedTuple):
     polygon: dict[str, Any] | None
 
 
-async def grid_in_force(session: AsyncSession, code: str, at: dt.datetime) -> GridVersion | None:
-    """The version of grid ``code`` in force at ``at`` (None if it was not an active grid then)."""
-    row = (await session.execute(_GRID_IN_FORCE, {"code": code, "at": at})).first()
-    return None if row is None else GridVersion(*row)
-
-
 #: Core statements on the table's columns, not ORM loads of the version (a report needs three
-#: columns of it); the one of every report built once, code and instant as parameters
+#: columns of it)
 _VERSIONS = AreaVersion.__table__
 _GRID_COLUMNS = (_VERSIONS.c.code, _VERSIONS.c.township_code, _VERSIONS.c.polygon)
 
@@ -142,27 +136,43 @@ def _active_grid_in_force(at: Any) -> Any:
     return (v.level == "grid") & (v.status == AreaStatus.ACTIVE) & in_force
 
 
-_GRID_IN_FORCE = select(*_GRID_COLUMNS).where(
-    _VERSIONS.c.code == bindparam("code"),
-    _active_grid_in_force(bindparam("at", type_=_VERSIONS.c.effective_from.type)),
-)
-
-
 class NamedGrid(NamedTuple):
+    """What a report needs of the grid it names: not its polygon, but that of its version in force."""
+
     code: str
     parent_code: str | None
+    #: its version in force at the report's instant (None if it was not an active grid then)
+    in_force: GridVersion | None
 
 
-async def grid_named(session: AsyncSession, code: str) -> NamedGrid | None:
-    """The grid (any status) whose code is ``code``: what a report needs of it, not its polygon."""
-    row = (await session.execute(_GRID_NAMED, {"code": code})).first()
-    return None if row is None else NamedGrid(row.code, row.parent_code)
+async def grid_named(session: AsyncSession, code: str, at: dt.datetime) -> NamedGrid | None:
+    """The grid (any status) whose code is ``code``, with its version in force at ``at``: one round trip."""
+    row = (await session.execute(_GRID_NAMED, {"code": code, "at": at})).first()
+    if row is None:
+        return None
+    in_force = None if row.version_code is None else GridVersion(row.version_code, row.township_code, row.polygon)
+    return NamedGrid(row.code, row.parent_code, in_force)
 
 
-#: table columns, not the entity's attributes: a Core statement skips the ORM's execution path
+#: the area and its version in force (an outer join: a retired or future grid has none), built
+#: once with code and instant as parameters: every report looks its grid up
 _AREAS = Area.__table__
-_GRID_NAMED = select(_AREAS.c.code, _AREAS.c.parent_code).where(
-    _AREAS.c.code == bindparam("code"), _AREAS.c.level == "grid"
+_GRID_NAMED = (
+    select(
+        _AREAS.c.code,
+        _AREAS.c.parent_code,
+        _VERSIONS.c.code.label("version_code"),
+        _VERSIONS.c.township_code,
+        _VERSIONS.c.polygon,
+    )
+    .select_from(
+        _AREAS.outerjoin(
+            _VERSIONS,
+            (_VERSIONS.c.code == _AREAS.c.code)
+            & _active_grid_in_force(bindparam("at", type_=_VERSIONS.c.effective_from.type)),
+        )
+    )
+    .where(_AREAS.c.code == bindparam("code"), _AREAS.c.level == "grid")
 )
 
 
@@ -175,7 +185,7 @@ async def locate(
     retired by then, the grid of the same village/community in force then that covers the point
     (a worker whose app still shows the old grid reports into the new one).
     """
-    current = await grid_in_force(session, named.code, at)
+    current = named.in_force
     if current is not None:
         return current if current.polygon and point_in_polygon(point, current.polygon) else None
     grids = await session.execute(

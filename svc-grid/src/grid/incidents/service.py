@@ -43,7 +43,7 @@ async def report(
     authorised: bool = False,
 ) -> Incident:
     """``authorised``: the caller's right on the grid was checked already (a B post covering an absent A)."""
-    named = await grid_named(session, body.grid_code)
+    named = await grid_named(session, body.grid_code, now)
     if named is None:
         raise Problem(422, "unknown_grid", "Invalid request", f"grid_code: no grid {body.grid_code}")
     # the grid is the one in force at the report's instant that holds the point: after a split,
