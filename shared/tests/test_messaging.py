@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 
 import nats
 import pytest
@@ -126,6 +127,19 @@ def test_the_statement_of_rows_together_with_an_event_is_compiled_once(svc):
     again, _ = _one_statement(outbox, event, [NewRows(notes, rows)])
     assert first is again and first._generate_cache_key() is not None
     assert len(params) == len(event) + 2 * 3
+
+
+def test_new_model_objects_become_the_rows_of_their_tables_in_the_order_given():
+    from jiceng_shared.outbox import new_rows_of
+
+    at = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    first, second = Note(id="o1", text="one", created_at=at), Note(id="o2", text="two", created_at=at)
+    tables = new_rows_of(first, second)
+    assert [t.table for t in tables] == [Note.__table__, Note.__table__]
+    assert [t.rows for t in tables] == [
+        [{"id": "o1", "text": "one", "created_at": at}],
+        [{"id": "o2", "text": "two", "created_at": at}],
+    ]
 
 
 async def test_the_consumer_applies_the_event_exactly_once_even_when_delivered_twice(svc):

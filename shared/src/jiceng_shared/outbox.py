@@ -25,10 +25,10 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import ColumnElement, Insert, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.bus import EventBus
@@ -107,6 +107,30 @@ class NewRows(NamedTuple):
 
     table: Table
     rows: list[dict[str, Any]]
+
+
+def new_rows_of(*instances: Any) -> list[NewRows]:
+    """New ORM objects (every column set, none added to a session) as :class:`NewRows`, one per
+    object, in the order given (parents first): a use case builds its rows as model objects, for
+    its answer and its rules, and writes them with its event without the unit of work."""
+    out = []
+    for instance in instances:
+        table, columns = _columns_of(type(instance))
+        out.append(NewRows(table, [{c: getattr(instance, attr) for c, attr in columns}]))
+    return out
+
+
+#: a mapped class's table, and which attribute fills which column (read once per class)
+_MAPPED_COLUMNS: dict[type[Any], tuple[Table, tuple[tuple[str, str], ...]]] = {}
+
+
+def _columns_of(model: type[Any]) -> tuple[Table, tuple[tuple[str, str], ...]]:
+    found = _MAPPED_COLUMNS.get(model)
+    if found is None:
+        mapper = inspect(model)
+        columns = tuple((p.columns[0].key, p.key) for p in mapper.column_attrs)
+        found = _MAPPED_COLUMNS[model] = (cast(Table, mapper.local_table), columns)
+    return found
 
 
 #: INSERTs built once (per table; per shape of rows for the combined statement): a statement

@@ -4,9 +4,9 @@ lies in at a given instant (the version in force then)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grid.areas.models import Area, AreaVersion
@@ -116,41 +116,83 @@ async def versions(
     return list((await session.scalars(stmt)).all())
 
 
-def _in_force(at: dt.datetime) -> Any:
-    return (AreaVersion.effective_from <= at) & or_(AreaVersion.effective_to.is_(None), AreaVersion.effective_to > at)
+class GridVersion(NamedTuple):
+    """What a report needs of the grid version a point lies in."""
+
+    code: str
+    township_code: str | None
+    polygon: dict[str, Any] | None
 
 
-async def grid_in_force(session: AsyncSession, code: str, at: dt.datetime) -> AreaVersion | None:
-    """The version of grid ``code`` in force at ``at`` (None if it was not an active grid then)."""
-    return await session.scalar(
-        select(AreaVersion).where(
-            AreaVersion.code == code,
-            AreaVersion.level == "grid",
-            AreaVersion.status == AreaStatus.ACTIVE,
-            _in_force(at),
+#: Core statements on the table's columns, not ORM loads of the version (a report needs three
+#: columns of it)
+_VERSIONS = AreaVersion.__table__
+_GRID_COLUMNS = (_VERSIONS.c.code, _VERSIONS.c.township_code, _VERSIONS.c.polygon)
+
+
+def _active_grid_in_force(at: Any) -> Any:
+    v = _VERSIONS.c
+    in_force = (v.effective_from <= at) & or_(v.effective_to.is_(None), v.effective_to > at)
+    return (v.level == "grid") & (v.status == AreaStatus.ACTIVE) & in_force
+
+
+class NamedGrid(NamedTuple):
+    """What a report needs of the grid it names: not its polygon, but that of its version in force."""
+
+    code: str
+    parent_code: str | None
+    #: its version in force at the report's instant (None if it was not an active grid then)
+    in_force: GridVersion | None
+
+
+async def grid_named(session: AsyncSession, code: str, at: dt.datetime) -> NamedGrid | None:
+    """The grid (any status) whose code is ``code``, with its version in force at ``at``: one round trip."""
+    row = (await session.execute(_GRID_NAMED, {"code": code, "at": at})).first()
+    if row is None:
+        return None
+    in_force = None if row.version_code is None else GridVersion(row.version_code, row.township_code, row.polygon)
+    return NamedGrid(row.code, row.parent_code, in_force)
+
+
+#: the area and its version in force (an outer join: a retired or future grid has none), built
+#: once with code and instant as parameters: every report looks its grid up
+_AREAS = Area.__table__
+_GRID_NAMED = (
+    select(
+        _AREAS.c.code,
+        _AREAS.c.parent_code,
+        _VERSIONS.c.code.label("version_code"),
+        _VERSIONS.c.township_code,
+        _VERSIONS.c.polygon,
+    )
+    .select_from(
+        _AREAS.outerjoin(
+            _VERSIONS,
+            (_VERSIONS.c.code == _AREAS.c.code)
+            & _active_grid_in_force(bindparam("at", type_=_VERSIONS.c.effective_from.type)),
         )
     )
+    .where(_AREAS.c.code == bindparam("code"), _AREAS.c.level == "grid")
+)
 
 
-async def locate(session: AsyncSession, named: Area, point: tuple[float, float], at: dt.datetime) -> AreaVersion | None:
+async def locate(
+    session: AsyncSession, named: NamedGrid, point: tuple[float, float], at: dt.datetime
+) -> GridVersion | None:
     """The grid a point reported at ``at`` lies in, for a report naming grid ``named``.
 
     The named grid when it was in force then and covers the point; when it was split, merged or
     retired by then, the grid of the same village/community in force then that covers the point
     (a worker whose app still shows the old grid reports into the new one).
     """
-    current = await grid_in_force(session, named.code, at)
+    current = named.in_force
     if current is not None:
         return current if current.polygon and point_in_polygon(point, current.polygon) else None
-    grids = await session.scalars(
-        select(AreaVersion).where(
-            AreaVersion.parent_code == named.parent_code,
-            AreaVersion.level == "grid",
-            AreaVersion.status == AreaStatus.ACTIVE,
-            _in_force(at),
-        )
+    grids = await session.execute(
+        select(*_GRID_COLUMNS).where(_VERSIONS.c.parent_code == named.parent_code, _active_grid_in_force(at))
     )
-    return next((g for g in grids.all() if g.polygon and point_in_polygon(point, g.polygon)), None)
+    found = (GridVersion(*g) for g in grids.all())
+    return next((g for g in found if g.polygon and point_in_polygon(point, g.polygon)), None)
 
 
 async def predecessors(session: AsyncSession, code: str, depth: int = 5) -> set[str]:
