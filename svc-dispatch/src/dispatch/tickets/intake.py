@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,6 +104,12 @@ async def find_same_caller(
     return None
 
 
+#: the ticket an incident already belongs to, built once (asked for every incident)
+_TICKET_OF_INCIDENT = select(TicketReport.ticket_id).where(
+    TicketReport.source == "grid", TicketReport.origin == "grid", TicketReport.source_ref == bindparam("incident_id")
+)
+
+
 async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -> Ticket:
     """One incident ends linked to exactly one ticket: a new one, or the open one it duplicates."""
     p: IncidentReported = event.payload(IncidentReported)
@@ -111,13 +117,9 @@ async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -
         # reports of one township and category are taken one at a time, so two duplicates arriving
         # together cannot both open a ticket (without merging, the unique report key is enough)
         await serialize_on(session, f"dispatch-intake:{p.township_code}:{p.category}")
-    known = await session.scalar(
-        select(TicketReport).where(
-            TicketReport.source == "grid", TicketReport.origin == "grid", TicketReport.source_ref == p.incident_id
-        )
-    )
+    known = await session.scalar(_TICKET_OF_INCIDENT, {"incident_id": p.incident_id})
     if known is not None:  # the same incident announced again (another event id): nothing to do
-        return await session.get_one(Ticket, known.ticket_id)
+        return await session.get_one(Ticket, known)
     report = NewReport(
         source="grid",
         origin="grid",
