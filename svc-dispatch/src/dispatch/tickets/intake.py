@@ -45,17 +45,19 @@ async def find_duplicate(
     if r.duplicate_radius_meters <= 0 or r.duplicate_window_hours <= 0:
         return None
     window = dt.timedelta(hours=r.duplicate_window_hours)
-    candidates = (
-        await session.scalars(
-            select(Ticket).where(
-                Ticket.township_code == township_code,
-                Ticket.category == category,
-                Ticket.status.in_(rules.OPEN_STATUSES),
-                Ticket.reported_at >= reported_at - window,
-                Ticket.reported_at <= reported_at + window,
-            )
-        )
-    ).all()
+    stmt = select(Ticket).where(
+        Ticket.township_code == township_code,
+        Ticket.category == category,
+        Ticket.status.in_(rules.OPEN_STATUSES),
+        Ticket.reported_at >= reported_at - window,
+        Ticket.reported_at <= reported_at + window,
+    )
+    box = rules.near_box(point, r.duplicate_radius_meters)
+    if box is not None:
+        # only the tickets near the point are loaded, not every open one of the township's category
+        # (its lng/lat are set with its location; a ticket without a place has none and is never a match)
+        stmt = stmt.where(Ticket.lng.between(box[0], box[2]), Ticket.lat.between(box[1], box[3]))
+    candidates = (await session.scalars(stmt)).all()
     # a ticket without a place (a call without an address) is never the same matter; filtered here
     # because the JSON column keeps a missing location as JSON null, which IS NOT NULL lets through
     located = [t for t in candidates if t.location]
