@@ -160,3 +160,15 @@ async def test_the_prebuilt_statement_of_one_item_agrees_with_the_ranking_on_eve
             assert await session.scalar(stmt, {"key": code, "at": on}) is ranked, (on, code)
     with pytest.raises(AssertionError):
         ITEMS.in_force_of_an_item_stmt()  # repealable: a repealed first version needs the ranking
+
+
+async def test_the_prebuilt_statement_of_the_whole_list_agrees_with_in_force_at_every_instant(session):
+    """A whole list (the responsibility list) runs one prebuilt statement per case, the instant a parameter."""
+    stmt = LISTS.in_force_of_the_list_stmt()
+    session.add(WholeList(version=3, effective_from=T0))  # a tie: the higher number wins
+    await session.flush()
+    for at in (T0 - dt.timedelta(days=366), T0 - dt.timedelta(microseconds=1), T0, T0 + dt.timedelta(days=1)):
+        assert await session.scalar(stmt, {"at": at}) is await LISTS.in_force(session, at), at
+    assert (await session.scalar(stmt, {"at": T0})).version == 3
+    with pytest.raises(AssertionError):
+        ITEMS.in_force_of_the_list_stmt()  # per item: in_force_of_an_item_stmt

@@ -1,6 +1,7 @@
 """The numbers of dispatch's rules, each tested on both sides of its boundary (no I/O)."""
 
 import datetime as dt
+import math
 
 import pytest
 
@@ -194,3 +195,27 @@ def test_a_supervision_order_is_answered_by_the_end_of_the_next_working_day():
     friday = dt.datetime(2026, 11, 6, 10, 0, tzinfo=SHANGHAI)
     assert supervision_answer_by(calendar, friday) == dt.datetime(2026, 11, 9, 23, 59, 59, tzinfo=SHANGHAI)
     assert supervision_answer_by(calendar, friday, workdays=2) == dt.datetime(2026, 11, 10, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+def test_the_box_of_duplicate_detection_holds_every_point_within_the_radius():
+    """The box only spares the database the far tickets: whatever lies within the radius, in any
+    direction and at any latitude, lies inside it."""
+    for lat in (0.0, 33.3, -45.0, 70.0):
+        centre = (120.3, lat)
+        box = rules.near_box(centre, 50.0)
+        assert box is not None
+        for degrees in range(0, 360, 5):
+            bearing = math.radians(degrees)
+            # a point 50 m away along the bearing (forward azimuth on the sphere)
+            d = 50.0 / rules.EARTH_RADIUS_METERS
+            lat1, lng1 = math.radians(lat), math.radians(centre[0])
+            lat2 = math.asin(math.sin(lat1) * math.cos(d) + math.cos(lat1) * math.sin(d) * math.cos(bearing))
+            lng2 = lng1 + math.atan2(
+                math.sin(bearing) * math.sin(d) * math.cos(lat1), math.cos(d) - math.sin(lat1) * math.sin(lat2)
+            )
+            point = (math.degrees(lng2), math.degrees(lat2))
+            assert rules.distance_meters(centre, point) == pytest.approx(50.0, abs=1e-6)
+            assert box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3], (lat, degrees)
+        assert rules.distance_meters(centre, (box[2] + 1e-4, lat)) > 50.0  # and not much more
+    assert rules.near_box((179.9999, 10.0), 50.0) is None  # across the antimeridian: no box
+    assert rules.near_box((0.0, 89.9999), 50.0) is None  # at a pole: no box

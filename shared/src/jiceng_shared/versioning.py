@@ -135,6 +135,13 @@ class VersionedList(Generic[Row]):
             stmt = stmt.where(or_(self.effective_until.is_(None), self.effective_until >= at))
         return stmt
 
+    def in_force_of_the_list_stmt(self) -> Select[Any]:
+        """The whole-list version in force at an instant, a parameter (``at``): build it once and run it
+        per case (a statement built with its values is keyed and compiled again on every run)."""
+        assert self.key is None and self.effective_until is None, "one whole list, never repealed"
+        stmt = select(self.model).where(self.effective_from <= bindparam("at"))
+        return stmt.order_by(*self._order()).limit(1)
+
     def in_force_of_an_item_stmt(self) -> Select[Any]:
         """The version of one item in force at an instant, both parameters (``key``, ``at``): build it
         once and run it per item. The version ranked first among the item's started ones, like

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.tickets import rules
@@ -20,11 +20,14 @@ from jiceng_shared.contracts import enforcement as contracts
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.events import CloudEvent
 
+#: the ticket locked for the change an event makes, built once (asked for every event)
+_LOCKED_TICKET = select(Ticket).where(Ticket.id == bindparam("ticket_id")).with_for_update()
+
 
 async def _ticket(session: AsyncSession, ticket_id: str | None) -> Ticket | None:
     if not ticket_id:
         return None  # a lead enforcement found itself (patrol): no ticket of ours
-    return await session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    return await session.scalar(_LOCKED_TICKET, {"ticket_id": ticket_id})
 
 
 def _newer(ticket: Ticket, at: dt.datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,17 +45,19 @@ async def find_duplicate(
     if r.duplicate_radius_meters <= 0 or r.duplicate_window_hours <= 0:
         return None
     window = dt.timedelta(hours=r.duplicate_window_hours)
-    candidates = (
-        await session.scalars(
-            select(Ticket).where(
-                Ticket.township_code == township_code,
-                Ticket.category == category,
-                Ticket.status.in_(rules.OPEN_STATUSES),
-                Ticket.reported_at >= reported_at - window,
-                Ticket.reported_at <= reported_at + window,
-            )
-        )
-    ).all()
+    stmt = select(Ticket).where(
+        Ticket.township_code == township_code,
+        Ticket.category == category,
+        Ticket.status.in_(rules.OPEN_STATUSES),
+        Ticket.reported_at >= reported_at - window,
+        Ticket.reported_at <= reported_at + window,
+    )
+    box = rules.near_box(point, r.duplicate_radius_meters)
+    if box is not None:
+        # only the tickets near the point are loaded, not every open one of the township's category
+        # (its lng/lat are set with its location; a ticket without a place has none and is never a match)
+        stmt = stmt.where(Ticket.lng.between(box[0], box[2]), Ticket.lat.between(box[1], box[3]))
+    candidates = (await session.scalars(stmt)).all()
     # a ticket without a place (a call without an address) is never the same matter; filtered here
     # because the JSON column keeps a missing location as JSON null, which IS NOT NULL lets through
     located = [t for t in candidates if t.location]
@@ -104,6 +106,12 @@ async def find_same_caller(
     return None
 
 
+#: the ticket an incident already belongs to, built once (asked for every incident)
+_TICKET_OF_INCIDENT = select(TicketReport.ticket_id).where(
+    TicketReport.source == "grid", TicketReport.origin == "grid", TicketReport.source_ref == bindparam("incident_id")
+)
+
+
 async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -> Ticket:
     """One incident ends linked to exactly one ticket: a new one, or the open one it duplicates."""
     p: IncidentReported = event.payload(IncidentReported)
@@ -111,13 +119,9 @@ async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -
         # reports of one township and category are taken one at a time, so two duplicates arriving
         # together cannot both open a ticket (without merging, the unique report key is enough)
         await serialize_on(session, f"dispatch-intake:{p.township_code}:{p.category}")
-    known = await session.scalar(
-        select(TicketReport).where(
-            TicketReport.source == "grid", TicketReport.origin == "grid", TicketReport.source_ref == p.incident_id
-        )
-    )
+    known = await session.scalar(_TICKET_OF_INCIDENT, {"incident_id": p.incident_id})
     if known is not None:  # the same incident announced again (another event id): nothing to do
-        return await session.get_one(Ticket, known.ticket_id)
+        return await session.get_one(Ticket, known)
     report = NewReport(
         source="grid",
         origin="grid",

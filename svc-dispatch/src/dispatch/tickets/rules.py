@@ -113,6 +113,21 @@ def distance_meters(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_METERS * math.asin(min(1.0, math.sqrt(h)))
 
 
+def near_box(point: tuple[float, float], radius_meters: float) -> tuple[float, float, float, float] | None:
+    """(min lng, min lat, max lng, max lat) of a box holding every point within ``radius_meters`` of
+    ``point``, with a margin: the database passes over the tickets outside it, and the exact distance
+    decides among the few inside. None where a box would wrap a pole or the antimeridian."""
+    lng, lat = point
+    dlat = math.degrees(radius_meters / EARTH_RADIUS_METERS) * 1.1
+    top = abs(lat) + dlat
+    if top >= 89.0:
+        return None
+    dlng = dlat / math.cos(math.radians(top))
+    if abs(lng) + dlng >= 180.0:
+        return None
+    return lng - dlng, lat - dlat, lng + dlng, lat + dlat
+
+
 def is_duplicate(
     *,
     point: tuple[float, float],
