@@ -93,17 +93,13 @@ async def open_codes(session: AsyncSession, model: Any, codes: Iterable[str]) ->
     return set((await session.scalars(stmt)).all())
 
 
-async def is_open(session: AsyncSession, model: Any, code: str) -> bool:
-    return bool(await open_codes(session, model, [code]))
-
-
 #: per model: whether one code takes new matters, built once (``code`` a parameter): a report
 #: checks its one category on every request, and building the IN list each time cost more than running it
 _OPEN_ONE: dict[Any, Any] = {}
 
 
-async def is_open_code(session: AsyncSession, model: Any, code: str) -> bool:
-    """Like :func:`is_open`, with one prebuilt statement."""
+async def is_open(session: AsyncSession, model: Any, code: str) -> bool:
+    """Whether ``code`` takes new matters (as :func:`open_codes`), with one prebuilt statement."""
     stmt = _OPEN_ONE.get(model)
     if stmt is None:
         table = model.__table__  # its columns, not the entity's: a Core statement skips the ORM's path

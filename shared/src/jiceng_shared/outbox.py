@@ -109,15 +109,18 @@ class NewRows(NamedTuple):
     rows: list[dict[str, Any]]
 
 
+def rows_of(instances: Sequence[Any]) -> NewRows:
+    """New ORM objects of one class (every column set, none added to a session) as one table's
+    :class:`NewRows`, in the order given."""
+    table, columns = _columns_of(type(instances[0]))
+    return NewRows(table, [{c: getattr(instance, attr) for c, attr in columns} for instance in instances])
+
+
 def new_rows_of(*instances: Any) -> list[NewRows]:
-    """New ORM objects (every column set, none added to a session) as :class:`NewRows`, one per
-    object, in the order given (parents first): a use case builds its rows as model objects, for
-    its answer and its rules, and writes them with its event without the unit of work."""
-    out = []
-    for instance in instances:
-        table, columns = _columns_of(type(instance))
-        out.append(NewRows(table, [{c: getattr(instance, attr) for c, attr in columns}]))
-    return out
+    """New ORM objects as :class:`NewRows`, one per object, in the order given (parents first): a
+    use case builds its rows as model objects, for its answer and its rules, and writes them with
+    its event without the unit of work."""
+    return [rows_of([instance]) for instance in instances]
 
 
 #: a mapped class's table, and which attribute fills which column (read once per class)

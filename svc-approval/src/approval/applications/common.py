@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Table, inspect, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from approval.applications import rules
@@ -150,14 +150,8 @@ def add_receipt(session: Adds, app: Application, kind: str, number: str, env: En
     )
 
 
-def _columns(model: type[Any]) -> tuple[Table, tuple[tuple[str, str], ...]]:
-    """The model's table, and which attribute of a row fills which column."""
-    mapper = inspect(model)
-    return cast(Table, mapper.local_table), tuple((p.columns[0].key, p.key) for p in mapper.column_attrs)
-
-
-#: parents first (foreign keys); every class a new application's rows may be
-_NEW_ROW_COLUMNS = {m: _columns(m) for m in (Application, ApplicationMaterial, ApplicationStep, Receipt)}
+#: parents first (foreign keys): every class a new application's rows may be
+_NEW_ROW_MODELS = (Application, ApplicationMaterial, ApplicationStep, Receipt)
 
 
 class NewRows:
@@ -171,7 +165,7 @@ class NewRows:
     """
 
     def __init__(self) -> None:
-        self.rows: dict[type[Any], list[Any]] = {m: [] for m in _NEW_ROW_COLUMNS}
+        self.rows: dict[type[Any], list[Any]] = {m: [] for m in _NEW_ROW_MODELS}
 
     def add(self, instance: object) -> None:
         self.rows[type(instance)].append(instance)
@@ -182,12 +176,7 @@ class NewRows:
 
     def tables(self) -> list[outbox.NewRows]:
         """Each table's rows as column values, parents first."""
-        out = []
-        for model, rows in self.rows.items():
-            if rows:
-                table, columns = _NEW_ROW_COLUMNS[model]
-                out.append(outbox.NewRows(table, [{c: getattr(row, attr) for c, attr in columns} for row in rows]))
-        return out
+        return [outbox.rows_of(rows) for rows in self.rows.values() if rows]
 
 
 async def emit_for(session: AsyncSession, app: Application, payload: Any, new: NewRows | None = None) -> None:

@@ -12,7 +12,7 @@ from jiceng_shared import categorycopy
 
 async def is_open_category(session: AsyncSession, code: str) -> bool:
     """Whether incidents may be reported under ``code``: known to the copy and not retired."""
-    return await categorycopy.is_open_code(session, KnownCategory, code)
+    return await categorycopy.is_open(session, KnownCategory, code)
 
 
 async def seed_from_county(session: AsyncSession, now: dt.datetime) -> None:
