@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import json
+import time
 
 import nats
 import pytest
@@ -20,6 +22,7 @@ from sqlalchemy import func, select
 from jiceng_shared.bus import EventBus
 from jiceng_shared.events import CloudEvent, build_event, nats_subject
 from jiceng_shared.outbox import NewRows, OutboxRelay, emit
+from jiceng_shared.pull import NEXT_MESSAGES
 from jiceng_shared.service import ServiceSpec
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
 from jiceng_shared.testing.tiny import BROKEN, Note, NoteWritten, create_tables, spec
@@ -323,3 +326,76 @@ async def test_each_processs_outbox_backlog_is_a_prometheus_gauge_beside_the_jet
         # the JetStream backlog gauges are exported by the same process
         assert "# TYPE jiceng_consumer_pending gauge" in metrics
         assert "# TYPE jiceng_consumer_ack_pending gauge" in metrics
+
+
+async def test_at_a_trickle_one_lingering_pull_request_serves_many_events(svc, infra):
+    # nats-py's fetch sent two requests per event (a no-wait probe, then a waiting one); the puller
+    # keeps one request open for its expiry and asks again only when it is used up or expired
+    sub = svc.ctx.consumers.subscriptions[0]
+    requests: list[bytes] = []
+    watcher = await nats.connect(infra.nats_url)
+    try:
+        api = NEXT_MESSAGES.format(stream=svc.ctx.bus.stream, durable=svc.ctx.consumers.durable(sub))
+
+        async def on_request(msg: nats.aio.msg.Msg) -> None:
+            requests.append(msg.data)
+
+        await watcher.subscribe(api, cb=on_request)
+        await watcher.flush()
+        started = time.monotonic()
+        for i in range(6):
+            await svc.publish(
+                NoteWritten(note_id=f"t{i}", text=f"trickle-{i}"), subject=f"t{i}", township="320971100000"
+            )
+            await eventually(lambda i=i: _count(svc, f"trickle-{i}"))
+            await asyncio.sleep(0.4)  # past one expiry in all: the renewal is seen
+        elapsed = time.monotonic() - started
+    finally:
+        await watcher.close()
+    # one open request, plus one per expiry that passed (2 s), plus the one in flight at the start
+    assert 1 <= len(requests) <= 2 + int(elapsed / 2.0), (len(requests), elapsed)
+    assert json.loads(requests[-1])["batch"] == svc.ctx.consumers.batch_size
+
+
+@pytest.mark.parametrize(("gather_seconds", "batches"), [(0.6, 1), (0.0, 3)])
+async def test_a_gathering_consumer_applies_a_windows_events_in_one_transaction(svc, gather_seconds, batches):
+    from jiceng_shared.consumers import ConsumerGroup, Subscription
+
+    # the three events arrive 150 ms apart: within a 0.6 s window they are one batch (one
+    # transaction, its inbox rows stamped with one time), without a window three
+    seen: list[str] = []
+
+    async def remember(session, event: CloudEvent) -> None:
+        seen.append(event.id)
+
+    kind = f"test.gathered{int(gather_seconds * 10)}"
+    group = ConsumerGroup(
+        svc.ctx.db,
+        svc.ctx.bus,
+        [Subscription("gathered", kind, {"test.note.written": remember}, gather_seconds=gather_seconds)],
+        service=f"gathertest{int(gather_seconds * 10)}",
+    )
+    await group.start()
+    try:
+        js = await svc.ctx.bus.wait_ready()
+        events = [
+            build_event(
+                NoteWritten(note_id=f"g{i}", text="gathered"), source="/t", subject=f"g{i}", township="320971100000"
+            )
+            for i in range(3)
+        ]
+        for event in events:
+            await js.publish(nats_subject(svc.prefix, kind), event.model_dump_json().encode())
+            await asyncio.sleep(0.15)
+        await eventually(lambda: _true(len(seen) == 3))
+    finally:
+        await group.stop()
+    inbox = svc.ctx.db.infra.inbox
+    async with svc.ctx.db.session() as session:
+        stamps = await session.scalars(select(inbox.c.processed_at).where(inbox.c.event_id.in_([e.id for e in events])))
+        assert len(set(stamps)) == batches
+    assert seen == [e.id for e in events]
+
+
+async def _true(value: bool) -> bool:
+    return value

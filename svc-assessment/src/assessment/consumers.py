@@ -7,6 +7,7 @@ collected must never feed anyone's score (行政处罚法 art. 74). Case timelin
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
@@ -18,7 +19,7 @@ from assessment.hotline import service as hotline
 from assessment.stationed import service as stationed
 from assessment.units import service as units
 from assessment.window import service as window
-from jiceng_shared.consumers import Handler, Subscription
+from jiceng_shared.consumers import GATHER_SECONDS, Handler, Subscription
 from jiceng_shared.contracts import approval, dispatch, enforcement, grid
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
@@ -557,6 +558,12 @@ def _bound(
 
 
 def subscriptions(ctx: ServiceContext) -> list[Subscription]:
+    # scores and facts: nobody waits on them event by event, so each consumer gathers a window's
+    # events into one transaction
+    return [dataclasses.replace(sub, gather_seconds=GATHER_SECONDS) for sub in _subscriptions(ctx)]
+
+
+def _subscriptions(ctx: ServiceContext) -> list[Subscription]:
     return [
         Subscription(
             "tickets",

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grid.categories.handlers import SUBSCRIPTION as CATEGORIES
 from grid.incidents.service import apply_ticket_event
 from jiceng_shared.areafeed import state_subscription
-from jiceng_shared.consumers import OnlyIf, Subscription
+from jiceng_shared.consumers import GATHER_SECONDS, OnlyIf, Subscription
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
@@ -110,7 +110,13 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
         contracts.TicketMerged.event_type: on_ticket_merged,
     }
     return [
-        Subscription("tickets", "dispatch.ticket.*", {t: OnlyIf(from_the_grid, h) for t, h in handlers.items()}),
+        # the incidents' view of their tickets: nobody waits on it event by event
+        Subscription(
+            "tickets",
+            "dispatch.ticket.*",
+            {t: OnlyIf(from_the_grid, h) for t, h in handlers.items()},
+            gather_seconds=GATHER_SECONDS,
+        ),
         # the latest version of every changed area, for every process's copy (jiceng_shared.areafeed)
         state_subscription(ctx),
         CATEGORIES,

@@ -25,7 +25,7 @@ from gateway.webhooks import rules, service
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from gateway.webhooks.rules import AttemptOutcome, DeliveryStatus, SubscriptionStatus
 from jiceng_shared.bus import EventBus
-from jiceng_shared.consumers import ConsumerGroup, Handler, Subscription
+from jiceng_shared.consumers import GATHER_SECONDS, ConsumerGroup, Handler, Subscription
 from jiceng_shared.db import Database, new_id, rowcount, utcnow
 from jiceng_shared.events import CloudEvent
 
@@ -57,7 +57,8 @@ class WebhookWorker:
         self.consumers = ConsumerGroup(
             db,
             bus,
-            [Subscription(CONSUMER, "dispatch.>", handlers)],
+            # webhooks are delivered after the fact anyway: a window's events in one transaction
+            [Subscription(CONSUMER, "dispatch.>", handlers, gather_seconds=GATHER_SECONDS)],
             service="gateway",
             max_deliver=settings.consumer_max_deliver,
             backoff_seconds=settings.consumer_backoff_seconds,
