@@ -111,7 +111,8 @@ class Subscription:
 
 
 #: the gather window of consumers nobody waits on: a trickle of events becomes one transaction per
-#: window (on loop 1 at 10 incidents/s, assessment's four transactions an incident became ...)
+#: window (loop 1 at 10 incidents/s: assessment's 4 transactions an incident became 0.8, grid's
+#: view of its tickets 2 → 0.44, the webhooks' 1 → 0.44; all consumers' together 10 → 4.7)
 GATHER_SECONDS = 0.2
 
 
