@@ -72,34 +72,65 @@ async def emit(
     a use case that creates its aggregate and announces it saves a round trip per table. SQLite has
     no INSERT in WITH: there each table gets its own INSERT first.
     """
-    info = session.info
-    event = build_event(
-        payload,
-        source=info["source"],
+    events = await emit_all(
+        session,
+        [payload],
         subject=subject,
         township=township,
         correlation_id=correlation_id,
-        traceparent=current_traceparent(),
+        together_with=together_with,
     )
-    row = OutboxRow(
-        id=event.id,
-        type=payload.event_type,
-        envelope=event.model_dump_json().encode(),
-        headers={"traceparent": event.traceparent} if event.traceparent else {},
-        created_at=utcnow(),
-    )
-    values = {**row._asdict(), "attempts": 0}
+    return events[0]
+
+
+async def emit_all(
+    session: AsyncSession,
+    payloads: Sequence[EventPayload],
+    *,
+    subject: str,
+    township: str,
+    correlation_id: str | None = None,
+    together_with: Sequence[NewRows] = (),
+) -> list[CloudEvent]:
+    """Several events of one aggregate, published in the order given, written like :func:`emit`
+    in one statement with ``together_with`` (a use case announcing two facts of one change, like
+    a ticket created and assigned, saves the second event's round trip)."""
+    info = session.info
+    events: list[CloudEvent] = []
+    rows: list[OutboxRow] = []
+    for payload in payloads:
+        event = build_event(
+            payload,
+            source=info["source"],
+            subject=subject,
+            township=township,
+            correlation_id=correlation_id,
+            traceparent=current_traceparent(),
+        )
+        events.append(event)
+        rows.append(
+            OutboxRow(
+                id=event.id,
+                type=payload.event_type,
+                envelope=event.model_dump_json().encode(),
+                headers={"traceparent": event.traceparent} if event.traceparent else {},
+                created_at=utcnow(),
+            )
+        )
+    values = [{**row._asdict(), "attempts": 0} for row in rows]
     outbox = info["infra"].outbox
-    if not together_with:
-        await session.execute(_insert_of(outbox), values)
+    # the events before the last are rows of the outbox table like any other new rows
+    tables = [*together_with, NewRows(outbox, values[:-1])] if len(values) > 1 else list(together_with)
+    if not tables:
+        await session.execute(_insert_of(outbox), values[-1])
     elif session.get_bind().dialect.name == "postgresql":
-        await session.execute(*_one_statement(outbox, values, together_with))
+        await session.execute(*_one_statement(outbox, values[-1], tables))
     else:
-        for table, rows in together_with:
-            await session.execute(_insert_of(table), rows)
-        await session.execute(_insert_of(outbox), values)
-    info.setdefault("outbox", []).append(row)
-    return event
+        for table, table_rows in tables:
+            await session.execute(_insert_of(table), table_rows)
+        await session.execute(_insert_of(outbox), values[-1])
+    info.setdefault("outbox", []).extend(rows)
+    return events
 
 
 class NewRows(NamedTuple):
@@ -111,7 +142,8 @@ class NewRows(NamedTuple):
 
 def rows_of(instances: Sequence[Any]) -> NewRows:
     """New ORM objects of one class (every column set, none added to a session) as one table's
-    :class:`NewRows`, in the order given."""
+    :class:`NewRows`, in the order given. A key the database numbers (an autoincrement integer,
+    like a timeline's sequence) is left to it."""
     table, columns = _columns_of(type(instances[0]))
     return NewRows(table, [{c: getattr(instance, attr) for c, attr in columns} for instance in instances])
 
@@ -131,8 +163,11 @@ def _columns_of(model: type[Any]) -> tuple[Table, tuple[tuple[str, str], ...]]:
     found = _MAPPED_COLUMNS.get(model)
     if found is None:
         mapper = inspect(model)
-        columns = tuple((p.columns[0].key, p.key) for p in mapper.column_attrs)
-        found = _MAPPED_COLUMNS[model] = (cast(Table, mapper.local_table), columns)
+        table = cast(Table, mapper.local_table)
+        columns = tuple(
+            (p.columns[0].key, p.key) for p in mapper.column_attrs if p.columns[0] is not table.autoincrement_column
+        )
+        found = _MAPPED_COLUMNS[model] = (table, columns)
     return found
 
 
