@@ -59,8 +59,8 @@ class Routing:
 
 #: the list is versioned as a whole: one version in force at any instant (jiceng_shared.versioning)
 VERSIONS = VersionedList(number=ResponsibilityList.version, effective_from=ResponsibilityList.effective_from)
-#: the version in force at ``at``, built once: routing asks it for every new ticket
-_IN_FORCE = VERSIONS.in_force_of_the_list_stmt()
+#: the version in force at ``at`` (its id and number), built once: routing asks it for every new ticket
+_IN_FORCE = VERSIONS.in_force_of_the_list_stmt().with_only_columns(ResponsibilityList.id, ResponsibilityList.version)
 
 
 async def _with_entries(session: AsyncSession, lst: ResponsibilityList | None) -> ListVersion | None:
@@ -124,7 +124,7 @@ async def route(
     session: AsyncSession, category: str, township_code: str, at: dt.datetime, *, functional_department: bool
 ) -> Routing:
     """The primary and cooperating units of ``category`` in ``township_code`` by the list in force at ``at``."""
-    lst = await session.scalar(_IN_FORCE, {"at": at})
+    lst = (await session.execute(_IN_FORCE, {"at": at})).first()
     if lst is None:
         return Routing(None, None, problem="没有生效的属地管理责任清单")
     version = lst.version

@@ -15,7 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.tickets import rules
 from dispatch.tickets.enums import StepKind, TicketStatus
 from dispatch.tickets.models import Ticket
-from dispatch.tickets.service import Actor, Env, add_step, assign, mark_handled, mark_signed, publish_reassigned
+from dispatch.tickets.service import (
+    Actor,
+    Env,
+    add_step,
+    assign,
+    mark_handled,
+    mark_signed,
+    new_step,
+    publish_reassigned,
+)
 from jiceng_shared.contracts import enforcement as contracts
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.events import CloudEvent
@@ -43,10 +52,13 @@ async def lead_received(session: AsyncSession, event: CloudEvent, env: Env) -> N
     ticket.updated_at = env.now
     note = "线索已登记" + ("" if p.delegated else "（非本镇街赋权事项，待移送）")
     actor = Actor.of_event(event)
-    add_step(session, ticket, StepKind.LEAD_RECORDED, note, p.received_at, actor, event_id=event.id)
+    step = new_step(ticket, StepKind.LEAD_RECORDED, note, p.received_at, actor, event_id=event.id)
     # the enforcement office's system took the matter up: that is its sign-for (签收)
     if ticket.status == TicketStatus.DISPATCHED and _newer(ticket, p.received_at):
-        await mark_signed(session, ticket, env, at=p.received_at, actor=actor, event_id=event.id)
+        # the step written with the sign-for's event (one statement)
+        await mark_signed(session, ticket, env, at=p.received_at, actor=actor, event_id=event.id, steps_before=[step])
+    else:
+        session.add(step)
 
 
 async def case_opened(session: AsyncSession, event: CloudEvent, env: Env) -> None:

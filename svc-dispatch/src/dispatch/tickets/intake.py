@@ -31,6 +31,23 @@ HOTLINE_DEPT = "h12345"
 # --- grid incidents and duplicates ------------------------------------------------------------
 
 
+#: the open tickets of a township's category reported within a window, built once (asked for
+#: every incident): their id, place and time, which is all the choice needs
+_OPEN_NEARBY = select(Ticket.id, Ticket.location, Ticket.reported_at).where(
+    Ticket.township_code == bindparam("township_code"),
+    Ticket.category == bindparam("category"),
+    Ticket.status.in_(rules.OPEN_STATUSES),
+    Ticket.reported_at >= bindparam("since"),
+    Ticket.reported_at <= bindparam("until"),
+)
+#: ... and only those near the point (its lng/lat are set with its location; a ticket without a
+#: place has none and is never a match), not every open one of the township's category
+_OPEN_IN_BOX = _OPEN_NEARBY.where(
+    Ticket.lng.between(bindparam("west"), bindparam("east")),
+    Ticket.lat.between(bindparam("south"), bindparam("north")),
+)
+
+
 async def find_duplicate(
     session: AsyncSession,
     *,
@@ -45,26 +62,23 @@ async def find_duplicate(
     if r.duplicate_radius_meters <= 0 or r.duplicate_window_hours <= 0:
         return None
     window = dt.timedelta(hours=r.duplicate_window_hours)
-    stmt = select(Ticket).where(
-        Ticket.township_code == township_code,
-        Ticket.category == category,
-        Ticket.status.in_(rules.OPEN_STATUSES),
-        Ticket.reported_at >= reported_at - window,
-        Ticket.reported_at <= reported_at + window,
-    )
+    params: dict[str, object] = {
+        "township_code": township_code,
+        "category": category,
+        "since": reported_at - window,
+        "until": reported_at + window,
+    }
     box = rules.near_box(point, r.duplicate_radius_meters)
     if box is not None:
-        # only the tickets near the point are loaded, not every open one of the township's category
-        # (its lng/lat are set with its location; a ticket without a place has none and is never a match)
-        stmt = stmt.where(Ticket.lng.between(box[0], box[2]), Ticket.lat.between(box[1], box[3]))
-    candidates = (await session.scalars(stmt)).all()
+        params.update(west=box[0], south=box[1], east=box[2], north=box[3])
+    candidates = (await session.execute(_OPEN_IN_BOX if box is not None else _OPEN_NEARBY, params)).all()
     # a ticket without a place (a call without an address) is never the same matter; filtered here
     # because the JSON column keeps a missing location as JSON null, which IS NOT NULL lets through
-    located = [t for t in candidates if t.location]
     matches = [
-        (rules.distance_meters(point, tuple(t.location["coordinates"])), t)
-        for t in located
-        if rules.is_duplicate(
+        (rules.distance_meters(point, tuple(t.location["coordinates"])), t.id)
+        for t in candidates
+        if t.location
+        and rules.is_duplicate(
             point=point,
             reported_at=reported_at,
             open_point=tuple(t.location["coordinates"]),
@@ -73,7 +87,9 @@ async def find_duplicate(
             window_hours=r.duplicate_window_hours,
         )
     ]
-    return min(matches, key=lambda m: m[0])[1] if matches else None
+    if not matches:
+        return None
+    return await session.get_one(Ticket, min(matches, key=lambda m: m[0])[1])
 
 
 async def find_same_caller(

@@ -5,10 +5,11 @@ transaction. Where tickets come from (grid incidents, intake, duplicates) is ``i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.categories.models import Category
@@ -28,7 +29,7 @@ from jiceng_shared.events import CloudEvent, EventPayload
 from jiceng_shared.identity import Principal, area_prefix
 from jiceng_shared.numbers import business_number
 from jiceng_shared.observability import request_id_var
-from jiceng_shared.outbox import emit
+from jiceng_shared.outbox import emit, emit_all, rows_of
 from jiceng_shared.scope import require_scope
 from jiceng_shared.service import ServiceContext
 from jiceng_shared.workdays import COUNTY_ZONE, WorkdayCalendar
@@ -81,22 +82,37 @@ def add_step(
     *,
     event_id: str | None = None,
 ) -> None:
-    session.add(
-        TicketStep(
-            ticket_id=ticket.id,
-            at=at,
-            kind=kind,
-            note=note,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            request_id=request_id_var.get(),
-            event_id=event_id,
-        )
+    session.add(new_step(ticket, kind, note, at, actor, event_id=event_id))
+
+
+def new_step(
+    ticket: Ticket, kind: str, note: str, at: dt.datetime, actor: Actor, *, event_id: str | None = None
+) -> TicketStep:
+    return TicketStep(
+        ticket_id=ticket.id,
+        at=at,
+        kind=kind,
+        note=note,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        request_id=request_id_var.get(),
+        event_id=event_id,
     )
 
 
-async def publish(session: AsyncSession, ticket: Ticket, payload: EventPayload) -> None:
-    await emit(session, payload, subject=ticket.id, township=ticket.township_code, correlation_id=ticket.correlation_id)
+async def publish(
+    session: AsyncSession, ticket: Ticket, payload: EventPayload, *, steps: Sequence[TicketStep] = ()
+) -> None:
+    """``steps``: new steps of the ticket (not added to the session) written with the event, one
+    statement on PostgreSQL instead of the unit of work's INSERT."""
+    await emit(
+        session,
+        payload,
+        subject=ticket.id,
+        township=ticket.township_code,
+        correlation_id=ticket.correlation_id,
+        together_with=[rows_of(steps)] if steps else (),
+    )
 
 
 def handle_limit(ticket: Ticket) -> rules.HandleLimit:
@@ -130,11 +146,27 @@ class NewReport:
     caller_phone: str | None = None
 
 
+#: what opening a ticket takes of its category, built once (asked for every new ticket)
+_LIMITS_OF_CATEGORY = select(
+    Category.handle_limit_value,
+    Category.handle_limit_unit,
+    Category.dispatch_limit_minutes,
+    Category.urgent,
+    Category.extension_max_value,
+    Category.response_limit_minutes,
+    Category.functional_department,
+).where(Category.code == bindparam("code"))
+
+
 async def open_ticket(
     session: AsyncSession, report: NewReport, env: Env, actor: Actor, *, event_id: str | None = None
 ) -> Ticket:
-    """Register the report as a new ticket and dispatch it by the responsibility list in force."""
-    category = await session.get(Category, report.category)
+    """Register the report as a new ticket and dispatch it by the responsibility list in force.
+
+    The ticket, its report, its steps and the parts of cooperating units are written in their final
+    state with its events (one statement on PostgreSQL), not through the session's unit of work:
+    nothing changes them later in this use case, and the ticket object only shapes the answer."""
+    category = (await session.execute(_LIMITS_OF_CATEGORY, {"code": report.category})).one_or_none()
     if category is not None:
         limit = rules.HandleLimit(category.handle_limit_value, category.handle_limit_unit)
         dispatch_minutes, urgent = category.dispatch_limit_minutes, category.urgent
@@ -185,50 +217,52 @@ async def open_ticket(
         state_at=now,
         created_at=now,
         updated_at=now,
+        version=1,  # written without the unit of work, which would set it
     )
-    session.add(ticket)
-    session.add(report_row(ticket, report, now, merged=False))
     label = f"{rules.SOURCE_LABELS[report.source]}" + (f" {report.number}" if report.number else "")
-    add_step(session, ticket, "received", f"接收{label}，登记为工单 {ticket.number}", now, actor, event_id=event_id)
-    # routed before anything is flushed: the ticket is written once, already assigned
-    with session.no_autoflush:
-        await publish(
-            session,
-            ticket,
-            contracts.TicketCreated(
-                ticket_id=ticket.id,
-                number=ticket.number,
-                category=ticket.category,
-                source=ticket.source,
-                source_ref=ticket.source_ref,
-                township_code=ticket.township_code,
-                area_code=ticket.area_code,
-                created_at=now,
-            ),
+    steps = [new_step(ticket, "received", f"接收{label}，登记为工单 {ticket.number}", now, actor, event_id=event_id)]
+    events: list[EventPayload] = [
+        contracts.TicketCreated(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            category=ticket.category,
+            source=ticket.source,
+            source_ref=ticket.source_ref,
+            township_code=ticket.township_code,
+            area_code=ticket.area_code,
+            created_at=now,
         )
-        routing = await responsibilities.route(
-            session,
-            ticket.category,
-            ticket.township_code,
-            now,
-            functional_department=category.functional_department if category else False,
-        )
-        ticket.responsibility_version = routing.version
-        if routing.primary is None:
-            start_dispatch_clock(ticket, env, now)
-            add_step(session, ticket, "unroutable", f"无法自动派遣：{routing.problem}，待指挥中心派遣", now, SYSTEM)
-            return ticket
+    ]
+    routing = await responsibilities.route(
+        session,
+        ticket.category,
+        ticket.township_code,
+        now,
+        functional_department=category.functional_department if category else False,
+    )
+    ticket.responsibility_version = routing.version
+    parts: list[TicketPart] = []
+    if routing.primary is None:
+        start_dispatch_clock(ticket, env, now)
+        steps.append(new_step(ticket, "unroutable", f"无法自动派遣：{routing.problem}，待指挥中心派遣", now, SYSTEM))
+    else:
         note = f"按属地管理责任清单 v{routing.version} 派遣至 {routing.primary.name}"
         if routing.cooperating:
             note += "，配合单位：" + "、".join(u.name for u in routing.cooperating)
-        await assign(
-            session, ticket, routing.primary, routing.cooperating, env, at=now, step=("dispatched", note), actor=SYSTEM
-        )
-    if routing.cooperating:
-        # the cooperating units get their part (they see the ticket and answer for it); written
-        # after the ticket (the unit of work does not order rows by plain foreign keys)
-        await session.flush()
-        session.add_all(cooperating_parts(ticket, routing.primary, routing.cooperating, now))
+        give_to(ticket, routing.primary, routing.cooperating, env, at=now)
+        steps.append(new_step(ticket, "dispatched", note, now, SYSTEM))
+        events.append(assigned_event(ticket, routing.primary, routing.cooperating, at=now))
+        # the cooperating units get their part (they see the ticket and answer for it)
+        parts = cooperating_parts(ticket, routing.primary, routing.cooperating, now)
+    new_rows = [rows_of([ticket]), rows_of([report_row(ticket, report, now, merged=False)]), rows_of(steps)]
+    await emit_all(
+        session,
+        events,
+        subject=ticket.id,
+        township=ticket.township_code,
+        correlation_id=ticket.correlation_id,
+        together_with=[*new_rows, rows_of(parts)] if parts else new_rows,
+    )
     return ticket
 
 
@@ -288,6 +322,13 @@ async def assign(
     event_id: str | None = None,
 ) -> None:
     """Give the ticket to ``unit``: its handling clock starts at ``at`` (a new unit gets a full period)."""
+    give_to(ticket, unit, cooperating, env, at=at)
+    add_step(session, ticket, step[0], step[1], at, actor, event_id=event_id)
+    await publish(session, ticket, assigned_event(ticket, unit, cooperating, at=at))
+
+
+def give_to(ticket: Ticket, unit: UnitRef, cooperating: list[UnitRef], env: Env, *, at: dt.datetime) -> None:
+    """The state of a ticket given to ``unit`` at ``at``: its response and handling clocks start."""
     ticket.set_unit(unit)
     ticket.cooperating_units = [u.model_dump() for u in cooperating]
     ticket.status = TicketStatus.DISPATCHED
@@ -314,25 +355,25 @@ async def assign(
     ticket.extension_reason = None
     ticket.state_at = at
     ticket.updated_at = env.now
-    add_step(session, ticket, step[0], step[1], at, actor, event_id=event_id)
-    await publish(
-        session,
-        ticket,
-        contracts.TicketAssigned(
-            ticket_id=ticket.id,
-            number=ticket.number,
-            category=ticket.category,
-            description=ticket.description,
-            location=_location_point(ticket.location),
-            township_code=ticket.township_code,
-            area_code=ticket.area_code,
-            unit=unit,
-            cooperating_units=cooperating,
-            deadline=ticket.deadline,
-            assigned_at=at,
-            source=ticket.source,
-            source_ref=ticket.source_ref,
-        ),
+
+
+def assigned_event(
+    ticket: Ticket, unit: UnitRef, cooperating: list[UnitRef], *, at: dt.datetime
+) -> contracts.TicketAssigned:
+    return contracts.TicketAssigned(
+        ticket_id=ticket.id,
+        number=ticket.number,
+        category=ticket.category,
+        description=ticket.description,
+        location=_location_point(ticket.location),
+        township_code=ticket.township_code,
+        area_code=ticket.area_code,
+        unit=unit,
+        cooperating_units=cooperating,
+        deadline=ticket.deadline,
+        assigned_at=at,
+        source=ticket.source,
+        source_ref=ticket.source_ref,
     )
 
 
@@ -420,9 +461,17 @@ async def mark_handled(
 
 
 async def mark_signed(
-    session: AsyncSession, ticket: Ticket, env: Env, *, at: dt.datetime, actor: Actor, event_id: str | None = None
+    session: AsyncSession,
+    ticket: Ticket,
+    env: Env,
+    *,
+    at: dt.datetime,
+    actor: Actor,
+    event_id: str | None = None,
+    steps_before: Sequence[TicketStep] = (),
 ) -> None:
-    """签收: the unit accepts the dispatched ticket; within the response limit or not (响应率)."""
+    """签收: the unit accepts the dispatched ticket; within the response limit or not (响应率).
+    ``steps_before``: new steps of the same change, written first, with the event."""
     unit = ticket.unit
     assert unit is not None
     within = rules.within_limit(at, ticket.response_due_at)
@@ -432,7 +481,7 @@ async def mark_signed(
     ticket.state_at = at
     ticket.updated_at = env.now
     note = f"{unit.name} 签收" + ("" if within else "（超过签收时限）")
-    add_step(session, ticket, StepKind.SIGNED_FOR, note, at, actor, event_id=event_id)
+    steps = [*steps_before, new_step(ticket, StepKind.SIGNED_FOR, note, at, actor, event_id=event_id)]
     await publish(
         session,
         ticket,
@@ -448,6 +497,7 @@ async def mark_signed(
             signed_at=at,
             within_limit=within,
         ),
+        steps=steps,
     )
 
 
