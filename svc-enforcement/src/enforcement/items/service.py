@@ -157,12 +157,17 @@ class ResolvedItem:
 #: (count and extreme ids) changes then, in every replica, without an event to follow
 _IN_FORCE: dict[tuple[dt.date, tuple[object, ...]], list[ResolvedItem]] = {}
 _IN_FORCE_KEPT = 8
-#: built once: the fingerprint is read for every lead, and building a query costs more than running it
-_FINGERPRINT = select(func.count(), func.min(ItemRevision.id), func.max(ItemRevision.id))
+#: the fingerprint's columns (a caller may read them with its own question, in one round trip) and
+#: its statement, built once: it is read for every lead, and building a query costs more than running it
+FINGERPRINT_COLUMNS = (func.count(ItemRevision.id), func.min(ItemRevision.id), func.max(ItemRevision.id))
+_FINGERPRINT = select(*FINGERPRINT_COLUMNS)
 
 
-async def _in_force_resolved(session: AsyncSession, on: dt.date) -> list[ResolvedItem]:
-    fingerprint = tuple((await session.execute(_FINGERPRINT)).one())
+async def _in_force_resolved(
+    session: AsyncSession, on: dt.date, fingerprint: tuple[object, ...] | None = None
+) -> list[ResolvedItem]:
+    if fingerprint is None:
+        fingerprint = tuple((await session.execute(_FINGERPRINT)).one())
     key = (on, fingerprint)
     cached = _IN_FORCE.get(key)
     if cached is not None:
@@ -189,10 +194,16 @@ async def _in_force_resolved(session: AsyncSession, on: dt.date) -> list[Resolve
 
 
 async def resolve_for_category(
-    session: AsyncSession, category: str, township_code: str, on: dt.date
+    session: AsyncSession,
+    category: str,
+    township_code: str,
+    on: dt.date,
+    *,
+    fingerprint: tuple[object, ...] | None = None,
 ) -> tuple[ResolvedItem | None, bool]:
-    """The item covering an event category on a date, preferring one delegated to the township."""
-    candidates = [r for r in await _in_force_resolved(session, on) if category in r.categories]
+    """The item covering an event category on a date, preferring one delegated to the township.
+    ``fingerprint``: the values of :data:`FINGERPRINT_COLUMNS` the caller read in this transaction."""
+    candidates = [r for r in await _in_force_resolved(session, on, fingerprint) if category in r.categories]
     for revision in candidates:
         if rules.is_delegated(revision.delegations, township_code, on):
             return revision, True

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement.categories import service as categories
@@ -24,7 +24,7 @@ from jiceng_shared.events import CloudEvent
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
 from jiceng_shared.observability import request_id_var
-from jiceng_shared.outbox import emit
+from jiceng_shared.outbox import NewRows, emit
 from jiceng_shared.pagination import Page, page_of, paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import WorkdayCalendar
@@ -65,9 +65,9 @@ def to_out(
     )
 
 
-#: built once (building a statement and its cache key cost more CPU than running it, per lead)
-_LEAD_OF_TICKET = select(Lead.id).where(Lead.ticket_id == bindparam("ticket_id"))
-_INSERT_LEAD = insert(Lead.__table__)
+#: built once (building a statement and its cache key cost more CPU than running it, per lead):
+#: whether the ticket has its lead already, and the fingerprint of the items in force, in one round trip
+_KNOWN_AND_ITEMS = select(exists().where(Lead.ticket_id == bindparam("ticket_id")), *items.FINGERPRINT_COLUMNS)
 
 
 async def receive(
@@ -80,46 +80,51 @@ async def receive(
     now: dt.datetime,
 ) -> str | None:
     """Record the lead of a ticket assigned to a township's enforcement office (once per ticket);
-    its id, or None when there is none to record. One INSERT, without the ORM: nothing reads the
-    lead back in this transaction."""
+    its id, or None when there is none to record. Written with its event in one statement, without
+    the ORM: nothing reads the lead back in this transaction."""
     if not rules.is_enforcement_office(p.unit):
         return None
-    if await session.scalar(_LEAD_OF_TICKET, {"ticket_id": p.ticket_id}):
+    known, *fingerprint = (await session.execute(_KNOWN_AND_ITEMS, {"ticket_id": p.ticket_id})).one()
+    if known:
         return None  # the same ticket again (another delivery, a re-assignment): still one lead
     on = calendar.local_date(p.assigned_at)
-    item, delegated = await items.resolve_for_category(session, p.category, p.township_code, on)
+    item, delegated = await items.resolve_for_category(
+        session, p.category, p.township_code, on, fingerprint=tuple(fingerprint)
+    )
     lead_id = new_id()
-    await session.execute(
-        _INSERT_LEAD,
-        {
-            "id": lead_id,
-            "number": await business_number(session, "XS", p.township_code, on.year),
-            "ticket_id": p.ticket_id,
-            "ticket_number": p.number,
-            "township_code": p.township_code,
-            "area_code": p.area_code,
-            "category": p.category,
-            "description": p.description,
-            "location": p.location.model_dump() if p.location else None,
-            "source": p.source,
-            "source_ref": p.source_ref,
-            "assigned_unit": p.unit.model_dump(),
-            "item_id": item.id if item else None,
-            "item_code": item.code if item else None,
-            "item_revision": item.revision if item else None,
-            "item_name_zh": item.name_zh if item else None,
-            "competent_dept": item.competent_dept if item else None,
-            "delegated": delegated,
-            "status": "received",
-            "handling_unit_code": p.unit.code,
-            "handling_unit_name": p.unit.name,
-            "handling_dept": p.unit.dept,
-            "received_at": p.assigned_at,
-            "filing_deadline": rules.filing_deadline(p.assigned_at, calendar, filing_workdays),
-            "correlation_id": event.correlationid,
-            "created_at": now,
-            "updated_at": now,
-        },
+    lead = NewRows(
+        Lead.__table__,
+        [
+            {
+                "id": lead_id,
+                "number": await business_number(session, "XS", p.township_code, on.year),
+                "ticket_id": p.ticket_id,
+                "ticket_number": p.number,
+                "township_code": p.township_code,
+                "area_code": p.area_code,
+                "category": p.category,
+                "description": p.description,
+                "location": p.location.model_dump() if p.location else None,
+                "source": p.source,
+                "source_ref": p.source_ref,
+                "assigned_unit": p.unit.model_dump(),
+                "item_id": item.id if item else None,
+                "item_code": item.code if item else None,
+                "item_revision": item.revision if item else None,
+                "item_name_zh": item.name_zh if item else None,
+                "competent_dept": item.competent_dept if item else None,
+                "delegated": delegated,
+                "status": "received",
+                "handling_unit_code": p.unit.code,
+                "handling_unit_name": p.unit.name,
+                "handling_dept": p.unit.dept,
+                "received_at": p.assigned_at,
+                "filing_deadline": rules.filing_deadline(p.assigned_at, calendar, filing_workdays),
+                "correlation_id": event.correlationid,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
     )
     await _received(
         session,
@@ -133,6 +138,7 @@ async def receive(
             received_at=p.assigned_at,
         ),
         correlation_id=event.correlationid,
+        together_with=[lead],
     )
     return lead_id
 
@@ -212,8 +218,17 @@ def _received_of(lead: Lead) -> LeadReceived:
     )
 
 
-async def _received(session: AsyncSession, payload: LeadReceived, *, correlation_id: str) -> None:
-    await emit(session, payload, subject=payload.lead_id, township=payload.township_code, correlation_id=correlation_id)
+async def _received(
+    session: AsyncSession, payload: LeadReceived, *, correlation_id: str, together_with: Sequence[NewRows] = ()
+) -> None:
+    await emit(
+        session,
+        payload,
+        subject=payload.lead_id,
+        township=payload.township_code,
+        correlation_id=correlation_id,
+        together_with=together_with,
+    )
 
 
 def mark_decided(lead: Lead, now: dt.datetime) -> None:
