@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from jiceng_shared.bus import EventBus
 from jiceng_shared.events import CloudEvent, build_event, nats_subject
-from jiceng_shared.outbox import NewRows, OutboxRelay, emit
+from jiceng_shared.outbox import NewRows, OutboxRelay, emit, emit_all
 from jiceng_shared.pull import NEXT_MESSAGES
 from jiceng_shared.service import ServiceSpec
 from jiceng_shared.testing.plugin import eventually, headers_for, principal
@@ -117,6 +117,27 @@ async def test_rows_written_together_with_an_event_commit_with_it_and_roll_back_
         written = list(await session.scalars(select(notes.c.id).where(notes.c.id.like("tw%"))))
     assert written == ["tw0", "tw1"]
     assert await eventually(lambda: _find(svc.ctx.settings.nats_url, svc.prefix, event.id))
+
+
+async def test_events_emitted_together_are_written_with_their_rows_and_published_in_the_order_given(svc):
+    notes = Note.__table__
+    async with svc.ctx.db.transaction() as session:
+        events = await emit_all(
+            session,
+            [NoteWritten(note_id="ea", text="created"), NoteWritten(note_id="ea", text="assigned")],
+            subject="ea",
+            township="320971100000",
+            together_with=[NewRows(notes, [{"id": "ea", "text": "emitted together", "created_at": svc.ctx.now()}])],
+        )
+    assert await _count(svc, "emitted together") == 1
+
+    async def both_published() -> list[str] | None:
+        msgs = await _stream_messages(svc.ctx.settings.nats_url, svc.prefix, "test.note.written")
+        ids = [m.headers.get("Nats-Msg-Id") for m in msgs if m.headers]
+        published = [i for i in ids if i in {e.id for e in events}]
+        return published if len(published) == 2 else None
+
+    assert await eventually(both_published) == [e.id for e in events]
 
 
 def test_the_statement_of_rows_together_with_an_event_is_compiled_once(svc):
