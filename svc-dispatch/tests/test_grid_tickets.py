@@ -157,3 +157,21 @@ async def test_tickets_without_a_location_are_never_taken_for_duplicates(desk):
     await desk.report(incident)
     ticket = await desk.ticket_for(incident)
     assert ticket["id"] != response.json()["id"] and ticket["status"] == "dispatched"
+
+
+async def test_an_incident_before_the_first_list_takes_effect_waits_for_the_centre(desk, clock):
+    clock.set(dt.datetime(2025, 12, 31, 10, 0, tzinfo=SHANGHAI))  # the demo's first list: 1 January 2026
+    incident = desk.incident()
+    await desk.report(incident)
+    ticket = await desk.ticket_for(incident)
+    assert ticket["status"] == "registered" and ticket["responsibility_version"] is None
+    assert [s["kind"] for s in ticket["timeline"]] == ["received", "unroutable"]
+    assert "没有生效的属地管理责任清单" in ticket["timeline"][1]["note"]
+
+
+async def test_a_category_without_limits_of_the_county_gets_the_default_limit(desk, dispatch):
+    incident = desk.incident(category="a_category_the_county_has_not_set")
+    await desk.report(incident)
+    ticket = await desk.ticket_for(incident)
+    default = dispatch.ctx.settings.ticket_rules().default_handle_workdays
+    assert ticket["handle_limit"] == {"value": default, "unit": "working_days"}
