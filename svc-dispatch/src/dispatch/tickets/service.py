@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.categories.models import Category
@@ -146,8 +146,13 @@ class NewReport:
     caller_phone: str | None = None
 
 
-#: what opening a ticket takes of its category, built once (asked for every new ticket)
-_LIMITS_OF_CATEGORY = select(
+#: what opening a ticket reads, in one round trip, built once (asked for every new ticket): the
+#: responsibility list in force (none before the first) and the limits of its category (none for a
+#: category the county has no limits for yet); one row whatever is missing
+_OPENING = select(
+    responsibilities.IN_FORCE.c.id.label("list_id"),
+    responsibilities.IN_FORCE.c.version.label("list_version"),
+    Category.code,
     Category.handle_limit_value,
     Category.handle_limit_unit,
     Category.dispatch_limit_minutes,
@@ -155,7 +160,12 @@ _LIMITS_OF_CATEGORY = select(
     Category.extension_max_value,
     Category.response_limit_minutes,
     Category.functional_department,
-).where(Category.code == bindparam("code"))
+).select_from(
+    select(literal(1).label("one"))
+    .subquery("one")
+    .outerjoin(responsibilities.IN_FORCE, true())
+    .outerjoin(Category, Category.code == bindparam("code"))
+)
 
 
 async def open_ticket(
@@ -166,7 +176,10 @@ async def open_ticket(
     The ticket, its report, its steps and the parts of cooperating units are written in their final
     state with its events (one statement on PostgreSQL), not through the session's unit of work:
     nothing changes them later in this use case, and the ticket object only shapes the answer."""
-    category = (await session.execute(_LIMITS_OF_CATEGORY, {"code": report.category})).one_or_none()
+    now = env.now
+    opening = (await session.execute(_OPENING, {"code": report.category, "at": now})).one()
+    in_force = None if opening.list_id is None else responsibilities.InForce(opening.list_id, opening.list_version)
+    category = opening if opening.code is not None else None
     if category is not None:
         limit = rules.HandleLimit(category.handle_limit_value, category.handle_limit_unit)
         dispatch_minutes, urgent = category.dispatch_limit_minutes, category.urgent
@@ -176,7 +189,6 @@ async def open_ticket(
         limit = rules.HandleLimit(env.rules.default_handle_workdays, "working_days")
         dispatch_minutes, urgent, extension_max = env.rules.default_dispatch_minutes, False, None
         response_minutes = None
-    now = env.now
     ticket_id = new_id()
     # a place is a GeoJSON Point (intake and grid incidents take nothing else)
     lng, lat = report.location["coordinates"] if report.location else (None, None)
@@ -239,6 +251,7 @@ async def open_ticket(
         ticket.township_code,
         now,
         functional_department=category.functional_department if category else False,
+        in_force=in_force,
     )
     ticket.responsibility_version = routing.version
     parts: list[TicketPart] = []
