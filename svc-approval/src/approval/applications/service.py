@@ -75,9 +75,9 @@ class NoticeRefused(Problem):
 # --- receiving -------------------------------------------------------------------------------
 
 
-async def _item(session: AsyncSession, code: str, env: Env) -> tuple[CatalogueItem, tuple[catalogue.MaterialSpec, ...]]:
-    item = await catalogue.current(session, code, env.today)
-    if item is None or not item.in_service:
+async def _item(session: AsyncSession, code: str, env: Env) -> catalogue.InForce:
+    found = await catalogue.in_force(session, code, env.today)
+    if found is None or not found[0].in_service:
         raise Problem(
             422,
             "unknown_item",
@@ -85,7 +85,7 @@ async def _item(session: AsyncSession, code: str, env: Env) -> tuple[CatalogueIt
             f"item_code: {code!r} is not in the catalogue in force today",
             errors=[{"field": "item_code", "code": "unknown_item", "message": "not in the catalogue"}],
         )
-    return item, await catalogue.materials_of(session, item.id)
+    return found
 
 
 def _check_materials(
