@@ -43,6 +43,23 @@ async def test_complete_materials_are_accepted_at_once_with_a_dated_receipt_and_
     assert event.data["instant"] is False and event.data["priority"] is True and event.correlationid == app["id"]
 
 
+async def test_after_acceptances_at_once_every_connection_of_the_pool_writes_in_a_transaction_again(approval):
+    # an acceptance at once is one statement run in autocommit: the connection that ran it goes
+    # back to the pool in transactions (a request after it writes all or nothing)
+    for _ in range(3):
+        await receive(approval, "homestead_building", HOMESTEAD_COMPLETE)
+    db = approval.ctx.db
+    sessions = [db.sessionmaker() for _ in range(db.engine.pool.size())]  # every connection at once
+    try:
+        for session in sessions:
+            await session.begin()
+            first = await session.scalar(text("SELECT pg_current_xact_id()"))
+            assert await session.scalar(text("SELECT pg_current_xact_id()")) == first
+    finally:
+        for session in sessions:
+            await session.close()
+
+
 async def test_an_application_accepted_at_once_has_its_timeline_in_order_and_its_materials_on_file(approval):
     app = await receive(approval, "homestead_building", HOMESTEAD_COMPLETE, note="申请人携带原件")
     detail = await get(approval, app["id"])

@@ -141,6 +141,22 @@ async def test_a_new_version_never_changes_an_accepted_application(approval, clo
     assert [v["version"] for v in versions] == [1, 2]
 
 
+async def test_a_version_in_force_from_today_applies_to_the_very_next_application(approval, clock):
+    clock.set(dt.datetime(2026, 11, 16, 10, tzinfo=dt.UTC))
+    await approval.client.post(f"{API}/catalogue/items", json=item("changed_today"), headers=as_(ADMIN))
+    body = {"item_code": "changed_today", "applicant": applicant(), "materials": [{"code": "id_card"}]}
+    first = await approval.client.post(f"{API}/applications", json=body, headers=as_("window_clerk.bufeng"))
+    assert first.json()["item_version"] == 1 and first.json()["status"] == "accepted"
+    # version 2, in force at once (the version read for the first application is not used again)
+    v2 = item("changed_today", change_note="加照片")
+    v2["materials"].append({"code": "photo", "name": "照片", "requirement": "required"})
+    del v2["code"]
+    response = await approval.client.put(f"{API}/catalogue/items/changed_today", json=v2, headers=as_(ADMIN))
+    assert response.status_code == 200 and response.json()["version"] == 2
+    second = await approval.client.post(f"{API}/applications", json=body, headers=as_("window_clerk.bufeng"))
+    assert second.json()["item_version"] == 2 and second.json()["status"] == "awaiting_materials"
+
+
 async def test_a_version_cannot_be_backdated(approval, clock):
     clock.set(dt.datetime(2026, 11, 16, 10, tzinfo=dt.UTC))
     body = item("backdated_item", effective_from="2026-11-15")

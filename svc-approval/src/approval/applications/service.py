@@ -75,9 +75,9 @@ class NoticeRefused(Problem):
 # --- receiving -------------------------------------------------------------------------------
 
 
-async def _item(session: AsyncSession, code: str, env: Env) -> tuple[CatalogueItem, tuple[catalogue.MaterialSpec, ...]]:
-    item = await catalogue.current(session, code, env.today)
-    if item is None or not item.in_service:
+async def _item(session: AsyncSession, code: str, env: Env) -> catalogue.InForce:
+    found = await catalogue.in_force(session, code, env.today)
+    if found is None or not found[0].in_service:
         raise Problem(
             422,
             "unknown_item",
@@ -85,7 +85,7 @@ async def _item(session: AsyncSession, code: str, env: Env) -> tuple[CatalogueIt
             f"item_code: {code!r} is not in the catalogue in force today",
             errors=[{"field": "item_code", "code": "unknown_item", "message": "not in the catalogue"}],
         )
-    return item, await catalogue.materials_of(session, item.id)
+    return found
 
 
 def _check_materials(
@@ -268,6 +268,11 @@ async def receive_at_window(
     missing, defective = rules.gaps(_states(rows))
     if authority is None and not (missing or defective) and not body.check_later:
         # the common case, accepted at once: written in its final state, with its event
+        if session.get_bind().dialect.name == "postgresql":
+            # ... in one statement, which is atomic by itself, and the request's only one on the
+            # session (the catalogue and the number are read on connections of their own): run in
+            # autocommit, it spares the BEGIN and COMMIT round trips (SQLite writes several)
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         await emit_for(session, app, _acceptance(new, app, env, clerk=principal), new)
         return Received(app, rows, notice, check_code)
     new.to_session(session)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import Pool
 
 from approval.catalogue import rules
 from approval.catalogue.models import CatalogueItem, CatalogueMaterial
@@ -66,6 +70,64 @@ async def current(session: AsyncSession, code: str, on: dt.date) -> CatalogueIte
     """The version of ``code`` in force on ``on`` (withdrawn versions included; callers check ``in_service``).
     An application is pinned to it: it keeps that version's id whatever is published later."""
     return await session.scalar(_IN_FORCE_OF_A_CODE, {"key": code, "at": on})
+
+
+#: how long a reading of the version in force is used (seconds): what is in force changes only when
+#: a version is written; a write here drops the readings of this process at once, a write through
+#: another replica reaches this one's applications within this time
+IN_FORCE_SECONDS = 2.0
+
+#: a version and its materials
+InForce = tuple[CatalogueItem, tuple[MaterialSpec, ...]]
+
+#: the readings of :func:`in_force`, per database (its pool, which every engine of the database
+#: shares), by (code, day): (when read, what was read)
+_IN_FORCE: weakref.WeakKeyDictionary[Pool, dict[tuple[str, dt.date], tuple[float, InForce | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def in_force(session: AsyncSession, code: str, on: dt.date) -> InForce | None:
+    """:func:`current` with its :func:`materials_of`, read again at most every
+    :data:`IN_FORCE_SECONDS` and outside the session's transaction: every application received
+    needs it, and the read (a round trip and the ORM load of the row) cost more CPU than any other
+    part of an acceptance at the window. The row is detached: versions are not edited
+    (``effective_to`` aside), and callers only read it."""
+    engine = _engine(session)
+    readings = _IN_FORCE.get(engine.pool)
+    if readings is None:
+        readings = _IN_FORCE[engine.pool] = {}
+    now = time.monotonic()
+    reading = readings.get((code, on))
+    if reading is not None and now - reading[0] < IN_FORCE_SECONDS:
+        return reading[1]
+    # a connection of its own, in autocommit: the caller's session is not touched (its transaction
+    # may not have begun), and a read of reference data needs no transaction
+    async with AsyncSession(engine.execution_options(isolation_level="AUTOCOMMIT")) as reader:
+        item = await reader.scalar(_IN_FORCE_OF_A_CODE, {"key": code, "at": on})
+        found = None if item is None else (item, await materials_of(reader, item.id))
+    if len(readings) > 10_000:
+        readings.clear()
+    readings[(code, on)] = (now, found)
+    return found
+
+
+def _engine(session: AsyncSession) -> AsyncEngine:
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    return engine
+
+
+def _versions_changed(session: AsyncSession) -> None:
+    """A version was written: the readings of this process are dropped (now, and once more when the
+    transaction ends, in case a reading was taken between the write and its commit)."""
+    pool = _engine(session).pool
+    _IN_FORCE.pop(pool, None)
+
+    def drop(*_: Any) -> None:
+        _IN_FORCE.pop(pool, None)
+
+    event.listen(session.sync_session, "after_transaction_end", drop, once=True)
 
 
 async def list_current(
@@ -138,6 +200,7 @@ def write_version(
     effective_from: dt.date,
     now: dt.datetime,
 ) -> CatalogueItem:
+    _versions_changed(session)
     item = CatalogueItem(
         id=new_id(),
         code=code,
