@@ -140,6 +140,28 @@ async def test_events_emitted_together_are_written_with_their_rows_and_published
     assert await eventually(both_published) == [e.id for e in events]
 
 
+async def test_rows_written_with_an_event_that_leave_a_column_out_get_its_default(svc):
+    # the combined statement names every column (prebuilt, run as the driver's SQL): a row leaving
+    # a column to its default has it filled in, as SQLAlchemy's own INSERT would (two such rows of
+    # one table are beyond SQLAlchemy's compiler in a WITH clause)
+    notes = Note.__table__
+    at = svc.ctx.now()
+    given = [{"id": "df1", "text": "defaulted", "created_at": at, "tone": "given"}]
+    left_out = [{"id": f"df{i}", "text": "defaulted", "created_at": at} for i in (2, 3)]
+    for rows in (given, left_out):
+        async with svc.ctx.db.transaction() as session:
+            await emit(
+                session,
+                NoteWritten(note_id=rows[0]["id"], text="defaulted"),
+                subject=rows[0]["id"],
+                township="320971100000",
+                together_with=[NewRows(notes, rows)],
+            )
+    async with svc.ctx.db.session() as session:
+        tones = dict((await session.execute(select(notes.c.id, notes.c.tone).where(notes.c.text == "defaulted"))).all())
+    assert tones == {"df1": "given", "df2": "plain", "df3": "plain"}
+
+
 def test_the_statement_of_rows_together_with_an_event_is_compiled_once(svc):
     """Prebuilt per shape, and of a form SQLAlchemy caches compiled (a multi-row VALUES is not)."""
     from jiceng_shared.outbox import _one_statement
@@ -150,19 +172,20 @@ def test_the_statement_of_rows_together_with_an_event_is_compiled_once(svc):
     first, params = _one_statement(outbox, event, [NewRows(notes, rows)])
     again, _ = _one_statement(outbox, event, [NewRows(notes, rows)])
     assert first is again and first._generate_cache_key() is not None
-    assert len(params) == len(event) + 2 * 3
+    assert len(params) == len(event) + 2 * 4  # each row's three columns and the tone it leaves to its default
 
 
 def test_new_model_objects_become_the_rows_of_their_tables_in_the_order_given():
     from jiceng_shared.outbox import new_rows_of
 
     at = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
-    first, second = Note(id="o1", text="one", created_at=at), Note(id="o2", text="two", created_at=at)
+    first = Note(id="o1", text="one", created_at=at, tone="given")
+    second = Note(id="o2", text="two", created_at=at)  # its tone left unset: the column's default
     tables = new_rows_of(first, second)
     assert [t.table for t in tables] == [Note.__table__, Note.__table__]
     assert [t.rows for t in tables] == [
-        [{"id": "o1", "text": "one", "created_at": at}],
-        [{"id": "o2", "text": "two", "created_at": at}],
+        [{"id": "o1", "text": "one", "created_at": at, "tone": "given"}],
+        [{"id": "o2", "text": "two", "created_at": at, "tone": "plain"}],
     ]
 
 

@@ -28,7 +28,19 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, cast
 
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import ColumnElement, Insert, Table, bindparam, delete, func, insert, inspect, select, update
+from sqlalchemy import (
+    ColumnDefault,
+    ColumnElement,
+    Insert,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,10 +139,13 @@ async def emit_all(
     elif session.get_bind().dialect.name == "postgresql":
         stmt, params = _one_statement(outbox, values[-1], tables)
         compiled = _for_the_driver(stmt, session.get_bind().dialect)
-        # the session's pending objects first, as session.execute would (its autoflush): rows
-        # written here may refer to them
-        await session.flush()
-        await (await session.connection()).exec_driver_sql(compiled.sql, compiled.args(params))
+        if compiled.names <= params.keys():
+            # the session's pending objects first, as session.execute would (its autoflush):
+            # rows written here may refer to them
+            await session.flush()
+            await (await session.connection()).exec_driver_sql(compiled.sql, compiled.args(params))
+        else:  # rows that leave columns to their defaults: SQLAlchemy fills those in
+            await session.execute(stmt, params)
     else:
         for table, table_rows in tables:
             await session.execute(_insert_of(table), table_rows)
@@ -151,7 +166,15 @@ def rows_of(instances: Sequence[Any]) -> NewRows:
     :class:`NewRows`, in the order given. A key the database numbers (an autoincrement integer,
     like a timeline's sequence) is left to it."""
     table, columns = _columns_of(type(instances[0]))
-    return NewRows(table, [{c: getattr(instance, attr) for c, attr in columns} for instance in instances])
+    defaults = _defaults_of(table)
+    return NewRows(
+        table,
+        [
+            # an attribute left unset whose column has a default takes it, as a flush would
+            _filled(table, {c: getattr(i, attr) for c, attr in columns if c not in defaults or attr in i.__dict__})
+            for i in instances
+        ],
+    )
 
 
 def new_rows_of(*instances: Any) -> list[NewRows]:
@@ -177,6 +200,32 @@ def _columns_of(model: type[Any]) -> tuple[Table, tuple[tuple[str, str], ...]]:
     return found
 
 
+#: per table, its columns' Python-side defaults (a value, or a function of no arguments)
+_DEFAULTS: dict[Table, dict[str, ColumnDefault]] = {}
+
+
+def _defaults_of(table: Table) -> dict[str, ColumnDefault]:
+    found = _DEFAULTS.get(table)
+    if found is None:
+        found = _DEFAULTS[table] = {
+            c.key: c.default
+            for c in table.columns
+            if isinstance(c.default, ColumnDefault) and (c.default.is_scalar or c.default.is_callable)
+        }
+    return found
+
+
+def _filled(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with the columns it leaves out set to their defaults, as SQLAlchemy's INSERT would:
+    the combined statement names every column (prebuilt per shape, run as the driver's SQL)."""
+    missing = [key for key in _defaults_of(table) if key not in row]
+    if not missing:
+        return row
+    defaults = _DEFAULTS[table]
+    # a callable default is wrapped by SQLAlchemy to take the execution context; ours ignore it
+    return row | {k: defaults[k].arg if defaults[k].is_scalar else defaults[k].arg(None) for k in missing}
+
+
 #: INSERTs built once (per table; per shape of rows for the combined statement): a statement
 #: built with its values on every event is compiled again and its cache key computed again each time
 _INSERTS: dict[Table, Insert] = {}
@@ -199,6 +248,7 @@ def _one_statement(
 ) -> tuple[Insert, dict[str, Any]]:
     """``WITH new_0_0 AS (INSERT ...), new_1_0 AS (INSERT ...) INSERT INTO outbox ...`` and its parameters.
     The foreign keys between them hold: PostgreSQL checks them at the end of the statement."""
+    together_with = [NewRows(table, [_filled(table, row) for row in rows]) for table, rows in together_with]
     shape = (outbox, tuple((table, len(rows), tuple(rows[0])) for table, rows in together_with))
     stmt = _COMBINED.get(shape)
     if stmt is None:
@@ -230,6 +280,8 @@ class DriverStatement(NamedTuple):
 
     sql: str
     params: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    #: every parameter's name: a row without one leaves its column to the column's default
+    names: frozenset[str]
 
     def args(self, values: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(values[name] if convert is None else convert(values[name]) for name, convert in self.params)
@@ -252,6 +304,7 @@ def _for_the_driver(stmt: Insert, dialect: Dialect) -> DriverStatement:
         found = DriverStatement(
             str(compiled),
             tuple((n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names),
+            frozenset(names),
         )
         if len(_FOR_THE_DRIVER) > 1000:  # as many as the shapes of _COMBINED; bound anyway
             _FOR_THE_DRIVER.clear()

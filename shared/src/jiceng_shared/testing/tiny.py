@@ -33,6 +33,8 @@ class Note(Base):
     id: Mapped[str] = mapped_column(primary_key=True)
     text: Mapped[str]
     created_at: Mapped[dt.datetime]
+    #: a column with a default, for rows that leave it out
+    tone: Mapped[str] = mapped_column(default="plain")
 
 
 class NoteWritten(EventPayload):
