@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 
 AUDIT_DROPPED = Counter("jiceng_gateway_audit_dropped_total", "Queued audit entries lost (queue full or write failed)")
 COLUMNS = frozenset(c.name for c in AuditEntry.__table__.columns)
+#: the longest text each column takes (None: unbounded), looked up once, not per entry and field
+_LENGTHS: dict[str, int | None] = {
+    c.name: getattr(c.type, "length", None) or None for c in AuditEntry.__table__.columns
+}
 #: Core, not the ORM's bulk insert: the entries are plain rows, and the ORM's unit of work around
 #: them cost more CPU than the INSERT itself
 INSERT = insert(AuditEntry.__table__)
@@ -113,7 +117,7 @@ class AuditLog:
             if key not in COLUMNS:
                 raise TypeError(f"no audit column {key}")
             if isinstance(value, str):
-                value = value[: AuditEntry.__table__.c[key].type.length or None]  # type: ignore[attr-defined]  # str columns are String(n)
+                value = value[: _LENGTHS[key]]
             row[key] = value
         return row
 
