@@ -85,12 +85,28 @@ def canonical_path(raw: bytes) -> str:
     return path
 
 
+#: how many recent paths keep their canonical form (a repeated path is not decoded again)
+PATH_CACHE_SIZE = 4096
+
+
 class Edge:
     """The outermost layer of the gateway: one canonical path in, security headers out."""
 
     def __init__(self, app: ASGIApp, address: AddressResolver) -> None:
         self.app = app
         self.address = address
+        #: raw path → (canonical path, its re-encoded form); only paths that passed are kept
+        self._paths: dict[bytes, tuple[str, bytes]] = {}
+
+    def _canonical(self, raw: bytes) -> tuple[str, bytes]:
+        known = self._paths.get(raw)
+        if known is None:
+            path = canonical_path(raw)
+            known = (path, quote(path, safe=_SAFE).encode("ascii"))
+            if len(self._paths) >= PATH_CACHE_SIZE:
+                self._paths.clear()
+            self._paths[raw] = known
+        return known
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,12 +118,11 @@ class Edge:
         if self.address.tls(scope):
             extra.append((b"strict-transport-security", HSTS))
         try:
-            path = canonical_path(raw)
+            path, scope["raw_path"] = self._canonical(raw)
         except Problem as problem:
             await answer_problem(scope, receive, self._headed(send, extra), problem)
             return
         scope["path"] = path
-        scope["raw_path"] = quote(path, safe=_SAFE).encode("ascii")
         if path.startswith(("/api/", "/auth/")) or path in ("/api", "/auth"):
             extra.extend(NO_STORE)
         await self.app(scope, receive, self._headed(send, extra))

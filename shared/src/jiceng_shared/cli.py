@@ -79,7 +79,8 @@ def county_files_refused(settings: object) -> str | None:
 #: proxies to believe (GATEWAY_TRUSTED_PROXIES), and the services never read the address
 SERVER_OPTIONS: dict[str, Any] = {
     "loop": "uvloop",
-    "http": "httptools",
+    # httptools, writing each response's head and body in one send (jiceng_shared.httpserver)
+    "http": "jiceng_shared.httpserver:HttpToolsOneWrite",
     "access_log": False,
     "log_config": None,
     "timeout_graceful_shutdown": 10,
