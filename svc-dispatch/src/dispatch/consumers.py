@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.tickets import enforcement as feedback
 from dispatch.tickets.intake import receive_incident
 from dispatch.tickets.service import Env, env_of
-from jiceng_shared.consumers import Handler, Subscription
+from jiceng_shared.consumers import GATHER_SECONDS, Handler, Subscription
 from jiceng_shared.contracts import enforcement, grid
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.service import ServiceContext
@@ -32,6 +32,8 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 grid.IncidentReported.event_type: _with_env(ctx, receive_incident),
             },
         ),
+        # enforcement's feedback on its tickets (signed for, case opened, transferred, closed):
+        # nobody waits on it event by event, so a window's events are one transaction
         Subscription(
             "enforcement",
             "enforcement.>",
@@ -41,5 +43,6 @@ def subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 enforcement.CaseTransferred.event_type: _with_env(ctx, feedback.case_transferred),
                 enforcement.CaseClosed.event_type: _with_env(ctx, feedback.case_closed),
             },
+            gather_seconds=GATHER_SECONDS,
         ),
     ]
