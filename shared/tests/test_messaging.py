@@ -20,6 +20,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from jiceng_shared.bus import EventBus
+from jiceng_shared.db import driver
 from jiceng_shared.events import CloudEvent, build_event, nats_subject
 from jiceng_shared.outbox import NewRows, OutboxRelay, emit, emit_all
 from jiceng_shared.pull import NEXT_MESSAGES
@@ -240,6 +241,27 @@ async def test_a_batch_applies_each_event_once_in_order_and_skips_those_applied_
     applied = await svc.ctx.consumers.apply_batch(sub, [(seen, handler), (fresh, handler), (fresh, handler)])
     assert applied == [False, True, False]
     assert await _count(svc, "batch-seen") == 1 and await _count(svc, "batch-new") == 1
+
+
+async def test_statements_on_the_driver_commit_and_roll_back_with_the_session(svc):
+    """db.driver begins the session's transaction when nothing ran through SQLAlchemy yet (its
+    asyncpg adapter sends BEGIN lazily): a statement run there first, then one through the session,
+    are rolled back together, and committed together."""
+    db = svc.ctx.db
+    if db.is_sqlite:
+        pytest.skip("the driver path is PostgreSQL's")
+    sql = "INSERT INTO notes (id, text, created_at, tone) VALUES ($1, $2, now(), 'plain')"
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await (await driver(session)).execute(sql, "drv-rolled-1", "driver-rolled")
+            session.add(Note(id="drv-rolled-2", text="driver-rolled", created_at=dt.datetime.now(dt.UTC)))
+            await session.flush()
+            raise RuntimeError("rolled back")
+    assert await _count(svc, "driver-rolled") == 0
+    async with db.transaction() as session:
+        await (await driver(session)).execute(sql, "drv-kept-1", "driver-kept")
+        session.add(Note(id="drv-kept-2", text="driver-kept", created_at=dt.datetime.now(dt.UTC)))
+    assert await _count(svc, "driver-kept") == 2
 
 
 async def test_a_failing_event_in_a_pull_leaves_the_others_of_it_applied(svc):

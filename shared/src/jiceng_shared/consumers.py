@@ -34,10 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.aio import cancel_and_wait
 from jiceng_shared.bus import EventBus
-from jiceng_shared.db import Database, dialect_insert, new_id, rowcount, utcnow
+from jiceng_shared.db import Database, dialect_insert, driver, new_id, utcnow
 from jiceng_shared.errors import database_unavailable
 from jiceng_shared.events import CloudEvent
-from jiceng_shared.observability import extract_context, tracer
+from jiceng_shared.observability import extract_context, handling_span
 from jiceng_shared.pull import Puller
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,15 @@ class Subscription:
 GATHER_SECONDS = 0.2
 
 
+#: the inbox rows of a batch on PostgreSQL: one statement for any number of events (a repeated id
+#: inserts once: the second row meets the first's conflict)
+_INBOX_INSERT_PG = (
+    "INSERT INTO inbox (consumer, event_id, processed_at)"
+    " SELECT $1::varchar, event_id, $3::timestamptz FROM unnest($2::varchar[]) AS event_id"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
 class ConsumerGroup:
     def __init__(
         self,
@@ -142,19 +151,30 @@ class ConsumerGroup:
         self._tasks: list[asyncio.Task[None]] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self.by_name = {s.name: s for s in subscriptions}
-        #: the inbox INSERT, built once (the first transaction knows the dialect): a statement built
-        #: per event, or with a multi-row VALUES per batch, had its cache key (and the batch its
-        #: whole SQL) computed every time, about a tenth of a consumer's CPU on loop 1
-        self._inbox_inserts: tuple[Any, Any] | None = None
+        self._inbox_insert: Any = None
 
-    def inbox_insert(self, session: AsyncSession, *, returning: bool = False) -> Any:
-        """``INSERT INTO inbox … ON CONFLICT DO NOTHING`` with the row as parameters (``returning``:
-        the event ids of the rows it inserted), built once."""
-        if self._inbox_inserts is None:
+    async def record_in_inbox(self, session: AsyncSession, consumer: str, event_ids: list[str]) -> set[str]:
+        """Insert the inbox rows of these events in the session's transaction; the ids it inserted
+        (the others were applied before). On PostgreSQL one statement whatever the count, run on the
+        driver (prepared once per connection: a VALUES list per batch size was a statement each)."""
+        now = utcnow()
+        conn = await driver(session)
+        if conn is None:
+            result = await session.execute(
+                self.inbox_insert(session),
+                [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in event_ids],
+            )
+            return set(result.scalars().all())
+        rows = await conn.fetch(_INBOX_INSERT_PG, consumer, event_ids, now)
+        return {row[0] for row in rows}
+
+    def inbox_insert(self, session: AsyncSession) -> Any:
+        """``INSERT INTO inbox … ON CONFLICT DO NOTHING RETURNING event_id`` (SQLite's path), built
+        once: its cache key computed per batch was about a tenth of a consumer's CPU on loop 1."""
+        if self._inbox_insert is None:
             inbox = self.db.infra.inbox
-            stmt = dialect_insert(session, inbox).on_conflict_do_nothing()
-            self._inbox_inserts = (stmt, stmt.returning(inbox.c.event_id))
-        return self._inbox_inserts[1 if returning else 0]
+            self._inbox_insert = dialect_insert(session, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+        return self._inbox_insert
 
     def durable(self, sub: Subscription) -> str:
         return f"{self.service}-{sub.name}"
@@ -320,12 +340,7 @@ class ConsumerGroup:
         consumer = self.durable(sub)
         applied: list[bool] = []
         async with self.db.transaction() as session:
-            now = utcnow()
-            # many rows of one prebuilt statement: SQLAlchemy sends them as one multi-row INSERT
-            # (insertmanyvalues) from a compiled form it caches
-            rows = [{"consumer": consumer, "event_id": e.id, "processed_at": now} for e, _h in batch]
-            result = await session.execute(self.inbox_insert(session, returning=True), rows)
-            new = set(result.scalars().all())
+            new = await self.record_in_inbox(session, consumer, [e.id for e, _h in batch])
             for event, handler in batch:
                 fresh = event.id in new
                 new.discard(event.id)  # the same event twice in one pull runs once
@@ -333,9 +348,7 @@ class ConsumerGroup:
                 if not fresh:
                     continue
                 ctx = extract_context({"traceparent": event.traceparent} if event.traceparent else {})
-                with tracer.start_as_current_span(
-                    f"consume {event.short_type}", context=ctx, kind=trace.SpanKind.CONSUMER
-                ):
+                with handling_span(f"consume {event.short_type}", ctx, trace.SpanKind.CONSUMER):
                     await handler(session, event)
         return applied
 
@@ -353,7 +366,7 @@ class ConsumerGroup:
             await msg.ack()
             return
         ctx = extract_context(msg.headers or ({"traceparent": event.traceparent} if event.traceparent else {}))
-        with tracer.start_as_current_span(f"consume {event.short_type}", context=ctx, kind=trace.SpanKind.CONSUMER):
+        with handling_span(f"consume {event.short_type}", ctx, trace.SpanKind.CONSUMER):
             try:
                 applied = await self.apply(sub, event, handler)
             except Exception as exc:
@@ -387,11 +400,7 @@ class ConsumerGroup:
     async def apply(self, sub: Subscription, event: CloudEvent, handler: Handler) -> bool:
         """Run ``handler`` once per event id for this consumer; False when it was applied before."""
         async with self.db.transaction() as session:
-            result = await session.execute(
-                self.inbox_insert(session),
-                {"consumer": self.durable(sub), "event_id": event.id, "processed_at": utcnow()},
-            )
-            if rowcount(result) == 0:
+            if not await self.record_in_inbox(session, self.durable(sub), [event.id]):
                 return False
             await handler(session, event)
         return True

@@ -67,6 +67,25 @@ def dialect_insert(session_or_conn: Any, table: Any) -> Any:
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
+async def driver(session: AsyncSession) -> Any | None:
+    """The session's asyncpg connection, inside the session's transaction; None on SQLite.
+
+    A statement run through an ORM session costs several times its run on the driver (its
+    parameters keyed, processed, the result wrapped): measured alone, an INSERT of three values
+    ~850 µs through ``session.execute`` against ~150 µs on the driver. Hot statements whose SQL is
+    fixed (the inbox's, the outbox's) take this path. The adapter of SQLAlchemy's asyncpg dialect
+    sends BEGIN lazily, with its first statement: it is begun here if not yet, so what runs on the
+    driver is committed or rolled back with the session (``_start_transaction`` and
+    ``_transaction`` are the adapter's own; SQLAlchemy is pinned, and a test holds them to this).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    adapted = (await (await session.connection()).get_raw_connection()).dbapi_connection
+    if adapted._transaction is None and not adapted.autocommit:  # type: ignore[union-attr]
+        await adapted._start_transaction()  # type: ignore[union-attr]
+    return adapted.driver_connection  # type: ignore[union-attr]
+
+
 async def plan_for_these_values(session: AsyncSession) -> None:
     """Have PostgreSQL plan the rest of this transaction's statements for their values.
 

@@ -165,6 +165,15 @@ class _ContextOnly:
         otel_context.detach(self._attached)
 
 
+def handling_span(name: str, parent: otel_context.Context, kind: trace.SpanKind) -> AbstractContextManager[object]:
+    """The current span while a request or an event is handled under ``parent``: a recorded span
+    when spans are exported, else only its context (ids in the logs, ``traceparent`` onwards), at a
+    tenth of the cost of an SDK span nobody reads."""
+    if _spans_unexported:
+        return _ContextOnly(parent)
+    return tracer.start_as_current_span(name, context=parent, kind=kind)
+
+
 def new_request_id(given: str | None) -> str:
     if given and _REQUEST_ID_OK.match(given):
         return given
@@ -208,13 +217,7 @@ class ObservabilityMiddleware:
                 message["headers"] = list(message["headers"]) + [(b"x-request-id", request_id.encode())]
             await send(message)
 
-        ctx = extract_context(headers)
-        span: AbstractContextManager[object]
-        if _spans_unexported:
-            span = _ContextOnly(ctx)
-        else:
-            span = tracer.start_as_current_span(f"{method} {scope['path']}", context=ctx, kind=trace.SpanKind.SERVER)
-        with span:
+        with handling_span(f"{method} {scope['path']}", extract_context(headers), trace.SpanKind.SERVER):
             try:
                 await self.app(scope, receive, send_wrapper)
             finally:

@@ -45,7 +45,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.bus import EventBus
-from jiceng_shared.db import Database, rowcount, utcnow
+from jiceng_shared.db import Database, driver, rowcount, utcnow
 from jiceng_shared.events import CloudEvent, EventPayload, build_event, nats_subject
 from jiceng_shared.observability import current_traceparent
 
@@ -134,18 +134,20 @@ async def emit_all(
     outbox = info["infra"].outbox
     # the events before the last are rows of the outbox table like any other new rows
     tables = [*together_with, NewRows(outbox, values[:-1])] if len(values) > 1 else list(together_with)
-    if not tables:
-        await session.execute(_insert_of(outbox), values[-1])
-    elif session.get_bind().dialect.name == "postgresql":
-        stmt, params = _one_statement(outbox, values[-1], tables)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt, params = _one_statement(outbox, values[-1], tables) if tables else (_insert_of(outbox), values[-1])
         compiled = _for_the_driver(stmt, session.get_bind().dialect)
         if compiled.names <= params.keys():
             # the session's pending objects first, as session.execute would (its autoflush):
             # rows written here may refer to them
             await session.flush()
-            await (await session.connection()).exec_driver_sql(compiled.sql, compiled.args(params))
+            conn = await driver(session)
+            assert conn is not None  # PostgreSQL's
+            await conn.execute(compiled.sql, *compiled.args(params))
         else:  # rows that leave columns to their defaults: SQLAlchemy fills those in
             await session.execute(stmt, params)
+    elif not tables:
+        await session.execute(_insert_of(outbox), values[-1])
     else:
         for table, table_rows in tables:
             await session.execute(_insert_of(table), table_rows)
@@ -312,6 +314,10 @@ def _for_the_driver(stmt: Insert, dialect: Dialect) -> DriverStatement:
     return found
 
 
+#: the sent marks of published rows, on PostgreSQL
+_MARK_SENT_PG = "UPDATE outbox SET sent_at = $1 WHERE id = ANY($2::varchar[]) AND sent_at IS NULL"
+
+
 class OutboxRow(NamedTuple):
     id: str
     type: str
@@ -453,11 +459,16 @@ class OutboxRelay:
         t = self.table
         try:
             async with self.db.transaction() as session:
-                await session.execute(
-                    update(t)
-                    .where(t.c.id.in_([r.id for r in rows]), t.c.sent_at.is_(None))
-                    .values(sent_at=self.clock())
-                )
+                conn = await driver(session)
+                if conn is not None:
+                    # one prepared statement for any count (an IN list was a statement per count)
+                    await conn.execute(_MARK_SENT_PG, self.clock(), [r.id for r in rows])
+                else:
+                    await session.execute(
+                        update(t)
+                        .where(t.c.id.in_([r.id for r in rows]), t.c.sent_at.is_(None))
+                        .values(sent_at=self.clock())
+                    )
         except BaseException:
             # not written (the database away): kept for the next try; the catch-up, which would
             # publish them again meanwhile, only follows a successful write of the marks
