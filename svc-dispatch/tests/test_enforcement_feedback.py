@@ -255,3 +255,74 @@ async def test_events_about_leads_without_a_ticket_change_nothing(desk, dispatch
 
     await eventually(applied)
     assert await desk.counts() == before
+
+
+async def test_a_lead_after_the_response_limit_signs_late_and_one_after_a_change_of_state_only_notes_it(desk, dispatch):
+    ticket = await new_ticket(desk)
+    due = dt.datetime.fromisoformat(ticket["response_due_at"])
+    late = due + dt.timedelta(minutes=5)
+    await enforcement_says(
+        dispatch,
+        LeadReceived(
+            lead_id="lead-late",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            category="street_occupation",
+            delegated=False,
+            received_at=late,
+        ),
+        ticket,
+    )
+    body = await wait_for_step(desk, ticket["id"], "signed_for")
+    assert body["status"] == "accepted" and dt.datetime.fromisoformat(body["signed_at"]) == late
+    assert body["response_due_at"] is None
+    steps = [s for s in body["timeline"] if s["kind"] in ("lead_recorded", "signed_for")]
+    assert [s["kind"] for s in steps] == ["lead_recorded", "signed_for"]
+    assert steps[0]["note"] == "线索已登记（非本镇街赋权事项，待移送）" and steps[1]["note"].endswith(
+        "签收（超过签收时限）"
+    )
+    signed = [e for t, e in await desk.events_of(ticket["id"]) if t == "dispatch.ticket.signed_for"]
+    assert len(signed) == 1 and signed[0]["data"]["within_limit"] is False
+    assert signed[0]["data"]["unit"]["code"] == ticket["unit"]["code"]
+
+    # a second lead of the ticket (another delivery of enforcement's system): a fact for the
+    # timeline; the ticket, signed for already, stays as it is and nothing is announced again
+    await enforcement_says(
+        dispatch,
+        LeadReceived(
+            lead_id="lead-again",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            category="street_occupation",
+            delegated=True,
+            received_at=late + dt.timedelta(minutes=1),
+        ),
+        ticket,
+    )
+    from jiceng_shared.testing.plugin import eventually
+
+    async def noted_twice():
+        b = await desk.get(ticket["id"])
+        return b if sum(s["kind"] == "lead_recorded" for s in b["timeline"]) == 2 else None
+
+    again = await eventually(noted_twice)
+    assert again["status"] == "accepted" and again["signed_at"] == body["signed_at"]
+    assert sum(s["kind"] == "signed_for" for s in again["timeline"]) == 1
+    assert len([t for t, _e in await desk.events_of(ticket["id"]) if t == "dispatch.ticket.signed_for"]) == 1
+    # the ticket's later changes still apply (its version moved with each change)
+    await enforcement_says(
+        dispatch,
+        CaseClosed(
+            case_id="case-late",
+            number="AJ-9",
+            lead_id="lead-late",
+            ticket_id=ticket["id"],
+            township_code=BUFENG,
+            unit=units.township_office(BUFENG, "cle"),
+            outcome="已劝离",
+            opened_at=late,
+            closed_at=late + dt.timedelta(minutes=30),
+        ),
+        ticket,
+    )
+    assert (await desk.wait_status(ticket["id"], "handled"))["outcome"] == "已劝离"

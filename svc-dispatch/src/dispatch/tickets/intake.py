@@ -4,8 +4,9 @@ department systems, the 12345 hotline and the centre."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,7 @@ from dispatch.db import serialize_on
 from dispatch.tickets import rules
 from dispatch.tickets.models import Ticket, TicketReport
 from dispatch.tickets.schemas import TicketIntake
-from dispatch.tickets.service import Actor, Env, NewReport, add_step, open_ticket, report_row
+from dispatch.tickets.service import OPENING, Actor, Env, NewReport, add_step, open_ticket, report_row
 from jiceng_shared import county, personaldata
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.contracts.grid import IncidentReported
@@ -122,10 +123,44 @@ async def find_same_caller(
     return None
 
 
-#: the ticket an incident already belongs to, built once (asked for every incident)
-_TICKET_OF_INCIDENT = select(TicketReport.ticket_id).where(
-    TicketReport.source == "grid", TicketReport.origin == "grid", TicketReport.source_ref == bindparam("incident_id")
+#: the ticket an incident already belongs to (its report's key is unique), with what opening a
+#: ticket reads: one round trip, as an incident is new nearly always; built once (asked for every incident)
+_KNOWN_AND_OPENING = OPENING.add_columns(
+    select(TicketReport.ticket_id)
+    .where(
+        TicketReport.source == "grid",
+        TicketReport.origin == "grid",
+        TicketReport.source_ref == bindparam("incident_id"),
+    )
+    .scalar_subquery()
+    .label("known")
 )
+
+
+#: :data:`_KNOWN_AND_OPENING` compiled for PostgreSQL's driver once: its SQL, and per positional
+#: parameter its name (one of the caller's) or its fixed value (the statement's literals). Through
+#: the session, its cache key, ORM execution context and result were built for every incident
+_KNOWN_AND_OPENING_SQL: dict[str, tuple[str, tuple[tuple[str | None, Any], ...]]] = {}
+_ASKED = ("incident_id", "code", "at")
+
+
+async def _read_known_and_opening(session: AsyncSession, params: dict[str, Any]) -> Row[Any]:
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        return (await session.execute(_KNOWN_AND_OPENING, params)).one()
+    found = _KNOWN_AND_OPENING_SQL.get(dialect.name)
+    if found is None:
+        compiled = _KNOWN_AND_OPENING.compile(dialect=dialect)
+        # the caller's values are plain (ids, codes, an aware time): asyncpg takes them as they are
+        order = tuple(
+            (name, None) if name in _ASKED else (None, compiled.binds[name].value)
+            for name in compiled.positiontup or ()
+        )
+        found = _KNOWN_AND_OPENING_SQL[dialect.name] = (str(compiled), order)
+    sql, order = found
+    await session.flush()  # what the session holds pending first, as session.execute would
+    args = tuple(value if name is None else params[name] for name, value in order)
+    return (await (await session.connection()).exec_driver_sql(sql, args)).one()
 
 
 async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -> Ticket:
@@ -135,9 +170,9 @@ async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -
         # reports of one township and category are taken one at a time, so two duplicates arriving
         # together cannot both open a ticket (without merging, the unique report key is enough)
         await serialize_on(session, f"dispatch-intake:{p.township_code}:{p.category}")
-    known = await session.scalar(_TICKET_OF_INCIDENT, {"incident_id": p.incident_id})
-    if known is not None:  # the same incident announced again (another event id): nothing to do
-        return await session.get_one(Ticket, known)
+    read = await _read_known_and_opening(session, {"incident_id": p.incident_id, "code": p.category, "at": env.now})
+    if read.known is not None:  # the same incident announced again (another event id): nothing to do
+        return await session.get_one(Ticket, read.known)
     report = NewReport(
         source="grid",
         origin="grid",
@@ -162,7 +197,7 @@ async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -
         env=env,
     )
     if duplicate is None:
-        return await open_ticket(session, report, env, actor, event_id=event.id)
+        return await open_ticket(session, report, env, actor, event_id=event.id, opening=read)
     await merge(session, duplicate, report, env, actor, event_id=event.id)
     return duplicate
 

@@ -136,15 +136,7 @@ class Ticket(Base):
 
     @property
     def unit(self) -> UnitRef | None:
-        if self.unit_code is None or self.unit_kind is None:
-            return None
-        return UnitRef(
-            code=self.unit_code,
-            area_code=self.unit_area_code or "",
-            dept=self.unit_dept or "",
-            name=self.unit_name or "",
-            kind=self.unit_kind,
-        )
+        return unit_of(self)
 
     def set_unit(self, unit: UnitRef | None) -> None:
         self.unit_code = unit.code if unit else None
@@ -152,6 +144,19 @@ class Ticket(Base):
         self.unit_kind = unit.kind if unit else None
         self.unit_name = unit.name if unit else None
         self.unit_area_code = unit.area_code if unit else None
+
+
+def unit_of(ticket: Ticket | Any) -> UnitRef | None:
+    """The handling unit of a ticket, or of a row of its unit columns (a statement's RETURNING)."""
+    if ticket.unit_code is None or ticket.unit_kind is None:
+        return None
+    return UnitRef(
+        code=ticket.unit_code,
+        area_code=ticket.unit_area_code or "",
+        dept=ticket.unit_dept or "",
+        name=ticket.unit_name or "",
+        kind=ticket.unit_kind,
+    )
 
 
 class TicketReport(Base):

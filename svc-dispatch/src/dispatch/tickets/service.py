@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, literal, select, true
+from sqlalchemy import Row, bindparam, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.categories.models import Category
@@ -88,8 +88,15 @@ def add_step(
 def new_step(
     ticket: Ticket, kind: str, note: str, at: dt.datetime, actor: Actor, *, event_id: str | None = None
 ) -> TicketStep:
+    return step_of(ticket.id, kind, note, at, actor, event_id=event_id)
+
+
+def step_of(
+    ticket_id: str, kind: str, note: str, at: dt.datetime, actor: Actor, *, event_id: str | None = None
+) -> TicketStep:
+    """A new step of the ticket ``ticket_id`` (not added to the session)."""
     return TicketStep(
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         at=at,
         kind=kind,
         note=note,
@@ -149,7 +156,7 @@ class NewReport:
 #: what opening a ticket reads, in one round trip, built once (asked for every new ticket): the
 #: responsibility list in force (none before the first) and the limits of its category (none for a
 #: category the county has no limits for yet); one row whatever is missing
-_OPENING = select(
+OPENING = select(
     responsibilities.IN_FORCE.c.id.label("list_id"),
     responsibilities.IN_FORCE.c.version.label("list_version"),
     Category.code,
@@ -169,15 +176,24 @@ _OPENING = select(
 
 
 async def open_ticket(
-    session: AsyncSession, report: NewReport, env: Env, actor: Actor, *, event_id: str | None = None
+    session: AsyncSession,
+    report: NewReport,
+    env: Env,
+    actor: Actor,
+    *,
+    event_id: str | None = None,
+    opening: Row[Any] | None = None,
 ) -> Ticket:
     """Register the report as a new ticket and dispatch it by the responsibility list in force.
 
     The ticket, its report, its steps and the parts of cooperating units are written in their final
     state with its events (one statement on PostgreSQL), not through the session's unit of work:
-    nothing changes them later in this use case, and the ticket object only shapes the answer."""
+    nothing changes them later in this use case, and the ticket object only shapes the answer.
+    ``opening``: the row of :data:`OPENING` the caller read with its own question in this
+    transaction (category ``report.category``, at ``env.now``)."""
     now = env.now
-    opening = (await session.execute(_OPENING, {"code": report.category, "at": now})).one()
+    if opening is None:
+        opening = (await session.execute(OPENING, {"code": report.category, "at": now})).one()
     in_force = None if opening.list_id is None else responsibilities.InForce(opening.list_id, opening.list_version)
     category = opening if opening.code is not None else None
     if category is not None:
@@ -493,24 +509,33 @@ async def mark_signed(
     stop_response_clock(ticket)
     ticket.state_at = at
     ticket.updated_at = env.now
+    step = signed_for_step(ticket.id, unit, within, at, actor, event_id=event_id)
+    await publish(session, ticket, signed_for_event(ticket, unit, at, within=within), steps=[*steps_before, step])
+
+
+def signed_for_step(
+    ticket_id: str, unit: UnitRef, within: bool, at: dt.datetime, actor: Actor, *, event_id: str | None
+) -> TicketStep:
+    """The timeline's 签收 step (late or not)."""
     note = f"{unit.name} 签收" + ("" if within else "（超过签收时限）")
-    steps = [*steps_before, new_step(ticket, StepKind.SIGNED_FOR, note, at, actor, event_id=event_id)]
-    await publish(
-        session,
-        ticket,
-        contracts.TicketSignedFor(
-            ticket_id=ticket.id,
-            number=ticket.number,
-            category=ticket.category,
-            township_code=ticket.township_code,
-            area_code=ticket.area_code,
-            unit=unit,
-            source=ticket.source,
-            source_ref=ticket.source_ref,
-            signed_at=at,
-            within_limit=within,
-        ),
-        steps=steps,
+    return step_of(ticket_id, StepKind.SIGNED_FOR, note, at, actor, event_id=event_id)
+
+
+def signed_for_event(
+    ticket: Ticket | Any, unit: UnitRef, at: dt.datetime, *, within: bool
+) -> contracts.TicketSignedFor:
+    """The 签收 event of ``ticket``: a Ticket, or a row of its columns (a statement's RETURNING)."""
+    return contracts.TicketSignedFor(
+        ticket_id=ticket.id,
+        number=ticket.number,
+        category=ticket.category,
+        township_code=ticket.township_code,
+        area_code=ticket.area_code,
+        unit=unit,
+        source=ticket.source,
+        source_ref=ticket.source_ref,
+        signed_at=at,
+        within_limit=within,
     )
 
 

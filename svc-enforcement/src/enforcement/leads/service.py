@@ -68,6 +68,24 @@ def to_out(
 #: built once (building a statement and its cache key cost more CPU than running it, per lead):
 #: whether the ticket has its lead already, and the fingerprint of the items in force, in one round trip
 _KNOWN_AND_ITEMS = select(exists().where(Lead.ticket_id == bindparam("ticket_id")), *items.FINGERPRINT_COLUMNS)
+#: ... and its SQL for PostgreSQL's driver, compiled once (its one parameter is the ticket id, its
+#: columns need no conversion): through the session, the statement's cache key, its ORM execution
+#: context and its result were built again for every lead
+_KNOWN_AND_ITEMS_SQL: dict[str, str] = {}
+
+
+async def _known_and_fingerprint(session: AsyncSession, ticket_id: str) -> tuple[bool, tuple[object, ...]]:
+    """Whether the ticket has its lead already, and the fingerprint of the items in force."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        known, *fingerprint = (await session.execute(_KNOWN_AND_ITEMS, {"ticket_id": ticket_id})).one()
+        return bool(known), tuple(fingerprint)
+    sql = _KNOWN_AND_ITEMS_SQL.get(dialect.name)
+    if sql is None:
+        sql = _KNOWN_AND_ITEMS_SQL[dialect.name] = str(_KNOWN_AND_ITEMS.compile(dialect=dialect))
+    await session.flush()  # what the session holds pending first, as session.execute would
+    known, *fingerprint = (await (await session.connection()).exec_driver_sql(sql, (ticket_id,))).one()
+    return bool(known), tuple(fingerprint)
 
 
 async def receive(
@@ -84,12 +102,12 @@ async def receive(
     the ORM: nothing reads the lead back in this transaction."""
     if not rules.is_enforcement_office(p.unit):
         return None
-    known, *fingerprint = (await session.execute(_KNOWN_AND_ITEMS, {"ticket_id": p.ticket_id})).one()
+    known, fingerprint = await _known_and_fingerprint(session, p.ticket_id)
     if known:
         return None  # the same ticket again (another delivery, a re-assignment): still one lead
     on = calendar.local_date(p.assigned_at)
     item, delegated = await items.resolve_for_category(
-        session, p.category, p.township_code, on, fingerprint=tuple(fingerprint)
+        session, p.category, p.township_code, on, fingerprint=fingerprint
     )
     lead_id = new_id()
     lead = NewRows(
