@@ -1,5 +1,6 @@
 """Reporting incidents from the grid: rules with numbers, bad input, scope, and the ticket's echo."""
 
+import asyncio
 import datetime as dt
 
 import nats
@@ -273,3 +274,42 @@ async def test_an_incident_merged_into_anothers_ticket_follows_that_ticket_to_cl
         return bodies if all(b["status"] == "closed" for b in bodies) else None
 
     assert all(b["outcome"] == "已清理" for b in await eventually(both_closed))
+
+
+async def _apply_alone(grid, event: dict) -> None:
+    from grid.incidents.service import apply_ticket_event
+
+    async with grid.ctx.db.transaction() as session:
+        await apply_ticket_event(session, **event)
+
+
+async def test_a_tickets_events_applied_at_once_each_leave_their_step_and_the_newest_wins(grid):
+    """Created and assigned handled in two concurrent transactions (as two consumer batches do):
+    one waits for the other's lock and moves the incident from its committed state, in either order."""
+    from grid.incidents.service import apply_ticket_event
+
+    now = dt.datetime.now(dt.UTC)
+    for first_commits in ("created", "assigned"):
+        created = (await grid.client.post("/api/grid/v1/incidents", json=report(), headers=headers_for(worker))).json()
+        ticket = {"ticket_id": created["id"][:30], "ticket_number": "GD-7", "source_ref": created["id"]}
+        events = {
+            "created": {"at": now, "status": "registered", "note": "登记"},
+            "assigned": {
+                "at": now + dt.timedelta(seconds=1),
+                "status": "dispatched",
+                "note": "派遣",
+                "handling_unit": "u",
+            },
+        }
+        later = "assigned" if first_commits == "created" else "created"
+        async with grid.ctx.db.transaction() as one:
+            await apply_ticket_event(one, **ticket, **events[first_commits])
+
+            waiting = asyncio.create_task(_apply_alone(grid, {**ticket, **events[later]}))
+            await asyncio.sleep(0.3)  # the other transaction waits on the incident's lock
+            assert not waiting.done()
+        await waiting
+        body = (await grid.client.get(f"/api/grid/v1/incidents/{created['id']}", headers=headers_for(worker))).json()
+        assert body["status"] == "dispatched" and body["handling_unit"] == "u" and body["ticket_number"] == "GD-7"
+        assert sorted(s["status"] for s in body["timeline"]) == ["dispatched", "registered", "reported"]
+        assert body["version"] == 3

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment import deferred
 from assessment.centres import service as centres
 from assessment.gridworkers import service as gridworkers
 from assessment.hotline import service as hotline
@@ -546,12 +547,28 @@ async def on_squad_registered(session: AsyncSession, event: CloudEvent, ctx: Ser
 
 
 def _bound(
-    ctx: ServiceContext, apply: Callable[[AsyncSession, CloudEvent, ServiceContext], Awaitable[None]]
+    ctx: ServiceContext,
+    apply: Callable[[AsyncSession, CloudEvent, ServiceContext], Awaitable[None]],
+    *,
+    defers: bool = False,
 ) -> Handler:
-    """A consumer handler with the service context (its clock and settings) at hand."""
+    """A consumer handler with the service context (its clock and settings) at hand.
 
-    async def handler(session: AsyncSession, event: CloudEvent) -> None:
-        await apply(session, event, ctx)
+    ``defers``: its facts are written with the others of the batch at commit (assessment.deferred);
+    only for handlers that read no fact table. Any other handler first writes what earlier events
+    of the batch queued, so that it sees them as it would have.
+    """
+    if defers:
+
+        async def handler(session: AsyncSession, event: CloudEvent) -> None:
+            with deferred.deferring(session):
+                await apply(session, event, ctx)
+
+    else:
+
+        async def handler(session: AsyncSession, event: CloudEvent) -> None:
+            await deferred.write(session)
+            await apply(session, event, ctx)
 
     handler.__name__ = apply.__name__
     return handler
@@ -569,15 +586,15 @@ def _subscriptions(ctx: ServiceContext) -> list[Subscription]:
             "tickets",
             "dispatch.ticket.*",
             {
-                dispatch.TicketAssigned.event_type: _bound(ctx, on_ticket_assigned),
+                dispatch.TicketAssigned.event_type: _bound(ctx, on_ticket_assigned, defers=True),
                 dispatch.TicketClosed.event_type: _bound(ctx, on_ticket_closed),
                 dispatch.TicketReopened.event_type: _bound(ctx, on_ticket_reopened),
                 dispatch.TicketEscalated.event_type: _bound(ctx, on_ticket_escalated),
                 dispatch.TicketReturned.event_type: _bound(ctx, on_ticket_returned),
                 dispatch.TicketReassigned.event_type: _bound(ctx, on_ticket_reassigned),
                 dispatch.TicketExtended.event_type: _bound(ctx, on_ticket_extended),
-                dispatch.TicketCreated.event_type: _bound(ctx, on_ticket_created),
-                dispatch.TicketSignedFor.event_type: _bound(ctx, on_ticket_signed_for),
+                dispatch.TicketCreated.event_type: _bound(ctx, on_ticket_created, defers=True),
+                dispatch.TicketSignedFor.event_type: _bound(ctx, on_ticket_signed_for, defers=True),
                 dispatch.TicketVoided.event_type: _bound(ctx, on_ticket_voided),
                 dispatch.TicketVerified.event_type: _bound(ctx, on_ticket_verified),
             },
@@ -594,7 +611,7 @@ def _subscriptions(ctx: ServiceContext) -> list[Subscription]:
                 grid.VisitOverdue.event_type: _bound(ctx, on_visit_overdue),
                 grid.DiarySigned.event_type: _bound(ctx, on_diary_signed),
                 grid.TaskCompleted.event_type: _bound(ctx, on_task_completed),
-                grid.IncidentReported.event_type: _bound(ctx, on_incident_reported),
+                grid.IncidentReported.event_type: _bound(ctx, on_incident_reported, defers=True),
             },
         ),
         Subscription(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessment import prebuilt
+from assessment import deferred, prebuilt
 
 
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -20,7 +20,18 @@ def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 async def insert_once(session: AsyncSession, model: Any, **values: object) -> None:
     """Insert a fact unless its key is there already (the event was delivered before)."""
     table = model.__table__
-    stmt = prebuilt.statement(
-        session, f"insert_once:{table.name}", lambda insert: insert(table).on_conflict_do_nothing()
-    )
+    name = f"insert_once:{table.name}"
+    if deferred.active(session):  # with the other facts of the batch, at commit
+        await deferred.queue(session, name, table, _do_nothing, values)
+        return
+    stmt = prebuilt.statement(session, name, _do_nothing_on(table))
     await session.execute(stmt, values)
+
+
+def _do_nothing(insert: Any) -> Any:
+    """``build`` for deferred.queue: its INSERT with nothing done on a conflict."""
+    return insert.on_conflict_do_nothing()
+
+
+def _do_nothing_on(table: Any) -> Any:
+    return lambda insert: insert(table).on_conflict_do_nothing()

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from assessment import known, prebuilt
+from assessment import deferred, known, prebuilt
 from assessment.counting import count_where, insert_once
 from assessment.paging import decode_key
 from assessment.periods.overlay import ByMonth, Overlaid, overlay
@@ -89,20 +89,29 @@ async def record_assignment(
     now: dt.datetime,
 ) -> None:
     await remember_unit(session, unit, now)
-    await session.execute(
-        prebuilt.statement(session, "assignment_upsert", _assignment_upsert),
-        {
-            "id": new_id(),
-            "ticket_id": ticket_id,
-            "unit_code": unit.code,
-            "period": month_of(assigned_at),
-            "assigned_at": assigned_at,
-            "deadline": deadline,
-            "return_by": return_by,
-            "township_code": township_code,
-            "correlation_id": correlation_id,
-        },
-    )
+    values = {
+        "id": new_id(),
+        "ticket_id": ticket_id,
+        "unit_code": unit.code,
+        "period": month_of(assigned_at),
+        "assigned_at": assigned_at,
+        "deadline": deadline,
+        "return_by": return_by,
+        "township_code": township_code,
+        "correlation_id": correlation_id,
+    }
+    if deferred.active(session):  # with the other facts of the batch, at commit
+        table = TicketAssignment.__table__
+        await deferred.queue(
+            session,
+            "assignment_upsert",
+            table,
+            lambda stmt: _assignment_upsert(lambda _table: stmt),
+            values,
+            key=(ticket_id, unit.code),
+        )
+        return
+    await session.execute(prebuilt.statement(session, "assignment_upsert", _assignment_upsert), values)
 
 
 def _assignment_upsert(insert: prebuilt.Insert) -> Any:

@@ -147,17 +147,21 @@ class NamedGrid(NamedTuple):
 
 async def grid_named(session: AsyncSession, code: str, at: dt.datetime) -> NamedGrid | None:
     """The grid (any status) whose code is ``code``, with its version in force at ``at``: one round trip."""
-    row = (await session.execute(_GRID_NAMED, {"code": code, "at": at})).first()
-    if row is None:
-        return None
+    row = (await session.execute(GRID_NAMED, {"code": code, "at": at})).first()
+    return None if row is None else named_grid(row)
+
+
+def named_grid(row: Any) -> NamedGrid:
+    """The grid of a row of :data:`GRID_NAMED` (or of a statement that adds columns to it)."""
     in_force = None if row.version_code is None else GridVersion(row.version_code, row.township_code, row.polygon)
     return NamedGrid(row.code, row.parent_code, in_force)
 
 
 #: the area and its version in force (an outer join: a retired or future grid has none), built
-#: once with code and instant as parameters: every report looks its grid up
+#: once with code and instant as parameters: every report looks its grid up (a report adds the
+#: check of its category to it: one round trip for both)
 _AREAS = Area.__table__
-_GRID_NAMED = (
+GRID_NAMED = (
     select(
         _AREAS.c.code,
         _AREAS.c.parent_code,

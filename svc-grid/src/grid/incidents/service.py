@@ -6,11 +6,25 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, Update, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grid.areas.queries import grid_named, locate, predecessors
-from grid.categories import service as categories
+from grid.areas.queries import GRID_NAMED, locate, named_grid, predecessors
+from grid.categories.models import KnownCategory
 from grid.incidents import rules
 from grid.incidents.models import Incident, IncidentStep
 from grid.incidents.schemas import IncidentCreate
@@ -20,7 +34,7 @@ from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
-from jiceng_shared.outbox import emit, new_rows_of
+from jiceng_shared.outbox import _for_the_driver, emit, new_rows_of
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE
@@ -43,11 +57,22 @@ async def report(
     authorised: bool = False,
 ) -> Incident:
     """``authorised``: the caller's right on the grid was checked already (a B post covering an absent A)."""
-    named = await grid_named(session, body.grid_code, now)
-    if named is None:
+    # the grid named and whether its category is open, read together; on PostgreSQL as the driver's
+    # SQL (compiled once): through the session, the statement's execution cost more of the request's
+    # CPU than anything else in it (its JSON column is decoded by the driver there anyway)
+    lookup = {"code": body.grid_code, "at": now, "category": body.category}
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        compiled = _for_the_driver(_GRID_AND_CATEGORY, dialect)
+        args = compiled.args(_GRID_AND_CATEGORY_LITERALS | lookup)
+        found = (await (await session.connection()).exec_driver_sql(compiled.sql, args)).first()
+    else:
+        found = (await session.execute(_GRID_AND_CATEGORY, lookup)).first()
+    if found is None:
         raise Problem(422, "unknown_grid", "Invalid request", f"grid_code: no grid {body.grid_code}")
     # the grid is the one in force at the report's instant that holds the point: after a split,
     # a report naming the old grid lands in the part it lies in
+    named = named_grid(found)
     point = body.location.coordinates
     grid = await locate(session, named, point, now)
     # the reporter must be a grid worker of that grid (A or B post), or of a grid it replaced
@@ -61,7 +86,7 @@ async def report(
         if not any(principal.covers(REPORT, code) for code in replaced):
             require_scope(principal, REPORT, grid.code)
     errors = rules.check_report(
-        category_open=await categories.is_open_category(session, body.category),
+        category_open=bool(found.category_open),
         category=body.category,
         point_inside=grid is not None,
         attachment_sizes=[a.size for a in body.attachments],
@@ -182,6 +207,22 @@ async def apply_ticket_event(
     Events may arrive out of order: the ticket's id and number are facts kept whenever they
     come; status and the other fields follow only events newer than the last one applied.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        # one statement: lock the ticket's incidents, move them and write their steps (below)
+        move = _for_the_driver(_move_of(tuple(fields)), session.get_bind().dialect)
+        params = {
+            "ticket_id": ticket_id,
+            "source_ref": source_ref,
+            "ticket_number": ticket_number,
+            "at": at,
+            "status": status or None,  # no status (or an empty one): the incident keeps its own
+            "note": note,
+            **{f"new_{k}": v for k, v in fields.items()},
+        }
+        if session.new or session.dirty or session.deleted:
+            await session.flush()  # as session.execute would (its autoflush)
+        await (await session.connection()).exec_driver_sql(move.sql, move.args(params))
+        return
     # Core statements built once (below), not ORM loads: this runs for every ticket event of every
     # incident, and the handler needs four columns of each row, not the incident object.
     # The ticket's events arrive close together (created, assigned) and are handled concurrently:
@@ -189,9 +230,6 @@ async def apply_ticket_event(
     # latest committed version, instead of losing the optimistic-lock race and redoing the event
     ticket = {"ticket_id": ticket_id, "source_ref": source_ref} if source_ref else {"ticket_id": ticket_id}
     rows = (await session.execute(_LOCK_OF_TICKET[bool(source_ref)], ticket)).all()
-    # on PostgreSQL each incident's step is written by its UPDATE (an INSERT in its WITH clause):
-    # one round trip per incident instead of two; SQLite has no INSERT in WITH
-    together = session.get_bind().dialect.name == "postgresql"
     new_steps = []
     for row in rows:
         # the change happened when the ticket moved (the event's time, by dispatch's clock);
@@ -206,19 +244,27 @@ async def apply_ticket_event(
             if status:
                 values["status"] = status
             values.update(fields)
-        step = {"id": new_id(), "incident_id": row.id, "at": at, "status": status or row.status, "note": note}
-        params = {"row_id": row.id, **{f"new_{k}": v for k, v in values.items()}}
-        if together:
-            params.update({f"step_{k}": v for k, v in step.items()})
-        else:
-            new_steps.append(step)
-        await session.execute(_update_of(tuple(values), with_step=together), params)
+        new_steps.append(
+            {"id": new_id(), "incident_id": row.id, "at": at, "status": status or row.status, "note": note}
+        )
+        await session.execute(
+            _update_of(tuple(values)), {"row_id": row.id, **{f"new_{k}": v for k, v in values.items()}}
+        )
     if new_steps:
         # one row (the usual case) is one execution, not an executemany
         await session.execute(_INSERT_STEP, new_steps[0] if len(new_steps) == 1 else new_steps)
 
 
 _INCIDENTS, _STEPS = Incident.__table__, IncidentStep.__table__
+_CATEGORIES = KnownCategory.__table__
+
+#: the grid a report names (areas.queries.GRID_NAMED) and whether its category takes new matters
+#: (as categories.is_open_category): one round trip instead of two, built once
+_GRID_AND_CATEGORY = GRID_NAMED.add_columns(
+    exists().where(_CATEGORIES.c.code == bindparam("category"), _CATEGORIES.c.retired.is_(False)).label("category_open")
+)
+#: the values the statement holds itself (the level and status it asks for), its other parameters
+_GRID_AND_CATEGORY_LITERALS = {k: v for k, v in _GRID_AND_CATEGORY.compile().params.items() if v is not None}
 
 
 def _lock_of_ticket(with_source: bool) -> Select[Any]:
@@ -238,23 +284,72 @@ def _lock_of_ticket(with_source: bool) -> Select[Any]:
 #: statements built once: one built per event was built and its cache key computed every time
 _LOCK_OF_TICKET = {flag: _lock_of_ticket(flag) for flag in (False, True)}
 _INSERT_STEP = insert(_STEPS)
-_UPDATES: dict[tuple[tuple[str, ...], bool], Update] = {}
+_UPDATES: dict[tuple[str, ...], Update] = {}
+_MOVES: dict[tuple[str, ...], Insert] = {}
 
 
-def _update_of(columns: tuple[str, ...], *, with_step: bool) -> Update:
-    """The UPDATE of one incident setting ``columns`` (parameters ``new_<column>``), per set of
-    columns; ``with_step``: and the INSERT of its step (parameters ``step_<column>``) in its WITH clause."""
-    stmt = _UPDATES.get((columns, with_step))
+def _move_of(fields: tuple[str, ...]) -> Insert:
+    """PostgreSQL: a ticket event applied to its incidents in one statement, per set of ``fields``
+    (parameters ``new_<field>``); what the SELECT and the UPDATE of the other path do, in SQL.
+
+    The incidents are locked in id order first (two events of one ticket never wait on each other),
+    and the UPDATE computes from the row's latest committed version (read committed re-reads a row
+    a concurrent event changed): the ticket's id and number always, status and ``fields`` only for
+    an event not older than the last one applied. Each incident moved gets its step (a fresh UUID,
+    the format of ``new_id``), with the event's status, or the incident's when the event has none.
+    """
+    stmt = _MOVES.get(fields)
     if stmt is None:
         incidents = _INCIDENTS
-        stmt = (
+        at = bindparam("at", type_=incidents.c.last_event_at.type)
+        status = bindparam("status", type_=incidents.c.status.type)
+        newer = or_(incidents.c.last_event_at.is_(None), at >= incidents.c.last_event_at)
+        locked = (
+            select(incidents.c.id)
+            .where(or_(incidents.c.ticket_id == bindparam("ticket_id"), incidents.c.id == bindparam("source_ref")))
+            .order_by(incidents.c.id)
+            .with_for_update()
+            .cte("locked")
+        )
+        changes: dict[str, Any] = {
+            "ticket_id": bindparam("ticket_id", type_=incidents.c.ticket_id.type),
+            "ticket_number": bindparam("ticket_number", type_=incidents.c.ticket_number.type),
+            "updated_at": func.greatest(incidents.c.updated_at, at),
+            "last_event_at": case((newer, at), else_=incidents.c.last_event_at),
+            "status": case((newer, func.coalesce(status, incidents.c.status)), else_=incidents.c.status),
+            **{
+                f: case((newer, bindparam(f"new_{f}", type_=incidents.c[f].type)), else_=incidents.c[f]) for f in fields
+            },
+            # a literal, not a parameter: the driver's arguments are the event's values only
+            "version": incidents.c.version + literal_column("1"),
+        }
+        moved = (
+            update(incidents)
+            .where(incidents.c.id == locked.c.id)
+            .values(changes)
+            .returning(incidents.c.id, incidents.c.status)
+            .cte("moved")
+        )
+        steps = select(
+            cast(func.gen_random_uuid(), _STEPS.c.id.type),
+            moved.c.id,
+            at,
+            func.coalesce(status, moved.c.status),
+            bindparam("note", type_=_STEPS.c.note.type),
+        )
+        stmt = _MOVES[fields] = insert(_STEPS).from_select(["id", "incident_id", "at", "status", "note"], steps)
+    return stmt
+
+
+def _update_of(columns: tuple[str, ...]) -> Update:
+    """The UPDATE of one incident setting ``columns`` (parameters ``new_<column>``), per set of columns."""
+    stmt = _UPDATES.get(columns)
+    if stmt is None:
+        incidents = _INCIDENTS
+        stmt = _UPDATES[columns] = (
             update(incidents)
             .where(incidents.c.id == bindparam("row_id"))
             .values({c: bindparam(f"new_{c}", type_=incidents.c[c].type) for c in columns})
             .values(version=incidents.c.version + 1)
         )
-        if with_step:
-            step = {c.key: bindparam(f"step_{c.key}", type_=c.type) for c in _STEPS.c}
-            stmt = stmt.add_cte(insert(_STEPS).values(step).cte("new_step"))
-        _UPDATES[(columns, with_step)] = stmt
     return stmt
