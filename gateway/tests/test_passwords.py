@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from argon2 import profiles
 from sqlalchemy import update
 
+from gateway.auth.passwords import parameters_for
 from gateway.models import User
 from jiceng_shared.db import utcnow
 
@@ -86,3 +88,10 @@ async def test_a_password_older_than_90_days_must_be_changed_before_login(gw):
         assert (await _change(c, name, FIRST, "renewed pass 1")).status_code == 204
         form["password"] = "renewed pass 1"
         assert (await c.post("/auth/token", data=form)).status_code == 200
+
+
+def test_passwords_cost_rfc_9106s_low_memory_profile_outside_tests():
+    # a test environment alone hashes with argon2-cffi's profile made for tests
+    assert parameters_for("production") == profiles.RFC_9106_LOW_MEMORY
+    assert parameters_for("development") == profiles.RFC_9106_LOW_MEMORY
+    assert parameters_for("test") == profiles.CHEAPEST

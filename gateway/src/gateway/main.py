@@ -20,6 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from gateway import auditchain, docs, seed
 from gateway.access import AccessGuard, GuardedApp, answer_problem
 from gateway.audit import AuditLog
+from gateway.auth import passwords
 from gateway.auth.router import router as auth_router
 from gateway.auth.service import Authenticator
 from gateway.auth.tokens import AccessTokens
@@ -189,6 +190,7 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     configure_tracing("gateway", settings.otel_exporter_otlp_endpoint)
     # the audit log keeps the keyed hashes of the persons a call disclosed (personal access record)
     personaldata.configure(settings)
+    passwords.configure(settings)
     policy = policy or load_policy()
     # a county or calendar file with an error stops the gateway here, naming file, record, problem
     county.install(settings.county_dir)

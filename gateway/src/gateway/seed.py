@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from gateway.auth import passwords
 from gateway.auth.passwords import hash_secret
 from gateway.config import MIN_SECRET_LENGTH
 from gateway.iam.rules import privileged_roles, township_home
@@ -35,6 +36,7 @@ async def seed(ctx: ServiceContext) -> None:
             f"refusing to seed demo accounts in production with the development password or one shorter than "
             f"{MIN_SECRET_LENGTH} characters (GATEWAY_DEMO_PASSWORD)"
         )
+    passwords.configure(ctx.settings)  # seeding may run before (or without) the app
     password = ctx.settings.demo_password
     org = getattr(ctx, "org", None) or county.registry(ctx.settings.county_dir)
     password_hash = await hash_secret(password)  # one hash for all demo users keeps the seed fast
