@@ -108,7 +108,6 @@ async def record_assignment(
             table,
             lambda stmt: _assignment_upsert(lambda _table: stmt),
             values,
-            key=(ticket_id, unit.code),
         )
         return
     await session.execute(prebuilt.statement(session, "assignment_upsert", _assignment_upsert), values)
