@@ -570,6 +570,45 @@ async def test_a_change_whose_broadcast_was_missed_counts_within_the_refresh_bou
     assert active.may_match(summons) and active.fresh()
 
 
+async def test_a_copy_past_half_its_life_is_read_again_in_the_background(wgw):
+    """While events come, the copy never expires: past half its life an event has it read again
+    (outside the consumer's transaction), and the events after see what changed meanwhile."""
+    from gateway.webhooks.models import WebhookSubscription
+    from gateway.webhooks.service import ActiveSubscriptions
+
+    clock = [1000.0]
+    active = ActiveSubscriptions(2.0, wgw.state.db, clock=lambda: clock[0])
+    short = "dispatch.ticket.reopened"  # no other test subscribes to it
+    event = build_event(assigned(demo.BUFENG, "cle"), source="/svc-dispatch", subject="t", township=demo.BUFENG.code)
+    reopened = event.model_copy(update={"type": event.type.replace("ticket.assigned", "ticket.reopened")})
+    async with wgw.state.db.session() as session:
+        assert await active.of_type(session, short) == []
+    now = dt.datetime.now(dt.UTC)
+    async with wgw.state.db.transaction() as session:  # as another replica, unheard
+        session.add(
+            WebhookSubscription(
+                id=str(uuid.uuid4()),
+                subject_id=str(uuid.uuid4()),
+                client_id="elsewhere",
+                url="http://127.0.0.1:9/x",
+                event_types=[short],
+                secret="whsec_x",
+                status=rules.SubscriptionStatus.ACTIVE.value,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    clock[0] += 0.9
+    assert not active.may_match(reopened)  # half its life not gone: nothing read
+    assert active._reading is None
+    clock[0] += 0.2
+    assert not active.may_match(reopened)  # still the copy, but a read has begun
+    assert active._reading is not None
+    await eventually(lambda: _some(active._reading is None), timeout=5)
+    assert active.may_match(reopened) and active.fresh()
+    await active.close()
+
+
 async def test_a_read_overlapping_a_change_is_not_kept_as_current(wgw):
     from gateway.webhooks.service import ActiveSubscriptions
 

@@ -55,7 +55,7 @@ class WebhookWorker:
         self.now = now
         #: the active subscriptions in memory; an event no active subscription takes is acked
         #: without a transaction (loop 1's events: nearly all of them)
-        self.subscriptions = service.ActiveSubscriptions(settings.webhook_subscriptions_refresh_seconds)
+        self.subscriptions = service.ActiveSubscriptions(settings.webhook_subscriptions_refresh_seconds, db)
         relevant = OnlyIf(self.subscriptions.may_match, self._on_event)
         handlers: dict[str, Handler] = {t.value: relevant for t in rules.EventType}
         self.consumers = ConsumerGroup(
@@ -94,6 +94,7 @@ class WebhookWorker:
         """Stop taking events; let the attempts under way finish and be recorded (within the
         grace), so a stopped gateway leaves no delivery claimed for nothing."""
         await self.consumers.stop()
+        await self.subscriptions.close()
         if self._task is not None:
             self._stopping = True
             self._wake.set()
