@@ -118,6 +118,24 @@ async def test_a_batch_sealed_at_once_is_chained_in_order_and_verifies(gw, audit
     assert result["ok"] and result["last_seq"] >= chain[-1].seq
 
 
+async def test_a_batch_of_entries_is_written_whole_and_as_given(gw, auditor):
+    """The entries queued meanwhile go in as one INSERT (one array per column on PostgreSQL):
+    each with every field as given, Chinese text and empty fields included, and they chain."""
+    detail = "市民反映：" + "长" * 300
+    for i in range(7):
+        gw.state.audit.write_later(
+            action="test_batch", outcome="success", status=200 + i, detail=f"{i} {detail}", subject=None
+        )
+    await gw.flush_audit()
+    async with gw.state.db.session() as session:
+        rows = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "test_batch"))).all()
+    assert sorted(e.status for e in rows) == list(range(200, 207))
+    assert {e.detail for e in rows} == {f"{i} {detail}" for i in range(7)}
+    assert all(e.subject is None and e.at.tzinfo is not None and e.outcome == "success" for e in rows)
+    await _seal(gw)
+    assert (await _verification(gw, auditor))["ok"]
+
+
 class _SealingMeanwhile:
     """A session that lets another writer seal entries right after the chain's head was read: the
     moment a verification, polled while the gateway runs, is most likely to be torn."""
