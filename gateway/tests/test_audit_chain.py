@@ -8,7 +8,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import delete, insert, select, text, update
 
 from gateway import auditchain
 from gateway.models import AuditEntry
@@ -87,6 +87,53 @@ async def test_entries_are_chained_by_sm3_and_the_chain_verifies(gw, auditor):
         page = (await c.get("/api/iam/v1/audit", params={"action": "test"}, headers=auditor)).json()
     entry = page["items"][0]
     assert entry["hash_alg"] == "sm3" and len(entry["hash"]) == 64 and entry["seq"] >= 1
+
+
+async def test_a_batch_sealed_at_once_is_chained_in_order_and_verifies(gw, auditor):
+    """A sealing of many entries (one UPDATE for the batch on PostgreSQL) gives each the next
+    sequence number and its predecessor's hash, in the order written, with data subjects and all."""
+    await _seal(gw)
+    # one with the column added later set
+    rows = [
+        gw.state.audit.entry(
+            action="test", outcome="success", detail=f"b{i}", data_subjects="abc def" if i == 7 else None
+        )
+        for i in range(40)
+    ]
+    async with gw.state.db.transaction() as session:
+        await session.execute(insert(AuditEntry), rows)
+    ids = [r["id"] for r in rows]
+    # (the gateway's own sealing, every second, may take them first: one batch all the same)
+    await auditchain.seal_all(gw.state.db, gw.settings.audit_chain_algorithm)
+    async with gw.state.db.session() as session:
+        rows = {e.id: e for e in (await session.scalars(select(AuditEntry).where(AuditEntry.id.in_(ids)))).all()}
+    assert all(e.seq is not None for e in rows.values())
+    chain = sorted(rows.values(), key=lambda e: e.seq or 0)
+    assert [e.id for e in chain] == sorted(ids, key=lambda i: (rows[i].at, i))
+    for before, entry in zip(chain, chain[1:], strict=False):
+        assert entry.seq == before.seq + 1 and entry.prev_hash == before.hash
+    for entry in chain:
+        assert entry.hash == auditchain.digest(entry.hash_alg, entry.prev_hash, entry)
+    result = await _verification(gw, auditor)
+    assert result["ok"] and result["last_seq"] >= chain[-1].seq
+
+
+async def test_a_batch_of_entries_is_written_whole_and_as_given(gw, auditor):
+    """The entries queued meanwhile go in as one INSERT (one array per column on PostgreSQL):
+    each with every field as given, Chinese text and empty fields included, and they chain."""
+    detail = "市民反映：" + "长" * 300
+    for i in range(7):
+        gw.state.audit.write_later(
+            action="test_batch", outcome="success", status=200 + i, detail=f"{i} {detail}", subject=None
+        )
+    await gw.flush_audit()
+    async with gw.state.db.session() as session:
+        rows = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "test_batch"))).all()
+    assert sorted(e.status for e in rows) == list(range(200, 207))
+    assert {e.detail for e in rows} == {f"{i} {detail}" for i in range(7)}
+    assert all(e.subject is None and e.at.tzinfo is not None and e.outcome == "success" for e in rows)
+    await _seal(gw)
+    assert (await _verification(gw, auditor))["ok"]
 
 
 class _SealingMeanwhile:

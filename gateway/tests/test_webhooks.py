@@ -497,3 +497,136 @@ async def test_the_guides_standard_library_check_verifies_a_real_delivery(wgw, r
         verify_webhook("whsec_" + "A" * 43 + "=", message.headers, body)
     with pytest.raises(ValueError):
         verify_webhook(sub["secret"], message.headers | {"webhook-timestamp": "1000000000"}, body)
+
+
+# --- the active subscriptions in memory ------------------------------------------------------------
+
+
+async def _copy_of(gw, short: str = "dispatch.ticket.assigned") -> set[str]:
+    """The ids the gateway's webhook worker matches an event of type ``short`` against now."""
+    async with gw.state.db.session() as session:
+        return {s.id for s in await gw.state.webhooks.subscriptions.of_type(session, short)}
+
+
+async def test_a_subscription_made_or_ended_on_another_replica_counts_here_at_once(make_gateway, receiver):
+    """Replica B keeps its copy for 10 minutes, yet hears of A's changes at once (NATS broadcast)."""
+    async with (
+        make_gateway(webhook_subscriptions_refresh_seconds=600) as a,
+        make_gateway(
+            database_url=a.settings.database_url,
+            events_prefix=a.settings.events_prefix,
+            webhook_subscriptions_refresh_seconds=600,
+        ) as b,
+    ):
+        assert await _copy_of(b) == set()  # B has read its copy: nothing to match
+        assert b.state.webhooks.subscriptions.fresh()
+        sub = await subscribe(a, "client.cle", receiver.url("/replica"), ["dispatch.ticket.assigned"])
+        await eventually(lambda: _some(not b.state.webhooks.subscriptions.fresh()), timeout=5)
+        assert await _copy_of(b) == {sub["id"]}
+        assert (await api(a, "client.cle", "DELETE", f"{BASE}/subscriptions/{sub['id']}")).status_code == 204
+        await eventually(lambda: _some(not b.state.webhooks.subscriptions.fresh()), timeout=5)
+        assert await _copy_of(b) == set()
+
+
+async def test_a_change_whose_broadcast_was_missed_counts_within_the_refresh_bound(wgw):
+    """A subscription another replica made without telling this one (NATS was down) is matched
+    once the copy is ``webhook_subscriptions_refresh_seconds`` old, not later."""
+    from gateway.webhooks.models import WebhookSubscription
+    from gateway.webhooks.service import ActiveSubscriptions
+
+    clock = [1000.0]
+    active = ActiveSubscriptions(2.0, clock=lambda: clock[0])
+    short = "dispatch.summons.issued"  # no other test subscribes to it
+    event = build_event(assigned(demo.BUFENG, "cle"), source="/svc-dispatch", subject="t", township=demo.BUFENG.code)
+    summons = event.model_copy(update={"type": event.type.replace("ticket.assigned", "summons.issued")})
+    assert summons.short_type == short
+    async with wgw.state.db.session() as session:
+        assert await active.of_type(session, short) == []
+    assert not active.may_match(summons)  # a current copy without the type: acked without a transaction
+    now = dt.datetime.now(dt.UTC)
+    sub_id = str(uuid.uuid4())
+    async with wgw.state.db.transaction() as session:  # as another replica, unheard
+        session.add(
+            WebhookSubscription(
+                id=sub_id,
+                subject_id=str(uuid.uuid4()),
+                client_id="elsewhere",
+                url="http://127.0.0.1:9/x",
+                event_types=[short],
+                secret="whsec_x",
+                status=rules.SubscriptionStatus.ACTIVE.value,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    clock[0] += 1.99
+    assert not active.may_match(summons)
+    async with wgw.state.db.session() as session:
+        assert await active.of_type(session, short) == []  # the copy, not read again yet
+    clock[0] += 0.01
+    assert active.may_match(summons)  # due for a read: the handler reads
+    async with wgw.state.db.session() as session:
+        assert [s.id for s in await active.of_type(session, short)] == [sub_id]
+    assert active.may_match(summons) and active.fresh()
+
+
+async def test_a_copy_past_half_its_life_is_read_again_in_the_background(wgw):
+    """While events come, the copy never expires: past half its life an event has it read again
+    (outside the consumer's transaction), and the events after see what changed meanwhile."""
+    from gateway.webhooks.models import WebhookSubscription
+    from gateway.webhooks.service import ActiveSubscriptions
+
+    clock = [1000.0]
+    active = ActiveSubscriptions(2.0, wgw.state.db, clock=lambda: clock[0])
+    short = "dispatch.ticket.reopened"  # no other test subscribes to it
+    event = build_event(assigned(demo.BUFENG, "cle"), source="/svc-dispatch", subject="t", township=demo.BUFENG.code)
+    reopened = event.model_copy(update={"type": event.type.replace("ticket.assigned", "ticket.reopened")})
+    async with wgw.state.db.session() as session:
+        assert await active.of_type(session, short) == []
+    now = dt.datetime.now(dt.UTC)
+    async with wgw.state.db.transaction() as session:  # as another replica, unheard
+        session.add(
+            WebhookSubscription(
+                id=str(uuid.uuid4()),
+                subject_id=str(uuid.uuid4()),
+                client_id="elsewhere",
+                url="http://127.0.0.1:9/x",
+                event_types=[short],
+                secret="whsec_x",
+                status=rules.SubscriptionStatus.ACTIVE.value,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    clock[0] += 0.9
+    assert not active.may_match(reopened)  # half its life not gone: nothing read
+    assert active._reading is None
+    clock[0] += 0.2
+    assert not active.may_match(reopened)  # still the copy, but a read has begun
+    assert active._reading is not None
+    await eventually(lambda: _some(active._reading is None), timeout=5)
+    assert active.may_match(reopened) and active.fresh()
+    await active.close()
+
+
+async def test_a_read_overlapping_a_change_is_not_kept_as_current(wgw):
+    from gateway.webhooks.service import ActiveSubscriptions
+
+    active = ActiveSubscriptions(600)
+
+    class ChangedMeanwhile:
+        """A session whose read is overtaken by a committed change (changed() before it returns)."""
+
+        def __init__(self, session) -> None:
+            self.session = session
+
+        async def execute(self, *args, **kwargs):
+            result = await self.session.execute(*args, **kwargs)
+            active.changed()
+            return result
+
+    async with wgw.state.db.session() as session:
+        await active.of_type(ChangedMeanwhile(session), "dispatch.ticket.assigned")  # type: ignore[arg-type]
+        assert not active.fresh()
+        await active.of_type(session, "dispatch.ticket.assigned")
+        assert active.fresh()

@@ -88,6 +88,15 @@ _SEAL = (
     )
 )
 
+#: the sealing of a batch on PostgreSQL: one UPDATE joined to the batch's chain columns, passed as
+#: one array per column (the trigger still checks each entry's sealing, row by row)
+_SEAL_MANY = (
+    f"UPDATE {AuditEntry.__tablename__} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash, "
+    "hash_alg = v.hash_alg FROM (SELECT unnest($1::varchar[]) AS id, unnest($2::bigint[]) AS seq, "
+    "unnest($3::varchar[]) AS prev_hash, unnest($4::varchar[]) AS hash, unnest($5::varchar[]) AS hash_alg) AS v "
+    "WHERE e.id = v.id"
+)
+
 
 async def seal(db: Database, algorithm: str, *, batch: int = 1000) -> int:
     """Chain the entries written since the last sealing (oldest first); how many were sealed.
@@ -117,7 +126,14 @@ async def seal(db: Database, algorithm: str, *, batch: int = 1000) -> int:
             entry["hash"] = digest(algorithm, head.last_hash, entry)
             sealed.append({"entry_id": entry["id"]} | {k: entry[k] for k in ("seq", "prev_hash", "hash_alg", "hash")})
             head.last_seq, head.last_hash = entry["seq"], entry["hash"]
-        if sealed:
+        if sealed and session.get_bind().dialect.name == "postgresql":
+            # the whole batch in one statement: an executemany is one UPDATE per entry, each a
+            # statement PostgreSQL parses, plans and runs (two an incident on loop 1)
+            columns = ("entry_id", "seq", "prev_hash", "hash", "hash_alg")
+            await (await session.connection()).exec_driver_sql(
+                _SEAL_MANY, tuple([row[c] for row in sealed] for c in columns)
+            )
+        elif sealed:
             await session.execute(_SEAL, sealed)
     return len(rows)
 

@@ -101,6 +101,10 @@ class GatewaySettings(CommonSettings):
     webhook_timeout_seconds: float = 15.0
     #: how often the delivery worker looks for due deliveries (seconds)
     webhook_poll_seconds: float = 1.0
+    #: the active subscriptions are kept in memory for matching events: read again at most this
+    #: long after the last read (seconds). Changes made through this replica, or broadcast by
+    #: another, count at once; this bounds how late one whose broadcast was missed counts here
+    webhook_subscriptions_refresh_seconds: float = 2.0
     #: after a secret rotation the old secret keeps signing beside the new one this long (seconds)
     webhook_secret_grace_seconds: float = 24 * 3600
 
@@ -111,6 +115,11 @@ class GatewaySettings(CommonSettings):
     def invalidation_subject(self) -> str:
         """Core NATS subject (outside the stream's ``<prefix>.>``) telling replicas an identity changed."""
         return f"_jiceng.{self.events_prefix}.iam.changed"
+
+    @property
+    def webhooks_changed_subject(self) -> str:
+        """Core NATS subject telling replicas a webhook subscription was made or ended."""
+        return f"_jiceng.{self.events_prefix}.webhooks.changed"
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

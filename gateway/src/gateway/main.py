@@ -272,6 +272,12 @@ def create_app(settings: GatewaySettings | None = None, policy: Policy | None = 
     )
     # webhooks for department systems: a durable consumer of the events and the delivery loop
     webhooks = WebhookWorker(db, bus, settings)
+    changes.listen(settings.webhooks_changed_subject, webhooks.subscriptions.changed)
+
+    async def subscriptions_changed() -> None:
+        await changes.tell(settings.webhooks_changed_subject)
+
+    webhooks.broadcast = subscriptions_changed
 
     async def prune_audit() -> None:
         await auditchain.prune(db, utcnow(), settings.audit_retention_days)

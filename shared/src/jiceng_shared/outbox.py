@@ -41,11 +41,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiceng_shared.bus import EventBus
-from jiceng_shared.db import Database, driver, rowcount, utcnow
+from jiceng_shared.db import Database, driver, for_the_driver, rowcount, utcnow
 from jiceng_shared.events import CloudEvent, EventPayload, build_event, nats_subject
 from jiceng_shared.observability import current_traceparent
 
@@ -136,7 +135,7 @@ async def emit_all(
     tables = [*together_with, NewRows(outbox, values[:-1])] if len(values) > 1 else list(together_with)
     if session.get_bind().dialect.name == "postgresql":
         stmt, params = _one_statement(outbox, values[-1], tables) if tables else (_insert_of(outbox), values[-1])
-        compiled = _for_the_driver(stmt, session.get_bind().dialect)
+        compiled = for_the_driver(stmt, session.get_bind().dialect)
         if compiled.names <= params.keys():
             # the session's pending objects first, as session.execute would (its autoflush):
             # rows written here may refer to them
@@ -274,44 +273,6 @@ def _one_statement(
         for r, row in enumerate(rows):
             params.update({_param(t, r, c): v for c, v in row.items()})
     return stmt, params
-
-
-class DriverStatement(NamedTuple):
-    """A statement compiled once for the driver: its SQL, and its parameters in order with each
-    one's conversion (its column type's bind processor: encryption, JSON), if it has one."""
-
-    sql: str
-    params: tuple[tuple[str, Callable[[Any], Any] | None], ...]
-    #: every parameter's name: a row without one leaves its column to the column's default
-    names: frozenset[str]
-
-    def args(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[name] if convert is None else convert(values[name]) for name, convert in self.params)
-
-
-#: the combined statements as the driver runs them, per statement and dialect
-_FOR_THE_DRIVER: dict[tuple[Insert, str], DriverStatement] = {}
-
-
-def _for_the_driver(stmt: Insert, dialect: Dialect) -> DriverStatement:
-    """``stmt`` compiled once, run as the driver's SQL (still on the session's connection, in its
-    transaction): through the session and SQLAlchemy's statement cache, the hundred-odd parameters
-    of a new application's rows were keyed, looked up and processed one by one on every run, which
-    cost more CPU than the rest of the write."""
-    key = (stmt, dialect.name)
-    found = _FOR_THE_DRIVER.get(key)
-    if found is None:
-        compiled = stmt.compile(dialect=dialect)
-        names = compiled.positiontup or []
-        found = DriverStatement(
-            str(compiled),
-            tuple((n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names),
-            frozenset(names),
-        )
-        if len(_FOR_THE_DRIVER) > 1000:  # as many as the shapes of _COMBINED; bound anyway
-            _FOR_THE_DRIVER.clear()
-        _FOR_THE_DRIVER[key] = found
-    return found
 
 
 #: the sent marks of published rows, on PostgreSQL

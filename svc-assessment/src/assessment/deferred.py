@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from jiceng_shared.outbox import _for_the_driver as for_the_driver
+from jiceng_shared.db import for_the_driver
 
 #: build(the INSERT of the rows queued) → the statement (its ON CONFLICT clause)
 Build = Callable[[Any], Any]

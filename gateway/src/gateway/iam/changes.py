@@ -5,6 +5,9 @@ core NATS subject (``_jiceng.<prefix>.iam.changed``, outside the event stream: n
 be kept, only heard by whoever runs now). A replica that misses the message, because NATS was
 unreachable, still reloads the principal when its cache entry expires
 (``GATEWAY_PRINCIPAL_CACHE_SECONDS``).
+
+The same connection carries other changes the replicas keep copies of (:meth:`listen`,
+:meth:`tell`): a webhook subscription made or ended.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class IdentityChanges:
         self.nc: Client | None = None
         self._task: asyncio.Task[None] | None = None
         self.subscribed = asyncio.Event()
+        #: other subjects heard on this connection: what to do when another replica tells one
+        self._listeners: dict[str, Callable[[], None]] = {}
 
     @property
     def connected(self) -> bool:
@@ -53,6 +58,8 @@ class IdentityChanges:
                     error_cb=self._on_error,
                 )
                 await self.nc.subscribe(self.subject, cb=self._on_message)
+                for subject in self._listeners:
+                    await self.nc.subscribe(subject, cb=self._on_told)
                 await self.nc.flush()
                 self.subscribed.set()
                 return
@@ -75,6 +82,31 @@ class IdentityChanges:
         if data.get("origin") == self.origin:
             return
         self.forget(data.get("subject"))
+
+    def listen(self, subject: str, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when another replica :meth:`tell` s ``subject`` (register before start)."""
+        self._listeners[subject] = callback
+
+    async def _on_told(self, msg: Msg) -> None:
+        try:
+            data = json.loads(msg.data)
+        except ValueError:
+            return
+        callback = self._listeners.get(msg.subject)
+        if callback is not None and data.get("origin") != self.origin:
+            callback()
+
+    async def tell(self, subject: str) -> None:
+        """Tell the other replicas (listening on ``subject``) that what it names changed."""
+        if self.nc is None or not self.nc.is_connected:
+            log.warning(
+                "change not broadcast (NATS unreachable); other replicas catch up by expiry", extra={"subject": subject}
+            )
+            return
+        try:
+            await self.nc.publish(subject, json.dumps({"origin": self.origin}).encode())
+        except Exception:
+            log.exception("change broadcast failed", extra={"subject": subject})
 
     async def changed(self, subject: str | None) -> None:
         """``subject`` (None: everyone) changed: forget it here and tell the other replicas."""

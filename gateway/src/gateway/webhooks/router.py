@@ -38,6 +38,18 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _subscription_write(request: Request) -> AsyncIterator[AsyncSession]:
+    """A transaction making or ending a subscription: the webhook worker's copy of the active ones
+    is read again (here at once, on the other replicas when they hear of it) once it commits."""
+    worker = getattr(request.app.state, "webhooks", None)
+    async with request.app.state.db.transaction() as session:
+        yield session
+        if worker is not None:  # a read from here to the commit sees the old state: not kept
+            worker.subscriptions.changed()
+    if worker is not None:
+        await worker.subscriptions_changed()
+
+
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.db.session() as session:
         yield session
@@ -45,6 +57,7 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 #: a transaction committed when the route returns (rolled back if it raises)
 Tx = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+SubscriptionTx = Annotated[AsyncSession, Depends(_subscription_write, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
@@ -70,7 +83,7 @@ async def list_event_types(_: Subscriber) -> Page[EventTypeOut]:
     summary="Subscribe a URL to event types (within your department and townships); the secret is shown once",
 )
 async def create_subscription(
-    body: SubscriptionIn, request: Request, response: Response, session: Tx, principal: Subscriber
+    body: SubscriptionIn, request: Request, response: Response, session: SubscriptionTx, principal: Subscriber
 ) -> SubscriptionCreated:
     production = request.app.state.settings.env == "production"
     sub = await service.subscribe(session, principal, body, utcnow(), production=production)
@@ -95,7 +108,7 @@ async def get_subscription(subscription_id: str, session: ReadSession, principal
 @router.delete(
     "/subscriptions/{subscription_id}", status_code=204, summary="Unsubscribe (pending deliveries are cancelled)"
 )
-async def delete_subscription(subscription_id: str, session: Tx, principal: Subscriber) -> Response:
+async def delete_subscription(subscription_id: str, session: SubscriptionTx, principal: Subscriber) -> Response:
     sub = await service.own_subscription(session, principal, subscription_id)
     if sub.status == rules.SubscriptionStatus.ACTIVE:
         await service.unsubscribe(session, sub, "unsubscribed by the client", utcnow())

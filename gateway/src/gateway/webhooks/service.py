@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
+import logging
+import math
 import secrets
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +21,15 @@ from gateway.webhooks import rules
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from gateway.webhooks.rules import DeliveryStatus, SubscriptionStatus
 from gateway.webhooks.schemas import AttemptOut, DeliveryOut, SubscriptionIn, SubscriptionOut
-from jiceng_shared.db import dialect_insert, new_id, rowcount
+from jiceng_shared.aio import cancel_and_wait
+from jiceng_shared.db import Database, dialect_insert, new_id, rowcount
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.identity import Binding, Principal
 from jiceng_shared.pagination import paginate
 from jiceng_shared.policy import load_policy
+
+log = logging.getLogger(__name__)
 
 
 def new_secret() -> str:
@@ -185,21 +193,102 @@ def body_of(event: CloudEvent) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
-#: the three columns matching needs, as plain rows: it runs for every dispatch event (three an
-#: incident on loop 1), nearly always to find no subscription, and ORM objects cost it more than
-#: the query (read each time: a subscription made or ended on another replica counts at once)
+#: the three columns matching needs, as plain rows: ORM objects cost more than the query
 _SUBSCRIPTIONS = WebhookSubscription.__table__.c
 _ACTIVE_SUBSCRIPTIONS = select(_SUBSCRIPTIONS.id, _SUBSCRIPTIONS.subject_id, _SUBSCRIPTIONS.event_types).where(
     _SUBSCRIPTIONS.status == SubscriptionStatus.ACTIVE.value
 )
 
 
-async def match(session: AsyncSession, event: CloudEvent, now: dt.datetime) -> int:
+class ActiveSubscription(NamedTuple):
+    id: str
+    subject_id: str
+    event_types: frozenset[str]
+
+
+class ActiveSubscriptions:
+    """The active subscriptions, kept in memory for matching: it runs for every dispatch event
+    (three an incident on loop 1), nearly always to find none, and read them on every event.
+
+    The copy is used at most ``refresh_seconds`` after its read began, and not at all after
+    :meth:`changed`, which this process calls when it commits a change to a subscription (and on
+    another replica's broadcast of one). So a subscription made or ended on another replica counts
+    here within ``refresh_seconds`` at worst. A read that overlaps a change is not kept as current:
+    each change moves a generation the copy must match. While events come, a copy past half its
+    life is read again in the background (one SELECT, outside any transaction), so a steady stream
+    of events never finds it expired; an expired one is read by the handler, in its transaction.
+    """
+
+    def __init__(
+        self, refresh_seconds: float, db: Database | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.refresh_seconds = refresh_seconds
+        #: where the background reads go (None: only the handler reads)
+        self.db = db
+        self.clock = clock
+        self._subs: tuple[ActiveSubscription, ...] = ()
+        self._types: frozenset[str] = frozenset()
+        self._read_at = -math.inf
+        self._generation = 0
+        self._read_generation = -1
+        self._reading: asyncio.Task[None] | None = None
+
+    def changed(self) -> None:
+        """A subscription changed (committed): the next match reads them again."""
+        self._generation += 1
+
+    def fresh(self) -> bool:
+        return self._read_generation == self._generation and self.clock() - self._read_at < self.refresh_seconds
+
+    def may_match(self, event: CloudEvent) -> bool:
+        """Whether ``event`` may make a delivery (the consumer's relevance: the others are acked
+        without a transaction). False only for a type nobody may subscribe to, or one no active
+        subscription of a current copy takes; with the copy expired, True (the handler reads)."""
+        short = event.short_type
+        if short not in rules.EventType._value2member_map_:
+            return False
+        if not self.fresh():
+            return True
+        if self.clock() - self._read_at > self.refresh_seconds / 2:
+            self._read_soon()
+        return short in self._types
+
+    def _read_soon(self) -> None:
+        if self.db is not None and self._reading is None:
+            self._reading = asyncio.create_task(self._read_in_background(self.db), name="webhook-subscriptions")
+
+    async def _read_in_background(self, db: Database) -> None:
+        try:
+            async with db.session() as session:
+                await self.read(session)
+        except Exception:  # the copy expires, and the handler reads it in its transaction
+            log.warning("webhook subscriptions not read", exc_info=True)
+        finally:
+            self._reading = None
+
+    async def close(self) -> None:
+        if self._reading is not None:
+            await cancel_and_wait([self._reading])
+
+    async def read(self, session: AsyncSession) -> None:
+        generation, started = self._generation, self.clock()
+        rows = (await session.execute(_ACTIVE_SUBSCRIPTIONS)).all()
+        self._subs = tuple(ActiveSubscription(i, subject, frozenset(types)) for i, subject, types in rows)
+        self._types = frozenset().union(*(s.event_types for s in self._subs))
+        self._read_at, self._read_generation = started, generation
+
+    async def of_type(self, session: AsyncSession, short: str) -> list[ActiveSubscription]:
+        if not self.fresh():
+            await self.read(session)
+        return [s for s in self._subs if short in s.event_types]
+
+
+async def match(session: AsyncSession, event: CloudEvent, now: dt.datetime, active: ActiveSubscriptions) -> int:
     """Queue a delivery of ``event`` for every active subscription to its type within scope."""
     short = event.short_type
     if short not in rules.EventType._value2member_map_:
         return 0
-    subs = [s for s in (await session.execute(_ACTIVE_SUBSCRIPTIONS)).all() if short in s.event_types]
+    subs = await active.of_type(session, short)
     if not subs:
         return 0
     bindings = await current_bindings(session, {s.subject_id for s in subs})

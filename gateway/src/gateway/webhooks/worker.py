@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from sqlalchemy import select, update
@@ -25,7 +25,7 @@ from gateway.webhooks import rules, service
 from gateway.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from gateway.webhooks.rules import AttemptOutcome, DeliveryStatus, SubscriptionStatus
 from jiceng_shared.bus import EventBus
-from jiceng_shared.consumers import GATHER_SECONDS, ConsumerGroup, Handler, Subscription
+from jiceng_shared.consumers import GATHER_SECONDS, ConsumerGroup, Handler, OnlyIf, Subscription
 from jiceng_shared.db import Database, new_id, rowcount, utcnow
 from jiceng_shared.events import CloudEvent
 
@@ -53,7 +53,11 @@ class WebhookWorker:
         self.settings = settings
         #: the signatures' timestamps are the wall clock: receivers check them against theirs
         self.now = now
-        handlers: dict[str, Handler] = {t.value: self._on_event for t in rules.EventType}
+        #: the active subscriptions in memory; an event no active subscription takes is acked
+        #: without a transaction (loop 1's events: nearly all of them)
+        self.subscriptions = service.ActiveSubscriptions(settings.webhook_subscriptions_refresh_seconds, db)
+        relevant = OnlyIf(self.subscriptions.may_match, self._on_event)
+        handlers: dict[str, Handler] = {t.value: relevant for t in rules.EventType}
         self.consumers = ConsumerGroup(
             db,
             bus,
@@ -64,14 +68,22 @@ class WebhookWorker:
             backoff_seconds=settings.consumer_backoff_seconds,
             concurrency=settings.consumer_concurrency,
         )
+        #: tells the other replicas that a subscription was made or ended (set by the app)
+        self.broadcast: Callable[[], Awaitable[None]] | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
         self._stopping = False
 
     async def _on_event(self, session: AsyncSession, event: CloudEvent) -> None:
-        if await service.match(session, event, self.now()):
+        if await service.match(session, event, self.now(), self.subscriptions):
             self._wake.set()
+
+    async def subscriptions_changed(self) -> None:
+        """A change to a subscription was committed: matched at once here, and on the other replicas."""
+        self.subscriptions.changed()
+        if self.broadcast is not None:
+            await self.broadcast()
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.webhook_timeout_seconds))
@@ -82,6 +94,7 @@ class WebhookWorker:
         """Stop taking events; let the attempts under way finish and be recorded (within the
         grace), so a stopped gateway leaves no delivery claimed for nothing."""
         await self.consumers.stop()
+        await self.subscriptions.close()
         if self._task is not None:
             self._stopping = True
             self._wake.set()
@@ -206,6 +219,8 @@ class WebhookWorker:
                 sub = await session.get(WebhookSubscription, subscription_id)
                 assert sub is not None
                 await service.unsubscribe(session, sub, "the receiver answered 410 Gone", now)
+                # a read from here to the commit sees it still active: not kept as current
+                self.subscriptions.changed()
             elif outcome == AttemptOutcome.FAILED:
                 delivery.status, delivery.next_attempt_at = DeliveryStatus.CANCELLED, None
             else:
@@ -227,6 +242,8 @@ class WebhookWorker:
                     duration_ms=elapsed,
                 )
             )
+        if outcome == AttemptOutcome.GONE:
+            await self.subscriptions_changed()
         log.info(
             "webhook attempt",
             extra={"delivery_id": delivery_id, "outcome": str(outcome), "status_code": status_code},

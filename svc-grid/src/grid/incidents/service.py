@@ -30,11 +30,11 @@ from grid.incidents.models import Incident, IncidentStep
 from grid.incidents.schemas import IncidentCreate
 from jiceng_shared.contracts.common import GeoPoint
 from jiceng_shared.contracts.grid import AttachmentMeta, IncidentReported
-from jiceng_shared.db import new_id
+from jiceng_shared.db import for_the_driver, new_id
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
-from jiceng_shared.outbox import _for_the_driver, emit, new_rows_of
+from jiceng_shared.outbox import emit, new_rows_of
 from jiceng_shared.pagination import paginate, where_equal
 from jiceng_shared.scope import require_scope, scope_filter
 from jiceng_shared.workdays import COUNTY_ZONE
@@ -63,7 +63,7 @@ async def report(
     lookup = {"code": body.grid_code, "at": now, "category": body.category}
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql":
-        compiled = _for_the_driver(_GRID_AND_CATEGORY, dialect)
+        compiled = for_the_driver(_GRID_AND_CATEGORY, dialect)
         args = compiled.args(_GRID_AND_CATEGORY_LITERALS | lookup)
         found = (await (await session.connection()).exec_driver_sql(compiled.sql, args)).first()
     else:
@@ -209,7 +209,7 @@ async def apply_ticket_event(
     """
     if session.get_bind().dialect.name == "postgresql":
         # one statement: lock the ticket's incidents, move them and write their steps (below)
-        move = _for_the_driver(_move_of(tuple(fields)), session.get_bind().dialect)
+        move = for_the_driver(_move_of(tuple(fields)), session.get_bind().dialect)
         params = {
             "ticket_id": ticket_id,
             "source_ref": source_ref,
