@@ -62,7 +62,7 @@ def _unnest_insert(stmt: DriverStatement, dialect: Dialect) -> str:
     found = _UNNEST_INSERTS.get(dialect.name)
     if found is None:
         table = AuditEntry.__table__
-        names = [name for name, _convert in stmt.params]
+        names = [name for name, _convert, _own in stmt.params]
         # the types without their lengths: an explicit cast to VARCHAR(n) would cut a longer
         # value silently, where the INSERT of one entry refuses it
         types = [re.sub(r"\(\d+\)", "", table.c[name].type.compile(dialect=dialect)) for name in names]

@@ -62,17 +62,27 @@ def rowcount(result: Any) -> int:
     return cast("CursorResult[Any]", result).rowcount
 
 
+#: a parameter the caller must give (it has no value of its own in the statement)
+_GIVEN: Any = object()
+
+
 class DriverStatement(NamedTuple):
     """A statement compiled once for the driver: its SQL, and its parameters in order with each
-    one's conversion (its column type's bind processor: encryption, JSON), if it has one."""
+    one's conversion (its column type's bind processor: encryption, JSON), if it has one, and the
+    value the statement itself gives it (a literal of the statement, like a status compared to)."""
 
     sql: str
-    params: tuple[tuple[str, Callable[[Any], Any] | None], ...]
-    #: every parameter's name: a row without one leaves its column to the column's default
+    params: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
+    #: the parameters the caller gives: a row without one leaves its column to the column's default
     names: frozenset[str]
 
     def args(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[name] if convert is None else convert(values[name]) for name, convert in self.params)
+        return tuple(
+            (values[name] if own is _GIVEN else values.get(name, own))
+            if convert is None
+            else convert(values[name] if own is _GIVEN else values.get(name, own))
+            for name, convert, own in self.params
+        )
 
 
 #: statements as the driver runs them, per statement and dialect
@@ -90,10 +100,11 @@ def for_the_driver(stmt: Any, dialect: Dialect) -> DriverStatement:
     if found is None:
         compiled = stmt.compile(dialect=dialect)
         names = compiled.positiontup or []
+        own = {n: _GIVEN if compiled.binds[n].value is None else compiled.binds[n].value for n in names}
         found = DriverStatement(
             str(compiled),
-            tuple((n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names),
-            frozenset(names),
+            tuple((n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect), own[n]) for n in names),
+            frozenset(n for n in names if own[n] is _GIVEN),
         )
         if len(_FOR_THE_DRIVER) > 1000:  # statements are built once per shape; bound anyway
             _FOR_THE_DRIVER.clear()
@@ -105,6 +116,20 @@ def dialect_insert(session_or_conn: Any, table: Any) -> Any:
     """An INSERT supporting ``on_conflict_do_nothing`` on the session's database."""
     name = session_or_conn.bind.dialect.name if hasattr(session_or_conn, "bind") else session_or_conn.dialect.name
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+
+async def run_compiled(session: AsyncSession, stmt: Any, params: dict[str, Any]) -> Any:
+    """``session.execute(stmt, params)``, on PostgreSQL as the driver's SQL compiled once
+    (:func:`for_the_driver`) on the session's connection, after flushing what the session holds
+    pending (as its autoflush would). For a hot statement built once: through the session its
+    cache key, ORM execution context and result cost more CPU than running it. Its rows come as the
+    driver gives them (no result processing: a JSON column is decoded by the driver already)."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        return await session.execute(stmt, params)
+    compiled = for_the_driver(stmt, dialect)
+    await session.flush()
+    return await (await session.connection()).exec_driver_sql(compiled.sql, compiled.args(params))
 
 
 async def driver(session: AsyncSession) -> Any | None:

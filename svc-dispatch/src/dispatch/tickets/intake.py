@@ -19,6 +19,7 @@ from dispatch.tickets.service import OPENING, Actor, Env, NewReport, add_step, o
 from jiceng_shared import county, personaldata
 from jiceng_shared.contracts import dispatch as contracts
 from jiceng_shared.contracts.grid import IncidentReported
+from jiceng_shared.db import run_compiled
 from jiceng_shared.errors import FieldErrors, Problem, permission_denied, scope_denied
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.identity import Principal, area_level
@@ -137,30 +138,8 @@ _KNOWN_AND_OPENING = OPENING.add_columns(
 )
 
 
-#: :data:`_KNOWN_AND_OPENING` compiled for PostgreSQL's driver once: its SQL, and per positional
-#: parameter its name (one of the caller's) or its fixed value (the statement's literals). Through
-#: the session, its cache key, ORM execution context and result were built for every incident
-_KNOWN_AND_OPENING_SQL: dict[str, tuple[str, tuple[tuple[str | None, Any], ...]]] = {}
-_ASKED = ("incident_id", "code", "at")
-
-
 async def _read_known_and_opening(session: AsyncSession, params: dict[str, Any]) -> Row[Any]:
-    dialect = session.get_bind().dialect
-    if dialect.name != "postgresql":
-        return (await session.execute(_KNOWN_AND_OPENING, params)).one()
-    found = _KNOWN_AND_OPENING_SQL.get(dialect.name)
-    if found is None:
-        compiled = _KNOWN_AND_OPENING.compile(dialect=dialect)
-        # the caller's values are plain (ids, codes, an aware time): asyncpg takes them as they are
-        order = tuple(
-            (name, None) if name in _ASKED else (None, compiled.binds[name].value)
-            for name in compiled.positiontup or ()
-        )
-        found = _KNOWN_AND_OPENING_SQL[dialect.name] = (str(compiled), order)
-    sql, order = found
-    await session.flush()  # what the session holds pending first, as session.execute would
-    args = tuple(value if name is None else params[name] for name, value in order)
-    return (await (await session.connection()).exec_driver_sql(sql, args)).one()
+    return (await run_compiled(session, _KNOWN_AND_OPENING, params)).one()
 
 
 async def receive_incident(session: AsyncSession, event: CloudEvent, env: Env) -> Ticket:

@@ -18,7 +18,7 @@ from enforcement.leads.schemas import LeadExtensionIn, LeadIn, LeadOut, NotFiled
 from jiceng_shared import units
 from jiceng_shared.contracts.dispatch import TicketAssigned
 from jiceng_shared.contracts.enforcement import CaseTransferred, LeadReceived
-from jiceng_shared.db import new_id
+from jiceng_shared.db import new_id, run_compiled
 from jiceng_shared.errors import FieldErrors, Problem, not_found
 from jiceng_shared.events import CloudEvent
 from jiceng_shared.identity import Principal
@@ -68,23 +68,11 @@ def to_out(
 #: built once (building a statement and its cache key cost more CPU than running it, per lead):
 #: whether the ticket has its lead already, and the fingerprint of the items in force, in one round trip
 _KNOWN_AND_ITEMS = select(exists().where(Lead.ticket_id == bindparam("ticket_id")), *items.FINGERPRINT_COLUMNS)
-#: ... and its SQL for PostgreSQL's driver, compiled once (its one parameter is the ticket id, its
-#: columns need no conversion): through the session, the statement's cache key, its ORM execution
-#: context and its result were built again for every lead
-_KNOWN_AND_ITEMS_SQL: dict[str, str] = {}
 
 
 async def _known_and_fingerprint(session: AsyncSession, ticket_id: str) -> tuple[bool, tuple[object, ...]]:
     """Whether the ticket has its lead already, and the fingerprint of the items in force."""
-    dialect = session.get_bind().dialect
-    if dialect.name != "postgresql":
-        known, *fingerprint = (await session.execute(_KNOWN_AND_ITEMS, {"ticket_id": ticket_id})).one()
-        return bool(known), tuple(fingerprint)
-    sql = _KNOWN_AND_ITEMS_SQL.get(dialect.name)
-    if sql is None:
-        sql = _KNOWN_AND_ITEMS_SQL[dialect.name] = str(_KNOWN_AND_ITEMS.compile(dialect=dialect))
-    await session.flush()  # what the session holds pending first, as session.execute would
-    known, *fingerprint = (await (await session.connection()).exec_driver_sql(sql, (ticket_id,))).one()
+    known, *fingerprint = (await run_compiled(session, _KNOWN_AND_ITEMS, {"ticket_id": ticket_id})).one()
     return bool(known), tuple(fingerprint)
 
 

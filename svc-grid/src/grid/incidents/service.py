@@ -30,7 +30,7 @@ from grid.incidents.models import Incident, IncidentStep
 from grid.incidents.schemas import IncidentCreate
 from jiceng_shared.contracts.common import GeoPoint
 from jiceng_shared.contracts.grid import AttachmentMeta, IncidentReported
-from jiceng_shared.db import for_the_driver, new_id
+from jiceng_shared.db import for_the_driver, new_id, run_compiled
 from jiceng_shared.errors import Problem, not_found
 from jiceng_shared.identity import Principal
 from jiceng_shared.numbers import business_number
@@ -61,13 +61,7 @@ async def report(
     # SQL (compiled once): through the session, the statement's execution cost more of the request's
     # CPU than anything else in it (its JSON column is decoded by the driver there anyway)
     lookup = {"code": body.grid_code, "at": now, "category": body.category}
-    dialect = session.get_bind().dialect
-    if dialect.name == "postgresql":
-        compiled = for_the_driver(_GRID_AND_CATEGORY, dialect)
-        args = compiled.args(_GRID_AND_CATEGORY_LITERALS | lookup)
-        found = (await (await session.connection()).exec_driver_sql(compiled.sql, args)).first()
-    else:
-        found = (await session.execute(_GRID_AND_CATEGORY, lookup)).first()
+    found = (await run_compiled(session, _GRID_AND_CATEGORY, lookup)).first()
     if found is None:
         raise Problem(422, "unknown_grid", "Invalid request", f"grid_code: no grid {body.grid_code}")
     # the grid is the one in force at the report's instant that holds the point: after a split,
@@ -263,8 +257,6 @@ _CATEGORIES = KnownCategory.__table__
 _GRID_AND_CATEGORY = GRID_NAMED.add_columns(
     exists().where(_CATEGORIES.c.code == bindparam("category"), _CATEGORIES.c.retired.is_(False)).label("category_open")
 )
-#: the values the statement holds itself (the level and status it asks for), its other parameters
-_GRID_AND_CATEGORY_LITERALS = {k: v for k, v in _GRID_AND_CATEGORY.compile().params.items() if v is not None}
 
 
 def _lock_of_ticket(with_source: bool) -> Select[Any]:
