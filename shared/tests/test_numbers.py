@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from jiceng_shared.numbers import business_number, next_in_series
+from jiceng_shared.testing.chaos import database_name, refuse_connections
 from jiceng_shared.testing.tiny import spec
 
 
@@ -72,3 +73,22 @@ async def test_counter_connections_do_not_wait_for_their_own_wal_flush(svc):
         assert (await conn.exec_driver_sql("SHOW synchronous_commit")).scalar_one() == "off"
     async with svc.ctx.db.engine.connect() as conn:
         assert (await conn.exec_driver_sql("SHOW synchronous_commit")).scalar_one() == "on"
+
+
+async def test_numbers_are_drawn_again_once_the_database_is_back_after_cutting_the_connections(svc, infra):
+    """The counter pool's connection runs the upsert on the driver, out of SQLAlchemy's sight: one
+    the server cut must not go back to the pool as good (every draw would fail until its recycle)."""
+    if svc.ctx.db.counter_engine is None:
+        pytest.skip("SQLite: numbers are drawn in the caller's transaction")
+    async with svc.ctx.db.transaction() as session:
+        before = await next_in_series(session, "cut-test")  # the pool holds a live connection now
+    async with refuse_connections(infra.pg_admin_dsn, database_name(svc.ctx.db.url)):
+        pass  # every connection of the database cut
+    drawn = []
+    for _ in range(3):  # the cut connection may fail one draw; the next has a new one
+        try:
+            async with svc.ctx.db.transaction() as session:
+                drawn.append(await next_in_series(session, "cut-test"))
+        except Exception:
+            continue
+    assert len(drawn) >= 2 and drawn[-1] > before

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.groupcommit import GroupCommit
 from gateway.models import AuditEntry
 from jiceng_shared import personaldata
-from jiceng_shared.db import Database, DriverStatement, for_the_driver, new_id, utcnow
+from jiceng_shared.db import Database, DriverStatement, for_the_driver, new_id, pooled_driver, utcnow
 from jiceng_shared.errors import Problem
 from jiceng_shared.identity import Principal
 from jiceng_shared.observability import request_id_var
@@ -186,17 +186,15 @@ class AuditLog:
         db = self.db  # read once: tests put another database in its place
         if self._autocommit is None or self._autocommit[0] is not db:
             self._autocommit = (db, db.engine.execution_options(isolation_level="AUTOCOMMIT"))
-        async with self._autocommit[1].connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            stmt = for_the_driver(INSERT, conn.dialect)
+        async with pooled_driver(self._autocommit[1]) as driver:
+            stmt = for_the_driver(INSERT, db.engine.dialect)
             if len(rows) == 1:
                 await driver.execute(stmt.sql, *stmt.args(rows[0]))
             else:
                 # one statement whatever the batch (an executemany is one INSERT per entry, each
                 # a statement PostgreSQL runs: the outcome of every write through the gateway is one)
                 await driver.execute(
-                    _unnest_insert(stmt, conn.dialect), *zip(*(stmt.args(row) for row in rows), strict=False)
+                    _unnest_insert(stmt, db.engine.dialect), *zip(*(stmt.args(row) for row in rows), strict=False)
                 )
 
     async def _run(self) -> None:

@@ -132,6 +132,29 @@ async def run_compiled(session: AsyncSession, stmt: Any, params: dict[str, Any])
     return await (await session.connection()).exec_driver_sql(compiled.sql, compiled.args(params))
 
 
+@asynccontextmanager
+async def pooled_driver(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """The driver's (asyncpg's) connection of a connection from ``engine``'s pool, for fixed SQL
+    run on it directly. SQLAlchemy sees nothing raised there: a connection the server cut (a
+    restart, an outage) would go back to the pool as good and fail every use until its recycle.
+    So one that is closed after an error, or that failed below PostgreSQL's errors, is invalidated
+    (the pool opens a new one), as SQLAlchemy does for what runs through it."""
+    import asyncpg
+
+    async with engine.connect() as conn:
+        raw: Any = (await conn.get_raw_connection()).driver_connection
+        try:
+            yield raw
+        except BaseException as exc:
+            if (
+                raw.is_closed()
+                or not isinstance(exc, asyncpg.PostgresError)
+                or isinstance(exc, asyncpg.exceptions.OperatorInterventionError)
+            ):
+                await conn.invalidate()
+            raise
+
+
 async def driver(session: AsyncSession) -> Any | None:
     """The session's asyncpg connection, inside the session's transaction; None on SQLite.
 

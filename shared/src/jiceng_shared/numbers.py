@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiceng_shared.db import dialect_insert
+from jiceng_shared.db import dialect_insert, pooled_driver
 
 #: the upsert per counter table and dialect, built once with the series as a parameter: building
 #: it (its ON CONFLICT clause, then its cache key) on every number drawn cost more CPU than running it
@@ -44,11 +44,9 @@ async def next_in_series(session: AsyncSession, series: str) -> int:
     if engine is None:  # SQLite: in the caller's transaction
         stmt = _upsert(session, session.info["infra"].counters)
         return int((await session.execute(stmt, {"series": series})).scalar_one())
-    async with engine.connect() as conn:
-        # on the driver: through SQLAlchemy's execution the statement cost several times its run
-        # (a number is drawn on every incident, ticket and lead of loop 1)
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
+    # on the driver: through SQLAlchemy's execution the statement cost several times its run (a
+    # number is drawn on every incident, ticket and lead of loop 1)
+    async with pooled_driver(engine) as raw:
         return int(await raw.fetchval(_PG_UPSERT, series))
 
 
