@@ -43,5 +43,6 @@ def test_every_event_the_dead_letters_and_identity_changes_are_channels_without_
     addresses = {c["address"] for c in document["channels"].values()}
     assert {f"jiceng.{event_type}" for event_type in REGISTRY} <= addresses
     assert "jiceng.dlq.{service}.{consumer}" in addresses and "_jiceng.jiceng.iam.changed" in addresses
+    assert "_jiceng.jiceng.webhooks.changed" in addresses
     assert document["servers"]["nats"]["host"] == "nats.internal:4222"
     assert "s3cret" not in json.dumps(document)

@@ -2,7 +2,8 @@
 
 Three kinds of channel: every event type of the contracts on the event stream (each a CloudEvent
 whose ``data`` is the contract's payload), the dead-letter subjects the consumers publish a failed
-event to, and the gateway's identity-change broadcast (core NATS, outside the stream).
+event to, and the gateway's identity-change and webhook-subscription-change broadcasts (core NATS,
+outside the stream).
 """
 
 from __future__ import annotations
@@ -127,6 +128,32 @@ def asyncapi_document(prefix: str = "jiceng", nats_url: str = "nats://127.0.0.1:
             "summary": "gateway replicas",
             "channel": {"$ref": "#/channels/identity_changes"},
             "messages": [{"$ref": "#/channels/identity_changes/messages/IdentityChanged"}],
+        }
+
+    schemas["WebhookSubscriptionsChanged"] = {
+        "type": "object",
+        "required": ["origin"],
+        "properties": {"origin": {"type": "string", "description": "the gateway replica that sent it"}},
+    }
+    messages["WebhookSubscriptionsChanged"] = {
+        "name": "webhook-subscriptions-changed",
+        "title": "WebhookSubscriptionsChanged",
+        "summary": "a webhook subscription was made, changed or ended: every gateway replica reads them again",
+        "contentType": "application/json",
+        "payload": {"$ref": "#/components/schemas/WebhookSubscriptionsChanged"},
+    }
+    channels["webhook_subscription_changes"] = {
+        "address": f"_jiceng.{prefix}.webhooks.changed",
+        "description": "Core NATS (not the event stream): the other replicas match events against the change at "
+        "once; one that misses it reads the subscriptions again within GATEWAY_WEBHOOK_SUBSCRIPTIONS_REFRESH_SECONDS.",
+        "messages": {"WebhookSubscriptionsChanged": {"$ref": "#/components/messages/WebhookSubscriptionsChanged"}},
+    }
+    for action in ("send", "receive"):
+        operations[f"{action}_webhook_subscription_changes"] = {
+            "action": action,
+            "summary": "gateway replicas",
+            "channel": {"$ref": "#/channels/webhook_subscription_changes"},
+            "messages": [{"$ref": "#/channels/webhook_subscription_changes/messages/WebhookSubscriptionsChanged"}],
         }
 
     return {
