@@ -92,9 +92,9 @@ _FOR_THE_DRIVER: dict[tuple[Any, str], DriverStatement] = {}
 def for_the_driver(stmt: Any, dialect: Dialect) -> DriverStatement:
     """``stmt`` (a statement built once: an INSERT, UPDATE, DELETE or a hot SELECT) compiled once,
     to be run as the driver's SQL (on a session's connection, in its transaction, or on the
-    driver's connection itself): through SQLAlchemy's statement cache, every run keys, looks up and processes each parameter one
-    by one, which for a hot write (an outbox event with a hundred-odd parameters, an audit entry)
-    cost more CPU than the rest of the write."""
+    driver's connection itself): through SQLAlchemy's statement cache, every run keys, looks up and
+    processes each parameter one by one, which for a hot write (an outbox event with a hundred-odd
+    parameters, an audit entry) cost more CPU than the rest of the write."""
     key = (stmt, dialect.name)
     found = _FOR_THE_DRIVER.get(key)
     if found is None:
