@@ -102,59 +102,29 @@ def asyncapi_document(prefix: str = "jiceng", nats_url: str = "nats://127.0.0.1:
         "messages": [{"$ref": "#/channels/dead_letters/messages/DeadLetter"}],
     }
 
-    schemas["IdentityChanged"] = {
-        "type": "object",
-        "required": ["origin"],
-        "properties": {
+    _broadcast(
+        "IdentityChanged",
+        "identity-changed",
+        "identity_changes",
+        address=f"_jiceng.{prefix}.iam.changed",
+        properties={
             "subject": {"type": ["string", "null"], "description": "the identity that changed; null: every identity"},
-            "origin": {"type": "string", "description": "the gateway replica that sent it"},
         },
-    }
-    messages["IdentityChanged"] = {
-        "name": "identity-changed",
-        "title": "IdentityChanged",
-        "summary": "an identity was disabled or its bindings changed: every gateway replica drops its cache",
-        "contentType": "application/json",
-        "payload": {"$ref": "#/components/schemas/IdentityChanged"},
-    }
-    channels["identity_changes"] = {
-        "address": f"_jiceng.{prefix}.iam.changed",
-        "description": "Core NATS (not the event stream): a change takes effect on the next request on every replica.",
-        "messages": {"IdentityChanged": {"$ref": "#/components/messages/IdentityChanged"}},
-    }
-    for action in ("send", "receive"):
-        operations[f"{action}_identity_changes"] = {
-            "action": action,
-            "summary": "gateway replicas",
-            "channel": {"$ref": "#/channels/identity_changes"},
-            "messages": [{"$ref": "#/channels/identity_changes/messages/IdentityChanged"}],
-        }
-
-    schemas["WebhookSubscriptionsChanged"] = {
-        "type": "object",
-        "required": ["origin"],
-        "properties": {"origin": {"type": "string", "description": "the gateway replica that sent it"}},
-    }
-    messages["WebhookSubscriptionsChanged"] = {
-        "name": "webhook-subscriptions-changed",
-        "title": "WebhookSubscriptionsChanged",
-        "summary": "a webhook subscription was made, changed or ended: every gateway replica reads them again",
-        "contentType": "application/json",
-        "payload": {"$ref": "#/components/schemas/WebhookSubscriptionsChanged"},
-    }
-    channels["webhook_subscription_changes"] = {
-        "address": f"_jiceng.{prefix}.webhooks.changed",
-        "description": "Core NATS (not the event stream): the other replicas match events against the change at "
+        summary="an identity was disabled or its bindings changed: every gateway replica drops its cache",
+        description="Core NATS (not the event stream): a change takes effect on the next request on every replica.",
+        components=(schemas, messages, channels, operations),
+    )
+    _broadcast(
+        "WebhookSubscriptionsChanged",
+        "webhook-subscriptions-changed",
+        "webhook_subscription_changes",
+        address=f"_jiceng.{prefix}.webhooks.changed",
+        properties={},
+        summary="a webhook subscription was made, changed or ended: every gateway replica reads them again",
+        description="Core NATS (not the event stream): the other replicas match events against the change at "
         "once; one that misses it reads the subscriptions again within GATEWAY_WEBHOOK_SUBSCRIPTIONS_REFRESH_SECONDS.",
-        "messages": {"WebhookSubscriptionsChanged": {"$ref": "#/components/messages/WebhookSubscriptionsChanged"}},
-    }
-    for action in ("send", "receive"):
-        operations[f"{action}_webhook_subscription_changes"] = {
-            "action": action,
-            "summary": "gateway replicas",
-            "channel": {"$ref": "#/channels/webhook_subscription_changes"},
-            "messages": [{"$ref": "#/channels/webhook_subscription_changes/messages/WebhookSubscriptionsChanged"}],
-        }
+        components=(schemas, messages, channels, operations),
+    )
 
     return {
         "asyncapi": "3.0.0",
@@ -169,3 +139,43 @@ def asyncapi_document(prefix: str = "jiceng", nats_url: str = "nats://127.0.0.1:
         "operations": operations,
         "components": {"schemas": schemas, "messages": messages},
     }
+
+
+def _broadcast(
+    title: str,
+    name: str,
+    channel: str,
+    *,
+    address: str,
+    properties: dict[str, Any],
+    summary: str,
+    description: str,
+    components: tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]],
+) -> None:
+    """A gateway replicas' broadcast on core NATS: its message (the sender's ``origin`` and
+    ``properties``), its channel, and the send and receive operations of the replicas."""
+    schemas, messages, channels, operations = components
+    schemas[title] = {
+        "type": "object",
+        "required": ["origin"],
+        "properties": {**properties, "origin": {"type": "string", "description": "the gateway replica that sent it"}},
+    }
+    messages[title] = {
+        "name": name,
+        "title": title,
+        "summary": summary,
+        "contentType": "application/json",
+        "payload": {"$ref": f"#/components/schemas/{title}"},
+    }
+    channels[channel] = {
+        "address": address,
+        "description": description,
+        "messages": {title: {"$ref": f"#/components/messages/{title}"}},
+    }
+    for action in ("send", "receive"):
+        operations[f"{action}_{channel}"] = {
+            "action": action,
+            "summary": "gateway replicas",
+            "channel": {"$ref": f"#/channels/{channel}"},
+            "messages": [{"$ref": f"#/channels/{channel}/messages/{title}"}],
+        }
