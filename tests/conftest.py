@@ -10,6 +10,7 @@ import pytest
 
 from jiceng_shared.devkeys import demo_login_form
 from jiceng_shared.identity import Binding, Principal
+from jiceng_shared.testing import web
 
 DEMO_PASSWORD = "demo"
 
@@ -38,7 +39,7 @@ class Platform:
     callers: dict[str, Caller] = field(default_factory=dict)
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, timeout=30, **kwargs)
+        return web.client(self.url, **kwargs)
 
     async def login(self, name: str, *, fresh: bool = False) -> Caller:
         """Log in a demo user or a demo department system (client id ``client.*``), once per session

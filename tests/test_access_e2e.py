@@ -6,12 +6,12 @@ from __future__ import annotations
 import time
 import uuid
 
-import httpx
 import jwt
 import pytest
 
 from jiceng_shared import demo
 from jiceng_shared.identity import INTERNAL_HEADER
+from jiceng_shared.testing import web
 from jiceng_shared.testing.plugin import eventually
 from jiceng_shared.topology import SERVICES
 
@@ -46,7 +46,7 @@ async def test_a_service_called_around_the_gateway_answers_401_and_nothing_else(
         algorithm="HS256",
     )
     url = platform.stack.url(service) + f"/api/{service}/v1/admin/dead-letters"
-    async with httpx.AsyncClient() as c:
+    async with web.client() as c:
         for headers in ({}, {INTERNAL_HEADER: forged}, {INTERNAL_HEADER: worker.token}, worker.headers):
             response = await c.get(url, headers=headers)
             assert response.status_code == 401, (headers.keys(), response.text)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import httpx
 import pytest
 
 from jiceng_shared.county import DEMO_DIR
 from jiceng_shared.journeys import HOTLINE, JOURNEYS, seed_journeys
+from jiceng_shared.testing import web
 from jiceng_shared.testing.journey import Journey
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +55,7 @@ async def test_the_demo_journeys_leave_history_in_every_loops_lists(stack_for):
         assert category["limits"]["handle"] == {"value": 2, "unit": "working_days", "unit_zh": "工作日"}
 
         # loop 2: the hotline's complaint closed after its callback, as the hotline platform reads it
-        async with httpx.AsyncClient(base_url=stack.url("gateway")) as client:
+        async with web.client(stack.url("gateway")) as client:
             form = {"grant_type": "client_credentials", "client_id": HOTLINE, "client_secret": f"{HOTLINE}-secret-demo"}
             token = (await client.post("/auth/token", data=form)).json()["access_token"]
             mine = await client.get(

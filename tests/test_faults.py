@@ -21,6 +21,7 @@ import time
 
 import pytest
 
+from jiceng_shared.testing import web
 from jiceng_shared.testing.chaos import refuse_connections
 from jiceng_shared.testing.faults import Auditor, FaultStack, IncidentLoad, fault_stack
 from jiceng_shared.topology import PROCESSES
@@ -216,9 +217,7 @@ async def test_two_replicas_of_every_process_under_load_with_kills(infra, databa
         await _settle_and_check(two, load, "two replicas")
         await load.close()
         # one login-throttle limit across both gateways
-        import httpx
-
-        async with httpx.AsyncClient() as c:
+        async with web.client() as c:
             statuses = []
             for i in range(6):
                 response = await c.post(

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import httpx
 import pytest
 
+from jiceng_shared.testing import web
 from jiceng_shared.testing.journey import Journey, current_period
 from jiceng_shared.workdays import WorkdayCalendar
 
@@ -65,7 +65,7 @@ async def test_an_application_goes_from_notice_to_rectified_bad_rating(journey):
     assert done["status"] == "completed" and done["on_time"] is True
 
     # the resident, anonymous, with the receipt number and the rating code handed out
-    public = httpx.AsyncClient(base_url=journey.gateway)
+    public = web.client(journey.gateway)
     try:
         status = await public.post(  # the check code in the body, never in the URL
             f"{API}/public/applications/lookup",

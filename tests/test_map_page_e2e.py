@@ -8,9 +8,9 @@ import asyncio
 import re
 import shutil
 
-import httpx
 import pytest
 
+from jiceng_shared.testing import web
 from jiceng_shared.testing.journey import Journey
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ async def dump_dom(url: str) -> str:
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
 async def test_the_map_page_shows_the_demo_grids_and_an_open_ticket(stack, journey):
     gateway = stack.url("gateway")
-    async with httpx.AsyncClient(base_url=gateway) as c:
+    async with web.client(gateway) as c:
         page = await c.get("/map")
         assert page.status_code == 200 and "/static/leaflet/leaflet.js" in page.text
         assert "cdn" not in page.text.lower() and "tile" not in re.sub(

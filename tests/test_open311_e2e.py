@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import httpx
 import pytest
 from georeport import GeoReport
 
 from jiceng_shared import demo
 from jiceng_shared.policy import load_policy
+from jiceng_shared.testing import web
 from jiceng_shared.testing.journey import Journey
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,7 @@ async def test_an_open311_client_posts_a_request_that_is_handled_and_read_back_c
     definition = await asyncio.to_thread(client.get_service_definition, "consumer_complaint")
     assert definition["attributes"][0]["code"] == "township"
 
-    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as http:
+    async with web.client(stack.url("gateway")) as http:
         posted = await http.post(
             "/open311/v2/requests.json",
             data={
@@ -108,7 +108,7 @@ async def test_an_open311_client_posts_a_request_that_is_handled_and_read_back_c
 
 
 async def test_open311_errors_are_the_specifications_list(stack, api_key):
-    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as http:
+    async with web.client(stack.url("gateway")) as http:
         wrong_key = await http.post(
             "/open311/v2/requests.json", data={"api_key": "client.nobody:nothing", "service_code": "x"}
         )

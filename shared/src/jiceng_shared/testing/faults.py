@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from jiceng_shared.stack import Stack, free_port
+from jiceng_shared.testing import web
 from jiceng_shared.testing.chaos import PrivateNats, connections_of, database_name
 from jiceng_shared.testing.journey import BUFENG_GRIDS, GRID_ORIGIN, PASSWORD
 from jiceng_shared.topology import PROCESSES
@@ -121,7 +122,7 @@ class IncidentLoad:
     first_accept_after: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.clients = [httpx.AsyncClient(base_url=g, timeout=10) for g in self.gateways]
+        self.clients = [web.client(g, timeout=10) for g in self.gateways]
         self._tasks: set[asyncio.Task[None]] = set()
         self._token: str | None = None
         self._sent = 0
@@ -246,7 +247,7 @@ class Auditor:
     """Counts, through the gateway, the incidents, tickets and leads of the accepted reports."""
 
     def __init__(self, gateway: str) -> None:
-        self.client = httpx.AsyncClient(base_url=gateway, timeout=30)
+        self.client = web.client(gateway)
         self.tokens: dict[str, str] = {}
 
     async def close(self) -> None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from jiceng_shared.devkeys import demo_login_form
+from jiceng_shared.testing import web
 from jiceng_shared.testing.plugin import eventually
 
 PASSWORD = "demo"
@@ -48,7 +49,7 @@ class Journey:
 
     def __init__(self, gateway: str) -> None:
         self.gateway = gateway
-        self.client = httpx.AsyncClient(base_url=gateway, timeout=30)
+        self.client = web.client(gateway)
         self._tokens: dict[str, str] = {}
         # one login per user even when many requests start at once: the gateway counts attempts
         # in flight against the login throttle
