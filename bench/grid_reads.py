@@ -48,7 +48,7 @@ def _grids() -> list[tuple[str, str]]:
     return out
 
 
-async def load(database_url: str) -> tuple[list[str], int]:
+async def load(database_url: str, people_per_grid: int = PEOPLE_PER_GRID) -> tuple[list[str], int]:
     engine = create_async_engine(database_url)
     now = dt.datetime.now(dt.UTC)
     today = now.date()
@@ -96,9 +96,9 @@ async def load(database_url: str) -> tuple[list[str], int]:
         await conn.execute(insert(Area.__table__), areas)
     for g_index, (code, township) in enumerate(grids):
         residents, groups, households, visits = [], [], [], []
-        for p in range(PEOPLE_PER_GRID):
+        for p in range(people_per_grid):
             rid = str(uuid.uuid4())
-            n = g_index * PEOPLE_PER_GRID + p  # unique in the bench: a birth day per thousand, a sequence
+            n = g_index * people_per_grid + p  # unique in the bench: a birth day per thousand, a sequence
             born = dt.date(1940, 1, 1) + dt.timedelta(days=n // 1000)
             first17 = "320971" + born.strftime("%Y%m%d") + f"{n % 1000:03d}"
             id_number = first17 + check_character(first17)
