@@ -11,7 +11,7 @@ from dispatch.tickets import rules
 from dispatch.tickets.enums import CallbackResult, StepKind, TicketStatus
 from dispatch.tickets.models import Ticket, TicketCallback
 from dispatch.tickets.queries import load_for_action
-from dispatch.tickets.service import Actor, Env, add_step, close, invalid_state, publish, reopen
+from dispatch.tickets.service import Actor, Env, add_step, close, invalid_state, publish, reopen, ticket_fields
 from jiceng_shared.contracts.dispatch import CallbackRecorded
 from jiceng_shared.db import new_id
 from jiceng_shared.errors import Problem, permission_denied, scope_denied
@@ -70,14 +70,7 @@ async def record(session: AsyncSession, principal: Principal, ticket_id: str, bo
         session,
         ticket,
         CallbackRecorded(
-            ticket_id=ticket.id,
-            number=ticket.number,
-            category=ticket.category,
-            township_code=ticket.township_code,
-            area_code=ticket.area_code,
-            unit=unit,
-            source=ticket.source,
-            source_ref=ticket.source_ref,
+            **ticket_fields(ticket, unit),
             result=body.result,
             resolved=resolved,
             attempt=ticket.callback_count,

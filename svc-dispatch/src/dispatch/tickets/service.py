@@ -122,6 +122,21 @@ async def publish(
     )
 
 
+def ticket_fields(ticket: Ticket | Any, unit: UnitRef) -> dict[str, Any]:
+    """What the events of a ticket's 签收, 办结 and 回访 say of it, word for word: ``ticket`` a
+    Ticket, or a row of its columns; ``unit`` the unit it is with."""
+    return {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "category": ticket.category,
+        "township_code": ticket.township_code,
+        "area_code": ticket.area_code,
+        "unit": unit,
+        "source": ticket.source,
+        "source_ref": ticket.source_ref,
+    }
+
+
 def handle_limit(ticket: Ticket) -> rules.HandleLimit:
     return rules.HandleLimit(ticket.handle_limit_value, ticket.handle_limit_unit)
 
@@ -525,18 +540,7 @@ def signed_for_event(
     ticket: Ticket | Any, unit: UnitRef, at: dt.datetime, *, within: bool
 ) -> contracts.TicketSignedFor:
     """The 签收 event of ``ticket``: a Ticket, or a row of its columns (a statement's RETURNING)."""
-    return contracts.TicketSignedFor(
-        ticket_id=ticket.id,
-        number=ticket.number,
-        category=ticket.category,
-        township_code=ticket.township_code,
-        area_code=ticket.area_code,
-        unit=unit,
-        source=ticket.source,
-        source_ref=ticket.source_ref,
-        signed_at=at,
-        within_limit=within,
-    )
+    return contracts.TicketSignedFor(**ticket_fields(ticket, unit), signed_at=at, within_limit=within)
 
 
 async def sign_for(session: AsyncSession, principal: Principal, ticket_id: str, env: Env) -> Ticket:
@@ -770,14 +774,7 @@ async def close(session: AsyncSession, ticket: Ticket, env: Env, actor: Actor) -
         session,
         ticket,
         contracts.TicketClosed(
-            ticket_id=ticket.id,
-            number=ticket.number,
-            category=ticket.category,
-            township_code=ticket.township_code,
-            area_code=ticket.area_code,
-            unit=unit,
-            source=ticket.source,
-            source_ref=ticket.source_ref,
+            **ticket_fields(ticket, unit),
             outcome=ticket.outcome or "",
             deadline=ticket.deadline,
             closed_at=now,
