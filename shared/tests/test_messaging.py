@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from jiceng_shared.bus import EventBus
-from jiceng_shared.db import driver
+from jiceng_shared.db import driver, new_id
 from jiceng_shared.events import CloudEvent, build_event, nats_subject
 from jiceng_shared.outbox import NewRows, OutboxRelay, emit, emit_all
 from jiceng_shared.pull import NEXT_MESSAGES
@@ -241,6 +241,38 @@ async def test_a_batch_applies_each_event_once_in_order_and_skips_those_applied_
     applied = await svc.ctx.consumers.apply_batch(sub, [(seen, handler), (fresh, handler), (fresh, handler)])
     assert applied == [False, True, False]
     assert await _count(svc, "batch-seen") == 1 and await _count(svc, "batch-new") == 1
+
+
+async def test_before_commit_runs_once_a_transaction_after_its_handlers_and_not_when_they_fail(svc):
+    """A subscription's ``before_commit`` sees what the batch's handlers wrote and writes in their
+    transaction: once for a batch, once for a lone event, and not at all for a batch that fails."""
+    seen: list[int] = []
+
+    async def before_commit(session) -> None:
+        seen.append(await session.scalar(select(func.count()).select_from(Note).where(Note.text == "hooked")))
+        session.add(Note(id=new_id(), text="hook-wrote", created_at=dt.datetime.now(dt.UTC)))
+
+    sub = dataclasses.replace(svc.ctx.consumers.subscriptions[0], before_commit=before_commit)
+    handler = sub.handlers["test.note.written"]
+
+    def note(text: str):
+        note_id = new_id()
+        return build_event(
+            NoteWritten(note_id=note_id, text=text), source="/t", subject=note_id, township="320971100000"
+        )
+
+    assert (
+        await svc.ctx.consumers.apply_batch(sub, [(note("hooked"), handler), (note("hooked"), handler)]) == [True] * 2
+    )
+    BROKEN.add("hook-broken")
+    try:
+        with pytest.raises(RuntimeError):
+            await svc.ctx.consumers.apply_batch(sub, [(note("hooked"), handler), (note("hook-broken"), handler)])
+    finally:
+        BROKEN.discard("hook-broken")
+    assert await svc.ctx.consumers.apply(sub, note("hooked"), handler) is True
+    assert seen == [2, 3]
+    assert await _count(svc, "hook-wrote") == 2
 
 
 async def test_statements_on_the_driver_commit_and_roll_back_with_the_session(svc):

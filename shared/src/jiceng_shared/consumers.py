@@ -108,6 +108,10 @@ class Subscription:
     #: how long a batch waits after its first event for more (see :mod:`jiceng_shared.pull`): 0 for
     #: consumers on a path someone waits on, GATHER_SECONDS for scores, webhooks and read models
     gather_seconds: float = 0.0
+    #: run in the transaction of every batch (or lone event) after its handlers, before the commit:
+    #: work the handlers leave to do once for the whole batch (svc-assessment's facts, queued by
+    #: its handlers, written in one round trip per table)
+    before_commit: Callable[[AsyncSession], Awaitable[None]] | None = None
 
 
 #: the gather window of consumers nobody waits on: a trickle of events becomes one transaction per
@@ -350,6 +354,8 @@ class ConsumerGroup:
                 ctx = extract_context({"traceparent": event.traceparent} if event.traceparent else {})
                 with handling_span(f"consume {event.short_type}", ctx, trace.SpanKind.CONSUMER):
                     await handler(session, event)
+            if sub.before_commit is not None:
+                await sub.before_commit(session)
         return applied
 
     async def _handle(self, sub: Subscription, msg: Any) -> None:
@@ -403,6 +409,8 @@ class ConsumerGroup:
             if not await self.record_in_inbox(session, self.durable(sub), [event.id]):
                 return False
             await handler(session, event)
+            if sub.before_commit is not None:
+                await sub.before_commit(session)
         return True
 
     async def _dead_letter(
