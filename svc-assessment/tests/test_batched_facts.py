@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from assessment.gridworkers.models import WorkerFact
@@ -23,6 +24,25 @@ def _event(payload, subject):
     return build_event(payload, source="/svc-test", subject=subject, township=BUFENG)
 
 
+def _unit() -> UnitRef:
+    return UnitRef(
+        code=f"{BUFENG}:{uid()}", area_code=BUFENG, dept="cle", name="步凤镇综合执法局", kind="township_office"
+    )
+
+
+def _of_ticket(ticket: str, incident: str) -> dict[str, str]:
+    """What every ticket event says of the ticket ``ticket``, opened on the grid's incident ``incident``."""
+    return {
+        "ticket_id": ticket,
+        "number": f"GD-{ticket}",
+        "category": "street_occupation",
+        "township_code": BUFENG,
+        "area_code": GRID,
+        "source": "grid",
+        "source_ref": incident,
+    }
+
+
 async def _apply(assessment, name, payloads):
     consumers = assessment.ctx.consumers
     sub = consumers.by_name[name]
@@ -32,12 +52,9 @@ async def _apply(assessment, name, payloads):
 
 async def test_one_batch_writes_each_fact_as_the_events_one_by_one_would(assessment):
     ticket, incident, worker = uid("t-"), uid("i-"), uid("w-")
-    unit = UnitRef(
-        code=f"{BUFENG}:{uid()}", area_code=BUFENG, dept="cle", name="步凤镇综合执法局", kind="township_office"
-    )
+    unit = _unit()
     at = local("2026-11-30 09:00")
-    common = {"ticket_id": ticket, "number": f"GD-{ticket}", "category": "street_occupation"}
-    common |= {"township_code": BUFENG, "area_code": GRID, "source": "grid", "source_ref": incident}
+    common = _of_ticket(ticket, incident)
     later, earlier = at + dt.timedelta(hours=1), at + dt.timedelta(minutes=30)
     _events, applied = await _apply(
         assessment,
@@ -83,12 +100,9 @@ async def test_a_batch_mixing_queued_facts_and_others_leaves_them_all(assessment
     """A handler that does not queue (a voided report, a closure) writes what the batch queued
     before it first, then its own: every fact is there after the commit."""
     ticket, incident = uid("t-"), uid("i-")
-    unit = UnitRef(
-        code=f"{BUFENG}:{uid()}", area_code=BUFENG, dept="cle", name="步凤镇综合执法局", kind="township_office"
-    )
+    unit = _unit()
     at = local("2026-11-30 10:00")
-    common = {"ticket_id": ticket, "number": f"GD-{ticket}", "category": "street_occupation"}
-    common |= {"township_code": BUFENG, "area_code": GRID, "source": "grid", "source_ref": incident}
+    common = _of_ticket(ticket, incident)
     _events, applied = await _apply(
         assessment,
         "tickets",
@@ -108,3 +122,42 @@ async def test_a_batch_mixing_queued_facts_and_others_leaves_them_all(assessment
         closed = (await session.scalars(select(TicketClosure.unit_code).where(TicketClosure.ticket_id == ticket))).all()
         voided = (await session.scalars(select(WorkerFact.kind).where(WorkerFact.key == incident))).all()
     assert (opened, assigned, closed, voided) == ([ticket], [unit.code], [unit.code], ["report_voided"])
+
+
+async def test_a_batch_rolled_back_writes_none_of_the_facts_it_queued(assessment):
+    """The queue belongs to the batch's transaction: a handler failing after the queued facts
+    takes them with the rest, and the batch applied again (its redelivery) writes each once."""
+    tickets = [uid("t-"), uid("t-")]
+    at = local("2026-11-30 11:00")
+    events = [_event(dispatch.TicketCreated(**_of_ticket(t, uid("i-")), created_at=at), t) for t in tickets]
+    consumers = assessment.ctx.consumers
+    sub = consumers.by_name["tickets"]
+
+    async def fails(_session, _event) -> None:
+        raise RuntimeError("a handler after the queued facts fails")
+
+    failing = _event(dispatch.TicketVoided(**_of_ticket(tickets[0], "x"), reason="重复上报", voided_at=at), "x")
+    with pytest.raises(RuntimeError):
+        await consumers.apply_batch(sub, [*((e, sub.handlers[e.short_type]) for e in events), (failing, fails)])
+
+    async def opened() -> list[str]:
+        async with assessment.ctx.db.session() as session:
+            found = await session.scalars(select(TicketOpened.ticket_id).where(TicketOpened.ticket_id.in_(tickets)))
+            return sorted(found.all())
+
+    assert await opened() == []
+    assert await consumers.apply_batch(sub, [(e, sub.handlers[e.short_type]) for e in events]) == [True, True]
+    assert await opened() == sorted(tickets)
+
+
+async def test_a_lone_event_writes_the_fact_it_queued(assessment):
+    """An event handled on its own (a redelivery after a failed batch, a replayed dead letter) has
+    its transaction write its queued fact too."""
+    ticket = uid("t-")
+    at = local("2026-11-30 12:00")
+    created = _event(dispatch.TicketCreated(**_of_ticket(ticket, uid("i-")), created_at=at), ticket)
+    sub = assessment.ctx.consumers.by_name["tickets"]
+    assert await assessment.ctx.consumers.apply(sub, created, sub.handlers[created.short_type]) is True
+    async with assessment.ctx.db.session() as session:
+        opened = (await session.scalars(select(TicketOpened).where(TicketOpened.ticket_id == ticket))).all()
+    assert [(o.created_at, o.source) for o in opened] == [(at, "grid")]

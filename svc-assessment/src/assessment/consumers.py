@@ -554,9 +554,10 @@ def _bound(
 ) -> Handler:
     """A consumer handler with the service context (its clock and settings) at hand.
 
-    ``defers``: its facts are written with the others of the batch at commit (assessment.deferred);
-    only for handlers that read no fact table. Any other handler first writes what earlier events
-    of the batch queued, so that it sees them as it would have.
+    ``defers``: its facts are written with the others of the batch at the end of its transaction
+    (assessment.deferred, the subscriptions' ``before_commit``); only for handlers that read no
+    fact table. Any other handler first writes what earlier events of the batch queued, so that it
+    sees them as it would have.
     """
     if defers:
 
@@ -576,8 +577,11 @@ def _bound(
 
 def subscriptions(ctx: ServiceContext) -> list[Subscription]:
     # scores and facts: nobody waits on them event by event, so each consumer gathers a window's
-    # events into one transaction
-    return [dataclasses.replace(sub, gather_seconds=GATHER_SECONDS) for sub in _subscriptions(ctx)]
+    # events into one transaction, and writes the facts its handlers queued just before the commit
+    return [
+        dataclasses.replace(sub, gather_seconds=GATHER_SECONDS, before_commit=deferred.write)
+        for sub in _subscriptions(ctx)
+    ]
 
 
 def _subscriptions(ctx: ServiceContext) -> list[Subscription]:

@@ -3,9 +3,11 @@
 On loop 1 each incident brings four facts (a report, a ticket opened, its assignment, its
 response), each its own INSERT through the session: a statement per event, most of this service's
 database work and of its own CPU. A handler marked as deferring (:func:`deferring`) queues its
-facts instead; the queue is written just before the transaction commits (or before a handler that
-is not deferring runs, so that it sees them): each table's one-row INSERT, compiled once, run by
-the driver for every row of the batch in one round trip.
+facts instead; :func:`write` writes the queue after the batch's last handler, as the
+subscriptions' ``before_commit`` (or before a handler that is not deferring runs, so that it sees
+them): each table's one-row INSERT, compiled once, run by the driver for every row of the batch in
+one round trip. The queue lives in the session of the batch's transaction: a batch rolled back
+takes its queue with it.
 
 Only facts nothing in the transaction reads back are deferred (the deferring handlers read no
 fact table), and their tables are independent of each other: the rows of one table keep their
@@ -21,10 +23,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, event
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from jiceng_shared.db import for_the_driver
 
@@ -74,7 +75,8 @@ async def queue(session: AsyncSession, name: str, table: Any, build: Build, valu
 
 
 async def write(session: AsyncSession) -> None:
-    """Write what is queued (before a statement that must see it)."""
+    """Write what is queued: at the end of the batch's transaction, and before a statement that must
+    see it."""
     groups = session.info.pop(_QUEUE, None)
     if groups:
         connection = await session.connection()
@@ -82,7 +84,7 @@ async def write(session: AsyncSession) -> None:
             await connection.exec_driver_sql(*_for_all_rows(session, name, group))
 
 
-def _for_all_rows(session: Any, name: tuple[str, tuple[str, ...]], group: _Group) -> tuple[str, list[Any]]:
+def _for_all_rows(session: AsyncSession, name: tuple[str, tuple[str, ...]], group: _Group) -> tuple[str, list[Any]]:
     """The group's one-row INSERT, compiled once, with every row's arguments: the driver runs it
     for all of them in one round trip (asyncpg's executemany pipelines them). A multi-row VALUES
     was a statement to compile for each row count, ~8 ms each, a fifth of the process's CPU."""
@@ -101,20 +103,3 @@ def _statement(name: tuple[str, tuple[str, ...]], group: _Group) -> Any:
         row = {c: bindparam(f"{c}_0", type_=table.c[c].type) for c in group.columns}
         stmt = _BUILT[name] = group.build(pg_insert(table).values([row]))
     return stmt
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    """The queue is written in the transaction it belongs to: the sync session's commit runs in
-    the asyncio greenlet, where the connection's sync API drives the driver."""
-    groups = session.info.pop(_QUEUE, None)
-    if groups:
-        connection = session.connection()
-        for name, group in groups.items():
-            connection.exec_driver_sql(*_for_all_rows(session, name, group))
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous: Any) -> None:
-    session.info.pop(_QUEUE, None)
-    session.info.pop(_ON, None)
