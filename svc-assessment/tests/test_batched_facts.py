@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from assessment.gridworkers.models import WorkerFact
 from assessment.hotline.models import HotlineResponse, TicketOpened
-from assessment.units.models import TicketAssignment, TicketClosure
+from assessment.units.models import TicketAssignment, TicketClosure, Unit
 from jiceng_shared.contracts import dispatch, grid
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.events import build_event
@@ -161,3 +161,28 @@ async def test_a_lone_event_writes_the_fact_it_queued(assessment):
     async with assessment.ctx.db.session() as session:
         opened = (await session.scalars(select(TicketOpened).where(TicketOpened.ticket_id == ticket))).all()
     assert [(o.created_at, o.source) for o in opened] == [(at, "grid")]
+
+
+async def test_a_batch_rolled_back_after_writing_a_units_row_fails_with_its_own_error_and_writes_the_row_again(
+    assessment,
+):
+    """A unit's row is known only once committed (assessment.known): rolled back, the failure is
+    the handler's own (not the rollback listener's), and the next event of the unit writes the row."""
+    ticket = uid("t-")
+    unit = _unit()
+    at = local("2026-11-30 13:00")
+    common = _of_ticket(ticket, uid("i-"))
+    assigned = _event(dispatch.TicketAssigned(**common, description="", unit=unit, assigned_at=at), ticket)
+    consumers = assessment.ctx.consumers
+    sub = consumers.by_name["tickets"]
+    handler = sub.handlers[assigned.short_type]
+
+    async def fails(_session, _event) -> None:
+        raise RuntimeError("a handler after the unit's row fails")
+
+    failing = _event(dispatch.TicketVoided(**common, reason="重复上报", voided_at=at), ticket)
+    with pytest.raises(RuntimeError, match="after the unit's row fails"):
+        await consumers.apply_batch(sub, [(assigned, handler), (failing, fails)])
+    assert await consumers.apply_batch(sub, [(assigned, handler)]) == [True]
+    async with assessment.ctx.db.session() as session:
+        assert await session.scalar(select(Unit.name).where(Unit.code == unit.code)) == unit.name

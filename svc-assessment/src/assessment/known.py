@@ -40,7 +40,7 @@ def after_commit(session: AsyncSession, kind: str, key: str, value: Hashable) ->
             _KNOWN.setdefault(engine, {}).update(pending)
             pending.clear()
 
-        def rolled_back(_session: Any) -> None:
+        def rolled_back(_session: Any, _previous_transaction: Any) -> None:
             pending.clear()
 
         event.listen(sync_session, "after_commit", committed)
