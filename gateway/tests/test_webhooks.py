@@ -19,7 +19,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from gateway.seed import client_secret
 from gateway.webhooks import rules
-from gateway.webhooks.models import WebhookDelivery
+from gateway.webhooks.models import WebhookDelivery, WebhookSubscription
 from jiceng_shared import demo
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.dispatch import CallbackRecorded, TicketAssigned
@@ -508,6 +508,28 @@ async def _copy_of(gw, short: str = "dispatch.ticket.assigned") -> set[str]:
         return {s.id for s in await gw.state.webhooks.subscriptions.of_type(session, short)}
 
 
+async def _subscribed_unheard(gw, short: str) -> str:
+    """A subscription to events of type ``short`` made by another replica that could not tell this
+    one (NATS was down): written straight into the database. Its id."""
+    now = dt.datetime.now(dt.UTC)
+    sub_id = str(uuid.uuid4())
+    async with gw.state.db.transaction() as session:
+        session.add(
+            WebhookSubscription(
+                id=sub_id,
+                subject_id=str(uuid.uuid4()),
+                client_id="elsewhere",
+                url="http://127.0.0.1:9/x",
+                event_types=[short],
+                secret="whsec_x",
+                status=rules.SubscriptionStatus.ACTIVE.value,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return sub_id
+
+
 async def test_a_subscription_made_or_ended_on_another_replica_counts_here_at_once(make_gateway, receiver):
     """Replica B keeps its copy for 10 minutes, yet hears of A's changes at once (NATS broadcast)."""
     async with (
@@ -531,7 +553,6 @@ async def test_a_subscription_made_or_ended_on_another_replica_counts_here_at_on
 async def test_a_change_whose_broadcast_was_missed_counts_within_the_refresh_bound(wgw):
     """A subscription another replica made without telling this one (NATS was down) is matched
     once the copy is ``webhook_subscriptions_refresh_seconds`` old, not later."""
-    from gateway.webhooks.models import WebhookSubscription
     from gateway.webhooks.service import ActiveSubscriptions
 
     clock = [1000.0]
@@ -543,22 +564,7 @@ async def test_a_change_whose_broadcast_was_missed_counts_within_the_refresh_bou
     async with wgw.state.db.session() as session:
         assert await active.of_type(session, short) == []
     assert not active.may_match(summons)  # a current copy without the type: acked without a transaction
-    now = dt.datetime.now(dt.UTC)
-    sub_id = str(uuid.uuid4())
-    async with wgw.state.db.transaction() as session:  # as another replica, unheard
-        session.add(
-            WebhookSubscription(
-                id=sub_id,
-                subject_id=str(uuid.uuid4()),
-                client_id="elsewhere",
-                url="http://127.0.0.1:9/x",
-                event_types=[short],
-                secret="whsec_x",
-                status=rules.SubscriptionStatus.ACTIVE.value,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    sub_id = await _subscribed_unheard(wgw, short)
     clock[0] += 1.99
     assert not active.may_match(summons)
     async with wgw.state.db.session() as session:
@@ -573,7 +579,6 @@ async def test_a_change_whose_broadcast_was_missed_counts_within_the_refresh_bou
 async def test_a_copy_past_half_its_life_is_read_again_in_the_background(wgw):
     """While events come, the copy never expires: past half its life an event has it read again
     (outside the consumer's transaction), and the events after see what changed meanwhile."""
-    from gateway.webhooks.models import WebhookSubscription
     from gateway.webhooks.service import ActiveSubscriptions
 
     clock = [1000.0]
@@ -583,21 +588,7 @@ async def test_a_copy_past_half_its_life_is_read_again_in_the_background(wgw):
     reopened = event.model_copy(update={"type": event.type.replace("ticket.assigned", "ticket.reopened")})
     async with wgw.state.db.session() as session:
         assert await active.of_type(session, short) == []
-    now = dt.datetime.now(dt.UTC)
-    async with wgw.state.db.transaction() as session:  # as another replica, unheard
-        session.add(
-            WebhookSubscription(
-                id=str(uuid.uuid4()),
-                subject_id=str(uuid.uuid4()),
-                client_id="elsewhere",
-                url="http://127.0.0.1:9/x",
-                event_types=[short],
-                secret="whsec_x",
-                status=rules.SubscriptionStatus.ACTIVE.value,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    await _subscribed_unheard(wgw, short)
     clock[0] += 0.9
     assert not active.may_match(reopened)  # half its life not gone: nothing read
     assert active._reading is None
