@@ -4,8 +4,9 @@ competent county department, case closed → handled; late events never move a t
 import datetime as dt
 
 from jiceng_shared import demo, units
+from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.contracts.enforcement import CaseClosed, CaseOpened, CaseTransferred, LeadReceived
-from jiceng_shared.testing.plugin import demo_principal
+from jiceng_shared.testing.plugin import demo_principal, eventually
 
 BUFENG = demo.BUFENG.code
 worker = demo_principal("grid_worker.bufeng")
@@ -16,14 +17,69 @@ def at(ticket: dict, minutes: float) -> dt.datetime:
     return dt.datetime.fromisoformat(ticket["assigned_at"]) + dt.timedelta(minutes=minutes)
 
 
-async def enforcement_says(dispatch, payload, ticket):
-    await dispatch.publish(
-        payload,
-        subject=ticket["id"],
-        township=BUFENG,
-        correlation_id=ticket["correlation_id"],
-        source="/svc-enforcement",
-    )
+class Enforcement:
+    """svc-enforcement's system telling dispatch about one ticket: the lead it recorded for it and
+    the case opened on that lead (ids of their own, one each unless a test names another)."""
+
+    def __init__(self, dispatch, ticket: dict) -> None:
+        self.dispatch, self.ticket = dispatch, ticket
+        self.lead_id = f"lead-{ticket['number']}"
+        #: what each event of the case says of it
+        self.case = {
+            "case_id": f"case-{ticket['number']}",
+            "number": f"AJ-{ticket['number']}",
+            "lead_id": self.lead_id,
+            "ticket_id": ticket["id"],
+            "township_code": BUFENG,
+        }
+
+    async def says(self, payload) -> None:
+        await self.dispatch.publish(
+            payload,
+            subject=self.ticket["id"],
+            township=BUFENG,
+            correlation_id=self.ticket["correlation_id"],
+            source="/svc-enforcement",
+        )
+
+    async def lead_received(self, received_at: dt.datetime, *, delegated: bool, lead_id: str | None = None) -> None:
+        await self.says(
+            LeadReceived(
+                lead_id=lead_id or self.lead_id,
+                ticket_id=self.ticket["id"],
+                township_code=BUFENG,
+                category=self.ticket["category"],
+                delegated=delegated,
+                received_at=received_at,
+            )
+        )
+
+    async def case_opened(self, opened_at: dt.datetime) -> None:
+        await self.says(CaseOpened(**self.case, item_code="JS-001", opened_at=opened_at))
+
+    async def case_transferred(self, to_unit: UnitRef, reason: str, *, at: dt.datetime) -> None:
+        await self.says(
+            CaseTransferred(
+                lead_id=self.lead_id,
+                ticket_id=self.ticket["id"],
+                township_code=BUFENG,
+                to_unit=to_unit,
+                reason=reason,
+                transferred_at=at,
+            )
+        )
+
+    async def case_closed(self, outcome: str, *, opened_at: dt.datetime, closed_at: dt.datetime) -> None:
+        """Closed by the township's enforcement office (the unit a street matter goes to)."""
+        await self.says(
+            CaseClosed(
+                **self.case,
+                unit=units.township_office(BUFENG, "cle"),
+                outcome=outcome,
+                opened_at=opened_at,
+                closed_at=closed_at,
+            )
+        )
 
 
 async def new_ticket(desk, category="street_occupation") -> dict:
@@ -32,32 +88,20 @@ async def new_ticket(desk, category="street_occupation") -> dict:
     return await desk.ticket_for(incident)
 
 
-async def wait_for_step(desk, ticket_id: str, kind: str) -> dict:
-    from jiceng_shared.testing.plugin import eventually
+async def wait_for_step(desk, ticket_id: str, kind: str, times: int = 1) -> dict:
+    """The ticket once its timeline holds ``times`` steps of ``kind``."""
 
-    async def has_step():
+    async def has_steps():
         body = await desk.get(ticket_id)
-        return body if any(s["kind"] == kind for s in body["timeline"]) else None
+        return body if sum(s["kind"] == kind for s in body["timeline"]) == times else None
 
-    return await eventually(has_step)
+    return await eventually(has_steps)
 
 
 async def test_a_street_occupation_case_moves_the_ticket_to_handled_and_the_reporter_closes_it(desk, dispatch):
     ticket = await new_ticket(desk)
-    office = units.township_office(BUFENG, "cle")
-    await enforcement_says(
-        dispatch,
-        LeadReceived(
-            lead_id="lead-1",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            category="street_occupation",
-            item_code="JS-001",
-            delegated=True,
-            received_at=at(ticket, 1),
-        ),
-        ticket,
-    )
+    enforcement = Enforcement(dispatch, ticket)
+    await enforcement.lead_received(at(ticket, 1), delegated=True)
     body = await wait_for_step(desk, ticket["id"], "lead_recorded")
     # the enforcement office's system took the matter up: that is its sign-for (签收), within the limit
     assert body["status"] == "accepted" and dt.datetime.fromisoformat(body["signed_at"]) == at(ticket, 1)
@@ -65,36 +109,10 @@ async def test_a_street_occupation_case_moves_the_ticket_to_handled_and_the_repo
     assert len(signed) == 1 and signed[0]["data"]["within_limit"] is True
     assert next(s for s in body["timeline"] if s["kind"] == "lead_recorded")["note"].startswith("线索已登记")
 
-    await enforcement_says(
-        dispatch,
-        CaseOpened(
-            case_id="case-1",
-            number="AJ-1",
-            lead_id="lead-1",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            item_code="JS-001",
-            opened_at=at(ticket, 2),
-        ),
-        ticket,
-    )
+    await enforcement.case_opened(at(ticket, 2))
     await desk.wait_status(ticket["id"], "in_progress")
 
-    await enforcement_says(
-        dispatch,
-        CaseClosed(
-            case_id="case-1",
-            number="AJ-1",
-            lead_id="lead-1",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            unit=office,
-            outcome="警告，已劝离",
-            opened_at=at(ticket, 2),
-            closed_at=at(ticket, 30),
-        ),
-        ticket,
-    )
+    await enforcement.case_closed("警告，已劝离", opened_at=at(ticket, 2), closed_at=at(ticket, 30))
     handled = await desk.wait_status(ticket["id"], "handled")
     assert handled["outcome"] == "警告，已劝离"
     assert [s["kind"] for s in handled["timeline"]] == [
@@ -117,30 +135,9 @@ async def test_a_transfer_hands_the_ticket_to_the_county_department_whose_staff_
     assert ticket["unit"]["code"] == f"{BUFENG}:cle"
     await desk.get(ticket["id"], county_nrp, status=404)
     nrp = units.county_department("nrp")
-    await enforcement_says(
-        dispatch,
-        LeadReceived(
-            lead_id="lead-2",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            category="illegal_construction_farmland",
-            delegated=False,
-            received_at=at(ticket, 1),
-        ),
-        ticket,
-    )
-    await enforcement_says(
-        dispatch,
-        CaseTransferred(
-            lead_id="lead-2",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            to_unit=nrp,
-            reason="占用农用地违法建设未赋权乡镇，移送县自然资源和规划局",
-            transferred_at=at(ticket, 5),
-        ),
-        ticket,
-    )
+    enforcement = Enforcement(dispatch, ticket)
+    await enforcement.lead_received(at(ticket, 1), delegated=False)
+    await enforcement.case_transferred(nrp, "占用农用地违法建设未赋权乡镇，移送县自然资源和规划局", at=at(ticket, 5))
     body = await wait_for_step(desk, ticket["id"], "transferred")
     assert body["unit"]["code"] == nrp.code and body["unit"]["kind"] == "county_department"
     assert body["status"] == "dispatched"
@@ -166,37 +163,11 @@ async def test_a_transfer_hands_the_ticket_to_the_county_department_whose_staff_
 async def test_late_enforcement_events_do_not_move_the_ticket_back(desk, dispatch, clock):
     t0 = clock.set(dt.datetime(2026, 11, 10, 9, 0, tzinfo=dt.UTC))
     ticket = await new_ticket(desk)
-    office = units.township_office(BUFENG, "cle")
-    await enforcement_says(
-        dispatch,
-        CaseClosed(
-            case_id="case-3",
-            number="AJ-3",
-            lead_id="lead-3",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            unit=office,
-            outcome="已劝离",
-            opened_at=at(ticket, 2),
-            closed_at=at(ticket, 20),
-        ),
-        ticket,
-    )
+    enforcement = Enforcement(dispatch, ticket)
+    await enforcement.case_closed("已劝离", opened_at=at(ticket, 2), closed_at=at(ticket, 20))
     await desk.wait_status(ticket["id"], "handled")
     # the case-opened event arrives after the closure: a fact for the timeline, not a new state
-    await enforcement_says(
-        dispatch,
-        CaseOpened(
-            case_id="case-3",
-            number="AJ-3",
-            lead_id="lead-3",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            item_code="JS-001",
-            opened_at=at(ticket, 2),
-        ),
-        ticket,
-    )
+    await enforcement.case_opened(at(ticket, 2))
     body = await wait_for_step(desk, ticket["id"], "case_opened")
     assert body["status"] == "handled"
     # reopened after a failed verification (at t0 + 1 h); a closure from before must not mark it handled again
@@ -205,35 +176,13 @@ async def test_late_enforcement_events_do_not_move_the_ticket_back(desk, dispatc
         f"/tickets/{ticket['id']}/verification", {"passed": False, "note": "摊位又回来了"}, worker
     )
     assert response.json()["status"] == "reopened"
-    await enforcement_says(
-        dispatch,
-        CaseClosed(
-            case_id="case-3",
-            number="AJ-3",
-            lead_id="lead-3",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            unit=office,
-            outcome="已劝离",
-            opened_at=at(ticket, 2),
-            closed_at=at(ticket, 21),
-        ),
-        ticket,
-    )
-    from jiceng_shared.testing.plugin import eventually
-
-    async def noted():
-        b = await desk.get(ticket["id"])
-        return b if sum(s["kind"] == "feedback" for s in b["timeline"]) == 2 else None
-
-    body = await eventually(noted)
+    await enforcement.case_closed("已劝离", opened_at=at(ticket, 2), closed_at=at(ticket, 21))
+    body = await wait_for_step(desk, ticket["id"], "feedback", times=2)
     assert body["status"] == "reopened" and body["rework_count"] == 1
 
 
 async def test_events_about_leads_without_a_ticket_change_nothing(desk, dispatch):
     from sqlalchemy import select
-
-    from jiceng_shared.testing.plugin import eventually
 
     before = await desk.counts()
     event_id = await dispatch.publish(
@@ -261,18 +210,8 @@ async def test_a_lead_after_the_response_limit_signs_late_and_one_after_a_change
     ticket = await new_ticket(desk)
     due = dt.datetime.fromisoformat(ticket["response_due_at"])
     late = due + dt.timedelta(minutes=5)
-    await enforcement_says(
-        dispatch,
-        LeadReceived(
-            lead_id="lead-late",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            category="street_occupation",
-            delegated=False,
-            received_at=late,
-        ),
-        ticket,
-    )
+    enforcement = Enforcement(dispatch, ticket)
+    await enforcement.lead_received(late, delegated=False)
     body = await wait_for_step(desk, ticket["id"], "signed_for")
     assert body["status"] == "accepted" and dt.datetime.fromisoformat(body["signed_at"]) == late
     assert body["response_due_at"] is None
@@ -287,42 +226,11 @@ async def test_a_lead_after_the_response_limit_signs_late_and_one_after_a_change
 
     # a second lead of the ticket (another delivery of enforcement's system): a fact for the
     # timeline; the ticket, signed for already, stays as it is and nothing is announced again
-    await enforcement_says(
-        dispatch,
-        LeadReceived(
-            lead_id="lead-again",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            category="street_occupation",
-            delegated=True,
-            received_at=late + dt.timedelta(minutes=1),
-        ),
-        ticket,
-    )
-    from jiceng_shared.testing.plugin import eventually
-
-    async def noted_twice():
-        b = await desk.get(ticket["id"])
-        return b if sum(s["kind"] == "lead_recorded" for s in b["timeline"]) == 2 else None
-
-    again = await eventually(noted_twice)
+    await enforcement.lead_received(late + dt.timedelta(minutes=1), delegated=True, lead_id="lead-again")
+    again = await wait_for_step(desk, ticket["id"], "lead_recorded", times=2)
     assert again["status"] == "accepted" and again["signed_at"] == body["signed_at"]
     assert sum(s["kind"] == "signed_for" for s in again["timeline"]) == 1
     assert len([t for t, _e in await desk.events_of(ticket["id"]) if t == "dispatch.ticket.signed_for"]) == 1
     # the ticket's later changes still apply (its version moved with each change)
-    await enforcement_says(
-        dispatch,
-        CaseClosed(
-            case_id="case-late",
-            number="AJ-9",
-            lead_id="lead-late",
-            ticket_id=ticket["id"],
-            township_code=BUFENG,
-            unit=units.township_office(BUFENG, "cle"),
-            outcome="已劝离",
-            opened_at=late,
-            closed_at=late + dt.timedelta(minutes=30),
-        ),
-        ticket,
-    )
+    await enforcement.case_closed("已劝离", opened_at=late, closed_at=late + dt.timedelta(minutes=30))
     assert (await desk.wait_status(ticket["id"], "handled"))["outcome"] == "已劝离"
