@@ -50,7 +50,7 @@ PARTS = {
 
 
 class ConnectionSampler:
-    """Samples the connections the main stack's databases hold (pg_stat_activity) in a thread."""
+    """Samples the connections the main stack's processes hold (pg_stat_activity) in a thread."""
 
     def __init__(self, infra: object, databases: Databases) -> None:
         self.infra = infra
@@ -64,7 +64,9 @@ class ConnectionSampler:
 
         while not self._stop.is_set():
             with contextlib.suppress(Exception):  # a sample missed while the database is busy
-                self.peak = max(self.peak, await connections_of(self.infra.pg_admin_dsn, self.names))  # type: ignore[attr-defined]
+                # the stack's own: the bench's loaders connect to the same databases
+                found = await connections_of(self.infra.pg_admin_dsn, self.names, processes_only=True)  # type: ignore[attr-defined]
+                self.peak = max(self.peak, found)
             await asyncio.sleep(0.25)
 
     def __enter__(self) -> ConnectionSampler:

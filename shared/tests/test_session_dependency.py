@@ -82,3 +82,29 @@ async def test_plan_for_these_values_holds_for_its_transaction_only(databases):
             assert await session.scalar(show) == "auto"
     finally:
         await db.dispose()
+
+
+async def test_a_process_s_connections_carry_its_name_in_pg_stat_activity(databases):
+    """Ops see which process holds which connections, and the bench counts the stack's own by it."""
+    import pytest
+    from sqlalchemy import MetaData, text
+
+    from jiceng_shared.db import Database, pooled_driver
+    from jiceng_shared.testing.chaos import connections_of
+
+    db = Database(await databases.create("named"), metadata=MetaData(), source="/svc-named", pool_size=1)
+    try:
+        if db.is_sqlite:
+            pytest.skip("PostgreSQL's pg_stat_activity")
+        mine = text("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        async with db.session() as session:
+            assert await session.scalar(mine) == "jiceng-svc-named"
+        assert db.counter_engine is not None
+        async with pooled_driver(db.counter_engine) as raw:  # the business numbers' pool
+            assert await raw.fetchval(mine.text) == "jiceng-svc-named"
+            # and its own setting kept beside the name
+            assert await raw.fetchval("SHOW synchronous_commit") == "off"
+            name = await raw.fetchval("SELECT current_database()")
+            assert await connections_of(databases.infra.pg_admin_dsn, [name], processes_only=True) >= 1
+    finally:
+        await db.dispose()

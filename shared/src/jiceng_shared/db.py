@@ -208,6 +208,7 @@ class Database:
         direct_url: str = "",
     ) -> None:
         self.url = url
+        self.source = source
         self.infra = add_infrastructure_tables(metadata)
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
@@ -221,7 +222,12 @@ class Database:
             # A database that refuses connections fails the checkout at once (503); the pool timeout
             # only bounds the wait for a busy pool, which a burst may fill for a while.
             kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=30, pool_recycle=1800)
-            kwargs["connect_args"] = {"timeout": 10, "command_timeout": 60}
+            kwargs["connect_args"] = {
+                "timeout": 10,
+                "command_timeout": 60,
+                # named in pg_stat_activity: which process holds which connections
+                "server_settings": {"application_name": application_name(source)},
+            }
             if pgbouncer:
                 kwargs["connect_args"] |= pgbouncer_connect_args()
                 url = _without_statement_cache(url)
@@ -246,7 +252,11 @@ class Database:
                 pool_timeout=30,
                 pool_recycle=1800,
                 isolation_level="AUTOCOMMIT",
-                connect_args=kwargs["connect_args"] | _counter_server_settings(self.pgbouncer),
+                connect_args=kwargs["connect_args"]
+                | {
+                    "server_settings": kwargs["connect_args"]["server_settings"]
+                    | _counter_server_settings(self.pgbouncer)
+                },
             )
 
         class _Session(Session):
@@ -295,7 +305,11 @@ class Database:
         """One connection, straight to the database, for the session lock of the job leader."""
         if self._lock_engine is None:
             # no pool: a replica that did not get the lock closes its connection until the next try
-            self._lock_engine = create_async_engine(self.direct_url, poolclass=NullPool, connect_args={"timeout": 10})
+            self._lock_engine = create_async_engine(
+                self.direct_url,
+                poolclass=NullPool,
+                connect_args={"timeout": 10, "server_settings": {"application_name": application_name(self.source)}},
+            )
         return self._lock_engine
 
     def on_commit(self, callback: Callable[[list[Any]], None]) -> None:
@@ -348,7 +362,17 @@ def _counter_server_settings(pgbouncer: bool) -> dict[str, Any]:
     through the business transaction, whose commit flushes the WAL up to it and so the counter's
     increment with it; a crash can only take back a number no committed row holds. PgBouncer
     refuses startup parameters it does not know, so behind it the counters flush as before."""
-    return {} if pgbouncer else {"server_settings": {"synchronous_commit": "off"}}
+    return {} if pgbouncer else {"synchronous_commit": "off"}
+
+
+#: what every process's connections are named after in pg_stat_activity
+APPLICATION_PREFIX = "jiceng"
+
+
+def application_name(source: str) -> str:
+    """The PostgreSQL application name of a process's connections (its events' source
+    ``/svc-grid`` → ``jiceng-svc-grid``)."""
+    return APPLICATION_PREFIX + source.replace("/", "-")
 
 
 def pgbouncer_connect_args() -> dict[str, Any]:

@@ -88,14 +88,24 @@ async def refuse_connections(admin_dsn: str, database: str) -> AsyncIterator[Non
         await conn.close()
 
 
-async def connections_of(admin_dsn: str, databases: list[str]) -> int:
-    """How many server connections these databases hold now (pg_stat_activity)."""
+async def connections_of(admin_dsn: str, databases: list[str], *, processes_only: bool = False) -> int:
+    """How many server connections these databases hold now (pg_stat_activity); ``processes_only``:
+    those of the platform's processes alone (named ``jiceng-…``, jiceng_shared.db.application_name),
+    not a bench's or a test's own."""
     import asyncpg
+
+    from jiceng_shared.db import APPLICATION_PREFIX
 
     conn = await asyncpg.connect(admin_dsn)
     try:
         return int(
-            await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY($1::text[])", databases)
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = ANY($1::text[])"
+                " AND (NOT $2 OR application_name LIKE $3)",
+                databases,
+                processes_only,
+                APPLICATION_PREFIX + "-%",
+            )
         )
     finally:
         await conn.close()
