@@ -78,20 +78,6 @@ def readable(principal: Principal) -> ColumnElement[bool]:
     return or_(by_unit, *by_intake) if by_intake else by_unit
 
 
-async def list_tickets(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    filters: dict[str, str | None],
-    overdue: bool | None,
-    now: dt.datetime,
-    limit: int,
-    cursor: str | None,
-) -> list[Ticket]:
-    stmt = listing(principal, filters=filters, overdue=overdue, now=now, limit=limit, cursor=cursor)
-    return list((await session.scalars(stmt)).all())
-
-
 def listing(
     principal: Principal,
     *,

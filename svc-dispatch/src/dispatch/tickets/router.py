@@ -82,9 +82,8 @@ async def list_tickets(
         "area_code": area_code,
         "incident_id": incident_id,
     }
-    rows = await queries.list_tickets(
-        session, principal, filters=filters, overdue=overdue, now=env.now, limit=limit, cursor=cursor
-    )
+    listing = queries.listing(principal, filters=filters, overdue=overdue, now=env.now, limit=limit, cursor=cursor)
+    rows = list((await session.scalars(listing)).all())
     items, next_cursor = page_of(rows, limit)
     involved = await queries.involved_units(session, [t.id for t in items])
     labels = await queries.category_labels(session, items)
