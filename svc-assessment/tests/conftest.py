@@ -25,6 +25,21 @@ def local(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=COUNTY_ZONE)
 
 
+def incident_reported(incident: str, worker: str, grid_code: str, at: dt.datetime) -> grid.IncidentReported:
+    """A street occupation reported by grid worker ``worker`` in ``grid_code`` at ``at``."""
+    return grid.IncidentReported(
+        incident_id=incident,
+        number=f"SJ-{incident}",
+        category="street_occupation",
+        description="占道经营",
+        location={"coordinates": (120.3, 33.3)},
+        grid_code=grid_code,
+        township_code=grid_code[:9] + "000",
+        reporter_id=worker,
+        reported_at=at,
+    )
+
+
 def uid(prefix: str = "") -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
@@ -642,22 +657,8 @@ class Feed:
         )
 
     async def incident(self, incident: str, worker: str, grid_code: str, at: dt.datetime) -> str:
-        township = grid_code[:9] + "000"
-        return await self.send(
-            grid.IncidentReported(
-                incident_id=incident,
-                number=f"SJ-{incident}",
-                category="street_occupation",
-                description="占道经营",
-                location={"coordinates": (120.3, 33.3)},
-                grid_code=grid_code,
-                township_code=township,
-                reporter_id=worker,
-                reported_at=at,
-            ),
-            subject=incident,
-            township=township,
-        )
+        reported = incident_reported(incident, worker, grid_code, at)
+        return await self.send(reported, subject=incident, township=reported.township_code)
 
     async def voided(self, incident: str, township: str, at: dt.datetime) -> str:
         return await self.send(

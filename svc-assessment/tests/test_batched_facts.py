@@ -11,11 +11,11 @@ from sqlalchemy import select
 from assessment.gridworkers.models import WorkerFact
 from assessment.hotline.models import HotlineResponse, TicketOpened
 from assessment.units.models import TicketAssignment, TicketClosure, Unit
-from jiceng_shared.contracts import dispatch, grid
+from jiceng_shared.contracts import dispatch
 from jiceng_shared.contracts.common import UnitRef
 from jiceng_shared.events import build_event
 
-from .conftest import BUFENG, local, uid
+from .conftest import BUFENG, incident_reported, local, uid
 
 GRID = "320971100001001"
 
@@ -71,17 +71,7 @@ async def test_one_batch_writes_each_fact_as_the_events_one_by_one_would(assessm
         ],
     )
     assert applied == [True] * 5
-    reported = grid.IncidentReported(
-        incident_id=incident,
-        number=f"SJ-{incident}",
-        category="street_occupation",
-        description="占道经营",
-        location={"coordinates": (120.3, 33.3)},
-        grid_code=GRID,
-        township_code=BUFENG,
-        reporter_id=worker,
-        reported_at=at,
-    )
+    reported = incident_reported(incident, worker, GRID, at)
     events, applied = await _apply(assessment, "grid", [reported, reported])
     assert applied == [True, True]
 

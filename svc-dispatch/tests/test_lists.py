@@ -5,7 +5,10 @@ import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import text
 
+from dispatch.tickets.queries import listing
+from dispatch.tickets.rules import SUPERVISED_STATUSES
 from jiceng_shared import demo
 from jiceng_shared.categories import CATEGORIES
 from jiceng_shared.testing.plugin import demo_principal, headers_for, principal
@@ -213,11 +216,6 @@ async def test_the_overdue_filter_names_its_statuses_as_the_partial_index_does(d
     it can prove implies the index's predicate; asyncpg's prepared statements go generic after five
     runs, and a generic plan's bound list proves nothing: the statuses must be in the SQL itself,
     the same as in the index the migration made."""
-    from sqlalchemy import text
-
-    from dispatch.tickets.queries import listing
-    from dispatch.tickets.rules import SUPERVISED_STATUSES
-
     if dispatch.ctx.db.is_sqlite:
         pytest.skip("PostgreSQL's planner and partial index (SQLite plans its own way)")
     statuses = ", ".join(f"'{status.value}'" for status in SUPERVISED_STATUSES)
