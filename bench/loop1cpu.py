@@ -5,7 +5,8 @@ keeps up and the CPU spent is the work itself, not queueing: CPU seconds from /p
 phase (until every lead arrived and the downstream consumers settled), minus the idle rate
 measured just before, divided by the incidents. Retries are the consumers' ``retry`` outcomes
 (jiceng_events_handled_total) during the phase, read from every service's /metrics: on loop 1
-they are optimistic-lock losses (a handler redoing its transaction).
+they are optimistic-lock losses (a handler redoing its transaction). A shorter second phase at
+``BUSY_RATE`` goes into the detail, measured the same way with the same idle rate.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from loop1 import _run, _token
 
 RATE = 10
 SECONDS = 40
+#: a second phase at the rate of the latency target, for the detail: how far batching (one pull,
+#: one transaction, one write of acks for several events) brings the cost down under load
+BUSY_RATE = 50
+BUSY_SECONDS = 12
 IDLE_SECONDS = 8
 SETTLE_SECONDS = 3
 
@@ -66,14 +71,25 @@ async def _phase(gateway: str, nats_url: str, prefix: str, password: str, meter:
         work1 = await asyncio.to_thread(meter.snapshot)
         for proc in profilers:
             proc.wait()
+        busy = await _run(gateway, token, arrivals, rate=BUSY_RATE, seconds=BUSY_SECONDS, drain_seconds=30)
+        await asyncio.sleep(SETTLE_SECONDS)
+        busy1 = await asyncio.to_thread(meter.snapshot)
     finally:
         await nc.close()
-    return {"idle": CpuMeter.delta(idle0, idle1), "work": CpuMeter.delta(idle1, work1), "result": result}
+    return {
+        "idle": CpuMeter.delta(idle0, idle1),
+        "work": CpuMeter.delta(idle1, work1),
+        "result": result,
+        "busy_work": CpuMeter.delta(work1, busy1),
+        "busy_result": busy,
+    }
 
 
 def _profile(pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
     """With BENCH_PROFILE=<dir> (and py-spy installed): sample every process through the phase,
-    collapsed stacks per process in <dir> (to see where loop 1's CPU goes)."""
+    collapsed stacks per process in <dir> (to see where loop 1's CPU goes). BENCH_PROFILE_NATIVE=1
+    adds the native frames (the event loop's, the collector's, the drivers' C code), at 100/s."""
+    native = os.environ.get("BENCH_PROFILE_NATIVE") == "1"
     out = os.environ.get("BENCH_PROFILE")
     spy = shutil.which("py-spy", path=os.path.dirname(sys.executable)) or shutil.which("py-spy")
     if not out or not spy:
@@ -89,8 +105,10 @@ def _profile(pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
                 "--duration",
                 str(SECONDS),
                 "--rate",
-                "200",
-                "--nonblocking",
+                "100" if native else "200",
+                *(["--native"] if native else []),
+                # py-spy reads native stacks only with the process paused at each sample
+                *([] if native else ["--nonblocking"]),
                 "--format",
                 "raw",
                 "--output",
@@ -123,6 +141,11 @@ def measure(ctx: dict[str, Any]) -> dict[str, Any]:
             "phase_seconds": round(phase["work"]["seconds"], 1),
             "idle_cpu_s_per_s": {
                 k: round(v / phase["idle"]["seconds"], 4) for k, v in phase["idle"].items() if k != "seconds"
+            },
+            f"at_{BUSY_RATE}_per_s": {
+                "per_process_ms": per_unit_ms(phase["busy_work"], phase["idle"], phase["busy_result"]["accepted"]),
+                "incidents": phase["busy_result"]["accepted"],
+                "lost": phase["busy_result"]["lost"],
             },
             "load_average_before": load_before,
             "load_average_after": load_average(),
