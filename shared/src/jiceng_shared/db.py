@@ -344,6 +344,19 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             yield session
 
+    async def rows_alone(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        """The rows of one read statement (built once) in a transaction of its own: on PostgreSQL on
+        a pooled connection outside any, as the driver's SQL (BEGIN and COMMIT around a lone
+        statement are two round trips more), on SQLite through a session. For the loops that poll,
+        most of whose passes find nothing: one round trip a pass. Rows come as the driver gives them
+        (asyncpg records, SQLAlchemy rows on SQLite): read them by position or column name."""
+        if self.is_sqlite:
+            async with self.session() as session:
+                return list((await session.execute(stmt, params or {})).all())
+        compiled = for_the_driver(stmt, self.engine.dialect)
+        async with pooled_driver(self.engine) as conn:
+            return list(await conn.fetch(compiled.sql, *compiled.args(params or {})))
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

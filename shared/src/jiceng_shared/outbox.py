@@ -282,17 +282,17 @@ _MARK_SENT_PG = "UPDATE outbox SET sent_at = $1 WHERE id = ANY($2::varchar[]) AN
 
 
 #: per outbox table: how many rows are unsent, and how many of them were written before ``:before``
-_COUNTS: dict[Table, Select[Any]] = {}
+_COUNTS: dict[Table, Select[int, int]] = {}
 
 
-def _count_unsent(outbox: Table) -> Select[Any]:
-    stmt = _COUNTS.get(outbox)
-    if stmt is None:
+def _count_unsent(outbox: Table) -> Select[int, int]:
+    found = _COUNTS.get(outbox)
+    if found is None:
         before = bindparam("before", type_=outbox.c.created_at.type)
-        stmt = _COUNTS[outbox] = select(func.count(), func.count(case((outbox.c.created_at < before, 1)))).where(
+        found = _COUNTS[outbox] = select(func.count(), func.count(case((outbox.c.created_at < before, 1)))).where(
             outbox.c.sent_at.is_(None)
         )
-    return stmt
+    return found
 
 
 class OutboxRow(NamedTuple):
@@ -507,14 +507,7 @@ class OutboxRelay:
         """Unsent rows, and those of them older than ``older_than`` (all of them for None): one
         statement, on PostgreSQL outside a transaction."""
         before = utcnow() - (older_than or dt.timedelta(0))
-        params = {"before": before}
-        if self.db.is_sqlite:
-            async with self.db.session() as session:
-                row = (await session.execute(_count_unsent(self.table), params)).one()
-        else:
-            statement = for_the_driver(_count_unsent(self.table), self.db.engine.dialect)
-            async with pooled_driver(self.db.engine) as conn:
-                row = await conn.fetchrow(statement.sql, *statement.args(params))
+        row = (await self.db.rows_alone(_count_unsent(self.table), {"before": before}))[0]
         return int(row[0]), int(row[1] or 0)
 
     async def _publish_batch(self, older_than: dt.timedelta | None) -> tuple[int, int, int]:
