@@ -5,12 +5,12 @@ transaction on the chain's head was four round trips a second, the deliveries' q
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import MetaData, event, insert, select
+from sqlalchemy import insert, select
 
 from gateway import auditchain
 from gateway.models import AuditEntry
 from gateway.webhooks.worker import WebhookWorker
-from jiceng_shared.db import Database
+from jiceng_shared.testing.transactions import begins_counted
 
 
 @pytest.fixture
@@ -19,11 +19,8 @@ async def watched(gw):
     (the gateway's own loops run on another engine and do not count)."""
     if gw.state.db.is_sqlite:
         pytest.skip("on SQLite these run in a session's transaction")
-    db = Database(gw.state.db.url, metadata=MetaData(), source="idlepolls")
-    begun: list[object] = []
-    event.listen(db.engine.sync_engine, "begin", begun.append)
-    yield db, begun
-    await db.dispose()
+    async with begins_counted(gw.state.db.url, source="idlepolls") as watching:
+        yield watching
 
 
 async def test_a_sealing_with_nothing_to_seal_begins_no_transaction_and_one_with_entries_seals_them(gw, watched):

@@ -474,21 +474,18 @@ async def test_the_relays_idle_pass_and_its_sent_marks_run_outside_a_transaction
     transactions a second in every process. The gauge and the marks still come out right."""
     if svc.ctx.db.is_sqlite:
         pytest.skip("on SQLite these run in a session's transaction")
-    from sqlalchemy import MetaData, event
+    from prometheus_client import REGISTRY
 
-    from jiceng_shared.db import Database
-    from jiceng_shared.outbox import PENDING, OutboxRelay, OutboxRow
+    from jiceng_shared.outbox import OutboxRelay, OutboxRow
+    from jiceng_shared.testing.transactions import begins_counted
 
-    # a relay of its own, on an engine of its own: the service's loops do not count here
-    db = Database(svc.ctx.db.url, metadata=MetaData(), source="idletest")
-    begun: list[object] = []
-    event.listen(db.engine.sync_engine, "begin", begun.append)
-    relay = OutboxRelay(db, svc.ctx.bus, service="idletest", poll_seconds=1.0)
-    relay.backlog = False  # not starting: nothing was left behind
-    outbox = db.infra.outbox
     young = build_event(NoteWritten(note_id="young", text="young"), source="/t", subject="x", township=TOWNSHIP)
     row = OutboxRow(young.id, "test.note.written", young.model_dump_json().encode(), {}, dt.datetime.now(dt.UTC))
-    try:
+    # a relay of its own, on an engine of its own: the service's loops do not count here
+    async with begins_counted(svc.ctx.db.url, source="idletest") as (db, begun):
+        relay = OutboxRelay(db, svc.ctx.bus, service="idletest", poll_seconds=1.0)
+        relay.backlog = False  # not starting: nothing was left behind
+        outbox = db.infra.outbox
         async with svc.ctx.db.transaction() as session:  # unsent, younger than the poll interval
             await session.execute(insert(outbox).values(**row._asdict(), attempts=0))
             session.info.pop("outbox", None)
@@ -496,11 +493,10 @@ async def test_the_relays_idle_pass_and_its_sent_marks_run_outside_a_transaction
         begun_before = len(begun)
         await relay.pass_once(now=1e9 + 2)  # the catch-up is due: it counts, finds nothing old enough
         assert len(begun) == begun_before
-        assert PENDING.labels("idletest")._value.get() >= 1  # the young row is counted
+        # the young row is counted
+        assert REGISTRY.get_sample_value("jiceng_outbox_pending", {"service": "idletest"}) >= 1
         assert await relay.publish_fresh([row]) == 1
         await relay.write_marks()
         assert len(begun) == begun_before
-        async with svc.ctx.db.session() as session:
-            assert await session.scalar(select(outbox.c.sent_at).where(outbox.c.id == row.id)) is not None
-    finally:
-        await db.dispose()
+    async with svc.ctx.db.session() as session:
+        assert await session.scalar(select(outbox.c.sent_at).where(outbox.c.id == row.id)) is not None
